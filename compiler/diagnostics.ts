@@ -1,0 +1,94 @@
+// Diagnostics are values: a code, a span, a message, related notes and the Julia call chain.
+// They are collected by the compiler and rendered in one place (`renderDiagnostic`).
+
+/** A half-open byte range [start, end) in one source file (offsets into the UTF-16 string). */
+export interface Span {
+  file: string;
+  start: number;
+  end: number;
+}
+
+/** A source file's text with a line index, so spans can be turned into line:col. */
+export class SourceFile {
+  readonly lineStarts: number[];
+  constructor(readonly path: string, readonly text: string) {
+    this.lineStarts = [0];
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+  }
+  /** 1-based line and column (columns count UTF-16 code units, like editors' LSP default). */
+  position(offset: number): { line: number; col: number } {
+    let lo = 0, hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid]! <= offset) lo = mid; else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - this.lineStarts[lo]! + 1 };
+  }
+  lineText(line: number): string {
+    const start = this.lineStarts[line - 1] ?? this.text.length;
+    const next = this.lineStarts[line];
+    return this.text.slice(start, next === undefined ? this.text.length : next - 1).replace(/\r$/, "");
+  }
+}
+
+/** One frame of the Julia call chain: "in predict at models/mlp.jl:12". */
+export interface CallFrame {
+  function: string;
+  span: Span;
+}
+
+export interface Diagnostic {
+  /** Stable machine-readable code, e.g. "parse-error", "undefined-function", "dimension-mismatch". */
+  code: string;
+  severity: "error" | "warning";
+  message: string;
+  span?: Span;
+  /** Extra lines shown after the caret ("did you mean `relu`?", candidate methods, ...). */
+  notes?: string[];
+  /** Innermost frame first. */
+  callChain?: CallFrame[];
+}
+
+/** Thrown inside the compiler to abort the current entry with a user-facing diagnostic. */
+export class CompileError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
+}
+
+export function error(code: string, message: string, span?: Span, notes?: string[]): CompileError {
+  return new CompileError({ code, severity: "error", message, span, notes });
+}
+
+export type SourceLookup = (path: string) => SourceFile | undefined;
+
+export function formatLocation(span: Span, lookup: SourceLookup): string {
+  const file = lookup(span.file);
+  if (!file) return span.file;
+  const { line, col } = file.position(span.start);
+  return `${span.file}:${line}:${col}`;
+}
+
+/** Renders `file:line:col: error: message`, the source line, a caret under the span, notes and the call chain. */
+export function renderDiagnostic(d: Diagnostic, lookup: SourceLookup): string {
+  const out: string[] = [];
+  if (d.span) {
+    const file = lookup(d.span.file);
+    out.push(`${formatLocation(d.span, lookup)}: ${d.severity}: ${d.message}`);
+    if (file) {
+      const { line, col } = file.position(d.span.start);
+      const end = file.position(Math.max(d.span.start, d.span.end - 1));
+      const text = file.lineText(line);
+      const width = end.line === line ? Math.max(1, end.col - col + 1) : Math.max(1, text.length - col + 1);
+      const gutter = String(line).length;
+      out.push(`${" ".repeat(gutter)} |`);
+      out.push(`${line} | ${text}`);
+      out.push(`${" ".repeat(gutter)} | ${" ".repeat(col - 1)}^${"~".repeat(width - 1)}`);
+    }
+  } else {
+    out.push(`${d.severity}: ${d.message}`);
+  }
+  for (const note of d.notes ?? []) out.push(`  note: ${note}`);
+  for (const frame of d.callChain ?? []) out.push(`  in ${frame.function} at ${formatLocation(frame.span, lookup)}`);
+  return out.join("\n");
+}

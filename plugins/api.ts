@@ -1,0 +1,131 @@
+// The two extension points of tpu-build.
+//
+// A compiler plugin turns one manifest entry into an HLO module. It is pure: the same request
+// (sources, signature, options) gives the same bytes, which is what makes the cache key honest.
+// A target plugin runs HLO modules on a device. Everything a target needs crosses this interface
+// as plain data, so the same engine drives a local CPU runtime, a TPU VM or a GPU host.
+//
+// Shapes here are always in Julia order (column-major `size`); the mapping to XLA's row-major
+// dimensions (reversed) happens inside the compiler and the runtime client, nowhere else.
+
+import type { Diagnostic } from "../compiler/diagnostics.js";
+
+export type ElementType = "Float16" | "BFloat16" | "Float32" | "Float64" | "Int8" | "Int16" | "Int32" | "Int64" | "UInt8" | "UInt16" | "UInt32" | "UInt64" | "Bool";
+
+/** The type of one run-time value that crosses the module boundary, as a tree. Leaves are arrays (size []: a scalar). */
+export type TypeTree =
+  | { kind: "array"; eltype: ElementType; size: number[]; scalar?: boolean }
+  | { kind: "tuple"; elements: TypeTree[] }
+  | { kind: "namedtuple"; names: string[]; elements: TypeTree[] }
+  | { kind: "struct"; name: string; typeParams?: string[]; names: string[]; elements: TypeTree[] };
+
+/** One positional argument of an entry as the compiler sees it. */
+export type ArgSpec =
+  | { kind: "runtime"; type: TypeTree }
+  /** A compile-time constant from the manifest (`{ "const": 10 }`); JSON value. */
+  | { kind: "const"; value: unknown };
+
+/** A host tensor: raw little-endian bytes of the column-major (Julia) layout. */
+export interface Tensor {
+  eltype: ElementType;
+  /** Julia order. [] is a 0-d scalar. */
+  size: number[];
+  data: Uint8Array;
+}
+
+export interface CompileRequest {
+  /** Manifest entry name (used for the module name). */
+  entry: string;
+  /** Entry source file, relative to the workspace root (the manifest's directory). */
+  file: string;
+  function: string;
+  args: ArgSpec[];
+  /** Reads a source file (relative to the workspace root); the compiler never touches the file system itself. */
+  readSource(path: string): string | undefined;
+  options?: Record<string, unknown>;
+}
+
+/** Leaf description in signature.json. */
+export interface LeafSignature {
+  /** Path from the root of the argument/result tree, e.g. "[1].W" (Julia-style, 1-based tuple indices). */
+  path: string;
+  eltype: ElementType;
+  size: number[];
+}
+
+/** Content of signature.json. */
+export interface Signature {
+  compiler: { name: string; version: string };
+  entry: string;
+  function: string;
+  /** Run-time inputs per positional argument (constants omitted, `null` in their place). */
+  inputs: (TypeTree | null)[];
+  /** The HLO parameters in order: the run-time argument leaves, flattened depth-first. */
+  parameters: LeafSignature[];
+  output: TypeTree;
+  /** The module's results in order: the result tree's leaves, flattened depth-first. */
+  results: LeafSignature[];
+}
+
+export type CompileResult =
+  | {
+      ok: true;
+      /** HloModuleProto bytes. */
+      module: Uint8Array;
+      /** HLO text for humans. */
+      text: string;
+      signature: Signature;
+      /** Every source file the entry reached (through `include`), relative to the workspace root. */
+      sources: string[];
+      stats: { instructions: number; computations: number };
+    }
+  | {
+      ok: false;
+      diagnostics: Diagnostic[];
+      /** Sources read before the failure, so a watcher can rebuild when any of them changes. */
+      sources: string[];
+    };
+
+export interface CompilerPlugin {
+  readonly name: string;
+  /** Part of every cache key: a new compiler version never reuses an old artifact. */
+  readonly version: string;
+  /**
+   * The source files an entry reaches (the entry file and everything it `include`s, transitively),
+   * found without compiling; the cache key hashes their contents.
+   */
+  sourcesOf(file: string, readSource: (path: string) => string | undefined): string[];
+  compile(request: CompileRequest): CompileResult;
+  /** Renders a diagnostic for humans (file:line:col, the line, a caret, the call chain). */
+  render(diagnostic: Diagnostic, readSource: (path: string) => string | undefined): string;
+}
+
+/** A compiled artifact as a target receives it. */
+export interface ArtifactRef {
+  /** Content hash of module.hlo.pb; also the key of the runtime's executable cache. */
+  hash: string;
+  module: Uint8Array;
+  signature: Signature;
+}
+
+export interface DeviceInfo {
+  platform: string;
+  platformVersion: string;
+  devices: { id: number; kind: string }[];
+  runtimeVersion: string;
+}
+
+export interface TargetSession {
+  info(): Promise<DeviceInfo>;
+  /** Compiles (or loads from the runtime's executable cache) and keeps the executable by hash. */
+  load(artifact: ArtifactRef): Promise<void>;
+  /** Runs a loaded artifact on flattened input leaves (signature.parameters order); returns result leaves. */
+  run(artifactHash: string, inputs: Tensor[]): Promise<Tensor[]>;
+  close(): Promise<void>;
+}
+
+export interface TargetPlugin {
+  readonly name: string;
+  /** Opens a session (e.g. starts or connects to the runtime server). */
+  open(options: { workspace: string; settings?: Record<string, unknown> }): Promise<TargetSession>;
+}
