@@ -1,0 +1,91 @@
+"""Checks the jaxlib internals that runtime/xla_backend.py relies on (rerun after any jax upgrade).
+
+    runtime/.venv/bin/python -m unittest discover -s runtime -p 'test_*.py'
+
+test/runtime.test.ts runs this too. Modules are made with jax.jit(...).lower(...), independent of
+tpu-build's compiler; expected values come from NumPy.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+
+from executable_cache import CachedExecutable, ExecutableCache, cache_digest  # noqa: E402
+from xla_backend import ArrayShape, BackendError, XlaBackend  # noqa: E402
+
+backend = XlaBackend("cpu")
+
+import jax  # noqa: E402  (after XlaBackend, which enables x64)
+import jax.numpy as jnp  # noqa: E402
+
+
+def hlo_of(f, *args) -> bytes:
+    return jax.jit(f).lower(*args).compiler_ir("hlo").as_serialized_hlo_module_proto()
+
+
+class XlaBackendTest(unittest.TestCase):
+    def setUp(self):
+        rng = np.random.default_rng(0)
+        self.x = rng.standard_normal((2, 3))
+        self.y = rng.standard_normal((3, 4)).astype(np.float32)
+        self.module = hlo_of(lambda x, y: (jnp.tanh(x.astype(jnp.float32) @ y), jnp.sum(x)), self.x, self.y)
+
+    def test_lower_reports_flattened_parameters_and_tuple_results_in_xla_order(self):
+        lowered = backend.lower(self.module)
+        self.assertEqual(lowered.parameters, (ArrayShape("F64", (2, 3)), ArrayShape("F32", (3, 4))))
+        self.assertEqual(lowered.results, (ArrayShape("F32", (2, 4)), ArrayShape("F64", ())))
+
+    def test_compile_execute_matches_numpy_and_keeps_float64(self):
+        exe = backend.compile(backend.lower(self.module), 0)
+        out = backend.execute(exe, [backend.to_device(self.x, 0), backend.to_device(self.y, 0)])
+        self.assertEqual(len(out), 2)
+        np.testing.assert_allclose(backend.to_host(out[0]), np.tanh(self.x.astype(np.float32) @ self.y), rtol=1e-5)
+        self.assertEqual(backend.shape_of(out[1]), ArrayShape("F64", ()))
+        np.testing.assert_allclose(backend.to_host(out[1]), self.x.sum(), rtol=1e-12)
+
+    def test_serialized_executable_runs_after_deserialization(self):
+        exe = backend.compile(backend.lower(self.module), 0)
+        again = backend.deserialize(backend.serialize(exe), 0)
+        out = backend.execute(again, [backend.to_device(self.x, 0), backend.to_device(self.y, 0)])
+        np.testing.assert_allclose(backend.to_host(out[1]), self.x.sum(), rtol=1e-12)
+
+    def test_garbage_bytes_raise_a_clean_backend_error(self):
+        with self.assertRaises(BackendError) as caught:
+            backend.lower(b"not an HloModuleProto")
+        self.assertNotIn("stack trace", str(caught.exception))
+        self.assertNotIn("\n", str(caught.exception))
+
+    def test_every_element_type_round_trips_through_a_device(self):
+        from xla_backend import DTYPES
+
+        for name, dtype in DTYPES.items():
+            host = (np.arange(6) % 2).astype(dtype).reshape(3, 2)
+            device = backend.to_device(host, 0)
+            self.assertEqual(backend.shape_of(device), ArrayShape(name, (3, 2)), name)
+            self.assertEqual(backend.to_host(device).tobytes(), host.tobytes(), name)
+
+    def test_executable_cache_round_trip_and_digest_covers_module_and_runtime(self):
+        with tempfile.TemporaryDirectory() as d:
+            cache = ExecutableCache(d)
+            fp = backend.cache_fingerprint()
+            digest = cache_digest("k", self.module, fp)
+            self.assertNotEqual(digest, cache_digest("k", self.module + b"\0", fp))
+            self.assertNotEqual(digest, cache_digest("k", self.module, {**fp, "jaxlib": "0.0.0"}))
+            self.assertIsNone(cache.get(digest))
+            entry = CachedExecutable(b"blob", (ArrayShape("F32", (2,)),), (ArrayShape("S64", ()),))
+            cache.put(digest, entry)
+            self.assertEqual(cache.get(digest), entry)
+            with open(os.path.join(d, digest + ".exe"), "wb") as f:
+                f.write(b"truncated")
+            self.assertIsNone(cache.get(digest))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,204 @@
+"""Every call into jax/jaxlib that the runtime server makes, in one place.
+
+Several of these are jaxlib internals (XlaComputation, the HLO -> MLIR conversion, compile_and_load,
+executable (de)serialization) whose names move between releases, which is why requirements.txt pins
+jax and jaxlib exactly (0.10.2). When upgrading, this module and runtime/test_xla_backend.py are the
+only things to change and rerun. Known moves: 0.7 renamed `compile` to `compile_and_load`; 0.10
+removed `buffer_from_pyval` (hence jax.device_put); 0.11 moves XlaComputation to `jaxlib._hlo`.
+
+The rest of the server sees only numpy arrays, opaque executables and device arrays, and shapes as
+(PrimitiveType name, dims) pairs in XLA order.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import ml_dtypes
+import numpy as np
+
+# XLA PrimitiveType name -> numpy dtype. PRED is numpy's bool (one byte per element).
+DTYPES: dict[str, np.dtype] = {
+    "PRED": np.dtype(np.bool_),
+    "S8": np.dtype(np.int8),
+    "S16": np.dtype(np.int16),
+    "S32": np.dtype(np.int32),
+    "S64": np.dtype(np.int64),
+    "U8": np.dtype(np.uint8),
+    "U16": np.dtype(np.uint16),
+    "U32": np.dtype(np.uint32),
+    "U64": np.dtype(np.uint64),
+    "F16": np.dtype(np.float16),
+    "BF16": np.dtype(ml_dtypes.bfloat16),
+    "F32": np.dtype(np.float32),
+    "F64": np.dtype(np.float64),
+    "C64": np.dtype(np.complex64),
+    "C128": np.dtype(np.complex128),
+}
+_NAMES_BY_DTYPE = {dtype: name for name, dtype in DTYPES.items()}
+
+
+def element_type_of(dtype: np.dtype) -> str:
+    try:
+        return _NAMES_BY_DTYPE[np.dtype(dtype)]
+    except KeyError:
+        raise ValueError(f"unsupported element type {dtype}") from None
+
+
+@dataclass(frozen=True)
+class ArrayShape:
+    element_type: str  # XLA PrimitiveType name
+    dims: tuple[int, ...]  # XLA order
+
+    def __str__(self) -> str:
+        return f"{self.element_type.lower()}[{','.join(str(d) for d in self.dims)}]"
+
+    def byte_size(self) -> int:
+        return int(np.prod(self.dims, dtype=np.int64)) * DTYPES[self.element_type].itemsize
+
+
+@dataclass(frozen=True)
+class LoweredModule:
+    """An HLO module converted for compilation, with its flattened parameters and results."""
+
+    mlir: str
+    parameters: tuple[ArrayShape, ...]
+    results: tuple[ArrayShape, ...]
+
+
+class BackendError(Exception):
+    """A failure reported by XLA (bad module, failed compile or execute); the message is XLA's."""
+
+    def __init__(self, cause: BaseException):
+        super().__init__(_xla_message(cause))
+
+
+def _xla_message(cause: BaseException) -> str:
+    # XLA's RET_CHECK failures append a copy of the log line and a C++ stack trace; keep the status.
+    text = str(cause).split("*** Begin stack trace ***")[0]
+    text = re.split(r"\s[EWF]\d{4} \d\d:\d\d:\d\d\.\d+\s", text)[0]
+    return " ".join(text.split()) or type(cause).__name__
+
+
+# Imported lazily so that importing this module (for DTYPES, in tests) does not start XLA.
+_jax = None
+_xc = None
+
+
+def _modules():
+    global _jax, _xc
+    if _jax is None:
+        import jax
+        from jax._src.lib import xla_client
+
+        # Float64 and Int64 tensors must keep their width; jax truncates them to 32 bits otherwise.
+        jax.config.update("jax_enable_x64", True)
+        _jax, _xc = jax, xla_client
+    return _jax, _xc
+
+
+def _flatten(shape) -> list[ArrayShape]:
+    # HLO -> StableHLO conversion flattens tuple parameters and a tuple root into separate arrays,
+    # depth-first, and so does PJRT's execute; describe them the same way.
+    if shape.is_tuple():
+        return [leaf for element in shape.tuple_shapes() for leaf in _flatten(element)]
+    return [ArrayShape(shape.xla_element_type().name, tuple(int(d) for d in shape.dimensions()))]
+
+
+class XlaBackend:
+    def __init__(self, platform: str = "cpu"):
+        jax, _ = _modules()
+        jax.config.update("jax_platforms", platform)
+        from jax._src import xla_bridge
+
+        self._backend = xla_bridge.get_backend(platform)
+        self._devices = list(self._backend.local_devices())
+        import jaxlib
+
+        self.jax_version: str = jax.__version__
+        self.jaxlib_version: str = jaxlib.__version__
+        self.platform: str = self._backend.platform
+        self.platform_version: str = self._backend.platform_version
+
+    @property
+    def device_count(self) -> int:
+        return len(self._devices)
+
+    def devices(self) -> list[tuple[int, int, str]]:
+        """(ordinal, PJRT id, kind) of each local device."""
+        return [(i, int(d.id), str(d.device_kind)) for i, d in enumerate(self._devices)]
+
+    def cache_fingerprint(self) -> dict[str, str]:
+        """What, besides the module, decides whether a serialized executable may be reused."""
+        return {
+            "jaxlib": self.jaxlib_version,
+            "platform": self.platform,
+            "platform_version": self.platform_version,
+            "xla_flags": os.environ.get("XLA_FLAGS", ""),
+            "devices": ",".join(f"{d[1]}:{d[2]}" for d in self.devices()),
+        }
+
+    def _device(self, ordinal: int):
+        if not 0 <= ordinal < len(self._devices):
+            raise ValueError(f"device {ordinal} does not exist; this server has {len(self._devices)} device(s) (ordinals 0..{len(self._devices) - 1})")
+        return self._devices[ordinal]
+
+    def lower(self, hlo_module: bytes) -> LoweredModule:
+        _, xc = _modules()
+        try:
+            computation = xc.XlaComputation(hlo_module)
+            program_shape = computation.program_shape()
+            mlir = xc._xla.mlir.xla_computation_to_mlir_module(computation)
+        except Exception as e:  # jaxlib raises its own runtime errors and plain ones
+            raise BackendError(e) from e
+        parameters = [leaf for p in program_shape.parameter_shapes() for leaf in _flatten(p)]
+        results = _flatten(program_shape.result_shape())
+        return LoweredModule(mlir, tuple(parameters), tuple(results))
+
+    def compile(self, lowered: LoweredModule, device: int):
+        _, xc = _modules()
+        target = self._device(device)
+        try:
+            return self._backend.compile_and_load(lowered.mlir, xc.DeviceList((target,)), xc.CompileOptions())
+        except Exception as e:
+            raise BackendError(e) from e
+
+    def serialize(self, executable) -> bytes:
+        return bytes(self._backend.serialize_executable(executable))
+
+    def deserialize(self, blob: bytes, device: int):
+        _, xc = _modules()
+        target = self._device(device)
+        try:
+            return self._backend.deserialize_executable(blob, xc.DeviceList((target,)), xc.CompileOptions())
+        except Exception as e:
+            raise BackendError(e) from e
+
+    def to_device(self, array: np.ndarray, device: int):
+        jax, _ = _modules()
+        return jax.device_put(array, self._device(device))
+
+    def shape_of(self, device_array) -> ArrayShape:
+        return ArrayShape(element_type_of(device_array.dtype), tuple(int(d) for d in device_array.shape))
+
+    def device_of(self, device_array) -> int:
+        (device,) = device_array.devices()
+        return self._devices.index(device)
+
+    def execute(self, executable, arguments: list) -> list:
+        """Runs and waits for the results, so that failures surface here and not at transfer out."""
+        try:
+            results = executable.execute(arguments)
+            for r in results:
+                r.block_until_ready()
+            return list(results)
+        except Exception as e:
+            raise BackendError(e) from e
+
+    def to_host(self, device_array) -> np.ndarray:
+        return np.ascontiguousarray(np.asarray(device_array))
+
+    def delete(self, device_array) -> None:
+        device_array.delete()
