@@ -36,7 +36,11 @@ MAX_MESSAGE = 1 << 30
 
 
 def log(message: str) -> None:
-    print(f"[runtime] {message}", file=sys.stderr, flush=True)
+    # Never let logging fail a caller: when the parent dies, stderr's reader is gone with it.
+    try:
+        print(f"[runtime] {message}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 try:
@@ -348,8 +352,8 @@ def watch_parent(parent_pid: int, stop) -> None:
             except PermissionError:
                 alive = True
         if not alive:
-            log(f"parent {parent_pid} is gone; exiting")
             stop()
+            log(f"parent {parent_pid} is gone; exiting")
             return
 
 
@@ -359,8 +363,8 @@ def watch_stdin(stop) -> None:
             pass
     except (OSError, ValueError):
         pass
-    log("stdin closed; exiting")
     stop()
+    log("stdin closed; exiting")
 
 
 def main(argv: list[str]) -> int:
@@ -370,6 +374,7 @@ def main(argv: list[str]) -> int:
     where.add_argument("--port", type=int, help="serve on 127.0.0.1:PORT (0: any free port)")
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
     parser.add_argument("--watch-stdin", action="store_true", help="exit when stdin reaches end of file")
+    parser.add_argument("--own-socket-dir", action="store_true", help="remove the socket's directory on exit (a private one made for this server)")
     parser.add_argument("--cache-dir", help="directory of the on-disk executable cache (none: no disk cache)")
     parser.add_argument("--platform", default="cpu", help="PJRT platform (cpu, tpu, cuda); default cpu")
     parser.add_argument("--workers", type=int, default=8)
@@ -418,17 +423,25 @@ def main(argv: list[str]) -> int:
     }
     print(json.dumps(ready), flush=True)
 
-    while not stopping.wait(0.5):
+    while not stopping.wait(0.2):
         pass
     server.stop(grace=1).wait(2)
     if args.socket:
         try:
-            os.unlink(args.socket)
-        except FileNotFoundError:
+            os.unlink(args.socket)  # usually gone already: gRPC removes it on stop
+        except OSError:
             pass
+        if args.own_socket_dir:
+            try:
+                os.rmdir(os.path.dirname(os.path.abspath(args.socket)))
+            except OSError:
+                pass
     # Skip interpreter teardown: XLA's static destructors are slow and sometimes noisy.
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
     os._exit(0)
 
 

@@ -157,11 +157,19 @@ class XlaBackend:
         results = _flatten(program_shape.result_shape())
         return LoweredModule(mlir, tuple(parameters), tuple(results))
 
+    def _options(self, target):
+        # One replica, one partition, on `target`: without an explicit device assignment PJRT
+        # assigns the replica to device 0, whatever the DeviceList says.
+        _, xc = _modules()
+        options = xc.CompileOptions()
+        options.executable_build_options.device_assignment = xc.DeviceAssignment.create(np.array([[target.id]]))
+        return options
+
     def compile(self, lowered: LoweredModule, device: int):
         _, xc = _modules()
         target = self._device(device)
         try:
-            return self._backend.compile_and_load(lowered.mlir, xc.DeviceList((target,)), xc.CompileOptions())
+            return self._backend.compile_and_load(lowered.mlir, xc.DeviceList((target,)), self._options(target))
         except Exception as e:
             raise BackendError(e) from e
 
@@ -172,7 +180,7 @@ class XlaBackend:
         _, xc = _modules()
         target = self._device(device)
         try:
-            return self._backend.deserialize_executable(blob, xc.DeviceList((target,)), xc.CompileOptions())
+            return self._backend.deserialize_executable(blob, xc.DeviceList((target,)), self._options(target))
         except Exception as e:
             raise BackendError(e) from e
 
