@@ -1,0 +1,36 @@
+// Original file: proto/runtime.proto
+
+
+export interface CompileRequest {
+  /**
+   * HloModuleProto bytes.
+   */
+  'hloModule'?: (Buffer | Uint8Array | string);
+  /**
+   * The client's content hash of the module (e.g. the artifact hash). The server's cache key also
+   * covers the module bytes themselves, the jaxlib version, the platform and its version and
+   * XLA_FLAGS, so a key reused for different bytes or a different runtime never hits a stale entry.
+   */
+  'key'?: (string);
+  /**
+   * Ordinal of the device to compile for (see Device.ordinal); 0 by default.
+   */
+  'device'?: (number);
+}
+
+export interface CompileRequest__Output {
+  /**
+   * HloModuleProto bytes.
+   */
+  'hloModule': (Buffer);
+  /**
+   * The client's content hash of the module (e.g. the artifact hash). The server's cache key also
+   * covers the module bytes themselves, the jaxlib version, the platform and its version and
+   * XLA_FLAGS, so a key reused for different bytes or a different runtime never hits a stale entry.
+   */
+  'key': (string);
+  /**
+   * Ordinal of the device to compile for (see Device.ordinal); 0 by default.
+   */
+  'device': (number);
+}

@@ -1,0 +1,76 @@
+// Original file: proto/runtime.proto
+
+import type { ArrayShape as _tpubuild_runtime_ArrayShape, ArrayShape__Output as _tpubuild_runtime_ArrayShape__Output } from '../../tpubuild/runtime/ArrayShape.js';
+import type { Long } from '@grpc/proto-loader';
+
+// Original file: proto/runtime.proto
+
+export const _tpubuild_runtime_CompileResponse_Source = {
+  /**
+   * compiled now (and written to the disk cache)
+   */
+  COMPILED: 'COMPILED',
+  /**
+   * already loaded in this server process
+   */
+  MEMORY: 'MEMORY',
+  /**
+   * deserialized from the on-disk executable cache, not recompiled
+   */
+  DISK: 'DISK',
+} as const;
+
+export type _tpubuild_runtime_CompileResponse_Source =
+  /**
+   * compiled now (and written to the disk cache)
+   */
+  | 'COMPILED'
+  | 0
+  /**
+   * already loaded in this server process
+   */
+  | 'MEMORY'
+  | 1
+  /**
+   * deserialized from the on-disk executable cache, not recompiled
+   */
+  | 'DISK'
+  | 2
+
+export type _tpubuild_runtime_CompileResponse_Source__Output = typeof _tpubuild_runtime_CompileResponse_Source[keyof typeof _tpubuild_runtime_CompileResponse_Source]
+
+export interface CompileResponse {
+  'executable'?: (string);
+  'source'?: (_tpubuild_runtime_CompileResponse_Source);
+  /**
+   * Flattened parameters and results (a tuple root comes back as separate buffers).
+   */
+  'parameters'?: (_tpubuild_runtime_ArrayShape)[];
+  'results'?: (_tpubuild_runtime_ArrayShape)[];
+  /**
+   * Milliseconds spent in this call's compile or deserialize step.
+   */
+  'elapsedMs'?: (number | string);
+  /**
+   * How many modules this server process has compiled from HLO since it started (cache hits excluded).
+   */
+  'compilations'?: (number | string | Long);
+}
+
+export interface CompileResponse__Output {
+  'executable': (string);
+  'source': (_tpubuild_runtime_CompileResponse_Source__Output);
+  /**
+   * Flattened parameters and results (a tuple root comes back as separate buffers).
+   */
+  'parameters': (_tpubuild_runtime_ArrayShape__Output)[];
+  'results': (_tpubuild_runtime_ArrayShape__Output)[];
+  /**
+   * Milliseconds spent in this call's compile or deserialize step.
+   */
+  'elapsedMs': (number);
+  /**
+   * How many modules this server process has compiled from HLO since it started (cache hits excluded).
+   */
+  'compilations': (number);
+}

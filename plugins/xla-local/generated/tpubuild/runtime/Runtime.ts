@@ -1,0 +1,166 @@
+// Original file: proto/runtime.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CompileRequest as _tpubuild_runtime_CompileRequest, CompileRequest__Output as _tpubuild_runtime_CompileRequest__Output } from '../../tpubuild/runtime/CompileRequest.js';
+import type { CompileResponse as _tpubuild_runtime_CompileResponse, CompileResponse__Output as _tpubuild_runtime_CompileResponse__Output } from '../../tpubuild/runtime/CompileResponse.js';
+import type { DeviceInfoRequest as _tpubuild_runtime_DeviceInfoRequest, DeviceInfoRequest__Output as _tpubuild_runtime_DeviceInfoRequest__Output } from '../../tpubuild/runtime/DeviceInfoRequest.js';
+import type { DeviceInfoResponse as _tpubuild_runtime_DeviceInfoResponse, DeviceInfoResponse__Output as _tpubuild_runtime_DeviceInfoResponse__Output } from '../../tpubuild/runtime/DeviceInfoResponse.js';
+import type { ExecuteRequest as _tpubuild_runtime_ExecuteRequest, ExecuteRequest__Output as _tpubuild_runtime_ExecuteRequest__Output } from '../../tpubuild/runtime/ExecuteRequest.js';
+import type { ExecuteResponse as _tpubuild_runtime_ExecuteResponse, ExecuteResponse__Output as _tpubuild_runtime_ExecuteResponse__Output } from '../../tpubuild/runtime/ExecuteResponse.js';
+import type { HealthRequest as _tpubuild_runtime_HealthRequest, HealthRequest__Output as _tpubuild_runtime_HealthRequest__Output } from '../../tpubuild/runtime/HealthRequest.js';
+import type { HealthResponse as _tpubuild_runtime_HealthResponse, HealthResponse__Output as _tpubuild_runtime_HealthResponse__Output } from '../../tpubuild/runtime/HealthResponse.js';
+import type { ReleaseRequest as _tpubuild_runtime_ReleaseRequest, ReleaseRequest__Output as _tpubuild_runtime_ReleaseRequest__Output } from '../../tpubuild/runtime/ReleaseRequest.js';
+import type { ReleaseResponse as _tpubuild_runtime_ReleaseResponse, ReleaseResponse__Output as _tpubuild_runtime_ReleaseResponse__Output } from '../../tpubuild/runtime/ReleaseResponse.js';
+import type { ShutdownRequest as _tpubuild_runtime_ShutdownRequest, ShutdownRequest__Output as _tpubuild_runtime_ShutdownRequest__Output } from '../../tpubuild/runtime/ShutdownRequest.js';
+import type { ShutdownResponse as _tpubuild_runtime_ShutdownResponse, ShutdownResponse__Output as _tpubuild_runtime_ShutdownResponse__Output } from '../../tpubuild/runtime/ShutdownResponse.js';
+import type { TransferInChunk as _tpubuild_runtime_TransferInChunk, TransferInChunk__Output as _tpubuild_runtime_TransferInChunk__Output } from '../../tpubuild/runtime/TransferInChunk.js';
+import type { TransferInResponse as _tpubuild_runtime_TransferInResponse, TransferInResponse__Output as _tpubuild_runtime_TransferInResponse__Output } from '../../tpubuild/runtime/TransferInResponse.js';
+import type { TransferOutChunk as _tpubuild_runtime_TransferOutChunk, TransferOutChunk__Output as _tpubuild_runtime_TransferOutChunk__Output } from '../../tpubuild/runtime/TransferOutChunk.js';
+import type { TransferOutRequest as _tpubuild_runtime_TransferOutRequest, TransferOutRequest__Output as _tpubuild_runtime_TransferOutRequest__Output } from '../../tpubuild/runtime/TransferOutRequest.js';
+
+export interface RuntimeClient extends grpc.Client {
+  /**
+   * Compiles an HloModuleProto, or loads it from the server's executable caches (memory, then disk).
+   */
+  Compile(argument: _tpubuild_runtime_CompileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_CompileResponse__Output>): grpc.ClientUnaryCall;
+  Compile(argument: _tpubuild_runtime_CompileRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_CompileResponse__Output>): grpc.ClientUnaryCall;
+  Compile(argument: _tpubuild_runtime_CompileRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_CompileResponse__Output>): grpc.ClientUnaryCall;
+  Compile(argument: _tpubuild_runtime_CompileRequest, callback: grpc.requestCallback<_tpubuild_runtime_CompileResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Compiles an HloModuleProto, or loads it from the server's executable caches (memory, then disk).
+   */
+  compile(argument: _tpubuild_runtime_CompileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_CompileResponse__Output>): grpc.ClientUnaryCall;
+  compile(argument: _tpubuild_runtime_CompileRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_CompileResponse__Output>): grpc.ClientUnaryCall;
+  compile(argument: _tpubuild_runtime_CompileRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_CompileResponse__Output>): grpc.ClientUnaryCall;
+  compile(argument: _tpubuild_runtime_CompileRequest, callback: grpc.requestCallback<_tpubuild_runtime_CompileResponse__Output>): grpc.ClientUnaryCall;
+  
+  DeviceInfo(argument: _tpubuild_runtime_DeviceInfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_DeviceInfoResponse__Output>): grpc.ClientUnaryCall;
+  DeviceInfo(argument: _tpubuild_runtime_DeviceInfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_DeviceInfoResponse__Output>): grpc.ClientUnaryCall;
+  DeviceInfo(argument: _tpubuild_runtime_DeviceInfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_DeviceInfoResponse__Output>): grpc.ClientUnaryCall;
+  DeviceInfo(argument: _tpubuild_runtime_DeviceInfoRequest, callback: grpc.requestCallback<_tpubuild_runtime_DeviceInfoResponse__Output>): grpc.ClientUnaryCall;
+  deviceInfo(argument: _tpubuild_runtime_DeviceInfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_DeviceInfoResponse__Output>): grpc.ClientUnaryCall;
+  deviceInfo(argument: _tpubuild_runtime_DeviceInfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_DeviceInfoResponse__Output>): grpc.ClientUnaryCall;
+  deviceInfo(argument: _tpubuild_runtime_DeviceInfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_DeviceInfoResponse__Output>): grpc.ClientUnaryCall;
+  deviceInfo(argument: _tpubuild_runtime_DeviceInfoRequest, callback: grpc.requestCallback<_tpubuild_runtime_DeviceInfoResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Runs an executable on device-resident arguments; the results stay on the device.
+   */
+  Execute(argument: _tpubuild_runtime_ExecuteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecuteResponse__Output>): grpc.ClientUnaryCall;
+  Execute(argument: _tpubuild_runtime_ExecuteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ExecuteResponse__Output>): grpc.ClientUnaryCall;
+  Execute(argument: _tpubuild_runtime_ExecuteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecuteResponse__Output>): grpc.ClientUnaryCall;
+  Execute(argument: _tpubuild_runtime_ExecuteRequest, callback: grpc.requestCallback<_tpubuild_runtime_ExecuteResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Runs an executable on device-resident arguments; the results stay on the device.
+   */
+  execute(argument: _tpubuild_runtime_ExecuteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecuteResponse__Output>): grpc.ClientUnaryCall;
+  execute(argument: _tpubuild_runtime_ExecuteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ExecuteResponse__Output>): grpc.ClientUnaryCall;
+  execute(argument: _tpubuild_runtime_ExecuteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecuteResponse__Output>): grpc.ClientUnaryCall;
+  execute(argument: _tpubuild_runtime_ExecuteRequest, callback: grpc.requestCallback<_tpubuild_runtime_ExecuteResponse__Output>): grpc.ClientUnaryCall;
+  
+  Health(argument: _tpubuild_runtime_HealthRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
+  Health(argument: _tpubuild_runtime_HealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
+  Health(argument: _tpubuild_runtime_HealthRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
+  Health(argument: _tpubuild_runtime_HealthRequest, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
+  health(argument: _tpubuild_runtime_HealthRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
+  health(argument: _tpubuild_runtime_HealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
+  health(argument: _tpubuild_runtime_HealthRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
+  health(argument: _tpubuild_runtime_HealthRequest, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
+  
+  Release(argument: _tpubuild_runtime_ReleaseRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
+  Release(argument: _tpubuild_runtime_ReleaseRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
+  Release(argument: _tpubuild_runtime_ReleaseRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
+  Release(argument: _tpubuild_runtime_ReleaseRequest, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
+  release(argument: _tpubuild_runtime_ReleaseRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
+  release(argument: _tpubuild_runtime_ReleaseRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
+  release(argument: _tpubuild_runtime_ReleaseRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
+  release(argument: _tpubuild_runtime_ReleaseRequest, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Asks the server to stop serving and exit (after replying).
+   */
+  Shutdown(argument: _tpubuild_runtime_ShutdownRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
+  Shutdown(argument: _tpubuild_runtime_ShutdownRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
+  Shutdown(argument: _tpubuild_runtime_ShutdownRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
+  Shutdown(argument: _tpubuild_runtime_ShutdownRequest, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Asks the server to stop serving and exit (after replying).
+   */
+  shutdown(argument: _tpubuild_runtime_ShutdownRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
+  shutdown(argument: _tpubuild_runtime_ShutdownRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
+  shutdown(argument: _tpubuild_runtime_ShutdownRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
+  shutdown(argument: _tpubuild_runtime_ShutdownRequest, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Client streaming: one header, then the data chunks. The buffer stays on the device.
+   */
+  TransferIn(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientWritableStream<_tpubuild_runtime_TransferInChunk>;
+  TransferIn(metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientWritableStream<_tpubuild_runtime_TransferInChunk>;
+  TransferIn(options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientWritableStream<_tpubuild_runtime_TransferInChunk>;
+  TransferIn(callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientWritableStream<_tpubuild_runtime_TransferInChunk>;
+  /**
+   * Client streaming: one header, then the data chunks. The buffer stays on the device.
+   */
+  transferIn(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientWritableStream<_tpubuild_runtime_TransferInChunk>;
+  transferIn(metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientWritableStream<_tpubuild_runtime_TransferInChunk>;
+  transferIn(options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientWritableStream<_tpubuild_runtime_TransferInChunk>;
+  transferIn(callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientWritableStream<_tpubuild_runtime_TransferInChunk>;
+  
+  /**
+   * Server streaming: the buffer's bytes in chunks; the first chunk also carries its shape.
+   */
+  TransferOut(argument: _tpubuild_runtime_TransferOutRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_runtime_TransferOutChunk__Output>;
+  TransferOut(argument: _tpubuild_runtime_TransferOutRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_runtime_TransferOutChunk__Output>;
+  /**
+   * Server streaming: the buffer's bytes in chunks; the first chunk also carries its shape.
+   */
+  transferOut(argument: _tpubuild_runtime_TransferOutRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_runtime_TransferOutChunk__Output>;
+  transferOut(argument: _tpubuild_runtime_TransferOutRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_runtime_TransferOutChunk__Output>;
+  
+}
+
+export interface RuntimeHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * Compiles an HloModuleProto, or loads it from the server's executable caches (memory, then disk).
+   */
+  Compile: grpc.handleUnaryCall<_tpubuild_runtime_CompileRequest__Output, _tpubuild_runtime_CompileResponse>;
+  
+  DeviceInfo: grpc.handleUnaryCall<_tpubuild_runtime_DeviceInfoRequest__Output, _tpubuild_runtime_DeviceInfoResponse>;
+  
+  /**
+   * Runs an executable on device-resident arguments; the results stay on the device.
+   */
+  Execute: grpc.handleUnaryCall<_tpubuild_runtime_ExecuteRequest__Output, _tpubuild_runtime_ExecuteResponse>;
+  
+  Health: grpc.handleUnaryCall<_tpubuild_runtime_HealthRequest__Output, _tpubuild_runtime_HealthResponse>;
+  
+  Release: grpc.handleUnaryCall<_tpubuild_runtime_ReleaseRequest__Output, _tpubuild_runtime_ReleaseResponse>;
+  
+  /**
+   * Asks the server to stop serving and exit (after replying).
+   */
+  Shutdown: grpc.handleUnaryCall<_tpubuild_runtime_ShutdownRequest__Output, _tpubuild_runtime_ShutdownResponse>;
+  
+  /**
+   * Client streaming: one header, then the data chunks. The buffer stays on the device.
+   */
+  TransferIn: grpc.handleClientStreamingCall<_tpubuild_runtime_TransferInChunk__Output, _tpubuild_runtime_TransferInResponse>;
+  
+  /**
+   * Server streaming: the buffer's bytes in chunks; the first chunk also carries its shape.
+   */
+  TransferOut: grpc.handleServerStreamingCall<_tpubuild_runtime_TransferOutRequest__Output, _tpubuild_runtime_TransferOutChunk>;
+  
+}
+
+export interface RuntimeDefinition extends grpc.ServiceDefinition {
+  Compile: MethodDefinition<_tpubuild_runtime_CompileRequest, _tpubuild_runtime_CompileResponse, _tpubuild_runtime_CompileRequest__Output, _tpubuild_runtime_CompileResponse__Output>
+  DeviceInfo: MethodDefinition<_tpubuild_runtime_DeviceInfoRequest, _tpubuild_runtime_DeviceInfoResponse, _tpubuild_runtime_DeviceInfoRequest__Output, _tpubuild_runtime_DeviceInfoResponse__Output>
+  Execute: MethodDefinition<_tpubuild_runtime_ExecuteRequest, _tpubuild_runtime_ExecuteResponse, _tpubuild_runtime_ExecuteRequest__Output, _tpubuild_runtime_ExecuteResponse__Output>
+  Health: MethodDefinition<_tpubuild_runtime_HealthRequest, _tpubuild_runtime_HealthResponse, _tpubuild_runtime_HealthRequest__Output, _tpubuild_runtime_HealthResponse__Output>
+  Release: MethodDefinition<_tpubuild_runtime_ReleaseRequest, _tpubuild_runtime_ReleaseResponse, _tpubuild_runtime_ReleaseRequest__Output, _tpubuild_runtime_ReleaseResponse__Output>
+  Shutdown: MethodDefinition<_tpubuild_runtime_ShutdownRequest, _tpubuild_runtime_ShutdownResponse, _tpubuild_runtime_ShutdownRequest__Output, _tpubuild_runtime_ShutdownResponse__Output>
+  TransferIn: MethodDefinition<_tpubuild_runtime_TransferInChunk, _tpubuild_runtime_TransferInResponse, _tpubuild_runtime_TransferInChunk__Output, _tpubuild_runtime_TransferInResponse__Output>
+  TransferOut: MethodDefinition<_tpubuild_runtime_TransferOutRequest, _tpubuild_runtime_TransferOutChunk, _tpubuild_runtime_TransferOutRequest__Output, _tpubuild_runtime_TransferOutChunk__Output>
+}

@@ -1,0 +1,8 @@
+// Original file: proto/runtime.proto
+
+
+export interface ShutdownResponse {
+}
+
+export interface ShutdownResponse__Output {
+}

@@ -1,0 +1,28 @@
+// Original file: proto/runtime.proto
+
+import type { ArrayShape as _tpubuild_runtime_ArrayShape, ArrayShape__Output as _tpubuild_runtime_ArrayShape__Output } from '../../tpubuild/runtime/ArrayShape.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface TransferInHeader {
+  'shape'?: (_tpubuild_runtime_ArrayShape | null);
+  /**
+   * Must equal product(dims) * element size.
+   */
+  'totalBytes'?: (number | string | Long);
+  /**
+   * Ordinal of the destination device; 0 by default.
+   */
+  'device'?: (number);
+}
+
+export interface TransferInHeader__Output {
+  'shape': (_tpubuild_runtime_ArrayShape__Output | null);
+  /**
+   * Must equal product(dims) * element size.
+   */
+  'totalBytes': (number);
+  /**
+   * Ordinal of the destination device; 0 by default.
+   */
+  'device': (number);
+}

@@ -1,0 +1,283 @@
+// The "local" target: XLA on this machine's CPU, through the runtime server over gRPC.
+//
+// Sessions speak Julia (TargetSession in plugins/api.ts): tensors carry Julia sizes and
+// column-major bytes; this is where they become XLA shapes (dims reversed, same bytes).
+// Beyond the TargetSession methods, a LocalSession keeps tensors on the device (upload, execute,
+// download, release), so that parameters can be sent once and reused across runs.
+
+import { join, resolve } from "node:path";
+import type { ArtifactRef, DeviceInfo, ElementType, LeafSignature, Signature, TargetPlugin, TargetSession, Tensor } from "../api.js";
+import type { CompiledExecutable, DeviceBuffer, RuntimeClient } from "./runtime-client.js";
+import { RuntimeProcess, type RuntimeProcessOptions } from "./runtime-process.js";
+import { describeJulia, describeXla, elementTypeOf, juliaSizeOf, tensorByteSize, xlaShapeOf, type XlaShape } from "./tensor-layout.js";
+
+/** A tensor that lives on the device, held by the runtime server until released. */
+export interface ResidentTensor {
+  readonly handle: string;
+  readonly eltype: ElementType;
+  /** Julia order. */
+  readonly size: number[];
+  readonly byteLength: number;
+}
+
+interface LoadedArtifact {
+  executable: CompiledExecutable;
+  signature: Signature;
+}
+
+function sameSize(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function leafName(signature: Signature, kind: "input" | "result", index: number, leaf: LeafSignature): string {
+  return `${signature.entry}: ${kind} ${index + 1}${leaf.path ? ` (${leaf.path})` : ""}`;
+}
+
+function isResident(x: Tensor | ResidentTensor): x is ResidentTensor {
+  return typeof (x as ResidentTensor).handle === "string";
+}
+
+export class LocalSession implements TargetSession {
+  private readonly loaded = new Map<string, LoadedArtifact>();
+  private closed = false;
+
+  constructor(
+    readonly runtime: RuntimeProcess,
+    readonly device = 0,
+  ) {}
+
+  get client(): RuntimeClient {
+    return this.runtime.client;
+  }
+
+  private live(): void {
+    if (this.closed) throw new Error("this target session is closed");
+  }
+
+  async info(): Promise<DeviceInfo> {
+    this.live();
+    const d = await this.client.deviceInfo();
+    return {
+      platform: d.platform,
+      platformVersion: d.platformVersion,
+      devices: d.devices.map((x) => ({ id: x.id, kind: x.kind })),
+      runtimeVersion: `tpu-build runtime ${d.serverVersion} (jax ${d.jaxVersion}, jaxlib ${d.jaxlibVersion})`,
+    };
+  }
+
+  /** Compiles (or finds in the runtime's caches) and keeps the executable; a no-op when already loaded. */
+  async load(artifact: ArtifactRef): Promise<void> {
+    await this.loadExecutable(artifact);
+  }
+
+  /** Like load(), and tells how the executable was obtained (COMPILED, MEMORY or DISK). */
+  async loadExecutable(artifact: ArtifactRef): Promise<CompiledExecutable> {
+    this.live();
+    const existing = this.loaded.get(artifact.hash);
+    if (existing) return existing.executable;
+    const executable = await this.client.compile(artifact.module, artifact.hash, { device: this.device });
+    checkAgainstSignature(artifact, executable);
+    this.loaded.set(artifact.hash, { executable, signature: artifact.signature });
+    return executable;
+  }
+
+  isLoaded(artifactHash: string): boolean {
+    return this.loaded.has(artifactHash);
+  }
+
+  private artifact(hash: string): LoadedArtifact {
+    this.live();
+    const a = this.loaded.get(hash);
+    if (!a) throw new Error(`artifact ${hash} is not loaded in this session; call load() first`);
+    return a;
+  }
+
+  /** Sends a tensor to the device; it stays there until release(). */
+  async upload(tensor: Tensor): Promise<ResidentTensor> {
+    this.live();
+    const expected = tensorByteSize(tensor);
+    if (tensor.data.byteLength !== expected) {
+      throw new Error(`a ${describeJulia(tensor.eltype, tensor.size)} tensor takes ${expected} bytes, got ${tensor.data.byteLength}`);
+    }
+    const buffer = await this.client.transferIn(xlaShapeOf(tensor.eltype, tensor.size), tensor.data, { device: this.device });
+    return { handle: buffer.handle, eltype: tensor.eltype, size: [...tensor.size], byteLength: buffer.totalBytes };
+  }
+
+  /**
+   * Runs a loaded artifact on inputs that are host tensors or resident ones (signature.parameters
+   * order). Host tensors are uploaded for this call and released after it; the results stay on the
+   * device, for download() or as inputs of a later execute().
+   */
+  async execute(artifactHash: string, inputs: (Tensor | ResidentTensor)[]): Promise<ResidentTensor[]> {
+    const { executable, signature } = this.artifact(artifactHash);
+    validateInputs(signature, inputs);
+    const temporary: string[] = [];
+    try {
+      const handles: string[] = [];
+      for (const input of inputs) {
+        if (isResident(input)) handles.push(input.handle);
+        else {
+          const r = await this.upload(input);
+          temporary.push(r.handle);
+          handles.push(r.handle);
+        }
+      }
+      const { results } = await this.client.execute(executable.handle, handles);
+      try {
+        return results.map((buffer, i) => residentResult(signature, i, buffer));
+      } catch (e) {
+        await this.client.release({ buffers: results.map((r) => r.handle) });
+        throw e;
+      }
+    } finally {
+      if (temporary.length > 0) await this.client.release({ buffers: temporary });
+    }
+  }
+
+  /** Brings a resident tensor back to the host; `release` frees it on the device afterwards. */
+  async download(tensor: ResidentTensor, options: { release?: boolean } = {}): Promise<Tensor> {
+    this.live();
+    const { data } = await this.client.transferOut(tensor.handle, { release: options.release ?? false });
+    return { eltype: tensor.eltype, size: [...tensor.size], data };
+  }
+
+  async release(tensors: ResidentTensor[]): Promise<void> {
+    this.live();
+    if (tensors.length > 0) await this.client.release({ buffers: tensors.map((t) => t.handle) });
+  }
+
+  /** Runs a loaded artifact on host tensors and returns host tensors (signature.results order). */
+  async run(artifactHash: string, inputs: Tensor[]): Promise<Tensor[]> {
+    const results = await this.execute(artifactHash, inputs);
+    const out: Tensor[] = [];
+    try {
+      for (const r of results) out.push(await this.download(r, { release: true }));
+    } finally {
+      const left = results.slice(out.length);
+      if (left.length > 0 && !this.closed) await this.client.release({ buffers: left.map((r) => r.handle) }).catch(() => undefined);
+    }
+    return out;
+  }
+
+  /** Forgets an artifact and frees its executable in the server (the disk cache keeps it). */
+  async unload(artifactHash: string): Promise<void> {
+    const a = this.loaded.get(artifactHash);
+    if (!a) return;
+    this.loaded.delete(artifactHash);
+    await this.client.release({ executables: [a.executable.handle] });
+  }
+
+  /** Stops the runtime server; every handle of this session becomes invalid. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.loaded.clear();
+    await this.runtime.close();
+  }
+}
+
+function checkAgainstSignature(artifact: ArtifactRef, executable: CompiledExecutable): void {
+  const s = artifact.signature;
+  const mismatch = (what: string) =>
+    new Error(
+      `internal error: artifact ${artifact.hash} (${s.entry}): module.hlo.pb and signature.json disagree: ${what}. ` +
+        `This is a bug in the compiler that produced it; please report it with the entry's source.`,
+    );
+  const compare = (kind: "parameter" | "result", leaves: LeafSignature[], shapes: XlaShape[]) => {
+    if (leaves.length !== shapes.length) throw mismatch(`the module has ${shapes.length} ${kind}s, the signature ${leaves.length}`);
+    leaves.forEach((leaf, i) => {
+      const expected = xlaShapeOf(leaf.eltype, leaf.size);
+      const actual = shapes[i]!;
+      if (actual.elementType !== expected.elementType || !sameSize(actual.dims, expected.dims)) {
+        throw mismatch(`${kind} ${i + 1}${leaf.path ? ` (${leaf.path})` : ""} is ${describeXla(actual)} in the module, ${describeJulia(leaf.eltype, leaf.size)} (${describeXla(expected)}) in the signature`);
+      }
+    });
+  };
+  compare("parameter", s.parameters, executable.parameters);
+  compare("result", s.results, executable.results);
+}
+
+function validateInputs(signature: Signature, inputs: (Tensor | ResidentTensor)[]): void {
+  const params = signature.parameters;
+  if (inputs.length !== params.length) {
+    throw new Error(`${signature.entry}: expected ${params.length} input tensor(s) (${params.map((p) => describeJulia(p.eltype, p.size)).join(", ")}), got ${inputs.length}`);
+  }
+  params.forEach((p, i) => {
+    const x = inputs[i]!;
+    if (x.eltype !== p.eltype || !sameSize(x.size, p.size)) {
+      throw new Error(`${leafName(signature, "input", i, p)}: expected ${describeJulia(p.eltype, p.size)}, got ${describeJulia(x.eltype, x.size)}`);
+    }
+    if (!isResident(x)) {
+      const bytes = tensorByteSize(p);
+      if (x.data.byteLength !== bytes) throw new Error(`${leafName(signature, "input", i, p)}: a ${describeJulia(p.eltype, p.size)} tensor takes ${bytes} bytes, got ${x.data.byteLength}`);
+    }
+  });
+}
+
+function residentResult(signature: Signature, i: number, buffer: DeviceBuffer): ResidentTensor {
+  const leaf = signature.results[i];
+  if (!leaf) throw new Error(`internal error: ${signature.entry} returned more results than its signature lists (${signature.results.length})`);
+  const eltype = elementTypeOf(buffer.shape.elementType);
+  const size = juliaSizeOf(buffer.shape.dims);
+  if (eltype !== leaf.eltype || !sameSize(size, leaf.size)) {
+    throw new Error(`internal error: ${leafName(signature, "result", i, leaf)} came back as ${describeXla(buffer.shape)}, the signature says ${describeJulia(leaf.eltype, leaf.size)}`);
+  }
+  return { handle: buffer.handle, eltype, size, byteLength: buffer.totalBytes };
+}
+
+/** Settings of the "local" target (manifest `targets.local` or the daemon); all optional. */
+export interface LocalTargetSettings {
+  /** On-disk executable cache; default <workspace>/.tpu-build/executables. */
+  cacheDir?: string;
+  /** Pretend this many CPU devices (XLA_FLAGS --xla_force_host_platform_device_count). */
+  cpuDevices?: number;
+  transport?: "unix" | "tcp";
+  /** The device ordinal sessions compile for and place tensors on (default 0). */
+  device?: number;
+}
+
+function narrowSettings(settings: Record<string, unknown> | undefined): LocalTargetSettings {
+  const s = settings ?? {};
+  const out: LocalTargetSettings = {};
+  if (s.cacheDir !== undefined) {
+    if (typeof s.cacheDir !== "string") throw new Error(`local target: settings.cacheDir must be a string`);
+    out.cacheDir = s.cacheDir;
+  }
+  for (const key of ["cpuDevices", "device"] as const) {
+    const v = s[key];
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new Error(`local target: settings.${key} must be a non-negative integer`);
+    out[key] = v;
+  }
+  if (s.transport !== undefined) {
+    if (s.transport !== "unix" && s.transport !== "tcp") throw new Error(`local target: settings.transport must be "unix" or "tcp"`);
+    out.transport = s.transport;
+  }
+  return out;
+}
+
+export interface LocalTargetOptions {
+  /** Process options applied to every session (tests use onLog, python, env). */
+  process?: Omit<RuntimeProcessOptions, "cacheDir" | "cpuDevices" | "transport">;
+}
+
+export class LocalTarget implements TargetPlugin {
+  readonly name = "local";
+
+  constructor(private readonly options: LocalTargetOptions = {}) {}
+
+  async open(options: { workspace: string; settings?: Record<string, unknown> }): Promise<LocalSession> {
+    const settings = narrowSettings(options.settings);
+    const cacheDir = settings.cacheDir ? resolve(options.workspace, settings.cacheDir) : join(options.workspace, ".tpu-build", "executables");
+    const runtime = await RuntimeProcess.start({ ...this.options.process, cacheDir, cpuDevices: settings.cpuDevices, transport: settings.transport });
+    const device = settings.device ?? 0;
+    if (device >= runtime.ready.devices) {
+      await runtime.close();
+      throw new Error(`local target: settings.device is ${device}, but the runtime has ${runtime.ready.devices} device(s)`);
+    }
+    return new LocalSession(runtime, device);
+  }
+}
+
+/** The "local" target plugin (XLA CPU). */
+export const localTarget = new LocalTarget();

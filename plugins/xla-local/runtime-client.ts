@@ -1,0 +1,267 @@
+// A typed client of the runtime service (proto/runtime.proto), over @grpc/grpc-js.
+//
+// It speaks XLA shapes (row-major dims); Julia order lives in the target session above it.
+// Tensors stream in chunks of at most 1 MiB both ways, so parameter sets of hundreds of MB never
+// meet a message-size limit; the limits are raised anyway for Compile, whose modules can embed
+// large constants.
+
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import type { ProtoGrpcType } from "./generated/runtime.js";
+import type { BufferInfo__Output } from "./generated/tpubuild/runtime/BufferInfo.js";
+import type { CompileResponse__Output } from "./generated/tpubuild/runtime/CompileResponse.js";
+import type { DeviceInfoResponse__Output } from "./generated/tpubuild/runtime/DeviceInfoResponse.js";
+import type { ExecuteResponse__Output } from "./generated/tpubuild/runtime/ExecuteResponse.js";
+import type { HealthResponse__Output } from "./generated/tpubuild/runtime/HealthResponse.js";
+import type { ReleaseResponse__Output } from "./generated/tpubuild/runtime/ReleaseResponse.js";
+import type { ShutdownResponse__Output } from "./generated/tpubuild/runtime/ShutdownResponse.js";
+import type { RuntimeClient as GeneratedClient } from "./generated/tpubuild/runtime/Runtime.js";
+import type { TransferInChunk } from "./generated/tpubuild/runtime/TransferInChunk.js";
+import type { TransferOutChunk__Output } from "./generated/tpubuild/runtime/TransferOutChunk.js";
+import { runtimeLocation } from "./runtime-location.js";
+import { byteSize, describeXla, type XlaShape } from "./tensor-layout.js";
+
+export const MAX_CHUNK_BYTES = 1 << 20;
+const MAX_MESSAGE_BYTES = 1 << 30;
+
+/** The loader options that plugins/xla-local/generated/ was generated with (see its README). */
+export const PROTO_LOADER_OPTIONS: protoLoader.Options = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true };
+
+let loaded: ProtoGrpcType | undefined;
+
+function service(): ProtoGrpcType {
+  if (!loaded) {
+    const definition = protoLoader.loadSync(runtimeLocation().proto, PROTO_LOADER_OPTIONS);
+    loaded = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
+  }
+  return loaded;
+}
+
+/** A failed call, with the gRPC status name (INVALID_ARGUMENT, NOT_FOUND, UNAVAILABLE, ...) and the server's message. */
+export class RuntimeError extends Error {
+  constructor(
+    readonly rpc: string,
+    readonly code: string,
+    readonly details: string,
+  ) {
+    super(`runtime ${rpc} failed (${code}): ${details}`);
+    this.name = "RuntimeError";
+  }
+}
+
+function runtimeError(rpc: string, error: grpc.ServiceError | Error): RuntimeError {
+  if (error instanceof RuntimeError) return error;
+  const code = "code" in error && typeof error.code === "number" ? (grpc.status[error.code] ?? String(error.code)) : "UNKNOWN";
+  const details = "details" in error && typeof error.details === "string" && error.details ? error.details : error.message;
+  return new RuntimeError(rpc, code, details);
+}
+
+export interface RuntimeHealth {
+  serving: boolean;
+  serverVersion: string;
+  pid: number;
+  uptimeSeconds: number;
+  liveBuffers: number;
+  liveExecutables: number;
+}
+
+export interface RuntimeDeviceInfo {
+  platform: string;
+  platformVersion: string;
+  devices: { ordinal: number; id: number; kind: string }[];
+  jaxVersion: string;
+  jaxlibVersion: string;
+  serverVersion: string;
+}
+
+export interface CompiledExecutable {
+  handle: string;
+  /** COMPILED now, MEMORY (already loaded in this server), DISK (deserialized, not recompiled). */
+  source: "COMPILED" | "MEMORY" | "DISK";
+  parameters: XlaShape[];
+  results: XlaShape[];
+  elapsedMs: number;
+  /** Modules the server process has compiled from HLO since it started. */
+  compilations: number;
+}
+
+/** A device-resident buffer held by the server. */
+export interface DeviceBuffer {
+  handle: string;
+  shape: XlaShape;
+  totalBytes: number;
+}
+
+function deviceBuffer(info: BufferInfo__Output | null | undefined): DeviceBuffer {
+  if (!info || !info.shape) throw new RuntimeError("response", "INTERNAL", "the server sent a buffer without a shape");
+  return { handle: info.buffer, shape: { elementType: info.shape.elementType, dims: info.shape.dims }, totalBytes: info.totalBytes };
+}
+
+export interface RuntimeClientOptions {
+  /** Deadline for unary calls other than Compile and Execute, in ms (default 60 s). */
+  callTimeoutMs?: number;
+}
+
+export class RuntimeClient {
+  private readonly client: GeneratedClient;
+  private readonly callTimeoutMs: number;
+
+  /** `address`: "unix:/abs/path.sock" or "127.0.0.1:PORT". */
+  constructor(
+    readonly address: string,
+    options: RuntimeClientOptions = {},
+  ) {
+    const Runtime = service().tpubuild.runtime.Runtime;
+    this.client = new Runtime(address, grpc.credentials.createInsecure(), {
+      "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+      "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+    });
+    this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
+  }
+
+  /** Resolves once the channel is connected (or rejects after `timeoutMs`). */
+  waitForReady(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(runtimeError("connect", error)) : resolve())),
+    );
+  }
+
+  private unary<Res>(
+    rpc: string,
+    invoke: (options: grpc.CallOptions, callback: grpc.requestCallback<Res>) => unknown,
+    timeoutMs: number | undefined = this.callTimeoutMs,
+  ): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      const options: grpc.CallOptions = timeoutMs === undefined ? {} : { deadline: Date.now() + timeoutMs };
+      invoke(options, (error, response) => {
+        if (error) reject(runtimeError(rpc, error));
+        else if (response === undefined) reject(new RuntimeError(rpc, "INTERNAL", "empty response"));
+        else resolve(response);
+      });
+    });
+  }
+
+  async health(): Promise<RuntimeHealth> {
+    const r = await this.unary<HealthResponse__Output>("Health", (o, cb) => this.client.health({}, o, cb), 10_000);
+    return { serving: r.serving, serverVersion: r.serverVersion, pid: r.pid, uptimeSeconds: r.uptimeSeconds, liveBuffers: r.liveBuffers, liveExecutables: r.liveExecutables };
+  }
+
+  async deviceInfo(): Promise<RuntimeDeviceInfo> {
+    const r = await this.unary<DeviceInfoResponse__Output>("DeviceInfo", (o, cb) => this.client.deviceInfo({}, o, cb));
+    return {
+      platform: r.platform,
+      platformVersion: r.platformVersion,
+      devices: r.devices.map((d) => ({ ordinal: d.ordinal, id: d.id, kind: d.kind })),
+      jaxVersion: r.jaxVersion,
+      jaxlibVersion: r.jaxlibVersion,
+      serverVersion: r.serverVersion,
+    };
+  }
+
+  /** Compiles an HloModuleProto, or finds it in the server's caches; `key` is the module's content hash. */
+  async compile(module: Uint8Array, key: string, options: { device?: number } = {}): Promise<CompiledExecutable> {
+    const request = { hloModule: Buffer.from(module.buffer, module.byteOffset, module.byteLength), key, device: options.device ?? 0 };
+    const r = await this.unary<CompileResponse__Output>("Compile", (o, cb) => this.client.compile(request, o, cb), undefined);
+    const shape = (s: { elementType: XlaShape["elementType"]; dims: number[] }): XlaShape => ({ elementType: s.elementType, dims: s.dims });
+    return {
+      handle: r.executable,
+      source: r.source as CompiledExecutable["source"],
+      parameters: r.parameters.map(shape),
+      results: r.results.map(shape),
+      elapsedMs: r.elapsedMs,
+      compilations: r.compilations,
+    };
+  }
+
+  /** Streams a tensor (raw little-endian bytes, row-major in `shape.dims`) to the device; it stays there. */
+  transferIn(shape: XlaShape, data: Uint8Array, options: { device?: number; chunkBytes?: number } = {}): Promise<DeviceBuffer> {
+    const expected = byteSize(shape);
+    if (data.byteLength !== expected) {
+      return Promise.reject(new RuntimeError("TransferIn", "INVALID_ARGUMENT", `${describeXla(shape)} takes ${expected} bytes, got ${data.byteLength}`));
+    }
+    const chunkBytes = Math.min(options.chunkBytes ?? MAX_CHUNK_BYTES, MAX_CHUNK_BYTES);
+    let finished = false;
+    let call!: grpc.ClientWritableStream<TransferInChunk>;
+    const result = new Promise<DeviceBuffer>((resolve, reject) => {
+      call = this.client.transferIn((error, response) => {
+        finished = true;
+        if (error) reject(runtimeError("TransferIn", error));
+        else {
+          try {
+            resolve(deviceBuffer(response?.buffer));
+          } catch (e) {
+            reject(e);
+          }
+        }
+      });
+    });
+    const send = async () => {
+      call.write({ header: { shape, totalBytes: expected, device: options.device ?? 0 } });
+      for (let offset = 0; offset < expected && !finished; offset += chunkBytes) {
+        const n = Math.min(chunkBytes, expected - offset);
+        // A view, not a copy: the caller's bytes are encoded straight into the outgoing frames.
+        const ok = call.write({ data: Buffer.from(data.buffer, data.byteOffset + offset, n) });
+        if (!ok && !finished) await Promise.race([new Promise((r) => call.once("drain", r)), result.catch(() => undefined)]);
+      }
+      call.end();
+    };
+    return send().then(() => result);
+  }
+
+  async execute(executable: string, argumentHandles: string[]): Promise<{ results: DeviceBuffer[]; elapsedMs: number }> {
+    const r = await this.unary<ExecuteResponse__Output>("Execute", (o, cb) => this.client.execute({ executable, arguments: argumentHandles }, o, cb), undefined);
+    return { results: r.results.map(deviceBuffer), elapsedMs: r.elapsedMs };
+  }
+
+  /** Streams a buffer's bytes back; `release` frees it on the server once sent. */
+  transferOut(buffer: string, options: { release?: boolean; chunkBytes?: number } = {}): Promise<{ buffer: DeviceBuffer; data: Uint8Array }> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.transferOut({ buffer, release: options.release ?? false, chunkBytes: options.chunkBytes ?? 0 });
+      let info: DeviceBuffer | undefined;
+      let data: Uint8Array | undefined;
+      let offset = 0;
+      let failed = false;
+      const fail = (e: Error) => {
+        if (failed) return;
+        failed = true;
+        call.cancel();
+        reject(e);
+      };
+      call.on("data", (chunk: TransferOutChunk__Output) => {
+        if (failed) return;
+        if (!info) {
+          if (!chunk.buffer) return fail(new RuntimeError("TransferOut", "INTERNAL", "the first chunk has no buffer description"));
+          info = deviceBuffer(chunk.buffer);
+          data = new Uint8Array(info.totalBytes);
+        }
+        const piece = chunk.data;
+        if (offset + piece.byteLength > data!.byteLength) return fail(new RuntimeError("TransferOut", "INTERNAL", `more than the announced ${data!.byteLength} bytes`));
+        data!.set(piece, offset);
+        offset += piece.byteLength;
+      });
+      call.on("error", (e: grpc.ServiceError) => fail(runtimeError("TransferOut", e)));
+      call.on("end", () => {
+        if (failed) return;
+        if (!info || !data) return fail(new RuntimeError("TransferOut", "INTERNAL", "the stream ended without data"));
+        if (offset !== data.byteLength) return fail(new RuntimeError("TransferOut", "INTERNAL", `received ${offset} of ${data.byteLength} bytes`));
+        resolve({ buffer: info, data });
+      });
+    });
+  }
+
+  async release(handles: { buffers?: string[]; executables?: string[] }): Promise<{ released: number; unknown: string[] }> {
+    const r = await this.unary<ReleaseResponse__Output>("Release", (o, cb) =>
+      this.client.release({ buffers: handles.buffers ?? [], executables: handles.executables ?? [] }, o, cb),
+    );
+    return { released: r.released, unknown: r.unknown };
+  }
+
+  /** Asks the server to exit. */
+  async shutdown(): Promise<void> {
+    await this.unary<ShutdownResponse__Output>("Shutdown", (o, cb) => this.client.shutdown({}, o, cb), 10_000);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,96 @@
+// Julia tensors <-> the runtime's XLA shapes.
+//
+// A Julia array of size (d1, ..., dN) is stored column-major; XLA's default layout is row-major.
+// The same bytes are therefore the XLA array [dN, ..., d1]: crossing the boundary reverses the
+// dimensions and never moves a byte (DESIGN.md §3).
+
+import type { ElementType, Tensor } from "../api.js";
+import type { PrimitiveType__Output as PrimitiveTypeName } from "./generated/tpubuild/runtime/PrimitiveType.js";
+
+export type { PrimitiveTypeName };
+
+/** An array shape in XLA order, as the runtime speaks it. */
+export interface XlaShape {
+  elementType: PrimitiveTypeName;
+  dims: number[];
+}
+
+const PRIMITIVE_TYPE: Record<ElementType, PrimitiveTypeName> = {
+  Bool: "PRED",
+  Int8: "S8",
+  Int16: "S16",
+  Int32: "S32",
+  Int64: "S64",
+  UInt8: "U8",
+  UInt16: "U16",
+  UInt32: "U32",
+  UInt64: "U64",
+  Float16: "F16",
+  BFloat16: "BF16",
+  Float32: "F32",
+  Float64: "F64",
+};
+
+const ELEMENT_TYPE = new Map<PrimitiveTypeName, ElementType>(Object.entries(PRIMITIVE_TYPE).map(([julia, xla]) => [xla, julia as ElementType]));
+
+const BYTES: Record<PrimitiveTypeName, number> = {
+  PRIMITIVE_TYPE_INVALID: 0,
+  PRED: 1,
+  S8: 1,
+  U8: 1,
+  S16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  S32: 4,
+  U32: 4,
+  F32: 4,
+  S64: 8,
+  U64: 8,
+  F64: 8,
+  C64: 8,
+  C128: 16,
+};
+
+export function primitiveTypeOf(eltype: ElementType): PrimitiveTypeName {
+  const t = PRIMITIVE_TYPE[eltype];
+  if (!t) throw new Error(`unknown element type ${JSON.stringify(eltype)}`);
+  return t;
+}
+
+/** The Julia element type of an XLA one, or undefined for types Julia tensors do not use here (complex). */
+export function elementTypeOf(type: PrimitiveTypeName): ElementType | undefined {
+  return ELEMENT_TYPE.get(type);
+}
+
+export function bytesPerElement(type: PrimitiveTypeName): number {
+  return BYTES[type];
+}
+
+export function byteSize(shape: XlaShape): number {
+  return shape.dims.reduce((n, d) => n * d, 1) * bytesPerElement(shape.elementType);
+}
+
+/** Julia size (column-major) -> XLA dims (row-major), same bytes. */
+export function xlaShapeOf(eltype: ElementType, size: readonly number[]): XlaShape {
+  return { elementType: primitiveTypeOf(eltype), dims: [...size].reverse() };
+}
+
+/** XLA dims -> Julia size. */
+export function juliaSizeOf(dims: readonly number[]): number[] {
+  return [...dims].reverse();
+}
+
+export function tensorByteSize(t: Pick<Tensor, "eltype" | "size">): number {
+  return byteSize(xlaShapeOf(t.eltype, t.size));
+}
+
+/** How a Julia type and size read in messages: `Float32 3×4`, `Float64 scalar`. */
+export function describeJulia(eltype: ElementType, size: readonly number[]): string {
+  return size.length === 0 ? `${eltype} scalar` : `${eltype} ${size.join("×")}`;
+}
+
+/** How an XLA shape reads in HLO text: `f32[4,3]`. */
+export function describeXla(shape: XlaShape): string {
+  return `${shape.elementType.toLowerCase()}[${shape.dims.join(",")}]`;
+}
