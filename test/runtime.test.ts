@@ -399,4 +399,20 @@ test("a missing virtualenv gives a message that says to run npm install", async 
   assert.match(e.message, /npm install/);
 });
 
+test("install without a usable Python: one clear message and a non-zero exit, no stack trace", () => {
+  const emptyPath = mkdtempSync(join(work, "no-python-"));
+  const r = spawnSync(process.execPath, [join(location.root, "runtime", "install.mjs")], { env: { PATH: emptyPath, HOME: work }, encoding: "utf8" });
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /No usable Python found on PATH/);
+  assert.match(r.stderr, /Python 3\.10 or newer/);
+  assert.match(r.stderr, /TPU_BUILD_PYTHON/);
+  assert.not.match(r.stderr, /^\s+at /m);
+  const skipped = spawnSync(process.execPath, [join(location.root, "runtime", "install.mjs")], {
+    env: { PATH: emptyPath, HOME: work, TPU_BUILD_SKIP_RUNTIME_INSTALL: "1" },
+    encoding: "utf8",
+  });
+  assert.is(skipped.status, 0);
+  assert.match(skipped.stdout, /skipping/);
+});
+
 test.run();

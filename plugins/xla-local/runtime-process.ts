@@ -199,6 +199,7 @@ export class RuntimeProcess {
   killNow(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
     live.delete(this);
+    if (this.socketDir) rmSync(this.socketDir, { recursive: true, force: true });
   }
 
   /** Stops the server: SIGTERM, then SIGKILL after `timeoutMs`. Idempotent. */
