@@ -139,7 +139,12 @@ function attributeFields(a: InstructionAttributes): Record<string, unknown> {
   if (a.distribution !== undefined) f.distribution = a.distribution;
   if (a.rngAlgorithm !== undefined) f.rngAlgorithm = a.rngAlgorithm;
   if (a.isStable !== undefined) f.isStable = a.isStable;
-  if (a.customCallTarget !== undefined) f.customCallTarget = a.customCallTarget;
+  if (a.customCallTarget !== undefined) {
+    f.customCallTarget = a.customCallTarget;
+    // API_VERSION_ORIGINAL: what XlaBuilder and the HLO text parser assume when none is given;
+    // left unset, a proto-loaded custom call would differ from its own text.
+    f.customCallApiVersion = 1;
+  }
   return f;
 }
 

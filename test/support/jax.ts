@@ -64,6 +64,7 @@ import base64, os
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 import numpy as np
 import jax
+jax.config.update("jax_enable_x64", True)  # else device_put narrows 64-bit inputs to 32 bits
 from jax._src.lib import xla_client as xc
 from jax._src import xla_bridge
 
