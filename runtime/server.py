@@ -15,6 +15,7 @@ Set XLA_FLAGS=--xla_force_host_platform_device_count=N for N CPU devices.
 from __future__ import annotations
 
 import argparse
+import inspect
 import itertools
 import json
 import os
@@ -22,6 +23,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from concurrent import futures
 from dataclasses import dataclass
 
@@ -303,6 +305,11 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         return pb.ShutdownResponse()
 
 
+def internal_error(rpc: str, error: Exception, context) -> None:
+    log(f"internal error in {rpc}:\n{traceback.format_exc()}")
+    context.abort(grpc.StatusCode.INTERNAL, f"internal error in the runtime server's {rpc}: {type(error).__name__}: {error} (a bug; please report it with the module and inputs)")
+
+
 def with_status(method):
     """Turns a request error into a gRPC status, and an unexpected exception into INTERNAL, never a crash."""
 
@@ -315,6 +322,8 @@ def with_status(method):
             context.abort(grpc.StatusCode.INTERNAL, str(e))
         except ValueError as e:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
+        except Exception as e:
+            internal_error(method.__name__, e, context)
 
     def wrapped_stream(self, request, context):
         try:
@@ -325,8 +334,8 @@ def with_status(method):
             context.abort(grpc.StatusCode.INTERNAL, str(e))
         except ValueError as e:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
-
-    import inspect
+        except Exception as e:
+            internal_error(method.__name__, e, context)
 
     return wrapped_stream if inspect.isgeneratorfunction(method) else wrapped
 
