@@ -1,0 +1,163 @@
+// One entry in, one HLO module out: load the prelude and the entry's sources, bind the run-time
+// arguments to HLO parameters (flattened depth-first), call the entry function, and return the
+// result's leaves as the entry computation's tuple root. Pure: the same request gives the same bytes.
+
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { createHash } from "node:crypto";
+import type { ArgSpec, CompileRequest, CompileResult, LeafSignature, Signature, TypeTree } from "../plugins/api.js";
+import { CompileError } from "./diagnostics.js";
+import type { Diagnostic, Span } from "./diagnostics.js";
+import { HloModuleBuilder } from "./hlo/builder.js";
+import { encodeHloModule } from "./hlo/encode.js";
+import { printHloModule } from "./hlo/text.js";
+import { baseLibrary } from "./library/base.js";
+import { ArrayLowering } from "./semantics/arrays.js";
+import { describeValue } from "./semantics/describe.js";
+import { Interpreter } from "./semantics/interpreter.js";
+import type { Value } from "./semantics/values.js";
+import { num, tuple } from "./semantics/values.js";
+import { nearestNames } from "./semantics/describe.js";
+import * as ops from "./hlo/ops.js";
+
+export const COMPILER_NAME = "tpu-build-julia";
+export const COMPILER_VERSION = "0.1.0";
+
+/** Workspace-relative name the prelude's diagnostics point to. */
+export const PRELUDE_PATH = "<prelude>/prelude.jl";
+
+const preludeFile = join(dirname(fileURLToPath(import.meta.url)), "library", "prelude.jl");
+/** The prelude's text, read once: it is part of the compiler, like its code. */
+export const PRELUDE_SOURCE = readFileSync(existsPrelude(preludeFile), "utf8");
+/** Part of every cache key: a change to the prelude recompiles everything. */
+export const PRELUDE_VERSION = createHash("sha256").update(PRELUDE_SOURCE).digest("hex").slice(0, 16);
+
+function existsPrelude(path: string): string {
+  // Compiled to dist/compiler/compile.js, the .jl file stays in the source tree.
+  try {
+    readFileSync(path);
+    return path;
+  } catch {
+    return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "compiler", "library", "prelude.jl");
+  }
+}
+
+export function compileEntry(request: CompileRequest): CompileResult {
+  const module = new HloModuleBuilder(sanitize(request.entry));
+  const main = module.computation(sanitize(request.function));
+  const read = (path: string) => (path === PRELUDE_PATH ? PRELUDE_SOURCE : request.readSource(path));
+  const interp = new Interpreter(main, read, baseLibrary);
+  const userSources = () => interp.sourcesRead.filter((p) => p !== PRELUDE_PATH);
+  try {
+    interp.loadFile(PRELUDE_PATH);
+    interp.loadFile(request.file);
+    const fn = interp.globals.lookup(request.function);
+    if (!fn || fn.kind !== "function") {
+      const near = nearestNames(request.function, interp.globals.visibleNames());
+      return failure([{ code: "unknown-function", severity: "error", message: `function \`${request.function}\` is not defined in ${request.file}${fn ? ` (it is ${describeValue(fn)})` : ""}`, notes: near.length ? [`did you mean \`${near[0]}\`?`] : undefined }], userSources());
+    }
+    const params = new ParameterBinder(interp.arrays);
+    const args = request.args.map((a, i) => params.bind(a, `arg${i + 1}`));
+    const entrySpan: Span = { file: request.file, start: 0, end: 0 };
+    const result = interp.call(fn, { positional: args, keywords: new Map(), span: entrySpan, argSpans: args.map(() => entrySpan) }, request.function);
+    main.metadata = undefined;
+    const leaves: { id: number; leaf: LeafSignature }[] = [];
+    const output = flattenResult(result, "result", interp.arrays, leaves);
+    const root = main.emit(ops.tuple, leaves.map((l) => l.id), undefined);
+    const hlo = module.finish(main.finish(root));
+    const signature: Signature = {
+      compiler: { name: COMPILER_NAME, version: COMPILER_VERSION },
+      entry: request.entry,
+      function: request.function,
+      inputs: request.args.map((a) => (a.kind === "runtime" ? a.type : null)),
+      parameters: params.leaves,
+      output,
+      results: leaves.map((l) => l.leaf),
+    };
+    return {
+      ok: true,
+      module: encodeHloModule(hlo),
+      text: printHloModule(hlo),
+      signature,
+      sources: userSources(),
+      stats: { instructions: hlo.computations.reduce((n, c) => n + c.instructions.length, 0), computations: hlo.computations.length },
+    };
+  } catch (e) {
+    if (e instanceof CompileError) return failure([e.diagnostic], userSources());
+    if (e instanceof ResultError) return failure([{ code: "unsupported-result", severity: "error", message: e.message, span: undefined }], userSources());
+    const message = e instanceof Error ? `${e.message}` : String(e);
+    return failure([{ code: "internal-error", severity: "error", message: `internal compiler error: ${message}. This is a bug in tpu-build; please report it with the smallest Julia program that shows it.`, notes: e instanceof Error && e.stack ? e.stack.split("\n").slice(1, 6).map((l) => l.trim()) : undefined }], userSources());
+  }
+}
+
+function failure(diagnostics: Diagnostic[], sources: string[]): CompileResult {
+  return { ok: false, diagnostics, sources };
+}
+
+/** Makes HLO parameters for run-time arguments, depth-first, recording each leaf. */
+class ParameterBinder {
+  readonly leaves: LeafSignature[] = [];
+  constructor(private readonly arrays: ArrayLowering) {}
+
+  bind(arg: ArgSpec, path: string): Value {
+    if (arg.kind === "const") return constValue(arg.value);
+    return this.tree(arg.type, path);
+  }
+
+  private tree(t: TypeTree, path: string): Value {
+    switch (t.kind) {
+      case "array": {
+        const scalar = t.scalar ?? t.size.length === 0;
+        const value = this.arrays.parameter(this.leaves.length, t.eltype, t.size, scalar, path.replace(/[^A-Za-z0-9_.]/g, "_"));
+        this.leaves.push({ path, eltype: t.eltype, size: t.size });
+        return value;
+      }
+      case "tuple":
+        return tuple(t.elements.map((e, i) => this.tree(e, `${path}[${i + 1}]`)));
+      case "namedtuple":
+      case "struct":
+        return { kind: "namedtuple", names: t.names, elements: t.elements.map((e, i) => this.tree(e, `${path}.${t.names[i]}`)) };
+    }
+  }
+}
+
+/** A manifest `{ "const": V }` as a Julia value: integers are Int64, other numbers Float64, arrays tuples, objects NamedTuples. */
+function constValue(v: unknown): Value {
+  if (typeof v === "number") return Number.isInteger(v) ? num("Int64", v) : num("Float64", v);
+  if (typeof v === "boolean") return num("Bool", v);
+  if (typeof v === "string") return v.startsWith(":") ? { kind: "symbol", name: v.slice(1) } : { kind: "string", value: v };
+  if (v === null) return { kind: "nothing" };
+  if (Array.isArray(v)) return tuple(v.map(constValue));
+  const o = v as Record<string, unknown>;
+  return { kind: "namedtuple", names: Object.keys(o), elements: Object.values(o).map(constValue) };
+}
+
+class ResultError extends Error {}
+
+function flattenResult(v: Value, path: string, arrays: ArrayLowering, leaves: { id: number; leaf: LeafSignature }[]): TypeTree {
+  switch (v.kind) {
+    case "number": {
+      const t = arrays.known(v);
+      leaves.push({ id: t.id, leaf: { path, eltype: t.eltype, size: [] } });
+      return { kind: "array", eltype: t.eltype, size: [], scalar: true };
+    }
+    case "tensor": {
+      // A row vector (an Adjoint) is returned as the 1×n matrix it is.
+      leaves.push({ id: v.id, leaf: { path, eltype: v.eltype, size: v.scalar ? [] : v.size } });
+      return { kind: "array", eltype: v.eltype, size: v.scalar ? [] : v.size, scalar: v.scalar || undefined };
+    }
+    case "tuple":
+      return { kind: "tuple", elements: v.elements.map((e, i) => flattenResult(e, `${path}[${i + 1}]`, arrays, leaves)) };
+    case "namedtuple":
+      return { kind: "namedtuple", names: v.names, elements: v.elements.map((e, i) => flattenResult(e, `${path}.${v.names[i]}`, arrays, leaves)) };
+    case "nothing":
+      return { kind: "tuple", elements: [] };
+    default:
+      throw new ResultError(`the entry's result contains ${describeValue(v)} at ${path}; results must be numbers, arrays, tuples or NamedTuples`);
+  }
+}
+
+function sanitize(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]/g, "_") || "main";
+}

@@ -1,0 +1,136 @@
+// Builds an HloModule instruction by instruction. Every emission goes through an op rule from the
+// op table, which checks operand shapes and computes the result shape. Pure instructions are
+// deduplicated on the way in (hash-consing is common-subexpression elimination for free), and
+// `finish` drops what the root does not reach (dead-code elimination).
+
+import type { HloComputation, HloInstruction, HloModule, Literal, PrimitiveType, Shape, SourceMetadata, ArrayShape } from "./ir.js";
+import { arrayShape } from "./ir.js";
+import type { OpRule } from "./ops.js";
+import * as ops from "./ops.js";
+
+export class HloModuleBuilder {
+  private nextId = 1;
+  readonly computations: HloComputation[] = [];
+  /** Scalar reducer computations keyed by "add:f32" so each is built once. */
+  private readonly reducers = new Map<string, number>();
+
+  constructor(readonly name: string) {}
+
+  id(): number {
+    return this.nextId++;
+  }
+
+  computation(name: string): ComputationBuilder {
+    return new ComputationBuilder(this, name);
+  }
+
+  /** Adds a finished computation; callees must be added before their callers. */
+  add(computation: HloComputation): number {
+    this.computations.push(computation);
+    return computation.id;
+  }
+
+  /** A two-argument scalar computation applying `rule` (for reduce and reduce-window). */
+  reducer(rule: OpRule<void>, element: PrimitiveType): number {
+    const key = `${rule.opcode}:${element}`;
+    const cached = this.reducers.get(key);
+    if (cached !== undefined) return cached;
+    const c = this.computation(`${rule.opcode}_${element}`);
+    const scalar = arrayShape(element, []);
+    const a = c.parameter(0, scalar, "lhs");
+    const b = c.parameter(1, scalar, "rhs");
+    const id = this.add(c.finish(c.emit(rule, [a, b], undefined)));
+    this.reducers.set(key, id);
+    return id;
+  }
+
+  finish(entry: HloComputation): HloModule {
+    this.computations.push(entry);
+    return { name: this.name, computations: this.computations, entryComputationId: entry.id };
+  }
+}
+
+export class ComputationBuilder {
+  readonly id: number;
+  readonly name: string;
+  private readonly instructions: HloInstruction[] = [];
+  private readonly byId = new Map<number, HloInstruction>();
+  private readonly interned = new Map<string, number>();
+  /** Attached to every instruction emitted while set (the Julia source location and call chain). */
+  metadata: SourceMetadata | undefined;
+
+  constructor(readonly module: HloModuleBuilder, name: string) {
+    this.id = module.id();
+    this.name = `${name}.${this.id}`;
+  }
+
+  shapeOf(id: number): Shape {
+    const instr = this.byId.get(id);
+    if (!instr) throw new Error(`internal: instruction ${id} is not in computation ${this.name}`);
+    return instr.shape;
+  }
+
+  arrayShapeOf(id: number): ArrayShape {
+    const s = this.shapeOf(id);
+    if (s.kind !== "array") throw new Error(`internal: instruction ${id} is not an array`);
+    return s;
+  }
+
+  parameter(number: number, shape: Shape, name?: string): number {
+    return this.push(ops.parameter, [], { number, shape }, name ?? `p${number}`);
+  }
+
+  emit<P>(rule: OpRule<P>, operands: number[], params: P): number {
+    const shape = rule.shape(operands.map((o) => this.shapeOf(o)), params);
+    const attributes = rule.attributes(params);
+    if (rule.pure) {
+      const key = JSON.stringify([rule.opcode, operands, attributes, shape], (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
+      const hit = this.interned.get(key);
+      if (hit !== undefined) return hit;
+      const id = this.push(rule, operands, params, rule.opcode, shape);
+      this.interned.set(key, id);
+      return id;
+    }
+    return this.push(rule, operands, params, rule.opcode, shape);
+  }
+
+  constant(literal: Literal): number {
+    return this.emit(ops.constant, [], { literal });
+  }
+
+  scalarConstant(element: PrimitiveType, value: number | bigint | boolean): number {
+    const values = element === "pred" ? [Boolean(value)] : element === "s64" || element === "u64" ? [typeof value === "bigint" ? value : BigInt(Math.trunc(Number(value)))] : [Number(value)];
+    return this.constant({ shape: arrayShape(element, []), values: values as number[] | bigint[] | boolean[] });
+  }
+
+  private push<P>(rule: OpRule<P>, operands: number[], params: P, base: string, known?: Shape): number {
+    const shape = known ?? rule.shape(operands.map((o) => this.shapeOf(o)), params);
+    const id = this.module.id();
+    const instr: HloInstruction = {
+      id,
+      name: `${base}.${id}`,
+      opcode: rule.opcode,
+      shape,
+      operands,
+      attributes: rule.attributes(params),
+      metadata: this.metadata,
+    };
+    this.instructions.push(instr);
+    this.byId.set(id, instr);
+    return id;
+  }
+
+  /** Finishes the computation with `root`, keeping only parameters and what the root reaches. */
+  finish(root: number): HloComputation {
+    const live = new Set<number>();
+    const stack = [root];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (live.has(id)) continue;
+      live.add(id);
+      stack.push(...this.byId.get(id)!.operands);
+    }
+    const instructions = this.instructions.filter((i) => live.has(i.id) || i.opcode === "parameter");
+    return { id: this.id, name: this.name, instructions, rootId: root };
+  }
+}

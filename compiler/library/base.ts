@@ -1,0 +1,573 @@
+// The intrinsic functions of Base (and the few NNlib primitives that map to one HLO op): Julia
+// semantics on known numbers, HLO through the array lowering on traced tensors. Library code that
+// can be written in Julia lives in prelude.jl instead.
+
+import type { ElementType } from "../../plugins/api.js";
+import type { Span } from "../diagnostics.js";
+import type { ComparisonDirection } from "../hlo/ir.js";
+import * as ops from "../hlo/ops.js";
+import type { OpRule } from "../hlo/ops.js";
+import type { ReductionKind } from "../semantics/arrays.js";
+import { showSize } from "../semantics/arrays.js";
+import { describeValue, juliaTypeOf } from "../semantics/describe.js";
+import type { Interpreter } from "../semantics/interpreter.js";
+import { rangeValues } from "../semantics/interpreter.js";
+import type { NumType } from "../semantics/types.js";
+import { ELEMENT_TYPES, concrete, datatype, floatOf, isFloat, isInteger, isSubtype, promoteType, showType, sumType } from "../semantics/types.js";
+import type { CallArgs, KnownNumber, Tensor, Value } from "../semantics/values.js";
+import { NOTHING, num, tuple } from "../semantics/values.js";
+import { convertExact, roundTo, toNumber } from "./numbers.js";
+
+/** A Julia scalar: a known number, or a traced tensor that Julia sees as a number. */
+type Scalarish = KnownNumber | (Tensor & { scalar: true });
+
+export function baseLibrary(interp: Interpreter): Map<string, Value> {
+  const lib = new Map<string, Value>();
+  const arrays = interp.arrays;
+
+  const fail = (code: string, message: string, span: Span, notes?: string[]) => interp.fail(code, message, span, notes);
+
+  const define = (names: string | string[], impl: (args: CallArgs) => Value, description?: string) => {
+    for (const name of typeof names === "string" ? [names] : names) {
+      lib.set(name, { kind: "function", fn: { name, methods: [{ intrinsic: impl, description: description ?? "(built in)" }] } });
+    }
+  };
+
+  const arity = (args: CallArgs, name: string, min: number, max = min) => {
+    const n = args.positional.length;
+    if (n < min || n > max)
+      throw fail("no-method", `MethodError: no method matching ${name}(${args.positional.map((v) => `::${showType(juliaTypeOf(v))}`).join(", ")})`, args.span, [`${name} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}`]);
+  };
+
+  const noKeywords = (args: CallArgs, name: string) => {
+    for (const k of args.keywords.keys()) throw fail("unknown-keyword", `MethodError: ${name} has no keyword argument \`${k}\``, args.span);
+  };
+
+  const isScalarish = (v: Value): v is Scalarish => v.kind === "number" || (v.kind === "tensor" && v.scalar);
+  const typeOfScalar = (v: Scalarish): NumType => (v.kind === "number" ? v.type : v.eltype);
+  const elementType = (v: Value): NumType | undefined => (v.kind === "number" ? v.type : v.kind === "tensor" ? v.eltype : undefined);
+
+  /** Converts a known number or a tensor to a tensor of `eltype`. */
+  const asTensor = (v: Scalarish, eltype: ElementType): Tensor => (v.kind === "number" ? arrays.known(v, eltype) : arrays.convert(v, eltype));
+
+  const methodError = (name: string, args: CallArgs, hint?: string) =>
+    fail("no-method", `MethodError: no method matching ${name}(${args.positional.map((v) => `::${showType(juliaTypeOf(v))}`).join(", ")})`, args.span, hint ? [hint] : undefined);
+
+  // ---- numbers and types -------------------------------------------------------------------
+
+  const constants: [string, KnownNumber][] = [
+    ["π", num("Irrational", Math.PI)], ["pi", num("Irrational", Math.PI)], ["ℯ", num("Irrational", Math.E)],
+    ["Inf", num("Float64", Infinity)], ["Inf64", num("Float64", Infinity)], ["Inf32", num("Float32", Infinity)], ["Inf16", num("Float16", Infinity)],
+    ["NaN", num("Float64", NaN)], ["NaN64", num("Float64", NaN)], ["NaN32", num("Float32", NaN)], ["NaN16", num("Float16", NaN)],
+  ];
+  for (const [name, v] of constants) lib.set(name, v);
+  lib.set("nothing", NOTHING);
+
+  const abstractTypes = ["Any", "Number", "Real", "AbstractFloat", "Integer", "Signed", "Unsigned", "AbstractArray", "DenseArray", "Array", "Tuple", "NamedTuple", "Function", "Symbol", "String", "AbstractString", "Nothing", "AbstractRange", "UnitRange", "StepRange"];
+  for (const t of [...ELEMENT_TYPES, ...abstractTypes]) lib.set(t, { kind: "type", type: datatype(t) });
+  for (const alias of ["Vector", "Matrix", "AbstractVector", "AbstractMatrix", "VecOrMat"]) lib.set(alias, { kind: "type", type: datatype(alias) });
+  for (const m of ["Base", "Core", "Flux", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils"]) lib.set(m, { kind: "module", name: m });
+
+  // ---- arithmetic ----------------------------------------------------------------------------
+
+  interface Arith {
+    rule: OpRule<void>;
+    /** Result type from the promoted operand type. */
+    type: (t: NumType) => NumType;
+    /** Known-value semantics (on doubles; the result is rounded to the result type). */
+    known: (a: number, b: number, t: NumType) => number | boolean;
+  }
+
+  const arith: Record<string, Arith> = {
+    "+": { rule: ops.add, type: (t) => (t === "Bool" ? "Int64" : t), known: (a, b) => a + b },
+    "-": { rule: ops.subtract, type: (t) => (t === "Bool" ? "Int64" : t), known: (a, b) => a - b },
+    "*": { rule: ops.multiply, type: (t) => t, known: (a, b, t) => (t === "Bool" ? Boolean(a && b) : a * b) },
+    "/": { rule: ops.divide, type: (t) => floatOf(t), known: (a, b) => a / b },
+    "max": { rule: ops.maximum, type: (t) => t, known: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)) },
+    "min": { rule: ops.minimum, type: (t) => t, known: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)) },
+    "%": { rule: ops.remainder, type: (t) => t, known: (a, b) => a % b },
+    "&": { rule: ops.and, type: (t) => t, known: (a, b, t) => (t === "Bool" ? Boolean(a && b) : Number(BigInt(a) & BigInt(b))) },
+    "|": { rule: ops.or, type: (t) => t, known: (a, b, t) => (t === "Bool" ? Boolean(a || b) : Number(BigInt(a) | BigInt(b))) },
+    "xor": { rule: ops.xor, type: (t) => t, known: (a, b, t) => (t === "Bool" ? Boolean(a) !== Boolean(b) : Number(BigInt(a) ^ BigInt(b))) },
+  };
+  arith["⊻"] = arith["xor"]!;
+  arith["rem"] = arith["%"]!;
+
+  /** Elementwise binary arithmetic on two Julia scalars (known or traced). */
+  const scalarArith = (name: string, a: Scalarish, b: Scalarish, span: Span): Value => {
+    const op = arith[name]!;
+    const promoted = promoteType(typeOfScalar(a), typeOfScalar(b));
+    const resultType = op.type(promoted);
+    if ((name === "&" || name === "|" || name === "xor" || name === "⊻") && !isInteger(concrete(promoted)))
+      throw fail("no-method", `MethodError: no method matching ${name}(::${typeOfScalar(a)}, ::${typeOfScalar(b)}); bitwise operators need integers or Bool`, span);
+    if (a.kind === "number" && b.kind === "number") {
+      if ((name === "%" || name === "rem") && isInteger(concrete(promoted)) && toNumber(b.value) === 0) throw fail("divide-error", "DivideError: integer division error", span);
+      const value = op.known(toNumber(a.value), toNumber(b.value), promoted);
+      return num(resultType, roundTo(resultType, value));
+    }
+    const t = concrete(resultType);
+    return arrays.elementwise(op.rule, [asTensor(a, t), asTensor(b, t)], true);
+  };
+
+  /** `x ÷ y`: integer division truncating toward zero (floats: the truncated quotient). */
+  const intDiv = (a: Scalarish, b: Scalarish, span: Span): Value => {
+    const t = concrete(promoteType(typeOfScalar(a), typeOfScalar(b)));
+    if (a.kind === "number" && b.kind === "number") {
+      const y = toNumber(b.value);
+      if (isInteger(t) && y === 0) throw fail("divide-error", "DivideError: integer division error", span);
+      return num(t === "Bool" ? "Bool" : t, roundTo(t, Math.trunc(toNumber(a.value) / y)));
+    }
+    const q = arrays.elementwise(ops.divide, [asTensor(a, t), asTensor(b, t)], true);
+    if (!isFloat(t)) return q;
+    const zero = arrays.constant(t, 0);
+    const negative = arrays.compare("LT", q, zero, true);
+    return arrays.select(negative, arrays.elementwise(ops.ceil, [q], true), arrays.elementwise(ops.floor, [q], true), true);
+  };
+
+  /** `x ^ y`, with Julia's literal_pow for small integer powers (x^2 is x*x). */
+  const power = (a: Scalarish, b: Scalarish, span: Span): Value => {
+    const ta = typeOfScalar(a), tb = typeOfScalar(b);
+    if (a.kind === "number" && b.kind === "number") {
+      if (isInteger(concrete(ta)) && isInteger(concrete(tb)) && toNumber(b.value) < 0 && Math.abs(toNumber(a.value)) !== 1)
+        throw fail("domain-error", `DomainError: cannot raise an integer ${a.value} to a negative power ${b.value}; make the base a float, e.g. ${a.value}.0^${b.value}`, span);
+      const t = isInteger(concrete(tb)) ? (ta === "Irrational" ? "Float64" : ta) : promoteType(ta, tb);
+      return num(t, roundTo(t, Math.pow(toNumber(a.value), toNumber(b.value))));
+    }
+    if (b.kind === "number" && isInteger(concrete(tb))) {
+      const n = toNumber(b.value);
+      const base = a as Tensor;
+      if (n === 0) return { ...arrays.broadcastTo(arrays.constant(base.eltype, 1), base.size), scalar: true };
+      if (n >= 1 && n <= 4) {
+        let acc = base;
+        for (let i = 1; i < n; i++) acc = arrays.elementwise(ops.multiply, [acc, base], true);
+        return acc;
+      }
+      if (n < 0 && !isFloat(base.eltype)) throw fail("domain-error", "DomainError: cannot raise an integer to a negative power", span);
+      return arrays.elementwise(ops.power, [base, arrays.constant(base.eltype, n)], true);
+    }
+    const t = concrete(promoteType(ta, tb));
+    return arrays.elementwise(ops.power, [asTensor(a, t), asTensor(b, t)], true);
+  };
+
+  const comparisons: Record<string, { dir: ComparisonDirection; known: (a: number, b: number) => boolean }> = {
+    "==": { dir: "EQ", known: (a, b) => a === b },
+    "!=": { dir: "NE", known: (a, b) => a !== b },
+    "≠": { dir: "NE", known: (a, b) => a !== b },
+    "<": { dir: "LT", known: (a, b) => a < b },
+    "<=": { dir: "LE", known: (a, b) => a <= b },
+    "≤": { dir: "LE", known: (a, b) => a <= b },
+    ">": { dir: "GT", known: (a, b) => a > b },
+    ">=": { dir: "GE", known: (a, b) => a >= b },
+    "≥": { dir: "GE", known: (a, b) => a >= b },
+  };
+
+  const compareScalars = (name: string, a: Scalarish, b: Scalarish): Value => {
+    const c = comparisons[name]!;
+    if (a.kind === "number" && b.kind === "number") return num("Bool", c.known(toNumber(a.value), toNumber(b.value)));
+    const t = concrete(promoteType(typeOfScalar(a), typeOfScalar(b)));
+    return arrays.compare(c.dir, asTensor(a, t), asTensor(b, t), true);
+  };
+
+  const sameSize = (a: Tensor, b: Tensor, name: string, span: Span) => {
+    if (a.size.length !== b.size.length || a.size.some((d, i) => d !== b.size[i]))
+      throw fail("dimension-mismatch", `DimensionMismatch: dimensions must match: a has dims ${showSize(a.size)}, b has dims ${showSize(b.size)}`, span, [`use .${name} to broadcast`]);
+  };
+
+  /** The binary operators, with Julia's rules for which array/scalar combinations they accept without a dot. */
+  const binaryOperator = (name: string) => (args: CallArgs): Value => {
+    if (args.positional.length === 1 && (name === "-" || name === "+")) return unaryPlusMinus(name, args);
+    arity(args, name, 2, name === "+" || name === "*" || name === "max" || name === "min" ? Infinity : 2);
+    noKeywords(args, name);
+    if (args.positional.length > 2) {
+      // `a + b + c` parses as one call in Julia: fold left.
+      return args.positional.slice(1).reduce<Value>((acc, v, i) => binaryOperator(name)({ ...args, positional: [acc, v], argSpans: [args.argSpans[0]!, args.argSpans[i + 1]!] }), args.positional[0]!);
+    }
+    const [a, b] = args.positional as [Value, Value];
+    if (isScalarish(a) && isScalarish(b)) {
+      if (name === "÷" || name === "div") return intDiv(a, b, args.span);
+      if (name === "^") return power(a, b, args.span);
+      if (name in comparisons) return compareScalars(name, a, b);
+      return scalarArith(name, a, b, args.span);
+    }
+    if (name === "==" || name === "!=" || name === "≠") {
+      if (a.kind === "tuple" && b.kind === "tuple") {
+        const eq = a.elements.length === b.elements.length && a.elements.every((x, i) => JSON.stringify(x) === JSON.stringify(b.elements[i]));
+        return num("Bool", name === "==" ? eq : !eq);
+      }
+    }
+    if (a.kind === "tensor" && b.kind === "tensor" && !a.scalar && !b.scalar) {
+      if (name === "+" || name === "-") {
+        sameSize(a, b, name, args.span);
+        return { ...(scalarArith(name, { ...a, scalar: true }, { ...b, scalar: true }, args.span) as Tensor), scalar: false };
+      }
+      if (name === "*") {
+        const t = concrete(promoteType(a.eltype, b.eltype));
+        return arrays.matmul(arrays.convert(a, t), arrays.convert(b, t));
+      }
+    }
+    if (name === "*" || (name === "/" && isScalarish(b))) {
+      // Array times scalar (either side) and array divided by scalar scale every element.
+      const arr = (isScalarish(a) ? b : a) as Tensor;
+      if (arr.kind === "tensor") {
+        const r = scalarArith(name, isScalarish(a) ? a : { ...arr, scalar: true }, isScalarish(b) ? b : { ...arr, scalar: true }, args.span) as Tensor;
+        return { ...r, scalar: false, rowVector: arr.rowVector };
+      }
+    }
+    const hint = a.kind === "tensor" || b.kind === "tensor" ? `for elementwise ${name} use the dotted operator .${name}` : undefined;
+    throw methodError(name, args, hint);
+  };
+
+  /** `-x` and `+x`: one-argument methods of the same functions (`-true` is the Int64 -1). */
+  const unaryPlusMinus = (name: "-" | "+", args: CallArgs): Value => {
+    const x = args.positional[0]!;
+    if (name === "+" && (x.kind === "number" || x.kind === "tensor")) return x;
+    if (x.kind === "number") {
+      const t = x.type === "Bool" ? "Int64" : x.type;
+      return num(t, roundTo(t, -toNumber(x.value)));
+    }
+    if (x.kind === "tensor") {
+      const t = x.eltype === "Bool" ? "Int64" : x.eltype;
+      return { ...arrays.elementwise(ops.negate, [arrays.convert(x, t)], x.scalar), rowVector: x.rowVector };
+    }
+    throw methodError(name, args);
+  };
+
+  for (const name of ["+", "-", "*", "/", "%", "rem", "&", "|", "xor", "⊻", "max", "min", "÷", "div", "^", ...Object.keys(comparisons)]) define(name, binaryOperator(name));
+
+  define("!", (args) => {
+    arity(args, "!", 1);
+    const x = args.positional[0]!;
+    if (x.kind === "number" && x.type === "Bool") return num("Bool", !x.value);
+    if (x.kind === "tensor" && x.scalar && x.eltype === "Bool") return arrays.elementwise(ops.not, [x], true);
+    throw methodError("!", args);
+  });
+
+  define("ifelse", (args) => {
+    arity(args, "ifelse", 3);
+    const [c, a, b] = args.positional as [Value, Value, Value];
+    if (c.kind === "number" && c.type === "Bool") return c.value ? a : b;
+    if (!(c.kind === "tensor" && c.eltype === "Bool")) throw fail("type-error", `TypeError: ifelse needs a Bool condition, got ${describeValue(c)}`, args.argSpans[0] ?? args.span);
+    if (!isScalarish(a) || !isScalarish(b)) throw fail("unsupported-select", "choosing between non-numbers on a traced condition is not supported yet", args.span);
+    const t = concrete(promoteType(typeOfScalar(a), typeOfScalar(b)));
+    return arrays.select(c, asTensor(a, t), asTensor(b, t), c.scalar);
+  });
+
+  define("identity", (args) => {
+    arity(args, "identity", 1);
+    return args.positional[0]!;
+  });
+
+  // ---- elementwise math ----------------------------------------------------------------------
+
+  const unaryMath = (name: string, rule: OpRule<void>, known: (x: number) => number, domain?: (x: number) => boolean, keepType = false) =>
+    define(name, (args) => {
+      arity(args, name, 1);
+      noKeywords(args, name);
+      const x = args.positional[0]!;
+      if (!isScalarish(x)) {
+        const hint = x.kind === "tensor" ? `${name} of an array is not elementwise in Julia; use ${name}.(x)` : undefined;
+        throw methodError(name, args, hint);
+      }
+      const t = keepType ? concrete(typeOfScalar(x)) : floatOf(typeOfScalar(x));
+      if (x.kind === "number") {
+        const v = toNumber(x.value);
+        if (domain && !domain(v)) throw fail("domain-error", `DomainError with ${v}: ${name} was called with an argument outside its domain`, args.span);
+        return num(t, roundTo(t, known(v)));
+      }
+      return arrays.elementwise(rule, [arrays.convert(x, t)], true);
+    });
+
+  unaryMath("exp", ops.exp, Math.exp);
+  unaryMath("expm1", ops.expm1, Math.expm1);
+  unaryMath("log", ops.log, Math.log, (x) => x >= 0);
+  unaryMath("log1p", ops.log1p, Math.log1p, (x) => x >= -1);
+  unaryMath("sqrt", ops.sqrt, Math.sqrt, (x) => x >= 0);
+  unaryMath("√", ops.sqrt, Math.sqrt, (x) => x >= 0);
+  unaryMath("cbrt", ops.cbrt, Math.cbrt);
+  unaryMath("tanh", ops.tanh, Math.tanh);
+  unaryMath("sin", ops.sin, Math.sin);
+  unaryMath("cos", ops.cos, Math.cos);
+  unaryMath("tan", ops.tan, Math.tan);
+  unaryMath("abs", ops.abs, Math.abs, undefined, true);
+  unaryMath("sign", ops.sign, Math.sign, undefined, true);
+  unaryMath("floor", ops.floor, Math.floor, undefined, true);
+  unaryMath("ceil", ops.ceil, Math.ceil, undefined, true);
+  unaryMath("round", ops.roundNearestEven, (x) => {
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
+  }, undefined, true);
+  // NNlib's sigmoid: XLA's logistic is the numerically stable form.
+  unaryMath("sigmoid", ops.logistic, (x) => 1 / (1 + Math.exp(-x)));
+  unaryMath("σ", ops.logistic, (x) => 1 / (1 + Math.exp(-x)));
+
+  // ---- conversion ----------------------------------------------------------------------------
+
+  const convertTo = (t: ElementType, x: Value, span: Span): Value => {
+    if (x.kind === "number") {
+      const v = convertExact(t, x.value);
+      if (v === undefined) throw fail("inexact-error", `InexactError: ${t}(${x.value})`, span);
+      return num(t, v);
+    }
+    if (x.kind === "tensor") return { ...arrays.convert(x, t), scalar: x.scalar, rowVector: x.rowVector };
+    throw fail("no-method", `MethodError: cannot convert ${describeValue(x)} to ${t}`, span);
+  };
+
+  define("convert", (args) => {
+    arity(args, "convert", 2);
+    const [T, x] = args.positional as [Value, Value];
+    if (T.kind !== "type" || T.type.kind !== "datatype") throw methodError("convert", args);
+    const name = T.type.name as ElementType;
+    if (ELEMENT_TYPES.includes(name)) {
+      if (x.kind === "tensor" && !x.scalar) throw fail("no-method", `MethodError: ${name}(x) converts numbers; for an array use ${name}.(x)`, args.span);
+      return convertTo(name, x, args.span);
+    }
+    if (isSubtype(juliaTypeOf(x), T.type)) return x;
+    throw fail("no-method", `MethodError: cannot convert ${describeValue(x)} to ${showType(T.type)}`, args.span);
+  });
+
+  define("float", (args) => {
+    arity(args, "float", 1);
+    const x = args.positional[0]!;
+    const t = elementType(x);
+    if (t === undefined) throw methodError("float", args);
+    return convertTo(floatOf(t), x, args.span);
+  });
+
+  const zeroOne = (name: "zero" | "one", value: number) =>
+    define(name, (args) => {
+      arity(args, name, 1);
+      const x = args.positional[0]!;
+      if (x.kind === "type" && x.type.kind === "datatype" && ELEMENT_TYPES.includes(x.type.name as ElementType)) return num(x.type.name as ElementType, roundTo(x.type.name as ElementType, value));
+      if (x.kind === "number") return num(x.type === "Irrational" ? "Float64" : x.type, roundTo(x.type, value));
+      if (x.kind === "tensor" && x.scalar) return num(x.eltype, roundTo(x.eltype, value));
+      if (x.kind === "tensor" && name === "zero") return { ...arrays.broadcastTo(arrays.constant(x.eltype, 0), x.size), scalar: false };
+      throw methodError(name, args);
+    });
+  zeroOne("zero", 0);
+  zeroOne("one", 1);
+
+  define("oftype", (args) => {
+    arity(args, "oftype", 2);
+    const [x, y] = args.positional as [Value, Value];
+    const t = elementType(x);
+    if (t === undefined) throw methodError("oftype", args);
+    return convertTo(concrete(t), y, args.span);
+  });
+
+  // ---- reductions ----------------------------------------------------------------------------
+
+  const reduction = (name: string, kind: ReductionKind, combine: string) =>
+    define(name, (args) => {
+      arity(args, name, 1, 2);
+      for (const k of args.keywords.keys()) if (k !== "dims" && k !== "init") throw fail("unknown-keyword", `MethodError: ${name} has no keyword argument \`${k}\``, args.span, ["keywords: dims"]);
+      let x = args.positional[args.positional.length - 1]!;
+      if (args.positional.length === 2) x = interp.broadcast(args.positional[0]!, { ...args, positional: [x], keywords: new Map(), argSpans: [args.argSpans[1]!] }, name);
+      if (x.kind === "tuple") {
+        if (args.keywords.size) throw fail("unsupported-reduction", `${name} over a tuple takes no keywords`, args.span);
+        if (!x.elements.length) throw fail("argument-error", `ArgumentError: reducing over an empty collection is not allowed`, args.span);
+        return x.elements.slice(1).reduce<Value>((acc, v) => interp.callNamed(combine, [acc, v], [], args.span, false), x.elements[0]!);
+      }
+      if (x.kind === "range") {
+        return rangeValues(x).slice(1).reduce<Value>((acc, v) => interp.callNamed(combine, [acc, num(x.type, v)], [], args.span, false), num(x.type, x.start));
+      }
+      if (isScalarish(x)) return x;
+      if (x.kind !== "tensor") throw methodError(name, args);
+      const dimsValue = args.keywords.get("dims");
+      const dims = dimsValue === undefined || dimsValue.kind === "colon" ? undefined : dimsList(dimsValue, name, args.span);
+      const eltype = kind === "sum" || kind === "prod" ? sumType(x.eltype) : x.eltype;
+      return arrays.reduce(kind, x, dims, eltype);
+    });
+
+  const dimsList = (v: Value, name: string, span: Span): number[] => {
+    const items = v.kind === "tuple" ? v.elements : v.kind === "range" ? rangeValues(v).map((d) => num("Int64", d)) : [v];
+    return items.map((d) => {
+      if (d.kind !== "number" || !isInteger(concrete(d.type)) || toNumber(d.value) < 1) throw fail("argument-error", `ArgumentError: ${name}: dims must be positive integers known at compile time, got ${describeValue(d)}`, span);
+      return toNumber(d.value) - 1;
+    });
+  };
+
+  reduction("sum", "sum", "+");
+  reduction("prod", "prod", "*");
+  reduction("maximum", "maximum", "max");
+  reduction("minimum", "minimum", "min");
+
+  // ---- array shape ---------------------------------------------------------------------------
+
+  const arrayArg = (args: CallArgs, name: string): Tensor => {
+    const x = args.positional[0];
+    if (!x || x.kind !== "tensor" || x.scalar) throw methodError(name, args);
+    return x;
+  };
+
+  define("size", (args) => {
+    arity(args, "size", 1, 2);
+    const x = args.positional[0]!;
+    const size = x.kind === "tensor" ? (x.scalar ? [] : x.size) : isScalarish(x) ? [] : x.kind === "range" ? [rangeValues(x).length] : undefined;
+    if (!size) throw methodError("size", args);
+    if (args.positional.length === 1) return tuple(size.map((d) => num("Int64", d)));
+    const d = args.positional[1]!;
+    if (d.kind !== "number" || !isInteger(concrete(d.type)) || toNumber(d.value) < 1) throw fail("argument-error", "size(x, d) needs a positive integer dimension", args.argSpans[1] ?? args.span);
+    return num("Int64", size[toNumber(d.value) - 1] ?? 1);
+  });
+
+  define("length", (args) => {
+    arity(args, "length", 1);
+    const x = args.positional[0]!;
+    if (x.kind === "tensor") return num("Int64", x.scalar ? 1 : x.size.reduce((a, b) => a * b, 1));
+    if (x.kind === "tuple" || x.kind === "namedtuple") return num("Int64", x.elements.length);
+    if (x.kind === "range") return num("Int64", rangeValues(x).length);
+    if (x.kind === "number") return num("Int64", 1);
+    if (x.kind === "string") return num("Int64", [...x.value].length);
+    throw methodError("length", args);
+  });
+
+  define("ndims", (args) => {
+    arity(args, "ndims", 1);
+    const x = args.positional[0]!;
+    if (x.kind === "tensor") return num("Int64", x.scalar ? 0 : x.size.length);
+    if (x.kind === "number") return num("Int64", 0);
+    throw methodError("ndims", args);
+  });
+
+  define("eltype", (args) => {
+    arity(args, "eltype", 1);
+    const t = elementType(args.positional[0]!);
+    if (t === undefined) throw methodError("eltype", args);
+    return { kind: "type", type: datatype(concrete(t)) };
+  });
+
+  define("reshape", (args) => {
+    const x = arrayArg(args, "reshape");
+    let dims = args.positional.slice(1);
+    if (dims.length === 1 && dims[0]!.kind === "tuple") dims = dims[0]!.elements;
+    const total = x.size.reduce((a, b) => a * b, 1);
+    const colons = dims.filter((d) => d.kind === "colon").length;
+    if (colons > 1) throw fail("dimension-mismatch", "DimensionMismatch: reshape accepts at most one `:`", args.span);
+    const known = dims.map((d, i) => {
+      if (d.kind === "colon") return -1;
+      if (d.kind !== "number" || !isInteger(concrete(d.type))) throw fail("argument-error", `reshape: dimensions must be integers known at compile time, got ${describeValue(d)}`, args.argSpans[i + 1] ?? args.span);
+      return toNumber(d.value);
+    });
+    const product = known.filter((d) => d >= 0).reduce((a, b) => a * b, 1);
+    const size = known.map((d) => (d < 0 ? total / product : d));
+    if (size.some((d) => !Number.isInteger(d)) || size.reduce((a, b) => a * b, 1) !== total)
+      throw fail("dimension-mismatch", `DimensionMismatch: new dimensions ${showSize(known.map((d) => (d < 0 ? NaN : d)).map((d) => (Number.isNaN(d) ? ":" : d)) as unknown as number[])} must be consistent with array size ${total}`, args.span);
+    return arrays.reshape(x, size);
+  });
+
+  const transposeFn = (name: string) =>
+    define(name, (args) => {
+      arity(args, name, 1);
+      const x = args.positional[0]!;
+      if (isScalarish(x)) return x;
+      if (x.kind === "tensor") return arrays.transpose(x);
+      throw methodError(name, args);
+    });
+  transposeFn("adjoint");
+  transposeFn("transpose");
+
+  // ---- ranges, tuples and indexing -----------------------------------------------------------
+
+  define(":", (args) => {
+    arity(args, ":", 2, 3);
+    const vs = args.positional.map((v, i) => {
+      if (v.kind !== "number") throw fail("traced-range", `range bounds must be known at compile time, got ${describeValue(v)}`, args.argSpans[i] ?? args.span);
+      return v;
+    });
+    const [start, step, stop] = vs.length === 3 ? vs : [vs[0]!, num("Int64", 1), vs[1]!];
+    const t = concrete(promoteType(promoteType(start!.type, stop!.type), vs.length === 3 ? step!.type : start!.type));
+    const s = toNumber(start!.value), st = toNumber(step!.value), e = toNumber(stop!.value);
+    if (st === 0) throw fail("argument-error", "ArgumentError: step cannot be zero", args.span);
+    // A unit range of integers stops at the last value not past `stop` (1:3.5 is 1:3).
+    return { kind: "range", start: s, step: st, stop: isInteger(t) ? s + Math.floor((e - s) / st) * st : e, type: t, unit: vs.length === 2 };
+  });
+
+  define("getindex", (args) => {
+    const [x, ...idx] = args.positional as [Value, ...Value[]];
+    const intIndex = (v: Value, n: number, span: Span): number => {
+      if (v.kind !== "number" || !isInteger(concrete(v.type))) throw fail("unsupported-index", `index must be an integer known at compile time, got ${describeValue(v)}`, span);
+      const i = toNumber(v.value);
+      if (i < 1 || i > n) throw fail("bounds-error", `BoundsError: attempt to access ${describeValue(x)} at index [${i}]`, span);
+      return i - 1;
+    };
+    if (x.kind === "tuple" || x.kind === "namedtuple") {
+      if (idx.length !== 1) throw methodError("getindex", args);
+      const i = idx[0]!;
+      if (i.kind === "symbol" && x.kind === "namedtuple") {
+        const k = x.names.indexOf(i.name);
+        if (k < 0) throw fail("no-field", `type NamedTuple has no field ${i.name}`, args.argSpans[1] ?? args.span);
+        return x.elements[k]!;
+      }
+      if (i.kind === "range") return tuple(rangeValues(i).map((k) => x.elements[intIndex(num("Int64", k), x.elements.length, args.argSpans[1] ?? args.span)]!));
+      return x.elements[intIndex(i, x.elements.length, args.argSpans[1] ?? args.span)]!;
+    }
+    if (x.kind === "range") {
+      const xs = rangeValues(x);
+      return num(x.type, xs[intIndex(idx[0]!, xs.length, args.argSpans[1] ?? args.span)]!);
+    }
+    if (x.kind === "tensor" && !x.scalar) return indexTensor(x, idx, args);
+    throw methodError("getindex", args);
+  });
+
+  /** Indexing an array with known integers, ranges and `:` (a strided slice; integer indices drop their dimension). */
+  const indexTensor = (x: Tensor, idx: Value[], args: CallArgs): Value => {
+    let t = x;
+    if (idx.length === 1 && x.size.length > 1) t = arrays.reshape(x, [x.size.reduce((a, b) => a * b, 1)]);
+    if (idx.length !== t.size.length) throw fail("unsupported-index", `indexing a ${t.size.length}-dimensional array with ${idx.length} indices is not supported yet`, args.span);
+    const start: number[] = [], limit: number[] = [], stride: number[] = [], keep: number[] = [];
+    idx.forEach((ix, k) => {
+      const n = t.size[k]!;
+      const span = args.argSpans[k + 1] ?? args.span;
+      if (ix.kind === "colon") {
+        start.push(0); limit.push(n); stride.push(1); keep.push(n);
+      } else if (ix.kind === "range" && isInteger(ix.type)) {
+        const xs = rangeValues(ix);
+        if (!xs.length) throw fail("unsupported-index", "an empty range index is not supported", span);
+        const lo = Math.min(...xs), hi = Math.max(...xs);
+        if (lo < 1 || hi > n) throw fail("bounds-error", `BoundsError: attempt to access ${showSize(t.size)} array at index [${ix.start}:${ix.unit ? "" : `${ix.step}:`}${ix.stop}] in dimension ${k + 1}`, span);
+        if (ix.step < 0) throw fail("unsupported-index", "reversed ranges as indices are not supported yet", span);
+        start.push(xs[0]! - 1); limit.push(xs[xs.length - 1]!); stride.push(ix.step); keep.push(xs.length);
+      } else if (ix.kind === "number" && isInteger(concrete(ix.type))) {
+        const i = toNumber(ix.value);
+        if (i < 1 || i > n) throw fail("bounds-error", `BoundsError: attempt to access ${showSize(t.size)} array at index ${i} in dimension ${k + 1}`, span);
+        start.push(i - 1); limit.push(i); stride.push(1);
+      } else throw fail("unsupported-index", `index ${describeValue(ix)} is not supported yet (known integers, ranges and : are)`, span);
+    });
+    const n = t.size.length;
+    // Slice parameters are per XLA dimension: reverse the Julia order.
+    const id = arrays.b.emit(ops.slice, [t.id], { start: [...start].reverse(), limit: [...limit].reverse(), stride: [...stride].reverse() });
+    const sliced = arrays.tensor(id, t.eltype, idx.map((_, k) => Math.ceil((limit[k]! - start[k]!) / stride[k]!)), false);
+    void n;
+    if (keep.length === idx.length) return sliced;
+    const r = arrays.reshape(sliced, keep);
+    return keep.length === 0 ? { ...r, scalar: true } : r;
+  };
+
+  define("tuple", (args) => tuple(args.positional));
+  define("first", (args) => {
+    const x = args.positional[0]!;
+    if ((x.kind === "tuple" || x.kind === "namedtuple") && x.elements.length) return x.elements[0]!;
+    if (x.kind === "range") return num(x.type, x.start);
+    throw methodError("first", args);
+  });
+  define("last", (args) => {
+    const x = args.positional[0]!;
+    if ((x.kind === "tuple" || x.kind === "namedtuple") && x.elements.length) return x.elements[x.elements.length - 1]!;
+    if (x.kind === "range") return num(x.type, x.stop);
+    throw methodError("last", args);
+  });
+
+  define("isa", (args) => {
+    arity(args, "isa", 2);
+    const [x, T] = args.positional as [Value, Value];
+    if (T.kind !== "type") throw methodError("isa", args);
+    return num("Bool", isSubtype(juliaTypeOf(x), T.type));
+  });
+
+  define("typeof", (args) => {
+    arity(args, "typeof", 1);
+    return { kind: "type", type: juliaTypeOf(args.positional[0]!) };
+  });
+
+  return lib;
+}

@@ -1,0 +1,91 @@
+// The Julia type of a compile-time value (for dispatch and messages), and human descriptions.
+
+import { showSize } from "./arrays.js";
+import type { JuliaType } from "./types.js";
+import { datatype, showType } from "./types.js";
+import type { Value } from "./values.js";
+
+export function juliaTypeOf(v: Value): JuliaType {
+  switch (v.kind) {
+    case "number":
+      return datatype(v.type);
+    case "tensor":
+      if (v.scalar) return datatype(v.eltype);
+      if (v.rowVector) return datatype("Adjoint", [datatype(v.eltype), datatype("Array", [datatype(v.eltype), 1])]);
+      return datatype("Array", [datatype(v.eltype), v.size.length]);
+    case "tuple":
+      return datatype("Tuple", v.elements.map(juliaTypeOf));
+    case "namedtuple":
+      return datatype("NamedTuple", []);
+    case "function":
+      return datatype("Function");
+    case "type":
+      return datatype("Type", [v.type]);
+    case "range":
+      return datatype(v.unit ? "UnitRange" : "StepRange", [datatype(v.type === "Irrational" ? "Float64" : v.type), 1]);
+    case "symbol":
+      return datatype("Symbol");
+    case "string":
+      return datatype("String");
+    case "nothing":
+      return datatype("Nothing");
+    case "colon":
+      return datatype("Colon");
+    case "module":
+      return datatype("Module");
+  }
+}
+
+export function describeValue(v: Value): string {
+  switch (v.kind) {
+    case "number":
+      return `${v.type === "Irrational" ? "an irrational number" : `a ${v.type}`} (${v.value})`;
+    case "tensor":
+      return v.scalar ? `a traced ${v.eltype}` : `a traced ${showType(juliaTypeOf(v))} of size ${showSize(v.size)}`;
+    case "tuple":
+      return `a ${v.elements.length}-element tuple`;
+    case "namedtuple":
+      return `a NamedTuple (${v.names.join(", ")})`;
+    case "function":
+      return `the function ${v.fn.name}`;
+    case "type":
+      return `the type ${showType(v.type)}`;
+    case "range":
+      return `the range ${v.start}:${v.unit ? "" : `${v.step}:`}${v.stop}`;
+    case "symbol":
+      return `:${v.name}`;
+    case "string":
+      return `the string ${JSON.stringify(v.value)}`;
+    case "nothing":
+      return "nothing";
+    case "colon":
+      return "`:`";
+    case "module":
+      return `the module ${v.name}`;
+  }
+}
+
+/** Damerau-Levenshtein distance (optimal string alignment). */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** Names within a small edit distance of `name`, closest first (for "did you mean"). */
+export function nearestNames(name: string, candidates: Iterable<string>, limit = 2): string[] {
+  const max = name.length <= 3 ? 1 : name.length <= 6 ? 2 : 3;
+  return [...new Set(candidates)]
+    .map((c) => ({ c, d: c.toLowerCase() === name.toLowerCase() ? 0.5 : editDistance(name, c) }))
+    .filter((x) => x.d <= max && x.c !== name)
+    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
+    .slice(0, limit)
+    .map((x) => x.c);
+}

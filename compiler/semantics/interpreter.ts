@@ -1,0 +1,882 @@
+// The abstract interpreter: runs Julia code at compile time. Known values are computed here, as
+// Julia's constant propagation did for XLA.jl; operations on traced tensors emit HLO through the
+// array lowering. Every function call is inlined, so the entry becomes one HLO computation.
+
+import type * as A from "../syntax/ast.js";
+import type { CallFrame, Span } from "../diagnostics.js";
+import { CompileError, SourceFile } from "../diagnostics.js";
+import { parseJulia } from "../syntax/parser.js";
+import type { ComputationBuilder } from "../hlo/builder.js";
+import { ArrayLowering, DimensionMismatch } from "./arrays.js";
+import { Scope } from "./scope.js";
+import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, Value } from "./values.js";
+import { NOTHING, num, tuple } from "./values.js";
+import { describeValue, juliaTypeOf, nearestNames } from "./describe.js";
+import type { Bindings, JuliaType, TypeParam } from "./types.js";
+import { datatype, expandAlias, isKnownTypeName, isSubtype, showType } from "./types.js";
+
+/** Reads a source file by workspace-relative path. */
+export type SourceReader = (path: string) => string | undefined;
+
+class ReturnSignal {
+  constructor(readonly value: Value) {}
+}
+class BreakSignal {}
+class ContinueSignal {}
+
+interface Frame {
+  function: string;
+  /** Where this frame was called from (in the caller). */
+  callSite: Span;
+  /** Current position inside this frame, updated as statements run. */
+  at: Span;
+}
+
+const LOOP_UNROLL_LIMIT = 100_000;
+
+/** Library modules a program may `using`/`import`; their names all resolve in the prelude. */
+export const LIBRARY_MODULES = new Set(["Base", "Core", "Flux", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils"]);
+
+export class Interpreter {
+  readonly globals: Scope;
+  readonly files = new Map<string, SourceFile>();
+  /** Every source file read, in order (the cache key hashes these). */
+  readonly sourcesRead: string[] = [];
+  readonly arrays: ArrayLowering;
+  private readonly stack: Frame[] = [];
+
+  constructor(
+    readonly builder: ComputationBuilder,
+    private readonly read: SourceReader,
+    intrinsics: (interp: Interpreter) => Map<string, Value>,
+  ) {
+    this.arrays = new ArrayLowering(builder);
+    this.globals = new Scope("global");
+    for (const [name, value] of intrinsics(this)) this.globals.define(name, value);
+  }
+
+  // ---- diagnostics -------------------------------------------------------------------------
+
+  /** A user-facing compile error at `span`, with the current Julia call chain. */
+  fail(code: string, message: string, span: Span, notes?: string[]): CompileError {
+    const chain: CallFrame[] = [];
+    for (let i = this.stack.length - 1; i >= 0; i--) {
+      const frame = this.stack[i]!;
+      chain.push({ function: frame.function, span: i === this.stack.length - 1 ? span : this.stack[i + 1]!.callSite });
+    }
+    return new CompileError({ code, severity: "error", message, span, notes, callChain: chain.length ? chain : undefined });
+  }
+
+  /** Runs `f`, turning a DimensionMismatch from the array lowering into a diagnostic at `span`. */
+  atSpan<T>(span: Span, f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof DimensionMismatch) throw this.fail("dimension-mismatch", `DimensionMismatch: ${e.message}`, span);
+      throw e;
+    }
+  }
+
+  /** Sets the HLO metadata (source file/line, call chain) for instructions emitted at `span`. */
+  private locate(span: Span, opType?: string): void {
+    const file = this.files.get(span.file);
+    const frame = this.stack[this.stack.length - 1];
+    if (frame) frame.at = span;
+    this.builder.metadata = {
+      opType,
+      opName: this.stack.map((f) => f.function).join("/") || undefined,
+      sourceFile: span.file,
+      sourceLine: file ? file.position(span.start).line : undefined,
+    };
+  }
+
+  // ---- files -------------------------------------------------------------------------------
+
+  loadFile(path: string, span?: Span): void {
+    const text = this.read(path);
+    if (text === undefined) {
+      if (span) throw this.fail("missing-include", `cannot include "${path}": no such file`, span);
+      throw new CompileError({ code: "missing-source", severity: "error", message: `source file not found: ${path}` });
+    }
+    this.sourcesRead.push(path);
+    this.files.set(path, new SourceFile(path, text));
+    const { file, diagnostics } = parseJulia(path, text);
+    if (diagnostics.length) throw new CompileError(diagnostics[0]!);
+    this.evalBlock(file.body, this.globals);
+  }
+
+  // ---- evaluation --------------------------------------------------------------------------
+
+  evalBlock(block: A.Block, scope: Scope): Value {
+    let last: Value = NOTHING;
+    for (const stmt of block.stmts) last = this.eval(stmt, scope);
+    return last;
+  }
+
+  eval(node: A.Node, scope: Scope): Value {
+    switch (node.kind) {
+      case "number":
+        if (typeof node.value === "bigint" || !["Int64", "Float64", "Float32", "Float16", "UInt8", "UInt16", "UInt32", "UInt64"].includes(node.type))
+          throw this.fail("unsupported-literal", `the literal ${node.text} (${node.type}) is outside the supported numeric types`, node.span);
+        return num(node.type as KnownNumber["type"], node.value);
+      case "bool":
+        return num("Bool", node.value);
+      case "nothing":
+        return NOTHING;
+      case "string":
+        return { kind: "string", value: node.parts.map((p) => (typeof p === "string" ? p : this.show(this.eval(p, scope)))).join("") };
+      case "char":
+        return { kind: "string", value: node.value };
+      case "symbol":
+        return { kind: "symbol", name: node.name };
+      case "ident":
+        return this.lookup(node.name, scope, node.span);
+      case "paren":
+        return this.eval(node.expr, scope);
+      case "block":
+        return this.evalBlock(node, scope);
+      case "begin":
+        return this.evalBlock(node.body, scope);
+      case "tuple":
+        return tuple(this.evalList(node.elements, scope));
+      case "namedtuple":
+        return { kind: "namedtuple", names: node.fields.map((f) => f.name), elements: node.fields.map((f) => this.eval(f.value, scope)) };
+      case "call":
+        return this.evalCall(node, scope);
+      case "binary":
+        return this.evalBinary(node, scope);
+      case "unary": {
+        const arg = this.eval(node.arg, scope);
+        return this.callNamed(node.op, [arg], [node.arg.span], node.span, node.dotted);
+      }
+      case "comparison":
+        return this.evalComparison(node, scope);
+      case "and":
+      case "or":
+        return this.evalShortCircuit(node, scope);
+      case "ternary":
+        return this.evalTernary(node, scope);
+      case "adjoint":
+        return this.callNamed("adjoint", [this.eval(node.arg, scope)], [node.arg.span], node.span, false);
+      case "range": {
+        const start = this.eval(node.start, scope);
+        const stop = this.eval(node.stop, scope);
+        const args = node.step ? [start, this.eval(node.step, scope), stop] : [start, stop];
+        return this.callNamed(":", args, [], node.span, false);
+      }
+      case "field":
+        return this.evalField(node, scope);
+      case "index":
+        return this.evalIndex(node, scope);
+      case "lambda":
+        return { kind: "function", fn: { name: "#anonymous", methods: [{ def: node, scope }] } };
+      case "function":
+        return this.defineFunction(node, scope);
+      case "assign":
+        return this.evalAssign(node, scope);
+      case "if":
+        return this.evalIf(node, scope);
+      case "for":
+        return this.evalFor(node, scope);
+      case "while":
+        return this.evalWhile(node, scope);
+      case "return":
+        throw new ReturnSignal(node.value ? this.eval(node.value, scope) : NOTHING);
+      case "break":
+        throw new BreakSignal();
+      case "continue":
+        throw new ContinueSignal();
+      case "let": {
+        const inner = new Scope("block", scope);
+        for (const b of node.bindings) {
+          if (b.kind === "assign") this.bind(b.target, this.eval(b.value, scope), inner, true);
+          else if (b.kind === "ident") inner.define(b.name, this.lookup(b.name, scope, b.span));
+          else this.eval(b, inner);
+        }
+        return this.evalBlock(node.body, inner);
+      }
+      case "local":
+      case "global":
+      case "const":
+        return this.evalDeclaration(node, scope);
+      case "macrocall":
+        return this.evalMacro(node, scope);
+      case "typeassert": {
+        const v = this.eval(node.expr, scope);
+        const t = this.evalType(node.type, scope);
+        if (!isSubtype(juliaTypeOf(v), t)) throw this.fail("type-error", `TypeError: expected ${showType(t)}, got a value of type ${showType(juliaTypeOf(v))}`, node.span);
+        return v;
+      }
+      case "curly":
+      case "where":
+        return { kind: "type", type: this.evalType(node, scope) };
+      case "pair":
+        return tuple([this.eval(node.left, scope), this.eval(node.right, scope)]);
+      case "using":
+      case "import":
+        for (const path of node.modules) {
+          const root = path.find((p) => p !== ".");
+          if (root && !LIBRARY_MODULES.has(root))
+            throw this.fail("unknown-package", `package ${path.join(".")} is not available to tpu-build`, node.span, [`available: ${[...LIBRARY_MODULES].join(", ")}`]);
+        }
+        return NOTHING;
+      case "module":
+        // Modules share the global scope of the program (names are resolved at compile time).
+        return this.evalBlock(node.body, scope);
+      case "splat":
+        throw this.fail("unsupported-syntax", "`...` is only allowed in a call or a tuple", node.span);
+      default:
+        throw this.fail("unsupported-syntax", `${describeNode(node)} is not supported yet`, node.span);
+    }
+  }
+
+  private show(v: Value): string {
+    if (v.kind === "string") return v.value;
+    if (v.kind === "number") return String(v.value);
+    return describeValue(v);
+  }
+
+  evalList(nodes: A.Node[], scope: Scope): Value[] {
+    const out: Value[] = [];
+    for (const n of nodes) {
+      if (n.kind === "splat") out.push(...this.splat(this.eval(n.arg, scope), n.span));
+      else out.push(this.eval(n, scope));
+    }
+    return out;
+  }
+
+  private splat(v: Value, span: Span): Value[] {
+    if (v.kind === "tuple" || v.kind === "namedtuple") return v.elements;
+    if (v.kind === "range") return rangeValues(v).map((x) => num(v.type, x));
+    throw this.fail("unsupported-splat", `cannot splat ${describeValue(v)}: only tuples and known ranges can be splatted`, span);
+  }
+
+  lookup(name: string, scope: Scope, span: Span): Value {
+    const v = scope.lookup(name);
+    if (v !== undefined) return v;
+    const suggestions = nearestNames(name, scope.visibleNames());
+    throw this.fail("undefined-variable", `UndefVarError: \`${name}\` not defined`, span, suggestions.length ? [`did you mean ${suggestions.map((s) => `\`${s}\``).join(" or ")}?`] : undefined);
+  }
+
+  private evalField(node: A.FieldAccess, scope: Scope): Value {
+    const target = this.eval(node.target, scope);
+    if (target.kind === "module") return this.lookup(node.name, this.globals, node.nameSpan);
+    if (target.kind === "namedtuple") {
+      const i = target.names.indexOf(node.name);
+      if (i < 0) throw this.fail("no-field", `type NamedTuple has no field ${node.name}`, node.nameSpan, target.names.length ? [`fields: ${target.names.join(", ")}`] : undefined);
+      return target.elements[i]!;
+    }
+    throw this.fail("no-field", `${describeValue(target)} has no field ${node.name}`, node.nameSpan);
+  }
+
+  private evalIndex(node: A.Index, scope: Scope): Value {
+    const target = this.eval(node.target, scope);
+    if (target.kind === "type") {
+      // `Float32[...]` typed literal without elements is handled by the parser; here `T[]` is unsupported.
+      throw this.fail("unsupported-syntax", "typed array literals are not supported yet", node.span);
+    }
+    const inner = new Scope("block", scope);
+    const indices = node.indices.map((ix, d) => {
+      if (ix.kind === "ident" && ix.name === ":" ) return { kind: "colon" } as Value;
+      inner.define("end", this.lastIndex(target, d, node.indices.length, ix.span));
+      inner.define("begin", num("Int64", 1));
+      return this.eval(ix, inner);
+    });
+    return this.callNamed("getindex", [target, ...indices], [node.target.span, ...node.indices.map((i) => i.span)], node.span, false);
+  }
+
+  private lastIndex(target: Value, d: number, count: number, span: Span): Value {
+    if (target.kind === "tuple" || target.kind === "namedtuple") return num("Int64", target.elements.length);
+    if (target.kind === "tensor" && !target.scalar) {
+      if (count === 1) return num("Int64", target.size.reduce((a, b) => a * b, 1));
+      return num("Int64", target.size[d] ?? 1);
+    }
+    if (target.kind === "range") return num("Int64", rangeValues(target).length);
+    throw this.fail("unsupported-index", `cannot index ${describeValue(target)}`, span);
+  }
+
+  // ---- calls -------------------------------------------------------------------------------
+
+  private evalCall(node: A.Call, scope: Scope): Value {
+    if (node.callee.kind === "ident" && node.callee.name === "include" && !node.dotted) {
+      const arg = node.args[0];
+      if (node.args.length !== 1 || !arg || arg.kind !== "string" || arg.parts.some((p) => typeof p !== "string"))
+        throw this.fail("unsupported-include", "include takes one literal path string", node.span);
+      this.loadFile(resolveInclude(node.span.file, arg.parts.join("")), node.span);
+      return NOTHING;
+    }
+    const callee = this.eval(node.callee, scope);
+    const positional = this.evalList(node.args, scope);
+    const argSpans = node.args.map((a) => a.span);
+    if (node.doBlock) {
+      positional.unshift(this.eval(node.doBlock, scope));
+      argSpans.unshift(node.doBlock.span);
+    }
+    const keywords = new Map<string, Value>();
+    for (const kw of node.kwargs) {
+      const v = this.eval(kw.value, scope);
+      if (kw.splat) {
+        if (v.kind !== "namedtuple") throw this.fail("bad-kwargs", `keyword splatting needs a NamedTuple, got ${describeValue(v)}`, kw.span);
+        v.names.forEach((n, i) => keywords.set(n, v.elements[i]!));
+      } else keywords.set(kw.name, v);
+    }
+    const args: CallArgs = { positional, keywords, span: node.span, argSpans };
+    if (node.dotted) return this.broadcast(callee, args, calleeName(node.callee));
+    return this.call(callee, args, calleeName(node.callee));
+  }
+
+  private evalBinary(node: A.BinaryOp, scope: Scope): Value {
+    const left = this.eval(node.left, scope);
+    if (node.op === "|>") {
+      const f = this.eval(node.right, scope);
+      const args: CallArgs = { positional: [left], keywords: new Map(), span: node.span, argSpans: [node.left.span] };
+      return node.dotted ? this.broadcast(f, args, calleeName(node.right)) : this.call(f, args, calleeName(node.right));
+    }
+    const right = this.eval(node.right, scope);
+    return this.callNamed(node.op, [left, right], [node.left.span, node.right.span], node.opSpan, node.dotted, node.span);
+  }
+
+  /** Calls the function bound to `name` in the global scope (operators, `getindex`, `adjoint`...). */
+  callNamed(name: string, positional: Value[], argSpans: Span[], span: Span, dotted: boolean, wholeSpan?: Span): Value {
+    const f = this.globals.lookup(name);
+    if (!f) throw this.fail("undefined-function", `the operator \`${name}\` is not supported yet`, span);
+    const args: CallArgs = { positional, keywords: new Map(), span: wholeSpan ?? span, argSpans };
+    this.locate(span, name);
+    return dotted ? this.broadcast(f, args, name) : this.call(f, args, name);
+  }
+
+  private evalComparison(node: A.Comparison, scope: Scope): Value {
+    const values = node.operands.map((o) => this.eval(o, scope));
+    let result: Value | undefined;
+    for (let i = 0; i < node.ops.length; i++) {
+      const { op, dotted, span } = node.ops[i]!;
+      const r = this.callNamed(op, [values[i]!, values[i + 1]!], [node.operands[i]!.span, node.operands[i + 1]!.span], span, dotted);
+      result = result === undefined ? r : this.callNamed(dotted ? "&" : "&", [result, r], [], span, dotted);
+      if (!dotted && r.kind === "number" && r.value === false) return r;
+    }
+    return result!;
+  }
+
+  private evalShortCircuit(node: A.ShortCircuit, scope: Scope): Value {
+    const left = this.eval(node.left, scope);
+    if (left.kind === "number" && left.type === "Bool") {
+      if (node.kind === "and" ? !left.value : left.value) return left;
+      return this.eval(node.right, scope);
+    }
+    if (left.kind === "tensor" && left.eltype === "Bool" && left.scalar) {
+      const right = this.eval(node.right, scope);
+      return this.callNamed(node.kind === "and" ? "&" : "|", [left, right], [node.left.span, node.right.span], node.span, false);
+    }
+    throw this.fail("type-error", `TypeError: non-boolean (${describeValue(left)}) used in boolean context`, node.left.span);
+  }
+
+  private evalTernary(node: A.Ternary, scope: Scope): Value {
+    const cond = this.eval(node.cond, scope);
+    const known = this.knownCondition(cond, node.cond.span);
+    if (known !== undefined) return this.eval(known ? node.then : node.else, scope);
+    // A traced condition: both arms are pure expressions, so evaluate both and select.
+    const a = this.eval(node.then, scope);
+    const b = this.eval(node.else, scope);
+    return this.callNamed("ifelse", [cond, a, b], [node.cond.span, node.then.span, node.else.span], node.span, false);
+  }
+
+  /** true/false for a known Bool, undefined for a traced Bool scalar; an error otherwise. */
+  knownCondition(cond: Value, span: Span): boolean | undefined {
+    if (cond.kind === "number" && cond.type === "Bool") return cond.value as boolean;
+    if (cond.kind === "tensor" && cond.eltype === "Bool" && cond.scalar) return undefined;
+    throw this.fail("type-error", `TypeError: non-boolean (${describeValue(cond)}) used in boolean context`, span);
+  }
+
+  /** Calls a function value with evaluated arguments, inlining the chosen method. */
+  call(callee: Value, args: CallArgs, name = "function"): Value {
+    if (callee.kind === "type") return this.callNamed("convert", [callee, ...args.positional], args.argSpans, args.span, false);
+    if (callee.kind !== "function") throw this.fail("not-callable", `MethodError: objects of type ${showType(juliaTypeOf(callee))} are not callable`, args.span);
+    const fn = callee.fn;
+    const { method, bindings } = this.dispatch(fn, args);
+    if (method.intrinsic) {
+      this.locate(args.span, fn.name);
+      return this.atSpan(args.span, () => method.intrinsic!(args));
+    }
+    return this.invoke(fn, method, bindings, args);
+  }
+
+  private invoke(fn: GenericFunction, method: Method, bindings: Bindings, args: CallArgs): Value {
+    const def = method.def!;
+    if (this.stack.length > 200) throw this.fail("recursion-limit", `recursion deeper than 200 calls while inlining ${fn.name}`, args.span);
+    const scope = new Scope("function", method.scope);
+    for (const [name, value] of bindings) scope.define(name, typeof value === "number" ? num("Int64", value) : { kind: "type", type: value });
+    this.bindParameters(def, scope, args);
+    this.stack.push({ function: fn.name, callSite: args.span, at: def.span });
+    try {
+      return def.kind === "lambda" && def.body.kind !== "block" ? this.eval(def.body, scope) : this.eval(def.body, scope);
+    } catch (e) {
+      if (e instanceof ReturnSignal) return e.value;
+      if (e instanceof BreakSignal || e instanceof ContinueSignal) throw this.fail("syntax", "break or continue outside a loop", def.span);
+      throw e;
+    } finally {
+      this.stack.pop();
+    }
+  }
+
+  private bindParameters(def: A.FunctionDef | A.Lambda, scope: Scope, args: CallArgs): void {
+    const positional = args.positional;
+    let i = 0;
+    for (const p of def.params) {
+      if (p.vararg) {
+        const rest = positional.slice(i);
+        i = positional.length;
+        if (p.name) scope.define(p.name, tuple(rest));
+        continue;
+      }
+      const value = i < positional.length ? positional[i++]! : this.eval(p.default!, scope);
+      if (p.pattern) this.bind(p.pattern, value, scope, true);
+      else if (p.name) scope.define(p.name, value);
+    }
+    const used = new Set<string>();
+    for (const k of def.kwparams) {
+      if (k.vararg) {
+        const rest = [...args.keywords].filter(([n]) => !def.kwparams.some((q) => q.name === n));
+        scope.define(k.name!, { kind: "namedtuple", names: rest.map(([n]) => n), elements: rest.map(([, v]) => v) });
+        rest.forEach(([n]) => used.add(n));
+        continue;
+      }
+      const given = args.keywords.get(k.name!);
+      if (given !== undefined) {
+        used.add(k.name!);
+        scope.define(k.name!, given);
+      } else if (k.default) scope.define(k.name!, this.eval(k.default, scope));
+      else throw this.fail("missing-keyword", `UndefKeywordError: keyword argument \`${k.name}\` not assigned`, args.span);
+    }
+    for (const name of args.keywords.keys()) {
+      if (!used.has(name)) {
+        const valid = def.kwparams.map((k) => k.name!).filter(Boolean);
+        const near = nearestNames(name, valid);
+        throw this.fail("unknown-keyword", `MethodError: no method accepts the keyword argument \`${name}\``, args.span, near.length ? [`did you mean \`${near[0]}\`?`] : valid.length ? [`keywords: ${valid.join(", ")}`] : undefined);
+      }
+    }
+  }
+
+  /** Julia's multiple dispatch at compile time: the most specific applicable method, or a MethodError. */
+  private dispatch(fn: GenericFunction, args: CallArgs): { method: Method; bindings: Bindings } {
+    const argTypes = args.positional.map(juliaTypeOf);
+    const applicable: { method: Method; bindings: Bindings; sig: JuliaType[] }[] = [];
+    let intrinsic: Method | undefined;
+    for (const m of fn.methods) {
+      if (m.intrinsic) {
+        intrinsic ??= m;
+        continue;
+      }
+      const match = this.matchMethod(m, argTypes, args);
+      if (match) applicable.push({ method: m, ...match });
+    }
+    if (applicable.length === 0) {
+      if (intrinsic) return { method: intrinsic, bindings: new Map() };
+      throw this.methodError(fn, argTypes, args.span);
+    }
+    // Most specific: a method whose signature is a subtype of every other applicable one.
+    const best = applicable.filter((a) => applicable.every((b) => a === b || signatureMoreSpecific(a.sig, b.sig)));
+    if (best.length !== 1) {
+      const candidates = applicable.map((a) => this.methodSignature(fn.name, a.method));
+      throw this.fail("ambiguous-method", `MethodError: ${fn.name}(${argTypes.map((t) => `::${showType(t)}`).join(", ")}) is ambiguous`, args.span, ["candidates:", ...candidates.map((c) => `  ${c}`)]);
+    }
+    return best[0]!;
+  }
+
+  private matchMethod(m: Method, argTypes: JuliaType[], args: CallArgs): { bindings: Bindings; sig: JuliaType[] } | undefined {
+    const def = m.def!;
+    const params = def.params;
+    const required = params.filter((p) => !p.default && !p.vararg).length;
+    const vararg = params.some((p) => p.vararg);
+    const maxArgs = vararg ? Infinity : params.length;
+    if (argTypes.length < required || argTypes.length > maxArgs) return undefined;
+    const scope = new Scope("block", m.scope);
+    const whereVars = def.kind === "function" ? def.whereParams.map((w) => this.typeVar(w, scope)) : [];
+    for (const v of whereVars) scope.define(v.name, { kind: "type", type: v });
+    const bindings: Bindings = new Map();
+    const sig: JuliaType[] = [];
+    let i = 0;
+    for (const p of params) {
+      if (p.vararg) {
+        const t = p.type ? this.evalType(p.type, scope) : datatype("Any");
+        for (; i < argTypes.length; i++) {
+          if (!isSubtype(argTypes[i]!, t, bindings)) return undefined;
+          sig.push(t);
+        }
+        continue;
+      }
+      if (i >= argTypes.length) break;
+      const t = p.type ? this.evalType(p.type, scope) : datatype("Any");
+      if (!isSubtype(argTypes[i]!, t, bindings)) return undefined;
+      sig.push(t);
+      i++;
+    }
+    void args;
+    // Bindings keep only the method's own where-variables.
+    const own = new Map([...bindings].filter(([k]) => whereVars.some((v) => v.name === k)));
+    return { bindings: own, sig };
+  }
+
+  private typeVar(node: A.Node, scope: Scope): JuliaType & { kind: "typevar" } {
+    if (node.kind === "ident") return { kind: "typevar", name: node.name };
+    if (node.kind === "subtype" && node.left?.kind === "ident") return { kind: "typevar", name: node.left.name, upper: node.op === "<:" ? this.evalType(node.right, scope) : undefined };
+    throw this.fail("unsupported-where", "unsupported `where` parameter", node.span);
+  }
+
+  /** Evaluates a type expression (`Float32`, `AbstractMatrix{T}`, `Array{Float32,2}`, `Vector{<:Real}`). */
+  evalType(node: A.Node, scope: Scope): JuliaType {
+    if (node.kind === "curly" && node.target.kind === "ident") {
+      const params: TypeParam[] = node.args.map((a) => {
+        if (a.kind === "number" && typeof a.value === "number") return a.value;
+        if (a.kind === "subtype" && !a.left) return { kind: "typevar", name: "_", upper: this.evalType(a.right, scope) };
+        return this.evalType(a, scope);
+      });
+      const alias = expandAlias(node.target.name, params);
+      if (alias) return alias;
+      const base = this.evalType(node.target, scope);
+      if (base.kind !== "datatype") throw this.fail("bad-type", "type parameters on a non-datatype", node.span);
+      return datatype(base.name, params);
+    }
+    if (node.kind === "where") {
+      const inner = new Scope("block", scope);
+      for (const p of node.params) {
+        const v = this.typeVar(p, scope);
+        inner.define(v.name, { kind: "type", type: v });
+      }
+      return this.evalType(node.body, inner);
+    }
+    const v = this.eval(node, scope);
+    if (v.kind === "type") return v.type;
+    throw this.fail("not-a-type", `${describeValue(v)} is not a type`, node.span);
+  }
+
+  private methodSignature(name: string, m: Method): string {
+    if (m.intrinsic) return `${name}(...) ${m.description ?? "(built in)"}`;
+    const def = m.def!;
+    const file = this.files.get(def.span.file);
+    const params = def.params.map((p) => `${p.name ?? ""}${p.type ? `::${sourceText(file, p.type.span)}` : ""}${p.vararg ? "..." : ""}`);
+    const loc = file ? `${def.span.file}:${file.position(def.span.start).line}` : def.span.file;
+    return `${name}(${params.join(", ")}) at ${loc}`;
+  }
+
+  private methodError(fn: GenericFunction, argTypes: JuliaType[], span: Span): CompileError {
+    const candidates = fn.methods.filter((m) => !m.intrinsic).map((m) => this.methodSignature(fn.name, m));
+    return this.fail("no-method", `MethodError: no method matching ${fn.name}(${argTypes.map((t) => `::${showType(t)}`).join(", ")})`, span, candidates.length ? ["candidates:", ...candidates.map((c) => `  ${c}`)] : undefined);
+  }
+
+  /**
+   * `f.(args...)`: calls `f` once with every array argument lifted to a traced scalar over its own
+   * size, so the body's scalar operations become elementwise HLO over the broadcast shape.
+   */
+  broadcast(callee: Value, args: CallArgs, name: string): Value {
+    let size: number[] = [];
+    let anyArray = false;
+    for (const [i, a] of args.positional.entries()) {
+      if (a.kind === "tensor") {
+        if (!a.scalar) anyArray = true;
+        size = this.atSpan(args.argSpans[i] ?? args.span, () => this.arrays.broadcastSize(size, a.size));
+      } else if (a.kind === "tuple" || a.kind === "range") {
+        throw this.fail("unsupported-broadcast", `broadcasting over ${describeValue(a)} is not supported yet; use an array`, args.argSpans[i] ?? args.span);
+      }
+    }
+    const lifted = args.positional.map((a) => (a.kind === "tensor" ? { ...a, scalar: true, rowVector: undefined } : a));
+    const result = this.call(callee, { ...args, positional: lifted }, name);
+    if (!anyArray) return result;
+    return this.atSpan(args.span, () => this.unlift(result, size, args.span));
+  }
+
+  private unlift(v: Value, size: number[], span: Span): Value {
+    if (v.kind === "number") return { ...this.arrays.broadcastTo(this.arrays.known(v), size), scalar: false };
+    if (v.kind === "tensor") {
+      if (!v.scalar) throw this.fail("unsupported-broadcast", "the broadcast function returned an array for one element; nested arrays are not supported", span);
+      return { ...this.arrays.broadcastTo(v, size), scalar: false };
+    }
+    throw this.fail("unsupported-broadcast", `the broadcast function returned ${describeValue(v)}; only numbers are supported as elements`, span);
+  }
+
+  // ---- definitions and assignment -------------------------------------------------------------
+
+  private defineFunction(node: A.FunctionDef, scope: Scope): Value {
+    if (!node.name) throw this.fail("unsupported-syntax", "callable-struct methods are not supported yet", node.span);
+    if (node.qualifier) {
+      // `Base.f(...) = ...` extends a library function: methods go on the global generic function.
+      return this.addMethod(node.name, { def: node, scope }, this.globals, node.nameSpan);
+    }
+    return this.addMethod(node.name, { def: node, scope }, scope.kind === "global" ? scope : scope, node.nameSpan);
+  }
+
+  private addMethod(name: string, method: Method, scope: Scope, span: Span): Value {
+    const existing = scope.has(name) ? scope.lookup(name) : scope.kind === "global" ? scope.lookup(name) : undefined;
+    if (existing && existing.kind === "function") {
+      // A method with the same parameter types replaces the earlier one, as in Julia.
+      const key = methodKey(method);
+      const i = existing.fn.methods.findIndex((m) => m.def && methodKey(m) === key);
+      if (i >= 0) existing.fn.methods[i] = method;
+      else existing.fn.methods.push(method);
+      if (!scope.has(name)) scope.define(name, existing);
+      return existing;
+    }
+    if (existing && scope.has(name)) throw this.fail("redefinition", `invalid redefinition of ${name}: it is a ${describeValue(existing)}`, span);
+    const fn: FunctionValue = { kind: "function", fn: { name, methods: [method] } };
+    scope.define(name, fn);
+    return fn;
+  }
+
+  private evalAssign(node: A.Assign, scope: Scope): Value {
+    let value: Value;
+    if (node.op !== undefined) {
+      const current = this.eval(node.target, scope);
+      const rhs = this.eval(node.value, scope);
+      value = this.callNamed(node.op, [current, rhs], [node.target.span, node.value.span], node.span, node.dotted);
+    } else if (node.dotted) {
+      // `x .= y` rebinds x to the broadcast result (values are immutable at compile time).
+      const current = this.eval(node.target, scope);
+      const rhs = this.eval(node.value, scope);
+      value = this.callNamed("identity", [rhs], [node.value.span], node.span, true);
+      if (current.kind === "tensor" && value.kind === "tensor") value = this.arrays.convert(this.atSpan(node.span, () => this.arrays.broadcastTo(value as typeof current, current.size)), current.eltype);
+    } else {
+      value = this.eval(node.value, scope);
+    }
+    this.bind(node.target, value, scope, false);
+    return value;
+  }
+
+  /** Binds an assignment target: a name, a tuple pattern (`a, b = t`, `x̄, = t`), `(; a, b) = nt`, or `x::T`. */
+  bind(target: A.Node, value: Value, scope: Scope, define: boolean): void {
+    switch (target.kind) {
+      case "ident":
+        if (scope.global().constants.has(target.name) && scope.kind === "global") throw this.fail("const-reassign", `invalid redefinition of constant ${target.name}`, target.span);
+        if (define) scope.define(target.name, value);
+        else scope.assign(target.name, value);
+        return;
+      case "tuple": {
+        const items = this.destructure(value, target.elements.length, target.span);
+        target.elements.forEach((t, i) => this.bind(t, items[i]!, scope, define));
+        return;
+      }
+      case "paren":
+        return this.bind(target.expr, value, scope, define);
+      case "namedtuple":
+        for (const f of target.fields) {
+          const field = this.propertyOf(value, f.name, f.span);
+          this.bind(f.value, field, scope, define);
+        }
+        return;
+      case "typeassert": {
+        const t = this.evalType(target.type, scope);
+        if (!isSubtype(juliaTypeOf(value), t)) throw this.fail("type-error", `TypeError: cannot assign a ${showType(juliaTypeOf(value))} to a variable declared ${showType(t)}`, target.span);
+        return this.bind(target.expr, value, scope, define);
+      }
+      default:
+        throw this.fail("unsupported-assignment", `assignment to ${describeNode(target)} is not supported (arrays are immutable at compile time; build a new array instead)`, target.span);
+    }
+  }
+
+  private destructure(value: Value, count: number, span: Span): Value[] {
+    if (value.kind === "tuple" || value.kind === "namedtuple") {
+      if (value.elements.length < count) throw this.fail("bounds-error", `BoundsError: cannot destructure a ${value.elements.length}-element tuple into ${count} variables`, span);
+      return value.elements;
+    }
+    if (value.kind === "range") return rangeValues(value).map((x) => num(value.type, x));
+    throw this.fail("unsupported-destructure", `cannot destructure ${describeValue(value)}`, span);
+  }
+
+  private propertyOf(value: Value, name: string, span: Span): Value {
+    if (value.kind === "namedtuple") {
+      const i = value.names.indexOf(name);
+      if (i >= 0) return value.elements[i]!;
+    }
+    throw this.fail("no-field", `${describeValue(value)} has no field ${name}`, span);
+  }
+
+  private evalDeclaration(node: A.Declaration, scope: Scope): Value {
+    let last: Value = NOTHING;
+    for (const t of node.targets) {
+      if (t.kind === "assign") {
+        last = this.eval(t.value, scope);
+        this.bind(t.target, last, node.kind === "global" ? this.globals : scope, node.kind !== "global");
+        if (node.kind === "const" && t.target.kind === "ident") scope.global().constants.add(t.target.name);
+      } else if (t.kind === "ident") {
+        if (node.kind === "local") scope.define(t.name, NOTHING);
+      } else throw this.fail("unsupported-syntax", `unsupported ${node.kind} declaration`, t.span);
+    }
+    return last;
+  }
+
+  // ---- control flow ---------------------------------------------------------------------------
+
+  private evalIf(node: A.If, scope: Scope): Value {
+    for (const branch of node.branches) {
+      const cond = this.eval(branch.cond, scope);
+      const known = this.knownCondition(cond, branch.cond.span);
+      if (known === undefined)
+        throw this.fail("traced-control-flow", "`if` on a traced value is not supported yet; use `ifelse(c, a, b)` or `c ? a : b` for values", branch.cond.span);
+      if (known) return this.evalBlock(branch.body, new Scope("block", scope));
+    }
+    return node.else ? this.evalBlock(node.else, new Scope("block", scope)) : NOTHING;
+  }
+
+  private evalFor(node: A.For, scope: Scope): Value {
+    const run = (level: number, outer: Scope): void => {
+      const it = node.iterations[level]!;
+      const items = this.iterate(this.eval(it.iter, outer), it.iter.span);
+      for (const item of items) {
+        const inner = new Scope("block", outer);
+        this.bind(it.target, item, inner, true);
+        if (level + 1 < node.iterations.length) run(level + 1, inner);
+        else {
+          try {
+            this.evalBlock(node.body, inner);
+          } catch (e) {
+            if (e instanceof BreakSignal) return;
+            if (e instanceof ContinueSignal) continue;
+            throw e;
+          }
+        }
+      }
+    };
+    run(0, scope);
+    return NOTHING;
+  }
+
+  private iterate(v: Value, span: Span): Value[] {
+    if (v.kind === "range") {
+      const xs = rangeValues(v);
+      if (xs.length > LOOP_UNROLL_LIMIT) throw this.fail("loop-too-long", `a loop of ${xs.length} iterations is too long to unroll`, span);
+      return xs.map((x) => num(v.type, x));
+    }
+    if (v.kind === "tuple" || v.kind === "namedtuple") return v.elements;
+    if (v.kind === "tensor") throw this.fail("traced-control-flow", "iterating over the elements of a traced array is not supported; use broadcasting or reductions", span);
+    throw this.fail("not-iterable", `${describeValue(v)} is not iterable`, span);
+  }
+
+  private evalWhile(node: A.While, scope: Scope): Value {
+    for (let n = 0; ; n++) {
+      if (n > LOOP_UNROLL_LIMIT) throw this.fail("loop-too-long", `this while loop ran more than ${LOOP_UNROLL_LIMIT} iterations at compile time`, node.span);
+      const cond = this.eval(node.cond, scope);
+      const known = this.knownCondition(cond, node.cond.span);
+      if (known === undefined) throw this.fail("traced-control-flow", "`while` on a traced condition is not supported yet", node.cond.span);
+      if (!known) return NOTHING;
+      try {
+        this.evalBlock(node.body, new Scope("block", scope));
+      } catch (e) {
+        if (e instanceof BreakSignal) return NOTHING;
+        if (e instanceof ContinueSignal) continue;
+        throw e;
+      }
+    }
+  }
+
+  private evalMacro(node: A.MacroCall, scope: Scope): Value {
+    switch (node.name) {
+      case "@.":
+        return this.eval(dotAll(node.args[0]!), scope);
+      case "@inbounds":
+      case "@views":
+      case "@fastmath":
+      case "@inline":
+      case "@noinline":
+        return node.args.length ? this.eval(node.args[node.args.length - 1]!, scope) : NOTHING;
+      case "@assert": {
+        const cond = this.eval(node.args[0]!, scope);
+        const known = this.knownCondition(cond, node.args[0]!.span);
+        // A traced condition cannot be checked at compile time; XLA has no assertions, so it is dropped.
+        if (known === false) {
+          const msg = node.args[1] ? this.show(this.eval(node.args[1], scope)) : sourceText(this.files.get(node.span.file), node.args[0]!.span);
+          throw this.fail("assertion-failed", `AssertionError: ${msg}`, node.span);
+        }
+        return NOTHING;
+      }
+      default:
+        throw this.fail("unsupported-macro", `the macro ${node.name} is not supported`, node.span, ["supported: @., @assert, @inbounds, @views"]);
+    }
+  }
+}
+
+// ---- helpers ------------------------------------------------------------------------------------
+
+export function rangeValues(r: { start: number; step: number; stop: number }): number[] {
+  const out: number[] = [];
+  if (r.step === 0) return out;
+  const n = Math.floor((r.stop - r.start) / r.step + 1e-10) + 1;
+  for (let i = 0; i < n; i++) out.push(r.start + i * r.step);
+  return out;
+}
+
+function calleeName(node: A.Node): string {
+  if (node.kind === "ident") return node.name;
+  if (node.kind === "field") return node.name;
+  return "anonymous function";
+}
+
+function methodKey(m: Method): string {
+  const def = m.def!;
+  return JSON.stringify(def.params.map((p) => [p.type ? stripSpans(p.type) : "Any", Boolean(p.vararg), Boolean(p.default)]));
+}
+
+function stripSpans(n: unknown): unknown {
+  return JSON.parse(JSON.stringify(n, (k, v) => (k === "span" || k === "opSpan" || k === "nameSpan" ? undefined : v)));
+}
+
+function signatureMoreSpecific(a: JuliaType[], b: JuliaType[]): boolean {
+  if (a.length !== b.length) return a.length > b.length;
+  let strictly = false;
+  for (let i = 0; i < a.length; i++) {
+    if (!isSubtype(a[i]!, b[i]!)) return false;
+    if (!isSubtype(b[i]!, a[i]!)) strictly = true;
+  }
+  return strictly;
+}
+
+function sourceText(file: SourceFile | undefined, span: Span): string {
+  return file ? file.text.slice(span.start, span.end) : "?";
+}
+
+function resolveInclude(from: string, path: string): string {
+  const dir = from.includes("/") ? from.slice(0, from.lastIndexOf("/") + 1) : "";
+  const parts = (dir + path).split("/");
+  const out: string[] = [];
+  for (const p of parts) {
+    if (p === "..") out.pop();
+    else if (p !== "." && p !== "") out.push(p);
+  }
+  return out.join("/");
+}
+export { resolveInclude };
+
+/** `@.`: every call and operator in the expression becomes a dotted one, and `=` becomes `.=`. */
+function dotAll(node: A.Node): A.Node {
+  const walk = (n: A.Node): A.Node => {
+    switch (n.kind) {
+      case "call":
+        return { ...n, callee: n.callee, args: n.args.map(walk), dotted: !isTypeLike(n.callee) };
+      case "binary":
+        return { ...n, left: walk(n.left), right: walk(n.right), dotted: n.op !== "|>" };
+      case "unary":
+        return { ...n, arg: walk(n.arg), dotted: true };
+      case "comparison":
+        return { ...n, operands: n.operands.map(walk), ops: n.ops.map((o) => ({ ...o, dotted: true })) };
+      case "paren":
+        return { ...n, expr: walk(n.expr) };
+      case "assign":
+        return { ...n, value: walk(n.value), dotted: true };
+      case "tuple":
+        return { ...n, elements: n.elements.map(walk) };
+      default:
+        return n;
+    }
+  };
+  return walk(node);
+}
+
+function isTypeLike(n: A.Node): boolean {
+  return n.kind === "ident" && isKnownTypeName(n.name) && /^[A-Z]/.test(n.name);
+}
+
+function describeNode(n: A.Node): string {
+  const names: Partial<Record<A.Node["kind"], string>> = {
+    struct: "`struct`", abstracttype: "`abstract type`", quote: "quoted code", interpolation: "`$` interpolation",
+    array: "an array literal", comprehension: "a comprehension", index: "indexed assignment", field: "field assignment",
+    subtype: "a subtype expression",
+  };
+  return names[n.kind] ?? `\`${n.kind}\``;
+}

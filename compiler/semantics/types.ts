@@ -1,0 +1,190 @@
+// Julia's numeric types at compile time: the type hierarchy used by dispatch, promotion
+// (`promote_type`), and the mapping from Julia element types to XLA primitive types.
+
+import type { PrimitiveType } from "../hlo/ir.js";
+import type { ElementType } from "../../plugins/api.js";
+
+/** Julia numeric types a known scalar can have. `Irrational` is π and ℯ: it adopts the other operand's float type. */
+export type NumType = ElementType | "Irrational";
+
+export const PRIMITIVE_OF: Record<ElementType, PrimitiveType> = {
+  Float16: "f16", BFloat16: "bf16", Float32: "f32", Float64: "f64",
+  Int8: "s8", Int16: "s16", Int32: "s32", Int64: "s64",
+  UInt8: "u8", UInt16: "u16", UInt32: "u32", UInt64: "u64",
+  Bool: "pred",
+};
+
+export const ELEMENT_TYPES = Object.keys(PRIMITIVE_OF) as ElementType[];
+
+const FLOATS: ElementType[] = ["Float16", "BFloat16", "Float32", "Float64"];
+const SIGNED: ElementType[] = ["Int8", "Int16", "Int32", "Int64"];
+const UNSIGNED: ElementType[] = ["UInt8", "UInt16", "UInt32", "UInt64"];
+
+export const isFloat = (t: NumType): boolean => t === "Irrational" || FLOATS.includes(t as ElementType);
+export const isSigned = (t: NumType): boolean => SIGNED.includes(t as ElementType);
+export const isUnsigned = (t: NumType): boolean => UNSIGNED.includes(t as ElementType);
+export const isInteger = (t: NumType): boolean => isSigned(t) || isUnsigned(t) || t === "Bool";
+
+export function bitsOf(t: ElementType): number {
+  if (t === "Bool") return 8;
+  return Number(/\d+/.exec(t)![0]);
+}
+
+/**
+ * Julia's `promote_type` for the numeric types we support:
+ * floats win over integers (`Float32 * 2` stays Float32), the wider float wins (`Float32 * 1.0` is
+ * Float64), BFloat16 with Float16 is Float32, Bool gives way to everything, signed/unsigned of equal
+ * width is unsigned, otherwise the wider integer wins; π takes the other operand's float type.
+ */
+export function promoteType(a: NumType, b: NumType): NumType {
+  if (a === b) return a;
+  if (a === "Irrational") return isFloat(b) ? b : "Float64";
+  if (b === "Irrational") return isFloat(a) ? a : "Float64";
+  const fa = isFloat(a), fb = isFloat(b);
+  if (fa && fb) {
+    if ((a === "Float16" && b === "BFloat16") || (a === "BFloat16" && b === "Float16")) return "Float32";
+    return bitsOf(a as ElementType) >= bitsOf(b as ElementType) ? a : b;
+  }
+  if (fa) return a;
+  if (fb) return b;
+  if (a === "Bool") return b;
+  if (b === "Bool") return a;
+  const ba = bitsOf(a as ElementType), bb = bitsOf(b as ElementType);
+  if (ba === bb) return isUnsigned(a) ? a : b;
+  return ba > bb ? a : b;
+}
+
+/** The concrete element type of a value of type `t` once materialized (π becomes Float64). */
+export function concrete(t: NumType): ElementType {
+  return t === "Irrational" ? "Float64" : t;
+}
+
+/** The float type that `/`, `sqrt`, `exp`... produce for an argument of type `t` (`float(T)`). */
+export function floatOf(t: NumType): ElementType {
+  if (isFloat(t)) return concrete(t);
+  return "Float64";
+}
+
+/** Julia's `sum`/`prod` widen small integers and Bool to the machine integer (Base.add_sum). */
+export function sumType(t: ElementType): ElementType {
+  if (t === "Bool" || t === "Int8" || t === "Int16" || t === "Int32") return "Int64";
+  if (t === "UInt8" || t === "UInt16" || t === "UInt32") return "UInt64";
+  return t;
+}
+
+// ---- the type lattice used by dispatch ---------------------------------------------------------
+
+/** A Julia type as a compile-time value. Parameters are types, integers (for `N`), or type variables. */
+export type JuliaType =
+  | { kind: "datatype"; name: string; params: TypeParam[] }
+  | { kind: "typevar"; name: string; upper?: JuliaType }
+  | { kind: "union"; types: JuliaType[] };
+
+export type TypeParam = JuliaType | number;
+
+/** Supertype of each abstract or concrete type name we model. */
+const SUPERTYPE: Record<string, string> = {
+  Number: "Any", Real: "Number", AbstractFloat: "Real", Integer: "Real", Signed: "Integer", Unsigned: "Integer",
+  Bool: "Integer", Irrational: "AbstractIrrational", AbstractIrrational: "Real",
+  Float16: "AbstractFloat", BFloat16: "AbstractFloat", Float32: "AbstractFloat", Float64: "AbstractFloat",
+  Int8: "Signed", Int16: "Signed", Int32: "Signed", Int64: "Signed",
+  UInt8: "Unsigned", UInt16: "Unsigned", UInt32: "Unsigned", UInt64: "Unsigned",
+  AbstractArray: "Any", DenseArray: "AbstractArray", Array: "DenseArray",
+  AbstractRange: "AbstractArray", UnitRange: "AbstractRange", StepRange: "AbstractRange", StepRangeLen: "AbstractRange",
+  Adjoint: "AbstractArray", Transpose: "AbstractArray",
+  Tuple: "Any", NamedTuple: "Any", Function: "Any", Symbol: "Any", String: "AbstractString", AbstractString: "Any",
+  Nothing: "Any", DataType: "Type", Type: "Any", Colon: "Any", Module: "Any",
+};
+
+export function datatype(name: string, params: TypeParam[] = []): JuliaType {
+  return { kind: "datatype", name, params };
+}
+
+export function isKnownTypeName(name: string): boolean {
+  return name in SUPERTYPE || name === "Any";
+}
+
+/** `Vector{T}` is `Array{T,1}`, `AbstractMatrix{T}` is `AbstractArray{T,2}`, ... */
+export function expandAlias(name: string, params: TypeParam[]): JuliaType | undefined {
+  const tv = (n: string): JuliaType => ({ kind: "typevar", name: n });
+  switch (name) {
+    case "Vector": return datatype("Array", [params[0] ?? tv("T"), 1]);
+    case "Matrix": return datatype("Array", [params[0] ?? tv("T"), 2]);
+    case "AbstractVector": return datatype("AbstractArray", [params[0] ?? tv("T"), 1]);
+    case "AbstractMatrix": return datatype("AbstractArray", [params[0] ?? tv("T"), 2]);
+    case "VecOrMat": return { kind: "union", types: [datatype("AbstractArray", [params[0] ?? tv("T"), 1]), datatype("AbstractArray", [params[0] ?? tv("T"), 2])] };
+    default: return undefined;
+  }
+}
+
+export function showType(t: TypeParam): string {
+  if (typeof t === "number") return String(t);
+  if (t.kind === "typevar") return t.name;
+  if (t.kind === "union") return `Union{${t.types.map(showType).join(", ")}}`;
+  if (t.name === "Array" && t.params.length === 2) {
+    const [el, n] = t.params;
+    if (n === 1) return `Vector{${showType(el!)}}`;
+    if (n === 2) return `Matrix{${showType(el!)}}`;
+  }
+  return t.params.length ? `${t.name}{${t.params.map(showType).join(", ")}}` : t.name;
+}
+
+/** Type-variable bindings made while matching a method signature (`where {T<:Real}`). */
+export type Bindings = Map<string, TypeParam>;
+
+function nameIsSubtype(a: string, b: string): boolean {
+  if (b === "Any") return true;
+  for (let n: string | undefined = a; n; n = SUPERTYPE[n]) if (n === b) return true;
+  return false;
+}
+
+/**
+ * `a <: b` for the types we model. Type parameters are invariant (as in Julia: `Vector{Float32}` is
+ * not a `Vector{Real}`), except that a type variable in `b` matches anything within its bound and
+ * binds; Tuple parameters are covariant.
+ */
+export function isSubtype(a: JuliaType, b: JuliaType, bindings: Bindings = new Map()): boolean {
+  if (b.kind === "typevar") return bindVar(b, a, bindings);
+  if (b.kind === "union") return b.types.some((t) => isSubtype(a, t, bindings));
+  if (a.kind === "union") return a.types.every((t) => isSubtype(t, b, bindings));
+  if (a.kind === "typevar") return a.upper ? isSubtype(a.upper, b, bindings) : b.name === "Any";
+  if (!nameIsSubtype(a.name, b.name)) return false;
+  if (b.params.length === 0) return true;
+  if (b.name === "Tuple") {
+    if (a.name !== "Tuple" || a.params.length !== b.params.length) return false;
+    return a.params.every((p, i) => paramMatches(p, b.params[i]!, bindings, true));
+  }
+  // Abstract array types share the (eltype, N) parameters of the concrete array they describe.
+  const ap = a.name === b.name || (a.params.length === b.params.length) ? a.params : [];
+  return b.params.every((bp, i) => (ap[i] === undefined ? typeof bp !== "number" && bp.kind === "typevar" : paramMatches(ap[i]!, bp, bindings, false)));
+}
+
+function paramMatches(a: TypeParam, b: TypeParam, bindings: Bindings, covariant: boolean): boolean {
+  if (typeof b === "number") return a === b;
+  if (b.kind === "typevar") {
+    if (typeof a === "number") return bindValue(b.name, a, bindings);
+    return bindVar(b, a, bindings);
+  }
+  if (typeof a === "number") return false;
+  if (covariant) return isSubtype(a, b, bindings);
+  return isSubtype(a, b, bindings) && isSubtype(b, a, new Map(bindings));
+}
+
+function bindVar(v: { name: string; upper?: JuliaType }, a: JuliaType, bindings: Bindings): boolean {
+  if (v.upper && !isSubtype(a, v.upper, bindings)) return false;
+  return bindValue(v.name, a, bindings);
+}
+
+function bindValue(name: string, value: TypeParam, bindings: Bindings): boolean {
+  const prev = bindings.get(name);
+  if (prev === undefined) {
+    bindings.set(name, value);
+    return true;
+  }
+  return typeEquals(prev, value);
+}
+
+export function typeEquals(a: TypeParam, b: TypeParam): boolean {
+  if (typeof a === "number" || typeof b === "number") return a === b;
+  return showType(a) === showType(b);
+}

@@ -1,0 +1,112 @@
+// Compile-time values of the abstract interpreter. A value is either known (numbers, tuples,
+// functions, types, ranges...) and computed here, or a traced tensor that lives in the HLO graph.
+
+import type { ElementType } from "../../plugins/api.js";
+import type { FunctionDef, Lambda } from "../syntax/ast.js";
+import type { Span } from "../diagnostics.js";
+import type { JuliaType, NumType } from "./types.js";
+import type { Scope } from "./scope.js";
+
+export type Value =
+  | KnownNumber
+  | Tensor
+  | TupleValue
+  | NamedTupleValue
+  | FunctionValue
+  | TypeValue
+  | RangeValue
+  | { kind: "symbol"; name: string }
+  | { kind: "string"; value: string }
+  | { kind: "nothing" }
+  | { kind: "colon" }
+  | { kind: "module"; name: string };
+
+export interface KnownNumber {
+  kind: "number";
+  type: NumType;
+  value: number | boolean;
+}
+
+/**
+ * A traced value: an HLO instruction of the entry computation.
+ * `size` is in Julia order. When `scalar` is set the Julia value is a scalar of `eltype` and
+ * `size` is the broadcast shape it is lifted over while tracing `f.(x)` (empty otherwise).
+ * `rowVector` marks Julia's `Adjoint` of a vector (size (1, n)), for which `x'y` is a dot product.
+ */
+export interface Tensor {
+  kind: "tensor";
+  id: number;
+  eltype: ElementType;
+  size: number[];
+  scalar: boolean;
+  rowVector?: boolean;
+}
+
+export interface TupleValue {
+  kind: "tuple";
+  elements: Value[];
+}
+
+export interface NamedTupleValue {
+  kind: "namedtuple";
+  names: string[];
+  elements: Value[];
+}
+
+export interface TypeValue {
+  kind: "type";
+  type: JuliaType;
+}
+
+/** A known `start:step:stop` range of integers or floats. */
+export interface RangeValue {
+  kind: "range";
+  start: number;
+  step: number;
+  stop: number;
+  type: NumType;
+  /** `a:b` (UnitRange) as opposed to `a:s:b`. */
+  unit: boolean;
+}
+
+/** Call arguments as the interpreter passes them to a method. */
+export interface CallArgs {
+  positional: Value[];
+  keywords: Map<string, Value>;
+  span: Span;
+  /** Spans of each positional argument, for diagnostics. */
+  argSpans: Span[];
+}
+
+/** A method implemented by the compiler itself (an intrinsic of Base/NNlib over the op table). */
+export type Intrinsic = (args: CallArgs) => Value;
+
+export interface Method {
+  /** Source definition; absent for intrinsics. */
+  def?: FunctionDef | Lambda;
+  /** The scope the method was defined in (closures capture their enclosing local scope). */
+  scope?: Scope;
+  intrinsic?: Intrinsic;
+  /** Where an intrinsic is declared, for "candidates" in MethodErrors. */
+  description?: string;
+}
+
+export interface GenericFunction {
+  name: string;
+  methods: Method[];
+}
+
+export interface FunctionValue {
+  kind: "function";
+  fn: GenericFunction;
+}
+
+export const NOTHING: Value = { kind: "nothing" };
+
+export function num(type: NumType, value: number | boolean): KnownNumber {
+  return { kind: "number", type, value };
+}
+
+export function tuple(elements: Value[]): TupleValue {
+  return { kind: "tuple", elements };
+}

@@ -1,0 +1,40 @@
+// Build events: one per step, the same for `build --json` (NDJSON on stdout) and, later, the
+// daemon's event stream. Times are milliseconds; `at` is an ISO timestamp.
+
+export type BuildEvent =
+  | { event: "build-started"; at: string; config: string; entries: number }
+  | { event: "manifest-invalid"; at: string; diagnostics: EventDiagnostic[] }
+  | { event: "compile-started"; at: string; entry: string; key: string }
+  | { event: "compile-cache-hit"; at: string; entry: string; key: string; hash: string; durationMs: number }
+  | { event: "compile-finished"; at: string; entry: string; key: string; hash: string; durationMs: number; instructions: number; computations: number }
+  | { event: "compile-failed"; at: string; entry: string; key: string; durationMs: number; diagnostics: EventDiagnostic[] }
+  | { event: "run-started"; at: string; entry: string; target: string; hash: string }
+  | { event: "run-finished"; at: string; entry: string; target: string; hash: string; durationMs: number; outputs: string[] }
+  | { event: "run-failed"; at: string; entry: string; target: string; durationMs: number; message: string }
+  | { event: "entry-skipped"; at: string; entry: string; reason: string }
+  | { event: "build-finished"; at: string; ok: boolean; exitCode: number; durationMs: number; compiled: number; cached: number; ran: number; failed: number };
+
+export interface EventDiagnostic {
+  code: string;
+  message: string;
+  /** `file:line:col` when known. */
+  location?: string;
+  /** The full human rendering (source line, caret, notes, call chain). */
+  rendered: string;
+}
+
+/** Exit codes of `tpu-build`, distinct per failure class so pipelines can tell them apart. */
+export const EXIT = {
+  ok: 0,
+  /** Bad command line or an internal error. */
+  usage: 1,
+  invalidManifest: 2,
+  compileError: 3,
+  runError: 4,
+  /** The runtime environment is missing or broken (e.g. no Python virtualenv). */
+  environment: 5,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export const now = (): string => new Date().toISOString();
