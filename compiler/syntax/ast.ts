@@ -53,7 +53,9 @@ export type Node =
   | Pair
   | Interpolation
   | BeginEnd
-  | Quote;
+  | Quote
+  | Export
+  | Try;
 
 interface NodeBase {
   span: Span;
@@ -278,6 +280,8 @@ export interface FunctionDef extends NodeBase {
   /** Short form `f(x) = ...` (true) or `function ... end` (false). */
   short: boolean;
   nameSpan: Span;
+  /** `function f end`: declares the generic function without adding a method (params and body are empty). */
+  noMethods?: boolean;
 }
 
 /**
@@ -453,6 +457,22 @@ export interface BeginEnd extends NodeBase {
 export interface Quote extends NodeBase {
   kind: "quote";
   body: Node;
+}
+
+/** `export relu, Dense, @layer` inside a module. */
+export interface Export extends NodeBase {
+  kind: "export";
+  names: { name: string; span: Span }[];
+}
+
+/** `try ... catch e ... finally ... end`. */
+export interface Try extends NodeBase {
+  kind: "try";
+  body: Block;
+  /** The `e` in `catch e`, if named. */
+  catchVar?: Ident;
+  catchBody?: Block;
+  finallyBody?: Block;
 }
 
 /** Result of parsing one file. Parse errors are reported as diagnostics with spans; the parser recovers at statement boundaries. */
