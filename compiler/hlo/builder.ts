@@ -84,7 +84,7 @@ export class ComputationBuilder {
     const shape = rule.shape(operands.map((o) => this.shapeOf(o)), params);
     const attributes = rule.attributes(params);
     if (rule.pure) {
-      const key = JSON.stringify([rule.opcode, operands, attributes, shape], (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
+      const key = JSON.stringify([rule.opcode, operands, attributes, shape], internKey);
       const hit = this.interned.get(key);
       if (hit !== undefined) return hit;
       const id = this.push(rule, operands, params, rule.opcode, shape);
@@ -133,4 +133,11 @@ export class ComputationBuilder {
     const instructions = this.instructions.filter((i) => live.has(i.id) || i.opcode === "parameter");
     return { id: this.id, name: this.name, instructions, rootId: root };
   }
+}
+
+/** JSON keys for CSE that keep apart what JSON.stringify would merge: ±Infinity, NaN, -0 and bigints. */
+function internKey(_key: string, v: unknown): unknown {
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0))) return Object.is(v, -0) ? "-0" : String(v);
+  return v;
 }

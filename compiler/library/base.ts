@@ -13,7 +13,7 @@ import { describeValue, juliaTypeOf } from "../semantics/describe.js";
 import type { Interpreter } from "../semantics/interpreter.js";
 import { rangeValues } from "../semantics/interpreter.js";
 import type { NumType } from "../semantics/types.js";
-import { ELEMENT_TYPES, concrete, datatype, floatOf, isFloat, isInteger, isSubtype, promoteType, showType, sumType } from "../semantics/types.js";
+import { ELEMENT_TYPES, concrete, datatype, expandAlias, floatOf, isFloat, isInteger, isSubtype, promoteType, showType, sumType } from "../semantics/types.js";
 import type { CallArgs, KnownNumber, Tensor, Value } from "../semantics/values.js";
 import { NOTHING, num, tuple } from "../semantics/values.js";
 import { convertExact, roundTo, toNumber } from "./numbers.js";
@@ -65,7 +65,7 @@ export function baseLibrary(interp: Interpreter): Map<string, Value> {
 
   const abstractTypes = ["Any", "Number", "Real", "AbstractFloat", "Integer", "Signed", "Unsigned", "AbstractArray", "DenseArray", "Array", "Tuple", "NamedTuple", "Function", "Symbol", "String", "AbstractString", "Nothing", "AbstractRange", "UnitRange", "StepRange"];
   for (const t of [...ELEMENT_TYPES, ...abstractTypes]) lib.set(t, { kind: "type", type: datatype(t) });
-  for (const alias of ["Vector", "Matrix", "AbstractVector", "AbstractMatrix", "VecOrMat"]) lib.set(alias, { kind: "type", type: datatype(alias) });
+  for (const alias of ["Vector", "Matrix", "AbstractVector", "AbstractMatrix", "VecOrMat"]) lib.set(alias, { kind: "type", type: expandAlias(alias, [])! });
   for (const m of ["Base", "Core", "Flux", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils"]) lib.set(m, { kind: "module", name: m });
 
   // ---- arithmetic ----------------------------------------------------------------------------

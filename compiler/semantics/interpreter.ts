@@ -130,6 +130,8 @@ export class Interpreter {
       case "symbol":
         return { kind: "symbol", name: node.name };
       case "ident":
+        // `:` as a value is Julia's Colon() (in `reshape(x, 2, :)`, `x[:, 1]`); called, it makes ranges.
+        if (node.name === ":") return { kind: "colon" };
         return this.lookup(node.name, scope, node.span);
       case "paren":
         return this.eval(node.expr, scope);
@@ -277,7 +279,6 @@ export class Interpreter {
     }
     const inner = new Scope("block", scope);
     const indices = node.indices.map((ix, d) => {
-      if (ix.kind === "ident" && ix.name === ":" ) return { kind: "colon" } as Value;
       inner.define("end", this.lastIndex(target, d, node.indices.length, ix.span));
       inner.define("begin", num("Int64", 1));
       return this.eval(ix, inner);

@@ -154,8 +154,9 @@ export function isSubtype(a: JuliaType, b: JuliaType, bindings: Bindings = new M
     if (a.name !== "Tuple" || a.params.length !== b.params.length) return false;
     return a.params.every((p, i) => paramMatches(p, b.params[i]!, bindings, true));
   }
-  // Abstract array types share the (eltype, N) parameters of the concrete array they describe.
-  const ap = a.name === b.name || (a.params.length === b.params.length) ? a.params : [];
+  // Array types share the (eltype, N) parameters of the abstract arrays above them; an Adjoint
+  // of a vector is an AbstractMatrix of its element type.
+  const ap = a.name === "Adjoint" && b.name !== "Adjoint" ? [a.params[0]!, 2] : a.params;
   return b.params.every((bp, i) => (ap[i] === undefined ? typeof bp !== "number" && bp.kind === "typevar" : paramMatches(ap[i]!, bp, bindings, false)));
 }
 

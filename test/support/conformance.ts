@@ -1,0 +1,134 @@
+// Conformance harness: compile small Julia programs with our compiler, run the modules on XLA's
+// CPU client in the jax environment, and compare with a NumPy reference written in the test.
+// All cases of a file run in one Python process; inputs are generated there from a fixed seed.
+//
+// NumPy arrays in the references are in Julia order (shape = Julia's size), so `W @ x` is Julia's
+// `W * x`. An XLA array is the reversed-shape view of the same bytes: `x.T` in NumPy.
+
+import { readFileSync } from "node:fs";
+import type { ArgSpec, ElementType } from "../../plugins/api.js";
+import { compileEntry } from "../../compiler/compile.js";
+import { juliaCompiler } from "../../plugins/julia/index.js";
+import { base64, runPython } from "./jax.js";
+
+export interface ArgCase {
+  eltype: ElementType;
+  /** Julia size; omitted for a scalar. */
+  size?: number[];
+  /** Values: "normal" (default for floats), "positive", "int" (small integers), "bool". */
+  values?: "normal" | "positive" | "int" | "bool";
+}
+
+export interface ConformanceCase {
+  name: string;
+  /** Julia source of `main.jl`. */
+  source: string;
+  /** The entry function (default "f"). */
+  fn?: string;
+  args: (ArgCase | { const: unknown })[];
+  /** A Python expression over x1, x2, ... (NumPy arrays in Julia order, or numbers for scalars); tuples give several results. */
+  ref: string;
+  /** Relative tolerance (default 1e-5 for Float32, 1e-12 for Float64). */
+  rtol?: number;
+  /** The Julia element types of the results, checked against the signature. */
+  eltypes?: ElementType[];
+}
+
+export interface CaseOutcome {
+  name: string;
+  ok: boolean;
+  message: string;
+}
+
+const SCRIPT = `
+import zlib
+results = []
+for case in INPUT:
+    name = case["name"]
+    try:
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        xs = []
+        for a in case["args"]:
+            dtype = np.dtype(a["dtype"])
+            shape = tuple(a["size"]) if a["size"] is not None else ()
+            kind = a["values"]
+            if kind == "bool":
+                v = rng.random(shape) < 0.5
+            elif kind == "int":
+                v = rng.integers(-5, 6, size=shape)
+            elif kind == "positive":
+                v = rng.random(shape) + 0.5
+            else:
+                v = rng.standard_normal(shape)
+            v = np.asarray(v).astype(dtype)
+            xs.append(v if a["size"] is not None else v[()])
+        outs = run_hlo_proto(b64(case["module"]), [np.ascontiguousarray(np.asarray(x).T) for x in xs])
+        outs = [np.asarray(o).T for o in outs]
+        env = {"np": np}
+        for i, x in enumerate(xs):
+            env["x%d" % (i + 1)] = x
+        ref = eval(case["ref"], env)
+        refs = list(ref) if isinstance(ref, tuple) else [ref]
+        if len(refs) != len(outs):
+            raise AssertionError("%d results, reference has %d" % (len(outs), len(refs)))
+        for k, (o, r) in enumerate(zip(outs, refs)):
+            r = np.asarray(r)
+            if o.shape != r.shape:
+                raise AssertionError("result %d: shape %s, reference %s" % (k, o.shape, r.shape))
+            if o.dtype.kind in "fc":
+                rtol = case["rtol"] or (1e-12 if o.dtype == np.float64 else 1e-5)
+                if not np.allclose(o, r.astype(o.dtype), rtol=rtol, atol=rtol, equal_nan=True):
+                    raise AssertionError("result %d differs: got %s, expected %s" % (k, o.ravel()[:6], r.ravel()[:6]))
+            elif not np.array_equal(o, r.astype(o.dtype)):
+                raise AssertionError("result %d differs: got %s, expected %s" % (k, o.ravel()[:6], r.ravel()[:6]))
+        results.append({"name": name, "ok": True, "message": ""})
+    except Exception as e:
+        results.append({"name": name, "ok": False, "message": "%s: %s" % (type(e).__name__, e)})
+emit(results)
+`;
+
+const NUMPY_DTYPE: Record<ElementType, string> = {
+  Float16: "float16", BFloat16: "float32", Float32: "float32", Float64: "float64",
+  Int8: "int8", Int16: "int16", Int32: "int32", Int64: "int64",
+  UInt8: "uint8", UInt16: "uint16", UInt32: "uint32", UInt64: "uint64", Bool: "bool",
+};
+
+/** Compiles every case and runs them all in one Python process; compile failures are outcomes too. */
+export async function runConformance(cases: ConformanceCase[]): Promise<Map<string, CaseOutcome>> {
+  const outcomes = new Map<string, CaseOutcome>();
+  const toRun: unknown[] = [];
+  for (const c of cases) {
+    const source = c.source;
+    const read = (path: string) => (path === "main.jl" ? source : undefined);
+    const args: ArgSpec[] = c.args.map((a) =>
+      "const" in a ? { kind: "const", value: a.const } : { kind: "runtime", type: { kind: "array", eltype: a.eltype, size: a.size ?? [], scalar: a.size === undefined } },
+    );
+    const result = compileEntry({ entry: c.name.replace(/\W+/g, "_"), file: "main.jl", function: c.fn ?? "f", args, readSource: read });
+    if (!result.ok) {
+      outcomes.set(c.name, { name: c.name, ok: false, message: result.diagnostics.map((d) => juliaCompiler.render(d, read)).join("\n") });
+      continue;
+    }
+    const eltypes = result.signature.results.map((r) => r.eltype);
+    if (c.eltypes && JSON.stringify(c.eltypes) !== JSON.stringify(eltypes)) {
+      outcomes.set(c.name, { name: c.name, ok: false, message: `result element types ${eltypes.join(", ")}, expected ${c.eltypes.join(", ")}` });
+      continue;
+    }
+    toRun.push({
+      name: c.name,
+      module: base64(result.module),
+      ref: c.ref,
+      rtol: c.rtol ?? null,
+      args: c.args.filter((a): a is ArgCase => !("const" in a)).map((a) => ({ dtype: NUMPY_DTYPE[a.eltype], size: a.size ?? null, values: a.values ?? (a.eltype === "Bool" ? "bool" : a.eltype.includes("Int") ? "int" : "normal") })),
+    });
+  }
+  if (toRun.length) {
+    const results = await runPython<CaseOutcome[]>(SCRIPT, toRun);
+    for (const r of results) outcomes.set(r.name, r);
+  }
+  return outcomes;
+}
+
+/** Reads a fixture file relative to the repository's test/ folder. */
+export function fixture(path: string): string {
+  return readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
+}
