@@ -55,6 +55,8 @@ export interface Token {
   dotted?: boolean;
   /** Operators: followed by subscript/superscript/prime suffix characters (`+₁`). */
   suffixed?: boolean;
+  /** Operators: the precedence class as a binary operator (suffixes do not change it). */
+  prec?: Prec;
   number?: { value: number | bigint; type: NumberLit["type"] };
   /** Strings: the pieces, with escapes processed (unless raw) and triple-quote indentation removed. */
   parts?: StringPart[];
@@ -161,6 +163,13 @@ const ASCII_OPS = [
   "+=", "-=", "*=", "/=", "\\=", "^=", "%=", "|=", "&=", "$=", ":=",
   "=", "+", "-", "*", "/", "\\", "^", "%", "|", "&", "$", "!", "~", "<", ">", ":", "?",
 ];
+const ASCII_OPS_BY_FIRST = new Map<string, string[]>();
+for (const op of ASCII_OPS) {
+  const list = ASCII_OPS_BY_FIRST.get(op[0]!) ?? [];
+  list.push(op);
+  ASCII_OPS_BY_FIRST.set(op[0]!, list);
+}
+
 // Operators that cannot take a leading dot (the dot is then field access or a number).
 const UNDOTTABLE = new Set([":", "::", "->", "?", "$", "...", "..", "'", "!==" /* .!== is fine in Julia but rare */]);
 
@@ -175,6 +184,7 @@ const UNICODE_OP_CHARS = new Set<string>([
 
 const ID_START = /[\p{L}\p{Nl}\p{Sc}\p{So}_\p{Sm}]/u;
 const ID_CONT = /[\p{L}\p{Nl}\p{Sc}\p{So}_\p{Sm}\p{Nd}\p{No}\p{Mn}\p{Mc}\p{Me}\p{Pc}\p{Sk}\p{Lm}!′″‴‵‶‷⁗]/u;
+const UNSUFFIXABLE = new Set(["=", "->", "::", "?", "...", "$", "&&", "||", ":="]);
 // Characters that may follow an operator as a suffix: subscripts, superscripts and primes (`+₁`, `-->₁`).
 const OP_SUFFIX = /[₀-ₜ⁰-ⁿ′″‴‵‶‷⁗ᵢ-ᵪ]/u;
 
@@ -261,8 +271,11 @@ class Lexer {
   private scan(space: boolean): Token {
     const start = this.pos;
     const spaceBefore = space || this.prev === undefined || this.prev.kind === "nl";
-    const c = this.codePoint();
-    if (c === undefined) return { kind: "eof", text: "", start, end: start, spaceBefore };
+    if (this.pos >= this.end) return { kind: "eof", text: "", start, end: start, spaceBefore };
+    const code = this.text.charCodeAt(this.pos);
+    // Fast path for ASCII identifiers, the most common token.
+    if ((code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95) return this.scanIdentifier(start, spaceBefore);
+    const c = code < 0x80 ? this.text[this.pos]! : this.codePoint()!;
     if (c === "\n" || c === "\r") {
       this.pos += c === "\r" ? 2 : 1;
       return this.token("nl", start, spaceBefore);
@@ -292,7 +305,7 @@ class Lexer {
       }
       return this.token(".", start, spaceBefore);
     }
-    if (isIdentStart(c)) return this.scanIdentifier(start, spaceBefore);
+    if (code >= 0x80 && isIdentStart(c)) return this.scanIdentifier(start, spaceBefore);
     return this.scanOperator(start, spaceBefore, false);
   }
 
@@ -317,7 +330,11 @@ class Lexer {
   }
 
   private matchOperator(): string | undefined {
-    for (const op of ASCII_OPS) if (this.text.startsWith(op, this.pos) && this.pos + op.length <= this.end) return op;
+    const candidates = ASCII_OPS_BY_FIRST.get(this.text[this.pos]!);
+    if (candidates) {
+      for (const op of candidates) if (this.text.startsWith(op, this.pos) && this.pos + op.length <= this.end) return op;
+      return undefined;
+    }
     const c = this.codePoint();
     if (c !== undefined && UNICODE_OP_CHARS.has(c)) {
       const norm = OP_NORMALIZE.get(c) ?? c;
@@ -341,32 +358,47 @@ class Lexer {
 
   private finishOperator(start: number, spaceBefore: boolean, op: string, dotted: boolean): Token {
     let text = op;
-    for (const [from, to] of OP_NORMALIZE) text = text.split(from).join(to);
+    if (op.charCodeAt(0) >= 0x80) for (const [from, to] of OP_NORMALIZE) text = text.split(from).join(to);
     let suffixed = false;
     // `a +₁ b`: suffixed operators keep their precedence but are distinct names.
-    if (!["=", "->", "::", "?", "...", "$", "&&", "||", ":="].includes(text) && !text.endsWith("=")) {
+    if (this.pos < this.end && this.text.charCodeAt(this.pos) >= 0x80 && !UNSUFFIXABLE.has(text) && !text.endsWith("=")) {
       while (this.pos < this.end && OP_SUFFIX.test(this.codePoint()!)) {
         this.pos += this.codePoint()!.length;
         suffixed = true;
       }
       if (suffixed) text = text + this.text.slice(start + (dotted ? 1 : 0) + op.length, this.pos);
     }
-    return { kind: "op", text, start, end: this.pos, spaceBefore, dotted, suffixed: suffixed || undefined };
+    const base = suffixed ? text.slice(0, op.length) : text;
+    return { kind: "op", text, start, end: this.pos, spaceBefore, dotted, suffixed: suffixed || undefined, prec: precedenceOf(base) };
   }
 
   private scanIdentifier(start: number, spaceBefore: boolean): Token {
-    this.pos += this.codePoint()!.length;
+    let ascii = true;
     for (;;) {
-      const c = this.codePoint();
-      if (c === undefined) break;
-      // `a!=b` is `a != b`: `!` belongs to an identifier unless `=` follows it.
-      if (c === "!" && this.ch(1) === "=") break;
-      if (!isIdentChar(c)) break;
+      if (this.pos >= this.end) break;
+      const code = this.text.charCodeAt(this.pos);
+      if ((code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95) {
+        this.pos++;
+        continue;
+      }
+      if (code === 33) {
+        // `a!=b` is `a != b`: `!` belongs to an identifier unless `=` follows it.
+        if (this.ch(1) === "=") break;
+        this.pos++;
+        continue;
+      }
+      if (code < 0x80) break;
+      const c = this.codePoint()!;
+      if (this.pos === start ? !isIdentStart(c) : !isIdentChar(c)) break;
+      ascii = false;
       this.pos += c.length;
     }
-    let name = this.text.slice(start, this.pos).normalize("NFC");
-    for (const [from, to] of IDENT_NORMALIZE) if (name.includes(from)) name = name.split(from).join(to);
-    if (KEYWORDS.has(name)) return this.token("keyword", start, spaceBefore);
+    let name = this.text.slice(start, this.pos);
+    if (!ascii) {
+      name = name.normalize("NFC");
+      for (const [from, to] of IDENT_NORMALIZE) if (name.includes(from)) name = name.split(from).join(to);
+    }
+    if (KEYWORDS.has(name)) return { kind: "keyword", text: name, start, end: this.pos, spaceBefore };
     return { kind: "ident", text: name, start, end: this.pos, spaceBefore };
   }
 

@@ -14,7 +14,7 @@
 
 import type * as A from "./ast.js";
 import { SourceFile, type Diagnostic, type Span } from "../diagnostics.js";
-import { Prec, precedenceOf, tokenize, updateOperator, type Token, type StringInterp } from "./lexer.js";
+import { Prec, tokenize, updateOperator, type Token, type StringInterp } from "./lexer.js";
 
 export interface ParseResult {
   file: A.ParsedFile;
@@ -26,7 +26,7 @@ export function parseJulia(path: string, text: string): ParseResult {
   const shared = new SharedState(path, text);
   const parser = new Parser(tokenize(text), shared);
   const body = parser.parseFile(text.length);
-  return { file: { path, body }, diagnostics: shared.diagnostics };
+  return { file: { path, body }, diagnostics: shared.finish() };
 }
 
 interface Context {
@@ -44,7 +44,28 @@ interface Context {
   forGenerator: boolean;
 }
 
-const NORMAL: Context = { spaceSensitive: false, newlineWs: false, rangeColon: true, endSymbol: false, whereEnabled: true, forGenerator: false };
+const CONTEXT_KEYS = ["spaceSensitive", "newlineWs", "rangeColon", "endSymbol", "whereEnabled", "forGenerator"] as const;
+const CONTEXTS: Context[] = [];
+
+/** Contexts are six flags: each combination is one shared object, so entering a bracket allocates nothing. */
+function internContext(base: Context, patch: Partial<Context>): Context {
+  let bits = 0;
+  for (let k = 0; k < CONTEXT_KEYS.length; k++) {
+    const key = CONTEXT_KEYS[k]!;
+    if (patch[key] ?? base[key]) bits |= 1 << k;
+  }
+  let ctx = CONTEXTS[bits];
+  if (!ctx) {
+    ctx = { spaceSensitive: !!(bits & 1), newlineWs: !!(bits & 2), rangeColon: !!(bits & 4), endSymbol: !!(bits & 8), whereEnabled: !!(bits & 16), forGenerator: !!(bits & 32) };
+    CONTEXTS[bits] = ctx;
+  }
+  return ctx;
+}
+
+const NORMAL: Context = internContext({ spaceSensitive: false, newlineWs: false, rangeColon: true, endSymbol: false, whereEnabled: true, forGenerator: false }, {});
+const IN_PARENS: Partial<Context> = { newlineWs: true, spaceSensitive: false, rangeColon: true, whereEnabled: true, forGenerator: true };
+const IN_BRACES: Partial<Context> = { newlineWs: true, spaceSensitive: false, rangeColon: true, whereEnabled: true };
+const SPACE_SENSITIVE: Partial<Context> = { spaceSensitive: true };
 
 /** What a bracketed list held before it was turned into a call, tuple, or parameter list. */
 interface BracketContents {
@@ -84,6 +105,11 @@ class SharedState {
   readonly source: SourceFile;
   /** Raw bracket contents of calls and parenthesized expressions, for reinterpreting them as signatures. */
   readonly raw = new WeakMap<A.Node, BracketContents>();
+  /**
+   * Errors in a call's keyword arguments, held back until the end of the file: if the call turns
+   * out to be a function signature (`f(x; k::Int = 1) = ...`), its "keywords" are parameters.
+   */
+  readonly pendingKeywordErrors = new Map<A.Call, Diagnostic[]>();
   private lastErrorAt = -1;
   constructor(readonly path: string, readonly text: string) {
     this.source = new SourceFile(path, text);
@@ -99,6 +125,11 @@ class SharedState {
     if (start === this.lastErrorAt) return;
     this.lastErrorAt = start;
     this.diagnostics.push({ code: "parse-error", severity: "error", message, span: this.span(start, end), notes });
+  }
+  /** Diagnostics in source order, with held-back keyword errors of calls that stayed calls. */
+  finish(): Diagnostic[] {
+    for (const errs of this.pendingKeywordErrors.values()) this.diagnostics.push(...errs);
+    return this.diagnostics.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0));
   }
   unsupported(message: string, start: number, end: number): void {
     this.diagnostics.push({ code: "unsupported-syntax", severity: "error", message, span: this.span(start, end) });
@@ -118,6 +149,17 @@ class Parser {
   private ctx: Context = NORMAL;
   /** End offset of the last consumed token. */
   private lastEnd = 0;
+
+  // The next-lower precedence levels, bound once (allocating a closure per call is measurable).
+  private readonly downComma = (): A.Node => this.parseComma();
+  private readonly downPair = (): A.Node => this.parsePair();
+  private readonly downTerm = (): A.Node => this.parseTerm();
+  private readonly downRational = (): A.Node => this.parseRational();
+  private readonly downShift = (): A.Node => this.parseShift();
+  private readonly downUnarySubtype = (): A.Node => this.parseUnarySubtype();
+  private readonly downJuxtapose = (): A.Node => this.parseJuxtapose();
+  private readonly downCall = (): A.Node => this.parseCall();
+  private readonly downPipeLt = (): A.Node => this.parsePipeLt();
 
   constructor(private readonly toks: Token[], private readonly s: SharedState) {}
 
@@ -154,7 +196,7 @@ class Parser {
   }
   private with<T>(patch: Partial<Context>, fn: () => T): T {
     const saved = this.ctx;
-    this.ctx = { ...saved, ...patch };
+    this.ctx = internContext(saved, patch);
     try {
       return fn();
     } finally {
@@ -172,7 +214,7 @@ class Parser {
   }
   /** Operator precedence of `t` in infix position (word operators `in`/`isa` included). */
   private prec(t: Token): Prec | undefined {
-    if (t.kind === "op") return precedenceOf(t.text.replace(/[₀-ₜ⁰-ⁿ′″‴‵‶‷⁗ᵢ-ᵪ]+$/u, ""));
+    if (t.kind === "op") return t.prec;
     if (t.kind === "ident" && (t.text === "in" || t.text === "isa")) return Prec.Comparison;
     return undefined;
   }
@@ -295,11 +337,11 @@ class Parser {
 
   /** A full expression statement: assignment with bare tuples (`a, b = b, a`). */
   parseEq(): A.Node {
-    return this.parseAssignment(() => this.parseComma());
+    return this.parseAssignment(this.downComma);
   }
   /** An expression where commas are separators (arguments, array elements): assignment without bare tuples. */
   private parseEqStar(): A.Node {
-    return this.parseAssignment(() => this.parsePair());
+    return this.parseAssignment(this.downPair);
   }
 
   private parseAssignment(down: () => A.Node): A.Node {
@@ -481,10 +523,10 @@ class Parser {
   }
 
   private parseExpr(): A.Node {
-    return this.parseWithChains(() => this.parseTerm(), Prec.Plus);
+    return this.parseWithChains(this.downTerm, Prec.Plus);
   }
   private parseTerm(): A.Node {
-    return this.parseWithChains(() => this.parseRational(), Prec.Times);
+    return this.parseWithChains(this.downRational, Prec.Times);
   }
 
   /** Left-associative binary operators of one precedence level, with Julia's whitespace rule inside `[ ]`. */
@@ -511,10 +553,10 @@ class Parser {
   }
 
   private parseRational(): A.Node {
-    return this.parseLtoR(() => this.parseShift(), Prec.Rational);
+    return this.parseLtoR(this.downShift, Prec.Rational);
   }
   private parseShift(): A.Node {
-    return this.parseLtoR(() => this.parseUnarySubtype(), Prec.Bitshift);
+    return this.parseLtoR(this.downUnarySubtype, Prec.Bitshift);
   }
 
   private binary(left: A.Node, t: Token, right: A.Node): A.BinaryOp {
@@ -536,7 +578,7 @@ class Parser {
         return { kind: "subtype", op: t.text as "<:" | ">:", right, span: this.span(t.start) };
       }
     }
-    return this.parseWhere(() => this.parseJuxtapose());
+    return this.parseWhere(this.downJuxtapose);
   }
 
   private parseWhere(down: () => A.Node): A.Node {
@@ -557,7 +599,7 @@ class Parser {
       const t = this.peek();
       if (t.kind === "{") {
         this.bump();
-        return this.with({ newlineWs: true, spaceSensitive: false, rangeColon: true, whereEnabled: true }, () => this.parseCommaList("}", t));
+        return this.with(IN_BRACES, () => this.parseCommaList("}", t));
       }
       return [this.parseComparison()];
     });
@@ -708,7 +750,7 @@ class Parser {
   private parseDeclWithInitialEx(e: A.Node): A.Node {
     while (this.isOp(this.peek(), "::")) {
       this.bump();
-      const type = this.parseWhere(() => this.parseCall());
+      const type = this.parseWhere(this.downCall);
       e = { kind: "typeassert", expr: e, type, span: this.span(e.span.start) };
     }
     if (this.isOp(this.peek(), "->")) {
@@ -760,7 +802,7 @@ class Parser {
         const expr = this.parseUnaryPrefix();
         return { kind: "interpolation", expr, span: this.span(t.start) };
       }
-      const arg = this.parseWhere(() => this.parseCall());
+      const arg = this.parseWhere(this.downCall);
       // `::T` only means something as a parameter (`f(::Int)`); it is kept as a unary `::`.
       return { kind: "unary", op: t.text, arg, dotted: false, span: this.span(t.start) };
     }
@@ -797,7 +839,7 @@ class Parser {
       } else if (t.kind === "{") {
         if (t.spaceBefore) this.s.error("whitespace is not allowed before the `{` of type parameters", this.lastEnd, t.start);
         this.bump();
-        const args = this.with({ newlineWs: true, spaceSensitive: false, rangeColon: true, whereEnabled: true }, () => this.parseCommaList("}", t));
+        const args = this.with(IN_BRACES, () => this.parseCommaList("}", t));
         e = { kind: "curly", target: e, args, span: this.span(e.span.start) };
       } else if (t.kind === "string" && !t.spaceBefore && t.raw && e.kind === "ident") {
         this.bump();
@@ -879,7 +921,7 @@ class Parser {
    * semicolon-separated items, with `for` making a generator.
    */
   private parseBracketContents(closer: ")", open: Token): BracketContents {
-    return this.with({ newlineWs: true, spaceSensitive: false, rangeColon: true, whereEnabled: true, forGenerator: true }, () => {
+    return this.with(IN_PARENS, () => {
       const out: BracketContents = { items: [], params: [], hadComma: false, hadSplat: false, initialSemicolon: false, closeEnd: open.end };
       let group = out.items;
       let first = true;
@@ -932,24 +974,27 @@ class Parser {
         kwargs.push({ name: item.target.name, value: item.value, span: item.span });
       } else args.push(item);
     }
+    const pending: Diagnostic[] = [];
     for (const group of c.params) {
       for (const item of group) {
-        const kw = this.toKeyword(item);
+        const kw = this.toKeyword(item, pending);
         if (kw) kwargs.push(kw);
       }
     }
     const call: A.Call = { kind: "call", callee, args, kwargs, dotted, span };
+    if (pending.length) this.s.pendingKeywordErrors.set(call, pending);
     this.s.raw.set(call, c);
     return call;
   }
 
-  private toKeyword(item: A.Node): A.Keyword | undefined {
+  private toKeyword(item: A.Node, pending?: Diagnostic[]): A.Keyword | undefined {
     if (item.kind === "assign" && item.op === undefined && !item.dotted && item.target.kind === "ident") return { name: item.target.name, value: item.value, span: item.span };
     if (item.kind === "ident") return { name: item.name, value: item, span: item.span };
     if (item.kind === "field") return { name: item.name, value: item, span: item.span };
     if (item.kind === "splat") return { name: "", value: item.arg, splat: true, span: item.span };
-    if (item.kind === "pair") return undefined;
-    this.s.error("invalid keyword argument: expected `name = value`, `name`, or `kws...`", item.span.start, item.span.end);
+    const message = "invalid keyword argument: expected `name = value`, `name`, or `kws...`";
+    if (pending) pending.push({ code: "parse-error", severity: "error", message, span: item.span });
+    else this.s.error(message, item.span.start, item.span.end);
     return undefined;
   }
 
@@ -1179,9 +1224,10 @@ class Parser {
           break;
         }
         if (t.kind === "nl" || t.kind === ";") {
-          const semi = t.kind === ";";
+          let semi = t.kind === ";";
           this.skipNewlines();
           if (this.peekRaw().kind === ";") {
+            semi = true;
             this.bump();
             if (this.peekRaw().kind === ";") {
               const u = this.peekRaw();
@@ -1281,7 +1327,7 @@ class Parser {
   /** `i in xs`, `i = 1:n`, `i ∈ xs`, `(i, x) in pairs`. */
   private parseIterationSpec(): { target: A.Node; iter: A.Node; span: Span } {
     this.skipNewlines();
-    const target = this.with({ spaceSensitive: true }, () => this.parsePipeLt());
+    const target = this.with(SPACE_SENSITIVE, this.downPipeLt);
     const t = this.peek();
     if (this.isIdent(t, "in") || this.isOp(t, "∈") || this.isOp(t, "=")) {
       this.bump();
@@ -1507,6 +1553,7 @@ class Parser {
 
   private parseFunction(kw: Token): A.Node {
     this.bump();
+    this.skipNewlines();
     const isMacro = kw.text === "macro";
     const n = this.peek();
     // `function f end`: a function with no methods yet
@@ -1807,6 +1854,7 @@ class Parser {
       }
     };
     if (call.kind === "call") {
+      this.s.pendingKeywordErrors.delete(call);
       setName(call.callee);
       if (call.dotted) this.s.error("a broadcast call `f.(x)` cannot be a function signature", call.span.start, call.span.end);
       const raw = this.s.raw.get(call);
