@@ -725,6 +725,24 @@ test("dotted operators and typed array literals", () => {
   assert.is((arr.eltype as A.Ident).name, "Float32");
 });
 
+test("idioms found in Flux, NNlib, Metalhead and JuliaSyntax sources", () => {
+  check([
+    [":(=)", "(quote-: =)"],
+    [":(->)", "(quote-: ->)"],
+    [":(.)", "(quote-: .)"],
+    ["Meta.isexpr(ex, :.)", "(call (. Meta isexpr) ex (quote-: .))"],
+    ["Base.:(==)(a, b) = true", "(function-= (call (. Base ==) a b) true)"],
+    ["[1.0;2.0;3.0]", "(vcat 1.0 2.0 3.0)"],
+    ["(1.:9.)", "(parens (call-i 1. : 9.))"],
+    ["Zygote. gradient", "(. Zygote gradient)"],
+    ["f(dst, @Const(src)) = 1", "(function-= (call f dst src) 1)"],
+    ["[x for x in xs\n   if p(x)]", "(comprehension (generator x (filter (iteration (in x xs)) (call p x))))"],
+    ["struct A\n  global g\n  x\nend", "(struct A (block x))"],
+    ["Union{Tuple{}, @NamedTuple{}}", "(curly Union (curly Tuple) (macrocall @NamedTuple))"],
+    ['"$((a, b))"', '(string (tuple a b))'],
+  ]);
+});
+
 test("comments: line comments and nested block comments", () => {
   check([
     ["x # comment\ny", "(toplevel x y)"],

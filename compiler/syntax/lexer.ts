@@ -426,7 +426,7 @@ class Lexer {
     if (this.ch() === "." && this.ch(1) !== ".") {
       const after = this.codePoint(this.pos + 1);
       // `1.5`, `1.`, `1.e3`; but `1.+x` is `1 .+ x` and `x[1.]` is fine.
-      const opFollows = after !== undefined && (this.startsOperatorAt(this.pos + 1) && after !== "'");
+      const opFollows = after !== undefined && after !== "'" && this.dottableOperatorAt(this.pos + 1);
       if (isDigit(after) || !opFollows || after === undefined) {
         isFloat = true;
         this.pos++;
@@ -466,12 +466,13 @@ class Lexer {
     return tok;
   }
 
-  private startsOperatorAt(p: number): boolean {
+  /** An operator that can take a leading dot starts at `p` (so `1.+x` is `1 .+ x`, but `1.:2` is `1.0:2`). */
+  private dottableOperatorAt(p: number): boolean {
     const save = this.pos;
     this.pos = p;
     const op = this.matchOperator();
     this.pos = save;
-    return op !== undefined;
+    return op !== undefined && !UNDOTTABLE.has(op);
   }
 
   private finishRadixInt(start: number, spaceBefore: boolean, radix: string): Token {

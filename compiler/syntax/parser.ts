@@ -791,7 +791,7 @@ class Parser {
   /** `$x` (interpolation), `::T` (anonymous typed parameter), `&x`. */
   private parseUnaryPrefix(): A.Node {
     const t = this.peek();
-    if (t.kind === "op" && !t.dotted && (t.text === "$" || t.text === "&" || t.text === "::")) {
+    if (t.kind === "op" && !t.dotted && (t.text === "$" || t.text === "&" || t.text === "::") && this.peek(1).kind !== ")") {
       const k2 = this.peek(1);
       if ((t.text === "$" || t.text === "&") && (this.isClosing(k2) || k2.kind === "nl")) {
         this.bump();
@@ -860,6 +860,15 @@ class Parser {
     if (this.isOp(n, ":")) {
       // Base.:+ and x.:name
       this.bump();
+      const paren = this.peekRaw();
+      if (paren.kind === "(" && !paren.spaceBefore) {
+        // Base.:(==)
+        this.bump();
+        const inner = this.parseParen(paren);
+        const op = inner.kind === "paren" && inner.expr.kind === "ident" ? inner.expr : undefined;
+        if (!op) this.s.error("expected an operator or a name in `.:( )`", inner.span.start, inner.span.end);
+        return { kind: "field", target: e, name: op ? op.name : "<error>", nameSpan: inner.span, span: this.span(e.span.start) };
+      }
       const name = this.bump();
       if (name.kind === "op" || name.kind === "ident" || name.kind === "keyword") {
         return { kind: "field", target: e, name: (name.dotted ? "." : "") + name.text, nameSpan: this.span(name.start, name.end), span: this.span(e.span.start) };
@@ -870,8 +879,12 @@ class Parser {
     if (n.kind === "@") {
       return this.parseMacroCall(e);
     }
+    if (this.isOp(n, "$")) {
+      // `M.$(name)` in quoted code: the field name is an interpolation, kept as its source text.
+      const interp = this.parseUnaryPrefix();
+      return { kind: "field", target: e, name: this.s.text.slice(interp.span.start, interp.span.end), nameSpan: interp.span, span: this.span(e.span.start) };
+    }
     if (n.kind === "ident" || n.kind === "keyword") {
-      if (n.spaceBefore) this.s.error("whitespace is not allowed after `.` in a field access", dot.end, n.start);
       this.bump();
       return { kind: "field", target: e, name: n.text, nameSpan: this.span(n.start, n.end), span: this.span(e.span.start) };
     }
@@ -1051,6 +1064,14 @@ class Parser {
         this.bump();
         this.s.error(t.error ?? `unexpected \`${t.text}\``, t.start, t.end);
         return this.errorNode(t.start, t.end);
+      case ".":
+        if (this.peek(1).kind === ")") {
+          // `:(.)`: the field-access operator named on its own
+          this.bump();
+          return { kind: "ident", name: ".", operator: true, span: this.span(t.start) };
+        }
+        this.s.error("unexpected `.`", t.start, t.end);
+        return this.errorNode(t.start);
       case "eof":
         this.s.error("unexpected end of file: expected an expression", t.start, t.start);
         return this.errorNode(t.start);
@@ -1069,7 +1090,7 @@ class Parser {
       this.bump();
       const n = this.peekRaw();
       if (!n.spaceBefore && n.kind !== "eof") {
-        if (n.kind === "ident" || n.kind === "keyword" || (n.kind === "op" && n.text !== "'")) {
+        if (n.kind === "ident" || n.kind === "keyword" || n.kind === "." || (n.kind === "op" && n.text !== "'")) {
           this.bump();
           return { kind: "symbol", name: (n.dotted ? "." : "") + n.text, span: this.span(t.start) };
         }
@@ -1081,6 +1102,12 @@ class Parser {
         if (n.kind === "number" || n.kind === "string" || n.kind === "char") return this.parseAtom();
       }
       return { kind: "ident", name: ":", operator: true, span: this.span(t.start) };
+    }
+    const next = this.toks[this.indexOfPeek() + 1]!;
+    if ((SYNTACTIC_OPS.has(t.text) || updateOperator(t.text) !== undefined || t.text === "::" || t.text === "$" || t.text === "&") && next.kind === ")") {
+      // `:(=)`, `:(->)`: a syntactic operator named on its own inside parentheses.
+      this.bump();
+      return { kind: "ident", name: (t.dotted ? "." : "") + t.text, operator: true, span: this.span(t.start) };
     }
     if (SYNTACTIC_OPS.has(t.text) && t.text !== "=>" || updateOperator(t.text) !== undefined) {
       this.s.error(`unexpected ${describeToken(t)}`, t.start, t.end);
@@ -1116,7 +1143,7 @@ class Parser {
     const e = sub.with({ ...NORMAL, newlineWs: true }, () => sub.parseEq());
     const rest = sub.peek();
     if (rest.kind !== "eof") this.s.error(`unexpected ${describeToken(rest)} in string interpolation`, rest.start, rest.end);
-    if (e.kind === "tuple") this.s.error("a tuple cannot be interpolated into a string; interpolate each element", e.span.start, e.span.end);
+    if (e.kind === "tuple" && !this.s.raw.has(e)) this.s.error("a tuple cannot be interpolated into a string; interpolate each element", e.span.start, e.span.end);
     return e;
   }
 
@@ -1217,6 +1244,7 @@ class Parser {
         return done();
       }
       let rowSep = false;
+      let afterSeparator = false;
       for (;;) {
         const t = this.peekRaw();
         if (t.kind === "]") {
@@ -1244,6 +1272,7 @@ class Parser {
           }
           rowSep = true;
           rows.push([]);
+          afterSeparator = true;
           continue;
         }
         if (t.kind === "eof" || t.kind === ")" || t.kind === "}" || t.kind === "," || (t.kind === "keyword" && BLOCK_CONTINUATIONS.has(t.text) && !(t.text === "end" && this.ctx.endSymbol))) {
@@ -1255,7 +1284,8 @@ class Parser {
           this.expect("]", "`]`", open);
           break;
         }
-        if (!t.spaceBefore) this.s.error(`unexpected ${describeToken(t)}: separate array elements with a space or a comma`, t.start, t.end);
+        if (!t.spaceBefore && !afterSeparator) this.s.error(`unexpected ${describeToken(t)}: separate array elements with a space or a comma`, t.start, t.end);
+        afterSeparator = false;
         const before = this.i;
         rows[rows.length - 1]!.push(this.parseEqStar());
         if (this.i === before) this.bump();
@@ -1301,6 +1331,7 @@ class Parser {
       while (this.isKw(this.peek(), "for")) {
         this.bump();
         iterations.push(this.parseIterationSpecs());
+        if (inBrackets && this.isKw(this.peekAfterNewlines(), "if")) this.skipNewlines();
         if (this.isKw(this.peek(), "if")) {
           this.bump();
           const cond = this.parseEqStar();
@@ -1377,6 +1408,12 @@ class Parser {
       args.push(...c.items, ...c.params.flat());
       const call: A.MacroCall = { kind: "macrocall", name, qualifier, args, span: this.span(start) };
       return this.parseCallChain(call);
+    }
+    if (next.kind === "{" && !next.spaceBefore) {
+      // @NamedTuple{a::Int}: the braces' contents are the arguments
+      this.bump();
+      args.push(...this.with(IN_BRACES, () => this.parseCommaList("}", next)));
+      return this.parseCallChain({ kind: "macrocall", name, qualifier, args, span: this.span(start) });
     }
     if (next.kind === "[" && !next.spaceBefore) {
       this.bump();
@@ -1644,6 +1681,7 @@ class Parser {
     }
     if (stmt.kind === "const" && stmt.targets.length === 1) return this.structMember(stmt.targets[0]!, fields, constructors);
     if (stmt.kind === "string") return; // a field's docstring
+    if (stmt.kind === "global" || stmt.kind === "local") return; // scope declarations for inner methods
     if (stmt.kind === "macrocall" && stmt.args.length === 1 && stmt.args[0]!.kind === "function") {
       constructors.push(stmt.args[0] as A.FunctionDef);
       return;
@@ -1747,6 +1785,12 @@ class Parser {
       } else break;
     }
     const first = this.peek();
+    if (this.isOp(first, "$")) {
+      // `using $pkg` in quoted code: kept as source text
+      const interp = this.parseUnaryPrefix();
+      path.push(this.s.text.slice(interp.span.start, interp.span.end));
+      return path;
+    }
     if (first.kind !== "ident" && !(first.kind === "op" && path.length > 0)) {
       this.s.error(`expected a module name, found ${describeToken(first)}`, first.start, first.end);
       return path;
@@ -1844,6 +1888,13 @@ class Parser {
         def.nameSpan = callee.span;
       } else if (callee.kind === "paren" && callee.expr.kind === "ident") {
         setName(callee.expr);
+      } else if (callee.kind === "paren" && callee.expr.kind === "macrocall" && callee.expr.args.length === 0) {
+        def.name = callee.expr.name; // `function (@main)(args)`
+        def.nameSpan = callee.expr.span;
+      } else if (callee.kind === "interpolation") {
+        // `function $(name)(x) ... end` inside quoted code: the name is an interpolation, kept as source text.
+        def.name = this.s.text.slice(callee.span.start, callee.span.end);
+        def.nameSpan = callee.span;
       } else if (callee.kind === "curly") {
         // `Point{T}(x) where T = ...` defines a method of the type `Point{T}`: `(::Type{Point{T}})(x)`.
         const typeOf: A.Curly = { kind: "curly", target: { kind: "ident", name: "Type", span: callee.span }, args: [callee], span: callee.span };
@@ -1922,6 +1973,10 @@ class Parser {
       case "paren":
         if (n.expr.kind === "tuple") return { pattern: n.expr, span: n.span };
         return this.toParam(n.expr);
+      case "macrocall":
+        // `@Const(src)`, `@nospecialize(x)`: an annotation on the parameter; the parameter is what it wraps.
+        if (n.args.length === 1) return this.toParam(n.args[0]!);
+        break;
       default:
         break;
     }
