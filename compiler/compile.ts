@@ -101,7 +101,7 @@ class ParameterBinder {
   constructor(private readonly arrays: ArrayLowering) {}
 
   bind(arg: ArgSpec, path: string): Value {
-    if (arg.kind === "const") return constValue(arg.value);
+    if (arg.kind === "const") return arg.raw !== undefined ? constFromJsonText(arg.raw) : constValue(arg.value);
     return this.tree(arg.type, path);
   }
 
@@ -131,6 +131,58 @@ function constValue(v: unknown): Value {
   if (Array.isArray(v)) return tuple(v.map(constValue));
   const o = v as Record<string, unknown>;
   return { kind: "namedtuple", names: Object.keys(o), elements: Object.values(o).map(constValue) };
+}
+
+/**
+ * A constant from its JSON text, so numbers keep Julia's literal types: `1` is an Int64, `1.0`
+ * and `1e3` are Float64 (JSON.parse would make both the same number).
+ */
+export function constFromJsonText(text: string): Value {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && " \t\r\n".includes(text[i]!)) i++;
+  };
+  const parse = (): Value => {
+    ws();
+    const c = text[i];
+    if (c === "[") {
+      i++;
+      const items: Value[] = [];
+      ws();
+      if (text[i] === "]") return i++, tuple(items);
+      for (;;) {
+        items.push(parse());
+        ws();
+        if (text[i++] === "]") return tuple(items);
+      }
+    }
+    if (c === "{") {
+      i++;
+      const names: string[] = [];
+      const elements: Value[] = [];
+      ws();
+      if (text[i] === "}") return i++, { kind: "namedtuple", names, elements };
+      for (;;) {
+        ws();
+        const key = parse();
+        names.push(key.kind === "string" ? key.value : "?");
+        ws();
+        i++; // ':'
+        elements.push(parse());
+        ws();
+        if (text[i++] === "}") return { kind: "namedtuple", names, elements };
+      }
+    }
+    const m = /^(?:"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i));
+    if (!m) throw new Error(`internal: malformed constant ${text}`);
+    i += m[0].length;
+    const tok = m[0];
+    if (tok.startsWith('"')) return constValue(JSON.parse(tok));
+    if (tok === "true" || tok === "false") return num("Bool", tok === "true");
+    if (tok === "null") return { kind: "nothing" };
+    return /[.eE]/.test(tok) ? num("Float64", Number(tok)) : num("Int64", Number(tok));
+  };
+  return parse();
 }
 
 class ResultError extends Error {}

@@ -22,8 +22,11 @@ export type TypeTree =
 /** One positional argument of an entry as the compiler sees it. */
 export type ArgSpec =
   | { kind: "runtime"; type: TypeTree }
-  /** A compile-time constant from the manifest (`{ "const": 10 }`); JSON value. */
-  | { kind: "const"; value: unknown };
+  /**
+   * A compile-time constant from the manifest (`{ "const": 10 }`): the JSON value, and its JSON
+   * text when known, which decides Julia types (`1.0` is a Float64, `1` an Int64).
+   */
+  | { kind: "const"; value: unknown; raw?: string };
 
 /** A host tensor: raw little-endian bytes of the column-major (Julia) layout. */
 export interface Tensor {
