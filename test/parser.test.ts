@@ -878,6 +878,15 @@ test("unclosed brackets, strings and blocks report where they were opened", () =
   assert.match(errors("struct A\n  x::Int\n")[0]!.message, /expected `end` to close `struct` at line 1/);
 });
 
+test("a call left open at the end of a line is reported once and the next line parses", () => {
+  const src = "m = Chain(Dense(2, 3),\n  Dense(3, 4)\nz = 1\n";
+  const { file, diagnostics } = parseJulia("t.jl", src);
+  assert.is(diagnostics.length, 1);
+  assert.match(diagnostics[0]!.message, /expected `\)` to close `\(` at line 1, found `z`/);
+  assert.equal(diagnostics[0]!.notes, ["`(` opened at line 1: m = Chain(Dense(2, 3),"]);
+  assert.is(sexprFile(file.body), "(toplevel (= m (call Chain (call Dense 2 3) (call Dense 3 4))) (= z 1))");
+});
+
 test("two expressions on one line are an error that names the second", () => {
   const errs = errors("x y\nz = 1");
   assert.is(errs.length, 1);

@@ -223,6 +223,11 @@ class Parser {
     if (t.kind === "keyword" && BLOCK_CONTINUATIONS.has(t.text)) return !(t.text === "end" && this.ctx.endSymbol);
     return false;
   }
+  /** A note quoting the line where a construct was opened. */
+  private openedAt(opener: Token): string[] {
+    const line = this.s.line(opener.start);
+    return [`\`${opener.text}\` opened at line ${line}: ${this.s.source.lineText(line).trim()}`];
+  }
   private span(start: number, end = this.lastEnd): Span {
     return this.s.span(start, end);
   }
@@ -329,7 +334,7 @@ class Parser {
       this.bump();
       return t.end;
     }
-    this.s.error(`expected \`end\` to close \`${what}\` at line ${this.s.line(opener.start)}, found ${describeToken(t)}`, t.start, t.kind === "eof" ? t.start : t.end);
+    this.s.error(`expected \`end\` to close \`${what}\` at line ${this.s.line(opener.start)}, found ${describeToken(t)}`, t.start, t.kind === "eof" ? t.start : t.end, this.openedAt(opener));
     return this.lastEnd;
   }
 
@@ -973,6 +978,12 @@ class Parser {
           this.bump();
           out.hadComma = true;
         } else if (n.kind !== closer && n.kind !== ";" && n.kind !== "eof" && n.kind !== "]" && n.kind !== "}" && !(n.kind === "keyword" && BLOCK_CONTINUATIONS.has(n.text))) {
+          if (this.toks[this.indexOfPeek() - 1]!.kind === "nl") {
+            // The list probably lacks its `)`: stop here and let the next line be a statement again.
+            this.s.error(`expected \`)\` to close \`(\` at line ${this.s.line(open.start)}, found ${describeToken(n)}`, n.start, n.end, this.openedAt(open));
+            out.closeEnd = this.lastEnd;
+            return out;
+          }
           this.s.error(`expected \`,\` or \`)\`, found ${describeToken(n)}`, n.start, n.end);
         }
       }
