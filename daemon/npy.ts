@@ -1,0 +1,329 @@
+// NumPy .npy files (format versions 1.0, 2.0 and 3.0), read and written without NumPy.
+//
+// Layout. A Tensor holds Julia's column-major bytes. We write `fortran_order: True` with
+// shape = Julia `size`, so the data section is the tensor's bytes unchanged (and equals XLA's
+// row-major layout of the reversed dimensions): `np.load` and Julia's NPZ.jl both see the same
+// array. A C-order file of NumPy shape S is the array of Julia size S with the same element at
+// every index; reading it permutes the elements into column-major order (a general N-d transpose).
+//
+// Element types. Little-endian descriptors: Float16 '<f2', Float32 '<f4', Float64 '<f8',
+// Int8 '|i1' ... UInt64 '<u8', Bool '|b1'. BFloat16 is written as '<V2' (two raw bytes): that is
+// exactly what `np.save` writes for an ml_dtypes.bfloat16 array, plain NumPy loads it (as void) and
+// `np.load(f).view(ml_dtypes.bfloat16)` recovers the values. A '<V2' file carries no type of its own,
+// so it is read as BFloat16 only where BFloat16 is declared; a 'bfloat16' descriptor is accepted too.
+// Big-endian ('>') files are byte-swapped on reading.
+
+import { randomBytes } from "node:crypto";
+import { open, rename, rm, writeFile } from "node:fs/promises";
+import type { ElementType, Tensor } from "../plugins/api.js";
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
+const ALIGN = 64; // numpy aligns the data section to 64 bytes
+
+/** Bytes per element. */
+export const ELEMENT_SIZE: Record<ElementType, number> = {
+  Float16: 2, BFloat16: 2, Float32: 4, Float64: 8,
+  Int8: 1, Int16: 2, Int32: 4, Int64: 8,
+  UInt8: 1, UInt16: 2, UInt32: 4, UInt64: 8,
+  Bool: 1,
+};
+
+/** The descriptor we write for each element type. */
+export const NPY_DESCR: Record<ElementType, string> = {
+  Float16: "<f2", BFloat16: "<V2", Float32: "<f4", Float64: "<f8",
+  Int8: "|i1", Int16: "<i2", Int32: "<i4", Int64: "<i8",
+  UInt8: "|u1", UInt16: "<u2", UInt32: "<u4", UInt64: "<u8",
+  Bool: "|b1",
+};
+
+const BY_CODE: Record<string, ElementType> = {
+  f2: "Float16", f4: "Float32", f8: "Float64",
+  i1: "Int8", i2: "Int16", i4: "Int32", i8: "Int64",
+  u1: "UInt8", u2: "UInt16", u4: "UInt32", u8: "UInt64",
+  b1: "Bool", "?": "Bool", bfloat16: "BFloat16",
+};
+
+/** The header of a .npy file. */
+export interface NpyHeader {
+  version: [number, number];
+  descr: string;
+  fortranOrder: boolean;
+  /** NumPy shape; equals the Julia size of the array it holds, whatever the memory order. */
+  shape: number[];
+  /** Byte offset of the data section. */
+  dataOffset: number;
+}
+
+export type NpyResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/**
+ * The element type a descriptor stands for. `declared` resolves '<V2' (raw 2-byte values) to
+ * BFloat16 when BFloat16 is what the reader expects; otherwise a void type has no element type.
+ */
+export function eltypeOfDescr(descr: string, declared?: ElementType): { eltype: ElementType; bigEndian: boolean } | undefined {
+  let order = "";
+  let code = descr;
+  if (/^[<>|=]/.test(descr)) {
+    order = descr[0]!;
+    code = descr.slice(1);
+  }
+  // '=' is the writer's native order; every platform NumPy runs on in practice is little-endian.
+  const bigEndian = order === ">";
+  if (code === "V2" && declared === "BFloat16") return { eltype: "BFloat16", bigEndian: false };
+  const eltype = BY_CODE[code];
+  return eltype ? { eltype, bigEndian } : undefined;
+}
+
+/** A NumPy-style name for messages: "float32 ('<f4')". */
+export function describeDescr(descr: string): string {
+  const t = eltypeOfDescr(descr);
+  if (!t) return `'${descr}'`;
+  const names: Record<ElementType, string> = {
+    Float16: "float16", BFloat16: "bfloat16", Float32: "float32", Float64: "float64",
+    Int8: "int8", Int16: "int16", Int32: "int32", Int64: "int64",
+    UInt8: "uint8", UInt16: "uint16", UInt32: "uint32", UInt64: "uint64", Bool: "bool",
+  };
+  return `${names[t.eltype]} ('${descr}')`;
+}
+
+// --- header ---------------------------------------------------------------------------------
+
+/** Parses the Python dict literal numpy writes, e.g. {'descr': '<f4', 'fortran_order': True, 'shape': (3, 4), }. */
+function parseHeaderDict(text: string): NpyResult<Record<string, unknown>> {
+  let i = 0;
+  const fail = (what: string): { ok: false; message: string } => ({ ok: false, message: `malformed .npy header (${what}): ${text.trim()}` });
+  const space = () => {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+  };
+  type Lit = { v: unknown } | undefined;
+  const literal = (): Lit => {
+    space();
+    const c = text[i];
+    if (c === "'" || c === '"') {
+      const end = text.indexOf(c, i + 1);
+      if (end < 0) return undefined;
+      const s = text.slice(i + 1, end);
+      i = end + 1;
+      return { v: s };
+    }
+    if (text.startsWith("True", i)) return (i += 4), { v: true };
+    if (text.startsWith("False", i)) return (i += 5), { v: false };
+    if (c === "(" || c === "[") {
+      const close = c === "(" ? ")" : "]";
+      i++;
+      const items: unknown[] = [];
+      for (;;) {
+        space();
+        if (text[i] === close) return i++, { v: items };
+        const item = literal();
+        if (!item) return undefined;
+        items.push(item.v);
+        space();
+        if (text[i] === ",") i++;
+        else if (text[i] !== close) return undefined;
+      }
+    }
+    const m = /^-?\d+L?/.exec(text.slice(i));
+    if (m) {
+      i += m[0].length;
+      return { v: Number(m[0].replace("L", "")) };
+    }
+    return undefined;
+  };
+  space();
+  if (text[i] !== "{") return fail("expected '{'");
+  i++;
+  const out: Record<string, unknown> = {};
+  for (;;) {
+    space();
+    if (text[i] === "}") break;
+    const key = literal();
+    if (!key || typeof key.v !== "string") return fail("expected a key");
+    space();
+    if (text[i] !== ":") return fail("expected ':'");
+    i++;
+    const value = literal();
+    if (!value) return fail(`bad value of '${key.v}'`);
+    out[key.v] = value.v;
+    space();
+    if (text[i] === ",") i++;
+    else if (text[i] !== "}") return fail("expected ',' or '}'");
+  }
+  return { ok: true, value: out };
+}
+
+/** Reads the header of a .npy file from its first bytes (at least the whole header). */
+export function parseNpyHeader(bytes: Uint8Array): NpyResult<NpyHeader> {
+  if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b)) return { ok: false, message: "not a .npy file (no \\x93NUMPY magic string)" };
+  const major = bytes[6]!;
+  const minor = bytes[7]!;
+  if (major < 1 || major > 3) return { ok: false, message: `unsupported .npy format version ${major}.${minor} (1.0, 2.0 and 3.0 are supported)` };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lenSize = major === 1 ? 2 : 4;
+  if (bytes.length < 8 + lenSize) return { ok: false, message: "truncated .npy header" };
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const dataOffset = 8 + lenSize + headerLen;
+  if (bytes.length < dataOffset) return { ok: false, message: "truncated .npy header" };
+  const raw = bytes.subarray(8 + lenSize, dataOffset);
+  const text = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(raw);
+  const dict = parseHeaderDict(text);
+  if (!dict.ok) return dict;
+  const { descr, fortran_order: fortranOrder, shape } = dict.value;
+  if (typeof descr !== "string") return { ok: false, message: "structured (record) dtypes are not supported in .npy files" };
+  if (typeof fortranOrder !== "boolean") return { ok: false, message: "malformed .npy header (no fortran_order)" };
+  if (!Array.isArray(shape) || !shape.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0))
+    return { ok: false, message: "malformed .npy header (bad shape)" };
+  return { ok: true, value: { version: [major, minor], descr, fortranOrder, shape: shape as number[], dataOffset } };
+}
+
+/** Formats a NumPy shape as Python prints it: (), (3,), (3, 4). */
+export function formatNpyShape(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+}
+
+function encodeHeader(descr: string, fortranOrder: boolean, shape: readonly number[]): Uint8Array {
+  const dict = `{'descr': '${descr}', 'fortran_order': ${fortranOrder ? "True" : "False"}, 'shape': ${formatNpyShape(shape)}, }`;
+  for (const major of [1, 2]) {
+    const prefix = 8 + (major === 1 ? 2 : 4);
+    const unpadded = prefix + dict.length + 1; // + "\n"
+    const total = Math.ceil(unpadded / ALIGN) * ALIGN;
+    const headerLen = total - prefix;
+    if (major === 1 && headerLen > 0xffff) continue;
+    const out = new Uint8Array(total);
+    out.set(MAGIC, 0);
+    out[6] = major;
+    out[7] = 0;
+    const view = new DataView(out.buffer);
+    if (major === 1) view.setUint16(8, headerLen, true);
+    else view.setUint32(8, headerLen, true);
+    const body = dict + " ".repeat(total - unpadded) + "\n";
+    for (let k = 0; k < body.length; k++) out[prefix + k] = body.charCodeAt(k);
+    return out;
+  }
+  throw new Error("unreachable: a .npy 2.0 header always fits");
+}
+
+// --- encode / decode ------------------------------------------------------------------------
+
+export function elementCount(size: readonly number[]): number {
+  return size.reduce((a, b) => a * b, 1);
+}
+
+/** The .npy bytes of a tensor: its column-major data unchanged, `fortran_order: True`, shape = Julia size. */
+export function encodeNpy(t: Tensor): Uint8Array {
+  const expected = elementCount(t.size) * ELEMENT_SIZE[t.eltype];
+  if (t.data.length !== expected)
+    throw new Error(`internal error: a ${t.eltype} tensor of size (${t.size.join(", ")}) needs ${expected} bytes, got ${t.data.length}`);
+  const header = encodeHeader(NPY_DESCR[t.eltype], true, t.size);
+  const out = new Uint8Array(header.length + t.data.length);
+  out.set(header, 0);
+  out.set(t.data, header.length);
+  return out;
+}
+
+function byteSwap(data: Uint8Array, width: number): void {
+  for (let p = 0; p < data.length; p += width) data.subarray(p, p + width).reverse();
+}
+
+/**
+ * Permutes a C-order (row-major) array of NumPy shape `shape` into Julia's column-major order:
+ * the element at index (i1, ..., iN) lands at offset i1 + s1*(i2 + s2*(...)).
+ */
+export function cOrderToColumnMajor(src: Uint8Array, shape: readonly number[], width: number): Uint8Array {
+  const n = shape.length;
+  const count = elementCount(shape);
+  const dst = new Uint8Array(count * width);
+  if (n <= 1 || count === 0) {
+    dst.set(src.subarray(0, dst.length));
+    return dst;
+  }
+  // Source strides (in elements) of C order: the last index varies fastest.
+  const stride = new Array<number>(n);
+  stride[n - 1] = 1;
+  for (let k = n - 2; k >= 0; k--) stride[k] = stride[k + 1]! * shape[k + 1]!;
+  const index = new Array<number>(n).fill(0);
+  // Copy whole elements through a typed view of the element's width (two words for 8 bytes, so
+  // NaN payloads are never touched by a float load).
+  const words = width === 8 ? 2 : 1;
+  const unit = width === 8 ? 4 : width;
+  const make = (u: Uint8Array) =>
+    unit === 1 ? u : unit === 2 ? new Uint16Array(u.buffer, u.byteOffset, u.length / 2) : new Uint32Array(u.buffer, u.byteOffset, u.length / 4);
+  const srcCopy = src.byteOffset % 4 === 0 ? src : src.slice();
+  const s = make(srcCopy);
+  const d = make(dst);
+  let from = 0;
+  for (let j = 0; j < count; j++) {
+    for (let w = 0; w < words; w++) d[j * words + w] = s[from * words + w]!;
+    // Advance the column-major odometer: the first index varies fastest.
+    for (let k = 0; k < n; k++) {
+      index[k]!++;
+      from += stride[k]!;
+      if (index[k]! < shape[k]!) break;
+      from -= stride[k]! * shape[k]!;
+      index[k] = 0;
+    }
+  }
+  return dst;
+}
+
+/**
+ * Decodes .npy bytes into a Tensor of Julia size = the file's shape, in column-major order.
+ * `declared` is the element type the caller expects (needed to read '<V2' as BFloat16).
+ */
+export function decodeNpy(bytes: Uint8Array, declared?: ElementType): NpyResult<Tensor> {
+  const h = parseNpyHeader(bytes);
+  if (!h.ok) return h;
+  const { descr, shape, fortranOrder, dataOffset } = h.value;
+  const t = eltypeOfDescr(descr, declared);
+  if (!t) return { ok: false, message: `unsupported .npy dtype ${describeDescr(descr)}` };
+  const width = ELEMENT_SIZE[t.eltype];
+  const length = elementCount(shape) * width;
+  if (bytes.length < dataOffset + length)
+    return { ok: false, message: `truncated .npy file: shape ${formatNpyShape(shape)} of ${describeDescr(descr)} needs ${length} data bytes, found ${bytes.length - dataOffset}` };
+  let data: Uint8Array = bytes.slice(dataOffset, dataOffset + length);
+  if (t.bigEndian && width > 1) byteSwap(data, width);
+  if (!fortranOrder) data = cOrderToColumnMajor(data, shape, width);
+  return { ok: true, value: { eltype: t.eltype, size: [...shape], data } };
+}
+
+/** Reads only the header of a .npy file (no data), plus the file's size in bytes. */
+export async function readNpyHeader(path: string): Promise<NpyResult<NpyHeader & { fileSize: number }>> {
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    const first = new Uint8Array(12);
+    const { bytesRead } = await handle.read(first, 0, 12, 0);
+    if (bytesRead < 10 || MAGIC.some((b, k) => first[k] !== b)) return { ok: false, message: "not a .npy file (no \\x93NUMPY magic string)" };
+    const major = first[6];
+    const headerEnd = 8 + (major === 1 ? 2 + (first[8]! | (first[9]! << 8)) : 4 + new DataView(first.buffer).getUint32(8, true));
+    const head = new Uint8Array(Math.min(headerEnd, size));
+    await handle.read(head, 0, head.length, 0);
+    const h = parseNpyHeader(head);
+    return h.ok ? { ok: true, value: { ...h.value, fileSize: size } } : h;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads a .npy file into a Tensor (see decodeNpy). */
+export async function readNpy(path: string, declared?: ElementType): Promise<NpyResult<Tensor>> {
+  const handle = await open(path, "r");
+  try {
+    const bytes = new Uint8Array(await handle.readFile());
+    return decodeNpy(bytes, declared);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes a tensor as .npy atomically: a temporary file in the same directory, then a rename. */
+export async function writeNpy(path: string, t: Tensor): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
+  try {
+    await writeFile(tmp, encodeNpy(t));
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
