@@ -1,0 +1,677 @@
+// The manifest (tpu.config.json): text → located JSON → schema check → semantic checks → the
+// resolved build graph. Plain data in, plain data out: errors are ManifestDiagnostic values that
+// point at a line, a column and a JSON pointer of the manifest, rendered in one place
+// (renderManifestDiagnostic, through compiler/diagnostics.ts's renderer).
+//
+// The schema (schema/tpu.config.schema.json, draft-07) is the source of truth for the shape; ajv's
+// raw errors for a union (an argument, a value, `run`) list every branch's complaints, so we pick the
+// branch the user meant by its keys (or a near-miss spelling of them) and report only that branch's
+// errors, or, when no branch fits, say which forms are accepted.
+
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { renderDiagnostic, SourceFile, type Diagnostic } from "../compiler/diagnostics.js";
+import type { ArgSpec, ElementType, TypeTree } from "../plugins/api.js";
+import { MANIFEST_SCHEMA, type TpuConfig } from "../schema/manifest.js";
+import { isFloatType, scalarProblem } from "./inputs.js";
+import { jsonPointer, parseJsonWithLocations, pointerTokens, type JsonDocument } from "./json-locations.js";
+import { describeDescr, elementCount, ELEMENT_SIZE, eltypeOfDescr, formatNpyShape, readNpyHeader } from "./npy.js";
+
+export type { TpuConfig } from "../schema/manifest.js";
+
+/** Default output directory (relative to the manifest) and default target of `"run": true`. */
+export const DEFAULT_OUT = ".tpu-build/out";
+export const DEFAULT_TARGET = "local";
+
+// --- diagnostics ----------------------------------------------------------------------------
+
+export interface ManifestDiagnostic {
+  /**
+   * Stable code: invalid-json, duplicate-key, unknown-key, missing-key, wrong-type, invalid-value,
+   * invalid-argument, invalid-entry-name, source-not-found, unknown-entry, dependency-cycle,
+   * from-not-run, missing-value, scalar-value, value-not-representable, random-eltype,
+   * npy-not-found, npy-invalid, npy-eltype-mismatch, npy-shape-mismatch, manifest-not-found,
+   * or (through manifestDiagnosticAt) a code of the engine's, such as unknown-function.
+   */
+  code: string;
+  message: string;
+  /** JSON pointer of the offending value or key ("" for the whole file). */
+  pointer: string;
+  /** Absolute path of the manifest. */
+  file: string;
+  /** 1-based line and column (UTF-16 code units) of `start`. */
+  line: number;
+  col: number;
+  /** Offsets [start, end) of the text the caret underlines. */
+  start: number;
+  end: number;
+  /** The nearest valid key, name or value for a misspelt one. */
+  suggestion?: string;
+  notes?: string[];
+}
+
+export interface ResolvedManifest {
+  /** Absolute path of tpu.config.json and its directory (paths in it are relative to that). */
+  path: string;
+  dir: string;
+  text: string;
+  document: JsonDocument;
+  config: TpuConfig;
+  /** Absolute output directory. */
+  outDir: string;
+  defaultTarget: string;
+  targets: Record<string, Record<string, unknown>>;
+  /** Entries by name, in declaration order. */
+  entries: Record<string, ResolvedEntry>;
+  /** Entry names, dependencies before dependents (declaration order among independent ones). */
+  order: string[];
+}
+
+export interface ResolvedEntry {
+  name: string;
+  /** "/entries/<name>" */
+  pointer: string;
+  /** Source file relative to the manifest's directory, with '/' separators (as the compiler wants it). */
+  file: string;
+  /** Absolute path of the source file. */
+  filePath: string;
+  function: string;
+  args: ResolvedArg[];
+  /** null: compile only. */
+  run: { target: string } | null;
+  /** Names of the entries whose results this one takes (`from`), each once, in argument order. */
+  dependencies: string[];
+}
+
+export type ResolvedArg =
+  | {
+      kind: "array";
+      pointer: string;
+      eltype: ElementType;
+      /** Julia size; [] for a scalar. */
+      size: number[];
+      /** No `size` in the manifest: a scalar (Float32), not a 0-dimensional array. */
+      scalar: boolean;
+      /** Absent for compile-only entries that give none. */
+      value?: ResolvedValue;
+    }
+  | { kind: "from"; pointer: string; entry: string }
+  | {
+      kind: "const";
+      pointer: string;
+      value: unknown;
+      /** The value's exact JSON text: `1.0` (Float64) and `1` (Int64) parse to the same number. */
+      raw: string;
+    };
+
+export type ResolvedValue =
+  | { kind: "npy"; path: string; relative: string }
+  | { kind: "random"; distribution: "normal" | "uniform"; seed?: number }
+  | { kind: "fill"; value: number | boolean }
+  | { kind: "scalar"; value: number | boolean };
+
+export type ManifestLoadResult =
+  | { ok: true; manifest: ResolvedManifest }
+  | { ok: false; path: string; text?: string; diagnostics: ManifestDiagnostic[] };
+
+// --- nearest names --------------------------------------------------------------------------
+
+/** Optimal string alignment distance (Damerau–Levenshtein with adjacent transpositions). */
+export function editDistance(a: string, b: string): number {
+  const m = a.length, n = b.length;
+  const d: number[][] = Array.from({ length: m + 1 }, (_, i) => Array.from({ length: n + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= m; i++)
+    for (let j = 1; j <= n; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  return d[m]![n]!;
+}
+
+/** The candidate closest to `word` (ignoring case), if it is close enough to be a likely misspelling. */
+export function nearestName(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const w = word.toLowerCase();
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  for (const c of candidates) {
+    if (c === word) continue;
+    const d = editDistance(w, c.toLowerCase());
+    if (d < bestDistance) (best = c), (bestDistance = d);
+  }
+  return bestDistance <= limit ? best : undefined;
+}
+
+// --- locations ------------------------------------------------------------------------------
+
+interface Located {
+  path: string;
+  source: SourceFile;
+  document?: JsonDocument;
+}
+
+/** The text range of `pointer` (its key when `at` is "key"), or of its nearest ancestor that exists. */
+function rangeOf(doc: JsonDocument | undefined, pointer: string, at: "value" | "key" = "value"): { start: number; end: number } {
+  if (!doc) return { start: 0, end: 0 };
+  let p = pointer;
+  for (;;) {
+    const loc = doc.locations.get(p);
+    if (loc) {
+      if (at === "key" && loc.key) return loc.key;
+      return { start: loc.start, end: loc.end };
+    }
+    if (p === "") return { start: 0, end: 0 };
+    p = p.slice(0, p.lastIndexOf("/"));
+    at = "value";
+  }
+}
+
+function diagnostic(
+  where: Located,
+  code: string,
+  message: string,
+  pointer: string,
+  options: { at?: "value" | "key"; range?: { start: number; end: number }; suggestion?: string; notes?: string[] } = {},
+): ManifestDiagnostic {
+  const range = options.range ?? rangeOf(where.document, pointer, options.at);
+  // Underline at most the first line of a multi-line value (an object's "{", say).
+  const firstLineEnd = where.source.text.indexOf("\n", range.start);
+  const end = firstLineEnd >= 0 && firstLineEnd < range.end ? Math.max(range.start + 1, firstLineEnd) : range.end;
+  const { line, col } = where.source.position(range.start);
+  const d: ManifestDiagnostic = { code, message, pointer, file: where.path, line, col, start: range.start, end };
+  if (options.suggestion !== undefined) d.suggestion = options.suggestion;
+  if (options.notes?.length) d.notes = options.notes;
+  return d;
+}
+
+/** The pointer of an entry's field: entryPointer("mlp", "function") → "/entries/mlp/function". */
+export function entryPointer(entry: string, ...path: (string | number)[]): string {
+  return jsonPointer(["entries", entry, ...path]);
+}
+
+/** Line, column and range of a pointer in a loaded manifest (its nearest existing ancestor if absent). */
+export function manifestLocation(manifest: ResolvedManifest, pointer: string, at: "value" | "key" = "value"): { line: number; col: number; start: number; end: number } {
+  const range = rangeOf(manifest.document, pointer, at);
+  return { ...new SourceFile(manifest.path, manifest.text).position(range.start), ...range };
+}
+
+/**
+ * A diagnostic at a place in a loaded manifest, for errors found after loading, e.g. the compiler's
+ * unknown function: manifestDiagnosticAt(m, entryPointer("mlp", "function"), "unknown-function",
+ * "no function `predcit` in examples/mlp.jl", { suggestion: "predict" }).
+ */
+export function manifestDiagnosticAt(
+  manifest: ResolvedManifest,
+  pointer: string,
+  code: string,
+  message: string,
+  options: { at?: "value" | "key"; suggestion?: string; notes?: string[] } = {},
+): ManifestDiagnostic {
+  return diagnostic({ path: manifest.path, source: new SourceFile(manifest.path, manifest.text), document: manifest.document }, code, message, pointer, options);
+}
+
+/** The compiler's Diagnostic for a manifest diagnostic (span in `displayPath`), to render or collect alongside compile errors. */
+export function toDiagnostic(d: ManifestDiagnostic, displayPath = displayPathOf(d.file)): Diagnostic {
+  // A structured suggestion ({"fill": 2}) is shown as written; a key, name or path is quoted.
+  const shown = d.suggestion === undefined ? undefined : /^[{[]/.test(d.suggestion) ? d.suggestion : JSON.stringify(d.suggestion);
+  const notes = [...(shown !== undefined ? [`did you mean ${shown}?`] : []), ...(d.notes ?? [])];
+  const out: Diagnostic = {
+    code: d.code,
+    severity: "error",
+    message: d.pointer === "" ? d.message : `${d.message} (at ${d.pointer})`,
+    span: { file: displayPath, start: d.start, end: d.end },
+  };
+  if (notes.length) out.notes = notes;
+  return out;
+}
+
+function displayPathOf(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
+}
+
+/**
+ * `tpu.config.json:12:7: error: message (at /entries/mlp/args/0/eltype)`, the source line, a caret,
+ * and `note: did you mean "Float32"?`. `text` is the manifest's text (for the source line).
+ */
+export function renderManifestDiagnostic(d: ManifestDiagnostic, text: string | undefined, displayPath = displayPathOf(d.file)): string {
+  const diag = toDiagnostic(d, displayPath);
+  const source = text === undefined ? undefined : new SourceFile(displayPath, text);
+  return renderDiagnostic(diag, (p) => (p === displayPath ? source : undefined));
+}
+
+// --- schema validation ----------------------------------------------------------------------
+
+const SCHEMA_ID = MANIFEST_SCHEMA.$id as string;
+
+let validators: { root: ValidateFunction; byDefinition: (name: string) => ValidateFunction } | undefined;
+function getValidators() {
+  if (!validators) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+    ajv.addKeyword({ keyword: "tsType", schemaType: "string" }); // json-schema-to-typescript's annotation
+    const root = ajv.compile(MANIFEST_SCHEMA);
+    const byDefinition = (name: string) => ajv.getSchema(`${SCHEMA_ID}#/definitions/${name}`)!;
+    validators = { root, byDefinition };
+  }
+  return validators;
+}
+
+/** The unions of the schema, found by where they sit, and how to tell their branches apart. */
+interface Union {
+  pattern: RegExp;
+  what: string;
+  forms: string;
+  /** Object branches: the definition validating it and the keys that announce it. */
+  branches: { definition: string; keys: string[] }[];
+  /** Whether a JSON number or boolean is one of the forms. */
+  scalar?: "number-or-boolean" | "boolean";
+}
+
+const UNIONS: Union[] = [
+  {
+    pattern: /^\/entries\/[^/]+\/args\/\d+$/,
+    what: "an argument",
+    forms: `{"eltype": ..., "size": [...], "value": ...} (an array or scalar), {"from": "<entry>"} (another entry's result) or {"const": <value>} (a compile-time constant)`,
+    branches: [
+      { definition: "arrayArgument", keys: ["eltype", "size", "value"] },
+      { definition: "fromArgument", keys: ["from"] },
+      { definition: "constArgument", keys: ["const"] },
+    ],
+  },
+  {
+    pattern: /^\/entries\/[^/]+\/args\/\d+\/value$/,
+    what: "a value",
+    forms: `{"npy": "file.npy"}, {"random": "normal" | "uniform", "seed": n}, {"fill": x} or a number (for a scalar)`,
+    branches: [
+      { definition: "npyValue", keys: ["npy"] },
+      { definition: "randomValue", keys: ["random", "seed"] },
+      { definition: "fillValue", keys: ["fill"] },
+    ],
+    scalar: "number-or-boolean",
+  },
+  {
+    pattern: /^\/entries\/[^/]+\/run$/,
+    what: `"run"`,
+    forms: `true, false or {"target": "<name>"}`,
+    branches: [{ definition: "runOptions", keys: ["target"] }],
+    scalar: "boolean",
+  },
+];
+
+function jsonTypeOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  if (typeof v === "string") return `a string (${JSON.stringify(v)})`;
+  if (typeof v === "number") return `a number (${v})`;
+  return `${typeof v} (${String(v)})`;
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let v = root;
+  for (const t of pointerTokens(pointer)) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[t] : undefined;
+  return v;
+}
+
+function pickBranch(union: Union, data: unknown): Union["branches"][number] | undefined {
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return undefined;
+  const keys = Object.keys(data);
+  for (const b of union.branches) if (keys.some((k) => b.keys.includes(k))) return b;
+  for (const b of union.branches) if (keys.some((k) => nearestName(k, b.keys) !== undefined)) return b;
+  return undefined;
+}
+
+interface RawIssue {
+  pointer: string;
+  error: ErrorObject;
+}
+
+/** ajv's errors for `data` at `base`, with every union's errors narrowed to the branch the user meant. */
+function explain(validate: ValidateFunction, data: unknown, base: string, out: (RawIssue | { pointer: string; union: Union; data: unknown })[]): void {
+  if (validate(data)) return;
+  const errors = (validate.errors ?? []).map((error) => ({ pointer: base + error.instancePath, error }));
+  // Unions that failed, outermost first; everything at or under one is replaced by its explanation.
+  const unions: { pointer: string; union: Union }[] = [];
+  for (const { pointer, error } of errors) {
+    if (error.keyword !== "oneOf") continue;
+    const union = UNIONS.find((u) => u.pattern.test(pointer));
+    if (union && !unions.some((u) => pointer === u.pointer || pointer.startsWith(u.pointer + "/"))) unions.push({ pointer, union });
+  }
+  unions.sort((a, b) => a.pointer.length - b.pointer.length);
+  const outer = unions.filter((u, k) => !unions.slice(0, k).some((o) => u.pointer.startsWith(o.pointer + "/")));
+  const inside = (p: string) => outer.some((u) => p === u.pointer || p.startsWith(u.pointer + "/"));
+  for (const issue of errors) if (!inside(issue.pointer) && issue.error.keyword !== "propertyNames") out.push(issue);
+  for (const { pointer, union } of outer) {
+    const sub = valueAt(data, pointer.slice(base.length));
+    const branch = pickBranch(union, sub);
+    if (branch) explain(getValidators().byDefinition(branch.definition), sub, pointer, out);
+    else out.push({ pointer, union, data: sub });
+  }
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: "a string", number: "a number", integer: "an integer", boolean: "true or false", object: "an object", array: "an array", null: "null",
+};
+
+function schemaIssues(doc: JsonDocument, where: Located): ManifestDiagnostic[] {
+  const raw: (RawIssue | { pointer: string; union: Union; data: unknown })[] = [];
+  explain(getValidators().root, doc.value, "", raw);
+  const out: ManifestDiagnostic[] = [];
+  // A misspelt key also makes its correct spelling "missing"; report it once, as the misspelling.
+  const suggestedKeys = new Set<string>();
+  const unknownKeys: ManifestDiagnostic[] = [];
+  for (const issue of raw) {
+    if (!("error" in issue) || issue.error.keyword !== "additionalProperties") continue;
+    const key = issue.error.params.additionalProperty as string;
+    const allowed = Object.keys((issue.error.parentSchema?.properties ?? {}) as Record<string, unknown>);
+    const suggestion = nearestName(key, allowed);
+    const pointer = `${issue.pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+    if (suggestion !== undefined) suggestedKeys.add(`${issue.pointer}\0${suggestion}`);
+    unknownKeys.push(
+      diagnostic(where, "unknown-key", `unknown key ${JSON.stringify(key)}; expected one of: ${allowed.join(", ")}`, pointer, { at: "key", suggestion }),
+    );
+  }
+  out.push(...unknownKeys);
+  for (const issue of raw) {
+    if (!("error" in issue)) {
+      const { union, data, pointer } = issue;
+      const got = jsonTypeOf(data);
+      let suggestion: string | undefined;
+      if (union.what === "a value" && typeof data === "string" && data.endsWith(".npy")) suggestion = `{"npy": ${JSON.stringify(data)}}`;
+      out.push(diagnostic(where, union.what === "an argument" ? "invalid-argument" : "wrong-type", `expected ${union.what}: ${union.forms}; got ${got}`, pointer, { suggestion }));
+      continue;
+    }
+    const { error, pointer } = issue;
+    const params = error.params as Record<string, unknown>;
+    switch (error.keyword) {
+      case "additionalProperties":
+        break;
+      case "required": {
+        const missing = params.missingProperty as string;
+        if (suggestedKeys.has(`${pointer}\0${missing}`)) break;
+        const loc = doc.locations.get(pointer);
+        out.push(diagnostic(where, "missing-key", `missing required key ${JSON.stringify(missing)}`, pointer, { at: loc?.key ? "key" : "value" }));
+        break;
+      }
+      case "type": {
+        const types = ([] as string[]).concat(params.type as string | string[]);
+        out.push(diagnostic(where, "wrong-type", `expected ${types.map((t) => TYPE_NAMES[t] ?? t).join(" or ")}, got ${jsonTypeOf(error.data)}`, pointer));
+        break;
+      }
+      case "enum": {
+        const allowed = params.allowedValues as unknown[];
+        const strings = allowed.filter((a): a is string => typeof a === "string");
+        const suggestion = typeof error.data === "string" ? nearestName(error.data, strings) : undefined;
+        const what = pointer.endsWith("/eltype") ? "element type" : "value";
+        out.push(diagnostic(where, "invalid-value", `${JSON.stringify(error.data)} is not a valid ${what}; expected one of: ${strings.join(", ")}`, pointer, { suggestion }));
+        break;
+      }
+      case "pattern": {
+        if (error.propertyName !== undefined) {
+          const name = error.propertyName;
+          out.push(
+            diagnostic(where, "invalid-entry-name", `invalid entry name ${JSON.stringify(name)}: use letters, digits, '_', '-' and '.', starting with a letter or '_'`, `${pointer}/${name}`, { at: "key" }),
+          );
+        } else {
+          out.push(diagnostic(where, "invalid-value", `${JSON.stringify(error.data)} does not match ${String(params.pattern)}`, pointer));
+        }
+        break;
+      }
+      case "minLength":
+        out.push(diagnostic(where, "invalid-value", "expected a non-empty string", pointer));
+        break;
+      case "minimum":
+      case "maximum":
+        out.push(diagnostic(where, "invalid-value", `expected a number ${params.comparison} ${params.limit}, got ${JSON.stringify(error.data)}`, pointer));
+        break;
+      default:
+        out.push(diagnostic(where, "invalid-value", error.message ?? `invalid (${error.keyword})`, pointer));
+    }
+  }
+  return out;
+}
+
+// --- loading --------------------------------------------------------------------------------
+
+const exists = async (p: string) => stat(p).then((s) => s.isFile(), () => false);
+
+async function nearestFile(path: string): Promise<string | undefined> {
+  const dir = dirname(path);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const base = path.slice(dir.length + 1);
+  const near = nearestName(base, names);
+  return near === undefined ? undefined : near;
+}
+
+const toPosix = (p: string) => p.split(sep).join("/");
+
+/** Reads, validates and resolves a manifest. Never throws for a user's mistake. */
+export async function loadManifest(path: string): Promise<ManifestLoadResult> {
+  const abs = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(abs, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const message = code === "ENOENT" ? `manifest not found: ${abs}` : `cannot read the manifest: ${(e as Error).message}`;
+    return { ok: false, path: abs, diagnostics: [{ code: "manifest-not-found", message, pointer: "", file: abs, line: 1, col: 1, start: 0, end: 0 }] };
+  }
+  return resolveManifest(abs, text);
+}
+
+/** Validates and resolves manifest text (`path` locates relative paths and names the file in messages). */
+export async function resolveManifest(path: string, text: string): Promise<ManifestLoadResult> {
+  const abs = resolve(path);
+  const source = new SourceFile(abs, text);
+  const parsed = parseJsonWithLocations(text);
+  if (!parsed.ok) {
+    const where: Located = { path: abs, source };
+    const at = parsed.error.offset;
+    const d = diagnostic(where, "invalid-json", `invalid JSON: ${parsed.error.message}`, "", { range: { start: at, end: at + 1 } });
+    return { ok: false, path: abs, text, diagnostics: [d] };
+  }
+  const doc = parsed.document;
+  const where: Located = { path: abs, source, document: doc };
+  const diagnostics: ManifestDiagnostic[] = [];
+  for (const dup of doc.duplicateKeys) {
+    const first = source.position(dup.first.start);
+    diagnostics.push(
+      diagnostic(where, "duplicate-key", `duplicate key ${JSON.stringify(pointerTokens(dup.pointer).at(-1))} (first defined at line ${first.line}, column ${first.col})`, dup.pointer, { range: dup.key }),
+    );
+  }
+  diagnostics.push(...schemaIssues(doc, where));
+  if (diagnostics.length) return fail(abs, text, diagnostics);
+  const config = doc.value as TpuConfig;
+  const dir = dirname(abs);
+  const names = Object.keys(config.entries);
+  const defaultTarget = config.target ?? DEFAULT_TARGET;
+
+  const entries: Record<string, ResolvedEntry> = {};
+  for (const name of names) {
+    const e = config.entries[name]!;
+    const pointer = entryPointer(name);
+    const filePath = resolve(dir, e.file);
+    if (!(await exists(filePath))) {
+      const near = await nearestFile(filePath);
+      const suggestion = near === undefined ? undefined : toPosix(relative(dir, join(dirname(filePath), near)));
+      diagnostics.push(diagnostic(where, "source-not-found", `source file ${JSON.stringify(e.file)} not found (looked for ${filePath})`, `${pointer}/file`, { suggestion }));
+    }
+    const run = e.run === undefined || e.run === false ? null : e.run === true ? { target: defaultTarget } : { target: e.run.target };
+    const args: ResolvedArg[] = [];
+    const dependencies: string[] = [];
+    for (const [index, a] of (e.args ?? []).entries()) {
+      const ap = entryPointer(name, "args", index);
+      if ("from" in a) {
+        args.push({ kind: "from", pointer: ap, entry: a.from });
+        if (!dependencies.includes(a.from)) dependencies.push(a.from);
+      } else if ("const" in a) {
+        const loc = doc.locations.get(`${ap}/const`)!;
+        args.push({ kind: "const", pointer: ap, value: a.const, raw: text.slice(loc.start, loc.end) });
+      } else {
+        const arg: ResolvedArg & { kind: "array" } = { kind: "array", pointer: ap, eltype: a.eltype, size: a.size ?? [], scalar: a.size === undefined };
+        if (a.value !== undefined) {
+          const checked = await checkValue(where, dir, arg, a.value, `${ap}/value`);
+          diagnostics.push(...checked.diagnostics);
+          if (checked.value) arg.value = checked.value;
+        } else if (run) {
+          diagnostics.push(
+            diagnostic(where, "missing-value", `argument ${index + 1} of ${JSON.stringify(name)} has no "value", but the entry runs; give one ({"npy": ...}, {"random": "normal"}, {"fill": 0}, or a number for a scalar)`, ap),
+          );
+        }
+        args.push(arg);
+      }
+    }
+    entries[name] = { name, pointer, file: toPosix(relative(dir, filePath)), filePath, function: e.function, args, run, dependencies };
+  }
+
+  // Graph edges: every `from` names an entry, which must run when the taker runs.
+  for (const entry of Object.values(entries))
+    for (const arg of entry.args) {
+      if (arg.kind !== "from") continue;
+      const target = entries[arg.entry];
+      if (!target) {
+        diagnostics.push(
+          diagnostic(where, "unknown-entry", `no entry named ${JSON.stringify(arg.entry)}; "from" must name an entry of this manifest (${names.join(", ")})`, `${arg.pointer}/from`, {
+            suggestion: nearestName(arg.entry, names.filter((n) => n !== entry.name)),
+          }),
+        );
+      } else if (entry.run && !target.run && target.name !== entry.name) {
+        diagnostics.push(
+          diagnostic(where, "from-not-run", `entry ${JSON.stringify(entry.name)} runs and takes the result of ${JSON.stringify(target.name)}, which does not run; give ${JSON.stringify(target.name)} "run": true`, `${arg.pointer}/from`),
+        );
+      }
+    }
+
+  const { order, cycles } = topologicalOrder(names, (n) => entries[n]!.dependencies.filter((d) => d in entries));
+  for (const cycle of cycles) {
+    const [a, b] = [cycle[0]!, cycle[1]!];
+    const arg = entries[a]!.args.find((x) => x.kind === "from" && x.entry === b)!;
+    diagnostics.push(diagnostic(where, "dependency-cycle", `dependency cycle: ${cycle.join(" -> ")}`, `${arg.pointer}/from`));
+  }
+  if (diagnostics.length) return fail(abs, text, diagnostics);
+
+  const targets = (config.targets ?? {}) as Record<string, Record<string, unknown>>;
+  return {
+    ok: true,
+    manifest: { path: abs, dir, text, document: doc, config, outDir: resolve(dir, config.out ?? DEFAULT_OUT), defaultTarget, targets, entries, order },
+  };
+}
+
+function fail(path: string, text: string, diagnostics: ManifestDiagnostic[]): ManifestLoadResult {
+  diagnostics.sort((a, b) => a.start - b.start);
+  return { ok: false, path, text, diagnostics };
+}
+
+/**
+ * Dependencies first, otherwise in the given order; each cycle once, as a closed path
+ * ["a", "b", "a"] starting from the entry declared first.
+ */
+export function topologicalOrder(names: string[], dependencies: (name: string) => string[]): { order: string[]; cycles: string[][] } {
+  const state = new Map<string, "visiting" | "done">();
+  const order: string[] = [];
+  const cycles: string[][] = [];
+  const stack: string[] = [];
+  const visit = (n: string) => {
+    const s = state.get(n);
+    if (s === "done") return;
+    if (s === "visiting") {
+      cycles.push([...stack.slice(stack.indexOf(n)), n]);
+      return;
+    }
+    state.set(n, "visiting");
+    stack.push(n);
+    for (const d of dependencies(n)) visit(d);
+    stack.pop();
+    state.set(n, "done");
+    order.push(n);
+  };
+  for (const n of names) visit(n);
+  return { order, cycles };
+}
+
+/** Checks a run-time value against its argument's declaration; resolves paths. */
+async function checkValue(
+  where: Located,
+  dir: string,
+  arg: { eltype: ElementType; size: number[]; scalar: boolean },
+  value: NonNullable<import("../schema/manifest.js").ArrayArgument["value"]>,
+  pointer: string,
+): Promise<{ value?: ResolvedValue; diagnostics: ManifestDiagnostic[] }> {
+  const { eltype, size } = arg;
+  const sizeText = arg.scalar ? "a scalar" : `size [${size.join(", ")}]`;
+  if (typeof value === "number" || typeof value === "boolean") {
+    if (size.length > 0)
+      return { diagnostics: [diagnostic(where, "scalar-value", `a plain number is the value of a scalar, but this argument has ${sizeText}; write {"fill": ${value}} to fill the array`, pointer, { suggestion: `{"fill": ${value}}` })] };
+    const problem = scalarProblem(eltype, value);
+    if (problem) return { diagnostics: [diagnostic(where, "value-not-representable", problem, pointer)] };
+    return { value: { kind: "scalar", value }, diagnostics: [] };
+  }
+  if ("fill" in value) {
+    const problem = scalarProblem(eltype, value.fill);
+    if (problem) return { diagnostics: [diagnostic(where, "value-not-representable", problem, `${pointer}/fill`)] };
+    return { value: { kind: "fill", value: value.fill }, diagnostics: [] };
+  }
+  if ("random" in value) {
+    if (!isFloatType(eltype))
+      return { diagnostics: [diagnostic(where, "random-eltype", `random values need a floating-point element type (Float16, BFloat16, Float32, Float64), not ${eltype}; use {"fill": ...} or {"npy": ...}`, `${pointer}/random`)] };
+    const v: ResolvedValue = { kind: "random", distribution: value.random };
+    if (value.seed !== undefined) v.seed = value.seed;
+    return { value: v, diagnostics: [] };
+  }
+  const npyPointer = `${pointer}/npy`;
+  const path = resolve(dir, value.npy);
+  const resolved: ResolvedValue = { kind: "npy", path, relative: toPosix(relative(dir, path)) };
+  const header = await readNpyHeader(path).catch((e: NodeJS.ErrnoException) => e);
+  if (header instanceof Error) {
+    if (header.code === "ENOENT" || header.code === "EISDIR") {
+      const near = await nearestFile(path);
+      const suggestion = near === undefined ? undefined : toPosix(relative(dir, join(dirname(path), near)));
+      return { diagnostics: [diagnostic(where, "npy-not-found", `.npy file ${JSON.stringify(value.npy)} not found (looked for ${path})`, npyPointer, { suggestion })] };
+    }
+    return { diagnostics: [diagnostic(where, "npy-invalid", `cannot read ${value.npy}: ${header.message}`, npyPointer)] };
+  }
+  if (!header.ok) return { diagnostics: [diagnostic(where, "npy-invalid", `${value.npy}: ${header.message}`, npyPointer)] };
+  const h = header.value;
+  const t = eltypeOfDescr(h.descr, eltype);
+  if (!t || t.eltype !== eltype)
+    return { diagnostics: [diagnostic(where, "npy-eltype-mismatch", `${value.npy} holds ${describeDescr(h.descr)} values, but the argument is declared ${eltype}`, npyPointer)] };
+  const sameShape = h.shape.length === size.length && h.shape.every((d, k) => d === size[k]);
+  if (!sameShape) {
+    const notes: string[] = [];
+    const reversed = [...h.shape].reverse();
+    if (reversed.length === size.length && reversed.every((d, k) => d === size[k]) && h.shape.length > 1)
+      notes.push(`NumPy shape ${formatNpyShape(h.shape)} is the Julia size [${h.shape.join(", ")}] whatever the memory order; the file holds the transpose of the declared array`);
+    return {
+      diagnostics: [diagnostic(where, "npy-shape-mismatch", `${value.npy} has shape ${formatNpyShape(h.shape)}, but the argument is declared with ${sizeText}`, npyPointer, { notes })],
+    };
+  }
+  const needed = h.dataOffset + elementCount(h.shape) * ELEMENT_SIZE[eltype];
+  if (h.fileSize < needed)
+    return { diagnostics: [diagnostic(where, "npy-invalid", `${value.npy} is truncated: its header promises ${needed} bytes, the file has ${h.fileSize}`, npyPointer)] };
+  return { value: resolved, diagnostics: [] };
+}
+
+// --- for the compiler -----------------------------------------------------------------------
+
+/**
+ * The compiler's view of an entry's arguments. `outputOf` gives the result type of an entry this
+ * one takes (`from`), known once that entry is compiled.
+ */
+export function argSpecs(entry: ResolvedEntry, outputOf: (entry: string) => TypeTree): ArgSpec[] {
+  return entry.args.map((a): ArgSpec => {
+    switch (a.kind) {
+      case "array": {
+        const type: TypeTree = { kind: "array", eltype: a.eltype, size: a.size };
+        if (a.scalar) type.scalar = true;
+        return { kind: "runtime", type };
+      }
+      case "from":
+        return { kind: "runtime", type: outputOf(a.entry) };
+      case "const":
+        return { kind: "const", value: a.value };
+    }
+  });
+}
