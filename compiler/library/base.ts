@@ -201,6 +201,7 @@ export function baseLibrary(interp: Interpreter): Map<string, Value> {
         return { ...(scalarArith(name, { ...a, scalar: true }, { ...b, scalar: true }, args.span) as Tensor), scalar: false };
       }
       if (name === "*") {
+        if (a.size.length === 1 && b.size.length === 1 && !a.rowVector) throw methodError("*", args, "a vector times a vector is not defined; use dot(x, y), x' * y, or x .* y elementwise");
         const t = concrete(promoteType(a.eltype, b.eltype));
         return arrays.matmul(arrays.convert(a, t), arrays.convert(b, t));
       }

@@ -1,0 +1,111 @@
+// Each class of bad Julia produces its documented message: file:line:col, the source line with a
+// caret under the offending text, notes, and the Julia call chain. The compiler never throws.
+
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { ArgSpec } from "../plugins/api.js";
+import { juliaCompiler } from "../plugins/julia/index.js";
+
+const f32 = (...size: number[]): ArgSpec => ({ kind: "runtime", type: { kind: "array", eltype: "Float32", size } });
+
+function compileError(files: Record<string, string>, fn: string, args: ArgSpec[]) {
+  const read = (p: string) => files[p];
+  const r = juliaCompiler.compile({ entry: "e", file: Object.keys(files)[0]!, function: fn, args, readSource: read });
+  assert.ok(!r.ok, "expected a compile error");
+  if (r.ok) throw new Error("unreachable");
+  const d = r.diagnostics[0]!;
+  return { d, text: juliaCompiler.render(d, read) };
+}
+
+test("an undefined name points at it and suggests the nearest one", () => {
+  const { d, text } = compileError({ "m.jl": "dense(W, x) = W * x\nf(W, x) = relu.(dense(W, x)) .+ sigmod.(x)\n" }, "f", [f32(2, 2), f32(2)]);
+  assert.is(d.code, "undefined-variable");
+  assert.match(text, "m.jl:2:33: error: UndefVarError: `sigmod` not defined");
+  assert.match(text, "2 | f(W, x) = relu.(dense(W, x)) .+ sigmod.(x)");
+  assert.match(text, /\|\s{33}\^~~~~~\n/);
+  assert.match(text, "did you mean `sigmoid`?");
+  assert.match(text, "in f at m.jl:2:33");
+});
+
+test("a shape error reads like Julia's DimensionMismatch with Julia-order sizes and the call chain", () => {
+  const src = "layer(W, x) = W * x\nmodel(W1, W2, x) = layer(W2, layer(W1, x))\nf(W1, W2, x) = model(W1, W2, x)\n";
+  const { d, text } = compileError({ "net.jl": src }, "f", [f32(4, 3), f32(5, 6), f32(3, 2)]);
+  assert.is(d.code, "dimension-mismatch");
+  assert.match(text, "DimensionMismatch: matrix A has dimensions (5, 6), matrix B has dimensions (4, 2)");
+  assert.match(text, "net.jl:1:15");
+  assert.match(text, "in layer at net.jl:1:15");
+  assert.match(text, "in model at net.jl:2:20");
+  assert.match(text, "in f at net.jl:3:16");
+});
+
+test("broadcasting incompatible sizes names both sizes", () => {
+  const { d, text } = compileError({ "b.jl": "f(x, y) = x .+ y\n" }, "f", [f32(3, 2), f32(4)]);
+  assert.is(d.code, "dimension-mismatch");
+  assert.match(text, "sizes (3, 2) and (4,)");
+});
+
+test("no matching method lists the candidates", () => {
+  const src = "g(x::AbstractMatrix) = x\ng(x::Integer, y) = y\nf(x) = g(x)\n";
+  const { d, text } = compileError({ "g.jl": src }, "f", [f32(3)]);
+  assert.is(d.code, "no-method");
+  assert.match(text, "MethodError: no method matching g(::Vector{Float32})");
+  assert.match(text, "g(x::AbstractMatrix) at g.jl:1");
+  assert.match(text, "g(x::Integer, y) at g.jl:2");
+});
+
+test("elementwise functions on arrays without a dot suggest broadcasting", () => {
+  const { text } = compileError({ "e.jl": "f(x) = exp(x)\n" }, "f", [f32(3)]);
+  assert.match(text, "MethodError: no method matching exp(::Vector{Float32})");
+  assert.match(text, "use exp.(x)");
+});
+
+test("a parse error points at the offending token", () => {
+  const { d, text } = compileError({ "p.jl": "function f(x)\n    y = (x + 1\n    return y\nend\n" }, "f", [f32(3)]);
+  assert.is(d.code, "parse-error");
+  assert.match(text, /p\.jl:\d+:\d+: error: /);
+});
+
+test("an unknown entry function is its own error with a suggestion", () => {
+  const { d } = compileError({ "u.jl": "predict(x) = x\n" }, "predcit", [f32(3)]);
+  assert.is(d.code, "unknown-function");
+  assert.match(d.message, "`predcit` is not defined in u.jl");
+  assert.equal(d.notes, ["did you mean `predict`?"]);
+});
+
+test("an unknown keyword argument suggests the nearest keyword", () => {
+  const { d, text } = compileError({ "k.jl": "s(x; dims = 1) = sum(x; dims)\nf(x) = s(x; dimz = 2)\n" }, "f", [f32(3, 2)]);
+  assert.is(d.code, "unknown-keyword");
+  assert.match(text, "did you mean `dims`?");
+});
+
+test("a missing include is reported at the include call", () => {
+  const { d, text } = compileError({ "i.jl": 'include("layers.jl")\nf(x) = x\n' }, "f", [f32(3)]);
+  assert.is(d.code, "missing-include");
+  assert.match(text, 'i.jl:1:1: error: cannot include "layers.jl": no such file');
+});
+
+test("if on a traced value is a clear unsupported-construct error", () => {
+  const { d, text } = compileError({ "c.jl": "function f(x)\n    if sum(x) > 0\n        return x\n    end\n    return -x\nend\n" }, "f", [f32(3)]);
+  assert.is(d.code, "traced-control-flow");
+  assert.match(text, "c.jl:2:8");
+});
+
+test("an index out of bounds is a BoundsError at compile time", () => {
+  const { d } = compileError({ "x.jl": "f(x) = x[5]\n" }, "f", [f32(3)]);
+  assert.is(d.code, "bounds-error");
+});
+
+test("a failed @assert on known values reports the condition", () => {
+  const { text } = compileError({ "a.jl": "f(x) = (@assert size(x, 1) == 4 \"need 4 rows\"; x)\n" }, "f", [f32(3)]);
+  assert.match(text, "AssertionError: need 4 rows");
+});
+
+test("the compiler never throws on garbage input", () => {
+  for (const src of ["f(x) = ]", "function", "f(x) = x +", "@@@", "f(x) = x[[[", "struct end end", "f(x) = 1 + \"a\""]) {
+    const r = juliaCompiler.compile({ entry: "e", file: "g.jl", function: "f", args: [f32(2)], readSource: () => src });
+    assert.ok(!r.ok || r.ok, "returned a result");
+    if (!r.ok) assert.ok(r.diagnostics.every((d) => d.code !== "internal-error"), `internal error for ${JSON.stringify(src)}: ${r.diagnostics[0]?.message}`);
+  }
+});
+
+test.run();
