@@ -12,7 +12,7 @@ import type { Diagnostic, Span } from "./diagnostics.js";
 import { HloModuleBuilder } from "./hlo/builder.js";
 import { encodeHloModule } from "./hlo/encode.js";
 import { printHloModule } from "./hlo/text.js";
-import { baseLibrary } from "./library/base.js";
+import { juliaLibrary } from "./library/index.js";
 import { ArrayLowering } from "./semantics/arrays.js";
 import { describeValue } from "./semantics/describe.js";
 import { Interpreter } from "./semantics/interpreter.js";
@@ -47,7 +47,7 @@ export function compileEntry(request: CompileRequest): CompileResult {
   const module = new HloModuleBuilder(sanitize(request.entry));
   const main = module.computation(sanitize(request.function));
   const read = (path: string) => (path === PRELUDE_PATH ? PRELUDE_SOURCE : request.readSource(path));
-  const interp = new Interpreter(main, read, baseLibrary);
+  const interp = new Interpreter(main, read, juliaLibrary);
   const userSources = () => interp.sourcesRead.filter((p) => p !== PRELUDE_PATH);
   try {
     interp.loadFile(PRELUDE_PATH);

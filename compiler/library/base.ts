@@ -17,41 +17,12 @@ import { ELEMENT_TYPES, concrete, datatype, expandAlias, floatOf, isFloat, isInt
 import type { CallArgs, KnownNumber, Tensor, Value } from "../semantics/values.js";
 import { NOTHING, num, tuple } from "../semantics/values.js";
 import { convertExact, roundTo, toNumber } from "./numbers.js";
+import type { IntrinsicLibrary, Scalarish } from "./intrinsics.js";
+import { elementType, isScalarish, typeOfScalar } from "./intrinsics.js";
 
-/** A Julia scalar: a known number, or a traced tensor that Julia sees as a number. */
-type Scalarish = KnownNumber | (Tensor & { scalar: true });
-
-export function baseLibrary(interp: Interpreter): Map<string, Value> {
-  const lib = new Map<string, Value>();
-  const arrays = interp.arrays;
-
-  const fail = (code: string, message: string, span: Span, notes?: string[]) => interp.fail(code, message, span, notes);
-
-  const define = (names: string | string[], impl: (args: CallArgs) => Value, description?: string) => {
-    for (const name of typeof names === "string" ? [names] : names) {
-      lib.set(name, { kind: "function", fn: { name, methods: [{ intrinsic: impl, description: description ?? "(built in)" }] } });
-    }
-  };
-
-  const arity = (args: CallArgs, name: string, min: number, max = min) => {
-    const n = args.positional.length;
-    if (n < min || n > max)
-      throw fail("no-method", `MethodError: no method matching ${name}(${args.positional.map((v) => `::${showType(juliaTypeOf(v))}`).join(", ")})`, args.span, [`${name} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}`]);
-  };
-
-  const noKeywords = (args: CallArgs, name: string) => {
-    for (const k of args.keywords.keys()) throw fail("unknown-keyword", `MethodError: ${name} has no keyword argument \`${k}\``, args.span);
-  };
-
-  const isScalarish = (v: Value): v is Scalarish => v.kind === "number" || (v.kind === "tensor" && v.scalar);
-  const typeOfScalar = (v: Scalarish): NumType => (v.kind === "number" ? v.type : v.eltype);
-  const elementType = (v: Value): NumType | undefined => (v.kind === "number" ? v.type : v.kind === "tensor" ? v.eltype : undefined);
-
-  /** Converts a known number or a tensor to a tensor of `eltype`. */
-  const asTensor = (v: Scalarish, eltype: ElementType): Tensor => (v.kind === "number" ? arrays.known(v, eltype) : arrays.convert(v, eltype));
-
-  const methodError = (name: string, args: CallArgs, hint?: string) =>
-    fail("no-method", `MethodError: no method matching ${name}(${args.positional.map((v) => `::${showType(juliaTypeOf(v))}`).join(", ")})`, args.span, hint ? [hint] : undefined);
+export function defineBase(lib: IntrinsicLibrary): void {
+  const { interp, arrays, fail, define, arity, methodError, asTensor } = lib;
+  const noKeywords = (args: CallArgs, name: string) => lib.keywords(args, name);
 
   // ---- numbers and types -------------------------------------------------------------------
 
@@ -570,5 +541,4 @@ export function baseLibrary(interp: Interpreter): Map<string, Value> {
     return { kind: "type", type: juliaTypeOf(args.positional[0]!) };
   });
 
-  return lib;
 }

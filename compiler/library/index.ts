@@ -1,0 +1,13 @@
+// The Julia library as the interpreter sees it: every intrinsic, by name. Library code written in
+// Julia is in prelude.jl, loaded on top of these.
+
+import type { Interpreter } from "../semantics/interpreter.js";
+import type { Value } from "../semantics/values.js";
+import { defineBase } from "./base.js";
+import { IntrinsicLibrary } from "./intrinsics.js";
+
+export function juliaLibrary(interp: Interpreter): Map<string, Value> {
+  const lib = new IntrinsicLibrary(interp);
+  defineBase(lib);
+  return lib.entries;
+}
