@@ -16,7 +16,8 @@ import { juliaLibrary } from "./library/index.js";
 import { ArrayLowering } from "./semantics/arrays.js";
 import { describeValue } from "./semantics/describe.js";
 import { Interpreter } from "./semantics/interpreter.js";
-import type { Value } from "./semantics/values.js";
+import type { StructType, Value } from "./semantics/values.js";
+import { showType } from "./semantics/types.js";
 import { num, tuple } from "./semantics/values.js";
 import { nearestNames } from "./semantics/describe.js";
 import * as ops from "./hlo/ops.js";
@@ -57,13 +58,13 @@ export function compileEntry(request: CompileRequest): CompileResult {
       const near = nearestNames(request.function, interp.globals.visibleNames());
       return failure([{ code: "unknown-function", severity: "error", message: `function \`${request.function}\` is not defined in ${request.file}${fn ? ` (it is ${describeValue(fn)})` : ""}`, notes: near.length ? [`did you mean \`${near[0]}\`?`] : undefined }], userSources());
     }
-    const params = new ParameterBinder(interp.arrays);
+    const params = new ParameterBinder(interp);
     const args = request.args.map((a, i) => params.bind(a, `arg${i + 1}`));
     const entrySpan: Span = { file: request.file, start: 0, end: 0 };
     const result = interp.call(fn, { positional: args, keywords: new Map(), span: entrySpan, argSpans: args.map(() => entrySpan) }, request.function);
     main.metadata = undefined;
     const leaves: { id: number; leaf: LeafSignature }[] = [];
-    const output = flattenResult(result, "result", interp.arrays, leaves);
+    const output = flattenResult(result, "result", interp.arrays, leaves, interp);
     const root = main.emit(ops.tuple, leaves.map((l) => l.id), undefined);
     const hlo = module.finish(main.finish(root));
     const signature: Signature = {
@@ -98,7 +99,10 @@ function failure(diagnostics: Diagnostic[], sources: string[]): CompileResult {
 /** Makes HLO parameters for run-time arguments, depth-first, recording each leaf. */
 class ParameterBinder {
   readonly leaves: LeafSignature[] = [];
-  constructor(private readonly arrays: ArrayLowering) {}
+  private readonly arrays: ArrayLowering;
+  constructor(private readonly interp: Interpreter) {
+    this.arrays = interp.arrays;
+  }
 
   bind(arg: ArgSpec, path: string): Value {
     if (arg.kind === "const") return arg.raw !== undefined ? constFromJsonText(arg.raw) : constValue(arg.value);
@@ -116,9 +120,25 @@ class ParameterBinder {
       case "tuple":
         return tuple(t.elements.map((e, i) => this.tree(e, `${path}[${i + 1}]`)));
       case "namedtuple":
-      case "struct":
         return { kind: "namedtuple", names: t.names, elements: t.elements.map((e, i) => this.tree(e, `${path}.${t.names[i]}`)) };
+      case "struct":
+        return this.struct(t, path);
+      case "known":
+        return this.interp.evalSource(t.julia);
     }
+  }
+
+  /** A struct input (a model from another entry) is rebuilt as the same struct of this program. */
+  private struct(t: TypeTree & { kind: "struct" }, path: string): Value {
+    const fields = t.elements.map((e, i) => this.tree(e, `${path}.${t.names[i]}`));
+    const type = this.interp.globals.lookup(t.name);
+    if (!type || type.kind !== "type" || type.type.kind !== "datatype" || !type.type.decl || !("fieldNames" in type.type.decl))
+      throw new CompileError({ code: "unknown-struct", severity: "error", message: `the input ${path} is a ${t.name}, but no struct ${t.name} is defined in this entry's sources` });
+    const decl = type.type.decl as StructType;
+    if (decl.fieldNames.join(",") !== t.names.join(","))
+      throw new CompileError({ code: "struct-mismatch", severity: "error", message: `the input ${path} is a ${t.name} with fields (${t.names.join(", ")}), but ${t.name} here has fields (${decl.fieldNames.join(", ")})` });
+    const span: Span = { file: decl.span.file, start: decl.span.start, end: decl.span.start };
+    return this.interp.instantiate(decl, undefined, { positional: fields, keywords: new Map(), span, argSpans: fields.map(() => span) });
   }
 }
 
@@ -187,7 +207,41 @@ export function constFromJsonText(text: string): Value {
 
 class ResultError extends Error {}
 
-function flattenResult(v: Value, path: string, arrays: ArrayLowering, leaves: { id: number; leaf: LeafSignature }[]): TypeTree {
+/** Julia source that evaluates to a known value in another entry's program. */
+function knownSource(v: Value, path: string, interp: Interpreter): string {
+  switch (v.kind) {
+    case "number":
+      if (v.type === "Bool") return String(v.value);
+      if (v.type === "Irrational") return v.value === Math.PI ? "π" : "ℯ";
+      return `${v.type}(${Number.isNaN(v.value) ? "NaN" : v.value === Infinity ? "Inf" : v.value === -Infinity ? "-Inf" : String(v.value)})`;
+    case "function": {
+      const global = interp.globals.lookup(v.fn.name);
+      if (global?.kind !== "function" || global.fn !== v.fn) throw new ResultError(`the result holds the function ${v.fn.name} at ${path}, which is not a global function; only named functions can be passed between entries`);
+      return v.fn.name;
+    }
+    case "tuple":
+      return `(${v.elements.map((e, i) => knownSource(e, `${path}[${i + 1}]`, interp)).join(", ")}${v.elements.length === 1 ? "," : ""})`;
+    case "symbol":
+      return `:${v.name}`;
+    case "string":
+      return JSON.stringify(v.value);
+    case "nothing":
+      return "nothing";
+    case "type":
+      return showType(v.type);
+    default:
+      throw new ResultError(`the result holds ${describeValue(v)} at ${path}, which cannot be passed between entries`);
+  }
+}
+
+/**
+ * The result tree and its leaves. Arrays and numbers are leaves (a known number becomes a
+ * constant output); inside a struct, known values (an activation function, a stride) stay known
+ * and travel in the signature as Julia source, so a model passed to another entry keeps them static.
+ */
+function flattenResult(v: Value, path: string, arrays: ArrayLowering, leaves: { id: number; leaf: LeafSignature }[], interp: Interpreter, inStruct = false): TypeTree {
+  if (inStruct && v.kind !== "tensor" && v.kind !== "struct" && v.kind !== "tuple" && v.kind !== "namedtuple") return { kind: "known", julia: knownSource(v, path, interp) };
+  if (v.kind === "function") return { kind: "known", julia: knownSource(v, path, interp) };
   switch (v.kind) {
     case "number": {
       const t = arrays.known(v);
@@ -200,9 +254,17 @@ function flattenResult(v: Value, path: string, arrays: ArrayLowering, leaves: { 
       return { kind: "array", eltype: v.eltype, size: v.scalar ? [] : v.size, scalar: v.scalar || undefined };
     }
     case "tuple":
-      return { kind: "tuple", elements: v.elements.map((e, i) => flattenResult(e, `${path}[${i + 1}]`, arrays, leaves)) };
+      return { kind: "tuple", elements: v.elements.map((e, i) => flattenResult(e, `${path}[${i + 1}]`, arrays, leaves, interp, inStruct)) };
     case "namedtuple":
-      return { kind: "namedtuple", names: v.names, elements: v.elements.map((e, i) => flattenResult(e, `${path}.${v.names[i]}`, arrays, leaves)) };
+      return { kind: "namedtuple", names: v.names, elements: v.elements.map((e, i) => flattenResult(e, `${path}.${v.names[i]}`, arrays, leaves, interp, inStruct)) };
+    case "struct":
+      return {
+        kind: "struct",
+        name: v.type.name,
+        typeParams: v.params.map((p) => showType(p)),
+        names: v.type.fieldNames,
+        elements: v.fields.map((e, i) => flattenResult(e, `${path}.${v.type.fieldNames[i]}`, arrays, leaves, interp, true)),
+      };
     case "nothing":
       return { kind: "tuple", elements: [] };
     default:

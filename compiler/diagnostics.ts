@@ -35,6 +35,8 @@ export class SourceFile {
 export interface CallFrame {
   function: string;
   span: Span;
+  /** Consecutive identical frames (deep recursion) are shown once with their count. */
+  repeated?: number;
 }
 
 export interface Diagnostic {
@@ -89,6 +91,6 @@ export function renderDiagnostic(d: Diagnostic, lookup: SourceLookup): string {
     out.push(`${d.severity}: ${d.message}`);
   }
   for (const note of d.notes ?? []) out.push(`  note: ${note}`);
-  for (const frame of d.callChain ?? []) out.push(`  in ${frame.function} at ${formatLocation(frame.span, lookup)}`);
+  for (const frame of d.callChain ?? []) out.push(`  in ${frame.function} at ${formatLocation(frame.span, lookup)}${frame.repeated ? ` (repeated ${frame.repeated} times)` : ""}`);
   return out.join("\n");
 }

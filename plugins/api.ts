@@ -17,7 +17,12 @@ export type TypeTree =
   | { kind: "array"; eltype: ElementType; size: number[]; scalar?: boolean }
   | { kind: "tuple"; elements: TypeTree[] }
   | { kind: "namedtuple"; names: string[]; elements: TypeTree[] }
-  | { kind: "struct"; name: string; typeParams?: string[]; names: string[]; elements: TypeTree[] };
+  | { kind: "struct"; name: string; typeParams?: string[]; names: string[]; elements: TypeTree[] }
+  /**
+   * A value known at compile time that travels with a struct (an activation function, a stride):
+   * not a run-time leaf, but Julia source that rebuilds it (`relu`, `(2, 2)`, `Int64(3)`).
+   */
+  | { kind: "known"; julia: string };
 
 /** One positional argument of an entry as the compiler sees it. */
 export type ArgSpec =

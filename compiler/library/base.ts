@@ -13,7 +13,7 @@ import { describeValue, juliaTypeOf } from "../semantics/describe.js";
 import type { Interpreter } from "../semantics/interpreter.js";
 import { rangeValues } from "../semantics/interpreter.js";
 import type { NumType } from "../semantics/types.js";
-import { ELEMENT_TYPES, concrete, datatype, expandAlias, floatOf, isFloat, isInteger, isSubtype, promoteType, showType, sumType } from "../semantics/types.js";
+import { ANY_TUPLE, ELEMENT_TYPES, concrete, datatype, expandAlias, floatOf, isFloat, isInteger, isSubtype, promoteType, showType, sumType } from "../semantics/types.js";
 import type { CallArgs, KnownNumber, Tensor, Value } from "../semantics/values.js";
 import { NOTHING, num, tuple } from "../semantics/values.js";
 import { convertExact, roundTo, toNumber } from "./numbers.js";
@@ -34,9 +34,13 @@ export function defineBase(lib: IntrinsicLibrary): void {
   for (const [name, v] of constants) lib.set(name, v);
   lib.set("nothing", NOTHING);
 
-  const abstractTypes = ["Any", "Number", "Real", "AbstractFloat", "Integer", "Signed", "Unsigned", "AbstractArray", "DenseArray", "Array", "Tuple", "NamedTuple", "Function", "Symbol", "String", "AbstractString", "Nothing", "AbstractRange", "UnitRange", "StepRange"];
+  const abstractTypes = ["Any", "Number", "Real", "AbstractFloat", "Integer", "Signed", "Unsigned", "AbstractArray", "DenseArray", "Array", "NamedTuple", "Function", "Symbol", "String", "AbstractString", "Nothing", "AbstractRange", "UnitRange", "StepRange", "Vararg", "Type", "DataType", "Symbol"];
   for (const t of [...ELEMENT_TYPES, ...abstractTypes]) lib.set(t, { kind: "type", type: datatype(t) });
-  for (const alias of ["Vector", "Matrix", "AbstractVector", "AbstractMatrix", "VecOrMat"]) lib.set(alias, { kind: "type", type: expandAlias(alias, [])! });
+  lib.set("Tuple", { kind: "type", type: ANY_TUPLE });
+  // Int and UInt are the machine integers (64-bit, as on every platform tpu-build compiles for).
+  lib.set("Int", { kind: "type", type: datatype("Int64") });
+  lib.set("UInt", { kind: "type", type: datatype("UInt64") });
+  for (const alias of ["Vector", "Matrix", "AbstractVector", "AbstractMatrix", "VecOrMat", "NTuple"]) lib.set(alias, { kind: "type", type: expandAlias(alias, [])! });
   for (const m of ["Base", "Core", "Flux", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils"]) lib.set(m, { kind: "module", name: m });
 
   // ---- arithmetic ----------------------------------------------------------------------------

@@ -4,10 +4,12 @@
 import type { Interpreter } from "../semantics/interpreter.js";
 import type { Value } from "../semantics/values.js";
 import { defineBase } from "./base.js";
+import { defineCollections } from "./collections.js";
 import { IntrinsicLibrary } from "./intrinsics.js";
 
 export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   const lib = new IntrinsicLibrary(interp);
   defineBase(lib);
+  defineCollections(lib);
   return lib.entries;
 }

@@ -33,6 +33,8 @@ export function juliaTypeOf(v: Value): JuliaType {
       return datatype("Colon");
     case "module":
       return datatype("Module");
+    case "struct":
+      return datatype(v.type.name, v.params, v.type);
   }
 }
 
@@ -62,6 +64,8 @@ export function describeValue(v: Value): string {
       return "`:`";
     case "module":
       return `the module ${v.name}`;
+    case "struct":
+      return `a ${showType(juliaTypeOf(v))}`;
   }
 }
 

@@ -9,10 +9,10 @@ import { parseJulia } from "../syntax/parser.js";
 import type { ComputationBuilder } from "../hlo/builder.js";
 import { ArrayLowering, DimensionMismatch } from "./arrays.js";
 import { Scope } from "./scope.js";
-import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, Value } from "./values.js";
+import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, StructType, StructValue, Value } from "./values.js";
 import { NOTHING, num, tuple } from "./values.js";
 import { describeValue, juliaTypeOf, nearestNames } from "./describe.js";
-import type { Bindings, JuliaType, TypeParam } from "./types.js";
+import type { Bindings, DataType, JuliaType, TypeParam } from "./types.js";
 import { datatype, expandAlias, isKnownTypeName, isSubtype, showType } from "./types.js";
 
 /** Reads a source file by workspace-relative path. */
@@ -44,6 +44,8 @@ export class Interpreter {
   readonly sourcesRead: string[] = [];
   readonly arrays: ArrayLowering;
   private readonly stack: Frame[] = [];
+  /** Methods that make values callable: `(m::Dense)(x) = ...`; the functor is the first parameter. */
+  readonly callables: GenericFunction = { name: "(callable)", methods: [] };
 
   constructor(
     readonly builder: ComputationBuilder,
@@ -61,8 +63,10 @@ export class Interpreter {
   fail(code: string, message: string, span: Span, notes?: string[]): CompileError {
     const chain: CallFrame[] = [];
     for (let i = this.stack.length - 1; i >= 0; i--) {
-      const frame = this.stack[i]!;
-      chain.push({ function: frame.function, span: i === this.stack.length - 1 ? span : this.stack[i + 1]!.callSite });
+      const frame: CallFrame = { function: this.stack[i]!.function, span: i === this.stack.length - 1 ? span : this.stack[i + 1]!.callSite };
+      const last = chain[chain.length - 1];
+      if (last && last.function === frame.function && last.span.file === frame.span.file && last.span.start === frame.span.start) last.repeated = (last.repeated ?? 1) + 1;
+      else chain.push(frame);
     }
     return new CompileError({ code, severity: "error", message, span, notes, callChain: chain.length ? chain : undefined });
   }
@@ -103,6 +107,15 @@ export class Interpreter {
     const { file, diagnostics } = parseJulia(path, text);
     if (diagnostics.length) throw new CompileError(diagnostics[0]!);
     this.evalBlock(file.body, this.globals);
+  }
+
+  /** Evaluates a Julia expression given as text in the global scope (known values in signatures). */
+  evalSource(text: string): Value {
+    const path = "<signature>";
+    this.files.set(path, new SourceFile(path, text));
+    const { file, diagnostics } = parseJulia(path, text);
+    if (diagnostics.length || file.body.stmts.length !== 1) throw new CompileError({ code: "bad-signature", severity: "error", message: `cannot read the known value \`${text}\` of an input` });
+    return this.eval(file.body.stmts[0]!, this.globals);
   }
 
   // ---- evaluation --------------------------------------------------------------------------
@@ -223,8 +236,17 @@ export class Interpreter {
         }
         return NOTHING;
       case "module":
-        // Modules share the global scope of the program (names are resolved at compile time).
+        // Modules share the global scope of the program (names are resolved at compile time);
+        // the module's name qualifies them (`Layers.Dense`).
+        scope.define(node.name, { kind: "module", name: node.name });
         return this.evalBlock(node.body, scope);
+      case "struct":
+        return this.defineStruct(node, scope);
+      case "abstracttype": {
+        const t = datatype(node.name, [], { name: node.name, abstract: true, super: node.supertype ? this.evalDataType(node.supertype, scope) : datatype("Any") });
+        scope.define(node.name, { kind: "type", type: t });
+        return NOTHING;
+      }
       case "splat":
         throw this.fail("unsupported-syntax", "`...` is only allowed in a call or a tuple", node.span);
       default:
@@ -263,12 +285,7 @@ export class Interpreter {
   private evalField(node: A.FieldAccess, scope: Scope): Value {
     const target = this.eval(node.target, scope);
     if (target.kind === "module") return this.lookup(node.name, this.globals, node.nameSpan);
-    if (target.kind === "namedtuple") {
-      const i = target.names.indexOf(node.name);
-      if (i < 0) throw this.fail("no-field", `type NamedTuple has no field ${node.name}`, node.nameSpan, target.names.length ? [`fields: ${target.names.join(", ")}`] : undefined);
-      return target.elements[i]!;
-    }
-    throw this.fail("no-field", `${describeValue(target)} has no field ${node.name}`, node.nameSpan);
+    return this.propertyOf(target, node.name, node.nameSpan);
   }
 
   private evalIndex(node: A.Index, scope: Scope): Value {
@@ -306,7 +323,9 @@ export class Interpreter {
       this.loadFile(resolveInclude(node.span.file, arg.parts.join("")), node.span);
       return NOTHING;
     }
-    const callee = this.eval(node.callee, scope);
+    const callee = node.callee.kind === "curly" && node.callee.target.kind === "ident" && node.callee.target.name === "new"
+      ? { kind: "type" as const, type: this.newType(node.callee, scope) }
+      : this.eval(node.callee, scope);
     const positional = this.evalList(node.args, scope);
     const argSpans = node.args.map((a) => a.span);
     if (node.doBlock) {
@@ -390,9 +409,22 @@ export class Interpreter {
 
   /** Calls a function value with evaluated arguments, inlining the chosen method. */
   call(callee: Value, args: CallArgs, name = "function"): Value {
-    if (callee.kind === "type") return this.callNamed("convert", [callee, ...args.positional], args.argSpans, args.span, false);
-    if (callee.kind !== "function") throw this.fail("not-callable", `MethodError: objects of type ${showType(juliaTypeOf(callee))} are not callable`, args.span);
-    const fn = callee.fn;
+    if (callee.kind === "type") {
+      const t = callee.type;
+      if (t.kind === "datatype" && t.decl) return this.construct(t, args);
+      return this.callNamed("convert", [callee, ...args.positional], args.argSpans, args.span, false);
+    }
+    if (callee.kind !== "function") {
+      // Callable objects: `(m::Dense)(x)` methods take the object as their first argument.
+      const withSelf: CallArgs = { ...args, positional: [callee, ...args.positional], argSpans: [args.span, ...args.argSpans] };
+      if (this.callables.methods.some((m) => this.matchMethod(m, withSelf.positional.map(juliaTypeOf), withSelf)))
+        return this.callFunction({ name: callee.kind === "struct" ? callee.type.name : showType(juliaTypeOf(callee)), methods: this.callables.methods }, withSelf);
+      throw this.fail("not-callable", `MethodError: objects of type ${showType(juliaTypeOf(callee))} are not callable`, args.span, callee.kind === "struct" ? [`define a method \`(m::${callee.type.name})(x) = ...\` to make it callable`] : undefined);
+    }
+    return this.callFunction(callee.fn, args);
+  }
+
+  private callFunction(fn: GenericFunction, args: CallArgs): Value {
     const { method, bindings } = this.dispatch(fn, args);
     if (method.intrinsic) {
       this.locate(args.span, fn.name);
@@ -405,7 +437,7 @@ export class Interpreter {
     const def = method.def!;
     if (this.stack.length > 200) throw this.fail("recursion-limit", `recursion deeper than 200 calls while inlining ${fn.name}`, args.span);
     const scope = new Scope("function", method.scope);
-    for (const [name, value] of bindings) scope.define(name, typeof value === "number" ? num("Int64", value) : { kind: "type", type: value });
+    for (const [name, value] of bindings) scope.define(name, typeParamValue(value));
     this.bindParameters(def, scope, args);
     this.stack.push({ function: fn.name, callSite: args.span, at: def.span });
     try {
@@ -422,7 +454,7 @@ export class Interpreter {
   private bindParameters(def: A.FunctionDef | A.Lambda, scope: Scope, args: CallArgs): void {
     const positional = args.positional;
     let i = 0;
-    for (const p of def.params) {
+    for (const p of allParams(def)) {
       if (p.vararg) {
         const rest = positional.slice(i);
         i = positional.length;
@@ -485,7 +517,7 @@ export class Interpreter {
 
   private matchMethod(m: Method, argTypes: JuliaType[], args: CallArgs): { bindings: Bindings; sig: JuliaType[] } | undefined {
     const def = m.def!;
-    const params = def.params;
+    const params = allParams(def);
     const required = params.filter((p) => !p.default && !p.vararg).length;
     const vararg = params.some((p) => p.vararg);
     const maxArgs = vararg ? Infinity : params.length;
@@ -523,19 +555,28 @@ export class Interpreter {
     throw this.fail("unsupported-where", "unsupported `where` parameter", node.span);
   }
 
+  /** A type parameter: a type, `<:T`, or a known integer or symbol (`Val{3}`, `Array{T,N}` with N bound). */
+  evalTypeParam(a: A.Node, scope: Scope): TypeParam {
+    if (a.kind === "subtype" && !a.left) return { kind: "typevar", name: "_", upper: this.evalType(a.right, scope) };
+    const v = this.eval(a, scope);
+    if (v.kind === "type") return v.type;
+    if (v.kind === "number" && typeof v.value === "number" && Number.isInteger(v.value)) return v.value;
+    if (v.kind === "symbol") return `:${v.name}`;
+    if (v.kind === "function") return datatype("Function");
+    throw this.fail("not-a-type", `${describeValue(v)} cannot be a type parameter`, a.span);
+  }
+
   /** Evaluates a type expression (`Float32`, `AbstractMatrix{T}`, `Array{Float32,2}`, `Vector{<:Real}`). */
   evalType(node: A.Node, scope: Scope): JuliaType {
     if (node.kind === "curly" && node.target.kind === "ident") {
-      const params: TypeParam[] = node.args.map((a) => {
-        if (a.kind === "number" && typeof a.value === "number") return a.value;
-        if (a.kind === "subtype" && !a.left) return { kind: "typevar", name: "_", upper: this.evalType(a.right, scope) };
-        return this.evalType(a, scope);
-      });
+      const params: TypeParam[] = node.args.map((a) => this.evalTypeParam(a, scope));
+      // `Tuple{}` is the empty tuple type, not `Tuple` (any tuple).
+      if (node.target.name === "Tuple") return datatype("Tuple", params);
       const alias = expandAlias(node.target.name, params);
       if (alias) return alias;
       const base = this.evalType(node.target, scope);
       if (base.kind !== "datatype") throw this.fail("bad-type", "type parameters on a non-datatype", node.span);
-      return datatype(base.name, params);
+      return datatype(base.name, params, base.decl);
     }
     if (node.kind === "where") {
       const inner = new Scope("block", scope);
@@ -554,7 +595,7 @@ export class Interpreter {
     if (m.intrinsic) return `${name}(...) ${m.description ?? "(built in)"}`;
     const def = m.def!;
     const file = this.files.get(def.span.file);
-    const params = def.params.map((p) => `${p.name ?? ""}${p.type ? `::${sourceText(file, p.type.span)}` : ""}${p.vararg ? "..." : ""}`);
+    const params = allParams(def).map((p) => `${p.name ?? ""}${p.type ? `::${sourceText(file, p.type.span)}` : ""}${p.vararg ? "..." : ""}`);
     const loc = file ? `${def.span.file}:${file.position(def.span.start).line}` : def.span.file;
     return `${name}(${params.join(", ")}) at ${loc}`;
   }
@@ -597,7 +638,17 @@ export class Interpreter {
   // ---- definitions and assignment -------------------------------------------------------------
 
   private defineFunction(node: A.FunctionDef, scope: Scope): Value {
-    if (!node.name) throw this.fail("unsupported-syntax", "callable-struct methods are not supported yet", node.span);
+    if (node.functor) {
+      this.callables.methods.push({ def: node, scope });
+      return NOTHING;
+    }
+    if (!node.name) throw this.fail("unsupported-syntax", "a method needs a name", node.span);
+    const existing = scope.lookup(node.name);
+    if (existing?.kind === "type" && existing.type.kind === "datatype" && isStruct(existing.type)) {
+      // An outer constructor: a method of the struct's constructor function.
+      existing.type.decl.constructors.methods.push({ def: node, scope });
+      return existing;
+    }
     if (node.qualifier) {
       // `Base.f(...) = ...` extends a library function: methods go on the global generic function.
       return this.addMethod(node.name, { def: node, scope }, this.globals, node.nameSpan);
@@ -662,6 +713,15 @@ export class Interpreter {
           this.bind(f.value, field, scope, define);
         }
         return;
+      case "field": {
+        const obj = this.eval(target.target, scope);
+        if (obj.kind !== "struct") throw this.fail("unsupported-assignment", `cannot set a field of ${describeValue(obj)}`, target.span);
+        if (!obj.type.mutable) throw this.fail("immutable-struct", `setfield!: immutable struct of type ${obj.type.name} cannot be changed`, target.span, ["declare it `mutable struct`, or build a new value"]);
+        const i = obj.type.fieldNames.indexOf(target.name);
+        if (i < 0) throw this.fail("no-field", `type ${obj.type.name} has no field ${target.name}`, target.nameSpan);
+        obj.fields[i] = value;
+        return;
+      }
       case "typeassert": {
         const t = this.evalType(target.type, scope);
         if (!isSubtype(juliaTypeOf(value), t)) throw this.fail("type-error", `TypeError: cannot assign a ${showType(juliaTypeOf(value))} to a variable declared ${showType(t)}`, target.span);
@@ -681,12 +741,16 @@ export class Interpreter {
     throw this.fail("unsupported-destructure", `cannot destructure ${describeValue(value)}`, span);
   }
 
-  private propertyOf(value: Value, name: string, span: Span): Value {
-    if (value.kind === "namedtuple") {
-      const i = value.names.indexOf(name);
-      if (i >= 0) return value.elements[i]!;
-    }
-    throw this.fail("no-field", `${describeValue(value)} has no field ${name}`, span);
+  /** `x.name` on a NamedTuple or a struct. */
+  propertyOf(value: Value, name: string, span: Span): Value {
+    const names = value.kind === "namedtuple" ? value.names : value.kind === "struct" ? value.type.fieldNames : undefined;
+    const elements = value.kind === "namedtuple" ? value.elements : value.kind === "struct" ? value.fields : undefined;
+    if (!names || !elements) throw this.fail("no-field", `${describeValue(value)} has no fields (looking for ${name})`, span);
+    const i = names.indexOf(name);
+    if (i >= 0) return elements[i]!;
+    const near = nearestNames(name, names);
+    const typeName = value.kind === "struct" ? showType(juliaTypeOf(value)) : "NamedTuple";
+    throw this.fail("no-field", `type ${typeName} has no field ${name}`, span, [near.length ? `did you mean \`${near[0]}\`?` : `fields: ${names.join(", ") || "(none)"}`]);
   }
 
   private evalDeclaration(node: A.Declaration, scope: Scope): Value {
@@ -701,6 +765,107 @@ export class Interpreter {
       } else throw this.fail("unsupported-syntax", `unsupported ${node.kind} declaration`, t.span);
     }
     return last;
+  }
+
+  // ---- structs ------------------------------------------------------------------------------
+
+  private defineStruct(node: A.StructDef, scope: Scope): Value {
+    const decl: StructType = {
+      name: node.name,
+      abstract: false,
+      super: node.supertype ? this.evalDataType(node.supertype, scope) : datatype("Any"),
+      fieldNames: node.fields.map((f) => f.name),
+      fieldTypes: node.fields.map((f) => f.type),
+      typeParams: node.typeParams,
+      mutable: node.mutable,
+      scope,
+      constructors: { name: node.name, methods: [] },
+      hasInner: node.constructors.length > 0,
+      span: node.span,
+    };
+    const type: DataType = datatype(node.name, [], decl);
+    scope.define(node.name, { kind: "type", type });
+    // Inner constructors see `new`, which builds the instance without calling constructors again.
+    const inner = new Scope("block", scope);
+    inner.define("new", { kind: "function", fn: { name: "new", methods: [{ intrinsic: (args) => this.instantiate(decl, undefined, args), description: `new for ${node.name}` }] } });
+    for (const c of node.constructors) decl.constructors.methods.push({ def: c, scope: inner });
+    return NOTHING;
+  }
+
+  /** `new{T}` inside an inner constructor: the struct type with explicit parameters. */
+  private newType(node: A.Curly, scope: Scope): DataType {
+    const newFn = scope.lookup("new");
+    const method = newFn?.kind === "function" ? newFn.fn.methods[0] : undefined;
+    const owner = method?.description?.replace(/^new for /, "");
+    const structType = owner ? scope.lookup(owner) : undefined;
+    if (!structType || structType.kind !== "type" || structType.type.kind !== "datatype" || !isStruct(structType.type)) throw this.fail("bad-new", "`new` is only available inside an inner constructor", node.span);
+    return datatype(structType.type.name, node.args.map((a) => this.evalTypeParam(a, scope)), structType.type.decl);
+  }
+
+  /** Calling a struct type: its constructor methods, else (without inner constructors) the default one. */
+  private construct(t: DataType, args: CallArgs): Value {
+    const decl = t.decl;
+    if (!decl || decl.abstract || !isStruct(t)) throw this.fail("no-method", `MethodError: cannot construct the abstract type ${t.name}`, args.span);
+    const s = t.decl;
+    const explicit = t.params.length ? t.params : undefined;
+    if (explicit) return this.instantiate(s, explicit, args);
+    const argTypes = args.positional.map(juliaTypeOf);
+    const user = s.constructors.methods.map((m) => this.matchMethod(m, argTypes, args)).filter((m) => m !== undefined);
+    // Julia's default constructor is a method too: `Chain(layers::T) where T<:Tuple` beats `Chain(xs...)`.
+    const defaultSig = s.hasInner ? undefined : this.defaultConstructorSignature(s, argTypes);
+    if (user.length && !(defaultSig && user.every((u) => !signatureMoreSpecific(u.sig, defaultSig)))) return this.callFunction(s.constructors, args);
+    if (defaultSig || !s.hasInner) return this.instantiate(s, undefined, args);
+    throw this.methodErrorFor(s.constructors, args);
+  }
+
+  /** The field types of the default constructor when it applies to `argTypes`. */
+  private defaultConstructorSignature(s: StructType, argTypes: JuliaType[]): JuliaType[] | undefined {
+    if (argTypes.length !== s.fieldNames.length) return undefined;
+    const scope = new Scope("block", s.scope);
+    for (const p of s.typeParams) {
+      const v = this.typeVar(p, s.scope);
+      scope.define(v.name, { kind: "type", type: v });
+    }
+    const bindings: Bindings = new Map();
+    const sig = s.fieldTypes.map((ft) => (ft ? this.evalType(ft, scope) : datatype("Any")));
+    return sig.every((t, i) => isSubtype(argTypes[i]!, t, bindings)) ? sig : undefined;
+  }
+
+  /** Julia's default constructor / `new`: converts fields to their declared types and infers the type parameters. */
+  instantiate(s: StructType, explicit: TypeParam[] | undefined, args: CallArgs): StructValue {
+    if (args.positional.length !== s.fieldNames.length)
+      throw this.fail("no-method", `MethodError: no method matching ${s.name}(${args.positional.map((v) => `::${showType(juliaTypeOf(v))}`).join(", ")})`, args.span, [`the default constructor takes the ${s.fieldNames.length} field${s.fieldNames.length === 1 ? "" : "s"} (${s.fieldNames.join(", ")})`]);
+    const scope = new Scope("block", s.scope);
+    const vars = s.typeParams.map((p) => this.typeVar(p, s.scope));
+    vars.forEach((v, i) => scope.define(v.name, explicit?.[i] !== undefined ? typeParamValue(explicit[i]!) : { kind: "type", type: v }));
+    const bindings: Bindings = new Map();
+    const fields = args.positional.map((value, i) => {
+      const annotation = s.fieldTypes[i];
+      if (!annotation) return value;
+      const ft = this.evalType(annotation, scope);
+      if (isSubtype(juliaTypeOf(value), ft, bindings)) return value;
+      // A number converts to a concrete numeric field type, as `convert` would.
+      if (ft.kind === "datatype" && !ft.decl && (value.kind === "number" || (value.kind === "tensor" && value.scalar)))
+        return this.callNamed("convert", [{ kind: "type", type: ft }, value], [], args.argSpans[i] ?? args.span, false);
+      throw this.fail("type-error", `MethodError: ${s.name} field \`${s.fieldNames[i]}\` is declared ::${showType(ft)}, got ${describeValue(value)}`, args.argSpans[i] ?? args.span);
+    });
+    const params = vars.map((v, i) => {
+      const p = explicit?.[i] ?? bindings.get(v.name);
+      if (p === undefined) throw this.fail("unbound-parameter", `cannot infer the type parameter ${v.name} of ${s.name} from its fields; give it explicitly (${s.name}{...}(...))`, args.span);
+      return p;
+    });
+    return { kind: "struct", type: s, params, fields };
+  }
+
+  private methodErrorFor(fn: GenericFunction, args: CallArgs): CompileError {
+    return this.methodError(fn, args.positional.map(juliaTypeOf), args.span);
+  }
+
+  /** A type expression that must name a datatype (a supertype, a struct parameter bound). */
+  private evalDataType(node: A.Node, scope: Scope): DataType {
+    const t = this.evalType(node, scope);
+    if (t.kind !== "datatype") throw this.fail("not-a-type", `${showType(t)} is not a data type`, node.span);
+    return t;
   }
 
   // ---- control flow ---------------------------------------------------------------------------
@@ -771,6 +936,11 @@ export class Interpreter {
     switch (node.name) {
       case "@.":
         return this.eval(dotAll(node.args[0]!), scope);
+      case "@layer":
+      case "@functor":
+      case "@doc":
+        // Flux.@layer / Functors.@functor mark trainable structs; here every array field is a leaf already.
+        return NOTHING;
       case "@inbounds":
       case "@views":
       case "@fastmath":
@@ -880,4 +1050,20 @@ function describeNode(n: A.Node): string {
     subtype: "a subtype expression",
   };
   return names[n.kind] ?? `\`${n.kind}\``;
+}
+
+/** A method's positional parameters, with a callable struct's functor first. */
+function allParams(def: A.FunctionDef | A.Lambda): A.Param[] {
+  return def.kind === "function" && def.functor ? [def.functor, ...def.params] : def.params;
+}
+
+function isStruct(t: DataType): t is DataType & { decl: StructType } {
+  return t.decl !== undefined && !t.decl.abstract && "fieldNames" in t.decl;
+}
+
+/** A bound type parameter as a value in a method body (`T` is a type, `N` an Int, `:s` a Symbol). */
+export function typeParamValue(p: TypeParam): Value {
+  if (typeof p === "number") return num("Int64", p);
+  if (typeof p === "string") return { kind: "symbol", name: p.replace(/^:/, "") };
+  return { kind: "type", type: p };
 }

@@ -74,13 +74,30 @@ export function sumType(t: ElementType): ElementType {
 
 // ---- the type lattice used by dispatch ---------------------------------------------------------
 
-/** A Julia type as a compile-time value. Parameters are types, integers (for `N`), or type variables. */
-export type JuliaType =
-  | { kind: "datatype"; name: string; params: TypeParam[] }
-  | { kind: "typevar"; name: string; upper?: JuliaType }
-  | { kind: "union"; types: JuliaType[] };
+/** A Julia type as a compile-time value. Parameters are types, integers (for `N`), symbols, or type variables. */
+export type JuliaType = DataType | { kind: "typevar"; name: string; upper?: JuliaType } | { kind: "union"; types: JuliaType[] };
 
-export type TypeParam = JuliaType | number;
+/**
+ * A named type, possibly with parameters. User-defined types (`struct`, `abstract type`) carry
+ * their declaration, which knows their supertype; built-in ones use the SUPERTYPE table.
+ */
+export interface DataType {
+  kind: "datatype";
+  name: string;
+  params: TypeParam[];
+  decl?: UserTypeDecl;
+}
+
+/** What the type lattice needs to know of a user-defined type (the struct details live in values.ts). */
+export interface UserTypeDecl {
+  name: string;
+  abstract: boolean;
+  /** The declared supertype (`Any` when none). */
+  super: DataType;
+}
+
+/** Type parameters: types, integers (`N` in `Array{T,N}`, `Val{3}`) and symbols (`Val{:relu}`, written ":relu"). */
+export type TypeParam = JuliaType | number | string;
 
 /** Supertype of each abstract or concrete type name we model. */
 const SUPERTYPE: Record<string, string> = {
@@ -96,8 +113,11 @@ const SUPERTYPE: Record<string, string> = {
   Nothing: "Any", DataType: "Type", Type: "Any", Colon: "Any", Module: "Any",
 };
 
-export function datatype(name: string, params: TypeParam[] = []): JuliaType {
-  return { kind: "datatype", name, params };
+/** `Tuple`: tuples of any length and element types. */
+export const ANY_TUPLE: DataType = { kind: "datatype", name: "Tuple", params: [{ kind: "datatype", name: "Vararg", params: [{ kind: "datatype", name: "Any", params: [] }] }] };
+
+export function datatype(name: string, params: TypeParam[] = [], decl?: UserTypeDecl): DataType {
+  return decl ? { kind: "datatype", name, params, decl } : { kind: "datatype", name, params };
 }
 
 export function isKnownTypeName(name: string): boolean {
@@ -113,14 +133,19 @@ export function expandAlias(name: string, params: TypeParam[]): JuliaType | unde
     case "AbstractVector": return datatype("AbstractArray", [params[0] ?? tv("T"), 1]);
     case "AbstractMatrix": return datatype("AbstractArray", [params[0] ?? tv("T"), 2]);
     case "VecOrMat": return { kind: "union", types: [datatype("AbstractArray", [params[0] ?? tv("T"), 1]), datatype("AbstractArray", [params[0] ?? tv("T"), 2])] };
+    // NTuple{N,T} is Tuple{Vararg{T,N}}.
+    case "NTuple": return datatype("Tuple", [datatype("Vararg", [params[1] ?? tv("T"), params[0] ?? tv("N")])]);
     default: return undefined;
   }
 }
 
 export function showType(t: TypeParam): string {
-  if (typeof t === "number") return String(t);
+  if (typeof t === "number" || typeof t === "string") return String(t);
   if (t.kind === "typevar") return t.name;
   if (t.kind === "union") return `Union{${t.types.map(showType).join(", ")}}`;
+  const only = t.params[0];
+  if (t.name === "Tuple" && t.params.length === 0) return "Tuple{}";
+  if (t.name === "Tuple" && t.params.length === 1 && typeof only === "object" && only.kind === "datatype" && only.name === "Vararg" && only.params.length === 1 && showType(only.params[0]!) === "Any") return "Tuple";
   if (t.name === "Array" && t.params.length === 2) {
     const [el, n] = t.params;
     if (n === 1) return `Vector{${showType(el!)}}`;
@@ -132,9 +157,16 @@ export function showType(t: TypeParam): string {
 /** Type-variable bindings made while matching a method signature (`where {T<:Real}`). */
 export type Bindings = Map<string, TypeParam>;
 
-function nameIsSubtype(a: string, b: string): boolean {
+/** The supertype of a named type: its declaration's, else the built-in table's. */
+export function supertypeOf(t: DataType): DataType | undefined {
+  if (t.decl) return t.decl.super;
+  const name = SUPERTYPE[t.name];
+  return name ? datatype(name) : t.name === "Any" ? undefined : datatype("Any");
+}
+
+function nameIsSubtype(a: DataType, b: string): boolean {
   if (b === "Any") return true;
-  for (let n: string | undefined = a; n; n = SUPERTYPE[n]) if (n === b) return true;
+  for (let t: DataType | undefined = a; t; t = supertypeOf(t)) if (t.name === b) return true;
   return false;
 }
 
@@ -148,25 +180,38 @@ export function isSubtype(a: JuliaType, b: JuliaType, bindings: Bindings = new M
   if (b.kind === "union") return b.types.some((t) => isSubtype(a, t, bindings));
   if (a.kind === "union") return a.types.every((t) => isSubtype(t, b, bindings));
   if (a.kind === "typevar") return a.upper ? isSubtype(a.upper, b, bindings) : b.name === "Any";
-  if (!nameIsSubtype(a.name, b.name)) return false;
+  if (b.name === "Tuple") return a.name === "Tuple" && tupleMatches(a.params, b.params, bindings);
+  if (!nameIsSubtype(a, b.name)) return false;
   if (b.params.length === 0) return true;
-  if (b.name === "Tuple") {
-    if (a.name !== "Tuple" || a.params.length !== b.params.length) return false;
-    return a.params.every((p, i) => paramMatches(p, b.params[i]!, bindings, true));
-  }
+  if (a.decl && a.name !== b.name) return true;
   // Array types share the (eltype, N) parameters of the abstract arrays above them; an Adjoint
   // of a vector is an AbstractMatrix of its element type.
   const ap = a.name === "Adjoint" && b.name !== "Adjoint" ? [a.params[0]!, 2] : a.params;
-  return b.params.every((bp, i) => (ap[i] === undefined ? typeof bp !== "number" && bp.kind === "typevar" : paramMatches(ap[i]!, bp, bindings, false)));
+  return b.params.every((bp, i) => (ap[i] === undefined ? typeof bp === "object" && bp.kind === "typevar" : paramMatches(ap[i]!, bp, bindings, false)));
+}
+
+/** Tuple parameters are covariant; a trailing `Vararg{T,N}` matches the remaining elements (binding N). */
+function tupleMatches(a: TypeParam[], b: TypeParam[], bindings: Bindings): boolean {
+  const last = b[b.length - 1];
+  if (last !== undefined && typeof last === "object" && last.kind === "datatype" && last.name === "Vararg") {
+    const fixed = b.length - 1;
+    if (a.length < fixed) return false;
+    if (!a.slice(0, fixed).every((p, i) => paramMatches(p, b[i]!, bindings, true))) return false;
+    const [el, n] = last.params;
+    const rest = a.slice(fixed);
+    if (n !== undefined && !paramMatches(rest.length, n, bindings, false)) return false;
+    return el === undefined || rest.every((p) => paramMatches(p, el, bindings, true));
+  }
+  return a.length === b.length && a.every((p, i) => paramMatches(p, b[i]!, bindings, true));
 }
 
 function paramMatches(a: TypeParam, b: TypeParam, bindings: Bindings, covariant: boolean): boolean {
-  if (typeof b === "number") return a === b;
+  if (typeof b === "number" || typeof b === "string") return a === b;
   if (b.kind === "typevar") {
-    if (typeof a === "number") return bindValue(b.name, a, bindings);
+    if (typeof a === "number" || typeof a === "string") return bindValue(b.name, a, bindings);
     return bindVar(b, a, bindings);
   }
-  if (typeof a === "number") return false;
+  if (typeof a === "number" || typeof a === "string") return false;
   if (covariant) return isSubtype(a, b, bindings);
   return isSubtype(a, b, bindings) && isSubtype(b, a, new Map(bindings));
 }
@@ -186,6 +231,6 @@ function bindValue(name: string, value: TypeParam, bindings: Bindings): boolean 
 }
 
 export function typeEquals(a: TypeParam, b: TypeParam): boolean {
-  if (typeof a === "number" || typeof b === "number") return a === b;
+  if (typeof a !== "object" || typeof b !== "object") return a === b;
   return showType(a) === showType(b);
 }

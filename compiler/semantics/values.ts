@@ -4,7 +4,8 @@
 import type { ElementType } from "../../plugins/api.js";
 import type { FunctionDef, Lambda } from "../syntax/ast.js";
 import type { Span } from "../diagnostics.js";
-import type { JuliaType, NumType } from "./types.js";
+import type { JuliaType, NumType, TypeParam, UserTypeDecl } from "./types.js";
+import type { Node } from "../syntax/ast.js";
 import type { Scope } from "./scope.js";
 
 export type Value =
@@ -15,6 +16,7 @@ export type Value =
   | FunctionValue
   | TypeValue
   | RangeValue
+  | StructValue
   | { kind: "symbol"; name: string }
   | { kind: "string"; value: string }
   | { kind: "nothing" }
@@ -56,6 +58,30 @@ export interface NamedTupleValue {
 export interface TypeValue {
   kind: "type";
   type: JuliaType;
+}
+
+/** A user-defined struct type: its declaration, as dispatch and construction need it. */
+export interface StructType extends UserTypeDecl {
+  fieldNames: string[];
+  /** Field type annotations (absent: `Any`), evaluated with the type parameters bound. */
+  fieldTypes: (Node | undefined)[];
+  /** The type parameters as written: `T`, `T<:Real`. */
+  typeParams: Node[];
+  mutable: boolean;
+  /** The scope the struct was declared in (field types are evaluated there). */
+  scope: Scope;
+  /** Inner and outer constructor methods. Without inner ones, Julia's default constructor applies. */
+  constructors: GenericFunction;
+  hasInner: boolean;
+  span: Span;
+}
+
+/** An instance of a user struct. Mutable structs are mutated in place, so aliases see changes as in Julia. */
+export interface StructValue {
+  kind: "struct";
+  type: StructType;
+  params: TypeParam[];
+  fields: Value[];
 }
 
 /** A known `start:step:stop` range of integers or floats. */
