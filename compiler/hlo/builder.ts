@@ -58,14 +58,32 @@ export class ComputationBuilder {
   private readonly interned = new Map<string, number>();
   /** Attached to every instruction emitted while set (the Julia source location and call chain). */
   metadata: SourceMetadata | undefined;
+  /**
+   * For a computation nested in another (a while body, a branch): makes an instruction of an
+   * enclosing computation available here (as a get-tuple-element of this computation's parameter)
+   * and returns its local id. Values flow in only through parameters in HLO.
+   */
+  capture: ((outerId: number) => number) | undefined;
+  private readonly imported = new Map<number, number>();
 
   constructor(readonly module: HloModuleBuilder, name: string) {
     this.id = module.id();
     this.name = `${name}.${this.id}`;
   }
 
+  /** The local id of `id`: itself when it is ours, else its capture. */
+  resolve(id: number): number {
+    if (this.byId.has(id)) return id;
+    const known = this.imported.get(id);
+    if (known !== undefined) return known;
+    if (!this.capture) throw new Error(`internal: instruction ${id} is not in computation ${this.name}`);
+    const local = this.capture(id);
+    this.imported.set(id, local);
+    return local;
+  }
+
   shapeOf(id: number): Shape {
-    const instr = this.byId.get(id);
+    const instr = this.byId.get(this.byId.has(id) ? id : this.resolve(id));
     if (!instr) throw new Error(`internal: instruction ${id} is not in computation ${this.name}`);
     return instr.shape;
   }
@@ -76,11 +94,19 @@ export class ComputationBuilder {
     return s;
   }
 
+  /** The id of parameter `number` (which must exist). */
+  parameterId(number: number): number {
+    const p = this.instructions.find((i) => i.opcode === "parameter" && i.attributes.parameterNumber === number);
+    if (!p) throw new Error(`internal: computation ${this.name} has no parameter ${number}`);
+    return p.id;
+  }
+
   parameter(number: number, shape: Shape, name?: string): number {
     return this.push(ops.parameter, [], { number, shape }, name ?? `p${number}`);
   }
 
-  emit<P>(rule: OpRule<P>, operands: number[], params: P): number {
+  emit<P>(rule: OpRule<P>, operandIds: number[], params: P): number {
+    const operands = operandIds.map((o) => this.resolve(o));
     const shape = rule.shape(operands.map((o) => this.shapeOf(o)), params);
     const attributes = rule.attributes(params);
     if (rule.pure) {

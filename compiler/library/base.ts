@@ -164,11 +164,10 @@ export function defineBase(lib: IntrinsicLibrary): void {
       if (name in comparisons) return compareScalars(name, a, b);
       return scalarArith(name, a, b, args.span);
     }
-    if (name === "==" || name === "!=" || name === "≠") {
-      if (a.kind === "tuple" && b.kind === "tuple") {
-        const eq = a.elements.length === b.elements.length && a.elements.every((x, i) => JSON.stringify(x) === JSON.stringify(b.elements[i]));
-        return num("Bool", name === "==" ? eq : !eq);
-      }
+    if ((name === "==" || name === "!=" || name === "≠") && a.kind !== "tensor" && b.kind !== "tensor") {
+      // Equality of known values: tuples, types, symbols, strings, nothing, functions.
+      const eq = knownEqual(a, b);
+      return num("Bool", name === "==" ? eq : !eq);
     }
     if (a.kind === "tensor" && b.kind === "tensor" && !a.scalar && !b.scalar) {
       if (name === "+" || name === "-") {
@@ -545,4 +544,16 @@ export function defineBase(lib: IntrinsicLibrary): void {
     return { kind: "type", type: juliaTypeOf(args.positional[0]!) };
   });
 
+}
+
+/** `==` between known values that are not numbers (numbers compare through promotion above). */
+function knownEqual(a: Value, b: Value): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === "type" && b.kind === "type") return showType(a.type) === showType(b.type);
+  if (a.kind === "function" && b.kind === "function") return a.fn === b.fn;
+  if ((a.kind === "tuple" || a.kind === "namedtuple") && (b.kind === "tuple" || b.kind === "namedtuple"))
+    return a.elements.length === b.elements.length && a.elements.every((x, i) => knownEqual(x, b.elements[i]!));
+  if (a.kind === "number" && b.kind === "number") return Number(a.value) === Number(b.value);
+  if (a.kind === "struct" && b.kind === "struct") return a.type === b.type && a.fields.every((x, i) => knownEqual(x, b.fields[i]!));
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -2,6 +2,13 @@
 # Primitives (arithmetic, math, reductions, shapes) are intrinsics in base.ts; this file composes them
 # the way the real libraries do, so their semantics (default `dims`, numerical stability) carry over.
 
+# Base.Val: a value lifted into the type domain, for dispatch.
+struct Val{x} end
+Val(x) = Val{x}()
+
+isodd(n::Integer) = n % 2 != 0
+iseven(n::Integer) = n % 2 == 0
+
 # NNlib activations (src/activations.jl): relu is max(x, 0) in x's type.
 relu(x) = max(x, zero(x))
 leakyrelu(x, a = oftype(float(x), 0.01)) = max(a * x, x)

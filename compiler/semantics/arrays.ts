@@ -5,7 +5,7 @@
 
 import type { ElementType } from "../../plugins/api.js";
 import type { ComputationBuilder } from "../hlo/builder.js";
-import type { ComparisonDirection, WindowDimension } from "../hlo/ir.js";
+import type { ComparisonDirection, ConvolutionDimensionNumbers, WindowDimension } from "../hlo/ir.js";
 import { arrayShape } from "../hlo/ir.js";
 import * as ops from "../hlo/ops.js";
 import type { OpRule } from "../hlo/ops.js";
@@ -26,7 +26,8 @@ export class DimensionMismatch extends Error {}
 export type ReductionKind = "sum" | "prod" | "maximum" | "minimum" | "any" | "all";
 
 export class ArrayLowering {
-  constructor(readonly b: ComputationBuilder) {}
+  /** The computation being built; the interpreter switches it while tracing a loop body or a branch. */
+  constructor(public b: ComputationBuilder) {}
 
   tensor(id: number, eltype: ElementType, size: number[], scalar = false): Tensor {
     return { kind: "tensor", id, eltype, size, scalar };
@@ -167,6 +168,118 @@ export class ArrayLowering {
     const shape = this.b.arrayShapeOf(id);
     return this.tensor(id, t.eltype, xlaDims(shape.dims), false);
   }
+
+  // ---- array functions and NNlib primitives (library/array-functions.ts, library/nnlib.ts) ----
+
+  /** `permutedims(t, perm)` with a 0-based Julia permutation: result dimension k is operand dimension perm[k]. */
+  permute(t: Tensor, perm: number[]): Tensor {
+    const n = t.size.length;
+    if (perm.every((p, k) => p === k)) return t;
+    // Result XLA dimension i is Julia dimension n-1-i, taken from operand Julia dimension perm[n-1-i].
+    const permutation = t.size.map((_, i) => xlaDim(perm[n - 1 - i]!, n));
+    const id = this.b.emit(ops.transpose, [t.id], { permutation });
+    return this.tensor(id, t.eltype, perm.map((p) => t.size[p]!), false);
+  }
+
+  /** Concatenates tensors of one rank and element type along 0-based Julia dimension `k`. */
+  concatenate(ts: Tensor[], k: number): Tensor {
+    const n = ts[0]!.size.length;
+    const size = [...ts[0]!.size];
+    for (const t of ts.slice(1)) {
+      t.size.forEach((d, i) => {
+        if (i !== k && d !== size[i]) throw new DimensionMismatch(`mismatch in dimension ${i + 1} (expected ${size[i]} got ${d})`);
+      });
+      size[k] = size[k]! + t.size[k]!;
+    }
+    if (ts.length === 1) return { ...ts[0]!, scalar: false, rowVector: undefined };
+    const id = this.b.emit(ops.concatenate, ts.map((t) => t.id), { dimension: xlaDim(k, n) });
+    return this.tensor(id, ts[0]!.eltype, size, false);
+  }
+
+  /** Reverses the given 0-based Julia dimensions. */
+  reverseDims(t: Tensor, dims: number[]): Tensor {
+    const n = t.size.length;
+    const dimensions = dims.filter((k) => t.size[k]! > 1).map((k) => xlaDim(k, n)).sort((p, q) => p - q);
+    if (!dimensions.length) return t;
+    return this.tensor(this.b.emit(ops.reverse, [t.id], { dimensions }), t.eltype, t.size, false);
+  }
+
+  /** 0, 1, 2, ... along 0-based Julia dimension `k` of a new tensor of Julia size `size`. */
+  iota(eltype: ElementType, size: number[], k: number): Tensor {
+    const id = this.b.emit(ops.iota, [], { shape: arrayShape(PRIMITIVE_OF[eltype], xlaDims(size)), dimension: xlaDim(k, size.length) });
+    return this.tensor(id, eltype, size, false);
+  }
+
+  /**
+   * Julia's `x[:, ..., I, ..., :]` with an integer array `I` of 0-based positions in Julia dimension
+   * `k`: the result has size (size[1:k-1]..., size(I)..., size[k+1:end]...). One XLA gather.
+   */
+  take(t: Tensor, k: number, index: Tensor): Tensor {
+    const n = t.size.length;
+    const a = xlaDim(k, n);
+    const r = index.scalar ? 0 : index.size.length;
+    const sliceSizes = xlaDims(t.size);
+    sliceSizes[a] = 1;
+    const offsetDims: number[] = [];
+    for (let i = 0; i < n - 1; i++) offsetDims.push(i < a ? i : i + r);
+    const id = this.b.emit(ops.gather, [t.id, index.id], { offsetDims, collapsedSliceDims: [a], startIndexMap: [a], indexVectorDim: r, sliceSizes, indicesAreSorted: false });
+    const size = [...t.size.slice(0, k), ...(index.scalar ? [] : index.size), ...t.size.slice(k + 1)];
+    return this.tensor(id, t.eltype, size, false);
+  }
+
+  /**
+   * Batched matrix product over the last Julia dimension: a (m, k, B) times b (k, n, B) is
+   * (m, n, B). In XLA order a is [B, k, m] and b is [B, n, k]; dot(b, a) with batch dimension 0
+   * gives [B, n, m], which is Julia's (m, n, B).
+   */
+  batchedMatmul(a: Tensor, bt: Tensor): Tensor {
+    const [m, k, B] = a.size as [number, number, number];
+    const [k2, n] = bt.size as [number, number, number];
+    if (k !== k2) throw new DimensionMismatch(`A has dimensions ${showSize(a.size)} but B has dimensions ${showSize(bt.size)}`);
+    const id = this.b.emit(ops.dot, [bt.id, a.id], { lhsContractingDimensions: [2], rhsContractingDimensions: [1], lhsBatchDimensions: [0], rhsBatchDimensions: [0] });
+    return this.tensor(id, a.eltype, [m, n, B], false);
+  }
+
+  /** The inner product of two tensors of one element type and length (both flattened, column-major). */
+  innerProduct(x: Tensor, y: Tensor): Tensor {
+    const n = x.size.reduce((p, q) => p * q, 1);
+    const xv = x.size.length === 1 ? x : this.reshape(x, [n]);
+    const yv = y.size.length === 1 ? y : this.reshape(y, [n]);
+    const id = this.b.emit(ops.dot, [xv.id, yv.id], { lhsContractingDimensions: [0], rhsContractingDimensions: [0], lhsBatchDimensions: [], rhsBatchDimensions: [] });
+    return this.tensor(id, x.eltype, [], true);
+  }
+
+  /** reduce-window with an explicit reducer and initial value (padding takes the initial value). Windows in Julia order. */
+  reduceWindowWith(rule: OpRule<void>, init: number | bigint | boolean, t: Tensor, window: WindowDimension[]): Tensor {
+    const el = PRIMITIVE_OF[t.eltype];
+    const reducer = this.b.module.reducer(rule, el);
+    const initId = this.b.scalarConstant(el, init);
+    const id = this.b.emit(ops.reduceWindow, [t.id, initId], { window: [...window].reverse(), reducer });
+    return this.tensor(id, t.eltype, xlaDims(this.b.arrayShapeOf(id).dims), false);
+  }
+
+  /**
+   * An XLA convolution stated in Julia dimensions. Each layout names the 0-based Julia dimensions
+   * of its operand (input: batch, feature; kernel: output and input feature; output: batch,
+   * feature) and the spatial dimensions in window order; `window` is in that order too.
+   */
+  convolution(x: Tensor, w: Tensor, layout: ConvLayout, window: WindowDimension[], featureGroupCount: number, batchGroupCount: number): Tensor {
+    const n = x.size.length;
+    const xd = (k: number) => xlaDim(k, n);
+    const dimensionNumbers: ConvolutionDimensionNumbers = {
+      inputBatchDimension: xd(layout.input.batch),
+      inputFeatureDimension: xd(layout.input.feature),
+      inputSpatialDimensions: layout.input.spatial.map(xd),
+      kernelOutputFeatureDimension: xd(layout.kernel.output),
+      kernelInputFeatureDimension: xd(layout.kernel.input),
+      kernelSpatialDimensions: layout.kernel.spatial.map(xd),
+      outputBatchDimension: xd(layout.output.batch),
+      outputFeatureDimension: xd(layout.output.feature),
+      outputSpatialDimensions: layout.output.spatial.map(xd),
+    };
+    const id = this.b.emit(ops.convolution, [x.id, w.id], { window, dimensionNumbers, featureGroupCount, batchGroupCount });
+    return this.tensor(id, x.eltype, xlaDims(this.b.arrayShapeOf(id).dims), false);
+  }
 }
 
 function reductionRule(kind: ReductionKind, eltype: ElementType): { rule: OpRule<void>; init: number | bigint | boolean } {
@@ -188,4 +301,11 @@ function integerRange(t: ElementType): [number | bigint, number | bigint] {
   const bits = BigInt(/\d+/.exec(t)![0]);
   const [lo, hi] = t.startsWith("U") ? [0n, 2n ** bits - 1n] : [-(2n ** (bits - 1n)), 2n ** (bits - 1n) - 1n];
   return bits === 64n ? [lo, hi] : [Number(lo), Number(hi)];
+}
+
+/** The 0-based Julia dimensions of a convolution's operands (see ArrayLowering.convolution). */
+export interface ConvLayout {
+  input: { batch: number; feature: number; spatial: number[] };
+  kernel: { output: number; input: number; spatial: number[] };
+  output: { batch: number; feature: number; spatial: number[] };
 }

@@ -9,7 +9,9 @@ import { parseJulia } from "../syntax/parser.js";
 import type { ComputationBuilder } from "../hlo/builder.js";
 import { ArrayLowering, DimensionMismatch } from "./arrays.js";
 import { Scope } from "./scope.js";
-import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, StructType, StructValue, Value } from "./values.js";
+import type { ArmOutcome } from "./control.js";
+import { assignedNames, tracedIf, tracedWhile } from "./control.js";
+import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, StructType, StructValue, Tensor, Value } from "./values.js";
 import { NOTHING, num, tuple } from "./values.js";
 import { describeValue, juliaTypeOf, nearestNames } from "./describe.js";
 import type { Bindings, DataType, JuliaType, TypeParam } from "./types.js";
@@ -33,6 +35,8 @@ interface Frame {
 }
 
 const LOOP_UNROLL_LIMIT = 100_000;
+/** Known `for` loops longer than this become an HLO while (unless the body needs the index known). */
+const UNROLL_THRESHOLD = 16;
 
 /** Library modules a program may `using`/`import`; their names all resolve in the prelude. */
 export const LIBRARY_MODULES = new Set(["Base", "Core", "Flux", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils"]);
@@ -48,7 +52,7 @@ export class Interpreter {
   readonly callables: GenericFunction = { name: "(callable)", methods: [] };
 
   constructor(
-    readonly builder: ComputationBuilder,
+    builder: ComputationBuilder,
     private readonly read: SourceReader,
     intrinsics: (interp: Interpreter) => Map<string, Value>,
   ) {
@@ -86,7 +90,7 @@ export class Interpreter {
     const file = this.files.get(span.file);
     const frame = this.stack[this.stack.length - 1];
     if (frame) frame.at = span;
-    this.builder.metadata = {
+    this.arrays.b.metadata = {
       opType,
       opName: this.stack.map((f) => f.function).join("/") || undefined,
       sourceFile: span.file,
@@ -394,10 +398,7 @@ export class Interpreter {
     const cond = this.eval(node.cond, scope);
     const known = this.knownCondition(cond, node.cond.span);
     if (known !== undefined) return this.eval(known ? node.then : node.else, scope);
-    // A traced condition: both arms are pure expressions, so evaluate both and select.
-    const a = this.eval(node.then, scope);
-    const b = this.eval(node.else, scope);
-    return this.callNamed("ifelse", [cond, a, b], [node.cond.span, node.then.span, node.else.span], node.span, false);
+    return this.branchOnTraced(cond as Tensor, () => this.eval(node.then, scope), () => this.eval(node.else, scope), node.cond.span);
   }
 
   /** true/false for a known Bool, undefined for a traced Bool scalar; an error otherwise. */
@@ -455,7 +456,7 @@ export class Interpreter {
     const positional = args.positional;
     let i = 0;
     for (const p of allParams(def)) {
-      if (p.vararg) {
+      if (isVararg(p)) {
         const rest = positional.slice(i);
         i = positional.length;
         if (p.name) scope.define(p.name, tuple(rest));
@@ -518,8 +519,8 @@ export class Interpreter {
   private matchMethod(m: Method, argTypes: JuliaType[], args: CallArgs): { bindings: Bindings; sig: JuliaType[] } | undefined {
     const def = m.def!;
     const params = allParams(def);
-    const required = params.filter((p) => !p.default && !p.vararg).length;
-    const vararg = params.some((p) => p.vararg);
+    const required = params.filter((p) => !p.default && !isVararg(p)).length;
+    const vararg = params.some(isVararg);
     const maxArgs = vararg ? Infinity : params.length;
     if (argTypes.length < required || argTypes.length > maxArgs) return undefined;
     const scope = new Scope("block", m.scope);
@@ -529,12 +530,19 @@ export class Interpreter {
     const sig: JuliaType[] = [];
     let i = 0;
     for (const p of params) {
-      if (p.vararg) {
-        const t = p.type ? this.evalType(p.type, scope) : datatype("Any");
+      if (isVararg(p)) {
+        // `xs::T...` or `xs::Vararg{T,N}`: match the rest against T, and bind N to their count.
+        const declared = p.type ? this.evalType(p.type, scope) : datatype("Any");
+        const isVarargType = declared.kind === "datatype" && declared.name === "Vararg";
+        const t = isVarargType ? ((declared.params[0] as JuliaType | undefined) ?? datatype("Any")) : declared;
+        const count = argTypes.length - i;
+        const n = isVarargType ? declared.params[1] : undefined;
+        if (n !== undefined && !isSubtype(datatype("Tuple", argTypes.slice(i)), datatype("Tuple", [datatype("Vararg", [t, n])]), bindings)) return undefined;
         for (; i < argTypes.length; i++) {
           if (!isSubtype(argTypes[i]!, t, bindings)) return undefined;
           sig.push(t);
         }
+        void count;
         continue;
       }
       if (i >= argTypes.length) break;
@@ -870,18 +878,70 @@ export class Interpreter {
 
   // ---- control flow ---------------------------------------------------------------------------
 
+  /** `if` runs the known branch; on a traced condition both branches run and their results merge (control.ts). */
   private evalIf(node: A.If, scope: Scope): Value {
-    for (const branch of node.branches) {
+    // An `if` is not a scope in Julia: variables assigned in a branch are visible after it.
+    const chain = (i: number): Value => {
+      if (i >= node.branches.length) return node.else ? this.evalBlock(node.else, scope) : NOTHING;
+      const branch = node.branches[i]!;
       const cond = this.eval(branch.cond, scope);
       const known = this.knownCondition(cond, branch.cond.span);
-      if (known === undefined)
-        throw this.fail("traced-control-flow", "`if` on a traced value is not supported yet; use `ifelse(c, a, b)` or `c ? a : b` for values", branch.cond.span);
-      if (known) return this.evalBlock(branch.body, new Scope("block", scope));
+      if (known === true) return this.evalBlock(branch.body, scope);
+      if (known === false) return chain(i + 1);
+      return this.branchOnTraced(cond as Tensor, () => this.evalBlock(branch.body, scope), () => chain(i + 1), branch.cond.span);
+    };
+    return chain(0);
+  }
+
+  /** Both arms of a traced condition, merged with select; a `return` in both arms returns the merged value. */
+  private branchOnTraced(cond: Tensor, thenArm: () => Value, elseArm: () => Value, span: Span): Value {
+    const arm = (f: () => Value) => (): ArmOutcome => {
+      try {
+        return { kind: "value", value: f() };
+      } catch (e) {
+        if (e instanceof ReturnSignal) return { kind: "return", value: e.value };
+        if (e instanceof BreakSignal || e instanceof ContinueSignal) throw this.fail("traced-control-flow", "`break` and `continue` under a traced condition are not supported", span);
+        throw e;
+      }
+    };
+    let out: ArmOutcome;
+    try {
+      out = tracedIf(this, cond, arm(thenArm), arm(elseArm), span);
+    } catch (e) {
+      // The value of an `if` statement is often unused; only variables must merge.
+      if (e instanceof CompileError && e.diagnostic.code === "type-instability" && e.diagnostic.message.startsWith("the value of the `if`")) return NOTHING;
+      throw e;
     }
-    return node.else ? this.evalBlock(node.else, new Scope("block", scope)) : NOTHING;
+    if (out.kind === "return") throw new ReturnSignal(out.value);
+    return out.value;
   }
 
   private evalFor(node: A.For, scope: Scope): Value {
+    const only = node.iterations.length === 1 ? node.iterations[0]! : undefined;
+    if (only && only.iter.kind === "range") {
+      const start = this.eval(only.iter.start, scope);
+      const step = only.iter.step ? this.eval(only.iter.step, scope) : num("Int64", 1);
+      const stop = this.eval(only.iter.stop, scope);
+      const traced = [start, step, stop].some((v) => v.kind === "tensor");
+      if (traced) {
+        if (step.kind !== "number") throw this.fail("traced-control-flow", "a loop's step must be known at compile time", only.iter.span);
+        this.forAsWhile(node, only, start, step, stop, scope);
+        return NOTHING;
+      }
+      const range = this.callNamed(":", only.iter.step ? [start, step, stop] : [start, stop], [], only.iter.span, false);
+      if (range.kind === "range" && rangeValues(range).length > UNROLL_THRESHOLD) {
+        // A long known loop becomes an HLO while; if its body needs the index known (say, to pick
+        // a tuple element), it is unrolled instead.
+        // tracedWhile assigns the loop's variables only once the loop is built, so a failed
+        // attempt leaves nothing behind.
+        try {
+          this.forAsWhile(node, only, start, step, stop, scope);
+          return NOTHING;
+        } catch (e) {
+          if (!(e instanceof CompileError)) throw e;
+        }
+      }
+    }
     const run = (level: number, outer: Scope): void => {
       const it = node.iterations[level]!;
       const items = this.iterate(this.eval(it.iter, outer), it.iter.span);
@@ -904,6 +964,55 @@ export class Interpreter {
     return NOTHING;
   }
 
+  /** `for i in a:s:b` as an HLO while: a hidden counter and the variables the body assigns are carried. */
+  private forAsWhile(node: A.For, it: A.For["iterations"][number], start: Value, step: Value, stop: Value, scope: Scope): void {
+    const counter = "#counter";
+    const loopScope = new Scope("block", scope);
+    const first = start.kind === "number" ? num(start.type === "Irrational" ? "Float64" : start.type, start.value) : start;
+    loopScope.define(counter, first);
+    const positive = step.kind === "number" && Number(step.value) > 0;
+    const carried = [counter, ...this.carriedNames(node.body, scope)];
+    tracedWhile(
+      this,
+      loopScope,
+      carried,
+      (state) => this.callNamed(positive ? "<=" : ">=", [state.lookup(counter)!, stop], [], it.iter.span, false),
+      (state) => {
+        const inner = new Scope("block", state);
+        this.bind(it.target, state.lookup(counter)!, inner, true);
+        this.loopBody(node.body, inner, node.span);
+        state.assign(counter, this.callNamed("+", [state.lookup(counter)!, step], [], it.iter.span, false));
+      },
+      node.span,
+      it.iter.span,
+    );
+  }
+
+  /** The variables a loop body assigns that exist before the loop and hold values (not functions or types). */
+  private carriedNames(body: A.Node, scope: Scope): string[] {
+    return assignedNames(body).filter((name) => {
+      if (name.startsWith("#")) return false;
+      for (let s: Scope | undefined = scope; s && s.kind !== "global"; s = s.parent) {
+        if (s.has(name)) {
+          const v = s.lookup(name)!;
+          return v.kind === "number" || v.kind === "tensor" || v.kind === "tuple" || v.kind === "namedtuple" || v.kind === "struct";
+        }
+      }
+      return false;
+    });
+  }
+
+  /** A loop body traced into an HLO while: `break`/`continue` cannot be expressed there. */
+  private loopBody(body: A.Block, scope: Scope, span: Span): void {
+    try {
+      this.evalBlock(body, scope);
+    } catch (e) {
+      if (e instanceof BreakSignal || e instanceof ContinueSignal) throw this.fail("traced-control-flow", "`break` and `continue` are not supported in a loop compiled to an XLA while", span);
+      if (e instanceof ReturnSignal) throw this.fail("traced-control-flow", "`return` inside a loop compiled to an XLA while is not supported", span);
+      throw e;
+    }
+  }
+
   private iterate(v: Value, span: Span): Value[] {
     if (v.kind === "range") {
       const xs = rangeValues(v);
@@ -920,7 +1029,11 @@ export class Interpreter {
       if (n > LOOP_UNROLL_LIMIT) throw this.fail("loop-too-long", `this while loop ran more than ${LOOP_UNROLL_LIMIT} iterations at compile time`, node.span);
       const cond = this.eval(node.cond, scope);
       const known = this.knownCondition(cond, node.cond.span);
-      if (known === undefined) throw this.fail("traced-control-flow", "`while` on a traced condition is not supported yet", node.cond.span);
+      if (known === undefined) {
+        if (n > 0) throw this.fail("traced-control-flow", "this loop's condition became traced after some iterations ran at compile time; make the loop variables traced before the loop", node.cond.span);
+        tracedWhile(this, scope, this.carriedNames(node.body, scope), (state) => this.eval(node.cond, state), (state) => this.loopBody(node.body, new Scope("block", state), node.span), node.span, node.cond.span);
+        return NOTHING;
+      }
       if (!known) return NOTHING;
       try {
         this.evalBlock(node.body, new Scope("block", scope));
@@ -979,9 +1092,16 @@ function calleeName(node: A.Node): string {
   return "anonymous function";
 }
 
+/** Methods with the same key replace each other, as redefining a method does in Julia. */
 function methodKey(m: Method): string {
   const def = m.def!;
-  return JSON.stringify(def.params.map((p) => [p.type ? stripSpans(p.type) : "Any", Boolean(p.vararg), Boolean(p.default)]));
+  const where = def.kind === "function" ? def.whereParams.map(stripSpans) : [];
+  return JSON.stringify([allParams(def).map((p) => [p.type ? stripSpans(p.type) : "Any", Boolean(p.vararg), Boolean(p.default)]), where]);
+}
+
+/** `xs...` and `xs::Vararg{T,N}` both take the remaining arguments. */
+function isVararg(p: A.Param): boolean {
+  return Boolean(p.vararg) || (p.type?.kind === "curly" && p.type.target.kind === "ident" && p.type.target.name === "Vararg");
 }
 
 function stripSpans(n: unknown): unknown {

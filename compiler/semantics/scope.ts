@@ -7,6 +7,37 @@ import type { Value } from "./values.js";
 
 export type ScopeKind = "global" | "function" | "block";
 
+/** One variable write, recorded so the arms of a traced `if` can each run and then be undone. */
+export interface ScopeWrite {
+  scope: Scope;
+  name: string;
+  /** Whether the variable existed before the write, and its value then. */
+  had: boolean;
+  old: Value | undefined;
+}
+
+let journal: ScopeWrite[] | undefined;
+
+/** Runs `f`, recording every variable write; returns the writes (oldest first) with `f`'s result. */
+export function recordWrites<T>(f: () => T): { result: T; writes: ScopeWrite[] } {
+  const outer = journal;
+  const writes: ScopeWrite[] = [];
+  journal = writes;
+  try {
+    return { result: f(), writes };
+  } finally {
+    journal = outer;
+  }
+}
+
+/** Undoes recorded writes, newest first. */
+export function undoWrites(writes: ScopeWrite[]): void {
+  for (let i = writes.length - 1; i >= 0; i--) {
+    const w = writes[i]!;
+    w.scope.restore(w.name, w.had, w.old);
+  }
+}
+
 export class Scope {
   private readonly vars = new Map<string, Value>();
   /** Names declared `const` (globals) — reassignment is an error. */
@@ -28,19 +59,30 @@ export class Scope {
 
   /** Defines `name` in this very scope (function parameters, `local x`, loop variables). */
   define(name: string, value: Value): void {
+    this.write(name, value);
+  }
+
+  private write(name: string, value: Value): void {
+    journal?.push({ scope: this, name, had: this.vars.has(name), old: this.vars.get(name) });
     this.vars.set(name, value);
+  }
+
+  /** Puts a variable back as it was (for undoWrites). */
+  restore(name: string, had: boolean, old: Value | undefined): void {
+    if (had) this.vars.set(name, old!);
+    else this.vars.delete(name);
   }
 
   /** `name = value` with Julia's scoping: update the nearest enclosing local that has it, else define here. */
   assign(name: string, value: Value): void {
     for (let s: Scope | undefined = this; s && s.kind !== "global"; s = s.parent) {
       if (s.vars.has(name)) {
-        s.vars.set(name, value);
+        s.write(name, value);
         return;
       }
       if (s.kind === "function") break;
     }
-    this.vars.set(name, value);
+    this.write(name, value);
   }
 
   /** The global scope this scope belongs to. */

@@ -1,0 +1,326 @@
+// Control flow on traced values. Known conditions and ranges run at compile time in the
+// interpreter; here a traced condition or trip count becomes structured HLO:
+// - `if`/`elseif`/`else` and `?:` on a traced Bool: both arms are traced (they are pure) and every
+//   variable they assign is merged with `select`;
+// - `while` on a traced condition, and `for` over a long or traced range: an HLO `while` whose
+//   loop-carried tuple holds the variables the body assigns, plus any outer value the body reads
+//   (XLA computations see values only through their parameters).
+// A variable that changes type or shape between arms or across iterations is an error naming it.
+
+import type * as A from "../syntax/ast.js";
+import type { Span } from "../diagnostics.js";
+import { ComputationBuilder } from "../hlo/builder.js";
+import type { Shape, TupleShape } from "../hlo/ir.js";
+import { arrayShape } from "../hlo/ir.js";
+import * as ops from "../hlo/ops.js";
+import { PRIMITIVE_OF, concrete, showType } from "./types.js";
+import { showSize, xlaDims } from "./arrays.js";
+import { describeValue, juliaTypeOf } from "./describe.js";
+import type { Interpreter } from "./interpreter.js";
+import { Scope, recordWrites, undoWrites } from "./scope.js";
+import type { ScopeWrite } from "./scope.js";
+import type { Tensor, Value } from "./values.js";
+import { num } from "./values.js";
+
+// ---- if ------------------------------------------------------------------------------------------
+
+/** The outcome of running one arm: its value, or the value it `return`s from the function. */
+export type ArmOutcome = { kind: "value"; value: Value } | { kind: "return"; value: Value };
+
+/**
+ * Runs each arm with its writes recorded and undone, then merges: every variable either arm
+ * assigned becomes `select(cond, then, else)`. Returns the merged outcome of the arms.
+ */
+export function tracedIf(interp: Interpreter, cond: Tensor, thenArm: () => ArmOutcome, elseArm: () => ArmOutcome, span: Span): ArmOutcome {
+  const a = recordWrites(thenArm);
+  const aFinal = finalValues(a.writes);
+  undoWrites(a.writes);
+  const b = recordWrites(elseArm);
+  const bFinal = finalValues(b.writes);
+  undoWrites(b.writes);
+
+  if (a.result.kind !== b.result.kind)
+    throw interp.fail("traced-control-flow", "a `return` inside an `if` on a traced condition needs a `return` in the other branch too", span, ["move the return after the `if`, or return from both branches"]);
+
+  // Variables: each one written in either arm, keyed by its scope.
+  const keys = new Map<Scope, Set<string>>();
+  for (const w of [...a.writes, ...b.writes]) {
+    if (!keys.has(w.scope)) keys.set(w.scope, new Set());
+    keys.get(w.scope)!.add(w.name);
+  }
+  for (const [scope, names] of keys) {
+    for (const name of names) {
+      const before = scope.has(name) ? scope.lookup(name) : undefined;
+      const va = aFinal.get(scope)?.get(name) ?? before;
+      const vb = bFinal.get(scope)?.get(name) ?? before;
+      // Assigned on one path only and not defined before: it stays undefined after the `if`.
+      if (va === undefined || vb === undefined) continue;
+      scope.define(name, mergeValues(interp, cond, va, vb, `\`${name}\``, span));
+    }
+  }
+  return { kind: a.result.kind, value: mergeValues(interp, cond, a.result.value, b.result.value, "the value of the `if`", span) };
+}
+
+function finalValues(writes: ScopeWrite[]): Map<Scope, Map<string, Value>> {
+  const out = new Map<Scope, Map<string, Value>>();
+  for (const w of writes) {
+    if (!out.has(w.scope)) out.set(w.scope, new Map());
+    out.get(w.scope)!.set(w.name, w.scope.lookup(w.name)!);
+  }
+  // lookup() walks outward; read each scope's own binding instead.
+  for (const [scope, vars] of out) for (const name of vars.keys()) vars.set(name, ownValue(scope, name)!);
+  return out;
+}
+
+function ownValue(scope: Scope, name: string): Value | undefined {
+  return scope.has(name) ? scope.lookup(name) : undefined;
+}
+
+/** `select(cond, a, b)` through values of the same structure and types. */
+export function mergeValues(interp: Interpreter, cond: Tensor, a: Value, b: Value, what: string, span: Span): Value {
+  if (a === b) return a;
+  const arrays = interp.arrays;
+  const mismatch = (detail: string) => interp.fail("type-instability", `${what} has a different type in the two branches of an \`if\` on a traced condition: ${detail}`, span, ["XLA needs one type and shape per value; convert both branches to the same type"]);
+  const isNumeric = (v: Value) => v.kind === "number" || v.kind === "tensor";
+  if (isNumeric(a) && isNumeric(b)) {
+    if (a.kind === "number" && b.kind === "number" && a.type === b.type && Object.is(a.value, b.value)) return a;
+    const ta = a.kind === "number" ? concrete(a.type) : (a as Tensor).eltype;
+    const tb = b.kind === "number" ? concrete(b.type) : (b as Tensor).eltype;
+    if (ta !== tb) throw mismatch(`${describeValue(a)} and ${describeValue(b)}`);
+    const xa = a.kind === "number" ? arrays.known(a) : (a as Tensor);
+    const xb = b.kind === "number" ? arrays.known(b) : (b as Tensor);
+    const scalarA = a.kind === "number" || (a as Tensor).scalar;
+    const scalarB = b.kind === "number" || (b as Tensor).scalar;
+    if (scalarA !== scalarB || (!scalarA && !sameSize(xa.size, xb.size))) throw mismatch(`sizes ${scalarA ? "(scalar)" : showSize(xa.size)} and ${scalarB ? "(scalar)" : showSize(xb.size)}`);
+    return interp.atSpan(span, () => arrays.select(cond, xa, xb, scalarA));
+  }
+  if (a.kind === "tuple" && b.kind === "tuple" && a.elements.length === b.elements.length)
+    return { kind: "tuple", elements: a.elements.map((x, i) => mergeValues(interp, cond, x, b.elements[i]!, `${what}[${i + 1}]`, span)) };
+  if (a.kind === "namedtuple" && b.kind === "namedtuple" && a.names.join() === b.names.join())
+    return { kind: "namedtuple", names: a.names, elements: a.elements.map((x, i) => mergeValues(interp, cond, x, b.elements[i]!, `${what}.${a.names[i]}`, span)) };
+  if (a.kind === "struct" && b.kind === "struct" && a.type === b.type)
+    return { kind: "struct", type: a.type, params: a.params, fields: a.fields.map((x, i) => mergeValues(interp, cond, x, b.fields[i]!, `${what}.${a.type.fieldNames[i]}`, span)) };
+  if (a.kind === "function" && b.kind === "function" && a.fn === b.fn) return a;
+  if (a.kind === b.kind && JSON.stringify(a) === JSON.stringify(b)) return a;
+  throw mismatch(`${describeValue(a)} and ${describeValue(b)}`);
+}
+
+function sameSize(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+// ---- while ---------------------------------------------------------------------------------------
+
+/** A loop-carried variable: its name and the tensors its value flattens to. */
+interface Carried {
+  name: string;
+  template: Value;
+}
+
+/**
+ * Builds an HLO `while`. `carried` are the variables the body assigns that exist before the loop;
+ * `cond` and `body` run with them bound to the loop state (in a fresh scope over `scope`).
+ * After the loop, the variables hold the loop's results.
+ */
+export function tracedWhile(
+  interp: Interpreter,
+  scope: Scope,
+  carriedNames: string[],
+  cond: (state: Scope) => Value,
+  body: (state: Scope) => void,
+  span: Span,
+  condSpan: Span,
+): void {
+  const arrays = interp.arrays;
+  const outer = arrays.b;
+  const module = outer.module;
+
+  // Loop state: each carried variable's leaves as tensors (known numbers become traced).
+  const carried: Carried[] = carriedNames.map((name) => ({ name, template: toTraced(interp, scope.lookup(name)!, name, span) }));
+  const initLeaves = carried.flatMap((c) => leavesOf(c.template));
+  const stateShape: TupleShape = { kind: "tuple", elements: initLeaves.map((t) => tensorShape(t)) };
+  // Outer values the loop reads, in capture order (ids local to `outer`), appended to the state.
+  const captures: number[] = [];
+
+  const nested = (name: string): { builder: ComputationBuilder; state: Scope } => {
+    const builder = new ComputationBuilder(module, name);
+    builder.metadata = outer.metadata;
+    // The parameter shares `stateShape`, so captures appended later widen every user of it.
+    const param = builder.parameter(0, stateShape, "state");
+    builder.capture = (outerId) => {
+      const local = outer.resolve(outerId);
+      let index = captures.indexOf(local);
+      if (index < 0) {
+        captures.push(local);
+        stateShape.elements.push(outer.shapeOf(local));
+        index = captures.length - 1;
+      }
+      return builder.emit(ops.getTupleElement, [param], { index: initLeaves.length + index });
+    };
+    const state = new Scope("block", scope);
+    let k = 0;
+    for (const c of carried) {
+      const leaves = leavesOf(c.template).map((t) => ({ ...t, id: builder.emit(ops.getTupleElement, [param], { index: k++ }) }));
+      state.define(c.name, rebuild(c.template, leaves));
+    }
+    return { builder, state };
+  };
+
+  const withBuilder = <T>(b: ComputationBuilder, f: () => T): T => {
+    arrays.b = b;
+    try {
+      return f();
+    } finally {
+      arrays.b = outer;
+    }
+  };
+
+  // Condition.
+  const c = nested("while_condition");
+  const condId = withBuilder(c.builder, () => {
+    const v = cond(c.state);
+    const known = interp.knownCondition(v, condSpan);
+    if (known !== undefined) return arrays.constant("Bool", known).id;
+    const t = v as Tensor;
+    if (t.size.length) throw interp.fail("traced-control-flow", "a loop condition must be one Bool, not an array of them", condSpan);
+    return t.id;
+  });
+
+  // Body.
+  const bd = nested("while_body");
+  const bodyRoot = withBuilder(bd.builder, () => {
+    body(bd.state);
+    const next: number[] = [];
+    for (const cv of carried) {
+      const value = bd.state.lookup(cv.name)!;
+      const leaves = matchTemplate(interp, cv.template, value, cv.name, span);
+      next.push(...leaves.map((t) => bd.builder.resolve(t.id)));
+    }
+    return next;
+  });
+  // The body returns the new carried leaves and passes every capture through unchanged.
+  const bodyParam = bd.builder.parameterId(0);
+  const rootOperands = [...bodyRoot, ...captures.map((_, i) => bd.builder.emit(ops.getTupleElement, [bodyParam], { index: initLeaves.length + i }))];
+  const bodyComputation = bd.builder.finish(bd.builder.emit(ops.tuple, rootOperands, undefined));
+  const condComputation = c.builder.finish(condId);
+  module.add(condComputation);
+  module.add(bodyComputation);
+
+  // The loop itself, in the outer computation.
+  const init = outer.emit(ops.tuple, [...initLeaves.map((t) => outer.resolve(t.id)), ...captures], undefined);
+  const loop = outer.emit(ops.whileLoop, [init], { condition: condComputation.id, body: bodyComputation.id });
+  let k = 0;
+  for (const cv of carried) {
+    const leaves = leavesOf(cv.template).map((t) => ({ ...t, id: outer.emit(ops.getTupleElement, [loop], { index: k++ }) }));
+    scope.assign(cv.name, rebuild(cv.template, leaves));
+  }
+}
+
+function tensorShape(t: Tensor): Shape {
+  return arrayShape(PRIMITIVE_OF[t.eltype], xlaDims(t.size));
+}
+
+/** A carried value with every numeric leaf traced (a known counter `i = 1` becomes a traced Int64). */
+function toTraced(interp: Interpreter, v: Value, name: string, span: Span): Value {
+  switch (v.kind) {
+    case "number":
+      return { ...interp.arrays.known(v), scalar: true };
+    case "tensor":
+      return v;
+    case "tuple":
+      return { kind: "tuple", elements: v.elements.map((e) => toTraced(interp, e, name, span)) };
+    case "namedtuple":
+      return { ...v, elements: v.elements.map((e) => toTraced(interp, e, name, span)) };
+    case "struct":
+      return { ...v, fields: v.fields.map((e) => (e.kind === "number" || e.kind === "tensor" || e.kind === "tuple" || e.kind === "namedtuple" || e.kind === "struct" ? toTraced(interp, e, name, span) : e)) };
+    default:
+      return v;
+  }
+}
+
+function leavesOf(v: Value): Tensor[] {
+  switch (v.kind) {
+    case "tensor":
+      return [v];
+    case "tuple":
+    case "namedtuple":
+      return v.elements.flatMap(leavesOf);
+    case "struct":
+      return v.fields.flatMap(leavesOf);
+    default:
+      return [];
+  }
+}
+
+/** The template's structure with its leaves replaced, in order. */
+function rebuild(template: Value, leaves: Tensor[]): Value {
+  let i = 0;
+  const walk = (v: Value): Value => {
+    switch (v.kind) {
+      case "tensor":
+        return leaves[i++]!;
+      case "tuple":
+        return { kind: "tuple", elements: v.elements.map(walk) };
+      case "namedtuple":
+        return { ...v, elements: v.elements.map(walk) };
+      case "struct":
+        return { ...v, fields: v.fields.map(walk) };
+      default:
+        return v;
+    }
+  };
+  return walk(template);
+}
+
+/** The leaves of a variable's new value, checked against the loop state's types and shapes. */
+function matchTemplate(interp: Interpreter, template: Value, value: Value, name: string, span: Span): Tensor[] {
+  const out: Tensor[] = [];
+  const fail = (detail: string) => interp.fail("type-instability", `the loop variable \`${name}\` changes ${detail} inside the loop`, span, ["a value carried by an XLA while loop keeps one type and shape; convert it before the loop"]);
+  const walk = (t: Value, v: Value): void => {
+    if (t.kind === "tensor") {
+      const x = v.kind === "number" ? interp.arrays.known(v, t.eltype) : v;
+      if (x.kind !== "tensor") return void fail(`from ${describeValue(t)} to ${describeValue(v)}`);
+      if (v.kind === "number" && concrete(v.type) !== t.eltype) fail(`type from ${t.eltype} to ${v.type}`);
+      if (x.eltype !== t.eltype) fail(`type from ${t.eltype} to ${x.eltype}`);
+      if (!sameSize(x.size, t.size) || x.scalar !== t.scalar) fail(`size from ${t.scalar ? "(scalar)" : showSize(t.size)} to ${x.scalar ? "(scalar)" : showSize(x.size)}`);
+      out.push(x);
+      return;
+    }
+    if ((t.kind === "tuple" || t.kind === "namedtuple") && v.kind === t.kind && v.elements.length === t.elements.length) return t.elements.forEach((e, i) => walk(e, v.elements[i]!));
+    if (t.kind === "struct" && v.kind === "struct" && v.type === t.type) return t.fields.forEach((e, i) => walk(e, v.fields[i]!));
+    if (t.kind === v.kind && (t.kind !== "function" || (v.kind === "function" && t.fn === v.fn))) return;
+    fail(`from ${showType(juliaTypeOf(t))} to ${showType(juliaTypeOf(v))}`);
+  };
+  walk(template, value);
+  return out;
+}
+
+// ---- which variables a loop carries ------------------------------------------------------------------
+
+/** Names assigned anywhere in `body` (not inside nested functions), in first-assignment order. */
+export function assignedNames(body: A.Node): string[] {
+  const names: string[] = [];
+  const add = (n: string) => {
+    if (!names.includes(n)) names.push(n);
+  };
+  const targets = (t: A.Node): void => {
+    if (t.kind === "ident") add(t.name);
+    else if (t.kind === "tuple") t.elements.forEach(targets);
+    else if (t.kind === "paren") targets(t.expr);
+    else if (t.kind === "typeassert") targets(t.expr);
+    else if (t.kind === "namedtuple") t.fields.forEach((f) => targets(f.value));
+  };
+  const walk = (n: unknown): void => {
+    if (!n || typeof n !== "object") return;
+    if (Array.isArray(n)) return n.forEach(walk);
+    const node = n as A.Node;
+    if (node.kind === "function" || node.kind === "lambda" || node.kind === "struct") return;
+    if (node.kind === "assign") targets(node.target);
+    if (node.kind === "for") node.iterations.forEach((it) => targets(it.target));
+    for (const [k, v] of Object.entries(node)) if (k !== "span" && v && typeof v === "object") walk(v);
+  };
+  walk(body);
+  return names;
+}
+
+export { num };
