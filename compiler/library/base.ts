@@ -40,7 +40,7 @@ export function defineBase(lib: IntrinsicLibrary): void {
   // Int and UInt are the machine integers (64-bit, as on every platform tpu-build compiles for).
   lib.set("Int", { kind: "type", type: datatype("Int64") });
   lib.set("UInt", { kind: "type", type: datatype("UInt64") });
-  for (const alias of ["Vector", "Matrix", "AbstractVector", "AbstractMatrix", "VecOrMat", "NTuple"]) lib.set(alias, { kind: "type", type: expandAlias(alias, [])! });
+  for (const alias of ["Vector", "Matrix", "AbstractVector", "AbstractMatrix", "VecOrMat", "AbstractVecOrMat", "NTuple"]) lib.set(alias, { kind: "type", type: expandAlias(alias, [])! });
   for (const m of ["Base", "Core", "Flux", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils"]) lib.set(m, { kind: "module", name: m });
 
   // ---- arithmetic ----------------------------------------------------------------------------
@@ -297,6 +297,8 @@ export function defineBase(lib: IntrinsicLibrary): void {
       return convertTo(name, x, args.span);
     }
     if (isSubtype(juliaTypeOf(x), T.type)) return x;
+    // Tuple(nt) and Tuple(range): the values as a tuple.
+    if (T.type.name === "Tuple" && (x.kind === "namedtuple" || x.kind === "range")) return tuple(x.kind === "namedtuple" ? x.elements : rangeValues(x).map((v) => num(x.type, v)));
     throw fail("no-method", `MethodError: cannot convert ${describeValue(x)} to ${showType(T.type)}`, args.span);
   });
 
@@ -320,6 +322,16 @@ export function defineBase(lib: IntrinsicLibrary): void {
     });
   zeroOne("zero", 0);
   zeroOne("one", 1);
+
+  /** eps(T): the distance from 1 to the next number of type T. */
+  define("eps", (args) => {
+    arity(args, "eps", 0, 1);
+    const x = args.positional[0];
+    const t = x === undefined ? "Float64" : x.kind === "type" && x.type.kind === "datatype" ? x.type.name : elementType(x);
+    const bits: Record<string, number> = { Float16: 10, BFloat16: 7, Float32: 23, Float64: 52 };
+    if (t === undefined || !(t in bits)) throw methodError("eps", args);
+    return num(t as ElementType, 2 ** -bits[t]!);
+  });
 
   define("oftype", (args) => {
     arity(args, "oftype", 2);

@@ -2,12 +2,81 @@
 # Primitives (arithmetic, math, reductions, shapes) are intrinsics in base.ts; this file composes them
 # the way the real libraries do, so their semantics (default `dims`, numerical stability) carry over.
 
+# Base.Pair: `a => b`.
+struct Pair{A,B}
+    first::A
+    second::B
+end
+
 # Base.Val: a value lifted into the type domain, for dispatch.
 struct Val{x} end
 Val(x) = Val{x}()
 
+fld(a::Integer, b::Integer) = (q = div(a, b); (a % b != 0) && ((a < 0) != (b < 0)) ? q - 1 : q)
+cld(a::Integer, b::Integer) = (q = div(a, b); (a % b != 0) && ((a < 0) == (b < 0)) ? q + 1 : q)
+mod(a::Integer, b::Integer) = a - fld(a, b) * b
 isodd(n::Integer) = n % 2 != 0
 iseven(n::Integer) = n % 2 == 0
+
+# Random numbers (Random stdlib API). A generator is a seed's state on the device: each draw
+# advances it. The stream is XLA's three-fry, not Julia's Xoshiro: the same seed gives the same
+# numbers in every tpu-build run, but not the numbers Julia itself would draw.
+abstract type AbstractRNG end
+mutable struct DeviceRNG <: AbstractRNG
+    state
+end
+Xoshiro(seed::Integer) = DeviceRNG(_rng_state(seed))
+MersenneTwister(seed::Integer) = DeviceRNG(_rng_state(seed))
+TaskLocalRNG() = default_rng()
+const _DEFAULT_RNG = DeviceRNG(_rng_state(42))
+default_rng() = _DEFAULT_RNG
+seed!(rng::DeviceRNG, seed::Integer) = (rng.state = _rng_state(seed); rng)
+seed!(seed::Integer) = seed!(_DEFAULT_RNG, seed)
+
+function rand(rng::AbstractRNG, ::Type{T}, dims::Integer...) where {T<:AbstractFloat}
+    rng.state, x = _rand_uniform(rng.state, T, dims)
+    return x
+end
+function randn(rng::AbstractRNG, ::Type{T}, dims::Integer...) where {T<:AbstractFloat}
+    rng.state, x = _rand_normal(rng.state, T, dims)
+    return x
+end
+rand(rng::AbstractRNG, ::Type{T}, dims::Tuple) where {T<:AbstractFloat} = rand(rng, T, dims...)
+randn(rng::AbstractRNG, ::Type{T}, dims::Tuple) where {T<:AbstractFloat} = randn(rng, T, dims...)
+rand(rng::AbstractRNG, dims::Integer...) = rand(rng, Float64, dims...)
+randn(rng::AbstractRNG, dims::Integer...) = randn(rng, Float64, dims...)
+rand(::Type{T}, dims::Integer...) where {T<:AbstractFloat} = rand(default_rng(), T, dims...)
+randn(::Type{T}, dims::Integer...) where {T<:AbstractFloat} = randn(default_rng(), T, dims...)
+rand(dims::Integer...) = rand(default_rng(), Float64, dims...)
+randn(dims::Integer...) = randn(default_rng(), Float64, dims...)
+rand32(dims::Integer...) = rand(default_rng(), Float32, dims...)
+randn32(dims::Integer...) = randn(default_rng(), Float32, dims...)
+
+zeros32(dims::Integer...) = zeros(Float32, dims...)
+ones32(dims::Integer...) = ones(Float32, dims...)
+
+# Flux initialisers (src/utils.jl): fan-in and fan-out as Flux computes them.
+nfan() = 1, 1
+nfan(n) = 1, n
+nfan(n_out, n_in) = n_in, n_out
+nfan(dims::Tuple) = nfan(dims...)
+nfan(dims...) = prod(dims[1:end-2]) .* (dims[end-1], dims[end])
+glorot_uniform(rng::AbstractRNG, dims::Integer...; gain::Real = 1) =
+    (rand(rng, Float32, dims...) .- 0.5f0) .* Float32(gain * sqrt(24.0 / sum(nfan(dims...))))
+glorot_normal(rng::AbstractRNG, dims::Integer...; gain::Real = 1) =
+    randn(rng, Float32, dims...) .* Float32(gain * sqrt(2.0 / sum(nfan(dims...))))
+kaiming_uniform(rng::AbstractRNG, dims::Integer...; gain::Real = √2) =
+    (rand(rng, Float32, dims...) .- 0.5f0) .* Float32(2 * gain * sqrt(3.0 / first(nfan(dims...))))
+kaiming_normal(rng::AbstractRNG, dims::Integer...; gain::Real = √2f0) =
+    randn(rng, Float32, dims...) .* Float32(gain / sqrt(first(nfan(dims...))))
+glorot_uniform(dims::Integer...; kw...) = glorot_uniform(default_rng(), dims...; kw...)
+glorot_normal(dims::Integer...; kw...) = glorot_normal(default_rng(), dims...; kw...)
+kaiming_uniform(dims::Integer...; kw...) = kaiming_uniform(default_rng(), dims...; kw...)
+kaiming_normal(dims::Integer...; kw...) = kaiming_normal(default_rng(), dims...; kw...)
+glorot_uniform(rng::AbstractRNG) = (dims...; kw...) -> glorot_uniform(rng, dims...; kw...)
+glorot_normal(rng::AbstractRNG) = (dims...; kw...) -> glorot_normal(rng, dims...; kw...)
+kaiming_normal(rng::AbstractRNG) = (dims...; kw...) -> kaiming_normal(rng, dims...; kw...)
+kaiming_uniform(rng::AbstractRNG) = (dims...; kw...) -> kaiming_uniform(rng, dims...; kw...)
 
 # NNlib activations (src/activations.jl): relu is max(x, 0) in x's type.
 relu(x) = max(x, zero(x))
@@ -29,9 +98,272 @@ function logsoftmax(x; dims = 1)
     return y .- log.(sum(exp.(y); dims = dims))
 end
 
-# Statistics.mean over the whole array.
-mean(x) = sum(x) / length(x)
-
 # Flux losses (src/losses/functions.jl), default aggregation `mean`.
-mse(ŷ, y) = mean(abs2.(ŷ .- y))
-mae(ŷ, y) = mean(abs.(ŷ .- y))
+xlogy(x, y) = ifelse(iszero(x), zero(x * log(y)), x * log(y))
+iszero(x) = x == zero(x)
+mse(ŷ, y; agg = mean) = agg(abs2.(ŷ .- y))
+mae(ŷ, y; agg = mean) = agg(abs.(ŷ .- y))
+crossentropy(ŷ, y; dims = 1, agg = mean, eps = eps(float(eltype(ŷ)))) = agg(.-sum(xlogy.(y, ŷ .+ eps); dims = dims))
+logitcrossentropy(ŷ, y; dims = 1, agg = mean) = agg(.-sum(y .* logsoftmax(ŷ; dims = dims); dims = dims))
+binarycrossentropy(ŷ, y; agg = mean, eps = eps(float(eltype(ŷ)))) = agg(@.(-xlogy(y, ŷ + eps) - xlogy(1 - y, 1 - ŷ + eps)))
+logitbinarycrossentropy(ŷ, y; agg = mean) = agg(@.((1 - y) * ŷ - logσ(ŷ)))
+
+# ---- Flux layers (src/layers/basic.jl, conv.jl, normalise.jl) --------------------------------------
+# Written as Flux writes them, in inference mode: Dropout is the identity and BatchNorm uses its
+# running statistics (batchnorm_train gives the training-mode output and the updated statistics).
+
+create_bias(weights::AbstractArray, bias::Bool, dims::Integer...) = bias ? zeros(eltype(weights), dims...) : false
+create_bias(weights::AbstractArray, bias::AbstractArray, dims::Integer...) = bias
+
+struct Dense{F, M<:AbstractMatrix, B}
+    weight::M
+    bias::B
+    σ::F
+    function Dense(W::AbstractMatrix, bias = true, σ = identity)
+        b = create_bias(W, bias, size(W, 1))
+        return new{typeof(σ), typeof(W), typeof(b)}(W, b, σ)
+    end
+end
+Dense(p::Pair{<:Integer, <:Integer}, σ = identity; init = glorot_uniform, bias = true) = Dense(init(p.second, p.first), bias, σ)
+(a::Dense)(x::AbstractVecOrMat) = a.σ.(a.weight * x .+ a.bias)
+(a::Dense)(x::AbstractArray) = reshape(a(reshape(x, size(x, 1), :)), :, size(x)[2:end]...)
+
+struct Chain{T}
+    layers::T
+end
+Chain(xs...) = Chain(xs)
+Chain(; kw...) = Chain(values(kw))
+applychain(::Tuple{}, x) = x
+applychain(fs::Tuple, x) = applychain(tail(fs), first(fs)(x))
+(c::Chain)(x) = applychain(Tuple(c.layers), x)
+getindex(c::Chain, i::Integer) = c.layers[i]
+length(c::Chain) = length(c.layers)
+
+struct SkipConnection{T, F}
+    layers::T
+    connection::F
+end
+(skip::SkipConnection)(x) = skip.connection(skip.layers(x), x)
+
+struct Parallel{F, T}
+    connection::F
+    layers::T
+end
+Parallel(connection, layers...) = Parallel(connection, layers)
+(m::Parallel)(x) = m.connection(map(f -> f(x), m.layers)...)
+(m::Parallel)(xs...) = m.connection(map((f, x) -> f(x), m.layers, xs)...)
+
+struct Dropout{F, D}
+    p::F
+    dims::D
+end
+Dropout(p::Real; dims = :) = Dropout(p, dims)
+(a::Dropout)(x) = x
+
+struct Embedding{W<:AbstractMatrix}
+    weight::W
+end
+Embedding(p::Pair{<:Integer, <:Integer}; init = randn32) = Embedding(init(p.second, p.first))
+(m::Embedding)(x::Integer) = m.weight[:, x]
+(m::Embedding)(x::AbstractVector) = m.weight[:, x]
+
+flatten(x::AbstractArray) = reshape(x, :, size(x)[end])
+
+struct Scale{F, A<:AbstractArray, B}
+    scale::A
+    bias::B
+    σ::F
+end
+Scale(s1::Integer, s23::Integer...; bias = true, init = ones32, _act = identity) = Scale(init(s1, s23...), bias ? zeros32(s1, s23...) : false, _act)
+(a::Scale)(x::AbstractArray) = a.σ.(x .* a.scale .+ a.bias)
+
+struct LayerNorm{F, D, T, N}
+    λ::F
+    diag::D
+    ϵ::T
+    size::NTuple{N, Int}
+end
+LayerNorm(size::Integer...; affine = true, eps::Real = 1f-5) = LayerNorm(identity, affine ? Scale(size...) : identity, Float32(eps), size)
+function (a::LayerNorm)(x::AbstractArray)
+    dims = ntuple(i -> i, length(a.size))
+    μ = mean(x; dims = dims)
+    σ² = var(x; dims = dims, mean = μ, corrected = false)
+    return a.λ.(a.diag((x .- μ) ./ sqrt.(σ² .+ a.ϵ)))
+end
+
+struct BatchNorm{F, V, N}
+    λ::F
+    β::V
+    γ::V
+    μ::V
+    σ²::V
+    ϵ::N
+    momentum::N
+end
+BatchNorm(chs::Integer, λ = identity; eps = 1f-5, momentum = 0.1f0) =
+    BatchNorm(λ, zeros32(chs), ones32(chs), zeros32(chs), ones32(chs), Float32(eps), Float32(momentum))
+_channel_shape(x, v) = reshape(v, ntuple(i -> i == ndims(x) - 1 ? length(v) : 1, ndims(x)))
+function (bn::BatchNorm)(x::AbstractArray)
+    μ = _channel_shape(x, bn.μ)
+    σ² = _channel_shape(x, bn.σ²)
+    y = (x .- μ) ./ sqrt.(σ² .+ bn.ϵ) .* _channel_shape(x, bn.γ) .+ _channel_shape(x, bn.β)
+    return bn.λ.(y)
+end
+"""
+    batchnorm_train(bn, x) -> (y, bn′)
+
+Training-mode BatchNorm: normalises with the batch's statistics and returns the layer with its
+running statistics updated as Flux does (momentum-weighted, the variance corrected by m/(m-1)).
+"""
+function batchnorm_train(bn::BatchNorm, x::AbstractArray)
+    N = ndims(x)
+    reduce_dims = (ntuple(i -> i, N - 2)..., N)
+    μ = mean(x; dims = reduce_dims)
+    σ² = var(x; dims = reduce_dims, mean = μ, corrected = false)
+    y = bn.λ.((x .- μ) ./ sqrt.(σ² .+ bn.ϵ) .* _channel_shape(x, bn.γ) .+ _channel_shape(x, bn.β))
+    m = div(length(x), size(x, N - 1))
+    mtm = bn.momentum
+    new_μ = (1 - mtm) .* bn.μ .+ mtm .* vec(μ)
+    new_σ² = (1 - mtm) .* bn.σ² .+ mtm .* (m / (m - 1)) .* vec(σ²)
+    return y, BatchNorm(bn.λ, bn.β, bn.γ, new_μ, new_σ², bn.ϵ, bn.momentum)
+end
+
+# Convolutional layers. Flux's Conv is a true convolution (NNlib's flipped=false); CrossCor is not.
+struct SamePad end
+expand(N, i::Tuple) = i
+expand(N, i::Integer) = ntuple(_ -> i, N)
+calc_padding(pad, k, dilation, stride) = expand(2 * length(k), pad)
+calc_padding(pad::Tuple, k, dilation, stride) = pad
+function calc_padding(::SamePad, k, dilation, stride)
+    amount = (k .- 1) .* dilation
+    return Tuple(foldl((acc, a) -> (acc..., cld(a, 2), fld(a, 2)), amount; init = ()))
+end
+convfilter(k::Tuple, ch::Pair{<:Integer, <:Integer}; init = glorot_uniform, groups = 1) = init(k..., div(ch.first, groups), ch.second)
+
+struct Conv{N, M, F, A, V}
+    σ::F
+    weight::A
+    bias::V
+    stride::NTuple{N, Int}
+    pad::NTuple{M, Int}
+    dilation::NTuple{N, Int}
+    groups::Int
+end
+function Conv(w::AbstractArray{T, N}, b = true, σ = identity; stride = 1, pad = 0, dilation = 1, groups = 1) where {T, N}
+    k = size(w)[1:N-2]
+    s = expand(N - 2, stride)
+    d = expand(N - 2, dilation)
+    p = calc_padding(pad, k, d, s)
+    return Conv(σ, w, create_bias(w, b, size(w, N)), s, p, d, groups)
+end
+Conv(k::Tuple, ch::Pair{<:Integer, <:Integer}, σ = identity; init = glorot_uniform, stride = 1, pad = 0, dilation = 1, groups = 1, bias = true) =
+    Conv(convfilter(k, ch; init = init, groups = groups), bias, σ; stride = stride, pad = pad, dilation = dilation, groups = groups)
+conv_reshape_bias(c) = c.bias isa AbstractVector ? reshape(c.bias, map(_ -> 1, c.stride)..., :, 1) : c.bias
+(c::Conv)(x::AbstractArray) = c.σ.(conv(x, c.weight; stride = c.stride, pad = c.pad, dilation = c.dilation, groups = c.groups) .+ conv_reshape_bias(c))
+
+struct CrossCor{N, M, F, A, V}
+    σ::F
+    weight::A
+    bias::V
+    stride::NTuple{N, Int}
+    pad::NTuple{M, Int}
+    dilation::NTuple{N, Int}
+end
+function CrossCor(w::AbstractArray{T, N}, b = true, σ = identity; stride = 1, pad = 0, dilation = 1) where {T, N}
+    k = size(w)[1:N-2]
+    s = expand(N - 2, stride)
+    d = expand(N - 2, dilation)
+    return CrossCor(σ, w, create_bias(w, b, size(w, N)), s, calc_padding(pad, k, d, s), d)
+end
+CrossCor(k::Tuple, ch::Pair{<:Integer, <:Integer}, σ = identity; init = glorot_uniform, stride = 1, pad = 0, dilation = 1, bias = true) =
+    CrossCor(convfilter(k, ch; init = init), bias, σ; stride = stride, pad = pad, dilation = dilation)
+(c::CrossCor)(x::AbstractArray) = c.σ.(conv(x, c.weight; stride = c.stride, pad = c.pad, dilation = c.dilation, flipped = true) .+ conv_reshape_bias(c))
+
+struct MaxPool{N, M}
+    k::NTuple{N, Int}
+    pad::NTuple{M, Int}
+    stride::NTuple{N, Int}
+end
+MaxPool(k::NTuple{N, Integer}; pad = 0, stride = k) where {N} = MaxPool(k, calc_padding(pad, k, 1, stride), expand(N, stride))
+(m::MaxPool)(x) = maxpool(x, m.k; pad = m.pad, stride = m.stride)
+
+struct MeanPool{N, M}
+    k::NTuple{N, Int}
+    pad::NTuple{M, Int}
+    stride::NTuple{N, Int}
+end
+MeanPool(k::NTuple{N, Integer}; pad = 0, stride = k) where {N} = MeanPool(k, calc_padding(pad, k, 1, stride), expand(N, stride))
+(m::MeanPool)(x) = meanpool(x, m.k; pad = m.pad, stride = m.stride)
+
+struct GlobalMaxPool end
+(g::GlobalMaxPool)(x) = maxpool(x, size(x)[1:end-2])
+struct GlobalMeanPool end
+(g::GlobalMeanPool)(x) = meanpool(x, size(x)[1:end-2])
+
+# One-hot encoding (OneHotArrays): a Bool matrix with one column per label.
+onehotbatch(labels, classes) = reshape(collect(classes), :, 1) .== reshape(labels, 1, :)
+
+# ---- NNlib activations (src/activations.jl) ---------------------------------------------------
+# As NNlib writes them; `oftype(float(x), c)` is NNlib's `oftf(x, c)`. `gelu` is NNlib's default,
+# `gelu_tanh` (the tanh approximation); `tanh_fast` and `sigmoid_fast` are NNlib's fast forms,
+# which here are the exact functions (XLA's tanh and logistic are already fast).
+tanh_fast(x) = tanh(x)
+sigmoid_fast(x) = sigmoid(x)
+gelu_tanh(x) = x / 2 * (1 + tanh_fast(oftype(float(x), 0.7978845608028654) * (x + oftype(float(x), 0.044715) * x^3)))
+gelu(x) = gelu_tanh(x)
+gelu_sigmoid(x) = x * sigmoid_fast(oftype(float(x), 1.5957691216057308) * x * muladd(x^2, oftype(float(x), 0.044715), one(x)))
+muladd(x, y, z) = x * y + z
+logσ(x) = -softplus(-x)
+logsigmoid(x) = logσ(x)
+hardσ(x) = clamp((x + 3) / 6, 0, 1)
+hardsigmoid(x) = hardσ(x)
+hardtanh(x) = clamp(x, oftype(x, -1), oftype(x, 1))
+hardswish(x) = x * hardσ(x)
+selu(x) = oftype(float(x), 1.0507009873554805) * ifelse(x > 0, float(x), oftype(float(x), 1.6732632423543772) * expm1(x))
+celu(x, α = 1) = ifelse(x ≥ 0, float(x), oftype(float(x), α) * (exp(x / oftype(float(x), α)) - 1))
+softsign(x) = x / (1 + abs(x))
+logcosh(x) = x + softplus(-2x) - oftype(float(x), 0.6931471805599453)
+mish(x) = x * tanh(softplus(x))
+tanhshrink(x) = x - tanh_fast(x)
+lisht(x) = x * tanh_fast(x)
+trelu(x, theta = 1) = ifelse(x <= theta, zero(x), x)
+
+# ---- NNlib.dot_product_attention (src/attention.jl) -------------------------------------------
+# Inputs are (features, length, batch...); returns the output (v_dim, q_len, batch...) and the
+# attention scores (kv_len, q_len, nheads, batch...). A `mask` is a Bool array broadcastable to the
+# scores (true keeps), a `bias` is added to them, and `fdrop` is applied after the softmax.
+function dot_product_attention(q, k, v, bias = nothing; fdrop = identity, mask = nothing, nheads = 1)
+    _check_attention_sizes(q, k, v, nheads)
+    batch_size = size(q)[3:end]
+    q3 = reshape(q, size(q, 1), size(q, 2), :)
+    k3 = reshape(k, size(k, 1), size(k, 2), :)
+    v3 = reshape(v, size(v, 1), size(v, 2), :)
+    x, α = _dot_product_attention(split_heads(q3, nheads), split_heads(k3, nheads), split_heads(v3, nheads), bias, fdrop, mask)
+    x = join_heads(x)
+    return reshape(x, size(x, 1), size(x, 2), batch_size...), reshape(α, size(α, 1), size(α, 2), size(α, 3), batch_size...)
+end
+
+function _dot_product_attention(q, k, v, bias, fdrop, mask)
+    α = dot_product_attention_scores(q, k, bias; fdrop = fdrop, mask = mask)
+    vt = permutedims(v, (1, 3, 2, 4))
+    x = batched_mul(vt, α)
+    return permutedims(x, (1, 3, 2, 4)), α
+end
+
+# q and k are (features ÷ nheads, nheads, length, batch); the scores are (kv_len, q_len, nheads, batch).
+function dot_product_attention_scores(q, k, bias = nothing; fdrop = identity, mask = nothing)
+    kt = permutedims(k, (3, 1, 2, 4))
+    qt = permutedims(q, (1, 3, 2, 4)) ./ sqrt(convert(eltype(q), size(q, 1)))
+    logits = batched_mul(kt, qt)
+    logits = apply_attn_bias(logits, bias)
+    logits = apply_attn_mask(logits, mask)
+    α = softmax(logits; dims = 1)
+    return fdrop(α)
+end
+
+apply_attn_bias(logits, bias::Nothing) = logits
+apply_attn_bias(logits, bias) = logits .+ bias
+apply_attn_mask(logits, mask::Nothing) = logits
+apply_attn_mask(logits, mask) = ifelse.(mask, logits, typemin(eltype(logits)))
+split_heads(x, nheads) = reshape(x, size(x, 1) ÷ nheads, nheads, size(x)[2:end]...)
+join_heads(x) = reshape(x, :, size(x)[3:end]...)

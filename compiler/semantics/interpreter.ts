@@ -229,8 +229,13 @@ export class Interpreter {
       case "curly":
       case "where":
         return { kind: "type", type: this.evalType(node, scope) };
-      case "pair":
-        return tuple([this.eval(node.left, scope), this.eval(node.right, scope)]);
+      case "pair": {
+        // `a => b` constructs Base.Pair (declared in the prelude).
+        const pair = this.globals.lookup("Pair");
+        const args = [this.eval(node.left, scope), this.eval(node.right, scope)];
+        if (pair?.kind !== "type") return tuple(args);
+        return this.call(pair, { positional: args, keywords: new Map(), span: node.span, argSpans: [node.left.span, node.right.span] }, "Pair");
+      }
       case "using":
       case "import":
         for (const path of node.modules) {
@@ -251,6 +256,12 @@ export class Interpreter {
         scope.define(node.name, { kind: "type", type: t });
         return NOTHING;
       }
+      case "array":
+        return this.evalArrayLiteral(node, scope);
+      case "comprehension":
+        return this.evalComprehension(node, scope);
+      case "export":
+        return NOTHING;
       case "splat":
         throw this.fail("unsupported-syntax", "`...` is only allowed in a call or a tuple", node.span);
       default:
@@ -295,8 +306,9 @@ export class Interpreter {
   private evalIndex(node: A.Index, scope: Scope): Value {
     const target = this.eval(node.target, scope);
     if (target.kind === "type") {
-      // `Float32[...]` typed literal without elements is handled by the parser; here `T[]` is unsupported.
-      throw this.fail("unsupported-syntax", "typed array literals are not supported yet", node.span);
+      // `T[a, b]` where the parser could not tell a type from an array: a typed vector literal.
+      const lit: A.ArrayLit = { kind: "array", form: "vect", rows: [node.indices], eltype: node.target, span: node.span };
+      return this.evalArrayLiteral(lit, scope);
     }
     const inner = new Scope("block", scope);
     const indices = node.indices.map((ix, d) => {
@@ -493,7 +505,7 @@ export class Interpreter {
   /** Julia's multiple dispatch at compile time: the most specific applicable method, or a MethodError. */
   private dispatch(fn: GenericFunction, args: CallArgs): { method: Method; bindings: Bindings } {
     const argTypes = args.positional.map(juliaTypeOf);
-    const applicable: { method: Method; bindings: Bindings; sig: JuliaType[] }[] = [];
+    const applicable: { method: Method; bindings: Bindings; sig: JuliaType[]; vararg: boolean }[] = [];
     let intrinsic: Method | undefined;
     for (const m of fn.methods) {
       if (m.intrinsic) {
@@ -507,8 +519,11 @@ export class Interpreter {
       if (intrinsic) return { method: intrinsic, bindings: new Map() };
       throw this.methodError(fn, argTypes, args.span);
     }
-    // Most specific: a method whose signature is a subtype of every other applicable one.
-    const best = applicable.filter((a) => applicable.every((b) => a === b || signatureMoreSpecific(a.sig, b.sig)));
+    // Most specific: a method whose signature is a subtype of every other applicable one; with equal
+    // signatures, a fixed-arity method beats a vararg one (`f(a, b)` over `f(xs...)`).
+    const moreSpecific = (a: (typeof applicable)[number], b: (typeof applicable)[number]) =>
+      signatureMoreSpecific(a.sig, b.sig) || (!a.vararg && b.vararg && signatureMoreSpecific(b.sig, a.sig) === false && a.sig.every((t, i) => isSubtype(t, b.sig[i]!)));
+    const best = applicable.filter((a) => applicable.every((b) => a === b || moreSpecific(a, b)));
     if (best.length !== 1) {
       const candidates = applicable.map((a) => this.methodSignature(fn.name, a.method));
       throw this.fail("ambiguous-method", `MethodError: ${fn.name}(${argTypes.map((t) => `::${showType(t)}`).join(", ")}) is ambiguous`, args.span, ["candidates:", ...candidates.map((c) => `  ${c}`)]);
@@ -516,7 +531,7 @@ export class Interpreter {
     return best[0]!;
   }
 
-  private matchMethod(m: Method, argTypes: JuliaType[], args: CallArgs): { bindings: Bindings; sig: JuliaType[] } | undefined {
+  private matchMethod(m: Method, argTypes: JuliaType[], args: CallArgs): { bindings: Bindings; sig: JuliaType[]; vararg: boolean } | undefined {
     const def = m.def!;
     const params = allParams(def);
     const required = params.filter((p) => !p.default && !isVararg(p)).length;
@@ -554,7 +569,7 @@ export class Interpreter {
     void args;
     // Bindings keep only the method's own where-variables.
     const own = new Map([...bindings].filter(([k]) => whereVars.some((v) => v.name === k)));
-    return { bindings: own, sig };
+    return { bindings: own, sig, vararg };
   }
 
   private typeVar(node: A.Node, scope: Scope): JuliaType & { kind: "typevar" } {
@@ -565,7 +580,8 @@ export class Interpreter {
 
   /** A type parameter: a type, `<:T`, or a known integer or symbol (`Val{3}`, `Array{T,N}` with N bound). */
   evalTypeParam(a: A.Node, scope: Scope): TypeParam {
-    if (a.kind === "subtype" && !a.left) return { kind: "typevar", name: "_", upper: this.evalType(a.right, scope) };
+    // `<:T` is an anonymous type variable; each one is distinct.
+    if (a.kind === "subtype" && !a.left) return { kind: "typevar", name: `#${a.span.start}`, upper: this.evalType(a.right, scope) };
     const v = this.eval(a, scope);
     if (v.kind === "type") return v.type;
     if (v.kind === "number" && typeof v.value === "number" && Number.isInteger(v.value)) return v.value;
@@ -580,6 +596,7 @@ export class Interpreter {
       const params: TypeParam[] = node.args.map((a) => this.evalTypeParam(a, scope));
       // `Tuple{}` is the empty tuple type, not `Tuple` (any tuple).
       if (node.target.name === "Tuple") return datatype("Tuple", params);
+      if (node.target.name === "Union") return { kind: "union", types: params.filter((p): p is JuliaType => typeof p === "object") };
       const alias = expandAlias(node.target.name, params);
       if (alias) return alias;
       const base = this.evalType(node.target, scope);
@@ -618,6 +635,7 @@ export class Interpreter {
    * size, so the body's scalar operations become elementwise HLO over the broadcast shape.
    */
   broadcast(callee: Value, args: CallArgs, name: string): Value {
+    if (args.positional.some((a) => a.kind === "tuple") && !args.positional.some((a) => a.kind === "tensor")) return this.broadcastTuples(callee, args, name);
     let size: number[] = [];
     let anyArray = false;
     for (const [i, a] of args.positional.entries()) {
@@ -632,6 +650,18 @@ export class Interpreter {
     const result = this.call(callee, { ...args, positional: lifted }, name);
     if (!anyArray) return result;
     return this.atSpan(args.span, () => this.unlift(result, size, args.span));
+  }
+
+  /** Broadcasting over tuples (`(a, b) .* 2`) gives a tuple, elementwise with length-1 tuples and scalars stretched. */
+  private broadcastTuples(callee: Value, args: CallArgs, name: string): Value {
+    const lengths = args.positional.map((a) => (a.kind === "tuple" ? a.elements.length : 1));
+    const n = Math.max(...lengths);
+    if (lengths.some((l) => l !== 1 && l !== n)) throw this.fail("dimension-mismatch", `DimensionMismatch: tuples of lengths ${lengths.join(" and ")} cannot be broadcast together`, args.span);
+    return tuple(
+      Array.from({ length: n }, (_, i) =>
+        this.call(callee, { ...args, positional: args.positional.map((a) => (a.kind === "tuple" ? a.elements[a.elements.length === 1 ? 0 : i]! : a)) }, name),
+      ),
+    );
   }
 
   private unlift(v: Value, size: number[], span: Span): Value {
@@ -746,6 +776,8 @@ export class Interpreter {
       return value.elements;
     }
     if (value.kind === "range") return rangeValues(value).map((x) => num(value.type, x));
+    // A Pair iterates as (first, second).
+    if (value.kind === "struct" && value.type.name === "Pair") return value.fields;
     throw this.fail("unsupported-destructure", `cannot destructure ${describeValue(value)}`, span);
   }
 
@@ -773,6 +805,73 @@ export class Interpreter {
       } else throw this.fail("unsupported-syntax", `unsupported ${node.kind} declaration`, t.span);
     }
     return last;
+  }
+
+  // ---- array literals and comprehensions ---------------------------------------------------
+
+  /**
+   * `[a, b]`, `[a b]`, `[a; b]`, `[a b; c d]` and `T[...]` are Julia's vect/hcat/vcat/hvcat: numbers
+   * become a traced array (a constant when all are known). A vector of non-numbers (arrays,
+   * layers) is a tuple at compile time: its length and element types are known.
+   */
+  private evalArrayLiteral(node: A.ArrayLit, scope: Scope): Value {
+    const rows = node.rows.map((r) => this.evalList(r, scope));
+    const span = node.span;
+    let value: Value;
+    if (node.form === "vect") {
+      const elements = rows[0] ?? [];
+      if (!elements.every(isNumeric)) return tuple(elements);
+      if (elements.length === 0) throw this.fail("unsupported-syntax", "an empty array literal is not supported; use zeros(T, 0)", span);
+      value = this.callNamed("vcat", elements, [], span, false);
+    } else if (node.form === "hcat") {
+      value = this.callNamed("hcat", rows[0]!, [], span, false);
+    } else {
+      const parts = rows.map((r) => (r.length === 1 ? r[0]! : this.callNamed("hcat", r, [], span, false)));
+      value = this.callNamed("vcat", parts, [], span, false);
+    }
+    if (!node.eltype) return value;
+    const t = this.evalType(node.eltype, scope);
+    return this.broadcast({ kind: "type", type: t }, { positional: [value], keywords: new Map(), span, argSpans: [span] }, showType(t));
+  }
+
+  /** Comprehensions over known iterators; `for i in a, j in b` gives a matrix (i varies fastest, as in Julia). */
+  private evalComprehension(node: A.Comprehension, scope: Scope): Value {
+    const results: Value[] = [];
+    let shape: number[] | undefined;
+    const runGroup = (g: number, outer: Scope): void => {
+      if (g === node.iterations.length) {
+        if (node.filter) {
+          const keep = this.knownCondition(this.eval(node.filter, outer), node.filter.span);
+          if (keep === undefined) throw this.fail("traced-control-flow", "a comprehension's filter must be known at compile time (the result's length would depend on data)", node.filter.span);
+          if (!keep) return;
+        }
+        results.push(this.eval(node.body, outer));
+        return;
+      }
+      const specs = node.iterations[g]!;
+      const lists = specs.map((it) => this.iterate(this.eval(it.iter, outer), it.iter.span));
+      if (node.iterations.length === 1 && specs.length > 1) shape = lists.map((l) => l.length);
+      // Column-major: the first iterator varies fastest.
+      const total = lists.reduce((n, l) => n * l.length, 1);
+      for (let k = 0; k < total; k++) {
+        const inner = new Scope("block", outer);
+        let rest = k;
+        specs.forEach((it, d) => {
+          const len = lists[d]!.length;
+          this.bind(it.target, lists[d]![rest % len]!, inner, true);
+          rest = Math.floor(rest / len);
+        });
+        runGroup(g + 1, inner);
+      }
+    };
+    runGroup(0, scope);
+    if (node.generator || !results.every(isNumeric)) return tuple(results);
+    if (results.length === 0) throw this.fail("unsupported-syntax", "an empty comprehension is not supported (its result would have no elements)", node.span);
+    let value = this.callNamed("vcat", results, [], node.span, false);
+    if (shape && shape.length > 1) value = this.callNamed("reshape", [value, tuple(shape.map((d) => num("Int64", d)))], [], node.span, false);
+    if (!node.eltype) return value;
+    const t = this.evalType(node.eltype, scope);
+    return this.broadcast({ kind: "type", type: t }, { positional: [value], keywords: new Map(), span: node.span, argSpans: [node.span] }, showType(t));
   }
 
   // ---- structs ------------------------------------------------------------------------------
@@ -1170,6 +1269,10 @@ function describeNode(n: A.Node): string {
     subtype: "a subtype expression",
   };
   return names[n.kind] ?? `\`${n.kind}\``;
+}
+
+function isNumeric(v: Value): boolean {
+  return v.kind === "number" || (v.kind === "tensor" && v.scalar);
 }
 
 /** A method's positional parameters, with a callable struct's functor first. */

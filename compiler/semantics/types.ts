@@ -132,7 +132,8 @@ export function expandAlias(name: string, params: TypeParam[]): JuliaType | unde
     case "Matrix": return datatype("Array", [params[0] ?? tv("T"), 2]);
     case "AbstractVector": return datatype("AbstractArray", [params[0] ?? tv("T"), 1]);
     case "AbstractMatrix": return datatype("AbstractArray", [params[0] ?? tv("T"), 2]);
-    case "VecOrMat": return { kind: "union", types: [datatype("AbstractArray", [params[0] ?? tv("T"), 1]), datatype("AbstractArray", [params[0] ?? tv("T"), 2])] };
+    case "VecOrMat":
+    case "AbstractVecOrMat": return { kind: "union", types: [datatype("AbstractArray", [params[0] ?? tv("T"), 1]), datatype("AbstractArray", [params[0] ?? tv("T"), 2])] };
     // NTuple{N,T} is Tuple{Vararg{T,N}}.
     case "NTuple": return datatype("Tuple", [datatype("Vararg", [params[1] ?? tv("T"), params[0] ?? tv("N")])]);
     default: return undefined;
