@@ -465,3 +465,52 @@ export const rngBitGenerator: OpRule<{ algorithm: number; shape: ArrayShape }> =
 };
 
 export { shapesEqual };
+
+// ---- indexing (array-functions.ts) -----------------------------------------------------------
+
+export interface GatherParams {
+  offsetDims: number[];
+  collapsedSliceDims: number[];
+  startIndexMap: number[];
+  indexVectorDim: number;
+  sliceSizes: number[];
+  indicesAreSorted: boolean;
+}
+
+/**
+ * XLA's gather: for every index vector of `start_indices` (batch dimensions: all but
+ * index_vector_dim, which may equal its rank for an implicit trailing 1), a slice of
+ * `slice_sizes` from `operand`. The result holds the batch dimensions, in order, around the
+ * `offset_dims` (the slice dimensions not in `collapsed_slice_dims`). Out-of-range starts are
+ * clamped by XLA, never an error.
+ */
+export const gather: OpRule<GatherParams> = {
+  opcode: "gather",
+  pure: true,
+  shape(operands, p) {
+    checkArity(operands, 2, "gather");
+    const a = asArray(operands[0], "gather");
+    const idx = asArray(operands[1], "gather");
+    checkElement(idx, "int", "gather");
+    if (p.sliceSizes.length !== a.dims.length) throw new ShapeRuleError(`gather: slice_sizes [${p.sliceSizes.join(",")}] must have one size per dimension of ${fmtShape(a)}`);
+    p.sliceSizes.forEach((s, i) => {
+      if (s < 0 || s > a.dims[i]!) throw new ShapeRuleError(`gather: slice size ${s} out of bounds for dimension ${i} of ${fmtShape(a)}`);
+    });
+    for (const d of p.collapsedSliceDims) if (p.sliceSizes[d] !== 1) throw new ShapeRuleError(`gather: collapsed dimension ${d} must have slice size 1`);
+    const indexVectorSize = p.indexVectorDim === idx.dims.length ? 1 : idx.dims[p.indexVectorDim];
+    if (indexVectorSize !== p.startIndexMap.length) throw new ShapeRuleError(`gather: start_index_map has ${p.startIndexMap.length} entries, index vectors have ${indexVectorSize}`);
+    const batch = idx.dims.filter((_, i) => i !== p.indexVectorDim);
+    const offsets = p.sliceSizes.filter((_, i) => !p.collapsedSliceDims.includes(i));
+    if (offsets.length !== p.offsetDims.length) throw new ShapeRuleError(`gather: offset_dims must name ${offsets.length} result dimensions`);
+    const rank = batch.length + offsets.length;
+    const out: number[] = [];
+    let b = 0, o = 0;
+    for (let i = 0; i < rank; i++) out.push(p.offsetDims.includes(i) ? offsets[o++]! : batch[b++]!);
+    return arrayShape(a.element, out);
+  },
+  attributes: (p) => ({
+    gatherDimensionNumbers: { offsetDims: p.offsetDims, collapsedSliceDims: p.collapsedSliceDims, startIndexMap: p.startIndexMap, indexVectorDim: p.indexVectorDim },
+    gatherSliceSizes: p.sliceSizes,
+    indicesAreSorted: p.indicesAreSorted,
+  }),
+};
