@@ -1,5 +1,5 @@
-// Build events: one per step, the same for `build --json` (NDJSON on stdout) and, later, the
-// daemon's event stream. Times are milliseconds; `at` is an ISO timestamp.
+// Build events: one per step, the same for `build --json` (NDJSON on stdout) and the daemon's
+// event stream (`tpu-build events`, `watch --json`). Times are milliseconds; `at` is an ISO timestamp.
 
 export type BuildEvent =
   | { event: "build-started"; at: string; config: string; entries: number }
@@ -11,8 +11,22 @@ export type BuildEvent =
   | { event: "run-started"; at: string; entry: string; target: string; hash: string }
   | { event: "run-finished"; at: string; entry: string; target: string; hash: string; durationMs: number; outputs: string[] }
   | { event: "run-failed"; at: string; entry: string; target: string; durationMs: number; message: string }
+  /** A warm engine's run whose module, target and input contents are unchanged: its outputs on disk stand. */
+  | { event: "run-up-to-date"; at: string; entry: string; target: string; hash: string; outputs: string[] }
   | { event: "entry-skipped"; at: string; entry: string; reason: string }
-  | { event: "build-finished"; at: string; ok: boolean; exitCode: number; durationMs: number; compiled: number; cached: number; ran: number; failed: number };
+  /** A newer change arrived while this (watch) build ran; the next build starts at once. */
+  | { event: "build-superseded"; at: string; durationMs: number }
+  | { event: "build-finished"; at: string; ok: boolean; exitCode: number; durationMs: number; compiled: number; cached: number; ran: number; upToDate: number; failed: number };
+
+/** What the watcher reports, on the same stream as the build events (`tpu-build events`, `watch --json`). */
+export type WatchEvent =
+  | { event: "watch-started"; at: string; config: string; files: number; polling: boolean }
+  /** Paths whose events started a build (hints: the build decides by content hashes). */
+  | { event: "watch-changed"; at: string; paths: string[] }
+  /** The watcher failed; everything is invalidated and rewatched (polling after ENOSPC). */
+  | { event: "watch-error"; at: string; message: string; fix?: string; polling: boolean };
+
+export type DaemonEvent = BuildEvent | WatchEvent;
 
 export interface EventDiagnostic {
   code: string;
