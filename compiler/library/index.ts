@@ -3,6 +3,7 @@
 
 import type { Interpreter } from "../semantics/interpreter.js";
 import type { Value } from "../semantics/values.js";
+import { defineArrayFunctions } from "./array-functions.js";
 import { defineBase } from "./base.js";
 import { defineCollections } from "./collections.js";
 import { IntrinsicLibrary } from "./intrinsics.js";
@@ -10,6 +11,7 @@ import { IntrinsicLibrary } from "./intrinsics.js";
 export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   const lib = new IntrinsicLibrary(interp);
   defineBase(lib);
+  defineArrayFunctions(lib);
   defineCollections(lib);
   return lib.entries;
 }

@@ -367,3 +367,13 @@ apply_attn_mask(logits, mask::Nothing) = logits
 apply_attn_mask(logits, mask) = ifelse.(mask, logits, typemin(eltype(logits)))
 split_heads(x, nheads) = reshape(x, size(x, 1) ÷ nheads, nheads, size(x)[2:end]...)
 join_heads(x) = reshape(x, :, size(x)[3:end]...)
+
+# ---- Statistics (Statistics.jl) ---------------------------------------------------------------
+# The keyword front ends of Statistics.jl; `_mean`, `_var` and `_std` are intrinsics
+# (library/array-functions.ts) with Statistics' semantics: the mean is taken in float(eltype),
+# `dims` keeps the reduced dimensions, var and std are corrected (n - 1) unless `corrected=false`,
+# and a given `mean` is used instead of recomputing it.
+mean(A; dims = :) = _mean(identity, A, dims)
+mean(f, A; dims = :) = _mean(f, A, dims)
+var(A; corrected = true, mean = nothing, dims = :) = _var(A, corrected, mean, dims)
+std(A; corrected = true, mean = nothing, dims = :) = _std(A, corrected, mean, dims)
