@@ -7,11 +7,13 @@ import { defineArrayFunctions } from "./array-functions.js";
 import { defineBase } from "./base.js";
 import { defineCollections } from "./collections.js";
 import { IntrinsicLibrary } from "./intrinsics.js";
+import { defineNNlib } from "./nnlib.js";
 
 export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   const lib = new IntrinsicLibrary(interp);
   defineBase(lib);
   defineArrayFunctions(lib);
+  defineNNlib(lib);
   defineCollections(lib);
   return lib.entries;
 }
