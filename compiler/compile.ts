@@ -51,11 +51,11 @@ export function compileEntry(request: CompileRequest): CompileResult {
   const interp = new Interpreter(main, read, juliaLibrary);
   const userSources = () => interp.sourcesRead.filter((p) => p !== PRELUDE_PATH);
   try {
-    interp.loadFile(PRELUDE_PATH);
+    interp.loadFile(PRELUDE_PATH, undefined, interp.globals);
     interp.loadFile(request.file);
-    const fn = interp.globals.lookup(request.function);
+    const fn = interp.main.lookup(request.function);
     if (!fn || fn.kind !== "function") {
-      const near = nearestNames(request.function, interp.globals.visibleNames());
+      const near = nearestNames(request.function, interp.main.visibleNames());
       return failure([{ code: "unknown-function", severity: "error", message: `function \`${request.function}\` is not defined in ${request.file}${fn ? ` (it is ${describeValue(fn)})` : ""}`, notes: near.length ? [`did you mean \`${near[0]}\`?`] : undefined }], userSources());
     }
     const params = new ParameterBinder(interp);
@@ -131,7 +131,7 @@ class ParameterBinder {
   /** A struct input (a model from another entry) is rebuilt as the same struct of this program. */
   private struct(t: TypeTree & { kind: "struct" }, path: string): Value {
     const fields = t.elements.map((e, i) => this.tree(e, `${path}.${t.names[i]}`));
-    const type = this.interp.globals.lookup(t.name);
+    const type = this.interp.main.lookup(t.name);
     if (!type || type.kind !== "type" || type.type.kind !== "datatype" || !type.type.decl || !("fieldNames" in type.type.decl))
       throw new CompileError({ code: "unknown-struct", severity: "error", message: `the input ${path} is a ${t.name}, but no struct ${t.name} is defined in this entry's sources` });
     const decl = type.type.decl as StructType;
@@ -215,7 +215,7 @@ function knownSource(v: Value, path: string, interp: Interpreter): string {
       if (v.type === "Irrational") return v.value === Math.PI ? "π" : "ℯ";
       return `${v.type}(${Number.isNaN(v.value) ? "NaN" : v.value === Infinity ? "Inf" : v.value === -Infinity ? "-Inf" : String(v.value)})`;
     case "function": {
-      const global = interp.globals.lookup(v.fn.name);
+      const global = interp.main.lookup(v.fn.name);
       if (global?.kind !== "function" || global.fn !== v.fn) throw new ResultError(`the result holds the function ${v.fn.name} at ${path}, which is not a global function; only named functions can be passed between entries`);
       return v.fn.name;
     }

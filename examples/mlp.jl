@@ -1,29 +1,29 @@
-# A two-layer perceptron classifier written the way Flux code is, with its parameters as plain
-# arrays (structs and Flux layers come with the wider language support).
+# An MLP classifier in Flux style: the model is built from a seed in one entry (`init`), and its
+# parameters flow through the build graph into `predict` and `evaluate`.
+
+using Flux
 
 include("layers.jl")
 
 """
-    init_mlp(W1, W2, scale)
+    init_mlp(seed, hidden)
 
-Scales standard-normal draws into initial weights (a Glorot-like `scale` is a compile-time
-constant) and starts the biases at zero.
+A 16 → hidden → 10 classifier with Flux's default (Glorot-uniform) initialisation, drawn from a
+seeded generator. `hidden` is a compile-time constant from the manifest.
 """
-function init_mlp(W1, W2, scale)
-    b1 = zeros_like_rows(W1)
-    b2 = zeros_like_rows(W2)
-    return (W1 .* Float32(scale / sqrt(size(W1, 2))), b1, W2 .* Float32(scale / sqrt(size(W2, 2))), b2)
+function init_mlp(seed, hidden)
+    rng = Xoshiro(seed)
+    return Chain(
+        Dense(16 => hidden, relu; init = glorot_uniform(rng)),
+        Dense(hidden => 10; init = glorot_uniform(rng)),
+    )
 end
 
-function predict(params, x)
-    W1, b1, W2, b2 = params
-    h = dense(W1, b1, x, relu)
-    return softmax(dense(W2, b2, h, identity))
-end
+predict(model, x) = softmax(model(x))
 
 # Mean cross-entropy of the predicted class probabilities against one-hot labels, and accuracy.
 function evaluate(probs, labels)
-    loss = -sum(labels .* log.(probs .+ 1f-7)) / size(probs, 2)
+    loss = Flux.crossentropy(probs, labels)
     correct = sum(maximum(probs; dims = 1) .== sum(probs .* labels; dims = 1))
     return (loss = loss, accuracy = correct / size(probs, 2))
 end

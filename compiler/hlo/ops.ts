@@ -424,6 +424,24 @@ export const convolution: OpRule<{ window: WindowDimension[]; dimensionNumbers: 
   attributes: (p) => ({ window: p.window, convolutionDimensionNumbers: p.dimensionNumbers, featureGroupCount: p.featureGroupCount, batchGroupCount: p.batchGroupCount }),
 };
 
+/** Logical right shift of unsigned bits (random-number generation turns bits into floats with it). */
+export const shiftRightLogical = binary("shift-right-logical", "int");
+
+/** Reinterprets the bits of each element as another type of the same width. */
+export const bitcastConvert: OpRule<ConvertParams> = {
+  opcode: "bitcast-convert",
+  pure: true,
+  shape(operands, p) {
+    checkArity(operands, 1, "bitcast-convert");
+    const a = asArray(operands[0], "bitcast-convert");
+    if (BITS[a.element] !== BITS[p.element]) throw new ShapeRuleError(`bitcast-convert: ${a.element} and ${p.element} differ in width`);
+    return arrayShape(p.element, a.dims);
+  },
+  attributes: () => ({}),
+};
+
+const BITS: Record<PrimitiveType, number> = { pred: 8, s8: 8, u8: 8, s16: 16, u16: 16, f16: 16, bf16: 16, s32: 32, u32: 32, f32: 32, s64: 64, u64: 64, f64: 64 };
+
 // ---- control flow ---------------------------------------------------------------------------
 
 export const whileLoop: OpRule<{ condition: number; body: number }> = {

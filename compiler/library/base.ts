@@ -170,6 +170,14 @@ export function defineBase(lib: IntrinsicLibrary): void {
       return num("Bool", name === "==" ? eq : !eq);
     }
     if (a.kind === "tensor" && b.kind === "tensor" && !a.scalar && !b.scalar) {
+      if (name === "==" || name === "!=" || name === "≠") {
+        // Array equality is one Bool: same size and every element equal.
+        const sameShape = a.size.length === b.size.length && a.size.every((d, i) => d === b.size[i]);
+        if (!sameShape) return num("Bool", name !== "==");
+        const each = compareScalars("==", { ...a, scalar: true }, { ...b, scalar: true }) as Tensor;
+        const all = arrays.reduce("all", { ...each, scalar: false }, undefined, "Bool");
+        return name === "==" ? all : arrays.elementwise(ops.not, [all], true);
+      }
       if (name === "+" || name === "-") {
         sameSize(a, b, name, args.span);
         return { ...(scalarArith(name, { ...a, scalar: true }, { ...b, scalar: true }, args.span) as Tensor), scalar: false };
@@ -305,6 +313,7 @@ export function defineBase(lib: IntrinsicLibrary): void {
   define("float", (args) => {
     arity(args, "float", 1);
     const x = args.positional[0]!;
+    if (x.kind === "type" && x.type.kind === "datatype" && ELEMENT_TYPES.includes(x.type.name as ElementType)) return { kind: "type", type: datatype(floatOf(x.type.name as ElementType)) };
     const t = elementType(x);
     if (t === undefined) throw methodError("float", args);
     return convertTo(floatOf(t), x, args.span);

@@ -135,11 +135,14 @@ export function defineCollections(lib: IntrinsicLibrary): void {
     return tuple(Array.from({ length: n }, (_, i) => tuple(lists.map((l) => l![i]!))));
   });
 
+  /** collect of numbers is an array (a constant when they are known); of anything else, a tuple. */
   define("collect", (args) => {
     arity(args, "collect", 1);
     const x = args.positional[0]!;
     if (x.kind === "tensor") return x;
-    return tuple(tupleArg(args, "collect"));
+    const xs = tupleArg(args, "collect");
+    if (xs.length && xs.every((e) => e.kind === "number" || (e.kind === "tensor" && e.scalar))) return interp.callNamed("vcat", xs, [], args.span, false);
+    return tuple(xs);
   });
 
   define("keys", (args) => {

@@ -6,6 +6,7 @@ import type { Value } from "../semantics/values.js";
 import { defineArrayFunctions } from "./array-functions.js";
 import { defineBase } from "./base.js";
 import { defineCollections } from "./collections.js";
+import { defineRandom } from "./random.js";
 import { IntrinsicLibrary } from "./intrinsics.js";
 import { defineNNlib } from "./nnlib.js";
 
@@ -15,5 +16,6 @@ export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   defineArrayFunctions(lib);
   defineNNlib(lib);
   defineCollections(lib);
+  defineRandom(lib);
   return lib.entries;
 }

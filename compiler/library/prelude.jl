@@ -224,7 +224,7 @@ function batchnorm_train(bn::BatchNorm, x::AbstractArray)
     m = div(length(x), size(x, N - 1))
     mtm = bn.momentum
     new_μ = (1 - mtm) .* bn.μ .+ mtm .* vec(μ)
-    new_σ² = (1 - mtm) .* bn.σ² .+ mtm .* (m / (m - 1)) .* vec(σ²)
+    new_σ² = (1 - mtm) .* bn.σ² .+ mtm .* (m / (m - one(eltype(bn.σ²)))) .* vec(σ²)
     return y, BatchNorm(bn.λ, bn.β, bn.γ, new_μ, new_σ², bn.ϵ, bn.momentum)
 end
 
@@ -301,7 +301,7 @@ struct GlobalMeanPool end
 (g::GlobalMeanPool)(x) = meanpool(x, size(x)[1:end-2])
 
 # One-hot encoding (OneHotArrays): a Bool matrix with one column per label.
-onehotbatch(labels, classes) = reshape(collect(classes), :, 1) .== reshape(labels, 1, :)
+onehotbatch(labels, classes) = reshape(collect(classes), :, 1) .== reshape(collect(labels), 1, :)
 
 # ---- NNlib activations (src/activations.jl) ---------------------------------------------------
 # As NNlib writes them; `oftype(float(x), c)` is NNlib's `oftf(x, c)`. `gelu` is NNlib's default,

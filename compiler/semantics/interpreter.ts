@@ -42,12 +42,20 @@ const UNROLL_THRESHOLD = 16;
 export const LIBRARY_MODULES = new Set(["Base", "Core", "Flux", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils"]);
 
 export class Interpreter {
+  /** The library's global scope: intrinsics and the prelude (Base, NNlib, Flux...). */
   readonly globals: Scope;
+  /**
+   * The program's own global scope (Julia's Main), inside the library's: a user's `struct Scale`
+   * or `relu(x) = ...` shadows the library's without changing what library code means.
+   */
+  readonly main: Scope;
   readonly files = new Map<string, SourceFile>();
   /** Every source file read, in order (the cache key hashes these). */
   readonly sourcesRead: string[] = [];
   readonly arrays: ArrayLowering;
   private readonly stack: Frame[] = [];
+  /** Library functions that Main may extend: those named in `import M: f` or `import M.f`. */
+  private readonly extendable = new Set<string>();
   /** Methods that make values callable: `(m::Dense)(x) = ...`; the functor is the first parameter. */
   readonly callables: GenericFunction = { name: "(callable)", methods: [] };
 
@@ -59,6 +67,7 @@ export class Interpreter {
     this.arrays = new ArrayLowering(builder);
     this.globals = new Scope("global");
     for (const [name, value] of intrinsics(this)) this.globals.define(name, value);
+    this.main = new Scope("global", this.globals);
   }
 
   // ---- diagnostics -------------------------------------------------------------------------
@@ -100,7 +109,8 @@ export class Interpreter {
 
   // ---- files -------------------------------------------------------------------------------
 
-  loadFile(path: string, span?: Span): void {
+  /** Loads a file into a global scope: the library's for the prelude, Main for the program (the default). */
+  loadFile(path: string, span?: Span, into: Scope = this.main): void {
     const text = this.read(path);
     if (text === undefined) {
       if (span) throw this.fail("missing-include", `cannot include "${path}": no such file`, span);
@@ -110,7 +120,7 @@ export class Interpreter {
     this.files.set(path, new SourceFile(path, text));
     const { file, diagnostics } = parseJulia(path, text);
     if (diagnostics.length) throw new CompileError(diagnostics[0]!);
-    this.evalBlock(file.body, this.globals);
+    this.evalBlock(file.body, into);
   }
 
   /** Evaluates a Julia expression given as text in the global scope (known values in signatures). */
@@ -119,7 +129,7 @@ export class Interpreter {
     this.files.set(path, new SourceFile(path, text));
     const { file, diagnostics } = parseJulia(path, text);
     if (diagnostics.length || file.body.stmts.length !== 1) throw new CompileError({ code: "bad-signature", severity: "error", message: `cannot read the known value \`${text}\` of an input` });
-    return this.eval(file.body.stmts[0]!, this.globals);
+    return this.eval(file.body.stmts[0]!, this.main);
   }
 
   // ---- evaluation --------------------------------------------------------------------------
@@ -238,6 +248,10 @@ export class Interpreter {
       }
       case "using":
       case "import":
+        if (node.kind === "import") {
+          for (const n of node.names ?? []) this.extendable.add(n.name);
+          for (const path of node.modules) if (path.length > 1 && LIBRARY_MODULES.has(path[0]!)) this.extendable.add(path[path.length - 1]!);
+        }
         for (const path of node.modules) {
           const root = path.find((p) => p !== ".");
           if (root && !LIBRARY_MODULES.has(root))
@@ -299,7 +313,7 @@ export class Interpreter {
 
   private evalField(node: A.FieldAccess, scope: Scope): Value {
     const target = this.eval(node.target, scope);
-    if (target.kind === "module") return this.lookup(node.name, this.globals, node.nameSpan);
+    if (target.kind === "module") return this.lookup(node.name, LIBRARY_MODULES.has(target.name) ? this.globals : this.main, node.nameSpan);
     return this.propertyOf(target, node.name, node.nameSpan);
   }
 
@@ -688,14 +702,22 @@ export class Interpreter {
       return existing;
     }
     if (node.qualifier) {
-      // `Base.f(...) = ...` extends a library function: methods go on the global generic function.
-      return this.addMethod(node.name, { def: node, scope }, this.globals, node.nameSpan);
+      // `Base.f(...) = ...` extends a library function: methods go on the library's generic function.
+      const q = node.qualifier;
+      const library = q.kind === "ident" && LIBRARY_MODULES.has(q.name);
+      return this.addMethod(node.name, { def: node, scope }, library ? this.globals : this.main, node.nameSpan);
     }
     return this.addMethod(node.name, { def: node, scope }, scope.kind === "global" ? scope : scope, node.nameSpan);
   }
 
+  /**
+   * Adds a method to the function `name` of `scope`. In Main, a library function is extended only
+   * when it was imported for that (`import Base: +`); otherwise, as in Julia, the definition makes a
+   * new function of Main that shadows the library's.
+   */
   private addMethod(name: string, method: Method, scope: Scope, span: Span): Value {
-    const existing = scope.has(name) ? scope.lookup(name) : scope.kind === "global" ? scope.lookup(name) : undefined;
+    const inherited = scope === this.main ? (this.extendable.has(name) ? scope.lookup(name) : undefined) : scope.kind === "global" ? scope.lookup(name) : undefined;
+    const existing = scope.has(name) ? scope.lookup(name) : inherited;
     if (existing && existing.kind === "function") {
       // A method with the same parameter types replaces the earlier one, as in Julia.
       const key = methodKey(method);
@@ -798,7 +820,7 @@ export class Interpreter {
     for (const t of node.targets) {
       if (t.kind === "assign") {
         last = this.eval(t.value, scope);
-        this.bind(t.target, last, node.kind === "global" ? this.globals : scope, node.kind !== "global");
+        this.bind(t.target, last, node.kind === "global" ? scope.global() : scope, node.kind !== "global");
         if (node.kind === "const" && t.target.kind === "ident") scope.global().constants.add(t.target.name);
       } else if (t.kind === "ident") {
         if (node.kind === "local") scope.define(t.name, NOTHING);

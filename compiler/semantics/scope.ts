@@ -85,10 +85,10 @@ export class Scope {
     this.write(name, value);
   }
 
-  /** The global scope this scope belongs to. */
+  /** The innermost global scope this scope belongs to (Main for program code, the library's for library code). */
   global(): Scope {
     let s: Scope = this;
-    while (s.parent) s = s.parent;
+    while (s.kind !== "global" && s.parent) s = s.parent;
     return s;
   }
 

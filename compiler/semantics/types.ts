@@ -165,9 +165,10 @@ export function supertypeOf(t: DataType): DataType | undefined {
   return name ? datatype(name) : t.name === "Any" ? undefined : datatype("Any");
 }
 
-function nameIsSubtype(a: DataType, b: string): boolean {
-  if (b === "Any") return true;
-  for (let t: DataType | undefined = a; t; t = supertypeOf(t)) if (t.name === b) return true;
+/** Whether `b` (by name, and by declaration for user types: two structs may share a name) is among a's supertypes. */
+function nameIsSubtype(a: DataType, b: DataType): boolean {
+  if (b.name === "Any") return true;
+  for (let t: DataType | undefined = a; t; t = supertypeOf(t)) if (t.name === b.name && (!t.decl || !b.decl || t.decl === b.decl)) return true;
   return false;
 }
 
@@ -182,7 +183,7 @@ export function isSubtype(a: JuliaType, b: JuliaType, bindings: Bindings = new M
   if (a.kind === "union") return a.types.every((t) => isSubtype(t, b, bindings));
   if (a.kind === "typevar") return a.upper ? isSubtype(a.upper, b, bindings) : b.name === "Any";
   if (b.name === "Tuple") return a.name === "Tuple" && tupleMatches(a.params, b.params, bindings);
-  if (!nameIsSubtype(a, b.name)) return false;
+  if (!nameIsSubtype(a, b)) return false;
   if (b.params.length === 0) return true;
   if (a.decl && a.name !== b.name) return true;
   // Array types share the (eltype, N) parameters of the abstract arrays above them; an Adjoint
