@@ -1,0 +1,184 @@
+// A watch session: one BuildEngine kept warm, a SourceWatcher on every file it reaches, and the
+// listeners (terminals, `tpu-build events`) that see its events. The daemon holds one per
+// manifest and output directory; `tpu-build watch` without a daemon runs one in-process.
+//
+// A batch of file events marks the session dirty and aborts a watch build in flight (it stops at
+// its next step; what it finished is kept); the loop then builds again until nothing is dirty.
+// After each build the watched set becomes what the engine now reaches, so it follows edits to
+// `include`s and to the manifest. An invalid manifest keeps the last good graph (and its watched
+// set) and widens the watcher to any event in those directories until the manifest is fixed.
+
+import { BuildEngine, type BuildHooks, type BuildSummary, type EngineOptions } from "./engine.js";
+import type { BuildEvent, DaemonEvent } from "./events.js";
+import { EXIT, now } from "./events.js";
+import { SourceWatcher } from "./watcher.js";
+
+export interface WatchSessionOptions extends EngineOptions {
+  polling?: boolean;
+  quietMs?: number;
+  maxWaitMs?: number;
+}
+
+export interface WatchListener {
+  onEvent?: (event: DaemonEvent) => void;
+  log?: (line: string) => void;
+  error?: (text: string) => void;
+}
+
+export class WatchSession {
+  readonly engine: BuildEngine;
+  private readonly watcher: SourceWatcher;
+  private readonly listeners = new Set<WatchListener>();
+  private dirty = false;
+  private running: Promise<void> | undefined;
+  private controller: AbortController | undefined;
+  private closed = false;
+  private started: Promise<BuildSummary> | undefined;
+  private settledWaiters: (() => void)[] = [];
+  /** The last build that ran to its end (not superseded). */
+  last: BuildSummary | undefined;
+  lastFinishedAt: string | undefined;
+  builds = 0;
+
+  constructor(readonly options: WatchSessionOptions) {
+    this.engine = new BuildEngine({ ...options, persistent: true });
+    this.watcher = new SourceWatcher({
+      polling: options.polling,
+      quietMs: options.quietMs,
+      maxWaitMs: options.maxWaitMs,
+      onChange: (paths) => this.changed(paths),
+      onError: (message, fix, polling) => {
+        this.broadcast({ event: "watch-error", at: now(), message, fix, polling });
+        for (const l of this.listeners) l.error?.(`tpu-build watch: ${message}`);
+      },
+    });
+  }
+
+  get watchedFiles(): number {
+    return this.watcher.fileCount;
+  }
+
+  get polling(): boolean {
+    return this.watcher.isPolling;
+  }
+
+  subscribe(listener: WatchListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Starts watching and runs the first build, reported to `hooks` too; resolves with that
+   * build's summary, or undefined when the session had already started (idempotent).
+   */
+  async start(hooks: BuildHooks = {}): Promise<BuildSummary | undefined> {
+    if (this.started) {
+      await this.started;
+      return undefined;
+    }
+    this.started = (async () => {
+      await this.watcher.setFiles([this.options.config]);
+      const summary = await this.build(hooks);
+      this.broadcast({ event: "watch-started", at: now(), config: this.options.config, files: this.watcher.fileCount, polling: this.watcher.isPolling });
+      return summary;
+    })();
+    return this.started;
+  }
+
+  /**
+   * One complete build for a client (`tpu-build build` through the daemon): never superseded,
+   * reported to `hooks` and to every listener.
+   */
+  async build(hooks: BuildHooks = {}): Promise<BuildSummary> {
+    const summary = await this.engine.build(this.hooks(hooks));
+    this.record(summary);
+    this.watcher.broad = summary.exitCode === EXIT.invalidManifest;
+    await this.watcher.setFiles(this.engine.watchedFiles());
+    return summary;
+  }
+
+  /** Resolves when no build is running or due (the watcher may still hold a batch in its debounce). */
+  settled(): Promise<void> {
+    if (!this.running && !this.dirty) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.controller?.abort();
+    await this.watcher.close();
+    await this.running;
+    await this.engine.close();
+  }
+
+  private changed(paths: string[]): void {
+    if (this.closed) return;
+    this.broadcast({ event: "watch-changed", at: now(), paths });
+    this.dirty = true;
+    this.controller?.abort();
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running || this.closed) return;
+    this.running = (async () => {
+      while (this.dirty && !this.closed) {
+        this.dirty = false;
+        const controller = new AbortController();
+        this.controller = controller;
+        try {
+          const summary = await this.engine.build(this.hooks({ signal: controller.signal }));
+          this.record(summary);
+          this.watcher.broad = summary.exitCode === EXIT.invalidManifest;
+          await this.watcher.setFiles(this.engine.watchedFiles());
+        } catch (e) {
+          for (const l of this.listeners) l.error?.(`internal error in the watch build: ${(e as Error).stack ?? e}; please report this bug`);
+        } finally {
+          this.controller = undefined;
+        }
+      }
+    })().finally(() => {
+      this.running = undefined;
+      // A batch that arrived between the loop's last check and here.
+      if (this.dirty && !this.closed) return this.kick();
+      const waiters = this.settledWaiters;
+      this.settledWaiters = [];
+      for (const w of waiters) w();
+    });
+  }
+
+  private record(summary: BuildSummary): void {
+    if (summary.superseded) return;
+    this.last = summary;
+    this.lastFinishedAt = now();
+    this.builds++;
+  }
+
+  private hooks(extra: BuildHooks): BuildHooks {
+    return {
+      signal: extra.signal,
+      onEvent: (e: BuildEvent) => {
+        extra.onEvent?.(e);
+        this.broadcast(e);
+      },
+      log: (line) => {
+        extra.log?.(line);
+        for (const l of this.listeners) l.log?.(line);
+      },
+      error: (text) => {
+        extra.error?.(text);
+        for (const l of this.listeners) l.error?.(text);
+      },
+    };
+  }
+
+  private broadcast(e: DaemonEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l.onEvent?.(e);
+      } catch {
+        // a listener's failure (a closed stream) is its own business
+      }
+    }
+  }
+}
