@@ -1,0 +1,11 @@
+// Original file: proto/daemon.proto
+
+import type { ClientIdentity as _tpubuild_daemon_ClientIdentity, ClientIdentity__Output as _tpubuild_daemon_ClientIdentity__Output } from '../../tpubuild/daemon/ClientIdentity.js';
+
+export interface StatusRequest {
+  'client'?: (_tpubuild_daemon_ClientIdentity | null);
+}
+
+export interface StatusRequest__Output {
+  'client': (_tpubuild_daemon_ClientIdentity__Output | null);
+}

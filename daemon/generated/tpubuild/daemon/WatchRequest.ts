@@ -1,0 +1,15 @@
+// Original file: proto/daemon.proto
+
+import type { ClientIdentity as _tpubuild_daemon_ClientIdentity, ClientIdentity__Output as _tpubuild_daemon_ClientIdentity__Output } from '../../tpubuild/daemon/ClientIdentity.js';
+
+export interface WatchRequest {
+  'client'?: (_tpubuild_daemon_ClientIdentity | null);
+  'config'?: (string);
+  'outDir'?: (string);
+}
+
+export interface WatchRequest__Output {
+  'client': (_tpubuild_daemon_ClientIdentity__Output | null);
+  'config': (string);
+  'outDir': (string);
+}
