@@ -1,26 +1,40 @@
 // The `tpu-build` command line. Parsing and printing only: the work is done by the engine in
-// daemon/, which the watch daemon shares.
+// daemon/, in this process or in the workspace's daemon (the engine is imported lazily, so a
+// command served by the daemon loads no compiler).
 
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { build } from "../daemon/engine.js";
 import type { BuildEvent } from "../daemon/events.js";
 import { EXIT } from "../daemon/events.js";
-import { findPackageRoot } from "../plugins/xla-local/index.js";
+import { ensureDaemon, findDaemon, stopDaemon, type DaemonConnection } from "../daemon/client.js";
+import { daemonPaths } from "../daemon/protocol.js";
+import { findPackageRoot } from "../plugins/xla-local/runtime-location.js";
+import { WatchView } from "./watch-view.js";
 
 const USAGE = `Usage: tpu-build <command> [options]
 
 Commands:
   build      Validate tpu.config.json, compile every entry to an HLO module (cached),
-             run the entries that have "run", and write their outputs.
+             run the entries that have "run", and write their outputs. Uses the
+             workspace's daemon when one of this version runs, else works in-process.
+  watch      Build, then rebuild exactly what each edit touches; a live status of
+             every entry (plain lines when not on a terminal). Starts the daemon.
+  events     Stream the daemon's build events as NDJSON (those of build --json).
+  daemon start|stop|status|logs
+             Manage the workspace's daemon (one per manifest directory).
 
-Options for build:
+Options:
   --config FILE   the manifest (default: ./tpu.config.json)
   --out DIR       where run outputs go (default: .tpu-build/out beside the manifest)
-  --json          print one NDJSON event per step on stdout instead of text
+  --json          build, watch: one NDJSON event per step on stdout instead of text
+  --daemon        use the daemon even where it is off by default (CI=true)
+  --no-daemon     never use the daemon: work in this process
   -h, --help      show this help
   --version       print the version
+
+The daemon is off when CI=true unless --daemon or TPU_BUILD_DAEMON=1 asks for it
+(TPU_BUILD_DAEMON=0 turns it off everywhere).
 
 Exit codes: 0 ok, 1 usage or internal error, 2 invalid manifest, 3 compile error,
 4 run error, 5 runtime environment missing.`;
@@ -28,6 +42,17 @@ Exit codes: 0 ok, 1 usage or internal error, 2 invalid manifest, 3 compile error
 function version(): string {
   const pkg = JSON.parse(readFileSync(resolve(findPackageRoot(), "package.json"), "utf8")) as { version: string };
   return pkg.version;
+}
+
+const truthy = (v: string | undefined) => v !== undefined && v !== "" && v !== "0" && v.toLowerCase() !== "false";
+
+/** Whether this command may use a daemon: flags first, then TPU_BUILD_DAEMON, then off under CI. */
+function daemonWanted(flags: { daemon?: boolean; "no-daemon"?: boolean }): boolean {
+  if (flags["no-daemon"]) return false;
+  if (flags.daemon) return true;
+  const env = process.env.TPU_BUILD_DAEMON;
+  if (env !== undefined && env !== "") return truthy(env);
+  return !truthy(process.env.CI);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -40,6 +65,8 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: "string" },
         out: { type: "string" },
         json: { type: "boolean", default: false },
+        daemon: { type: "boolean", default: false },
+        "no-daemon": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false },
       },
@@ -58,19 +85,142 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? EXIT.ok : EXIT.usage;
   }
-  if (command !== "build") {
-    process.stderr.write(`tpu-build: unknown command "${command}"\n\n${USAGE}\n`);
-    return EXIT.usage;
-  }
+  const config = resolve(values.config ?? "tpu.config.json");
+  const outDir = values.out ? resolve(values.out) : undefined;
+  const workspace = dirname(config);
+  const useDaemon = daemonWanted(values);
   const json = values.json ?? false;
+  switch (command) {
+    case "build":
+      return buildCommand(config, outDir, json, useDaemon);
+    case "watch":
+      return watchCommand(config, outDir, json, useDaemon);
+    case "events":
+      return watchCommand(config, outDir, true, useDaemon);
+    case "daemon":
+      return daemonCommand(positionals[1], workspace);
+    default:
+      process.stderr.write(`tpu-build: unknown command "${command}"\n\n${USAGE}\n`);
+      return EXIT.usage;
+  }
+}
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+async function buildCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean): Promise<number> {
   const onEvent = json ? (e: BuildEvent) => process.stdout.write(`${JSON.stringify(e)}\n`) : undefined;
-  const log = json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => process.stdout.write(`${line}\n`);
-  const summary = await build({
-    config: resolve(values.config ?? "tpu.config.json"),
-    outDir: values.out ? resolve(values.out) : undefined,
-    onEvent,
-    log: json ? undefined : log,
-    error: (line) => process.stderr.write(`${line}\n`),
-  });
+  const log = json ? undefined : (line: string) => process.stdout.write(`${line}\n`);
+  const error = (line: string) => process.stderr.write(`${line}\n`);
+  if (useDaemon) {
+    let connection: DaemonConnection | undefined;
+    try {
+      const found = await findDaemon(dirname(config), say);
+      // A daemon of an older install was stopped: its successor takes over.
+      connection = found.connection ?? (found.replaced ? await ensureDaemon(dirname(config), say) : undefined);
+    } catch (e) {
+      say(`tpu-build: the daemon is unavailable (${(e as Error).message}); building in this process`);
+    }
+    if (connection) {
+      let started = false;
+      try {
+        return await connection.build(config, outDir, {
+          onEvent: (line) => {
+            started = true;
+            if (json) process.stdout.write(`${line}\n`);
+          },
+          log: (line) => log?.(line),
+          error,
+        });
+      } catch (e) {
+        // The daemon went away. Before any output, the build can still be done here.
+        if (started) {
+          say(`tpu-build: the daemon stopped during the build: ${(e as Error).message}`);
+          return EXIT.usage;
+        }
+        say(`tpu-build: the daemon did not take the build (${(e as Error).message}); building in this process`);
+      } finally {
+        connection.close();
+      }
+    }
+  }
+  // Loaded only here: a build through the daemon never pays for the compiler's modules.
+  const { build } = await import("../daemon/engine.js");
+  const summary = await build({ config, outDir, onEvent, log, error });
   return summary.exitCode;
+}
+
+async function watchCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean): Promise<number> {
+  const view = json ? undefined : new WatchView(process.stdout, config);
+  const handlers = {
+    onEvent: (line: string) => (json ? process.stdout.write(`${line}\n`) : view!.event(JSON.parse(line))),
+    log: (line: string) => view?.line(line),
+    error: (text: string) => (json ? process.stderr.write(`${text}\n`) : view!.error(text)),
+  };
+  let stop: () => void = () => {};
+  const interrupted = new Promise<void>((resolve) => {
+    stop = resolve;
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+  if (useDaemon) {
+    const connection = await ensureDaemon(dirname(config), say);
+    const attached = connection.watch(config, outDir, handlers);
+    const ended = await Promise.race([attached.done.then(() => "ended" as const, (e: Error) => e), interrupted.then(() => "interrupted" as const)]);
+    attached.cancel();
+    connection.close();
+    if (ended instanceof Error) {
+      say(`tpu-build watch: lost the daemon (${ended.message})`);
+      return EXIT.usage;
+    }
+    if (ended === "ended") say("tpu-build watch: the daemon stopped");
+    return EXIT.ok;
+  }
+  const { WatchSession } = await import("../daemon/watch.js");
+  const session = new WatchSession({ config, outDir, polling: process.env.TPU_BUILD_WATCH_POLL === "1" });
+  session.subscribe({ onEvent: (e) => handlers.onEvent(JSON.stringify(e)), log: handlers.log, error: handlers.error });
+  await session.start();
+  await interrupted;
+  void stop;
+  await session.close();
+  return EXIT.ok;
+}
+
+async function daemonCommand(action: string | undefined, workspace: string): Promise<number> {
+  const paths = daemonPaths(workspace);
+  switch (action) {
+    case "start": {
+      const c = await ensureDaemon(workspace, say);
+      process.stdout.write(`tpu-build daemon ${c.handshake.version} (${c.handshake.buildId}) pid ${c.handshake.pid} serving ${c.handshake.workspace}\n`);
+      c.close();
+      return EXIT.ok;
+    }
+    case "stop": {
+      const stopped = await stopDaemon(workspace);
+      process.stdout.write(stopped ? "tpu-build daemon stopped\n" : "no tpu-build daemon was running\n");
+      return EXIT.ok;
+    }
+    case "status": {
+      const found = await findDaemon(workspace, say);
+      if (!found.connection) {
+        process.stdout.write(`no tpu-build daemon is running for ${paths.workspace}\n`);
+        return EXIT.usage;
+      }
+      const s = await found.connection.status();
+      found.connection.close();
+      process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    case "logs": {
+      try {
+        process.stdout.write(readFileSync(paths.log, "utf8"));
+        return EXIT.ok;
+      } catch {
+        process.stderr.write(`no daemon log at ${paths.log}\n`);
+        return EXIT.usage;
+      }
+    }
+    default:
+      process.stderr.write(`tpu-build: daemon needs start, stop, status or logs\n\n${USAGE}\n`);
+      return EXIT.usage;
+  }
 }
