@@ -6,10 +6,10 @@
 
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import type { ArgCase, CaseOutcome, ConformanceCase } from "./support/conformance.js";
-import { runConformance } from "./support/conformance.js";
-import { compileEntry } from "../compiler/compile.js";
-import type { ArgSpec } from "../plugins/api.js";
+import type { ArgCase, CaseOutcome, ConformanceCase } from "../support/conformance.js";
+import { runConformance } from "../support/conformance.js";
+import { compileEntry } from "../../compiler/compile.js";
+import type { ArgSpec } from "../../plugins/api.js";
 
 const F32 = "Float32" as const;
 const a = (...size: number[]): ArgCase => ({ eltype: F32, size });

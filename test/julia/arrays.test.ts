@@ -5,10 +5,10 @@
 
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import type { ArgCase, CaseOutcome, ConformanceCase } from "./support/conformance.js";
-import { runConformance } from "./support/conformance.js";
-import { compileEntry } from "../compiler/compile.js";
-import type { ArgSpec } from "../plugins/api.js";
+import type { ArgCase, CaseOutcome, ConformanceCase } from "../support/conformance.js";
+import { runConformance } from "../support/conformance.js";
+import { compileEntry } from "../../compiler/compile.js";
+import type { ArgSpec } from "../../plugins/api.js";
 
 const F32 = "Float32" as const;
 const F64 = "Float64" as const;

@@ -3,8 +3,8 @@
 
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import type { ConformanceCase, CaseOutcome } from "./support/conformance.js";
-import { runConformance } from "./support/conformance.js";
+import type { ConformanceCase, CaseOutcome } from "../support/conformance.js";
+import { runConformance } from "../support/conformance.js";
 
 const F32 = "Float32" as const;
 const F64 = "Float64" as const;
