@@ -227,6 +227,8 @@ function knownSource(v: Value, path: string, interp: Interpreter): string {
       return JSON.stringify(v.value);
     case "nothing":
       return "nothing";
+    case "colon":
+      return "(:)";
     case "type":
       return showType(v.type);
     default:

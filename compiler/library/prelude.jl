@@ -302,6 +302,12 @@ struct GlobalMeanPool end
 
 # One-hot encoding (OneHotArrays): a Bool matrix with one column per label.
 onehotbatch(labels, classes) = reshape(collect(classes), :, 1) .== reshape(collect(labels), 1, :)
+# onecold: the label of the largest entry of each column (argmax with dims gives linear indices).
+onecold(y::AbstractVector, labels = 1:length(y)) = labels[argmax(y)]
+function onecold(y::AbstractMatrix, labels = 1:size(y, 1))
+    rows = mod.(vec(argmax(y; dims = 1)) .- 1, size(y, 1)) .+ 1
+    return collect(labels)[rows]
+end
 
 # ---- NNlib activations (src/activations.jl) ---------------------------------------------------
 # As NNlib writes them; `oftype(float(x), c)` is NNlib's `oftf(x, c)`. `gelu` is NNlib's default,

@@ -1,0 +1,174 @@
+// The repository's examples (tpu.config.json) build and run on the local target, and every run
+// matches a reference computed here in NumPy/JAX from the same weights (read back from the init
+// entries' outputs) and inputs: MLP, LeNet-5, VGG19, a ResNet basic block, causal self-attention.
+
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "../daemon/engine.js";
+import type { BuildEvent } from "../daemon/events.js";
+import { runPython } from "./support/jax.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const test = suite("examples");
+const work = mkdtempSync(join(tmpdir(), "tpu-build-examples-"));
+const out = join(work, "out");
+const events: BuildEvent[] = [];
+let built: Promise<Awaited<ReturnType<typeof build>>> | undefined;
+const buildOnce = () => (built ??= build({ config: join(ROOT, "tpu.config.json"), outDir: out, cacheDir: join(work, "cache"), onEvent: (e) => events.push(e), error: (t) => process.stderr.write(`${t}\n`) }));
+
+test.after(() => rmSync(work, { recursive: true, force: true }));
+
+const REFERENCE = `
+import json
+from jax import lax
+import jax.numpy as jnp
+
+OUT = INPUT["out"]
+ROOT = INPUT["root"]
+
+def leaves(entry):
+    meta = json.load(open(f"{OUT}/{entry}/result.json"))
+    return {o["path"]: np.load(f"{OUT}/{entry}/{o['file']}") for o in meta["outputs"]}
+
+def data(name):
+    return np.load(f"{ROOT}/examples/data/{name}.npy")
+
+def softmax(h):
+    e = np.exp(h - h.max(0, keepdims=True))
+    return e / e.sum(0, keepdims=True)
+
+def relu(x):
+    return np.maximum(x, 0)
+
+def dense(L, p, x, act=lambda v: v):
+    W = L[p + ".weight"]
+    b = L.get(p + ".bias")
+    y = np.tensordot(W, x, axes=(1, 0))
+    if b is not None and b.shape:
+        y = y + b.reshape(b.shape + (1,) * (y.ndim - 1))
+    return act(y)
+
+def conv(x, w, stride=1, pad=0):
+    # Julia (W,H,C,N) is NumPy (N,C,H,W) after .T; Flux's Conv is a true convolution: flip the kernel.
+    k = np.ascontiguousarray(w.T[:, :, ::-1, ::-1], dtype=np.float64)
+    y = lax.conv_general_dilated(jnp.asarray(np.ascontiguousarray(x.T, dtype=np.float64)), jnp.asarray(k), (stride, stride), [(pad, pad), (pad, pad)], dimension_numbers=("NCHW", "OIHW", "NCHW"), precision=lax.Precision.HIGHEST)
+    return np.asarray(y).T
+
+def maxpool2(x):
+    y = lax.reduce_window(jnp.asarray(np.ascontiguousarray(x.T, dtype=np.float64)), -np.inf, lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
+    return np.asarray(y).T
+
+def flatten(x):
+    return x.reshape(-1, x.shape[-1], order="F")
+
+def close(name, got, want, rtol):
+    got = np.asarray(got, dtype=np.float64); want = np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        return f"{name}: shape {got.shape}, reference {want.shape}"
+    err = np.abs(got - want).max() / max(np.abs(want).max(), 1e-30)
+    return "" if err <= rtol else f"{name}: relative error {err:.3g} > {rtol}"
+
+problems = []
+
+# MLP
+L = leaves("init")
+x = data("x")
+want = softmax(dense(L, "result.layers[2]", dense(L, "result.layers[1]", x, relu)))
+problems.append(close("mlp", np.load(f"{OUT}/predict/0.npy"), want, 1e-5))
+
+# LeNet-5
+L = leaves("lenet_init")
+h = data("digits")
+h = maxpool2(relu(conv(h, L["result.layers[1].weight"]) + L["result.layers[1].bias"][None, None, :, None]))
+h = maxpool2(relu(conv(h, L["result.layers[3].weight"]) + L["result.layers[3].bias"][None, None, :, None]))
+h = flatten(h)
+h = dense(L, "result.layers[6]", h, relu)
+h = dense(L, "result.layers[7]", h, relu)
+want = softmax(dense(L, "result.layers[8]", h))
+problems.append(close("lenet", np.load(f"{OUT}/lenet/0.npy"), want, 1e-4))
+
+# VGG19
+L = leaves("vgg19_init")
+meta = json.load(open(f"{OUT}/vgg19_init/result.json"))
+layers = meta["output"]["elements"][0]["elements"]
+h = data("cifar")
+for i, layer in enumerate(layers):
+    p = f"result.layers[{i + 1}]"
+    if layer.get("name") == "Conv":
+        h = relu(conv(h, L[p + ".weight"], pad=1) + L[p + ".bias"][None, None, :, None])
+    elif layer.get("name") == "MaxPool":
+        h = maxpool2(h)
+    elif layer.get("kind") == "known":
+        h = flatten(h)
+    elif layer.get("name") == "Dense":
+        last = i == len(layers) - 1
+        h = dense(L, p, h, (lambda v: v) if last else relu)
+want = softmax(h)
+problems.append(close("vgg19", np.load(f"{OUT}/vgg19/0.npy"), want, 1e-3))
+
+# ResNet basic block (BatchNorm in test mode with its initial statistics: x / sqrt(1 + eps))
+L = leaves("resnet_init")
+x = data("features")
+bn = lambda v: v / np.sqrt(1 + 1e-5)
+main = "result.layers[1].layers[1].layers"
+h = relu(bn(conv(x, L[f"{main}[1].weight"], stride=2, pad=1)))
+h = bn(conv(h, L[f"{main}[3].weight"], pad=1))
+s = bn(conv(x, L["result.layers[1].layers[2].layers[1].weight"], stride=2))
+problems.append(close("resnet_block", np.load(f"{OUT}/resnet_block/0.npy"), relu(h + s), 1e-4))
+
+# Causal self-attention, 4 heads
+L = leaves("attention_init")
+x = data("tokens")
+d, T, B = x.shape
+H = 4
+mu = x.mean(0, keepdims=True)
+var = x.var(0, keepdims=True)
+h = (x - mu) / np.sqrt(var + 1e-5) * L["result.norm.diag.scale"][:, None, None] + L["result.norm.diag.bias"][:, None, None]
+qkv = dense(L, "result.qkv", h)
+q, k, v = qkv[:d], qkv[d:2 * d], qkv[2 * d:]
+dh = d // H
+y = np.zeros_like(x)
+mask = np.triu(np.ones((T, T), dtype=bool))  # key i may be attended by query j when i <= j
+for b in range(B):
+    for hd in range(H):
+        sl = slice(hd * dh, (hd + 1) * dh)
+        S = k[sl, :, b].T @ q[sl, :, b] / np.sqrt(dh)
+        S = np.where(mask, S, -np.inf)
+        y[sl, :, b] = v[sl, :, b] @ softmax(S)
+want = x + dense(L, "result.proj", y)
+problems.append(close("attention", np.load(f"{OUT}/attention/0.npy"), want, 1e-4))
+
+emit([p for p in problems if p])
+`;
+
+test("the repository's manifest builds and runs every example", async () => {
+  const summary = await buildOnce();
+  assert.is(summary.exitCode, 0, JSON.stringify(Object.values(summary.entries).filter((e) => e.status === "failed" || e.runFailed)));
+  for (const name of ["predict", "lenet", "vgg19", "resnet_block", "attention"]) assert.ok(summary.entries[name]?.ran, `${name} did not run`);
+});
+
+test("every example matches its NumPy/JAX reference", async () => {
+  await buildOnce();
+  const problems = await runPython<string[]>(REFERENCE, { out, root: ROOT });
+  assert.equal(problems, []);
+});
+
+test("VGG19's forward pass at the paper's size is one HLO module; its size is reported", async () => {
+  await buildOnce();
+  const finished = events.find((e) => e.event === "compile-finished" && e.entry === "vgg19_paper");
+  assert.ok(finished && finished.event === "compile-finished", "vgg19_paper compiled");
+  const text = readFileSync(join(work, "cache", "artifacts", finished.key.slice(0, 2), finished.key, "module.hlo.txt"), "utf8");
+  const entry = text.slice(text.indexOf("\nENTRY "));
+  const entryInstructions = entry.split("\n").filter((l) => /^\s+(ROOT )?%/.test(l)).length;
+  const convolutions = (text.match(/ convolution\(/g) ?? []).length;
+  // Sixteen convolutions and three dense layers: the architecture, checked structurally.
+  assert.is(convolutions, 16);
+  assert.is((entry.match(/ dot\(/g) ?? []).length, 3);
+  console.log(`  VGG19 forward (224×224, batch 100): ${entryInstructions} instructions in the entry computation, ${finished.instructions} in all, ${finished.computations} computations (the paper: 183 in the entry, 361 in 29 computations)`);
+});
+
+test.run();
