@@ -58,6 +58,7 @@ export function compileEntry(request: CompileRequest): CompileResult {
       const near = nearestNames(request.function, interp.main.visibleNames());
       return failure([{ code: "unknown-function", severity: "error", message: `function \`${request.function}\` is not defined in ${request.file}${fn ? ` (it is ${describeValue(fn)})` : ""}`, notes: near.length ? [`did you mean \`${near[0]}\`?`] : undefined }], userSources());
     }
+    main.metadata = undefined;
     const params = new ParameterBinder(interp);
     const args = request.args.map((a, i) => params.bind(a, `arg${i + 1}`));
     const entrySpan: Span = { file: request.file, start: 0, end: 0 };

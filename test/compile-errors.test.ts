@@ -108,4 +108,39 @@ test("the compiler never throws on garbage input", () => {
   }
 });
 
+test("a variable whose type differs between traced branches is an error naming it", () => {
+  const src = "function f(x)\n    if sum(x) > 0\n        y = x\n    else\n        y = Float64.(x)\n    end\n    return y\nend\n";
+  const { d, text } = compileError({ "t.jl": src }, "f", [f32(3)]);
+  assert.is(d.code, "type-instability");
+  assert.match(text, "`y` has a different type in the two branches");
+  assert.match(text, "t.jl:2:8");
+});
+
+test("a loop variable that changes shape inside a traced loop is an error naming it", () => {
+  const src = "function f(x)\n    while sum(x) < 10\n        x = vcat(x, x)\n    end\n    return x\nend\n";
+  const { d, text } = compileError({ "w.jl": src }, "f", [f32(3)]);
+  assert.is(d.code, "type-instability");
+  assert.match(text, "the loop variable `x` changes size from (3,) to (6,) inside the loop");
+});
+
+test("a return in only one branch of a traced if says how to fix it", () => {
+  const src = "function f(x)\n    if sum(x) > 0\n        return x\n    end\n    return -x .+ 0\nend\n";
+  const { d } = compileError({ "r.jl": src }, "f", [f32(3)]);
+  assert.is(d.code, "traced-control-flow");
+  assert.match(d.message, "needs a `return` in the other branch");
+});
+
+test("a user struct shadows a library struct of the same name without breaking library code", () => {
+  const src = "struct Dense\n    w\nend\n(d::Dense)(x) = d.w .* x\nf(x) = (Dense(2f0)(x), Flux.Dense(ones(Float32, 2, 3), false)(x))\n";
+  const r = juliaCompiler.compile({ entry: "e", file: "s.jl", function: "f", args: [f32(3)], readSource: () => src });
+  assert.ok(r.ok, r.ok ? "" : juliaCompiler.render(r.diagnostics[0]!, () => src));
+});
+
+test("a missing field names the fields that exist", () => {
+  const { d, text } = compileError({ "n.jl": "struct P\n    weight\nend\nf(x) = P(x).wieght\n" }, "f", [f32(3)]);
+  assert.is(d.code, "no-field");
+  assert.match(text, "type P has no field wieght");
+  assert.match(text, "did you mean `weight`?");
+});
+
 test.run();

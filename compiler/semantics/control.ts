@@ -275,11 +275,13 @@ function rebuild(template: Value, leaves: Tensor[]): Value {
 /** The leaves of a variable's new value, checked against the loop state's types and shapes. */
 function matchTemplate(interp: Interpreter, template: Value, value: Value, name: string, span: Span): Tensor[] {
   const out: Tensor[] = [];
-  const fail = (detail: string) => interp.fail("type-instability", `the loop variable \`${name}\` changes ${detail} inside the loop`, span, ["a value carried by an XLA while loop keeps one type and shape; convert it before the loop"]);
+  const fail = (detail: string): never => {
+    throw interp.fail("type-instability", `the loop variable \`${name}\` changes ${detail} inside the loop`, span, ["a value carried by an XLA while loop keeps one type and shape; convert it before the loop"]);
+  };
   const walk = (t: Value, v: Value): void => {
     if (t.kind === "tensor") {
       const x = v.kind === "number" ? interp.arrays.known(v, t.eltype) : v;
-      if (x.kind !== "tensor") return void fail(`from ${describeValue(t)} to ${describeValue(v)}`);
+      if (x.kind !== "tensor") return fail(`from ${describeValue(t)} to ${describeValue(v)}`);
       if (v.kind === "number" && concrete(v.type) !== t.eltype) fail(`type from ${t.eltype} to ${v.type}`);
       if (x.eltype !== t.eltype) fail(`type from ${t.eltype} to ${x.eltype}`);
       if (!sameSize(x.size, t.size) || x.scalar !== t.scalar) fail(`size from ${t.scalar ? "(scalar)" : showSize(t.size)} to ${x.scalar ? "(scalar)" : showSize(x.size)}`);

@@ -69,6 +69,9 @@ const cases: ConformanceCase[] = [
   { name: "nested traced loops", source: "function f(x)\n    total = zero(x)\n    i = 0\n    while i < 3 + sum(x) * 0\n        j = 0\n        while j < 2 + sum(x) * 0\n            total = total .+ x\n            j += 1\n        end\n        i += 1\n    end\n    return total\nend", args: [v(2, F64)], ref: "6 * x1" },
   { name: "a long loop whose body indexes a tuple is unrolled instead", source: "function f(x)\n    ks = ntuple(i -> i, 20)\n    acc = zero(x)\n    for i in 1:20\n        acc = acc .+ ks[i] .* x\n    end\n    return acc\nend", args: [v(2, F64)], ref: "210 * x1" },
   { name: "a training-style loop over a struct carried through a while", source: `${LAYERS}\nfunction f(W, b, x)\n    a = Affine(W, b, identity)\n    for step in 1:30\n        a = Affine(a.weight .* 0.5f0 .+ 0.5f0, a.bias, identity)\n    end\n    return a(x)\nend`, args: [m(2, 2), v(2), v(2)], ref: "(lambda W: W @ x3 + x2)(x1 * np.float32(0.5) ** 30 + (1 - np.float32(0.5) ** 30))", rtol: 1e-5 },
+  // Half-precision element types
+  { name: "Float16 arrays compute in Float16", source: "f(x) = Float16.(x) .* Float16(2) .+ one(Float16)", args: [v(4)], ref: "(x1.astype(np.float16) * np.float16(2) + np.float16(1))", eltypes: ["Float16"], rtol: 1e-3 },
+  { name: "BFloat16 conversion and back", source: "f(x) = Float32.(BFloat16.(x) .* BFloat16(3))", args: [v(4)], ref: "x1 * 3", eltypes: [F32], rtol: 2e-2 },
 ];
 
 const outcomes = runConformance(cases);
