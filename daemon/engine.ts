@@ -290,6 +290,27 @@ export class BuildEngine {
     await this.adoptGraph(manifest);
 
     try {
+      const mustRun = new Set<string>();
+      const need = (name: string) => {
+        if (mustRun.has(name)) return;
+        mustRun.add(name);
+        for (const d of manifest.entries[name]!.dependencies) need(d);
+      };
+      for (const name of manifest.order) if (manifest.entries[name]!.run) need(name);
+      // A warm session starts compiling a module for the device (XLA, in the runtime's process) as
+      // soon as the module exists, while the next entries compile here.
+      const preloads = new Map<string, Promise<void>>();
+      const preload = (name: string, artifact: CachedArtifact) => {
+        if (!mustRun.has(name)) return;
+        const entry = manifest.entries[name]!;
+        const targetName = entry.run?.target ?? manifest.defaultTarget;
+        const open = this.sessions.get(targetName);
+        if (!open || open.settings !== canonicalJson(manifest.targets[targetName] ?? {}) || open.loaded.has(artifact.hash) || preloads.has(artifact.hash)) return;
+        const p = open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature }).then(() => void open.loaded.add(artifact.hash));
+        p.catch(() => {});
+        preloads.set(artifact.hash, p);
+      };
+
       // ---- compile, in dependency order (an entry's argument types may come from another's result)
       const artifacts = new Map<string, CachedArtifact>();
       const sourcesRead = new SourceReader(manifest.dir);
@@ -325,6 +346,7 @@ export class BuildEngine {
           counts.cached++;
           entries[name] = { entry: name, status: "cached", key, hash: cached.hash };
           emit({ event: "compile-cache-hit", at: now(), entry: name, key, hash: cached.hash, durationMs: round(performance.now() - t0) });
+          preload(name, cached);
           log(`cached   ${name}  ${cached.hash.slice(0, 12)}`);
           continue;
         }
@@ -346,6 +368,7 @@ export class BuildEngine {
         }
         const artifact = await store.put(key, { module: result.module, text: result.text, signature: result.signature, info: { stats: result.stats, sources: result.sources } });
         artifacts.set(name, artifact);
+        preload(name, artifact);
         st.key = key;
         st.artifact = artifact;
         st.sources = unique([...sourcePaths, ...result.sources]);
@@ -356,13 +379,6 @@ export class BuildEngine {
       }
 
       // ---- run, in dependency order; an entry that feeds a run runs too -------------------------
-      const mustRun = new Set<string>();
-      const need = (name: string) => {
-        if (mustRun.has(name)) return;
-        mustRun.add(name);
-        for (const d of manifest.entries[name]!.dependencies) need(d);
-      };
-      for (const name of manifest.order) if (manifest.entries[name]!.run) need(name);
       // Entries that no longer run keep no outputs of ours.
       for (const name of manifest.order) if (!mustRun.has(name)) await this.forgetRun(name);
 
@@ -401,6 +417,7 @@ export class BuildEngine {
             emit({ event: "run-started", at: now(), entry: name, target: targetName, hash: artifact.hash });
             started = true;
             const open = await this.session(targetName, settings, manifest);
+            await preloads.get(artifact.hash)?.catch(() => {});
             if (!open.loaded.has(artifact.hash)) {
               await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature });
               open.loaded.add(artifact.hash);
