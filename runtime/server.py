@@ -95,6 +95,9 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         self.started = time.monotonic()
         self.lock = threading.Lock()
         self.compile_lock = threading.Lock()
+        # Executables are written to the disk cache off the reply path: the client waits for the
+        # compile, not for serialization and I/O. close() drains the queue before exit.
+        self.cache_writer = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-writer")
         self.ids = itertools.count(1)
         self.buffers: dict[str, object] = {}
         self.executables: dict[str, LoadedExecutable] = {}
@@ -186,11 +189,17 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         except BackendError as e:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Compile: XLA rejected the module: {e}") from e
         self.compilations += 1
+        self.cache_writer.submit(self._write_cache, digest, executable, lowered)
+        return LoadedExecutable(self._new_handle("exe"), digest, executable, request.device, lowered.parameters, lowered.results), pb.CompileResponse.COMPILED
+
+    def _write_cache(self, digest: str, executable, lowered) -> None:
         try:
             self.cache.put(digest, CachedExecutable(self.backend.serialize(executable), lowered.parameters, lowered.results))
         except Exception as e:  # a cache that cannot be written costs a recompile later, nothing else
             log(f"could not write the executable cache entry {digest[:12]}: {e}")
-        return LoadedExecutable(self._new_handle("exe"), digest, executable, request.device, lowered.parameters, lowered.results), pb.CompileResponse.COMPILED
+
+    def close(self) -> None:
+        self.cache_writer.shutdown(wait=True)
 
     def TransferIn(self, request_iterator, context):
         first = next(request_iterator, None)
@@ -406,7 +415,8 @@ def main(argv: list[str]) -> int:
     cache = ExecutableCache(args.cache_dir)
     options = [("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)]
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=args.workers), options=options)
-    pb_grpc.add_RuntimeServicer_to_server(RuntimeService(backend, cache, stop), server)
+    service = RuntimeService(backend, cache, stop)
+    pb_grpc.add_RuntimeServicer_to_server(service, server)
     if args.socket:
         if os.path.exists(args.socket):
             os.unlink(args.socket)
@@ -435,6 +445,7 @@ def main(argv: list[str]) -> int:
     while not stopping.wait(0.2):
         pass
     server.stop(grace=1).wait(2)
+    service.close()
     if args.socket:
         try:
             os.unlink(args.socket)  # usually gone already: gRPC removes it on stop
