@@ -5,10 +5,8 @@
 
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import type { ArgCase, CaseOutcome, ConformanceCase } from "../support/conformance.js";
-import { runConformance } from "../support/conformance.js";
-import { compileEntry } from "../../compiler/compile.js";
-import type { ArgSpec } from "../../plugins/api.js";
+import type { ArgCase, ConformanceCase } from "../support/conformance.js";
+import { compileErrorText, conformanceTests } from "../support/conformance.js";
 
 const F32 = "Float32" as const;
 const F64 = "Float64" as const;
@@ -77,25 +75,12 @@ const cases: ConformanceCase[] = [
   { name: "view and selectdim slice like getindex", source: "f(x) = (view(x, 2:3, :), selectdim(x, 2, 3), selectdim(x, 1, 1:2))", args: [a(3, 4)], ref: "(x1[1:3, :], x1[:, 2], x1[0:2, :])" },
 ];
 
-const outcomes = runConformance(cases);
 const test = suite("julia arrays");
-
-for (const c of cases) {
-  test(c.name, async () => {
-    const o = (await outcomes).get(c.name) as CaseOutcome | undefined;
-    assert.ok(o, "no outcome");
-    assert.ok(o!.ok, o!.message);
-  });
-}
+conformanceTests(test, cases);
 
 // ---- diagnostics -------------------------------------------------------------------------------
 
-function compileError(source: string, sizes: number[][]): string {
-  const args: ArgSpec[] = sizes.map((size) => ({ kind: "runtime", type: { kind: "array", eltype: F32, size, scalar: false } }));
-  const result = compileEntry({ entry: "e", file: "main.jl", function: "f", args, readSource: (p) => (p === "main.jl" ? source : undefined) });
-  assert.ok(!result.ok, "expected a compile error");
-  return result.ok ? "" : result.diagnostics.map((d) => `${d.code}: ${d.message} ${(d.notes ?? []).join(" ")}`).join("\n");
-}
+const compileError = compileErrorText;
 
 const errors: [string, string, number[][], RegExp][] = [
   ["cat with mismatched sizes is a DimensionMismatch naming the dimension", "f(x, y) = cat(x, y; dims = 1)", [[3, 4], [2, 5]], /DimensionMismatch: mismatch in dimension 2 \(expected 4 got 5\)/],

@@ -2,9 +2,8 @@
 // numbers checked by their statistics and determinism (the stream is XLA's, not Julia's).
 
 import { suite } from "uvu";
-import * as assert from "uvu/assert";
-import type { ConformanceCase, CaseOutcome } from "../support/conformance.js";
-import { runConformance } from "../support/conformance.js";
+import type { ConformanceCase } from "../support/conformance.js";
+import { conformanceTests } from "../support/conformance.js";
 
 const F32 = "Float32" as const;
 const m = (a: number, b: number) => ({ eltype: F32, size: [a, b] });
@@ -40,15 +39,7 @@ const cases: ConformanceCase[] = [
   { name: "Dense(in => out) initialises with the right shapes and zero bias", source: "using Flux\nfunction f(x)\n    d = Dense(4 => 3, relu)\n    return (size(d.weight, 1) * 10 + size(d.weight, 2), sum(abs.(d.bias)), d(x) == relu.(d.weight * x) ? 1.0 : 0.0)\nend", args: [m(4, 2)], ref: "(np.int64(34), np.float32(0), 1.0)" },
 ];
 
-const outcomes = runConformance(cases);
 const test = suite("flux layers and random numbers");
-
-for (const c of cases) {
-  test(c.name, async () => {
-    const o = (await outcomes).get(c.name) as CaseOutcome | undefined;
-    assert.ok(o, "no outcome");
-    assert.ok(o!.ok, o!.message);
-  });
-}
+conformanceTests(test, cases);
 
 test.run();

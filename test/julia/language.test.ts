@@ -3,9 +3,8 @@
 // NumPy reference written in the test (Julia-order arrays).
 
 import { suite } from "uvu";
-import * as assert from "uvu/assert";
-import type { ConformanceCase, CaseOutcome } from "../support/conformance.js";
-import { runConformance } from "../support/conformance.js";
+import type { ConformanceCase } from "../support/conformance.js";
+import { conformanceTests } from "../support/conformance.js";
 
 const F32 = "Float32" as const;
 const F64 = "Float64" as const;
@@ -74,15 +73,7 @@ const cases: ConformanceCase[] = [
   { name: "BFloat16 conversion and back", source: "f(x) = Float32.(BFloat16.(x) .* BFloat16(3))", args: [v(4)], ref: "x1 * 3", eltypes: [F32], rtol: 2e-2 },
 ];
 
-const outcomes = runConformance(cases);
 const test = suite("julia language");
-
-for (const c of cases) {
-  test(c.name, async () => {
-    const o = (await outcomes).get(c.name) as CaseOutcome | undefined;
-    assert.ok(o, "no outcome");
-    assert.ok(o!.ok, o!.message);
-  });
-}
+conformanceTests(test, cases);
 
 test.run();

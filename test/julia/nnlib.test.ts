@@ -6,10 +6,8 @@
 
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import type { ArgCase, CaseOutcome, ConformanceCase } from "../support/conformance.js";
-import { runConformance } from "../support/conformance.js";
-import { compileEntry } from "../../compiler/compile.js";
-import type { ArgSpec } from "../../plugins/api.js";
+import type { ArgCase, ConformanceCase } from "../support/conformance.js";
+import { compileErrorText, conformanceTests } from "../support/conformance.js";
 
 const F32 = "Float32" as const;
 const a = (...size: number[]): ArgCase => ({ eltype: F32, size });
@@ -123,25 +121,12 @@ const cases: ConformanceCase[] = [
   { name: "conv, relu, maxpool, flatten and dense compose", source: "function f(x, w, W)\n    h = maxpool(relu.(conv(x, w; pad = 1)), (2, 2))\n    return softmax(W * reshape(h, :, size(h, 4)))\nend", args: [a(8, 8, 1, 3), a(3, 3, 1, 2), a(5, 32)], ref: `(lambda h: (lambda z: np.exp(z - z.max(0)) / np.exp(z - z.max(0)).sum(0))(x3 @ h.reshape((-1, h.shape[3]), order='F')))(np.maximum(${conv(2, { pad: [[1, 1], [1, 1]] })}, 0).reshape((2, 4, 2, 4, 2, 3), order='F').max(axis=(0, 2)))`, rtol: 1e-4 },
 ];
 
-const outcomes = runConformance(cases);
 const test = suite("julia nnlib");
-
-for (const c of cases) {
-  test(c.name, async () => {
-    const o = (await outcomes).get(c.name) as CaseOutcome | undefined;
-    assert.ok(o, "no outcome");
-    assert.ok(o!.ok, o!.message);
-  });
-}
+conformanceTests(test, cases);
 
 // ---- diagnostics: NNlib's own messages, with Julia-order sizes -----------------------------------
 
-function compileError(source: string, sizes: number[][]): string {
-  const args: ArgSpec[] = sizes.map((size) => ({ kind: "runtime", type: { kind: "array", eltype: F32, size, scalar: false } }));
-  const result = compileEntry({ entry: "e", file: "main.jl", function: "f", args, readSource: (p) => (p === "main.jl" ? source : undefined) });
-  assert.ok(!result.ok, "expected a compile error");
-  return result.ok ? "" : result.diagnostics.map((d) => `${d.code}: ${d.message} ${(d.notes ?? []).join(" ")}`).join("\n");
-}
+const compileError = compileErrorText;
 
 const errors: [string, string, number[][], RegExp][] = [
   ["conv with mismatched channels is a DimensionMismatch", "f(x, w) = conv(x, w)", [[5, 5, 3, 1], [3, 3, 2, 4]], /DimensionMismatch: Input channels must match! \(3 vs\. 2\)/],

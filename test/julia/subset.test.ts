@@ -2,9 +2,8 @@
 // references written in the test (Julia-order arrays: `W @ x` is Julia's `W * x`).
 
 import { suite } from "uvu";
-import * as assert from "uvu/assert";
-import type { ConformanceCase, CaseOutcome } from "../support/conformance.js";
-import { runConformance } from "../support/conformance.js";
+import type { ConformanceCase } from "../support/conformance.js";
+import { conformanceTests } from "../support/conformance.js";
 
 const F32 = "Float32" as const;
 const F64 = "Float64" as const;
@@ -70,15 +69,7 @@ const cases: ConformanceCase[] = [
   { name: "NamedTuple results", source: "f(x) = (mean = sum(x) / length(x), top = maximum(x))", args: [v(5, F64)], ref: "(x1.mean(), x1.max())" },
 ];
 
-const outcomes = runConformance(cases);
 const test = suite("julia subset");
-
-for (const c of cases) {
-  test(c.name, async () => {
-    const o = (await outcomes).get(c.name) as CaseOutcome | undefined;
-    assert.ok(o, "no outcome");
-    assert.ok(o!.ok, o!.message);
-  });
-}
+conformanceTests(test, cases);
 
 test.run();

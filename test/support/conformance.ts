@@ -6,6 +6,8 @@
 // `W * x`. An XLA array is the reversed-shape view of the same bytes: `x.T` in NumPy.
 
 import { readFileSync } from "node:fs";
+import type { Test } from "uvu";
+import * as assert from "uvu/assert";
 import type { ArgSpec, ElementType } from "../../plugins/api.js";
 import { compileEntry } from "../../compiler/compile.js";
 import { juliaCompiler } from "../../plugins/julia/index.js";
@@ -131,4 +133,24 @@ export async function runConformance(cases: ConformanceCase[]): Promise<Map<stri
 /** Reads a fixture file relative to the repository's test/ folder. */
 export function fixture(path: string): string {
   return readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
+}
+
+/** One test per case, named by the case; all cases compile and run together, once. */
+export function conformanceTests(test: Test, cases: ConformanceCase[]): void {
+  const outcomes = runConformance(cases);
+  for (const c of cases) {
+    test(c.name, async () => {
+      const o = (await outcomes).get(c.name);
+      assert.ok(o, "no outcome");
+      assert.ok(o!.ok, o!.message);
+    });
+  }
+}
+
+/** The diagnostics of a program that must not compile (`f` over Float32 arrays of `sizes`), as "code: message notes". */
+export function compileErrorText(source: string, sizes: number[][]): string {
+  const args: ArgSpec[] = sizes.map((size) => ({ kind: "runtime", type: { kind: "array", eltype: "Float32", size, scalar: false } }));
+  const result = compileEntry({ entry: "e", file: "main.jl", function: "f", args, readSource: (p) => (p === "main.jl" ? source : undefined) });
+  assert.ok(!result.ok, "expected a compile error");
+  return result.ok ? "" : result.diagnostics.map((d) => `${d.code}: ${d.message} ${(d.notes ?? []).join(" ")}`).join("\n");
 }
