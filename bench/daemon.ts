@@ -187,7 +187,9 @@ async function memory(): Promise<string> {
 async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`);
   process.env.CI = "";
-  for (const run of [editToOutputs, noopBuild, memory]) {
+  // BENCH_ONLY=memory (or a comma list of editToOutputs, noopBuild, memory) runs a subset.
+  const only = process.env.BENCH_ONLY?.split(",");
+  for (const run of [editToOutputs, noopBuild, memory].filter((f) => !only || only.includes(f.name))) {
     console.log(await run());
   }
 }
