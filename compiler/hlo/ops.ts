@@ -5,7 +5,7 @@
 //
 // All dimensions here are XLA's (row-major); the Julia-order mapping happens in the lowering.
 
-import type { ArrayShape, ComparisonDirection, DotDimensionNumbers, InstructionAttributes, Literal, PrimitiveType, Shape, WindowDimension, ConvolutionDimensionNumbers } from "./ir.js";
+import type { ArrayShape, ComparisonDirection, DotDimensionNumbers, HloInstruction, InstructionAttributes, Literal, PrimitiveType, Shape, WindowDimension, ConvolutionDimensionNumbers, ScatterDimensionNumbers } from "./ir.js";
 import { arrayShape, tupleShape, shapesEqual } from "./ir.js";
 
 /** A shape rule violation: the lowering produced operands this op cannot take. Always a compiler bug or a user shape error caught earlier. */
@@ -21,6 +21,40 @@ export interface OpRule<P> {
   pure: boolean;
   /** How many computations the op calls (reduce: 1; while: 2; conditional: n). */
   calls?: boolean;
+  /**
+   * The vector-Jacobian product: given the cotangent of the result, the cotangent of each operand
+   * (null: zero or not differentiable), emitted through `ctx`. "none" marks an op whose result
+   * carries no derivative (integer, predicate and bit operations; constants and parameters).
+   * Every rule has one; the generic checker (test/autodiff/vjp.test.ts) compares each with finite
+   * differences in Float64. `Unsupported` names ops the lowering never emits inside a derivative.
+   */
+  vjp: Vjp;
+}
+
+/** A cotangent: an instruction id for an array result, one entry per element for a tuple result, null for zero. */
+export type Cotangent = number | null | Cotangent[];
+
+export type Vjp = ((ctx: VjpContext, ct: Cotangent) => Cotangent[]) | "none" | Unsupported;
+
+/** A VJP that is not implemented, with the reason (checked by name in the generic checker). */
+export interface Unsupported {
+  unsupported: string;
+}
+
+/**
+ * What a VJP rule sees: the forward instruction (its attributes and shape), its operands and
+ * result as ids in the computation the cotangents are emitted into, and a way to emit there.
+ */
+export interface VjpContext {
+  instruction: HloInstruction;
+  operands: number[];
+  result: number;
+  emit<P>(rule: OpRule<P>, operands: number[], params: P): number;
+  shapeOf(id: number): Shape;
+  /** The opcode at the root of a called scalar computation (a reduce's reducer). */
+  calledRoot(computationId: number): string;
+  /** The module's scalar computation applying `rule` (for reduce, reduce-window, scatter). */
+  reducer(rule: OpRule<void>, element: PrimitiveType): number;
 }
 
 const FLOAT_TYPES: ReadonlySet<PrimitiveType> = new Set(["f16", "bf16", "f32", "f64"]);
@@ -59,10 +93,11 @@ function checkElement(s: ArrayShape, kind: ElementKind, opcode: string): void {
   if (!ok) throw new ShapeRuleError(`${opcode}: element type ${s.element} is not ${kind}`);
 }
 
-function unary(opcode: string, kind: ElementKind): OpRule<void> {
+function unary(opcode: string, kind: ElementKind, vjp: Vjp): OpRule<void> {
   return {
     opcode,
     pure: true,
+    vjp,
     shape(operands) {
       checkArity(operands, 1, opcode);
       const a = asArray(operands[0], opcode);
@@ -73,10 +108,11 @@ function unary(opcode: string, kind: ElementKind): OpRule<void> {
   };
 }
 
-function binary(opcode: string, kind: ElementKind): OpRule<void> {
+function binary(opcode: string, kind: ElementKind, vjp: Vjp): OpRule<void> {
   return {
     opcode,
     pure: true,
+    vjp,
     shape(operands) {
       checkArity(operands, 2, opcode);
       const a = asArray(operands[0], opcode);
@@ -91,43 +127,44 @@ function binary(opcode: string, kind: ElementKind): OpRule<void> {
 
 // ---- elementwise -------------------------------------------------------------------------
 
-export const add = binary("add", "any");
-export const subtract = binary("subtract", "numeric");
-export const multiply = binary("multiply", "any");
-export const divide = binary("divide", "numeric");
-export const remainder = binary("remainder", "numeric");
-export const power = binary("power", "numeric");
-export const maximum = binary("maximum", "any");
-export const minimum = binary("minimum", "any");
-export const atan2 = binary("atan2", "float");
-export const and = binary("and", "int-or-pred");
-export const or = binary("or", "int-or-pred");
-export const xor = binary("xor", "int-or-pred");
-export const shiftLeft = binary("shift-left", "int");
-export const shiftRightArithmetic = binary("shift-right-arithmetic", "int");
+export const add: OpRule<void> = binary("add", "any", (_c, ct) => [ct, ct]);
+export const subtract: OpRule<void> = binary("subtract", "numeric", (c, ct) => [ct, neg(c, ct)]);
+export const multiply: OpRule<void> = binary("multiply", "any", (c, ct) => [mul(c, ct, c.operands[1]!), mul(c, ct, c.operands[0]!)]);
+export const divide: OpRule<void> = binary("divide", "numeric", (c, ct) => [div(c, ct, c.operands[1]!), neg(c, mul(c, ct, div(c, c.result, c.operands[1]!)))]);
+export const remainder: OpRule<void> = binary("remainder", "numeric", (c, ct) => [ct, neg(c, mul(c, ct, trunc(c, div(c, c.operands[0]!, c.operands[1]!))))]);
+export const power: OpRule<void> = binary("power", "numeric", powerVjp);
+export const maximum: OpRule<void> = binary("maximum", "any", (c, ct) => chooseVjp(c, ct as number, true));
+export const minimum: OpRule<void> = binary("minimum", "any", (c, ct) => chooseVjp(c, ct as number, false));
+export const atan2: OpRule<void> = binary("atan2", "float", atan2Vjp);
+export const and: OpRule<void> = binary("and", "int-or-pred", "none");
+export const or: OpRule<void> = binary("or", "int-or-pred", "none");
+export const xor: OpRule<void> = binary("xor", "int-or-pred", "none");
+export const shiftLeft: OpRule<void> = binary("shift-left", "int", "none");
+export const shiftRightArithmetic: OpRule<void> = binary("shift-right-arithmetic", "int", "none");
 
-export const negate = unary("negate", "numeric");
-export const abs = unary("abs", "numeric");
-export const sign = unary("sign", "numeric");
-export const exp = unary("exponential", "float");
-export const expm1 = unary("exponential-minus-one", "float");
-export const log = unary("log", "float");
-export const log1p = unary("log-plus-one", "float");
-export const sqrt = unary("sqrt", "float");
-export const rsqrt = unary("rsqrt", "float");
-export const cbrt = unary("cbrt", "float");
-export const tanh = unary("tanh", "float");
-export const logistic = unary("logistic", "float");
-export const sin = unary("sine", "float");
-export const cos = unary("cosine", "float");
-export const tan = unary("tan", "float");
-export const floor = unary("floor", "float");
-export const ceil = unary("ceil", "float");
-export const roundNearestEven = unary("round-nearest-even", "float");
-export const not = unary("not", "int-or-pred");
+export const negate: OpRule<void> = unary("negate", "numeric", (c, ct) => [neg(c, ct)]);
+export const abs: OpRule<void> = unary("abs", "numeric", (c, ct) => [mul(c, ct, c.emit(sign, [c.operands[0]!], undefined))]);
+export const sign: OpRule<void> = unary("sign", "numeric", () => [null]);
+export const exp: OpRule<void> = unary("exponential", "float", (c, ct) => [mul(c, ct, c.result)]);
+export const expm1: OpRule<void> = unary("exponential-minus-one", "float", (c, ct) => [mul(c, ct, add1(c, c.result))]);
+export const log: OpRule<void> = unary("log", "float", (c, ct) => [div(c, ct, c.operands[0]!)]);
+export const log1p: OpRule<void> = unary("log-plus-one", "float", (c, ct) => [div(c, ct, add1(c, c.operands[0]!))]);
+export const sqrt: OpRule<void> = unary("sqrt", "float", (c, ct) => [div(c, ct, mul(c, filled(c, c.result, 2), c.result))]);
+export const rsqrt: OpRule<void> = unary("rsqrt", "float", (c, ct) => [mul(c, ct, mul(c, filled(c, c.result, -0.5), div(c, c.result, c.operands[0]!)))]);
+export const cbrt: OpRule<void> = unary("cbrt", "float", (c, ct) => [div(c, ct, mul(c, filled(c, c.result, 3), mul(c, c.result, c.result)))]);
+export const tanh: OpRule<void> = unary("tanh", "float", (c, ct) => [mul(c, ct, c.emit(subtract, [filled(c, c.result, 1), mul(c, c.result, c.result)], undefined))]);
+export const logistic: OpRule<void> = unary("logistic", "float", (c, ct) => [mul(c, ct, mul(c, c.result, c.emit(subtract, [filled(c, c.result, 1), c.result], undefined)))]);
+export const sin: OpRule<void> = unary("sine", "float", (c, ct) => [mul(c, ct, c.emit(cos, [c.operands[0]!], undefined))]);
+export const cos: OpRule<void> = unary("cosine", "float", (c, ct) => [neg(c, mul(c, ct, c.emit(sin, [c.operands[0]!], undefined)))]);
+export const tan: OpRule<void> = unary("tan", "float", (c, ct) => [mul(c, ct, add1(c, mul(c, c.result, c.result)))]);
+export const floor: OpRule<void> = unary("floor", "float", () => [null]);
+export const ceil: OpRule<void> = unary("ceil", "float", () => [null]);
+export const roundNearestEven: OpRule<void> = unary("round-nearest-even", "float", () => [null]);
+export const not: OpRule<void> = unary("not", "int-or-pred", "none");
 export const isFinite: OpRule<void> = {
   opcode: "is-finite",
   pure: true,
+  vjp: "none",
   shape(operands) {
     checkArity(operands, 1, "is-finite");
     const a = asArray(operands[0], "is-finite");
@@ -146,6 +183,7 @@ export interface CompareParams {
 export const compare: OpRule<CompareParams> = {
   opcode: "compare",
   pure: true,
+  vjp: "none",
   shape(operands) {
     checkArity(operands, 2, "compare");
     const a = asArray(operands[0], "compare");
@@ -161,6 +199,7 @@ export const compare: OpRule<CompareParams> = {
 export const select: OpRule<void> = {
   opcode: "select",
   pure: true,
+  vjp: (c, ct) => [null, selectCt(c, ct as number, true), selectCt(c, ct as number, false)],
   shape(operands) {
     checkArity(operands, 3, "select");
     const p = asArray(operands[0], "select");
@@ -176,6 +215,7 @@ export const select: OpRule<void> = {
 export const clamp: OpRule<void> = {
   opcode: "clamp",
   pure: true,
+  vjp: clampVjp,
   shape(operands) {
     checkArity(operands, 3, "clamp");
     const x = asArray(operands[1], "clamp");
@@ -191,6 +231,7 @@ export interface ConvertParams {
 export const convert: OpRule<ConvertParams> = {
   opcode: "convert",
   pure: true,
+  vjp: (c, ct) => (isFloatType(arrayOf(c, c.operands[0]!).element) && isFloatType(arrayOf(c, c.result).element) ? [c.emit(convert, [ct as number], { element: arrayOf(c, c.operands[0]!).element })] : [null]),
   shape(operands, p) {
     checkArity(operands, 1, "convert");
     return arrayShape(p.element, asArray(operands[0], "convert").dims);
@@ -208,6 +249,7 @@ export interface ParameterParams {
 export const parameter: OpRule<ParameterParams> = {
   opcode: "parameter",
   pure: false,
+  vjp: "none",
   shape: (_operands, p) => p.shape,
   attributes: (p) => ({ parameterNumber: p.number }),
 };
@@ -215,6 +257,7 @@ export const parameter: OpRule<ParameterParams> = {
 export const constant: OpRule<{ literal: Literal }> = {
   opcode: "constant",
   pure: true,
+  vjp: "none",
   shape: (_operands, p) => p.literal.shape,
   attributes: (p) => ({ literal: p.literal }),
 };
@@ -222,6 +265,7 @@ export const constant: OpRule<{ literal: Literal }> = {
 export const tuple: OpRule<void> = {
   opcode: "tuple",
   pure: true,
+  vjp: (c, ct) => c.operands.map((_, i) => (Array.isArray(ct) ? ct[i] ?? null : null)),
   shape: (operands) => tupleShape(operands),
   attributes: () => ({}),
 };
@@ -229,6 +273,7 @@ export const tuple: OpRule<void> = {
 export const getTupleElement: OpRule<{ index: number }> = {
   opcode: "get-tuple-element",
   pure: true,
+  vjp: (c, ct) => [tupleCotangent(c.shapeOf(c.operands[0]!), c.instruction.attributes.tupleIndex!, ct)],
   shape(operands, p) {
     checkArity(operands, 1, "get-tuple-element");
     const t = operands[0]!;
@@ -242,6 +287,7 @@ export const getTupleElement: OpRule<{ index: number }> = {
 export const broadcast: OpRule<{ dims: number[]; dimensions: number[] }> = {
   opcode: "broadcast",
   pure: true,
+  vjp: broadcastVjp,
   shape(operands, p) {
     checkArity(operands, 1, "broadcast");
     const a = asArray(operands[0], "broadcast");
@@ -258,6 +304,7 @@ export const broadcast: OpRule<{ dims: number[]; dimensions: number[] }> = {
 export const reshape: OpRule<{ dims: number[] }> = {
   opcode: "reshape",
   pure: true,
+  vjp: (c, ct) => [c.emit(reshape, [ct as number], { dims: arrayOf(c, c.operands[0]!).dims })],
   shape(operands, p) {
     checkArity(operands, 1, "reshape");
     const a = asArray(operands[0], "reshape");
@@ -272,6 +319,7 @@ export const reshape: OpRule<{ dims: number[] }> = {
 export const transpose: OpRule<{ permutation: number[] }> = {
   opcode: "transpose",
   pure: true,
+  vjp: transposeVjp,
   shape(operands, p) {
     checkArity(operands, 1, "transpose");
     const a = asArray(operands[0], "transpose");
@@ -284,6 +332,7 @@ export const transpose: OpRule<{ permutation: number[] }> = {
 export const reverse: OpRule<{ dimensions: number[] }> = {
   opcode: "reverse",
   pure: true,
+  vjp: (c, ct) => [c.emit(reverse, [ct as number], { dimensions: c.instruction.attributes.dimensions! })],
   shape: (operands) => asArray(operands[0], "reverse"),
   attributes: (p) => ({ dimensions: p.dimensions }),
 };
@@ -291,6 +340,7 @@ export const reverse: OpRule<{ dimensions: number[] }> = {
 export const iota: OpRule<{ shape: ArrayShape; dimension: number }> = {
   opcode: "iota",
   pure: true,
+  vjp: "none",
   shape: (_operands, p) => p.shape,
   attributes: (p) => ({ dimensions: [p.dimension] }),
 };
@@ -304,6 +354,7 @@ export interface SliceParams {
 export const slice: OpRule<SliceParams> = {
   opcode: "slice",
   pure: true,
+  vjp: sliceVjp,
   shape(operands, p) {
     checkArity(operands, 1, "slice");
     const a = asArray(operands[0], "slice");
@@ -320,6 +371,7 @@ export const slice: OpRule<SliceParams> = {
 export const concatenate: OpRule<{ dimension: number }> = {
   opcode: "concatenate",
   pure: true,
+  vjp: concatenateVjp,
   shape(operands, p) {
     if (operands.length === 0) throw new ShapeRuleError("concatenate: no operands");
     const first = asArray(operands[0], "concatenate");
@@ -340,6 +392,7 @@ export const concatenate: OpRule<{ dimension: number }> = {
 export const pad: OpRule<{ low: number[]; high: number[]; interior: number[] }> = {
   opcode: "pad",
   pure: true,
+  vjp: padVjp,
   shape(operands, p) {
     checkArity(operands, 2, "pad");
     const a = asArray(operands[0], "pad");
@@ -353,6 +406,7 @@ export const pad: OpRule<{ low: number[]; high: number[]; interior: number[] }> 
 export const dot: OpRule<DotDimensionNumbers> = {
   opcode: "dot",
   pure: true,
+  vjp: dotVjp,
   shape(operands, p) {
     checkArity(operands, 2, "dot");
     const a = asArray(operands[0], "dot");
@@ -373,6 +427,7 @@ export const dot: OpRule<DotDimensionNumbers> = {
 export const reduce: OpRule<{ dimensions: number[]; reducer: number }> = {
   opcode: "reduce",
   pure: true,
+  vjp: reduceVjp,
   calls: true,
   shape(operands, p) {
     checkArity(operands, 2, "reduce");
@@ -387,6 +442,7 @@ export const reduce: OpRule<{ dimensions: number[]; reducer: number }> = {
 export const reduceWindow: OpRule<{ window: WindowDimension[]; reducer: number }> = {
   opcode: "reduce-window",
   pure: true,
+  vjp: reduceWindowVjp,
   calls: true,
   shape(operands, p) {
     checkArity(operands, 2, "reduce-window");
@@ -406,6 +462,7 @@ export function windowOutputSize(size: number, w: WindowDimension): number {
 export const convolution: OpRule<{ window: WindowDimension[]; dimensionNumbers: ConvolutionDimensionNumbers; featureGroupCount: number; batchGroupCount: number }> = {
   opcode: "convolution",
   pure: true,
+  vjp: convolutionVjp,
   shape(operands, p) {
     checkArity(operands, 2, "convolution");
     const x = asArray(operands[0], "convolution");
@@ -425,12 +482,13 @@ export const convolution: OpRule<{ window: WindowDimension[]; dimensionNumbers: 
 };
 
 /** Logical right shift of unsigned bits (random-number generation turns bits into floats with it). */
-export const shiftRightLogical = binary("shift-right-logical", "int");
+export const shiftRightLogical: OpRule<void> = binary("shift-right-logical", "int", "none");
 
 /** Reinterprets the bits of each element as another type of the same width. */
 export const bitcastConvert: OpRule<ConvertParams> = {
   opcode: "bitcast-convert",
   pure: true,
+  vjp: "none",
   shape(operands, p) {
     checkArity(operands, 1, "bitcast-convert");
     const a = asArray(operands[0], "bitcast-convert");
@@ -447,6 +505,7 @@ const BITS: Record<PrimitiveType, number> = { pred: 8, s8: 8, u8: 8, s16: 16, u1
 export const whileLoop: OpRule<{ condition: number; body: number }> = {
   opcode: "while",
   pure: false,
+  vjp: { unsupported: "a while loop is differentiated by the autodiff driver (compiler/autodiff), which unrolls a known trip count; the rule itself has no VJP" },
   calls: true,
   shape(operands) {
     checkArity(operands, 1, "while");
@@ -458,6 +517,7 @@ export const whileLoop: OpRule<{ condition: number; body: number }> = {
 export const conditional: OpRule<{ branches: number[]; resultShape: Shape }> = {
   opcode: "conditional",
   pure: false,
+  vjp: { unsupported: "the lowering never emits conditional (a traced `if` becomes select)" },
   calls: true,
   shape: (_operands, p) => p.resultShape,
   attributes: (p) => ({ calledComputations: p.branches }),
@@ -466,6 +526,7 @@ export const conditional: OpRule<{ branches: number[]; resultShape: Shape }> = {
 export const call: OpRule<{ callee: number; resultShape: Shape }> = {
   opcode: "call",
   pure: false,
+  vjp: { unsupported: "the lowering never emits call (every Julia call is inlined)" },
   calls: true,
   shape: (_operands, p) => p.resultShape,
   attributes: (p) => ({ calledComputations: [p.callee] }),
@@ -475,6 +536,7 @@ export const call: OpRule<{ callee: number; resultShape: Shape }> = {
 export const rngBitGenerator: OpRule<{ algorithm: number; shape: ArrayShape }> = {
   opcode: "rng-bit-generator",
   pure: false,
+  vjp: "none",
   shape(operands, p) {
     checkArity(operands, 1, "rng-bit-generator");
     return tupleShape([operands[0]!, p.shape]);
@@ -505,6 +567,7 @@ export interface GatherParams {
 export const gather: OpRule<GatherParams> = {
   opcode: "gather",
   pure: true,
+  vjp: gatherVjp,
   shape(operands, p) {
     checkArity(operands, 2, "gather");
     const a = asArray(operands[0], "gather");
@@ -532,3 +595,425 @@ export const gather: OpRule<GatherParams> = {
     indicesAreSorted: p.indicesAreSorted,
   }),
 };
+
+export interface ScatterParams {
+  dimensionNumbers: ScatterDimensionNumbers;
+  /** The scalar computation combining an existing element with an update (add, for gather's transpose). */
+  updater: number;
+  indicesAreSorted: boolean;
+  uniqueIndices: boolean;
+}
+
+/**
+ * XLA's scatter (operands: operand, scatter indices, updates): each update window is combined
+ * into the operand at its index with `updater`. Gather's transpose is a scatter-add into zeros.
+ */
+export const scatter: OpRule<ScatterParams> = {
+  opcode: "scatter",
+  pure: true,
+  calls: true,
+  vjp: scatterVjp,
+  shape(operands, p) {
+    checkArity(operands, 3, "scatter");
+    const a = asArray(operands[0], "scatter");
+    const idx = asArray(operands[1], "scatter");
+    const u = asArray(operands[2], "scatter");
+    checkElement(idx, "int", "scatter");
+    if (u.element !== a.element) throw new ShapeRuleError(`scatter: updates ${fmtShape(u)} and operand ${fmtShape(a)} differ in element type`);
+    const windowRank = a.dims.length - p.dimensionNumbers.insertedWindowDims.length;
+    if (p.dimensionNumbers.updateWindowDims.length !== windowRank) throw new ShapeRuleError(`scatter: update_window_dims must name ${windowRank} dimensions of the updates`);
+    return a;
+  },
+  attributes: (p) => ({ scatterDimensionNumbers: p.dimensionNumbers, calledComputations: [p.updater], indicesAreSorted: p.indicesAreSorted, uniqueIndices: p.uniqueIndices }),
+};
+
+// ---- vector-Jacobian products ----------------------------------------------------------------
+// Each rule's VJP above is written with these. The derivations are the standard transposition
+// rules (the ones JAX states for its lax primitives), re-derived for XLA's dimension numbers.
+// Every cotangent is emitted through op rules that have VJPs themselves, so second derivatives
+// come from differentiating the emitted cotangent graph again.
+
+function arrayOf(c: VjpContext, id: number): ArrayShape {
+  return asArray(c.shapeOf(id), "vjp");
+}
+
+function neg(c: VjpContext, x: Cotangent): number {
+  return c.emit(negate, [x as number], undefined);
+}
+
+function mul(c: VjpContext, x: Cotangent, y: number): number {
+  return c.emit(multiply, [x as number, y], undefined);
+}
+
+function div(c: VjpContext, x: Cotangent, y: number): number {
+  return c.emit(divide, [x as number, y], undefined);
+}
+
+function scalarConst(c: VjpContext, element: PrimitiveType, value: number | boolean): number {
+  const values = element === "pred" ? [Boolean(value)] : [Number(value)];
+  return c.emit(constant, [], { literal: { shape: arrayShape(element, []), values: values as number[] | boolean[] } });
+}
+
+/** An array of `shape` filled with `value`. */
+function fillShape(c: VjpContext, shape: ArrayShape, value: number | boolean): number {
+  const s = scalarConst(c, shape.element, value);
+  return shape.dims.length ? c.emit(broadcast, [s], { dims: shape.dims, dimensions: [] }) : s;
+}
+
+/** An array shaped like instruction `like`, filled with `value`. */
+function filled(c: VjpContext, like: number, value: number): number {
+  return fillShape(c, arrayOf(c, like), value);
+}
+
+function add1(c: VjpContext, x: number): number {
+  return c.emit(add, [x, filled(c, x, 1)], undefined);
+}
+
+function trunc(c: VjpContext, q: number): number {
+  return mul(c, c.emit(sign, [q], undefined), c.emit(floor, [c.emit(abs, [q], undefined)], undefined));
+}
+
+function cmp(c: VjpContext, direction: ComparisonDirection, a: number, b: number): number {
+  const el = arrayOf(c, a).element;
+  return c.emit(compare, [a, b], { direction, type: isFloatType(el) ? "FLOAT" : el === "pred" || el.startsWith("u") ? "UNSIGNED" : "SIGNED" });
+}
+
+function sumDims(c: VjpContext, x: number, dims: number[]): number {
+  if (!dims.length) return x;
+  const el = arrayOf(c, x).element;
+  return c.emit(reduce, [x, scalarConst(c, el, 0)], { dimensions: [...dims].sort((p, q) => p - q), reducer: c.reducer(add, el) });
+}
+
+function sumAll(c: VjpContext, x: number): number {
+  return sumDims(c, x, arrayOf(c, x).dims.map((_, i) => i));
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function powerVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const [a, b] = c.operands as [number, number];
+  const bMinus1 = c.emit(subtract, [b, filled(c, b, 1)], undefined);
+  const da = mul(c, ct, mul(c, b, c.emit(power, [a, bMinus1], undefined)));
+  // d/db a^b = a^b log(a), taken as 0 where a == 0 (as 0^b is constant in b there).
+  const safeA = c.emit(select, [cmp(c, "EQ", a, filled(c, a, 0)), filled(c, a, 1), a], undefined);
+  const db = mul(c, ct, mul(c, c.result, c.emit(log, [safeA], undefined)));
+  return [da, db];
+}
+
+/** max/min with ChainRules' convention: on a tie the cotangent goes to the second argument (so relu(x) = max(x, 0) has derivative 0 at 0, as NNlib's). */
+function chooseVjp(c: VjpContext, ct: number, isMax: boolean): Cotangent[] {
+  const [a, b] = c.operands as [number, number];
+  const firstWins = isMax ? cmp(c, "GT", a, b) : cmp(c, "LT", a, b);
+  const zero = filled(c, ct, 0);
+  return [c.emit(select, [firstWins, ct, zero], undefined), c.emit(select, [firstWins, zero, ct], undefined)];
+}
+
+function atan2Vjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const [a, b] = c.operands as [number, number];
+  const d = c.emit(add, [mul(c, a, a), mul(c, b, b)], undefined);
+  return [div(c, mul(c, ct, b), d), neg(c, div(c, mul(c, ct, a), d))];
+}
+
+function selectCt(c: VjpContext, ct: number, first: boolean): number {
+  const zero = filled(c, ct, 0);
+  return c.emit(select, first ? [c.operands[0]!, ct, zero] : [c.operands[0]!, zero, ct], undefined);
+}
+
+/** clamp(lo, x, hi): x's cotangent where lo < x < hi, lo's where x < lo, hi's where x > hi (lo and hi may be scalars). */
+function clampVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const [lo, x, hi] = c.operands as [number, number, number];
+  const xs = arrayOf(c, x);
+  const wide = (id: number) => (arrayOf(c, id).dims.length === xs.dims.length ? id : c.emit(broadcast, [id], { dims: xs.dims, dimensions: [] }));
+  const narrow = (id: number, like: number) => (arrayOf(c, like).dims.length === xs.dims.length ? id : sumAll(c, id));
+  const zero = filled(c, x, 0);
+  const inside = c.emit(and, [cmp(c, "GT", x, wide(lo)), cmp(c, "LT", x, wide(hi))], undefined);
+  return [
+    narrow(c.emit(select, [cmp(c, "LT", x, wide(lo)), ct as number, zero], undefined), lo),
+    c.emit(select, [inside, ct as number, zero], undefined),
+    narrow(c.emit(select, [cmp(c, "GT", x, wide(hi)), ct as number, zero], undefined), hi),
+  ];
+}
+
+function tupleCotangent(shape: Shape, index: number, ct: Cotangent): Cotangent {
+  if (shape.kind !== "tuple") throw new ShapeRuleError("get-tuple-element: operand is not a tuple");
+  return shape.elements.map((_, i) => (i === index ? ct : null));
+}
+
+/** broadcast_in_dim's transpose: sum over the new dimensions and over the stretched size-1 ones. */
+function broadcastVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const os = arrayOf(c, c.operands[0]!);
+  const rs = arrayOf(c, c.result);
+  const dims = c.instruction.attributes.dimensions!;
+  const summed = range(rs.dims.length).filter((d) => !dims.includes(d) || (os.dims[dims.indexOf(d)] === 1 && rs.dims[d] !== 1));
+  const s = sumDims(c, ct as number, summed);
+  return [sameDims(arrayOf(c, s).dims, os.dims) ? s : c.emit(reshape, [s], { dims: os.dims })];
+}
+
+function transposeVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const perm = c.instruction.attributes.dimensions!;
+  const inverse: number[] = [];
+  perm.forEach((p, i) => (inverse[p] = i));
+  return [c.emit(transpose, [ct as number], { permutation: inverse })];
+}
+
+function sliceVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const os = arrayOf(c, c.operands[0]!);
+  const out = arrayOf(c, ct as number).dims;
+  if (out.some((d) => d === 0)) return [null];
+  const sd = c.instruction.attributes.sliceDimensions!;
+  return [
+    c.emit(pad, [ct as number, scalarConst(c, os.element, 0)], {
+      low: sd.map((s) => s.start),
+      high: sd.map((s, i) => os.dims[i]! - s.start - (out[i]! - 1) * s.stride - 1),
+      interior: sd.map((s) => s.stride - 1),
+    }),
+  ];
+}
+
+function concatenateVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const k = c.instruction.attributes.dimensions![0]!;
+  const rs = arrayOf(c, c.result);
+  let offset = 0;
+  return c.operands.map((o) => {
+    const d = arrayOf(c, o).dims[k]!;
+    const start = rs.dims.map((_, i) => (i === k ? offset : 0));
+    const limit = rs.dims.map((n, i) => (i === k ? offset + d : n));
+    offset += d;
+    return c.emit(slice, [ct as number], { start, limit, stride: rs.dims.map(() => 1) });
+  });
+}
+
+/** pad's transpose: undo the edge padding (negative padding crops), then take every (interior+1)-th element. */
+function padVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const cfg = c.instruction.attributes.paddingConfig!;
+  const el = arrayOf(c, c.result).element;
+  let t = ct as number;
+  if (cfg.some((p) => p.edgePaddingLow !== 0 || p.edgePaddingHigh !== 0))
+    t = c.emit(pad, [t, scalarConst(c, el, 0)], { low: cfg.map((p) => -p.edgePaddingLow), high: cfg.map((p) => -p.edgePaddingHigh), interior: cfg.map(() => 0) });
+  const ts = arrayOf(c, t);
+  if (cfg.some((p) => p.interiorPadding !== 0)) t = c.emit(slice, [t], { start: ts.dims.map(() => 0), limit: ts.dims, stride: cfg.map((p) => p.interiorPadding + 1) });
+  const padValue = c.emit(subtract, [sumAll(c, ct as number), sumAll(c, t)], undefined);
+  return [t, padValue];
+}
+
+/**
+ * dot's transpose for each operand: contract the cotangent's dimensions that came from the other
+ * operand with that operand's free dimensions (batch dimensions stay batch), then transpose the
+ * result — [batch, own free, contracted in the other's order] — back to the operand's layout.
+ */
+function dotVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const dn = c.instruction.attributes.dotDimensionNumbers!;
+  const [a, b] = c.operands as [number, number];
+  const as = arrayOf(c, a), bs = arrayOf(c, b);
+  const nb = dn.lhsBatchDimensions.length;
+  const free = (s: ArrayShape, contracting: number[], batch: number[]) => range(s.dims.length).filter((i) => !contracting.includes(i) && !batch.includes(i));
+  const lhsFree = free(as, dn.lhsContractingDimensions, dn.lhsBatchDimensions);
+  const rhsFree = free(bs, dn.rhsContractingDimensions, dn.rhsBatchDimensions);
+  const ctBatch = range(nb);
+  const ctLhsFree = lhsFree.map((_, i) => nb + i);
+  const ctRhsFree = rhsFree.map((_, i) => nb + lhsFree.length + i);
+  const one = (self: number[], selfBatch: number[], selfContracting: number[], other: number, otherFree: number[], otherBatch: number[], otherContracting: number[], ctOtherFree: number[], rank: number): number => {
+    const product = c.emit(dot, [ct as number, other], { lhsContractingDimensions: ctOtherFree, rhsContractingDimensions: otherFree, lhsBatchDimensions: ctBatch, rhsBatchDimensions: otherBatch });
+    const sortedOther = [...otherContracting].sort((p, q) => p - q);
+    const perm = range(rank).map((j) => {
+      const bi = selfBatch.indexOf(j);
+      if (bi >= 0) return bi;
+      const fi = self.indexOf(j);
+      if (fi >= 0) return nb + fi;
+      const ci = selfContracting.indexOf(j);
+      return nb + self.length + sortedOther.indexOf(otherContracting[ci]!);
+    });
+    return perm.every((p, i) => p === i) ? product : c.emit(transpose, [product], { permutation: perm });
+  };
+  const da = one(lhsFree, dn.lhsBatchDimensions, dn.lhsContractingDimensions, b, rhsFree, dn.rhsBatchDimensions, dn.rhsContractingDimensions, ctRhsFree, as.dims.length);
+  const db = one(rhsFree, dn.rhsBatchDimensions, dn.rhsContractingDimensions, a, lhsFree, dn.lhsBatchDimensions, dn.lhsContractingDimensions, ctLhsFree, bs.dims.length);
+  return [da, db];
+}
+
+function reduceVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const x = c.operands[0]!;
+  const xs = arrayOf(c, x);
+  const dims = c.instruction.attributes.dimensions!;
+  const kept = range(xs.dims.length).filter((d) => !dims.includes(d));
+  const wide = (id: number) => c.emit(broadcast, [id], { dims: xs.dims, dimensions: kept });
+  switch (c.calledRoot(c.instruction.attributes.calledComputations![0]!)) {
+    case "add":
+      return [wide(ct as number), null];
+    case "multiply":
+      return [div(c, wide(mul(c, ct, c.result)), x), null];
+    case "maximum":
+    case "minimum": {
+      // The cotangent is shared among the positions that attain the extremum.
+      const at = c.emit(convert, [cmp(c, "EQ", x, wide(c.result))], { element: xs.element });
+      const counts = sumDims(c, at, dims);
+      return [mul(c, wide(div(c, ct, counts)), at), null];
+    }
+    default:
+      return [null, null];
+  }
+}
+
+function reduceWindowVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const [x, init] = c.operands as [number, number];
+  const xs = arrayOf(c, x);
+  const out = arrayOf(c, ct as number).dims;
+  const window = c.instruction.attributes.window!;
+  const el = xs.element;
+  const zero = scalarConst(c, el, 0);
+  const root = c.calledRoot(c.instruction.attributes.calledComputations![0]!);
+  if (root === "add") {
+    // The transpose of a windowed sum is a windowed sum of the cotangent, dilated by the strides
+    // and padded so every input position sees each window that covered it.
+    const pads = window.map((w, i) => {
+      const inDil = (xs.dims[i]! - 1) * w.baseDilation + 1;
+      const wDil = (w.size - 1) * w.windowDilation + 1;
+      const outDil = (out[i]! - 1) * w.stride + 1;
+      const before = wDil - w.paddingLow - 1;
+      return { before, after: inDil + wDil - 1 - outDil - before };
+    });
+    const padded = c.emit(pad, [ct as number, zero], { low: pads.map((p) => p.before), high: pads.map((p) => p.after), interior: window.map((w) => w.stride - 1) });
+    const back: WindowDimension[] = window.map((w) => ({ size: w.size, stride: w.baseDilation, paddingLow: 0, paddingHigh: 0, windowDilation: w.windowDilation, baseDilation: 1, windowReversal: false }));
+    return [c.emit(reduceWindow, [padded, zero], { window: back, reducer: c.reducer(add, el) }), null];
+  }
+  if (root !== "maximum" && root !== "minimum") return [null, null];
+  if (window.some((w) => w.baseDilation !== 1 || w.paddingLow < 0 || w.paddingHigh < 0)) throw new ShapeRuleError("reduce-window: the gradient of max/min pooling with base dilation or negative padding is not supported");
+  // Max/min pooling: the cotangent of each window goes to its first extremal element (the choice
+  // of XLA's select-and-scatter). The windows are enumerated by offset: for each offset, one
+  // strided slice of the padded input holds that element of every window.
+  const xp = window.some((w) => w.paddingLow || w.paddingHigh)
+    ? c.emit(pad, [x, init], { low: window.map((w) => w.paddingLow), high: window.map((w) => w.paddingHigh), interior: window.map(() => 0) })
+    : x;
+  const ps = arrayOf(c, xp).dims;
+  const ctZero = fillShape(c, arrayShape(el, out), 0);
+  let taken = fillShape(c, arrayShape("pred", out), false);
+  let acc: number | null = null;
+  const offsets: number[][] = [[]];
+  for (const w of window) offsets.splice(0, offsets.length, ...offsets.flatMap((o) => range(w.size).map((k) => [...o, k])));
+  for (const k of offsets) {
+    const start = k.map((kd, i) => kd * window[i]!.windowDilation);
+    const limit = start.map((s, i) => s + (out[i]! - 1) * window[i]!.stride + 1);
+    const patch = c.emit(slice, [xp], { start, limit, stride: window.map((w) => w.stride) });
+    const here = c.emit(and, [cmp(c, "EQ", patch, c.result), c.emit(not, [taken], undefined)], undefined);
+    taken = c.emit(or, [taken, here], undefined);
+    const part = c.emit(select, [here, ct as number, ctZero], undefined);
+    const back = c.emit(pad, [part, zero], { low: start, high: limit.map((l, i) => ps[i]! - l), interior: window.map((w) => w.stride - 1) });
+    acc = acc === null ? back : c.emit(add, [acc, back], undefined);
+  }
+  if (xp === x) return [acc, null];
+  return [c.emit(slice, [acc!], { start: window.map((w) => w.paddingLow), limit: window.map((w, i) => w.paddingLow + xs.dims[i]!), stride: window.map(() => 1) }), null];
+}
+
+/** Splits dimension `src` of x into [size1, rest]. */
+function axisOutOf(c: VjpContext, src: number, size1: number, x: number): number {
+  const d = [...arrayOf(c, x).dims];
+  d.splice(src, 1, size1, d[src]! / size1);
+  return c.emit(reshape, [x], { dims: d });
+}
+
+/** Merges dimension `src` into `dst` (numbered after removing src), src major. */
+function axisInto(c: VjpContext, src: number, dst: number, x: number): number {
+  const dims = arrayOf(c, x).dims;
+  const perm = range(dims.length).filter((i) => i !== src);
+  perm.splice(dst, 0, src);
+  const t = perm.every((p, i) => p === i) ? x : c.emit(transpose, [x], { permutation: perm });
+  const nd = dims.filter((_, i) => i !== src);
+  nd[dst] = nd[dst]! * dims[src]!;
+  return c.emit(reshape, [t], { dims: nd });
+}
+
+/**
+ * Convolution's transposes: the input's cotangent is a convolution of the output cotangent with
+ * the spatially reversed kernel (strides become base dilation); the kernel's is a convolution of
+ * the input with the output cotangent (strides become window dilation). Feature groups move
+ * between the kernel's feature dimensions, or become batch groups for the kernel's cotangent.
+ */
+function convolutionVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const [x, k] = c.operands as [number, number];
+  const a = c.instruction.attributes;
+  const dn = a.convolutionDimensionNumbers!;
+  const window = a.window!;
+  const G = a.featureGroupCount ?? 1;
+  const B = a.batchGroupCount ?? 1;
+  if (window.some((w) => w.windowReversal)) throw new ShapeRuleError("convolution: the gradient of a convolution with window reversal is not supported");
+  const xs = arrayOf(c, x).dims, ks = arrayOf(c, k).dims, os = arrayOf(c, ct as number).dims;
+  const inSp = dn.inputSpatialDimensions.map((d) => xs[d]!);
+  const kSp = dn.kernelSpatialDimensions.map((d) => ks[d]!);
+  const oSp = dn.outputSpatialDimensions.map((d) => os[d]!);
+
+  // Input cotangent.
+  let kernel = k;
+  if (G > 1 || B > 1) {
+    kernel = axisOutOf(c, dn.kernelOutputFeatureDimension, G > 1 ? G : B, kernel);
+    kernel = axisInto(c, dn.kernelOutputFeatureDimension, dn.kernelInputFeatureDimension, kernel);
+  }
+  const reversed = c.emit(reverse, [kernel], { dimensions: dn.kernelSpatialDimensions });
+  const lhsWindow: WindowDimension[] = window.map((w, i) => {
+    const inDil = (inSp[i]! - 1) * w.baseDilation + 1;
+    const kDil = (kSp[i]! - 1) * w.windowDilation + 1;
+    const outDil = (oSp[i]! - 1) * w.stride + 1;
+    const before = kDil - w.paddingLow - 1;
+    return { size: kSp[i]!, stride: w.baseDilation, paddingLow: before, paddingHigh: inDil + kDil - 1 - outDil - before, windowDilation: w.windowDilation, baseDilation: w.stride, windowReversal: false };
+  });
+  const lhsDn: ConvolutionDimensionNumbers = {
+    inputBatchDimension: dn.outputBatchDimension,
+    inputFeatureDimension: dn.outputFeatureDimension,
+    inputSpatialDimensions: dn.outputSpatialDimensions,
+    kernelOutputFeatureDimension: dn.kernelInputFeatureDimension,
+    kernelInputFeatureDimension: dn.kernelOutputFeatureDimension,
+    kernelSpatialDimensions: dn.kernelSpatialDimensions,
+    outputBatchDimension: dn.inputBatchDimension,
+    outputFeatureDimension: dn.inputFeatureDimension,
+    outputSpatialDimensions: dn.inputSpatialDimensions,
+  };
+  let dx = c.emit(convolution, [ct as number, reversed], { window: lhsWindow, dimensionNumbers: lhsDn, featureGroupCount: G > 1 ? G : B, batchGroupCount: 1 });
+  if (B > 1) {
+    dx = axisOutOf(c, dn.inputFeatureDimension, B, dx);
+    dx = axisInto(c, dn.inputFeatureDimension, dn.inputBatchDimension, dx);
+  }
+
+  // Kernel cotangent.
+  const rhsWindow: WindowDimension[] = window.map((w, i) => {
+    const inDil = (inSp[i]! - 1) * w.baseDilation + 1;
+    const kDil = (kSp[i]! - 1) * w.windowDilation + 1;
+    const outDil = (oSp[i]! - 1) * w.stride + 1;
+    return { size: oSp[i]!, stride: w.windowDilation, paddingLow: w.paddingLow, paddingHigh: outDil - inDil + (kDil - w.paddingLow - 1), windowDilation: w.stride, baseDilation: w.baseDilation, windowReversal: false };
+  });
+  const rhsDn: ConvolutionDimensionNumbers = {
+    inputBatchDimension: dn.inputFeatureDimension,
+    inputFeatureDimension: dn.inputBatchDimension,
+    inputSpatialDimensions: dn.inputSpatialDimensions,
+    kernelOutputFeatureDimension: dn.outputFeatureDimension,
+    kernelInputFeatureDimension: dn.outputBatchDimension,
+    kernelSpatialDimensions: dn.outputSpatialDimensions,
+    outputBatchDimension: dn.kernelInputFeatureDimension,
+    outputFeatureDimension: dn.kernelOutputFeatureDimension,
+    outputSpatialDimensions: dn.kernelSpatialDimensions,
+  };
+  const dk = c.emit(convolution, [x, ct as number], { window: rhsWindow, dimensionNumbers: rhsDn, featureGroupCount: B > 1 ? B : 1, batchGroupCount: G > 1 ? G : 1 });
+  return [dx, dk];
+}
+
+/** gather's transpose: scatter-add the cotangent's slices into zeros of the operand's shape. */
+function gatherVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const [x, idx] = c.operands as [number, number];
+  const xs = arrayOf(c, x);
+  const g = c.instruction.attributes.gatherDimensionNumbers!;
+  const dimensionNumbers: ScatterDimensionNumbers = { updateWindowDims: g.offsetDims, insertedWindowDims: g.collapsedSliceDims, scatterDimsToOperandDims: g.startIndexMap, indexVectorDim: g.indexVectorDim };
+  const zeros = fillShape(c, xs, 0);
+  return [c.emit(scatter, [zeros, idx, ct as number], { dimensionNumbers, updater: c.reducer(add, xs.element), indicesAreSorted: false, uniqueIndices: false }), null];
+}
+
+/** scatter-add's transpose: the operand's cotangent passes through; each update's is gathered back. */
+function scatterVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const [, idx, u] = c.operands as [number, number, number];
+  const a = c.instruction.attributes;
+  if (c.calledRoot(a.calledComputations![0]!) !== "add") throw new ShapeRuleError("scatter: only scatter-add has a gradient");
+  const s = a.scatterDimensionNumbers!;
+  const us = arrayOf(c, u).dims;
+  let pos = 0;
+  const sliceSizes = arrayOf(c, ct as number).dims.map((_, i) => (s.insertedWindowDims.includes(i) ? 1 : us[s.updateWindowDims[pos++]!]!));
+  const gathered = c.emit(gather, [ct as number, idx], { offsetDims: s.updateWindowDims, collapsedSliceDims: s.insertedWindowDims, startIndexMap: s.scatterDimsToOperandDims, indexVectorDim: s.indexVectorDim, sliceSizes, indicesAreSorted: false });
+  return [ct, null, gathered];
+}
