@@ -4,6 +4,7 @@
 import type { Interpreter } from "../semantics/interpreter.js";
 import type { Value } from "../semantics/values.js";
 import { defineArrayFunctions } from "./array-functions.js";
+import { defineAutodiff } from "./autodiff.js";
 import { defineBase } from "./base.js";
 import { defineCollections } from "./collections.js";
 import { defineRandom } from "./random.js";
@@ -17,5 +18,6 @@ export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   defineNNlib(lib);
   defineCollections(lib);
   defineRandom(lib);
+  defineAutodiff(lib);
   return lib.entries;
 }

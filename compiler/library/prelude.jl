@@ -383,3 +383,12 @@ mean(A; dims = :) = _mean(identity, A, dims)
 mean(f, A; dims = :) = _mean(f, A, dims)
 var(A; corrected = true, mean = nothing, dims = :) = _var(A, corrected, mean, dims)
 std(A; corrected = true, mean = nothing, dims = :) = _std(A, corrected, mean, dims)
+
+# ---- Zygote and Optimisers.jl (src/rules.jl) ------------------------------------------------------
+# gradient, withgradient and pullback are intrinsics (library/autodiff.ts); gradients are
+# NamedTuples mirroring structs, with `nothing` where there is no gradient.
+
+isnothing(::Nothing) = true
+isnothing(::Any) = false
+something(x::Nothing, y...) = something(y...)
+something(x::Any, y...) = x

@@ -1,0 +1,205 @@
+// Zygote's API: gradient, withgradient, pullback (also as Flux.gradient, Zygote.gradient).
+// The function is traced on its arguments into a scratch computation whose parameters are the
+// arguments' differentiable leaves (float arrays and numbers; outer values it reads arrive as
+// further parameters), then differentiated by compiler/autodiff: replayed into the current
+// computation and transposed there op by op. Gradients are structural, as Zygote returns them:
+// a NamedTuple per struct (field names kept), tuples for tuples, `nothing` for what has no
+// gradient (integers, functions, known fields of structs, leaves the result does not depend on).
+
+import { ComputationBuilder } from "../hlo/builder.js";
+import type { HloComputation } from "../hlo/ir.js";
+import * as ops from "../hlo/ops.js";
+import type { Cotangent } from "../hlo/ops.js";
+import { NotDifferentiable, backward, replay } from "../autodiff/reverse.js";
+import { unrollLoops } from "../autodiff/unroll.js";
+import { PRIMITIVE_OF, isFloat } from "../semantics/types.js";
+import type { CallArgs, Tensor, Value } from "../semantics/values.js";
+import { NOTHING, tuple } from "../semantics/values.js";
+import type { IntrinsicLibrary } from "./intrinsics.js";
+
+interface Traced {
+  forward: HloComputation;
+  /** The arguments with their differentiable leaves as parameters of `forward`. */
+  lifted: Value[];
+  /** Parameter ids of `forward` that are differentiated, in leaf order. */
+  wrt: number[];
+  /** The result's structure with its tensor leaves as ids of `forward` (a tuple root holds them). */
+  result: Value;
+  resultLeaves: Tensor[];
+  /** `forward`'s ids -> values in the computation being built. */
+  values: Map<number, number>;
+}
+
+export function defineAutodiff(lib: IntrinsicLibrary): void {
+  const { interp, arrays } = lib;
+
+  const trace = (name: string, args: CallArgs): Traced => {
+    if (args.positional.length < 1) throw lib.methodError(name, args);
+    const [f, ...xs] = args.positional;
+    const outer = arrays.b;
+    const inner = new ComputationBuilder(outer.module, name);
+    inner.metadata = outer.metadata;
+    const inputs = new Map<number, number>();
+    let count = 0;
+    const wrt: number[] = [];
+    const param = (outerId: number): number => {
+      const p = inner.parameter(count++, outer.shapeOf(outerId), `p${count}`);
+      inputs.set(p, outerId);
+      return p;
+    };
+    inner.capture = (outerId) => param(outer.resolve(outerId));
+    const lift = (v: Value, top: boolean): Value => {
+      switch (v.kind) {
+        case "number":
+          if (!top || !isFloat(v.type)) return v;
+          return lift({ ...arrays.known(v), scalar: true }, top);
+        case "tensor": {
+          if (!isFloat(v.eltype)) return v;
+          const p = param(outer.resolve(v.id));
+          wrt.push(p);
+          return { ...v, id: p };
+        }
+        case "tuple":
+          return tuple(v.elements.map((e) => lift(e, top)));
+        case "namedtuple":
+          return { ...v, elements: v.elements.map((e) => lift(e, top)) };
+        case "struct":
+          return { ...v, fields: v.fields.map((e) => lift(e, false)) };
+        default:
+          return v;
+      }
+    };
+    const lifted = xs.map((x) => lift(x, true));
+    let result: Value;
+    arrays.b = inner;
+    try {
+      result = interp.call(f!, { positional: lifted, keywords: new Map(), span: args.span, argSpans: args.argSpans.slice(1) }, "function");
+    } finally {
+      arrays.b = outer;
+    }
+    const resultLeaves = tensorLeaves(result).map((t) => ({ ...t, id: inner.resolve(t.id) }));
+    const root = inner.emit(ops.tuple, resultLeaves.map((t) => t.id), undefined);
+    const forward = unrollLoops(inner.finish(root), outer.module);
+    const values = replay(outer, forward, inputs);
+    return { forward, lifted, wrt, result, resultLeaves, values };
+  };
+
+  /** The cotangents of the differentiated leaves, given one cotangent id per result leaf. */
+  const pull = (t: Traced, seeds: Cotangent[], span: CallArgs["span"]): Value[] => {
+    let cts: Cotangent[];
+    try {
+      cts = backward(arrays.b, t.forward, t.values, t.wrt, seeds);
+    } catch (e) {
+      if (e instanceof NotDifferentiable) throw lib.fail("not-differentiable", `cannot differentiate this function: ${e.message}`, span, ["a loop whose trip count depends on traced values cannot be differentiated; loop over a known range"]);
+      throw e;
+    }
+    const grads = new Map(t.wrt.map((p, i) => [p, cts[i] ?? null]));
+    const structural = (v: Value): Value => {
+      switch (v.kind) {
+        case "tensor": {
+          const g = grads.get(v.id);
+          if (typeof g !== "number") return NOTHING;
+          return { kind: "tensor", id: g, eltype: v.eltype, size: v.size, scalar: v.scalar };
+        }
+        case "tuple": {
+          const e = v.elements.map(structural);
+          return e.every((x) => x.kind === "nothing") ? NOTHING : tuple(e);
+        }
+        case "namedtuple": {
+          const e = v.elements.map(structural);
+          return e.every((x) => x.kind === "nothing") ? NOTHING : { kind: "namedtuple", names: v.names, elements: e };
+        }
+        case "struct": {
+          const e = v.fields.map(structural);
+          return e.every((x) => x.kind === "nothing") ? NOTHING : { kind: "namedtuple", names: v.type.fieldNames, elements: e };
+        }
+        default:
+          return NOTHING;
+      }
+    };
+    return t.lifted.map(structural);
+  };
+
+  /** The traced result with its leaves replaced by their replayed values. */
+  const resultValue = (t: Traced): Value => {
+    const ids = new Map(t.resultLeaves.map((l) => [l.id, t.values.get(l.id)!]));
+    return mapLeaves(t.result, (x) => ({ ...x, id: ids.get(x.id) ?? x.id }), t.forward, ids);
+  };
+
+  const scalarSeed = (name: string, t: Traced, args: CallArgs): Cotangent[] => {
+    const r = t.result;
+    if (r.kind === "number") return [];
+    if (r.kind !== "tensor" || !(r.scalar || r.size.length === 0))
+      throw lib.fail("not-scalar", `${name}: the function must return a number to be differentiated, got ${r.kind === "tensor" ? `an array of size (${r.size.join(", ")})` : "a " + r.kind}`, args.span, ["use pullback for functions returning arrays or tuples"]);
+    if (!isFloat(r.eltype)) return [null];
+    return [arrays.b.scalarConstant(PRIMITIVE_OF[r.eltype], 1)];
+  };
+
+  lib.define("gradient", (args) => {
+    const t = trace("gradient", args);
+    return tuple(pull(t, scalarSeed("gradient", t, args), args.span));
+  });
+
+  lib.define("withgradient", (args) => {
+    const t = trace("withgradient", args);
+    const grad = tuple(pull(t, scalarSeed("withgradient", t, args), args.span));
+    return { kind: "namedtuple", names: ["val", "grad"], elements: [resultValue(t), grad] };
+  });
+
+  lib.define("pullback", (args) => {
+    const t = trace("pullback", args);
+    const y = resultValue(t);
+    const back = (bargs: CallArgs): Value => {
+      if (bargs.positional.length !== 1) throw lib.methodError("pullback", bargs, "the pullback takes one cotangent, shaped like the result");
+      const seeds = seedLeaves(bargs.positional[0]!, t.result);
+      const b = arrays.b;
+      const ids = seeds.map((s, i) => {
+        if (s === null) return null;
+        const leaf = t.resultLeaves[i]!;
+        const tensor = s.kind === "number" ? arrays.known(s, leaf.eltype) : arrays.convert(s, leaf.eltype);
+        const want = leaf.scalar ? [] : leaf.size;
+        return tensor.size.length === want.length ? b.resolve(tensor.id) : arrays.broadcastTo(tensor, want).id;
+      });
+      return tuple(pull(t, ids, bargs.span));
+    };
+    return tuple([y, { kind: "function", fn: { name: "pullback", methods: [{ intrinsic: back, description: "(the pullback of a traced function)" }] } }]);
+  });
+}
+
+function tensorLeaves(v: Value): Tensor[] {
+  switch (v.kind) {
+    case "tensor":
+      return [v];
+    case "tuple":
+    case "namedtuple":
+      return v.elements.flatMap(tensorLeaves);
+    case "struct":
+      return v.fields.flatMap(tensorLeaves);
+    default:
+      return [];
+  }
+}
+
+function mapLeaves(v: Value, f: (t: Tensor) => Tensor, forward: HloComputation, ids: Map<number, number>): Value {
+  switch (v.kind) {
+    case "tensor":
+      return f(v);
+    case "tuple":
+      return tuple(v.elements.map((e) => mapLeaves(e, f, forward, ids)));
+    case "namedtuple":
+      return { ...v, elements: v.elements.map((e) => mapLeaves(e, f, forward, ids)) };
+    case "struct":
+      return { ...v, fields: v.fields.map((e) => mapLeaves(e, f, forward, ids)) };
+    default:
+      return v;
+  }
+}
+
+/** The cotangent's leaves matched to the result's tensor leaves (`nothing` is a zero cotangent). */
+function seedLeaves(ct: Value, result: Value): (Tensor | { kind: "number"; type: Tensor["eltype"]; value: number | boolean } | null)[] {
+  if (result.kind === "tensor") return [ct.kind === "tensor" ? ct : ct.kind === "number" ? (ct as never) : null];
+  if ((result.kind === "tuple" || result.kind === "namedtuple") && (ct.kind === "tuple" || ct.kind === "namedtuple"))
+    return result.elements.flatMap((e, i) => seedLeaves(ct.elements[i] ?? NOTHING, e));
+  if (result.kind === "struct" && ct.kind === "namedtuple") return result.fields.flatMap((e, i) => seedLeaves(ct.elements[i] ?? NOTHING, e));
+  return tensorLeaves(result).map(() => null);
+}
