@@ -10,6 +10,7 @@ import { defineCollections } from "./collections.js";
 import { defineRandom } from "./random.js";
 import { IntrinsicLibrary } from "./intrinsics.js";
 import { defineNNlib } from "./nnlib.js";
+import { defineOptimisers } from "./optimisers.js";
 
 export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   const lib = new IntrinsicLibrary(interp);
@@ -19,5 +20,6 @@ export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   defineCollections(lib);
   defineRandom(lib);
   defineAutodiff(lib);
+  defineOptimisers(lib);
   return lib.entries;
 }

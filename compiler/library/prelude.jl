@@ -392,3 +392,108 @@ isnothing(::Nothing) = true
 isnothing(::Any) = false
 something(x::Nothing, y...) = something(y...)
 something(x::Any, y...) = x
+
+# Optimisers.jl's rules: `init(rule, x)` is a parameter's initial state and `apply!(rule, state,
+# x, dx)` returns the new state and the step to subtract (x′ = x - step). Hyperparameters are
+# converted to the parameter's element type, as Optimisers does, so Float32 models stay Float32.
+# setup, update and update! walk the model (library/optimisers.ts); a parameter's state is a Leaf.
+mutable struct Leaf{R, S}
+    rule::R
+    state::S
+end
+
+abstract type AbstractRule end
+
+struct Descent{T} <: AbstractRule
+    eta::T
+end
+Descent() = Descent(1f-1)
+init(o::Descent, x::AbstractArray) = nothing
+apply!(o::Descent, state, x, dx) = (state, dx .* eltype(x)(o.eta))
+
+struct Momentum{T} <: AbstractRule
+    eta::T
+    rho::T
+end
+Momentum(eta = 1f-2, rho = 9f-1) = Momentum{typeof(float(eta))}(eta, rho)
+init(o::Momentum, x::AbstractArray) = zero(x)
+function apply!(o::Momentum, mvel, x, dx)
+    T = eltype(x)
+    mvel = T(o.rho) .* mvel .+ T(o.eta) .* dx
+    return mvel, mvel
+end
+
+struct Nesterov{T} <: AbstractRule
+    eta::T
+    rho::T
+end
+Nesterov(eta = 1f-3, rho = 9f-1) = Nesterov{typeof(float(eta))}(eta, rho)
+init(o::Nesterov, x::AbstractArray) = zero(x)
+function apply!(o::Nesterov, vel, x, dx)
+    T = eltype(x)
+    η, ρ = T(o.eta), T(o.rho)
+    newdx = -(ρ^2) .* vel .+ (1 + ρ) * η .* dx
+    return ρ .* vel .- η .* dx, newdx
+end
+
+struct RMSProp{T} <: AbstractRule
+    eta::T
+    rho::T
+    epsilon::T
+end
+RMSProp(eta = 1f-3, rho = 9f-1, epsilon = 1f-8) = RMSProp{typeof(float(eta))}(eta, rho, epsilon)
+init(o::RMSProp, x::AbstractArray) = zero(x)
+function apply!(o::RMSProp, quad, x, dx)
+    T = eltype(x)
+    η, ρ, ϵ = T(o.eta), T(o.rho), T(o.epsilon)
+    quad = ρ .* quad .+ (1 - ρ) .* abs2.(dx)
+    return quad, dx .* η ./ (sqrt.(quad) .+ ϵ)
+end
+
+struct Adam{T} <: AbstractRule
+    eta::T
+    beta::Tuple{T, T}
+    epsilon::T
+end
+Adam(eta = 1f-3, beta = (9f-1, 9.99f-1), epsilon = 1f-8) = Adam{typeof(float(eta))}(eta, beta, epsilon)
+init(o::Adam, x::AbstractArray) = (zero(x), zero(x), (eltype(x)(o.beta[1]), eltype(x)(o.beta[2])))
+function apply!(o::Adam, state, x, dx)
+    T = eltype(x)
+    η, ϵ = T(o.eta), T(o.epsilon)
+    β1, β2 = T(o.beta[1]), T(o.beta[2])
+    mt, vt, βt = state
+    mt = β1 .* mt .+ (1 - β1) .* dx
+    vt = β2 .* vt .+ (1 - β2) .* abs2.(dx)
+    step = mt ./ (1 - βt[1]) ./ (sqrt.(vt ./ (1 - βt[2])) .+ ϵ) .* η
+    return (mt, vt, (βt[1] * β1, βt[2] * β2)), step
+end
+
+struct WeightDecay{T} <: AbstractRule
+    lambda::T
+end
+WeightDecay() = WeightDecay(5f-4)
+init(o::WeightDecay, x::AbstractArray) = nothing
+apply!(o::WeightDecay, state, x, dx) = (state, dx .+ eltype(x)(o.lambda) .* x)
+
+struct OptimiserChain{O} <: AbstractRule
+    opts::O
+end
+OptimiserChain(opts...) = OptimiserChain(opts)
+init(o::OptimiserChain, x::AbstractArray) = map(opt -> init(opt, x), o.opts)
+function apply!(o::OptimiserChain, states, x, dx)
+    news = ()
+    for (opt, s) in zip(o.opts, states)
+        s2, dx = apply!(opt, s, x, dx)
+        news = (news..., s2)
+    end
+    return news, dx
+end
+
+# AdamW as Optimisers 0.2 defines it: Adam followed by decoupled weight decay.
+AdamW(eta = 1f-3, beta = (9f-1, 9.99f-1), lambda = 0f0, epsilon = 1f-8) = OptimiserChain(Adam(eta, beta, epsilon), WeightDecay(lambda))
+
+_leaf_init(rule, x) = Leaf(rule, init(rule, x))
+function _leaf_update(leaf::Leaf, x, dx)
+    s, step = apply!(leaf.rule, leaf.state, x, dx)
+    return Leaf(leaf.rule, s), x .- step
+end

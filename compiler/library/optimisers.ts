@@ -1,0 +1,69 @@
+// Optimisers.jl's tree walk: `setup(rule, model)` gives a state tree mirroring the model (a Leaf
+// per trainable array, NamedTuples for structs, `nothing` elsewhere), `update(state, model, grad)`
+// applies each Leaf's rule (written in Julia in the prelude: init, apply!) to the array and its
+// gradient from Zygote's structural gradient, and returns (new state, new model). `update!` is
+// Flux's in-place form read functionally: it returns the same pair and also rebinds the fields
+// of the model's and the state's struct values, so later uses of them see the update.
+
+import type { CallArgs, StructValue, Value } from "../semantics/values.js";
+import { NOTHING, tuple } from "../semantics/values.js";
+import { isFloat } from "../semantics/types.js";
+import type { IntrinsicLibrary } from "./intrinsics.js";
+
+export function defineOptimisers(lib: IntrinsicLibrary): void {
+  const { interp } = lib;
+  const callGlobal = (name: string, positional: Value[], args: CallArgs): Value =>
+    interp.call(interp.globals.lookup(name)!, { positional, keywords: new Map(), span: args.span, argSpans: positional.map(() => args.span) }, name);
+
+  const trainable = (v: Value): boolean => v.kind === "tensor" && !v.scalar && isFloat(v.eltype);
+
+  lib.define("setup", (args) => {
+    lib.arity(args, "setup", 2);
+    const [rule, model] = args.positional as [Value, Value];
+    const walk = (v: Value): Value => {
+      if (trainable(v)) return callGlobal("_leaf_init", [rule, v], args);
+      switch (v.kind) {
+        case "tuple": return allNothing(tuple(v.elements.map(walk)));
+        case "namedtuple": return allNothing({ ...v, elements: v.elements.map(walk) });
+        case "struct": return allNothing({ kind: "namedtuple", names: v.type.fieldNames, elements: v.fields.map(walk) });
+        default: return NOTHING;
+      }
+    };
+    return walk(model);
+  });
+
+  const update = (name: string, inPlace: boolean) => (args: CallArgs): Value => {
+    lib.arity(args, name, 3);
+    const [state, model, grad] = args.positional as [Value, Value, Value];
+    const walk = (s: Value, m: Value, g: Value): [Value, Value] => {
+      if (s.kind === "nothing" || g.kind === "nothing") return [s, m];
+      if (s.kind === "struct" && s.type.name === "Leaf") {
+        const r = callGlobal("_leaf_update", [s, m, g], args);
+        if (r.kind !== "tuple") throw new Error("internal: _leaf_update returns a tuple");
+        const [s2, m2] = r.elements as [StructValue, Value];
+        if (inPlace) s.fields.splice(0, s.fields.length, ...s2.fields);
+        return [s2, m2];
+      }
+      const children = (v: Value): Value[] | undefined => (v.kind === "tuple" || v.kind === "namedtuple" ? v.elements : v.kind === "struct" ? v.fields : undefined);
+      const ss = children(s), ms = children(m), gs = children(g);
+      if (!ss || !ms || !gs || ss.length !== ms.length) throw lib.fail("optimiser-tree", `${name}: the state, the model and the gradient do not have the same structure`, args.span);
+      const pairs = ms.map((mc, i) => walk(ss[i]!, mc, gs[i] ?? NOTHING));
+      const newState: Value = s.kind === "namedtuple" ? { ...s, elements: pairs.map((p) => p[0]) } : s.kind === "tuple" ? tuple(pairs.map((p) => p[0])) : s;
+      let newModel: Value;
+      if (m.kind === "struct") {
+        if (inPlace) m.fields.splice(0, m.fields.length, ...pairs.map((p) => p[1]));
+        newModel = { ...m, fields: pairs.map((p) => p[1]) };
+      } else newModel = m.kind === "namedtuple" ? { ...m, elements: pairs.map((p) => p[1]) } : tuple(pairs.map((p) => p[1]));
+      return [newState, newModel];
+    };
+    const [s, m] = walk(state, model, grad);
+    return tuple([s, m]);
+  };
+  lib.define("update", update("update", false));
+  lib.define("update!", update("update!", true));
+}
+
+function allNothing(v: Value): Value {
+  const elements = v.kind === "tuple" || v.kind === "namedtuple" ? v.elements : [];
+  return elements.every((e) => e.kind === "nothing") ? NOTHING : v;
+}
