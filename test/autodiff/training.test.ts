@@ -62,6 +62,22 @@ const RULES: GradCase[] = [
   rule("Adam", "Adam(0.01f0, (0.9f0, 0.999f0), 1f-8)", "    m = 0 * x; v = 0 * x; b1 = 0.9; b2 = 0.999\n    for g in gs:\n        m = 0.9 * m + 0.1 * g\n        v = 0.999 * v + 0.001 * g * g\n        x = x - m / (1 - b1) / (np.sqrt(v / (1 - b2)) + 1e-8) * 0.01\n        b1 *= 0.9; b2 *= 0.999\n    return x"),
   rule("WeightDecay then Descent in an OptimiserChain", "OptimiserChain(WeightDecay(0.1f0), Descent(0.5f0))", "    for g in gs:\n        x = x - 0.5 * (g + 0.1 * x)\n    return x"),
   rule("AdamW (Adam, then decoupled weight decay)", "AdamW(0.01f0, (0.9f0, 0.999f0), 0.1f0)", "    m = 0 * x; v = 0 * x; b1 = 0.9; b2 = 0.999\n    for g in gs:\n        m = 0.9 * m + 0.1 * g\n        v = 0.999 * v + 0.001 * g * g\n        x = x - (m / (1 - b1) / (np.sqrt(v / (1 - b2)) + 1e-8) * 0.01 + 0.1 * x)\n        b1 *= 0.9; b2 *= 0.999\n    return x"),
+  {
+    name: "Flux.update! (read functionally: the model's fields are rebound in place)",
+    source: `
+using Flux, Optimisers
+function f(W, b, dW, db)
+    model = Dense(W, b, tanh)
+    state = Optimisers.setup(Descent(0.1f0), model)
+    Flux.update!(state, model, (weight = dW, bias = db, σ = nothing))
+    return model.weight, model.bias
+end`,
+    args: [{ size: [3, 2] }, { size: [3] }, { size: [3, 2] }, { size: [3] }],
+    setup: `
+def ref(W, b, dW, db):
+    return W - 0.1 * dW, b - 0.1 * db`,
+    rtol: 1e-6,
+  },
 ];
 
 let outcomes: Map<string, { ok: boolean; message: string }>;
