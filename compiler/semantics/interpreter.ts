@@ -118,7 +118,7 @@ export class Interpreter {
     }
     this.sourcesRead.push(path);
     this.files.set(path, new SourceFile(path, text));
-    const { file, diagnostics } = parseJulia(path, text);
+    const { file, diagnostics } = parseCached(path, text);
     if (diagnostics.length) throw new CompileError(diagnostics[0]!);
     this.evalBlock(file.body, into);
   }
@@ -1198,6 +1198,24 @@ export class Interpreter {
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
+
+/**
+ * Parsed files by path and text. Parsing is pure and syntax trees are never mutated, so a warm
+ * process (the daemon, a build of many entries) parses the prelude and unchanged sources once.
+ */
+const parsed = new Map<string, ReturnType<typeof parseJulia>>();
+const PARSE_CACHE_LIMIT = 512;
+
+function parseCached(path: string, text: string): ReturnType<typeof parseJulia> {
+  const key = `${path}\0${text}`;
+  let result = parsed.get(key);
+  if (!result) {
+    result = parseJulia(path, text);
+    if (parsed.size >= PARSE_CACHE_LIMIT) parsed.delete(parsed.keys().next().value!);
+    parsed.set(key, result);
+  }
+  return result;
+}
 
 export function rangeValues(r: { start: number; step: number; stop: number }): number[] {
   const out: number[] = [];
