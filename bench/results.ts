@@ -1,0 +1,67 @@
+// The shape of bench/results.json: every figure `npm run bench` measured, with when and under what
+// load, so that BENCHMARKS.md and the plot are rendered from data, and a part rerun alone
+// (BENCH_ONLY) keeps the others' figures.
+
+/** A sample's median and spread; times in the unit its field names. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  /** The 25th and 75th percentiles (nearest rank). */
+  p25: number;
+  p75: number;
+  n: number;
+}
+
+export function spread(xs: number[]): Spread {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+  const mid = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return { median: mid, min: s[0]!, max: s[s.length - 1]!, p25: at(0.25), p75: at(0.75), n: s.length };
+}
+
+/** One model in bench/xla_compare.py's output (seconds). */
+export interface PySpread {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+  samples: number[];
+}
+
+export interface ExecutionCase {
+  name: string;
+  ours_hlo_to_mlir_s: number;
+  ours_xla_compile_s: number;
+  jax_first_lower_s: number;
+  jax_xla_compile_s: number;
+  jax_instructions: number;
+  jax_entry_instructions: number;
+  ours_optimized_instructions: number;
+  jax_optimized_instructions: number;
+  jax_lower_s: PySpread;
+  max_relative_error: number;
+  ours_vs_float64?: number;
+  jax_vs_float64?: number;
+  outputs: number;
+  ours_s: PySpread;
+  jax_s: PySpread;
+  ratio: number;
+  pair_ratio: PySpread;
+}
+
+interface Part {
+  /** When it was measured, and the 1-minute load average then (2 cores: 2.0 is both busy). */
+  at: string;
+  load: number;
+}
+
+export interface Results {
+  machine: { cpus: number; model: string; memGiB: number; os: string; node: string; jax: string; jaxlib: string; python: string };
+  frontend: Part & { rows: { name: string; label: string; ms: Spread; instructions: number; entryInstructions: number; computations: number }[] };
+  cold: Part & { cliTotalMs: Spread; forwardCompileMs: Spread; initCompileMs: Spread; nodeStartMs: Spread; jaxColdMs: Spread; pythonStartMs: Spread };
+  daemon: Part & { forwardCompileMs: Spread; buildMs: Spread };
+  execution: { at: string; load: Spread; jax: string; jaxlib: string; platform: string; platform_version: string; cases: ExecutionCase[] };
+  runtime: Part & { rows: { name: string; compileMs: number; cachedLoadMs: number; cachedCompileRpcMs: number; firstRunMs: number; laterRunMs: Spread }[] };
+  transfer: Part & { rows: { transport: "tcp" | "unix"; bytes: number; leaves: number; upGBps: Spread; downGBps: Spread }[] };
+}

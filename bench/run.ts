@@ -1,0 +1,400 @@
+// `npm run bench`: our artifacts against JAX on the same XLA runtime, and the paper's VGG19 workload.
+// Regenerates its sections of BENCHMARKS.md (between the `bench:run` marker comments; the watch
+// daemon's section, bench/daemon.ts, is left as it is) and bench/benchmarks.png.
+//
+// Parts (BENCH_ONLY=frontend,cold,daemon,execution,runtime,transfer runs a subset; the others keep
+// their figures from bench/results.json, each with its own date and load):
+//   frontend   Julia -> HloModuleProto per model in a warm process; writes the modules the
+//              execution part runs;
+//   cold       the same for VGG19's forward pass from a cold `tpu-build build` process, and JAX's
+//              trace-and-lower from a cold Python process;
+//   daemon     the same, warm in the watch daemon (an edit recompiles it);
+//   execution  bench/xla_compare.py: ours and JAX's jit on one PJRT CPU client, interleaved, equal
+//              outputs checked first; JAX's trace-and-lower; XLA compile times; instruction counts;
+//   runtime    XLA compile through the runtime server, and a run whose executable comes from its
+//              disk cache;
+//   transfer   a 548 MB parameter set (VGG19's at 224x224) to the runtime server and back.
+// Uses the compiled dist/, like the CLI (the npm script builds it first).
+
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ArgSpec, CompileResult, LeafSignature, TypeTree } from "../plugins/api.js";
+import { compileEntry } from "../dist/compiler/compile.js";
+import { ensureDaemon, stopDaemon } from "../dist/daemon/client.js";
+import { RuntimeProcess, byteSize, type XlaShape } from "../dist/plugins/xla-local/index.js";
+import { renderReport } from "./report.js";
+import { type Results, type Spread, spread } from "./results.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const BENCH = join(ROOT, "bench");
+const PYTHON = process.env.TPU_BUILD_PYTHON ?? join(ROOT, "runtime", ".venv", "bin", "python");
+const RESULTS = join(BENCH, "results.json");
+const WORK = join(tmpdir(), "tpu-build-bench");
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+// ---- the models
+
+interface ModelCase {
+  name: string;
+  label: string;
+  init: { file: string; fn: string; args: number[] };
+  file: string;
+  fn: string;
+  /** Run-time inputs after the model, Julia sizes; `onehot` labels are drawn one-hot. */
+  inputs: { size: number[]; role?: "onehot" | "normal" }[];
+  /** The JAX model in bench/xla_compare.py. */
+  jax: string;
+  reps: number;
+  warmup?: number;
+  tolerance?: number;
+  /** Also compare both with the JAX model evaluated in float64 (where float32 rounding grows). */
+  reference64?: boolean;
+  /** Repetitions of the front-end timings (ours and JAX's). */
+  compileReps: number;
+}
+
+const VGG = { file: "examples/vgg19.jl", fn: "vgg19", args: [19, 224, 1000] };
+const vggForward = (batch: number, reps: number, extra: Partial<ModelCase> = {}): ModelCase => ({
+  name: `vgg19_b${batch}`,
+  label: `VGG19 forward, 224×224, batch ${batch}`,
+  init: VGG,
+  file: "examples/vgg19.jl",
+  fn: "vgg19_forward",
+  inputs: [{ size: [224, 224, 3, batch] }],
+  jax: "vgg19_forward",
+  reps,
+  tolerance: 1e-3,
+  compileReps: 10,
+  ...extra,
+});
+
+export const CASES: ModelCase[] = [
+  { name: "mlp", label: "MLP predict (16→32→10, batch 32)", init: { file: "examples/mlp.jl", fn: "init_mlp", args: [1, 32] }, file: "examples/mlp.jl", fn: "predict", inputs: [{ size: [16, 32] }], jax: "mlp_predict", reps: 300, compileReps: 20 },
+  { name: "lenet", label: "LeNet-5 classify (28×28, batch 8)", init: { file: "examples/lenet5.jl", fn: "lenet5", args: [7] }, file: "examples/lenet5.jl", fn: "classify", inputs: [{ size: [28, 28, 1, 8] }], jax: "lenet_classify", reps: 200, compileReps: 20 },
+  vggForward(1, 15, { warmup: 2 }),
+  vggForward(8, 5, { warmup: 2 }),
+  { name: "vgg19_grad_b1", label: "VGG19 forward + backward, 224×224, batch 1", init: VGG, file: "bench/vgg19_gradient.jl", fn: "vgg19_loss_gradient", inputs: [{ size: [224, 224, 3, 1] }, { size: [1000, 1], role: "onehot" }], jax: "vgg19_loss_gradient", reps: 6, warmup: 2, tolerance: 2e-2, reference64: true, compileReps: 10 },
+  { name: "attention", label: "Causal self-attention (d 32, 4 heads, 12 tokens, batch 2)", init: { file: "examples/attention.jl", fn: "init_attention", args: [5, 32, 4] }, file: "examples/attention.jl", fn: "attend", inputs: [{ size: [32, 12, 2] }], jax: "attention", reps: 300, compileReps: 20 },
+  { name: "adam_step", label: "MLP training step (4→32→1, 256 points, Adam)", init: { file: "examples/train.jl", fn: "init_regressor", args: [1] }, file: "bench/train_step.jl", fn: "adam_step", inputs: [{ size: [4, 256] }, { size: [1, 256], role: "normal" }], jax: "adam_step", reps: 300, tolerance: 1e-3, compileReps: 20 },
+  // The paper's table: batch 10 and 100 (batch 1 is vgg19_b1). Few runs: batch 100 takes tens of seconds.
+  vggForward(10, 3, { warmup: 1, compileReps: 3 }),
+  vggForward(100, 2, { warmup: 1, compileReps: 3 }),
+];
+
+const readSource = (p: string) => {
+  try {
+    return readFileSync(join(ROOT, p), "utf8");
+  } catch {
+    return undefined;
+  }
+};
+
+function compile(file: string, fn: string, args: ArgSpec[]): Extract<CompileResult, { ok: true }> {
+  const r = compileEntry({ entry: fn, file, function: fn, args, readSource });
+  if (!r.ok) throw new Error(`${file}: ${fn}: ${r.diagnostics.map((d) => d.message).join("; ")}`);
+  return r;
+}
+
+const array = (size: number[]): ArgSpec => ({ kind: "runtime", type: { kind: "array", eltype: "Float32", size } });
+
+function caseArgs(c: ModelCase, model: TypeTree): ArgSpec[] {
+  return [{ kind: "runtime", type: model }, ...c.inputs.map((i) => array(i.size))];
+}
+
+function time<T>(f: () => T): [number, T] {
+  const t0 = performance.now();
+  const r = f();
+  return [performance.now() - t0, r];
+}
+
+// ---- parts
+
+/** Julia -> HloModuleProto in a warm process, per model; writes each module for the execution part. */
+function frontend(results: Results): void {
+  const dir = join(WORK, "modules");
+  mkdirSync(dir, { recursive: true });
+  const rows: Results["frontend"]["rows"] = [];
+  const cases: unknown[] = [];
+  for (const c of CASES) {
+    const init = compile(c.init.file, c.init.fn, c.init.args.map((value) => ({ kind: "const", value })));
+    const args = caseArgs(c, init.signature.output);
+    for (let i = 0; i < 3; i++) compile(c.file, c.fn, args); // warm-up: the JIT, the prelude's parse
+    const times: number[] = [];
+    let last!: Extract<CompileResult, { ok: true }>;
+    for (let i = 0; i < c.compileReps; i++) {
+      const [ms, r] = time(() => compile(c.file, c.fn, args));
+      times.push(ms);
+      last = r;
+    }
+    const module = join(dir, `${c.name}.hlo.pb`);
+    writeFileSync(module, last.module);
+    writeFileSync(join(dir, `${c.name}.hlo.txt`), last.text);
+    const entry = last.text.slice(last.text.indexOf("\nENTRY "));
+    rows.push({ name: c.name, label: c.label, ms: spread(times), instructions: last.stats.instructions, entryInstructions: entry.split("\n").filter((l) => / = /.test(l)).length, computations: last.stats.computations });
+    const parameters = last.signature.parameters.map((p: LeafSignature, i: number) => ({ ...p, role: i >= last.signature.parameters.length - c.inputs.length ? c.inputs[i - (last.signature.parameters.length - c.inputs.length)]!.role : undefined }));
+    cases.push({ name: c.name, model: c.jax, module, parameters, results: last.signature.results, reps: c.reps, warmup: c.warmup ?? 3, tolerance: c.tolerance ?? 1e-4, lower_reps: c.compileReps, reference64: c.reference64 ?? false, seed: 1 });
+    writeFileSync(join(dir, `${c.name}.leaves.json`), JSON.stringify([parameters, last.signature.results]));
+    log(`frontend ${c.name}: ${spread(times).median.toFixed(1)} ms, ${last.stats.instructions} instructions`);
+  }
+  writeFileSync(join(dir, "cases.json"), JSON.stringify({ cases, dump_dir: join(WORK, "optimized") }, null, 1));
+  results.frontend = { at: stamp(), load: loadavg()[0]!, rows };
+}
+
+/** A workspace with VGG19 at 224×224 (init and forward, compile-only), as a user would have it. */
+function vggWorkspace(): { dir: string; config: string } {
+  const dir = mkdtempSync(join(tmpdir(), "tpu-bench-vgg-"));
+  mkdirSync(join(dir, "examples"));
+  cpSync(join(ROOT, "examples", "vgg19.jl"), join(dir, "examples", "vgg19.jl"));
+  const entries = {
+    vgg19_init: { file: "examples/vgg19.jl", function: "vgg19", args: VGG.args.map((c) => ({ const: c })) },
+    vgg19_forward: { file: "examples/vgg19.jl", function: "vgg19_forward", args: [{ from: "vgg19_init" }, { eltype: "Float32", size: [224, 224, 3, 1] }] },
+  };
+  const config = join(dir, "tpu.config.json");
+  writeFileSync(config, JSON.stringify({ entries }, null, 2));
+  return { dir, config };
+}
+
+function spawnTimed(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ ms: number; stdout: string; stderr: string; code: number | null }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ ms: performance.now() - t0, stdout, stderr, code }));
+  });
+}
+
+/** VGG19's forward pass from a cold `tpu-build build` process to the artifact on disk; JAX's from a cold Python. */
+async function cold(results: Results): Promise<void> {
+  const { dir } = vggWorkspace();
+  try {
+    const total: number[] = [];
+    const forward: number[] = [];
+    const init: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      rmSync(join(dir, ".tpu-build"), { recursive: true, force: true });
+      const r = await spawnTimed(process.execPath, [join(ROOT, "bin", "tpu-build.js"), "build", "--json", "--no-daemon"], { cwd: dir, env: { ...process.env, CI: "true" } });
+      if (r.code !== 0) throw new Error(`cold build failed (${r.code}): ${r.stderr}`);
+      const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { event: string; entry?: string; key?: string; durationMs?: number });
+      const fwd = events.find((e) => e.event === "compile-finished" && e.entry === "vgg19_forward");
+      const ini = events.find((e) => e.event === "compile-finished" && e.entry === "vgg19_init");
+      if (!fwd?.key || !existsSync(join(dir, ".tpu-build", "cache", "artifacts", fwd.key.slice(0, 2), fwd.key, "module.hlo.pb"))) throw new Error("cold build: no artifact on disk");
+      if (i === 0) continue; // the first also warms the OS file cache
+      total.push(r.ms);
+      forward.push(fwd.durationMs!);
+      init.push(ini!.durationMs!);
+    }
+    // Node alone, to show what of the total is the runtime's start.
+    const node: number[] = [];
+    for (let i = 0; i < 5; i++) node.push((await spawnTimed(process.execPath, ["-e", "0"])).ms);
+    const jax: number[] = [];
+    const pyStart: number[] = [];
+    const leaves = join(WORK, "modules", "vgg19_b1.leaves.json");
+    if (!existsSync(leaves)) throw new Error("run the frontend part first (it writes the modules' leaves)");
+    for (let i = 0; i < 4; i++) {
+      const r = await spawnTimed(PYTHON, [join(BENCH, "xla_compare.py"), "--cold-lower", "vgg19_forward", leaves]);
+      if (r.code !== 0) throw new Error(`cold JAX lower failed: ${r.stderr}`);
+      if (i > 0) jax.push(r.ms);
+      pyStart.push((await spawnTimed(PYTHON, ["-c", "0"])).ms);
+    }
+    results.cold = { at: stamp(), load: loadavg()[0]!, cliTotalMs: spread(total), forwardCompileMs: spread(forward), initCompileMs: spread(init), nodeStartMs: spread(node), jaxColdMs: spread(jax), pythonStartMs: spread(pyStart) };
+    log(`cold: CLI ${spread(total).median.toFixed(0)} ms (forward ${spread(forward).median.toFixed(0)} ms), JAX ${spread(jax).median.toFixed(0)} ms`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** VGG19's forward pass recompiled in a warm daemon after an edit of its source. */
+async function daemon(results: Results): Promise<void> {
+  const { dir, config } = vggWorkspace();
+  try {
+    const connection = await ensureDaemon(dir);
+    const source = readFileSync(join(dir, "examples", "vgg19.jl"), "utf8");
+    const forward: number[] = [];
+    const whole: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      // A comment changes the file's content hash: both entries recompile, to the same modules.
+      writeFileSync(join(dir, "examples", "vgg19.jl"), `${source}\n# edit ${i}\n`);
+      let ms = -1;
+      let build = -1;
+      const code = await connection.build(config, undefined, {
+        onEvent: (json) => {
+          const e = JSON.parse(json) as { event: string; entry?: string; durationMs: number };
+          if (e.event === "compile-finished" && e.entry === "vgg19_forward") ms = e.durationMs;
+          if (e.event === "build-finished") build = e.durationMs;
+        },
+      });
+      if (code !== 0 || ms < 0) throw new Error(`daemon build ${i} failed or did not recompile`);
+      if (i >= 4) {
+        forward.push(ms);
+        whole.push(build);
+      }
+    }
+    connection.close();
+    results.daemon = { at: stamp(), load: loadavg()[0]!, forwardCompileMs: spread(forward), buildMs: spread(whole) };
+    log(`daemon: forward ${spread(forward).median.toFixed(0)} ms`);
+  } finally {
+    await stopDaemon(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function execution(results: Results): Promise<void> {
+  const cases = join(WORK, "modules", "cases.json");
+  if (!existsSync(cases)) throw new Error("run the frontend part first (it writes the modules)");
+  const out = join(WORK, "xla_compare.json");
+  const load: number[] = [];
+  const sampler = setInterval(() => load.push(loadavg()[0]!), 5000);
+  const r = await new Promise<number | null>((resolve) => {
+    const child = spawn(PYTHON, [join(BENCH, "xla_compare.py"), cases, out], { stdio: ["ignore", "inherit", "inherit"] });
+    child.on("close", resolve);
+  });
+  clearInterval(sampler);
+  if (r !== 0) throw new Error(`bench/xla_compare.py failed (${r})`);
+  const found = JSON.parse(readFileSync(out, "utf8")) as Results["execution"];
+  results.execution = { ...found, at: stamp(), load: spread(load.length ? load : [loadavg()[0]!]) };
+}
+
+/** XLA compile through the runtime server, then the same module from its disk cache in a new server, and a run. */
+async function runtime(results: Results): Promise<void> {
+  const cacheDir = mkdtempSync(join(tmpdir(), "tpu-bench-exe-"));
+  const rows: Results["runtime"]["rows"] = [];
+  try {
+    for (const name of ["mlp", "lenet", "attention", "adam_step", "vgg19_b1", "vgg19_grad_b1"]) {
+      const module = readFileSync(join(WORK, "modules", `${name}.hlo.pb`));
+      const key = createHash("sha256").update(module).digest("hex");
+      const first = await RuntimeProcess.start({ cacheDir });
+      const compiled = await first.client.compile(module, key);
+      await first.close(); // drains the executable's write to the disk cache
+      const second = await RuntimeProcess.start({ cacheDir });
+      const t0 = performance.now();
+      const cached = await second.client.compile(module, key);
+      const compileRpc = performance.now() - t0;
+      if (compiled.source !== "COMPILED" || cached.source !== "DISK") throw new Error(`${name}: sources ${compiled.source}, ${cached.source}`);
+      const handles: string[] = [];
+      for (const shape of cached.parameters) handles.push((await second.client.transferIn(shape, new Uint8Array(byteSize(shape)))).handle);
+      const runs: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t = performance.now();
+        const r = await second.client.execute(cached.handle, handles);
+        runs.push(performance.now() - t);
+        await second.client.release({ buffers: r.results.map((b) => b.handle) });
+      }
+      await second.close();
+      rows.push({ name, compileMs: compiled.elapsedMs, cachedLoadMs: cached.elapsedMs, cachedCompileRpcMs: compileRpc, firstRunMs: runs[0]!, laterRunMs: spread(runs.slice(1)) });
+      log(`runtime ${name}: compile ${compiled.elapsedMs.toFixed(0)} ms, from cache ${cached.elapsedMs.toFixed(0)} ms`);
+    }
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+  results.runtime = { at: stamp(), load: loadavg()[0]!, rows };
+}
+
+/** VGG19's 38 parameter arrays (224×224, 1000 classes) to the server and back, over TCP loopback and a Unix socket. */
+async function transfer(results: Results): Promise<void> {
+  const leaves = JSON.parse(readFileSync(join(WORK, "modules", "vgg19_b1.leaves.json"), "utf8")) as [LeafSignature[], LeafSignature[]];
+  const shapes: XlaShape[] = leaves[0].filter((l) => l.path.startsWith("arg1.")).map((l) => ({ elementType: "F32", dims: [...l.size].reverse() }));
+  const data = shapes.map((s, i) => {
+    const bytes = new Uint8Array(byteSize(s));
+    for (let k = 0; k < bytes.length; k += 4096) bytes[k] = (k / 4096 + i) & 255;
+    return bytes;
+  });
+  const total = data.reduce((n, d) => n + d.byteLength, 0);
+  const rows: Results["transfer"]["rows"] = [];
+  for (const transport of ["tcp", "unix"] as const) {
+    const server = await RuntimeProcess.start({ transport });
+    try {
+      const up: number[] = [];
+      const down: number[] = [];
+      for (let rep = 0; rep < 4; rep++) {
+        let t = performance.now();
+        const handles: string[] = [];
+        for (let i = 0; i < shapes.length; i++) handles.push((await server.client.transferIn(shapes[i]!, data[i]!)).handle);
+        const upMs = performance.now() - t;
+        t = performance.now();
+        const back: Uint8Array[] = [];
+        for (const h of handles) back.push((await server.client.transferOut(h, { release: true })).data);
+        const downMs = performance.now() - t;
+        if (!back.every((b, i) => Buffer.compare(b, data[i]!) === 0)) throw new Error("transfer: the bytes that came back differ");
+        if (rep === 0) continue; // warm-up: the server's allocator, the channel's windows
+        up.push(total / 1e9 / (upMs / 1000));
+        down.push(total / 1e9 / (downMs / 1000));
+      }
+      rows.push({ transport, bytes: total, leaves: shapes.length, upGBps: spread(up), downGBps: spread(down) });
+      log(`transfer ${transport}: up ${spread(up).median.toFixed(2)} GB/s, down ${spread(down).median.toFixed(2)} GB/s`);
+    } finally {
+      await server.close();
+    }
+  }
+  results.transfer = { at: stamp(), load: loadavg()[0]!, rows };
+}
+
+// ---- the report
+
+function stamp(): string {
+  return new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC";
+}
+
+function machine(): Results["machine"] {
+  const lscpu = spawnSync("lscpu", [], { encoding: "utf8" }).stdout ?? "";
+  const model = /Model name:\s*(.+)/.exec(lscpu)?.[1]?.trim() ?? cpus()[0]?.model ?? "?";
+  const versions = spawnSync(PYTHON, ["-c", "import jax, jaxlib, sys; print(jax.__version__, jaxlib.__version__, sys.version.split()[0])"], { encoding: "utf8" }).stdout.trim().split(" ");
+  return { cpus: cpus().length, model, memGiB: Math.round(totalmem() / 2 ** 30), os: `Linux ${release()}`, node: process.version, jax: versions[0] ?? "?", jaxlib: versions[1] ?? "?", python: versions[2] ?? "?" };
+}
+
+function plot(): boolean {
+  // matplotlib lives in its own virtualenv (bench/.venv), made on first use; the runtime's stays as pinned.
+  const venv = join(BENCH, ".venv");
+  const python = join(venv, "bin", "python");
+  if (!existsSync(python) || spawnSync(python, ["-c", "import matplotlib"]).status !== 0) {
+    log("bench: installing matplotlib into bench/.venv (once)");
+    const made = spawnSync(PYTHON, ["-m", "venv", venv], { stdio: "inherit" });
+    const pip = made.status === 0 ? spawnSync(join(venv, "bin", "pip"), ["install", "--quiet", "-r", join(BENCH, "requirements.txt")], { stdio: "inherit" }) : made;
+    if (pip.status !== 0) {
+      log("bench: could not install matplotlib; the plot is not regenerated");
+      return false;
+    }
+  }
+  const r = spawnSync(python, [join(BENCH, "plot.py"), RESULTS, join(BENCH, "benchmarks.png")], { stdio: "inherit" });
+  return r.status === 0;
+}
+
+async function main(): Promise<void> {
+  const parts = { frontend, cold, daemon, execution, runtime, transfer };
+  const only = process.env.BENCH_ONLY?.split(",").filter(Boolean);
+  // BENCH_ONLY=report measures nothing and renders BENCHMARKS.md and the plot from bench/results.json.
+  const unknown = only?.filter((p) => !(p in parts) && p !== "report");
+  if (unknown?.length) throw new Error(`BENCH_ONLY: unknown part(s) ${unknown.join(", ")}; parts are ${Object.keys(parts).join(", ")}`);
+  const results = (existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, "utf8")) : {}) as Results;
+  results.machine = machine();
+  mkdirSync(WORK, { recursive: true });
+  process.env.CI = "";
+  for (const [name, run] of Object.entries(parts)) {
+    if (only && !only.includes(name)) continue;
+    // The modules the later parts need come from the frontend part; make them when absent.
+    if (name !== "frontend" && !only?.includes("frontend") && !existsSync(join(WORK, "modules", "cases.json"))) frontend(results);
+    log(`bench: ${name}`);
+    await run(results);
+    writeFileSync(RESULTS, `${JSON.stringify(results, null, 1)}\n`);
+  }
+  const plotted = plot();
+  const path = join(ROOT, "BENCHMARKS.md");
+  writeFileSync(path, renderReport(readFileSync(path, "utf8"), results, plotted));
+  log("bench: BENCHMARKS.md regenerated");
+}
+
+void main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
+
+export type { Spread };
