@@ -2,8 +2,9 @@
 // Regenerates its sections of BENCHMARKS.md (between the `bench:run` marker comments; the watch
 // daemon's section, bench/daemon.ts, is left as it is) and bench/benchmarks.png.
 //
-// Parts (BENCH_ONLY=frontend,cold,daemon,execution,runtime,transfer runs a subset; the others keep
-// their figures from bench/results.json, each with its own date and load):
+// Parts (BENCH_ONLY=frontend,cold,daemon,execution,runtime,transfer runs a subset, BENCH_ONLY=report
+// none; the others keep their figures from bench/results.json, each with its own date and load;
+// BENCH_CASES=vgg19_b100,... limits the execution part to some models):
 //   frontend   Julia -> HloModuleProto per model in a warm process; writes the modules the
 //              execution part runs;
 //   cold       the same for VGG19's forward pass from a cold `tpu-build build` process, and JAX's
@@ -13,7 +14,7 @@
 //              outputs checked first; JAX's trace-and-lower; XLA compile times; instruction counts;
 //   runtime    XLA compile through the runtime server, and a run whose executable comes from its
 //              disk cache;
-//   transfer   a 548 MB parameter set (VGG19's at 224x224) to the runtime server and back.
+//   transfer   a 575 MB parameter set (VGG19's at 224x224) to the runtime server and back.
 // Uses the compiled dist/, like the CLI (the npm script builds it first).
 
 import { spawn, spawnSync } from "node:child_process";
@@ -258,7 +259,10 @@ async function execution(results: Results): Promise<void> {
   clearInterval(sampler);
   if (r !== 0) throw new Error(`bench/xla_compare.py failed (${r})`);
   const found = JSON.parse(readFileSync(out, "utf8")) as Results["execution"];
-  results.execution = { ...found, at: stamp(), load: spread(load.length ? load : [loadavg()[0]!]) };
+  // BENCH_CASES (a comma list of case names) reruns some models; the others keep their earlier figures.
+  const rerun = new Set(found.cases.map((c) => c.name));
+  const kept = process.env.BENCH_CASES ? (results.execution?.cases ?? []).filter((c) => !rerun.has(c.name)) : [];
+  results.execution = { ...found, cases: [...kept, ...found.cases], at: stamp(), load: spread(load.length ? load : [loadavg()[0]!]) };
 }
 
 /** XLA compile through the runtime server, then the same module from its disk cache in a new server, and a run. */
