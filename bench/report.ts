@@ -113,7 +113,8 @@ function sections(r: Results, plotted: boolean): string[] {
       ``,
       `Ours: \`compileEntry\` from dist/ in a warm Node process (what the daemon runs; the model's type comes from its`,
       `init entry, compiled once), after 3 warm-up compiles. JAX: \`jax.jit(f).lower(...)\` of a new function each time`,
-      `(nothing reused from earlier traces) and its HLO text, in the warm benchmark process. Instructions: every`,
+      `(nothing reused from earlier traces) and its HLO text, in the warm benchmark process of the execution part (its`,
+      `date and load above). Instructions: every`,
       `instruction of the module (the entry computation's in brackets), before XLA's passes; after them, from the`,
       `compiled executables' HLO.`,
       ``,
@@ -255,26 +256,26 @@ const LABELS_FINDING =
 const EXECUTION_NOTE = `The VGG19 rows still carry a small systematic cost. ${LABELS_FINDING}`;
 const EXECUTION_FINDING = LABELS_FINDING;
 const FRONTEND_FINDING =
-  "JAX lowers VGG19's forward pass in 70–140 ms here; 10× means about 9 ms for ours. A CPU profile of 40 warm " +
-  "compiles (`node --cpu-prof`, ~36 ms each in a warm process) puts ~17 ms in parsing: `compileEntry` parses the " +
-  "prelude (and the entry's sources) again on every compile; ~7 ms in encoding the proto through protobufjs " +
-  "(`fromObject` then `encode`); ~5 ms in printing the HLO text, which the artifact stores but nothing on the " +
-  "compile path needs; ~15 ms interpreting; plus garbage collection. In the daemon the same compile measures " +
-  "~150 ms (its compile-finished duration, which also covers re-reading and hashing the sources): slower than a warm " +
-  "process, although the daemon's 2 MB young generation alone costs only ~10% (measured: 48 against 44 ms); the " +
-  "likelier cause is that it compiles after an idle gap and a forced full GC per build, which lets V8 flush " +
-  "bytecode, so each build re-warms. Next steps (compiler and daemon owners): keep parsed files by content hash " +
-  "across compiles (the prelude is parsed once per process), print the text lazily or off the reply path, encode " +
-  "the proto with a direct writer, then profile the daemon's compile (`--cpu-prof` in its node flags) to see what " +
-  "of the 150 ms is re-warming.";
+  "JAX lowers VGG19's forward pass in 70–140 ms here; 10× means about 9 ms for ours. Since the compiler keeps parsed " +
+  "sources per process (commit 41a79de, which landed during this work; the figures here are after it), a CPU profile " +
+  "of 40 warm compiles (`node --cpu-prof`, median 25 ms each) puts, per compile, ~12 ms in interpreting the model, " +
+  "~5 ms in encoding the proto through protobufjs (`fromObject` then `encode`), ~4.6 ms in printing the HLO text " +
+  "(the artifact stores it; nothing on the compile path needs it), ~3 ms in garbage collection and what remains of " +
+  "parsing. In the daemon the same compile measures ~75 ms (its compile-finished duration, which also covers " +
+  "re-reading and hashing the sources): slower than a warm process, though its 2 MB young generation alone costs " +
+  "~10% (measured before the parse cache: 48 against 44 ms); the likelier cause is that it compiles after an idle gap " +
+  "and a forced full GC per build, which lets V8 flush bytecode, so each build re-warms. Next steps (compiler and " +
+  "daemon owners): print the text lazily or off the reply path, encode the proto with a direct writer (together " +
+  "~10 ms), then halve the interpreter's time on VGG19 (profile `call`), and profile the daemon's compile " +
+  "(`--cpu-prof` in its node flags) to see what of its ~75 ms is re-warming.";
 const COLD_FINDING =
-  "Where it goes (medians): Node's own start ~95 ms; importing the CLI's modules ~200–270 ms (the engine imports the " +
-  "gRPC client, proto-loader and ajv even for a compile-only build); the init entry's compile ~240 ms and the forward's " +
-  "~170 ms, both with V8 still cold and both parsing the prelude (the forward needs the init entry: the model's type " +
-  "comes from its result); the rest is validating the manifest, hashing, and the fsynced artifact writes. JAX's cold " +
-  "equivalent (import jax, trace, lower) takes ~1.3 s. Next steps: load the runtime client only when an entry runs; " +
-  "ship the prelude pre-parsed (or a V8 startup snapshot of the compiler with it, `node --build-snapshot`); then " +
-  "measure again — 300 ms needs all of these.";
+  "Where it goes (medians): Node's own start ~95–125 ms; importing the CLI's modules ~200–270 ms (the engine imports " +
+  "the gRPC client, proto-loader and ajv even for a compile-only build); the init entry's compile ~200 ms and the " +
+  "forward's ~65 ms, with V8 still cold (the first compile also parses the prelude; the forward needs the init entry, " +
+  "since the model's type comes from its result); the rest is validating the manifest, hashing, and the fsynced " +
+  "artifact writes. JAX's cold equivalent (import jax, trace, lower) takes ~1.3–1.6 s. Next steps: load the runtime " +
+  "client only when an entry runs; ship the prelude pre-parsed, or a V8 startup snapshot of the compiler with it " +
+  "(`node --build-snapshot`); then measure again: 300 ms needs all of these.";
 const TRANSFER_FINDING =
   "Both processes are CPU-bound on per-byte work, not the socket: for 256 MB up, Node used ~0.7 s of CPU and the " +
   "Python server ~0.85 s; down, Node ~1.1 s and the server ~0.4 s (of 0.8–0.9 s wall, on 2 cores). Each 1 MiB chunk " +

@@ -219,9 +219,11 @@ async function daemon(results: Results): Promise<void> {
     const source = readFileSync(join(dir, "examples", "vgg19.jl"), "utf8");
     const forward: number[] = [];
     const whole: number[] = [];
-    for (let i = 0; i < 14; i++) {
+    // A build the daemon's watcher started on the edit may compile it first (ours then finds it cached):
+    // such a sample is skipped.
+    for (let i = 0, attempts = 0; i < 14 && attempts < 40; attempts++) {
       // A comment changes the file's content hash: both entries recompile, to the same modules.
-      writeFileSync(join(dir, "examples", "vgg19.jl"), `${source}\n# edit ${i}\n`);
+      writeFileSync(join(dir, "examples", "vgg19.jl"), `${source}\n# edit ${attempts}\n`);
       let ms = -1;
       let build = -1;
       const code = await connection.build(config, undefined, {
@@ -231,12 +233,15 @@ async function daemon(results: Results): Promise<void> {
           if (e.event === "build-finished") build = e.durationMs;
         },
       });
-      if (code !== 0 || ms < 0) throw new Error(`daemon build ${i} failed or did not recompile`);
+      if (code !== 0) throw new Error(`daemon build ${attempts} failed`);
+      if (ms < 0) continue;
       if (i >= 4) {
         forward.push(ms);
         whole.push(build);
       }
+      i++;
     }
+    if (forward.length < 5) throw new Error(`daemon: only ${forward.length} builds recompiled VGG19's forward pass`);
     connection.close();
     results.daemon = { at: stamp(), load: loadavg()[0]!, forwardCompileMs: spread(forward), buildMs: spread(whole) };
     log(`daemon: forward ${spread(forward).median.toFixed(0)} ms`);
