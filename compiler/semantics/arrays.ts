@@ -266,18 +266,23 @@ export class ArrayLowering {
   convolution(x: Tensor, w: Tensor, layout: ConvLayout, window: WindowDimension[], featureGroupCount: number, batchGroupCount: number): Tensor {
     const n = x.size.length;
     const xd = (k: number) => xlaDim(k, n);
+    // List the spatial dimensions in XLA's order (b01f, not b10f): the same convolution, but XLA's
+    // CPU layout assignment then only moves the feature dimension, as for JAX's modules, instead of
+    // reversing every spatial dimension around each convolution (measured in bench/conv_labels.py).
+    const order = layout.input.spatial.map((_, i) => i).sort((a, b) => xd(layout.input.spatial[a]!) - xd(layout.input.spatial[b]!));
+    const inXlaOrder = <T>(xs: T[]): T[] => order.map((i) => xs[i]!);
     const dimensionNumbers: ConvolutionDimensionNumbers = {
       inputBatchDimension: xd(layout.input.batch),
       inputFeatureDimension: xd(layout.input.feature),
-      inputSpatialDimensions: layout.input.spatial.map(xd),
+      inputSpatialDimensions: inXlaOrder(layout.input.spatial.map(xd)),
       kernelOutputFeatureDimension: xd(layout.kernel.output),
       kernelInputFeatureDimension: xd(layout.kernel.input),
-      kernelSpatialDimensions: layout.kernel.spatial.map(xd),
+      kernelSpatialDimensions: inXlaOrder(layout.kernel.spatial.map(xd)),
       outputBatchDimension: xd(layout.output.batch),
       outputFeatureDimension: xd(layout.output.feature),
-      outputSpatialDimensions: layout.output.spatial.map(xd),
+      outputSpatialDimensions: inXlaOrder(layout.output.spatial.map(xd)),
     };
-    const id = this.b.emit(ops.convolution, [x.id, w.id], { window, dimensionNumbers, featureGroupCount, batchGroupCount });
+    const id = this.b.emit(ops.convolution, [x.id, w.id], { window: inXlaOrder(window), dimensionNumbers, featureGroupCount, batchGroupCount });
     return this.tensor(id, x.eltype, xlaDims(this.b.arrayShapeOf(id).dims), false);
   }
 }
