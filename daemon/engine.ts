@@ -20,12 +20,12 @@
 import { readFileSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join, relative } from "node:path";
-import type { ArgSpec, CompilerPlugin, Signature, TargetPlugin, TargetSession, Tensor, TypeTree } from "../plugins/api.js";
+import type { ArgSpec, CompilerPlugin, Signature, TargetPlugin, TargetSession, Tensor } from "../plugins/api.js";
 import { juliaCompiler } from "../plugins/julia/index.js";
 import { localTarget } from "../plugins/xla-local/index.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { formatLocation, SourceFile } from "../compiler/diagnostics.js";
-import { ArtifactStore, artifactHash, cacheKey, defaultCacheDir } from "./cache.js";
+import { ArtifactStore, cacheKey, defaultCacheDir } from "./cache.js";
 import type { CachedArtifact } from "./cache.js";
 import type { BuildEvent, EventDiagnostic, ExitCode } from "./events.js";
 import { EXIT, now } from "./events.js";
@@ -677,5 +677,3 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-export { artifactHash };
-export type { TypeTree };

@@ -10,7 +10,6 @@ import type { OpRule } from "../hlo/ops.js";
 import type { ReductionKind } from "../semantics/arrays.js";
 import { showSize } from "../semantics/arrays.js";
 import { describeValue, juliaTypeOf } from "../semantics/describe.js";
-import type { Interpreter } from "../semantics/interpreter.js";
 import { rangeValues } from "../semantics/interpreter.js";
 import type { NumType } from "../semantics/types.js";
 import { ANY_TUPLE, ELEMENT_TYPES, concrete, datatype, expandAlias, floatOf, isFloat, isInteger, isSubtype, promoteType, showType, sumType } from "../semantics/types.js";
@@ -529,11 +528,9 @@ export function defineBase(lib: IntrinsicLibrary): void {
         start.push(i - 1); limit.push(i); stride.push(1);
       } else throw fail("unsupported-index", `index ${describeValue(ix)} is not supported yet (known integers, ranges and : are)`, span);
     });
-    const n = t.size.length;
     // Slice parameters are per XLA dimension: reverse the Julia order.
     const id = arrays.b.emit(ops.slice, [t.id], { start: [...start].reverse(), limit: [...limit].reverse(), stride: [...stride].reverse() });
     const sliced = arrays.tensor(id, t.eltype, idx.map((_, k) => Math.ceil((limit[k]! - start[k]!) / stride[k]!)), false);
-    void n;
     if (keep.length === idx.length) return sliced;
     const r = arrays.reshape(sliced, keep);
     return keep.length === 0 ? { ...r, scalar: true } : r;

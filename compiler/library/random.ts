@@ -8,7 +8,7 @@ import * as ops from "../hlo/ops.js";
 import { xlaDims } from "../semantics/arrays.js";
 import { describeValue } from "../semantics/describe.js";
 import type { CallArgs, Tensor, Value } from "../semantics/values.js";
-import { num, tuple } from "../semantics/values.js";
+import { tuple } from "../semantics/values.js";
 import type { IntrinsicLibrary } from "./intrinsics.js";
 import { toNumber } from "./numbers.js";
 
@@ -91,5 +91,4 @@ export function defineRandom(lib: IntrinsicLibrary): void {
     return tuple([b.state, arrays.convert({ ...z, size, scalar: false }, eltype)]);
   });
 
-  void num;
 }

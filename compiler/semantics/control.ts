@@ -20,7 +20,6 @@ import type { Interpreter } from "./interpreter.js";
 import { Scope, recordWrites, undoWrites } from "./scope.js";
 import type { ScopeWrite } from "./scope.js";
 import type { Tensor, Value } from "./values.js";
-import { num } from "./values.js";
 
 // ---- if ------------------------------------------------------------------------------------------
 
@@ -325,4 +324,3 @@ export function assignedNames(body: A.Node): string[] {
   return names;
 }
 
-export { num };

@@ -444,7 +444,7 @@ export class Interpreter {
     if (callee.kind !== "function") {
       // Callable objects: `(m::Dense)(x)` methods take the object as their first argument.
       const withSelf: CallArgs = { ...args, positional: [callee, ...args.positional], argSpans: [args.span, ...args.argSpans] };
-      if (this.callables.methods.some((m) => this.matchMethod(m, withSelf.positional.map(juliaTypeOf), withSelf)))
+      if (this.callables.methods.some((m) => this.matchMethod(m, withSelf.positional.map(juliaTypeOf))))
         return this.callFunction({ name: callee.kind === "struct" ? callee.type.name : showType(juliaTypeOf(callee)), methods: this.callables.methods }, withSelf);
       throw this.fail("not-callable", `MethodError: objects of type ${showType(juliaTypeOf(callee))} are not callable`, args.span, callee.kind === "struct" ? [`define a method \`(m::${callee.type.name})(x) = ...\` to make it callable`] : undefined);
     }
@@ -526,7 +526,7 @@ export class Interpreter {
         intrinsic ??= m;
         continue;
       }
-      const match = this.matchMethod(m, argTypes, args);
+      const match = this.matchMethod(m, argTypes);
       if (match) applicable.push({ method: m, ...match });
     }
     if (applicable.length === 0) {
@@ -545,7 +545,7 @@ export class Interpreter {
     return best[0]!;
   }
 
-  private matchMethod(m: Method, argTypes: JuliaType[], args: CallArgs): { bindings: Bindings; sig: JuliaType[]; vararg: boolean } | undefined {
+  private matchMethod(m: Method, argTypes: JuliaType[]): { bindings: Bindings; sig: JuliaType[]; vararg: boolean } | undefined {
     const def = m.def!;
     const params = allParams(def);
     const required = params.filter((p) => !p.default && !isVararg(p)).length;
@@ -564,14 +564,12 @@ export class Interpreter {
         const declared = p.type ? this.evalType(p.type, scope) : datatype("Any");
         const isVarargType = declared.kind === "datatype" && declared.name === "Vararg";
         const t = isVarargType ? ((declared.params[0] as JuliaType | undefined) ?? datatype("Any")) : declared;
-        const count = argTypes.length - i;
         const n = isVarargType ? declared.params[1] : undefined;
         if (n !== undefined && !isSubtype(datatype("Tuple", argTypes.slice(i)), datatype("Tuple", [datatype("Vararg", [t, n])]), bindings)) return undefined;
         for (; i < argTypes.length; i++) {
           if (!isSubtype(argTypes[i]!, t, bindings)) return undefined;
           sig.push(t);
         }
-        void count;
         continue;
       }
       if (i >= argTypes.length) break;
@@ -580,7 +578,6 @@ export class Interpreter {
       sig.push(t);
       i++;
     }
-    void args;
     // Bindings keep only the method's own where-variables.
     const own = new Map([...bindings].filter(([k]) => whereVars.some((v) => v.name === k)));
     return { bindings: own, sig, vararg };
@@ -939,7 +936,7 @@ export class Interpreter {
     const explicit = t.params.length ? t.params : undefined;
     if (explicit) return this.instantiate(s, explicit, args);
     const argTypes = args.positional.map(juliaTypeOf);
-    const user = s.constructors.methods.map((m) => this.matchMethod(m, argTypes, args)).filter((m) => m !== undefined);
+    const user = s.constructors.methods.map((m) => this.matchMethod(m, argTypes)).filter((m) => m !== undefined);
     // Julia's default constructor is a method too: `Chain(layers::T) where T<:Tuple` beats `Chain(xs...)`.
     const defaultSig = s.hasInner ? undefined : this.defaultConstructorSignature(s, argTypes);
     if (user.length && !(defaultSig && user.every((u) => !signatureMoreSpecific(u.sig, defaultSig)))) return this.callFunction(s.constructors, args);
