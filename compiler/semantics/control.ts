@@ -20,6 +20,7 @@ import type { Interpreter } from "./interpreter.js";
 import { Scope, recordWrites, undoWrites } from "./scope.js";
 import type { ScopeWrite } from "./scope.js";
 import type { Tensor, Value } from "./values.js";
+import { NOTHING } from "./values.js";
 
 // ---- if ------------------------------------------------------------------------------------------
 
@@ -57,7 +58,10 @@ export function tracedIf(interp: Interpreter, cond: Tensor, thenArm: () => ArmOu
       scope.define(name, mergeValues(interp, cond, va, vb, `\`${name}\``, span));
     }
   }
-  return { kind: a.result.kind, value: mergeValues(interp, cond, a.result.value, b.result.value, "the value of the `if`", span) };
+  if (a.result.kind === "return") return { kind: "return", value: mergeValues(interp, cond, a.result.value, b.result.value, "the returned value", span) };
+  // The value of an `if` statement is often unused (`if c; y = 1; end` has nothing in its other
+  // arm): when the arms' values do not merge, the `if` is `nothing`, and only its variables count.
+  return { kind: "value", value: mergeable(a.result.value, b.result.value) ? mergeValues(interp, cond, a.result.value, b.result.value, "the value of the `if`", span) : NOTHING };
 }
 
 function finalValues(writes: ScopeWrite[]): Map<Scope, Map<string, Value>> {
@@ -102,6 +106,22 @@ export function mergeValues(interp: Interpreter, cond: Tensor, a: Value, b: Valu
   if (a.kind === "function" && b.kind === "function" && a.fn === b.fn) return a;
   if (a.kind === b.kind && JSON.stringify(a) === JSON.stringify(b)) return a;
   throw mismatch(`${describeValue(a)} and ${describeValue(b)}`);
+}
+
+/** Whether mergeValues can merge `a` and `b` (same structure, element types and sizes). */
+function mergeable(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  const numeric = (v: Value) => v.kind === "number" || v.kind === "tensor";
+  if (numeric(a) && numeric(b)) {
+    const type = (v: Value) => (v.kind === "number" ? concrete(v.type) : (v as Tensor).eltype);
+    const size = (v: Value) => (v.kind === "number" || (v as Tensor).scalar ? undefined : (v as Tensor).size);
+    const sa = size(a), sb = size(b);
+    return type(a) === type(b) && (sa === undefined) === (sb === undefined) && (!sa || sameSize(sa, sb!));
+  }
+  if ((a.kind === "tuple" || a.kind === "namedtuple") && b.kind === a.kind) return a.elements.length === b.elements.length && a.elements.every((x, i) => mergeable(x, b.elements[i]!));
+  if (a.kind === "struct" && b.kind === "struct") return a.type === b.type && a.fields.every((x, i) => mergeable(x, b.fields[i]!));
+  if (a.kind === "function" && b.kind === "function") return a.fn === b.fn;
+  return a.kind === b.kind && JSON.stringify(a) === JSON.stringify(b);
 }
 
 function sameSize(a: number[], b: number[]): boolean {

@@ -1022,14 +1022,7 @@ export class Interpreter {
         throw e;
       }
     };
-    let out: ArmOutcome;
-    try {
-      out = tracedIf(this, cond, arm(thenArm), arm(elseArm), span);
-    } catch (e) {
-      // The value of an `if` statement is often unused; only variables must merge.
-      if (e instanceof CompileError && e.diagnostic.code === "type-instability" && e.diagnostic.message.startsWith("the value of the `if`")) return NOTHING;
-      throw e;
-    }
+    const out = tracedIf(this, cond, arm(thenArm), arm(elseArm), span);
     if (out.kind === "return") throw new ReturnSignal(out.value);
     return out.value;
   }
