@@ -31,7 +31,7 @@ interface Attached {
 async function attach(dir: string): Promise<Attached> {
   const connection = await ensureDaemon(dir);
   const events: Record<string, unknown>[] = [];
-  const w = connection.watch(join(dir, "tpu.config.json"), undefined, { onEvent: (json) => events.push(JSON.parse(json)) });
+  const w = connection.watch(join(dir, "tpu.config.json"), undefined, { onEvent: (json) => events.push({ ...JSON.parse(json), receivedAt: performance.now() }) });
   w.done.catch(() => {});
   const end = Date.now() + 600_000;
   while (!events.some((e) => e.event === "watch-started" || e.event === "build-finished")) {
@@ -54,6 +54,8 @@ async function editToOutputs(): Promise<string> {
     const a = await attach(dir);
     const times: number[] = [];
     const compileMs: number[] = [];
+    // Per edit, when each step's event arrived (ms after the write): where the time goes.
+    const phases = new Map<string, number[]>();
     for (let i = 1; i <= 25; i++) {
       await sleep(300);
       const mark = a.events.length;
@@ -69,6 +71,13 @@ async function editToOutputs(): Promise<string> {
           times.push(performance.now() - t0);
           const compiled = since.find((e) => e.event === "compile-finished" && e.entry === "predict");
           if (compiled) compileMs.push(compiled.durationMs as number);
+          if (i > 5) {
+            for (const e of since) {
+              const name = `${e.event}${e.entry ? ` ${e.entry}` : ""}`;
+              if (!phases.has(name)) phases.set(name, []);
+              phases.get(name)!.push((e.receivedAt as number) - t0);
+            }
+          }
           break;
         }
         await sleep(2);
@@ -81,6 +90,8 @@ async function editToOutputs(): Promise<string> {
       `edit -> new outputs on disk (MLP: predict + evaluate recompiled and rerun, XLA compile included), warm daemon, first 5 edits discarded:`,
       `  ${fmt(warm)}`,
       `  of which the debounce is 100 ms; Julia->HLO compile of predict ${fmt(compileMs.slice(5))}`,
+      `  each step's event, ms after the write (p50):`,
+      ...[...phases].map(([name, at]) => `    ${name.padEnd(28)} ${quantile(at, 0.5).toFixed(1)}`),
     ].join("\n");
   } finally {
     await stopDaemon(dir);
