@@ -1,16 +1,17 @@
 // The `tpu-build` command line. Parsing and printing only: the work is done by the engine in
-// daemon/, in this process or in the workspace's daemon (the engine is imported lazily, so a
-// command served by the daemon loads no compiler).
+// daemon/, in this process or in the workspace's daemon. What a command does not use is never
+// loaded: the engine (the compiler) is imported only for an in-process build, the daemon client
+// (gRPC, proto-loader) only when a daemon is used, the watch view only for `watch`. A cold
+// `build --no-daemon` pays for the compiler alone.
 
 import { dirname, resolve } from "node:path";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { BuildEvent } from "../daemon/events.js";
 import { EXIT } from "../daemon/events.js";
-import { ensureDaemon, findDaemon, stopDaemon, type DaemonConnection } from "../daemon/client.js";
-import { daemonPaths } from "../daemon/protocol.js";
+import type { DaemonConnection } from "../daemon/client.js";
 import { findPackageRoot } from "../plugins/xla-local/runtime-location.js";
-import { WatchView } from "./watch-view.js";
+import type { WatchView } from "./watch-view.js";
 
 const USAGE = `Usage: tpu-build <command> [options]
 
@@ -112,6 +113,7 @@ async function buildCommand(config: string, outDir: string | undefined, json: bo
   const log = json ? undefined : (line: string) => process.stdout.write(`${line}\n`);
   const error = (line: string) => process.stderr.write(`${line}\n`);
   if (useDaemon) {
+    const { ensureDaemon, findDaemon } = await import("../daemon/client.js");
     let connection: DaemonConnection | undefined;
     try {
       const found = await findDaemon(dirname(config), say);
@@ -150,7 +152,7 @@ async function buildCommand(config: string, outDir: string | undefined, json: bo
 }
 
 async function watchCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean): Promise<number> {
-  const view = json ? undefined : new WatchView(process.stdout, config);
+  const view: WatchView | undefined = json ? undefined : new (await import("./watch-view.js")).WatchView(process.stdout, config);
   const handlers = {
     onEvent: (line: string) => (json ? process.stdout.write(`${line}\n`) : view!.event(JSON.parse(line))),
     log: (line: string) => view?.line(line),
@@ -163,6 +165,7 @@ async function watchCommand(config: string, outDir: string | undefined, json: bo
     process.once("SIGTERM", () => resolve());
   });
   if (useDaemon) {
+    const { ensureDaemon } = await import("../daemon/client.js");
     const connection = await ensureDaemon(dirname(config), say);
     const attached = connection.watch(config, outDir, handlers);
     const ended = await Promise.race([attached.done.then(() => "ended" as const, (e: Error) => e), interrupted.then(() => "interrupted" as const)]);
@@ -186,6 +189,7 @@ async function watchCommand(config: string, outDir: string | undefined, json: bo
 }
 
 async function daemonCommand(action: string | undefined, workspace: string): Promise<number> {
+  const [{ ensureDaemon, findDaemon, stopDaemon }, { daemonPaths }] = await Promise.all([import("../daemon/client.js"), import("../daemon/protocol.js")]);
   const paths = daemonPaths(workspace);
   switch (action) {
     case "start": {

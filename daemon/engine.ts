@@ -22,7 +22,6 @@ import { rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { ArgSpec, CompilerPlugin, Signature, TargetPlugin, TargetSession, Tensor } from "../plugins/api.js";
 import { juliaCompiler } from "../plugins/julia/index.js";
-import { localTarget } from "../plugins/xla-local/index.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { formatLocation, SourceFile } from "../compiler/diagnostics.js";
 import { ArtifactStore, cacheKey, defaultCacheDir } from "./cache.js";
@@ -83,7 +82,19 @@ export interface BuildSummary {
   superseded?: boolean;
 }
 
-const DEFAULT_TARGETS: Record<string, TargetPlugin> = { local: localTarget };
+/**
+ * The local XLA target, loaded when an entry first runs on it: its gRPC client and proto-loader
+ * cost a cold process ~100 ms, which a compile-only build should not pay.
+ */
+const lazyLocalTarget: TargetPlugin = {
+  name: "local",
+  async open(options) {
+    const { localTarget } = await import("../plugins/xla-local/local-target.js");
+    return localTarget.open(options);
+  },
+};
+
+const DEFAULT_TARGETS: Record<string, TargetPlugin> = { local: lazyLocalTarget };
 
 /** One-shot build: a fresh engine, one build, every session closed. */
 export async function build(options: BuildOptions): Promise<BuildSummary> {
