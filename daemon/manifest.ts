@@ -6,14 +6,17 @@
 // The schema (schema/tpu.config.schema.json, draft-07) is the source of truth for the shape; ajv's
 // raw errors for a union (an argument, a value, `run`) list every branch's complaints, so we pick the
 // branch the user meant by its keys (or a near-miss spelling of them) and report only that branch's
-// errors, or, when no branch fits, say which forms are accepted.
+// errors, or, when no branch fits, say which forms are accepted. The validators are ajv's standalone
+// code, generated from the schema by scripts/gen-schema-types.mjs (schema/manifest-validate.ts, kept
+// in sync by a test): compiling the schema at start-up cost every cold build ~60-100 ms.
 
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { renderDiagnostic, SourceFile, type Diagnostic } from "../compiler/diagnostics.js";
 import type { ArgSpec, ElementType, TypeTree } from "../plugins/api.js";
-import { MANIFEST_SCHEMA, type TpuConfig } from "../schema/manifest.js";
+import type { TpuConfig } from "../schema/manifest.js";
+import * as generatedValidators from "../schema/manifest-validate.js";
 import { isFloatType, scalarProblem } from "./inputs.js";
 import { jsonPointer, parseJsonWithLocations, pointerTokens, type JsonDocument } from "./json-locations.js";
 import { describeDescr, elementCount, ELEMENT_SIZE, eltypeOfDescr, formatNpyShape, readNpyHeader } from "./npy.js";
@@ -245,18 +248,13 @@ export function renderManifestDiagnostic(d: ManifestDiagnostic, text: string | u
 
 // --- schema validation ----------------------------------------------------------------------
 
-const SCHEMA_ID = MANIFEST_SCHEMA.$id as string;
+/** The whole manifest's validator, and one per definition a union's branch names (ajv's ValidateFunction contract). */
+const validators = generatedValidators as unknown as { root: ValidateFunction } & Record<string, ValidateFunction | undefined>;
 
-let validators: { root: ValidateFunction; byDefinition: (name: string) => ValidateFunction } | undefined;
-function getValidators() {
-  if (!validators) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    ajv.addKeyword({ keyword: "tsType", schemaType: "string" }); // json-schema-to-typescript's annotation
-    const root = ajv.compile(MANIFEST_SCHEMA);
-    const byDefinition = (name: string) => ajv.getSchema(`${SCHEMA_ID}#/definitions/${name}`)!;
-    validators = { root, byDefinition };
-  }
-  return validators;
+function definitionValidator(name: string): ValidateFunction {
+  const v = validators[name];
+  if (!v) throw new Error(`internal error: no generated validator for the schema definition "${name}" (see VALIDATED_DEFINITIONS in scripts/gen-schema-types.mjs)`);
+  return v;
 }
 
 /** The unions of the schema, found by where they sit, and how to tell their branches apart. */
@@ -347,7 +345,7 @@ function explain(validate: ValidateFunction, data: unknown, base: string, out: (
   for (const { pointer, union } of outer) {
     const sub = valueAt(data, pointer.slice(base.length));
     const branch = pickBranch(union, sub);
-    if (branch) explain(getValidators().byDefinition(branch.definition), sub, pointer, out);
+    if (branch) explain(definitionValidator(branch.definition), sub, pointer, out);
     else out.push({ pointer, union, data: sub });
   }
 }
@@ -358,7 +356,7 @@ const TYPE_NAMES: Record<string, string> = {
 
 function schemaIssues(doc: JsonDocument, where: Located): ManifestDiagnostic[] {
   const raw: (RawIssue | { pointer: string; union: Union; data: unknown })[] = [];
-  explain(getValidators().root, doc.value, "", raw);
+  explain(validators.root, doc.value, "", raw);
   const out: ManifestDiagnostic[] = [];
   // A misspelt key also makes its correct spelling "missing"; report it once, as the misspelling.
   const suggestedKeys = new Set<string>();
