@@ -3,7 +3,7 @@
 // deduplicated on the way in (hash-consing is common-subexpression elimination for free), and
 // `finish` drops what the root does not reach (dead-code elimination).
 
-import type { HloComputation, HloInstruction, HloModule, Literal, PrimitiveType, Shape, SourceMetadata, ArrayShape } from "./ir.js";
+import type { ArrayShape, HloComputation, HloInstruction, HloModule, InstructionAttributes, Literal, PrimitiveType, Shape, SourceMetadata } from "./ir.js";
 import { arrayShape } from "./ir.js";
 import type { OpRule } from "./ops.js";
 import * as ops from "./ops.js";
@@ -110,14 +110,14 @@ export class ComputationBuilder {
     const shape = rule.shape(operands.map((o) => this.shapeOf(o)), params);
     const attributes = rule.attributes(params);
     if (rule.pure) {
-      const key = JSON.stringify([rule.opcode, operands, attributes, shape], internKey);
+      const key = `${rule.opcode}|${operands.join(",")}|${shapeKey(shape)}|${attributesKey(attributes)}`;
       const hit = this.interned.get(key);
       if (hit !== undefined) return hit;
-      const id = this.push(rule, operands, params, rule.opcode, shape);
+      const id = this.push(rule, operands, params, rule.opcode, shape, attributes);
       this.interned.set(key, id);
       return id;
     }
-    return this.push(rule, operands, params, rule.opcode, shape);
+    return this.push(rule, operands, params, rule.opcode, shape, attributes);
   }
 
   constant(literal: Literal): number {
@@ -129,7 +129,7 @@ export class ComputationBuilder {
     return this.constant({ shape: arrayShape(element, []), values: values as number[] | bigint[] | boolean[] });
   }
 
-  private push<P>(rule: OpRule<P>, operands: number[], params: P, base: string, known?: Shape): number {
+  private push<P>(rule: OpRule<P>, operands: number[], params: P, base: string, known?: Shape, knownAttributes?: InstructionAttributes): number {
     const shape = known ?? rule.shape(operands.map((o) => this.shapeOf(o)), params);
     const id = this.module.id();
     const instr: HloInstruction = {
@@ -138,7 +138,7 @@ export class ComputationBuilder {
       opcode: rule.opcode,
       shape,
       operands,
-      attributes: rule.attributes(params),
+      attributes: knownAttributes ?? rule.attributes(params),
       metadata: this.metadata,
     };
     this.instructions.push(instr);
@@ -159,6 +159,28 @@ export class ComputationBuilder {
     const instructions = this.instructions.filter((i) => live.has(i.id) || i.opcode === "parameter");
     return { id: this.id, name: this.name, instructions, rootId: root };
   }
+}
+
+// CSE keys: opcode, operands, shape and attributes. Most instructions have no attributes, and
+// shapes are keyed by hand, so only attributes (windows, literals...) go through JSON.
+
+function shapeKey(shape: Shape): string {
+  switch (shape.kind) {
+    case "array":
+      return `${shape.element}[${shape.dims.join(",")}]`;
+    case "tuple":
+      return `(${shape.elements.map(shapeKey).join(",")})`;
+    case "token":
+      return "token";
+  }
+}
+
+function attributesKey(attributes: InstructionAttributes): string {
+  // Only a literal holds values plain JSON would merge or reject; the rest are integers, strings
+  // and booleans, which take JSON.stringify's fast path without a replacer.
+  if (attributes.literal !== undefined) return JSON.stringify(attributes, internKey);
+  for (const _ in attributes) return JSON.stringify(attributes);
+  return "";
 }
 
 /** JSON keys for CSE that keep apart what JSON.stringify would merge: ±Infinity, NaN, -0 and bigints. */

@@ -42,7 +42,9 @@ function hloModuleProtoType(): protobuf.Type {
 
 /** Row-major: the last dimension varies fastest. */
 export function defaultMinorToMajor(rank: number): number[] {
-  return Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  const order: number[] = [];
+  for (let d = rank - 1; d >= 0; d--) order.push(d);
+  return order;
 }
 
 function shapeProto(shape: Shape): object {
@@ -215,9 +217,9 @@ function moduleProto(module: HloModule): object {
 
 /** The module as HloModuleProto wire bytes; the same module always gives the same bytes. */
 export function encodeHloModule(module: HloModule): Uint8Array {
-  const type = hloModuleProtoType();
-  const message = type.fromObject(moduleProto(module));
-  return type.encode(message).finish();
+  // The plain object already has protobufjs' runtime types (numbers, decimal strings for 64-bit
+  // integers, Uint8Array bytes), so it is encoded as is: fromObject would only copy it.
+  return hloModuleProtoType().encode(moduleProto(module)).finish();
 }
 
 // ---- HloModuleProto bytes -> plain objects (for tests and tools) ---------------------------------

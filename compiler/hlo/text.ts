@@ -186,7 +186,17 @@ function dimLabels(dn: ConvolutionDimensionNumbers): string {
   return `${lhs}_${rhs}->${out}`;
 }
 
+/** Instructions emitted by one call share their metadata object, so each is printed once. */
+const metadataTexts = new WeakMap<SourceMetadata, string | undefined>();
+
 function metadataText(m: SourceMetadata): string | undefined {
+  if (metadataTexts.has(m)) return metadataTexts.get(m);
+  const text = printMetadata(m);
+  metadataTexts.set(m, text);
+  return text;
+}
+
+function printMetadata(m: SourceMetadata): string | undefined {
   const parts: string[] = [];
   if (m.opType) parts.push(`op_type=${quoted(m.opType)}`);
   if (m.opName) parts.push(`op_name=${quoted(m.opName)}`);
@@ -267,6 +277,7 @@ function identifier(name: string): string {
 
 /** A C-escaped string literal, as XLA's printer writes (and its lexer reads) them. */
 function quoted(s: string): string {
+  if (!/[\\"\x00-\x1f\x7f]/.test(s)) return `"${s}"`;
   let out = "";
   for (const ch of s) {
     const c = ch.codePointAt(0)!;

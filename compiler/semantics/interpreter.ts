@@ -32,6 +32,8 @@ interface Frame {
   callSite: Span;
   /** Current position inside this frame, updated as statements run. */
   at: Span;
+  /** The call chain down to this frame, `outer/inner`: HLO metadata's op_name, built once per call. */
+  chain: string;
 }
 
 const LOOP_UNROLL_LIMIT = 100_000;
@@ -50,6 +52,8 @@ export class Interpreter {
    */
   readonly main: Scope;
   readonly files = new Map<string, SourceFile>();
+  /** Dispatch results per method table and argument types (see `dispatch`). */
+  private readonly dispatchCache = new WeakMap<Method[], { methodCount: number; chosen: Map<string, { method: Method; bindings: Bindings }> }>();
   /** Every source file read, in order (the cache key hashes these). */
   readonly sourcesRead: string[] = [];
   readonly arrays: ArrayLowering;
@@ -101,7 +105,7 @@ export class Interpreter {
     if (frame) frame.at = span;
     this.arrays.b.metadata = {
       opType,
-      opName: this.stack.map((f) => f.function).join("/") || undefined,
+      opName: frame?.chain,
       sourceFile: span.file,
       sourceLine: file ? file.position(span.start).line : undefined,
     };
@@ -127,7 +131,7 @@ export class Interpreter {
   evalSource(text: string): Value {
     const path = "<signature>";
     this.files.set(path, new SourceFile(path, text));
-    const { file, diagnostics } = parseJulia(path, text);
+    const { file, diagnostics } = parseCached(path, text);
     if (diagnostics.length || file.body.stmts.length !== 1) throw new CompileError({ code: "bad-signature", severity: "error", message: `cannot read the known value \`${text}\` of an input` });
     return this.eval(file.body.stmts[0]!, this.main);
   }
@@ -466,7 +470,8 @@ export class Interpreter {
     const scope = new Scope("function", method.scope);
     for (const [name, value] of bindings) scope.define(name, typeParamValue(value));
     this.bindParameters(def, scope, args);
-    this.stack.push({ function: fn.name, callSite: args.span, at: def.span });
+    const caller = this.stack[this.stack.length - 1];
+    this.stack.push({ function: fn.name, callSite: args.span, at: def.span, chain: caller ? `${caller.chain}/${fn.name}` : fn.name });
     try {
       return def.kind === "lambda" && def.body.kind !== "block" ? this.eval(def.body, scope) : this.eval(def.body, scope);
     } catch (e) {
@@ -519,6 +524,24 @@ export class Interpreter {
   /** Julia's multiple dispatch at compile time: the most specific applicable method, or a MethodError. */
   private dispatch(fn: GenericFunction, args: CallArgs): { method: Method; bindings: Bindings } {
     const argTypes = args.positional.map(juliaTypeOf);
+    // Dispatch depends only on the argument types and the function's methods: a model calls the
+    // same functions with the same types layer after layer, so each answer is kept per method table
+    // (until a method is added or replaced).
+    let cache = this.dispatchCache.get(fn.methods);
+    if (!cache || cache.methodCount !== fn.methods.length) {
+      cache = { methodCount: fn.methods.length, chosen: new Map() };
+      this.dispatchCache.set(fn.methods, cache);
+    }
+    const key = argTypes.map(typeKey).join(";");
+    let chosen = cache.chosen.get(key);
+    if (!chosen) {
+      chosen = this.dispatchUncached(fn, args, argTypes);
+      cache.chosen.set(key, chosen);
+    }
+    return chosen;
+  }
+
+  private dispatchUncached(fn: GenericFunction, args: CallArgs, argTypes: JuliaType[]): { method: Method; bindings: Bindings } {
     const applicable: { method: Method; bindings: Bindings; sig: JuliaType[]; vararg: boolean }[] = [];
     let intrinsic: Method | undefined;
     for (const m of fn.methods) {
@@ -719,7 +742,10 @@ export class Interpreter {
       // A method with the same parameter types replaces the earlier one, as in Julia.
       const key = methodKey(method);
       const i = existing.fn.methods.findIndex((m) => m.def && methodKey(m) === key);
-      if (i >= 0) existing.fn.methods[i] = method;
+      if (i >= 0) {
+        existing.fn.methods[i] = method;
+        this.dispatchCache.delete(existing.fn.methods);
+      }
       else existing.fn.methods.push(method);
       if (!scope.has(name)) scope.define(name, existing);
       return existing;
@@ -1189,6 +1215,30 @@ export class Interpreter {
 
 // ---- helpers ------------------------------------------------------------------------------------
 
+/** Ids that tell apart user types of the same name (a struct of Main shadowing the library's). */
+const declIds = new WeakMap<object, number>();
+let nextDeclId = 0;
+
+/** A string that is equal for two types exactly when they are the same type (the dispatch cache's key). */
+function typeKey(t: TypeParam): string {
+  if (typeof t === "number") return `#${t}`;
+  if (typeof t === "string") return `'${t}`;
+  switch (t.kind) {
+    case "datatype": {
+      let id = "";
+      if (t.decl) {
+        if (!declIds.has(t.decl)) declIds.set(t.decl, nextDeclId++);
+        id = `@${declIds.get(t.decl)}`;
+      }
+      return t.params.length ? `${t.name}${id}{${t.params.map(typeKey).join(",")}}` : `${t.name}${id}`;
+    }
+    case "typevar":
+      return `?${t.name}<:${t.upper ? typeKey(t.upper) : ""}`;
+    case "union":
+      return `U{${t.types.map(typeKey).join(",")}}`;
+  }
+}
+
 /**
  * Parsed files by path and text. Parsing is pure and syntax trees are never mutated, so a warm
  * process (the daemon, a build of many entries) parses the prelude and unchanged sources once.
@@ -1222,10 +1272,18 @@ function calleeName(node: A.Node): string {
 }
 
 /** Methods with the same key replace each other, as redefining a method does in Julia. */
+/** Method keys by definition: syntax trees are cached and never mutated, so a key is computed once per definition. */
+const methodKeys = new WeakMap<object, string>();
+
 function methodKey(m: Method): string {
   const def = m.def!;
-  const where = def.kind === "function" ? def.whereParams.map(stripSpans) : [];
-  return JSON.stringify([allParams(def).map((p) => [p.type ? stripSpans(p.type) : "Any", Boolean(p.vararg), Boolean(p.default)]), where]);
+  let key = methodKeys.get(def);
+  if (key === undefined) {
+    const where = def.kind === "function" ? def.whereParams.map(stripSpans) : [];
+    key = JSON.stringify([allParams(def).map((p) => [p.type ? stripSpans(p.type) : "Any", Boolean(p.vararg), Boolean(p.default)]), where]);
+    methodKeys.set(def, key);
+  }
+  return key;
 }
 
 /** `xs...` and `xs::Vararg{T,N}` both take the remaining arguments. */
