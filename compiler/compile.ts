@@ -2,7 +2,7 @@
 // arguments to HLO parameters (flattened depth-first), call the entry function, and return the
 // result's leaves as the entry computation's tuple root. Pure: the same request gives the same bytes.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
@@ -21,6 +21,8 @@ import { showType } from "./semantics/types.js";
 import { num, tuple } from "./semantics/values.js";
 import { nearestNames } from "./semantics/describe.js";
 import * as ops from "./hlo/ops.js";
+import { providePreparsed } from "./syntax/parser.js";
+import { readPreparsed } from "./syntax/preparsed.js";
 
 export const COMPILER_NAME = "tpu-build-julia";
 export const COMPILER_VERSION = "0.1.0";
@@ -28,21 +30,24 @@ export const COMPILER_VERSION = "0.1.0";
 /** Workspace-relative name the prelude's diagnostics point to. */
 export const PRELUDE_PATH = "<prelude>/prelude.jl";
 
-const preludeFile = join(dirname(fileURLToPath(import.meta.url)), "library", "prelude.jl");
+const here = dirname(fileURLToPath(import.meta.url));
 /** The prelude's text, read once: it is part of the compiler, like its code. */
-export const PRELUDE_SOURCE = readFileSync(existsPrelude(preludeFile), "utf8");
+export const PRELUDE_SOURCE = readFileSync(existsPrelude(join(here, "library", "prelude.jl")), "utf8");
 /** Part of every cache key: a change to the prelude recompiles everything. */
 export const PRELUDE_VERSION = createHash("sha256").update(PRELUDE_SOURCE).digest("hex").slice(0, 16);
 
 function existsPrelude(path: string): string {
   // Compiled to dist/compiler/compile.js, the .jl file stays in the source tree.
-  try {
-    readFileSync(path);
-    return path;
-  } catch {
-    return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "compiler", "library", "prelude.jl");
-  }
+  return existsSync(path) ? path : join(here, "..", "..", "compiler", "library", "prelude.jl");
 }
+
+/**
+ * The prelude's syntax tree as the build leaves it beside this module (scripts/preparse-prelude.mjs
+ * writes dist/compiler/library/prelude.tree.json): a cold process loads it instead of parsing the
+ * prelude. Used only for this exact prelude text and parser (compiler/syntax/preparsed.ts).
+ */
+export const PRELUDE_TREE_FILE = join(here, "library", "prelude.tree.json");
+providePreparsed(PRELUDE_PATH, PRELUDE_SOURCE, () => readPreparsed(PRELUDE_TREE_FILE, PRELUDE_SOURCE));
 
 export function compileEntry(request: CompileRequest): CompileResult {
   const module = new HloModuleBuilder(sanitize(request.entry));

@@ -23,10 +23,27 @@ export interface ParseResult {
 
 /** Parses one Julia source file. Never throws on malformed input; errors are returned as diagnostics. */
 export function parseJulia(path: string, text: string): ParseResult {
+  const pre = provided.get(path);
+  if (pre !== undefined && pre.text === text) {
+    if (pre.result === undefined) pre.result = pre.load() ?? null;
+    if (pre.result) return pre.result;
+  }
   const shared = new SharedState(path, text);
   const parser = new Parser(tokenize(text), shared);
   const body = parser.parseFile(text.length);
   return { file: { path, body }, diagnostics: shared.finish() };
+}
+
+/** Trees parsed ahead of time (preparsed.ts), by path; each stands for exactly one text. */
+const provided = new Map<string, { text: string; load: () => ParseResult | undefined; result?: ParseResult | null }>();
+
+/**
+ * Offers a tree parsed ahead of time for `path` (the compiler does it for the prelude). The first
+ * parse of exactly `text` at `path` calls `load` and returns its tree, shared by every later parse
+ * of it (syntax trees are never mutated); when `load` finds none, the text is parsed as usual.
+ */
+export function providePreparsed(path: string, text: string, load: () => ParseResult | undefined): void {
+  provided.set(path, { text, load });
 }
 
 interface Context {
