@@ -208,10 +208,13 @@ export class ArtifactStore {
       ];
       const meta: ArtifactMeta = { format: 1, key, hash: artifactHash(files.module), files: {}, createdAt: new Date().toISOString() };
       for (const [name, data] of contents) {
-        await writeFileSynced(join(staging, name), data);
         const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
         meta.files[name] = { sha256: sha256Hex(bytes), size: bytes.length };
       }
+      // The three files are independent: written and fsynced concurrently, not one fsync after
+      // another. meta.json still goes only once all three are on disk.
+      const written = await Promise.allSettled(contents.map(([name, data]) => writeFileSynced(join(staging, name), data)));
+      for (const w of written) if (w.status === "rejected") throw w.reason;
       if (files.info !== undefined) meta.info = files.info;
       // meta.json last: an entry without it is never trusted.
       await writeFileSynced(join(staging, ARTIFACT_FILES.meta), JSON.stringify(meta, null, 2) + "\n");
