@@ -71,6 +71,31 @@ class XlaBackendTest(unittest.TestCase):
             self.assertEqual(backend.shape_of(device), ArrayShape(name, (3, 2)), name)
             self.assertEqual(backend.to_host(device).tobytes(), host.tobytes(), name)
 
+    def test_host_arrays_are_aligned_and_alias_into_cpu_device_buffers(self):
+        from xla_backend import DTYPES, HOST_ALIGNMENT
+
+        for name, dims in [("F32", (3, 5)), ("BF16", (7,)), ("PRED", (2, 3)), ("F64", ()), ("S8", (0, 4)), ("C128", (1, 2))]:
+            shape = ArrayShape(name, dims)
+            host = backend.host_array(shape)
+            self.assertEqual((host.dtype, host.shape, host.nbytes), (DTYPES[name], dims, shape.byte_size()), name)
+            self.assertTrue(host.flags.c_contiguous and host.flags.writeable, name)
+            if host.nbytes:  # an empty array has no memory to align
+                self.assertEqual(host.ctypes.data % HOST_ALIGNMENT, 0, name)
+            host.reshape(-1).view(np.uint8)[:] = np.arange(host.nbytes, dtype=np.uint8) % 2 if name == "PRED" else np.arange(host.nbytes, dtype=np.uint8)
+            expected = host.tobytes()
+            device = backend.to_device(host, 0)
+            self.assertEqual(backend.shape_of(device), shape, name)
+            self.assertEqual(backend.to_host(device).tobytes(), expected, name)
+        # What host_array is for: on CPU, a large aligned array becomes the device buffer without a copy.
+        for n in (1 << 10, 1 << 20):  # below and above HUGE_PAGE_BYTES (allocated differently)
+            big = backend.host_array(ArrayShape("F32", (n,)))
+            self.assertEqual(big.ctypes.data % HOST_ALIGNMENT, 0)
+            big[:] = np.arange(n, dtype=np.float32)
+            device = backend.to_device(big, 0)
+            self.assertTrue(np.shares_memory(backend.to_host(device), big), n)
+            del big
+            np.testing.assert_array_equal(backend.to_host(device), np.arange(n, dtype=np.float32))
+
     def test_executable_cache_round_trip_and_digest_covers_module_and_runtime(self):
         with tempfile.TemporaryDirectory() as d:
             cache = ExecutableCache(d)
