@@ -3,11 +3,16 @@
     python runtime/server.py --socket /tmp/dir/runtime.sock [--parent-pid PID] [--watch-stdin]
                              [--cache-dir DIR] [--platform cpu]
     python runtime/server.py --port 0            # TCP on 127.0.0.1; 0 picks a free port
+                             [--no-data-channel] [--data-ticket-ttl SECONDS]
 
 Prints one JSON line on stdout once it serves ({"ready": true, "address": ..., ...}); logs go to
 stderr. It exits on SIGTERM/SIGINT, on a Shutdown call, and when its parent dies (--parent-pid is
 polled; --watch-stdin exits when stdin reaches end of file, which also covers a parent killed with
 SIGKILL), so it never outlives the process that started it.
+
+Tensors travel over the data channel (runtime/data_channel.py) beside the gRPC endpoint: a Unix
+socket next to --socket's, or another port on the same host; gRPC's chunked TransferIn/TransferOut
+remain for clients that cannot reach it.
 
 Set XLA_FLAGS=--xla_force_host_platform_device_count=N for N CPU devices.
 """
@@ -31,9 +36,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "_generated"))
 
-SERVER_VERSION = "0.1.0"
-MAX_CHUNK = 1 << 20
-# Compile requests carry whole modules, which may embed large constants; tensors always stream.
+# 0.2.0: the data channel (OpenTransferIn/OpenTransferOut, HealthResponse.data_address), 4 MiB chunks.
+SERVER_VERSION = "0.2.0"
+MAX_CHUNK = 4 << 20
+# Compile requests carry whole modules, which may embed large constants; tensors stream or take the
+# data channel.
 MAX_MESSAGE = 1 << 30
 
 
@@ -54,6 +61,7 @@ except ImportError as e:  # the stubs are made by runtime/install.mjs
     print(f"tpu-build runtime: cannot import {e.name}: run `npm install` (or `node runtime/install.mjs`) to set up runtime/.venv and the generated stubs", file=sys.stderr)
     sys.exit(3)
 
+from data_channel import DataChannel, Ticket, byte_view  # noqa: E402
 from executable_cache import CachedExecutable, ExecutableCache, cache_digest  # noqa: E402
 from xla_backend import DTYPES, ArrayShape, BackendError, XlaBackend  # noqa: E402
 
@@ -103,6 +111,8 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         self.executables: dict[str, LoadedExecutable] = {}
         self.by_digest: dict[str, LoadedExecutable] = {}
         self.compilations = 0
+        # Set by main() once the data channel listens (None: gRPC streaming only).
+        self.data_channel: DataChannel | None = None
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -120,6 +130,29 @@ class RuntimeService(pb_grpc.RuntimeServicer):
     def _new_handle(self, prefix: str) -> str:
         return f"{prefix}-{next(self.ids)}"
 
+    def _keep(self, buffer) -> pb.BufferInfo:
+        handle = self._new_handle("buf")
+        with self.lock:
+            self.buffers[handle] = buffer
+        return self._buffer_info(handle, buffer)
+
+    def _check_transfer_in(self, header, rpc: str) -> ArrayShape:
+        shape = shape_from_pb(header.shape)
+        expected = shape.byte_size()
+        if header.total_bytes != expected:
+            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: total_bytes {header.total_bytes} does not match {shape} ({expected} bytes)")
+        if not 0 <= header.device < self.backend.device_count:
+            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: device {header.device} does not exist (this server has {self.backend.device_count})")
+        return shape
+
+    def _data_channel(self, rpc: str) -> DataChannel:
+        if self.data_channel is None:
+            raise RequestError(grpc.StatusCode.FAILED_PRECONDITION, f"{rpc}: this server has no data channel (started with --no-data-channel); use the streaming RPCs")
+        return self.data_channel
+
+    def _ticket(self, ticket: Ticket, info: pb.BufferInfo) -> pb.DataTicket:
+        return pb.DataTicket(token=ticket.token, buffer=info, expires_in_ms=int(self._data_channel("ticket").ticket_ttl * 1000))
+
     # --- RPCs ----------------------------------------------------------------------------------
 
     def Health(self, request, context):
@@ -131,6 +164,8 @@ class RuntimeService(pb_grpc.RuntimeServicer):
                 uptime_seconds=time.monotonic() - self.started,
                 live_buffers=len(self.buffers),
                 live_executables=len(self.executables),
+                data_address=self.data_channel.address if self.data_channel else "",
+                pending_transfers=self.data_channel.pending if self.data_channel else 0,
             )
 
     def DeviceInfo(self, request, context):
@@ -206,33 +241,56 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         if first is None or first.WhichOneof("part") != "header":
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, "TransferIn: the first message must carry the header")
         header = first.header
-        shape = shape_from_pb(header.shape)
+        shape = self._check_transfer_in(header, "TransferIn")
         expected = shape.byte_size()
-        if header.total_bytes != expected:
-            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferIn: total_bytes {header.total_bytes} does not match {shape} ({expected} bytes)")
-        if not 0 <= header.device < self.backend.device_count:
-            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferIn: device {header.device} does not exist (this server has {self.backend.device_count})")
-        data = bytearray(expected)
-        view = memoryview(data)
+        array = self.backend.host_array(shape)
+        view = byte_view(array)
         received = 0
         for chunk in request_iterator:
             if chunk.WhichOneof("part") != "data":
                 raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, "TransferIn: a second header in one stream")
             n = len(chunk.data)
             if n > MAX_CHUNK:
-                raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferIn: chunk of {n} bytes exceeds the 1 MiB limit")
+                raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferIn: chunk of {n} bytes exceeds the 4 MiB limit")
             if received + n > expected:
                 raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferIn: more than the announced {expected} bytes")
             view[received : received + n] = chunk.data
             received += n
         if received != expected:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferIn: received {received} of {expected} bytes for {shape}")
-        array = np.frombuffer(data, dtype=DTYPES[shape.element_type]).reshape(shape.dims)
-        buffer = self.backend.to_device(array, header.device)
-        handle = self._new_handle("buf")
-        with self.lock:
-            self.buffers[handle] = buffer
-        return pb.TransferInResponse(buffer=self._buffer_info(handle, buffer))
+        return pb.TransferInResponse(buffer=self._keep(self.backend.to_device(array, header.device)))
+
+    def OpenTransferIn(self, header, context):
+        channel = self._data_channel("OpenTransferIn")
+        shape = self._check_transfer_in(header, "OpenTransferIn")
+        ticket = channel.issue("in", shape.byte_size(), shape=shape, device=header.device)
+        return self._ticket(ticket, pb.BufferInfo(shape=shape_to_pb(shape), total_bytes=shape.byte_size()))
+
+    def OpenTransferOut(self, request, context):
+        channel = self._data_channel("OpenTransferOut")
+        info = self._buffer_info(request.buffer, self._buffer(request.buffer))
+        ticket = channel.issue("out", info.total_bytes, buffer=request.buffer, release=request.release)
+        return self._ticket(ticket, info)
+
+    # --- the data channel's endpoint (data_channel.Endpoint) -----------------------------------
+
+    def host_array_for(self, ticket: Ticket) -> np.ndarray:
+        return self.backend.host_array(ticket.shape)
+
+    def finish_in(self, ticket: Ticket, array: np.ndarray) -> pb.BufferInfo:
+        return self._keep(self.backend.to_device(array, ticket.device))
+
+    def start_out(self, ticket: Ticket) -> tuple[pb.BufferInfo, np.ndarray]:
+        buffer = self._buffer(ticket.buffer)
+        return self._buffer_info(ticket.buffer, buffer), self.backend.to_host(buffer)
+
+    def finish_out(self, ticket: Ticket) -> None:
+        if ticket.release:
+            self._release_buffer(ticket.buffer)
+
+    def status_of(self, error: Exception) -> tuple[str, str] | None:
+        status = known_status(error)
+        return (status[0].name, status[1]) if status else None
 
     def Execute(self, request, context):
         with self.lock:
@@ -268,10 +326,9 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         buffer = self._buffer(request.buffer)
         chunk = request.chunk_bytes or MAX_CHUNK
         if chunk > MAX_CHUNK:
-            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferOut: chunk_bytes {chunk} exceeds the 1 MiB limit")
+            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferOut: chunk_bytes {chunk} exceeds the 4 MiB limit")
         info = self._buffer_info(request.buffer, buffer)
-        host = self.backend.to_host(buffer)
-        raw = memoryview(host.reshape(-1).view(np.uint8))
+        raw = byte_view(self.backend.to_host(buffer))
         total = len(raw)
         if total == 0:
             yield pb.TransferOutChunk(buffer=info)
@@ -319,37 +376,44 @@ def internal_error(rpc: str, error: Exception, context) -> None:
     context.abort(grpc.StatusCode.INTERNAL, f"internal error in the runtime server's {rpc}: {type(error).__name__}: {error} (a bug; please report it with the module and inputs)")
 
 
+def known_status(error: Exception) -> tuple[grpc.StatusCode, str] | None:
+    """The status for a failure the caller should hear about; None for an unexpected one (a bug)."""
+    if isinstance(error, RequestError):
+        return error.code, str(error)
+    if isinstance(error, BackendError):
+        return grpc.StatusCode.INTERNAL, str(error)
+    if isinstance(error, ValueError):
+        return grpc.StatusCode.INVALID_ARGUMENT, str(error)
+    return None
+
+
 def with_status(method):
     """Turns a request error into a gRPC status, and an unexpected exception into INTERNAL, never a crash."""
 
     def wrapped(self, request, context):
         try:
             return method(self, request, context)
-        except RequestError as e:
-            context.abort(e.code, str(e))
-        except BackendError as e:
-            context.abort(grpc.StatusCode.INTERNAL, str(e))
-        except ValueError as e:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
         except Exception as e:
-            internal_error(method.__name__, e, context)
+            status = known_status(e)
+            if status is None:
+                internal_error(method.__name__, e, context)
+            else:
+                context.abort(*status)
 
     def wrapped_stream(self, request, context):
         try:
             yield from method(self, request, context)
-        except RequestError as e:
-            context.abort(e.code, str(e))
-        except BackendError as e:
-            context.abort(grpc.StatusCode.INTERNAL, str(e))
-        except ValueError as e:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
         except Exception as e:
-            internal_error(method.__name__, e, context)
+            status = known_status(e)
+            if status is None:
+                internal_error(method.__name__, e, context)
+            else:
+                context.abort(*status)
 
     return wrapped_stream if inspect.isgeneratorfunction(method) else wrapped
 
 
-for _name in ("Health", "DeviceInfo", "Compile", "TransferIn", "Execute", "TransferOut", "Release", "Shutdown"):
+for _name in ("Health", "DeviceInfo", "Compile", "TransferIn", "Execute", "TransferOut", "OpenTransferIn", "OpenTransferOut", "Release", "Shutdown"):
     setattr(RuntimeService, _name, with_status(getattr(RuntimeService, _name)))
 
 
@@ -396,6 +460,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cache-dir", help="directory of the on-disk executable cache (none: no disk cache)")
     parser.add_argument("--platform", default="cpu", help="PJRT platform (cpu, tpu, cuda); default cpu")
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--no-data-channel", action="store_true", help="no data channel: tensors stream over gRPC only")
+    parser.add_argument("--data-ticket-ttl", type=float, default=60.0, help="seconds a data-channel ticket stays good unused (default 60)")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -431,9 +497,16 @@ def main(argv: list[str]) -> int:
     server.start()
     if args.socket:
         os.chmod(args.socket, 0o600)
+    if not args.no_data_channel:
+        try:
+            listener, data_address = DataChannel.listen(address)
+            service.data_channel = DataChannel(listener, data_address, service, log, ticket_ttl=args.data_ticket_ttl)
+        except OSError as e:  # e.g. a socket path too long for AF_UNIX: serve anyway, over gRPC only
+            log(f"no data channel ({e}); tensors will stream over gRPC")
     ready = {
         "ready": True,
         "address": address,
+        "data_address": service.data_channel.address if service.data_channel else "",
         "pid": os.getpid(),
         "platform": backend.platform,
         "devices": backend.device_count,
@@ -444,6 +517,8 @@ def main(argv: list[str]) -> int:
 
     while not stopping.wait(0.2):
         pass
+    if service.data_channel:
+        service.data_channel.close()
     server.stop(grace=1).wait(2)
     service.close()
     if args.socket:

@@ -5,6 +5,8 @@ import type { ArrayShape as _tpubuild_runtime_ArrayShape, ArrayShape__Output as 
 import type { BufferInfo as _tpubuild_runtime_BufferInfo, BufferInfo__Output as _tpubuild_runtime_BufferInfo__Output } from './tpubuild/runtime/BufferInfo.js';
 import type { CompileRequest as _tpubuild_runtime_CompileRequest, CompileRequest__Output as _tpubuild_runtime_CompileRequest__Output } from './tpubuild/runtime/CompileRequest.js';
 import type { CompileResponse as _tpubuild_runtime_CompileResponse, CompileResponse__Output as _tpubuild_runtime_CompileResponse__Output } from './tpubuild/runtime/CompileResponse.js';
+import type { DataChannelReply as _tpubuild_runtime_DataChannelReply, DataChannelReply__Output as _tpubuild_runtime_DataChannelReply__Output } from './tpubuild/runtime/DataChannelReply.js';
+import type { DataTicket as _tpubuild_runtime_DataTicket, DataTicket__Output as _tpubuild_runtime_DataTicket__Output } from './tpubuild/runtime/DataTicket.js';
 import type { Device as _tpubuild_runtime_Device, Device__Output as _tpubuild_runtime_Device__Output } from './tpubuild/runtime/Device.js';
 import type { DeviceInfoRequest as _tpubuild_runtime_DeviceInfoRequest, DeviceInfoRequest__Output as _tpubuild_runtime_DeviceInfoRequest__Output } from './tpubuild/runtime/DeviceInfoRequest.js';
 import type { DeviceInfoResponse as _tpubuild_runtime_DeviceInfoResponse, DeviceInfoResponse__Output as _tpubuild_runtime_DeviceInfoResponse__Output } from './tpubuild/runtime/DeviceInfoResponse.js';
@@ -34,6 +36,8 @@ export interface ProtoGrpcType {
       BufferInfo: MessageTypeDefinition<_tpubuild_runtime_BufferInfo, _tpubuild_runtime_BufferInfo__Output>
       CompileRequest: MessageTypeDefinition<_tpubuild_runtime_CompileRequest, _tpubuild_runtime_CompileRequest__Output>
       CompileResponse: MessageTypeDefinition<_tpubuild_runtime_CompileResponse, _tpubuild_runtime_CompileResponse__Output>
+      DataChannelReply: MessageTypeDefinition<_tpubuild_runtime_DataChannelReply, _tpubuild_runtime_DataChannelReply__Output>
+      DataTicket: MessageTypeDefinition<_tpubuild_runtime_DataTicket, _tpubuild_runtime_DataTicket__Output>
       Device: MessageTypeDefinition<_tpubuild_runtime_Device, _tpubuild_runtime_Device__Output>
       DeviceInfoRequest: MessageTypeDefinition<_tpubuild_runtime_DeviceInfoRequest, _tpubuild_runtime_DeviceInfoRequest__Output>
       DeviceInfoResponse: MessageTypeDefinition<_tpubuild_runtime_DeviceInfoResponse, _tpubuild_runtime_DeviceInfoResponse__Output>

@@ -11,6 +11,15 @@ export interface HealthResponse {
   'uptimeSeconds'?: (number | string);
   'liveBuffers'?: (number);
   'liveExecutables'?: (number);
+  /**
+   * Where the data channel listens: "unix:/abs/path" or "HOST:PORT"; empty when the server has none
+   * (started with --no-data-channel, or a server older than 0.2.0).
+   */
+  'dataAddress'?: (string);
+  /**
+   * Data-channel tickets issued and not yet finished, failed or expired.
+   */
+  'pendingTransfers'?: (number);
 }
 
 export interface HealthResponse__Output {
@@ -23,4 +32,13 @@ export interface HealthResponse__Output {
   'uptimeSeconds': (number);
   'liveBuffers': (number);
   'liveExecutables': (number);
+  /**
+   * Where the data channel listens: "unix:/abs/path" or "HOST:PORT"; empty when the server has none
+   * (started with --no-data-channel, or a server older than 0.2.0).
+   */
+  'dataAddress': (string);
+  /**
+   * Data-channel tickets issued and not yet finished, failed or expired.
+   */
+  'pendingTransfers': (number);
 }

@@ -4,6 +4,7 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CompileRequest as _tpubuild_runtime_CompileRequest, CompileRequest__Output as _tpubuild_runtime_CompileRequest__Output } from '../../tpubuild/runtime/CompileRequest.js';
 import type { CompileResponse as _tpubuild_runtime_CompileResponse, CompileResponse__Output as _tpubuild_runtime_CompileResponse__Output } from '../../tpubuild/runtime/CompileResponse.js';
+import type { DataTicket as _tpubuild_runtime_DataTicket, DataTicket__Output as _tpubuild_runtime_DataTicket__Output } from '../../tpubuild/runtime/DataTicket.js';
 import type { DeviceInfoRequest as _tpubuild_runtime_DeviceInfoRequest, DeviceInfoRequest__Output as _tpubuild_runtime_DeviceInfoRequest__Output } from '../../tpubuild/runtime/DeviceInfoRequest.js';
 import type { DeviceInfoResponse as _tpubuild_runtime_DeviceInfoResponse, DeviceInfoResponse__Output as _tpubuild_runtime_DeviceInfoResponse__Output } from '../../tpubuild/runtime/DeviceInfoResponse.js';
 import type { ExecuteRequest as _tpubuild_runtime_ExecuteRequest, ExecuteRequest__Output as _tpubuild_runtime_ExecuteRequest__Output } from '../../tpubuild/runtime/ExecuteRequest.js';
@@ -15,6 +16,7 @@ import type { ReleaseResponse as _tpubuild_runtime_ReleaseResponse, ReleaseRespo
 import type { ShutdownRequest as _tpubuild_runtime_ShutdownRequest, ShutdownRequest__Output as _tpubuild_runtime_ShutdownRequest__Output } from '../../tpubuild/runtime/ShutdownRequest.js';
 import type { ShutdownResponse as _tpubuild_runtime_ShutdownResponse, ShutdownResponse__Output as _tpubuild_runtime_ShutdownResponse__Output } from '../../tpubuild/runtime/ShutdownResponse.js';
 import type { TransferInChunk as _tpubuild_runtime_TransferInChunk, TransferInChunk__Output as _tpubuild_runtime_TransferInChunk__Output } from '../../tpubuild/runtime/TransferInChunk.js';
+import type { TransferInHeader as _tpubuild_runtime_TransferInHeader, TransferInHeader__Output as _tpubuild_runtime_TransferInHeader__Output } from '../../tpubuild/runtime/TransferInHeader.js';
 import type { TransferInResponse as _tpubuild_runtime_TransferInResponse, TransferInResponse__Output as _tpubuild_runtime_TransferInResponse__Output } from '../../tpubuild/runtime/TransferInResponse.js';
 import type { TransferOutChunk as _tpubuild_runtime_TransferOutChunk, TransferOutChunk__Output as _tpubuild_runtime_TransferOutChunk__Output } from '../../tpubuild/runtime/TransferOutChunk.js';
 import type { TransferOutRequest as _tpubuild_runtime_TransferOutRequest, TransferOutRequest__Output as _tpubuild_runtime_TransferOutRequest__Output } from '../../tpubuild/runtime/TransferOutRequest.js';
@@ -67,6 +69,38 @@ export interface RuntimeClient extends grpc.Client {
   health(argument: _tpubuild_runtime_HealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
   health(argument: _tpubuild_runtime_HealthRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
   health(argument: _tpubuild_runtime_HealthRequest, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * The data channel's control (see above): a ticket to send a tensor's bytes over it. The header
+   * is checked as TransferIn checks it (FAILED_PRECONDITION: this server has no data channel).
+   */
+  OpenTransferIn(argument: _tpubuild_runtime_TransferInHeader, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  OpenTransferIn(argument: _tpubuild_runtime_TransferInHeader, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  OpenTransferIn(argument: _tpubuild_runtime_TransferInHeader, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  OpenTransferIn(argument: _tpubuild_runtime_TransferInHeader, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  /**
+   * The data channel's control (see above): a ticket to send a tensor's bytes over it. The header
+   * is checked as TransferIn checks it (FAILED_PRECONDITION: this server has no data channel).
+   */
+  openTransferIn(argument: _tpubuild_runtime_TransferInHeader, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  openTransferIn(argument: _tpubuild_runtime_TransferInHeader, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  openTransferIn(argument: _tpubuild_runtime_TransferInHeader, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  openTransferIn(argument: _tpubuild_runtime_TransferInHeader, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * A ticket to receive a buffer's bytes over the data channel; chunk_bytes is ignored.
+   */
+  OpenTransferOut(argument: _tpubuild_runtime_TransferOutRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  OpenTransferOut(argument: _tpubuild_runtime_TransferOutRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  OpenTransferOut(argument: _tpubuild_runtime_TransferOutRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  OpenTransferOut(argument: _tpubuild_runtime_TransferOutRequest, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  /**
+   * A ticket to receive a buffer's bytes over the data channel; chunk_bytes is ignored.
+   */
+  openTransferOut(argument: _tpubuild_runtime_TransferOutRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  openTransferOut(argument: _tpubuild_runtime_TransferOutRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  openTransferOut(argument: _tpubuild_runtime_TransferOutRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
+  openTransferOut(argument: _tpubuild_runtime_TransferOutRequest, callback: grpc.requestCallback<_tpubuild_runtime_DataTicket__Output>): grpc.ClientUnaryCall;
   
   Release(argument: _tpubuild_runtime_ReleaseRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
   Release(argument: _tpubuild_runtime_ReleaseRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
@@ -135,6 +169,17 @@ export interface RuntimeHandlers extends grpc.UntypedServiceImplementation {
   
   Health: grpc.handleUnaryCall<_tpubuild_runtime_HealthRequest__Output, _tpubuild_runtime_HealthResponse>;
   
+  /**
+   * The data channel's control (see above): a ticket to send a tensor's bytes over it. The header
+   * is checked as TransferIn checks it (FAILED_PRECONDITION: this server has no data channel).
+   */
+  OpenTransferIn: grpc.handleUnaryCall<_tpubuild_runtime_TransferInHeader__Output, _tpubuild_runtime_DataTicket>;
+  
+  /**
+   * A ticket to receive a buffer's bytes over the data channel; chunk_bytes is ignored.
+   */
+  OpenTransferOut: grpc.handleUnaryCall<_tpubuild_runtime_TransferOutRequest__Output, _tpubuild_runtime_DataTicket>;
+  
   Release: grpc.handleUnaryCall<_tpubuild_runtime_ReleaseRequest__Output, _tpubuild_runtime_ReleaseResponse>;
   
   /**
@@ -159,6 +204,8 @@ export interface RuntimeDefinition extends grpc.ServiceDefinition {
   DeviceInfo: MethodDefinition<_tpubuild_runtime_DeviceInfoRequest, _tpubuild_runtime_DeviceInfoResponse, _tpubuild_runtime_DeviceInfoRequest__Output, _tpubuild_runtime_DeviceInfoResponse__Output>
   Execute: MethodDefinition<_tpubuild_runtime_ExecuteRequest, _tpubuild_runtime_ExecuteResponse, _tpubuild_runtime_ExecuteRequest__Output, _tpubuild_runtime_ExecuteResponse__Output>
   Health: MethodDefinition<_tpubuild_runtime_HealthRequest, _tpubuild_runtime_HealthResponse, _tpubuild_runtime_HealthRequest__Output, _tpubuild_runtime_HealthResponse__Output>
+  OpenTransferIn: MethodDefinition<_tpubuild_runtime_TransferInHeader, _tpubuild_runtime_DataTicket, _tpubuild_runtime_TransferInHeader__Output, _tpubuild_runtime_DataTicket__Output>
+  OpenTransferOut: MethodDefinition<_tpubuild_runtime_TransferOutRequest, _tpubuild_runtime_DataTicket, _tpubuild_runtime_TransferOutRequest__Output, _tpubuild_runtime_DataTicket__Output>
   Release: MethodDefinition<_tpubuild_runtime_ReleaseRequest, _tpubuild_runtime_ReleaseResponse, _tpubuild_runtime_ReleaseRequest__Output, _tpubuild_runtime_ReleaseResponse__Output>
   Shutdown: MethodDefinition<_tpubuild_runtime_ShutdownRequest, _tpubuild_runtime_ShutdownResponse, _tpubuild_runtime_ShutdownRequest__Output, _tpubuild_runtime_ShutdownResponse__Output>
   TransferIn: MethodDefinition<_tpubuild_runtime_TransferInChunk, _tpubuild_runtime_TransferInResponse, _tpubuild_runtime_TransferInChunk__Output, _tpubuild_runtime_TransferInResponse__Output>

@@ -8,7 +8,7 @@ export interface TransferInChunk {
    */
   'header'?: (_tpubuild_runtime_TransferInHeader | null);
   /**
-   * Every following message: at most 1 MiB of the tensor's bytes, in order.
+   * Every following message: at most 4 MiB of the tensor's bytes, in order.
    */
   'data'?: (Buffer | Uint8Array | string);
   'part'?: "header"|"data";
@@ -20,7 +20,7 @@ export interface TransferInChunk__Output {
    */
   'header'?: (_tpubuild_runtime_TransferInHeader__Output | null);
   /**
-   * Every following message: at most 1 MiB of the tensor's bytes, in order.
+   * Every following message: at most 4 MiB of the tensor's bytes, in order.
    */
   'data'?: (Buffer);
   'part'?: "header"|"data";

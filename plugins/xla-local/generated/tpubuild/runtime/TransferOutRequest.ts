@@ -4,7 +4,7 @@
 export interface TransferOutRequest {
   'buffer'?: (string);
   /**
-   * Chunk size in bytes, at most 1 MiB; 0 means 1 MiB.
+   * Chunk size in bytes, at most 4 MiB; 0 means 4 MiB.
    */
   'chunkBytes'?: (number);
   /**
@@ -16,7 +16,7 @@ export interface TransferOutRequest {
 export interface TransferOutRequest__Output {
   'buffer': (string);
   /**
-   * Chunk size in bytes, at most 1 MiB; 0 means 1 MiB.
+   * Chunk size in bytes, at most 4 MiB; 0 means 4 MiB.
    */
   'chunkBytes': (number);
   /**
