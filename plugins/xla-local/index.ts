@@ -12,7 +12,9 @@ export {
   type RuntimeClientOptions,
   type RuntimeDeviceInfo,
   type RuntimeHealth,
+  type TransferRoute,
 } from "./runtime-client.js";
+export { DataChannelError, DataConnection, dataConnectOptions } from "./data-channel.js";
 export { RuntimeProcess, type ReadyLine, type RuntimeProcessOptions } from "./runtime-process.js";
 export { findPackageRoot, missingRuntime, runtimeLocation, type RuntimeLocation } from "./runtime-location.js";
 export {

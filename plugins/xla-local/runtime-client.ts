@@ -1,15 +1,17 @@
 // A typed client of the runtime service (proto/runtime.proto), over @grpc/grpc-js.
 //
 // It speaks XLA shapes (row-major dims); Julia order lives in the target session above it.
-// Tensors stream in chunks of at most 1 MiB both ways, so parameter sets of hundreds of MB never
-// meet a message-size limit; the limits are raised anyway for Compile, whose modules can embed
-// large constants.
+// Tensors take the server's data channel (data-channel.ts: a plain socket beside gRPC, which moves
+// hundreds of MB at socket speed) whenever the server offers one and it can be reached; otherwise
+// they stream over gRPC in chunks of at most 4 MiB. Message limits are raised for those chunks and
+// for Compile, whose modules can embed large constants.
 
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { ProtoGrpcType } from "./generated/runtime.js";
 import type { BufferInfo__Output } from "./generated/tpubuild/runtime/BufferInfo.js";
 import type { CompileResponse__Output } from "./generated/tpubuild/runtime/CompileResponse.js";
+import type { DataTicket__Output } from "./generated/tpubuild/runtime/DataTicket.js";
 import type { DeviceInfoResponse__Output } from "./generated/tpubuild/runtime/DeviceInfoResponse.js";
 import type { ExecuteResponse__Output } from "./generated/tpubuild/runtime/ExecuteResponse.js";
 import type { HealthResponse__Output } from "./generated/tpubuild/runtime/HealthResponse.js";
@@ -18,10 +20,11 @@ import type { ShutdownResponse__Output } from "./generated/tpubuild/runtime/Shut
 import type { RuntimeClient as GeneratedClient } from "./generated/tpubuild/runtime/Runtime.js";
 import type { TransferInChunk } from "./generated/tpubuild/runtime/TransferInChunk.js";
 import type { TransferOutChunk__Output } from "./generated/tpubuild/runtime/TransferOutChunk.js";
+import { DataChannelError, DataConnection, dataConnectOptions } from "./data-channel.js";
 import { runtimeLocation } from "./runtime-location.js";
 import { byteSize, describeXla, type XlaShape } from "./tensor-layout.js";
 
-export const MAX_CHUNK_BYTES = 1 << 20;
+export const MAX_CHUNK_BYTES = 4 << 20;
 const MAX_MESSAGE_BYTES = 1 << 30;
 const FLOW_CONTROL_WINDOW_BYTES = 16 << 20;
 
@@ -64,6 +67,10 @@ export interface RuntimeHealth {
   uptimeSeconds: number;
   liveBuffers: number;
   liveExecutables: number;
+  /** Where the server's data channel listens ("unix:/path" or "HOST:PORT"); "" when it has none. */
+  dataAddress: string;
+  /** Data-channel tickets issued and not yet finished, failed or expired. */
+  pendingTransfers: number;
 }
 
 export interface RuntimeDeviceInfo {
@@ -101,11 +108,37 @@ function deviceBuffer(info: BufferInfo__Output | null | undefined): DeviceBuffer
 export interface RuntimeClientOptions {
   /** Deadline for unary calls other than Compile and Execute, in ms (default 60 s). */
   callTimeoutMs?: number;
+  /** false: never use the data channel, stream tensors over gRPC (default true). */
+  dataChannel?: boolean;
+  /** How long a data-channel connection may make no progress before it fails, in ms (default 60 s). */
+  dataIdleTimeoutMs?: number;
+}
+
+/** Which way tensors travel, and why not by the data channel when they do not. */
+export interface TransferRoute {
+  /** The data channel's address, once known. */
+  dataAddress?: string;
+  /** Set when transfers stream over gRPC: why (the server has none, it cannot be reached, ...). */
+  fallbackReason?: string;
+  /** Transfers made by each route so far. */
+  counts: { dataChannel: number; grpc: number };
+}
+
+/** The connect timeout of the data channel; it only guards against a host that drops packets. */
+const DATA_CONNECT_TIMEOUT_MS = 10_000;
+
+function dataChannelFailure(rpc: string, address: string, e: unknown): RuntimeError {
+  if (e instanceof DataChannelError) return new RuntimeError(rpc, e.code, `over the data channel at ${address}: ${e.details}`);
+  return runtimeError(rpc, e as Error);
 }
 
 export class RuntimeClient {
   private readonly client: GeneratedClient;
   private readonly callTimeoutMs: number;
+  private readonly dataIdleTimeoutMs: number;
+  /** The server's data address ("" when it has none), from its first Health reply. */
+  private dataAddress: Promise<string> | undefined;
+  readonly route: TransferRoute = { counts: { dataChannel: 0, grpc: 0 } };
 
   /** `address`: "unix:/abs/path.sock" or "127.0.0.1:PORT". */
   constructor(
@@ -121,6 +154,8 @@ export class RuntimeClient {
       "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW_BYTES,
     });
     this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
+    this.dataIdleTimeoutMs = options.dataIdleTimeoutMs ?? 60_000;
+    if (options.dataChannel === false) this.route.fallbackReason = "the data channel is turned off for this client";
   }
 
   /** Resolves once the channel is connected (or rejects after `timeoutMs`). */
@@ -147,7 +182,17 @@ export class RuntimeClient {
 
   async health(): Promise<RuntimeHealth> {
     const r = await this.unary<HealthResponse__Output>("Health", (o, cb) => this.client.health({}, o, cb), 10_000);
-    return { serving: r.serving, serverVersion: r.serverVersion, pid: r.pid, uptimeSeconds: r.uptimeSeconds, liveBuffers: r.liveBuffers, liveExecutables: r.liveExecutables };
+    this.dataAddress ??= Promise.resolve(r.dataAddress);
+    return {
+      serving: r.serving,
+      serverVersion: r.serverVersion,
+      pid: r.pid,
+      uptimeSeconds: r.uptimeSeconds,
+      liveBuffers: r.liveBuffers,
+      liveExecutables: r.liveExecutables,
+      dataAddress: r.dataAddress,
+      pendingTransfers: r.pendingTransfers,
+    };
   }
 
   async deviceInfo(): Promise<RuntimeDeviceInfo> {
@@ -177,12 +222,114 @@ export class RuntimeClient {
     };
   }
 
-  /** Streams a tensor (raw little-endian bytes, row-major in `shape.dims`) to the device; it stays there. */
-  transferIn(shape: XlaShape, data: Uint8Array, options: { device?: number; chunkBytes?: number } = {}): Promise<DeviceBuffer> {
-    const expected = byteSize(shape);
-    if (data.byteLength !== expected) {
-      return Promise.reject(new RuntimeError("TransferIn", "INVALID_ARGUMENT", `${describeXla(shape)} takes ${expected} bytes, got ${data.byteLength}`));
+  /**
+   * Where the data channel can be reached, or undefined when transfers go over gRPC (the server has
+   * none, or an earlier attempt to reach it failed: route.fallbackReason says which).
+   */
+  private async dataChannel(): Promise<string | undefined> {
+    if (this.route.fallbackReason !== undefined) return undefined;
+    this.dataAddress ??= this.health().then(
+      (h) => h.dataAddress,
+      (e) => {
+        this.dataAddress = undefined; // a server that cannot answer now may later
+        throw e;
+      },
+    );
+    const address = await this.dataAddress;
+    if (!address) {
+      this.route.fallbackReason ??= "the runtime server offers no data channel";
+      return undefined;
     }
+    this.route.dataAddress = address;
+    return address;
+  }
+
+  /** Connects to the data channel; undefined (and the route falls back to gRPC from now on) when that fails. */
+  private async connectData(address: string): Promise<DataConnection | undefined> {
+    try {
+      return await DataConnection.open(dataConnectOptions(address, this.address), { connectTimeoutMs: DATA_CONNECT_TIMEOUT_MS, idleTimeoutMs: this.dataIdleTimeoutMs });
+    } catch (e) {
+      this.route.fallbackReason ??= `the data channel at ${address} cannot be reached (${(e as Error).message})`;
+      return undefined;
+    }
+  }
+
+  /** A data-channel ticket; undefined when the server has no data channel after all (an older server). */
+  private async ticket(rpc: "OpenTransferIn" | "OpenTransferOut", invoke: (options: grpc.CallOptions, callback: grpc.requestCallback<DataTicket__Output>) => unknown): Promise<DataTicket__Output | undefined> {
+    try {
+      return await this.unary<DataTicket__Output>(rpc, invoke);
+    } catch (e) {
+      if (e instanceof RuntimeError && (e.code === "UNIMPLEMENTED" || e.code === "FAILED_PRECONDITION")) {
+        this.route.fallbackReason ??= `the runtime server has no data channel (${rpc}: ${e.details})`;
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * A ticket and a connection to present it on, or undefined when the transfer must stream over
+   * gRPC instead. Connecting overlaps the ticket's round trip.
+   */
+  private async openData(
+    address: string,
+    rpc: "OpenTransferIn" | "OpenTransferOut",
+    invoke: (options: grpc.CallOptions, callback: grpc.requestCallback<DataTicket__Output>) => unknown,
+  ): Promise<{ ticket: DataTicket__Output; connection: DataConnection } | undefined> {
+    const connecting = this.connectData(address);
+    let ticket: DataTicket__Output | undefined;
+    try {
+      ticket = await this.ticket(rpc, invoke);
+    } catch (e) {
+      void connecting.then((c) => c?.destroy());
+      throw e;
+    }
+    const connection = await connecting;
+    if (ticket && connection) return { ticket, connection };
+    connection?.destroy();
+    return undefined;
+  }
+
+  /** Asks for a ticket to send a tensor of `shape` over the data channel (tests use it directly). */
+  openTransferIn(shape: XlaShape, options: { device?: number } = {}): Promise<DataTicket__Output> {
+    return this.unary<DataTicket__Output>("OpenTransferIn", (o, cb) => this.client.openTransferIn({ shape, totalBytes: byteSize(shape), device: options.device ?? 0 }, o, cb));
+  }
+
+  /** Asks for a ticket to receive a buffer's bytes over the data channel (tests use it directly). */
+  openTransferOut(buffer: string, options: { release?: boolean } = {}): Promise<DataTicket__Output> {
+    return this.unary<DataTicket__Output>("OpenTransferOut", (o, cb) => this.client.openTransferOut({ buffer, release: options.release ?? false }, o, cb));
+  }
+
+  /** A connection to the data channel at `address` (tests use it to speak the protocol by hand). */
+  connectDataChannel(address: string): Promise<DataConnection> {
+    return DataConnection.open(dataConnectOptions(address, this.address), { connectTimeoutMs: DATA_CONNECT_TIMEOUT_MS, idleTimeoutMs: this.dataIdleTimeoutMs });
+  }
+
+  /** Sends a tensor (raw little-endian bytes, row-major in `shape.dims`) to the device; it stays there. */
+  async transferIn(shape: XlaShape, data: Uint8Array, options: { device?: number; chunkBytes?: number } = {}): Promise<DeviceBuffer> {
+    const expected = byteSize(shape);
+    if (data.byteLength !== expected) throw new RuntimeError("TransferIn", "INVALID_ARGUMENT", `${describeXla(shape)} takes ${expected} bytes, got ${data.byteLength}`);
+    const address = await this.dataChannel();
+    if (address !== undefined) {
+      const header = { shape, totalBytes: expected, device: options.device ?? 0 };
+      const opened = await this.openData(address, "OpenTransferIn", (o, cb) => this.client.openTransferIn(header, o, cb));
+      if (opened) {
+        try {
+          const info = await opened.connection.send(opened.ticket.token, data);
+          this.route.counts.dataChannel++;
+          return deviceBuffer(info);
+        } catch (e) {
+          throw dataChannelFailure("TransferIn", address, e);
+        }
+      }
+    }
+    this.route.counts.grpc++;
+    return this.streamIn(shape, data, options);
+  }
+
+  /** TransferIn over gRPC: the header, then chunks of at most MAX_CHUNK_BYTES. */
+  private streamIn(shape: XlaShape, data: Uint8Array, options: { device?: number; chunkBytes?: number }): Promise<DeviceBuffer> {
+    const expected = data.byteLength;
     const chunkBytes = Math.min(options.chunkBytes ?? MAX_CHUNK_BYTES, MAX_CHUNK_BYTES);
     let finished = false;
     let call!: grpc.ClientWritableStream<TransferInChunk>;
@@ -217,8 +364,28 @@ export class RuntimeClient {
     return { results: r.results.map(deviceBuffer), elapsedMs: r.elapsedMs };
   }
 
-  /** Streams a buffer's bytes back; `release` frees it on the server once sent. */
-  transferOut(buffer: string, options: { release?: boolean; chunkBytes?: number } = {}): Promise<{ buffer: DeviceBuffer; data: Uint8Array }> {
+  /** Brings a buffer's bytes back; `release` frees it on the server once sent. */
+  async transferOut(buffer: string, options: { release?: boolean; chunkBytes?: number } = {}): Promise<{ buffer: DeviceBuffer; data: Uint8Array }> {
+    const address = await this.dataChannel();
+    if (address !== undefined) {
+      const request = { buffer, release: options.release ?? false };
+      const opened = await this.openData(address, "OpenTransferOut", (o, cb) => this.client.openTransferOut(request, o, cb));
+      if (opened) {
+        try {
+          const received = await opened.connection.receive(opened.ticket.token, opened.ticket.buffer?.totalBytes ?? 0);
+          this.route.counts.dataChannel++;
+          return { buffer: deviceBuffer(received.buffer), data: received.data };
+        } catch (e) {
+          throw dataChannelFailure("TransferOut", address, e);
+        }
+      }
+    }
+    this.route.counts.grpc++;
+    return this.streamOut(buffer, options);
+  }
+
+  /** TransferOut over gRPC: chunks of at most MAX_CHUNK_BYTES (or `chunkBytes`). */
+  private streamOut(buffer: string, options: { release?: boolean; chunkBytes?: number }): Promise<{ buffer: DeviceBuffer; data: Uint8Array }> {
     return new Promise((resolve, reject) => {
       const call = this.client.transferOut({ buffer, release: options.release ?? false, chunkBytes: options.chunkBytes ?? 0 });
       let info: DeviceBuffer | undefined;

@@ -23,6 +23,13 @@ export interface RuntimeProcessOptions {
   cpuDevices?: number;
   /** An interpreter other than runtime/.venv's (it needs runtime/requirements.txt installed). */
   python?: string;
+  /**
+   * false: the server opens no data channel and tensors stream over gRPC (default true: a socket
+   * beside the gRPC one, in the same private directory, or a second port on 127.0.0.1).
+   */
+  dataChannel?: boolean;
+  /** How long an unused data-channel ticket stays good, in seconds (default: the server's, 60). */
+  dataTicketTtlSeconds?: number;
   /** Extra environment for the server. */
   env?: Record<string, string>;
   /** How long to wait for the ready line and a healthy reply (default 60 s). */
@@ -36,6 +43,8 @@ export interface RuntimeProcessOptions {
 export interface ReadyLine {
   ready: true;
   address: string;
+  /** The data channel's address; "" when the server has none. */
+  data_address: string;
   pid: number;
   platform: string;
   devices: number;
@@ -121,6 +130,8 @@ export class RuntimeProcess {
     args.push(...(socketDir ? ["--socket", join(socketDir, "runtime.sock"), "--own-socket-dir"] : ["--port", "0"]));
     if (options.cacheDir) args.push("--cache-dir", options.cacheDir);
     if (options.platform) args.push("--platform", options.platform);
+    if (options.dataChannel === false) args.push("--no-data-channel");
+    if (options.dataTicketTtlSeconds !== undefined) args.push("--data-ticket-ttl", String(options.dataTicketTtlSeconds));
     const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1", ...options.env };
     if (options.cpuDevices !== undefined) {
       const flags = (env.XLA_FLAGS ?? "").split(/\s+/).filter((f) => f && !f.startsWith("--xla_force_host_platform_device_count"));

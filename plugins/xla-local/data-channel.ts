@@ -1,0 +1,267 @@
+// The client side of the runtime's data channel: tensor bytes over a plain stream socket beside
+// gRPC (proto/runtime.proto describes the exchange; runtime/data_channel.py is the server side).
+//
+// gRPC issues the ticket; here a connection presents its token and moves the bytes. Outgoing
+// tensors are written from the caller's memory (no copy in Node), incoming ones land in one
+// preallocated array, so the kernel's copies are the only per-byte work.
+
+import { connect, type NetConnectOpts, type Socket } from "node:net";
+import protobuf from "protobufjs";
+import type { BufferInfo__Output } from "./generated/tpubuild/runtime/BufferInfo.js";
+import type { DataChannelReply__Output } from "./generated/tpubuild/runtime/DataChannelReply.js";
+import { runtimeLocation } from "./runtime-location.js";
+
+export const DATA_CHANNEL_MAGIC = Buffer.from("TPBD", "latin1");
+export const TOKEN_BYTES = 32;
+/** magic, token, byte count (uint64 little-endian). */
+const PREAMBLE_BYTES = DATA_CHANNEL_MAGIC.length + TOKEN_BYTES + 8;
+/** Reply frames are a BufferInfo or an error message; anything longer is not our server. */
+const MAX_REPLY_BYTES = 1 << 20;
+/** Outgoing bytes are handed to the socket in slices this large, each after the previous drained. */
+const WRITE_SLICE_BYTES = 16 << 20;
+
+/** A failed exchange: `code` is the gRPC status name the server gave, or UNAVAILABLE / DATA_LOSS for a broken connection. */
+export class DataChannelError extends Error {
+  constructor(
+    readonly code: string,
+    readonly details: string,
+  ) {
+    super(details);
+    this.name = "DataChannelError";
+  }
+}
+
+let replyType: protobuf.Type | undefined;
+
+function decodeReply(bytes: Uint8Array): DataChannelReply__Output {
+  replyType ??= protobuf.loadSync(runtimeLocation().proto).lookupType("tpubuild.runtime.DataChannelReply");
+  // The same conversions as PROTO_LOADER_OPTIONS, so the object has the generated __Output type.
+  return replyType.toObject(replyType.decode(bytes), { longs: Number, enums: String, defaults: true, oneofs: true }) as DataChannelReply__Output;
+}
+
+/**
+ * Where to connect for an advertised data address ("unix:/path" or "HOST:PORT"). A wildcard host
+ * (a server listening on every interface) means the host the gRPC channel reaches.
+ */
+export function dataConnectOptions(advertised: string, grpcAddress: string): NetConnectOpts {
+  if (advertised.startsWith("unix:")) return { path: advertised.slice("unix:".length) };
+  const m = /^\[?(.*?)\]?:(\d+)$/.exec(advertised);
+  if (!m) throw new DataChannelError("INVALID_ARGUMENT", `cannot parse the data address ${JSON.stringify(advertised)}`);
+  let host = m[1]!;
+  if (host === "0.0.0.0" || host === "::" || host === "") host = /^\[?(.*?)\]?:\d+$/.exec(grpcAddress)?.[1] ?? "127.0.0.1";
+  return { host, port: Number(m[2]) };
+}
+
+/**
+ * Bytes as they arrive, read either as exact-length pieces (reply frames) or into a target array.
+ * The socket reads into one reused buffer (net's `onread`), from which a tensor's bytes are copied
+ * once, into the target: no allocation per read and no stream machinery, which otherwise cost Node
+ * more than the bytes themselves.
+ */
+class ConnectionReader {
+  readonly readBuffer = Buffer.allocUnsafe(1 << 20);
+  private readonly chunks: Buffer[] = [];
+  private buffered = 0;
+  private sink: { target: Uint8Array; offset: number } | undefined;
+  private wake: (() => void) | undefined;
+  private failure: DataChannelError | undefined;
+  private ended = false;
+
+  /** net's `onread.callback`: `n` bytes were read into readBuffer. */
+  received(n: number): boolean {
+    let piece = this.readBuffer.subarray(0, n);
+    const sink = this.sink;
+    if (sink && this.buffered === 0) {
+      const k = Math.min(n, sink.target.byteLength - sink.offset);
+      sink.target.set(k === n ? piece : piece.subarray(0, k), sink.offset);
+      sink.offset += k;
+      piece = piece.subarray(k);
+    }
+    if (piece.byteLength > 0) this.push(Buffer.from(piece)); // a copy: readBuffer is reused
+    this.notify();
+    return true;
+  }
+
+  attach(socket: Socket): void {
+    socket.on("end", () => {
+      this.ended = true;
+      this.notify();
+    });
+    socket.on("error", (e: NodeJS.ErrnoException) => {
+      this.failure ??= new DataChannelError("UNAVAILABLE", `the data connection failed: ${e.code ?? e.message}`);
+      this.notify();
+    });
+    socket.on("close", () => {
+      this.ended = true;
+      this.notify();
+    });
+  }
+
+  fail(error: DataChannelError): void {
+    this.failure ??= error;
+    this.notify();
+  }
+
+  get broken(): DataChannelError | undefined {
+    return this.failure;
+  }
+
+  private push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.byteLength;
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private until(ready: () => boolean, what: () => string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (ready()) return resolve();
+        if (this.failure) return reject(this.failure);
+        if (this.ended) return reject(new DataChannelError("DATA_LOSS", `the data connection closed ${what()}`));
+        this.wake = check;
+      };
+      check();
+    });
+  }
+
+  private take(n: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks.length = 0;
+    if (all.byteLength > n) this.chunks.push(all.subarray(n));
+    this.buffered = all.byteLength - n;
+    return all.subarray(0, n);
+  }
+
+  /** The next reply frame; a reply carrying an error becomes a DataChannelError. */
+  async reply(when: string): Promise<DataChannelReply__Output> {
+    await this.until(() => this.buffered >= 4, () => `${when}, before the server's reply`);
+    const length = this.take(4).readUInt32LE(0);
+    if (length > MAX_REPLY_BYTES) throw new DataChannelError("INTERNAL", `a reply frame of ${length} bytes: the peer is not a tpu-build data channel`);
+    await this.until(() => this.buffered >= length, () => `${when}, in the middle of the server's reply`);
+    const reply = decodeReply(this.take(length));
+    if (reply.errorCode) throw new DataChannelError(reply.errorCode, reply.errorMessage);
+    return reply;
+  }
+
+  /** Fills `target` with the next bytes (those already read, then the socket's straight into it). */
+  async readInto(target: Uint8Array): Promise<void> {
+    const head = this.buffered > 0 ? this.take(Math.min(this.buffered, target.byteLength)) : undefined;
+    if (head) target.set(head, 0);
+    const sink = { target, offset: head?.byteLength ?? 0 };
+    this.sink = sink;
+    try {
+      await this.until(() => sink.offset === target.byteLength, () => `after ${sink.offset} of ${target.byteLength} bytes`);
+    } finally {
+      this.sink = undefined;
+    }
+  }
+}
+
+/** A connection to the data channel, with its preamble sent: the token and byte count. */
+export class DataConnection {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly reader: ConnectionReader,
+  ) {}
+
+  /**
+   * Connects (failing with UNAVAILABLE after `connectTimeoutMs`); a connection that then makes no
+   * progress for `idleTimeoutMs` fails with DEADLINE_EXCEEDED.
+   */
+  static open(options: NetConnectOpts, timeouts: { connectTimeoutMs: number; idleTimeoutMs: number }): Promise<DataConnection> {
+    return new Promise((resolve, reject) => {
+      const reader = new ConnectionReader();
+      const socket = connect({ ...options, onread: { buffer: reader.readBuffer, callback: (n) => reader.received(n) } });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new DataChannelError("UNAVAILABLE", `no connection to the data channel within ${timeouts.connectTimeoutMs} ms`));
+      }, timeouts.connectTimeoutMs);
+      socket.once("error", (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new DataChannelError("UNAVAILABLE", `cannot connect to the data channel: ${e.code ?? e.message}`));
+      });
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        socket.removeAllListeners("error");
+        if ("port" in options) socket.setNoDelay(true); // reply frames are small and waited for
+        reader.attach(socket);
+        const connection = new DataConnection(socket, reader);
+        socket.setTimeout(timeouts.idleTimeoutMs, () => {
+          connection.reader.fail(new DataChannelError("DEADLINE_EXCEEDED", `the data connection made no progress for ${timeouts.idleTimeoutMs} ms`));
+          socket.destroy();
+        });
+        resolve(connection);
+      });
+    });
+  }
+
+  private present(token: Uint8Array, byteCount: number): void {
+    if (token.byteLength !== TOKEN_BYTES) throw new DataChannelError("INVALID_ARGUMENT", `a data-channel token has ${TOKEN_BYTES} bytes, got ${token.byteLength}`);
+    const preamble = Buffer.alloc(PREAMBLE_BYTES);
+    DATA_CHANNEL_MAGIC.copy(preamble, 0);
+    preamble.set(token, DATA_CHANNEL_MAGIC.length);
+    preamble.writeBigUInt64LE(BigInt(byteCount), DATA_CHANNEL_MAGIC.length + TOKEN_BYTES);
+    this.socket.write(preamble);
+  }
+
+  private async write(data: Uint8Array): Promise<void> {
+    for (let offset = 0; offset < data.byteLength; offset += WRITE_SLICE_BYTES) {
+      if (this.reader.broken) throw this.reader.broken;
+      if (this.socket.destroyed) throw new DataChannelError("DATA_LOSS", `the data connection closed after ${offset} of ${data.byteLength} bytes were handed to it`);
+      const slice = Buffer.from(data.buffer, data.byteOffset + offset, Math.min(WRITE_SLICE_BYTES, data.byteLength - offset));
+      if (!this.socket.write(slice)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            this.socket.off("drain", done).off("close", done);
+            resolve();
+          };
+          this.socket.on("drain", done).on("close", done);
+        });
+      }
+    }
+  }
+
+  /** Sends a tensor's bytes under `token`; resolves with the device buffer the server made of them. */
+  async send(token: Uint8Array, data: Uint8Array): Promise<BufferInfo__Output> {
+    try {
+      this.present(token, data.byteLength);
+      await this.reader.reply("after the token");
+      await this.write(data);
+      const done = await this.reader.reply(`after all ${data.byteLength} bytes were sent`);
+      if (!done.buffer) throw new DataChannelError("INTERNAL", "the server's reply has no buffer");
+      return done.buffer;
+    } finally {
+      this.socket.destroy();
+    }
+  }
+
+  /** Receives `totalBytes` under `token` into a new array. */
+  async receive(token: Uint8Array, totalBytes: number): Promise<{ buffer: BufferInfo__Output; data: Uint8Array }> {
+    try {
+      this.present(token, totalBytes);
+      const accepted = await this.reader.reply("after the token");
+      if (!accepted.buffer) throw new DataChannelError("INTERNAL", "the server's reply has no buffer");
+      if (accepted.buffer.totalBytes !== totalBytes) throw new DataChannelError("INTERNAL", `the server announced ${accepted.buffer.totalBytes} bytes, the ticket ${totalBytes}`);
+      const data = new Uint8Array(totalBytes);
+      await this.reader.readInto(data);
+      return { buffer: accepted.buffer, data };
+    } finally {
+      this.socket.destroy();
+    }
+  }
+
+  /** Closes without finishing (tests of the server's handling of abandoned transfers use it). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** The raw socket, for tests that speak the protocol wrongly on purpose. */
+  get rawSocket(): Socket {
+    return this.socket;
+  }
+}
