@@ -1,8 +1,8 @@
 // The `tpu-build` command line. Parsing and printing only: the work is done by the engine in
 // daemon/, in this process or in the workspace's daemon. What a command does not use is never
-// loaded: the engine (the compiler) is imported only for an in-process build, the daemon client
-// (gRPC, proto-loader) only when a daemon is used, the watch view only for `watch`. A cold
-// `build --no-daemon` pays for the compiler alone.
+// loaded: the engine (the compiler) only for an in-process build (from its bundle when it is
+// current, cli/load-engine.ts), the daemon client (gRPC, proto-loader) only when a daemon is used,
+// the watch view only for `watch`. A cold `build --no-daemon` pays for the compiler alone.
 
 import { dirname, resolve } from "node:path";
 import { readFileSync } from "node:fs";
@@ -11,6 +11,7 @@ import type { BuildEvent } from "../daemon/events.js";
 import { EXIT } from "../daemon/events.js";
 import type { DaemonConnection } from "../daemon/client.js";
 import { findPackageRoot } from "../plugins/xla-local/runtime-location.js";
+import { loadEngine } from "./load-engine.js";
 import type { WatchView } from "./watch-view.js";
 
 const USAGE = `Usage: tpu-build <command> [options]
@@ -146,7 +147,7 @@ async function buildCommand(config: string, outDir: string | undefined, json: bo
     }
   }
   // Loaded only here: a build through the daemon never pays for the compiler's modules.
-  const { build } = await import("../daemon/engine.js");
+  const { build } = await loadEngine();
   const summary = await build({ config, outDir, onEvent, log, error });
   return summary.exitCode;
 }
