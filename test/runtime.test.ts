@@ -161,6 +161,12 @@ test("health and device info describe the jaxlib 0.10.2 CPU runtime", async () =
   const h = await p.client.health();
   assert.ok(h.serving);
   assert.is(h.pid, p.pid);
+  // The data channel listens beside the gRPC socket, in the same private directory, owner-only.
+  assert.is(h.dataAddress, p.ready.data_address);
+  const dataSocket = h.dataAddress.slice("unix:".length);
+  assert.is(dirname(dataSocket), dirname(p.address.slice("unix:".length)));
+  assert.is(statSync(dataSocket).mode & 0o777, 0o600);
+  assert.is(statSync(dirname(dataSocket)).mode & 0o777, 0o700);
   const info = await p.client.deviceInfo();
   assert.is(info.platform, "cpu");
   assert.is(info.jaxlibVersion, "0.10.2");
@@ -263,7 +269,7 @@ test("the executable cache: a second compile hits memory, a restarted server loa
   await second.close();
 });
 
-test("a 48 MiB tensor streams in chunks to the device and back, and through a module", async () => {
+test("a 48 MiB tensor goes to the device and back over the data channel, and through a module", async () => {
   const s = await openSession({ cacheDir: "cache-big" });
   const f = manifest.modules.big!;
   const [p] = f.parameters;
@@ -281,8 +287,9 @@ test("a 48 MiB tensor streams in chunks to the device and back, and through a mo
   const back = await s.download(resident, { release: true });
   const downMs = performance.now() - t;
   assert.is(sha256(back.data), p!.sha256, "round trip changed the bytes");
+  assert.equal(s.client.route.counts, { dataChannel: 2, grpc: 0 }, s.client.route.fallbackReason);
   const mib = input.data.byteLength / (1 << 20);
-  console.log(`  48 MiB over the Unix socket: in ${upMs.toFixed(0)} ms (${((mib / upMs) * 1000).toFixed(0)} MiB/s), out ${downMs.toFixed(0)} ms (${((mib / downMs) * 1000).toFixed(0)} MiB/s)`);
+  console.log(`  48 MiB over the Unix socket's data channel: in ${upMs.toFixed(0)} ms (${((mib / upMs) * 1000).toFixed(0)} MiB/s), out ${downMs.toFixed(0)} ms (${((mib / downMs) * 1000).toFixed(0)} MiB/s)`);
 
   const a = artifactOf("big");
   await s.load(a);
