@@ -345,7 +345,10 @@ async function transfer(results: Results): Promise<void> {
         down.push(total / 1e9 / (downMs / 1000));
       }
       rows.push({ transport, bytes: total, leaves: shapes.length, upGBps: spread(up), downGBps: spread(down) });
-      log(`transfer ${transport}: up ${spread(up).median.toFixed(2)} GB/s, down ${spread(down).median.toFixed(2)} GB/s`);
+      // Sessions take the data channel when they can and stream over gRPC otherwise; say which was measured.
+      const route = server.client.route;
+      const via = route.counts.grpc === 0 ? `data channel ${route.dataAddress}` : `gRPC streaming for ${route.counts.grpc} transfers (${route.fallbackReason})`;
+      log(`transfer ${transport}: up ${spread(up).median.toFixed(2)} GB/s, down ${spread(down).median.toFixed(2)} GB/s, via ${via}`);
     } finally {
       await server.close();
     }
