@@ -1,8 +1,8 @@
 // The Julia type of a compile-time value (for dispatch and messages), and human descriptions.
 
 import { showSize } from "./arrays.js";
-import type { JuliaType } from "./types.js";
-import { datatype, showType } from "./types.js";
+import type { JuliaType, TypeParam } from "./types.js";
+import { datatype, showType, typeKey } from "./types.js";
 import type { Value } from "./values.js";
 
 export function juliaTypeOf(v: Value): JuliaType {
@@ -35,6 +35,36 @@ export function juliaTypeOf(v: Value): JuliaType {
       return datatype("Module");
     case "struct":
       return datatype(v.type.name, v.params, v.type);
+  }
+}
+
+/** Struct type parameters are fixed per value, so their key is computed once per parameter list. */
+const paramKeys = new WeakMap<TypeParam[], string>();
+
+/**
+ * `typeKey(juliaTypeOf(v))` without building the type: equal keys mean equal types (the dispatch
+ * cache's key). A model's struct types are deep, so their parameters' key is kept.
+ */
+export function valueTypeKey(v: Value): string {
+  switch (v.kind) {
+    case "number":
+      return v.type;
+    case "tensor":
+      if (v.scalar) return v.eltype;
+      return v.rowVector ? `Adjoint{${v.eltype},Array{${v.eltype},#1}}` : `Array{${v.eltype},#${v.size.length}}`;
+    case "tuple":
+      return v.elements.length ? `Tuple{${v.elements.map(valueTypeKey).join(",")}}` : "Tuple";
+    case "struct": {
+      let params = paramKeys.get(v.params);
+      if (params === undefined) {
+        params = v.params.map(typeKey).join(",");
+        paramKeys.set(v.params, params);
+      }
+      const name = typeKey(datatype(v.type.name, [], v.type));
+      return params ? `${name}{${params}}` : name;
+    }
+    default:
+      return typeKey(juliaTypeOf(v));
   }
 }
 

@@ -13,7 +13,7 @@ import type { ArmOutcome } from "./control.js";
 import { assignedNames, tracedIf, tracedWhile } from "./control.js";
 import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, StructType, StructValue, Tensor, Value } from "./values.js";
 import { NOTHING, num, tuple } from "./values.js";
-import { describeValue, juliaTypeOf, nearestNames } from "./describe.js";
+import { describeValue, juliaTypeOf, nearestNames, valueTypeKey } from "./describe.js";
 import type { Bindings, DataType, JuliaType, TypeParam } from "./types.js";
 import { datatype, expandAlias, isKnownTypeName, isSubtype, showType } from "./types.js";
 
@@ -523,7 +523,6 @@ export class Interpreter {
 
   /** Julia's multiple dispatch at compile time: the most specific applicable method, or a MethodError. */
   private dispatch(fn: GenericFunction, args: CallArgs): { method: Method; bindings: Bindings } {
-    const argTypes = args.positional.map(juliaTypeOf);
     // Dispatch depends only on the argument types and the function's methods: a model calls the
     // same functions with the same types layer after layer, so each answer is kept per method table
     // (until a method is added or replaced).
@@ -532,10 +531,10 @@ export class Interpreter {
       cache = { methodCount: fn.methods.length, chosen: new Map() };
       this.dispatchCache.set(fn.methods, cache);
     }
-    const key = argTypes.map(typeKey).join(";");
+    const key = args.positional.map(valueTypeKey).join(";");
     let chosen = cache.chosen.get(key);
     if (!chosen) {
-      chosen = this.dispatchUncached(fn, args, argTypes);
+      chosen = this.dispatchUncached(fn, args, args.positional.map(juliaTypeOf));
       cache.chosen.set(key, chosen);
     }
     return chosen;
@@ -1215,29 +1214,6 @@ export class Interpreter {
 
 // ---- helpers ------------------------------------------------------------------------------------
 
-/** Ids that tell apart user types of the same name (a struct of Main shadowing the library's). */
-const declIds = new WeakMap<object, number>();
-let nextDeclId = 0;
-
-/** A string that is equal for two types exactly when they are the same type (the dispatch cache's key). */
-function typeKey(t: TypeParam): string {
-  if (typeof t === "number") return `#${t}`;
-  if (typeof t === "string") return `'${t}`;
-  switch (t.kind) {
-    case "datatype": {
-      let id = "";
-      if (t.decl) {
-        if (!declIds.has(t.decl)) declIds.set(t.decl, nextDeclId++);
-        id = `@${declIds.get(t.decl)}`;
-      }
-      return t.params.length ? `${t.name}${id}{${t.params.map(typeKey).join(",")}}` : `${t.name}${id}`;
-    }
-    case "typevar":
-      return `?${t.name}<:${t.upper ? typeKey(t.upper) : ""}`;
-    case "union":
-      return `U{${t.types.map(typeKey).join(",")}}`;
-  }
-}
 
 /**
  * Parsed files by path and text. Parsing is pure and syntax trees are never mutated, so a warm

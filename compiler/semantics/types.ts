@@ -236,3 +236,27 @@ export function typeEquals(a: TypeParam, b: TypeParam): boolean {
   if (typeof a !== "object" || typeof b !== "object") return a === b;
   return showType(a) === showType(b);
 }
+
+/** Ids that tell apart user types of the same name (a struct of Main shadowing the library's). */
+const declIds = new WeakMap<object, number>();
+let nextDeclId = 0;
+
+/** A string that is equal for two types exactly when they are the same type (the dispatch cache's key). */
+export function typeKey(t: TypeParam): string {
+  if (typeof t === "number") return `#${t}`;
+  if (typeof t === "string") return `'${t}`;
+  switch (t.kind) {
+    case "datatype": {
+      let id = "";
+      if (t.decl) {
+        if (!declIds.has(t.decl)) declIds.set(t.decl, nextDeclId++);
+        id = `@${declIds.get(t.decl)}`;
+      }
+      return t.params.length ? `${t.name}${id}{${t.params.map(typeKey).join(",")}}` : `${t.name}${id}`;
+    }
+    case "typevar":
+      return `?${t.name}<:${t.upper ? typeKey(t.upper) : ""}`;
+    case "union":
+      return `U{${t.types.map(typeKey).join(",")}}`;
+  }
+}
