@@ -40,6 +40,7 @@ export function juliaTypeOf(v: Value): JuliaType {
 
 /** Struct type parameters are fixed per value, so their key is computed once per parameter list. */
 const paramKeys = new WeakMap<TypeParam[], string>();
+const tupleKeys = new WeakMap<Value, string>();
 
 /**
  * `typeKey(juliaTypeOf(v))` without building the type: equal keys mean equal types (the dispatch
@@ -52,8 +53,15 @@ export function valueTypeKey(v: Value): string {
     case "tensor":
       if (v.scalar) return v.eltype;
       return v.rowVector ? `Adjoint{${v.eltype},Array{${v.eltype},#1}}` : `Array{${v.eltype},#${v.size.length}}`;
-    case "tuple":
-      return v.elements.length ? `Tuple{${v.elements.map(valueTypeKey).join(",")}}` : "Tuple";
+    case "tuple": {
+      // Tuples are immutable, and a model passes the same ones (its layers) again and again.
+      let key = tupleKeys.get(v);
+      if (key === undefined) {
+        key = v.elements.length ? `Tuple{${v.elements.map(valueTypeKey).join(",")}}` : "Tuple";
+        tupleKeys.set(v, key);
+      }
+      return key;
+    }
     case "struct": {
       let params = paramKeys.get(v.params);
       if (params === undefined) {

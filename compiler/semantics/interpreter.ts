@@ -52,6 +52,7 @@ export class Interpreter {
    */
   readonly main: Scope;
   readonly files = new Map<string, SourceFile>();
+  private readonly knownValues = new Map<string, Value>();
   /** Dispatch results per method table and argument types (see `dispatch`). */
   private readonly dispatchCache = new WeakMap<Method[], { methodCount: number; chosen: Map<string, { method: Method; bindings: Bindings }> }>();
   /** Every source file read, in order (the cache key hashes these). */
@@ -121,19 +122,25 @@ export class Interpreter {
       throw new CompileError({ code: "missing-source", severity: "error", message: `source file not found: ${path}` });
     }
     this.sourcesRead.push(path);
-    this.files.set(path, new SourceFile(path, text));
-    const { file, diagnostics } = parseCached(path, text);
+    const { parsed: { file, diagnostics }, source } = parsedFile(path, text);
+    this.files.set(path, source);
     if (diagnostics.length) throw new CompileError(diagnostics[0]!);
     this.evalBlock(file.body, into);
   }
 
   /** Evaluates a Julia expression given as text in the global scope (known values in signatures). */
   evalSource(text: string): Value {
+    // A model repeats a few known values (`relu`, `Int64(1)`) hundreds of times; they are
+    // constants and names, so each text has one value per program.
+    const known = this.knownValues.get(text);
+    if (known) return known;
     const path = "<signature>";
-    this.files.set(path, new SourceFile(path, text));
-    const { file, diagnostics } = parseCached(path, text);
+    const { parsed: { file, diagnostics }, source } = parsedFile(path, text);
+    this.files.set(path, source);
     if (diagnostics.length || file.body.stmts.length !== 1) throw new CompileError({ code: "bad-signature", severity: "error", message: `cannot read the known value \`${text}\` of an input` });
-    return this.eval(file.body.stmts[0]!, this.main);
+    const value = this.eval(file.body.stmts[0]!, this.main);
+    this.knownValues.set(text, value);
+    return value;
   }
 
   // ---- evaluation --------------------------------------------------------------------------
@@ -1216,21 +1223,28 @@ export class Interpreter {
 
 
 /**
- * Parsed files by path and text. Parsing is pure and syntax trees are never mutated, so a warm
- * process (the daemon, a build of many entries) parses the prelude and unchanged sources once.
+ * Parsed files (and their line indexes) by path and text. Parsing is pure and syntax trees are
+ * never mutated, so a warm process (the daemon, a build of many entries) parses the prelude and
+ * unchanged sources once. Keyed by path first, then the text compared as a whole: a key joining
+ * the two would rehash the whole text on every lookup.
  */
-const parsed = new Map<string, ReturnType<typeof parseJulia>>();
-const PARSE_CACHE_LIMIT = 512;
+const PARSE_CACHE_PATHS = 512;
+const TEXTS_PER_PATH = 4;
+const parsedFiles = new Map<string, { text: string; parsed: ReturnType<typeof parseJulia>; source: SourceFile }[]>();
 
-function parseCached(path: string, text: string): ReturnType<typeof parseJulia> {
-  const key = `${path}\0${text}`;
-  let result = parsed.get(key);
-  if (!result) {
-    result = parseJulia(path, text);
-    if (parsed.size >= PARSE_CACHE_LIMIT) parsed.delete(parsed.keys().next().value!);
-    parsed.set(key, result);
+function parsedFile(path: string, text: string): { parsed: ReturnType<typeof parseJulia>; source: SourceFile } {
+  let versions = parsedFiles.get(path);
+  const hit = versions?.find((v) => v.text === text);
+  if (hit) return hit;
+  const entry = { text, parsed: parseJulia(path, text), source: new SourceFile(path, text) };
+  if (!versions) {
+    if (parsedFiles.size >= PARSE_CACHE_PATHS) parsedFiles.delete(parsedFiles.keys().next().value!);
+    versions = [];
+    parsedFiles.set(path, versions);
   }
-  return result;
+  versions.unshift(entry);
+  if (versions.length > TEXTS_PER_PATH) versions.pop();
+  return entry;
 }
 
 export function rangeValues(r: { start: number; step: number; stop: number }): number[] {
