@@ -55,7 +55,8 @@ export class ComputationBuilder {
   readonly name: string;
   private readonly instructions: HloInstruction[] = [];
   private readonly byId = new Map<number, HloInstruction>();
-  private readonly interned = new Map<string, number>();
+  /** Pure instructions by opcode, operands and shape (and literal), with their attributes: CSE. */
+  private readonly interned = new Map<string, { attributes: InstructionAttributes; id: number }[]>();
   /** Attached to every instruction emitted while set (the Julia source location and call chain). */
   metadata: SourceMetadata | undefined;
   /**
@@ -110,11 +111,17 @@ export class ComputationBuilder {
     const shape = rule.shape(operands.map((o) => this.shapeOf(o)), params);
     const attributes = rule.attributes(params);
     if (rule.pure) {
-      const key = `${rule.opcode}|${operands.join(",")}|${shapeKey(shape)}|${attributesKey(attributes)}`;
-      const hit = this.interned.get(key);
-      if (hit !== undefined) return hit;
+      // Most instructions have no twin, so attributes (a convolution's are large) are compared
+      // only against instructions with the same opcode, operands and shape; a literal is part of
+      // the key itself, since constants have no operands to tell them apart.
+      const literal = attributes.literal !== undefined ? `|${JSON.stringify(attributes.literal, internKey)}` : "";
+      const key = `${rule.opcode}|${operands.join(",")}|${shapeKey(shape)}${literal}`;
+      let twins = this.interned.get(key);
+      const twin = twins?.find((t) => sameData(t.attributes, attributes));
+      if (twin) return twin.id;
       const id = this.push(rule, operands, params, rule.opcode, shape, attributes);
-      this.interned.set(key, id);
+      if (!twins) this.interned.set(key, (twins = []));
+      twins.push({ attributes, id });
       return id;
     }
     return this.push(rule, operands, params, rule.opcode, shape, attributes);
@@ -161,8 +168,7 @@ export class ComputationBuilder {
   }
 }
 
-// CSE keys: opcode, operands, shape and attributes. Most instructions have no attributes, and
-// shapes are keyed by hand, so only attributes (windows, literals...) go through JSON.
+// CSE keys: opcode, operands and shape, keyed by hand; a literal goes through JSON.
 
 function shapeKey(shape: Shape): string {
   switch (shape.kind) {
@@ -175,12 +181,22 @@ function shapeKey(shape: Shape): string {
   }
 }
 
-function attributesKey(attributes: InstructionAttributes): string {
-  // Only a literal holds values plain JSON would merge or reject; the rest are integers, strings
-  // and booleans, which take JSON.stringify's fast path without a replacer.
-  if (attributes.literal !== undefined) return JSON.stringify(attributes, internKey);
-  for (const _ in attributes) return JSON.stringify(attributes);
-  return "";
+/** Structural equality of attribute data (arrays, plain objects, numbers, strings, booleans); absent and undefined fields are alike. */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
+    // Literal values: NaN is its own twin, -0 and 0 are not (as in internKey).
+    return typeof a === "number" && typeof b === "number" ? Object.is(a, b) : false;
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>, y = b as Record<string, unknown>;
+  for (const k in x) if (x[k] !== undefined && !sameData(x[k], y[k])) return false;
+  for (const k in y) if (y[k] !== undefined && x[k] === undefined) return false;
+  return true;
 }
 
 /** JSON keys for CSE that keep apart what JSON.stringify would merge: ±Infinity, NaN, -0 and bigints. */

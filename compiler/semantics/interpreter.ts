@@ -134,9 +134,8 @@ export class Interpreter {
     // constants and names, so each text has one value per program.
     const known = this.knownValues.get(text);
     if (known) return known;
-    const path = "<signature>";
-    const { parsed: { file, diagnostics }, source } = parsedFile(path, text);
-    this.files.set(path, source);
+    const { parsed: { file, diagnostics }, source } = parsedKnownValue(text);
+    this.files.set(source.path, source);
     if (diagnostics.length || file.body.stmts.length !== 1) throw new CompileError({ code: "bad-signature", severity: "error", message: `cannot read the known value \`${text}\` of an input` });
     const value = this.eval(file.body.stmts[0]!, this.main);
     this.knownValues.set(text, value);
@@ -1244,6 +1243,20 @@ function parsedFile(path: string, text: string): { parsed: ReturnType<typeof par
   }
   versions.unshift(entry);
   if (versions.length > TEXTS_PER_PATH) versions.pop();
+  return entry;
+}
+
+/** Known values' texts (`relu`, `Int64(1)`) are short and many per program: keyed by the text itself. */
+const parsedKnownValues = new Map<string, { parsed: ReturnType<typeof parseJulia>; source: SourceFile }>();
+
+function parsedKnownValue(text: string): { parsed: ReturnType<typeof parseJulia>; source: SourceFile } {
+  let entry = parsedKnownValues.get(text);
+  if (!entry) {
+    const path = "<signature>";
+    entry = { parsed: parseJulia(path, text), source: new SourceFile(path, text) };
+    if (parsedKnownValues.size >= PARSE_CACHE_PATHS) parsedKnownValues.delete(parsedKnownValues.keys().next().value!);
+    parsedKnownValues.set(text, entry);
+  }
   return entry;
 }
 
