@@ -84,12 +84,16 @@ export interface BuildSummary {
 
 /**
  * The local XLA target, loaded when an entry first runs on it: its gRPC client and proto-loader
- * cost a cold process ~100 ms, which a compile-only build should not pay.
+ * cost a cold process ~100 ms, which a compile-only build should not pay. Compiled to ESM (dist/)
+ * this is a dynamic import(); under tsx's CommonJS transform (`uvu -r tsx/cjs`, the tests) import()
+ * would reach Node's own ESM loader, which cannot load .ts files, so there the module is required.
  */
 const lazyLocalTarget: TargetPlugin = {
   name: "local",
   async open(options) {
-    const { localTarget } = await import("../plugins/xla-local/local-target.js");
+    type LocalTargetModule = typeof import("../plugins/xla-local/local-target.js");
+    const { localTarget }: LocalTargetModule =
+      typeof require === "function" ? (require("../plugins/xla-local/local-target.js") as LocalTargetModule) : await import("../plugins/xla-local/local-target.js");
     return localTarget.open(options);
   },
 };
