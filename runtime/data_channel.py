@@ -25,6 +25,7 @@ import struct
 import threading
 import time
 import traceback
+from concurrent import futures
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -98,7 +99,16 @@ def byte_view(array: np.ndarray) -> memoryview:
 
 
 class DataChannel:
-    def __init__(self, listener: socket.socket, address: str, endpoint: Endpoint, log: Callable[[str], None], ticket_ttl: float = 60.0, idle_timeout: float = 60.0):
+    def __init__(
+        self,
+        listener: socket.socket,
+        address: str,
+        endpoint: Endpoint,
+        log: Callable[[str], None],
+        ticket_ttl: float = 60.0,
+        idle_timeout: float = 60.0,
+        max_connections: int = 32,
+    ):
         self.listener = listener
         self.address = address
         self.endpoint = endpoint
@@ -112,6 +122,9 @@ class DataChannel:
         self.in_flight = 0
         self.closed = threading.Event()
         self.unix_path = address[len("unix:") :] if address.startswith("unix:") else None
+        # Connections are served by reused threads: starting a thread per transfer costs more than a
+        # small tensor's bytes. A connection beyond max_workers waits for one to finish.
+        self.workers = futures.ThreadPoolExecutor(max_workers=max_connections, thread_name_prefix="data-conn")
         threading.Thread(target=self._accept_loop, name="data-accept", daemon=True).start()
         threading.Thread(target=self._expire_loop, name="data-expire", daemon=True).start()
 
@@ -176,7 +189,7 @@ class DataChannel:
                 if self.closed.is_set():
                     return
                 continue
-            threading.Thread(target=self._serve, args=(conn,), name="data-conn", daemon=True).start()
+            self.workers.submit(self._serve, conn)
 
     def _serve(self, conn: socket.socket) -> None:
         ticket = None
@@ -295,6 +308,7 @@ class DataChannel:
             self.listener.close()
         except OSError:
             pass
+        self.workers.shutdown(wait=False, cancel_futures=True)
         if self.unix_path:
             try:
                 os.unlink(self.unix_path)
