@@ -53,21 +53,20 @@ export function dataConnectOptions(advertised: string, grpcAddress: string): Net
 }
 
 /**
- * Read buffers, reused across connections: a fresh 1 MiB buffer per connection made V8 collect
- * garbage about once per transfer (external memory), about 1 ms each.
+ * The buffer every data connection reads into. One is enough: net calls onread's callback right
+ * after each read, before any other read, and the callback copies the bytes out. (A fresh 1 MiB
+ * buffer per connection made V8 collect garbage about once per transfer, ~1 ms each.)
  */
-const idleReadBuffers: Buffer[] = [];
-const READ_BUFFER_BYTES = 1 << 20;
-const MAX_IDLE_READ_BUFFERS = 4;
+let sharedReadBuffer: Buffer | undefined;
 
 /**
  * Bytes as they arrive, read either as exact-length pieces (reply frames) or into a target array.
- * The socket reads into one reused buffer (net's `onread`), from which a tensor's bytes are copied
+ * The socket reads into a reused buffer (net's `onread`), from which a tensor's bytes are copied
  * once, into the target: no allocation per read and no stream machinery, which otherwise cost Node
  * more than the bytes themselves.
  */
 class ConnectionReader {
-  readonly readBuffer = idleReadBuffers.pop() ?? Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  readonly readBuffer = (sharedReadBuffer ??= Buffer.allocUnsafe(1 << 20));
   private readonly chunks: Buffer[] = [];
   private buffered = 0;
   private sink: { target: Uint8Array; offset: number } | undefined;
@@ -101,8 +100,6 @@ class ConnectionReader {
     });
     socket.on("close", () => {
       this.ended = true;
-      // No read lands in the buffer after the handle is closed.
-      if (idleReadBuffers.length < MAX_IDLE_READ_BUFFERS) idleReadBuffers.push(this.readBuffer);
       this.notify();
     });
   }
