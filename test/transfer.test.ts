@@ -113,6 +113,19 @@ test("a 320 MB tensor round-trips exactly over the Unix socket, and 64 MB over T
   }
 });
 
+test("concurrent transfers each get their own bytes back", async () => {
+  const p = await startServer();
+  const shapes: XlaShape[] = Array.from({ length: 12 }, (_, i) => ({ elementType: i % 2 ? "F32" : "U8", dims: [(i + 1) * 100_003] }));
+  const data = shapes.map(tensorBytes);
+  const ups = await Promise.all(shapes.map((s, i) => p.client.transferIn(s, data[i]!)));
+  const backs = await Promise.all(ups.map((u) => p.client.transferOut(u.handle, { release: true })));
+  backs.forEach((b, i) => assert.ok(sameBytes(b.data, data[i]!), `tensor ${i} came back different`));
+  assert.equal(p.client.route.counts, { dataChannel: 24, grpc: 0 });
+  const h = await p.client.health();
+  assert.is(h.liveBuffers, 0);
+  assert.is(h.pendingTransfers, 0);
+});
+
 test("a wrong token, a used token, a wrong byte count and a stranger are refused; the server keeps serving", async () => {
   const p = await startServer();
   const client = p.client;
