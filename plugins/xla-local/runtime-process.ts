@@ -21,6 +21,11 @@ export interface RuntimeProcessOptions {
   platform?: string;
   /** Number of CPU devices XLA pretends to have (sets --xla_force_host_platform_device_count). */
   cpuDevices?: number;
+  /**
+   * XLA flags for the server, after any in the environment's XLA_FLAGS (XLA reads them in order,
+   * so these win). They are part of the executable cache's fingerprint.
+   */
+  xlaFlags?: string;
   /** An interpreter other than runtime/.venv's (it needs runtime/requirements.txt installed). */
   python?: string;
   /**
@@ -133,6 +138,7 @@ export class RuntimeProcess {
     if (options.dataChannel === false) args.push("--no-data-channel");
     if (options.dataTicketTtlSeconds !== undefined) args.push("--data-ticket-ttl", String(options.dataTicketTtlSeconds));
     const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1", ...options.env };
+    if (options.xlaFlags?.trim()) env.XLA_FLAGS = [env.XLA_FLAGS, options.xlaFlags.trim()].filter(Boolean).join(" ");
     if (options.cpuDevices !== undefined) {
       const flags = (env.XLA_FLAGS ?? "").split(/\s+/).filter((f) => f && !f.startsWith("--xla_force_host_platform_device_count"));
       env.XLA_FLAGS = [...flags, `--xla_force_host_platform_device_count=${options.cpuDevices}`].join(" ");

@@ -1,0 +1,102 @@
+// The local target's `xlaFlags` setting: real builds on the real runtime server. The flags reach
+// XLA (an executable compiled with them is a different cache entry), the results stay right
+// (checked against NumPy), and a value that is not a list of XLA flags is refused with its name.
+// Run: npx uvu -r tsx/cjs test xla-flags.test.ts
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { build } from "../daemon/engine.js";
+import { runPython } from "./support/python.js";
+
+const dirs: string[] = [];
+test.after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const SOURCE = `
+softsign_layer(W, x) = (W * x) ./ (1f0 .+ abs.(W * x))
+`;
+
+function workspace(xlaFlags: string | undefined): string {
+  const dir = mkdtempSync(join(tmpdir(), "tpu-build-xla-flags-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "layer.jl"), SOURCE);
+  const manifest = {
+    targets: { local: { cacheDir: "executables", ...(xlaFlags === undefined ? {} : { xlaFlags }) } },
+    entries: {
+      layer: {
+        file: "layer.jl",
+        function: "softsign_layer",
+        args: [
+          { eltype: "Float32", size: [5, 4], value: { random: "normal", seed: 3 } },
+          { eltype: "Float32", size: [4, 6], value: { random: "uniform", seed: 4 } },
+        ],
+        run: true,
+      },
+    },
+  };
+  writeFileSync(join(dir, "tpu.config.json"), JSON.stringify(manifest, null, 2));
+  return dir;
+}
+
+/** The largest difference between the run's output and NumPy's softsign(W x) (in float64) of the same inputs. */
+function differenceFromNumpy(dir: string): number {
+  const script = `
+import sys, numpy as np
+y, W, x = (np.load(p) for p in sys.argv[1:])
+z = W.astype(np.float64) @ x.astype(np.float64)
+print(float(np.max(np.abs(y - z / (1 + np.abs(z))))))
+`;
+  return Number(runPython(script, [join(dir, ".tpu-build", "out", "layer", "0.npy"), join(dir, "W.npy"), join(dir, "x.npy")]).trim());
+}
+
+test("xlaFlags reach XLA, key the executable cache, and keep results right", async () => {
+  const dir = workspace(undefined);
+  // Fixed inputs, written by NumPy, so both builds and the reference see the same numbers.
+  runPython(
+    `
+import sys, numpy as np
+rng = np.random.default_rng(7)
+np.save(sys.argv[1], np.asfortranarray(rng.standard_normal((5, 4)).astype(np.float32)))
+np.save(sys.argv[2], np.asfortranarray(rng.uniform(size=(4, 6)).astype(np.float32)))
+`,
+    [join(dir, "W.npy"), join(dir, "x.npy")],
+  );
+  const manifestPath = join(dir, "tpu.config.json");
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+  manifest.entries.layer.args = [
+    { eltype: "Float32", size: [5, 4], value: { npy: "W.npy" } },
+    { eltype: "Float32", size: [4, 6], value: { npy: "x.npy" } },
+  ];
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+
+  const plain = await build({ config: manifestPath });
+  assert.is(plain.exitCode, 0, "the build without flags");
+  assert.ok(differenceFromNumpy(dir) < 1e-5, "results without flags match NumPy");
+  const executables = () => readdirSync(join(dir, "executables")).filter((f) => f.endsWith(".exe")).sort();
+  const before = executables();
+  assert.is(before.length, 1, "one executable compiled");
+
+  manifest.targets.local.xlaFlags = "--xla_backend_optimization_level=0";
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  const fast = await build({ config: manifestPath });
+  assert.is(fast.exitCode, 0, "the build with flags");
+  assert.ok(fast.entries.layer?.ran, "a change of target settings reruns the entry");
+  assert.ok(differenceFromNumpy(dir) < 1e-5, "results with flags match NumPy");
+  const after = executables();
+  assert.is(after.length, 2, `the flags are part of the executable's cache key (${after.join(", ")})`);
+  assert.ok(before.every((f) => after.includes(f)), "the executable without flags is kept");
+});
+
+test("xlaFlags that are not XLA flags are refused, naming the setting", async () => {
+  const dir = workspace("-O3 --fast");
+  const errors: string[] = [];
+  const summary = await build({ config: join(dir, "tpu.config.json"), error: (t) => errors.push(t) });
+  assert.is.not(summary.exitCode, 0);
+  assert.match(errors.join("\n"), /settings\.xlaFlags must be a string of XLA flags/);
+});
+
+test.run();
