@@ -46,7 +46,7 @@ export class WatchView {
   private messages: string[] = [];
   private header = "starting";
   private lastBuild = "";
-  private watchNote = "";
+  private watched: { files: number; polling: boolean } | undefined;
   /** The watcher's last error; one with a fix (ENOSPC: polling from now on) stays on screen. */
   private watchError: { message: string; fix?: string; lasting: boolean } | undefined;
   /** A watch-error already printed in plain mode, which the session also sends as an error text. */
@@ -97,7 +97,7 @@ export class WatchView {
     };
     switch (e.event) {
       case "watch-started":
-        this.watchNote = `${e.files} files watched${e.polling ? " (polling)" : ""}`;
+        this.watched = { files: e.files, polling: e.polling || this.watched?.polling === true };
         if (!this.live) this.out.write(`watching ${e.files} files${e.polling ? " by polling" : ""}; edit a source to rebuild (Ctrl-C to stop)\n`);
         break;
       case "watch-changed":
@@ -105,6 +105,8 @@ export class WatchView {
         break;
       case "watch-error":
         this.watchError = { message: e.message, fix: e.fix, lasting: e.fix !== undefined };
+        // The watcher can fall back to polling after it reported how many files it watches.
+        if (this.watched) this.watched.polling = e.polling;
         if (!this.live) {
           this.printedWatchError = `tpu-build watch: ${e.message}`;
           process.stderr.write(`${this.printedWatchError}\n`);
@@ -185,7 +187,7 @@ export class WatchView {
   private frame(width: number, height: number): string[] {
     const lines: string[] = [];
     lines.push(cut(`\x1b[1mtpu-build watch\x1b[0m  ${this.config}`, width));
-    if (this.watchNote) lines.push(cut(this.watchNote, width));
+    if (this.watched) lines.push(cut(`${this.watched.files} files watched${this.watched.polling ? " (polling)" : ""}`, width));
     // Worth reading whole: wrapped, and a fix to copy is broken into lines the shell rejoins.
     if (this.watchError) {
       const { message, fix } = this.watchError;
