@@ -4,7 +4,9 @@
 // chokidar watches the *directories* of the files of interest, one level deep, and events are
 // filtered by path. Watching directories rather than files is what makes editors' atomic saves
 // (write a temporary file, rename it over the original), deletes, re-creations and renames look
-// like what they are; it also keeps the number of inotify watches to the number of directories.
+// like what they are. chokidar also gives every entry it reports in a watched directory an inotify
+// watch of its own, so the other entries there are ignored: a source beside ten thousand data files
+// costs two watches, not ten thousand (inotify's limit is per user, and ENOSPC when it is reached).
 //
 // Events are debounced: a build starts after `quietMs` without events, or `maxWaitMs` after the
 // first one, whichever comes first. On a watcher error every file is reported changed and the
@@ -96,7 +98,7 @@ export class SourceWatcher {
       interval: 100,
       binaryInterval: 300,
       atomic: false,
-      ignored: (path: string) => SKIPPED.has(basename(path)) && !this.dirs.has(path),
+      ignored: (path: string) => this.ignores(path),
     });
     this.watcher = watcher;
     this.ready = new Promise((resolve) => watcher.once("ready", () => resolve()));
@@ -106,6 +108,18 @@ export class SourceWatcher {
       else this.note(path);
     });
     watcher.on("error", (e) => void this.fail(e as NodeJS.ErrnoException));
+  }
+
+  /**
+   * Whether chokidar leaves `path` alone (no watch, no events): anything in a watched directory but
+   * the files of interest and the directories on the way to one yet to be created, unless `broad`.
+   */
+  private ignores(path: string): boolean {
+    if (this.dirs.has(path) || this.files.has(path)) return false;
+    if (SKIPPED.has(basename(path))) return true;
+    if (this.broad) return false;
+    for (const f of this.files) if (f.startsWith(path + sep)) return false;
+    return true;
   }
 
   private note(path: string | undefined): void {
