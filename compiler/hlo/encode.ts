@@ -1,5 +1,7 @@
 // HloModule (ir.ts, plain data) -> HloModuleProto bytes, through protobufjs and our own
-// proto/hlo.proto (XLA's field names and numbers). The bytes are a pure function of the module:
+// proto/hlo.proto (XLA's field names and numbers): encoding uses the static encoders generated from
+// it (generated/hlo-proto.ts), decoding (tests, tools) loads it by reflection when first asked.
+// The bytes are a pure function of the module:
 // protobufjs writes fields in field-number order and we add no maps, timestamps or random ids, so
 // the same module always gives the same bytes (the cache key and early cutoff rely on that).
 //
@@ -11,7 +13,9 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import protobuf from "protobufjs";
+import { createRequire } from "node:module";
+import type protobuf from "protobufjs";
+import { xla } from "./generated/hlo-proto.js";
 import type { ArrayShape, HloComputation, HloInstruction, HloModule, InstructionAttributes, Literal, Shape, SourceMetadata } from "./ir.js";
 import { PRIMITIVE_TYPE_NUMBER, elementCount } from "./ir.js";
 
@@ -32,7 +36,9 @@ function packageRoot(): string {
 
 function hloModuleProtoType(): protobuf.Type {
   if (!cachedModuleType) {
-    const root = protobuf.loadSync(join(packageRoot(), "proto", "hlo.proto"));
+    // protobufjs' full build (its .proto parser) loads only here, off the compile path.
+    const reflection = createRequire(import.meta.url)("protobufjs") as typeof protobuf;
+    const root = reflection.loadSync(join(packageRoot(), "proto", "hlo.proto"));
     cachedModuleType = root.lookupType("xla.HloModuleProto");
   }
   return cachedModuleType;
@@ -215,11 +221,16 @@ function moduleProto(module: HloModule): object {
   };
 }
 
+/** What encoding needs of the generated module (it is generated JavaScript, unchecked). */
+interface StaticEncoders {
+  HloModuleProto: { encode(message: object): { finish(): Uint8Array } };
+}
+
 /** The module as HloModuleProto wire bytes; the same module always gives the same bytes. */
 export function encodeHloModule(module: HloModule): Uint8Array {
-  // The plain object already has protobufjs' runtime types (numbers, decimal strings for 64-bit
-  // integers, Uint8Array bytes), so it is encoded as is: fromObject would only copy it.
-  return hloModuleProtoType().encode(moduleProto(module)).finish();
+  // protobufjs' static encoders (generated/hlo-proto.ts). The plain object already has their
+  // run-time types: numbers, decimal strings for 64-bit integers, Uint8Array bytes.
+  return (xla as unknown as StaticEncoders).HloModuleProto.encode(moduleProto(module)).finish();
 }
 
 // ---- HloModuleProto bytes -> plain objects (for tests and tools) ---------------------------------
