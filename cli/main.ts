@@ -159,12 +159,16 @@ async function watchCommand(config: string, outDir: string | undefined, json: bo
     log: (line: string) => view?.line(line),
     error: (text: string) => (json ? process.stderr.write(`${text}\n`) : view!.error(text)),
   };
-  let stop: () => void = () => {};
-  const interrupted = new Promise<void>((resolve) => {
-    stop = resolve;
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
+  // `on`, not `once`, until the session is closed: the runtime server's own signal hook re-raises a
+  // signal nobody else listens for, which would kill this process before it closes the session.
+  let onSignal: () => void = () => {};
+  const interrupted = new Promise<void>((resolve) => (onSignal = resolve));
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const stopListening = () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
   if (useDaemon) {
     const { ensureDaemon } = await import("../daemon/client.js");
     const connection = await ensureDaemon(dirname(config), say);
@@ -172,6 +176,7 @@ async function watchCommand(config: string, outDir: string | undefined, json: bo
     const ended = await Promise.race([attached.done.then(() => "ended" as const, (e: Error) => e), interrupted.then(() => "interrupted" as const)]);
     attached.cancel();
     connection.close();
+    stopListening();
     if (ended instanceof Error) {
       say(`tpu-build watch: lost the daemon (${ended.message})`);
       return EXIT.usage;
@@ -184,8 +189,8 @@ async function watchCommand(config: string, outDir: string | undefined, json: bo
   session.subscribe({ onEvent: (e) => handlers.onEvent(JSON.stringify(e)), log: handlers.log, error: handlers.error });
   await session.start();
   await interrupted;
-  void stop;
   await session.close();
+  stopListening();
   return EXIT.ok;
 }
 
