@@ -112,7 +112,7 @@ function sections(r: Results, plotted: boolean): string[] {
       `### Front end: Julia → HloModuleProto against JAX's trace-and-lower (measured ${r.frontend.at}, load ${r.frontend.load.toFixed(1)})`,
       ``,
       `Ours: \`compileEntry\` from dist/ in a warm Node process (what the daemon runs; the model's type comes from its`,
-      `init entry, compiled once), after 3 warm-up compiles. JAX: \`jax.jit(f).lower(...)\` of a new function each time`,
+      `init entry, compiled once), after 30 warm-up compiles. JAX: \`jax.jit(f).lower(...)\` of a new function each time`,
       `(nothing reused from earlier traces) and its HLO text, in the warm benchmark process of the execution part (its`,
       `date and load above). Instructions: every`,
       `instruction of the module (the entry computation's in brackets), before XLA's passes; after them, from the`,

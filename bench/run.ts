@@ -123,7 +123,9 @@ function frontend(results: Results): void {
   for (const c of CASES) {
     const init = compile(c.init.file, c.init.fn, c.init.args.map((value) => ({ kind: "const", value })));
     const args = caseArgs(c, init.signature.output);
-    for (let i = 0; i < 3; i++) compile(c.file, c.fn, args); // warm-up: the JIT, the prelude's parse
+    // Warm-up: V8 keeps optimizing the interpreter's hot paths over the first few dozen compiles
+    // (a daemon is there after a handful of edits); the prelude's parse is cached from the first.
+    for (let i = 0; i < 30; i++) compile(c.file, c.fn, args);
     const times: number[] = [];
     let last!: Extract<CompileResult, { ok: true }>;
     for (let i = 0; i < c.compileReps; i++) {

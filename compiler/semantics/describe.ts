@@ -41,6 +41,7 @@ export function juliaTypeOf(v: Value): JuliaType {
 /** Struct type parameters are fixed per value, so their key is computed once per parameter list. */
 const paramKeys = new WeakMap<TypeParam[], string>();
 const tupleKeys = new WeakMap<Value, string>();
+const structNameKeys = new WeakMap<object, string>();
 
 /**
  * `typeKey(juliaTypeOf(v))` without building the type: equal keys mean equal types (the dispatch
@@ -68,7 +69,11 @@ export function valueTypeKey(v: Value): string {
         params = v.params.map(typeKey).join(",");
         paramKeys.set(v.params, params);
       }
-      const name = typeKey(datatype(v.type.name, [], v.type));
+      let name = structNameKeys.get(v.type);
+      if (name === undefined) {
+        name = typeKey(datatype(v.type.name, [], v.type));
+        structNameKeys.set(v.type, name);
+      }
       return params ? `${name}{${params}}` : name;
     }
     default:
