@@ -31,7 +31,7 @@ interface Attached {
 async function attach(dir: string): Promise<Attached> {
   const connection = await ensureDaemon(dir);
   const events: Record<string, unknown>[] = [];
-  const w = connection.watch(join(dir, "tpu.config.json"), undefined, { onEvent: (json) => events.push({ ...JSON.parse(json), receivedAt: performance.now() }) });
+  const w = connection.watch(join(dir, "tpu.config.json"), undefined, { onEvent: (json) => events.push(JSON.parse(json)) });
   w.done.catch(() => {});
   const end = Date.now() + 600_000;
   while (!events.some((e) => e.event === "watch-started" || e.event === "build-finished")) {
@@ -62,7 +62,7 @@ async function editToOutputsWith(xlaFlags: string | undefined): Promise<string> 
     const a = await attach(dir);
     const times: number[] = [];
     const compileMs: number[] = [];
-    // Per edit, when each step's event arrived (ms after the write): where the time goes.
+    // Per edit, when the daemon stamped each step (ms after the write): where the time goes.
     const phases = new Map<string, number[]>();
     for (let i = 1; i <= 25; i++) {
       await sleep(300);
@@ -70,6 +70,7 @@ async function editToOutputsWith(xlaFlags: string | undefined): Promise<string> 
       // A new constant each time: a new module, so the XLA compile is part of every measurement.
       const edited = original.replace("predict(model, x) = softmax(model(x))", `predict(model, x) = softmax(model(x) .* ${(1 + i * 1e-3).toFixed(3)}f0)`);
       const t0 = performance.now();
+      const wroteAt = Date.now();
       writeFileSync(join(dir, "examples", "mlp.jl"), edited);
       for (;;) {
         const since = a.events.slice(mark);
@@ -83,7 +84,9 @@ async function editToOutputsWith(xlaFlags: string | undefined): Promise<string> 
             for (const e of since) {
               const name = `${e.event}${e.entry ? ` ${e.entry}` : ""}`;
               if (!phases.has(name)) phases.set(name, []);
-              phases.get(name)!.push((e.receivedAt as number) - t0);
+              // The daemon's own timestamp (same clock): an event reaches us only when the daemon's
+              // event loop is free, e.g. `compile-started` after that compile has finished.
+              phases.get(name)!.push(Date.parse(e.at as string) - wroteAt);
             }
           }
           break;
@@ -98,7 +101,7 @@ async function editToOutputsWith(xlaFlags: string | undefined): Promise<string> 
       `edit -> new outputs on disk (MLP: predict + evaluate recompiled and rerun, XLA compile included), warm daemon, first 5 edits discarded, ${xlaFlags ? `targets.local.xlaFlags "${xlaFlags}"` : "default XLA settings"}:`,
       `  ${fmt(warm)}`,
       `  of which the debounce is 100 ms; Julia->HLO compile of predict ${fmt(compileMs.slice(5))}`,
-      `  each step's event, ms after the write (p50):`,
+      `  each step, by the daemon's timestamp, ms after the write (p50; timestamps have 1 ms resolution):`,
       ...[...phases].map(([name, at]) => `    ${name.padEnd(28)} ${quantile(at, 0.5).toFixed(1)}`),
     ].join("\n");
   } finally {

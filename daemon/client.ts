@@ -17,6 +17,7 @@ const DAEMON_NODE_FLAGS = ["--expose-gc", "--max-semi-space-size=2"];
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
 import type { DaemonClient as GeneratedClient } from "./generated/tpubuild/daemon/Daemon.js";
 import type { BuildOutput__Output } from "./generated/tpubuild/daemon/BuildOutput.js";
+import type { BuildOutputs__Output } from "./generated/tpubuild/daemon/BuildOutputs.js";
 import type { HandshakeResponse__Output } from "./generated/tpubuild/daemon/HandshakeResponse.js";
 import type { StatusResponse__Output } from "./generated/tpubuild/daemon/StatusResponse.js";
 import { daemonPaths, daemonProgram, daemonService, grpcAddress, selfIdentity, type DaemonPaths } from "./protocol.js";
@@ -60,9 +61,11 @@ export class DaemonConnection {
     const stream = this.client.Build({ client: selfIdentity(), config, outDir: outDir ?? "" });
     return new Promise((resolve, reject) => {
       let code: number | undefined;
-      stream.on("data", (m: BuildOutput__Output) => {
-        if (m.kind === "exitCode") code = m.exitCode;
-        else deliver(m, handlers);
+      stream.on("data", (batch: BuildOutputs__Output) => {
+        for (const m of batch.outputs) {
+          if (m.kind === "exitCode") code = m.exitCode;
+          else deliver(m, handlers);
+        }
       });
       stream.on("error", reject);
       stream.on("end", () => (code === undefined ? reject(new Error("the daemon ended the build without an exit code")) : resolve(code)));
@@ -74,7 +77,9 @@ export class DaemonConnection {
     const stream = this.client.Watch({ client: selfIdentity(), config, outDir: outDir ?? "" });
     let cancelled = false;
     const done = new Promise<void>((resolve, reject) => {
-      stream.on("data", (m: BuildOutput__Output) => deliver(m, handlers));
+      stream.on("data", (batch: BuildOutputs__Output) => {
+        for (const m of batch.outputs) deliver(m, handlers);
+      });
       stream.on("error", (e: grpc.ServiceError) => (cancelled && e.code === grpc.status.CANCELLED ? resolve() : reject(e)));
       stream.on("end", () => resolve());
     });
@@ -181,7 +186,9 @@ async function startDaemon(paths: DaemonPaths): Promise<DaemonConnection> {
   const logFd = openSync(paths.log, "a", 0o600);
   let exited: string | undefined;
   try {
-    const child = spawn(process.execPath, DAEMON_NODE_FLAGS.concat([program, "--workspace", paths.workspace]), { detached: true, stdio: ["ignore", logFd, logFd], cwd: paths.workspace, env: process.env });
+    // TPU_BUILD_DAEMON_NODE_FLAGS adds Node flags (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile it).
+    const extra = (process.env.TPU_BUILD_DAEMON_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...extra, program, "--workspace", paths.workspace], { detached: true, stdio: ["ignore", logFd, logFd], cwd: paths.workspace, env: process.env });
     child.once("exit", (code, signal) => (exited = signal ?? `exit code ${code}`));
     child.unref();
     const deadline = Date.now() + 60_000;

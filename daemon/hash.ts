@@ -13,24 +13,40 @@ export function sha256Hex(data: string | Uint8Array): string {
  * bigint) rather than silently dropping or changing it.
  */
 export function canonicalJson(value: unknown): string {
-  const walk = (v: unknown, path: string): string => {
+  // The path to the current value, for error messages only (kept as a stack, joined on error: a
+  // string per node made cache keys of large models allocation-bound).
+  const path: (string | number)[] = [];
+  const where = () => (path.length ? `/${path.join("/")}` : "/");
+  const walk = (v: unknown): string => {
     if (v === null || typeof v === "boolean" || typeof v === "string") return JSON.stringify(v);
     if (typeof v === "number") {
-      if (!Number.isFinite(v)) throw new TypeError(`canonicalJson: ${v} at ${path || "/"} has no JSON form`);
+      if (!Number.isFinite(v)) throw new TypeError(`canonicalJson: ${v} at ${where()} has no JSON form`);
       return JSON.stringify(v);
     }
-    if (Array.isArray(v)) return `[${v.map((x, k) => walk(x, `${path}/${k}`)).join(",")}]`;
+    if (Array.isArray(v)) {
+      let out = "[";
+      for (let k = 0; k < v.length; k++) {
+        path.push(k);
+        out += (k ? "," : "") + walk(v[k]);
+        path.pop();
+      }
+      return `${out}]`;
+    }
     if (typeof v === "object") {
       const keys = Object.keys(v as object).sort();
-      const members: string[] = [];
+      let out = "{";
+      let first = true;
       for (const k of keys) {
         const x = (v as Record<string, unknown>)[k];
         if (x === undefined) continue; // an absent optional field, as JSON.stringify treats it
-        members.push(`${JSON.stringify(k)}:${walk(x, `${path}/${k}`)}`);
+        path.push(k);
+        out += `${first ? "" : ","}${JSON.stringify(k)}:${walk(x)}`;
+        path.pop();
+        first = false;
       }
-      return `{${members.join(",")}}`;
+      return `${out}}`;
     }
-    throw new TypeError(`canonicalJson: a ${typeof v} at ${path || "/"} has no JSON form`);
+    throw new TypeError(`canonicalJson: a ${typeof v} at ${where()} has no JSON form`);
   };
-  return walk(value, "");
+  return walk(value);
 }

@@ -487,12 +487,16 @@ export async function resolveManifest(path: string, text: string): Promise<Manif
   const names = Object.keys(config.entries);
   const defaultTarget = config.target ?? DEFAULT_TARGET;
 
+  // Each distinct source file is checked once, all at once: entries share files, and one awaited
+  // stat after another cost a no-op build of 200 entries ~15 ms of waiting.
+  const sourceFiles = [...new Set(names.map((name) => resolve(dir, config.entries[name]!.file)))];
+  const present = new Map(await Promise.all(sourceFiles.map(async (f) => [f, await exists(f)] as const)));
   const entries: Record<string, ResolvedEntry> = {};
   for (const name of names) {
     const e = config.entries[name]!;
     const pointer = entryPointer(name);
     const filePath = resolve(dir, e.file);
-    if (!(await exists(filePath))) {
+    if (!present.get(filePath)) {
       const near = await nearestFile(filePath);
       const suggestion = near === undefined ? undefined : toPosix(relative(dir, join(dirname(filePath), near)));
       diagnostics.push(diagnostic(where, "source-not-found", `source file ${JSON.stringify(e.file)} not found (looked for ${filePath})`, `${pointer}/file`, { suggestion }));

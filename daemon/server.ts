@@ -12,6 +12,7 @@ import * as grpc from "@grpc/grpc-js";
 import { chmodSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { BuildOutput } from "./generated/tpubuild/daemon/BuildOutput.js";
+import type { BuildOutputs } from "./generated/tpubuild/daemon/BuildOutputs.js";
 import type { BuildRequest__Output } from "./generated/tpubuild/daemon/BuildRequest.js";
 import type { ClientIdentity__Output } from "./generated/tpubuild/daemon/ClientIdentity.js";
 import type { DaemonHandlers } from "./generated/tpubuild/daemon/Daemon.js";
@@ -150,18 +151,15 @@ export class DaemonServer {
     };
   }
 
-  private async runBuild(call: grpc.ServerWritableStream<BuildRequest__Output, BuildOutput>): Promise<void> {
+  private async runBuild(call: grpc.ServerWritableStream<BuildRequest__Output, BuildOutputs>): Promise<void> {
     const { config, outDir } = call.request;
-    const write = (m: BuildOutput) => {
-      if (!call.cancelled && !call.writableEnded) call.write(m);
-    };
+    const write = batchedWriter(call);
     this.attached++;
     try {
       const session = this.session(resolve(config), outDir ? resolve(outDir) : "");
       const hooks = { onEvent: (e: object) => write({ eventJson: JSON.stringify(e) }), log: (line: string) => write({ log: line }), error: (text: string) => write({ error: text }) };
       const summary = (await session.start(hooks)) ?? (await session.build(hooks));
-      write({ exitCode: summary.exitCode });
-      call.end();
+      write({ exitCode: summary.exitCode }, { end: true });
     } catch (e) {
       this.log(`build failed: ${(e as Error).stack ?? e}`);
       call.destroy({ name: "InternalError", message: `internal error in the daemon: ${(e as Error).message}`, code: grpc.status.INTERNAL } as Error & { code: number });
@@ -171,12 +169,10 @@ export class DaemonServer {
     }
   }
 
-  private attachWatch(call: grpc.ServerWritableStream<WatchRequest__Output, BuildOutput>): void {
+  private attachWatch(call: grpc.ServerWritableStream<WatchRequest__Output, BuildOutputs>): void {
     const { config, outDir } = call.request;
     const session = this.session(resolve(config), outDir ? resolve(outDir) : "");
-    const write = (m: BuildOutput) => {
-      if (!call.cancelled && !call.writableEnded) call.write(m);
-    };
+    const write = batchedWriter(call);
     const listener: WatchListener = { onEvent: (e) => write({ eventJson: JSON.stringify(e) }), log: (line) => write({ log: line }), error: (text) => write({ error: text }) };
     this.attached++;
     let detached = false;
@@ -224,4 +220,26 @@ export class DaemonServer {
       })),
     };
   }
+}
+
+/**
+ * Writes a stream's outputs in batches: what one turn of the event loop produces goes out as one
+ * message at the end of that turn (order kept). `end` flushes and ends the stream.
+ */
+function batchedWriter(call: grpc.ServerWritableStream<unknown, BuildOutputs>): (m: BuildOutput, options?: { end?: boolean }) => void {
+  let pending: BuildOutput[] = [];
+  const flush = () => {
+    const outputs = pending;
+    pending = [];
+    if (outputs.length && !call.cancelled && !call.writableEnded) call.write({ outputs });
+  };
+  return (m, options = {}) => {
+    if (call.cancelled || call.writableEnded) return;
+    if (pending.length === 0 && !options.end) setImmediate(flush);
+    pending.push(m);
+    if (options.end) {
+      flush();
+      call.end();
+    }
+  };
 }

@@ -187,9 +187,19 @@ export class WatchSession {
 
 /**
  * A build parses and compiles everything it touches, then keeps only small results; collecting the
- * garbage right after (the daemon runs with --expose-gc) keeps an idle daemon's resident memory low.
+ * garbage once the daemon goes idle (it runs with --expose-gc) keeps its resident memory low.
+ * Not after every build: back-to-back builds (an editor saving several files, a script calling
+ * `build` in a loop) would each pay a full collection.
  */
+let idleCollection: NodeJS.Timeout | undefined;
+const IDLE_COLLECTION_MS = 1000;
+
 function releaseMemory(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc) setTimeout(gc, 0).unref();
+  if (!gc) return;
+  if (idleCollection) clearTimeout(idleCollection);
+  idleCollection = setTimeout(() => {
+    idleCollection = undefined;
+    gc();
+  }, IDLE_COLLECTION_MS).unref();
 }

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { BuildOutput as _tpubuild_daemon_BuildOutput, BuildOutput__Output as _tpubuild_daemon_BuildOutput__Output } from './tpubuild/daemon/BuildOutput.js';
+import type { BuildOutputs as _tpubuild_daemon_BuildOutputs, BuildOutputs__Output as _tpubuild_daemon_BuildOutputs__Output } from './tpubuild/daemon/BuildOutputs.js';
 import type { BuildRequest as _tpubuild_daemon_BuildRequest, BuildRequest__Output as _tpubuild_daemon_BuildRequest__Output } from './tpubuild/daemon/BuildRequest.js';
 import type { ClientIdentity as _tpubuild_daemon_ClientIdentity, ClientIdentity__Output as _tpubuild_daemon_ClientIdentity__Output } from './tpubuild/daemon/ClientIdentity.js';
 import type { DaemonClient as _tpubuild_daemon_DaemonClient, DaemonDefinition as _tpubuild_daemon_DaemonDefinition } from './tpubuild/daemon/Daemon.js';
@@ -22,6 +23,7 @@ export interface ProtoGrpcType {
   tpubuild: {
     daemon: {
       BuildOutput: MessageTypeDefinition<_tpubuild_daemon_BuildOutput, _tpubuild_daemon_BuildOutput__Output>
+      BuildOutputs: MessageTypeDefinition<_tpubuild_daemon_BuildOutputs, _tpubuild_daemon_BuildOutputs__Output>
       BuildRequest: MessageTypeDefinition<_tpubuild_daemon_BuildRequest, _tpubuild_daemon_BuildRequest__Output>
       ClientIdentity: MessageTypeDefinition<_tpubuild_daemon_ClientIdentity, _tpubuild_daemon_ClientIdentity__Output>
       Daemon: SubtypeConstructor<typeof grpc.Client, _tpubuild_daemon_DaemonClient> & { service: _tpubuild_daemon_DaemonDefinition }

@@ -2,7 +2,7 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { BuildOutput as _tpubuild_daemon_BuildOutput, BuildOutput__Output as _tpubuild_daemon_BuildOutput__Output } from '../../tpubuild/daemon/BuildOutput.js';
+import type { BuildOutputs as _tpubuild_daemon_BuildOutputs, BuildOutputs__Output as _tpubuild_daemon_BuildOutputs__Output } from '../../tpubuild/daemon/BuildOutputs.js';
 import type { BuildRequest as _tpubuild_daemon_BuildRequest, BuildRequest__Output as _tpubuild_daemon_BuildRequest__Output } from '../../tpubuild/daemon/BuildRequest.js';
 import type { HandshakeRequest as _tpubuild_daemon_HandshakeRequest, HandshakeRequest__Output as _tpubuild_daemon_HandshakeRequest__Output } from '../../tpubuild/daemon/HandshakeRequest.js';
 import type { HandshakeResponse as _tpubuild_daemon_HandshakeResponse, HandshakeResponse__Output as _tpubuild_daemon_HandshakeResponse__Output } from '../../tpubuild/daemon/HandshakeResponse.js';
@@ -16,13 +16,13 @@ export interface DaemonClient extends grpc.Client {
   /**
    * One complete build of a manifest; streams its events and output, then the exit code.
    */
-  Build(argument: _tpubuild_daemon_BuildRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutput__Output>;
-  Build(argument: _tpubuild_daemon_BuildRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutput__Output>;
+  Build(argument: _tpubuild_daemon_BuildRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutputs__Output>;
+  Build(argument: _tpubuild_daemon_BuildRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutputs__Output>;
   /**
    * One complete build of a manifest; streams its events and output, then the exit code.
    */
-  build(argument: _tpubuild_daemon_BuildRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutput__Output>;
-  build(argument: _tpubuild_daemon_BuildRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutput__Output>;
+  build(argument: _tpubuild_daemon_BuildRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutputs__Output>;
+  build(argument: _tpubuild_daemon_BuildRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutputs__Output>;
   
   Handshake(argument: _tpubuild_daemon_HandshakeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_daemon_HandshakeResponse__Output>): grpc.ClientUnaryCall;
   Handshake(argument: _tpubuild_daemon_HandshakeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_daemon_HandshakeResponse__Output>): grpc.ClientUnaryCall;
@@ -62,13 +62,13 @@ export interface DaemonClient extends grpc.Client {
   /**
    * Watches a manifest (starting its session if needed) and streams every event from then on.
    */
-  Watch(argument: _tpubuild_daemon_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutput__Output>;
-  Watch(argument: _tpubuild_daemon_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutput__Output>;
+  Watch(argument: _tpubuild_daemon_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutputs__Output>;
+  Watch(argument: _tpubuild_daemon_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutputs__Output>;
   /**
    * Watches a manifest (starting its session if needed) and streams every event from then on.
    */
-  watch(argument: _tpubuild_daemon_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutput__Output>;
-  watch(argument: _tpubuild_daemon_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutput__Output>;
+  watch(argument: _tpubuild_daemon_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutputs__Output>;
+  watch(argument: _tpubuild_daemon_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutputs__Output>;
   
 }
 
@@ -76,7 +76,7 @@ export interface DaemonHandlers extends grpc.UntypedServiceImplementation {
   /**
    * One complete build of a manifest; streams its events and output, then the exit code.
    */
-  Build: grpc.handleServerStreamingCall<_tpubuild_daemon_BuildRequest__Output, _tpubuild_daemon_BuildOutput>;
+  Build: grpc.handleServerStreamingCall<_tpubuild_daemon_BuildRequest__Output, _tpubuild_daemon_BuildOutputs>;
   
   Handshake: grpc.handleUnaryCall<_tpubuild_daemon_HandshakeRequest__Output, _tpubuild_daemon_HandshakeResponse>;
   
@@ -91,14 +91,14 @@ export interface DaemonHandlers extends grpc.UntypedServiceImplementation {
   /**
    * Watches a manifest (starting its session if needed) and streams every event from then on.
    */
-  Watch: grpc.handleServerStreamingCall<_tpubuild_daemon_WatchRequest__Output, _tpubuild_daemon_BuildOutput>;
+  Watch: grpc.handleServerStreamingCall<_tpubuild_daemon_WatchRequest__Output, _tpubuild_daemon_BuildOutputs>;
   
 }
 
 export interface DaemonDefinition extends grpc.ServiceDefinition {
-  Build: MethodDefinition<_tpubuild_daemon_BuildRequest, _tpubuild_daemon_BuildOutput, _tpubuild_daemon_BuildRequest__Output, _tpubuild_daemon_BuildOutput__Output>
+  Build: MethodDefinition<_tpubuild_daemon_BuildRequest, _tpubuild_daemon_BuildOutputs, _tpubuild_daemon_BuildRequest__Output, _tpubuild_daemon_BuildOutputs__Output>
   Handshake: MethodDefinition<_tpubuild_daemon_HandshakeRequest, _tpubuild_daemon_HandshakeResponse, _tpubuild_daemon_HandshakeRequest__Output, _tpubuild_daemon_HandshakeResponse__Output>
   Shutdown: MethodDefinition<_tpubuild_daemon_ShutdownRequest, _tpubuild_daemon_ShutdownResponse, _tpubuild_daemon_ShutdownRequest__Output, _tpubuild_daemon_ShutdownResponse__Output>
   Status: MethodDefinition<_tpubuild_daemon_StatusRequest, _tpubuild_daemon_StatusResponse, _tpubuild_daemon_StatusRequest__Output, _tpubuild_daemon_StatusResponse__Output>
-  Watch: MethodDefinition<_tpubuild_daemon_WatchRequest, _tpubuild_daemon_BuildOutput, _tpubuild_daemon_WatchRequest__Output, _tpubuild_daemon_BuildOutput__Output>
+  Watch: MethodDefinition<_tpubuild_daemon_WatchRequest, _tpubuild_daemon_BuildOutputs, _tpubuild_daemon_WatchRequest__Output, _tpubuild_daemon_BuildOutputs__Output>
 }
