@@ -42,7 +42,6 @@ export class SourceWatcher {
   private watcher: FSWatcher | undefined;
   private ready: Promise<void> = Promise.resolve();
   private pending = new Set<string>();
-  private anyChange = false;
   private firstAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -124,10 +123,10 @@ export class SourceWatcher {
 
   private note(path: string | undefined): void {
     if (this.closed) return;
-    if (path === undefined) this.anyChange = true;
-    else if (this.files.has(path)) this.pending.add(path);
-    else if (this.broad || this.dirs.has(path)) this.anyChange = true;
-    else return;
+    // A file of interest is named in the batch; an unnamed change (a new directory on the way to
+    // one, or anything while `broad`) only starts a build, which decides by content hashes.
+    if (path !== undefined && this.files.has(path)) this.pending.add(path);
+    else if (path !== undefined && !this.broad && !this.dirs.has(path)) return;
     const t = performance.now();
     if (!this.timer) this.firstAt = t;
     clearTimeout(this.timer);
@@ -140,7 +139,6 @@ export class SourceWatcher {
     this.timer = undefined;
     const paths = [...this.pending];
     this.pending.clear();
-    this.anyChange = false;
     if (!this.closed) this.options.onChange(paths);
   }
 

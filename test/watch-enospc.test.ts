@@ -11,11 +11,11 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseNpyHeader } from "../daemon/npy.js";
+import { float32Output, testWhenAvailable } from "./support/outputs.js";
 import { INOTIFY_FIX } from "../daemon/watcher.js";
 import { processGone, PtySession, ptyUnavailable } from "./support/pty.js";
 
@@ -82,15 +82,6 @@ function workspace(): string {
   return dir;
 }
 
-function output(dir: string): number[] | undefined {
-  const path = join(dir, ".tpu-build", "out", "f", "0.npy");
-  if (!existsSync(path)) return undefined;
-  const bytes = readFileSync(path);
-  const h = parseNpyHeader(bytes);
-  if (!h.ok) return undefined;
-  const data = bytes.subarray(h.value.dataOffset);
-  return [...new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))];
-}
 
 async function waitFor(what: string, probe: () => boolean, context: () => string, timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -147,14 +138,7 @@ test.after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const real = (name: string, fn: () => Promise<void>) =>
-  test(name, async () => {
-    if (unavailable) {
-      console.log(`  skipped "${name}": ${unavailable}`);
-      return;
-    }
-    await fn();
-  });
+const real = testWhenAvailable(test, unavailable);
 
 real("through the daemon: the watch-error event carries the exact sysctl fix, polling takes over, and an edit still rebuilds right", async () => {
   const dir = workspace();
@@ -178,7 +162,7 @@ real("through the daemon: the watch-error event carries the exact sysctl fix, po
     assert.is(es.filter((e) => e.event === "watch-error").length, 1, "one ENOSPC, one message");
     // (watch-started may come before the error: the failing watches are set up asynchronously.)
     assert.is(es.find((e) => e.event === "watch-started")!.files, DIRS + 2, "every source and the manifest are watched");
-    assert.equal(output(dir), [82, 82, 82]);
+    assert.equal(float32Output(dir, "f"), [82, 82, 82]);
 
     // A file in a directory whose inotify watch failed: seen by polling, rebuilt, right outputs.
     const mark = w.stdout().length;
@@ -192,7 +176,7 @@ real("through the daemon: the watch-error event carries the exact sysctl fix, po
     };
     await waitFor("the edit seen by polling, and the rebuild", () => afterEdit().some((e) => e.event === "build-finished"), context);
     assert.ok(afterEdit().some((e) => e.event === "run-finished"));
-    assert.equal(output(dir), [202, 202, 202]);
+    assert.equal(float32Output(dir, "f"), [202, 202, 202]);
   } finally {
     w.child.kill("SIGINT");
     await w.exited;
@@ -213,7 +197,7 @@ real("in the command itself, without a terminal: the message with the fix is pri
     const mark = w.stdout().length;
     writeFileSync(join(dir, `d${DIRS}`, "k.jl"), `k${DIRS}(x) = x .+ 7f0\n`);
     await waitFor("the rebuild", () => /^changed +\S*k\.jl\n(.*\n)*build +ok/m.test(w.stdout().slice(mark)), context);
-    assert.equal(output(dir), [16, 16, 16]);
+    assert.equal(float32Output(dir, "f"), [16, 16, 16]);
   } finally {
     w.child.kill("SIGINT");
     await w.exited;
@@ -233,7 +217,7 @@ real("files beside the sources that the build does not read cost no watches: man
     const mark = w.stdout().length;
     writeFileSync(join(dir, "m.jl"), "f(x) = x .* 3f0\n");
     await waitFor("the rebuild", () => /^changed +\S*m\.jl\n(.*\n)*build +ok/m.test(w.stdout().slice(mark)), context);
-    assert.equal(output(dir), [3, 3, 3]);
+    assert.equal(float32Output(dir, "f"), [3, 3, 3]);
     assert.not.match(w.stderr(), /ENOSPC|inotify/, w.stderr());
   } finally {
     w.child.kill("SIGINT");

@@ -5,11 +5,11 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseNpyHeader } from "../daemon/npy.js";
+import { float32Output, testWhenAvailable } from "./support/outputs.js";
 import { descendants, processGone, PtySession, ptyUnavailable } from "./support/pty.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -34,15 +34,6 @@ function workspace(): string {
   return dir;
 }
 
-function output(dir: string, entry: string): number[] | undefined {
-  const path = join(dir, ".tpu-build", "out", entry, "0.npy");
-  if (!existsSync(path)) return undefined;
-  const bytes = readFileSync(path);
-  const h = parseNpyHeader(bytes);
-  if (!h.ok) return undefined;
-  const data = bytes.subarray(h.value.dataOffset);
-  return [...new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))];
-}
 
 /** The compile error's first line as `build --json` reports it, from a copy of the workspace. */
 function referenceError(): { location: string; firstLine: string } {
@@ -98,14 +89,7 @@ test.after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const live = (name: string, fn: () => Promise<void> | void) =>
-  test(name, async () => {
-    if (unavailable) {
-      console.log(`  skipped "${name}": ${unavailable}`);
-      return;
-    }
-    await fn();
-  });
+const live = testWhenAvailable(test, unavailable);
 
 live("the first build shows every entry ran, with its compile and run times, under a header that says all is up to date", async () => {
   const lines = await term.waitForScreen("both entries to have run", (ls) => /\bran\b/.test(row(ls, "g") ?? "") && ls.some((l) => l.startsWith("up to date")));
@@ -113,7 +97,7 @@ live("the first build shows every entry ran, with its compile and run times, und
   assert.ok(lines.some((l) => /^\d+ files watched$/.test(l)), lines.join("\n"));
   for (const e of ["f", "g"]) assert.match(row(lines, e)!, /^\w\s+ran\s+compile \d+ ms, run \d+ ms\s+\d+ instructions$/);
   assert.ok(lines.some((l) => /last build ok in \d+ ms/.test(l)), lines.join("\n"));
-  assert.equal(output(dir, "g"), [7, 7, 7, 7]);
+  assert.equal(float32Output(dir, "g"), [7, 7, 7, 7]);
   servers = runtimeServers(pid).map((p) => p.pid);
   assert.ok(servers.length >= 1, `the watch holds a runtime server: ${JSON.stringify(descendants(pid))}`);
 });
@@ -147,7 +131,7 @@ live("a compile error: the entry failed, its dependent is skipped, and the error
   const caret = lines[source + 1]!;
   assert.match(caret, /^\s*\|\s*\^/);
   assert.is(caret.indexOf("^") - lines[source]!.indexOf("f(x)"), Number(col) - 1, "the caret is under the error's column");
-  assert.is(output(dir, "f"), undefined, "no stale output of the failed entry");
+  assert.is(float32Output(dir, "f"), undefined, "no stale output of the failed entry");
   assert.is(term.screen.scrolls, 0);
   assert.is(term.screen.autowraps, 0);
 });
@@ -167,12 +151,12 @@ live("a terminal resized smaller than the error: the frame is redrawn to fit, li
 
 live("the fix recovers: both entries run again with the new code, and the error is gone from the screen", async () => {
   writeFileSync(join(dir, "m.jl"), GOOD(5));
-  const lines = await term.waitForScreen("the recovery", (ls) => /\bran\b/.test(row(ls, "g") ?? "") && /\bran\b/.test(row(ls, "f") ?? "") && ls.some((l) => l.startsWith("up to date")));
+  await term.waitForScreen("the recovery", (ls) => /\bran\b/.test(row(ls, "g") ?? "") && /\bran\b/.test(row(ls, "f") ?? "") && ls.some((l) => l.startsWith("up to date")));
   await term.quiet();
   assert.not.ok(term.screen.text().includes("error"), term.screen.text());
   assert.not.ok(term.screen.text().includes("^"), term.screen.text());
-  assert.equal(output(dir, "f"), [15, 15, 15, 15]);
-  assert.equal(output(dir, "g"), [16, 16, 16, 16]);
+  assert.equal(float32Output(dir, "f"), [15, 15, 15, 15]);
+  assert.equal(float32Output(dir, "g"), [16, 16, 16, 16]);
   assert.is(term.screen.scrolls, 0);
   assert.equal(term.screen.unknown, []);
 });
@@ -225,7 +209,7 @@ live("without a terminal, watch prints plain lines: no escape sequences, errors 
     mark = stdout.length;
     writeFileSync(join(d, "m.jl"), GOOD(5));
     await waitFor("the recovery", () => /^build +ok/m.test(stdout.slice(mark)));
-    assert.equal(output(d, "g"), [16, 16, 16, 16]);
+    assert.equal(float32Output(d, "g"), [16, 16, 16, 16]);
     assert.not.ok(stdout.includes("\x1b") || stderr.includes("\x1b"), "no escape sequences");
     child.kill("SIGINT");
     const ended = await exited;

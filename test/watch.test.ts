@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "../daemon/engine.js";
 import type { DaemonEvent } from "../daemon/events.js";
-import { parseNpyHeader } from "../daemon/npy.js";
+import { float32Output } from "./support/outputs.js";
 import { WatchSession } from "../daemon/watch.js";
 
 const MANIFEST = {
@@ -34,15 +34,6 @@ function workspace(): string {
 }
 
 /** Float32 values of an output leaf, or undefined when it is not there. */
-function output(dir: string, entry: string): number[] | undefined {
-  const path = join(dir, ".tpu-build", "out", entry, "0.npy");
-  if (!existsSync(path)) return undefined;
-  const bytes = readFileSync(path);
-  const h = parseNpyHeader(bytes);
-  if (!h.ok) return undefined;
-  const data = bytes.subarray(h.value.dataOffset);
-  return [...new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))];
-}
 
 async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 90_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -114,17 +105,17 @@ test.after(async () => {
 });
 
 test("the first build runs every entry and writes its outputs", () => {
-  assert.ok(same(output(h.dir, "a"), 3), `a = ${output(h.dir, "a")}`);
-  assert.ok(same(output(h.dir, "b"), 6));
-  assert.ok(same(output(h.dir, "c"), 1));
+  assert.ok(same(float32Output(h.dir, "a"), 3), `a = ${float32Output(h.dir, "a")}`);
+  assert.ok(same(float32Output(h.dir, "b"), 6));
+  assert.ok(same(float32Output(h.dir, "c"), 1));
 });
 
 test("an edit to an included file recompiles and reruns exactly the entries that reach it", async () => {
   h.mark();
   writeFileSync(join(h.dir, "layers.jl"), layers(3));
   const events = await h.settle();
-  assert.ok(same(output(h.dir, "a"), 4), `a = ${output(h.dir, "a")}`);
-  assert.ok(same(output(h.dir, "b"), 8));
+  assert.ok(same(float32Output(h.dir, "a"), 4), `a = ${float32Output(h.dir, "a")}`);
+  assert.ok(same(float32Output(h.dir, "b"), 8));
   assert.equal(kinds(events, "compile-started").sort(), ["a", "b"]);
   assert.equal(kinds(events, "run-started").sort(), ["a", "b"]);
   assert.not.ok(kinds(events, "compile-started").includes("c"));
@@ -136,8 +127,8 @@ test("an editor's atomic save (write a temporary file, rename it over) is seen",
   writeFileSync(join(h.dir, ".layers.jl.swp"), layers(5));
   renameSync(join(h.dir, ".layers.jl.swp"), join(h.dir, "layers.jl"));
   await h.settle();
-  assert.ok(same(output(h.dir, "a"), 6), `a = ${output(h.dir, "a")}`);
-  assert.ok(same(output(h.dir, "b"), 12));
+  assert.ok(same(float32Output(h.dir, "a"), 6), `a = ${float32Output(h.dir, "a")}`);
+  assert.ok(same(float32Output(h.dir, "b"), 12));
 });
 
 test("touching a file without changing it rebuilds nothing", async () => {
@@ -163,14 +154,14 @@ test("deleting an included file fails what reaches it (no stale outputs), and re
   unlinkSync(join(h.dir, "layers.jl"));
   let events = await h.settle();
   assert.ok(kinds(events, "compile-failed").includes("a"), JSON.stringify(events.map((e) => e.event)));
-  assert.is(output(h.dir, "a"), undefined, "a's old outputs are gone");
-  assert.is(output(h.dir, "b"), undefined, "b's old outputs are gone");
-  assert.ok(same(output(h.dir, "c"), 1), "an unaffected entry keeps going");
+  assert.is(float32Output(h.dir, "a"), undefined, "a's old outputs are gone");
+  assert.is(float32Output(h.dir, "b"), undefined, "b's old outputs are gone");
+  assert.ok(same(float32Output(h.dir, "c"), 1), "an unaffected entry keeps going");
   h.mark();
   writeFileSync(join(h.dir, "layers.jl"), layers(7));
   events = await h.settle();
-  assert.ok(same(output(h.dir, "a"), 8), `a = ${output(h.dir, "a")}`);
-  assert.ok(same(output(h.dir, "b"), 16));
+  assert.ok(same(float32Output(h.dir, "a"), 8), `a = ${float32Output(h.dir, "a")}`);
+  assert.ok(same(float32Output(h.dir, "b"), 16));
 });
 
 test("the watch set follows the include graph", async () => {
@@ -178,12 +169,12 @@ test("the watch set follows the include graph", async () => {
   writeFileSync(join(h.dir, "layers2.jl"), layers(10));
   writeFileSync(join(h.dir, "model.jl"), model("layers2.jl"));
   await h.settle();
-  assert.ok(same(output(h.dir, "a"), 11), `a = ${output(h.dir, "a")}`);
+  assert.ok(same(float32Output(h.dir, "a"), 11), `a = ${float32Output(h.dir, "a")}`);
   // The new include is watched...
   h.mark();
   writeFileSync(join(h.dir, "layers2.jl"), layers(20));
   await h.settle();
-  assert.ok(same(output(h.dir, "a"), 21), `a = ${output(h.dir, "a")}`);
+  assert.ok(same(float32Output(h.dir, "a"), 21), `a = ${float32Output(h.dir, "a")}`);
   // ...and the old one no longer starts builds.
   h.mark();
   writeFileSync(join(h.dir, "layers.jl"), layers(99));
@@ -198,7 +189,7 @@ test("a manifest typo keeps the last good graph and its outputs; the fix rebuild
   writeFileSync(join(h.dir, "tpu.config.json"), good.replace(`"function": "h"`, `"fucntion": "h"`));
   let events = await h.settle();
   assert.ok(events.some((e) => e.event === "manifest-invalid"));
-  assert.ok(same(output(h.dir, "c"), 1), "outputs of the last good graph stay");
+  assert.ok(same(float32Output(h.dir, "c"), 1), "outputs of the last good graph stay");
   assert.ok(h.session.engine.manifest, "the last good graph is kept");
   // While invalid, sources are still watched: an edit re-validates (and still fails).
   h.mark();
@@ -209,7 +200,7 @@ test("a manifest typo keeps the last good graph and its outputs; the fix rebuild
   writeFileSync(join(h.dir, "tpu.config.json"), good);
   events = await h.settle();
   assert.ok(events.some((e) => e.event === "build-finished" && e.ok), JSON.stringify(events.map((e) => e.event)));
-  assert.ok(same(output(h.dir, "c"), -1), `c = ${output(h.dir, "c")}`);
+  assert.ok(same(float32Output(h.dir, "c"), -1), `c = ${float32Output(h.dir, "c")}`);
 });
 
 test("a compile error in one entry does not stop the others, and its fix recovers the graph", async () => {
@@ -217,12 +208,12 @@ test("a compile error in one entry does not stop the others, and its fix recover
   writeFileSync(join(h.dir, "other.jl"), "h(x) = x * x\n");
   let events = await h.settle();
   assert.ok(kinds(events, "compile-failed").includes("c"));
-  assert.is(output(h.dir, "c"), undefined);
-  assert.ok(same(output(h.dir, "a"), 21));
+  assert.is(float32Output(h.dir, "c"), undefined);
+  assert.ok(same(float32Output(h.dir, "a"), 21));
   h.mark();
   writeFileSync(join(h.dir, "other.jl"), other(4));
   events = await h.settle();
-  assert.ok(same(output(h.dir, "c"), -2), `c = ${output(h.dir, "c")}`);
+  assert.ok(same(float32Output(h.dir, "c"), -2), `c = ${float32Output(h.dir, "c")}`);
 });
 
 /** A small seeded generator (mulberry32): the same sequence on every run. */

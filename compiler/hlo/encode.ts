@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import type protobuf from "protobufjs";
 import { xla } from "./generated/hlo-proto.js";
-import type { ArrayShape, HloComputation, HloInstruction, HloModule, InstructionAttributes, Literal, Shape, SourceMetadata } from "./ir.js";
+import type { HloComputation, HloInstruction, HloModule, InstructionAttributes, Literal, Shape, SourceMetadata } from "./ir.js";
 import { PRIMITIVE_TYPE_NUMBER, elementCount } from "./ir.js";
 
 // ---- loading proto/hlo.proto ----------------------------------------------------------------
