@@ -263,9 +263,10 @@ const FRONTEND_FINDING =
   "(copy-on-write method tables for `import Base: f` extensions), which also keeps the dispatch cache across compiles.";
 const FRONTEND_MET = "The compiler keeps parsed sources, dispatch answers and method keys per process, and encodes with static protobufjs encoders.";
 const COLD_FINDING =
-  "The rest (medians): the init entry's compile (with V8 cold, though the prelude now ships pre-parsed and the " +
-  "engine loads from one bundled script with a V8 code cache), the forward's, loading the bundle, validating the " +
-  "manifest with ajv's standalone code, and two fsynced artifact writes. It was 822 ms before this session's " +
+  "By the build events' own timestamps in five such runs (2026-11-24, quiet): the build starts ~175 ms after the " +
+  "spawn (Node's start, then loading the bundled engine with its V8 code cache and validating the manifest with " +
+  "ajv's standalone code), the init entry's compile and fsynced artifact take ~90 ms with V8 cold (the prelude now " +
+  "ships pre-parsed), the forward's ~36 ms, and the process exits ~10 ms after. It was 822 ms before this session's " +
   "changes (lazy loading of gRPC and the daemon client, pre-parsed prelude, bundle and code cache, static proto " +
   "encoders, compiler caches); JAX's cold equivalent (import jax, trace, lower) takes ~1.3 s. Next step: a V8 " +
   "startup snapshot of the compiler with the prelude already evaluated (`node --snapshot-blob`, which needs the " +
