@@ -187,7 +187,7 @@ async function watchCommand(config: string, outDir: string | undefined, json: bo
   const { WatchSession } = await import("../daemon/watch.js");
   const session = new WatchSession({ config, outDir, polling: process.env.TPU_BUILD_WATCH_POLL === "1" });
   session.subscribe({ onEvent: (e) => handlers.onEvent(JSON.stringify(e)), log: handlers.log, error: handlers.error });
-  await session.start();
+  await session.start({ watch: true });
   await interrupted;
   await session.close();
   stopListening();

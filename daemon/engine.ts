@@ -31,7 +31,7 @@ import { EXIT, now } from "./events.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 import { materializeValue } from "./inputs.js";
 import type { ManifestDiagnostic, ResolvedArg, ResolvedEntry, ResolvedManifest } from "./manifest.js";
-import { argSpecs, entryPointer, loadManifest, manifestDiagnosticAt, renderManifestDiagnostic } from "./manifest.js";
+import { argSpecs, entryPointer, loadManifest, manifestDiagnosticAt, renderManifestDiagnostic, targetSettings } from "./manifest.js";
 import { writeRunOutputs } from "./outputs.js";
 
 export interface EngineOptions {
@@ -57,6 +57,8 @@ export interface BuildHooks {
   error?: (text: string) => void;
   /** Aborted when a newer change supersedes this build (checked between steps). */
   signal?: AbortSignal;
+  /** A watch build: targets take the manifest's `watch.targets` settings over their own. */
+  watch?: boolean;
 }
 
 export interface BuildOptions extends EngineOptions, BuildHooks {}
@@ -303,6 +305,7 @@ export class BuildEngine {
       return finish(EXIT.invalidManifest);
     }
     await this.adoptGraph(manifest);
+    const settingsOf = (target: string) => targetSettings(manifest, target, hooks.watch === true);
 
     try {
       const mustRun = new Set<string>();
@@ -320,7 +323,7 @@ export class BuildEngine {
         const entry = manifest.entries[name]!;
         const targetName = entry.run?.target ?? manifest.defaultTarget;
         const open = this.sessions.get(targetName);
-        if (!open || open.settings !== canonicalJson(manifest.targets[targetName] ?? {}) || open.loaded.has(artifact.hash) || preloads.has(artifact.hash)) return;
+        if (!open || open.settings !== canonicalJson(settingsOf(targetName)) || open.loaded.has(artifact.hash) || preloads.has(artifact.hash)) return;
         const p = open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature }).then(() => void open.loaded.add(artifact.hash));
         p.catch(() => {});
         preloads.set(artifact.hash, p);
@@ -414,7 +417,7 @@ export class BuildEngine {
             continue;
           }
           const targetName = entry.run?.target ?? manifest.defaultTarget;
-          const settings = canonicalJson(manifest.targets[targetName] ?? {});
+          const settings = canonicalJson(settingsOf(targetName));
           const t0 = performance.now();
           let started = false;
           try {
@@ -431,7 +434,7 @@ export class BuildEngine {
             }
             emit({ event: "run-started", at: now(), entry: name, target: targetName, hash: artifact.hash });
             started = true;
-            const open = await this.session(targetName, settings, manifest);
+            const open = await this.session(targetName, settings, settingsOf(targetName), manifest);
             await preloads.get(artifact.hash)?.catch(() => {});
             if (!open.loaded.has(artifact.hash)) {
               await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature });
@@ -534,11 +537,11 @@ export class BuildEngine {
     return leaf;
   }
 
-  private async session(target: string, settings: string, manifest: ResolvedManifest): Promise<OpenSession> {
+  private async session(target: string, settings: string, settingsObject: Record<string, unknown>, manifest: ResolvedManifest): Promise<OpenSession> {
     const open = this.sessions.get(target);
     if (open && open.settings === settings) return open;
     if (open) await this.closeSession(open);
-    const session = await this.targets[target]!.open({ workspace: manifest.dir, settings: manifest.targets[target] });
+    const session = await this.targets[target]!.open({ workspace: manifest.dir, settings: settingsObject });
     const fresh: OpenSession = { target, settings, session, loaded: new Set(), inputs: new Map() };
     this.sessions.set(target, fresh);
     return fresh;

@@ -65,6 +65,8 @@ export interface ResolvedManifest {
   outDir: string;
   defaultTarget: string;
   targets: Record<string, Record<string, unknown>>;
+  /** `watch.targets`: settings merged over `targets` in watch builds. */
+  watchTargets: Record<string, Record<string, unknown>>;
   /** Entries by name, in declaration order. */
   entries: Record<string, ResolvedEntry>;
   /** Entry names, dependencies before dependents (declaration order among independent ones). */
@@ -556,10 +558,17 @@ export async function resolveManifest(path: string, text: string): Promise<Manif
   if (diagnostics.length) return fail(abs, text, diagnostics);
 
   const targets = (config.targets ?? {}) as Record<string, Record<string, unknown>>;
+  const watchTargets = (config.watch?.targets ?? {}) as Record<string, Record<string, unknown>>;
   return {
     ok: true,
-    manifest: { path: abs, dir, text, document: doc, config, outDir: resolve(dir, config.out ?? DEFAULT_OUT), defaultTarget, targets, entries, order },
+    manifest: { path: abs, dir, text, document: doc, config, outDir: resolve(dir, config.out ?? DEFAULT_OUT), defaultTarget, targets, watchTargets, entries, order },
   };
+}
+
+/** A target's settings for a build: `targets.<name>`, with `watch.targets.<name>` over it in watch builds. */
+export function targetSettings(manifest: ResolvedManifest, target: string, watch: boolean): Record<string, unknown> {
+  const declared = manifest.targets[target] ?? {};
+  return watch && manifest.watchTargets[target] ? { ...declared, ...manifest.watchTargets[target] } : declared;
 }
 
 function fail(path: string, text: string, diagnostics: ManifestDiagnostic[]): ManifestLoadResult {

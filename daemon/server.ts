@@ -190,8 +190,8 @@ export class DaemonServer {
     void (async () => {
       // The first build of a new session is the one the watcher sees; an attached session shows its
       // current state through a build that finds everything up to date.
-      const first = await session.start();
-      if (!first && !detached) await session.build();
+      const first = await session.start({ watch: true });
+      if (!first && !detached) await session.build({ watch: true });
     })().catch((e: Error) => write({ error: `internal error in the daemon: ${e.message}` }));
   }
 

@@ -128,7 +128,7 @@ export class WatchSession {
         const controller = new AbortController();
         this.controller = controller;
         try {
-          const summary = await this.engine.build(this.hooks({ signal: controller.signal }));
+          const summary = await this.engine.build(this.hooks({ signal: controller.signal, watch: true }));
           releaseMemory();
           this.record(summary);
           this.watcher.broad = summary.exitCode === EXIT.invalidManifest;
@@ -159,6 +159,7 @@ export class WatchSession {
   private hooks(extra: BuildHooks): BuildHooks {
     return {
       signal: extra.signal,
+      watch: extra.watch,
       onEvent: (e: BuildEvent) => {
         extra.onEvent?.(e);
         this.broadcast(e);

@@ -67,6 +67,24 @@ export interface TpuConfig {
       | undefined;
   };
   /**
+   * Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {"targets": {"local": {"xlaFlags": "--xla_backend_optimization_level=0"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.
+   */
+  watch?: {
+    /**
+     * Per target name, settings that replace the same keys of `targets` in watch builds.
+     */
+    targets?: {
+      /**
+       * Plugin-specific settings of one target, for watch builds.
+       */
+      [k: string]:
+        | {
+            [k: string]: unknown | undefined;
+          }
+        | undefined;
+    };
+  };
+  /**
    * The entry points, keyed by name. The name identifies the entry in the build graph (`{"from": name}`), in outputs (`<out>/<name>/`) and in messages.
    */
   entries: {
@@ -221,6 +239,22 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
         "description": "Plugin-specific settings of one target.",
         "type": "object",
         "additionalProperties": true
+      }
+    },
+    "watch": {
+      "description": "Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "targets": {
+          "description": "Per target name, settings that replace the same keys of `targets` in watch builds.",
+          "type": "object",
+          "additionalProperties": {
+            "description": "Plugin-specific settings of one target, for watch builds.",
+            "type": "object",
+            "additionalProperties": true
+          }
+        }
       }
     },
     "entries": {

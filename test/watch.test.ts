@@ -81,7 +81,7 @@ async function harness(dir: string): Promise<Harness> {
       return h.since();
     },
   };
-  await session.start();
+  await session.start({ watch: true });
   return h;
 }
 
@@ -285,6 +285,36 @@ test("after 200 seeded random edits, every output equals a clean build's", async
   assert.equal([...watched.keys()].sort(), [...expected.keys()].sort(), `clean build exit ${reference.exitCode}`);
   for (const [file, bytes] of expected) assert.ok(bytes.equals(watched.get(file)!), `${file} differs from a clean build's`);
   assert.ok(w.events.filter((e) => e.event === "build-finished").length > 5, "the edits caused builds");
+});
+
+test("watch builds take the manifest's watch.targets settings over targets; an explicit build keeps the declared ones", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tpu-build-watch-settings-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "m.jl"), "f(x) = x .* 2f0\n");
+  const manifest = {
+    targets: { local: { cacheDir: "exe-declared" } },
+    watch: { targets: { local: { cacheDir: "exe-watch" } } },
+    entries: { f: { file: "m.jl", function: "f", args: [{ eltype: "Float32", size: [3], value: { fill: 1 } }], run: true } },
+  };
+  writeFileSync(join(dir, "tpu.config.json"), JSON.stringify(manifest, null, 2));
+  const executables = (sub: string) => (existsSync(join(dir, sub)) ? readdirSync(join(dir, sub)).filter((f) => f.endsWith(".exe")).length : 0);
+  const w = await harness(dir);
+  sessions.push(w.session);
+  assert.equal(float32Output(dir, "f"), [2, 2, 2]);
+  assert.is(executables("exe-watch"), 1, "the watch build compiled with the watch settings");
+  assert.is(executables("exe-declared"), 0);
+
+  const explicit = await w.session.build();
+  assert.is(explicit.exitCode, 0);
+  assert.ok(explicit.entries.f?.ran, "other settings: the entry reruns");
+  assert.is(executables("exe-declared"), 1, "the explicit build compiled with the declared settings");
+
+  w.mark();
+  writeFileSync(join(dir, "m.jl"), "f(x) = x .* 3f0\n");
+  await w.settle();
+  assert.equal(float32Output(dir, "f"), [3, 3, 3]);
+  assert.is(executables("exe-watch"), 2, "the edit's watch build compiled with the watch settings again");
+  assert.is(executables("exe-declared"), 1);
 });
 
 test.run();
