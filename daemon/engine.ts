@@ -135,7 +135,7 @@ function residentCapable(s: TargetSession): s is ResidentSession {
 
 interface OpenSession {
   target: string;
-  /** Canonical JSON of the target's settings: a change reopens the session. */
+  /** Canonical JSON of the target's settings: sessions are kept per target and settings. */
   settings: string;
   session: TargetSession;
   /** Artifacts loaded in this session, by module hash. */
@@ -194,6 +194,9 @@ class SourceReader {
 }
 
 class Superseded extends Error {}
+
+/** The key of a target session: its target and canonical settings. */
+const sessionKey = (target: string, settings: string) => `${target}\0${settings}`;
 
 export class BuildEngine {
   private readonly compiler: CompilerPlugin & { preludeVersion?: string };
@@ -305,6 +308,7 @@ export class BuildEngine {
       return finish(EXIT.invalidManifest);
     }
     await this.adoptGraph(manifest);
+    await this.closeUndeclaredSessions(manifest);
     const settingsOf = (target: string) => targetSettings(manifest, target, hooks.watch === true);
 
     try {
@@ -322,8 +326,8 @@ export class BuildEngine {
         if (!mustRun.has(name)) return;
         const entry = manifest.entries[name]!;
         const targetName = entry.run?.target ?? manifest.defaultTarget;
-        const open = this.sessions.get(targetName);
-        if (!open || open.settings !== canonicalJson(settingsOf(targetName)) || open.loaded.has(artifact.hash) || preloads.has(artifact.hash)) return;
+        const open = this.sessions.get(sessionKey(targetName, canonicalJson(settingsOf(targetName))));
+        if (!open || open.loaded.has(artifact.hash) || preloads.has(artifact.hash)) return;
         const p = open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature }).then(() => void open.loaded.add(artifact.hash));
         p.catch(() => {});
         preloads.set(artifact.hash, p);
@@ -460,7 +464,7 @@ export class BuildEngine {
             emit({ event: "run-failed", at: now(), entry: name, target: targetName, durationMs: round(performance.now() - t0), message });
             report(e instanceof InputError ? e.rendered : `error: running ${name} on ${targetName} failed: ${message}`);
             await this.forgetRun(name);
-            await this.dropBrokenSession(targetName);
+            await this.dropBrokenSession(targetName, settings);
             if (isEnvironmentError(e)) return finish(EXIT.environment);
           }
         }
@@ -538,13 +542,24 @@ export class BuildEngine {
   }
 
   private async session(target: string, settings: string, settingsObject: Record<string, unknown>, manifest: ResolvedManifest): Promise<OpenSession> {
-    const open = this.sessions.get(target);
-    if (open && open.settings === settings) return open;
-    if (open) await this.closeSession(open);
+    const open = this.sessions.get(sessionKey(target, settings));
+    if (open) return open;
     const session = await this.targets[target]!.open({ workspace: manifest.dir, settings: settingsObject });
     const fresh: OpenSession = { target, settings, session, loaded: new Set(), inputs: new Map() };
-    this.sessions.set(target, fresh);
+    this.sessions.set(sessionKey(target, settings), fresh);
     return fresh;
+  }
+
+  /**
+   * Sessions are kept per target and settings, so watch builds and explicit builds with their own
+   * settings (`watch.targets`) each keep a warm runtime; a session whose settings the manifest no
+   * longer gives its target, in either kind of build, is closed.
+   */
+  private async closeUndeclaredSessions(manifest: ResolvedManifest): Promise<void> {
+    const declared = new Set<string>();
+    for (const target of Object.keys(this.targets))
+      for (const watch of [false, true]) declared.add(sessionKey(target, canonicalJson(targetSettings(manifest, target, watch))));
+    for (const [key, open] of [...this.sessions]) if (!declared.has(key)) await this.closeSession(open);
   }
 
   /** Runs on the device: inputs resident where the session keeps them, results kept resident for dependents. */
@@ -594,7 +609,7 @@ export class BuildEngine {
   }
 
   private isOpen(s: OpenSession): boolean {
-    return this.sessions.get(s.target) === s;
+    return this.sessions.get(sessionKey(s.target, s.settings)) === s;
   }
 
   /** Resident manifest inputs no run of this build used are freed on the device. */
@@ -615,15 +630,16 @@ export class BuildEngine {
   }
 
   /** After a failed run: a session whose runtime no longer answers is closed, to be reopened next time. */
-  private async dropBrokenSession(target: string): Promise<void> {
-    const open = this.sessions.get(target);
+  private async dropBrokenSession(target: string, settings: string): Promise<void> {
+    const open = this.sessions.get(sessionKey(target, settings));
     if (!open) return;
     const healthy = await Promise.race([open.session.info().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
     if (!healthy) await this.closeSession(open);
   }
 
   private async closeSession(open: OpenSession): Promise<void> {
-    if (this.sessions.get(open.target) === open) this.sessions.delete(open.target);
+    const key = sessionKey(open.target, open.settings);
+    if (this.sessions.get(key) === open) this.sessions.delete(key);
     for (const st of this.state.values()) if (st.run?.resident?.session === open) delete st.run.resident;
     await open.session.close().catch(() => {});
   }

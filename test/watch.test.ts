@@ -303,11 +303,14 @@ test("watch builds take the manifest's watch.targets settings over targets; an e
   assert.equal(float32Output(dir, "f"), [2, 2, 2]);
   assert.is(executables("exe-watch"), 1, "the watch build compiled with the watch settings");
   assert.is(executables("exe-declared"), 0);
+  const [watchRuntime] = w.session.engine.runtimePids();
+  assert.ok(watchRuntime, "a runtime server for the watch settings");
 
   const explicit = await w.session.build();
   assert.is(explicit.exitCode, 0);
   assert.ok(explicit.entries.f?.ran, "other settings: the entry reruns");
   assert.is(executables("exe-declared"), 1, "the explicit build compiled with the declared settings");
+  assert.is(w.session.engine.runtimePids().length, 2, "each kind of build keeps its own runtime session");
 
   w.mark();
   writeFileSync(join(dir, "m.jl"), "f(x) = x .* 3f0\n");
@@ -315,6 +318,7 @@ test("watch builds take the manifest's watch.targets settings over targets; an e
   assert.equal(float32Output(dir, "f"), [3, 3, 3]);
   assert.is(executables("exe-watch"), 2, "the edit's watch build compiled with the watch settings again");
   assert.is(executables("exe-declared"), 1);
+  assert.ok(w.session.engine.runtimePids().includes(watchRuntime!), "the watch builds' runtime server was not restarted");
 });
 
 test.run();
