@@ -421,7 +421,8 @@ export class BuildEngine {
             continue;
           }
           const targetName = entry.run?.target ?? manifest.defaultTarget;
-          const settings = canonicalJson(settingsOf(targetName));
+          const targetSettingsObject = settingsOf(targetName);
+          const settings = canonicalJson(targetSettingsObject);
           const t0 = performance.now();
           let started = false;
           try {
@@ -438,7 +439,7 @@ export class BuildEngine {
             }
             emit({ event: "run-started", at: now(), entry: name, target: targetName, hash: artifact.hash });
             started = true;
-            const open = await this.session(targetName, settings, settingsOf(targetName), manifest);
+            const open = await this.session(targetName, settings, targetSettingsObject, manifest);
             await preloads.get(artifact.hash)?.catch(() => {});
             if (!open.loaded.has(artifact.hash)) {
               await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature });

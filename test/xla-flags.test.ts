@@ -3,7 +3,7 @@
 // (checked against NumPy), and a value that is not a list of XLA flags is refused with its name.
 // Run: npx uvu -r tsx/cjs test xla-flags.test.ts
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -20,10 +20,20 @@ const SOURCE = `
 softsign_layer(W, x) = (W * x) ./ (1f0 .+ abs.(W * x))
 `;
 
-function workspace(xlaFlags: string | undefined): string {
+/** A workspace whose entry runs softsign(W x) on inputs NumPy writes, with `xlaFlags` for the local target. */
+function workspace(xlaFlags: string | undefined): { dir: string; config: string; manifest: { targets: { local: Record<string, unknown> } } } {
   const dir = mkdtempSync(join(tmpdir(), "tpu-build-xla-flags-"));
   dirs.push(dir);
   writeFileSync(join(dir, "layer.jl"), SOURCE);
+  runPython(
+    `
+import sys, numpy as np
+rng = np.random.default_rng(7)
+np.save(sys.argv[1], np.asfortranarray(rng.standard_normal((5, 4)).astype(np.float32)))
+np.save(sys.argv[2], np.asfortranarray(rng.uniform(size=(4, 6)).astype(np.float32)))
+`,
+    [join(dir, "W.npy"), join(dir, "x.npy")],
+  );
   const manifest = {
     targets: { local: { cacheDir: "executables", ...(xlaFlags === undefined ? {} : { xlaFlags }) } },
     entries: {
@@ -31,15 +41,16 @@ function workspace(xlaFlags: string | undefined): string {
         file: "layer.jl",
         function: "softsign_layer",
         args: [
-          { eltype: "Float32", size: [5, 4], value: { random: "normal", seed: 3 } },
-          { eltype: "Float32", size: [4, 6], value: { random: "uniform", seed: 4 } },
+          { eltype: "Float32", size: [5, 4], value: { npy: "W.npy" } },
+          { eltype: "Float32", size: [4, 6], value: { npy: "x.npy" } },
         ],
         run: true,
       },
     },
   };
-  writeFileSync(join(dir, "tpu.config.json"), JSON.stringify(manifest, null, 2));
-  return dir;
+  const config = join(dir, "tpu.config.json");
+  writeFileSync(config, JSON.stringify(manifest, null, 2));
+  return { dir, config, manifest };
 }
 
 /** The largest difference between the run's output and NumPy's softsign(W x) (in float64) of the same inputs. */
@@ -54,25 +65,7 @@ print(float(np.max(np.abs(y - z / (1 + np.abs(z))))))
 }
 
 test("xlaFlags reach XLA, key the executable cache, and keep results right", async () => {
-  const dir = workspace(undefined);
-  // Fixed inputs, written by NumPy, so both builds and the reference see the same numbers.
-  runPython(
-    `
-import sys, numpy as np
-rng = np.random.default_rng(7)
-np.save(sys.argv[1], np.asfortranarray(rng.standard_normal((5, 4)).astype(np.float32)))
-np.save(sys.argv[2], np.asfortranarray(rng.uniform(size=(4, 6)).astype(np.float32)))
-`,
-    [join(dir, "W.npy"), join(dir, "x.npy")],
-  );
-  const manifestPath = join(dir, "tpu.config.json");
-  const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
-  manifest.entries.layer.args = [
-    { eltype: "Float32", size: [5, 4], value: { npy: "W.npy" } },
-    { eltype: "Float32", size: [4, 6], value: { npy: "x.npy" } },
-  ];
-  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
-
+  const { dir, config: manifestPath, manifest } = workspace(undefined);
   const plain = await build({ config: manifestPath });
   assert.is(plain.exitCode, 0, "the build without flags");
   assert.ok(differenceFromNumpy(dir) < 1e-5, "results without flags match NumPy");
@@ -92,9 +85,9 @@ np.save(sys.argv[2], np.asfortranarray(rng.uniform(size=(4, 6)).astype(np.float3
 });
 
 test("xlaFlags that are not XLA flags are refused, naming the setting", async () => {
-  const dir = workspace("-O3 --fast");
+  const { config } = workspace("-O3 --fast");
   const errors: string[] = [];
-  const summary = await build({ config: join(dir, "tpu.config.json"), error: (t) => errors.push(t) });
+  const summary = await build({ config, error: (t) => errors.push(t) });
   assert.is.not(summary.exitCode, 0);
   assert.match(errors.join("\n"), /settings\.xlaFlags must be a string of XLA flags/);
 });

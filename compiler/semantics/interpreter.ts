@@ -1220,7 +1220,6 @@ export class Interpreter {
 
 // ---- helpers ------------------------------------------------------------------------------------
 
-
 /**
  * Parsed files (and their line indexes) by path and text. Parsing is pure and syntax trees are
  * never mutated, so a warm process (the daemon, a build of many entries) parses the prelude and
@@ -1274,8 +1273,10 @@ function calleeName(node: A.Node): string {
   return "anonymous function";
 }
 
-/** Methods with the same key replace each other, as redefining a method does in Julia. */
-/** Method keys by definition: syntax trees are cached and never mutated, so a key is computed once per definition. */
+/**
+ * Methods with the same key replace each other, as redefining a method does in Julia. Keys are kept
+ * per definition: syntax trees are cached and never mutated.
+ */
 const methodKeys = new WeakMap<object, string>();
 
 function methodKey(m: Method): string {
