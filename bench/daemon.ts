@@ -11,7 +11,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DaemonConnection, ensureDaemon, stopDaemon } from "../dist/daemon/client.js";
-import { build } from "../dist/daemon/engine.js";
+import { build } from "../dist/build/engine.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin", "tpu-build.js");

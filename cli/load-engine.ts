@@ -1,7 +1,7 @@
 // The build engine for an in-process build, loaded the fastest way that is still exactly dist/'s code.
 //
 // The build (scripts/bundle-engine.mjs) leaves the engine and all it loads for a compile as one
-// CommonJS script beside dist/daemon/engine.js, with a SHA-256 of the files that went into it and a
+// CommonJS script beside dist/build/engine.js, with a SHA-256 of the files that went into it and a
 // V8 code cache. When those files are all unchanged, the script runs through vm.Script
 // with the cache: no module resolution, no per-file compile, and the bytecode of the functions a
 // build runs already there (~150 ms of a cold start). Otherwise (no bundle, a file rebuilt or edited
@@ -15,10 +15,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 
-type Engine = typeof import("../daemon/engine.js");
+type Engine = typeof import("../build/engine.js");
 
 /** The bundle's files, relative to dist/. */
-export const ENGINE_BUNDLE = { script: "daemon/engine.bundle.cjs", inputs: "daemon/engine.bundle.json", cache: "daemon/engine.bundle.v8cache" } as const;
+export const ENGINE_BUNDLE = { script: "build/engine.bundle.cjs", inputs: "build/engine.bundle.json", cache: "build/engine.bundle.v8cache" } as const;
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -64,5 +64,5 @@ export function loadEngineBundle(options: { dist?: string; forCache?: boolean } 
 
 /** The build engine: from the bundle when it is current, else from dist/'s (or the source's) modules. */
 export async function loadEngine(): Promise<Engine> {
-  return loadEngineBundle()?.engine ?? (await import("../daemon/engine.js"));
+  return loadEngineBundle()?.engine ?? (await import("../build/engine.js"));
 }

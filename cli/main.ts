@@ -1,5 +1,5 @@
 // The `tpu-build` command line. Parsing and printing only: the work is done by the engine in
-// daemon/, in this process or in the workspace's daemon. What a command does not use is never
+// build/, in this process or in the workspace's daemon. What a command does not use is never
 // loaded: the engine (the compiler) only for an in-process build (from its bundle when it is
 // current, cli/load-engine.ts), the daemon client (gRPC, proto-loader) only when a daemon is used,
 // the watch view only for `watch`. A cold `build --no-daemon` pays for the compiler alone.
@@ -7,8 +7,8 @@
 import { dirname, resolve } from "node:path";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { BuildEvent } from "../daemon/events.js";
-import { EXIT } from "../daemon/events.js";
+import type { BuildEvent } from "../build/events.js";
+import { EXIT } from "../build/events.js";
 import type { DaemonConnection } from "../daemon/client.js";
 import { findPackageRoot } from "../plugins/xla-local/runtime-location.js";
 import { loadEngine } from "./load-engine.js";

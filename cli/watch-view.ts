@@ -7,7 +7,7 @@
 // itself), so the terminal never scrolls and the next frame lands exactly on this one. The cursor
 // is hidden while the view is live and shown again when the process exits, however it exits.
 
-import type { DaemonEvent, EventDiagnostic } from "../daemon/events.js";
+import type { DaemonEvent, EventDiagnostic } from "../build/events.js";
 
 type EntryState = {
   name: string;

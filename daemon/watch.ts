@@ -8,9 +8,9 @@
 // `include`s and to the manifest. An invalid manifest keeps the last good graph (and its watched
 // set) and widens the watcher to any event in those directories until the manifest is fixed.
 
-import { BuildEngine, type BuildHooks, type BuildSummary, type EngineOptions } from "./engine.js";
-import type { BuildEvent, DaemonEvent } from "./events.js";
-import { EXIT, now } from "./events.js";
+import { BuildEngine, type BuildHooks, type BuildSummary, type EngineOptions } from "../build/engine.js";
+import type { BuildEvent, DaemonEvent } from "../build/events.js";
+import { EXIT, now } from "../build/events.js";
 import { SourceWatcher } from "./watcher.js";
 
 export interface WatchSessionOptions extends EngineOptions {

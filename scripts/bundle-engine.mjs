@@ -6,8 +6,8 @@
 // lazily as they first ran. One script loaded through vm.Script with the cache made here skips both:
 // the cache holds the bytecode of every function a representative build ran (cli/load-engine.ts).
 //
-// Writes, beside dist/daemon/engine.js:
-//   engine.bundle.cjs      esbuild's bundle of dist/daemon/engine.js; `import.meta.url` of each
+// Writes, beside dist/build/engine.js:
+//   engine.bundle.cjs      esbuild's bundle of dist/build/engine.js; `import.meta.url` of each
 //                          module is rewritten to that module's own file URL, so every path the code
 //                          derives from it (the prelude, proto/, its pre-parsed tree) is unchanged;
 //   engine.bundle.json     the files bundled and one SHA-256 of them all: the loader uses the bundle
@@ -26,7 +26,7 @@ import * as esbuild from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
-const entry = join(dist, "daemon", "engine.js");
+const entry = join(dist, "build", "engine.js");
 const { ENGINE_BUNDLE, inputsDigest } = await import("../dist/cli/load-engine.js");
 const out = join(dist, ENGINE_BUNDLE.script);
 

@@ -25,7 +25,7 @@ export const TYPES_PATH = join(root, "schema", "manifest.ts");
 export const VALIDATOR_PATH = join(root, "schema", "manifest-validate.ts");
 
 /**
- * The schema's definitions that get a validator of their own: daemon/manifest.ts validates the
+ * The schema's definitions that get a validator of their own: build/manifest.ts validates the
  * branch of a union the user meant (by its keys) again on its own, for a precise message.
  */
 export const VALIDATED_DEFINITIONS = ["arrayArgument", "fromArgument", "constArgument", "npyValue", "randomValue", "fillValue", "runOptions"];
@@ -57,7 +57,7 @@ export async function generateManifestModule() {
 /**
  * The full text of schema/manifest-validate.ts: ajv's standalone code for the whole schema (export
  * `root`) and for each of VALIDATED_DEFINITIONS (an export of that name). The ajv options are the
- * validator's contract with daemon/manifest.ts: every error (allErrors), with its data and schema
+ * validator's contract with build/manifest.ts: every error (allErrors), with its data and schema
  * (verbose: the messages quote the value and list a misspelt key's allowed siblings).
  */
 export async function generateValidatorModule() {

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Signature } from "../plugins/api.js";
-import { ArtifactStore, cacheKey, defaultCacheDir, type CacheKeyParts } from "../daemon/cache.js";
-import { canonicalJson } from "../daemon/hash.js";
+import { ArtifactStore, cacheKey, defaultCacheDir, type CacheKeyParts } from "../build/cache.js";
+import { canonicalJson } from "../build/hash.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -212,7 +212,7 @@ test("concurrent writer processes never leave a corrupt entry", async () => {
   writeFileSync(
     script,
     `import { existsSync } from "node:fs";
-import { ArtifactStore } from ${JSON.stringify(pathToFileURL(join(repo, "daemon", "cache.ts")).href)};
+import { ArtifactStore } from ${JSON.stringify(pathToFileURL(join(repo, "build", "cache.ts")).href)};
 const [root, key, tag, go] = process.argv.slice(2);
 while (!existsSync(go)) await new Promise((r) => setTimeout(r, 2));
 const store = new ArtifactStore(root);

@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "../daemon/engine.js";
-import type { BuildEvent } from "../daemon/events.js";
+import { build } from "../build/engine.js";
+import type { BuildEvent } from "../build/events.js";
 import { runPython } from "./support/jax.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -15,11 +15,11 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** A dist/ with a stand-in bundle made from two files, as scripts/bundle-engine.mjs records them. */
 function fakeDist(): string {
   const dist = mkdtempSync(join(tmpdir(), "tpu-bundle-"));
-  mkdirSync(join(dist, "daemon"));
-  writeFileSync(join(dist, "daemon", "a.js"), "export const a = 1;\n");
-  writeFileSync(join(dist, "daemon", "b.js"), "export const b = 2;\n");
+  mkdirSync(join(dist, "build"));
+  writeFileSync(join(dist, "build", "a.js"), "export const a = 1;\n");
+  writeFileSync(join(dist, "build", "b.js"), "export const b = 2;\n");
   writeFileSync(join(dist, ENGINE_BUNDLE.script), `module.exports = { marker: "bundled", dir: __dirname, same: require("node:path") === require("path") };\n`);
-  const inputs = ["daemon/a.js", "daemon/b.js"];
+  const inputs = ["build/a.js", "build/b.js"];
   writeFileSync(join(dist, ENGINE_BUNDLE.inputs), JSON.stringify({ sha256: inputsDigest(dist, inputs), inputs }));
   return dist;
 }
@@ -29,7 +29,7 @@ test("a bundle whose files are unchanged loads as a CommonJS script", () => {
   try {
     const loaded = loadEngineBundle({ dist });
     assert.ok(loaded);
-    assert.equal(loaded!.engine as unknown, { marker: "bundled", dir: join(dist, "daemon"), same: true });
+    assert.equal(loaded!.engine as unknown, { marker: "bundled", dir: join(dist, "build"), same: true });
   } finally {
     rmSync(dist, { recursive: true, force: true });
   }
@@ -38,11 +38,11 @@ test("a bundle whose files are unchanged loads as a CommonJS script", () => {
 test("a bundle is refused once a file it was made from changes, disappears, or its record is missing", () => {
   const dist = fakeDist();
   try {
-    writeFileSync(join(dist, "daemon", "a.js"), "export const a = 3;\n"); // same length, other content
+    writeFileSync(join(dist, "build", "a.js"), "export const a = 3;\n"); // same length, other content
     assert.is(loadEngineBundle({ dist }), undefined);
-    writeFileSync(join(dist, "daemon", "a.js"), "export const a = 1;\n");
+    writeFileSync(join(dist, "build", "a.js"), "export const a = 1;\n");
     assert.ok(loadEngineBundle({ dist }), "the original content is accepted again");
-    rmSync(join(dist, "daemon", "b.js"));
+    rmSync(join(dist, "build", "b.js"));
     assert.is(loadEngineBundle({ dist }), undefined);
     rmSync(join(dist, ENGINE_BUNDLE.inputs));
     assert.is(loadEngineBundle({ dist }), undefined);
@@ -80,7 +80,7 @@ test("the built bundle, when current, compiles a workspace to the same artifacts
     // Two processes: one loads the engine from the bundle, the other from dist/'s modules.
     const script = (viaBundle: boolean) => `
       const { loadEngineBundle } = await import(${JSON.stringify(join(ROOT, "dist", "cli", "load-engine.js"))});
-      const engine = ${viaBundle ? `loadEngineBundle().engine` : `await import(${JSON.stringify(join(ROOT, "dist", "daemon", "engine.js"))})`};
+      const engine = ${viaBundle ? `loadEngineBundle().engine` : `await import(${JSON.stringify(join(ROOT, "dist", "build", "engine.js"))})`};
       const hashes = {};
       const s = await engine.build({ config: ${JSON.stringify(join(work, "tpu.config.json"))}, cacheDir: process.argv[1], onEvent: (e) => { if (e.event === "compile-finished") hashes[e.entry] = [e.key, e.hash]; } });
       process.stdout.write(JSON.stringify({ ok: s.ok, hashes }));`;

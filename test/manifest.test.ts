@@ -18,10 +18,10 @@ import {
   renderManifestDiagnostic,
   type ManifestDiagnostic,
   type ResolvedManifest,
-} from "../daemon/manifest.js";
-import { parseJsonWithLocations } from "../daemon/json-locations.js";
-import { writeNpy } from "../daemon/npy.js";
-import { fillTensor, tensorFromValues } from "../daemon/inputs.js";
+} from "../build/manifest.js";
+import { parseJsonWithLocations } from "../build/json-locations.js";
+import { writeNpy } from "../build/npy.js";
+import { fillTensor, tensorFromValues } from "../build/inputs.js";
 // @ts-expect-error: a plain .mjs script without type declarations
 import { generateManifestModule, generateValidatorModule, TYPES_PATH, VALIDATOR_PATH } from "../scripts/gen-schema-types.mjs";
 

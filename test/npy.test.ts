@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ElementType, Tensor } from "../plugins/api.js";
-import { decodeNpy, encodeNpy, readNpy, readNpyHeader, writeNpy } from "../daemon/npy.js";
+import { decodeNpy, encodeNpy, readNpy, readNpyHeader, writeNpy } from "../build/npy.js";
 import {
   bfloat16Bits,
   bfloat16Value,
@@ -20,7 +20,7 @@ import {
   SplitMix64,
   tensorFromValues,
   tensorValues,
-} from "../daemon/inputs.js";
+} from "../build/inputs.js";
 import { runPython } from "./support/python.js";
 
 let dir = "";

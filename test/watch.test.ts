@@ -7,8 +7,8 @@ import * as assert from "uvu/assert";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "../daemon/engine.js";
-import type { DaemonEvent } from "../daemon/events.js";
+import { build } from "../build/engine.js";
+import type { DaemonEvent } from "../build/events.js";
 import { float32Output } from "./support/outputs.js";
 import { WatchSession } from "../daemon/watch.js";
 

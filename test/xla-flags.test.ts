@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { build } from "../daemon/engine.js";
+import { build } from "../build/engine.js";
 import { runPython } from "./support/python.js";
 
 const dirs: string[] = [];

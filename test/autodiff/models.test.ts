@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "../../daemon/engine.js";
+import { build } from "../../build/engine.js";
 import { runPython } from "../support/jax.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Test } from "uvu";
-import { parseNpyHeader } from "../../daemon/npy.js";
+import { parseNpyHeader } from "../../build/npy.js";
 
 /** The Float32 values of `<dir>/.tpu-build/out/<entry>/0.npy`, or undefined while it is not (completely) there. */
 export function float32Output(dir: string, entry: string): number[] | undefined {
