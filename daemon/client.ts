@@ -21,7 +21,7 @@ import type { BuildOutputs__Output } from "./generated/tpubuild/daemon/BuildOutp
 import type { HandshakeResponse__Output } from "./generated/tpubuild/daemon/HandshakeResponse.js";
 import type { StatusResponse__Output } from "./generated/tpubuild/daemon/StatusResponse.js";
 import { daemonPaths, daemonProgram, daemonService, grpcAddress, selfIdentity, type DaemonPaths } from "./protocol.js";
-import { isDaemonProcess, pidAlive, privateDir, readRegistry, removeRegistry, StartLock } from "./registry.js";
+import { checkSocketOwner, isDaemonProcess, pidAlive, privateDir, privateSharedDir, readRegistry, removeRegistry, StartLock, UnsafeSocketError } from "./registry.js";
 
 export interface OutputHandlers {
   onEvent?: (json: string) => void;
@@ -38,6 +38,7 @@ export class DaemonConnection {
 
   /** Connects and handshakes; rejects when nothing answers within `timeoutMs`. */
   static async open(paths: DaemonPaths, timeoutMs = 5000): Promise<DaemonConnection> {
+    checkSocketOwner(paths, paths.socket);
     const Client = daemonService().Daemon;
     const client = new Client(grpcAddress(paths.socket), grpc.credentials.createInsecure()) as unknown as GeneratedClient;
     try {
@@ -130,7 +131,8 @@ export async function findDaemon(workspace: string, say: (line: string) => void 
   let connection: DaemonConnection;
   try {
     connection = await DaemonConnection.open({ ...paths, socket: record.socket });
-  } catch {
+  } catch (e) {
+    if (e instanceof UnsafeSocketError) throw e;
     say(`tpu-build: the daemon (pid ${record.pid}) does not answer; stopping it`);
     await terminate(record.pid, paths);
     return { replaced: true };
@@ -181,6 +183,8 @@ export async function ensureDaemon(workspace: string, say: (line: string) => voi
 
 async function startDaemon(paths: DaemonPaths): Promise<DaemonConnection> {
   privateDir(paths.dir);
+  if (paths.sharedBase) privateSharedDir(paths.sharedBase); // refused here, before a daemon is spawned to fail on it
+
   const program = daemonProgram();
   if (!existsSync(program)) throw new Error(`the daemon program ${program} is missing; run \`npm run build\``);
   const logFd = openSync(paths.log, "a", 0o600);

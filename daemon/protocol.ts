@@ -5,7 +5,8 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
 import { findPackageRoot } from "../plugins/xla-local/runtime-location.js";
 import type { ProtoGrpcType } from "./generated/daemon.js";
 import type { ClientIdentity } from "./generated/tpubuild/daemon/ClientIdentity.js";
@@ -67,6 +68,11 @@ export interface DaemonPaths {
   workspace: string;
   dir: string;
   socket: string;
+  /**
+   * Set when the socket lives outside the workspace: the per-user directory that holds the
+   * socket's own directory (it must be ours and private before we listen or connect).
+   */
+  sharedBase?: string;
   registry: string;
   lock: string;
   log: string;
@@ -76,13 +82,24 @@ export function daemonPaths(workspace: string): DaemonPaths {
   const ws = resolve(workspace);
   const dir = join(ws, ".tpu-build", "daemon");
   let socket = join(dir, "daemon.sock");
-  // A Unix socket path has ~107 bytes; a deep workspace gets its socket in a private directory of /tmp.
+  let sharedBase: string | undefined;
+  // A Unix socket path has ~107 bytes; a deep workspace gets its socket in a per-user directory
+  // outside it: $XDG_RUNTIME_DIR (private to the user by design) or else a directory of the system's
+  // temporary directory, which other users can write to — see privateSharedDir for the checks.
   if (Buffer.byteLength(socket) > 100) {
-    const uid = typeof process.getuid === "function" ? process.getuid() : 0;
     const tag = createHash("sha256").update(ws).digest("hex").slice(0, 16);
-    socket = join("/tmp", `tpu-build-${uid}`, tag, "daemon.sock");
+    sharedBase = socketBaseDir();
+    socket = join(sharedBase, tag, "daemon.sock");
   }
-  return { workspace: ws, dir, socket, registry: join(dir, "registry.json"), lock: join(dir, "start.lock"), log: join(dir, "daemon.log") };
+  return { workspace: ws, dir, socket, sharedBase, registry: join(dir, "registry.json"), lock: join(dir, "start.lock"), log: join(dir, "daemon.log") };
+}
+
+/** Where sockets of deep workspaces go: `$XDG_RUNTIME_DIR/tpu-build`, else `<tmpdir>/tpu-build-<uid>`. */
+export function socketBaseDir(): string {
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  if (xdg && isAbsolute(xdg)) return join(xdg, "tpu-build");
+  const uid = typeof process.getuid === "function" ? process.getuid() : 0;
+  return join(tmpdir(), `tpu-build-${uid}`);
 }
 
 /** The daemon's program: dist/daemon/main.js of this installation. */

@@ -31,6 +31,57 @@ export function privateDir(dir: string): void {
   if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
 }
 
+/** A socket or directory that another user could control: never listened on or connected to. */
+export class UnsafeSocketError extends Error {}
+
+const myUid = () => (typeof process.getuid === "function" ? process.getuid() : undefined);
+
+/**
+ * The per-user base directory for sockets outside the workspace (`$XDG_RUNTIME_DIR/tpu-build` or
+ * `/tmp/tpu-build-<uid>`). Anyone can create a name in /tmp before us, so unlike privateDir this
+ * never adopts what it finds: an existing one must be a real directory (not a symlink), owned by
+ * us, with no group or other permission bits; otherwise another user could swap the socket and
+ * receive the build's requests.
+ */
+export function privateSharedDir(dir: string, create = true): void {
+  if (create) {
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
+  const st = lstatSync(dir);
+  const uid = myUid();
+  const problem = !st.isDirectory()
+    ? "is not a directory"
+    : uid !== undefined && st.uid !== uid
+      ? `belongs to another user (uid ${st.uid})`
+      : (st.mode & 0o077) !== 0
+        ? `is open to other users (mode ${(st.mode & 0o777).toString(8)})`
+        : undefined;
+  if (problem) {
+    throw new UnsafeSocketError(
+      `${dir} ${problem}, so the daemon's socket there could be taken over; refusing to use it. ` +
+        `Remove it (\`rm -rf ${dir}\`) or set XDG_RUNTIME_DIR to a private directory of yours.`,
+    );
+  }
+}
+
+/** Before connecting: the socket (and its private directory outside the workspace) must be ours. */
+export function checkSocketOwner(paths: DaemonPaths, socket: string): void {
+  if (paths.sharedBase) {
+    privateSharedDir(paths.sharedBase, false);
+    privateSharedDir(dirname(socket), false);
+  }
+  const st = lstatSync(socket, { throwIfNoEntry: false });
+  if (!st) return; // nothing listens: the connection attempt fails by itself
+  const uid = myUid();
+  if (!st.isSocket() || (uid !== undefined && st.uid !== uid)) {
+    throw new UnsafeSocketError(`${socket} is not a socket of yours (owner uid ${st.uid}); refusing to send the build there.`);
+  }
+}
+
 export function readRegistry(paths: DaemonPaths): RegistryRecord | undefined {
   try {
     const r = JSON.parse(readFileSync(paths.registry, "utf8")) as Partial<RegistryRecord>;

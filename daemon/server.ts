@@ -19,7 +19,7 @@ import type { DaemonHandlers } from "./generated/tpubuild/daemon/Daemon.js";
 import type { StatusResponse } from "./generated/tpubuild/daemon/StatusResponse.js";
 import type { WatchRequest__Output } from "./generated/tpubuild/daemon/WatchRequest.js";
 import { daemonPaths, daemonService, grpcAddress, selfIdentity, type DaemonPaths } from "./protocol.js";
-import { privateDir, removeRegistry, writeRegistry } from "./registry.js";
+import { privateDir, privateSharedDir, removeRegistry, writeRegistry } from "./registry.js";
 import { WatchSession, type WatchListener } from "./watch.js";
 
 export interface DaemonServerOptions {
@@ -57,7 +57,10 @@ export class DaemonServer {
 
   async listen(): Promise<void> {
     privateDir(this.paths.dir);
-    privateDir(dirname(this.paths.socket));
+    if (this.paths.sharedBase) {
+      privateSharedDir(this.paths.sharedBase);
+      privateSharedDir(dirname(this.paths.socket));
+    } else privateDir(dirname(this.paths.socket));
     // Whoever started us holds the start lock and found no live daemon: a socket left here is stale.
     rmSync(this.paths.socket, { force: true });
     this.server.addService(daemonService().Daemon.service, this.handlers());
