@@ -1,7 +1,7 @@
 // The content-addressed artifact cache (design §4).
 //
-// Key. cacheKey() is SHA-256 over a length-prefixed sequence of labelled fields: the compiler's name
-// and version, the prelude version, the canonical entry signature (entry name, file, function, the
+// Key. cacheKey() is SHA-256 over a length-prefixed sequence of labelled fields: the compiler's name,
+// version and code digest (of the modules that compile, so a changed compiler never hits), the prelude version, the canonical entry signature (entry name, file, function, the
 // arguments' type trees and compile-time constants, as canonical JSON), the options (canonical
 // JSON), and the path and SHA-256 of every source file the entry reaches, sorted by path. Length
 // prefixes make the encoding injective: no two different inputs share a byte stream.
@@ -26,7 +26,8 @@ import { canonicalJson, sha256Hex } from "./hash.js";
 export type ArtifactKey = string;
 
 export interface CacheKeyParts {
-  compiler: { name: string; version: string };
+  /** `codeDigest`: SHA-256 of the compiler's own code (CompilerPlugin.codeDigest). */
+  compiler: { name: string; version: string; codeDigest: string };
   /** The prelude (the compiler's built-in Julia library) version. */
   prelude: string;
   /** The canonical entry signature. */
@@ -37,7 +38,7 @@ export interface CacheKeyParts {
   options?: Record<string, unknown>;
 }
 
-const KEY_FORMAT = "tpu-build/artifact-key/1";
+const KEY_FORMAT = "tpu-build/artifact-key/2";
 
 /** The cache key of an entry's compilation (see the top of this file). */
 export function cacheKey(parts: CacheKeyParts): ArtifactKey {
@@ -45,6 +46,7 @@ export function cacheKey(parts: CacheKeyParts): ArtifactKey {
     ["format", KEY_FORMAT],
     ["compiler.name", parts.compiler.name],
     ["compiler.version", parts.compiler.version],
+    ["compiler.code", parts.compiler.codeDigest],
     ["prelude", parts.prelude],
     ["signature", canonicalJson({ entry: parts.entry.name, file: parts.entry.file, function: parts.entry.function, args: parts.entry.args })],
     ["options", canonicalJson(parts.options ?? {})],

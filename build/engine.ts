@@ -354,7 +354,7 @@ export class BuildEngine {
         st.sources = sourcePaths;
         const sources = sourcePaths.map((path) => ({ path, content: readSource(path) ?? "" }));
         const key = cacheKey({
-          compiler: { name: compiler.name, version: compiler.version },
+          compiler: { name: compiler.name, version: compiler.version, codeDigest: compiler.codeDigest },
           prelude: compiler.preludeVersion ?? "",
           entry: { name, file: entry.file, function: entry.function, args },
           sources,

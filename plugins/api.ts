@@ -99,6 +99,11 @@ export interface CompilerPlugin {
   /** Part of every cache key: a new compiler version never reuses an old artifact. */
   readonly version: string;
   /**
+   * A digest of the code that compiles (its modules and built-in library, as loaded), also part of
+   * every cache key: a compiler built from other code never reuses an artifact, whatever its version says.
+   */
+  readonly codeDigest: string;
+  /**
    * The source files an entry reaches (the entry file and everything it `include`s, transitively),
    * found without compiling; the cache key hashes their contents.
    */

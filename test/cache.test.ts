@@ -43,7 +43,7 @@ const files = (tag: string, size = 1000) => ({
 });
 
 const base: CacheKeyParts = {
-  compiler: { name: "tpu-build-julia", version: "0.1.0" },
+  compiler: { name: "tpu-build-julia", version: "0.1.0", codeDigest: "a".repeat(64) },
   prelude: "1",
   entry: {
     name: "mlp",
@@ -77,6 +77,7 @@ test("the key changes with every ingredient", () => {
   const variants: Record<string, CacheKeyParts> = {
     "compiler name": { ...base, compiler: { ...base.compiler, name: "other" } },
     "compiler version": { ...base, compiler: { ...base.compiler, version: "0.1.1" } },
+    "compiler code": { ...base, compiler: { ...base.compiler, codeDigest: "b".repeat(64) } },
     "prelude version": { ...base, prelude: "2" },
     "entry name": { ...base, entry: { ...entry, name: "mlp2" } },
     "entry file": { ...base, entry: { ...entry, file: "models/other.jl" } },
@@ -101,8 +102,8 @@ test("the key changes with every ingredient", () => {
 });
 
 test("the encoding is length-prefixed: moving text between fields changes the key", () => {
-  const a = cacheKey({ ...base, compiler: { name: "ab", version: "c" } });
-  const b = cacheKey({ ...base, compiler: { name: "a", version: "bc" } });
+  const a = cacheKey({ ...base, compiler: { ...base.compiler, name: "ab", version: "c" } });
+  const b = cacheKey({ ...base, compiler: { ...base.compiler, name: "a", version: "bc" } });
   assert.is.not(a, b);
   const c = cacheKey({ ...base, sources: [{ path: "a", content: "bc" }] });
   const d = cacheKey({ ...base, sources: [{ path: "ab", content: "c" }] });

@@ -7,6 +7,7 @@ import { SourceFile, renderDiagnostic } from "../../compiler/diagnostics.js";
 import { parseJulia } from "../../compiler/syntax/parser.js";
 import type { Node } from "../../compiler/syntax/ast.js";
 import { resolveInclude } from "../../compiler/semantics/interpreter.js";
+import { juliaCompilerDigest } from "./code-digest.js";
 
 /** Every file reached from `file` through literal `include("...")` calls, in discovery order. */
 export function includeGraph(file: string, readSource: (path: string) => string | undefined): string[] {
@@ -42,6 +43,9 @@ function walk(node: unknown, visit: (n: Node) => void): void {
 export const juliaCompiler: CompilerPlugin & { preludeVersion: string } = {
   name: COMPILER_NAME,
   version: COMPILER_VERSION,
+  get codeDigest() {
+    return juliaCompilerDigest();
+  },
   preludeVersion: PRELUDE_VERSION,
   sourcesOf: includeGraph,
   compile(request: CompileRequest): CompileResult {
