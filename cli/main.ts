@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import type { BuildEvent } from "../build/events.js";
 import { EXIT } from "../build/events.js";
 import type { DaemonConnection } from "../daemon/client.js";
-import { findPackageRoot } from "../plugins/xla-local/runtime-location.js";
+import { findPackageRoot } from "../package-root.js";
 import { loadEngine } from "./load-engine.js";
 import type { WatchView } from "./watch-view.js";
 

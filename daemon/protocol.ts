@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import { findPackageRoot } from "../plugins/xla-local/runtime-location.js";
+import { findPackageRoot } from "../package-root.js";
 import type { ProtoGrpcType } from "./generated/daemon.js";
 import type { ClientIdentity } from "./generated/tpubuild/daemon/ClientIdentity.js";
 

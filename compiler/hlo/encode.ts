@@ -10,11 +10,10 @@
 // too (XLA rejects a literal without a layout), each computation has its program shape, and the
 // module has the entry's as host_program_shape (XLA derives the entry layout from it).
 
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { createRequire } from "node:module";
 import type protobuf from "protobufjs";
+import { findPackageRoot } from "../../package-root.js";
 import { xla } from "./generated/hlo-proto.js";
 import type { HloComputation, HloInstruction, HloModule, InstructionAttributes, Literal, Shape, SourceMetadata } from "./ir.js";
 import { PRIMITIVE_TYPE_NUMBER, elementCount } from "./ir.js";
@@ -23,22 +22,11 @@ import { PRIMITIVE_TYPE_NUMBER, elementCount } from "./ir.js";
 
 let cachedModuleType: protobuf.Type | undefined;
 
-/** The repository root: the nearest folder above this file holding package.json (works from source and from dist/). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json"))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`internal: no package.json above ${fileURLToPath(import.meta.url)}; cannot find proto/hlo.proto`);
-    dir = parent;
-  }
-}
-
 function hloModuleProtoType(): protobuf.Type {
   if (!cachedModuleType) {
     // protobufjs' full build (its .proto parser) loads only here, off the compile path.
     const reflection = createRequire(import.meta.url)("protobufjs") as typeof protobuf;
-    const root = reflection.loadSync(join(packageRoot(), "proto", "hlo.proto"));
+    const root = reflection.loadSync(join(findPackageRoot(), "proto", "hlo.proto"));
     cachedModuleType = root.lookupType("xla.HloModuleProto");
   }
   return cachedModuleType;

@@ -16,7 +16,7 @@ export {
 } from "./runtime-client.js";
 export { DataChannelError, DataConnection, dataConnectOptions } from "./data-channel.js";
 export { RuntimeProcess, type ReadyLine, type RuntimeProcessOptions } from "./runtime-process.js";
-export { findPackageRoot, missingRuntime, runtimeLocation, type RuntimeLocation } from "./runtime-location.js";
+export { missingRuntime, runtimeLocation, type RuntimeLocation } from "./runtime-location.js";
 export {
   byteSize,
   bytesPerElement,

@@ -1,10 +1,9 @@
-// Where the runtime's files are, from source (tsx: plugins/xla-local/*.ts) and from the compiled
-// package (dist/plugins/xla-local/*.js) alike: the package root is the nearest directory upward
-// that holds package.json (dist/ has none).
+// Where the runtime's files are, under the package root (../../package-root.ts), from source and
+// from the compiled package alike.
 
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { findPackageRoot } from "../../package-root.js";
 
 export interface RuntimeLocation {
   /** The tpu-build package root. */
@@ -14,25 +13,6 @@ export interface RuntimeLocation {
   /** runtime/.venv's interpreter, made by runtime/install.mjs. */
   python: string;
   generatedStubs: string;
-}
-
-function here(): string {
-  // tsx in CommonJS mode (uvu -r tsx/cjs) still provides import.meta.url; __dirname is a fallback.
-  try {
-    return dirname(fileURLToPath(import.meta.url));
-  } catch {
-    return typeof __dirname === "string" ? __dirname : process.cwd();
-  }
-}
-
-export function findPackageRoot(start: string = here()): string {
-  let dir = start;
-  for (;;) {
-    if (existsSync(join(dir, "package.json"))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`tpu-build: cannot find the package root (no package.json above ${start})`);
-    dir = parent;
-  }
 }
 
 export function runtimeLocation(root: string = findPackageRoot()): RuntimeLocation {
