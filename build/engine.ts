@@ -20,8 +20,9 @@
 import { readFileSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join, relative } from "node:path";
-import type { ArgSpec, CompilerPlugin, Signature, TargetPlugin, TargetSession, Tensor } from "../plugins/api.js";
-import { juliaCompiler } from "../plugins/julia/index.js";
+import type { ArgSpec, CompilerPlugin, Signature, TargetSession, Tensor } from "../plugins/api.js";
+import { builtinRegistry, DEFAULT_COMPILER } from "../plugins/builtin.js";
+import type { PluginRegistry } from "../plugins/registry.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { formatLocation, SourceFile } from "../compiler/diagnostics.js";
 import { ArtifactStore, cacheKey, defaultCacheDir } from "./cache.js";
@@ -41,8 +42,10 @@ export interface EngineOptions {
   outDir?: string;
   /** Artifact store (default: `.tpu-build/cache` beside the manifest, or $TPU_BUILD_CACHE_DIR). */
   cacheDir?: string;
-  compiler?: CompilerPlugin & { preludeVersion?: string };
-  targets?: Record<string, TargetPlugin>;
+  /** Where compilers and targets are found by name (default: the built-in plugins, plugins/builtin.ts). */
+  plugins?: PluginRegistry;
+  /** The registered compiler entries use (default: the Julia compiler). */
+  compiler?: string;
   /** Keep target sessions (runtime servers, executables, resident tensors) open between builds. */
   persistent?: boolean;
 }
@@ -83,24 +86,6 @@ export interface BuildSummary {
   /** A newer change cut this build short (watch builds only); its partial work is kept. */
   superseded?: boolean;
 }
-
-/**
- * The local XLA target, loaded when an entry first runs on it: its gRPC client and proto-loader
- * cost a cold process ~100 ms, which a compile-only build should not pay. Compiled to ESM (dist/)
- * this is a dynamic import(); under tsx's CommonJS transform (`uvu -r tsx/cjs`, the tests) import()
- * would reach Node's own ESM loader, which cannot load .ts files, so there the module is required.
- */
-const lazyLocalTarget: TargetPlugin = {
-  name: "local",
-  async open(options) {
-    type LocalTargetModule = typeof import("../plugins/xla-local/local-target.js");
-    const { localTarget }: LocalTargetModule =
-      typeof require === "function" ? (require("../plugins/xla-local/local-target.js") as LocalTargetModule) : await import("../plugins/xla-local/local-target.js");
-    return localTarget.open(options);
-  },
-};
-
-const DEFAULT_TARGETS: Record<string, TargetPlugin> = { local: lazyLocalTarget };
 
 /** One-shot build: a fresh engine, one build, every session closed. */
 export async function build(options: BuildOptions): Promise<BuildSummary> {
@@ -198,9 +183,101 @@ class Superseded extends Error {}
 /** The key of a target session: its target and canonical settings. */
 const sessionKey = (target: string, settings: string) => `${target}\0${settings}`;
 
+/**
+ * One build's shared state, handed from phase to phase: where it reports, what cuts it short, and
+ * what it has produced so far (artifacts, outcomes, counts, runs that succeeded).
+ */
+class BuildContext {
+  readonly started = performance.now();
+  readonly emit: (event: BuildEvent) => void;
+  readonly log: (line: string) => void;
+  readonly report: (text: string) => void;
+  readonly entries: Record<string, EntryOutcome> = {};
+  readonly counts = { compiled: 0, cached: 0, ran: 0, upToDate: 0, failed: 0 };
+  /** This build's artifacts, by entry (compiled or from the cache). */
+  readonly artifacts = new Map<string, CachedArtifact>();
+  /** Device compiles started during the compile phase, by module hash. */
+  readonly preloads = new Map<string, Promise<void>>();
+  /** Entries whose run succeeded or was up to date. */
+  readonly succeeded = new Set<string>();
+  /** Resident tensors this build's runs used (the others are released at its end). */
+  readonly usedInputs = new Set<ResidentRef>();
+  compileFailed = false;
+  runFailed = false;
+
+  constructor(private readonly hooks: BuildHooks) {
+    this.emit = hooks.onEvent ?? (() => {});
+    this.log = hooks.log ?? (() => {});
+    this.report = hooks.error ?? (() => {});
+  }
+
+  get watch(): boolean {
+    return this.hooks.watch === true;
+  }
+
+  /** Between steps: a newer change supersedes this build. */
+  checkpoint(): void {
+    if (this.hooks.signal?.aborted) throw new Superseded();
+  }
+
+  manifestInvalid(diagnostics: EventDiagnostic[]): void {
+    this.emit({ event: "manifest-invalid", at: now(), diagnostics });
+    for (const d of diagnostics) this.report(d.rendered);
+  }
+
+  finish(exitCode: ExitCode): BuildSummary {
+    const durationMs = performance.now() - this.started;
+    this.emit({ event: "build-finished", at: now(), ok: exitCode === EXIT.ok, exitCode, durationMs: round(durationMs), ...this.counts });
+    return { ok: exitCode === EXIT.ok, exitCode, entries: this.entries, durationMs };
+  }
+
+  /** A newer change cut this build short; its partial work is kept. */
+  superseded(): BuildSummary {
+    const durationMs = performance.now() - this.started;
+    this.emit({ event: "build-superseded", at: now(), durationMs: round(durationMs) });
+    return { ok: false, exitCode: EXIT.usage, entries: this.entries, durationMs, superseded: true };
+  }
+}
+
+/** What the plan phase decided, for the compile and run phases. */
+interface BuildPlan {
+  manifest: ResolvedManifest;
+  outDir: string;
+  store: ArtifactStore;
+  /** Entries with `run`, and every entry whose results they take. */
+  mustRun: Set<string>;
+  /** A target's settings for this build (a watch build's `watch.targets` over `targets`). */
+  settingsOf(target: string): Record<string, unknown>;
+}
+
+/** The target a run goes to: its name and settings (as given and as canonical JSON, the session key). */
+interface RunTarget {
+  name: string;
+  settingsObject: Record<string, unknown>;
+  settings: string;
+}
+
+/** Entries with `run`, and (transitively) the entries whose results they take. */
+function entriesToRun(manifest: ResolvedManifest): Set<string> {
+  const mustRun = new Set<string>();
+  const need = (name: string) => {
+    if (mustRun.has(name)) return;
+    mustRun.add(name);
+    for (const d of manifest.entries[name]!.dependencies) need(d);
+  };
+  for (const name of manifest.order) if (manifest.entries[name]!.run) need(name);
+  return mustRun;
+}
+
+/**
+ * A compiler as the engine uses it. `preludeVersion`, outside plugins/api.ts, is the Julia
+ * compiler's: its prelude's version goes into the cache key apart from the compiler's own.
+ */
+type BuildCompiler = CompilerPlugin & { preludeVersion?: string };
+
 export class BuildEngine {
-  private readonly compiler: CompilerPlugin & { preludeVersion?: string };
-  private readonly targets: Record<string, TargetPlugin>;
+  private readonly compiler: BuildCompiler;
+  private readonly plugins: PluginRegistry;
   private graph: ResolvedManifest | undefined;
   private readonly state = new Map<string, EntryState>();
   /** Include graphs by entry file, valid while every listed file has the recorded digest. */
@@ -212,8 +289,11 @@ export class BuildEngine {
   private closed = false;
 
   constructor(readonly options: EngineOptions) {
-    this.compiler = options.compiler ?? juliaCompiler;
-    this.targets = options.targets ?? DEFAULT_TARGETS;
+    this.plugins = options.plugins ?? builtinRegistry();
+    const compilerName = options.compiler ?? DEFAULT_COMPILER;
+    const compiler = this.plugins.compiler(compilerName);
+    if (!compiler) throw new Error(`tpu-build: no compiler named "${compilerName}" is registered (registered: ${this.plugins.compilerNames().join(", ") || "none"})`);
+    this.compiler = compiler;
   }
 
   /** The last valid manifest (an invalid edit keeps it). */
@@ -262,227 +342,241 @@ export class BuildEngine {
     await Promise.all(sessions.map((s) => s.session.close().catch(() => {})));
   }
 
+  /** One build: plan (manifest, targets, what must run), compile every entry, run what must run. */
   private async buildNow(hooks: BuildHooks): Promise<BuildSummary> {
     if (this.closed) throw new Error("internal error: build() on a closed BuildEngine");
-    const started = performance.now();
-    const emit = hooks.onEvent ?? (() => {});
-    const log = hooks.log ?? (() => {});
-    const report = hooks.error ?? (() => {});
-    const compiler = this.compiler;
-    const targets = this.targets;
-    const entries: Record<string, EntryOutcome> = {};
-    const counts = { compiled: 0, cached: 0, ran: 0, upToDate: 0, failed: 0 };
-    const checkpoint = () => {
-      if (hooks.signal?.aborted) throw new Superseded();
-    };
+    const ctx = new BuildContext(hooks);
+    const plan = await this.plan(ctx);
+    if (!plan) return ctx.finish(EXIT.invalidManifest);
+    try {
+      await this.compilePhase(ctx, plan);
+      const cutShort = await this.runPhase(ctx, plan);
+      if (cutShort) return cutShort;
+      if (ctx.compileFailed) return ctx.finish(EXIT.compileError);
+      if (ctx.runFailed) return ctx.finish(EXIT.runError);
+      return ctx.finish(EXIT.ok);
+    } catch (e) {
+      if (!(e instanceof Superseded)) throw e;
+      return ctx.superseded();
+    }
+  }
 
-    const finish = (exitCode: ExitCode): BuildSummary => {
-      const durationMs = performance.now() - started;
-      emit({ event: "build-finished", at: now(), ok: exitCode === EXIT.ok, exitCode, durationMs: round(durationMs), ...counts });
-      return { ok: exitCode === EXIT.ok, exitCode, entries, durationMs };
-    };
+  // ---- plan ----------------------------------------------------------------------------------
 
-    // ---- manifest -------------------------------------------------------------------------------
+  /**
+   * The manifest, loaded and validated (unknown targets are manifest errors, reported at the
+   * entry's `run`); the engine's state moves to it. Undefined, after reporting, when it is invalid.
+   */
+  private async plan(ctx: BuildContext): Promise<BuildPlan | undefined> {
     const loaded = await loadManifest(this.options.config);
     if (!loaded.ok) {
       const diagnostics = loaded.diagnostics.map((d) => manifestEventDiagnostic(d, loaded.text));
-      emit({ event: "manifest-invalid", at: now(), diagnostics });
-      for (const d of diagnostics) report(d.rendered);
-      report(`tpu-build: ${plural(diagnostics.length, "error")} in ${relative(process.cwd(), loaded.path) || loaded.path}`);
-      return finish(EXIT.invalidManifest);
+      ctx.manifestInvalid(diagnostics);
+      ctx.report(`tpu-build: ${plural(diagnostics.length, "error")} in ${relative(process.cwd(), loaded.path) || loaded.path}`);
+      return undefined;
     }
     const manifest = loaded.manifest;
     const outDir = this.options.outDir ?? manifest.outDir;
     const store = new ArtifactStore(this.options.cacheDir ?? defaultCacheDir(manifest.dir));
-    emit({ event: "build-started", at: now(), config: manifest.path, entries: manifest.order.length });
-
-    // Unknown targets are manifest errors, reported at the entry's `run`.
+    ctx.emit({ event: "build-started", at: now(), config: manifest.path, entries: manifest.order.length });
     const badTargets = manifest.order
       .map((name) => manifest.entries[name]!)
-      .filter((e) => e.run && !targets[e.run.target])
-      .map((e) => manifestDiagnosticAt(manifest, entryPointer(e.name, "run"), "unknown-target", `unknown target "${e.run!.target}"`, { notes: [`available targets: ${Object.keys(targets).join(", ")}`] }));
+      .filter((e) => e.run && !this.plugins.target(e.run.target))
+      .map((e) => manifestDiagnosticAt(manifest, entryPointer(e.name, "run"), "unknown-target", `unknown target "${e.run!.target}"`, { notes: [`available targets: ${this.plugins.targetNames().join(", ")}`] }));
     if (badTargets.length) {
-      const diagnostics = badTargets.map((d) => manifestEventDiagnostic(d, manifest.text));
-      emit({ event: "manifest-invalid", at: now(), diagnostics });
-      for (const d of diagnostics) report(d.rendered);
-      return finish(EXIT.invalidManifest);
+      ctx.manifestInvalid(badTargets.map((d) => manifestEventDiagnostic(d, manifest.text)));
+      return undefined;
     }
     await this.adoptGraph(manifest);
     await this.closeUndeclaredSessions(manifest);
-    const settingsOf = (target: string) => targetSettings(manifest, target, hooks.watch === true);
+    const watch = ctx.watch;
+    return { manifest, outDir, store, mustRun: entriesToRun(manifest), settingsOf: (target) => targetSettings(manifest, target, watch) };
+  }
 
-    try {
-      const mustRun = new Set<string>();
-      const need = (name: string) => {
-        if (mustRun.has(name)) return;
-        mustRun.add(name);
-        for (const d of manifest.entries[name]!.dependencies) need(d);
-      };
-      for (const name of manifest.order) if (manifest.entries[name]!.run) need(name);
-      // A warm session starts compiling a module for the device (XLA, in the runtime's process) as
-      // soon as the module exists, while the next entries compile here.
-      const preloads = new Map<string, Promise<void>>();
-      const preload = (name: string, artifact: CachedArtifact) => {
-        if (!mustRun.has(name)) return;
-        const entry = manifest.entries[name]!;
-        const targetName = entry.run?.target ?? manifest.defaultTarget;
-        const open = this.sessions.get(sessionKey(targetName, canonicalJson(settingsOf(targetName))));
-        if (!open || open.loaded.has(artifact.hash) || preloads.has(artifact.hash)) return;
-        const p = open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature }).then(() => void open.loaded.add(artifact.hash));
-        p.catch(() => {});
-        preloads.set(artifact.hash, p);
-      };
+  // ---- compile -------------------------------------------------------------------------------
 
-      // ---- compile, in dependency order (an entry's argument types may come from another's result)
-      const artifacts = new Map<string, CachedArtifact>();
-      const sourcesRead = new SourceReader(manifest.dir);
-      const readSource = sourcesRead.read;
-      let compileFailed = false;
-      for (const name of manifest.order) {
-        checkpoint();
-        const entry = manifest.entries[name]!;
-        const st = this.entryState(name);
-        const blocked = entry.dependencies.find((d) => !artifacts.has(d));
-        if (blocked) {
-          entries[name] = { entry: name, status: "skipped" };
-          emit({ event: "entry-skipped", at: now(), entry: name, reason: `its input ${blocked} did not compile` });
-          log(`skip     ${name} (its input ${blocked} did not compile)`);
-          continue;
-        }
-        const args = withConstText(entry, argSpecs(entry, (dep) => artifacts.get(dep)!.signature.output));
-        const sourcePaths = this.sourcesOf(entry.file, sourcesRead);
-        st.sources = sourcePaths;
-        const sources = sourcePaths.map((path) => ({ path, content: readSource(path) ?? "" }));
-        const key = cacheKey({
-          compiler: { name: compiler.name, version: compiler.version, codeDigest: compiler.codeDigest },
-          prelude: compiler.preludeVersion ?? "",
-          entry: { name, file: entry.file, function: entry.function, args },
-          sources,
-        });
-        const t0 = performance.now();
-        const cached = st.key === key && st.artifact ? st.artifact : await store.get(key);
-        if (cached) {
-          artifacts.set(name, cached);
-          st.key = key;
-          st.artifact = cached;
-          counts.cached++;
-          entries[name] = { entry: name, status: "cached", key, hash: cached.hash };
-          emit({ event: "compile-cache-hit", at: now(), entry: name, key, hash: cached.hash, durationMs: round(performance.now() - t0) });
-          preload(name, cached);
-          log(`cached   ${name}  ${cached.hash.slice(0, 12)}`);
-          continue;
-        }
-        emit({ event: "compile-started", at: now(), entry: name, key });
-        const result = compiler.compile({ entry: name, file: entry.file, function: entry.function, args, readSource });
-        const durationMs = round(performance.now() - t0);
-        if (!result.ok) {
-          compileFailed = true;
-          counts.failed++;
-          st.key = undefined;
-          st.artifact = undefined;
-          st.sources = unique([...sourcePaths, ...result.sources]);
-          entries[name] = { entry: name, status: "failed", key };
-          const diagnostics = result.diagnostics.map((d) => compileEventDiagnostic(d, manifest, entry, compiler, readSource));
-          emit({ event: "compile-failed", at: now(), entry: name, key, durationMs, diagnostics });
-          for (const d of diagnostics) report(d.rendered);
-          log(`FAILED   ${name}`);
-          continue;
-        }
-        const artifact = await store.put(key, { module: result.module, text: result.text, signature: result.signature, info: { stats: result.stats, sources: result.sources } });
-        artifacts.set(name, artifact);
-        preload(name, artifact);
-        st.key = key;
-        st.artifact = artifact;
-        st.sources = unique([...sourcePaths, ...result.sources]);
-        counts.compiled++;
-        entries[name] = { entry: name, status: "compiled", key, hash: artifact.hash };
-        emit({ event: "compile-finished", at: now(), entry: name, key, hash: artifact.hash, durationMs, instructions: result.stats.instructions, computations: result.stats.computations });
-        log(`compiled ${name}  ${artifact.hash.slice(0, 12)}  ${result.stats.instructions} instructions  ${durationMs} ms`);
-      }
-
-      // ---- run, in dependency order; an entry that feeds a run runs too -------------------------
-      // Entries that no longer run keep no outputs of ours.
-      for (const name of manifest.order) if (!mustRun.has(name)) await this.forgetRun(name);
-
-      const usedInputs = new Set<ResidentRef>();
-      const succeeded = new Set<string>();
-      let runFailed = false;
-      try {
-        for (const name of manifest.order) {
-          if (!mustRun.has(name)) continue;
-          checkpoint();
-          const entry = manifest.entries[name]!;
-          const st = this.entryState(name);
-          const artifact = artifacts.get(name);
-          const missing = entry.dependencies.find((d) => !succeeded.has(d));
-          if (!artifact || missing) {
-            if (artifact) emit({ event: "entry-skipped", at: now(), entry: name, reason: `its input ${missing} did not run` });
-            await this.forgetRun(name);
-            continue;
-          }
-          const targetName = entry.run?.target ?? manifest.defaultTarget;
-          const targetSettingsObject = settingsOf(targetName);
-          const settings = canonicalJson(targetSettingsObject);
-          const t0 = performance.now();
-          let started = false;
-          try {
-            const inputs = await this.entryInputs(entry, artifact.signature);
-            const fingerprint = sha256Hex(canonicalJson({ hash: artifact.hash, target: targetName, settings, outDir, inputs: inputs.map((i) => i.digest) }));
-            const previous = st.run;
-            if (previous && previous.fingerprint === fingerprint && previous.outDir === outDir && previous.files.every(exists) && exists(join(outDir, name, "result.json"))) {
-              counts.upToDate++;
-              succeeded.add(name);
-              entries[name] = { ...entries[name]!, upToDate: true, outputs: previous.files };
-              emit({ event: "run-up-to-date", at: now(), entry: name, target: targetName, hash: artifact.hash, outputs: previous.files });
-              log(`current  ${name}  on ${targetName}`);
-              continue;
-            }
-            emit({ event: "run-started", at: now(), entry: name, target: targetName, hash: artifact.hash });
-            started = true;
-            const open = await this.session(targetName, settings, targetSettingsObject, manifest);
-            await preloads.get(artifact.hash)?.catch(() => {});
-            if (!open.loaded.has(artifact.hash)) {
-              await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature });
-              open.loaded.add(artifact.hash);
-            }
-            const run = await this.execute(open, artifact, entry, inputs, usedInputs);
-            const durationMs = round(performance.now() - t0);
-            const files = await writeRunOutputs(outDir, { entry: name, function: entry.function, hash: artifact.hash, target: targetName, durationMs }, artifact.signature, run.host);
-            await this.releaseRun(st.run);
-            st.run = { fingerprint, outDir, files, digests: run.host.map(tensorDigest), host: run.host, resident: run.resident };
-            succeeded.add(name);
-            counts.ran++;
-            entries[name] = { ...entries[name]!, ran: true, outputs: files };
-            emit({ event: "run-finished", at: now(), entry: name, target: targetName, hash: artifact.hash, durationMs, outputs: files });
-            log(`ran      ${name}  on ${targetName}  ${durationMs} ms  -> ${relative(process.cwd(), join(outDir, name)) || "."}`);
-          } catch (e) {
-            if (e instanceof Superseded) throw e;
-            runFailed = true;
-            counts.failed++;
-            const message = (e as Error).message;
-            entries[name] = { ...entries[name]!, runFailed: true };
-            if (!started) emit({ event: "run-started", at: now(), entry: name, target: targetName, hash: artifact.hash });
-            emit({ event: "run-failed", at: now(), entry: name, target: targetName, durationMs: round(performance.now() - t0), message });
-            report(e instanceof InputError ? e.rendered : `error: running ${name} on ${targetName} failed: ${message}`);
-            await this.forgetRun(name);
-            await this.dropBrokenSession(targetName, settings);
-            if (isEnvironmentError(e)) return finish(EXIT.environment);
-          }
-        }
-      } finally {
-        await this.releaseUnusedInputs(usedInputs);
-        if (!this.options.persistent) await this.closeSessions();
-      }
-      if (compileFailed) return finish(EXIT.compileError);
-      if (runFailed) return finish(EXIT.runError);
-      return finish(EXIT.ok);
-    } catch (e) {
-      if (!(e instanceof Superseded)) throw e;
-      const durationMs = performance.now() - started;
-      emit({ event: "build-superseded", at: now(), durationMs: round(durationMs) });
-      return { ok: false, exitCode: EXIT.usage, entries, durationMs, superseded: true };
+  /** Every entry, in dependency order (an entry's argument types may come from another's result). */
+  private async compilePhase(ctx: BuildContext, plan: BuildPlan): Promise<void> {
+    const sources = new SourceReader(plan.manifest.dir);
+    for (const name of plan.manifest.order) {
+      ctx.checkpoint();
+      await this.compileEntry(ctx, plan, name, sources);
     }
   }
+
+  /** One entry: skipped when an input did not compile, else from memory, the store, or the compiler. */
+  private async compileEntry(ctx: BuildContext, plan: BuildPlan, name: string, sources: SourceReader): Promise<void> {
+    const compiler = this.compiler;
+    const entry = plan.manifest.entries[name]!;
+    const st = this.entryState(name);
+    const blocked = entry.dependencies.find((d) => !ctx.artifacts.has(d));
+    if (blocked) {
+      ctx.entries[name] = { entry: name, status: "skipped" };
+      ctx.emit({ event: "entry-skipped", at: now(), entry: name, reason: `its input ${blocked} did not compile` });
+      ctx.log(`skip     ${name} (its input ${blocked} did not compile)`);
+      return;
+    }
+    const args = withConstText(entry, argSpecs(entry, (dep) => ctx.artifacts.get(dep)!.signature.output));
+    const sourcePaths = this.sourcesOf(entry.file, sources);
+    st.sources = sourcePaths;
+    const key = cacheKey({
+      compiler: { name: compiler.name, version: compiler.version, codeDigest: compiler.codeDigest },
+      prelude: compiler.preludeVersion ?? "",
+      entry: { name, file: entry.file, function: entry.function, args },
+      sources: sourcePaths.map((path) => ({ path, content: sources.read(path) ?? "" })),
+    });
+    const t0 = performance.now();
+    const cached = st.key === key && st.artifact ? st.artifact : await plan.store.get(key);
+    if (cached) {
+      ctx.artifacts.set(name, cached);
+      st.key = key;
+      st.artifact = cached;
+      ctx.counts.cached++;
+      ctx.entries[name] = { entry: name, status: "cached", key, hash: cached.hash };
+      ctx.emit({ event: "compile-cache-hit", at: now(), entry: name, key, hash: cached.hash, durationMs: round(performance.now() - t0) });
+      this.preload(ctx, plan, name, cached);
+      ctx.log(`cached   ${name}  ${cached.hash.slice(0, 12)}`);
+      return;
+    }
+    ctx.emit({ event: "compile-started", at: now(), entry: name, key });
+    const result = compiler.compile({ entry: name, file: entry.file, function: entry.function, args, readSource: sources.read });
+    const durationMs = round(performance.now() - t0);
+    if (!result.ok) {
+      ctx.compileFailed = true;
+      ctx.counts.failed++;
+      st.key = undefined;
+      st.artifact = undefined;
+      st.sources = unique([...sourcePaths, ...result.sources]);
+      ctx.entries[name] = { entry: name, status: "failed", key };
+      const diagnostics = result.diagnostics.map((d) => compileEventDiagnostic(d, plan.manifest, entry, compiler, sources.read));
+      ctx.emit({ event: "compile-failed", at: now(), entry: name, key, durationMs, diagnostics });
+      for (const d of diagnostics) ctx.report(d.rendered);
+      ctx.log(`FAILED   ${name}`);
+      return;
+    }
+    const artifact = await plan.store.put(key, { module: result.module, text: result.text, signature: result.signature, info: { stats: result.stats, sources: result.sources } });
+    ctx.artifacts.set(name, artifact);
+    this.preload(ctx, plan, name, artifact);
+    st.key = key;
+    st.artifact = artifact;
+    st.sources = unique([...sourcePaths, ...result.sources]);
+    ctx.counts.compiled++;
+    ctx.entries[name] = { entry: name, status: "compiled", key, hash: artifact.hash };
+    ctx.emit({ event: "compile-finished", at: now(), entry: name, key, hash: artifact.hash, durationMs, instructions: result.stats.instructions, computations: result.stats.computations });
+    ctx.log(`compiled ${name}  ${artifact.hash.slice(0, 12)}  ${result.stats.instructions} instructions  ${durationMs} ms`);
+  }
+
+  /**
+   * A warm session starts compiling a module for the device (XLA, in the runtime's process) as
+   * soon as the module exists, while the next entries compile here.
+   */
+  private preload(ctx: BuildContext, plan: BuildPlan, name: string, artifact: CachedArtifact): void {
+    if (!plan.mustRun.has(name)) return;
+    const entry = plan.manifest.entries[name]!;
+    const targetName = entry.run?.target ?? plan.manifest.defaultTarget;
+    const open = this.sessions.get(sessionKey(targetName, canonicalJson(plan.settingsOf(targetName))));
+    if (!open || open.loaded.has(artifact.hash) || ctx.preloads.has(artifact.hash)) return;
+    const p = open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature }).then(() => void open.loaded.add(artifact.hash));
+    p.catch(() => {});
+    ctx.preloads.set(artifact.hash, p);
+  }
+
+  // ---- run -----------------------------------------------------------------------------------
+
+  /**
+   * Runs, in dependency order, every entry that must run. Returns the summary when a missing
+   * runtime environment ends the build early (nothing else could run either).
+   */
+  private async runPhase(ctx: BuildContext, plan: BuildPlan): Promise<BuildSummary | undefined> {
+    // Entries that no longer run keep no outputs of ours.
+    for (const name of plan.manifest.order) if (!plan.mustRun.has(name)) await this.forgetRun(name);
+    try {
+      for (const name of plan.manifest.order) {
+        if (!plan.mustRun.has(name)) continue;
+        ctx.checkpoint();
+        if ((await this.runEntry(ctx, plan, name)) === "environment-missing") return ctx.finish(EXIT.environment);
+      }
+    } finally {
+      await this.releaseUnusedInputs(ctx.usedInputs);
+      if (!this.options.persistent) await this.closeSessions();
+    }
+    return undefined;
+  }
+
+  /** One entry's run: skipped when an input did not run, up to date, or run on its target. */
+  private async runEntry(ctx: BuildContext, plan: BuildPlan, name: string): Promise<"done" | "environment-missing"> {
+    const entry = plan.manifest.entries[name]!;
+    const artifact = ctx.artifacts.get(name);
+    const missing = entry.dependencies.find((d) => !ctx.succeeded.has(d));
+    if (!artifact || missing) {
+      if (artifact) ctx.emit({ event: "entry-skipped", at: now(), entry: name, reason: `its input ${missing} did not run` });
+      await this.forgetRun(name);
+      return "done";
+    }
+    const targetName = entry.run?.target ?? plan.manifest.defaultTarget;
+    const settingsObject = plan.settingsOf(targetName);
+    const target: RunTarget = { name: targetName, settingsObject, settings: canonicalJson(settingsObject) };
+    const t0 = performance.now();
+    let started = false;
+    try {
+      const inputs = await this.entryInputs(entry, artifact.signature);
+      const fingerprint = sha256Hex(canonicalJson({ hash: artifact.hash, target: target.name, settings: target.settings, outDir: plan.outDir, inputs: inputs.map((i) => i.digest) }));
+      if (this.runIsUpToDate(ctx, plan, name, fingerprint, target, artifact)) return "done";
+      ctx.emit({ event: "run-started", at: now(), entry: name, target: target.name, hash: artifact.hash });
+      started = true;
+      await this.runOnTarget(ctx, plan, entry, artifact, inputs, fingerprint, target, t0);
+      return "done";
+    } catch (e) {
+      if (e instanceof Superseded) throw e;
+      ctx.runFailed = true;
+      ctx.counts.failed++;
+      const message = (e as Error).message;
+      ctx.entries[name] = { ...ctx.entries[name]!, runFailed: true };
+      if (!started) ctx.emit({ event: "run-started", at: now(), entry: name, target: target.name, hash: artifact.hash });
+      ctx.emit({ event: "run-failed", at: now(), entry: name, target: target.name, durationMs: round(performance.now() - t0), message });
+      ctx.report(e instanceof InputError ? e.rendered : `error: running ${name} on ${target.name} failed: ${message}`);
+      await this.forgetRun(name);
+      await this.dropBrokenSession(target.name, target.settings);
+      return isEnvironmentError(e) ? "environment-missing" : "done";
+    }
+  }
+
+  /** Whether the last successful run had this fingerprint and its outputs are all still there (then they stand). */
+  private runIsUpToDate(ctx: BuildContext, plan: BuildPlan, name: string, fingerprint: string, target: RunTarget, artifact: CachedArtifact): boolean {
+    const previous = this.entryState(name).run;
+    const outDir = plan.outDir;
+    if (!previous || previous.fingerprint !== fingerprint || previous.outDir !== outDir || !previous.files.every(exists) || !exists(join(outDir, name, "result.json"))) return false;
+    ctx.counts.upToDate++;
+    ctx.succeeded.add(name);
+    ctx.entries[name] = { ...ctx.entries[name]!, upToDate: true, outputs: previous.files };
+    ctx.emit({ event: "run-up-to-date", at: now(), entry: name, target: target.name, hash: artifact.hash, outputs: previous.files });
+    ctx.log(`current  ${name}  on ${target.name}`);
+    return true;
+  }
+
+  /** Loads the module in the target's session (unless a preload did), runs it, writes the outputs. */
+  private async runOnTarget(ctx: BuildContext, plan: BuildPlan, entry: ResolvedEntry, artifact: CachedArtifact, inputs: InputLeaf[], fingerprint: string, target: RunTarget, t0: number): Promise<void> {
+    const name = entry.name;
+    const st = this.entryState(name);
+    const open = await this.session(target.name, target.settings, target.settingsObject, plan.manifest);
+    await ctx.preloads.get(artifact.hash)?.catch(() => {});
+    if (!open.loaded.has(artifact.hash)) {
+      await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature });
+      open.loaded.add(artifact.hash);
+    }
+    const run = await this.execute(open, artifact, entry, inputs, ctx.usedInputs);
+    const durationMs = round(performance.now() - t0);
+    const files = await writeRunOutputs(plan.outDir, { entry: name, function: entry.function, hash: artifact.hash, target: target.name, durationMs }, artifact.signature, run.host);
+    await this.releaseRun(st.run);
+    st.run = { fingerprint, outDir: plan.outDir, files, digests: run.host.map(tensorDigest), host: run.host, resident: run.resident };
+    ctx.succeeded.add(name);
+    ctx.counts.ran++;
+    ctx.entries[name] = { ...ctx.entries[name]!, ran: true, outputs: files };
+    ctx.emit({ event: "run-finished", at: now(), entry: name, target: target.name, hash: artifact.hash, durationMs, outputs: files });
+    ctx.log(`ran      ${name}  on ${target.name}  ${durationMs} ms  -> ${relative(process.cwd(), join(plan.outDir, name)) || "."}`);
+  }
+
+  // ---- engine state --------------------------------------------------------------------------
 
   private entryState(name: string): EntryState {
     let st = this.state.get(name);
@@ -545,7 +639,7 @@ export class BuildEngine {
   private async session(target: string, settings: string, settingsObject: Record<string, unknown>, manifest: ResolvedManifest): Promise<OpenSession> {
     const open = this.sessions.get(sessionKey(target, settings));
     if (open) return open;
-    const session = await this.targets[target]!.open({ workspace: manifest.dir, settings: settingsObject });
+    const session = await this.plugins.target(target)!.open({ workspace: manifest.dir, settings: settingsObject });
     const fresh: OpenSession = { target, settings, session, loaded: new Set(), inputs: new Map() };
     this.sessions.set(sessionKey(target, settings), fresh);
     return fresh;
@@ -558,7 +652,7 @@ export class BuildEngine {
    */
   private async closeUndeclaredSessions(manifest: ResolvedManifest): Promise<void> {
     const declared = new Set<string>();
-    for (const target of Object.keys(this.targets))
+    for (const target of this.plugins.targetNames())
       for (const watch of [false, true]) declared.add(sessionKey(target, canonicalJson(targetSettings(manifest, target, watch))));
     for (const [key, open] of [...this.sessions]) if (!declared.has(key)) await this.closeSession(open);
   }

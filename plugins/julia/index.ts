@@ -1,6 +1,7 @@
 // The Julia compiler plugin: Julia source -> HloModuleProto, through compiler/.
 
 import type { CompilerPlugin, CompileRequest, CompileResult } from "../api.js";
+import type { Plugin } from "../registry.js";
 import { compileEntry, COMPILER_NAME, COMPILER_VERSION, PRELUDE_PATH, PRELUDE_SOURCE, PRELUDE_VERSION } from "../../compiler/compile.js";
 import type { Diagnostic } from "../../compiler/diagnostics.js";
 import { SourceFile, renderDiagnostic } from "../../compiler/diagnostics.js";
@@ -60,5 +61,13 @@ export const juliaCompiler: CompilerPlugin & { preludeVersion: string } = {
       }
       return cache.get(path);
     });
+  },
+};
+
+/** The plugin: registers the Julia compiler, as any compiler plugin would (plugins/registry.ts). */
+export const juliaPlugin: Plugin = {
+  name: "julia",
+  register(registry) {
+    registry.registerCompiler(juliaCompiler);
   },
 };
