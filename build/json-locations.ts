@@ -63,7 +63,11 @@ class JsonSyntax extends Error {
   }
 }
 
-/** Parses `text` as strict JSON (a leading byte-order mark is allowed) and records locations. */
+/**
+ * Parses `text` as strict JSON (a leading byte-order mark is allowed) and records locations.
+ * Longer than our usual function on purpose: a recursive-descent parser whose small inner functions
+ * (value, object, array, string, number) share one cursor and the location tables by closure.
+ */
 export function parseJsonWithLocations(text: string): JsonParseResult {
   const locations = new Map<string, JsonLocation>();
   const duplicateKeys: JsonDuplicateKey[] = [];

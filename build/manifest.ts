@@ -15,7 +15,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { renderDiagnostic, SourceFile, type Diagnostic } from "../compiler/diagnostics.js";
 import type { ArgSpec, ElementType, TypeTree } from "../plugins/api.js";
-import type { TpuConfig } from "../schema/manifest.js";
+import type { Entry, TpuConfig } from "../schema/manifest.js";
 import * as generatedValidators from "../schema/manifest-validate.js";
 import { isFloatType, scalarProblem } from "./inputs.js";
 import { jsonPointer, parseJsonWithLocations, pointerTokens, type JsonDocument } from "./json-locations.js";
@@ -474,7 +474,7 @@ export async function resolveManifest(path: string, text: string): Promise<Manif
     return { ok: false, path: abs, text, diagnostics: [d] };
   }
   const doc = parsed.document;
-  const where: Located = { path: abs, source, document: doc };
+  const where = { path: abs, source, document: doc };
   const diagnostics: ManifestDiagnostic[] = [];
   for (const dup of doc.duplicateKeys) {
     const first = source.position(dup.first.start);
@@ -494,43 +494,59 @@ export async function resolveManifest(path: string, text: string): Promise<Manif
   const sourceFiles = [...new Set(names.map((name) => resolve(dir, config.entries[name]!.file)))];
   const present = new Map(await Promise.all(sourceFiles.map(async (f) => [f, await exists(f)] as const)));
   const entries: Record<string, ResolvedEntry> = {};
-  for (const name of names) {
-    const e = config.entries[name]!;
-    const pointer = entryPointer(name);
-    const filePath = resolve(dir, e.file);
-    if (!present.get(filePath)) {
-      const near = await nearestFile(filePath);
-      const suggestion = near === undefined ? undefined : toPosix(relative(dir, join(dirname(filePath), near)));
-      diagnostics.push(diagnostic(where, "source-not-found", `source file ${JSON.stringify(e.file)} not found (looked for ${filePath})`, `${pointer}/file`, { suggestion }));
-    }
-    const run = e.run === undefined || e.run === false ? null : e.run === true ? { target: defaultTarget } : { target: e.run.target };
-    const args: ResolvedArg[] = [];
-    const dependencies: string[] = [];
-    for (const [index, a] of (e.args ?? []).entries()) {
-      const ap = entryPointer(name, "args", index);
-      if ("from" in a) {
-        args.push({ kind: "from", pointer: ap, entry: a.from });
-        if (!dependencies.includes(a.from)) dependencies.push(a.from);
-      } else if ("const" in a) {
-        const loc = doc.locations.get(`${ap}/const`)!;
-        args.push({ kind: "const", pointer: ap, value: a.const, raw: text.slice(loc.start, loc.end) });
-      } else {
-        const arg: ResolvedArg & { kind: "array" } = { kind: "array", pointer: ap, eltype: a.eltype, size: a.size ?? [], scalar: a.size === undefined };
-        if (a.value !== undefined) {
-          const checked = await checkValue(where, dir, arg, a.value, `${ap}/value`);
-          diagnostics.push(...checked.diagnostics);
-          if (checked.value) arg.value = checked.value;
-        } else if (run) {
-          diagnostics.push(
-            diagnostic(where, "missing-value", `argument ${index + 1} of ${JSON.stringify(name)} has no "value", but the entry runs; give one ({"npy": ...}, {"random": "normal"}, {"fill": 0}, or a number for a scalar)`, ap),
-          );
-        }
-        args.push(arg);
-      }
-    }
-    entries[name] = { name, pointer, file: toPosix(relative(dir, filePath)), filePath, function: e.function, args, run, dependencies };
-  }
+  for (const name of names) entries[name] = await resolveEntry(where, dir, name, config.entries[name]!, defaultTarget, present, diagnostics);
+  const order = graphOrder(where, entries, names, diagnostics);
+  if (diagnostics.length) return fail(abs, text, diagnostics);
 
+  const targets = (config.targets ?? {}) as Record<string, Record<string, unknown>>;
+  const watchTargets = (config.watch?.targets ?? {}) as Record<string, Record<string, unknown>>;
+  return {
+    ok: true,
+    manifest: { path: abs, dir, text, document: doc, config, outDir: resolve(dir, config.out ?? DEFAULT_OUT), defaultTarget, targets, watchTargets, entries, order },
+  };
+}
+
+/** One entry with its arguments resolved and checked (source file present, values valid); problems go to `diagnostics`. */
+async function resolveEntry(where: Located & { document: JsonDocument }, dir: string, name: string, e: Entry, defaultTarget: string, present: Map<string, boolean>, diagnostics: ManifestDiagnostic[]): Promise<ResolvedEntry> {
+  const doc = where.document;
+  const text = where.source.text;
+  const pointer = entryPointer(name);
+  const filePath = resolve(dir, e.file);
+  if (!present.get(filePath)) {
+    const near = await nearestFile(filePath);
+    const suggestion = near === undefined ? undefined : toPosix(relative(dir, join(dirname(filePath), near)));
+    diagnostics.push(diagnostic(where, "source-not-found", `source file ${JSON.stringify(e.file)} not found (looked for ${filePath})`, `${pointer}/file`, { suggestion }));
+  }
+  const run = e.run === undefined || e.run === false ? null : e.run === true ? { target: defaultTarget } : { target: e.run.target };
+  const args: ResolvedArg[] = [];
+  const dependencies: string[] = [];
+  for (const [index, a] of (e.args ?? []).entries()) {
+    const ap = entryPointer(name, "args", index);
+    if ("from" in a) {
+      args.push({ kind: "from", pointer: ap, entry: a.from });
+      if (!dependencies.includes(a.from)) dependencies.push(a.from);
+    } else if ("const" in a) {
+      const loc = doc.locations.get(`${ap}/const`)!;
+      args.push({ kind: "const", pointer: ap, value: a.const, raw: text.slice(loc.start, loc.end) });
+    } else {
+      const arg: ResolvedArg & { kind: "array" } = { kind: "array", pointer: ap, eltype: a.eltype, size: a.size ?? [], scalar: a.size === undefined };
+      if (a.value !== undefined) {
+        const checked = await checkValue(where, dir, arg, a.value, `${ap}/value`);
+        diagnostics.push(...checked.diagnostics);
+        if (checked.value) arg.value = checked.value;
+      } else if (run) {
+        diagnostics.push(
+          diagnostic(where, "missing-value", `argument ${index + 1} of ${JSON.stringify(name)} has no "value", but the entry runs; give one ({"npy": ...}, {"random": "normal"}, {"fill": 0}, or a number for a scalar)`, ap),
+        );
+      }
+      args.push(arg);
+    }
+  }
+  return { name, pointer, file: toPosix(relative(dir, filePath)), filePath, function: e.function, args, run, dependencies };
+}
+
+/** The entries in dependency order; unknown `from` names, `from` entries that do not run, and cycles go to `diagnostics`. */
+function graphOrder(where: Located, entries: Record<string, ResolvedEntry>, names: string[], diagnostics: ManifestDiagnostic[]): string[] {
   // Graph edges: every `from` names an entry, which must run when the taker runs.
   for (const entry of Object.values(entries))
     for (const arg of entry.args) {
@@ -555,14 +571,7 @@ export async function resolveManifest(path: string, text: string): Promise<Manif
     const arg = entries[a]!.args.find((x) => x.kind === "from" && x.entry === b)!;
     diagnostics.push(diagnostic(where, "dependency-cycle", `dependency cycle: ${cycle.join(" -> ")}`, `${arg.pointer}/from`));
   }
-  if (diagnostics.length) return fail(abs, text, diagnostics);
-
-  const targets = (config.targets ?? {}) as Record<string, Record<string, unknown>>;
-  const watchTargets = (config.watch?.targets ?? {}) as Record<string, Record<string, unknown>>;
-  return {
-    ok: true,
-    manifest: { path: abs, dir, text, document: doc, config, outDir: resolve(dir, config.out ?? DEFAULT_OUT), defaultTarget, targets, watchTargets, entries, order },
-  };
+  return order;
 }
 
 /** A target's settings for a build: `targets.<name>`, with `watch.targets.<name>` over it in watch builds. */

@@ -5,6 +5,14 @@
 // A target plugin runs HLO modules on a device. Everything a target needs crosses this interface
 // as plain data, so the same engine drives a local CPU runtime, a TPU VM or a GPU host.
 //
+// Both are found by name: a plugin module exports a `Plugin` (plugins/registry.ts) whose
+// `register(registry)` calls `registry.registerCompiler(compiler)` and/or
+// `registry.registerTarget(target)` with the objects defined below. The built-in plugins
+// (plugins/julia, plugins/xla-local; listed in plugins/builtin.ts) register exactly so, and the
+// engine takes a registry (`new BuildEngine({ plugins })`), never a plugin module directly.
+// A target's name is what the manifest's `run.target` and `targets` keys use; a compiler's name
+// and version go into every cache key.
+//
 // Shapes here are always in Julia order (column-major `size`); the mapping to XLA's row-major
 // dimensions (reversed) happens inside the compiler and the runtime client, nowhere else.
 
