@@ -85,6 +85,7 @@ export class WatchView {
     this.schedule();
   }
 
+  /** Folds one event into the view: one short case per event kind of build/events.ts, hence its length. */
   event(e: DaemonEvent): void {
     const entry = (name: string) => {
       let s = this.entries.get(name);
