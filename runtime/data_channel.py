@@ -6,9 +6,15 @@ over a connection that presents the ticket's token. Bytes are received straight 
 host array (recv_into, no intermediate objects) and sent straight from it (send of a memoryview),
 so each byte is copied once by the kernel on each side and by nothing else.
 
+Each tensor's SHA-256 travels with it: the ticket of a transfer in carries the client's, checked
+after the last byte and before anything reaches the device; a transfer out's acceptance carries the
+server's. Under TLS (`tls` given: the gRPC endpoint's certificate) every connection is wrapped in
+it before the token is read.
+
 What can go wrong, and what happens:
 - an unknown, used or expired token, or a byte count other than the ticket's: an error reply, then
   the connection is closed; nothing was allocated;
+- bytes whose SHA-256 differs from the ticket's: a DATA_LOSS reply; nothing was kept;
 - a connection that closes early or stalls for `idle_timeout` seconds: the transfer ends, its host
   array is dropped (freed), no device buffer is created, and the server's log says so;
 - a ticket never presented: it expires after `ticket_ttl` seconds and is forgotten.
@@ -21,6 +27,7 @@ import hmac
 import os
 import secrets
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -58,6 +65,9 @@ class Ticket:
     device: int = 0
     buffer: str = ""
     release: bool = False
+    # The session the ticket was issued to (its handles and quota); "in": the bytes' SHA-256.
+    session: object = None
+    sha256: bytes = b""
 
 
 class TransferFailed(Exception):
@@ -79,6 +89,9 @@ class Endpoint(Protocol):
 
     def start_out(self, ticket: Ticket) -> tuple[pb.BufferInfo, np.ndarray]:
         """The buffer the ticket names and its bytes on the host."""
+
+    def abandon_in(self, ticket: Ticket) -> None:
+        """Called when a transfer in ends without a buffer (frees what the ticket reserved)."""
 
     def finish_out(self, ticket: Ticket) -> None:
         """Called once every byte was sent (releases the buffer if the ticket says so)."""
@@ -108,6 +121,7 @@ class DataChannel:
         ticket_ttl: float = 60.0,
         idle_timeout: float = 60.0,
         max_connections: int = 32,
+        tls: ssl.SSLContext | None = None,
     ):
         self.listener = listener
         self.address = address
@@ -115,6 +129,7 @@ class DataChannel:
         self.log = log
         self.ticket_ttl = ticket_ttl
         self.idle_timeout = idle_timeout
+        self.tls = tls
         self.lock = threading.Lock()
         # Keyed by a hash of the token, so that finding a ticket reveals nothing through timing about
         # the token's bytes; the token itself is then compared in constant time.
@@ -163,7 +178,11 @@ class DataChannel:
         """The ticket for `token`, removed so that it is good once; None if unknown, used or expired."""
         with self.lock:
             ticket = self.tickets.pop(hashlib.sha256(token).digest(), None)
-        if ticket is None or not hmac.compare_digest(ticket.token, token) or ticket.expires < time.monotonic():
+        if ticket is None or not hmac.compare_digest(ticket.token, token):
+            return None
+        if ticket.expires < time.monotonic():
+            if ticket.direction == "in":
+                self.endpoint.abandon_in(ticket)
             return None
         return ticket
 
@@ -176,8 +195,11 @@ class DataChannel:
         while not self.closed.wait(1.0):
             now = time.monotonic()
             with self.lock:
-                for key in [k for k, t in self.tickets.items() if t.expires < now]:
-                    del self.tickets[key]
+                expired = [k for k, t in self.tickets.items() if t.expires < now]
+                tickets = [self.tickets.pop(k) for k in expired]
+            for t in tickets:
+                if t.direction == "in":
+                    self.endpoint.abandon_in(t)
 
     # --- connections ---------------------------------------------------------------------------
 
@@ -193,6 +215,7 @@ class DataChannel:
 
     def _serve(self, conn: socket.socket) -> None:
         ticket = None
+        done = False
         try:
             if conn.family != socket.AF_UNIX:
                 # Reply frames are small and each one is waited for: no Nagle delay on them.
@@ -201,6 +224,8 @@ class DataChannel:
             # kernel caps it at net.core.wmem_max).
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
             conn.settimeout(PREAMBLE_TIMEOUT)
+            if self.tls is not None:
+                conn = self.tls.wrap_socket(conn, server_side=True)
             preamble = self._recv_exact(conn, PREAMBLE.size)
             if preamble is None:
                 return  # connected and left: nothing to answer
@@ -219,6 +244,9 @@ class DataChannel:
                 self._receive(conn, ticket)
             else:
                 self._send(conn, ticket)
+            done = True
+        except ssl.SSLError as e:
+            self.log(f"data channel: {self._what(ticket)}: TLS failed ({e.reason or e}); closed")
         except TransferFailed as e:
             self.log(f"data channel: {self._what(ticket)}: {e.code}: {e}")
             self._refuse(conn, e.code, str(e))
@@ -234,6 +262,8 @@ class DataChannel:
             self._refuse(conn, *status)
         finally:
             if ticket is not None:
+                if not done and ticket.direction == "in":
+                    self.endpoint.abandon_in(ticket)
                 with self.lock:
                     self.in_flight -= 1
             try:
@@ -258,6 +288,8 @@ class DataChannel:
             if n == 0:
                 raise TransferFailed("DATA_LOSS", f"the connection closed after {received} of {total} bytes")
             received += n
+        if not hmac.compare_digest(hashlib.sha256(view).digest(), ticket.sha256):
+            raise TransferFailed("DATA_LOSS", f"the {total} bytes received do not have the SHA-256 the ticket announced; nothing was kept")
         info = self.endpoint.finish_in(ticket, array)
         conn.sendall(frame(pb.DataChannelReply(buffer=info)))
 
@@ -266,7 +298,7 @@ class DataChannel:
         view = byte_view(array)
         if len(view) != ticket.total_bytes:
             raise TransferFailed("INTERNAL", f"the buffer has {len(view)} bytes, its ticket says {ticket.total_bytes}")
-        conn.sendall(frame(pb.DataChannelReply(buffer=info)))
+        conn.sendall(frame(pb.DataChannelReply(buffer=info, sha256=hashlib.sha256(view).digest())))
         sent = 0
         while sent < len(view):
             sent += conn.send(view[sent : sent + IO_SLICE])

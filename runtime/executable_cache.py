@@ -1,10 +1,13 @@
 """The on-disk cache of compiled executables, so that a restarted server does not recompile.
 
-One file per entry, named by its digest: a magic, the length of a JSON header, the header (the
-flattened parameter and result shapes, which a deserialized executable does not report by itself),
-then the serialized executable. Writes go to a temporary file that is renamed into place, so a
-reader never sees half an entry and concurrent servers never corrupt one; an unreadable entry is
-treated as a miss and overwritten.
+One file per entry, named by its digest: a magic, the length of a JSON header, the header, then
+the serialized executable. The header binds the entry to the digest it was stored under and to
+the SHA-256 of the serialized executable, and both are checked before the blob is handed to
+XLA's deserializer: a file copied over another entry's name, a flipped byte or a truncated write
+is a miss (the caller recompiles and replaces it), never someone else's program or a crash inside
+XLA. The header also keeps the flattened parameter and result shapes, which a deserialized
+executable does not report by itself. Writes go to a temporary file that is renamed into place, so
+a reader never sees half an entry and concurrent servers never corrupt one.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import struct
 import tempfile
 from dataclasses import dataclass
 
 from xla_backend import ArrayShape
 
-_MAGIC = b"TPUBEXE1"
+# v2: the header carries the entry's digest and the blob's SHA-256 (v1 entries are misses).
+_MAGIC = b"TPUBEXE2"
+_LENGTH = struct.Struct("<I")
 
 
 def cache_digest(key: str, hlo_module: bytes, fingerprint: dict[str, str]) -> str:
@@ -33,6 +39,10 @@ class CachedExecutable:
     blob: bytes
     parameters: tuple[ArrayShape, ...]
     results: tuple[ArrayShape, ...]
+
+
+class Untrusted(Exception):
+    """An entry that exists but is not the one asked for, or is damaged: the message says how."""
 
 
 def _shapes_to_json(shapes) -> list:
@@ -54,38 +64,65 @@ class ExecutableCache:
         return os.path.join(self.directory, digest + ".exe")
 
     def get(self, digest: str) -> CachedExecutable | None:
+        """The verified entry; None when there is none; Untrusted when there is one that fails a check."""
         if not self.directory:
             return None
+        path = self._path(digest)
         try:
-            with open(self._path(digest), "rb") as f:
+            with open(path, "rb") as f:
                 content = f.read()
         except FileNotFoundError:
             return None
-        try:
-            if content[: len(_MAGIC)] != _MAGIC:
-                return None
-            (n,) = struct.unpack_from("<I", content, len(_MAGIC))
-            start = len(_MAGIC) + 4
-            header = json.loads(content[start : start + n])
-            return CachedExecutable(content[start + n :], _shapes_from_json(header["parameters"]), _shapes_from_json(header["results"]))
-        except (ValueError, KeyError, struct.error):
-            return None
+        except IsADirectoryError:
+            raise Untrusted(f"{path} is a directory, not a cache entry") from None
+        except OSError as e:
+            raise Untrusted(f"{path} cannot be read ({e.strerror})") from None
+        return _verified(content, digest, path)
 
     def put(self, digest: str, entry: CachedExecutable) -> None:
         if not self.directory:
             return
-        header = json.dumps({"parameters": _shapes_to_json(entry.parameters), "results": _shapes_to_json(entry.results)}).encode()
+        header = json.dumps(
+            {
+                "digest": digest,
+                "blob_sha256": hashlib.sha256(entry.blob).hexdigest(),
+                "parameters": _shapes_to_json(entry.parameters),
+                "results": _shapes_to_json(entry.results),
+            }
+        ).encode()
+        path = self._path(digest)
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".exe")
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(_MAGIC)
-                f.write(struct.pack("<I", len(header)))
+                f.write(_LENGTH.pack(len(header)))
                 f.write(header)
                 f.write(entry.blob)
-            os.replace(tmp, self._path(digest))
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)  # something made a directory where the entry goes: replace it
+            os.replace(tmp, path)
         except BaseException:
             try:
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
             raise
+
+
+def _verified(content: bytes, digest: str, path: str) -> CachedExecutable:
+    if content[: len(_MAGIC)] != _MAGIC:
+        raise Untrusted(f"{path} is not a tpu-build executable cache entry of this version")
+    try:
+        (n,) = _LENGTH.unpack_from(content, len(_MAGIC))
+        start = len(_MAGIC) + _LENGTH.size
+        header = json.loads(content[start : start + n])
+        blob = content[start + n :]
+        stored_under, blob_sha256 = header["digest"], header["blob_sha256"]
+        parameters, results = _shapes_from_json(header["parameters"]), _shapes_from_json(header["results"])
+    except (ValueError, KeyError, TypeError, struct.error) as e:
+        raise Untrusted(f"{path} has a damaged header ({type(e).__name__})") from None
+    if stored_under != digest:
+        raise Untrusted(f"{path} holds the entry stored under {str(stored_under)[:12]}, not {digest[:12]} (a file moved or copied over another)")
+    if hashlib.sha256(blob).hexdigest() != blob_sha256:
+        raise Untrusted(f"{path}: the executable's bytes do not match the SHA-256 in its header (damaged or altered)")
+    return CachedExecutable(blob, parameters, results)

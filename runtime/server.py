@@ -1,43 +1,68 @@
 """The tpu-build runtime server: proto/runtime.proto over jaxlib's PJRT client.
 
-    python runtime/server.py --socket /tmp/dir/runtime.sock [--parent-pid PID] [--watch-stdin]
-                             [--cache-dir DIR] [--platform cpu]
-    python runtime/server.py --port 0            # TCP on 127.0.0.1; 0 picks a free port
-                             [--no-data-channel] [--data-ticket-ttl SECONDS]
+As a service (a TPU VM, a GPU host; `tpu-build-runtime serve …` or `tpu-build runtime serve …`):
+
+    tpu-build-runtime serve --listen HOST:PORT --platform tpu|cuda|rocm|cpu
+        --tls-cert F --tls-key F [--client-ca F] --token-file F
+        [--max-session-bytes N] [--idle-timeout S] [--cpu-devices N] [--cache-dir DIR]
+
+A non-loopback address needs TLS and a token; plaintext is allowed on loopback only (the SSH
+tunnel case). As a local target's child (plugins/xla-local starts it; nobody needs to by hand):
+
+    python runtime/server.py --socket /tmp/dir/runtime.sock --token-stdin --watch-stdin
+                             --parent-pid PID --own-socket-dir --allow-shutdown [--cache-dir DIR]
 
 Prints one JSON line on stdout once it serves ({"ready": true, "address": ..., ...}); logs go to
-stderr. It exits on SIGTERM/SIGINT, on a Shutdown call, and when its parent dies (--parent-pid is
-polled; --watch-stdin exits when stdin reaches end of file, which also covers a parent killed with
-SIGKILL), so it never outlives the process that started it.
+stderr. It exits on SIGTERM/SIGINT, on a Shutdown call (--allow-shutdown only), and when its
+parent dies (--parent-pid is polled; --watch-stdin exits when stdin reaches end of file, which also
+covers a parent killed with SIGKILL). Whatever ends it, even before it was ready, it removes what
+it made (its sockets, and with --own-socket-dir their private directory).
 
 Tensors travel over the data channel (runtime/data_channel.py) beside the gRPC endpoint: a Unix
-socket next to --socket's, or another port on the same host; gRPC's chunked TransferIn/TransferOut
-remain for clients that cannot reach it.
-
-Set XLA_FLAGS=--xla_force_host_platform_device_count=N for N CPU devices.
+socket next to --socket's, or another port on the same host, under TLS when gRPC is; gRPC's chunked
+TransferIn/TransferOut remain for clients that cannot reach it.
 """
 
 from __future__ import annotations
 
-import argparse
-import inspect
-import itertools
-import json
-import os
 import signal
-import sys
 import threading
-import time
-import traceback
-from concurrent import futures
-from dataclasses import dataclass
+
+# Installed before the heavy imports below, so that a SIGINT or SIGTERM during startup (a Ctrl-C
+# that reaches the whole process group) still ends in main()'s cleanup rather than a traceback.
+STOPPING = threading.Event()
+
+
+def _stop_signal(*_) -> None:
+    STOPPING.set()
+
+
+signal.signal(signal.SIGTERM, _stop_signal)
+signal.signal(signal.SIGINT, _stop_signal)
+
+import argparse  # noqa: E402
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
+import inspect  # noqa: E402
+import ipaddress  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import ssl  # noqa: E402
+import stat  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+from concurrent import futures  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The modules beside this one and the generated stubs (whose own imports are top-level) are found
+# the same way from the repository and from the installed package.
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "_generated"))
 
-# 0.2.0: the data channel (OpenTransferIn/OpenTransferOut, HealthResponse.data_address), 4 MiB chunks.
-SERVER_VERSION = "0.2.0"
+# 0.3.0: sessions, tokens, TLS, per-tensor digests, memory checks. 0.2.0: the data channel.
+SERVER_VERSION = "0.3.0"
 MAX_CHUNK = 4 << 20
 # Compile requests carry whole modules, which may embed large constants; tensors stream or take the
 # data channel.
@@ -62,14 +87,9 @@ except ImportError as e:  # the stubs are made by runtime/install.mjs
     sys.exit(3)
 
 from data_channel import DataChannel, Ticket, byte_view  # noqa: E402
-from executable_cache import CachedExecutable, ExecutableCache, cache_digest  # noqa: E402
-from xla_backend import DTYPES, ArrayShape, BackendError, XlaBackend  # noqa: E402
-
-
-class RequestError(Exception):
-    def __init__(self, code: grpc.StatusCode, message: str):
-        super().__init__(message)
-        self.code = code
+from executable_cache import CachedExecutable, ExecutableCache, Untrusted, cache_digest  # noqa: E402
+from sessions import SESSION_METADATA, Authenticator, RequestError, Session, SessionTable, metadata_value, new_handle  # noqa: E402
+from xla_backend import DTYPES, ArrayShape, BackendError, MemoryNeeds, PlatformUnavailable, XlaBackend  # noqa: E402
 
 
 def shape_to_pb(shape: ArrayShape) -> pb.ArrayShape:
@@ -86,54 +106,63 @@ def shape_from_pb(shape: pb.ArrayShape) -> ArrayShape:
 
 
 @dataclass
-class LoadedExecutable:
-    handle: str
+class SharedExecutable:
+    """A loaded executable, shared by every session that compiled the same module (by digest)."""
+
     digest: str
     executable: object
     device: int
     parameters: tuple[ArrayShape, ...]
     results: tuple[ArrayShape, ...]
+    memory: MemoryNeeds | None
+    holders: int = 0
 
 
 class RuntimeService(pb_grpc.RuntimeServicer):
-    def __init__(self, backend: XlaBackend, cache: ExecutableCache, on_shutdown):
+    def __init__(self, backend: XlaBackend, cache: ExecutableCache, sessions_options: dict, auth: Authenticator, on_shutdown, allow_shutdown: bool):
         self.backend = backend
         self.cache = cache
+        self.auth = auth
         self.on_shutdown = on_shutdown
+        self.allow_shutdown = allow_shutdown
         self.started = time.monotonic()
         self.lock = threading.Lock()
         self.compile_lock = threading.Lock()
         # Executables are written to the disk cache off the reply path: the client waits for the
         # compile, not for serialization and I/O. close() drains the queue before exit.
         self.cache_writer = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-writer")
-        self.ids = itertools.count(1)
-        self.buffers: dict[str, object] = {}
-        self.executables: dict[str, LoadedExecutable] = {}
-        self.by_digest: dict[str, LoadedExecutable] = {}
+        self.by_digest: dict[str, SharedExecutable] = {}
         self.compilations = 0
+        self.sessions = SessionTable(on_free=self._free, log=log, **sessions_options)
         # Set by main() once the data channel listens (None: gRPC streaming only).
         self.data_channel: DataChannel | None = None
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _buffer(self, handle: str):
+    def _free(self, buffers: list, executables: list) -> None:
+        for b in buffers:
+            self.backend.delete(b)
+        for handle_exe in executables:
+            self._drop_executable(handle_exe)
+
+    def _drop_executable(self, shared: SharedExecutable) -> None:
         with self.lock:
-            buffer = self.buffers.get(handle)
-        if buffer is None:
-            raise RequestError(grpc.StatusCode.NOT_FOUND, f"unknown buffer handle {handle!r} (never issued by this server, or released)")
-        return buffer
+            shared.holders -= 1
+            if shared.holders <= 0 and self.by_digest.get(shared.digest) is shared:
+                del self.by_digest[shared.digest]
 
     def _buffer_info(self, handle: str, buffer) -> pb.BufferInfo:
         shape = self.backend.shape_of(buffer)
         return pb.BufferInfo(buffer=handle, shape=shape_to_pb(shape), total_bytes=shape.byte_size())
 
-    def _new_handle(self, prefix: str) -> str:
-        return f"{prefix}-{next(self.ids)}"
-
-    def _keep(self, buffer) -> pb.BufferInfo:
-        handle = self._new_handle("buf")
-        with self.lock:
-            self.buffers[handle] = buffer
+    def _keep(self, session: Session, buffer, reserved: int = 0) -> pb.BufferInfo:
+        handle = new_handle("buf")
+        nbytes = self.backend.shape_of(buffer).byte_size()
+        try:
+            self.sessions.add_buffer(session, handle, buffer, nbytes, reserved)
+        except RequestError:
+            self.backend.delete(buffer)
+            raise
         return self._buffer_info(handle, buffer)
 
     def _check_transfer_in(self, header, rpc: str) -> ArrayShape:
@@ -143,6 +172,8 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: total_bytes {header.total_bytes} does not match {shape} ({expected} bytes)")
         if not 0 <= header.device < self.backend.device_count:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: device {header.device} does not exist (this server has {self.backend.device_count})")
+        if len(header.sha256) != 32:
+            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: the header must carry the SHA-256 of the tensor's bytes (32 bytes, got {len(header.sha256)})")
         return shape
 
     def _data_channel(self, rpc: str) -> DataChannel:
@@ -155,66 +186,101 @@ class RuntimeService(pb_grpc.RuntimeServicer):
 
     # --- RPCs ----------------------------------------------------------------------------------
 
-    def Health(self, request, context):
-        with self.lock:
-            return pb.HealthResponse(
-                serving=True,
-                server_version=SERVER_VERSION,
-                pid=os.getpid(),
-                uptime_seconds=time.monotonic() - self.started,
-                live_buffers=len(self.buffers),
-                live_executables=len(self.executables),
-                data_address=self.data_channel.address if self.data_channel else "",
-                pending_transfers=self.data_channel.pending if self.data_channel else 0,
-            )
+    def Health(self, request, context, session: Session | None):
+        with self.sessions.lock:
+            buffers = len(session.buffers) if session else 0
+            executables = len(session.executables) if session else 0
+            held = session.resident_bytes if session else 0
+        return pb.HealthResponse(
+            serving=True,
+            server_version=SERVER_VERSION,
+            pid=os.getpid(),
+            uptime_seconds=time.monotonic() - self.started,
+            live_buffers=buffers,
+            live_executables=executables,
+            data_address=self.data_channel.address if self.data_channel else "",
+            pending_transfers=self.data_channel.pending if self.data_channel else 0,
+            data_tls=bool(self.data_channel and self.data_channel.tls),
+            session_bytes=held,
+            max_session_bytes=self.sessions.max_bytes,
+        )
 
-    def DeviceInfo(self, request, context):
+    def DeviceInfo(self, request, context, session: Session | None):
         b = self.backend
+        devices = []
+        for o, i, k in b.devices():
+            limit, in_use = b.device_memory(o)
+            devices.append(pb.Device(ordinal=o, id=i, kind=k, memory_bytes=limit, memory_in_use_bytes=in_use))
         return pb.DeviceInfoResponse(
             platform=b.platform,
             platform_version=b.platform_version,
-            devices=[pb.Device(ordinal=o, id=i, kind=k) for o, i, k in b.devices()],
+            devices=devices,
             jax_version=b.jax_version,
             jaxlib_version=b.jaxlib_version,
             server_version=SERVER_VERSION,
+            libtpu_version=b.libtpu_version,
         )
 
-    def Compile(self, request, context):
+    def OpenSession(self, request, context, session: Session | None):
+        opened = self.sessions.open(request.client)
+        return pb.OpenSessionResponse(session=opened.id, max_session_bytes=opened.max_bytes, idle_timeout_seconds=self.sessions.idle_timeout)
+
+    def CloseSession(self, request, context, session: Session):
+        return pb.CloseSessionResponse(released=self.sessions.close(session, "closed by its client"))
+
+    def Compile(self, request, context, session: Session):
         if not request.hlo_module:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, "Compile: hlo_module is empty")
         if not 0 <= request.device < self.backend.device_count:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Compile: device {request.device} does not exist (this server has {self.backend.device_count})")
         digest = cache_digest(f"{request.key}@device{request.device}", request.hlo_module, self.backend.cache_fingerprint())
+        warning = ""
         with self.compile_lock:
             start = time.perf_counter()
             with self.lock:
-                loaded = self.by_digest.get(digest)
-            if loaded is not None:
+                shared = self.by_digest.get(digest)
+            if shared is not None:
                 source = pb.CompileResponse.MEMORY
             else:
-                loaded, source = self._load_or_compile(digest, request)
+                shared, source, warning = self._load_or_compile(digest, request)
                 with self.lock:
-                    self.executables[loaded.handle] = loaded
-                    self.by_digest[digest] = loaded
+                    self.by_digest[digest] = shared
             elapsed = (time.perf_counter() - start) * 1000
+            handle = new_handle("exe")
+            with self.lock:
+                shared.holders += 1
+            with self.sessions.lock:
+                if session.closed:
+                    self._drop_executable(shared)
+                    raise RequestError(grpc.StatusCode.NOT_FOUND, "the session was closed or expired while this call ran")
+                session.executables[handle] = shared
         return pb.CompileResponse(
-            executable=loaded.handle,
+            executable=handle,
             source=source,
-            parameters=[shape_to_pb(s) for s in loaded.parameters],
-            results=[shape_to_pb(s) for s in loaded.results],
+            parameters=[shape_to_pb(s) for s in shared.parameters],
+            results=[shape_to_pb(s) for s in shared.results],
             elapsed_ms=elapsed,
             compilations=self.compilations,
+            cache_warning=warning,
+            device_memory_bytes=shared.memory.total if shared.memory else 0,
         )
 
-    def _load_or_compile(self, digest: str, request) -> tuple[LoadedExecutable, int]:
-        cached = self.cache.get(digest)
+    def _load_or_compile(self, digest: str, request) -> tuple[SharedExecutable, int, str]:
+        warning = ""
+        try:
+            cached = self.cache.get(digest)
+        except Untrusted as e:
+            cached = None
+            warning = f"executable cache: {e}; recompiled and replaced"
+            log(warning)
         if cached is not None:
             try:
                 executable = self.backend.deserialize(cached.blob, request.device)
-                loaded = LoadedExecutable(self._new_handle("exe"), digest, executable, request.device, cached.parameters, cached.results)
-                return loaded, pb.CompileResponse.DISK
+                shared = SharedExecutable(digest, executable, request.device, cached.parameters, cached.results, self.backend.memory_needs(executable))
+                return shared, pb.CompileResponse.DISK, ""
             except BackendError as e:
-                log(f"executable cache entry {digest[:12]} could not be loaded ({e}); recompiling")
+                warning = f"executable cache entry {digest[:12]} could not be loaded ({e}); recompiled and replaced"
+                log(warning)
         try:
             lowered = self.backend.lower(request.hlo_module)
         except BackendError as e:
@@ -225,7 +291,8 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Compile: XLA rejected the module: {e}") from e
         self.compilations += 1
         self.cache_writer.submit(self._write_cache, digest, executable, lowered)
-        return LoadedExecutable(self._new_handle("exe"), digest, executable, request.device, lowered.parameters, lowered.results), pb.CompileResponse.COMPILED
+        shared = SharedExecutable(digest, executable, request.device, lowered.parameters, lowered.results, self.backend.memory_needs(executable))
+        return shared, pb.CompileResponse.COMPILED, warning
 
     def _write_cache(self, digest: str, executable, lowered) -> None:
         try:
@@ -234,15 +301,17 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             log(f"could not write the executable cache entry {digest[:12]}: {e}")
 
     def close(self) -> None:
+        self.sessions.stop()
         self.cache_writer.shutdown(wait=True)
 
-    def TransferIn(self, request_iterator, context):
+    def TransferIn(self, request_iterator, context, session: Session):
         first = next(request_iterator, None)
         if first is None or first.WhichOneof("part") != "header":
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, "TransferIn: the first message must carry the header")
         header = first.header
         shape = self._check_transfer_in(header, "TransferIn")
         expected = shape.byte_size()
+        self.sessions.check_room(session, expected, f"TransferIn of {shape}")
         array = self.backend.host_array(shape)
         view = byte_view(array)
         received = 0
@@ -258,18 +327,21 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             received += n
         if received != expected:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferIn: received {received} of {expected} bytes for {shape}")
-        return pb.TransferInResponse(buffer=self._keep(self.backend.to_device(array, header.device)))
+        if not hmac.compare_digest(hashlib.sha256(view).digest(), header.sha256):
+            raise RequestError(grpc.StatusCode.DATA_LOSS, f"TransferIn: the {expected} bytes received do not have the SHA-256 the header announced; nothing was kept")
+        return pb.TransferInResponse(buffer=self._keep(session, self.backend.to_device(array, header.device)))
 
-    def OpenTransferIn(self, header, context):
+    def OpenTransferIn(self, header, context, session: Session):
         channel = self._data_channel("OpenTransferIn")
         shape = self._check_transfer_in(header, "OpenTransferIn")
-        ticket = channel.issue("in", shape.byte_size(), shape=shape, device=header.device)
+        self.sessions.reserve(session, shape.byte_size(), f"OpenTransferIn of {shape}")
+        ticket = channel.issue("in", shape.byte_size(), shape=shape, device=header.device, session=session, sha256=bytes(header.sha256))
         return self._ticket(ticket, pb.BufferInfo(shape=shape_to_pb(shape), total_bytes=shape.byte_size()))
 
-    def OpenTransferOut(self, request, context):
+    def OpenTransferOut(self, request, context, session: Session):
         channel = self._data_channel("OpenTransferOut")
-        info = self._buffer_info(request.buffer, self._buffer(request.buffer))
-        ticket = channel.issue("out", info.total_bytes, buffer=request.buffer, release=request.release)
+        info = self._buffer_info(request.buffer, self.sessions.buffer(session, request.buffer))
+        ticket = channel.issue("out", info.total_bytes, buffer=request.buffer, release=request.release, session=session)
         return self._ticket(ticket, info)
 
     # --- the data channel's endpoint (data_channel.Endpoint) -----------------------------------
@@ -278,36 +350,42 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         return self.backend.host_array(ticket.shape)
 
     def finish_in(self, ticket: Ticket, array: np.ndarray) -> pb.BufferInfo:
-        return self._keep(self.backend.to_device(array, ticket.device))
+        return self._keep(ticket.session, self.backend.to_device(array, ticket.device), reserved=ticket.total_bytes)
+
+    def abandon_in(self, ticket: Ticket) -> None:
+        self.sessions.unreserve(ticket.session, ticket.total_bytes)
 
     def start_out(self, ticket: Ticket) -> tuple[pb.BufferInfo, np.ndarray]:
-        buffer = self._buffer(ticket.buffer)
+        buffer = self.sessions.buffer(ticket.session, ticket.buffer)
         return self._buffer_info(ticket.buffer, buffer), self.backend.to_host(buffer)
 
     def finish_out(self, ticket: Ticket) -> None:
         if ticket.release:
-            self._release_buffer(ticket.buffer)
+            self._release_buffer(ticket.session, ticket.buffer)
 
     def status_of(self, error: Exception) -> tuple[str, str] | None:
         status = known_status(error)
         return (status[0].name, status[1]) if status else None
 
-    def Execute(self, request, context):
-        with self.lock:
-            loaded = self.executables.get(request.executable)
+    def Execute(self, request, context, session: Session):
+        with self.sessions.lock:
+            loaded = session.executables.get(request.executable)
         if loaded is None:
-            raise RequestError(grpc.StatusCode.NOT_FOUND, f"unknown executable handle {request.executable!r} (never issued by this server, or released)")
+            raise RequestError(grpc.StatusCode.NOT_FOUND, f"unknown executable handle {request.executable!r} (not issued to this session, or released)")
         if len(request.arguments) != len(loaded.parameters):
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Execute: the executable takes {len(loaded.parameters)} argument(s), got {len(request.arguments)}")
         arguments = []
         for i, (handle, expected) in enumerate(zip(request.arguments, loaded.parameters)):
-            buffer = self._buffer(handle)
+            buffer = self.sessions.buffer(session, handle)
             actual = self.backend.shape_of(buffer)
             if actual != expected:
                 raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Execute: argument {i} ({handle}) is {actual}, the executable's parameter {i} is {expected}")
             if self.backend.device_of(buffer) != loaded.device:
                 raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Execute: argument {i} ({handle}) is on device {self.backend.device_of(buffer)}, the executable on device {loaded.device}")
             arguments.append(buffer)
+        self._check_device_memory(loaded)
+        result_bytes = sum(r.byte_size() for r in loaded.results)
+        self.sessions.check_room(session, result_bytes, f"Execute's {len(loaded.results)} result(s)")
         start = time.perf_counter()
         try:
             results = self.backend.execute(loaded.executable, arguments)
@@ -315,57 +393,75 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             raise RequestError(grpc.StatusCode.INTERNAL, f"Execute: {e}") from e
         elapsed = (time.perf_counter() - start) * 1000
         infos = []
-        with self.lock:
+        try:
             for r in results:
-                handle = self._new_handle("buf")
-                self.buffers[handle] = r
-                infos.append((handle, r))
-        return pb.ExecuteResponse(results=[self._buffer_info(h, r) for h, r in infos], elapsed_ms=elapsed)
+                infos.append(self._keep(session, r))
+        except RequestError:
+            for info in infos:
+                self._release_buffer(session, info.buffer)
+            raise
+        return pb.ExecuteResponse(results=infos, elapsed_ms=elapsed)
 
-    def TransferOut(self, request, context):
-        buffer = self._buffer(request.buffer)
+    def _check_device_memory(self, loaded: SharedExecutable) -> None:
+        """Too large for the device is a clear error here, not an out-of-memory crash in XLA."""
+        limit, in_use = self.backend.device_memory(loaded.device)
+        if not limit or loaded.memory is None:
+            return
+        # Arguments are resident already (counted in in_use where PJRT reports it).
+        needed = loaded.memory.total - loaded.memory.arguments if in_use else loaded.memory.total
+        free = limit - in_use
+        if needed > free:
+            raise RequestError(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"Execute: the executable needs {loaded.memory.total} bytes of device memory ({loaded.memory}; XLA's compiled memory statistics), "
+                f"device {loaded.device} has {limit} bytes ({in_use} in use)",
+            )
+
+    def TransferOut(self, request, context, session: Session):
+        buffer = self.sessions.buffer(session, request.buffer)
         chunk = request.chunk_bytes or MAX_CHUNK
         if chunk > MAX_CHUNK:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferOut: chunk_bytes {chunk} exceeds the 4 MiB limit")
         info = self._buffer_info(request.buffer, buffer)
         raw = byte_view(self.backend.to_host(buffer))
+        digest = hashlib.sha256(raw).digest()
         total = len(raw)
         if total == 0:
-            yield pb.TransferOutChunk(buffer=info)
+            yield pb.TransferOutChunk(buffer=info, sha256=digest)
         for offset in range(0, total, chunk):
             piece = bytes(raw[offset : offset + chunk])
-            yield pb.TransferOutChunk(buffer=info, data=piece) if offset == 0 else pb.TransferOutChunk(data=piece)
+            yield pb.TransferOutChunk(buffer=info, data=piece, sha256=digest) if offset == 0 else pb.TransferOutChunk(data=piece)
         if request.release:
-            self._release_buffer(request.buffer)
+            self._release_buffer(session, request.buffer)
 
-    def _release_buffer(self, handle: str) -> bool:
-        with self.lock:
-            buffer = self.buffers.pop(handle, None)
+    def _release_buffer(self, session: Session, handle: str) -> bool:
+        buffer = self.sessions.pop_buffer(session, handle)
         if buffer is None:
             return False
         self.backend.delete(buffer)
         return True
 
-    def Release(self, request, context):
+    def Release(self, request, context, session: Session):
         released = 0
         unknown = []
         for handle in request.buffers:
-            if self._release_buffer(handle):
+            if self._release_buffer(session, handle):
                 released += 1
             else:
                 unknown.append(handle)
         for handle in request.executables:
-            with self.lock:
-                loaded = self.executables.pop(handle, None)
-                if loaded is not None and self.by_digest.get(loaded.digest) is loaded:
-                    del self.by_digest[loaded.digest]
-            if loaded is None:
+            with self.sessions.lock:
+                shared = session.executables.pop(handle, None)
+            if shared is None:
                 unknown.append(handle)
             else:
+                self._drop_executable(shared)
                 released += 1
         return pb.ReleaseResponse(released=released, unknown=unknown)
 
-    def Shutdown(self, request, context):
+    def Shutdown(self, request, context, session: Session | None):
+        if not self.allow_shutdown:
+            raise RequestError(grpc.StatusCode.PERMISSION_DENIED, "Shutdown: this server runs as a service; stop it where it was started (e.g. systemctl stop)")
         log("shutdown requested")
         threading.Timer(0.05, self.on_shutdown).start()
         return pb.ShutdownResponse()
@@ -387,34 +483,65 @@ def known_status(error: Exception) -> tuple[grpc.StatusCode, str] | None:
     return None
 
 
-def with_status(method):
-    """Turns a request error into a gRPC status, and an unexpected exception into INTERNAL, never a crash."""
+# Which calls need a session ("optional": used when the call carries one).
+SESSION_NEEDS = {
+    "Health": "optional",
+    "DeviceInfo": "optional",
+    "OpenSession": "none",
+    "Shutdown": "optional",
+}
+
+
+def rpc(method):
+    """The one gate every call passes: the token, then the caller's session, then the method.
+
+    A request error becomes its gRPC status, an unexpected exception INTERNAL, never a crash.
+    """
+    needs = SESSION_NEEDS.get(method.__name__, "required")
+
+    def enter(self, context) -> Session | None:
+        self.auth.check(context)
+        session_id = metadata_value(context, SESSION_METADATA)
+        if needs == "none" or (needs == "optional" and not session_id):
+            return None
+        session = self.sessions.get(session_id)
+        self.sessions.begin(session)
+        return session
+
+    def fail(e: Exception, context) -> None:
+        status = known_status(e)
+        if status is None:
+            internal_error(method.__name__, e, context)
+        else:
+            context.abort(*status)
 
     def wrapped(self, request, context):
+        session = None
         try:
-            return method(self, request, context)
+            session = enter(self, context)
+            return method(self, request, context, session)
         except Exception as e:
-            status = known_status(e)
-            if status is None:
-                internal_error(method.__name__, e, context)
-            else:
-                context.abort(*status)
+            fail(e, context)
+        finally:
+            if session is not None:
+                self.sessions.end(session)
 
     def wrapped_stream(self, request, context):
+        session = None
         try:
-            yield from method(self, request, context)
+            session = enter(self, context)
+            yield from method(self, request, context, session)
         except Exception as e:
-            status = known_status(e)
-            if status is None:
-                internal_error(method.__name__, e, context)
-            else:
-                context.abort(*status)
+            fail(e, context)
+        finally:
+            if session is not None:
+                self.sessions.end(session)
 
     return wrapped_stream if inspect.isgeneratorfunction(method) else wrapped
 
 
-for _name in ("Health", "DeviceInfo", "Compile", "TransferIn", "Execute", "TransferOut", "OpenTransferIn", "OpenTransferOut", "Release", "Shutdown"):
-    setattr(RuntimeService, _name, with_status(getattr(RuntimeService, _name)))
+for _name in ("Health", "DeviceInfo", "OpenSession", "CloseSession", "Compile", "TransferIn", "Execute", "TransferOut", "OpenTransferIn", "OpenTransferOut", "Release", "Shutdown"):
+    setattr(RuntimeService, _name, rpc(getattr(RuntimeService, _name)))
 
 
 def watch_parent(parent_pid: int, stop) -> None:
@@ -449,95 +576,275 @@ def watch_stdin(stop) -> None:
     log("stdin closed; exiting")
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description="tpu-build runtime server (proto/runtime.proto over jaxlib PJRT)")
+# --- command line --------------------------------------------------------------------------------
+
+
+class UsageError(Exception):
+    """A refused command line: the message says why and what to do instead."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise UsageError(f"--listen {listen!r}: expected HOST:PORT (e.g. 0.0.0.0:8470, 127.0.0.1:0, [::]:8470)")
+    return host, int(port)
+
+
+def read_token_file(path: str) -> str:
+    try:
+        st = os.stat(path)
+        with open(path, encoding="utf-8") as f:
+            token = f.read().strip()
+    except OSError as e:
+        raise UsageError(f"--token-file {path}: {e.strerror}") from None
+    if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise UsageError(f"--token-file {path} can be read by other users (mode {stat.S_IMODE(st.st_mode):o}); make it owner-only: chmod 600 {path}")
+    if len(token) < 16:
+        raise UsageError(f"--token-file {path}: the token must be at least 16 characters (e.g. `openssl rand -hex 32 > {path}`)")
+    return token
+
+
+def read_file(flag: str, path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise UsageError(f"{flag} {path}: {e.strerror}") from None
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    if argv[:1] == ["serve"]:
+        argv = argv[1:]
+    parser = argparse.ArgumentParser(
+        prog="tpu-build-runtime",
+        description="The tpu-build runtime server (proto/runtime.proto over jaxlib's PJRT client). "
+        "`tpu-build-runtime serve --listen HOST:PORT ...` runs it as a service on a TPU VM or GPU host.",
+    )
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--socket", help="serve on this Unix socket path")
-    where.add_argument("--port", type=int, help="serve on 127.0.0.1:PORT (0: any free port)")
+    where.add_argument("--listen", metavar="HOST:PORT", help="serve gRPC on this address (port 0: any free port)")
+    where.add_argument("--socket", help="serve on this Unix socket path (a local target's child)")
+    parser.add_argument("--platform", default="cpu", help="PJRT platform: tpu, cuda, rocm or cpu (default cpu)")
+    parser.add_argument("--tls-cert", metavar="F", help="the server's certificate chain (PEM)")
+    parser.add_argument("--tls-key", metavar="F", help="the certificate's private key (PEM)")
+    parser.add_argument("--client-ca", metavar="F", help="require client certificates signed by this CA (mutual TLS)")
+    parser.add_argument("--token-file", metavar="F", help="the bearer token every call must carry (an owner-only file)")
+    parser.add_argument("--token-stdin", action="store_true", help="read the token from the first line of stdin (a local target's child)")
+    parser.add_argument("--max-session-bytes", type=int, default=0, metavar="N", help="device bytes one session may hold (0: no limit)")
+    parser.add_argument("--idle-timeout", type=float, default=None, metavar="S", help="free sessions unused for S seconds (0: never; default 900 with --listen, never with --socket)")
+    parser.add_argument("--cpu-devices", type=int, metavar="N", help="pretend the CPU platform has N devices")
+    parser.add_argument("--device-memory", type=int, default=0, metavar="BYTES", help="device memory to assume where PJRT reports none (XLA's CPU client)")
+    parser.add_argument("--cache-dir", help="directory of the on-disk executable cache (none: no disk cache)")
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
     parser.add_argument("--watch-stdin", action="store_true", help="exit when stdin reaches end of file")
     parser.add_argument("--own-socket-dir", action="store_true", help="remove the socket's directory on exit (a private one made for this server)")
-    parser.add_argument("--cache-dir", help="directory of the on-disk executable cache (none: no disk cache)")
-    parser.add_argument("--platform", default="cpu", help="PJRT platform (cpu, tpu, cuda); default cpu")
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--allow-shutdown", action="store_true", help="obey the Shutdown call (a local target's child)")
+    parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--no-data-channel", action="store_true", help="no data channel: tensors stream over gRPC only")
     parser.add_argument("--data-ticket-ttl", type=float, default=60.0, help="seconds a data-channel ticket stays good unused (default 60)")
     args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise UsageError("--tls-cert and --tls-key go together")
+    if args.client_ca and not args.tls_cert:
+        raise UsageError("--client-ca needs TLS (--tls-cert and --tls-key)")
+    if args.token_file and args.token_stdin:
+        raise UsageError("give the token by --token-file or --token-stdin, not both")
+    if args.socket and args.tls_cert:
+        raise UsageError("TLS is for --listen; a Unix socket is guarded by its owner-only directory and the token")
+    if args.listen:
+        host, _ = split_listen(args.listen)
+        if not is_loopback(host) and not (args.tls_cert and (args.token_file or args.token_stdin)):
+            missing = " and ".join(x for x, given in (("TLS (--tls-cert, --tls-key)", args.tls_cert), ("a token (--token-file)", args.token_file or args.token_stdin)) if not given)
+            raise UsageError(
+                f"refusing to listen on {args.listen} without {missing}: anyone who can reach that address could read "
+                "every tensor and run code on the device. Give both, or listen on 127.0.0.1 and reach it through an SSH tunnel"
+            )
+    if args.max_session_bytes < 0:
+        raise UsageError("--max-session-bytes must be 0 (no limit) or positive")
+    if args.cpu_devices is not None and not 1 <= args.cpu_devices <= 4096:
+        raise UsageError("--cpu-devices must be between 1 and 4096")
+    if args.idle_timeout is None:
+        args.idle_timeout = 900.0 if args.listen else 0.0
+    return args
 
+
+class Leftovers:
+    """What this process made on disk, removed however it ends (even before it was ready)."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.paths: list[str] = []
+        self.directory = os.path.dirname(os.path.abspath(args.socket)) if args.socket and args.own_socket_dir else None
+
+    def remove(self) -> None:
+        for path in self.paths:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        if self.directory:
+            try:
+                for name in os.listdir(self.directory):
+                    if name.endswith(".sock"):  # only our sockets live in the private directory
+                        os.unlink(os.path.join(self.directory, name))
+                os.rmdir(self.directory)
+            except OSError:
+                pass
+
+
+def tls_contexts(args) -> tuple[object | None, ssl.SSLContext | None]:
+    """gRPC server credentials and the data channel's TLS context, from the same files."""
+    if not args.tls_cert:
+        return None, None
+    cert, key = read_file("--tls-cert", args.tls_cert), read_file("--tls-key", args.tls_key)
+    client_ca = read_file("--client-ca", args.client_ca) if args.client_ca else None
+    credentials = grpc.ssl_server_credentials([(key, cert)], root_certificates=client_ca, require_client_auth=client_ca is not None)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        if client_ca is not None:
+            context.load_verify_locations(cafile=args.client_ca)
+            context.verify_mode = ssl.CERT_REQUIRED
+    except (ssl.SSLError, OSError) as e:
+        raise UsageError(f"cannot use the TLS files ({e})") from None
+    return credentials, context
+
+
+def serve(args: argparse.Namespace, leftovers: Leftovers) -> int:
     t0 = time.perf_counter()
-    stopping = threading.Event()
-
-    def stop(*_):
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if args.parent_pid:
-        threading.Thread(target=watch_parent, args=(args.parent_pid, stop), daemon=True).start()
+    token = None
+    if args.token_stdin:
+        token = sys.stdin.readline().strip()
+        if not token:
+            log("--token-stdin: no token on stdin (the parent is gone?); exiting")
+            return 2
+    elif args.token_file:
+        token = read_token_file(args.token_file)
+    credentials, data_tls = tls_contexts(args)
     if args.watch_stdin:
-        threading.Thread(target=watch_stdin, args=(stop,), daemon=True).start()
+        threading.Thread(target=watch_stdin, args=(STOPPING.set,), daemon=True).start()
+    if args.cpu_devices:
+        flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if not f.startswith("--xla_force_host_platform_device_count")]
+        os.environ["XLA_FLAGS"] = " ".join([*flags, f"--xla_force_host_platform_device_count={args.cpu_devices}"])
 
-    backend = XlaBackend(args.platform)
+    try:
+        backend = XlaBackend(args.platform, device_memory=args.device_memory)
+    except PlatformUnavailable as e:
+        log(str(e))
+        return 5
+    if STOPPING.is_set():
+        return 0
     cache = ExecutableCache(args.cache_dir)
-    options = [("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)]
+    options = [
+        ("grpc.max_receive_message_length", MAX_MESSAGE),
+        ("grpc.max_send_message_length", MAX_MESSAGE),
+        # Clients ping idle connections to notice a dead server (RuntimeClient's keepalive).
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.min_recv_ping_interval_without_data_ms", 5000),
+        ("grpc.http2.max_ping_strikes", 0),
+    ]
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=args.workers), options=options)
-    service = RuntimeService(backend, cache, stop)
+    service = RuntimeService(
+        backend,
+        cache,
+        {"max_bytes": args.max_session_bytes, "idle_timeout": args.idle_timeout},
+        Authenticator(token),
+        STOPPING.set,
+        allow_shutdown=args.allow_shutdown,
+    )
     pb_grpc.add_RuntimeServicer_to_server(service, server)
     if args.socket:
         if os.path.exists(args.socket):
             os.unlink(args.socket)
+        leftovers.paths.append(args.socket)
         server.add_insecure_port(f"unix:{args.socket}")
         address = f"unix:{args.socket}"
     else:
-        port = server.add_insecure_port(f"127.0.0.1:{args.port}")
-        if port == 0:
-            log(f"cannot listen on 127.0.0.1:{args.port}")
+        host, port = split_listen(args.listen)
+        bound = server.add_secure_port(args.listen, credentials) if credentials else server.add_insecure_port(args.listen)
+        if bound == 0:
+            log(f"cannot listen on {args.listen}")
             return 2
-        address = f"127.0.0.1:{port}"
+        address = f"{host}:{bound}"
     server.start()
-    if args.socket:
-        os.chmod(args.socket, 0o600)
-    if not args.no_data_channel:
-        try:
-            listener, data_address = DataChannel.listen(address)
-            service.data_channel = DataChannel(listener, data_address, service, log, ticket_ttl=args.data_ticket_ttl)
-        except OSError as e:  # e.g. a socket path too long for AF_UNIX: serve anyway, over gRPC only
-            log(f"no data channel ({e}); tensors will stream over gRPC")
-    ready = {
-        "ready": True,
-        "address": address,
-        "data_address": service.data_channel.address if service.data_channel else "",
-        "pid": os.getpid(),
-        "platform": backend.platform,
-        "devices": backend.device_count,
-        "jaxlib": backend.jaxlib_version,
-        "startup_ms": round((time.perf_counter() - t0) * 1000, 1),
-    }
-    print(json.dumps(ready), flush=True)
-
-    while not stopping.wait(0.2):
-        pass
-    if service.data_channel:
-        service.data_channel.close()
-    server.stop(grace=1).wait(2)
-    service.close()
-    if args.socket:
-        try:
-            os.unlink(args.socket)  # usually gone already: gRPC removes it on stop
-        except OSError:
-            pass
-        if args.own_socket_dir:
+    try:
+        if args.socket:
+            os.chmod(args.socket, 0o600)
+        if not args.no_data_channel:
             try:
-                os.rmdir(os.path.dirname(os.path.abspath(args.socket)))
-            except OSError:
-                pass
+                listener, data_address = DataChannel.listen(address)
+                if data_address.startswith("unix:"):
+                    leftovers.paths.append(data_address[len("unix:") :])
+                service.data_channel = DataChannel(listener, data_address, service, log, ticket_ttl=args.data_ticket_ttl, tls=data_tls)
+            except OSError as e:  # e.g. a socket path too long for AF_UNIX: serve anyway, over gRPC only
+                log(f"no data channel ({e}); tensors will stream over gRPC")
+        ready = {
+            "ready": True,
+            "address": address,
+            "data_address": service.data_channel.address if service.data_channel else "",
+            "tls": credentials is not None,
+            "pid": os.getpid(),
+            "platform": backend.platform,
+            "devices": backend.device_count,
+            "jaxlib": backend.jaxlib_version,
+            "startup_ms": round((time.perf_counter() - t0) * 1000, 1),
+        }
+        try:
+            print(json.dumps(ready), flush=True)
+        except (OSError, ValueError):  # nobody reads the ready line: the parent is gone
+            log("cannot write the ready line (the parent is gone?); exiting")
+            STOPPING.set()
+        if not args.socket:
+            log(f"serving {backend.platform} ({backend.device_count} device(s)) on {address}{' over TLS' if credentials else ''}; data channel {ready['data_address'] or 'off'}")
+        while not STOPPING.wait(0.2):
+            pass
+    finally:
+        if service.data_channel:
+            service.data_channel.close()
+        server.stop(grace=1).wait(2)
+        service.close()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = parse_args(argv)
+    except UsageError as e:
+        print(f"tpu-build-runtime: {e}", file=sys.stderr)
+        return 2
+    leftovers = Leftovers(args)
+    code = 1
+    try:
+        if args.parent_pid:
+            threading.Thread(target=watch_parent, args=(args.parent_pid, STOPPING.set), daemon=True).start()
+        code = serve(args, leftovers)
+    except UsageError as e:
+        log(str(e))
+        code = 2
+    except BaseException:
+        log(f"the runtime server failed:\n{traceback.format_exc()}")
+    finally:
+        leftovers.remove()
     # Skip interpreter teardown: XLA's static destructors are slow and sometimes noisy.
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):
             pass
-    os._exit(0)
+    os._exit(code)
+
+
+def cli() -> None:
+    """The `tpu-build-runtime` console script."""
+    sys.exit(main(sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 
-from executable_cache import CachedExecutable, ExecutableCache, cache_digest  # noqa: E402
+from executable_cache import CachedExecutable, ExecutableCache, Untrusted, cache_digest  # noqa: E402
 from xla_backend import ArrayShape, BackendError, XlaBackend  # noqa: E402
 
 backend = XlaBackend("cpu")
@@ -109,7 +109,39 @@ class XlaBackendTest(unittest.TestCase):
             self.assertEqual(cache.get(digest), entry)
             with open(os.path.join(d, digest + ".exe"), "wb") as f:
                 f.write(b"truncated")
-            self.assertIsNone(cache.get(digest))
+            with self.assertRaises(Untrusted):
+                cache.get(digest)
+
+    def test_executable_cache_entries_are_bound_to_their_digest_and_blob(self):
+        with tempfile.TemporaryDirectory() as d:
+            cache = ExecutableCache(d)
+            a, b = "a" * 64, "b" * 64
+            cache.put(a, CachedExecutable(b"blob of a", (), ()))
+            cache.put(b, CachedExecutable(b"blob of b", (), ()))
+            path_a, path_b = os.path.join(d, a + ".exe"), os.path.join(d, b + ".exe")
+            # A file moved over another entry's name is not that entry.
+            os.replace(path_a, path_b + ".tmp")
+            os.replace(path_b, path_a)
+            os.replace(path_b + ".tmp", path_b)
+            for digest in (a, b):
+                with self.assertRaisesRegex(Untrusted, "moved or copied over another"):
+                    cache.get(digest)
+            # A flipped byte in the blob fails its SHA-256.
+            cache.put(a, CachedExecutable(b"blob of a", (), ()))
+            with open(path_a, "r+b") as f:
+                f.seek(-1, os.SEEK_END)
+                last = f.read(1)
+                f.seek(-1, os.SEEK_END)
+                f.write(bytes([last[0] ^ 1]))
+            with self.assertRaisesRegex(Untrusted, "do not match the SHA-256"):
+                cache.get(a)
+            # A directory where the entry goes is a miss that put() replaces.
+            os.unlink(path_a)
+            os.mkdir(path_a)
+            with self.assertRaisesRegex(Untrusted, "is a directory"):
+                cache.get(a)
+            cache.put(a, CachedExecutable(b"blob of a", (), ()))
+            self.assertEqual(cache.get(a).blob, b"blob of a")
 
 
 if __name__ == "__main__":

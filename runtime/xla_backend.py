@@ -111,20 +111,86 @@ def _flatten(shape) -> list[ArrayShape]:
     return [ArrayShape(shape.xla_element_type().name, tuple(int(d) for d in shape.dimensions()))]
 
 
+# What to install for each platform's PJRT client (the extras of runtime/pyproject.toml).
+PLATFORM_EXTRAS = {"tpu": "tpu-build-runtime[tpu]", "cuda": "tpu-build-runtime[cuda12]", "rocm": "jax's ROCm plugin (jax-rocm*-plugin)"}
+
+
+class PlatformUnavailable(Exception):
+    """The PJRT client for the asked platform cannot be created here; the message says what to install."""
+
+
+def _package_version(name: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+@dataclass(frozen=True)
+class MemoryNeeds:
+    """XLA's compiled memory statistics of an executable, in bytes."""
+
+    arguments: int
+    outputs: int
+    temporaries: int
+    generated_code: int
+    aliased: int
+
+    @property
+    def total(self) -> int:
+        return max(0, self.arguments + self.outputs + self.temporaries + self.generated_code - self.aliased)
+
+    def __str__(self) -> str:
+        return f"arguments {self.arguments}, outputs {self.outputs}, temporaries {self.temporaries}, code {self.generated_code}, aliased {self.aliased}"
+
+
 class XlaBackend:
-    def __init__(self, platform: str = "cpu"):
+    def __init__(self, platform: str = "cpu", device_memory: int = 0):
+        """The PJRT client of `platform` (cpu, tpu, cuda, rocm), chosen by name: one code path for all.
+
+        device_memory: bytes to report for devices whose PJRT client reports none (the CPU's).
+        """
         jax, _ = _modules()
         jax.config.update("jax_platforms", platform)
         from jax._src import xla_bridge
 
-        self._backend = xla_bridge.get_backend(platform)
+        try:
+            self._backend = xla_bridge.get_backend(platform)
+        except Exception as e:  # jax raises RuntimeError with its own explanation
+            extra = PLATFORM_EXTRAS.get(platform)
+            hint = f"; on this host install {extra}" if extra else ""
+            raise PlatformUnavailable(f"no PJRT client for platform {platform!r} ({_xla_message(e)}){hint}") from e
         self._devices = list(self._backend.local_devices())
         import jaxlib
 
         self.jax_version: str = jax.__version__
         self.jaxlib_version: str = jaxlib.__version__
+        self.libtpu_version: str = _package_version("libtpu") or _package_version("libtpu-nightly")
         self.platform: str = self._backend.platform
         self.platform_version: str = self._backend.platform_version
+        self._assumed_memory = device_memory
+
+    def device_memory(self, ordinal: int) -> tuple[int, int]:
+        """(bytes the device has, bytes in use) as PJRT's memory_stats reports them; (0, 0) when unknown."""
+        stats = None
+        try:
+            stats = self._device(ordinal).memory_stats()
+        except Exception:  # some clients raise instead of returning None
+            stats = None
+        if stats and stats.get("bytes_limit"):
+            return int(stats["bytes_limit"]), int(stats.get("bytes_in_use", 0))
+        return self._assumed_memory, 0
+
+    def memory_needs(self, executable) -> MemoryNeeds | None:
+        try:
+            s = executable.get_compiled_memory_stats()
+        except Exception:  # a client that does not report them
+            return None
+        return MemoryNeeds(
+            int(s.argument_size_in_bytes), int(s.output_size_in_bytes), int(s.temp_size_in_bytes), int(s.generated_code_size_in_bytes), int(s.alias_size_in_bytes)
+        )
 
     @property
     def device_count(self) -> int:

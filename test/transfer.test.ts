@@ -13,6 +13,7 @@ import {
   RuntimeError,
   RuntimeProcess,
   byteSize,
+  tensorDigest,
   type RuntimeProcessOptions,
   type XlaShape,
 } from "../plugins/xla-local/index.js";
@@ -27,7 +28,7 @@ async function startServer(options: RuntimeProcessOptions = {}): Promise<Runtime
 }
 
 function clientOf(p: RuntimeProcess, options: ConstructorParameters<typeof RuntimeClient>[1] = {}): RuntimeClient {
-  const c = new RuntimeClient(p.address, options);
+  const c = new RuntimeClient(p.address, { token: p.token, ...options });
   clients.push(c);
   return c;
 }
@@ -96,7 +97,7 @@ for (const transport of ["unix", "tcp"] as const) {
     const p = await startServer({ transport });
     const h = await p.client.health();
     assert.match(h.dataAddress, transport === "unix" ? /^unix:\/.*\.data\.sock$/ : /^127\.0\.0\.1:\d+$/);
-    assert.is(h.serverVersion, "0.2.0");
+    assert.is(h.serverVersion, "0.3.0");
     await roundTrips(p.client, SHAPES);
     assert.equal(p.client.route.counts, { dataChannel: 2 * SHAPES.length, grpc: 0 }, p.client.route.fallbackReason);
     const after = await p.client.health();
@@ -141,7 +142,7 @@ test("a wrong token, a used token, a wrong byte count and a stranger are refused
   const shape: XlaShape = { elementType: "S32", dims: [64] };
   const data = tensorBytes(shape);
 
-  const ticket = await client.openTransferIn(shape);
+  const ticket = await client.openTransferIn(shape, tensorDigest(data));
   assert.is(ticket.token.byteLength, 32);
   assert.ok(ticket.expiresInMs > 0);
   const forged = Buffer.from(ticket.token);
@@ -153,11 +154,11 @@ test("a wrong token, a used token, a wrong byte count and a stranger are refused
 
   // The forged attempt did not use up the real ticket; the real one works once.
   const made = await (await client.connectDataChannel(address)).send(ticket.token, data);
-  assert.match(made.buffer, /^buf-\d+$/);
+  assert.match(made.buffer, /^buf-[0-9a-f]{32}$/);
   const used = await rejects((await client.connectDataChannel(address)).send(ticket.token, data));
   assert.is((used as DataChannelError).code, "PERMISSION_DENIED");
 
-  const sized = await client.openTransferIn(shape);
+  const sized = await client.openTransferIn(shape, tensorDigest(data));
   const miscounted = await rejects((await client.connectDataChannel(address)).send(sized.token, data.subarray(4)));
   assert.is((miscounted as DataChannelError).code, "INVALID_ARGUMENT");
   assert.match(miscounted.message, /the ticket is for 256 bytes, the connection announced 252/);
@@ -207,7 +208,7 @@ test("a transfer cut off midway is dropped whole: no buffer, no memory kept, the
   const half = new Uint8Array(100_000_000).fill(7);
   const before = residentBytes(p.pid);
   for (let i = 0; i < 3; i++) {
-    const ticket = await client.openTransferIn(shape);
+    const ticket = await client.openTransferIn(shape, new Uint8Array(32));
     const connection = await client.connectDataChannel(address);
     const socket = connection.rawSocket;
     const preamble = Buffer.alloc(44);
@@ -261,11 +262,12 @@ test("an unused ticket expires", async () => {
   const client = p.client;
   const address = (await client.health()).dataAddress;
   const shape: XlaShape = { elementType: "F64", dims: [8] };
-  const ticket = await client.openTransferIn(shape);
+  const data = tensorBytes(shape);
+  const ticket = await client.openTransferIn(shape, tensorDigest(data));
   assert.is(ticket.expiresInMs, 200);
   assert.is((await client.health()).pendingTransfers, 1);
   await eventually("the ticket expires", async () => (await client.health()).pendingTransfers === 0);
-  const late = await rejects((await client.connectDataChannel(address)).send(ticket.token, tensorBytes(shape)));
+  const late = await rejects((await client.connectDataChannel(address)).send(ticket.token, data));
   assert.is((late as DataChannelError).code, "PERMISSION_DENIED");
 });
 
@@ -276,7 +278,7 @@ test("without a data channel on the server, tensors stream over gRPC in chunks, 
   await roundTrips(p.client, [...SHAPES, { elementType: "F32", dims: [5_000_000] }]);
   assert.equal(p.client.route.counts, { dataChannel: 0, grpc: 2 * (SHAPES.length + 1) });
   assert.match(p.client.route.fallbackReason ?? "", /offers no data channel/);
-  const refused = await rejects(p.client.openTransferIn({ elementType: "F32", dims: [2] }));
+  const refused = await rejects(p.client.openTransferIn({ elementType: "F32", dims: [2] }, new Uint8Array(32)));
   assert.is((refused as RuntimeError).code, "FAILED_PRECONDITION");
 });
 
@@ -300,13 +302,32 @@ test("a client told not to use the data channel streams over gRPC, and the two r
   const streaming = clientOf(p, { dataChannel: false });
   const shape: XlaShape = { elementType: "BF16", dims: [3, 1 << 20] }; // 6 MiB: two chunks
   const data = tensorBytes(shape);
-  // In by one route, out by the other, both ways.
-  const viaGrpc = await streaming.transferIn(shape, data);
-  assert.ok(sameBytes((await p.client.transferOut(viaGrpc.handle, { release: true })).data, data));
-  const viaData = await p.client.transferIn(shape, data);
-  assert.ok(sameBytes((await streaming.transferOut(viaData.handle, { release: true })).data, data));
+  // Each client has its own session: each route round-trips the same bytes.
+  for (const client of [streaming, p.client]) {
+    const up = await client.transferIn(shape, data);
+    assert.ok(sameBytes((await client.transferOut(up.handle, { release: true })).data, data));
+  }
   assert.equal(streaming.route.counts, { dataChannel: 0, grpc: 2 });
   assert.equal(p.client.route.counts, { dataChannel: 2, grpc: 0 });
+});
+
+test("bytes that do not match their digest are refused on both routes and nothing is kept", async () => {
+  const p = await startServer();
+  const shape: XlaShape = { elementType: "F32", dims: [1000] };
+  const data = tensorBytes(shape);
+  const wrongDigest = tensorDigest(tensorBytes(shape));
+  const address = (await p.client.health()).dataAddress;
+  const ticket = await p.client.openTransferIn(shape, wrongDigest);
+  const viaData = await rejects((await p.client.connectDataChannel(address)).send(ticket.token, data));
+  assert.is((viaData as DataChannelError).code, "DATA_LOSS");
+  assert.match(viaData.message, /do not have the SHA-256 the ticket announced/);
+  // The streaming route's header carries the digest too.
+  const missing = await rejects(p.client.openTransferIn(shape, new Uint8Array(0)));
+  assert.is((missing as RuntimeError).code, "INVALID_ARGUMENT");
+  assert.match(missing.message, /SHA-256/);
+  const h = await p.client.health();
+  assert.is(h.liveBuffers, 0);
+  assert.is(h.sessionBytes, 0);
 });
 
 test.run();

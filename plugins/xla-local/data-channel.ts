@@ -6,9 +6,11 @@
 // preallocated array, so the kernel's copies are the only per-byte work.
 
 import { connect, type NetConnectOpts, type Socket } from "node:net";
+import { connect as connectTls, type ConnectionOptions } from "node:tls";
 import protobuf from "protobufjs";
 import type { BufferInfo__Output } from "./generated/tpubuild/runtime/BufferInfo.js";
 import type { DataChannelReply__Output } from "./generated/tpubuild/runtime/DataChannelReply.js";
+import type { RuntimeTls } from "./runtime-client.js";
 import { runtimeLocation } from "./runtime-location.js";
 
 export const DATA_CHANNEL_MAGIC = Buffer.from("TPBD", "latin1");
@@ -177,13 +179,19 @@ export class DataConnection {
   ) {}
 
   /**
-   * Connects (failing with UNAVAILABLE after `connectTimeoutMs`); a connection that then makes no
-   * progress for `idleTimeoutMs` fails with DEADLINE_EXCEEDED.
+   * Connects (failing with UNAVAILABLE after `connectTimeoutMs`), under TLS when `tls` is given (the
+   * server's data channel speaks it when its gRPC does); a connection that then makes no progress
+   * for `idleTimeoutMs` fails with DEADLINE_EXCEEDED.
    */
-  static open(options: NetConnectOpts, timeouts: { connectTimeoutMs: number; idleTimeoutMs: number }): Promise<DataConnection> {
+  static open(options: NetConnectOpts, timeouts: { connectTimeoutMs: number; idleTimeoutMs: number; tls?: RuntimeTls }): Promise<DataConnection> {
     return new Promise((resolve, reject) => {
       const reader = new ConnectionReader();
-      const socket = connect({ ...options, onread: { buffer: reader.readBuffer, callback: (n) => reader.received(n) } });
+      const onread = { buffer: reader.readBuffer, callback: (n: number) => reader.received(n) };
+      const tls = timeouts.tls;
+      const socket: Socket = tls
+        ? // tls.connect takes net's onread too (Node's docs), though @types/node does not list it.
+          connectTls({ ...(options as { host: string; port: number }), onread, ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.serverName, minVersion: "TLSv1.2" } as ConnectionOptions)
+        : connect({ ...options, onread });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new DataChannelError("UNAVAILABLE", `no connection to the data channel within ${timeouts.connectTimeoutMs} ms`));
@@ -192,7 +200,7 @@ export class DataConnection {
         clearTimeout(timer);
         reject(new DataChannelError("UNAVAILABLE", `cannot connect to the data channel: ${e.code ?? e.message}`));
       });
-      socket.once("connect", () => {
+      socket.once(tls ? "secureConnect" : "connect", () => {
         clearTimeout(timer);
         socket.removeAllListeners("error");
         if ("port" in options) socket.setNoDelay(true); // reply frames are small and waited for
@@ -247,8 +255,8 @@ export class DataConnection {
     }
   }
 
-  /** Receives `totalBytes` under `token` into a new array. */
-  async receive(token: Uint8Array, totalBytes: number): Promise<{ buffer: BufferInfo__Output; data: Uint8Array }> {
+  /** Receives `totalBytes` under `token` into a new array, with the SHA-256 the server announced for them. */
+  async receive(token: Uint8Array, totalBytes: number): Promise<{ buffer: BufferInfo__Output; data: Uint8Array; sha256: Uint8Array }> {
     try {
       this.present(token, totalBytes);
       const accepted = await this.reader.reply("after the token");
@@ -256,7 +264,7 @@ export class DataConnection {
       if (accepted.buffer.totalBytes !== totalBytes) throw new DataChannelError("INTERNAL", `the server announced ${accepted.buffer.totalBytes} bytes, the ticket ${totalBytes}`);
       const data = new Uint8Array(totalBytes);
       await this.reader.readInto(data);
-      return { buffer: accepted.buffer, data };
+      return { buffer: accepted.buffer, data, sha256: accepted.sha256 };
     } finally {
       this.socket.destroy();
     }

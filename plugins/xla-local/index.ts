@@ -7,11 +7,15 @@ export {
   PROTO_LOADER_OPTIONS,
   RuntimeClient,
   RuntimeError,
+  SESSION_METADATA,
+  readRuntimeTls,
+  tensorDigest,
   type CompiledExecutable,
   type DeviceBuffer,
   type RuntimeClientOptions,
   type RuntimeDeviceInfo,
   type RuntimeHealth,
+  type RuntimeTls,
   type TransferRoute,
 } from "./runtime-client.js";
 export { DataChannelError, DataConnection, dataConnectOptions } from "./data-channel.js";

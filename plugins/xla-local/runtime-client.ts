@@ -1,11 +1,23 @@
-// A typed client of the runtime service (proto/runtime.proto), over @grpc/grpc-js.
+// A typed client of the runtime service (proto/runtime.proto), over @grpc/grpc-js: the one client
+// of every target, local (a child server on a Unix socket or loopback port) or remote (a service on
+// a TPU VM or GPU host, over TLS). A remote target needs only
+//
+//   new RuntimeClient("tpu-vm:8470", { token, tls: readRuntimeTls({ ca: "ca.pem", serverName: "tpu-vm" }) })
+//
+// Every call carries the server's token (`authorization: Bearer …`) and this client's session id,
+// and has a deadline; the channel pings an idle server (keepalive), so a dead or stopped server is
+// an error within seconds, not a hang. The session is opened on first use; the server scopes every
+// handle to it.
 //
 // It speaks XLA shapes (row-major dims); Julia order lives in the target session above it.
-// Tensors take the server's data channel (data-channel.ts: a plain socket beside gRPC, which moves
-// hundreds of MB at socket speed) whenever the server offers one and it can be reached; otherwise
-// they stream over gRPC in chunks of at most 4 MiB. Message limits are raised for those chunks and
-// for Compile, whose modules can embed large constants.
+// Tensors take the server's data channel (data-channel.ts: a plain socket beside gRPC, under TLS
+// when gRPC is, which moves hundreds of MB at socket speed) whenever the server offers one and it
+// can be reached; otherwise they stream over gRPC in chunks of at most 4 MiB. Either way each
+// tensor carries its SHA-256, checked by the receiver. Message limits are raised for those chunks
+// and for Compile, whose modules can embed large constants.
 
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { ProtoGrpcType } from "./generated/runtime.js";
@@ -15,6 +27,8 @@ import type { DataTicket__Output } from "./generated/tpubuild/runtime/DataTicket
 import type { DeviceInfoResponse__Output } from "./generated/tpubuild/runtime/DeviceInfoResponse.js";
 import type { ExecuteResponse__Output } from "./generated/tpubuild/runtime/ExecuteResponse.js";
 import type { HealthResponse__Output } from "./generated/tpubuild/runtime/HealthResponse.js";
+import type { OpenSessionResponse__Output } from "./generated/tpubuild/runtime/OpenSessionResponse.js";
+import type { CloseSessionResponse__Output } from "./generated/tpubuild/runtime/CloseSessionResponse.js";
 import type { ReleaseResponse__Output } from "./generated/tpubuild/runtime/ReleaseResponse.js";
 import type { ShutdownResponse__Output } from "./generated/tpubuild/runtime/ShutdownResponse.js";
 import type { RuntimeClient as GeneratedClient } from "./generated/tpubuild/runtime/Runtime.js";
@@ -27,6 +41,8 @@ import { byteSize, describeXla, type XlaShape } from "./tensor-layout.js";
 export const MAX_CHUNK_BYTES = 4 << 20;
 const MAX_MESSAGE_BYTES = 1 << 30;
 const FLOW_CONTROL_WINDOW_BYTES = 16 << 20;
+/** The call metadata that carries the session id (proto/runtime.proto's conventions). */
+export const SESSION_METADATA = "tpu-build-session";
 
 /** The loader options that plugins/xla-local/generated/ was generated with (see its README). */
 export const PROTO_LOADER_OPTIONS: protoLoader.Options = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true };
@@ -60,6 +76,40 @@ function runtimeError(rpc: string, error: grpc.ServiceError | Error): RuntimeErr
   return new RuntimeError(rpc, code, details);
 }
 
+/** SHA-256 of a tensor's bytes, as the protocol carries it. */
+export function tensorDigest(data: Uint8Array): Buffer {
+  return createHash("sha256").update(data).digest();
+}
+
+function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+/** How to reach a server over TLS: the CA to trust, the name to check, and a client certificate for mutual TLS. */
+export interface RuntimeTls {
+  /** PEM of the CA(s) that signed the server's certificate; omitted: the system's roots. */
+  ca?: Buffer;
+  /** The name the server's certificate must carry when the address does not (an IP, a tunnel). */
+  serverName?: string;
+  /** PEM client certificate and key, for a server started with --client-ca. */
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** RuntimeTls from PEM files (a target's manifest settings name files, never their contents). */
+export function readRuntimeTls(files: { ca?: string; serverName?: string; cert?: string; key?: string }): RuntimeTls {
+  const read = (what: string, path: string | undefined) => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new Error(`cannot read the TLS ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  if ((files.cert === undefined) !== (files.key === undefined)) throw new Error("a TLS client certificate and its key go together (cert and key)");
+  return { ca: read("CA", files.ca), serverName: files.serverName, cert: read("certificate", files.cert), key: read("key", files.key) };
+}
+
 export interface RuntimeHealth {
   serving: boolean;
   serverVersion: string;
@@ -71,14 +121,22 @@ export interface RuntimeHealth {
   dataAddress: string;
   /** Data-channel tickets issued and not yet finished, failed or expired. */
   pendingTransfers: number;
+  /** The data channel speaks TLS. */
+  dataTls: boolean;
+  /** This client's session's resident device bytes, and its limit (0: none). */
+  sessionBytes: number;
+  maxSessionBytes: number;
 }
 
 export interface RuntimeDeviceInfo {
   platform: string;
   platformVersion: string;
-  devices: { ordinal: number; id: number; kind: string }[];
+  /** memoryBytes: the device's memory as PJRT reports it (0: not reported, as on XLA's CPU client). */
+  devices: { ordinal: number; id: number; kind: string; memoryBytes: number; memoryInUseBytes: number }[];
   jaxVersion: string;
   jaxlibVersion: string;
+  /** "" where libtpu is not installed. */
+  libtpuVersion: string;
   serverVersion: string;
 }
 
@@ -91,6 +149,10 @@ export interface CompiledExecutable {
   elapsedMs: number;
   /** Modules the server process has compiled from HLO since it started. */
   compilations: number;
+  /** Set when the server found a disk-cache entry it could not trust and recompiled it (why). */
+  cacheWarning: string;
+  /** Device memory one run needs (XLA's compiled memory statistics); 0 when not reported. */
+  deviceMemoryBytes: number;
 }
 
 /** A device-resident buffer held by the server. */
@@ -106,8 +168,18 @@ function deviceBuffer(info: BufferInfo__Output | null | undefined): DeviceBuffer
 }
 
 export interface RuntimeClientOptions {
-  /** Deadline for unary calls other than Compile and Execute, in ms (default 60 s). */
+  /** The server's bearer token, sent with every call. */
+  token?: string;
+  /** Reach the server over TLS (a remote target); omitted: plaintext (a Unix socket or loopback). */
+  tls?: RuntimeTls;
+  /** Deadline for the small unary calls (Health, DeviceInfo, tickets, Release, ...), in ms (default 60 s). */
   callTimeoutMs?: number;
+  /** Deadline for Compile and Execute, and for a streamed transfer, in ms (default 1 h). */
+  longCallTimeoutMs?: number;
+  /** Interval of keepalive pings, in ms (default 20 s); an unanswered ping fails the calls in flight. */
+  keepaliveMs?: number;
+  /** Who this client is, in the server's log (default "tpu-build pid N"). */
+  clientName?: string;
   /** false: never use the data channel, stream tensors over gRPC (default true). */
   dataChannel?: boolean;
   /** How long a data-channel connection may make no progress before it fails, in ms (default 60 s). */
@@ -127,6 +199,11 @@ export interface TransferRoute {
 /** The connect timeout of the data channel; it only guards against a host that drops packets. */
 const DATA_CONNECT_TIMEOUT_MS = 10_000;
 
+function checkDigest(data: Uint8Array, expected: Uint8Array): void {
+  if (expected.byteLength !== 32) throw new RuntimeError("TransferOut", "DATA_LOSS", "the server sent no SHA-256 for the tensor; it was not used");
+  if (!sameDigest(tensorDigest(data), expected)) throw new RuntimeError("TransferOut", "DATA_LOSS", `the ${data.byteLength} bytes received do not have the SHA-256 the server announced; they were not used`);
+}
+
 function dataChannelFailure(rpc: string, address: string, e: unknown): RuntimeError {
   if (e instanceof DataChannelError) return new RuntimeError(rpc, e.code, `over the data channel at ${address}: ${e.details}`);
   return runtimeError(rpc, e as Error);
@@ -135,25 +212,45 @@ function dataChannelFailure(rpc: string, address: string, e: unknown): RuntimeEr
 export class RuntimeClient {
   private readonly client: GeneratedClient;
   private readonly callTimeoutMs: number;
+  private readonly longCallTimeoutMs: number;
   private readonly dataIdleTimeoutMs: number;
+  private readonly token: string | undefined;
+  private readonly tls: RuntimeTls | undefined;
+  private readonly clientName: string;
+  /** The session's id, once OpenSession was asked for. */
+  private session: Promise<string> | undefined;
+  /** The data channel speaks TLS (from the server's first Health reply). */
+  private dataTls = false;
   /** The server's data address ("" when it has none), from its first Health reply. */
   private dataAddress: Promise<string> | undefined;
   readonly route: TransferRoute = { counts: { dataChannel: 0, grpc: 0 } };
 
-  /** `address`: "unix:/abs/path.sock" or "127.0.0.1:PORT". */
+  /** `address`: "unix:/abs/path.sock" or "HOST:PORT". */
   constructor(
     readonly address: string,
     options: RuntimeClientOptions = {},
   ) {
     const Runtime = service().tpubuild.runtime.Runtime;
-    this.client = new Runtime(address, grpc.credentials.createInsecure(), {
+    const tls = options.tls;
+    const credentials = tls ? grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null) : grpc.credentials.createInsecure();
+    const keepaliveMs = options.keepaliveMs ?? 20_000;
+    this.client = new Runtime(address, credentials, {
       "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
       "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
       // HTTP/2's default 64 KiB receive window throttles streamed tensors to a fraction of the
       // socket's speed (a window update per 64 KiB of a 1 MiB chunk); 16 MiB keeps it flowing.
       "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW_BYTES,
+      // A server that dies or stops answering fails the calls in flight after one unanswered ping.
+      "grpc.keepalive_time_ms": keepaliveMs,
+      "grpc.keepalive_timeout_ms": Math.min(keepaliveMs, 10_000),
+      "grpc.keepalive_permit_without_calls": 1,
+      ...(tls?.serverName ? { "grpc.ssl_target_name_override": tls.serverName, "grpc.default_authority": tls.serverName } : {}),
     });
+    this.token = options.token;
+    this.tls = tls;
+    this.clientName = options.clientName ?? `tpu-build pid ${process.pid}`;
     this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
+    this.longCallTimeoutMs = options.longCallTimeoutMs ?? 3_600_000;
     this.dataIdleTimeoutMs = options.dataIdleTimeoutMs ?? 60_000;
     if (options.dataChannel === false) this.route.fallbackReason = "the data channel is turned off for this client";
   }
@@ -165,14 +262,34 @@ export class RuntimeClient {
     );
   }
 
-  private unary<Res>(
+  /**
+   * The metadata of a call: the token, and the session id ("open": opening the session if need be;
+   * "if-open": only when one is open already, as Health sends it; "none").
+   */
+  private async metadata(session: "open" | "if-open" | "none"): Promise<grpc.Metadata> {
+    const metadata = new grpc.Metadata();
+    if (this.token !== undefined) metadata.set("authorization", `Bearer ${this.token}`);
+    if (session === "open") this.session ??= this.openSession();
+    if (session !== "none" && this.session) metadata.set(SESSION_METADATA, await this.session);
+    return metadata;
+  }
+
+  private openSession(): Promise<string> {
+    const opened = this.unary<OpenSessionResponse__Output>("OpenSession", (m, o, cb) => this.client.openSession({ client: this.clientName }, m, o, cb), { session: "none" }).then((r) => r.session);
+    opened.catch(() => {
+      if (this.session === opened) this.session = undefined; // a server that cannot answer now may later
+    });
+    return opened;
+  }
+
+  private async unary<Res>(
     rpc: string,
-    invoke: (options: grpc.CallOptions, callback: grpc.requestCallback<Res>) => unknown,
-    timeoutMs: number | undefined = this.callTimeoutMs,
+    invoke: (metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<Res>) => unknown,
+    call: { timeoutMs?: number; session?: "open" | "if-open" | "none" } = {},
   ): Promise<Res> {
+    const metadata = await this.metadata(call.session ?? "open");
     return new Promise((resolve, reject) => {
-      const options: grpc.CallOptions = timeoutMs === undefined ? {} : { deadline: Date.now() + timeoutMs };
-      invoke(options, (error, response) => {
+      invoke(metadata, { deadline: Date.now() + (call.timeoutMs ?? this.callTimeoutMs) }, (error, response) => {
         if (error) reject(runtimeError(rpc, error));
         else if (response === undefined) reject(new RuntimeError(rpc, "INTERNAL", "empty response"));
         else resolve(response);
@@ -180,9 +297,11 @@ export class RuntimeClient {
     });
   }
 
-  async health(): Promise<RuntimeHealth> {
-    const r = await this.unary<HealthResponse__Output>("Health", (o, cb) => this.client.health({}, o, cb), 10_000);
+  /** The server's state; it does not open a session (the counts are this client's session's, once it has one). */
+  async health(options: { timeoutMs?: number } = {}): Promise<RuntimeHealth> {
+    const r = await this.unary<HealthResponse__Output>("Health", (m, o, cb) => this.client.health({}, m, o, cb), { timeoutMs: options.timeoutMs ?? 10_000, session: "if-open" });
     this.dataAddress ??= Promise.resolve(r.dataAddress);
+    this.dataTls = r.dataTls;
     return {
       serving: r.serving,
       serverVersion: r.serverVersion,
@@ -192,17 +311,21 @@ export class RuntimeClient {
       liveExecutables: r.liveExecutables,
       dataAddress: r.dataAddress,
       pendingTransfers: r.pendingTransfers,
+      dataTls: r.dataTls,
+      sessionBytes: r.sessionBytes,
+      maxSessionBytes: r.maxSessionBytes,
     };
   }
 
   async deviceInfo(): Promise<RuntimeDeviceInfo> {
-    const r = await this.unary<DeviceInfoResponse__Output>("DeviceInfo", (o, cb) => this.client.deviceInfo({}, o, cb));
+    const r = await this.unary<DeviceInfoResponse__Output>("DeviceInfo", (m, o, cb) => this.client.deviceInfo({}, m, o, cb), { session: "if-open" });
     return {
       platform: r.platform,
       platformVersion: r.platformVersion,
-      devices: r.devices.map((d) => ({ ordinal: d.ordinal, id: d.id, kind: d.kind })),
+      devices: r.devices.map((d) => ({ ordinal: d.ordinal, id: d.id, kind: d.kind, memoryBytes: d.memoryBytes, memoryInUseBytes: d.memoryInUseBytes })),
       jaxVersion: r.jaxVersion,
       jaxlibVersion: r.jaxlibVersion,
+      libtpuVersion: r.libtpuVersion,
       serverVersion: r.serverVersion,
     };
   }
@@ -210,7 +333,7 @@ export class RuntimeClient {
   /** Compiles an HloModuleProto, or finds it in the server's caches; `key` is the module's content hash. */
   async compile(module: Uint8Array, key: string, options: { device?: number } = {}): Promise<CompiledExecutable> {
     const request = { hloModule: Buffer.from(module.buffer, module.byteOffset, module.byteLength), key, device: options.device ?? 0 };
-    const r = await this.unary<CompileResponse__Output>("Compile", (o, cb) => this.client.compile(request, o, cb), undefined);
+    const r = await this.unary<CompileResponse__Output>("Compile", (m, o, cb) => this.client.compile(request, m, o, cb), { timeoutMs: this.longCallTimeoutMs });
     const shape = (s: { elementType: XlaShape["elementType"]; dims: number[] }): XlaShape => ({ elementType: s.elementType, dims: s.dims });
     return {
       handle: r.executable,
@@ -219,6 +342,8 @@ export class RuntimeClient {
       results: r.results.map(shape),
       elapsedMs: r.elapsedMs,
       compilations: r.compilations,
+      cacheWarning: r.cacheWarning,
+      deviceMemoryBytes: r.deviceMemoryBytes,
     };
   }
 
@@ -247,7 +372,7 @@ export class RuntimeClient {
   /** Connects to the data channel; undefined (and the route falls back to gRPC from now on) when that fails. */
   private async connectData(address: string): Promise<DataConnection | undefined> {
     try {
-      return await DataConnection.open(dataConnectOptions(address, this.address), { connectTimeoutMs: DATA_CONNECT_TIMEOUT_MS, idleTimeoutMs: this.dataIdleTimeoutMs });
+      return await this.connectDataChannel(address);
     } catch (e) {
       this.route.fallbackReason ??= `the data channel at ${address} cannot be reached (${(e as Error).message})`;
       return undefined;
@@ -255,7 +380,10 @@ export class RuntimeClient {
   }
 
   /** A data-channel ticket; undefined when the server has no data channel after all (an older server). */
-  private async ticket(rpc: "OpenTransferIn" | "OpenTransferOut", invoke: (options: grpc.CallOptions, callback: grpc.requestCallback<DataTicket__Output>) => unknown): Promise<DataTicket__Output | undefined> {
+  private async ticket(
+    rpc: "OpenTransferIn" | "OpenTransferOut",
+    invoke: (metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<DataTicket__Output>) => unknown,
+  ): Promise<DataTicket__Output | undefined> {
     try {
       return await this.unary<DataTicket__Output>(rpc, invoke);
     } catch (e) {
@@ -274,7 +402,7 @@ export class RuntimeClient {
   private async openData(
     address: string,
     rpc: "OpenTransferIn" | "OpenTransferOut",
-    invoke: (options: grpc.CallOptions, callback: grpc.requestCallback<DataTicket__Output>) => unknown,
+    invoke: (metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<DataTicket__Output>) => unknown,
   ): Promise<{ ticket: DataTicket__Output; connection: DataConnection } | undefined> {
     const connecting = this.connectData(address);
     let ticket: DataTicket__Output | undefined;
@@ -290,29 +418,35 @@ export class RuntimeClient {
     return undefined;
   }
 
-  /** Asks for a ticket to send a tensor of `shape` over the data channel (tests use it directly). */
-  openTransferIn(shape: XlaShape, options: { device?: number } = {}): Promise<DataTicket__Output> {
-    return this.unary<DataTicket__Output>("OpenTransferIn", (o, cb) => this.client.openTransferIn({ shape, totalBytes: byteSize(shape), device: options.device ?? 0 }, o, cb));
+  /** Asks for a ticket to send a tensor of `shape` whose bytes have digest `sha256` over the data channel (tests use it directly). */
+  openTransferIn(shape: XlaShape, sha256: Uint8Array, options: { device?: number } = {}): Promise<DataTicket__Output> {
+    const header = { shape, totalBytes: byteSize(shape), device: options.device ?? 0, sha256: Buffer.from(sha256) };
+    return this.unary<DataTicket__Output>("OpenTransferIn", (m, o, cb) => this.client.openTransferIn(header, m, o, cb));
   }
 
   /** Asks for a ticket to receive a buffer's bytes over the data channel (tests use it directly). */
   openTransferOut(buffer: string, options: { release?: boolean } = {}): Promise<DataTicket__Output> {
-    return this.unary<DataTicket__Output>("OpenTransferOut", (o, cb) => this.client.openTransferOut({ buffer, release: options.release ?? false }, o, cb));
+    return this.unary<DataTicket__Output>("OpenTransferOut", (m, o, cb) => this.client.openTransferOut({ buffer, release: options.release ?? false }, m, o, cb));
   }
 
-  /** A connection to the data channel at `address` (tests use it to speak the protocol by hand). */
+  /** A connection to the data channel at `address`, under TLS when the server's is (tests use it to speak the protocol by hand). */
   connectDataChannel(address: string): Promise<DataConnection> {
-    return DataConnection.open(dataConnectOptions(address, this.address), { connectTimeoutMs: DATA_CONNECT_TIMEOUT_MS, idleTimeoutMs: this.dataIdleTimeoutMs });
+    return DataConnection.open(dataConnectOptions(address, this.address), {
+      connectTimeoutMs: DATA_CONNECT_TIMEOUT_MS,
+      idleTimeoutMs: this.dataIdleTimeoutMs,
+      tls: this.dataTls ? (this.tls ?? {}) : undefined,
+    });
   }
 
   /** Sends a tensor (raw little-endian bytes, row-major in `shape.dims`) to the device; it stays there. */
   async transferIn(shape: XlaShape, data: Uint8Array, options: { device?: number; chunkBytes?: number } = {}): Promise<DeviceBuffer> {
     const expected = byteSize(shape);
     if (data.byteLength !== expected) throw new RuntimeError("TransferIn", "INVALID_ARGUMENT", `${describeXla(shape)} takes ${expected} bytes, got ${data.byteLength}`);
+    const sha256 = tensorDigest(data);
     const address = await this.dataChannel();
     if (address !== undefined) {
-      const header = { shape, totalBytes: expected, device: options.device ?? 0 };
-      const opened = await this.openData(address, "OpenTransferIn", (o, cb) => this.client.openTransferIn(header, o, cb));
+      const header = { shape, totalBytes: expected, device: options.device ?? 0, sha256 };
+      const opened = await this.openData(address, "OpenTransferIn", (m, o, cb) => this.client.openTransferIn(header, m, o, cb));
       if (opened) {
         try {
           const info = await opened.connection.send(opened.ticket.token, data);
@@ -324,17 +458,18 @@ export class RuntimeClient {
       }
     }
     this.route.counts.grpc++;
-    return this.streamIn(shape, data, options);
+    return this.streamIn(shape, data, sha256, options);
   }
 
   /** TransferIn over gRPC: the header, then chunks of at most MAX_CHUNK_BYTES. */
-  private streamIn(shape: XlaShape, data: Uint8Array, options: { device?: number; chunkBytes?: number }): Promise<DeviceBuffer> {
+  private async streamIn(shape: XlaShape, data: Uint8Array, sha256: Buffer, options: { device?: number; chunkBytes?: number }): Promise<DeviceBuffer> {
     const expected = data.byteLength;
     const chunkBytes = Math.min(options.chunkBytes ?? MAX_CHUNK_BYTES, MAX_CHUNK_BYTES);
+    const metadata = await this.metadata("open");
     let finished = false;
     let call!: grpc.ClientWritableStream<TransferInChunk>;
     const result = new Promise<DeviceBuffer>((resolve, reject) => {
-      call = this.client.transferIn((error, response) => {
+      call = this.client.transferIn(metadata, { deadline: Date.now() + this.longCallTimeoutMs }, (error, response) => {
         finished = true;
         if (error) reject(runtimeError("TransferIn", error));
         else {
@@ -347,7 +482,7 @@ export class RuntimeClient {
       });
     });
     const send = async () => {
-      call.write({ header: { shape, totalBytes: expected, device: options.device ?? 0 } });
+      call.write({ header: { shape, totalBytes: expected, device: options.device ?? 0, sha256 } });
       for (let offset = 0; offset < expected && !finished; offset += chunkBytes) {
         const n = Math.min(chunkBytes, expected - offset);
         // A view, not a copy: the caller's bytes are encoded straight into the outgoing frames.
@@ -360,7 +495,7 @@ export class RuntimeClient {
   }
 
   async execute(executable: string, argumentHandles: string[]): Promise<{ results: DeviceBuffer[]; elapsedMs: number }> {
-    const r = await this.unary<ExecuteResponse__Output>("Execute", (o, cb) => this.client.execute({ executable, arguments: argumentHandles }, o, cb), undefined);
+    const r = await this.unary<ExecuteResponse__Output>("Execute", (m, o, cb) => this.client.execute({ executable, arguments: argumentHandles }, m, o, cb), { timeoutMs: this.longCallTimeoutMs });
     return { results: r.results.map(deviceBuffer), elapsedMs: r.elapsedMs };
   }
 
@@ -369,15 +504,17 @@ export class RuntimeClient {
     const address = await this.dataChannel();
     if (address !== undefined) {
       const request = { buffer, release: options.release ?? false };
-      const opened = await this.openData(address, "OpenTransferOut", (o, cb) => this.client.openTransferOut(request, o, cb));
+      const opened = await this.openData(address, "OpenTransferOut", (m, o, cb) => this.client.openTransferOut(request, m, o, cb));
       if (opened) {
+        let received;
         try {
-          const received = await opened.connection.receive(opened.ticket.token, opened.ticket.buffer?.totalBytes ?? 0);
-          this.route.counts.dataChannel++;
-          return { buffer: deviceBuffer(received.buffer), data: received.data };
+          received = await opened.connection.receive(opened.ticket.token, opened.ticket.buffer?.totalBytes ?? 0);
         } catch (e) {
           throw dataChannelFailure("TransferOut", address, e);
         }
+        checkDigest(received.data, received.sha256);
+        this.route.counts.dataChannel++;
+        return { buffer: deviceBuffer(received.buffer), data: received.data };
       }
     }
     this.route.counts.grpc++;
@@ -385,10 +522,13 @@ export class RuntimeClient {
   }
 
   /** TransferOut over gRPC: chunks of at most MAX_CHUNK_BYTES (or `chunkBytes`). */
-  private streamOut(buffer: string, options: { release?: boolean; chunkBytes?: number }): Promise<{ buffer: DeviceBuffer; data: Uint8Array }> {
+  private async streamOut(buffer: string, options: { release?: boolean; chunkBytes?: number }): Promise<{ buffer: DeviceBuffer; data: Uint8Array }> {
+    const metadata = await this.metadata("open");
     return new Promise((resolve, reject) => {
-      const call = this.client.transferOut({ buffer, release: options.release ?? false, chunkBytes: options.chunkBytes ?? 0 });
+      const request = { buffer, release: options.release ?? false, chunkBytes: options.chunkBytes ?? 0 };
+      const call = this.client.transferOut(request, metadata, { deadline: Date.now() + this.longCallTimeoutMs });
       let info: DeviceBuffer | undefined;
+      let sha256: Uint8Array = new Uint8Array(0);
       let data: Uint8Array | undefined;
       let offset = 0;
       let failed = false;
@@ -404,6 +544,7 @@ export class RuntimeClient {
           if (!chunk.buffer) return fail(new RuntimeError("TransferOut", "INTERNAL", "the first chunk has no buffer description"));
           info = deviceBuffer(chunk.buffer);
           data = new Uint8Array(info.totalBytes);
+          sha256 = chunk.sha256;
         }
         const piece = chunk.data;
         if (offset + piece.byteLength > data!.byteLength) return fail(new RuntimeError("TransferOut", "INTERNAL", `more than the announced ${data!.byteLength} bytes`));
@@ -415,21 +556,34 @@ export class RuntimeClient {
         if (failed) return;
         if (!info || !data) return fail(new RuntimeError("TransferOut", "INTERNAL", "the stream ended without data"));
         if (offset !== data.byteLength) return fail(new RuntimeError("TransferOut", "INTERNAL", `received ${offset} of ${data.byteLength} bytes`));
+        try {
+          checkDigest(data, sha256);
+        } catch (e) {
+          return fail(e as Error);
+        }
         resolve({ buffer: info, data });
       });
     });
   }
 
   async release(handles: { buffers?: string[]; executables?: string[] }): Promise<{ released: number; unknown: string[] }> {
-    const r = await this.unary<ReleaseResponse__Output>("Release", (o, cb) =>
-      this.client.release({ buffers: handles.buffers ?? [], executables: handles.executables ?? [] }, o, cb),
+    const r = await this.unary<ReleaseResponse__Output>("Release", (m, o, cb) =>
+      this.client.release({ buffers: handles.buffers ?? [], executables: handles.executables ?? [] }, m, o, cb),
     );
     return { released: r.released, unknown: r.unknown };
   }
 
-  /** Asks the server to exit. */
+  /** Frees everything this client's session holds on the server; the next call opens a new session. */
+  async closeSession(): Promise<number> {
+    if (!this.session) return 0;
+    const r = await this.unary<CloseSessionResponse__Output>("CloseSession", (m, o, cb) => this.client.closeSession({}, m, o, cb));
+    this.session = undefined;
+    return r.released;
+  }
+
+  /** Asks the server to exit (a server a local target started; a service refuses). */
   async shutdown(): Promise<void> {
-    await this.unary<ShutdownResponse__Output>("Shutdown", (o, cb) => this.client.shutdown({}, o, cb), 10_000);
+    await this.unary<ShutdownResponse__Output>("Shutdown", (m, o, cb) => this.client.shutdown({}, m, o, cb), { timeoutMs: 10_000, session: "none" });
   }
 
   close(): void {

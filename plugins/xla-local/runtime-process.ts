@@ -3,13 +3,19 @@
 // No orphans (DESIGN.md §5.9): the server watches its stdin (a pipe only we hold, so it reaches end
 // of file whenever this process dies, even by SIGKILL) and our pid; close() sends SIGTERM, then
 // SIGKILL after a timeout; and while any server runs, process exit and SIGINT/SIGTERM/SIGHUP stop it.
+// The server removes its private socket directory itself however it ends, even when this process
+// dies before the server is ready.
+//
+// No stranger either: the same pipe first carries a random per-server token, which the server then
+// asks of every call (another local user who finds the socket or port can do nothing with it).
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { RuntimeClient } from "./runtime-client.js";
+import { RuntimeClient, type RuntimeClientOptions } from "./runtime-client.js";
 import { missingRuntime, runtimeLocation, type RuntimeLocation } from "./runtime-location.js";
 
 export interface RuntimeProcessOptions {
@@ -17,6 +23,20 @@ export interface RuntimeProcessOptions {
   cacheDir?: string;
   /** "unix" (default): a private socket in a fresh 0700 directory; "tcp": a free port on 127.0.0.1. */
   transport?: "unix" | "tcp";
+  /** For transport "tcp": the address to listen on (default 127.0.0.1:0). */
+  listen?: string;
+  /** Serve over TLS (PEM files; clientCa asks for client certificates). Give `client.tls` to reach it. */
+  tls?: { cert: string; key: string; clientCa?: string };
+  /** Read the token from this file instead of handing the server a random one through its stdin. */
+  tokenFile?: string;
+  /** Device bytes one session may hold (the server's --max-session-bytes). */
+  maxSessionBytes?: number;
+  /** Free sessions unused this long (the server's --idle-timeout). */
+  idleTimeoutSeconds?: number;
+  /** Device memory to assume where PJRT reports none (the CPU's): what the memory check compares with. */
+  deviceMemoryBytes?: number;
+  /** Options of this process's own client (TLS to reach a TLS server, timeouts); the token is added. */
+  client?: RuntimeClientOptions;
   /** PJRT platform, "cpu" by default ("tpu", "cuda" on hosts with their jaxlib plugins). */
   platform?: string;
   /** Number of CPU devices XLA pretends to have (sets --xla_force_host_platform_device_count). */
@@ -55,6 +75,8 @@ export interface ReadyLine {
   devices: number;
   jaxlib: string;
   startup_ms: number;
+  /** The server serves gRPC (and its data channel) over TLS. */
+  tls: boolean;
 }
 
 const live = new Set<RuntimeProcess>();
@@ -97,6 +119,8 @@ export class RuntimeProcess {
     private readonly child: ChildProcess,
     private readonly socketDir: string | undefined,
     readonly client: RuntimeClient,
+    /** The server's token: what another client of this server must present. */
+    readonly token: string,
     readonly ready: ReadyLine,
     exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
     stderrLines: string[],
@@ -129,10 +153,16 @@ export class RuntimeProcess {
     if (missing) throw new Error(missing);
     const python = options.python ?? location.python;
 
-    const transport = options.transport ?? "unix";
+    const transport = options.transport ?? (options.listen || options.tls ? "tcp" : "unix");
+    const token = options.tokenFile ? readFileSync(options.tokenFile, "utf8").trim() : randomBytes(32).toString("base64url");
     const socketDir = transport === "unix" ? mkdtempSync(join(tmpdir(), "tpu-build-runtime-")) : undefined; // mkdtemp makes it 0700
-    const args = [location.serverScript, "--parent-pid", String(process.pid), "--watch-stdin"];
-    args.push(...(socketDir ? ["--socket", join(socketDir, "runtime.sock"), "--own-socket-dir"] : ["--port", "0"]));
+    const args = [location.serverScript, "--parent-pid", String(process.pid), "--watch-stdin", "--allow-shutdown"];
+    args.push(...(socketDir ? ["--socket", join(socketDir, "runtime.sock"), "--own-socket-dir"] : ["--listen", options.listen ?? "127.0.0.1:0"]));
+    args.push(...(options.tokenFile ? ["--token-file", options.tokenFile] : ["--token-stdin"]));
+    if (options.tls) args.push("--tls-cert", options.tls.cert, "--tls-key", options.tls.key, ...(options.tls.clientCa ? ["--client-ca", options.tls.clientCa] : []));
+    if (options.maxSessionBytes !== undefined) args.push("--max-session-bytes", String(options.maxSessionBytes));
+    if (options.idleTimeoutSeconds !== undefined) args.push("--idle-timeout", String(options.idleTimeoutSeconds));
+    if (options.deviceMemoryBytes !== undefined) args.push("--device-memory", String(options.deviceMemoryBytes));
     if (options.cacheDir) args.push("--cache-dir", options.cacheDir);
     if (options.platform) args.push("--platform", options.platform);
     if (options.dataChannel === false) args.push("--no-data-channel");
@@ -146,6 +176,9 @@ export class RuntimeProcess {
 
     const t0 = performance.now();
     const child = spawn(python, args, { stdio: ["pipe", "pipe", "pipe"], env, detached: false });
+    // The token's line; the pipe then stays open, as the server's sign that we live.
+    if (!options.tokenFile) child.stdin!.write(`${token}\n`);
+    child.stdin!.on("error", () => {}); // a server that exits early closes its end: seen as its exit
     const stderrLines: string[] = [];
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
     createInterface({ input: child.stderr! }).on("line", (line) => {
@@ -193,8 +226,8 @@ export class RuntimeProcess {
       throw new Error(`${(e as Error).message}${tail ? `\n--- runtime server stderr ---\n${tail}` : ""}`);
     }
 
-    const client = new RuntimeClient(ready.address);
-    const process_ = new RuntimeProcess(child, socketDir, client, ready, exited, stderrLines);
+    const client = new RuntimeClient(ready.address, { ...options.client, token });
+    const process_ = new RuntimeProcess(child, socketDir, client, token, ready, exited, stderrLines);
     live.add(process_);
     installHooks();
     try {

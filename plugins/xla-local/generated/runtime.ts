@@ -3,6 +3,8 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 
 import type { ArrayShape as _tpubuild_runtime_ArrayShape, ArrayShape__Output as _tpubuild_runtime_ArrayShape__Output } from './tpubuild/runtime/ArrayShape.js';
 import type { BufferInfo as _tpubuild_runtime_BufferInfo, BufferInfo__Output as _tpubuild_runtime_BufferInfo__Output } from './tpubuild/runtime/BufferInfo.js';
+import type { CloseSessionRequest as _tpubuild_runtime_CloseSessionRequest, CloseSessionRequest__Output as _tpubuild_runtime_CloseSessionRequest__Output } from './tpubuild/runtime/CloseSessionRequest.js';
+import type { CloseSessionResponse as _tpubuild_runtime_CloseSessionResponse, CloseSessionResponse__Output as _tpubuild_runtime_CloseSessionResponse__Output } from './tpubuild/runtime/CloseSessionResponse.js';
 import type { CompileRequest as _tpubuild_runtime_CompileRequest, CompileRequest__Output as _tpubuild_runtime_CompileRequest__Output } from './tpubuild/runtime/CompileRequest.js';
 import type { CompileResponse as _tpubuild_runtime_CompileResponse, CompileResponse__Output as _tpubuild_runtime_CompileResponse__Output } from './tpubuild/runtime/CompileResponse.js';
 import type { DataChannelReply as _tpubuild_runtime_DataChannelReply, DataChannelReply__Output as _tpubuild_runtime_DataChannelReply__Output } from './tpubuild/runtime/DataChannelReply.js';
@@ -14,6 +16,8 @@ import type { ExecuteRequest as _tpubuild_runtime_ExecuteRequest, ExecuteRequest
 import type { ExecuteResponse as _tpubuild_runtime_ExecuteResponse, ExecuteResponse__Output as _tpubuild_runtime_ExecuteResponse__Output } from './tpubuild/runtime/ExecuteResponse.js';
 import type { HealthRequest as _tpubuild_runtime_HealthRequest, HealthRequest__Output as _tpubuild_runtime_HealthRequest__Output } from './tpubuild/runtime/HealthRequest.js';
 import type { HealthResponse as _tpubuild_runtime_HealthResponse, HealthResponse__Output as _tpubuild_runtime_HealthResponse__Output } from './tpubuild/runtime/HealthResponse.js';
+import type { OpenSessionRequest as _tpubuild_runtime_OpenSessionRequest, OpenSessionRequest__Output as _tpubuild_runtime_OpenSessionRequest__Output } from './tpubuild/runtime/OpenSessionRequest.js';
+import type { OpenSessionResponse as _tpubuild_runtime_OpenSessionResponse, OpenSessionResponse__Output as _tpubuild_runtime_OpenSessionResponse__Output } from './tpubuild/runtime/OpenSessionResponse.js';
 import type { ReleaseRequest as _tpubuild_runtime_ReleaseRequest, ReleaseRequest__Output as _tpubuild_runtime_ReleaseRequest__Output } from './tpubuild/runtime/ReleaseRequest.js';
 import type { ReleaseResponse as _tpubuild_runtime_ReleaseResponse, ReleaseResponse__Output as _tpubuild_runtime_ReleaseResponse__Output } from './tpubuild/runtime/ReleaseResponse.js';
 import type { RuntimeClient as _tpubuild_runtime_RuntimeClient, RuntimeDefinition as _tpubuild_runtime_RuntimeDefinition } from './tpubuild/runtime/Runtime.js';
@@ -34,6 +38,8 @@ export interface ProtoGrpcType {
     runtime: {
       ArrayShape: MessageTypeDefinition<_tpubuild_runtime_ArrayShape, _tpubuild_runtime_ArrayShape__Output>
       BufferInfo: MessageTypeDefinition<_tpubuild_runtime_BufferInfo, _tpubuild_runtime_BufferInfo__Output>
+      CloseSessionRequest: MessageTypeDefinition<_tpubuild_runtime_CloseSessionRequest, _tpubuild_runtime_CloseSessionRequest__Output>
+      CloseSessionResponse: MessageTypeDefinition<_tpubuild_runtime_CloseSessionResponse, _tpubuild_runtime_CloseSessionResponse__Output>
       CompileRequest: MessageTypeDefinition<_tpubuild_runtime_CompileRequest, _tpubuild_runtime_CompileRequest__Output>
       CompileResponse: MessageTypeDefinition<_tpubuild_runtime_CompileResponse, _tpubuild_runtime_CompileResponse__Output>
       DataChannelReply: MessageTypeDefinition<_tpubuild_runtime_DataChannelReply, _tpubuild_runtime_DataChannelReply__Output>
@@ -45,6 +51,8 @@ export interface ProtoGrpcType {
       ExecuteResponse: MessageTypeDefinition<_tpubuild_runtime_ExecuteResponse, _tpubuild_runtime_ExecuteResponse__Output>
       HealthRequest: MessageTypeDefinition<_tpubuild_runtime_HealthRequest, _tpubuild_runtime_HealthRequest__Output>
       HealthResponse: MessageTypeDefinition<_tpubuild_runtime_HealthResponse, _tpubuild_runtime_HealthResponse__Output>
+      OpenSessionRequest: MessageTypeDefinition<_tpubuild_runtime_OpenSessionRequest, _tpubuild_runtime_OpenSessionRequest__Output>
+      OpenSessionResponse: MessageTypeDefinition<_tpubuild_runtime_OpenSessionResponse, _tpubuild_runtime_OpenSessionResponse__Output>
       PrimitiveType: EnumTypeDefinition
       ReleaseRequest: MessageTypeDefinition<_tpubuild_runtime_ReleaseRequest, _tpubuild_runtime_ReleaseRequest__Output>
       ReleaseResponse: MessageTypeDefinition<_tpubuild_runtime_ReleaseResponse, _tpubuild_runtime_ReleaseResponse__Output>

@@ -55,6 +55,16 @@ export interface CompileResponse {
    * How many modules this server process has compiled from HLO since it started (cache hits excluded).
    */
   'compilations'?: (number | string | Long);
+  /**
+   * Set when an on-disk cache entry was found and not trusted (tampered, corrupt, not a file):
+   * it was recompiled and replaced; the text says why.
+   */
+  'cacheWarning'?: (string);
+  /**
+   * Device memory one run needs, from XLA's compiled memory statistics (arguments + outputs +
+   * temporaries + generated code - aliased bytes); checked against the device's memory at Execute.
+   */
+  'deviceMemoryBytes'?: (number | string | Long);
 }
 
 export interface CompileResponse__Output {
@@ -73,4 +83,14 @@ export interface CompileResponse__Output {
    * How many modules this server process has compiled from HLO since it started (cache hits excluded).
    */
   'compilations': (number);
+  /**
+   * Set when an on-disk cache entry was found and not trusted (tampered, corrupt, not a file):
+   * it was recompiled and replaced; the text says why.
+   */
+  'cacheWarning': (string);
+  /**
+   * Device memory one run needs, from XLA's compiled memory statistics (arguments + outputs +
+   * temporaries + generated code - aliased bytes); checked against the device's memory at Execute.
+   */
+  'deviceMemoryBytes': (number);
 }

@@ -16,6 +16,10 @@ export interface DataChannelReply {
    * In the answer to a transfer in's bytes: the new device buffer.
    */
   'buffer'?: (_tpubuild_runtime_BufferInfo | null);
+  /**
+   * In the acceptance of a transfer out: SHA-256 of the bytes that follow.
+   */
+  'sha256'?: (Buffer | Uint8Array | string);
 }
 
 /**
@@ -32,4 +36,8 @@ export interface DataChannelReply__Output {
    * In the answer to a transfer in's bytes: the new device buffer.
    */
   'buffer': (_tpubuild_runtime_BufferInfo__Output | null);
+  /**
+   * In the acceptance of a transfer out: SHA-256 of the bytes that follow.
+   */
+  'sha256': (Buffer);
 }

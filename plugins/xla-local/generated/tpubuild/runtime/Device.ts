@@ -1,5 +1,6 @@
 // Original file: proto/runtime.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface Device {
   /**
@@ -14,6 +15,12 @@ export interface Device {
    * e.g. "cpu", "TPU v4".
    */
   'kind'?: (string);
+  /**
+   * The device's memory as PJRT reports it (memory_stats: bytes_limit, bytes_in_use); 0 when it
+   * reports none (XLA's CPU client) and the server was not told (--device-memory).
+   */
+  'memoryBytes'?: (number | string | Long);
+  'memoryInUseBytes'?: (number | string | Long);
 }
 
 export interface Device__Output {
@@ -29,4 +36,10 @@ export interface Device__Output {
    * e.g. "cpu", "TPU v4".
    */
   'kind': (string);
+  /**
+   * The device's memory as PJRT reports it (memory_stats: bytes_limit, bytes_in_use); 0 when it
+   * reports none (XLA's CPU client) and the server was not told (--device-memory).
+   */
+  'memoryBytes': (number);
+  'memoryInUseBytes': (number);
 }

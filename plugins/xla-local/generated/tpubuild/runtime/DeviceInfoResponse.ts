@@ -12,6 +12,10 @@ export interface DeviceInfoResponse {
   'jaxVersion'?: (string);
   'jaxlibVersion'?: (string);
   'serverVersion'?: (string);
+  /**
+   * The libtpu package's version; empty where it is not installed.
+   */
+  'libtpuVersion'?: (string);
 }
 
 export interface DeviceInfoResponse__Output {
@@ -24,4 +28,8 @@ export interface DeviceInfoResponse__Output {
   'jaxVersion': (string);
   'jaxlibVersion': (string);
   'serverVersion': (string);
+  /**
+   * The libtpu package's version; empty where it is not installed.
+   */
+  'libtpuVersion': (string);
 }

@@ -1,5 +1,6 @@
 // Original file: proto/runtime.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface HealthResponse {
   'serving'?: (boolean);
@@ -9,6 +10,9 @@ export interface HealthResponse {
   'serverVersion'?: (string);
   'pid'?: (number);
   'uptimeSeconds'?: (number | string);
+  /**
+   * Buffers and executables of the caller's session (0 when the call carries none).
+   */
   'liveBuffers'?: (number);
   'liveExecutables'?: (number);
   /**
@@ -17,9 +21,18 @@ export interface HealthResponse {
    */
   'dataAddress'?: (string);
   /**
-   * Data-channel tickets issued and not yet finished, failed or expired.
+   * Data-channel tickets issued and not yet finished, failed or expired (all sessions).
    */
   'pendingTransfers'?: (number);
+  /**
+   * The data channel speaks TLS (the server serves gRPC over TLS).
+   */
+  'dataTls'?: (boolean);
+  /**
+   * The caller's session's resident device bytes, and its limit (0: none).
+   */
+  'sessionBytes'?: (number | string | Long);
+  'maxSessionBytes'?: (number | string | Long);
 }
 
 export interface HealthResponse__Output {
@@ -30,6 +43,9 @@ export interface HealthResponse__Output {
   'serverVersion': (string);
   'pid': (number);
   'uptimeSeconds': (number);
+  /**
+   * Buffers and executables of the caller's session (0 when the call carries none).
+   */
   'liveBuffers': (number);
   'liveExecutables': (number);
   /**
@@ -38,7 +54,16 @@ export interface HealthResponse__Output {
    */
   'dataAddress': (string);
   /**
-   * Data-channel tickets issued and not yet finished, failed or expired.
+   * Data-channel tickets issued and not yet finished, failed or expired (all sessions).
    */
   'pendingTransfers': (number);
+  /**
+   * The data channel speaks TLS (the server serves gRPC over TLS).
+   */
+  'dataTls': (boolean);
+  /**
+   * The caller's session's resident device bytes, and its limit (0: none).
+   */
+  'sessionBytes': (number);
+  'maxSessionBytes': (number);
 }

@@ -2,6 +2,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CloseSessionRequest as _tpubuild_runtime_CloseSessionRequest, CloseSessionRequest__Output as _tpubuild_runtime_CloseSessionRequest__Output } from '../../tpubuild/runtime/CloseSessionRequest.js';
+import type { CloseSessionResponse as _tpubuild_runtime_CloseSessionResponse, CloseSessionResponse__Output as _tpubuild_runtime_CloseSessionResponse__Output } from '../../tpubuild/runtime/CloseSessionResponse.js';
 import type { CompileRequest as _tpubuild_runtime_CompileRequest, CompileRequest__Output as _tpubuild_runtime_CompileRequest__Output } from '../../tpubuild/runtime/CompileRequest.js';
 import type { CompileResponse as _tpubuild_runtime_CompileResponse, CompileResponse__Output as _tpubuild_runtime_CompileResponse__Output } from '../../tpubuild/runtime/CompileResponse.js';
 import type { DataTicket as _tpubuild_runtime_DataTicket, DataTicket__Output as _tpubuild_runtime_DataTicket__Output } from '../../tpubuild/runtime/DataTicket.js';
@@ -11,6 +13,8 @@ import type { ExecuteRequest as _tpubuild_runtime_ExecuteRequest, ExecuteRequest
 import type { ExecuteResponse as _tpubuild_runtime_ExecuteResponse, ExecuteResponse__Output as _tpubuild_runtime_ExecuteResponse__Output } from '../../tpubuild/runtime/ExecuteResponse.js';
 import type { HealthRequest as _tpubuild_runtime_HealthRequest, HealthRequest__Output as _tpubuild_runtime_HealthRequest__Output } from '../../tpubuild/runtime/HealthRequest.js';
 import type { HealthResponse as _tpubuild_runtime_HealthResponse, HealthResponse__Output as _tpubuild_runtime_HealthResponse__Output } from '../../tpubuild/runtime/HealthResponse.js';
+import type { OpenSessionRequest as _tpubuild_runtime_OpenSessionRequest, OpenSessionRequest__Output as _tpubuild_runtime_OpenSessionRequest__Output } from '../../tpubuild/runtime/OpenSessionRequest.js';
+import type { OpenSessionResponse as _tpubuild_runtime_OpenSessionResponse, OpenSessionResponse__Output as _tpubuild_runtime_OpenSessionResponse__Output } from '../../tpubuild/runtime/OpenSessionResponse.js';
 import type { ReleaseRequest as _tpubuild_runtime_ReleaseRequest, ReleaseRequest__Output as _tpubuild_runtime_ReleaseRequest__Output } from '../../tpubuild/runtime/ReleaseRequest.js';
 import type { ReleaseResponse as _tpubuild_runtime_ReleaseResponse, ReleaseResponse__Output as _tpubuild_runtime_ReleaseResponse__Output } from '../../tpubuild/runtime/ReleaseResponse.js';
 import type { ShutdownRequest as _tpubuild_runtime_ShutdownRequest, ShutdownRequest__Output as _tpubuild_runtime_ShutdownRequest__Output } from '../../tpubuild/runtime/ShutdownRequest.js';
@@ -22,6 +26,21 @@ import type { TransferOutChunk as _tpubuild_runtime_TransferOutChunk, TransferOu
 import type { TransferOutRequest as _tpubuild_runtime_TransferOutRequest, TransferOutRequest__Output as _tpubuild_runtime_TransferOutRequest__Output } from '../../tpubuild/runtime/TransferOutRequest.js';
 
 export interface RuntimeClient extends grpc.Client {
+  /**
+   * Frees everything the session holds and forgets it.
+   */
+  CloseSession(argument: _tpubuild_runtime_CloseSessionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_CloseSessionResponse__Output>): grpc.ClientUnaryCall;
+  CloseSession(argument: _tpubuild_runtime_CloseSessionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_CloseSessionResponse__Output>): grpc.ClientUnaryCall;
+  CloseSession(argument: _tpubuild_runtime_CloseSessionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_CloseSessionResponse__Output>): grpc.ClientUnaryCall;
+  CloseSession(argument: _tpubuild_runtime_CloseSessionRequest, callback: grpc.requestCallback<_tpubuild_runtime_CloseSessionResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Frees everything the session holds and forgets it.
+   */
+  closeSession(argument: _tpubuild_runtime_CloseSessionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_CloseSessionResponse__Output>): grpc.ClientUnaryCall;
+  closeSession(argument: _tpubuild_runtime_CloseSessionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_CloseSessionResponse__Output>): grpc.ClientUnaryCall;
+  closeSession(argument: _tpubuild_runtime_CloseSessionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_CloseSessionResponse__Output>): grpc.ClientUnaryCall;
+  closeSession(argument: _tpubuild_runtime_CloseSessionRequest, callback: grpc.requestCallback<_tpubuild_runtime_CloseSessionResponse__Output>): grpc.ClientUnaryCall;
+  
   /**
    * Compiles an HloModuleProto, or loads it from the server's executable caches (memory, then disk).
    */
@@ -71,6 +90,21 @@ export interface RuntimeClient extends grpc.Client {
   health(argument: _tpubuild_runtime_HealthRequest, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * A new session, with its own handles and quota (see the conventions above).
+   */
+  OpenSession(argument: _tpubuild_runtime_OpenSessionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_OpenSessionResponse__Output>): grpc.ClientUnaryCall;
+  OpenSession(argument: _tpubuild_runtime_OpenSessionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_OpenSessionResponse__Output>): grpc.ClientUnaryCall;
+  OpenSession(argument: _tpubuild_runtime_OpenSessionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_OpenSessionResponse__Output>): grpc.ClientUnaryCall;
+  OpenSession(argument: _tpubuild_runtime_OpenSessionRequest, callback: grpc.requestCallback<_tpubuild_runtime_OpenSessionResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * A new session, with its own handles and quota (see the conventions above).
+   */
+  openSession(argument: _tpubuild_runtime_OpenSessionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_OpenSessionResponse__Output>): grpc.ClientUnaryCall;
+  openSession(argument: _tpubuild_runtime_OpenSessionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_OpenSessionResponse__Output>): grpc.ClientUnaryCall;
+  openSession(argument: _tpubuild_runtime_OpenSessionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_OpenSessionResponse__Output>): grpc.ClientUnaryCall;
+  openSession(argument: _tpubuild_runtime_OpenSessionRequest, callback: grpc.requestCallback<_tpubuild_runtime_OpenSessionResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * The data channel's control (see above): a ticket to send a tensor's bytes over it. The header
    * is checked as TransferIn checks it (FAILED_PRECONDITION: this server has no data channel).
    */
@@ -112,14 +146,16 @@ export interface RuntimeClient extends grpc.Client {
   release(argument: _tpubuild_runtime_ReleaseRequest, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Asks the server to stop serving and exit (after replying).
+   * Asks the server to stop serving and exit (after replying). Only a server started with
+   * --allow-shutdown (one a local target owns) obeys; a service answers PERMISSION_DENIED.
    */
   Shutdown(argument: _tpubuild_runtime_ShutdownRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
   Shutdown(argument: _tpubuild_runtime_ShutdownRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
   Shutdown(argument: _tpubuild_runtime_ShutdownRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
   Shutdown(argument: _tpubuild_runtime_ShutdownRequest, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Asks the server to stop serving and exit (after replying).
+   * Asks the server to stop serving and exit (after replying). Only a server started with
+   * --allow-shutdown (one a local target owns) obeys; a service answers PERMISSION_DENIED.
    */
   shutdown(argument: _tpubuild_runtime_ShutdownRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
   shutdown(argument: _tpubuild_runtime_ShutdownRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ShutdownResponse__Output>): grpc.ClientUnaryCall;
@@ -156,6 +192,11 @@ export interface RuntimeClient extends grpc.Client {
 
 export interface RuntimeHandlers extends grpc.UntypedServiceImplementation {
   /**
+   * Frees everything the session holds and forgets it.
+   */
+  CloseSession: grpc.handleUnaryCall<_tpubuild_runtime_CloseSessionRequest__Output, _tpubuild_runtime_CloseSessionResponse>;
+  
+  /**
    * Compiles an HloModuleProto, or loads it from the server's executable caches (memory, then disk).
    */
   Compile: grpc.handleUnaryCall<_tpubuild_runtime_CompileRequest__Output, _tpubuild_runtime_CompileResponse>;
@@ -168,6 +209,11 @@ export interface RuntimeHandlers extends grpc.UntypedServiceImplementation {
   Execute: grpc.handleUnaryCall<_tpubuild_runtime_ExecuteRequest__Output, _tpubuild_runtime_ExecuteResponse>;
   
   Health: grpc.handleUnaryCall<_tpubuild_runtime_HealthRequest__Output, _tpubuild_runtime_HealthResponse>;
+  
+  /**
+   * A new session, with its own handles and quota (see the conventions above).
+   */
+  OpenSession: grpc.handleUnaryCall<_tpubuild_runtime_OpenSessionRequest__Output, _tpubuild_runtime_OpenSessionResponse>;
   
   /**
    * The data channel's control (see above): a ticket to send a tensor's bytes over it. The header
@@ -183,7 +229,8 @@ export interface RuntimeHandlers extends grpc.UntypedServiceImplementation {
   Release: grpc.handleUnaryCall<_tpubuild_runtime_ReleaseRequest__Output, _tpubuild_runtime_ReleaseResponse>;
   
   /**
-   * Asks the server to stop serving and exit (after replying).
+   * Asks the server to stop serving and exit (after replying). Only a server started with
+   * --allow-shutdown (one a local target owns) obeys; a service answers PERMISSION_DENIED.
    */
   Shutdown: grpc.handleUnaryCall<_tpubuild_runtime_ShutdownRequest__Output, _tpubuild_runtime_ShutdownResponse>;
   
@@ -200,10 +247,12 @@ export interface RuntimeHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface RuntimeDefinition extends grpc.ServiceDefinition {
+  CloseSession: MethodDefinition<_tpubuild_runtime_CloseSessionRequest, _tpubuild_runtime_CloseSessionResponse, _tpubuild_runtime_CloseSessionRequest__Output, _tpubuild_runtime_CloseSessionResponse__Output>
   Compile: MethodDefinition<_tpubuild_runtime_CompileRequest, _tpubuild_runtime_CompileResponse, _tpubuild_runtime_CompileRequest__Output, _tpubuild_runtime_CompileResponse__Output>
   DeviceInfo: MethodDefinition<_tpubuild_runtime_DeviceInfoRequest, _tpubuild_runtime_DeviceInfoResponse, _tpubuild_runtime_DeviceInfoRequest__Output, _tpubuild_runtime_DeviceInfoResponse__Output>
   Execute: MethodDefinition<_tpubuild_runtime_ExecuteRequest, _tpubuild_runtime_ExecuteResponse, _tpubuild_runtime_ExecuteRequest__Output, _tpubuild_runtime_ExecuteResponse__Output>
   Health: MethodDefinition<_tpubuild_runtime_HealthRequest, _tpubuild_runtime_HealthResponse, _tpubuild_runtime_HealthRequest__Output, _tpubuild_runtime_HealthResponse__Output>
+  OpenSession: MethodDefinition<_tpubuild_runtime_OpenSessionRequest, _tpubuild_runtime_OpenSessionResponse, _tpubuild_runtime_OpenSessionRequest__Output, _tpubuild_runtime_OpenSessionResponse__Output>
   OpenTransferIn: MethodDefinition<_tpubuild_runtime_TransferInHeader, _tpubuild_runtime_DataTicket, _tpubuild_runtime_TransferInHeader__Output, _tpubuild_runtime_DataTicket__Output>
   OpenTransferOut: MethodDefinition<_tpubuild_runtime_TransferOutRequest, _tpubuild_runtime_DataTicket, _tpubuild_runtime_TransferOutRequest__Output, _tpubuild_runtime_DataTicket__Output>
   Release: MethodDefinition<_tpubuild_runtime_ReleaseRequest, _tpubuild_runtime_ReleaseResponse, _tpubuild_runtime_ReleaseRequest__Output, _tpubuild_runtime_ReleaseResponse__Output>

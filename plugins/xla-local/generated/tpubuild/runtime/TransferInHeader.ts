@@ -13,6 +13,10 @@ export interface TransferInHeader {
    * Ordinal of the destination device; 0 by default.
    */
   'device'?: (number);
+  /**
+   * SHA-256 of the tensor's bytes (32 bytes); the server checks it before keeping the buffer.
+   */
+  'sha256'?: (Buffer | Uint8Array | string);
 }
 
 export interface TransferInHeader__Output {
@@ -25,4 +29,8 @@ export interface TransferInHeader__Output {
    * Ordinal of the destination device; 0 by default.
    */
   'device': (number);
+  /**
+   * SHA-256 of the tensor's bytes (32 bytes); the server checks it before keeping the buffer.
+   */
+  'sha256': (Buffer);
 }

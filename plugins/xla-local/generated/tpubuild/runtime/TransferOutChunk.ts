@@ -8,6 +8,10 @@ export interface TransferOutChunk {
    */
   'buffer'?: (_tpubuild_runtime_BufferInfo | null);
   'data'?: (Buffer | Uint8Array | string);
+  /**
+   * Set on the first chunk only: SHA-256 of all the bytes, for the client to check.
+   */
+  'sha256'?: (Buffer | Uint8Array | string);
 }
 
 export interface TransferOutChunk__Output {
@@ -16,4 +20,8 @@ export interface TransferOutChunk__Output {
    */
   'buffer': (_tpubuild_runtime_BufferInfo__Output | null);
   'data': (Buffer);
+  /**
+   * Set on the first chunk only: SHA-256 of all the bytes, for the client to check.
+   */
+  'sha256': (Buffer);
 }

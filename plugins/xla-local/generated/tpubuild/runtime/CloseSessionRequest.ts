@@ -1,0 +1,8 @@
+// Original file: proto/runtime.proto
+
+
+export interface CloseSessionRequest {
+}
+
+export interface CloseSessionRequest__Output {
+}
