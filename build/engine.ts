@@ -638,7 +638,10 @@ export class BuildEngine {
 
   private async session(target: string, settings: string, settingsObject: Record<string, unknown>, manifest: ResolvedManifest): Promise<OpenSession> {
     const open = this.sessions.get(sessionKey(target, settings));
-    if (open) return open;
+    // A kept session's runtime may have died while idle (killed, out of memory): checked before
+    // use, and reopened when it does not answer, so the build does not fail on a dead server.
+    if (open && (await answers(open))) return open;
+    if (open) await this.closeSession(open);
     const session = await this.plugins.target(target)!.open({ workspace: manifest.dir, settings: settingsObject });
     const fresh: OpenSession = { target, settings, session, loaded: new Set(), inputs: new Map() };
     this.sessions.set(sessionKey(target, settings), fresh);
@@ -727,9 +730,7 @@ export class BuildEngine {
   /** After a failed run: a session whose runtime no longer answers is closed, to be reopened next time. */
   private async dropBrokenSession(target: string, settings: string): Promise<void> {
     const open = this.sessions.get(sessionKey(target, settings));
-    if (!open) return;
-    const healthy = await Promise.race([open.session.info().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
-    if (!healthy) await this.closeSession(open);
+    if (open && !(await answers(open))) await this.closeSession(open);
   }
 
   private async closeSession(open: OpenSession): Promise<void> {
@@ -742,6 +743,11 @@ export class BuildEngine {
   private async closeSessions(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => this.closeSession(s)));
   }
+}
+
+/** Whether a session's runtime answers within 5 s. */
+function answers(open: OpenSession): Promise<boolean> {
+  return Promise.race([open.session.info().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
 }
 
 /** A run-time input that could not be produced (an .npy changed since validation, a bad value). */
