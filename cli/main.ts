@@ -25,6 +25,15 @@ Commands:
   events     Stream the daemon's build events as NDJSON (those of build --json).
   daemon start|stop|status|logs
              Manage the workspace's daemon (one per manifest directory).
+  runtime serve --listen HOST:PORT [--platform tpu|cuda|rocm|cpu] --tls-cert F
+             --tls-key F [--client-ca F] --token-file F [--max-session-bytes N]
+             [--idle-timeout S] [--cpu-devices N]
+             Run the runtime server as a service (a TPU VM, a GPU host) from
+             runtime/.venv; plaintext only on loopback. \`runtime serve --help\`
+             lists every option.
+  runtime pack --out DIR
+             Write the runtime's wheel (tpu-build-runtime, extras [tpu] and
+             [cuda12]) for a host without this repository.
 
 Options:
   --config FILE   the manifest (default: ./tpu.config.json)
@@ -58,6 +67,8 @@ function daemonWanted(flags: { daemon?: boolean; "no-daemon"?: boolean }): boole
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The runtime's options are the server's own (it parses them): not this command line's.
+  if (argv[0] === "runtime") return runtimeCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -192,6 +203,33 @@ async function watchCommand(config: string, outDir: string | undefined, json: bo
   await session.close();
   stopListening();
   return EXIT.ok;
+}
+
+async function runtimeCommand(argv: string[]): Promise<number> {
+  const { packRuntime, serveRuntime } = await import("../plugins/xla-local/runtime-package.js");
+  const [action, ...rest] = argv;
+  try {
+    switch (action) {
+      case "serve":
+        return await serveRuntime(rest);
+      case "pack": {
+        const { values } = parseArgs({ args: rest, options: { out: { type: "string" } } });
+        if (!values.out) {
+          process.stderr.write(`tpu-build runtime pack: --out DIR is required\n`);
+          return EXIT.usage;
+        }
+        process.stdout.write(`${packRuntime(values.out)}\n`);
+        return EXIT.ok;
+      }
+      default:
+        process.stderr.write(`tpu-build: runtime needs serve or pack\n\n${USAGE}\n`);
+        return EXIT.usage;
+    }
+  } catch (e) {
+    const message = (e as Error).message;
+    process.stderr.write(`tpu-build runtime ${action}: ${message}\n`);
+    return /not installed/.test(message) ? EXIT.environment : EXIT.usage;
+  }
 }
 
 async function daemonCommand(action: string | undefined, workspace: string): Promise<number> {

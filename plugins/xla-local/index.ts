@@ -1,5 +1,6 @@
-// The local XLA target: the runtime server (runtime/) as a child process, its gRPC client, and the
-// "local" TargetPlugin of plugins/api.ts.
+// The runtime client of every target (RuntimeClient: tokens, TLS, sessions, deadlines; README.md
+// shows a remote server reached with it), the local XLA target (the runtime server as a child
+// process, the "local" TargetPlugin of plugins/api.ts), and the runtime's serve and pack commands.
 
 export { LocalSession, LocalTarget, localTarget, type LocalTargetOptions, type LocalTargetSettings, type ResidentTensor } from "./local-target.js";
 export {
@@ -20,6 +21,7 @@ export {
 } from "./runtime-client.js";
 export { DataChannelError, DataConnection, dataConnectOptions } from "./data-channel.js";
 export { RuntimeProcess, type ReadyLine, type RuntimeProcessOptions } from "./runtime-process.js";
+export { packRuntime, serveRuntime } from "./runtime-package.js";
 export { missingRuntime, runtimeLocation, type RuntimeLocation } from "./runtime-location.js";
 export {
   byteSize,

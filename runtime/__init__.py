@@ -1,0 +1,1 @@
+"""tpu-build's runtime server (server.py) as an installable package; see pyproject.toml."""
