@@ -246,14 +246,16 @@ class RuntimeService(pb_grpc.RuntimeServicer):
                 with self.lock:
                     self.by_digest[digest] = shared
             elapsed = (time.perf_counter() - start) * 1000
-            handle = new_handle("exe")
-            with self.lock:
-                shared.holders += 1
             with self.sessions.lock:
                 if session.closed:
-                    self._drop_executable(shared)
                     raise RequestError(grpc.StatusCode.NOT_FOUND, "the session was closed or expired while this call ran")
-                session.executables[handle] = shared
+                # A session that compiles the same module again gets the handle it already holds.
+                handle = next((h for h, held in session.executables.items() if held is shared), None)
+                if handle is None:
+                    handle = new_handle("exe")
+                    session.executables[handle] = shared
+                    with self.lock:
+                        shared.holders += 1
         return pb.CompileResponse(
             executable=handle,
             source=source,
