@@ -132,7 +132,8 @@ export interface ArtifactRef {
 export interface DeviceInfo {
   platform: string;
   platformVersion: string;
-  devices: { id: number; kind: string }[];
+  /** memoryBytes: the device's memory as its runtime reports it (absent: not reported, as on XLA's CPU client). */
+  devices: { id: number; kind: string; memoryBytes?: number }[];
   runtimeVersion: string;
 }
 

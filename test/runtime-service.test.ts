@@ -191,6 +191,18 @@ test("mutual TLS: no client certificate, or one from another CA, is refused; the
   const c = client(mutual, { token, tls: readRuntimeTls({ ca: certs.ca, cert: certs.clientCert, key: certs.clientKey }) });
   assertClose(await run(c, m.times, [[X, m.x], [W, m.w]]), m.times_out, "(x*w)*2 over mutual TLS");
   assert.equal(c.route.counts, { dataChannel: 3, grpc: 0 }, c.route.fallbackReason);
+  // A large tensor both ways over the TLS data channel, byte for byte (and how fast, for the record).
+  const shape: XlaShape = { elementType: "U8", dims: [64 << 20] };
+  const data = new Uint8Array(64 << 20).map((_, i) => (i * 2654435761) >>> 24);
+  let t = performance.now();
+  const up = await c.transferIn(shape, data);
+  const upMs = performance.now() - t;
+  t = performance.now();
+  const back = await c.transferOut(up.handle, { release: true });
+  const downMs = performance.now() - t;
+  assert.is(sha256(back.data), sha256(data));
+  assert.equal(c.route.counts, { dataChannel: 5, grpc: 0 });
+  console.log(`  64 MiB over the TLS data channel (loopback): in ${upMs.toFixed(0)} ms (${(64000 / upMs).toFixed(0)} MiB/s), out ${downMs.toFixed(0)} ms (${(64000 / downMs).toFixed(0)} MiB/s)`);
 });
 
 test("a session can neither read, run nor release another session's buffers and executables", async () => {
@@ -277,6 +289,20 @@ test("idle sessions are freed after the timeout; concurrent clients are served, 
   const many = Array.from({ length: 4 }, () => client(service, { token, tls: trusted() }));
   const outs = await Promise.all(many.map((c, i) => run(c, i % 2 ? m.times : m.plus, [[X, m.x], [W, m.w]])));
   outs.forEach((out, i) => assertClose(out, i % 2 ? m.times_out : m.plus_out, `client ${i}`));
+});
+
+test("a server that stops answering fails the call in flight through the keepalive, long before its deadline", async () => {
+  const c = client(mutual, { token, tls: readRuntimeTls({ ca: certs.ca, cert: certs.clientCert, key: certs.clientKey }), keepaliveMs: 1000 });
+  assert.ok((await c.health()).serving);
+  process.kill(mutual.pid, "SIGSTOP");
+  try {
+    // A 10-minute deadline: only the unanswered keepalive ping can end this call soon.
+    const e = await rejects(c.health({ timeoutMs: 600_000 }));
+    assert.is(e.code, "UNAVAILABLE", e.message);
+  } finally {
+    process.kill(mutual.pid, "SIGCONT");
+  }
+  assert.ok((await client(mutual, { token, tls: readRuntimeTls({ ca: certs.ca, cert: certs.clientCert, key: certs.clientKey }) }).health()).serving, "it serves again once continued");
 });
 
 test("listening off loopback without TLS and a token is refused, saying why; a service refuses Shutdown", async () => {

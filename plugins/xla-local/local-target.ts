@@ -60,8 +60,8 @@ export class LocalSession implements TargetSession {
     return {
       platform: d.platform,
       platformVersion: d.platformVersion,
-      devices: d.devices.map((x) => ({ id: x.id, kind: x.kind })),
-      runtimeVersion: `tpu-build runtime ${d.serverVersion} (jax ${d.jaxVersion}, jaxlib ${d.jaxlibVersion})`,
+      devices: d.devices.map((x) => ({ id: x.id, kind: x.kind, ...(x.memoryBytes ? { memoryBytes: x.memoryBytes } : {}) })),
+      runtimeVersion: `tpu-build runtime ${d.serverVersion} (jax ${d.jaxVersion}, jaxlib ${d.jaxlibVersion}${d.libtpuVersion ? `, libtpu ${d.libtpuVersion}` : ""})`,
     };
   }
 
