@@ -5,7 +5,7 @@
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -289,6 +289,23 @@ test("idle sessions are freed after the timeout; concurrent clients are served, 
   const many = Array.from({ length: 4 }, () => client(service, { token, tls: trusted() }));
   const outs = await Promise.all(many.map((c, i) => run(c, i % 2 ? m.times : m.plus, [[X, m.x], [W, m.w]])));
   outs.forEach((out, i) => assertClose(out, i % 2 ? m.times_out : m.plus_out, `client ${i}`));
+});
+
+test("a local target's server (tcp transport) serves only its parent: the token came through a pipe, not the command line", async () => {
+  const local = await RuntimeProcess.start({ transport: "tcp" });
+  processes.push(local);
+  assert.match(local.address, /^127\.0\.0\.1:\d+$/);
+  assert.ok(local.token.length >= 32);
+  assert.not.ok(readFileSync(`/proc/${local.pid}/cmdline`, "utf8").includes(local.token), "the token is not on the server's command line");
+  // Another local user knows the port but not the token.
+  const stranger = client(local);
+  for (const call of [() => stranger.health(), () => stranger.deviceInfo(), () => stranger.transferIn(X, bytes(m.x)), () => stranger.shutdown()]) {
+    assert.is((await rejects(call())).code, "UNAUTHENTICATED");
+  }
+  const guessed = client(local, { token: "0".repeat(local.token.length) });
+  assert.is((await rejects(guessed.health())).code, "UNAUTHENTICATED");
+  assertClose(await run(local.client, m.plus, [[X, m.x], [W, m.w]]), m.plus_out, "the parent's own client");
+  await local.close();
 });
 
 test("a server that stops answering fails the call in flight through the keepalive, long before its deadline", async () => {
