@@ -31,7 +31,7 @@ export interface RuntimeProcessOptions {
   tokenFile?: string;
   /** Device bytes one session may hold (the server's --max-session-bytes). */
   maxSessionBytes?: number;
-  /** Free sessions unused this long (the server's --idle-timeout). */
+  /** Free sessions unused this long (the server's --idle-timeout; default never, the parent is its only client). */
   idleTimeoutSeconds?: number;
   /** Device memory to assume where PJRT reports none (the CPU's): what the memory check compares with. */
   deviceMemoryBytes?: number;
@@ -161,7 +161,8 @@ export class RuntimeProcess {
     args.push(...(options.tokenFile ? ["--token-file", options.tokenFile] : ["--token-stdin"]));
     if (options.tls) args.push("--tls-cert", options.tls.cert, "--tls-key", options.tls.key, ...(options.tls.clientCa ? ["--client-ca", options.tls.clientCa] : []));
     if (options.maxSessionBytes !== undefined) args.push("--max-session-bytes", String(options.maxSessionBytes));
-    if (options.idleTimeoutSeconds !== undefined) args.push("--idle-timeout", String(options.idleTimeoutSeconds));
+    // A child serves only its parent, which keeps its session as long as it likes (a warm daemon).
+    args.push("--idle-timeout", String(options.idleTimeoutSeconds ?? 0));
     if (options.deviceMemoryBytes !== undefined) args.push("--device-memory", String(options.deviceMemoryBytes));
     if (options.cacheDir) args.push("--cache-dir", options.cacheDir);
     if (options.platform) args.push("--platform", options.platform);
