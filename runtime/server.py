@@ -804,6 +804,8 @@ def serve(args: argparse.Namespace, leftovers: Leftovers) -> int:
         except (OSError, ValueError):  # nobody reads the ready line: the parent is gone
             log("cannot write the ready line (the parent is gone?); exiting")
             STOPPING.set()
+        if not args.socket and token is None:
+            log(f"warning: no token (--token-file): every local user of this host can call {address}; give one unless this host has no other users")
         if not args.socket:
             log(f"serving {backend.platform} ({backend.device_count} device(s)) on {address}{' over TLS' if credentials else ''}; data channel {ready['data_address'] or 'off'}")
         while not STOPPING.wait(0.2):
