@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { RuntimeClient, RuntimeError, RuntimeProcess, readRuntimeTls, runtimeLocation, type RuntimeClientOptions, type XlaShape } from "../plugins/xla-local/index.js";
+import type { Signature } from "../plugins/api.js";
+import { LocalTarget, RuntimeClient, RuntimeError, RuntimeProcess, readRuntimeTls, runtimeLocation, type RuntimeClientOptions, type XlaShape } from "../plugins/xla-local/index.js";
 import { runPython } from "./support/jax.js";
 import { makeCertificates, type TestCertificates } from "./support/tls.js";
 
@@ -397,6 +398,28 @@ test("the executable cache: swapped entries each compute their own results, a fl
   mkdirSync(plusPath);
   await check("directory", /is a directory, not a cache entry/);
   assert.ok(statSync(plusPath).isFile(), "the directory was replaced by the recompiled entry");
+
+  // Through the local target, the warning reaches the user, naming the entry.
+  renameSync(plusPath, timesPath);
+  const warnings: string[] = [];
+  const session = await new LocalTarget({ warn: (w) => warnings.push(w) }).open({ workspace: work, settings: { cacheDir } });
+  try {
+    const leaf = (size: number[], path: string) => ({ path, eltype: "Float32" as const, size });
+    const signature: Signature = {
+      compiler: { name: "jax", version: "0.10.2" },
+      entry: "times",
+      function: "times",
+      inputs: [],
+      parameters: [leaf([3, 2], "[1]"), leaf([4, 3], "[2]")],
+      output: { kind: "array", eltype: "Float32", size: [4, 2] },
+      results: [leaf([4, 2], "")],
+    };
+    await session.load({ hash: sha256(bytes(m.times)), module: bytes(m.times), signature });
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0]!, /^times: executable cache: .* moved or copied over another.*recompiled and replaced/);
+  } finally {
+    await session.close();
+  }
 });
 
 test.run();

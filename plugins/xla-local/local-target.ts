@@ -44,6 +44,8 @@ export class LocalSession implements TargetSession {
   constructor(
     readonly runtime: RuntimeProcess,
     readonly device = 0,
+    /** Where the runtime's warnings go (an untrusted executable-cache entry it recompiled). */
+    private readonly warn: (message: string) => void = (message) => process.stderr.write(`tpu-build: warning: ${message}\n`),
   ) {}
 
   get client(): RuntimeClient {
@@ -76,6 +78,7 @@ export class LocalSession implements TargetSession {
     const existing = this.loaded.get(artifact.hash);
     if (existing) return existing.executable;
     const executable = await this.client.compile(artifact.module, artifact.hash, { device: this.device });
+    if (executable.cacheWarning) this.warn(`${artifact.signature.entry}: ${executable.cacheWarning}`);
     checkAgainstSignature(artifact, executable);
     this.loaded.set(artifact.hash, { executable, signature: artifact.signature });
     return executable;
@@ -269,6 +272,8 @@ function narrowSettings(settings: Record<string, unknown> | undefined): LocalTar
 export interface LocalTargetOptions {
   /** Process options applied to every session (tests use onLog, python, env). */
   process?: Omit<RuntimeProcessOptions, "cacheDir" | "cpuDevices" | "transport" | "xlaFlags">;
+  /** Where the runtime's warnings go (default: stderr, as `tpu-build: warning: …`). */
+  warn?: (message: string) => void;
 }
 
 export class LocalTarget implements TargetPlugin {
@@ -285,7 +290,7 @@ export class LocalTarget implements TargetPlugin {
       await runtime.close();
       throw new Error(`local target: settings.device is ${device}, but the runtime has ${runtime.ready.devices} device(s)`);
     }
-    return new LocalSession(runtime, device);
+    return new LocalSession(runtime, device, this.options.warn);
   }
 }
 
