@@ -15,10 +15,15 @@ import { RuntimeClient, runtimeLocation } from "../plugins/xla-local/index.js";
 const location = runtimeLocation();
 /** The compiled CLI (`npm run build`; npm test builds first), as a user runs it. */
 const tpuBuild = (...args: string[]) => spawnSync(process.execPath, [join(location.root, "bin", "tpu-build.js"), ...args], { cwd: location.root, encoding: "utf8", timeout: 300_000 });
-const work = mkdtempSync(join(tmpdir(), "tpu-build-runtime-package-test-"));
+// Made when the tests start, not when the file loads (uvu loads every file first).
+let work = "";
+
+test.before(() => {
+  work = mkdtempSync(join(tmpdir(), "tpu-build-runtime-package-test-"));
+});
 
 test.after(() => {
-  rmSync(work, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 /** name -> pinned version, from requirement lines such as `jax==0.10.2` (quoted or not). */

@@ -15,10 +15,15 @@ import { descendants, processGone } from "./support/pty.js";
 import { runPython } from "./support/python.js";
 
 const location = runtimeLocation();
-const work = mkdtempSync(join(tmpdir(), "tpu-build-runtime-recovery-test-"));
+// Made when the tests start, not when the file loads (uvu loads every file first).
+let work = "";
+
+test.before(() => {
+  work = mkdtempSync(join(tmpdir(), "tpu-build-runtime-recovery-test-"));
+});
 
 test.after(() => {
-  rmSync(work, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 async function eventually(what: string, check: () => boolean, ms = 20_000): Promise<void> {

@@ -16,7 +16,8 @@ import { runPython } from "./support/jax.js";
 import { makeCertificates, type TestCertificates } from "./support/tls.js";
 
 const location = runtimeLocation();
-const work = mkdtempSync(join(tmpdir(), "tpu-build-runtime-service-test-"));
+// Made when the tests start, not when the file loads (uvu loads every file first).
+let work = "";
 const processes: RuntimeProcess[] = [];
 const clients: RuntimeClient[] = [];
 let certs: TestCertificates;
@@ -98,6 +99,7 @@ async function eventually(what: string, check: () => Promise<boolean> | boolean,
 }
 
 test.before(async () => {
+  work = mkdtempSync(join(tmpdir(), "tpu-build-runtime-service-test-"));
   certs = makeCertificates(work);
   tokenFile = join(work, "token");
   token = createHash("sha256").update(work).digest("hex");
@@ -140,7 +142,7 @@ emit({
 test.after(async () => {
   for (const c of clients) c.close();
   for (const p of processes) await p.close().catch(() => undefined);
-  rmSync(work, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 test("over TLS with the token: device info, NumPy's numbers, and tensors over the TLS data channel", async () => {
