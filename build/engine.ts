@@ -17,7 +17,7 @@
 // An entry that should run but fails (or is skipped because of a failure) loses its previous
 // outputs, so no output on disk is ever older than its sources.
 
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { ArgSpec, CompilerPlugin, Signature, TargetSession, Tensor } from "../plugins/api.js";
@@ -34,6 +34,7 @@ import { materializeValue } from "./inputs.js";
 import type { ManifestDiagnostic, ResolvedArg, ResolvedEntry, ResolvedManifest } from "./manifest.js";
 import { argSpecs, entryPointer, loadManifest, manifestDiagnosticAt, renderManifestDiagnostic, targetSettings } from "./manifest.js";
 import { writeRunOutputs } from "./outputs.js";
+import { readWorkspaceSource } from "./workspace.js";
 
 export interface EngineOptions {
   /** Path of tpu.config.json. */
@@ -155,22 +156,30 @@ interface InputLeaf {
   resident?: ResidentRef;
 }
 
-/** Source files read during one build: each file once, its content hash with it. */
+/**
+ * Source files read during one build: each file once, its content hash with it. Only regular files
+ * inside the workspace are read (build/workspace.ts); why another was refused is kept for the error.
+ */
 class SourceReader {
   private readonly texts = new Map<string, string | undefined>();
+  private readonly refusals = new Map<string, string>();
   constructor(private readonly root: string) {}
 
   read = (path: string): string | undefined => {
     if (this.texts.has(path)) return this.texts.get(path);
-    let text: string | undefined;
-    try {
-      text = readFileSync(join(this.root, path), "utf8");
-    } catch {
-      text = undefined;
-    }
+    const r = readWorkspaceSource(this.root, path);
+    if (!r.ok && r.code !== "not-found") this.refusals.set(path, r.message);
+    const text = r.ok ? r.text : undefined;
     this.texts.set(path, text);
     return text;
   };
+
+  /** A missing-include error for a file that exists but was refused says why, instead of "no such file". */
+  explained(d: Diagnostic): Diagnostic {
+    const path = d.code === "missing-include" ? /^cannot include "(.*)": no such file$/.exec(d.message)?.[1] : undefined;
+    const why = path === undefined ? undefined : this.refusals.get(path);
+    return why === undefined ? d : { ...d, message: `cannot include "${path}": ${why}` };
+  }
 
   digest(path: string): string | null {
     const text = this.read(path);
@@ -259,13 +268,15 @@ interface RunTarget {
 
 /** Entries with `run`, and (transitively) the entries whose results they take. */
 function entriesToRun(manifest: ResolvedManifest): Set<string> {
+  // Dependents come after their dependencies in `order`: one backward pass, no recursion (a `from`
+  // chain can be tens of thousands of entries long).
   const mustRun = new Set<string>();
-  const need = (name: string) => {
-    if (mustRun.has(name)) return;
+  for (const name of [...manifest.order].reverse()) {
+    const entry = manifest.entries[name]!;
+    if (!entry.run && !mustRun.has(name)) continue;
     mustRun.add(name);
-    for (const d of manifest.entries[name]!.dependencies) need(d);
-  };
-  for (const name of manifest.order) if (manifest.entries[name]!.run) need(name);
+    for (const d of entry.dependencies) mustRun.add(d);
+  }
   return mustRun;
 }
 
@@ -448,7 +459,7 @@ export class BuildEngine {
       st.artifact = undefined;
       st.sources = unique([...sourcePaths, ...result.sources]);
       ctx.entries[name] = { entry: name, status: "failed", key };
-      const diagnostics = result.diagnostics.map((d) => compileEventDiagnostic(d, plan.manifest, entry, compiler, sources.read));
+      const diagnostics = result.diagnostics.map((d) => compileEventDiagnostic(sources.explained(d), plan.manifest, entry, compiler, sources.read));
       ctx.emit({ event: "compile-failed", at: now(), entry: name, key, durationMs, diagnostics });
       for (const d of diagnostics) ctx.report(d.rendered);
       ctx.log(`FAILED   ${name}`);

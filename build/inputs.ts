@@ -278,7 +278,7 @@ export async function materializeValue(value: ResolvedValue, target: ValueTarget
     case "npy": {
       let read;
       try {
-        read = await readNpy(value.path, eltype);
+        read = await readNpy(value.path, eltype, "the file");
       } catch (e) {
         return { ok: false, message: `cannot read ${value.relative}: ${(e as Error).message}` };
       }

@@ -11,7 +11,7 @@
 // in sync by a test): compiling the schema at start-up cost every cold build ~60-100 ms.
 
 import type { ErrorObject, ValidateFunction } from "ajv";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { renderDiagnostic, SourceFile, type Diagnostic } from "../compiler/diagnostics.js";
 import type { ArgSpec, ElementType, TypeTree } from "../plugins/api.js";
@@ -20,6 +20,8 @@ import * as generatedValidators from "../schema/manifest-validate.js";
 import { isFloatType, scalarProblem } from "./inputs.js";
 import { jsonPointer, parseJsonWithLocations, pointerTokens, type JsonDocument } from "./json-locations.js";
 import { describeDescr, elementCount, ELEMENT_SIZE, eltypeOfDescr, formatNpyShape, readNpyHeader } from "./npy.js";
+import { workspaceFile, type FileRefusal } from "./workspace.js";
+import { formatBytes, MAX_DIMENSIONS, MAX_JSON_DEPTH, MAX_ELEMENTS, MAX_REPORTED_ERRORS, MAX_VALUE_BYTES } from "./limits.js";
 
 export type { TpuConfig } from "../schema/manifest.js";
 
@@ -143,7 +145,8 @@ export function nearestName(word: string, candidates: Iterable<string>): string 
   const w = word.toLowerCase();
   const limit = Math.max(2, Math.floor(word.length / 3));
   for (const c of candidates) {
-    if (c === word) continue;
+    // The distance is at least the difference in length: a key megabytes long is no misspelling.
+    if (c === word || Math.abs(c.length - word.length) > limit) continue;
     const d = editDistance(w, c.toLowerCase());
     if (d < bestDistance) (best = c), (bestDistance = d);
   }
@@ -182,10 +185,12 @@ function diagnostic(
   options: { at?: "value" | "key"; range?: { start: number; end: number }; suggestion?: string; notes?: string[] } = {},
 ): ManifestDiagnostic {
   const range = options.range ?? rangeOf(where.document, pointer, options.at);
-  // Underline at most the first line of a multi-line value (an object's "{", say).
-  const firstLineEnd = where.source.text.indexOf("\n", range.start);
-  const end = firstLineEnd >= 0 && firstLineEnd < range.end ? Math.max(range.start + 1, firstLineEnd) : range.end;
+  // Underline at most the first line of a multi-line value (an object's "{", say). The line's end
+  // comes from the line index: searching the text for it costs a pass over a one-line manifest per error.
   const { line, col } = where.source.position(range.start);
+  const nextLine = where.source.lineStarts[line];
+  const firstLineEnd = nextLine === undefined ? -1 : nextLine - 1;
+  const end = firstLineEnd >= 0 && firstLineEnd < range.end ? Math.max(range.start + 1, firstLineEnd) : range.end;
   const d: ManifestDiagnostic = { code, message, pointer, file: where.path, line, col, start: range.start, end };
   if (options.suggestion !== undefined) d.suggestion = options.suggestion;
   if (options.notes?.length) d.notes = options.notes;
@@ -301,11 +306,25 @@ const UNIONS: Union[] = [
   },
 ];
 
+/** At most this many characters of a user's value are quoted in a message (a key or a string may be megabytes long). */
+export const QUOTED_LIMIT = 80;
+
+/** A value as JSON text for a message, cut to QUOTED_LIMIT characters. */
+export function quoted(v: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = Array.isArray(v) ? "[...]" : "{...}";
+  }
+  return text.length <= QUOTED_LIMIT ? text : `${text.slice(0, QUOTED_LIMIT - 1)}… (${text.length} characters)`;
+}
+
 function jsonTypeOf(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   if (typeof v === "object") return "an object";
-  if (typeof v === "string") return `a string (${JSON.stringify(v)})`;
+  if (typeof v === "string") return `a string (${quoted(v)})`;
   if (typeof v === "number") return `a number (${v})`;
   return `${typeof v} (${String(v)})`;
 }
@@ -371,16 +390,17 @@ function schemaIssues(doc: JsonDocument, where: Located): ManifestDiagnostic[] {
     const pointer = `${issue.pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
     if (suggestion !== undefined) suggestedKeys.add(`${issue.pointer}\0${suggestion}`);
     unknownKeys.push(
-      diagnostic(where, "unknown-key", `unknown key ${JSON.stringify(key)}; expected one of: ${allowed.join(", ")}`, pointer, { at: "key", suggestion }),
+      diagnostic(where, "unknown-key", `unknown key ${quoted(key)}; expected one of: ${allowed.join(", ")}`, pointer, { at: "key", suggestion }),
     );
   }
-  out.push(...unknownKeys);
+  // A loop, not push(...): a manifest can have hundreds of thousands of unknown keys.
+  for (const d of unknownKeys) out.push(d);
   for (const issue of raw) {
     if (!("error" in issue)) {
       const { union, data, pointer } = issue;
       const got = jsonTypeOf(data);
       let suggestion: string | undefined;
-      if (union.what === "a value" && typeof data === "string" && data.endsWith(".npy")) suggestion = `{"npy": ${JSON.stringify(data)}}`;
+      if (union.what === "a value" && typeof data === "string" && data.endsWith(".npy")) suggestion = `{"npy": ${quoted(data)}}`;
       out.push(diagnostic(where, union.what === "an argument" ? "invalid-argument" : "wrong-type", `expected ${union.what}: ${union.forms}; got ${got}`, pointer, { suggestion }));
       continue;
     }
@@ -393,7 +413,7 @@ function schemaIssues(doc: JsonDocument, where: Located): ManifestDiagnostic[] {
         const missing = params.missingProperty as string;
         if (suggestedKeys.has(`${pointer}\0${missing}`)) break;
         const loc = doc.locations.get(pointer);
-        out.push(diagnostic(where, "missing-key", `missing required key ${JSON.stringify(missing)}`, pointer, { at: loc?.key ? "key" : "value" }));
+        out.push(diagnostic(where, "missing-key", `missing required key ${quoted(missing)}`, pointer, { at: loc?.key ? "key" : "value" }));
         break;
       }
       case "type": {
@@ -406,17 +426,17 @@ function schemaIssues(doc: JsonDocument, where: Located): ManifestDiagnostic[] {
         const strings = allowed.filter((a): a is string => typeof a === "string");
         const suggestion = typeof error.data === "string" ? nearestName(error.data, strings) : undefined;
         const what = pointer.endsWith("/eltype") ? "element type" : "value";
-        out.push(diagnostic(where, "invalid-value", `${JSON.stringify(error.data)} is not a valid ${what}; expected one of: ${strings.join(", ")}`, pointer, { suggestion }));
+        out.push(diagnostic(where, "invalid-value", `${quoted(error.data)} is not a valid ${what}; expected one of: ${strings.join(", ")}`, pointer, { suggestion }));
         break;
       }
       case "pattern": {
         if (error.propertyName !== undefined) {
           const name = error.propertyName;
           out.push(
-            diagnostic(where, "invalid-entry-name", `invalid entry name ${JSON.stringify(name)}: use letters, digits, '_', '-' and '.', starting with a letter or '_'`, `${pointer}/${name}`, { at: "key" }),
+            diagnostic(where, "invalid-entry-name", `invalid entry name ${quoted(name)}: use letters, digits, '_', '-' and '.', starting with a letter or '_'`, `${pointer}/${name}`, { at: "key" }),
           );
         } else {
-          out.push(diagnostic(where, "invalid-value", `${JSON.stringify(error.data)} does not match ${String(params.pattern)}`, pointer));
+          out.push(diagnostic(where, "invalid-value", `${quoted(error.data)} does not match ${String(params.pattern)}`, pointer));
         }
         break;
       }
@@ -425,7 +445,7 @@ function schemaIssues(doc: JsonDocument, where: Located): ManifestDiagnostic[] {
         break;
       case "minimum":
       case "maximum":
-        out.push(diagnostic(where, "invalid-value", `expected a number ${params.comparison} ${params.limit}, got ${JSON.stringify(error.data)}`, pointer));
+        out.push(diagnostic(where, "invalid-value", `expected a number ${params.comparison} ${params.limit}, got ${quoted(error.data)}`, pointer));
         break;
       default:
         out.push(diagnostic(where, "invalid-value", error.message ?? `invalid (${error.keyword})`, pointer));
@@ -436,7 +456,19 @@ function schemaIssues(doc: JsonDocument, where: Located): ManifestDiagnostic[] {
 
 // --- loading --------------------------------------------------------------------------------
 
-const exists = async (p: string) => stat(p).then((s) => s.isFile(), () => false);
+/** Runs `f` over `items`, at most `limit` at a time (thousands of entries must not open thousands of files at once). */
+async function forEachLimited<T>(items: T[], limit: number, f: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await f(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** A path for a message: a manifest can name a path megabytes long. */
+function quotedPath(path: string): string {
+  return path.length <= QUOTED_LIMIT * 2 ? path : `${path.slice(0, QUOTED_LIMIT * 2 - 1)}…`;
+}
 
 async function nearestFile(path: string): Promise<string | undefined> {
   const dir = dirname(path);
@@ -466,7 +498,7 @@ export async function loadManifest(path: string): Promise<ManifestLoadResult> {
 export async function resolveManifest(path: string, text: string): Promise<ManifestLoadResult> {
   const abs = resolve(path);
   const source = new SourceFile(abs, text);
-  const parsed = parseJsonWithLocations(text);
+  const parsed = parseJsonWithLocations(text, { maxDepth: MAX_JSON_DEPTH });
   if (!parsed.ok) {
     const where: Located = { path: abs, source };
     const at = parsed.error.offset;
@@ -479,10 +511,10 @@ export async function resolveManifest(path: string, text: string): Promise<Manif
   for (const dup of doc.duplicateKeys) {
     const first = source.position(dup.first.start);
     diagnostics.push(
-      diagnostic(where, "duplicate-key", `duplicate key ${JSON.stringify(pointerTokens(dup.pointer).at(-1))} (first defined at line ${first.line}, column ${first.col})`, dup.pointer, { range: dup.key }),
+      diagnostic(where, "duplicate-key", `duplicate key ${quoted(pointerTokens(dup.pointer).at(-1))} (first defined at line ${first.line}, column ${first.col})`, dup.pointer, { range: dup.key }),
     );
   }
-  diagnostics.push(...schemaIssues(doc, where));
+  for (const d of schemaIssues(doc, where)) diagnostics.push(d);
   if (diagnostics.length) return fail(abs, text, diagnostics);
   const config = doc.value as TpuConfig;
   const dir = dirname(abs);
@@ -491,10 +523,19 @@ export async function resolveManifest(path: string, text: string): Promise<Manif
 
   // Each distinct source file is checked once, all at once: entries share files, and one awaited
   // stat after another cost a no-op build of 200 entries ~15 ms of waiting.
-  const sourceFiles = [...new Set(names.map((name) => resolve(dir, config.entries[name]!.file)))];
-  const present = new Map(await Promise.all(sourceFiles.map(async (f) => [f, await exists(f)] as const)));
+  const sourceFiles = new Map<string, string>();
+  for (const name of names) {
+    const file = config.entries[name]!.file;
+    const path = resolve(dir, file);
+    if (!sourceFiles.has(path)) sourceFiles.set(path, file);
+  }
+  const refusals = new Map<string, FileRefusal>();
+  await forEachLimited([...sourceFiles], 32, async ([path, file]) => {
+    const checked = await workspaceFile(dir, path, `source file ${quoted(file)}`);
+    if (!checked.ok) refusals.set(path, checked);
+  });
   const entries: Record<string, ResolvedEntry> = {};
-  for (const name of names) entries[name] = await resolveEntry(where, dir, name, config.entries[name]!, defaultTarget, present, diagnostics);
+  for (const name of names) entries[name] = await resolveEntry(where, dir, name, config.entries[name]!, defaultTarget, refusals, diagnostics);
   const order = graphOrder(where, entries, names, diagnostics);
   if (diagnostics.length) return fail(abs, text, diagnostics);
 
@@ -507,15 +548,18 @@ export async function resolveManifest(path: string, text: string): Promise<Manif
 }
 
 /** One entry with its arguments resolved and checked (source file present, values valid); problems go to `diagnostics`. */
-async function resolveEntry(where: Located & { document: JsonDocument }, dir: string, name: string, e: Entry, defaultTarget: string, present: Map<string, boolean>, diagnostics: ManifestDiagnostic[]): Promise<ResolvedEntry> {
+async function resolveEntry(where: Located & { document: JsonDocument }, dir: string, name: string, e: Entry, defaultTarget: string, refusals: Map<string, FileRefusal>, diagnostics: ManifestDiagnostic[]): Promise<ResolvedEntry> {
   const doc = where.document;
   const text = where.source.text;
   const pointer = entryPointer(name);
   const filePath = resolve(dir, e.file);
-  if (!present.get(filePath)) {
+  const refusal = refusals.get(filePath);
+  if (refusal?.code === "not-found") {
     const near = await nearestFile(filePath);
     const suggestion = near === undefined ? undefined : toPosix(relative(dir, join(dirname(filePath), near)));
-    diagnostics.push(diagnostic(where, "source-not-found", `source file ${JSON.stringify(e.file)} not found (looked for ${filePath})`, `${pointer}/file`, { suggestion }));
+    diagnostics.push(diagnostic(where, "source-not-found", `source file ${quoted(e.file)} not found (looked for ${quotedPath(filePath)})`, `${pointer}/file`, { suggestion }));
+  } else if (refusal) {
+    diagnostics.push(diagnostic(where, `source-${refusal.code}`, refusal.message, `${pointer}/file`));
   }
   const run = e.run === undefined || e.run === false ? null : e.run === true ? { target: defaultTarget } : { target: e.run.target };
   const args: ResolvedArg[] = [];
@@ -530,13 +574,19 @@ async function resolveEntry(where: Located & { document: JsonDocument }, dir: st
       args.push({ kind: "const", pointer: ap, value: a.const, raw: text.slice(loc.start, loc.end) });
     } else {
       const arg: ResolvedArg & { kind: "array" } = { kind: "array", pointer: ap, eltype: a.eltype, size: a.size ?? [], scalar: a.size === undefined };
+      const tooLarge = sizeProblem(arg, a.value !== undefined);
+      if (tooLarge) {
+        diagnostics.push(diagnostic(where, tooLarge.code, tooLarge.message, `${ap}/size`));
+        args.push(arg);
+        continue;
+      }
       if (a.value !== undefined) {
         const checked = await checkValue(where, dir, arg, a.value, `${ap}/value`);
-        diagnostics.push(...checked.diagnostics);
+        for (const d of checked.diagnostics) diagnostics.push(d);
         if (checked.value) arg.value = checked.value;
       } else if (run) {
         diagnostics.push(
-          diagnostic(where, "missing-value", `argument ${index + 1} of ${JSON.stringify(name)} has no "value", but the entry runs; give one ({"npy": ...}, {"random": "normal"}, {"fill": 0}, or a number for a scalar)`, ap),
+          diagnostic(where, "missing-value", `argument ${index + 1} of ${quoted(name)} has no "value", but the entry runs; give one ({"npy": ...}, {"random": "normal"}, {"fill": 0}, or a number for a scalar)`, ap),
         );
       }
       args.push(arg);
@@ -554,13 +604,13 @@ function graphOrder(where: Located, entries: Record<string, ResolvedEntry>, name
       const target = entries[arg.entry];
       if (!target) {
         diagnostics.push(
-          diagnostic(where, "unknown-entry", `no entry named ${JSON.stringify(arg.entry)}; "from" must name an entry of this manifest (${names.join(", ")})`, `${arg.pointer}/from`, {
+          diagnostic(where, "unknown-entry", `no entry named ${quoted(arg.entry)}; "from" must name an entry of this manifest (${listed(names)})`, `${arg.pointer}/from`, {
             suggestion: nearestName(arg.entry, names.filter((n) => n !== entry.name)),
           }),
         );
       } else if (entry.run && !target.run && target.name !== entry.name) {
         diagnostics.push(
-          diagnostic(where, "from-not-run", `entry ${JSON.stringify(entry.name)} runs and takes the result of ${JSON.stringify(target.name)}, which does not run; give ${JSON.stringify(target.name)} "run": true`, `${arg.pointer}/from`),
+          diagnostic(where, "from-not-run", `entry ${quoted(entry.name)} runs and takes the result of ${quoted(target.name)}, which does not run; give ${quoted(target.name)} "run": true`, `${arg.pointer}/from`),
         );
       }
     }
@@ -580,9 +630,22 @@ export function targetSettings(manifest: ResolvedManifest, target: string, watch
   return watch && manifest.watchTargets[target] ? { ...declared, ...manifest.watchTargets[target] } : declared;
 }
 
+/** The diagnostics in text order; past MAX_REPORTED_ERRORS, one more says how many were left out. */
 function fail(path: string, text: string, diagnostics: ManifestDiagnostic[]): ManifestLoadResult {
   diagnostics.sort((a, b) => a.start - b.start);
+  if (diagnostics.length > MAX_REPORTED_ERRORS) {
+    const rest = diagnostics.length - MAX_REPORTED_ERRORS;
+    const next = diagnostics[MAX_REPORTED_ERRORS]!;
+    diagnostics.length = MAX_REPORTED_ERRORS;
+    diagnostics.push({ ...next, code: "too-many-errors", message: `and ${rest.toLocaleString("en-US")} more errors (the first of them here: ${next.message})`, suggestion: undefined, notes: undefined });
+  }
   return { ok: false, path, text, diagnostics };
+}
+
+/** Names for a message: the first dozen, then how many more. */
+function listed(names: string[], max = 12): string {
+  const shown = names.slice(0, max).map((n) => (n.length > QUOTED_LIMIT ? quoted(n) : n));
+  return names.length > max ? `${shown.join(", ")} and ${names.length - max} more` : shown.join(", ");
 }
 
 /**
@@ -593,23 +656,50 @@ export function topologicalOrder(names: string[], dependencies: (name: string) =
   const state = new Map<string, "visiting" | "done">();
   const order: string[] = [];
   const cycles: string[][] = [];
-  const stack: string[] = [];
-  const visit = (n: string) => {
-    const s = state.get(n);
-    if (s === "done") return;
-    if (s === "visiting") {
-      cycles.push([...stack.slice(stack.indexOf(n)), n]);
-      return;
-    }
+  // An explicit stack (a `from` chain can be tens of thousands of entries long): each frame is an
+  // entry and the index of the next dependency to visit.
+  const path: string[] = [];
+  const frames: { name: string; deps: string[]; next: number }[] = [];
+  const enter = (n: string) => {
     state.set(n, "visiting");
-    stack.push(n);
-    for (const d of dependencies(n)) visit(d);
-    stack.pop();
-    state.set(n, "done");
-    order.push(n);
+    path.push(n);
+    frames.push({ name: n, deps: dependencies(n), next: 0 });
   };
-  for (const n of names) visit(n);
+  for (const root of names) {
+    if (state.has(root)) continue;
+    enter(root);
+    while (frames.length) {
+      const top = frames[frames.length - 1]!;
+      if (top.next < top.deps.length) {
+        const d = top.deps[top.next++]!;
+        const s = state.get(d);
+        if (s === "visiting") cycles.push([...path.slice(path.indexOf(d)), d]);
+        else if (s === undefined) enter(d);
+        continue;
+      }
+      frames.pop();
+      path.pop();
+      state.set(top.name, "done");
+      order.push(top.name);
+    }
+  }
   return { order, cycles };
+}
+
+/** Whether an array's size is within the limits (build/limits.ts): dimensions, elements, and the bytes of a run-time value. */
+function sizeProblem(arg: { eltype: ElementType; size: number[] }, hasValue: boolean): { code: string; message: string } | undefined {
+  const { eltype, size } = arg;
+  if (size.length > MAX_DIMENSIONS) return { code: "too-many-dimensions", message: `an array has at most ${MAX_DIMENSIONS} dimensions; this size has ${size.length}` };
+  const count = size.reduce((n, d) => n * d, 1);
+  const shownSize = `[${size.join(", ")}]`;
+  if (count > MAX_ELEMENTS) return { code: "array-too-large", message: `size ${shownSize} has ${count.toPrecision(3)} elements; an array has at most 2^53 - 1` };
+  const bytes = count * ELEMENT_SIZE[eltype];
+  if (hasValue && bytes > MAX_VALUE_BYTES)
+    return {
+      code: "array-too-large",
+      message: `a ${eltype} array of size ${shownSize} takes ${formatBytes(bytes)}; a run-time value holds at most ${formatBytes(MAX_VALUE_BYTES)} here (what one buffer holds, and at most a quarter of this machine's memory)`,
+    };
+  return undefined;
 }
 
 /** Checks a run-time value against its argument's declaration; resolves paths. */
@@ -644,14 +734,12 @@ async function checkValue(
   const npyPointer = `${pointer}/npy`;
   const path = resolve(dir, value.npy);
   const resolved: ResolvedValue = { kind: "npy", path, relative: toPosix(relative(dir, path)) };
-  const header = await readNpyHeader(path).catch((e: NodeJS.ErrnoException) => e);
-  if (header instanceof Error) {
-    if (header.code === "ENOENT" || header.code === "EISDIR") {
-      const near = await nearestFile(path);
-      const suggestion = near === undefined ? undefined : toPosix(relative(dir, join(dirname(path), near)));
-      return { diagnostics: [diagnostic(where, "npy-not-found", `.npy file ${JSON.stringify(value.npy)} not found (looked for ${path})`, npyPointer, { suggestion })] };
-    }
-    return { diagnostics: [diagnostic(where, "npy-invalid", `cannot read ${value.npy}: ${header.message}`, npyPointer)] };
+  const header = await readNpyHeader(path, "the file").catch((e: NodeJS.ErrnoException) => e);
+  if (header instanceof Error) return { diagnostics: [diagnostic(where, "npy-invalid", `cannot read ${quoted(value.npy)}: ${header.message}`, npyPointer)] };
+  if (!header.ok && header.missing) {
+    const near = await nearestFile(path);
+    const suggestion = near === undefined ? undefined : toPosix(relative(dir, join(dirname(path), near)));
+    return { diagnostics: [diagnostic(where, "npy-not-found", `.npy file ${quoted(value.npy)} not found (looked for ${quotedPath(path)})`, npyPointer, { suggestion })] };
   }
   if (!header.ok) return { diagnostics: [diagnostic(where, "npy-invalid", `${value.npy}: ${header.message}`, npyPointer)] };
   const h = header.value;

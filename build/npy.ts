@@ -14,8 +14,9 @@
 // Big-endian ('>') files are byte-swapped on reading.
 
 import { randomBytes } from "node:crypto";
-import { open, rename, rm, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import type { ElementType, Tensor } from "../plugins/api.js";
+import { openRegularFile } from "./workspace.js";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 const ALIGN = 64; // numpy aligns the data section to 64 bytes
@@ -54,7 +55,8 @@ export interface NpyHeader {
   dataOffset: number;
 }
 
-export type NpyResult<T> = { ok: true; value: T } | { ok: false; message: string };
+/** `missing`: the file does not exist (the manifest suggests a near name then). */
+export type NpyResult<T> = { ok: true; value: T } | { ok: false; message: string; missing?: boolean };
 
 /**
  * The element type a descriptor stands for. `declared` resolves '<V2' (raw 2-byte values) to
@@ -286,11 +288,12 @@ export function decodeNpy(bytes: Uint8Array, declared?: ElementType): NpyResult<
   return { ok: true, value: { eltype: t.eltype, size: [...shape], data } };
 }
 
-/** Reads only the header of a .npy file (no data), plus the file's size in bytes. */
-export async function readNpyHeader(path: string): Promise<NpyResult<NpyHeader & { fileSize: number }>> {
-  const handle = await open(path, "r");
+/** Reads only the header of a .npy file (no data), plus the file's size in bytes. Only a regular file is read (never a FIFO). */
+export async function readNpyHeader(path: string, shown = path): Promise<NpyResult<NpyHeader & { fileSize: number }>> {
+  const opened = await openRegularFile(path, shown);
+  if (!opened.ok) return { ok: false, message: opened.message, missing: opened.code === "not-found" };
+  const { handle, size } = opened;
   try {
-    const { size } = await handle.stat();
     const first = new Uint8Array(12);
     const { bytesRead } = await handle.read(first, 0, 12, 0);
     if (bytesRead < 10 || MAGIC.some((b, k) => first[k] !== b)) return { ok: false, message: "not a .npy file (no \\x93NUMPY magic string)" };
@@ -305,9 +308,11 @@ export async function readNpyHeader(path: string): Promise<NpyResult<NpyHeader &
   }
 }
 
-/** Reads a .npy file into a Tensor (see decodeNpy). */
-export async function readNpy(path: string, declared?: ElementType): Promise<NpyResult<Tensor>> {
-  const handle = await open(path, "r");
+/** Reads a .npy file into a Tensor (see decodeNpy). Only a regular file is read (never a FIFO). */
+export async function readNpy(path: string, declared?: ElementType, shown = path): Promise<NpyResult<Tensor>> {
+  const opened = await openRegularFile(path, shown);
+  if (!opened.ok) return { ok: false, message: opened.message, missing: opened.code === "not-found" };
+  const handle = opened.handle;
   try {
     const bytes = new Uint8Array(await handle.readFile());
     return decodeNpy(bytes, declared);

@@ -71,6 +71,20 @@ export function formatLocation(span: Span, lookup: SourceLookup): string {
   return `${span.file}:${line}:${col}`;
 }
 
+/** Characters of a source line shown under an error: a 10 MB single-line file echoes an excerpt, not 10 MB. */
+export const MAX_ECHOED_LINE = 160;
+
+/** The part of a line shown around column `at` (0-based), with "…" where it is cut, and the caret's place in it. */
+function lineExcerpt(line: string, at: number, width: number): { text: string; caret: number; underline: number } {
+  if (line.length <= MAX_ECHOED_LINE) return { text: line, caret: at, underline: width };
+  const start = Math.max(0, Math.min(at - 40, line.length - MAX_ECHOED_LINE));
+  const end = start + MAX_ECHOED_LINE;
+  const head = start > 0 ? "…" : "";
+  const text = head + line.slice(start, end) + (end < line.length ? "…" : "");
+  const caret = head.length + at - start;
+  return { text, caret, underline: Math.max(1, Math.min(width, end - at)) };
+}
+
 /** Renders `file:line:col: error: message`, the source line, a caret under the span, notes and the call chain. */
 export function renderDiagnostic(d: Diagnostic, lookup: SourceLookup): string {
   const out: string[] = [];
@@ -80,12 +94,13 @@ export function renderDiagnostic(d: Diagnostic, lookup: SourceLookup): string {
     if (file) {
       const { line, col } = file.position(d.span.start);
       const end = file.position(Math.max(d.span.start, d.span.end - 1));
-      const text = file.lineText(line);
-      const width = end.line === line ? Math.max(1, end.col - col + 1) : Math.max(1, text.length - col + 1);
+      const full = file.lineText(line);
+      const width = end.line === line ? Math.max(1, end.col - col + 1) : Math.max(1, full.length - col + 1);
+      const { text, caret, underline } = lineExcerpt(full, col - 1, width);
       const gutter = String(line).length;
       out.push(`${" ".repeat(gutter)} |`);
       out.push(`${line} | ${text}`);
-      out.push(`${" ".repeat(gutter)} | ${" ".repeat(col - 1)}^${"~".repeat(width - 1)}`);
+      out.push(`${" ".repeat(gutter)} | ${" ".repeat(caret)}^${"~".repeat(underline - 1)}`);
     }
   } else {
     out.push(`${d.severity}: ${d.message}`);
