@@ -18,7 +18,7 @@ import type { ArgSpec, ElementType, TypeTree } from "../plugins/api.js";
 import type { Entry, TpuConfig } from "../schema/manifest.js";
 import * as generatedValidators from "../schema/manifest-validate.js";
 import { isFloatType, scalarProblem } from "./inputs.js";
-import { jsonPointer, parseJsonWithLocations, pointerTokens, type JsonDocument } from "./json-locations.js";
+import { escapePointerToken, jsonPointer, parseJsonWithLocations, pointerTokens, type JsonDocument } from "./json-locations.js";
 import { describeDescr, elementCount, ELEMENT_SIZE, eltypeOfDescr, formatNpyShape, readNpyHeader } from "./npy.js";
 import { workspaceFile, type FileRefusal } from "./workspace.js";
 import { formatBytes, MAX_DIMENSIONS, MAX_JSON_DEPTH, MAX_ELEMENTS, MAX_REPORTED_ERRORS, MAX_VALUE_BYTES } from "./limits.js";
@@ -571,6 +571,8 @@ async function resolveEntry(where: Located & { document: JsonDocument }, dir: st
       if (!dependencies.includes(a.from)) dependencies.push(a.from);
     } else if ("const" in a) {
       const loc = doc.locations.get(`${ap}/const`)!;
+      const problem = constProblem(doc, a.const, `${ap}/const`);
+      if (problem) diagnostics.push(diagnostic(where, "const-out-of-range", problem.message, problem.pointer));
       args.push({ kind: "const", pointer: ap, value: a.const, raw: text.slice(loc.start, loc.end) });
     } else {
       const arg: ResolvedArg & { kind: "array" } = { kind: "array", pointer: ap, eltype: a.eltype, size: a.size ?? [], scalar: a.size === undefined };
@@ -684,6 +686,32 @@ export function topologicalOrder(names: string[], dependencies: (name: string) =
     }
   }
   return { order, cycles };
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * The first number in a constant that Julia would not read as an Int64 (written without '.' or an
+ * exponent) or a finite Float64, with its pointer. Iterative: a constant can be nested deeply.
+ */
+function constProblem(doc: JsonDocument, value: unknown, pointer: string): { pointer: string; message: string } | undefined {
+  const stack: [unknown, string][] = [[value, pointer]];
+  while (stack.length) {
+    const [v, p] = stack.pop()!;
+    if (typeof v === "number") {
+      const raw = doc.locations.get(p)?.raw ?? String(v);
+      const shown = raw.length > 40 ? `${raw.slice(0, 39)}… (${raw.length} characters)` : raw;
+      if (/[.eE]/.test(raw)) {
+        if (!Number.isFinite(v)) return { pointer: p, message: `the constant ${shown} overflows Float64 (the largest is 1.7976931348623157e308)` };
+      } else if (BigInt(raw) < INT64_MIN || BigInt(raw) > INT64_MAX) {
+        return { pointer: p, message: `the integer constant ${shown} does not fit in an Int64 (-2^63 to 2^63 - 1); write it with a '.' or an exponent for a Float64` };
+      }
+    } else if (v !== null && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) stack.push([x, `${p}/${escapePointerToken(k)}`]);
+    }
+  }
+  return undefined;
 }
 
 /** Whether an array's size is within the limits (build/limits.ts): dimensions, elements, and the bytes of a run-time value. */

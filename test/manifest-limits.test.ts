@@ -118,6 +118,18 @@ test(`JSON nested deeper than ${MAX_JSON_DEPTH} is a located error, not a stack 
   assert.is(d.col, text.indexOf("[[") + (MAX_JSON_DEPTH - 5) + 1);
 });
 
+test("a constant of 2^64 is a located manifest error, not an internal compiler error; 2^63 - 1 and 1.8e19 are fine", async () => {
+  const text = withArg({ const: [1, { scale: 0 }] }).replace('"scale": 0', '"scale": 18446744073709551616');
+  const d = await only(text);
+  assert.is(d.code, "const-out-of-range");
+  assert.is(d.pointer, "/entries/e/args/0/const/1/scale");
+  assert.equal({ line: d.line, col: d.col }, positionOf(text, "18446744073709551616"));
+  assert.match(d.message, "the integer constant 18446744073709551616 does not fit in an Int64");
+  const overflow = await only(withArg({ const: 1 }).replace('"const": 1', '"const": 1e400'));
+  assert.match(overflow.message, "the constant 1e400 overflows Float64");
+  await loaded(withArg({ const: 0 }).replace('"const": 0', '"const": [9223372036854775807, -9223372036854775808, 1.8e19]'));
+});
+
 // --- item 7: sources inside the workspace, bounded echoes -------------------------------------------
 
 test("an entry file outside the workspace (/proc/self/environ) is refused without reading it", async () => {
