@@ -35,6 +35,7 @@ import type { ManifestDiagnostic, ResolvedArg, ResolvedEntry, ResolvedManifest }
 import { argSpecs, entryPointer, loadManifest, manifestDiagnosticAt, renderManifestDiagnostic, targetSettings } from "./manifest.js";
 import { writeRunOutputs } from "./outputs.js";
 import { readWorkspaceSource } from "./workspace.js";
+import { targetDiagnostics } from "./target-settings.js";
 
 export interface EngineOptions {
   /** Path of tpu.config.json. */
@@ -376,7 +377,7 @@ export class BuildEngine {
 
   /**
    * The manifest, loaded and validated (unknown targets are manifest errors, reported at the
-   * entry's `run`); the engine's state moves to it. Undefined, after reporting, when it is invalid.
+   * entry's `run`; target settings are checked by their plugins, build/target-settings.ts); the engine's state moves to it. Undefined, after reporting, when it is invalid.
    */
   private async plan(ctx: BuildContext): Promise<BuildPlan | undefined> {
     const loaded = await loadManifest(this.options.config);
@@ -390,10 +391,7 @@ export class BuildEngine {
     const outDir = this.options.outDir ?? manifest.outDir;
     const store = new ArtifactStore(this.options.cacheDir ?? defaultCacheDir(manifest.dir));
     ctx.emit({ event: "build-started", at: now(), config: manifest.path, entries: manifest.order.length });
-    const badTargets = manifest.order
-      .map((name) => manifest.entries[name]!)
-      .filter((e) => e.run && !this.plugins.target(e.run.target))
-      .map((e) => manifestDiagnosticAt(manifest, entryPointer(e.name, "run"), "unknown-target", `unknown target "${e.run!.target}"`, { notes: [`available targets: ${this.plugins.targetNames().join(", ")}`] }));
+    const badTargets = targetDiagnostics(manifest, (name) => this.plugins.target(name), this.plugins.targetNames());
     if (badTargets.length) {
       ctx.manifestInvalid(badTargets.map((d) => manifestEventDiagnostic(d, manifest.text)));
       return undefined;

@@ -146,8 +146,25 @@ export interface TargetSession {
   close(): Promise<void>;
 }
 
+/** A problem with one of a target's settings, found before anything runs. */
+export interface SettingProblem {
+  /** The setting's key (absent: the settings as a whole). */
+  key?: string;
+  /** The key itself is unknown (or misspelt): the valid keys, for the nearest one. */
+  unknownKey?: string[];
+  message: string;
+  /** The nearest valid key or value. */
+  suggestion?: string;
+}
+
 export interface TargetPlugin {
   readonly name: string;
   /** Opens a session (e.g. starts or connects to the runtime server). */
   open(options: { workspace: string; settings?: Record<string, unknown> }): Promise<TargetSession>;
+  /**
+   * Checks settings (the manifest's `targets.<name>`, and `watch.targets.<name>`) when the manifest
+   * is loaded, before anything runs: each problem becomes a manifest error at the setting (exit 2).
+   * `workspace` is the manifest's directory. Without it, any settings are passed to `open`.
+   */
+  checkSettings?(settings: Record<string, unknown>, context: { workspace: string }): SettingProblem[];
 }

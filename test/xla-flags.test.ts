@@ -1,9 +1,10 @@
 // The local target's `xlaFlags` setting: real builds on the real runtime server. The flags reach
 // XLA (an executable compiled with them is a different cache entry), the results stay right
-// (checked against NumPy), and a value that is not a list of XLA flags is refused with its name.
+// (checked against NumPy), a value that is not a list of XLA flags is refused with its name, and a
+// flag that writes files (--xla_dump_to) writes only inside the workspace (issue 16.14).
 // Run: npx uvu -r tsx/cjs test xla-flags.test.ts
 
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -84,12 +85,31 @@ test("xlaFlags reach XLA, key the executable cache, and keep results right", asy
   assert.ok(before.every((f) => after.includes(f)), "the executable without flags is kept");
 });
 
-test("xlaFlags that are not XLA flags are refused, naming the setting", async () => {
+test("xlaFlags that are not XLA flags are a manifest error, naming the setting", async () => {
   const { config } = workspace("-O3 --fast");
   const errors: string[] = [];
   const summary = await build({ config, error: (t) => errors.push(t) });
-  assert.is.not(summary.exitCode, 0);
+  assert.is(summary.exitCode, 2);
   assert.match(errors.join("\n"), /settings\.xlaFlags must be a string of XLA flags/);
+});
+
+test("--xla_dump_to writes only inside the workspace: a path there is used, one outside (or a symlink out) is a manifest error", async () => {
+  const { dir, config, manifest } = workspace("--xla_dump_to=dump");
+  const summary = await build({ config });
+  assert.is(summary.exitCode, 0);
+  assert.ok(readdirSync(join(dir, "dump")).some((f) => f.endsWith(".txt")), "XLA dumped its HLO into <workspace>/dump");
+  const outside = mkdtempSync(join(tmpdir(), "tpu-build-xla-dump-outside-"));
+  dirs.push(outside);
+  symlinkSync(outside, join(dir, "escape"));
+  for (const flags of [`--xla_dump_to=${outside}`, "--xla_dump_to=../elsewhere", "--xla_dump_to=escape/dump", "--xla_dump_to"]) {
+    manifest.targets.local.xlaFlags = flags;
+    writeFileSync(config, JSON.stringify(manifest, null, 2));
+    const errors: string[] = [];
+    const refused = await build({ config, error: (t) => errors.push(t) });
+    assert.is(refused.exitCode, 2, `${flags}: ${errors.join("\n")}`);
+    assert.match(errors.join("\n"), /tpu\.config\.json:\d+:\d+: error: --xla_dump_to writes or reads files/);
+  }
+  assert.equal(readdirSync(outside), [], "nothing was written outside the workspace");
 });
 
 test.run();

@@ -6,9 +6,10 @@
 // download, release), so that parameters can be sent once and reused across runs.
 
 import { join, resolve } from "node:path";
-import type { ArtifactRef, DeviceInfo, ElementType, LeafSignature, Signature, TargetPlugin, TargetSession, Tensor } from "../api.js";
+import type { ArtifactRef, DeviceInfo, ElementType, LeafSignature, SettingProblem, Signature, TargetPlugin, TargetSession, Tensor } from "../api.js";
 import type { CompiledExecutable, DeviceBuffer, RuntimeClient } from "./runtime-client.js";
 import { RuntimeProcess, type RuntimeProcessOptions } from "./runtime-process.js";
+import { checkLocalSettings, narrowLocalSettings } from "./settings.js";
 import { describeJulia, describeXla, elementTypeOf, juliaSizeOf, tensorByteSize, xlaShapeOf, type XlaShape } from "./tensor-layout.js";
 
 /** A tensor that lives on the device, held by the runtime server until released. */
@@ -228,47 +229,6 @@ function residentResult(signature: Signature, i: number, buffer: DeviceBuffer): 
   return { handle: buffer.handle, eltype, size, byteLength: buffer.totalBytes };
 }
 
-/** Settings of the "local" target (manifest `targets.local` or the daemon); all optional. */
-export interface LocalTargetSettings {
-  /** On-disk executable cache; default <workspace>/.tpu-build/executables. */
-  cacheDir?: string;
-  /** Pretend this many CPU devices (XLA_FLAGS --xla_force_host_platform_device_count). */
-  cpuDevices?: number;
-  transport?: "unix" | "tcp";
-  /** The device ordinal sessions compile for and place tensors on (default 0). */
-  device?: number;
-  /**
-   * XLA flags for this target's runtime server, e.g. "--xla_backend_optimization_level=0": XLA's
-   * CPU compile about twice as fast, element-wise code about 3× slower (a development setting).
-   */
-  xlaFlags?: string;
-}
-
-function narrowSettings(settings: Record<string, unknown> | undefined): LocalTargetSettings {
-  const s = settings ?? {};
-  const out: LocalTargetSettings = {};
-  if (s.cacheDir !== undefined) {
-    if (typeof s.cacheDir !== "string") throw new Error(`local target: settings.cacheDir must be a string`);
-    out.cacheDir = s.cacheDir;
-  }
-  for (const key of ["cpuDevices", "device"] as const) {
-    const v = s[key];
-    if (v === undefined) continue;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new Error(`local target: settings.${key} must be a non-negative integer`);
-    out[key] = v;
-  }
-  if (s.xlaFlags !== undefined) {
-    if (typeof s.xlaFlags !== "string" || !/^\s*(--xla_[A-Za-z0-9_]+(=\S*)?\s*)*$/.test(s.xlaFlags))
-      throw new Error(`local target: settings.xlaFlags must be a string of XLA flags such as "--xla_backend_optimization_level=0"`);
-    out.xlaFlags = s.xlaFlags;
-  }
-  if (s.transport !== undefined) {
-    if (s.transport !== "unix" && s.transport !== "tcp") throw new Error(`local target: settings.transport must be "unix" or "tcp"`);
-    out.transport = s.transport;
-  }
-  return out;
-}
-
 export interface LocalTargetOptions {
   /** Process options applied to every session (tests use onLog, python, env). */
   process?: Omit<RuntimeProcessOptions, "cacheDir" | "cpuDevices" | "transport" | "xlaFlags">;
@@ -279,10 +239,14 @@ export interface LocalTargetOptions {
 export class LocalTarget implements TargetPlugin {
   readonly name = "local";
 
+  checkSettings(settings: Record<string, unknown>, context: { workspace: string }): SettingProblem[] {
+    return checkLocalSettings(settings, context);
+  }
+
   constructor(private readonly options: LocalTargetOptions = {}) {}
 
   async open(options: { workspace: string; settings?: Record<string, unknown> }): Promise<LocalSession> {
-    const settings = narrowSettings(options.settings);
+    const settings = narrowLocalSettings(options.settings, options.workspace);
     const cacheDir = settings.cacheDir ? resolve(options.workspace, settings.cacheDir) : join(options.workspace, ".tpu-build", "executables");
     const runtime = await RuntimeProcess.start({ ...this.options.process, cacheDir, cpuDevices: settings.cpuDevices, transport: settings.transport, xlaFlags: settings.xlaFlags });
     const device = settings.device ?? 0;

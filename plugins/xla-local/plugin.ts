@@ -7,6 +7,7 @@
 
 import type { TargetPlugin } from "../api.js";
 import type { Plugin } from "../registry.js";
+import { checkLocalSettings } from "./settings.js";
 
 const lazyLocalTarget: TargetPlugin = {
   name: "local",
@@ -15,6 +16,7 @@ const lazyLocalTarget: TargetPlugin = {
     const { localTarget }: LocalTargetModule = typeof require === "function" ? (require("./local-target.js") as LocalTargetModule) : await import("./local-target.js");
     return localTarget.open(options);
   },
+  checkSettings: checkLocalSettings,
 };
 
 export const xlaLocalPlugin: Plugin = {
