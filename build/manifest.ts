@@ -621,7 +621,7 @@ function graphOrder(where: Located, entries: Record<string, ResolvedEntry>, name
   for (const cycle of cycles) {
     const [a, b] = [cycle[0]!, cycle[1]!];
     const arg = entries[a]!.args.find((x) => x.kind === "from" && x.entry === b)!;
-    diagnostics.push(diagnostic(where, "dependency-cycle", `dependency cycle: ${cycle.join(" -> ")}`, `${arg.pointer}/from`));
+    diagnostics.push(diagnostic(where, "dependency-cycle", `dependency cycle: ${cyclePath(cycle)}`, `${arg.pointer}/from`));
   }
   return order;
 }
@@ -642,6 +642,13 @@ function fail(path: string, text: string, diagnostics: ManifestDiagnostic[]): Ma
     diagnostics.push({ ...next, code: "too-many-errors", message: `and ${rest.toLocaleString("en-US")} more errors (the first of them here: ${next.message})`, suggestion: undefined, notes: undefined });
   }
   return { ok: false, path, text, diagnostics };
+}
+
+/** A cycle for a message: a long one (a `from` chain closed on itself) shows its ends and its length. */
+function cyclePath(cycle: string[]): string {
+  const names = cycle.map((n) => (n.length > QUOTED_LIMIT ? quoted(n) : n));
+  if (names.length <= 12) return names.join(" -> ");
+  return `${names.slice(0, 5).join(" -> ")} -> … (${names.length - 7} more) -> ${names.slice(-2).join(" -> ")}`;
 }
 
 /** Names for a message: the first dozen, then how many more. */

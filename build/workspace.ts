@@ -12,7 +12,7 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 
 /** Why a file may not be read: absent, outside the workspace, or not a regular file. */
 export interface FileRefusal {
-  code: "not-found" | "outside-workspace" | "not-regular-file";
+  code: "not-found" | "unreadable" | "outside-workspace" | "not-regular-file";
   message: string;
 }
 
@@ -28,9 +28,12 @@ function kindOf(stat: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): b
 
 const notRegular = (shown: string, kind: string): FileRefusal => ({ code: "not-regular-file", message: `${shown} is ${kind}; only regular files are read` });
 
-const notFound = (e: unknown, shown: string): FileRefusal | undefined => {
+/** A refusal for an error of resolving or opening a path (ENAMETOOLONG, ELOOP, EACCES, ...), never a throw. */
+const refusalOf = (e: unknown, shown: string): FileRefusal => {
   const code = (e as NodeJS.ErrnoException).code;
-  return code === "ENOENT" || code === "ENOTDIR" ? { code: "not-found", message: `${shown} not found` } : undefined;
+  if (code === "ENOENT" || code === "ENOTDIR") return { code: "not-found", message: `${shown} not found` };
+  if (code === "EISDIR") return notRegular(shown, "a directory");
+  return { code: "unreadable", message: `${shown} cannot be read (${code ?? (e as Error).message})` };
 };
 
 /** Whether `path` (absolute, symlinks resolved) lies inside `root` (likewise). */
@@ -45,10 +48,7 @@ export async function openRegularFile(path: string, shown = path): Promise<{ ok:
   try {
     handle = await open(path, OPEN_FLAGS);
   } catch (e) {
-    const refusal = notFound(e, shown);
-    if (refusal) return { ok: false, ...refusal };
-    if ((e as NodeJS.ErrnoException).code === "EISDIR") return { ok: false, ...notRegular(shown, "a directory") };
-    throw e;
+    return { ok: false, ...refusalOf(e, shown) };
   }
   const stat = await handle.stat();
   if (!stat.isFile()) {
@@ -67,9 +67,7 @@ export async function workspaceFile(root: string, path: string, shown = path): P
   try {
     real = await realpath(resolve(root, path));
   } catch (e) {
-    const refusal = notFound(e, shown);
-    if (refusal) return { ok: false, ...refusal };
-    throw e;
+    return { ok: false, ...refusalOf(e, shown) };
   }
   const realRoot = await realpath(root).catch(() => root);
   if (!isInside(realRoot, real)) return { ok: false, code: "outside-workspace", message: outsideMessage(shown, real, realRoot) };
@@ -93,9 +91,7 @@ export function readWorkspaceSource(root: string, path: string): { ok: true; tex
   try {
     real = realpathSync(join(root, path));
   } catch (e) {
-    const refusal = notFound(e, path);
-    if (refusal) return { ok: false, ...refusal };
-    return { ok: false, code: "not-found", message: `${path} cannot be read: ${(e as Error).message}` };
+    return { ok: false, ...refusalOf(e, path) };
   }
   try {
     realRoot = realpathSync(root);
@@ -107,8 +103,7 @@ export function readWorkspaceSource(root: string, path: string): { ok: true; tex
   try {
     fd = openSync(real, OPEN_FLAGS);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EISDIR") return { ok: false, ...notRegular(path, "a directory") };
-    return { ok: false, code: "not-found", message: `${path} cannot be read: ${(e as Error).message}` };
+    return { ok: false, ...refusalOf(e, path) };
   }
   try {
     const stat = fstatSync(fd);

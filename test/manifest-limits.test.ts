@@ -248,6 +248,22 @@ test("a `from` chain of 20,001 entries loads in dependency order, and a build ov
   assert.is(events.filter((e) => e === "entry-skipped").length, n - 1);
 });
 
+test("a file name too long for the file system is a located error, not a thrown ENAMETOOLONG (found by the fuzz test)", async () => {
+  const d = await only(JSON.stringify({ entries: { e: { file: "x".repeat(1000), function: "f" } } }));
+  assert.is(d.code, "source-unreadable");
+  assert.match(d.message, "cannot be read (ENAMETOOLONG)");
+});
+
+test("a dependency cycle through 20,001 entries is reported with its ends and length, not every name (found by the fuzz test)", async () => {
+  const n = 20_001;
+  const entries: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) entries[`e${i}`] = { file: "model.jl", function: "init", args: [{ from: `e${(i + 1) % n}` }] };
+  const d = await only(JSON.stringify({ entries }));
+  assert.is(d.code, "dependency-cycle");
+  assert.ok(d.message.length < 300, d.message.slice(0, 400));
+  assert.match(d.message, "(19995 more)");
+});
+
 test("60,000 entries validate (each argument checked, one shared source file)", async () => {
   const entries: Record<string, unknown> = {};
   for (let i = 0; i < 60_000; i++) entries[`e${i}`] = { file: "model.jl", function: "init", args: [{ eltype: "Float32", size: [2, 2], value: { fill: 1 } }] };
