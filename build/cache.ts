@@ -107,8 +107,15 @@ export function defaultCacheDir(workspace: string): string {
 
 const KEY_PATTERN = /^[0-9a-f]{64}$/;
 
+/**
+ * The cache is owner-only (issue 16.13): directories 0700 and files 0600 whatever the umask, like
+ * the runtime's executable cache; a module, its HLO text and its signature reveal the program.
+ */
+export const OWNER_ONLY_DIR = 0o700;
+export const OWNER_ONLY_FILE = 0o600;
+
 async function writeFileSynced(path: string, data: Uint8Array | string): Promise<void> {
-  const handle = await open(path, "wx");
+  const handle = await open(path, "wx", OWNER_ONLY_FILE);
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -181,7 +188,7 @@ export class ArtifactStore {
   /** Moves a broken entry out of the way atomically, then deletes it. */
   private async discard(dir: string): Promise<void> {
     const trash = join(this.root, "tmp", `discard-${process.pid}-${randomBytes(6).toString("hex")}`);
-    await mkdir(join(this.root, "tmp"), { recursive: true });
+    await mkdir(join(this.root, "tmp"), { recursive: true, mode: OWNER_ONLY_DIR });
     try {
       await rename(dir, trash);
     } catch (e) {
@@ -198,9 +205,9 @@ export class ArtifactStore {
   async put(key: ArtifactKey, files: ArtifactFiles): Promise<CachedArtifact> {
     const dir = this.pathOf(key);
     const tmpRoot = join(this.root, "tmp");
-    await mkdir(tmpRoot, { recursive: true });
+    await mkdir(tmpRoot, { recursive: true, mode: OWNER_ONLY_DIR });
     const staging = join(tmpRoot, `${key}-${process.pid}-${randomBytes(6).toString("hex")}`);
-    await mkdir(staging);
+    await mkdir(staging, { mode: OWNER_ONLY_DIR });
     try {
       const signatureText = JSON.stringify(files.signature, null, 2) + "\n";
       const contents: [string, Uint8Array | string][] = [
@@ -220,7 +227,7 @@ export class ArtifactStore {
       if (files.info !== undefined) meta.info = files.info;
       // meta.json last: an entry without it is never trusted.
       await writeFileSynced(join(staging, ARTIFACT_FILES.meta), JSON.stringify(meta, null, 2) + "\n");
-      await mkdir(join(this.root, "artifacts", key.slice(0, 2)), { recursive: true });
+      await mkdir(join(this.root, "artifacts", key.slice(0, 2)), { recursive: true, mode: OWNER_ONLY_DIR });
       for (let attempt = 0; ; attempt++) {
         try {
           await rename(staging, dir);

@@ -4,6 +4,7 @@
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Signature, Tensor, TypeTree } from "../plugins/api.js";
+import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from "./cache.js";
 import { encodeNpy } from "./npy.js";
 
 export interface RunRecord {
@@ -26,17 +27,18 @@ export async function writeRunOutputs(outDir: string, record: RunRecord, signatu
   const dir = join(outDir, record.entry);
   const staging = join(outDir, `.${record.entry}.tmp-${process.pid}-${Date.now()}`);
   await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
+  // Owner-only, like the cache (issue 16.13): the outputs are the user's data.
+  await mkdir(staging, { recursive: true, mode: OWNER_ONLY_DIR });
   const files: string[] = [];
   const outputs: ResultJson["outputs"] = [];
   for (const [k, t] of tensors.entries()) {
     const file = `${k}.npy`;
-    await writeFile(join(staging, file), encodeNpy(t));
+    await writeFile(join(staging, file), encodeNpy(t), { mode: OWNER_ONLY_FILE });
     files.push(join(dir, file));
     outputs.push({ index: k, file, path: signature.results[k]?.path ?? `result[${k}]`, eltype: t.eltype, size: t.size });
   }
   const result: ResultJson = { ...record, output: signature.output, outputs };
-  await writeFile(join(staging, "result.json"), JSON.stringify(result, null, 2) + "\n");
+  await writeFile(join(staging, "result.json"), JSON.stringify(result, null, 2) + "\n", { mode: OWNER_ONLY_FILE });
   // Swap directories: the old outputs disappear only once the new ones are complete.
   const old = join(outDir, `.${record.entry}.old-${process.pid}-${Date.now()}`);
   await rename(dir, old).catch((e: NodeJS.ErrnoException) => {
