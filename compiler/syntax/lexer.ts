@@ -71,6 +71,23 @@ export interface Token {
   error?: string;
 }
 
+/**
+ * How deeply constructs may nest inside a statement: brackets, blocks, prefix operators and the
+ * right operands of right-associative operators (`=`, `=>`, `^` ...) each count one level in the
+ * parser, and each `$( )` inside a string one level in the lexer.
+ * Measured on Node 20's default stack (~984 KiB) with a cold parser (its first parse, whose frames
+ * are the bytecode interpreter's large ones), a parse overflowed at about 440 nested `function`
+ * blocks, 490 `begin` blocks, 530 parentheses and 590 calls. 256 keeps a margin of 1.7 for the
+ * costliest construct, for a parse started from inside the compiler (an `include`), and allows
+ * far more than Julia code needs (Base and Flux nest under 30 levels); generated code that
+ * nests deeper gets this located error rather than a crash.
+ */
+export const MAX_NESTING = 256;
+export const NESTING_TOO_DEEP = `nesting deeper than ${MAX_NESTING} levels: brackets, blocks and operators nested this deep are not supported; give parts of the expression names`;
+
+/** The error of the token that stands for a `#=` comment running to the end of the text (the last before `eof`). */
+export const UNTERMINATED_COMMENT = "unterminated multi-line comment: this `#=` has no closing `=#`, so the rest of the file is a comment";
+
 export const KEYWORDS = new Set([
   "baremodule", "begin", "break", "const", "continue", "do", "export", "for", "function", "global", "if",
   "import", "let", "local", "macro", "module", "quote", "return", "struct", "try", "using", "while",
@@ -213,7 +230,10 @@ export function tokenize(text: string, start = 0, end = text.length): Token[] {
 class Lexer {
   private pos: number;
   private prev: Token | undefined;
-  constructor(private readonly text: string, start: number, private readonly end: number) {
+  /** Where a `#=` comment that never closed began (reported as the next token). */
+  private unterminatedComment: number | undefined;
+  /** `depth`: how many `$( )` interpolations enclose the text. */
+  constructor(private readonly text: string, start: number, private readonly end: number, private readonly depth = 0) {
     this.pos = start;
   }
 
@@ -230,6 +250,12 @@ class Lexer {
 
   next(): Token {
     const space = this.skipSpace();
+    if (this.unterminatedComment !== undefined) {
+      // The comment ran to the end of the text: an error token at its `#=`, then the end of file.
+      const start = this.unterminatedComment;
+      this.unterminatedComment = undefined;
+      return { kind: "error", text: "#=", start, end: start + 2, spaceBefore: true, error: UNTERMINATED_COMMENT };
+    }
     const t = this.scan(space);
     this.prev = t;
     return t;
@@ -251,6 +277,7 @@ class Lexer {
   }
 
   private skipBlockComment(): void {
+    const start = this.pos;
     let depth = 0;
     while (this.pos < this.end) {
       if (this.text.startsWith("#=", this.pos)) {
@@ -262,6 +289,7 @@ class Lexer {
         if (depth === 0) return;
       } else this.pos++;
     }
+    this.unterminatedComment = start;
   }
 
   private token(kind: TokenKind, start: number, spaceBefore: boolean, extra: Partial<Token> = {}): Token {
@@ -583,7 +611,7 @@ class Lexer {
       this.pos++;
     }
     pieces.push({ kind: "text", raw: buf });
-    if (!closed) error = `unterminated string literal: expected a closing ${closer}`;
+    if (!closed && error !== NESTING_TOO_DEEP) error = `unterminated string literal: expected a closing ${closer}`;
     if (triple) dedent(pieces);
     const parts: StringPart[] = [];
     for (const p of pieces) {
@@ -603,7 +631,13 @@ class Lexer {
     const dollar = this.pos;
     this.pos++;
     if (this.ch() === "(") {
-      const inner = new Lexer(this.text, this.pos + 1, this.end);
+      if (this.depth >= MAX_NESTING) {
+        // Lexing further would recurse without bound: the rest of the text is given up.
+        this.pos = this.end;
+        const eof: Token = { kind: "eof", text: "", start: this.pos, end: this.pos, spaceBefore: false };
+        return { part: { kind: "interp", tokens: [eof], paren: true, start: dollar, end: this.pos }, error: NESTING_TOO_DEEP };
+      }
+      const inner = new Lexer(this.text, this.pos + 1, this.end, this.depth + 1);
       const tokens: Token[] = [];
       let depth = 0;
       for (;;) {
@@ -611,7 +645,8 @@ class Lexer {
         if (t.kind === "eof") {
           tokens.push(t);
           this.pos = inner.pos;
-          return { part: { kind: "interp", tokens, paren: true, start: dollar, end: this.pos }, error: "unterminated `$(` interpolation in string" };
+          const deep = tokens.some((u) => u.error === NESTING_TOO_DEEP);
+          return { part: { kind: "interp", tokens, paren: true, start: dollar, end: this.pos }, error: deep ? NESTING_TOO_DEEP : "unterminated `$(` interpolation in string" };
         }
         if (t.kind === "(" || t.kind === "[" || t.kind === "{") depth++;
         if (t.kind === ")" || t.kind === "]" || t.kind === "}") {

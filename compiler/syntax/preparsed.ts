@@ -41,6 +41,8 @@ const SPAN_KEYS = new Set(["span", "opSpan", "nameSpan"]);
 /** The JSON-ready form of a parse result (see the top of this file). */
 export function encodeParse(result: ParseResult): unknown {
   const path = result.file.path;
+  // Bottom-up with an explicit stack, so that trees deeper than the call stack (long `+` chains) encode too.
+  const encoded = new Map<object, unknown>();
   const encode = (v: unknown, key?: string): unknown => {
     if (key !== undefined && SPAN_KEYS.has(key)) {
       const s = v as Span;
@@ -52,47 +54,72 @@ export function encodeParse(result: ParseResult): unknown {
     if (typeof v === "bigint") return { [BIGINT]: v.toString() };
     if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0) ? v : { [NUMBER]: Object.is(v, -0) ? "-0" : String(v) };
     if (typeof v !== "object") return v;
-    if (Array.isArray(v)) return v.map((x) => encode(x));
+    return encoded.get(v);
+  };
+  const containers = childContainers([result.file.body, result.diagnostics]);
+  for (let k = containers.length - 1; k >= 0; k--) {
+    const v = containers[k]!;
+    if (Array.isArray(v)) {
+      encoded.set(v, v.map((x) => encode(x)));
+      continue;
+    }
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) throw new Error(`internal error: a syntax tree holds a ${proto?.constructor?.name ?? "class"} instance, which JSON cannot keep`);
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = encode(x, k);
-    return out;
-  };
-  return { file: { path, body: encode(result.file.body) }, diagnostics: result.diagnostics.map((d) => encode(d)) };
+    for (const [key, x] of Object.entries(v)) out[key] = encode(x, key);
+    encoded.set(v, out);
+  }
+  return { file: { path, body: encoded.get(result.file.body) }, diagnostics: encoded.get(result.diagnostics) };
+}
+
+/** The objects and arrays reachable from `roots` (spans excepted), each after the one holding it. */
+function childContainers(roots: object[]): object[] {
+  const pending: object[] = [...roots];
+  const order: object[] = [];
+  const seen = new Set<object>();
+  while (pending.length) {
+    const v = pending.pop()!;
+    if (seen.has(v)) continue;
+    seen.add(v);
+    order.push(v);
+    if (Array.isArray(v)) {
+      for (const x of v) if (typeof x === "object" && x !== null) pending.push(x);
+    } else {
+      for (const [key, x] of Object.entries(v)) if (typeof x === "object" && x !== null && !SPAN_KEYS.has(key)) pending.push(x);
+    }
+  }
+  return order;
 }
 
 /** The parse result encodeParse() encoded (revived in place: `value` is what JSON.parse returned). */
 export function decodeParse(value: unknown): ParseResult {
-  const path = (value as ParseResult).file.path;
-  const revive = (v: unknown): unknown => {
-    if (v === null) return undefined;
-    if (typeof v !== "object") return v;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        const x = v[i];
-        if (x === null || typeof x === "object") v[i] = revive(x);
-      }
-      return v;
-    }
-    const o = v as Record<string, unknown>;
-    for (const k in o) {
-      const x = o[k];
-      if (k === BIGINT && typeof x === "string") return BigInt(x);
-      if (k === NUMBER && typeof x === "string") return x === "-0" ? -0 : Number(x);
-      if (x === null || typeof x !== "object") {
-        if (x === null) o[k] = undefined;
-      } else if (Array.isArray(x) && SPAN_KEYS.has(k)) {
-        o[k] = { file: path, start: x[0] as number, end: x[1] as number } satisfies Span;
-      } else {
-        o[k] = revive(x);
-      }
-    }
-    return o;
-  };
   const result = value as { file: { path: string; body: unknown }; diagnostics: unknown[] };
-  result.file.body = revive(result.file.body);
-  result.diagnostics.forEach((d, i) => (result.diagnostics[i] = revive(d)));
+  const path = result.file.path;
+  // In place, with an explicit stack of the containers still to revive (trees may be deeper than the call stack).
+  const pending: (unknown[] | Record<string, unknown>)[] = [];
+  const revive = (x: unknown, key: string | undefined): unknown => {
+    if (x === null) return undefined;
+    if (typeof x !== "object") return x;
+    if (Array.isArray(x)) {
+      if (key !== undefined && SPAN_KEYS.has(key)) return { file: path, start: x[0] as number, end: x[1] as number } satisfies Span;
+    } else {
+      const tagged = x as Record<string, unknown>;
+      if (typeof tagged[BIGINT] === "string") return BigInt(tagged[BIGINT]);
+      if (typeof tagged[NUMBER] === "string") return tagged[NUMBER] === "-0" ? -0 : Number(tagged[NUMBER]);
+    }
+    pending.push(x as unknown[] | Record<string, unknown>);
+    return x;
+  };
+  result.file.body = revive(result.file.body, undefined);
+  revive(result.diagnostics, undefined);
+  while (pending.length) {
+    const o = pending.pop()!;
+    if (Array.isArray(o)) {
+      for (let i = 0; i < o.length; i++) o[i] = revive(o[i], undefined);
+    } else {
+      for (const k in o) o[k] = revive(o[k], k);
+    }
+  }
   return result as ParseResult;
 }
 

@@ -7,13 +7,43 @@
 import type * as A from "./ast.js";
 
 export function sexpr(n: A.Node): string {
-  return print(n);
+  return printDeep(n);
 }
 
 /** A file's statements: a single statement prints alone, several as `(toplevel ...)`. */
 export function sexprFile(body: A.Block): string {
-  if (body.stmts.length === 1) return print(body.stmts[0]!);
-  return list("toplevel", body.stmts.map(print));
+  if (body.stmts.length === 1) return printDeep(body.stmts[0]!);
+  return list("toplevel", body.stmts.map(printDeep));
+}
+
+/** Strings of the nodes printed so far by printDeep (children before their parents). */
+const printed = new Map<object, string>();
+
+/**
+ * Prints `root` bottom-up: every node below it first (found with an explicit stack), then each
+ * parent from its children's strings. A tree deeper than the stack (`1 + 1 + ... + 1` nests one
+ * binary node per term) then prints without recursing.
+ */
+function printDeep(root: A.Node): string {
+  const pending: unknown[] = [root];
+  const topDown: object[] = [];
+  const seen = new Set<object>();
+  while (pending.length) {
+    const v = pending.pop();
+    if (typeof v !== "object" || v === null || seen.has(v)) continue;
+    seen.add(v);
+    if (typeof (v as { kind?: unknown }).kind === "string") topDown.push(v);
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (typeof x === "object" && x !== null) pending.push(x);
+  }
+  try {
+    for (let k = topDown.length - 1; k >= 0; k--) {
+      const n = topDown[k] as A.Node;
+      printed.set(n, print(n));
+    }
+    return printed.get(root)!;
+  } finally {
+    printed.clear();
+  }
 }
 
 function list(head: string, items: string[]): string {
@@ -46,6 +76,8 @@ function block(b: A.Block): string {
 }
 
 function print(n: A.Node): string {
+  const done = printed.get(n);
+  if (done !== undefined) return done;
   switch (n.kind) {
     case "number":
       return n.text;
