@@ -16,7 +16,9 @@ import { juliaLibrary } from "./library/index.js";
 import { ArrayLowering } from "./semantics/arrays.js";
 import { describeValue } from "./semantics/describe.js";
 import { Interpreter } from "./semantics/interpreter.js";
-import type { StructType, Value } from "./semantics/values.js";
+import type { StructType, Tensor, Value } from "./semantics/values.js";
+import { childKey, insideStruct, keyText, pathText, treeFlatten } from "./semantics/tree.js";
+import type { TreeDef, TreeKey } from "./semantics/tree.js";
 import { showType } from "./semantics/types.js";
 import { num, tuple } from "./semantics/values.js";
 import { nearestNames } from "./semantics/describe.js";
@@ -102,7 +104,11 @@ function failure(diagnostics: Diagnostic[], sources: string[]): CompileResult {
   return { ok: false, diagnostics, sources };
 }
 
-/** Makes HLO parameters for run-time arguments, depth-first, recording each leaf. */
+/**
+ * Makes HLO parameters for run-time arguments, depth-first, recording each leaf: the inverse of
+ * flattenResult, rebuilding a value tree from a signature's TypeTree (the tree definition that
+ * crossed between entries) with parameters as its leaves.
+ */
 class ParameterBinder {
   readonly leaves: LeafSignature[] = [];
   private readonly arrays: ArrayLowering;
@@ -124,9 +130,9 @@ class ParameterBinder {
         return value;
       }
       case "tuple":
-        return tuple(t.elements.map((e, i) => this.tree(e, `${path}[${i + 1}]`)));
+        return tuple(t.elements.map((e, i) => this.tree(e, path + keyText({ kind: "index", index: i }))));
       case "namedtuple":
-        return { kind: "namedtuple", names: t.names, elements: t.elements.map((e, i) => this.tree(e, `${path}.${t.names[i]}`)) };
+        return { kind: "namedtuple", names: t.names, elements: t.elements.map((e, i) => this.tree(e, path + keyText({ kind: "name", name: t.names[i]! }))) };
       case "struct":
         return this.struct(t, path);
       case "known":
@@ -136,7 +142,7 @@ class ParameterBinder {
 
   /** A struct input (a model from another entry) is rebuilt as the same struct of this program. */
   private struct(t: TypeTree & { kind: "struct" }, path: string): Value {
-    const fields = t.elements.map((e, i) => this.tree(e, `${path}.${t.names[i]}`));
+    const fields = t.elements.map((e, i) => this.tree(e, path + keyText({ kind: "field", name: t.names[i]! })));
     const type = this.interp.main.lookup(t.name);
     if (!type || type.kind !== "type" || type.type.kind !== "datatype" || !type.type.decl || !("fieldNames" in type.type.decl))
       throw new CompileError({ code: "unknown-struct", severity: "error", message: `the input ${path} is a ${t.name}, but no struct ${t.name} is defined in this entry's sources` });
@@ -247,37 +253,36 @@ function knownSource(v: Value, path: string, interp: Interpreter): string {
  * constant output); inside a struct, known values (an activation function, a stride) stay known
  * and travel in the signature as Julia source, so a model passed to another entry keeps them static.
  */
-function flattenResult(v: Value, path: string, arrays: ArrayLowering, leaves: { id: number; leaf: LeafSignature }[], interp: Interpreter, inStruct = false): TypeTree {
-  if (inStruct && v.kind !== "tensor" && v.kind !== "struct" && v.kind !== "tuple" && v.kind !== "namedtuple") return { kind: "known", julia: knownSource(v, path, interp) };
-  if (v.kind === "function") return { kind: "known", julia: knownSource(v, path, interp) };
-  switch (v.kind) {
-    case "number": {
-      const t = arrays.known(v);
+function flattenResult(v: Value, root: string, arrays: ArrayLowering, leaves: { id: number; leaf: LeafSignature }[], interp: Interpreter): TypeTree {
+  const flat = treeFlatten(v, (x, path) => x.kind === "tensor" || (x.kind === "number" && !insideStruct(path)));
+  const leafTypes = flat.leaves.map((x, i): TypeTree => {
+    const path = pathText(root, flat.paths[i]!);
+    if (x.kind === "number") {
+      const t = arrays.known(x);
       leaves.push({ id: t.id, leaf: { path, eltype: t.eltype, size: [] } });
       return { kind: "array", eltype: t.eltype, size: [], scalar: true };
     }
-    case "tensor": {
-      // A row vector (an Adjoint) is returned as the 1×n matrix it is.
-      leaves.push({ id: v.id, leaf: { path, eltype: v.eltype, size: v.scalar ? [] : v.size } });
-      return { kind: "array", eltype: v.eltype, size: v.scalar ? [] : v.size, scalar: v.scalar || undefined };
+    // A row vector (an Adjoint) is returned as the 1×n matrix it is.
+    const t = x as Tensor;
+    leaves.push({ id: t.id, leaf: { path, eltype: t.eltype, size: t.scalar ? [] : t.size } });
+    return { kind: "array", eltype: t.eltype, size: t.scalar ? [] : t.size, scalar: t.scalar || undefined };
+  });
+  let next = 0;
+  const typeTree = (d: TreeDef, path: TreeKey[]): TypeTree => {
+    if (d.kind === "leaf") return leafTypes[next++]!;
+    if (d.kind === "static") {
+      const x = d.value;
+      if (insideStruct(path) || x.kind === "function") return { kind: "known", julia: knownSource(x, pathText(root, path), interp) };
+      if (x.kind === "nothing") return { kind: "tuple", elements: [] };
+      throw new ResultError(`the entry's result contains ${describeValue(x)} at ${pathText(root, path)}; results must be numbers, arrays, tuples or NamedTuples`);
     }
-    case "tuple":
-      return { kind: "tuple", elements: v.elements.map((e, i) => flattenResult(e, `${path}[${i + 1}]`, arrays, leaves, interp, inStruct)) };
-    case "namedtuple":
-      return { kind: "namedtuple", names: v.names, elements: v.elements.map((e, i) => flattenResult(e, `${path}.${v.names[i]}`, arrays, leaves, interp, inStruct)) };
-    case "struct":
-      return {
-        kind: "struct",
-        name: v.type.name,
-        typeParams: v.params.map((p) => showType(p)),
-        names: v.type.fieldNames,
-        elements: v.fields.map((e, i) => flattenResult(e, `${path}.${v.type.fieldNames[i]}`, arrays, leaves, interp, true)),
-      };
-    case "nothing":
-      return { kind: "tuple", elements: [] };
-    default:
-      throw new ResultError(`the entry's result contains ${describeValue(v)} at ${path}; results must be numbers, arrays, tuples or NamedTuples`);
-  }
+    const n = d.node;
+    const elements = d.children.map((c, i) => typeTree(c, [...path, childKey(n, i)]));
+    if (n.kind === "tuple") return { kind: "tuple", elements };
+    if (n.kind === "namedtuple") return { kind: "namedtuple", names: n.names, elements };
+    return { kind: "struct", name: n.type.name, typeParams: n.params.map((p) => showType(p)), names: n.type.fieldNames, elements };
+  };
+  return typeTree(flat.def, []);
 }
 
 function sanitize(name: string): string {

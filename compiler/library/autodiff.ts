@@ -15,6 +15,8 @@ import { unrollLoops } from "../autodiff/unroll.js";
 import { PRIMITIVE_OF, isFloat } from "../semantics/types.js";
 import type { CallArgs, Tensor, Value } from "../semantics/values.js";
 import { NOTHING, tuple } from "../semantics/values.js";
+import { insideStruct, structuralMap, tensorLeaves, treeMap } from "../semantics/tree.js";
+import type { TreePath } from "../semantics/tree.js";
 import type { IntrinsicLibrary } from "./intrinsics.js";
 
 interface Traced {
@@ -48,28 +50,18 @@ export function defineAutodiff(lib: IntrinsicLibrary): void {
       return p;
     };
     inner.capture = (outerId) => param(outer.resolve(outerId));
-    const lift = (v: Value, top: boolean): Value => {
-      switch (v.kind) {
-        case "number":
-          if (!top || !isFloat(v.type)) return v;
-          return lift({ ...arrays.known(v), scalar: true }, top);
-        case "tensor": {
-          if (!isFloat(v.eltype)) return v;
-          const p = param(outer.resolve(v.id));
-          wrt.push(p);
-          return { ...v, id: p };
-        }
-        case "tuple":
-          return tuple(v.elements.map((e) => lift(e, top)));
-        case "namedtuple":
-          return { ...v, elements: v.elements.map((e) => lift(e, top)) };
-        case "struct":
-          return { ...v, fields: v.fields.map((e) => lift(e, false)) };
-        default:
-          return v;
-      }
+    // Differentiable leaves: float arrays anywhere, float numbers outside structs (a struct's known
+    // fields, such as a layer's epsilon, stay constants).
+    const liftable = (v: Value, path: TreePath) => v.kind === "tensor" || (v.kind === "number" && !insideStruct(path));
+    const lift = (v: Value): Value => {
+      if (v.kind === "number") return isFloat(v.type) ? lift({ ...arrays.known(v), scalar: true }) : v;
+      const t = v as Tensor;
+      if (!isFloat(t.eltype)) return t;
+      const p = param(outer.resolve(t.id));
+      wrt.push(p);
+      return { ...t, id: p };
     };
-    const lifted = xs.map((x) => lift(x, true));
+    const lifted = xs.map((x) => treeMap(x, lift, liftable));
     let result: Value;
     arrays.b = inner;
     try {
@@ -94,36 +86,18 @@ export function defineAutodiff(lib: IntrinsicLibrary): void {
       throw e;
     }
     const grads = new Map(t.wrt.map((p, i) => [p, cts[i] ?? null]));
-    const structural = (v: Value): Value => {
-      switch (v.kind) {
-        case "tensor": {
-          const g = grads.get(v.id);
-          if (typeof g !== "number") return NOTHING;
-          return { kind: "tensor", id: g, eltype: v.eltype, size: v.size, scalar: v.scalar };
-        }
-        case "tuple": {
-          const e = v.elements.map(structural);
-          return e.every((x) => x.kind === "nothing") ? NOTHING : tuple(e);
-        }
-        case "namedtuple": {
-          const e = v.elements.map(structural);
-          return e.every((x) => x.kind === "nothing") ? NOTHING : { kind: "namedtuple", names: v.names, elements: e };
-        }
-        case "struct": {
-          const e = v.fields.map(structural);
-          return e.every((x) => x.kind === "nothing") ? NOTHING : { kind: "namedtuple", names: v.type.fieldNames, elements: e };
-        }
-        default:
-          return NOTHING;
-      }
+    const gradient = (v: Value): Value => {
+      const g = v.kind === "tensor" ? grads.get(v.id) : undefined;
+      if (v.kind !== "tensor" || typeof g !== "number") return NOTHING;
+      return { kind: "tensor", id: g, eltype: v.eltype, size: v.size, scalar: v.scalar };
     };
-    return t.lifted.map(structural);
+    return t.lifted.map((v) => structuralMap(v, gradient));
   };
 
   /** The traced result with its leaves replaced by their replayed values. */
   const resultValue = (t: Traced): Value => {
     const ids = new Map(t.resultLeaves.map((l) => [l.id, t.values.get(l.id)!]));
-    return mapLeaves(t.result, (x) => ({ ...x, id: ids.get(x.id) ?? x.id }), t.forward, ids);
+    return treeMap(t.result, (x) => ({ ...x, id: ids.get((x as Tensor).id) ?? (x as Tensor).id }));
   };
 
   const scalarSeed = (name: string, t: Traced, args: CallArgs): Cotangent[] => {
@@ -164,35 +138,6 @@ export function defineAutodiff(lib: IntrinsicLibrary): void {
     };
     return tuple([y, { kind: "function", fn: { name: "pullback", methods: [{ intrinsic: back, description: "(the pullback of a traced function)" }] } }]);
   });
-}
-
-function tensorLeaves(v: Value): Tensor[] {
-  switch (v.kind) {
-    case "tensor":
-      return [v];
-    case "tuple":
-    case "namedtuple":
-      return v.elements.flatMap(tensorLeaves);
-    case "struct":
-      return v.fields.flatMap(tensorLeaves);
-    default:
-      return [];
-  }
-}
-
-function mapLeaves(v: Value, f: (t: Tensor) => Tensor, forward: HloComputation, ids: Map<number, number>): Value {
-  switch (v.kind) {
-    case "tensor":
-      return f(v);
-    case "tuple":
-      return tuple(v.elements.map((e) => mapLeaves(e, f, forward, ids)));
-    case "namedtuple":
-      return { ...v, elements: v.elements.map((e) => mapLeaves(e, f, forward, ids)) };
-    case "struct":
-      return { ...v, fields: v.fields.map((e) => mapLeaves(e, f, forward, ids)) };
-    default:
-      return v;
-  }
 }
 
 /** The cotangent's leaves matched to the result's tensor leaves (`nothing` is a zero cotangent). */

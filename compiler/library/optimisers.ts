@@ -8,6 +8,7 @@
 import type { CallArgs, StructValue, Value } from "../semantics/values.js";
 import { NOTHING, tuple } from "../semantics/values.js";
 import { isFloat } from "../semantics/types.js";
+import { structuralMap, treeChildren } from "../semantics/tree.js";
 import type { IntrinsicLibrary } from "./intrinsics.js";
 
 export function defineOptimisers(lib: IntrinsicLibrary): void {
@@ -20,16 +21,7 @@ export function defineOptimisers(lib: IntrinsicLibrary): void {
   lib.define("setup", (args) => {
     lib.arity(args, "setup", 2);
     const [rule, model] = args.positional as [Value, Value];
-    const walk = (v: Value): Value => {
-      if (trainable(v)) return callGlobal("_leaf_init", [rule, v], args);
-      switch (v.kind) {
-        case "tuple": return allNothing(tuple(v.elements.map(walk)));
-        case "namedtuple": return allNothing({ ...v, elements: v.elements.map(walk) });
-        case "struct": return allNothing({ kind: "namedtuple", names: v.type.fieldNames, elements: v.fields.map(walk) });
-        default: return NOTHING;
-      }
-    };
-    return walk(model);
+    return structuralMap(model, (v) => (trainable(v) ? callGlobal("_leaf_init", [rule, v], args) : NOTHING));
   });
 
   const update = (name: string, inPlace: boolean) => (args: CallArgs): Value => {
@@ -44,8 +36,7 @@ export function defineOptimisers(lib: IntrinsicLibrary): void {
         if (inPlace) s.fields.splice(0, s.fields.length, ...s2.fields);
         return [s2, m2];
       }
-      const children = (v: Value): Value[] | undefined => (v.kind === "tuple" || v.kind === "namedtuple" ? v.elements : v.kind === "struct" ? v.fields : undefined);
-      const ss = children(s), ms = children(m), gs = children(g);
+      const ss = treeChildren(s), ms = treeChildren(m), gs = treeChildren(g);
       if (!ss || !ms || !gs || ss.length !== ms.length) throw lib.fail("optimiser-tree", `${name}: the state, the model and the gradient do not have the same structure`, args.span);
       const pairs = ms.map((mc, i) => walk(ss[i]!, mc, gs[i] ?? NOTHING));
       const newState: Value = s.kind === "namedtuple" ? { ...s, elements: pairs.map((p) => p[0]) } : s.kind === "tuple" ? tuple(pairs.map((p) => p[0])) : s;
@@ -63,7 +54,3 @@ export function defineOptimisers(lib: IntrinsicLibrary): void {
   lib.define("update!", update("update!", true));
 }
 
-function allNothing(v: Value): Value {
-  const elements = v.kind === "tuple" || v.kind === "namedtuple" ? v.elements : [];
-  return elements.every((e) => e.kind === "nothing") ? NOTHING : v;
-}

@@ -8,19 +8,34 @@
 // A variable that changes type or shape between arms or across iterations is an error naming it.
 
 import type * as A from "../syntax/ast.js";
-import type { Span } from "../diagnostics.js";
+import type { CompileError, Span } from "../diagnostics.js";
 import { ComputationBuilder } from "../hlo/builder.js";
 import type { Shape, TupleShape } from "../hlo/ir.js";
 import { arrayShape } from "../hlo/ir.js";
 import * as ops from "../hlo/ops.js";
 import { PRIMITIVE_OF, concrete, showType } from "./types.js";
 import { showSize, xlaDims } from "./arrays.js";
+import type { ArrayLowering } from "./arrays.js";
 import { describeValue, juliaTypeOf } from "./describe.js";
-import type { Interpreter } from "./interpreter.js";
 import { Scope, recordWrites, undoWrites } from "./scope.js";
 import type { ScopeWrite } from "./scope.js";
+import { treeFlatten, treeMap, treeUnflatten } from "./tree.js";
+import type { TreeDef } from "./tree.js";
 import type { Tensor, Value } from "./values.js";
 import { NOTHING } from "./values.js";
+
+/**
+ * What control flow needs of the interpreter: the array lowering it emits into, its diagnostics
+ * and its reading of conditions. Narrower than the Interpreter, so this module does not import it.
+ */
+export interface ControlContext {
+  readonly arrays: ArrayLowering;
+  fail(code: string, message: string, span: Span, notes?: string[]): CompileError;
+  /** Runs `f`, reporting a DimensionMismatch it throws as a diagnostic at `span`. */
+  atSpan<T>(span: Span, f: () => T): T;
+  /** The condition's Bool when known at compile time; undefined when traced (errors on non-Bools). */
+  knownCondition(cond: Value, span: Span): boolean | undefined;
+}
 
 // ---- if ------------------------------------------------------------------------------------------
 
@@ -31,7 +46,7 @@ export type ArmOutcome = { kind: "value"; value: Value } | { kind: "return"; val
  * Runs each arm with its writes recorded and undone, then merges: every variable either arm
  * assigned becomes `select(cond, then, else)`. Returns the merged outcome of the arms.
  */
-export function tracedIf(interp: Interpreter, cond: Tensor, thenArm: () => ArmOutcome, elseArm: () => ArmOutcome, span: Span): ArmOutcome {
+export function tracedIf(interp: ControlContext, cond: Tensor, thenArm: () => ArmOutcome, elseArm: () => ArmOutcome, span: Span): ArmOutcome {
   const a = recordWrites(thenArm);
   const aFinal = finalValues(a.writes);
   undoWrites(a.writes);
@@ -80,7 +95,7 @@ function ownValue(scope: Scope, name: string): Value | undefined {
 }
 
 /** `select(cond, a, b)` through values of the same structure and types. */
-export function mergeValues(interp: Interpreter, cond: Tensor, a: Value, b: Value, what: string, span: Span): Value {
+export function mergeValues(interp: ControlContext, cond: Tensor, a: Value, b: Value, what: string, span: Span): Value {
   if (a === b) return a;
   const arrays = interp.arrays;
   const mismatch = (detail: string) => interp.fail("type-instability", `${what} has a different type in the two branches of an \`if\` on a traced condition: ${detail}`, span, ["XLA needs one type and shape per value; convert both branches to the same type"]);
@@ -130,10 +145,12 @@ function sameSize(a: number[], b: number[]): boolean {
 
 // ---- while ---------------------------------------------------------------------------------------
 
-/** A loop-carried variable: its name and the tensors its value flattens to. */
+/** A loop-carried variable: its name, its value with every numeric leaf traced, and that value's tree. */
 interface Carried {
   name: string;
   template: Value;
+  def: TreeDef;
+  leaves: Tensor[];
 }
 
 /**
@@ -142,7 +159,7 @@ interface Carried {
  * After the loop, the variables hold the loop's results.
  */
 export function tracedWhile(
-  interp: Interpreter,
+  interp: ControlContext,
   scope: Scope,
   carriedNames: string[],
   cond: (state: Scope) => Value,
@@ -155,8 +172,12 @@ export function tracedWhile(
   const module = outer.module;
 
   // Loop state: each carried variable's leaves as tensors (known numbers become traced).
-  const carried: Carried[] = carriedNames.map((name) => ({ name, template: toTraced(interp, scope.lookup(name)!, name, span) }));
-  const initLeaves = carried.flatMap((c) => leavesOf(c.template));
+  const carried: Carried[] = carriedNames.map((name) => {
+    const template = toTraced(interp, scope.lookup(name)!);
+    const { leaves, def } = treeFlatten(template);
+    return { name, template, def, leaves: leaves as Tensor[] };
+  });
+  const initLeaves = carried.flatMap((c) => c.leaves);
   const stateShape: TupleShape = { kind: "tuple", elements: initLeaves.map((t) => tensorShape(t)) };
   // Outer values the loop reads, in capture order (ids local to `outer`), appended to the state.
   const captures: number[] = [];
@@ -179,8 +200,8 @@ export function tracedWhile(
     const state = new Scope("block", scope);
     let k = 0;
     for (const c of carried) {
-      const leaves = leavesOf(c.template).map((t) => ({ ...t, id: builder.emit(ops.getTupleElement, [param], { index: k++ }) }));
-      state.define(c.name, rebuild(c.template, leaves));
+      const leaves = c.leaves.map((t) => ({ ...t, id: builder.emit(ops.getTupleElement, [param], { index: k++ }) }));
+      state.define(c.name, treeUnflatten(c.def, leaves));
     }
     return { builder, state };
   };
@@ -230,8 +251,8 @@ export function tracedWhile(
   const loop = outer.emit(ops.whileLoop, [init], { condition: condComputation.id, body: bodyComputation.id });
   let k = 0;
   for (const cv of carried) {
-    const leaves = leavesOf(cv.template).map((t) => ({ ...t, id: outer.emit(ops.getTupleElement, [loop], { index: k++ }) }));
-    scope.assign(cv.name, rebuild(cv.template, leaves));
+    const leaves = cv.leaves.map((t) => ({ ...t, id: outer.emit(ops.getTupleElement, [loop], { index: k++ }) }));
+    scope.assign(cv.name, treeUnflatten(cv.def, leaves));
   }
 }
 
@@ -240,59 +261,13 @@ function tensorShape(t: Tensor): Shape {
 }
 
 /** A carried value with every numeric leaf traced (a known counter `i = 1` becomes a traced Int64). */
-function toTraced(interp: Interpreter, v: Value, name: string, span: Span): Value {
-  switch (v.kind) {
-    case "number":
-      return { ...interp.arrays.known(v), scalar: true };
-    case "tensor":
-      return v;
-    case "tuple":
-      return { kind: "tuple", elements: v.elements.map((e) => toTraced(interp, e, name, span)) };
-    case "namedtuple":
-      return { ...v, elements: v.elements.map((e) => toTraced(interp, e, name, span)) };
-    case "struct":
-      return { ...v, fields: v.fields.map((e) => (e.kind === "number" || e.kind === "tensor" || e.kind === "tuple" || e.kind === "namedtuple" || e.kind === "struct" ? toTraced(interp, e, name, span) : e)) };
-    default:
-      return v;
-  }
-}
-
-function leavesOf(v: Value): Tensor[] {
-  switch (v.kind) {
-    case "tensor":
-      return [v];
-    case "tuple":
-    case "namedtuple":
-      return v.elements.flatMap(leavesOf);
-    case "struct":
-      return v.fields.flatMap(leavesOf);
-    default:
-      return [];
-  }
-}
-
-/** The template's structure with its leaves replaced, in order. */
-function rebuild(template: Value, leaves: Tensor[]): Value {
-  let i = 0;
-  const walk = (v: Value): Value => {
-    switch (v.kind) {
-      case "tensor":
-        return leaves[i++]!;
-      case "tuple":
-        return { kind: "tuple", elements: v.elements.map(walk) };
-      case "namedtuple":
-        return { ...v, elements: v.elements.map(walk) };
-      case "struct":
-        return { ...v, fields: v.fields.map(walk) };
-      default:
-        return v;
-    }
-  };
-  return walk(template);
+function toTraced(interp: ControlContext, v: Value): Value {
+  const numeric = (x: Value) => x.kind === "number" || x.kind === "tensor";
+  return treeMap(v, (x) => (x.kind === "number" ? { ...interp.arrays.known(x), scalar: true } : x), numeric);
 }
 
 /** The leaves of a variable's new value, checked against the loop state's types and shapes. */
-function matchTemplate(interp: Interpreter, template: Value, value: Value, name: string, span: Span): Tensor[] {
+function matchTemplate(interp: ControlContext, template: Value, value: Value, name: string, span: Span): Tensor[] {
   const out: Tensor[] = [];
   const fail = (detail: string): never => {
     throw interp.fail("type-instability", `the loop variable \`${name}\` changes ${detail} inside the loop`, span, ["a value carried by an XLA while loop keeps one type and shape; convert it before the loop"]);
