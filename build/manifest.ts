@@ -13,7 +13,7 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { renderDiagnostic, SourceFile, type Diagnostic } from "../compiler/diagnostics.js";
+import { editDistance, renderDiagnostic, SourceFile, type Diagnostic } from "../compiler/diagnostics.js";
 import type { ArgSpec, ElementType, TypeTree } from "../plugins/api.js";
 import type { Entry, TpuConfig } from "../schema/manifest.js";
 import * as generatedValidators from "../schema/manifest-validate.js";
@@ -123,20 +123,6 @@ export type ManifestLoadResult =
   | { ok: false; path: string; text?: string; diagnostics: ManifestDiagnostic[] };
 
 // --- nearest names --------------------------------------------------------------------------
-
-/** Optimal string alignment distance (Damerau–Levenshtein with adjacent transpositions). */
-export function editDistance(a: string, b: string): number {
-  const m = a.length, n = b.length;
-  const d: number[][] = Array.from({ length: m + 1 }, (_, i) => Array.from({ length: n + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= m; i++)
-    for (let j = 1; j <= n; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  return d[m]![n]!;
-}
 
 /** The candidate closest to `word` (ignoring case), if it is close enough to be a likely misspelling. */
 export function nearestName(word: string, candidates: Iterable<string>): string | undefined {

@@ -109,3 +109,20 @@ export function renderDiagnostic(d: Diagnostic, lookup: SourceLookup): string {
   for (const frame of d.callChain ?? []) out.push(`  in ${frame.function} at ${formatLocation(frame.span, lookup)}${frame.repeated ? ` (repeated ${frame.repeated} times)` : ""}`);
   return out.join("\n");
 }
+
+/**
+ * Optimal string alignment distance (Damerau–Levenshtein with adjacent transpositions): how far a
+ * misspelt name is from a known one, for the "did you mean" notes of the compiler and the manifest.
+ */
+export function editDistance(a: string, b: string): number {
+  const m = a.length, n = b.length;
+  const d: number[][] = Array.from({ length: m + 1 }, (_, i) => Array.from({ length: n + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= m; i++)
+    for (let j = 1; j <= n; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  return d[m]![n]!;
+}

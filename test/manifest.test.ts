@@ -8,9 +8,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { editDistance } from "../compiler/diagnostics.js";
 import {
   argSpecs,
-  editDistance,
   entryPointer,
   loadManifest,
   manifestDiagnosticAt,

@@ -1,5 +1,6 @@
 // The Julia type of a compile-time value (for dispatch and messages), and human descriptions.
 
+import { editDistance } from "../diagnostics.js";
 import { showSize } from "./arrays.js";
 import type { JuliaType, TypeParam } from "./types.js";
 import { datatype, showType, typeKey } from "./types.js";
@@ -110,20 +111,6 @@ export function describeValue(v: Value): string {
     case "struct":
       return `a ${showType(juliaTypeOf(v))}`;
   }
-}
-
-/** Damerau-Levenshtein distance (optimal string alignment). */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 /** Names within a small edit distance of `name`, closest first (for "did you mean"). */
