@@ -7,57 +7,24 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { bf16Bits, bf16Value, decodeHloModule, encodeHloModule, f16Bits, f16Value } from "../compiler/hlo/encode.js";
-import type { ArrayShape, HloComputation, HloInstruction, HloModule, InstructionAttributes, PrimitiveType, Shape, SourceMetadata, WindowDimension } from "../compiler/hlo/ir.js";
+import type { HloModule, PrimitiveType, WindowDimension } from "../compiler/hlo/ir.js";
 import { arrayShape, tupleShape } from "../compiler/hlo/ir.js";
+import { binaryComputation, f32, hloModule, iota, scalar } from "./support/hlo-modules.js";
 import { base64, runPython } from "./support/jax.js";
 import { GENERATED_PATH, generateHloProtoModule } from "../scripts/gen-hlo-proto.mjs";
 import { readFileSync } from "node:fs";
 
 // ---- building modules by hand -------------------------------------------------------------------
 
-type Emit = (opcode: string, shape: Shape, operands?: number[], attributes?: InstructionAttributes, metadata?: SourceMetadata) => number;
-
-/** Builds an HloModule as plain ir.ts data; ids are unique across the module, as XLA wants. */
-function hloModule(name: string, build: (computation: (name: string, body: (emit: Emit) => number) => HloComputation) => HloComputation): HloModule {
-  let nextId = 1;
-  const computations: HloComputation[] = [];
-  const computation = (cname: string, body: (emit: Emit) => number): HloComputation => {
-    const id = nextId++;
-    const instructions: HloInstruction[] = [];
-    const emit: Emit = (opcode, shape, operands = [], attributes = {}, metadata) => {
-      const iid = nextId++;
-      instructions.push({ id: iid, name: `${opcode}.${iid}`, opcode, shape, operands, attributes, ...(metadata ? { metadata } : {}) });
-      return iid;
-    };
-    const rootId = body(emit);
-    const c: HloComputation = { id, name: `${cname}.${id}`, instructions, rootId };
-    computations.push(c);
-    return c;
-  };
-  const entry = build(computation);
-  return { name, computations, entryComputationId: entry.id };
-}
-
-const f32 = (...dims: number[]): ArrayShape => arrayShape("f32", dims);
-const scalar = (t: PrimitiveType): ArrayShape => arrayShape(t, []);
 const window = (size: number, stride = 1, lo = 0, hi = 0, extra: Partial<WindowDimension> = {}): WindowDimension => ({
   size, stride, paddingLow: lo, paddingHigh: hi, windowDilation: 1, baseDilation: 1, windowReversal: false, ...extra,
 });
-
-function binaryComputation(computation: (name: string, body: (emit: Emit) => number) => HloComputation, opcode: string, t: PrimitiveType): HloComputation {
-  return computation(`${opcode}_${t}`, (e) => {
-    const a = e("parameter", scalar(t), [], { parameterNumber: 0 });
-    const b = e("parameter", scalar(t), [], { parameterNumber: 1 });
-    return e(opcode, scalar(t), [a, b]);
-  });
-}
 
 /** A Julia array: its size in Julia order and its elements in column-major order. */
 interface ArraySpec { dtype: string; shape: number[]; data: (number | boolean)[] }
 function julia(dtype: string, size: number[], data: (number | boolean)[]): ArraySpec {
   return { dtype, shape: [...size].reverse(), data };
 }
-const iota = (n: number, scale = 1, offset = 0): number[] => Array.from({ length: n }, (_, i) => offset + scale * i);
 
 // ---- the modules ----------------------------------------------------------------------------------
 

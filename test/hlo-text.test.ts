@@ -6,52 +6,24 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { encodeHloModule } from "../compiler/hlo/encode.js";
-import type { ArrayShape, HloComputation, HloInstruction, HloModule, InstructionAttributes, PrimitiveType, Shape, SourceMetadata, WindowDimension } from "../compiler/hlo/ir.js";
+import type { ArrayShape, HloModule, PrimitiveType, Shape, WindowDimension } from "../compiler/hlo/ir.js";
 import { arrayShape, tupleShape } from "../compiler/hlo/ir.js";
+import { binaryComputation, f32, hloModule, iota, scalar } from "./support/hlo-modules.js";
+import type { Emit } from "./support/hlo-modules.js";
 import { literalText, printHloModule } from "../compiler/hlo/text.js";
 import { base64, runPython } from "./support/jax.js";
 
 // ---- building modules by hand -------------------------------------------------------------------
 
-type Emit = (opcode: string, shape: Shape, operands?: number[], attributes?: InstructionAttributes, metadata?: SourceMetadata) => number;
-type Computation = (name: string, body: (emit: Emit) => number) => HloComputation;
-
-function hloModule(name: string, build: (computation: Computation) => HloComputation): HloModule {
-  let nextId = 1;
-  const computations: HloComputation[] = [];
-  const computation: Computation = (cname, body) => {
-    const id = nextId++;
-    const instructions: HloInstruction[] = [];
-    const emit: Emit = (opcode, shape, operands = [], attributes = {}, metadata) => {
-      const iid = nextId++;
-      instructions.push({ id: iid, name: `${opcode}.${iid}`, opcode, shape, operands, attributes, ...(metadata ? { metadata } : {}) });
-      return iid;
-    };
-    const rootId = body(emit);
-    const c: HloComputation = { id, name: `${cname}.${id}`, instructions, rootId };
-    computations.push(c);
-    return c;
-  };
-  const entry = build(computation);
-  return { name, computations, entryComputationId: entry.id };
-}
-
-const f32 = (...dims: number[]): ArrayShape => arrayShape("f32", dims);
 const s32 = (...dims: number[]): ArrayShape => arrayShape("s32", dims);
-const scalar = (t: PrimitiveType): ArrayShape => arrayShape(t, []);
 const window = (size: number, extra: Partial<WindowDimension> = {}): WindowDimension => ({
   size, stride: 1, paddingLow: 0, paddingHigh: 0, windowDilation: 1, baseDilation: 1, windowReversal: false, ...extra,
 });
 const param = (e: Emit, n: number, shape: Shape) => e("parameter", shape, [], { parameterNumber: n });
 const constant = (e: Emit, shape: ArrayShape, values: (number | bigint | boolean)[]) => e("constant", shape, [], { literal: { shape, values: values as number[] } });
 
-function binaryComputation(computation: Computation, opcode: string, t: PrimitiveType): HloComputation {
-  return computation(`${opcode}_${t}`, (e) => e(opcode, scalar(t), [param(e, 0, scalar(t)), param(e, 1, scalar(t))]));
-}
-
 interface ArraySpec { dtype: string; shape: number[]; data: (number | boolean | string)[] }
 const arr = (dtype: string, shape: number[], data: (number | boolean | string)[]): ArraySpec => ({ dtype, shape, data });
-const iota = (n: number, scale = 1, offset = 0): number[] => Array.from({ length: n }, (_, i) => offset + scale * i);
 
 interface Case {
   module: HloModule;
