@@ -8,8 +8,8 @@ import { readFileSync } from "node:fs";
 import { compileEntry } from "../../compiler/compile.js";
 import { juliaCompiler } from "../../plugins/julia/index.js";
 import { base64, runPython } from "../support/jax.js";
-import type { GradCase } from "./harness.js";
-import { runGradCases } from "./harness.js";
+import type { ConformanceCase } from "../support/conformance.js";
+import { GRADIENT_COMPARISON, runConformance } from "../support/conformance.js";
 
 const TRAIN = readFileSync(new URL("../../examples/train.jl", import.meta.url), "utf8");
 
@@ -34,7 +34,7 @@ end
   assert.ok(after < before / 5, `loss fell from ${before} to ${after}`);
 });
 
-const rule = (name: string, julia: string, numpy: string): GradCase => ({
+const rule = (name: string, julia: string, numpy: string): ConformanceCase => ({
   name,
   source: `
 using Optimisers
@@ -54,7 +54,7 @@ def ref(W, b, dW, db):
   rtol: 1e-5,
 });
 
-const RULES: GradCase[] = [
+const RULES: ConformanceCase[] = [
   rule("Descent", "Descent(0.1f0)", "    for g in gs:\n        x = x - 0.1 * g\n    return x"),
   rule("Momentum", "Momentum(0.01f0, 0.9f0)", "    v = 0 * x\n    for g in gs:\n        v = 0.9 * v + 0.01 * g\n        x = x - v\n    return x"),
   rule("Nesterov", "Nesterov(0.01f0, 0.9f0)", "    v = 0 * x\n    for g in gs:\n        d = -(0.9 ** 2) * v + 1.9 * 0.01 * g\n        v = 0.9 * v - 0.01 * g\n        x = x - d\n    return x"),
@@ -82,7 +82,7 @@ def ref(W, b, dW, db):
 
 let outcomes: Map<string, { ok: boolean; message: string }>;
 test.before(async () => {
-  outcomes = await runGradCases(RULES);
+  outcomes = await runConformance(RULES, GRADIENT_COMPARISON);
 });
 for (const c of RULES) {
   test(`Optimisers.update with ${c.name} follows the rule`, () => {

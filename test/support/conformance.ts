@@ -1,6 +1,8 @@
 // Conformance harness: compile small Julia programs with our compiler, run the modules on XLA's
-// CPU client in the jax environment, and compare with a NumPy reference written in the test.
-// All cases of a file run in one Python process; inputs are generated there from a fixed seed.
+// CPU client in the jax environment, and compare with a reference written in the test: a NumPy
+// expression, or a Python function (for instance over jax.grad of an equivalent model). How
+// results are compared is the run's `Comparison`. All cases of a file run in one Python process;
+// inputs are generated there from a fixed seed.
 //
 // NumPy arrays in the references are in Julia order (shape = Julia's size), so `W @ x` is Julia's
 // `W * x`. An XLA array is the reversed-shape view of the same bytes: `x.T` in NumPy.
@@ -14,11 +16,12 @@ import { juliaCompiler } from "../../plugins/julia/index.js";
 import { base64, runPython } from "./jax.js";
 
 export interface ArgCase {
-  eltype: ElementType;
+  /** Default Float32. */
+  eltype?: ElementType;
   /** Julia size; omitted for a scalar. */
   size?: number[];
-  /** Values: "normal" (default for floats), "positive", "int" (small integers), "bool". */
-  values?: "normal" | "positive" | "int" | "bool";
+  /** Values: "normal" (default for floats), "positive", "small" (normal × 0.3), "int" (small integers), "bool". */
+  values?: "normal" | "positive" | "small" | "int" | "bool";
 }
 
 export interface ConformanceCase {
@@ -29,8 +32,13 @@ export interface ConformanceCase {
   fn?: string;
   args: (ArgCase | { const: unknown })[];
   /** A Python expression over x1, x2, ... (NumPy arrays in Julia order, or numbers for scalars); tuples give several results. */
-  ref: string;
-  /** Relative tolerance (default 1e-5 for Float32, 1e-12 for Float64). */
+  ref?: string;
+  /**
+   * Instead of `ref`: Python defining `ref(x1, x2, ...)`, called with the inputs as JAX arrays
+   * (`jax`, `jnp`, `lax` and `np` in scope); a tuple or list gives several results.
+   */
+  setup?: string;
+  /** Relative tolerance (default: the comparison's). */
   rtol?: number;
   /** The Julia element types of the results, checked against the signature. */
   eltypes?: ElementType[];
@@ -42,46 +50,79 @@ export interface CaseOutcome {
   message: string;
 }
 
+/**
+ * How results are compared with the reference.
+ * - "close": floats with allclose, atol = rtol (default 1e-5 for Float32, 1e-12 for Float64), NaN
+ *   equal to NaN; integers and Bools exactly.
+ * - "scaled": every result with allclose, atol = rtol × the reference's largest magnitude (at
+ *   least 1): for gradients, whose magnitudes vary from case to case.
+ */
+export type Comparison = { kind: "close" } | { kind: "scaled"; rtol: number };
+
+export const CLOSE: Comparison = { kind: "close" };
+export const GRADIENT_COMPARISON: Comparison = { kind: "scaled", rtol: 1e-4 };
+
 const SCRIPT = `
 import zlib
+import jax.numpy as jnp
+from jax import lax
+
+def inputs(case, rng):
+    xs = []
+    for a in case["args"]:
+        dtype = np.dtype(a["dtype"])
+        shape = tuple(a["size"]) if a["size"] is not None else ()
+        kind = a["values"]
+        if kind == "bool":
+            v = rng.random(shape) < 0.5
+        elif kind == "int":
+            v = rng.integers(-5, 6, size=shape)
+        elif kind == "positive":
+            v = rng.random(shape) + 0.5
+        else:
+            v = (0.3 if kind == "small" else 1.0) * rng.standard_normal(shape)
+        v = np.asarray(v).astype(dtype)
+        xs.append(v if a["size"] is not None else v[()])
+    return xs
+
+def reference(case, xs):
+    if case["setup"] is not None:
+        env = {"np": np, "jax": jax, "jnp": jnp, "lax": lax}
+        exec(case["setup"], env)
+        ref = env["ref"](*[jnp.asarray(x) for x in xs])
+        return list(ref) if isinstance(ref, (tuple, list)) else [ref]
+    env = {"np": np}
+    for i, x in enumerate(xs):
+        env["x%d" % (i + 1)] = x
+    ref = eval(case["ref"], env)
+    return list(ref) if isinstance(ref, tuple) else [ref]
+
+def matches(o, r, case):
+    comparison = case["comparison"]
+    if comparison["kind"] == "scaled":
+        rtol = case["rtol"] or comparison["rtol"]
+        scale = max(1.0, float(np.abs(r).max()) if r.size else 1.0)
+        return np.allclose(o, r.astype(o.dtype), rtol=rtol, atol=rtol * scale)
+    if o.dtype.kind in "fc":
+        rtol = case["rtol"] or (1e-12 if o.dtype == np.float64 else 1e-5)
+        return np.allclose(o, r.astype(o.dtype), rtol=rtol, atol=rtol, equal_nan=True)
+    return np.array_equal(o, r.astype(o.dtype))
+
 results = []
 for case in INPUT:
     name = case["name"]
     try:
-        rng = np.random.default_rng(zlib.crc32(name.encode()))
-        xs = []
-        for a in case["args"]:
-            dtype = np.dtype(a["dtype"])
-            shape = tuple(a["size"]) if a["size"] is not None else ()
-            kind = a["values"]
-            if kind == "bool":
-                v = rng.random(shape) < 0.5
-            elif kind == "int":
-                v = rng.integers(-5, 6, size=shape)
-            elif kind == "positive":
-                v = rng.random(shape) + 0.5
-            else:
-                v = rng.standard_normal(shape)
-            v = np.asarray(v).astype(dtype)
-            xs.append(v if a["size"] is not None else v[()])
+        xs = inputs(case, np.random.default_rng(zlib.crc32(name.encode())))
         outs = run_hlo_proto(b64(case["module"]), [np.ascontiguousarray(np.asarray(x).T) for x in xs])
         outs = [np.asarray(o).T for o in outs]
-        env = {"np": np}
-        for i, x in enumerate(xs):
-            env["x%d" % (i + 1)] = x
-        ref = eval(case["ref"], env)
-        refs = list(ref) if isinstance(ref, tuple) else [ref]
+        refs = reference(case, xs)
         if len(refs) != len(outs):
             raise AssertionError("%d results, reference has %d" % (len(outs), len(refs)))
         for k, (o, r) in enumerate(zip(outs, refs)):
             r = np.asarray(r)
             if o.shape != r.shape:
                 raise AssertionError("result %d: shape %s, reference %s" % (k, o.shape, r.shape))
-            if o.dtype.kind in "fc":
-                rtol = case["rtol"] or (1e-12 if o.dtype == np.float64 else 1e-5)
-                if not np.allclose(o, r.astype(o.dtype), rtol=rtol, atol=rtol, equal_nan=True):
-                    raise AssertionError("result %d differs: got %s, expected %s" % (k, o.ravel()[:6], r.ravel()[:6]))
-            elif not np.array_equal(o, r.astype(o.dtype)):
+            if not matches(o, r, case):
                 raise AssertionError("result %d differs: got %s, expected %s" % (k, o.ravel()[:6], r.ravel()[:6]))
         results.append({"name": name, "ok": True, "message": ""})
     except Exception as e:
@@ -96,14 +137,14 @@ const NUMPY_DTYPE: Record<ElementType, string> = {
 };
 
 /** Compiles every case and runs them all in one Python process; compile failures are outcomes too. */
-export async function runConformance(cases: ConformanceCase[]): Promise<Map<string, CaseOutcome>> {
+export async function runConformance(cases: ConformanceCase[], comparison: Comparison = CLOSE): Promise<Map<string, CaseOutcome>> {
   const outcomes = new Map<string, CaseOutcome>();
   const toRun: unknown[] = [];
   for (const c of cases) {
     const source = c.source;
     const read = (path: string) => (path === "main.jl" ? source : undefined);
     const args: ArgSpec[] = c.args.map((a) =>
-      "const" in a ? { kind: "const", value: a.const } : { kind: "runtime", type: { kind: "array", eltype: a.eltype, size: a.size ?? [], scalar: a.size === undefined } },
+      "const" in a ? { kind: "const", value: a.const } : { kind: "runtime", type: { kind: "array", eltype: a.eltype ?? "Float32", size: a.size ?? [], scalar: a.size === undefined } },
     );
     const result = compileEntry({ entry: c.name.replace(/\W+/g, "_"), file: "main.jl", function: c.fn ?? "f", args, readSource: read });
     if (!result.ok) {
@@ -118,9 +159,14 @@ export async function runConformance(cases: ConformanceCase[]): Promise<Map<stri
     toRun.push({
       name: c.name,
       module: base64(result.module),
-      ref: c.ref,
+      ref: c.ref ?? null,
+      setup: c.setup ?? null,
+      comparison,
       rtol: c.rtol ?? null,
-      args: c.args.filter((a): a is ArgCase => !("const" in a)).map((a) => ({ dtype: NUMPY_DTYPE[a.eltype], size: a.size ?? null, values: a.values ?? (a.eltype === "Bool" ? "bool" : a.eltype.includes("Int") ? "int" : "normal") })),
+      args: c.args.filter((a): a is ArgCase => !("const" in a)).map((a) => {
+        const eltype = a.eltype ?? "Float32";
+        return { dtype: NUMPY_DTYPE[eltype], size: a.size ?? null, values: a.values ?? (eltype === "Bool" ? "bool" : eltype.includes("Int") ? "int" : "normal") };
+      }),
     });
   }
   if (toRun.length) {
