@@ -5,7 +5,7 @@
 import type * as A from "../syntax/ast.js";
 import type { CallFrame, Span } from "../diagnostics.js";
 import { CompileError, SourceFile } from "../diagnostics.js";
-import { parseJulia } from "../syntax/parser.js";
+import { parsedFile, parsedKnownValue } from "../syntax/parse-cache.js";
 import type { ComputationBuilder } from "../hlo/builder.js";
 import { ArrayLowering, DimensionMismatch } from "./arrays.js";
 import { Scope } from "./scope.js";
@@ -13,7 +13,8 @@ import type { ArmOutcome } from "./control.js";
 import { assignedNames, tracedIf, tracedWhile } from "./control.js";
 import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, StructType, StructValue, Tensor, Value } from "./values.js";
 import { NOTHING, num, tuple } from "./values.js";
-import { describeValue, juliaTypeOf, nearestNames, valueTypeKey } from "./describe.js";
+import { describeValue, juliaTypeOf, nearestNames } from "./describe.js";
+import { Dispatcher, allParams, isVararg, signatureMoreSpecific, sourceText } from "./dispatch.js";
 import type { Bindings, DataType, JuliaType, TypeParam } from "./types.js";
 import { datatype, expandAlias, isKnownTypeName, isSubtype, showType } from "./types.js";
 
@@ -53,8 +54,8 @@ export class Interpreter {
   readonly main: Scope;
   readonly files = new Map<string, SourceFile>();
   private readonly knownValues = new Map<string, Value>();
-  /** Dispatch results per method table and argument types (see `dispatch`). */
-  private readonly dispatchCache = new WeakMap<Method[], { methodCount: number; chosen: Map<string, { method: Method; bindings: Bindings }> }>();
+  /** Method tables, specificity and the dispatch cache. */
+  private readonly dispatcher = new Dispatcher(this);
   /** Every source file read, in order (the cache key hashes these). */
   readonly sourcesRead: string[] = [];
   readonly arrays: ArrayLowering;
@@ -150,6 +151,7 @@ export class Interpreter {
     return last;
   }
 
+  /** Values and operations; definitions, declarations and control flow are in evalStatement. */
   eval(node: A.Node, scope: Scope): Value {
     switch (node.kind) {
       case "number":
@@ -209,6 +211,27 @@ export class Interpreter {
         return this.evalIndex(node, scope);
       case "lambda":
         return { kind: "function", fn: { name: "#anonymous", methods: [{ def: node, scope }] } };
+      case "typeassert":
+        return this.evalTypeAssert(node, scope);
+      case "curly":
+      case "where":
+        return { kind: "type", type: this.evalType(node, scope) };
+      case "pair":
+        return this.evalPair(node, scope);
+      case "array":
+        return this.evalArrayLiteral(node, scope);
+      case "comprehension":
+        return this.evalComprehension(node, scope);
+      case "splat":
+        throw this.fail("unsupported-syntax", "`...` is only allowed in a call or a tuple", node.span);
+      default:
+        return this.evalStatement(node, scope);
+    }
+  }
+
+  /** Julia's statements are expressions too: each gives a value (often `nothing`). */
+  private evalStatement(node: A.Node, scope: Scope): Value {
+    switch (node.kind) {
       case "function":
         return this.defineFunction(node, scope);
       case "assign":
@@ -225,49 +248,17 @@ export class Interpreter {
         throw new BreakSignal();
       case "continue":
         throw new ContinueSignal();
-      case "let": {
-        const inner = new Scope("block", scope);
-        for (const b of node.bindings) {
-          if (b.kind === "assign") this.bind(b.target, this.eval(b.value, scope), inner, true);
-          else if (b.kind === "ident") inner.define(b.name, this.lookup(b.name, scope, b.span));
-          else this.eval(b, inner);
-        }
-        return this.evalBlock(node.body, inner);
-      }
+      case "let":
+        return this.evalLet(node, scope);
       case "local":
       case "global":
       case "const":
         return this.evalDeclaration(node, scope);
       case "macrocall":
         return this.evalMacro(node, scope);
-      case "typeassert": {
-        const v = this.eval(node.expr, scope);
-        const t = this.evalType(node.type, scope);
-        if (!isSubtype(juliaTypeOf(v), t)) throw this.fail("type-error", `TypeError: expected ${showType(t)}, got a value of type ${showType(juliaTypeOf(v))}`, node.span);
-        return v;
-      }
-      case "curly":
-      case "where":
-        return { kind: "type", type: this.evalType(node, scope) };
-      case "pair": {
-        // `a => b` constructs Base.Pair (declared in the prelude).
-        const pair = this.globals.lookup("Pair");
-        const args = [this.eval(node.left, scope), this.eval(node.right, scope)];
-        if (pair?.kind !== "type") return tuple(args);
-        return this.call(pair, { positional: args, keywords: new Map(), span: node.span, argSpans: [node.left.span, node.right.span] }, "Pair");
-      }
       case "using":
       case "import":
-        if (node.kind === "import") {
-          for (const n of node.names ?? []) this.extendable.add(n.name);
-          for (const path of node.modules) if (path.length > 1 && LIBRARY_MODULES.has(path[0]!)) this.extendable.add(path[path.length - 1]!);
-        }
-        for (const path of node.modules) {
-          const root = path.find((p) => p !== ".");
-          if (root && !LIBRARY_MODULES.has(root))
-            throw this.fail("unknown-package", `package ${path.join(".")} is not available to tpu-build`, node.span, [`available: ${[...LIBRARY_MODULES].join(", ")}`]);
-        }
-        return NOTHING;
+        return this.evalImport(node);
       case "module":
         // Modules share the global scope of the program (names are resolved at compile time);
         // the module's name qualifies them (`Layers.Dense`).
@@ -280,17 +271,51 @@ export class Interpreter {
         scope.define(node.name, { kind: "type", type: t });
         return NOTHING;
       }
-      case "array":
-        return this.evalArrayLiteral(node, scope);
-      case "comprehension":
-        return this.evalComprehension(node, scope);
       case "export":
         return NOTHING;
-      case "splat":
-        throw this.fail("unsupported-syntax", "`...` is only allowed in a call or a tuple", node.span);
       default:
         throw this.fail("unsupported-syntax", `${describeNode(node)} is not supported yet`, node.span);
     }
+  }
+
+  /** `x::T` checks the value's type. */
+  private evalTypeAssert(node: A.TypeAssert, scope: Scope): Value {
+    const v = this.eval(node.expr, scope);
+    const t = this.evalType(node.type, scope);
+    if (!isSubtype(juliaTypeOf(v), t)) throw this.fail("type-error", `TypeError: expected ${showType(t)}, got a value of type ${showType(juliaTypeOf(v))}`, node.span);
+    return v;
+  }
+
+  /** `a => b` constructs Base.Pair (declared in the prelude). */
+  private evalPair(node: A.Pair, scope: Scope): Value {
+    const pair = this.globals.lookup("Pair");
+    const args = [this.eval(node.left, scope), this.eval(node.right, scope)];
+    if (pair?.kind !== "type") return tuple(args);
+    return this.call(pair, { positional: args, keywords: new Map(), span: node.span, argSpans: [node.left.span, node.right.span] }, "Pair");
+  }
+
+  private evalLet(node: A.Let, scope: Scope): Value {
+    const inner = new Scope("block", scope);
+    for (const b of node.bindings) {
+      if (b.kind === "assign") this.bind(b.target, this.eval(b.value, scope), inner, true);
+      else if (b.kind === "ident") inner.define(b.name, this.lookup(b.name, scope, b.span));
+      else this.eval(b, inner);
+    }
+    return this.evalBlock(node.body, inner);
+  }
+
+  /** `using M`, `import M: f`: only the library's modules exist; imported names may be extended. */
+  private evalImport(node: A.Using): Value {
+    if (node.kind === "import") {
+      for (const n of node.names ?? []) this.extendable.add(n.name);
+      for (const path of node.modules) if (path.length > 1 && LIBRARY_MODULES.has(path[0]!)) this.extendable.add(path[path.length - 1]!);
+    }
+    for (const path of node.modules) {
+      const root = path.find((p) => p !== ".");
+      if (root && !LIBRARY_MODULES.has(root))
+        throw this.fail("unknown-package", `package ${path.join(".")} is not available to tpu-build`, node.span, [`available: ${[...LIBRARY_MODULES].join(", ")}`]);
+    }
+    return NOTHING;
   }
 
   private show(v: Value): string {
@@ -454,7 +479,7 @@ export class Interpreter {
     if (callee.kind !== "function") {
       // Callable objects: `(m::Dense)(x)` methods take the object as their first argument.
       const withSelf: CallArgs = { ...args, positional: [callee, ...args.positional], argSpans: [args.span, ...args.argSpans] };
-      if (this.callables.methods.some((m) => this.matchMethod(m, withSelf.positional.map(juliaTypeOf))))
+      if (this.callables.methods.some((m) => this.dispatcher.matchMethod(m, withSelf.positional.map(juliaTypeOf))))
         return this.callFunction({ name: callee.kind === "struct" ? callee.type.name : showType(juliaTypeOf(callee)), methods: this.callables.methods }, withSelf);
       throw this.fail("not-callable", `MethodError: objects of type ${showType(juliaTypeOf(callee))} are not callable`, args.span, callee.kind === "struct" ? [`define a method \`(m::${callee.type.name})(x) = ...\` to make it callable`] : undefined);
     }
@@ -462,7 +487,7 @@ export class Interpreter {
   }
 
   private callFunction(fn: GenericFunction, args: CallArgs): Value {
-    const { method, bindings } = this.dispatch(fn, args);
+    const { method, bindings } = this.dispatcher.dispatch(fn, args);
     if (method.intrinsic) {
       this.locate(args.span, fn.name);
       return this.atSpan(args.span, () => method.intrinsic!(args));
@@ -527,91 +552,8 @@ export class Interpreter {
     }
   }
 
-  /** Julia's multiple dispatch at compile time: the most specific applicable method, or a MethodError. */
-  private dispatch(fn: GenericFunction, args: CallArgs): { method: Method; bindings: Bindings } {
-    // Dispatch depends only on the argument types and the function's methods: a model calls the
-    // same functions with the same types layer after layer, so each answer is kept per method table
-    // (until a method is added or replaced).
-    let cache = this.dispatchCache.get(fn.methods);
-    if (!cache || cache.methodCount !== fn.methods.length) {
-      cache = { methodCount: fn.methods.length, chosen: new Map() };
-      this.dispatchCache.set(fn.methods, cache);
-    }
-    const key = args.positional.map(valueTypeKey).join(";");
-    let chosen = cache.chosen.get(key);
-    if (!chosen) {
-      chosen = this.dispatchUncached(fn, args, args.positional.map(juliaTypeOf));
-      cache.chosen.set(key, chosen);
-    }
-    return chosen;
-  }
-
-  private dispatchUncached(fn: GenericFunction, args: CallArgs, argTypes: JuliaType[]): { method: Method; bindings: Bindings } {
-    const applicable: { method: Method; bindings: Bindings; sig: JuliaType[]; vararg: boolean }[] = [];
-    let intrinsic: Method | undefined;
-    for (const m of fn.methods) {
-      if (m.intrinsic) {
-        intrinsic ??= m;
-        continue;
-      }
-      const match = this.matchMethod(m, argTypes);
-      if (match) applicable.push({ method: m, ...match });
-    }
-    if (applicable.length === 0) {
-      if (intrinsic) return { method: intrinsic, bindings: new Map() };
-      throw this.methodError(fn, argTypes, args.span);
-    }
-    // Most specific: a method whose signature is a subtype of every other applicable one; with equal
-    // signatures, a fixed-arity method beats a vararg one (`f(a, b)` over `f(xs...)`).
-    const moreSpecific = (a: (typeof applicable)[number], b: (typeof applicable)[number]) =>
-      signatureMoreSpecific(a.sig, b.sig) || (!a.vararg && b.vararg && signatureMoreSpecific(b.sig, a.sig) === false && a.sig.every((t, i) => isSubtype(t, b.sig[i]!)));
-    const best = applicable.filter((a) => applicable.every((b) => a === b || moreSpecific(a, b)));
-    if (best.length !== 1) {
-      const candidates = applicable.map((a) => this.methodSignature(fn.name, a.method));
-      throw this.fail("ambiguous-method", `MethodError: ${fn.name}(${argTypes.map((t) => `::${showType(t)}`).join(", ")}) is ambiguous`, args.span, ["candidates:", ...candidates.map((c) => `  ${c}`)]);
-    }
-    return best[0]!;
-  }
-
-  private matchMethod(m: Method, argTypes: JuliaType[]): { bindings: Bindings; sig: JuliaType[]; vararg: boolean } | undefined {
-    const def = m.def!;
-    const params = allParams(def);
-    const required = params.filter((p) => !p.default && !isVararg(p)).length;
-    const vararg = params.some(isVararg);
-    const maxArgs = vararg ? Infinity : params.length;
-    if (argTypes.length < required || argTypes.length > maxArgs) return undefined;
-    const scope = new Scope("block", m.scope);
-    const whereVars = def.kind === "function" ? def.whereParams.map((w) => this.typeVar(w, scope)) : [];
-    for (const v of whereVars) scope.define(v.name, { kind: "type", type: v });
-    const bindings: Bindings = new Map();
-    const sig: JuliaType[] = [];
-    let i = 0;
-    for (const p of params) {
-      if (isVararg(p)) {
-        // `xs::T...` or `xs::Vararg{T,N}`: match the rest against T, and bind N to their count.
-        const declared = p.type ? this.evalType(p.type, scope) : datatype("Any");
-        const isVarargType = declared.kind === "datatype" && declared.name === "Vararg";
-        const t = isVarargType ? ((declared.params[0] as JuliaType | undefined) ?? datatype("Any")) : declared;
-        const n = isVarargType ? declared.params[1] : undefined;
-        if (n !== undefined && !isSubtype(datatype("Tuple", argTypes.slice(i)), datatype("Tuple", [datatype("Vararg", [t, n])]), bindings)) return undefined;
-        for (; i < argTypes.length; i++) {
-          if (!isSubtype(argTypes[i]!, t, bindings)) return undefined;
-          sig.push(t);
-        }
-        continue;
-      }
-      if (i >= argTypes.length) break;
-      const t = p.type ? this.evalType(p.type, scope) : datatype("Any");
-      if (!isSubtype(argTypes[i]!, t, bindings)) return undefined;
-      sig.push(t);
-      i++;
-    }
-    // Bindings keep only the method's own where-variables.
-    const own = new Map([...bindings].filter(([k]) => whereVars.some((v) => v.name === k)));
-    return { bindings: own, sig, vararg };
-  }
-
-  private typeVar(node: A.Node, scope: Scope): JuliaType & { kind: "typevar" } {
+  /** A `where` variable: `T` or `T<:Real`. */
+  typeVar(node: A.Node, scope: Scope): JuliaType & { kind: "typevar" } {
     if (node.kind === "ident") return { kind: "typevar", name: node.name };
     if (node.kind === "subtype" && node.left?.kind === "ident") return { kind: "typevar", name: node.left.name, upper: node.op === "<:" ? this.evalType(node.right, scope) : undefined };
     throw this.fail("unsupported-where", "unsupported `where` parameter", node.span);
@@ -653,20 +595,6 @@ export class Interpreter {
     const v = this.eval(node, scope);
     if (v.kind === "type") return v.type;
     throw this.fail("not-a-type", `${describeValue(v)} is not a type`, node.span);
-  }
-
-  private methodSignature(name: string, m: Method): string {
-    if (m.intrinsic) return `${name}(...) ${m.description ?? "(built in)"}`;
-    const def = m.def!;
-    const file = this.files.get(def.span.file);
-    const params = allParams(def).map((p) => `${p.name ?? ""}${p.type ? `::${sourceText(file, p.type.span)}` : ""}${p.vararg ? "..." : ""}`);
-    const loc = file ? `${def.span.file}:${file.position(def.span.start).line}` : def.span.file;
-    return `${name}(${params.join(", ")}) at ${loc}`;
-  }
-
-  private methodError(fn: GenericFunction, argTypes: JuliaType[], span: Span): CompileError {
-    const candidates = fn.methods.filter((m) => !m.intrinsic).map((m) => this.methodSignature(fn.name, m));
-    return this.fail("no-method", `MethodError: no method matching ${fn.name}(${argTypes.map((t) => `::${showType(t)}`).join(", ")})`, span, candidates.length ? ["candidates:", ...candidates.map((c) => `  ${c}`)] : undefined);
   }
 
   /**
@@ -744,14 +672,7 @@ export class Interpreter {
     const inherited = scope === this.main ? (this.extendable.has(name) ? scope.lookup(name) : undefined) : scope.kind === "global" ? scope.lookup(name) : undefined;
     const existing = scope.has(name) ? scope.lookup(name) : inherited;
     if (existing && existing.kind === "function") {
-      // A method with the same parameter types replaces the earlier one, as in Julia.
-      const key = methodKey(method);
-      const i = existing.fn.methods.findIndex((m) => m.def && methodKey(m) === key);
-      if (i >= 0) {
-        existing.fn.methods[i] = method;
-        this.dispatchCache.delete(existing.fn.methods);
-      }
-      else existing.fn.methods.push(method);
+      this.dispatcher.addMethod(existing.fn, method);
       if (!scope.has(name)) scope.define(name, existing);
       return existing;
     }
@@ -967,7 +888,7 @@ export class Interpreter {
     const explicit = t.params.length ? t.params : undefined;
     if (explicit) return this.instantiate(s, explicit, args);
     const argTypes = args.positional.map(juliaTypeOf);
-    const user = s.constructors.methods.map((m) => this.matchMethod(m, argTypes)).filter((m) => m !== undefined);
+    const user = s.constructors.methods.map((m) => this.dispatcher.matchMethod(m, argTypes)).filter((m) => m !== undefined);
     // Julia's default constructor is a method too: `Chain(layers::T) where T<:Tuple` beats `Chain(xs...)`.
     const defaultSig = s.hasInner ? undefined : this.defaultConstructorSignature(s, argTypes);
     if (user.length && !(defaultSig && user.every((u) => !signatureMoreSpecific(u.sig, defaultSig)))) return this.callFunction(s.constructors, args);
@@ -1015,7 +936,7 @@ export class Interpreter {
   }
 
   private methodErrorFor(fn: GenericFunction, args: CallArgs): CompileError {
-    return this.methodError(fn, args.positional.map(juliaTypeOf), args.span);
+    return this.dispatcher.methodError(fn, args.positional.map(juliaTypeOf), args.span);
   }
 
   /** A type expression that must name a datatype (a supertype, a struct parameter bound). */
@@ -1220,45 +1141,6 @@ export class Interpreter {
 
 // ---- helpers ------------------------------------------------------------------------------------
 
-/**
- * Parsed files (and their line indexes) by path and text. Parsing is pure and syntax trees are
- * never mutated, so a warm process (the daemon, a build of many entries) parses the prelude and
- * unchanged sources once. Keyed by path first, then the text compared as a whole: a key joining
- * the two would rehash the whole text on every lookup.
- */
-const PARSE_CACHE_PATHS = 512;
-const TEXTS_PER_PATH = 4;
-const parsedFiles = new Map<string, { text: string; parsed: ReturnType<typeof parseJulia>; source: SourceFile }[]>();
-
-function parsedFile(path: string, text: string): { parsed: ReturnType<typeof parseJulia>; source: SourceFile } {
-  let versions = parsedFiles.get(path);
-  const hit = versions?.find((v) => v.text === text);
-  if (hit) return hit;
-  const entry = { text, parsed: parseJulia(path, text), source: new SourceFile(path, text) };
-  if (!versions) {
-    if (parsedFiles.size >= PARSE_CACHE_PATHS) parsedFiles.delete(parsedFiles.keys().next().value!);
-    versions = [];
-    parsedFiles.set(path, versions);
-  }
-  versions.unshift(entry);
-  if (versions.length > TEXTS_PER_PATH) versions.pop();
-  return entry;
-}
-
-/** Known values' texts (`relu`, `Int64(1)`) are short and many per program: keyed by the text itself. */
-const parsedKnownValues = new Map<string, { parsed: ReturnType<typeof parseJulia>; source: SourceFile }>();
-
-function parsedKnownValue(text: string): { parsed: ReturnType<typeof parseJulia>; source: SourceFile } {
-  let entry = parsedKnownValues.get(text);
-  if (!entry) {
-    const path = "<signature>";
-    entry = { parsed: parseJulia(path, text), source: new SourceFile(path, text) };
-    if (parsedKnownValues.size >= PARSE_CACHE_PATHS) parsedKnownValues.delete(parsedKnownValues.keys().next().value!);
-    parsedKnownValues.set(text, entry);
-  }
-  return entry;
-}
-
 export function rangeValues(r: { start: number; step: number; stop: number }): number[] {
   const out: number[] = [];
   if (r.step === 0) return out;
@@ -1271,46 +1153,6 @@ function calleeName(node: A.Node): string {
   if (node.kind === "ident") return node.name;
   if (node.kind === "field") return node.name;
   return "anonymous function";
-}
-
-/**
- * Methods with the same key replace each other, as redefining a method does in Julia. Keys are kept
- * per definition: syntax trees are cached and never mutated.
- */
-const methodKeys = new WeakMap<object, string>();
-
-function methodKey(m: Method): string {
-  const def = m.def!;
-  let key = methodKeys.get(def);
-  if (key === undefined) {
-    const where = def.kind === "function" ? def.whereParams.map(stripSpans) : [];
-    key = JSON.stringify([allParams(def).map((p) => [p.type ? stripSpans(p.type) : "Any", Boolean(p.vararg), Boolean(p.default)]), where]);
-    methodKeys.set(def, key);
-  }
-  return key;
-}
-
-/** `xs...` and `xs::Vararg{T,N}` both take the remaining arguments. */
-function isVararg(p: A.Param): boolean {
-  return Boolean(p.vararg) || (p.type?.kind === "curly" && p.type.target.kind === "ident" && p.type.target.name === "Vararg");
-}
-
-function stripSpans(n: unknown): unknown {
-  return JSON.parse(JSON.stringify(n, (k, v) => (k === "span" || k === "opSpan" || k === "nameSpan" ? undefined : v)));
-}
-
-function signatureMoreSpecific(a: JuliaType[], b: JuliaType[]): boolean {
-  if (a.length !== b.length) return a.length > b.length;
-  let strictly = false;
-  for (let i = 0; i < a.length; i++) {
-    if (!isSubtype(a[i]!, b[i]!)) return false;
-    if (!isSubtype(b[i]!, a[i]!)) strictly = true;
-  }
-  return strictly;
-}
-
-function sourceText(file: SourceFile | undefined, span: Span): string {
-  return file ? file.text.slice(span.start, span.end) : "?";
 }
 
 function resolveInclude(from: string, path: string): string {
@@ -1365,11 +1207,6 @@ function describeNode(n: A.Node): string {
 
 function isNumeric(v: Value): boolean {
   return v.kind === "number" || (v.kind === "tensor" && v.scalar);
-}
-
-/** A method's positional parameters, with a callable struct's functor first. */
-function allParams(def: A.FunctionDef | A.Lambda): A.Param[] {
-  return def.kind === "function" && def.functor ? [def.functor, ...def.params] : def.params;
 }
 
 function isStruct(t: DataType): t is DataType & { decl: StructType } {
