@@ -10,7 +10,7 @@
 import type * as A from "../syntax/ast.js";
 import type { CompileError, Span } from "../diagnostics.js";
 import { ComputationBuilder } from "../hlo/builder.js";
-import type { Shape, TupleShape } from "../hlo/ir.js";
+import type { HloComputation, Shape, TupleShape } from "../hlo/ir.js";
 import { arrayShape } from "../hlo/ir.js";
 import * as ops from "../hlo/ops.js";
 import { PRIMITIVE_OF, concrete, showType } from "./types.js";
@@ -169,55 +169,16 @@ export function tracedWhile(
 ): void {
   const arrays = interp.arrays;
   const outer = arrays.b;
-  const module = outer.module;
-
   // Loop state: each carried variable's leaves as tensors (known numbers become traced).
   const carried: Carried[] = carriedNames.map((name) => {
     const template = toTraced(interp, scope.lookup(name)!);
     const { leaves, def } = treeFlatten(template);
     return { name, template, def, leaves: leaves as Tensor[] };
   });
-  const initLeaves = carried.flatMap((c) => c.leaves);
-  const stateShape: TupleShape = { kind: "tuple", elements: initLeaves.map((t) => tensorShape(t)) };
-  // Outer values the loop reads, in capture order (ids local to `outer`), appended to the state.
-  const captures: number[] = [];
+  const state = new LoopState(outer, scope, carried);
 
-  const nested = (name: string): { builder: ComputationBuilder; state: Scope } => {
-    const builder = new ComputationBuilder(module, name);
-    builder.metadata = outer.metadata;
-    // The parameter shares `stateShape`, so captures appended later widen every user of it.
-    const param = builder.parameter(0, stateShape, "state");
-    builder.capture = (outerId) => {
-      const local = outer.resolve(outerId);
-      let index = captures.indexOf(local);
-      if (index < 0) {
-        captures.push(local);
-        stateShape.elements.push(outer.shapeOf(local));
-        index = captures.length - 1;
-      }
-      return builder.emit(ops.getTupleElement, [param], { index: initLeaves.length + index });
-    };
-    const state = new Scope("block", scope);
-    let k = 0;
-    for (const c of carried) {
-      const leaves = c.leaves.map((t) => ({ ...t, id: builder.emit(ops.getTupleElement, [param], { index: k++ }) }));
-      state.define(c.name, treeUnflatten(c.def, leaves));
-    }
-    return { builder, state };
-  };
-
-  const withBuilder = <T>(b: ComputationBuilder, f: () => T): T => {
-    arrays.b = b;
-    try {
-      return f();
-    } finally {
-      arrays.b = outer;
-    }
-  };
-
-  // Condition.
-  const c = nested("while_condition");
-  const condId = withBuilder(c.builder, () => {
+  const c = state.computation("while_condition");
+  const condId = emittingInto(arrays, c.builder, () => {
     const v = cond(c.state);
     const known = interp.knownCondition(v, condSpan);
     if (known !== undefined) return arrays.constant("Bool", known).id;
@@ -226,33 +187,90 @@ export function tracedWhile(
     return t.id;
   });
 
-  // Body.
-  const bd = nested("while_body");
-  const bodyRoot = withBuilder(bd.builder, () => {
+  const bd = state.computation("while_body");
+  const next = emittingInto(arrays, bd.builder, () => {
     body(bd.state);
-    const next: number[] = [];
-    for (const cv of carried) {
-      const value = bd.state.lookup(cv.name)!;
-      const leaves = matchTemplate(interp, cv.template, value, cv.name, span);
-      next.push(...leaves.map((t) => bd.builder.resolve(t.id)));
-    }
-    return next;
+    return carried.flatMap((cv) => matchTemplate(interp, cv.template, bd.state.lookup(cv.name)!, cv.name, span).map((t) => bd.builder.resolve(t.id)));
   });
-  // The body returns the new carried leaves and passes every capture through unchanged.
-  const bodyParam = bd.builder.parameterId(0);
-  const rootOperands = [...bodyRoot, ...captures.map((_, i) => bd.builder.emit(ops.getTupleElement, [bodyParam], { index: initLeaves.length + i }))];
-  const bodyComputation = bd.builder.finish(bd.builder.emit(ops.tuple, rootOperands, undefined));
+  // The body is finished first: captures it makes widen the condition's parameter too.
+  const bodyComputation = state.finishBody(bd.builder, next);
   const condComputation = c.builder.finish(condId);
-  module.add(condComputation);
-  module.add(bodyComputation);
+  outer.module.add(condComputation);
+  outer.module.add(bodyComputation);
 
   // The loop itself, in the outer computation.
-  const init = outer.emit(ops.tuple, [...initLeaves.map((t) => outer.resolve(t.id)), ...captures], undefined);
+  const init = outer.emit(ops.tuple, [...carried.flatMap((cv) => cv.leaves.map((t) => outer.resolve(t.id))), ...state.captures], undefined);
   const loop = outer.emit(ops.whileLoop, [init], { condition: condComputation.id, body: bodyComputation.id });
   let k = 0;
   for (const cv of carried) {
     const leaves = cv.leaves.map((t) => ({ ...t, id: outer.emit(ops.getTupleElement, [loop], { index: k++ }) }));
     scope.assign(cv.name, treeUnflatten(cv.def, leaves));
+  }
+}
+
+/**
+ * The state tuple of an HLO while loop as its condition and body see it: the carried variables'
+ * leaves, then the outer values the loop reads, captured as they are met (XLA computations see
+ * values only through their parameters).
+ */
+class LoopState {
+  /** Outer values the loop reads, in capture order (ids local to `outer`). */
+  readonly captures: number[] = [];
+  private readonly shape: TupleShape;
+  private readonly carriedLeaves: number;
+
+  constructor(
+    private readonly outer: ComputationBuilder,
+    private readonly scope: Scope,
+    private readonly carried: Carried[],
+  ) {
+    const leaves = carried.flatMap((c) => c.leaves);
+    this.carriedLeaves = leaves.length;
+    this.shape = { kind: "tuple", elements: leaves.map((t) => tensorShape(t)) };
+  }
+
+  /** A computation whose parameter is the state, and a scope binding the carried variables to it. */
+  computation(name: string): { builder: ComputationBuilder; state: Scope } {
+    const outer = this.outer;
+    const builder = new ComputationBuilder(outer.module, name);
+    builder.metadata = outer.metadata;
+    // The parameter shares `shape`, so captures appended later widen every user of it.
+    const param = builder.parameter(0, this.shape, "state");
+    builder.capture = (outerId) => {
+      const local = outer.resolve(outerId);
+      let index = this.captures.indexOf(local);
+      if (index < 0) {
+        this.captures.push(local);
+        this.shape.elements.push(outer.shapeOf(local));
+        index = this.captures.length - 1;
+      }
+      return builder.emit(ops.getTupleElement, [param], { index: this.carriedLeaves + index });
+    };
+    const state = new Scope("block", this.scope);
+    let k = 0;
+    for (const c of this.carried) {
+      const leaves = c.leaves.map((t) => ({ ...t, id: builder.emit(ops.getTupleElement, [param], { index: k++ }) }));
+      state.define(c.name, treeUnflatten(c.def, leaves));
+    }
+    return { builder, state };
+  }
+
+  /** The body's root: the new carried leaves, then every capture passed through unchanged. */
+  finishBody(builder: ComputationBuilder, next: number[]): HloComputation {
+    const param = builder.parameterId(0);
+    const passed = this.captures.map((_, i) => builder.emit(ops.getTupleElement, [param], { index: this.carriedLeaves + i }));
+    return builder.finish(builder.emit(ops.tuple, [...next, ...passed], undefined));
+  }
+}
+
+/** Runs `f` with the array lowering emitting into `b` (a loop's computation) instead of the current one. */
+function emittingInto<T>(arrays: ArrayLowering, b: ComputationBuilder, f: () => T): T {
+  const outer = arrays.b;
+  arrays.b = b;
+  try {
+    return f();
+  } finally {
+    arrays.b = outer;
   }
 }
 
