@@ -33,66 +33,7 @@ interface Traced {
 }
 
 export function defineAutodiff(lib: IntrinsicLibrary): void {
-  const { interp, arrays } = lib;
-
-  const trace = (name: string, args: CallArgs): Traced => {
-    if (args.positional.length < 1) throw lib.methodError(name, args);
-    const [f, ...xs] = args.positional;
-    const outer = arrays.b;
-    const inner = new ComputationBuilder(outer.module, name);
-    inner.metadata = outer.metadata;
-    const inputs = new Map<number, number>();
-    let count = 0;
-    const wrt: number[] = [];
-    const param = (outerId: number): number => {
-      const p = inner.parameter(count++, outer.shapeOf(outerId), `p${count}`);
-      inputs.set(p, outerId);
-      return p;
-    };
-    inner.capture = (outerId) => param(outer.resolve(outerId));
-    // Differentiable leaves: float arrays anywhere, float numbers outside structs (a struct's known
-    // fields, such as a layer's epsilon, stay constants).
-    const liftable = (v: Value, path: TreePath) => v.kind === "tensor" || (v.kind === "number" && !insideStruct(path));
-    const lift = (v: Value): Value => {
-      if (v.kind === "number") return isFloat(v.type) ? lift({ ...arrays.known(v), scalar: true }) : v;
-      const t = v as Tensor;
-      if (!isFloat(t.eltype)) return t;
-      const p = param(outer.resolve(t.id));
-      wrt.push(p);
-      return { ...t, id: p };
-    };
-    const lifted = xs.map((x) => treeMap(x, lift, liftable));
-    let result: Value;
-    arrays.b = inner;
-    try {
-      result = interp.call(f!, { positional: lifted, keywords: new Map(), span: args.span, argSpans: args.argSpans.slice(1) }, "function");
-    } finally {
-      arrays.b = outer;
-    }
-    const resultLeaves = tensorLeaves(result).map((t) => ({ ...t, id: inner.resolve(t.id) }));
-    const root = inner.emit(ops.tuple, resultLeaves.map((t) => t.id), undefined);
-    const forward = unrollLoops(inner.finish(root), outer.module);
-    const values = replay(outer, forward, inputs);
-    return { forward, lifted, wrt, result, resultLeaves, values };
-  };
-
-  /** The cotangents of the differentiated leaves, given one cotangent id per result leaf. */
-  const pull = (t: Traced, seeds: Cotangent[], span: CallArgs["span"]): Value[] => {
-    let cts: Cotangent[];
-    try {
-      cts = backward(arrays.b, t.forward, t.values, t.wrt, seeds);
-    } catch (e) {
-      if (e instanceof NotDifferentiable) throw lib.fail("not-differentiable", `cannot differentiate this function: ${e.message}`, span, ["a loop whose trip count depends on traced values cannot be differentiated; loop over a known range"]);
-      throw e;
-    }
-    const grads = new Map(t.wrt.map((p, i) => [p, cts[i] ?? null]));
-    const gradient = (v: Value): Value => {
-      const g = v.kind === "tensor" ? grads.get(v.id) : undefined;
-      if (v.kind !== "tensor" || typeof g !== "number") return NOTHING;
-      return { kind: "tensor", id: g, eltype: v.eltype, size: v.size, scalar: v.scalar };
-    };
-    return t.lifted.map((v) => structuralMap(v, gradient));
-  };
+  const { arrays } = lib;
 
   /** The traced result with its leaves replaced by their replayed values. */
   const resultValue = (t: Traced): Value => {
@@ -110,18 +51,18 @@ export function defineAutodiff(lib: IntrinsicLibrary): void {
   };
 
   lib.define("gradient", (args) => {
-    const t = trace("gradient", args);
-    return tuple(pull(t, scalarSeed("gradient", t, args), args.span));
+    const t = traceForward(lib, "gradient", args);
+    return tuple(pullBack(lib, t, scalarSeed("gradient", t, args), args.span));
   });
 
   lib.define("withgradient", (args) => {
-    const t = trace("withgradient", args);
-    const grad = tuple(pull(t, scalarSeed("withgradient", t, args), args.span));
+    const t = traceForward(lib, "withgradient", args);
+    const grad = tuple(pullBack(lib, t, scalarSeed("withgradient", t, args), args.span));
     return { kind: "namedtuple", names: ["val", "grad"], elements: [resultValue(t), grad] };
   });
 
   lib.define("pullback", (args) => {
-    const t = trace("pullback", args);
+    const t = traceForward(lib, "pullback", args);
     const y = resultValue(t);
     const back = (bargs: CallArgs): Value => {
       if (bargs.positional.length !== 1) throw lib.methodError("pullback", bargs, "the pullback takes one cotangent, shaped like the result");
@@ -134,10 +75,76 @@ export function defineAutodiff(lib: IntrinsicLibrary): void {
         const want = leaf.scalar ? [] : leaf.size;
         return tensor.size.length === want.length ? b.resolve(tensor.id) : arrays.broadcastTo(tensor, want).id;
       });
-      return tuple(pull(t, ids, bargs.span));
+      return tuple(pullBack(lib, t, ids, bargs.span));
     };
     return tuple([y, { kind: "function", fn: { name: "pullback", methods: [{ intrinsic: back, description: "(the pullback of a traced function)" }] } }]);
   });
+}
+
+/**
+ * Traces `f(xs...)` (the call's arguments) into a scratch computation whose parameters are the
+ * arguments' differentiable leaves and the outer values `f` reads, then replays it into the
+ * current computation.
+ */
+function traceForward(lib: IntrinsicLibrary, name: string, args: CallArgs): Traced {
+  const { interp, arrays } = lib;
+  if (args.positional.length < 1) throw lib.methodError(name, args);
+  const [f, ...xs] = args.positional;
+  const outer = arrays.b;
+  const inner = new ComputationBuilder(outer.module, name);
+  inner.metadata = outer.metadata;
+  const inputs = new Map<number, number>();
+  let count = 0;
+  const wrt: number[] = [];
+  const param = (outerId: number): number => {
+    const p = inner.parameter(count++, outer.shapeOf(outerId), `p${count}`);
+    inputs.set(p, outerId);
+    return p;
+  };
+  inner.capture = (outerId) => param(outer.resolve(outerId));
+  // Differentiable leaves: float arrays anywhere, float numbers outside structs (a struct's known
+  // fields, such as a layer's epsilon, stay constants).
+  const liftable = (v: Value, path: TreePath) => v.kind === "tensor" || (v.kind === "number" && !insideStruct(path));
+  const lift = (v: Value): Value => {
+    if (v.kind === "number") return isFloat(v.type) ? lift({ ...arrays.known(v), scalar: true }) : v;
+    const t = v as Tensor;
+    if (!isFloat(t.eltype)) return t;
+    const p = param(outer.resolve(t.id));
+    wrt.push(p);
+    return { ...t, id: p };
+  };
+  const lifted = xs.map((x) => treeMap(x, lift, liftable));
+  let result: Value;
+  arrays.b = inner;
+  try {
+    result = interp.call(f!, { positional: lifted, keywords: new Map(), span: args.span, argSpans: args.argSpans.slice(1) }, "function");
+  } finally {
+    arrays.b = outer;
+  }
+  const resultLeaves = tensorLeaves(result).map((t) => ({ ...t, id: inner.resolve(t.id) }));
+  const root = inner.emit(ops.tuple, resultLeaves.map((t) => t.id), undefined);
+  const forward = unrollLoops(inner.finish(root), outer.module);
+  const values = replay(outer, forward, inputs);
+  return { forward, lifted, wrt, result, resultLeaves, values };
+}
+
+/** The cotangents of the differentiated leaves, given one cotangent id per result leaf. */
+function pullBack(lib: IntrinsicLibrary, t: Traced, seeds: Cotangent[], span: CallArgs["span"]): Value[] {
+  const arrays = lib.arrays;
+  let cts: Cotangent[];
+  try {
+    cts = backward(arrays.b, t.forward, t.values, t.wrt, seeds);
+  } catch (e) {
+    if (e instanceof NotDifferentiable) throw lib.fail("not-differentiable", `cannot differentiate this function: ${e.message}`, span, ["a loop whose trip count depends on traced values cannot be differentiated; loop over a known range"]);
+    throw e;
+  }
+  const grads = new Map(t.wrt.map((p, i) => [p, cts[i] ?? null]));
+  const gradient = (v: Value): Value => {
+    const g = v.kind === "tensor" ? grads.get(v.id) : undefined;
+    if (v.kind !== "tensor" || typeof g !== "number") return NOTHING;
+    return { kind: "tensor", id: g, eltype: v.eltype, size: v.size, scalar: v.scalar };
+  };
+  return t.lifted.map((v) => structuralMap(v, gradient));
 }
 
 /** The cotangent's leaves matched to the result's tensor leaves (`nothing` is a zero cotangent). */
