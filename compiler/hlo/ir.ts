@@ -3,18 +3,17 @@
 // xla_data.proto), so a reader can look each one up. Dimensions here are XLA's (row-major order);
 // the Julia-order mapping happened before anything reached this file.
 
-/** XLA's PrimitiveType, by its lower-case HLO-text name. */
-export type PrimitiveType = "pred" | "s8" | "s16" | "s32" | "s64" | "u8" | "u16" | "u32" | "u64" | "f16" | "bf16" | "f32" | "f64";
+import { ELTYPES, type PrimitiveType } from "../eltypes.js";
 
-/** PrimitiveType enum numbers (xla_data.proto). */
+export type { PrimitiveType };
+
+/** PrimitiveType enum numbers (xla_data.proto): the element types' own, and the two non-array kinds. */
 export const PRIMITIVE_TYPE_NUMBER: Record<PrimitiveType | "tuple" | "token", number> = {
-  pred: 1, s8: 2, s16: 3, s32: 4, s64: 5, u8: 6, u16: 7, u32: 8, u64: 9, f16: 10, f32: 11, f64: 12,
-  tuple: 13, bf16: 16, token: 17,
+  ...(Object.fromEntries(Object.values(ELTYPES).map((e) => [e.primitive, e.xlaNumber])) as Record<PrimitiveType, number>),
+  tuple: 13, token: 17,
 };
 
-export const BYTES_PER_ELEMENT: Record<PrimitiveType, number> = {
-  pred: 1, s8: 1, s16: 2, s32: 4, s64: 8, u8: 1, u16: 2, u32: 4, u64: 8, f16: 2, bf16: 2, f32: 4, f64: 8,
-};
+export const BYTES_PER_ELEMENT = Object.fromEntries(Object.values(ELTYPES).map((e) => [e.primitive, e.bytes])) as Record<PrimitiveType, number>;
 
 export type Shape = ArrayShape | TupleShape | TokenShape;
 

@@ -7,6 +7,7 @@
 
 import type { ArrayShape, ComparisonDirection, DotDimensionNumbers, HloInstruction, InstructionAttributes, Literal, PrimitiveType, Shape, WindowDimension, ConvolutionDimensionNumbers, ScatterDimensionNumbers } from "./ir.js";
 import { arrayShape, tupleShape, shapesEqual } from "./ir.js";
+import { primitiveInfo } from "../eltypes.js";
 
 /** A shape rule violation: the lowering produced operands this op cannot take. Always a compiler bug or a user shape error caught earlier. */
 export class ShapeRuleError extends Error {}
@@ -57,11 +58,8 @@ export interface VjpContext {
   reducer(rule: OpRule<void>, element: PrimitiveType): number;
 }
 
-const FLOAT_TYPES: ReadonlySet<PrimitiveType> = new Set(["f16", "bf16", "f32", "f64"]);
-const INT_TYPES: ReadonlySet<PrimitiveType> = new Set(["s8", "s16", "s32", "s64", "u8", "u16", "u32", "u64"]);
-
-export const isFloatType = (t: PrimitiveType): boolean => FLOAT_TYPES.has(t);
-export const isIntegerType = (t: PrimitiveType): boolean => INT_TYPES.has(t);
+export const isFloatType = (t: PrimitiveType): boolean => primitiveInfo(t).kind === "float";
+export const isIntegerType = (t: PrimitiveType): boolean => primitiveInfo(t).kind === "signed" || primitiveInfo(t).kind === "unsigned";
 
 function asArray(shape: Shape | undefined, opcode: string): ArrayShape {
   if (!shape || shape.kind !== "array") throw new ShapeRuleError(`${opcode}: expected an array operand`);
@@ -492,13 +490,11 @@ export const bitcastConvert: OpRule<ConvertParams> = {
   shape(operands, p) {
     checkArity(operands, 1, "bitcast-convert");
     const a = asArray(operands[0], "bitcast-convert");
-    if (BITS[a.element] !== BITS[p.element]) throw new ShapeRuleError(`bitcast-convert: ${a.element} and ${p.element} differ in width`);
+    if (primitiveInfo(a.element).bytes !== primitiveInfo(p.element).bytes) throw new ShapeRuleError(`bitcast-convert: ${a.element} and ${p.element} differ in width`);
     return arrayShape(p.element, a.dims);
   },
   attributes: () => ({}),
 };
-
-const BITS: Record<PrimitiveType, number> = { pred: 8, s8: 8, u8: 8, s16: 16, u16: 16, f16: 16, bf16: 16, s32: 32, u32: 32, f32: 32, s64: 64, u64: 64, f64: 64 };
 
 // ---- control flow ---------------------------------------------------------------------------
 

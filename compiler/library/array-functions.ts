@@ -5,6 +5,7 @@
 // where a traced value cannot carry a Julia type (CartesianIndex), the comment says what we return.
 
 import type { ElementType } from "../../plugins/api.js";
+import { ELTYPES } from "../eltypes.js";
 import type { Span } from "../diagnostics.js";
 import * as ops from "../hlo/ops.js";
 import { showSize } from "../semantics/arrays.js";
@@ -269,15 +270,9 @@ export function defineArrayFunctions(lib: IntrinsicLibrary): void {
       if (Number.isNaN(v)) throw methodError(name, args);
       return num(t, roundTo(t, v));
     });
-  const FLOATMAX: Partial<Record<ElementType, number>> = { Float16: 65504, BFloat16: 3.3895313892515355e38, Float32: 3.4028234663852886e38, Float64: Number.MAX_VALUE };
-  const intRange = (t: ElementType): [number, number] => {
-    if (t === "Bool") return [0, 1];
-    const bits = Number(/\d+/.exec(t)![0]);
-    return t.startsWith("U") ? [0, 2 ** bits - 1] : [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1];
-  };
-  extremeOf("typemin", (t) => (isFloat(t) ? -Infinity : t === "Bool" ? false : intRange(t)[0]));
-  extremeOf("typemax", (t) => (isFloat(t) ? Infinity : t === "Bool" ? true : intRange(t)[1]));
-  extremeOf("floatmax", (t) => FLOATMAX[t] ?? NaN);
+  extremeOf("typemin", (t) => (isFloat(t) ? -Infinity : t === "Bool" ? false : Number(ELTYPES[t].range![0])));
+  extremeOf("typemax", (t) => (isFloat(t) ? Infinity : t === "Bool" ? true : Number(ELTYPES[t].range![1])));
+  extremeOf("floatmax", (t) => ELTYPES[t].floatmax ?? NaN);
 
   // ---- clamp ---------------------------------------------------------------------------------
 

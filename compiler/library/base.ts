@@ -3,6 +3,7 @@
 // can be written in Julia lives in prelude.jl instead.
 
 import type { ElementType } from "../../plugins/api.js";
+import { ELTYPES } from "../eltypes.js";
 import type { Span } from "../diagnostics.js";
 import type { ComparisonDirection } from "../hlo/ir.js";
 import * as ops from "../hlo/ops.js";
@@ -336,9 +337,9 @@ export function defineBase(lib: IntrinsicLibrary): void {
     arity(args, "eps", 0, 1);
     const x = args.positional[0];
     const t = x === undefined ? "Float64" : x.kind === "type" && x.type.kind === "datatype" ? x.type.name : elementType(x);
-    const bits: Record<string, number> = { Float16: 10, BFloat16: 7, Float32: 23, Float64: 52 };
-    if (t === undefined || !(t in bits)) throw methodError("eps", args);
-    return num(t as ElementType, 2 ** -bits[t]!);
+    const eps = t === undefined ? undefined : ELTYPES[t as ElementType]?.eps;
+    if (eps === undefined) throw methodError("eps", args);
+    return num(t as ElementType, eps);
   });
 
   define("oftype", (args) => {

@@ -8,6 +8,7 @@
 // (spatial..., channels_in ÷ groups, channels_out). ArrayLowering maps them to XLA dimensions.
 
 import type { ElementType } from "../../plugins/api.js";
+import { ELTYPES } from "../eltypes.js";
 import type { Span } from "../diagnostics.js";
 import type { WindowDimension } from "../hlo/ir.js";
 import * as ops from "../hlo/ops.js";
@@ -317,13 +318,10 @@ export function defineNNlib(lib: IntrinsicLibrary): void {
 
   /** nextfloat(typemin(T)) for floats (NNlib's maxpool initial value), typemin(T) for integers. */
   const maxpoolInit = (t: ElementType): number | bigint => {
-    const floatmax: Partial<Record<ElementType, number>> = { Float16: 65504, BFloat16: 3.3895313892515355e38, Float32: 3.4028234663852886e38, Float64: Number.MAX_VALUE };
-    if (floatmax[t] !== undefined) return -floatmax[t]!;
-    if (t === "Bool") return 0;
-    if (t.startsWith("U")) return 0;
-    const bits = BigInt(/\d+/.exec(t)![0]);
-    const lo = -(2n ** (bits - 1n));
-    return bits === 64n ? lo : Number(lo);
+    const info = ELTYPES[t];
+    if (info.floatmax !== undefined) return -info.floatmax;
+    if (info.kind !== "signed") return 0;
+    return info.bytes === 8 ? info.range![0] : Number(info.range![0]);
   };
 
   define("maxpool", (args) => {

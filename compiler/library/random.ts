@@ -3,6 +3,7 @@
 // are reproducible for a seed but differ from Julia's own Xoshiro stream (documented).
 
 import type { ElementType } from "../../plugins/api.js";
+import { isFloatEltype } from "../eltypes.js";
 import { arrayShape } from "../hlo/ir.js";
 import * as ops from "../hlo/ops.js";
 import { xlaDims } from "../semantics/arrays.js";
@@ -37,7 +38,7 @@ export function defineRandom(lib: IntrinsicLibrary): void {
 
   const floatType = (v: Value, args: CallArgs): ElementType => {
     const t = v.kind === "type" && v.type.kind === "datatype" ? v.type.name : "";
-    if (!["Float16", "BFloat16", "Float32", "Float64"].includes(t)) throw fail("argument-error", `random values of type ${describeValue(v)} are not supported; use a floating-point type`, args.span);
+    if (!isFloatEltype(t as ElementType)) throw fail("argument-error", `random values of type ${describeValue(v)} are not supported; use a floating-point type`, args.span);
     return t as ElementType;
   };
 

@@ -1,33 +1,23 @@
 // Julia's numeric types at compile time: the type hierarchy used by dispatch, promotion
 // (`promote_type`), and the mapping from Julia element types to XLA primitive types.
 
-import type { PrimitiveType } from "../hlo/ir.js";
-import type { ElementType } from "../../plugins/api.js";
+import { ELEMENT_TYPES, ELTYPES, type ElementType, type PrimitiveType } from "../eltypes.js";
 
 /** Julia numeric types a known scalar can have. `Irrational` is π and ℯ: it adopts the other operand's float type. */
 export type NumType = ElementType | "Irrational";
 
-export const PRIMITIVE_OF: Record<ElementType, PrimitiveType> = {
-  Float16: "f16", BFloat16: "bf16", Float32: "f32", Float64: "f64",
-  Int8: "s8", Int16: "s16", Int32: "s32", Int64: "s64",
-  UInt8: "u8", UInt16: "u16", UInt32: "u32", UInt64: "u64",
-  Bool: "pred",
-};
+export const PRIMITIVE_OF = Object.fromEntries(ELEMENT_TYPES.map((t) => [t, ELTYPES[t].primitive])) as Record<ElementType, PrimitiveType>;
 
-export const ELEMENT_TYPES = Object.keys(PRIMITIVE_OF) as ElementType[];
+export { ELEMENT_TYPES };
 
-const FLOATS: ElementType[] = ["Float16", "BFloat16", "Float32", "Float64"];
-const SIGNED: ElementType[] = ["Int8", "Int16", "Int32", "Int64"];
-const UNSIGNED: ElementType[] = ["UInt8", "UInt16", "UInt32", "UInt64"];
-
-export const isFloat = (t: NumType): boolean => t === "Irrational" || FLOATS.includes(t as ElementType);
-export const isSigned = (t: NumType): boolean => SIGNED.includes(t as ElementType);
-export const isUnsigned = (t: NumType): boolean => UNSIGNED.includes(t as ElementType);
+const kindOf = (t: NumType) => (t === "Irrational" ? "float" : ELTYPES[t]?.kind);
+export const isFloat = (t: NumType): boolean => kindOf(t) === "float";
+export const isSigned = (t: NumType): boolean => kindOf(t) === "signed";
+export const isUnsigned = (t: NumType): boolean => kindOf(t) === "unsigned";
 export const isInteger = (t: NumType): boolean => isSigned(t) || isUnsigned(t) || t === "Bool";
 
 export function bitsOf(t: ElementType): number {
-  if (t === "Bool") return 8;
-  return Number(/\d+/.exec(t)![0]);
+  return ELTYPES[t].bytes * 8;
 }
 
 /**
