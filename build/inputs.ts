@@ -20,44 +20,12 @@ import { createHash } from "node:crypto";
 import { endianness } from "node:os";
 import type { ElementType, Tensor } from "../plugins/api.js";
 import type { ResolvedValue } from "./manifest.js";
+import { ELTYPES, isFloatEltype as isFloatType, scalarProblem } from "../compiler/eltypes.js";
 import { elementCount, ELEMENT_SIZE, formatNpyShape, readNpy } from "./npy.js";
 
 if (endianness() !== "LE") throw new Error("internal error: tpu-build assumes a little-endian host (typed arrays hold tensor bytes)");
 
 export type InputResult = { ok: true; tensor: Tensor } | { ok: false; message: string };
-
-const FLOATS: ReadonlySet<ElementType> = new Set(["Float16", "BFloat16", "Float32", "Float64"]);
-export const isFloatType = (t: ElementType): boolean => FLOATS.has(t);
-
-const INT_RANGE: Partial<Record<ElementType, [number, number]>> = {
-  Int8: [-128, 127], Int16: [-32768, 32767], Int32: [-2147483648, 2147483647],
-  Int64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  UInt8: [0, 255], UInt16: [0, 65535], UInt32: [0, 4294967295], UInt64: [0, Number.MAX_SAFE_INTEGER],
-};
-
-/**
- * Why a JSON scalar cannot be a value of `eltype`, or undefined when it can. Julia's conversion
- * rules: an integer type takes only whole numbers in range (`Int32(1.5)` is an InexactError), Bool
- * takes true/false (or 0/1); floating-point types take any number (rounded to nearest).
- */
-export function scalarProblem(eltype: ElementType, value: number | boolean): string | undefined {
-  if (eltype === "Bool") {
-    if (typeof value === "boolean" || value === 0 || value === 1) return undefined;
-    return `${value} is not a Bool (expected true, false, 0 or 1)`;
-  }
-  if (typeof value === "boolean") return `${value} is a Bool, not a ${eltype} (write a number)`;
-  if (isFloatType(eltype)) return undefined;
-  const [lo, hi] = INT_RANGE[eltype]!;
-  if (!Number.isInteger(value)) return `${value} is not a whole number, so it is not exactly representable as ${eltype}`;
-  if (value < lo || value > hi) {
-    if (eltype === "Int64" || eltype === "UInt64")
-      return value < 0 && eltype === "UInt64"
-        ? `${value} is negative, outside UInt64`
-        : `${value} is beyond ±2^53, where JSON numbers lose precision; give such ${eltype} values in a .npy file`;
-    return `${value} is outside ${eltype}'s range ${lo}..${hi}`;
-  }
-  return undefined;
-}
 
 // --- Float16 / BFloat16 ---------------------------------------------------------------------
 
@@ -223,11 +191,9 @@ export function randomSeed(seed: number | undefined, entry: string, index: numbe
   return [digest.readUInt32BE(0), digest.readUInt32BE(4)];
 }
 
-const SIGNIFICAND_BITS: Partial<Record<ElementType, number>> = { Float64: 53, Float32: 24, Float16: 11, BFloat16: 8 };
-
 /** Random numbers of a floating-point type (see the top of this file for the exact definition). */
 export function randomTensor(eltype: ElementType, size: number[], distribution: "normal" | "uniform", seed: U64): Tensor {
-  const p = SIGNIFICAND_BITS[eltype];
+  const p = ELTYPES[eltype].significandBits;
   if (p === undefined) throw new Error(`internal error: random values of ${eltype} (the manifest allows floating-point types only)`);
   const n = elementCount(size);
   const rng = new SplitMix64(seed);

@@ -17,7 +17,7 @@ import { editDistance, renderDiagnostic, SourceFile, type Diagnostic } from "../
 import type { ArgSpec, ElementType, TypeTree } from "../plugins/api.js";
 import type { Entry, TpuConfig } from "../schema/manifest.js";
 import * as generatedValidators from "../schema/manifest-validate.js";
-import { isFloatType, scalarProblem } from "./inputs.js";
+import { isFloatEltype as isFloatType, scalarProblem } from "../compiler/eltypes.js";
 import { escapePointerToken, jsonPointer, parseJsonWithLocations, pointerTokens, type JsonDocument } from "./json-locations.js";
 import { describeDescr, elementCount, ELEMENT_SIZE, eltypeOfDescr, formatNpyShape, readNpyHeader } from "./npy.js";
 import { workspaceFile, type FileRefusal } from "./workspace.js";

@@ -17,31 +17,23 @@ import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import type { ElementType, Tensor } from "../plugins/api.js";
 import { openRegularFile } from "./workspace.js";
+import { ELEMENT_TYPES, ELTYPES } from "../compiler/eltypes.js";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 const ALIGN = 64; // numpy aligns the data section to 64 bytes
 
 /** Bytes per element. */
-export const ELEMENT_SIZE: Record<ElementType, number> = {
-  Float16: 2, BFloat16: 2, Float32: 4, Float64: 8,
-  Int8: 1, Int16: 2, Int32: 4, Int64: 8,
-  UInt8: 1, UInt16: 2, UInt32: 4, UInt64: 8,
-  Bool: 1,
-};
+export const ELEMENT_SIZE = Object.fromEntries(ELEMENT_TYPES.map((t) => [t, ELTYPES[t].bytes])) as Record<ElementType, number>;
 
 /** The descriptor we write for each element type. */
-export const NPY_DESCR: Record<ElementType, string> = {
-  Float16: "<f2", BFloat16: "<V2", Float32: "<f4", Float64: "<f8",
-  Int8: "|i1", Int16: "<i2", Int32: "<i4", Int64: "<i8",
-  UInt8: "|u1", UInt16: "<u2", UInt32: "<u4", UInt64: "<u8",
-  Bool: "|b1",
-};
+export const NPY_DESCR = Object.fromEntries(ELEMENT_TYPES.map((t) => [t, ELTYPES[t].npy])) as Record<ElementType, string>;
 
+// Type codes we read: each type's own (without the byte order), except BFloat16's '<V2', which is
+// raw bytes and resolved by the declared type (eltypeOfDescr); plus NumPy's '?' for bool and the
+// 'bfloat16' name ml_dtypes may write.
 const BY_CODE: Record<string, ElementType> = {
-  f2: "Float16", f4: "Float32", f8: "Float64",
-  i1: "Int8", i2: "Int16", i4: "Int32", i8: "Int64",
-  u1: "UInt8", u2: "UInt16", u4: "UInt32", u8: "UInt64",
-  b1: "Bool", "?": "Bool", bfloat16: "BFloat16",
+  ...Object.fromEntries(ELEMENT_TYPES.filter((t) => t !== "BFloat16").map((t) => [ELTYPES[t].npy.slice(1), t])),
+  "?": "Bool", bfloat16: "BFloat16",
 };
 
 /** The header of a .npy file. */

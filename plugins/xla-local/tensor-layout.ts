@@ -5,6 +5,7 @@
 // dimensions and never moves a byte (DESIGN.md §3).
 
 import type { ElementType, Tensor } from "../api.js";
+import { ELEMENT_TYPES, ELTYPES } from "../../compiler/eltypes.js";
 import type { PrimitiveType__Output as PrimitiveTypeName } from "./generated/tpubuild/runtime/PrimitiveType.js";
 
 export type { PrimitiveTypeName };
@@ -15,39 +16,14 @@ export interface XlaShape {
   dims: number[];
 }
 
-const PRIMITIVE_TYPE: Record<ElementType, PrimitiveTypeName> = {
-  Bool: "PRED",
-  Int8: "S8",
-  Int16: "S16",
-  Int32: "S32",
-  Int64: "S64",
-  UInt8: "U8",
-  UInt16: "U16",
-  UInt32: "U32",
-  UInt64: "U64",
-  Float16: "F16",
-  BFloat16: "BF16",
-  Float32: "F32",
-  Float64: "F64",
-};
+const PRIMITIVE_TYPE = Object.fromEntries(ELEMENT_TYPES.map((t) => [t, ELTYPES[t].xlaName])) as Record<ElementType, PrimitiveTypeName>;
 
 const ELEMENT_TYPE = new Map<PrimitiveTypeName, ElementType>(Object.entries(PRIMITIVE_TYPE).map(([julia, xla]) => [xla, julia as ElementType]));
 
+/** Bytes per element: the element types' own, and the runtime's complex types, which Julia tensors do not use here. */
 const BYTES: Record<PrimitiveTypeName, number> = {
+  ...(Object.fromEntries(ELEMENT_TYPES.map((t) => [ELTYPES[t].xlaName, ELTYPES[t].bytes])) as Record<PrimitiveTypeName, number>),
   PRIMITIVE_TYPE_INVALID: 0,
-  PRED: 1,
-  S8: 1,
-  U8: 1,
-  S16: 2,
-  U16: 2,
-  F16: 2,
-  BF16: 2,
-  S32: 4,
-  U32: 4,
-  F32: 4,
-  S64: 8,
-  U64: 8,
-  F64: 8,
   C64: 8,
   C128: 16,
 };
