@@ -18,19 +18,9 @@ import { isFloatType } from "../hlo/ops.js";
 /** Raised when a program asks for a derivative the op table cannot give; the caller turns it into a diagnostic. */
 export class NotDifferentiable extends Error {}
 
-let rules: Map<string, OpRule<unknown>> | undefined;
-
 /** Every rule of the op table, by opcode. */
-export function opRules(): Map<string, OpRule<unknown>> {
-  if (!rules) {
-    rules = new Map();
-    for (const v of Object.values(ops)) if (isOpRule(v)) rules.set(v.opcode, v as OpRule<unknown>);
-  }
-  return rules;
-}
-
-export function isOpRule(v: unknown): v is OpRule<unknown> {
-  return typeof v === "object" && v !== null && typeof (v as OpRule<unknown>).opcode === "string" && typeof (v as OpRule<unknown>).shape === "function" && "vjp" in v;
+export function opRules(): ReadonlyMap<string, OpRule<unknown>> {
+  return ops.registeredOps();
 }
 
 function ruleOf(opcode: string): OpRule<unknown> {

@@ -58,6 +58,24 @@ export interface VjpContext {
   reducer(rule: OpRule<void>, element: PrimitiveType): number;
 }
 
+const REGISTRY = new Map<string, OpRule<unknown>>();
+
+/**
+ * Registers an op: its shape rule, emission attributes and VJP stand together in one record, one
+ * call per op (as jax/_src/lax registers each primitive). The registry is the op table that
+ * autodiff and the rule tests read; an opcode is registered once.
+ */
+function defineOp<P>(rule: OpRule<P>): OpRule<P> {
+  if (REGISTRY.has(rule.opcode)) throw new Error(`internal: op ${rule.opcode} is registered twice`);
+  REGISTRY.set(rule.opcode, rule as OpRule<unknown>);
+  return rule;
+}
+
+/** Every registered op, by opcode. */
+export function registeredOps(): ReadonlyMap<string, OpRule<unknown>> {
+  return REGISTRY;
+}
+
 export const isFloatType = (t: PrimitiveType): boolean => primitiveInfo(t).kind === "float";
 export const isIntegerType = (t: PrimitiveType): boolean => primitiveInfo(t).kind === "signed" || primitiveInfo(t).kind === "unsigned";
 
@@ -76,6 +94,25 @@ function fmtShape(s: ArrayShape): string {
 
 function checkArity(operands: Shape[], n: number, opcode: string): void {
   if (operands.length !== n) throw new ShapeRuleError(`${opcode}: expected ${n} operands, got ${operands.length}`);
+}
+
+/** Each of `dims` names a distinct dimension of an array of rank `rank`. */
+function checkDimensions(dims: readonly number[], rank: number, opcode: string, what = "dimension"): void {
+  const seen = new Set<number>();
+  for (const d of dims) {
+    if (!Number.isInteger(d) || d < 0 || d >= rank) throw new ShapeRuleError(`${opcode}: ${what} ${d} is out of range for rank ${rank}`);
+    if (seen.has(d)) throw new ShapeRuleError(`${opcode}: ${what} ${d} is named twice`);
+    seen.add(d);
+  }
+}
+
+function checkLength(values: readonly unknown[], rank: number, opcode: string, what: string): void {
+  if (values.length !== rank) throw new ShapeRuleError(`${opcode}: ${what} has ${values.length} entries, the operand has rank ${rank}`);
+}
+
+/** `s` is a scalar of element type `element` (init and padding values). */
+function checkScalarOf(s: ArrayShape, element: PrimitiveType, opcode: string, what: string): void {
+  if (s.dims.length !== 0 || s.element !== element) throw new ShapeRuleError(`${opcode}: ${what} ${fmtShape(s)} must be a scalar ${element}`);
 }
 
 type ElementKind = "float" | "int" | "pred" | "any" | "numeric" | "int-or-pred";
@@ -125,41 +162,41 @@ function binary(opcode: string, kind: ElementKind, vjp: Vjp): OpRule<void> {
 
 // ---- elementwise -------------------------------------------------------------------------
 
-export const add: OpRule<void> = binary("add", "any", (_c, ct) => [ct, ct]);
-export const subtract: OpRule<void> = binary("subtract", "numeric", (c, ct) => [ct, neg(c, ct)]);
-export const multiply: OpRule<void> = binary("multiply", "any", (c, ct) => [mul(c, ct, c.operands[1]!), mul(c, ct, c.operands[0]!)]);
-export const divide: OpRule<void> = binary("divide", "numeric", (c, ct) => [div(c, ct, c.operands[1]!), neg(c, mul(c, ct, div(c, c.result, c.operands[1]!)))]);
-export const remainder: OpRule<void> = binary("remainder", "numeric", (c, ct) => [ct, neg(c, mul(c, ct, trunc(c, div(c, c.operands[0]!, c.operands[1]!))))]);
-export const power: OpRule<void> = binary("power", "numeric", powerVjp);
-export const maximum: OpRule<void> = binary("maximum", "any", (c, ct) => chooseVjp(c, ct as number, true));
-export const minimum: OpRule<void> = binary("minimum", "any", (c, ct) => chooseVjp(c, ct as number, false));
-export const atan2: OpRule<void> = binary("atan2", "float", atan2Vjp);
-export const and: OpRule<void> = binary("and", "int-or-pred", "none");
-export const or: OpRule<void> = binary("or", "int-or-pred", "none");
-export const xor: OpRule<void> = binary("xor", "int-or-pred", "none");
-export const shiftLeft: OpRule<void> = binary("shift-left", "int", "none");
-export const shiftRightArithmetic: OpRule<void> = binary("shift-right-arithmetic", "int", "none");
+export const add: OpRule<void> = defineOp(binary("add", "any", (_c, ct) => [ct, ct]));
+export const subtract: OpRule<void> = defineOp(binary("subtract", "numeric", (c, ct) => [ct, neg(c, ct)]));
+export const multiply: OpRule<void> = defineOp(binary("multiply", "any", (c, ct) => [mul(c, ct, c.operands[1]!), mul(c, ct, c.operands[0]!)]));
+export const divide: OpRule<void> = defineOp(binary("divide", "numeric", (c, ct) => [div(c, ct, c.operands[1]!), neg(c, mul(c, ct, div(c, c.result, c.operands[1]!)))]));
+export const remainder: OpRule<void> = defineOp(binary("remainder", "numeric", (c, ct) => [ct, neg(c, mul(c, ct, trunc(c, div(c, c.operands[0]!, c.operands[1]!))))]));
+export const power: OpRule<void> = defineOp(binary("power", "numeric", powerVjp));
+export const maximum: OpRule<void> = defineOp(binary("maximum", "any", (c, ct) => chooseVjp(c, ct as number, true)));
+export const minimum: OpRule<void> = defineOp(binary("minimum", "any", (c, ct) => chooseVjp(c, ct as number, false)));
+export const atan2: OpRule<void> = defineOp(binary("atan2", "float", atan2Vjp));
+export const and: OpRule<void> = defineOp(binary("and", "int-or-pred", "none"));
+export const or: OpRule<void> = defineOp(binary("or", "int-or-pred", "none"));
+export const xor: OpRule<void> = defineOp(binary("xor", "int-or-pred", "none"));
+export const shiftLeft: OpRule<void> = defineOp(binary("shift-left", "int", "none"));
+export const shiftRightArithmetic: OpRule<void> = defineOp(binary("shift-right-arithmetic", "int", "none"));
 
-export const negate: OpRule<void> = unary("negate", "numeric", (c, ct) => [neg(c, ct)]);
-export const abs: OpRule<void> = unary("abs", "numeric", (c, ct) => [mul(c, ct, c.emit(sign, [c.operands[0]!], undefined))]);
-export const sign: OpRule<void> = unary("sign", "numeric", () => [null]);
-export const exp: OpRule<void> = unary("exponential", "float", (c, ct) => [mul(c, ct, c.result)]);
-export const expm1: OpRule<void> = unary("exponential-minus-one", "float", (c, ct) => [mul(c, ct, add1(c, c.result))]);
-export const log: OpRule<void> = unary("log", "float", (c, ct) => [div(c, ct, c.operands[0]!)]);
-export const log1p: OpRule<void> = unary("log-plus-one", "float", (c, ct) => [div(c, ct, add1(c, c.operands[0]!))]);
-export const sqrt: OpRule<void> = unary("sqrt", "float", (c, ct) => [div(c, ct, mul(c, filled(c, c.result, 2), c.result))]);
-export const rsqrt: OpRule<void> = unary("rsqrt", "float", (c, ct) => [mul(c, ct, mul(c, filled(c, c.result, -0.5), div(c, c.result, c.operands[0]!)))]);
-export const cbrt: OpRule<void> = unary("cbrt", "float", (c, ct) => [div(c, ct, mul(c, filled(c, c.result, 3), mul(c, c.result, c.result)))]);
-export const tanh: OpRule<void> = unary("tanh", "float", (c, ct) => [mul(c, ct, c.emit(subtract, [filled(c, c.result, 1), mul(c, c.result, c.result)], undefined))]);
-export const logistic: OpRule<void> = unary("logistic", "float", (c, ct) => [mul(c, ct, mul(c, c.result, c.emit(subtract, [filled(c, c.result, 1), c.result], undefined)))]);
-export const sin: OpRule<void> = unary("sine", "float", (c, ct) => [mul(c, ct, c.emit(cos, [c.operands[0]!], undefined))]);
-export const cos: OpRule<void> = unary("cosine", "float", (c, ct) => [neg(c, mul(c, ct, c.emit(sin, [c.operands[0]!], undefined)))]);
-export const tan: OpRule<void> = unary("tan", "float", (c, ct) => [mul(c, ct, add1(c, mul(c, c.result, c.result)))]);
-export const floor: OpRule<void> = unary("floor", "float", () => [null]);
-export const ceil: OpRule<void> = unary("ceil", "float", () => [null]);
-export const roundNearestEven: OpRule<void> = unary("round-nearest-even", "float", () => [null]);
-export const not: OpRule<void> = unary("not", "int-or-pred", "none");
-export const isFinite: OpRule<void> = {
+export const negate: OpRule<void> = defineOp(unary("negate", "numeric", (c, ct) => [neg(c, ct)]));
+export const abs: OpRule<void> = defineOp(unary("abs", "numeric", (c, ct) => [mul(c, ct, c.emit(sign, [c.operands[0]!], undefined))]));
+export const sign: OpRule<void> = defineOp(unary("sign", "numeric", () => [null]));
+export const exp: OpRule<void> = defineOp(unary("exponential", "float", (c, ct) => [mul(c, ct, c.result)]));
+export const expm1: OpRule<void> = defineOp(unary("exponential-minus-one", "float", (c, ct) => [mul(c, ct, add1(c, c.result))]));
+export const log: OpRule<void> = defineOp(unary("log", "float", (c, ct) => [div(c, ct, c.operands[0]!)]));
+export const log1p: OpRule<void> = defineOp(unary("log-plus-one", "float", (c, ct) => [div(c, ct, add1(c, c.operands[0]!))]));
+export const sqrt: OpRule<void> = defineOp(unary("sqrt", "float", (c, ct) => [div(c, ct, mul(c, filled(c, c.result, 2), c.result))]));
+export const rsqrt: OpRule<void> = defineOp(unary("rsqrt", "float", (c, ct) => [mul(c, ct, mul(c, filled(c, c.result, -0.5), div(c, c.result, c.operands[0]!)))]));
+export const cbrt: OpRule<void> = defineOp(unary("cbrt", "float", (c, ct) => [div(c, ct, mul(c, filled(c, c.result, 3), mul(c, c.result, c.result)))]));
+export const tanh: OpRule<void> = defineOp(unary("tanh", "float", (c, ct) => [mul(c, ct, c.emit(subtract, [filled(c, c.result, 1), mul(c, c.result, c.result)], undefined))]));
+export const logistic: OpRule<void> = defineOp(unary("logistic", "float", (c, ct) => [mul(c, ct, mul(c, c.result, c.emit(subtract, [filled(c, c.result, 1), c.result], undefined)))]));
+export const sin: OpRule<void> = defineOp(unary("sine", "float", (c, ct) => [mul(c, ct, c.emit(cos, [c.operands[0]!], undefined))]));
+export const cos: OpRule<void> = defineOp(unary("cosine", "float", (c, ct) => [neg(c, mul(c, ct, c.emit(sin, [c.operands[0]!], undefined)))]));
+export const tan: OpRule<void> = defineOp(unary("tan", "float", (c, ct) => [mul(c, ct, add1(c, mul(c, c.result, c.result)))]));
+export const floor: OpRule<void> = defineOp(unary("floor", "float", () => [null]));
+export const ceil: OpRule<void> = defineOp(unary("ceil", "float", () => [null]));
+export const roundNearestEven: OpRule<void> = defineOp(unary("round-nearest-even", "float", () => [null]));
+export const not: OpRule<void> = defineOp(unary("not", "int-or-pred", "none"));
+export const isFinite: OpRule<void> = defineOp({
   opcode: "is-finite",
   pure: true,
   vjp: "none",
@@ -170,7 +207,7 @@ export const isFinite: OpRule<void> = {
     return arrayShape("pred", a.dims);
   },
   attributes: () => ({}),
-};
+});
 
 export interface CompareParams {
   direction: ComparisonDirection;
@@ -178,7 +215,7 @@ export interface CompareParams {
   type: "FLOAT" | "SIGNED" | "UNSIGNED";
 }
 
-export const compare: OpRule<CompareParams> = {
+export const compare: OpRule<CompareParams> = defineOp({
   opcode: "compare",
   pure: true,
   vjp: "none",
@@ -192,9 +229,9 @@ export const compare: OpRule<CompareParams> = {
   // XLA infers the comparison type from the element type when it is absent; we state it so the
   // printed text and the proto agree.
   attributes: (p) => ({ comparisonDirection: p.direction, comparisonType: p.type }),
-};
+});
 
-export const select: OpRule<void> = {
+export const select: OpRule<void> = defineOp({
   opcode: "select",
   pure: true,
   vjp: (c, ct) => [null, selectCt(c, ct as number, true), selectCt(c, ct as number, false)],
@@ -208,25 +245,32 @@ export const select: OpRule<void> = {
     return a;
   },
   attributes: () => ({}),
-};
+});
 
-export const clamp: OpRule<void> = {
+export const clamp: OpRule<void> = defineOp({
   opcode: "clamp",
   pure: true,
   vjp: clampVjp,
   shape(operands) {
     checkArity(operands, 3, "clamp");
+    const lo = asArray(operands[0], "clamp");
     const x = asArray(operands[1], "clamp");
+    const hi = asArray(operands[2], "clamp");
+    checkElement(x, "numeric", "clamp");
+    for (const [bound, name] of [[lo, "min"], [hi, "max"]] as const) {
+      if (bound.element !== x.element || (bound.dims.length !== 0 && !sameDims(bound.dims, x.dims)))
+        throw new ShapeRuleError(`clamp: ${name} ${fmtShape(bound)} must be a scalar or shaped like the operand ${fmtShape(x)}`);
+    }
     return x;
   },
   attributes: () => ({}),
-};
+});
 
 export interface ConvertParams {
   element: PrimitiveType;
 }
 
-export const convert: OpRule<ConvertParams> = {
+export const convert: OpRule<ConvertParams> = defineOp({
   opcode: "convert",
   pure: true,
   vjp: (c, ct) => (isFloatType(arrayOf(c, c.operands[0]!).element) && isFloatType(arrayOf(c, c.result).element) ? [c.emit(convert, [ct as number], { element: arrayOf(c, c.operands[0]!).element })] : [null]),
@@ -235,7 +279,7 @@ export const convert: OpRule<ConvertParams> = {
     return arrayShape(p.element, asArray(operands[0], "convert").dims);
   },
   attributes: () => ({}),
-};
+});
 
 // ---- structural ----------------------------------------------------------------------------
 
@@ -244,45 +288,54 @@ export interface ParameterParams {
   shape: Shape;
 }
 
-export const parameter: OpRule<ParameterParams> = {
+export const parameter: OpRule<ParameterParams> = defineOp({
   opcode: "parameter",
   pure: false,
   vjp: "none",
-  shape: (_operands, p) => p.shape,
+  shape(operands, p) {
+    checkArity(operands, 0, "parameter");
+    if (!Number.isInteger(p.number) || p.number < 0) throw new ShapeRuleError(`parameter: number ${p.number} is not an index`);
+    return p.shape;
+  },
   attributes: (p) => ({ parameterNumber: p.number }),
-};
+});
 
-export const constant: OpRule<{ literal: Literal }> = {
+export const constant: OpRule<{ literal: Literal }> = defineOp({
   opcode: "constant",
   pure: true,
   vjp: "none",
-  shape: (_operands, p) => p.literal.shape,
+  shape(operands, p) {
+    checkArity(operands, 0, "constant");
+    const n = p.literal.shape.dims.reduce((x, y) => x * y, 1);
+    if (p.literal.values.length !== n) throw new ShapeRuleError(`constant: ${p.literal.values.length} values for ${fmtShape(p.literal.shape)}`);
+    return p.literal.shape;
+  },
   attributes: (p) => ({ literal: p.literal }),
-};
+});
 
-export const tuple: OpRule<void> = {
+export const tuple: OpRule<void> = defineOp({
   opcode: "tuple",
   pure: true,
   vjp: (c, ct) => c.operands.map((_, i) => (Array.isArray(ct) ? ct[i] ?? null : null)),
   shape: (operands) => tupleShape(operands),
   attributes: () => ({}),
-};
+});
 
-export const getTupleElement: OpRule<{ index: number }> = {
+export const getTupleElement: OpRule<{ index: number }> = defineOp({
   opcode: "get-tuple-element",
   pure: true,
   vjp: (c, ct) => [tupleCotangent(c.shapeOf(c.operands[0]!), c.instruction.attributes.tupleIndex!, ct)],
   shape(operands, p) {
     checkArity(operands, 1, "get-tuple-element");
     const t = operands[0]!;
-    if (t.kind !== "tuple" || p.index >= t.elements.length) throw new ShapeRuleError("get-tuple-element: index out of range");
+    if (t.kind !== "tuple" || !Number.isInteger(p.index) || p.index < 0 || p.index >= t.elements.length) throw new ShapeRuleError("get-tuple-element: index out of range");
     return t.elements[p.index]!;
   },
   attributes: (p) => ({ tupleIndex: p.index }),
-};
+});
 
 /** XLA's `broadcast` is broadcast_in_dim: operand dimension i becomes result dimension dimensions[i]. */
-export const broadcast: OpRule<{ dims: number[]; dimensions: number[] }> = {
+export const broadcast: OpRule<{ dims: number[]; dimensions: number[] }> = defineOp({
   opcode: "broadcast",
   pure: true,
   vjp: broadcastVjp,
@@ -290,6 +343,7 @@ export const broadcast: OpRule<{ dims: number[]; dimensions: number[] }> = {
     checkArity(operands, 1, "broadcast");
     const a = asArray(operands[0], "broadcast");
     if (p.dimensions.length !== a.dims.length) throw new ShapeRuleError("broadcast: dimensions must map every operand dimension");
+    if (p.dims.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeRuleError(`broadcast: [${p.dims.join(",")}] is not a shape`);
     p.dimensions.forEach((d, i) => {
       if (d >= p.dims.length || (a.dims[i] !== p.dims[d] && a.dims[i] !== 1)) throw new ShapeRuleError(`broadcast: operand ${fmtShape(a)} does not fit [${p.dims.join(",")}] at ${d}`);
       if (i > 0 && d <= p.dimensions[i - 1]!) throw new ShapeRuleError("broadcast: dimensions must be increasing");
@@ -297,9 +351,9 @@ export const broadcast: OpRule<{ dims: number[]; dimensions: number[] }> = {
     return arrayShape(a.element, p.dims);
   },
   attributes: (p) => ({ dimensions: p.dimensions }),
-};
+});
 
-export const reshape: OpRule<{ dims: number[] }> = {
+export const reshape: OpRule<{ dims: number[] }> = defineOp({
   opcode: "reshape",
   pure: true,
   vjp: (c, ct) => [c.emit(reshape, [ct as number], { dims: arrayOf(c, c.operands[0]!).dims })],
@@ -307,41 +361,55 @@ export const reshape: OpRule<{ dims: number[] }> = {
     checkArity(operands, 1, "reshape");
     const a = asArray(operands[0], "reshape");
     const n = (ds: number[]) => ds.reduce((x, y) => x * y, 1);
+    if (p.dims.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeRuleError(`reshape: [${p.dims.join(",")}] is not a shape`);
     if (n(a.dims) !== n(p.dims)) throw new ShapeRuleError(`reshape: ${fmtShape(a)} has ${n(a.dims)} elements, [${p.dims.join(",")}] needs ${n(p.dims)}`);
     return arrayShape(a.element, p.dims);
   },
   attributes: () => ({}),
-};
+});
 
 /** Result dimension i is operand dimension permutation[i]. */
-export const transpose: OpRule<{ permutation: number[] }> = {
+export const transpose: OpRule<{ permutation: number[] }> = defineOp({
   opcode: "transpose",
   pure: true,
   vjp: transposeVjp,
   shape(operands, p) {
     checkArity(operands, 1, "transpose");
     const a = asArray(operands[0], "transpose");
-    if (p.permutation.length !== a.dims.length || new Set(p.permutation).size !== a.dims.length) throw new ShapeRuleError("transpose: not a permutation");
+    if (p.permutation.length !== a.dims.length) throw new ShapeRuleError(`transpose: [${p.permutation.join(",")}] is not a permutation of ${fmtShape(a)}'s dimensions`);
+    checkDimensions(p.permutation, a.dims.length, "transpose");
     return arrayShape(a.element, p.permutation.map((d) => a.dims[d]!));
   },
   attributes: (p) => ({ dimensions: p.permutation }),
-};
+});
 
-export const reverse: OpRule<{ dimensions: number[] }> = {
+export const reverse: OpRule<{ dimensions: number[] }> = defineOp({
   opcode: "reverse",
   pure: true,
   vjp: (c, ct) => [c.emit(reverse, [ct as number], { dimensions: c.instruction.attributes.dimensions! })],
-  shape: (operands) => asArray(operands[0], "reverse"),
+  shape(operands, p) {
+    checkArity(operands, 1, "reverse");
+    const a = asArray(operands[0], "reverse");
+    checkDimensions(p.dimensions, a.dims.length, "reverse");
+    return a;
+  },
   attributes: (p) => ({ dimensions: p.dimensions }),
-};
+});
 
-export const iota: OpRule<{ shape: ArrayShape; dimension: number }> = {
+export const iota: OpRule<{ shape: ArrayShape; dimension: number }> = defineOp({
   opcode: "iota",
   pure: true,
   vjp: "none",
-  shape: (_operands, p) => p.shape,
+  shape(operands, p) {
+    checkArity(operands, 0, "iota");
+    // XLA's verifier: iota has no scalar form, and its dimension is one of the result's.
+    if (p.shape.dims.length === 0) throw new ShapeRuleError("iota: the shape must have at least one dimension");
+    checkDimensions([p.dimension], p.shape.dims.length, "iota");
+    checkElement(p.shape, "numeric", "iota");
+    return p.shape;
+  },
   attributes: (p) => ({ dimensions: [p.dimension] }),
-};
+});
 
 export interface SliceParams {
   start: number[];
@@ -349,13 +417,16 @@ export interface SliceParams {
   stride: number[];
 }
 
-export const slice: OpRule<SliceParams> = {
+export const slice: OpRule<SliceParams> = defineOp({
   opcode: "slice",
   pure: true,
   vjp: sliceVjp,
   shape(operands, p) {
     checkArity(operands, 1, "slice");
     const a = asArray(operands[0], "slice");
+    checkLength(p.start, a.dims.length, "slice", "start");
+    checkLength(p.limit, a.dims.length, "slice", "limit");
+    checkLength(p.stride, a.dims.length, "slice", "stride");
     const dims = a.dims.map((d, i) => {
       const lo = p.start[i]!, hi = p.limit[i]!, st = p.stride[i]!;
       if (lo < 0 || hi > d || lo > hi || st < 1) throw new ShapeRuleError(`slice: [${lo}:${hi}:${st}] out of bounds for dimension ${i} of ${fmtShape(a)}`);
@@ -364,15 +435,16 @@ export const slice: OpRule<SliceParams> = {
     return arrayShape(a.element, dims);
   },
   attributes: (p) => ({ sliceDimensions: p.start.map((s, i) => ({ start: s, limit: p.limit[i]!, stride: p.stride[i]! })) }),
-};
+});
 
-export const concatenate: OpRule<{ dimension: number }> = {
+export const concatenate: OpRule<{ dimension: number }> = defineOp({
   opcode: "concatenate",
   pure: true,
   vjp: concatenateVjp,
   shape(operands, p) {
     if (operands.length === 0) throw new ShapeRuleError("concatenate: no operands");
     const first = asArray(operands[0], "concatenate");
+    checkDimensions([p.dimension], first.dims.length, "concatenate");
     let total = 0;
     for (const o of operands) {
       const a = asArray(o, "concatenate");
@@ -385,23 +457,30 @@ export const concatenate: OpRule<{ dimension: number }> = {
     return arrayShape(first.element, dims);
   },
   attributes: (p) => ({ dimensions: [p.dimension] }),
-};
+});
 
-export const pad: OpRule<{ low: number[]; high: number[]; interior: number[] }> = {
+export const pad: OpRule<{ low: number[]; high: number[]; interior: number[] }> = defineOp({
   opcode: "pad",
   pure: true,
   vjp: padVjp,
   shape(operands, p) {
     checkArity(operands, 2, "pad");
     const a = asArray(operands[0], "pad");
+    checkScalarOf(asArray(operands[1], "pad"), a.element, "pad", "padding value");
+    checkLength(p.low, a.dims.length, "pad", "low padding");
+    checkLength(p.high, a.dims.length, "pad", "high padding");
+    checkLength(p.interior, a.dims.length, "pad", "interior padding");
+    if (p.interior.some((i) => i < 0)) throw new ShapeRuleError(`pad: interior padding [${p.interior.join(",")}] must not be negative`);
+    const dims = a.dims.map((d, i) => d + p.low[i]! + p.high[i]! + Math.max(0, d - 1) * p.interior[i]!);
+    if (dims.some((d) => d < 0)) throw new ShapeRuleError(`pad: negative padding leaves ${fmtShape(a)} with dimensions [${dims.join(",")}]`);
     return arrayShape(a.element, a.dims.map((d, i) => d + p.low[i]! + p.high[i]! + Math.max(0, d - 1) * p.interior[i]!));
   },
   attributes: (p) => ({ paddingConfig: p.low.map((l, i) => ({ edgePaddingLow: l, edgePaddingHigh: p.high[i]!, interiorPadding: p.interior[i]! })) }),
-};
+});
 
 // ---- contractions and reductions ------------------------------------------------------------
 
-export const dot: OpRule<DotDimensionNumbers> = {
+export const dot: OpRule<DotDimensionNumbers> = defineOp({
   opcode: "dot",
   pure: true,
   vjp: dotVjp,
@@ -410,6 +489,13 @@ export const dot: OpRule<DotDimensionNumbers> = {
     const a = asArray(operands[0], "dot");
     const b = asArray(operands[1], "dot");
     if (a.element !== b.element) throw new ShapeRuleError(`dot: element types ${a.element} and ${b.element} differ`);
+    checkDimensions([...p.lhsContractingDimensions, ...p.lhsBatchDimensions], a.dims.length, "dot", "lhs dimension");
+    checkDimensions([...p.rhsContractingDimensions, ...p.rhsBatchDimensions], b.dims.length, "dot", "rhs dimension");
+    if (p.lhsContractingDimensions.length !== p.rhsContractingDimensions.length || p.lhsBatchDimensions.length !== p.rhsBatchDimensions.length)
+      throw new ShapeRuleError("dot: lhs and rhs must name as many contracting and as many batch dimensions");
+    p.lhsBatchDimensions.forEach((d, i) => {
+      if (a.dims[d] !== b.dims[p.rhsBatchDimensions[i]!]) throw new ShapeRuleError(`dot: batch sizes differ: ${fmtShape(a)} · ${fmtShape(b)}`);
+    });
     p.lhsContractingDimensions.forEach((d, i) => {
       if (a.dims[d] !== b.dims[p.rhsContractingDimensions[i]!]) throw new ShapeRuleError(`dot: contracting sizes differ: ${fmtShape(a)} · ${fmtShape(b)}`);
     });
@@ -419,10 +505,10 @@ export const dot: OpRule<DotDimensionNumbers> = {
     return arrayShape(a.element, [...batch, ...lhsFree, ...rhsFree]);
   },
   attributes: (p) => ({ dotDimensionNumbers: p }),
-};
+});
 
 /** Reduce over `dimensions` with the scalar reducer computation `reducer` (operands: input, init value). */
-export const reduce: OpRule<{ dimensions: number[]; reducer: number }> = {
+export const reduce: OpRule<{ dimensions: number[]; reducer: number }> = defineOp({
   opcode: "reduce",
   pure: true,
   vjp: reduceVjp,
@@ -432,12 +518,13 @@ export const reduce: OpRule<{ dimensions: number[]; reducer: number }> = {
     const a = asArray(operands[0], "reduce");
     const init = asArray(operands[1], "reduce");
     if (init.dims.length !== 0 || init.element !== a.element) throw new ShapeRuleError("reduce: init must be a scalar of the operand's type");
+    checkDimensions(p.dimensions, a.dims.length, "reduce");
     return arrayShape(a.element, a.dims.filter((_, i) => !p.dimensions.includes(i)));
   },
   attributes: (p) => ({ dimensions: p.dimensions, calledComputations: [p.reducer] }),
-};
+});
 
-export const reduceWindow: OpRule<{ window: WindowDimension[]; reducer: number }> = {
+export const reduceWindow: OpRule<{ window: WindowDimension[]; reducer: number }> = defineOp({
   opcode: "reduce-window",
   pure: true,
   vjp: reduceWindowVjp,
@@ -445,10 +532,21 @@ export const reduceWindow: OpRule<{ window: WindowDimension[]; reducer: number }
   shape(operands, p) {
     checkArity(operands, 2, "reduce-window");
     const a = asArray(operands[0], "reduce-window");
+    checkScalarOf(asArray(operands[1], "reduce-window"), a.element, "reduce-window", "init value");
+    checkLength(p.window, a.dims.length, "reduce-window", "the window");
+    checkWindow(p.window, "reduce-window");
     return arrayShape(a.element, a.dims.map((d, i) => windowOutputSize(d, p.window[i]!)));
   },
   attributes: (p) => ({ window: p.window, calledComputations: [p.reducer] }),
-};
+});
+
+/** XLA's window rule: positive sizes, strides and dilations. */
+function checkWindow(window: readonly WindowDimension[], opcode: string): void {
+  window.forEach((w, i) => {
+    if (w.size < 1 || w.stride < 1 || w.windowDilation < 1 || w.baseDilation < 1)
+      throw new ShapeRuleError(`${opcode}: window dimension ${i} needs a positive size, stride and dilations, got size ${w.size}, stride ${w.stride}`);
+  });
+}
 
 export function windowOutputSize(size: number, w: WindowDimension): number {
   const dilatedBase = (size - 1) * w.baseDilation + 1;
@@ -457,7 +555,7 @@ export function windowOutputSize(size: number, w: WindowDimension): number {
   return padded < dilatedWindow ? 0 : Math.floor((padded - dilatedWindow) / w.stride) + 1;
 }
 
-export const convolution: OpRule<{ window: WindowDimension[]; dimensionNumbers: ConvolutionDimensionNumbers; featureGroupCount: number; batchGroupCount: number }> = {
+export const convolution: OpRule<{ window: WindowDimension[]; dimensionNumbers: ConvolutionDimensionNumbers; featureGroupCount: number; batchGroupCount: number }> = defineOp({
   opcode: "convolution",
   pure: true,
   vjp: convolutionVjp,
@@ -466,6 +564,21 @@ export const convolution: OpRule<{ window: WindowDimension[]; dimensionNumbers: 
     const x = asArray(operands[0], "convolution");
     const k = asArray(operands[1], "convolution");
     const dn = p.dimensionNumbers;
+    if (x.element !== k.element) throw new ShapeRuleError(`convolution: element types ${x.element} and ${k.element} differ`);
+    if (x.dims.length !== k.dims.length || x.dims.length < 2) throw new ShapeRuleError(`convolution: input ${fmtShape(x)} and kernel ${fmtShape(k)} must have one rank, at least 2`);
+    const spatial = x.dims.length - 2;
+    if (dn.inputSpatialDimensions.length !== spatial || dn.kernelSpatialDimensions.length !== spatial || dn.outputSpatialDimensions.length !== spatial)
+      throw new ShapeRuleError(`convolution: ${spatial} spatial dimensions expected in the dimension numbers`);
+    checkDimensions([dn.inputBatchDimension, dn.inputFeatureDimension, ...dn.inputSpatialDimensions], x.dims.length, "convolution", "input dimension");
+    checkDimensions([dn.kernelInputFeatureDimension, dn.kernelOutputFeatureDimension, ...dn.kernelSpatialDimensions], k.dims.length, "convolution", "kernel dimension");
+    checkDimensions([dn.outputBatchDimension, dn.outputFeatureDimension, ...dn.outputSpatialDimensions], x.dims.length, "convolution", "output dimension");
+    checkLength(p.window, spatial, "convolution", "the window");
+    checkWindow(p.window, "convolution");
+    dn.kernelSpatialDimensions.forEach((kd, i) => {
+      if (k.dims[kd] !== p.window[i]!.size) throw new ShapeRuleError(`convolution: window size ${p.window[i]!.size} differs from kernel ${fmtShape(k)} along its dimension ${kd}`);
+    });
+    if (p.featureGroupCount < 1 || p.batchGroupCount < 1 || x.dims[dn.inputBatchDimension]! % p.batchGroupCount !== 0)
+      throw new ShapeRuleError(`convolution: group counts ${p.featureGroupCount}, ${p.batchGroupCount} do not divide ${fmtShape(x)}`);
     if (x.dims[dn.inputFeatureDimension] !== k.dims[dn.kernelInputFeatureDimension]! * p.featureGroupCount)
       throw new ShapeRuleError(`convolution: input features ${x.dims[dn.inputFeatureDimension]} do not match kernel ${fmtShape(k)}`);
     const out: number[] = new Array(x.dims.length).fill(0);
@@ -477,13 +590,13 @@ export const convolution: OpRule<{ window: WindowDimension[]; dimensionNumbers: 
     return arrayShape(x.element, out);
   },
   attributes: (p) => ({ window: p.window, convolutionDimensionNumbers: p.dimensionNumbers, featureGroupCount: p.featureGroupCount, batchGroupCount: p.batchGroupCount }),
-};
+});
 
 /** Logical right shift of unsigned bits (random-number generation turns bits into floats with it). */
-export const shiftRightLogical: OpRule<void> = binary("shift-right-logical", "int", "none");
+export const shiftRightLogical: OpRule<void> = defineOp(binary("shift-right-logical", "int", "none"));
 
 /** Reinterprets the bits of each element as another type of the same width. */
-export const bitcastConvert: OpRule<ConvertParams> = {
+export const bitcastConvert: OpRule<ConvertParams> = defineOp({
   opcode: "bitcast-convert",
   pure: true,
   vjp: "none",
@@ -494,11 +607,11 @@ export const bitcastConvert: OpRule<ConvertParams> = {
     return arrayShape(p.element, a.dims);
   },
   attributes: () => ({}),
-};
+});
 
 // ---- control flow ---------------------------------------------------------------------------
 
-export const whileLoop: OpRule<{ condition: number; body: number }> = {
+export const whileLoop: OpRule<{ condition: number; body: number }> = defineOp({
   opcode: "while",
   pure: false,
   vjp: { unsupported: "a while loop is differentiated by the autodiff driver (compiler/autodiff), which unrolls a known trip count; the rule itself has no VJP" },
@@ -508,37 +621,71 @@ export const whileLoop: OpRule<{ condition: number; body: number }> = {
     return operands[0]!;
   },
   attributes: (p) => ({ calledComputations: [p.condition, p.body] }),
-};
+});
 
-export const conditional: OpRule<{ branches: number[]; resultShape: Shape }> = {
+/** A called computation's signature: its parameter shapes and its result shape. */
+export interface ProgramShape {
+  parameters: Shape[];
+  result: Shape;
+}
+
+function describeShape(s: Shape): string {
+  return s.kind === "array" ? fmtShape(s) : s.kind === "tuple" ? `(${s.elements.map(describeShape).join(", ")})` : "token";
+}
+
+/** XLA's conditional: a pred selector picks of two branches, an s32 one of n; branch i takes operand i + 1; all branches return one shape. */
+export const conditional: OpRule<{ branches: number[]; programs: ProgramShape[] }> = defineOp({
   opcode: "conditional",
   pure: false,
   vjp: { unsupported: "the lowering never emits conditional (a traced `if` becomes select)" },
   calls: true,
-  shape: (_operands, p) => p.resultShape,
+  shape(operands, p) {
+    if (p.branches.length < 1 || p.programs.length !== p.branches.length) throw new ShapeRuleError("conditional: needs at least one branch, each with its signature");
+    checkArity(operands, p.branches.length + 1, "conditional");
+    const selector = asArray(operands[0], "conditional");
+    const byPred = selector.element === "pred";
+    if (selector.dims.length !== 0 || (!byPred && selector.element !== "s32")) throw new ShapeRuleError(`conditional: the branch selector ${fmtShape(selector)} must be a pred or s32 scalar`);
+    if (byPred && p.branches.length !== 2) throw new ShapeRuleError(`conditional: a pred selector chooses between 2 branches, not ${p.branches.length}`);
+    const result = p.programs[0]!.result;
+    p.programs.forEach((program, i) => {
+      if (program.parameters.length !== 1 || !shapesEqual(program.parameters[0]!, operands[i + 1]!))
+        throw new ShapeRuleError(`conditional: branch ${i} must take one parameter shaped like its operand ${describeShape(operands[i + 1]!)}`);
+      if (!shapesEqual(program.result, result)) throw new ShapeRuleError(`conditional: branch ${i} returns ${describeShape(program.result)}, branch 0 ${describeShape(result)}`);
+    });
+    return result;
+  },
   attributes: (p) => ({ calledComputations: p.branches }),
-};
+});
 
-export const call: OpRule<{ callee: number; resultShape: Shape }> = {
+export const call: OpRule<{ callee: number; program: ProgramShape }> = defineOp({
   opcode: "call",
   pure: false,
   vjp: { unsupported: "the lowering never emits call (every Julia call is inlined)" },
   calls: true,
-  shape: (_operands, p) => p.resultShape,
+  shape(operands, p) {
+    checkArity(operands, p.program.parameters.length, "call");
+    p.program.parameters.forEach((param, i) => {
+      if (!shapesEqual(param, operands[i]!)) throw new ShapeRuleError(`call: operand ${i} ${describeShape(operands[i]!)} does not match the callee's parameter ${describeShape(param)}`);
+    });
+    return p.program.result;
+  },
   attributes: (p) => ({ calledComputations: [p.callee] }),
-};
+});
 
 /** Random bits from a key/state: (state, bits) = rng-bit-generator(state). */
-export const rngBitGenerator: OpRule<{ algorithm: number; shape: ArrayShape }> = {
+export const rngBitGenerator: OpRule<{ algorithm: number; shape: ArrayShape }> = defineOp({
   opcode: "rng-bit-generator",
   pure: false,
   vjp: "none",
   shape(operands, p) {
     checkArity(operands, 1, "rng-bit-generator");
+    const state = asArray(operands[0], "rng-bit-generator");
+    if (state.element !== "u64" || state.dims.length !== 1) throw new ShapeRuleError(`rng-bit-generator: the state ${fmtShape(state)} must be a u64 vector`);
+    checkElement(p.shape, "int", "rng-bit-generator");
     return tupleShape([operands[0]!, p.shape]);
   },
   attributes: (p) => ({ rngAlgorithm: p.algorithm }),
-};
+});
 
 export { shapesEqual };
 
@@ -560,7 +707,7 @@ export interface GatherParams {
  * `offset_dims` (the slice dimensions not in `collapsed_slice_dims`). Out-of-range starts are
  * clamped by XLA, never an error.
  */
-export const gather: OpRule<GatherParams> = {
+export const gather: OpRule<GatherParams> = defineOp({
   opcode: "gather",
   pure: true,
   vjp: gatherVjp,
@@ -574,12 +721,18 @@ export const gather: OpRule<GatherParams> = {
       if (s < 0 || s > a.dims[i]!) throw new ShapeRuleError(`gather: slice size ${s} out of bounds for dimension ${i} of ${fmtShape(a)}`);
     });
     for (const d of p.collapsedSliceDims) if (p.sliceSizes[d] !== 1) throw new ShapeRuleError(`gather: collapsed dimension ${d} must have slice size 1`);
+    checkDimensions(p.collapsedSliceDims, a.dims.length, "gather", "collapsed slice dimension");
+    checkDimensions(p.startIndexMap, a.dims.length, "gather", "start_index_map entry");
+    if (!Number.isInteger(p.indexVectorDim) || p.indexVectorDim < 0 || p.indexVectorDim > idx.dims.length)
+      throw new ShapeRuleError(`gather: index_vector_dim ${p.indexVectorDim} is out of range for indices ${fmtShape(idx)}`);
     const indexVectorSize = p.indexVectorDim === idx.dims.length ? 1 : idx.dims[p.indexVectorDim];
     if (indexVectorSize !== p.startIndexMap.length) throw new ShapeRuleError(`gather: start_index_map has ${p.startIndexMap.length} entries, index vectors have ${indexVectorSize}`);
     const batch = idx.dims.filter((_, i) => i !== p.indexVectorDim);
     const offsets = p.sliceSizes.filter((_, i) => !p.collapsedSliceDims.includes(i));
     if (offsets.length !== p.offsetDims.length) throw new ShapeRuleError(`gather: offset_dims must name ${offsets.length} result dimensions`);
     const rank = batch.length + offsets.length;
+    checkDimensions(p.offsetDims, rank, "gather", "offset dimension");
+    if (p.offsetDims.some((d, i) => i > 0 && d < p.offsetDims[i - 1]!)) throw new ShapeRuleError("gather: offset_dims must be sorted");
     const out: number[] = [];
     let b = 0, o = 0;
     for (let i = 0; i < rank; i++) out.push(p.offsetDims.includes(i) ? offsets[o++]! : batch[b++]!);
@@ -590,7 +743,7 @@ export const gather: OpRule<GatherParams> = {
     gatherSliceSizes: p.sliceSizes,
     indicesAreSorted: p.indicesAreSorted,
   }),
-};
+});
 
 export interface ScatterParams {
   dimensionNumbers: ScatterDimensionNumbers;
@@ -604,7 +757,7 @@ export interface ScatterParams {
  * XLA's scatter (operands: operand, scatter indices, updates): each update window is combined
  * into the operand at its index with `updater`. Gather's transpose is a scatter-add into zeros.
  */
-export const scatter: OpRule<ScatterParams> = {
+export const scatter: OpRule<ScatterParams> = defineOp({
   opcode: "scatter",
   pure: true,
   calls: true,
@@ -616,12 +769,33 @@ export const scatter: OpRule<ScatterParams> = {
     const u = asArray(operands[2], "scatter");
     checkElement(idx, "int", "scatter");
     if (u.element !== a.element) throw new ShapeRuleError(`scatter: updates ${fmtShape(u)} and operand ${fmtShape(a)} differ in element type`);
-    const windowRank = a.dims.length - p.dimensionNumbers.insertedWindowDims.length;
-    if (p.dimensionNumbers.updateWindowDims.length !== windowRank) throw new ShapeRuleError(`scatter: update_window_dims must name ${windowRank} dimensions of the updates`);
+    const dn = p.dimensionNumbers;
+    const sorted = (ds: number[]) => ds.every((d, i) => i === 0 || d > ds[i - 1]!);
+    checkDimensions(dn.updateWindowDims, u.dims.length, "scatter", "update window dimension");
+    checkDimensions(dn.insertedWindowDims, a.dims.length, "scatter", "inserted window dimension");
+    if (!sorted(dn.updateWindowDims) || !sorted(dn.insertedWindowDims)) throw new ShapeRuleError("scatter: update_window_dims and inserted_window_dims must be sorted");
+    const windowRank = a.dims.length - dn.insertedWindowDims.length;
+    if (dn.updateWindowDims.length !== windowRank) throw new ShapeRuleError(`scatter: update_window_dims must name ${windowRank} dimensions of the updates`);
+    // The index vectors: along index_vector_dim (equal to the indices' rank for an implicit trailing 1).
+    if (!Number.isInteger(dn.indexVectorDim) || dn.indexVectorDim < 0 || dn.indexVectorDim > idx.dims.length)
+      throw new ShapeRuleError(`scatter: index_vector_dim ${dn.indexVectorDim} is out of range for indices ${fmtShape(idx)}`);
+    const indexVectorSize = dn.indexVectorDim === idx.dims.length ? 1 : idx.dims[dn.indexVectorDim]!;
+    if (dn.scatterDimsToOperandDims.length !== indexVectorSize)
+      throw new ShapeRuleError(`scatter: scatter_dims_to_operand_dims has ${dn.scatterDimsToOperandDims.length} entries, index vectors have ${indexVectorSize}`);
+    checkDimensions(dn.scatterDimsToOperandDims, a.dims.length, "scatter", "scatter_dims_to_operand_dims entry");
+    // The updates: one window per index vector, the scatter dimensions in the indices' batch order.
+    const batch = idx.dims.filter((_, i) => i !== dn.indexVectorDim);
+    if (u.dims.length !== batch.length + windowRank) throw new ShapeRuleError(`scatter: updates ${fmtShape(u)} must have rank ${batch.length + windowRank} for indices ${fmtShape(idx)}`);
+    const windowOperandDims = a.dims.filter((_, i) => !dn.insertedWindowDims.includes(i));
+    dn.updateWindowDims.forEach((ud, j) => {
+      if (u.dims[ud]! > windowOperandDims[j]!) throw new ShapeRuleError(`scatter: update window ${fmtShape(u)} is larger than operand ${fmtShape(a)}`);
+    });
+    const scatterDims = u.dims.filter((_, i) => !dn.updateWindowDims.includes(i));
+    if (!sameDims(scatterDims, batch)) throw new ShapeRuleError(`scatter: updates ${fmtShape(u)} do not match the index batch [${batch.join(",")}] of ${fmtShape(idx)}`);
     return a;
   },
   attributes: (p) => ({ scatterDimensionNumbers: p.dimensionNumbers, calledComputations: [p.updater], indicesAreSorted: p.indicesAreSorted, uniqueIndices: p.uniqueIndices }),
-};
+});
 
 // ---- vector-Jacobian products ----------------------------------------------------------------
 // Each rule's VJP above is written with these. The derivations are the standard transposition
