@@ -317,7 +317,13 @@ export const tuple: OpRule<void> = defineOp({
   opcode: "tuple",
   pure: true,
   vjp: (c, ct) => c.operands.map((_, i) => (Array.isArray(ct) ? ct[i] ?? null : null)),
-  shape: (operands) => tupleShape(operands),
+  shape(operands) {
+    // XLA's tuple takes operands of any shapes; each must have one.
+    operands.forEach((o, i) => {
+      if (!o) throw new ShapeRuleError(`tuple: operand ${i} has no shape`);
+    });
+    return tupleShape(operands);
+  },
   attributes: () => ({}),
 });
 
