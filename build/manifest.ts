@@ -15,7 +15,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { editDistance, renderDiagnostic, SourceFile, type Diagnostic } from "../compiler/diagnostics.js";
 import type { ArgSpec, ElementType, TypeTree } from "../plugins/api.js";
-import type { Entry, TpuConfig } from "../schema/manifest.js";
+import type { Entry, RemoteCache, TpuConfig } from "../schema/manifest.js";
 import * as generatedValidators from "../schema/manifest-validate.js";
 import { isFloatEltype as isFloatType, scalarProblem } from "../compiler/eltypes.js";
 import { escapePointerToken, jsonPointer, parseJsonWithLocations, pointerTokens, type JsonDocument } from "./json-locations.js";
@@ -69,6 +69,8 @@ export interface ResolvedManifest {
   targets: Record<string, Record<string, unknown>>;
   /** `watch.targets`: settings merged over `targets` in watch builds. */
   watchTargets: Record<string, Record<string, unknown>>;
+  /** The `remoteCache` section as written (secrets unresolved; build/remote-cache/config.ts resolves it). */
+  remoteCache?: RemoteCache;
   /** Entries by name, in declaration order. */
   entries: Record<string, ResolvedEntry>;
   /** Entry names, dependencies before dependents (declaration order among independent ones). */
@@ -86,7 +88,8 @@ export interface ResolvedEntry {
   function: string;
   args: ResolvedArg[];
   /** null: compile only. */
-  run: { target: string } | null;
+  /** `cache: "remote"`: the run's results are shared through the remote cache. */
+  run: { target: string; cache: "local" | "remote" } | null;
   /** Names of the entries whose results this one takes (`from`), each once, in argument order. */
   dependencies: string[];
 }
@@ -287,8 +290,17 @@ const UNIONS: Union[] = [
     pattern: /^\/entries\/[^/]+\/run$/,
     what: `"run"`,
     forms: `true, false or {"target": "<name>"}`,
-    branches: [{ definition: "runOptions", keys: ["target"] }],
+    branches: [{ definition: "runOptions", keys: ["target", "cache"] }],
     scalar: "boolean",
+  },
+  {
+    pattern: /^\/remoteCache\/(token|signingKey)$/,
+    what: "a secret",
+    forms: `{"env": "NAME"} (an environment variable) or {"file": "path"} (a file); secrets are never written in the manifest`,
+    branches: [
+      { definition: "envSecret", keys: ["env"] },
+      { definition: "fileSecret", keys: ["file"] },
+    ],
   },
 ];
 
@@ -529,7 +541,7 @@ export async function resolveManifest(path: string, text: string): Promise<Manif
   const watchTargets = (config.watch?.targets ?? {}) as Record<string, Record<string, unknown>>;
   return {
     ok: true,
-    manifest: { path: abs, dir, text, document: doc, config, outDir: resolve(dir, config.out ?? DEFAULT_OUT), defaultTarget, targets, watchTargets, entries, order },
+    manifest: { path: abs, dir, text, document: doc, config, outDir: resolve(dir, config.out ?? DEFAULT_OUT), defaultTarget, targets, watchTargets, entries, order, ...(config.remoteCache ? { remoteCache: config.remoteCache } : {}) },
   };
 }
 
@@ -547,7 +559,7 @@ async function resolveEntry(where: Located & { document: JsonDocument }, dir: st
   } else if (refusal) {
     diagnostics.push(diagnostic(where, `source-${refusal.code}`, refusal.message, `${pointer}/file`));
   }
-  const run = e.run === undefined || e.run === false ? null : e.run === true ? { target: defaultTarget } : { target: e.run.target };
+  const run = e.run === undefined || e.run === false ? null : e.run === true ? { target: defaultTarget, cache: "local" as const } : { target: e.run.target, cache: e.run.cache ?? "local" };
   const args: ResolvedArg[] = [];
   const dependencies: string[] = [];
   for (const [index, a] of (e.args ?? []).entries()) {

@@ -7,22 +7,16 @@
 import { createRequire } from "node:module";
 const ajvRuntime = createRequire(import.meta.url);
 export const root = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"devices\": 8}}). Keys are target names; values are plugin-specific.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"devices\": 8}}). Keys are target names; values are plugin-specific.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/remoteCacheTls"},"token":{"$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"remoteCacheTls":{"title":"RemoteCacheTls","description":"TLS settings for a grpcs:// address: the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
 const func2 = ajvRuntime("ajv/dist/runtime/ucs2length").default;
-const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]*$", "u");
-const schema12 = {"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}};
-const schema22 = {"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1}}};
-const schema13 = {"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]};
-const schema20 = {"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}};
-const schema21 = {"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}};
-const schema14 = {"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"}}};
-const schema15 = {"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]};
-const schema16 = {"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]};
-const schema17 = {"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}};
-const schema18 = {"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}};
-const schema19 = {"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}};
+const schema12 = {"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/remoteCacheTls"},"token":{"$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}};
+const schema13 = {"title":"RemoteCacheTls","description":"TLS settings for a grpcs:// address: the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}};
+const pattern0 = new RegExp("^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$", "u");
+const schema14 = {"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]};
+const schema15 = {"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}};
+const schema16 = {"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}};
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -30,8 +24,8 @@ let valid0 = false;
 let passing0 = null;
 const _errs1 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.npy === undefined){
-const err0 = {instancePath,schemaPath:"#/definitions/npyValue/required",keyword:"required",params:{missingProperty: "npy"},message:"must have required property '"+"npy"+"'",schema:schema17.required,parentSchema:schema17,data};
+if(data.env === undefined){
+const err0 = {instancePath,schemaPath:"#/definitions/envSecret/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema15.required,parentSchema:schema15,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -41,8 +35,8 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(key0 === "npy")){
-const err1 = {instancePath,schemaPath:"#/definitions/npyValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema17,data};
+if(!(key0 === "env")){
+const err1 = {instancePath,schemaPath:"#/definitions/envSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -52,11 +46,11 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data.npy !== undefined){
-let data0 = data.npy;
+if(data.env !== undefined){
+let data0 = data.env;
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/definitions/npyValue/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.properties.npy,data:data0};
+const err2 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envSecret/properties/env/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.env,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -67,7 +61,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/npy",schemaPath:"#/definitions/npyValue/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.npy.type,parentSchema:schema17.properties.npy,data:data0};
+const err3 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envSecret/properties/env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.env.type,parentSchema:schema15.properties.env,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -79,7 +73,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/definitions/npyValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data};
+const err4 = {instancePath,schemaPath:"#/definitions/envSecret/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -95,8 +89,8 @@ passing0 = 0;
 }
 const _errs7 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.random === undefined){
-const err5 = {instancePath,schemaPath:"#/definitions/randomValue/required",keyword:"required",params:{missingProperty: "random"},message:"must have required property '"+"random"+"'",schema:schema18.required,parentSchema:schema18,data};
+if(data.file === undefined){
+const err5 = {instancePath,schemaPath:"#/definitions/fileSecret/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema16.required,parentSchema:schema16,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -106,8 +100,8 @@ vErrors.push(err5);
 errors++;
 }
 for(const key1 in data){
-if(!((key1 === "random") || (key1 === "seed"))){
-const err6 = {instancePath,schemaPath:"#/definitions/randomValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data};
+if(!(key1 === "file")){
+const err6 = {instancePath,schemaPath:"#/definitions/fileSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -117,10 +111,11 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.random !== undefined){
-let data1 = data.random;
-if(typeof data1 !== "string"){
-const err7 = {instancePath:instancePath+"/random",schemaPath:"#/definitions/randomValue/properties/random/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.random.type,parentSchema:schema18.properties.random,data:data1};
+if(data.file !== undefined){
+let data1 = data.file;
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err7 = {instancePath:instancePath+"/file",schemaPath:"#/definitions/fileSecret/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.file,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -129,8 +124,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!((data1 === "normal") || (data1 === "uniform"))){
-const err8 = {instancePath:instancePath+"/random",schemaPath:"#/definitions/randomValue/properties/random/enum",keyword:"enum",params:{allowedValues: schema18.properties.random.enum},message:"must be equal to one of the allowed values",schema:schema18.properties.random.enum,parentSchema:schema18.properties.random,data:data1};
+}
+else {
+const err8 = {instancePath:instancePath+"/file",schemaPath:"#/definitions/fileSecret/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.file.type,parentSchema:schema16.properties.file,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -140,49 +136,14 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.seed !== undefined){
-let data2 = data.seed;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema18.properties.seed.type,parentSchema:schema18.properties.seed,data:data2};
+}
+else {
+const err9 = {instancePath,schemaPath:"#/definitions/fileSecret/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
-}
-errors++;
-}
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 9007199254740991 || isNaN(data2)){
-const err10 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema18.properties.seed,data:data2};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(data2 < 0 || isNaN(data2)){
-const err11 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema18.properties.seed,data:data2};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/definitions/randomValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
 }
 errors++;
 }
@@ -196,366 +157,14 @@ if(_valid0){
 valid0 = true;
 passing0 = 1;
 }
-const _errs15 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.fill === undefined){
-const err13 = {instancePath,schemaPath:"#/definitions/fillValue/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'",schema:schema19.required,parentSchema:schema19,data};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-for(const key2 in data){
-if(!(key2 === "fill")){
-const err14 = {instancePath,schemaPath:"#/definitions/fillValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data.fill !== undefined){
-let data3 = data.fill;
-if((!((typeof data3 == "number") && (isFinite(data3)))) && (typeof data3 !== "boolean")){
-const err15 = {instancePath:instancePath+"/fill",schemaPath:"#/definitions/fillValue/properties/fill/type",keyword:"type",params:{type: schema19.properties.fill.type},message:"must be number,boolean",schema:schema19.properties.fill.type,parentSchema:schema19.properties.fill,data:data3};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath,schemaPath:"#/definitions/fillValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-var _valid0 = _errs15 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 2];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 2;
-}
-const _errs21 = errors;
-if((!((typeof data == "number") && (isFinite(data)))) && (typeof data !== "boolean")){
-const err17 = {instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: schema16.oneOf[3].type},message:"must be number,boolean",schema:schema16.oneOf[3].type,parentSchema:schema16.oneOf[3],data};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-var _valid0 = _errs21 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 3];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 3;
-}
-}
-}
 }
 if(!valid0){
-const err18 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema16.oneOf,parentSchema:schema16,data};
+const err10 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema14.oneOf,parentSchema:schema14,data};
 if(vErrors === null){
-vErrors = [err18];
+vErrors = [err10];
 }
 else {
-vErrors.push(err18);
-}
-errors++;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate14.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.eltype === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "eltype"},message:"must have required property '"+"eltype"+"'",schema:schema14.required,parentSchema:schema14,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(((key0 === "eltype") || (key0 === "size")) || (key0 === "value"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.eltype !== undefined){
-let data0 = data.eltype;
-if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.type,parentSchema:schema15,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(!(((((((((((((data0 === "Float16") || (data0 === "BFloat16")) || (data0 === "Float32")) || (data0 === "Float64")) || (data0 === "Int8")) || (data0 === "Int16")) || (data0 === "Int32")) || (data0 === "Int64")) || (data0 === "UInt8")) || (data0 === "UInt16")) || (data0 === "UInt32")) || (data0 === "UInt64")) || (data0 === "Bool"))){
-const err3 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/enum",keyword:"enum",params:{allowedValues: schema15.enum},message:"must be equal to one of the allowed values",schema:schema15.enum,parentSchema:schema15,data:data0};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.size !== undefined){
-let data1 = data.size;
-if(Array.isArray(data1)){
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-let data2 = data1[i0];
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err4 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.size.items.type,parentSchema:schema14.properties.size.items,data:data2};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 0 || isNaN(data2)){
-const err5 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.size.items,data:data2};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.properties.size.type,parentSchema:schema14.properties.size,data:data1};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.value !== undefined){
-if(!(validate14(data.value, {instancePath:instancePath+"/value",parentData:data,parentDataProperty:"value",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-validate13.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-let passing0 = null;
-const _errs1 = errors;
-if(!(validate13(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-if(_valid0){
-valid0 = true;
-passing0 = 0;
-}
-const _errs2 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.from === undefined){
-const err0 = {instancePath,schemaPath:"#/definitions/fromArgument/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema20.required,parentSchema:schema20,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(key0 === "from")){
-const err1 = {instancePath,schemaPath:"#/definitions/fromArgument/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.from !== undefined){
-let data0 = data.from;
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-const err2 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/fromArgument/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.from,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-else {
-const err3 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/fromArgument/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.from.type,parentSchema:schema20.properties.from,data:data0};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath,schemaPath:"#/definitions/fromArgument/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-var _valid0 = _errs2 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 1;
-}
-const _errs8 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.const === undefined){
-const err5 = {instancePath,schemaPath:"#/definitions/constArgument/required",keyword:"required",params:{missingProperty: "const"},message:"must have required property '"+"const"+"'",schema:schema21.required,parentSchema:schema21,data};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-for(const key1 in data){
-if(!(key1 === "const")){
-const err6 = {instancePath,schemaPath:"#/definitions/constArgument/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-}
-else {
-const err7 = {instancePath,schemaPath:"#/definitions/constArgument/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-var _valid0 = _errs8 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 2];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 2;
-}
-}
-}
-if(!valid0){
-const err8 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema13.oneOf,parentSchema:schema13,data};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
+vErrors.push(err10);
 }
 errors++;
 }
@@ -579,8 +188,839 @@ function validate11(data, {instancePath="", parentData, parentDataProperty, root
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.address === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema12.required,parentSchema:schema12,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "address") || (key0 === "instance")) || (key0 === "tls")) || (key0 === "token")) || (key0 === "signingKey")) || (key0 === "write")) || (key0 === "timeoutSeconds"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.address !== undefined){
+let data0 = data.address;
+if(typeof data0 === "string"){
+if(!pattern0.test(data0)){
+const err2 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/pattern",keyword:"pattern",params:{pattern: "^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},message:"must match pattern \""+"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"+"\"",schema:"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$",parentSchema:schema12.properties.address,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.address.type,parentSchema:schema12.properties.address,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+let data1 = data.instance;
+if(typeof data1 !== "string"){
+const err4 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.instance.type,parentSchema:schema12.properties.instance,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.tls !== undefined){
+let data2 = data.tls;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key1 in data2){
+if(!((((key1 === "ca") || (key1 === "cert")) || (key1 === "key")) || (key1 === "serverName"))){
+const err5 = {instancePath:instancePath+"/tls",schemaPath:"#/definitions/remoteCacheTls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data2.ca !== undefined){
+let data3 = data2.ca;
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err6 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/remoteCacheTls/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.ca,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/remoteCacheTls/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.ca.type,parentSchema:schema13.properties.ca,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data2.cert !== undefined){
+let data4 = data2.cert;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err8 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/remoteCacheTls/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.cert,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/remoteCacheTls/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.cert.type,parentSchema:schema13.properties.cert,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data2.key !== undefined){
+let data5 = data2.key;
+if(typeof data5 === "string"){
+if(func2(data5) < 1){
+const err10 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/remoteCacheTls/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.key,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/remoteCacheTls/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.key.type,parentSchema:schema13.properties.key,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data2.serverName !== undefined){
+let data6 = data2.serverName;
+if(typeof data6 === "string"){
+if(func2(data6) < 1){
+const err12 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/remoteCacheTls/properties/serverName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.serverName,data:data6};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/remoteCacheTls/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.serverName.type,parentSchema:schema13.properties.serverName,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/tls",schemaPath:"#/definitions/remoteCacheTls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data2};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.token !== undefined){
+if(!(validate12(data.token, {instancePath:instancePath+"/token",parentData:data,parentDataProperty:"token",rootData}))){
+vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+errors = vErrors.length;
+}
+}
+if(data.signingKey !== undefined){
+if(!(validate12(data.signingKey, {instancePath:instancePath+"/signingKey",parentData:data,parentDataProperty:"signingKey",rootData}))){
+vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+errors = vErrors.length;
+}
+}
+if(data.write !== undefined){
+let data9 = data.write;
+if(typeof data9 !== "boolean"){
+const err15 = {instancePath:instancePath+"/write",schemaPath:"#/properties/write/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema12.properties.write.type,parentSchema:schema12.properties.write,data:data9};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.timeoutSeconds !== undefined){
+let data10 = data.timeoutSeconds;
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 3600 || isNaN(data10)){
+const err16 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema12.properties.timeoutSeconds,data:data10};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(data10 <= 0 || isNaN(data10)){
+const err17 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema12.properties.timeoutSeconds,data:data10};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema12.properties.timeoutSeconds.type,parentSchema:schema12.properties.timeoutSeconds,data:data10};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+validate11.errors = vErrors;
+return errors === 0;
+}
+
+const schema17 = {"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}};
+const schema27 = {"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]}}};
+const schema18 = {"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]};
+const schema25 = {"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}};
+const schema26 = {"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}};
+const schema19 = {"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"}}};
+const schema20 = {"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]};
+const schema21 = {"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]};
+const schema22 = {"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}};
+const schema23 = {"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}};
+const schema24 = {"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}};
+
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+let passing0 = null;
+const _errs1 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.npy === undefined){
+const err0 = {instancePath,schemaPath:"#/definitions/npyValue/required",keyword:"required",params:{missingProperty: "npy"},message:"must have required property '"+"npy"+"'",schema:schema22.required,parentSchema:schema22,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "npy")){
+const err1 = {instancePath,schemaPath:"#/definitions/npyValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.npy !== undefined){
+let data0 = data.npy;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/definitions/npyValue/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.npy,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/npy",schemaPath:"#/definitions/npyValue/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.npy.type,parentSchema:schema22.properties.npy,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/definitions/npyValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var _valid0 = _errs1 === errors;
+if(_valid0){
+valid0 = true;
+passing0 = 0;
+}
+const _errs7 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.random === undefined){
+const err5 = {instancePath,schemaPath:"#/definitions/randomValue/required",keyword:"required",params:{missingProperty: "random"},message:"must have required property '"+"random"+"'",schema:schema23.required,parentSchema:schema23,data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+for(const key1 in data){
+if(!((key1 === "random") || (key1 === "seed"))){
+const err6 = {instancePath,schemaPath:"#/definitions/randomValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.random !== undefined){
+let data1 = data.random;
+if(typeof data1 !== "string"){
+const err7 = {instancePath:instancePath+"/random",schemaPath:"#/definitions/randomValue/properties/random/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.random.type,parentSchema:schema23.properties.random,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(!((data1 === "normal") || (data1 === "uniform"))){
+const err8 = {instancePath:instancePath+"/random",schemaPath:"#/definitions/randomValue/properties/random/enum",keyword:"enum",params:{allowedValues: schema23.properties.random.enum},message:"must be equal to one of the allowed values",schema:schema23.properties.random.enum,parentSchema:schema23.properties.random,data:data1};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.seed !== undefined){
+let data2 = data.seed;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema23.properties.seed.type,parentSchema:schema23.properties.seed,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema23.properties.seed,data:data2};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(data2 < 0 || isNaN(data2)){
+const err11 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema23.properties.seed,data:data2};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/definitions/randomValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 1;
+}
+const _errs15 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.fill === undefined){
+const err13 = {instancePath,schemaPath:"#/definitions/fillValue/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'",schema:schema24.required,parentSchema:schema24,data};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+for(const key2 in data){
+if(!(key2 === "fill")){
+const err14 = {instancePath,schemaPath:"#/definitions/fillValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.fill !== undefined){
+let data3 = data.fill;
+if((!((typeof data3 == "number") && (isFinite(data3)))) && (typeof data3 !== "boolean")){
+const err15 = {instancePath:instancePath+"/fill",schemaPath:"#/definitions/fillValue/properties/fill/type",keyword:"type",params:{type: schema24.properties.fill.type},message:"must be number,boolean",schema:schema24.properties.fill.type,parentSchema:schema24.properties.fill,data:data3};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/definitions/fillValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+var _valid0 = _errs15 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 2];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 2;
+}
+const _errs21 = errors;
+if((!((typeof data == "number") && (isFinite(data)))) && (typeof data !== "boolean")){
+const err17 = {instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: schema21.oneOf[3].type},message:"must be number,boolean",schema:schema21.oneOf[3].type,parentSchema:schema21.oneOf[3],data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+var _valid0 = _errs21 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 3];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 3;
+}
+}
+}
+}
+if(!valid0){
+const err18 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema21.oneOf,parentSchema:schema21,data};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate19.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.eltype === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "eltype"},message:"must have required property '"+"eltype"+"'",schema:schema19.required,parentSchema:schema19,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "eltype") || (key0 === "size")) || (key0 === "value"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.eltype !== undefined){
+let data0 = data.eltype;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!(((((((((((((data0 === "Float16") || (data0 === "BFloat16")) || (data0 === "Float32")) || (data0 === "Float64")) || (data0 === "Int8")) || (data0 === "Int16")) || (data0 === "Int32")) || (data0 === "Int64")) || (data0 === "UInt8")) || (data0 === "UInt16")) || (data0 === "UInt32")) || (data0 === "UInt64")) || (data0 === "Bool"))){
+const err3 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/enum",keyword:"enum",params:{allowedValues: schema20.enum},message:"must be equal to one of the allowed values",schema:schema20.enum,parentSchema:schema20,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.size !== undefined){
+let data1 = data.size;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err4 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.properties.size.items.type,parentSchema:schema19.properties.size.items,data:data2};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err5 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema19.properties.size.items,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.size.type,parentSchema:schema19.properties.size,data:data1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.value !== undefined){
+if(!(validate19(data.value, {instancePath:instancePath+"/value",parentData:data,parentDataProperty:"value",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate18.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+let passing0 = null;
+const _errs1 = errors;
+if(!(validate18(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+if(_valid0){
+valid0 = true;
+passing0 = 0;
+}
+const _errs2 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.from === undefined){
+const err0 = {instancePath,schemaPath:"#/definitions/fromArgument/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema25.required,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "from")){
+const err1 = {instancePath,schemaPath:"#/definitions/fromArgument/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.from !== undefined){
+let data0 = data.from;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err2 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/fromArgument/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.from,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/fromArgument/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.from.type,parentSchema:schema25.properties.from,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/definitions/fromArgument/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var _valid0 = _errs2 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 1;
+}
+const _errs8 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.const === undefined){
+const err5 = {instancePath,schemaPath:"#/definitions/constArgument/required",keyword:"required",params:{missingProperty: "const"},message:"must have required property '"+"const"+"'",schema:schema26.required,parentSchema:schema26,data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+for(const key1 in data){
+if(!(key1 === "const")){
+const err6 = {instancePath,schemaPath:"#/definitions/constArgument/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/definitions/constArgument/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 2];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 2;
+}
+}
+}
+if(!valid0){
+const err8 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema18.oneOf,parentSchema:schema18,data};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate17.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.file === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema12.required,parentSchema:schema12,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema17.required,parentSchema:schema17,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -590,7 +1030,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.function === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "function"},message:"must have required property '"+"function"+"'",schema:schema12.required,parentSchema:schema12,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "function"},message:"must have required property '"+"function"+"'",schema:schema17.required,parentSchema:schema17,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -601,7 +1041,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "file") || (key0 === "function")) || (key0 === "args")) || (key0 === "run"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema17,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -615,7 +1055,7 @@ if(data.file !== undefined){
 let data0 = data.file;
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-const err3 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.file,data:data0};
+const err3 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.properties.file,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -626,7 +1066,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.file.type,parentSchema:schema12.properties.file,data:data0};
+const err4 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.file.type,parentSchema:schema17.properties.file,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -640,7 +1080,7 @@ if(data.function !== undefined){
 let data1 = data.function;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err5 = {instancePath:instancePath+"/function",schemaPath:"#/properties/function/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.function,data:data1};
+const err5 = {instancePath:instancePath+"/function",schemaPath:"#/properties/function/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.properties.function,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -651,7 +1091,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/function",schemaPath:"#/properties/function/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.function.type,parentSchema:schema12.properties.function,data:data1};
+const err6 = {instancePath:instancePath+"/function",schemaPath:"#/properties/function/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.function.type,parentSchema:schema17.properties.function,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -666,14 +1106,14 @@ let data2 = data.args;
 if(Array.isArray(data2)){
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate12(data2[i0], {instancePath:instancePath+"/args/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+if(!(validate17(data2[i0], {instancePath:instancePath+"/args/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema12.properties.args.type,parentSchema:schema12.properties.args,data:data2};
+const err7 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema17.properties.args.type,parentSchema:schema17.properties.args,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -690,7 +1130,7 @@ let valid3 = false;
 let passing0 = null;
 const _errs11 = errors;
 if(typeof data4 !== "boolean"){
-const err8 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema12.properties.run.oneOf[0].type,parentSchema:schema12.properties.run.oneOf[0],data:data4};
+const err8 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema17.properties.run.oneOf[0].type,parentSchema:schema17.properties.run.oneOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -707,7 +1147,7 @@ passing0 = 0;
 const _errs13 = errors;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.target === undefined){
-const err9 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema22.required,parentSchema:schema22,data:data4};
+const err9 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema27.required,parentSchema:schema27,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -717,8 +1157,8 @@ vErrors.push(err9);
 errors++;
 }
 for(const key1 in data4){
-if(!(key1 === "target")){
-const err10 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data4};
+if(!((key1 === "target") || (key1 === "cache"))){
+const err10 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema27,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -732,7 +1172,7 @@ if(data4.target !== undefined){
 let data5 = data4.target;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err11 = {instancePath:instancePath+"/run/target",schemaPath:"#/definitions/runOptions/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.target,data:data5};
+const err11 = {instancePath:instancePath+"/run/target",schemaPath:"#/definitions/runOptions/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema27.properties.target,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -743,7 +1183,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/run/target",schemaPath:"#/definitions/runOptions/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.target.type,parentSchema:schema22.properties.target,data:data5};
+const err12 = {instancePath:instancePath+"/run/target",schemaPath:"#/definitions/runOptions/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.target.type,parentSchema:schema27.properties.target,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -753,14 +1193,37 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data4};
+if(data4.cache !== undefined){
+let data6 = data4.cache;
+if(typeof data6 !== "string"){
+const err13 = {instancePath:instancePath+"/run/cache",schemaPath:"#/definitions/runOptions/properties/cache/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.cache.type,parentSchema:schema27.properties.cache,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
 else {
 vErrors.push(err13);
+}
+errors++;
+}
+if(!((data6 === "local") || (data6 === "remote"))){
+const err14 = {instancePath:instancePath+"/run/cache",schemaPath:"#/definitions/runOptions/properties/cache/enum",keyword:"enum",params:{allowedValues: schema27.properties.cache.enum},message:"must be equal to one of the allowed values",schema:schema27.properties.cache.enum,parentSchema:schema27.properties.cache,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data:data4};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
 }
 errors++;
 }
@@ -776,12 +1239,12 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err14 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema12.properties.run.oneOf,parentSchema:schema12.properties.run,data:data4};
+const err16 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema17.properties.run.oneOf,parentSchema:schema17.properties.run,data:data4};
 if(vErrors === null){
-vErrors = [err14];
+vErrors = [err16];
 }
 else {
-vErrors.push(err14);
+vErrors.push(err16);
 }
 errors++;
 }
@@ -799,19 +1262,20 @@ vErrors = null;
 }
 }
 else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data};
 if(vErrors === null){
-vErrors = [err15];
+vErrors = [err17];
 }
 else {
-vErrors.push(err15);
+vErrors.push(err17);
 }
 errors++;
 }
-validate11.errors = vErrors;
+validate16.errors = vErrors;
 return errors === 0;
 }
 
+const pattern1 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]*$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://tpu-build.dev/schema/tpu.config.schema.json" */;
@@ -829,7 +1293,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "$schema") || (key0 === "out")) || (key0 === "target")) || (key0 === "targets")) || (key0 === "watch")) || (key0 === "entries"))){
+if(!(((((((key0 === "$schema") || (key0 === "out")) || (key0 === "target")) || (key0 === "targets")) || (key0 === "watch")) || (key0 === "remoteCache")) || (key0 === "entries"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -990,13 +1454,19 @@ vErrors.push(err12);
 errors++;
 }
 }
+if(data.remoteCache !== undefined){
+if(!(validate11(data.remoteCache, {instancePath:instancePath+"/remoteCache",parentData:data,parentDataProperty:"remoteCache",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
 if(data.entries !== undefined){
-let data8 = data.entries;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-for(const key4 in data8){
-const _errs25 = errors;
+let data9 = data.entries;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+for(const key4 in data9){
+const _errs26 = errors;
 if(typeof key4 === "string"){
-if(!pattern0.test(key4)){
+if(!pattern1.test(key4)){
 const err13 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.entries.propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err13];
@@ -1007,9 +1477,9 @@ vErrors.push(err13);
 errors++;
 }
 }
-var valid4 = _errs25 === errors;
+var valid4 = _errs26 === errors;
 if(!valid4){
-const err14 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema11.properties.entries.propertyNames,parentSchema:schema11.properties.entries,data:data8};
+const err14 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema11.properties.entries.propertyNames,parentSchema:schema11.properties.entries,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1019,15 +1489,15 @@ vErrors.push(err14);
 errors++;
 }
 }
-for(const key5 in data8){
-if(!(validate11(data8[key5], {instancePath:instancePath+"/entries/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data8,parentDataProperty:key5,rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+for(const key5 in data9){
+if(!(validate16(data9[key5], {instancePath:instancePath+"/entries/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data9,parentDataProperty:key5,rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.entries.type,parentSchema:schema11.properties.entries,data:data8};
+const err15 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.entries.type,parentSchema:schema11.properties.entries,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1052,14 +1522,14 @@ validate10.errors = vErrors;
 return errors === 0;
 }
 
-export const arrayArgument = validate19;
+export const arrayArgument = validate24;
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.eltype === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "eltype"},message:"must have required property '"+"eltype"+"'",schema:schema14.required,parentSchema:schema14,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "eltype"},message:"must have required property '"+"eltype"+"'",schema:schema19.required,parentSchema:schema19,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1070,7 +1540,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "eltype") || (key0 === "size")) || (key0 === "value"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1083,7 +1553,7 @@ errors++;
 if(data.eltype !== undefined){
 let data0 = data.eltype;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.type,parentSchema:schema15,data:data0};
+const err2 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1093,7 +1563,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!(((((((((((((data0 === "Float16") || (data0 === "BFloat16")) || (data0 === "Float32")) || (data0 === "Float64")) || (data0 === "Int8")) || (data0 === "Int16")) || (data0 === "Int32")) || (data0 === "Int64")) || (data0 === "UInt8")) || (data0 === "UInt16")) || (data0 === "UInt32")) || (data0 === "UInt64")) || (data0 === "Bool"))){
-const err3 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/enum",keyword:"enum",params:{allowedValues: schema15.enum},message:"must be equal to one of the allowed values",schema:schema15.enum,parentSchema:schema15,data:data0};
+const err3 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/enum",keyword:"enum",params:{allowedValues: schema20.enum},message:"must be equal to one of the allowed values",schema:schema20.enum,parentSchema:schema20,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1110,7 +1580,7 @@ const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err4 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.size.items.type,parentSchema:schema14.properties.size.items,data:data2};
+const err4 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.properties.size.items.type,parentSchema:schema19.properties.size.items,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1121,7 +1591,7 @@ errors++;
 }
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 0 || isNaN(data2)){
-const err5 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.size.items,data:data2};
+const err5 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema19.properties.size.items,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1134,7 +1604,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.properties.size.type,parentSchema:schema14.properties.size,data:data1};
+const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.size.type,parentSchema:schema19.properties.size,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1145,14 +1615,14 @@ errors++;
 }
 }
 if(data.value !== undefined){
-if(!(validate14(data.value, {instancePath:instancePath+"/value",parentData:data,parentDataProperty:"value",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+if(!(validate19(data.value, {instancePath:instancePath+"/value",parentData:data,parentDataProperty:"value",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1161,18 +1631,18 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate19.errors = vErrors;
+validate24.errors = vErrors;
 return errors === 0;
 }
 
-export const fromArgument = validate21;
+export const fromArgument = validate26;
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.from === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema20.required,parentSchema:schema20,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema25.required,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1183,7 +1653,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "from")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1197,7 +1667,7 @@ if(data.from !== undefined){
 let data0 = data.from;
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-const err2 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.from,data:data0};
+const err2 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1208,7 +1678,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.from.type,parentSchema:schema20.properties.from,data:data0};
+const err3 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.from.type,parentSchema:schema25.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1220,7 +1690,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1229,18 +1699,18 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate21.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
 
-export const constArgument = validate22;
+export const constArgument = validate27;
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.const === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "const"},message:"must have required property '"+"const"+"'",schema:schema21.required,parentSchema:schema21,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "const"},message:"must have required property '"+"const"+"'",schema:schema26.required,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1251,7 +1721,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "const")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1263,7 +1733,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data};
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1272,18 +1742,18 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate22.errors = vErrors;
+validate27.errors = vErrors;
 return errors === 0;
 }
 
-export const npyValue = validate23;
+export const npyValue = validate28;
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.npy === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "npy"},message:"must have required property '"+"npy"+"'",schema:schema17.required,parentSchema:schema17,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "npy"},message:"must have required property '"+"npy"+"'",schema:schema22.required,parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1294,7 +1764,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "npy")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema17,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1308,7 +1778,7 @@ if(data.npy !== undefined){
 let data0 = data.npy;
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.properties.npy,data:data0};
+const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.npy,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1319,232 +1789,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/npy",schemaPath:"#/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.npy.type,parentSchema:schema17.properties.npy,data:data0};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-validate23.errors = vErrors;
-return errors === 0;
-}
-
-export const randomValue = validate24;
-
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.random === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "random"},message:"must have required property '"+"random"+"'",schema:schema18.required,parentSchema:schema18,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((key0 === "random") || (key0 === "seed"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.random !== undefined){
-let data0 = data.random;
-if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/random",schemaPath:"#/properties/random/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.random.type,parentSchema:schema18.properties.random,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(!((data0 === "normal") || (data0 === "uniform"))){
-const err3 = {instancePath:instancePath+"/random",schemaPath:"#/properties/random/enum",keyword:"enum",params:{allowedValues: schema18.properties.random.enum},message:"must be equal to one of the allowed values",schema:schema18.properties.random.enum,parentSchema:schema18.properties.random,data:data0};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.seed !== undefined){
-let data1 = data.seed;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err4 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema18.properties.seed.type,parentSchema:schema18.properties.seed,data:data1};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 > 9007199254740991 || isNaN(data1)){
-const err5 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema18.properties.seed,data:data1};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if(data1 < 0 || isNaN(data1)){
-const err6 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema18.properties.seed,data:data1};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-validate24.errors = vErrors;
-return errors === 0;
-}
-
-export const fillValue = validate25;
-
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.fill === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'",schema:schema19.required,parentSchema:schema19,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(key0 === "fill")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.fill !== undefined){
-let data0 = data.fill;
-if((!((typeof data0 == "number") && (isFinite(data0)))) && (typeof data0 !== "boolean")){
-const err2 = {instancePath:instancePath+"/fill",schemaPath:"#/properties/fill/type",keyword:"type",params:{type: schema19.properties.fill.type},message:"must be number,boolean",schema:schema19.properties.fill.type,parentSchema:schema19.properties.fill,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-validate25.errors = vErrors;
-return errors === 0;
-}
-
-export const runOptions = validate26;
-
-function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.target === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema22.required,parentSchema:schema22,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(key0 === "target")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.target !== undefined){
-let data0 = data.target;
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-const err2 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.target,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-else {
-const err3 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.target.type,parentSchema:schema22.properties.target,data:data0};
+const err3 = {instancePath:instancePath+"/npy",schemaPath:"#/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.npy.type,parentSchema:schema22.properties.npy,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1565,6 +1810,658 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate26.errors = vErrors;
+validate28.errors = vErrors;
+return errors === 0;
+}
+
+export const randomValue = validate29;
+
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.random === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "random"},message:"must have required property '"+"random"+"'",schema:schema23.required,parentSchema:schema23,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "random") || (key0 === "seed"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.random !== undefined){
+let data0 = data.random;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/random",schemaPath:"#/properties/random/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.random.type,parentSchema:schema23.properties.random,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!((data0 === "normal") || (data0 === "uniform"))){
+const err3 = {instancePath:instancePath+"/random",schemaPath:"#/properties/random/enum",keyword:"enum",params:{allowedValues: schema23.properties.random.enum},message:"must be equal to one of the allowed values",schema:schema23.properties.random.enum,parentSchema:schema23.properties.random,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.seed !== undefined){
+let data1 = data.seed;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err4 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema23.properties.seed.type,parentSchema:schema23.properties.seed,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 9007199254740991 || isNaN(data1)){
+const err5 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema23.properties.seed,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data1 < 0 || isNaN(data1)){
+const err6 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema23.properties.seed,data:data1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate29.errors = vErrors;
+return errors === 0;
+}
+
+export const fillValue = validate30;
+
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.fill === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'",schema:schema24.required,parentSchema:schema24,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "fill")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.fill !== undefined){
+let data0 = data.fill;
+if((!((typeof data0 == "number") && (isFinite(data0)))) && (typeof data0 !== "boolean")){
+const err2 = {instancePath:instancePath+"/fill",schemaPath:"#/properties/fill/type",keyword:"type",params:{type: schema24.properties.fill.type},message:"must be number,boolean",schema:schema24.properties.fill.type,parentSchema:schema24.properties.fill,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate30.errors = vErrors;
+return errors === 0;
+}
+
+export const runOptions = validate31;
+
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.target === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema27.required,parentSchema:schema27,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "target") || (key0 === "cache"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema27,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.target !== undefined){
+let data0 = data.target;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err2 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema27.properties.target,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.target.type,parentSchema:schema27.properties.target,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.cache !== undefined){
+let data1 = data.cache;
+if(typeof data1 !== "string"){
+const err4 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.cache.type,parentSchema:schema27.properties.cache,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((data1 === "local") || (data1 === "remote"))){
+const err5 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/enum",keyword:"enum",params:{allowedValues: schema27.properties.cache.enum},message:"must be equal to one of the allowed values",schema:schema27.properties.cache.enum,parentSchema:schema27.properties.cache,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate31.errors = vErrors;
+return errors === 0;
+}
+
+export const envSecret = validate32;
+
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.env === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema15.required,parentSchema:schema15,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "env")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.env !== undefined){
+let data0 = data.env;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err2 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.env,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.env.type,parentSchema:schema15.properties.env,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate32.errors = vErrors;
+return errors === 0;
+}
+
+export const fileSecret = validate33;
+
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.file === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema16.required,parentSchema:schema16,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "file")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.file !== undefined){
+let data0 = data.file;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err2 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.file,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.file.type,parentSchema:schema16.properties.file,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate33.errors = vErrors;
+return errors === 0;
+}
+
+export const remoteCache = validate34;
+
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.address === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema12.required,parentSchema:schema12,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "address") || (key0 === "instance")) || (key0 === "tls")) || (key0 === "token")) || (key0 === "signingKey")) || (key0 === "write")) || (key0 === "timeoutSeconds"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.address !== undefined){
+let data0 = data.address;
+if(typeof data0 === "string"){
+if(!pattern0.test(data0)){
+const err2 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/pattern",keyword:"pattern",params:{pattern: "^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},message:"must match pattern \""+"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"+"\"",schema:"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$",parentSchema:schema12.properties.address,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.address.type,parentSchema:schema12.properties.address,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+let data1 = data.instance;
+if(typeof data1 !== "string"){
+const err4 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.instance.type,parentSchema:schema12.properties.instance,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.tls !== undefined){
+let data2 = data.tls;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key1 in data2){
+if(!((((key1 === "ca") || (key1 === "cert")) || (key1 === "key")) || (key1 === "serverName"))){
+const err5 = {instancePath:instancePath+"/tls",schemaPath:"#/definitions/remoteCacheTls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data2.ca !== undefined){
+let data3 = data2.ca;
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err6 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/remoteCacheTls/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.ca,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/remoteCacheTls/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.ca.type,parentSchema:schema13.properties.ca,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data2.cert !== undefined){
+let data4 = data2.cert;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err8 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/remoteCacheTls/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.cert,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/remoteCacheTls/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.cert.type,parentSchema:schema13.properties.cert,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data2.key !== undefined){
+let data5 = data2.key;
+if(typeof data5 === "string"){
+if(func2(data5) < 1){
+const err10 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/remoteCacheTls/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.key,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/remoteCacheTls/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.key.type,parentSchema:schema13.properties.key,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data2.serverName !== undefined){
+let data6 = data2.serverName;
+if(typeof data6 === "string"){
+if(func2(data6) < 1){
+const err12 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/remoteCacheTls/properties/serverName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.serverName,data:data6};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/remoteCacheTls/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.serverName.type,parentSchema:schema13.properties.serverName,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/tls",schemaPath:"#/definitions/remoteCacheTls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data2};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.token !== undefined){
+if(!(validate12(data.token, {instancePath:instancePath+"/token",parentData:data,parentDataProperty:"token",rootData}))){
+vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+errors = vErrors.length;
+}
+}
+if(data.signingKey !== undefined){
+if(!(validate12(data.signingKey, {instancePath:instancePath+"/signingKey",parentData:data,parentDataProperty:"signingKey",rootData}))){
+vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+errors = vErrors.length;
+}
+}
+if(data.write !== undefined){
+let data9 = data.write;
+if(typeof data9 !== "boolean"){
+const err15 = {instancePath:instancePath+"/write",schemaPath:"#/properties/write/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema12.properties.write.type,parentSchema:schema12.properties.write,data:data9};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.timeoutSeconds !== undefined){
+let data10 = data.timeoutSeconds;
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 3600 || isNaN(data10)){
+const err16 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema12.properties.timeoutSeconds,data:data10};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(data10 <= 0 || isNaN(data10)){
+const err17 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema12.properties.timeoutSeconds,data:data10};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema12.properties.timeoutSeconds.type,parentSchema:schema12.properties.timeoutSeconds,data:data10};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+validate34.errors = vErrors;
 return errors === 0;
 }

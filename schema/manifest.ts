@@ -3,6 +3,13 @@
 /* eslint-disable */
 
 /**
+ * A secret, never written in the manifest: {"env": "NAME"} reads an environment variable, {"file": "path"} a file (relative to this manifest; surrounding whitespace is trimmed).
+ *
+ * This interface was referenced by `TpuConfig`'s JSON-Schema
+ * via the `definition` "secret".
+ */
+export type Secret = EnvSecret | FileSecret;
+/**
  * One positional argument: an array or scalar ({"eltype", "size", "value"}), the result of another entry ({"from": name}), or a compile-time constant ({"const": value}).
  *
  * This interface was referenced by `TpuConfig`'s JSON-Schema
@@ -84,12 +91,88 @@ export interface TpuConfig {
         | undefined;
     };
   };
+  remoteCache?: RemoteCache;
   /**
    * The entry points, keyed by name. The name identifies the entry in the build graph (`{"from": name}`), in outputs (`<out>/<name>/`) and in messages.
    */
   entries: {
     [k: string]: Entry | undefined;
   };
+}
+/**
+ * A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: "off", an address, or a JSON object of this form.
+ *
+ * This interface was referenced by `TpuConfig`'s JSON-Schema
+ * via the `definition` "remoteCache".
+ */
+export interface RemoteCache {
+  /**
+   * The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).
+   */
+  address: string;
+  /**
+   * The REAPI instance name (default: "", the server's default instance).
+   */
+  instance?: string;
+  tls?: RemoteCacheTls;
+  token?: Secret;
+  signingKey?: Secret;
+  /**
+   * Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.
+   */
+  write?: boolean;
+  /**
+   * The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.
+   */
+  timeoutSeconds?: number;
+}
+/**
+ * TLS settings for a grpcs:// address: the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.
+ *
+ * This interface was referenced by `TpuConfig`'s JSON-Schema
+ * via the `definition` "remoteCacheTls".
+ */
+export interface RemoteCacheTls {
+  /**
+   * PEM file of the certificate authority that signed the server's certificate, relative to this manifest.
+   */
+  ca?: string;
+  /**
+   * PEM file of the client certificate (mutual TLS), relative to this manifest.
+   */
+  cert?: string;
+  /**
+   * PEM file of the client certificate's private key (mutual TLS), relative to this manifest.
+   */
+  key?: string;
+  /**
+   * The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).
+   */
+  serverName?: string;
+}
+/**
+ * A secret read from an environment variable.
+ *
+ * This interface was referenced by `TpuConfig`'s JSON-Schema
+ * via the `definition` "envSecret".
+ */
+export interface EnvSecret {
+  /**
+   * The environment variable that holds the secret.
+   */
+  env: string;
+}
+/**
+ * A secret read from a file.
+ *
+ * This interface was referenced by `TpuConfig`'s JSON-Schema
+ * via the `definition` "fileSecret".
+ */
+export interface FileSecret {
+  /**
+   * The file that holds the secret, relative to this manifest.
+   */
+  file: string;
 }
 /**
  * One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).
@@ -204,6 +287,10 @@ export interface RunOptions {
    * The target name, e.g. "local" (the XLA CPU runtime on this machine).
    */
   target: string;
+  /**
+   * Where this run's results are cached besides its output directory: "remote" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: "local" (never shared).
+   */
+  cache?: "local" | "remote";
 }
 
 /** The manifest's JSON Schema (draft-07), as in schema/tpu.config.schema.json. */
@@ -256,6 +343,9 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
           }
         }
       }
+    },
+    "remoteCache": {
+      "$ref": "#/definitions/remoteCache"
     },
     "entries": {
       "description": "The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.",
@@ -323,6 +413,14 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
           "description": "The target name, e.g. \"local\" (the XLA CPU runtime on this machine).",
           "type": "string",
           "minLength": 1
+        },
+        "cache": {
+          "description": "Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).",
+          "type": "string",
+          "enum": [
+            "local",
+            "remote"
+          ]
         }
       }
     },
@@ -496,6 +594,117 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
             "number",
             "boolean"
           ]
+        }
+      }
+    },
+    "remoteCache": {
+      "title": "RemoteCache",
+      "description": "A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "address"
+      ],
+      "properties": {
+        "address": {
+          "description": "The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).",
+          "type": "string",
+          "pattern": "^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"
+        },
+        "instance": {
+          "description": "The REAPI instance name (default: \"\", the server's default instance).",
+          "type": "string"
+        },
+        "tls": {
+          "$ref": "#/definitions/remoteCacheTls"
+        },
+        "token": {
+          "$ref": "#/definitions/secret"
+        },
+        "signingKey": {
+          "$ref": "#/definitions/secret"
+        },
+        "write": {
+          "description": "Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.",
+          "type": "boolean"
+        },
+        "timeoutSeconds": {
+          "description": "The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.",
+          "type": "number",
+          "exclusiveMinimum": 0,
+          "maximum": 3600
+        }
+      }
+    },
+    "remoteCacheTls": {
+      "title": "RemoteCacheTls",
+      "description": "TLS settings for a grpcs:// address: the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "ca": {
+          "description": "PEM file of the certificate authority that signed the server's certificate, relative to this manifest.",
+          "type": "string",
+          "minLength": 1
+        },
+        "cert": {
+          "description": "PEM file of the client certificate (mutual TLS), relative to this manifest.",
+          "type": "string",
+          "minLength": 1
+        },
+        "key": {
+          "description": "PEM file of the client certificate's private key (mutual TLS), relative to this manifest.",
+          "type": "string",
+          "minLength": 1
+        },
+        "serverName": {
+          "description": "The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).",
+          "type": "string",
+          "minLength": 1
+        }
+      }
+    },
+    "secret": {
+      "title": "Secret",
+      "description": "A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).",
+      "oneOf": [
+        {
+          "$ref": "#/definitions/envSecret"
+        },
+        {
+          "$ref": "#/definitions/fileSecret"
+        }
+      ]
+    },
+    "envSecret": {
+      "title": "EnvSecret",
+      "description": "A secret read from an environment variable.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "env"
+      ],
+      "properties": {
+        "env": {
+          "description": "The environment variable that holds the secret.",
+          "type": "string",
+          "minLength": 1
+        }
+      }
+    },
+    "fileSecret": {
+      "title": "FileSecret",
+      "description": "A secret read from a file.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "file"
+      ],
+      "properties": {
+        "file": {
+          "description": "The file that holds the secret, relative to this manifest.",
+          "type": "string",
+          "minLength": 1
         }
       }
     }

@@ -1,0 +1,111 @@
+// The remote cache's settings for a build: the manifest's `remoteCache` section (already checked
+// against the schema by the manifest loader), or TPU_BUILD_REMOTE_CACHE over it (for CI), with
+// secrets read from where the section says (an environment variable or a file, never the manifest).
+//
+// TPU_BUILD_REMOTE_CACHE is "off" (no remote cache), an address (grpc://host:port or
+// grpcs://host:port, replacing the section's address and keeping the rest), or a JSON object of the
+// section's form (replacing it; paths in it are relative to the manifest's directory).
+//
+// A bad override is an error of the build's configuration (exit 2, like a bad manifest). A secret
+// that cannot be read turns the remote cache off with a warning: without its signing key a build
+// must not read unsigned entries, and the remote cache is never a dependency.
+
+import type { ValidateFunction } from "ajv";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { RemoteCache as RemoteCacheSection, Secret } from "../../schema/manifest.js";
+import * as generatedValidators from "../../schema/manifest-validate.js";
+import type { ReapiEndpoint } from "./reapi-client.js";
+
+export const REMOTE_CACHE_ENV = "TPU_BUILD_REMOTE_CACHE";
+
+export interface RemoteCacheConfig {
+  endpoint: ReapiEndpoint;
+  signingKey?: Buffer;
+  write: boolean;
+  /** Where the settings came from, for messages. */
+  source: "manifest" | typeof REMOTE_CACHE_ENV;
+}
+
+export type RemoteCacheConfigResult =
+  /** `config` absent: no remote cache in this build. `warning`: it was configured but cannot be used. */
+  | { ok: true; config?: RemoteCacheConfig; warning?: string }
+  | { ok: false; message: string };
+
+const ADDRESS = /^grpcs?:\/\/(\[[0-9A-Fa-f:.]+\]|[^/:\s]+):[0-9]{1,5}\/?$/;
+
+/** The section in force: the manifest's, or the environment's override of it. */
+function effectiveSection(section: RemoteCacheSection | undefined, env: NodeJS.ProcessEnv): { ok: true; section?: RemoteCacheSection; source: RemoteCacheConfig["source"] } | { ok: false; message: string } {
+  const override = env[REMOTE_CACHE_ENV]?.trim();
+  if (!override) return { ok: true, section, source: "manifest" };
+  if (override === "off") return { ok: true, source: REMOTE_CACHE_ENV };
+  if (!override.startsWith("{")) {
+    if (!ADDRESS.test(override)) return { ok: false, message: `${REMOTE_CACHE_ENV}=${JSON.stringify(override)}: expected "off", an address grpc://host:port or grpcs://host:port, or a JSON object like the manifest's "remoteCache"` };
+    return { ok: true, section: { ...(section ?? {}), address: override }, source: REMOTE_CACHE_ENV };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(override);
+  } catch (e) {
+    return { ok: false, message: `${REMOTE_CACHE_ENV}: invalid JSON (${(e as Error).message})` };
+  }
+  const validate = (generatedValidators as unknown as Record<string, ValidateFunction>).remoteCache!;
+  if (!validate(value)) {
+    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? e.keyword}${e.keyword === "additionalProperties" ? ` (${String(e.params.additionalProperty)})` : ""}`);
+    return { ok: false, message: `${REMOTE_CACHE_ENV} is not a valid "remoteCache" object: ${[...new Set(problems)].join("; ")}` };
+  }
+  return { ok: true, section: value as RemoteCacheSection, source: REMOTE_CACHE_ENV };
+}
+
+function readSecret(secret: Secret, dir: string, env: NodeJS.ProcessEnv, what: string): { value: string } | { problem: string } {
+  if ("env" in secret) {
+    const value = env[secret.env];
+    return value ? { value } : { problem: `its ${what} is read from $${secret.env}, which is not set` };
+  }
+  const path = resolve(dir, secret.file);
+  try {
+    const value = readFileSync(path, "utf8").trim();
+    return value ? { value } : { problem: `its ${what} file ${path} is empty` };
+  } catch (e) {
+    return { problem: `its ${what} file ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+  }
+}
+
+/** The remote cache for a build of the manifest in `dir`. Never throws. */
+export function remoteCacheConfig(section: RemoteCacheSection | undefined, dir: string, env: NodeJS.ProcessEnv = process.env): RemoteCacheConfigResult {
+  const effective = effectiveSection(section, env);
+  if (!effective.ok) return effective;
+  const s = effective.section;
+  if (!s) return { ok: true };
+  const off = (problem: string) => ({ ok: true as const, warning: `remote cache ${s.address} not used: ${problem}` });
+  const endpoint: ReapiEndpoint = { address: s.address.replace(/\/$/, ""), instance: s.instance ?? "" };
+  if (s.timeoutSeconds !== undefined) endpoint.timeoutMs = s.timeoutSeconds * 1000;
+  if (s.token) {
+    const token = readSecret(s.token, dir, env, "token");
+    if ("problem" in token) return off(token.problem);
+    endpoint.token = token.value;
+  }
+  if (s.tls) {
+    if (!s.address.startsWith("grpcs://")) return { ok: false, message: `remote cache ${s.address}: "tls" needs a grpcs:// address (from ${effective.source})` };
+    const tls: NonNullable<ReapiEndpoint["tls"]> = {};
+    for (const field of ["ca", "cert", "key"] as const) {
+      const file = s.tls[field];
+      if (file === undefined) continue;
+      try {
+        tls[field] = readFileSync(resolve(dir, file));
+      } catch (e) {
+        return off(`its TLS ${field} file ${resolve(dir, file)} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+    }
+    if ((tls.cert === undefined) !== (tls.key === undefined)) return { ok: false, message: `remote cache ${s.address}: "tls" needs both "cert" and "key" for mutual TLS, or neither (from ${effective.source})` };
+    if (s.tls.serverName) tls.serverName = s.tls.serverName;
+    endpoint.tls = tls;
+  }
+  const config: RemoteCacheConfig = { endpoint, write: s.write ?? true, source: effective.source };
+  if (s.signingKey) {
+    const key = readSecret(s.signingKey, dir, env, "signing key");
+    if ("problem" in key) return off(key.problem);
+    config.signingKey = Buffer.from(key.value, "utf8");
+  }
+  return { ok: true, config };
+}
