@@ -36,6 +36,8 @@ import { argSpecs, entryPointer, loadManifest, manifestDiagnosticAt, renderManif
 import { writeRunOutputs } from "./outputs.js";
 import { readWorkspaceSource } from "./workspace.js";
 import { targetDiagnostics } from "./target-settings.js";
+import { remoteCacheConfig } from "./remote-cache/config.js";
+import type { RemoteLayer } from "./remote-cache/layer.js";
 
 export interface EngineOptions {
   /** Path of tpu.config.json. */
@@ -64,6 +66,8 @@ export interface BuildHooks {
   signal?: AbortSignal;
   /** A watch build: targets take the manifest's `watch.targets` settings over their own. */
   watch?: boolean;
+  /** Finish the remote cache's uploads before the build reports its end (CI); otherwise they go on in the background. */
+  waitUploads?: boolean;
 }
 
 export interface BuildOptions extends EngineOptions, BuildHooks {}
@@ -225,9 +229,19 @@ class BuildContext {
     return this.hooks.watch === true;
   }
 
+  get waitUploads(): boolean {
+    return this.hooks.waitUploads === true;
+  }
+
   /** Between steps: a newer change supersedes this build. */
   checkpoint(): void {
     if (this.hooks.signal?.aborted) throw new Superseded();
+  }
+
+  /** A remote cache problem: the build goes on without that entry (or without the remote cache). */
+  remoteWarning(message: string): void {
+    this.emit({ event: "remote-cache-warning", at: now(), message });
+    this.report(`warning: ${message}`);
   }
 
   manifestInvalid(diagnostics: EventDiagnostic[]): void {
@@ -258,6 +272,8 @@ interface BuildPlan {
   mustRun: Set<string>;
   /** A target's settings for this build (a watch build's `watch.targets` over `targets`). */
   settingsOf(target: string): Record<string, unknown>;
+  /** The remote cache, when one is configured and its secrets could be read. */
+  remote?: RemoteLayer;
 }
 
 /** The target a run goes to: its name and settings (as given and as canonical JSON, the session key). */
@@ -299,6 +315,8 @@ export class BuildEngine {
   private readonly sessions = new Map<string, OpenSession>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Remote caches of finished builds still uploading in the background; close() waits for them. */
+  private readonly uploading = new Set<Promise<void>>();
 
   constructor(readonly options: EngineOptions) {
     this.plugins = options.plugins ?? builtinRegistry();
@@ -348,6 +366,7 @@ export class BuildEngine {
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
+    await Promise.all([...this.uploading]);
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of this.state.values()) delete s.run;
@@ -364,12 +383,19 @@ export class BuildEngine {
       await this.compilePhase(ctx, plan);
       const cutShort = await this.runPhase(ctx, plan);
       if (cutShort) return cutShort;
+      if (ctx.waitUploads) await plan.remote?.flush();
       if (ctx.compileFailed) return ctx.finish(EXIT.compileError);
       if (ctx.runFailed) return ctx.finish(EXIT.runError);
       return ctx.finish(EXIT.ok);
     } catch (e) {
       if (!(e instanceof Superseded)) throw e;
       return ctx.superseded();
+    } finally {
+      if (plan.remote) {
+        const closing = plan.remote.close().catch(() => {});
+        this.uploading.add(closing);
+        void closing.then(() => this.uploading.delete(closing));
+      }
     }
   }
 
@@ -396,10 +422,23 @@ export class BuildEngine {
       ctx.manifestInvalid(badTargets.map((d) => manifestEventDiagnostic(d, manifest.text)));
       return undefined;
     }
+    const remoteConfig = remoteCacheConfig(manifest.remoteCache, manifest.dir);
+    if (!remoteConfig.ok) {
+      ctx.manifestInvalid([{ code: "remote-cache-config", message: remoteConfig.message, rendered: `error: ${remoteConfig.message}` }]);
+      return undefined;
+    }
     await this.adoptGraph(manifest);
     await this.closeUndeclaredSessions(manifest);
     const watch = ctx.watch;
-    return { manifest, outDir, store, mustRun: entriesToRun(manifest), settingsOf: (target) => targetSettings(manifest, target, watch) };
+    const plan: BuildPlan = { manifest, outDir, store, mustRun: entriesToRun(manifest), settingsOf: (target) => targetSettings(manifest, target, watch) };
+    if (remoteConfig.warning) ctx.remoteWarning(remoteConfig.warning);
+    if (remoteConfig.config) {
+      plan.remote = (await loadRemoteLayer()).openRemoteLayer(remoteConfig.config, {
+        warn: (message) => ctx.remoteWarning(message),
+        uploaded: (u) => ctx.emit({ event: "remote-upload-finished", at: now(), kind: u.kind, entry: u.label, key: u.key, bytes: u.bytes, blobs: u.blobs, durationMs: u.durationMs }),
+      });
+    }
+    return plan;
   }
 
   // ---- compile -------------------------------------------------------------------------------
@@ -435,16 +474,26 @@ export class BuildEngine {
       sources: sourcePaths.map((path) => ({ path, content: sources.read(path) ?? "" })),
     });
     const t0 = performance.now();
-    const cached = st.key === key && st.artifact ? st.artifact : await plan.store.get(key);
+    // Local first, then remote (kept locally once fetched), then the compiler.
+    let cached = st.key === key && st.artifact ? st.artifact : await plan.store.get(key);
+    let remote: { bytes: number } | undefined;
+    if (!cached && plan.remote) {
+      const fetched = await plan.remote.getArtifact(key, name);
+      if (fetched) {
+        cached = await plan.store.put(key, fetched.files);
+        remote = { bytes: fetched.bytes };
+      }
+    }
     if (cached) {
       ctx.artifacts.set(name, cached);
       st.key = key;
       st.artifact = cached;
       ctx.counts.cached++;
       ctx.entries[name] = { entry: name, status: "cached", key, hash: cached.hash };
-      ctx.emit({ event: "compile-cache-hit", at: now(), entry: name, key, hash: cached.hash, durationMs: round(performance.now() - t0) });
+      const hit = { event: "compile-cache-hit", at: now(), entry: name, key, hash: cached.hash, durationMs: round(performance.now() - t0) } as const;
+      ctx.emit(remote ? { ...hit, layer: "remote", bytes: remote.bytes } : { ...hit, layer: "local" });
       this.preload(ctx, plan, name, cached);
-      ctx.log(`cached   ${name}  ${cached.hash.slice(0, 12)}`);
+      ctx.log(`cached   ${name}  ${cached.hash.slice(0, 12)}${remote ? `  (remote cache, ${remote.bytes} bytes)` : ""}`);
       return;
     }
     ctx.emit({ event: "compile-started", at: now(), entry: name, key });
@@ -463,7 +512,9 @@ export class BuildEngine {
       ctx.log(`FAILED   ${name}`);
       return;
     }
-    const artifact = await plan.store.put(key, { module: result.module, text: result.text, signature: result.signature, info: { stats: result.stats, sources: result.sources } });
+    const files = { module: result.module, text: result.text, signature: result.signature, info: { stats: result.stats, sources: result.sources } };
+    const artifact = await plan.store.put(key, files);
+    plan.remote?.putArtifact(key, name, files);
     ctx.artifacts.set(name, artifact);
     this.preload(ctx, plan, name, artifact);
     st.key = key;
@@ -531,9 +582,13 @@ export class BuildEngine {
       const inputs = await this.entryInputs(entry, artifact.signature);
       const fingerprint = sha256Hex(canonicalJson({ hash: artifact.hash, target: target.name, settings: target.settings, outDir: plan.outDir, inputs: inputs.map((i) => i.digest) }));
       if (this.runIsUpToDate(ctx, plan, name, fingerprint, target, artifact)) return "done";
+      // Shared runs are keyed without the output directory: the same module, target settings and inputs anywhere.
+      const remoteKey = entry.run?.cache === "remote" && plan.remote ? sha256Hex(canonicalJson({ run: 1, hash: artifact.hash, target: target.name, settings: target.settings, inputs: inputs.map((i) => i.digest) })) : undefined;
+      if (remoteKey && (await this.runFromRemote(ctx, plan, entry, artifact, remoteKey, fingerprint, target, t0))) return "done";
       ctx.emit({ event: "run-started", at: now(), entry: name, target: target.name, hash: artifact.hash });
       started = true;
-      await this.runOnTarget(ctx, plan, entry, artifact, inputs, fingerprint, target, t0);
+      const results = await this.runOnTarget(ctx, plan, entry, artifact, inputs, fingerprint, target, t0);
+      if (remoteKey) plan.remote!.putRun(remoteKey, name, results);
       return "done";
     } catch (e) {
       if (e instanceof Superseded) throw e;
@@ -563,8 +618,26 @@ export class BuildEngine {
     return true;
   }
 
-  /** Loads the module in the target's session (unless a preload did), runs it, writes the outputs. */
-  private async runOnTarget(ctx: BuildContext, plan: BuildPlan, entry: ResolvedEntry, artifact: CachedArtifact, inputs: InputLeaf[], fingerprint: string, target: RunTarget, t0: number): Promise<void> {
+  /** A shared run's results from the remote cache, written out as if it had run here; false on a miss. */
+  private async runFromRemote(ctx: BuildContext, plan: BuildPlan, entry: ResolvedEntry, artifact: CachedArtifact, remoteKey: string, fingerprint: string, target: RunTarget, t0: number): Promise<boolean> {
+    const name = entry.name;
+    const got = await plan.remote!.getRun(remoteKey, name, artifact.signature);
+    if (!got) return false;
+    const st = this.entryState(name);
+    const durationMs = round(performance.now() - t0);
+    const files = await writeRunOutputs(plan.outDir, { entry: name, function: entry.function, hash: artifact.hash, target: target.name, durationMs, cache: "remote" }, artifact.signature, got.tensors);
+    await this.releaseRun(st.run);
+    st.run = { fingerprint, outDir: plan.outDir, files, digests: got.tensors.map(tensorDigest), host: got.tensors };
+    ctx.succeeded.add(name);
+    ctx.counts.cached++;
+    ctx.entries[name] = { ...ctx.entries[name]!, ran: true, outputs: files };
+    ctx.emit({ event: "run-cache-hit", at: now(), entry: name, target: target.name, hash: artifact.hash, durationMs, outputs: files, layer: "remote", bytes: got.bytes });
+    ctx.log(`cached   ${name}  run on ${target.name} from the remote cache  -> ${relative(process.cwd(), join(plan.outDir, name)) || "."}`);
+    return true;
+  }
+
+  /** Loads the module in the target's session (unless a preload did), runs it, writes the outputs; returns the results. */
+  private async runOnTarget(ctx: BuildContext, plan: BuildPlan, entry: ResolvedEntry, artifact: CachedArtifact, inputs: InputLeaf[], fingerprint: string, target: RunTarget, t0: number): Promise<Tensor[]> {
     const name = entry.name;
     const st = this.entryState(name);
     const open = await this.session(target.name, target.settings, target.settingsObject, plan.manifest);
@@ -583,6 +656,7 @@ export class BuildEngine {
     ctx.entries[name] = { ...ctx.entries[name]!, ran: true, outputs: files };
     ctx.emit({ event: "run-finished", at: now(), entry: name, target: target.name, hash: artifact.hash, durationMs, outputs: files });
     ctx.log(`ran      ${name}  on ${target.name}  ${durationMs} ms  -> ${relative(process.cwd(), join(plan.outDir, name)) || "."}`);
+    return run.host;
   }
 
   // ---- engine state --------------------------------------------------------------------------
@@ -757,6 +831,15 @@ export class BuildEngine {
 /** Whether a session's runtime answers within 5 s. */
 function answers(open: OpenSession): Promise<boolean> {
   return Promise.race([open.session.info().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
+}
+
+/**
+ * The remote cache layer, loaded only when a manifest configures one (its gRPC client costs a cold
+ * process ~100 ms). Required under tsx's CommonJS transform (the tests), as the local target is.
+ */
+async function loadRemoteLayer(): Promise<typeof import("./remote-cache/layer.js")> {
+  type RemoteLayerModule = typeof import("./remote-cache/layer.js");
+  return typeof require === "function" ? (require("./remote-cache/layer.js") as RemoteLayerModule) : await import("./remote-cache/layer.js");
 }
 
 /** A run-time input that could not be produced (an .npy changed since validation, a bad value). */

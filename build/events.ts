@@ -5,7 +5,8 @@ export type BuildEvent =
   | { event: "build-started"; at: string; config: string; entries: number }
   | { event: "manifest-invalid"; at: string; diagnostics: EventDiagnostic[] }
   | { event: "compile-started"; at: string; entry: string; key: string }
-  | { event: "compile-cache-hit"; at: string; entry: string; key: string; hash: string; durationMs: number }
+  /** `layer`: which cache answered; `bytes`: what the remote cache moved (absent for the local one). */
+  | { event: "compile-cache-hit"; at: string; entry: string; key: string; hash: string; durationMs: number; layer: CacheLayerName; bytes?: number }
   | { event: "compile-finished"; at: string; entry: string; key: string; hash: string; durationMs: number; instructions: number; computations: number }
   | { event: "compile-failed"; at: string; entry: string; key: string; durationMs: number; diagnostics: EventDiagnostic[] }
   | { event: "run-started"; at: string; entry: string; target: string; hash: string }
@@ -13,6 +14,12 @@ export type BuildEvent =
   | { event: "run-failed"; at: string; entry: string; target: string; durationMs: number; message: string }
   /** A warm engine's run whose module, target and input contents are unchanged: its outputs on disk stand. */
   | { event: "run-up-to-date"; at: string; entry: string; target: string; hash: string; outputs: string[] }
+  /** A run with `"cache": "remote"` whose results the remote cache held: written out, not run. */
+  | { event: "run-cache-hit"; at: string; entry: string; target: string; hash: string; durationMs: number; outputs: string[]; layer: "remote"; bytes: number }
+  /** The remote cache could not be used, or refused an entry (corrupt, unsigned); the build goes on. */
+  | { event: "remote-cache-warning"; at: string; message: string }
+  /** An entry uploaded to the remote cache (in the background, possibly after build-finished, unless --wait-uploads). */
+  | { event: "remote-upload-finished"; at: string; kind: "artifact" | "run"; entry: string; key: string; bytes: number; blobs: number; durationMs: number }
   | { event: "entry-skipped"; at: string; entry: string; reason: string }
   /** A newer change arrived while this (watch) build ran; the next build starts at once. */
   | { event: "build-superseded"; at: string; durationMs: number }
@@ -25,6 +32,8 @@ export type WatchEvent =
   | { event: "watch-changed"; at: string; paths: string[] }
   /** The watcher failed; everything is invalidated and rewatched (polling after ENOSPC). */
   | { event: "watch-error"; at: string; message: string; fix?: string; polling: boolean };
+
+export type CacheLayerName = "local" | "remote";
 
 export type DaemonEvent = BuildEvent | WatchEvent;
 

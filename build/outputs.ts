@@ -15,6 +15,8 @@ export interface RunRecord {
   target: string;
   device?: string;
   durationMs: number;
+  /** "remote": the results came from the remote cache (a run elsewhere with the same module, settings and inputs). */
+  cache?: "remote";
 }
 
 export interface ResultJson extends RunRecord {

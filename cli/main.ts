@@ -41,6 +41,8 @@ Options:
   --json          build, watch: one NDJSON event per step on stdout instead of text
   --daemon        use the daemon even where it is off by default (CI=true)
   --no-daemon     never use the daemon: work in this process
+  --wait-uploads  build: finish the remote cache's uploads before reporting the
+                  end of the build (CI); implies --no-daemon
   -h, --help      show this help
   --version       print the version
 
@@ -80,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
         json: { type: "boolean", default: false },
         daemon: { type: "boolean", default: false },
         "no-daemon": { type: "boolean", default: false },
+        "wait-uploads": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false },
       },
@@ -101,11 +104,13 @@ export async function main(argv: string[]): Promise<number> {
   const config = resolve(values.config ?? "tpu.config.json");
   const outDir = values.out ? resolve(values.out) : undefined;
   const workspace = dirname(config);
-  const useDaemon = daemonWanted(values);
+  const waitUploads = values["wait-uploads"] ?? false;
+  // The daemon's uploads outlive a build by design; waiting for them is an in-process build's job.
+  const useDaemon = !waitUploads && daemonWanted(values);
   const json = values.json ?? false;
   switch (command) {
     case "build":
-      return buildCommand(config, outDir, json, useDaemon);
+      return buildCommand(config, outDir, json, useDaemon, waitUploads);
     case "watch":
       return watchCommand(config, outDir, json, useDaemon);
     case "events":
@@ -120,7 +125,7 @@ export async function main(argv: string[]): Promise<number> {
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-async function buildCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean): Promise<number> {
+async function buildCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean, waitUploads: boolean): Promise<number> {
   const onEvent = json ? (e: BuildEvent) => process.stdout.write(`${JSON.stringify(e)}\n`) : undefined;
   const log = json ? undefined : (line: string) => process.stdout.write(`${line}\n`);
   const error = (line: string) => process.stderr.write(`${line}\n`);
@@ -159,7 +164,7 @@ async function buildCommand(config: string, outDir: string | undefined, json: bo
   }
   // Loaded only here: a build through the daemon never pays for the compiler's modules.
   const { build } = await loadEngine();
-  const summary = await build({ config, outDir, onEvent, log, error });
+  const summary = await build({ config, outDir, onEvent, log, error, waitUploads });
   return summary.exitCode;
 }
 

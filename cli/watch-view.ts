@@ -147,6 +147,14 @@ export class WatchView {
       case "run-finished":
         Object.assign(entry(e.entry), { phase: "ran", runMs: e.durationMs });
         break;
+      case "run-cache-hit":
+        Object.assign(entry(e.entry), { phase: "ran", runMs: e.durationMs });
+        break;
+      case "remote-cache-warning":
+        if (!this.live) process.stderr.write(`warning: ${e.message}\n`);
+        break;
+      case "remote-upload-finished":
+        break;
       case "run-up-to-date":
         Object.assign(entry(e.entry), { phase: "up to date" });
         break;

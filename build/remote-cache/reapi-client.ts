@@ -8,9 +8,8 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { findPackageRoot } from "../../package-root.js";
 import type { ProtoGrpcType as ByteStreamProto } from "./generated/bytestream.js";
 import type { ProtoGrpcType as ReapiProto } from "./generated/remote_execution.js";
 import type { ActionResult, ActionResult__Output } from "./generated/build/bazel/remote/execution/v2/ActionResult.js";
@@ -34,18 +33,7 @@ export type { ActionResult, ActionResult__Output };
 
 /** proto/reapi/ of this package, from source (tsx) and from dist/ alike. */
 export function reapiProtoDir(): string {
-  let dir: string;
-  try {
-    dir = dirname(fileURLToPath(import.meta.url));
-  } catch {
-    dir = typeof __dirname === "string" ? __dirname : process.cwd();
-  }
-  for (;;) {
-    if (existsSync(join(dir, "package.json"))) return join(dir, "proto", "reapi");
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("tpu-build: cannot find proto/reapi (no package.json above the remote cache's module)");
-    dir = parent;
-  }
+  return join(findPackageRoot(), "proto", "reapi");
 }
 
 let loaded: (ReapiProto & ByteStreamProto) | undefined;
