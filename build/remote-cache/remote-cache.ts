@@ -102,6 +102,30 @@ export function entryAction(kind: EntryKind, key: string): { action: Digest; blo
 
 const short = (key: string) => key.slice(0, 12);
 
+/** Splits blobs into those too large for a batch request (ByteStream) and batches under `limit` bytes. */
+function planTransfers<T>(blobs: T[], size: (blob: T) => number, limit: number): { streamed: T[]; batches: T[][] } {
+  const streamed: T[] = [];
+  const batches: T[][] = [];
+  let batch: T[] = [];
+  let batchBytes = 0;
+  for (const blob of blobs) {
+    const bytes = size(blob) + PER_BLOB_OVERHEAD;
+    if (bytes > limit) {
+      streamed.push(blob);
+      continue;
+    }
+    if (batchBytes + bytes > limit && batch.length) {
+      batches.push(batch);
+      batch = [];
+      batchBytes = 0;
+    }
+    batch.push(blob);
+    batchBytes += bytes;
+  }
+  if (batch.length) batches.push(batch);
+  return { streamed, batches };
+}
+
 export class RemoteCache {
   readonly stats: RemoteCacheStats = { hits: 0, misses: 0, batchReads: 0, byteStreamReads: 0, batchUpdates: 0, byteStreamWrites: 0, entriesWritten: 0 };
   private readonly client: ReapiClient;
@@ -180,30 +204,17 @@ export class RemoteCache {
         files.set(o.path, o.digest.sizeBytes === 0 ? Buffer.alloc(0) : o.contents);
         return false;
       });
-      const limit = this.batchLimit(caps);
       const blobs = new Map<string, Buffer | undefined>();
-      let batch: Digest[] = [];
-      let batchBytes = 0;
-      const readBatch = async () => {
-        if (!batch.length) return;
+      const unique = [...new Map(wanted.map((o) => [o.digest.hash, o.digest])).values()];
+      const { streamed, batches } = planTransfers(unique, (d) => d.sizeBytes, this.batchLimit(caps));
+      for (const digest of streamed) {
+        this.stats.byteStreamReads++;
+        blobs.set(digest.hash, await this.client.readBlob(digest));
+      }
+      for (const batch of batches) {
         this.stats.batchReads++;
         for (const [hash, data] of await this.client.batchReadBlobs(batch)) blobs.set(hash, data);
-        batch = [];
-        batchBytes = 0;
-      };
-      for (const o of wanted) {
-        if (blobs.has(o.digest.hash) || batch.some((d) => d.hash === o.digest.hash)) continue;
-        const size = o.digest.sizeBytes + PER_BLOB_OVERHEAD;
-        if (size > limit) {
-          this.stats.byteStreamReads++;
-          blobs.set(o.digest.hash, await this.client.readBlob(o.digest));
-          continue;
-        }
-        if (batchBytes + size > limit) await readBatch();
-        batch.push(o.digest);
-        batchBytes += size;
       }
-      await readBatch();
       let bytes = 0;
       for (const o of outputs) {
         const data = files.get(o.path) ?? blobs.get(o.digest.hash);
@@ -270,32 +281,17 @@ export class RemoteCache {
     for (const b of [...outputs, ...actionBlobs]) all.set(b.digest.hash, b);
     const missing = new Set((await this.client.findMissingBlobs([...all.values()].map((b) => b.digest))).map((d) => d.hash));
     for (const hash of this.corrupt) if (all.has(hash)) missing.add(hash);
-    const limit = this.batchLimit(caps);
-    let batch: { digest: Digest; data: Uint8Array }[] = [];
-    let batchBytes = 0;
-    let bytes = 0;
-    const sendBatch = async () => {
-      if (!batch.length) return;
+    const toSend = [...missing].flatMap((hash) => all.get(hash) ?? []);
+    const bytes = toSend.reduce((n, b) => n + b.data.length, 0);
+    const { streamed, batches } = planTransfers(toSend, (b) => b.data.length, this.batchLimit(caps));
+    for (const blob of streamed) {
+      this.stats.byteStreamWrites++;
+      await this.client.writeBlob(blob.digest, blob.data);
+    }
+    for (const batch of batches) {
       this.stats.batchUpdates++;
       await this.client.batchUpdateBlobs(batch);
-      batch = [];
-      batchBytes = 0;
-    };
-    for (const hash of missing) {
-      const blob = all.get(hash);
-      if (!blob) continue;
-      bytes += blob.data.length;
-      const size = blob.data.length + PER_BLOB_OVERHEAD;
-      if (size > limit) {
-        this.stats.byteStreamWrites++;
-        await this.client.writeBlob(blob.digest, blob.data);
-        continue;
-      }
-      if (batchBytes + size > limit) await sendBatch();
-      batch.push(blob);
-      batchBytes += size;
     }
-    await sendBatch();
     for (const hash of missing) this.corrupt.delete(hash);
     const actionResult: ActionResult = {
       outputFiles: outputs.map((o) => ({ path: o.path, digest: o.digest, isExecutable: false })),
