@@ -118,14 +118,14 @@ test("the fixture manifest loads into the resolved build graph", async () => {
   assert.is(predict.file, "model.jl");
   assert.is(predict.filePath, join(dir, "model.jl"));
   assert.equal(predict.dependencies, ["init"]);
-  assert.equal(predict.run, { target: "local" });
+  assert.equal(predict.run, { target: "local", cache: "local" });
   assert.equal(predict.args[0], { kind: "from", pointer: "/entries/predict/args/0", entry: "init" });
   assert.equal(predict.args[1], {
     kind: "array", pointer: "/entries/predict/args/1", eltype: "Float32", size: [4, 3], scalar: false,
     value: { kind: "npy", path: join(dir, "x.npy"), relative: "x.npy" },
   });
   const init = m.entries.init!;
-  assert.equal(init.run, { target: "local" });
+  assert.equal(init.run, { target: "local", cache: "local" });
   assert.equal(init.args[0]!.kind === "array" && init.args[0]!.value, { kind: "random", distribution: "normal", seed: 1 });
   assert.equal(init.args[1], { kind: "const", pointer: "/entries/init/args/1", value: 0.5, raw: "0.5" });
   const shapes = m.entries.shapes!;
