@@ -13,7 +13,8 @@
 import type { ValidateFunction } from "ajv";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { RemoteCache as RemoteCacheSection, Secret } from "../../schema/manifest.js";
+import { readSecret } from "../../plugins/secret.js";
+import type { RemoteCache as RemoteCacheSection } from "../../schema/manifest.js";
 import * as generatedValidators from "../../schema/manifest-validate.js";
 import type { ReapiEndpoint } from "./reapi-client.js";
 
@@ -55,20 +56,6 @@ function effectiveSection(section: RemoteCacheSection | undefined, env: NodeJS.P
     return { ok: false, message: `${REMOTE_CACHE_ENV} is not a valid "remoteCache" object: ${[...new Set(problems)].join("; ")}` };
   }
   return { ok: true, section: value as RemoteCacheSection, source: REMOTE_CACHE_ENV };
-}
-
-function readSecret(secret: Secret, dir: string, env: NodeJS.ProcessEnv, what: string): { value: string } | { problem: string } {
-  if ("env" in secret) {
-    const value = env[secret.env];
-    return value ? { value } : { problem: `its ${what} is read from $${secret.env}, which is not set` };
-  }
-  const path = resolve(dir, secret.file);
-  try {
-    const value = readFileSync(path, "utf8").trim();
-    return value ? { value } : { problem: `its ${what} file ${path} is empty` };
-  } catch (e) {
-    return { problem: `its ${what} file ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
-  }
 }
 
 /** The remote cache for a build of the manifest in `dir`. Never throws. */
