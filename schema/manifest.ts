@@ -61,7 +61,7 @@ export interface TpuConfig {
    */
   target?: string;
   /**
-   * Settings per target name, passed to that target plugin when it is opened (e.g. {"local": {"devices": 8}}). Keys are target names; values are plugin-specific.
+   * Settings per target name, passed to that target plugin when it is opened (e.g. {"local": {"cpuDevices": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {"tpu": {"kind": "remote", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.
    */
   targets?: {
     /**
@@ -114,7 +114,7 @@ export interface RemoteCache {
    * The REAPI instance name (default: "", the server's default instance).
    */
   instance?: string;
-  tls?: RemoteCacheTls;
+  tls?: ClientTls;
   token?: Secret;
   signingKey?: Secret;
   /**
@@ -127,12 +127,12 @@ export interface RemoteCache {
   timeoutSeconds?: number;
 }
 /**
- * TLS settings for a grpcs:// address: the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.
+ * TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.
  *
  * This interface was referenced by `TpuConfig`'s JSON-Schema
- * via the `definition` "remoteCacheTls".
+ * via the `definition` "clientTls".
  */
-export interface RemoteCacheTls {
+export interface ClientTls {
   /**
    * PEM file of the certificate authority that signed the server's certificate, relative to this manifest.
    */
@@ -292,6 +292,28 @@ export interface RunOptions {
    */
   cache?: "local" | "remote";
 }
+/**
+ * A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `"kind": "remote"`; entries run there with `"run": {"target": "<name>"}`.
+ *
+ * This interface was referenced by `TpuConfig`'s JSON-Schema
+ * via the `definition` "remoteTarget".
+ */
+export interface RemoteTarget {
+  /**
+   * The target plugin that serves this target.
+   */
+  kind: "remote";
+  /**
+   * The server's host:port (e.g. "10.128.0.7:7000", or "127.0.0.1:7000" through an SSH tunnel).
+   */
+  address: string;
+  /**
+   * The platform the server must run on; a server on another one is a run error before anything is uploaded.
+   */
+  platform?: "tpu" | "cuda" | "rocm" | "cpu";
+  tls?: ClientTls;
+  token: Secret;
+}
 
 /** The manifest's JSON Schema (draft-07), as in schema/tpu.config.schema.json. */
 export const MANIFEST_SCHEMA: Record<string, unknown> = {
@@ -320,7 +342,7 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
       "minLength": 1
     },
     "targets": {
-      "description": "Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"devices\": 8}}). Keys are target names; values are plugin-specific.",
+      "description": "Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.",
       "type": "object",
       "additionalProperties": {
         "description": "Plugin-specific settings of one target.",
@@ -616,7 +638,7 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
           "type": "string"
         },
         "tls": {
-          "$ref": "#/definitions/remoteCacheTls"
+          "$ref": "#/definitions/clientTls"
         },
         "token": {
           "$ref": "#/definitions/secret"
@@ -636,9 +658,9 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
         }
       }
     },
-    "remoteCacheTls": {
-      "title": "RemoteCacheTls",
-      "description": "TLS settings for a grpcs:// address: the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.",
+    "clientTls": {
+      "title": "ClientTls",
+      "description": "TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.",
       "type": "object",
       "additionalProperties": false,
       "properties": {
@@ -661,6 +683,43 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
           "description": "The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).",
           "type": "string",
           "minLength": 1
+        }
+      }
+    },
+    "remoteTarget": {
+      "title": "RemoteTarget",
+      "description": "A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "kind",
+        "address",
+        "token"
+      ],
+      "properties": {
+        "kind": {
+          "description": "The target plugin that serves this target.",
+          "const": "remote"
+        },
+        "address": {
+          "description": "The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel).",
+          "type": "string",
+          "pattern": "^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"
+        },
+        "platform": {
+          "description": "The platform the server must run on; a server on another one is a run error before anything is uploaded.",
+          "enum": [
+            "tpu",
+            "cuda",
+            "rocm",
+            "cpu"
+          ]
+        },
+        "tls": {
+          "$ref": "#/definitions/clientTls"
+        },
+        "token": {
+          "$ref": "#/definitions/secret"
         }
       }
     },
