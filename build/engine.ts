@@ -32,7 +32,7 @@ import { EXIT, now } from "./events.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 import { materializeValue } from "./inputs.js";
 import type { ManifestDiagnostic, ResolvedArg, ResolvedEntry, ResolvedManifest } from "./manifest.js";
-import { argSpecs, entryPointer, loadManifest, manifestDiagnosticAt, renderManifestDiagnostic, targetSettings } from "./manifest.js";
+import { argSpecs, entryPointer, loadManifest, manifestDiagnosticAt, renderManifestDiagnostic, targetKind, targetNames, targetSettings } from "./manifest.js";
 import { writeRunOutputs } from "./outputs.js";
 import { readWorkspaceSource } from "./workspace.js";
 import { targetDiagnostics } from "./target-settings.js";
@@ -417,7 +417,7 @@ export class BuildEngine {
     const outDir = this.options.outDir ?? manifest.outDir;
     const store = new ArtifactStore(this.options.cacheDir ?? defaultCacheDir(manifest.dir));
     ctx.emit({ event: "build-started", at: now(), config: manifest.path, entries: manifest.order.length });
-    const badTargets = targetDiagnostics(manifest, (name) => this.plugins.target(name), this.plugins.targetNames());
+    const badTargets = targetDiagnostics(manifest, (kind) => this.plugins.target(kind), this.plugins.targetNames());
     if (badTargets.length) {
       ctx.manifestInvalid(badTargets.map((d) => manifestEventDiagnostic(d, manifest.text)));
       return undefined;
@@ -725,7 +725,7 @@ export class BuildEngine {
     // use, and reopened when it does not answer, so the build does not fail on a dead server.
     if (open && (await answers(open))) return open;
     if (open) await this.closeSession(open);
-    const session = await this.plugins.target(target)!.open({ workspace: manifest.dir, settings: settingsObject });
+    const session = await this.plugins.target(targetKind(manifest, target))!.open({ workspace: manifest.dir, settings: settingsObject });
     const fresh: OpenSession = { target, settings, session, loaded: new Set(), inputs: new Map() };
     this.sessions.set(sessionKey(target, settings), fresh);
     return fresh;
@@ -738,7 +738,7 @@ export class BuildEngine {
    */
   private async closeUndeclaredSessions(manifest: ResolvedManifest): Promise<void> {
     const declared = new Set<string>();
-    for (const target of this.plugins.targetNames())
+    for (const target of targetNames(manifest, this.plugins.targetNames()))
       for (const watch of [false, true]) declared.add(sessionKey(target, canonicalJson(targetSettings(manifest, target, watch))));
     for (const [key, open] of [...this.sessions]) if (!declared.has(key)) await this.closeSession(open);
   }

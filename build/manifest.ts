@@ -626,8 +626,22 @@ function graphOrder(where: Located, entries: Record<string, ResolvedEntry>, name
 
 /** A target's settings for a build: `targets.<name>`, with `watch.targets.<name>` over it in watch builds. */
 export function targetSettings(manifest: ResolvedManifest, target: string, watch: boolean): Record<string, unknown> {
-  const declared = manifest.targets[target] ?? {};
+  const { kind: _kind, ...declared } = manifest.targets[target] ?? {};
   return watch && manifest.watchTargets[target] ? { ...declared, ...manifest.watchTargets[target] } : declared;
+}
+
+/**
+ * The target plugin a target name stands for: its `targets.<name>.kind` (e.g. "remote"), else the
+ * name itself ("local"). The plugin gets the settings without `kind`.
+ */
+export function targetKind(manifest: ResolvedManifest, target: string): string {
+  const kind = manifest.targets[target]?.kind;
+  return typeof kind === "string" ? kind : target;
+}
+
+/** Target names an entry may use: those the manifest declares and the registered plugins' own. */
+export function targetNames(manifest: ResolvedManifest, registered: string[]): string[] {
+  return [...new Set([...Object.keys(manifest.targets), ...registered])];
 }
 
 /** The diagnostics in text order; past MAX_REPORTED_ERRORS, one more says how many were left out. */

@@ -1,27 +1,35 @@
 // The manifest's targets checked against the registered target plugins before anything runs (issue
-// 16.6): an entry's `run.target` and every `targets.<name>` / `watch.targets.<name>` must name a
-// registered target, and each plugin that can check its settings (TargetPlugin.checkSettings) says
-// what is wrong with them. Every problem is a manifest error at its place (exit 2), never a run error.
+// 16.6): an entry's `run.target` must name a declared or registered target, every `targets.<name>`
+// / `watch.targets.<name>` a registered plugin (by its `kind`, default its name), and each plugin
+// that can check its settings (TargetPlugin.checkSettings) says what is wrong with them. Every
+// problem is a manifest error at its place (exit 2), never a run error.
 
 import type { TargetPlugin } from "../plugins/api.js";
 import { escapePointerToken } from "./json-locations.js";
-import { entryPointer, manifestDiagnosticAt, nearestName, quoted, type ManifestDiagnostic, type ResolvedManifest } from "./manifest.js";
+import { entryPointer, manifestDiagnosticAt, nearestName, quoted, targetKind, targetNames, targetSettings, type ManifestDiagnostic, type ResolvedManifest } from "./manifest.js";
 
-export function targetDiagnostics(manifest: ResolvedManifest, targetOf: (name: string) => TargetPlugin | undefined, registered: string[]): ManifestDiagnostic[] {
+/** `pluginOf` finds a plugin by its registered name (a target's kind); `registered` lists them. */
+export function targetDiagnostics(manifest: ResolvedManifest, pluginOf: (kind: string) => TargetPlugin | undefined, registered: string[]): ManifestDiagnostic[] {
   const out: ManifestDiagnostic[] = [];
+  const usable = targetNames(manifest, registered);
   for (const name of manifest.order) {
     const run = manifest.entries[name]!.run;
-    if (run && !targetOf(run.target))
-      out.push(manifestDiagnosticAt(manifest, entryPointer(name, "run"), "unknown-target", `unknown target ${quoted(run.target)}`, { suggestion: nearestName(run.target, registered), notes: [`available targets: ${registered.join(", ")}`] }));
+    // A declared target with an unknown kind is reported once, at its kind.
+    if (run && !Object.hasOwn(manifest.targets, run.target) && !pluginOf(run.target))
+      out.push(manifestDiagnosticAt(manifest, entryPointer(name, "run"), "unknown-target", `unknown target ${quoted(run.target)}`, { suggestion: nearestName(run.target, usable), notes: [`available targets: ${usable.join(", ")}`] }));
   }
   const declared: [string, string, Record<string, unknown>][] = [
-    ...Object.entries(manifest.targets).map(([name, s]): [string, string, Record<string, unknown>] => [`/targets/${escapePointerToken(name)}`, name, s]),
+    ...Object.keys(manifest.targets).map((name): [string, string, Record<string, unknown>] => [`/targets/${escapePointerToken(name)}`, name, targetSettings(manifest, name, false)]),
     ...Object.entries(manifest.watchTargets).map(([name, s]): [string, string, Record<string, unknown>] => [`/watch/targets/${escapePointerToken(name)}`, name, s]),
   ];
   for (const [pointer, name, settings] of declared) {
-    const target = targetOf(name);
+    const kind = targetKind(manifest, name);
+    const target = pluginOf(kind);
     if (!target) {
-      out.push(manifestDiagnosticAt(manifest, pointer, "unknown-target", `settings for an unknown target ${quoted(name)}`, { at: "key", suggestion: nearestName(name, registered), notes: [`available targets: ${registered.join(", ")}`] }));
+      if (kind !== name)
+        out.push(manifestDiagnosticAt(manifest, `${pointer}/kind`, "unknown-target", `unknown target kind ${quoted(kind)}`, { suggestion: nearestName(kind, registered), notes: [`target kinds: ${registered.join(", ")}`] }));
+      else
+        out.push(manifestDiagnosticAt(manifest, pointer, "unknown-target", `settings for an unknown target ${quoted(name)}`, { at: "key", suggestion: nearestName(name, registered), notes: [`available targets: ${registered.join(", ")}; another name needs "kind" (e.g. "kind": "remote")`] }));
       continue;
     }
     for (const p of target.checkSettings?.(settings, { workspace: manifest.dir }) ?? []) {

@@ -2,8 +2,10 @@
 // shows a remote server reached with it), the local XLA target (the runtime server as a child
 // process, the "local" TargetPlugin of plugins/api.ts), and the runtime's serve and pack commands.
 
-export { LocalSession, LocalTarget, localTarget, type LocalTargetOptions, type ResidentTensor } from "./local-target.js";
+export { LocalSession, LocalTarget, localTarget, type LocalTargetOptions, type ResidentTensor, type RuntimeConnection } from "./local-target.js";
 export { checkLocalSettings, type LocalTargetSettings } from "./settings.js";
+export { RemoteTarget, remoteTarget, type RemoteTargetOptions } from "./remote-target.js";
+export { checkRemoteSettings, type RemoteTargetSettings } from "./remote-settings.js";
 export {
   MAX_CHUNK_BYTES,
   PROTO_LOADER_OPTIONS,

@@ -38,12 +38,18 @@ function isResident(x: Tensor | ResidentTensor): x is ResidentTensor {
   return typeof (x as ResidentTensor).handle === "string";
 }
 
-export class LocalSession implements TargetSession {
+/** What a session drives: a runtime server's client, and how to let go of the server (stop it, or leave it). */
+export interface RuntimeConnection {
+  readonly client: RuntimeClient;
+  close(): Promise<void>;
+}
+
+export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implements TargetSession {
   private readonly loaded = new Map<string, LoadedArtifact>();
   private closed = false;
 
   constructor(
-    readonly runtime: RuntimeProcess,
+    readonly runtime: R,
     readonly device = 0,
     /** Where the runtime's warnings go (an untrusted executable-cache entry it recompiled). */
     private readonly warn: (message: string) => void = (message) => process.stderr.write(`tpu-build: warning: ${message}\n`),
@@ -171,7 +177,7 @@ export class LocalSession implements TargetSession {
     await this.client.release({ executables: [a.executable.handle] });
   }
 
-  /** Stops the runtime server; every handle of this session becomes invalid. */
+  /** Stops the runtime server (a remote one: frees this client's session there); every handle of this session becomes invalid. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
