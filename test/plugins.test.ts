@@ -74,7 +74,7 @@ test("an unknown target is a manifest error that lists the registered targets", 
   const invalid = events.find((e) => e.event === "manifest-invalid");
   assert.ok(invalid && invalid.event === "manifest-invalid" && invalid.diagnostics[0]!.code === "unknown-target");
   assert.match(errors.join("\n"), /unknown target "tpu-v9"/);
-  assert.match(errors.join("\n"), /available targets: local, second-cpu/);
+  assert.match(errors.join("\n"), /available targets: local, remote, second-cpu/);
 });
 
 test("the engine compiles with the compiler registered under the name it is given", async () => {
@@ -109,10 +109,10 @@ test("a name already registered is refused, naming both plugins", () => {
   assert.throws(() => registry.use({ name: "again", register: (r) => r.registerCompiler(builtinRegistry().compiler(DEFAULT_COMPILER)!) }), new RegExp(`plugin "again" registered a compiler named "${DEFAULT_COMPILER}", but the caller already registered one`));
 });
 
-test("the built-in plugins register a Julia compiler and the local target, and nothing else", () => {
+test("the built-in plugins register a Julia compiler, the local target and the remote target kind, and nothing else", () => {
   const registry = builtinRegistry();
   assert.equal(registry.compilerNames(), [DEFAULT_COMPILER]);
-  assert.equal(registry.targetNames(), ["local"]);
+  assert.equal(registry.targetNames(), ["local", "remote"]);
 });
 
 test.run();
