@@ -640,13 +640,35 @@ export class BuildEngine {
   private async runOnTarget(ctx: BuildContext, plan: BuildPlan, entry: ResolvedEntry, artifact: CachedArtifact, inputs: InputLeaf[], fingerprint: string, target: RunTarget, t0: number): Promise<Tensor[]> {
     const name = entry.name;
     const st = this.entryState(name);
-    const open = await this.session(target.name, target.settings, target.settingsObject, plan.manifest);
-    await ctx.preloads.get(artifact.hash)?.catch(() => {});
-    if (!open.loaded.has(artifact.hash)) {
-      await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature });
-      open.loaded.add(artifact.hash);
+    /** The session of the attempt under way, once it has one. */
+    let current: OpenSession | undefined;
+    const attempt = async () => {
+      current = undefined;
+      const open = await this.session(target.name, target.settings, target.settingsObject, plan.manifest);
+      current = open;
+      await ctx.preloads.get(artifact.hash)?.catch(() => {});
+      if (!open.loaded.has(artifact.hash)) {
+        await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature });
+        open.loaded.add(artifact.hash);
+      }
+      return this.execute(open, artifact, entry, inputs, ctx.usedInputs);
+    };
+    let run: Awaited<ReturnType<typeof attempt>>;
+    try {
+      run = await attempt();
+    } catch (e) {
+      // Runs are pure: when the server went away under this run (restarted, connection lost), the
+      // entry runs once more on a new connection, its inputs uploaded again; a second loss is the error.
+      const lost: OpenSession | undefined = current;
+      if (!lost || (await answers(lost))) throw e;
+      await this.closeSession(lost);
+      ctx.log(`retry    ${name}  on ${target.name}: its runtime server stopped answering (${(e as Error).message}); reconnecting`);
+      try {
+        run = await attempt();
+      } catch (again) {
+        throw new Error(`${(again as Error).message} (retried once after the connection to the server was lost: ${(e as Error).message})`);
+      }
     }
-    const run = await this.execute(open, artifact, entry, inputs, ctx.usedInputs);
     const durationMs = round(performance.now() - t0);
     const files = await writeRunOutputs(plan.outDir, { entry: name, function: entry.function, hash: artifact.hash, target: target.name, durationMs }, artifact.signature, run.host);
     await this.releaseRun(st.run);

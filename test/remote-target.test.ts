@@ -4,7 +4,7 @@
 // Run: npx uvu -r tsx/cjs test remote-target
 
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -100,7 +100,7 @@ test("a token written in the manifest is a manifest error at its line", async ()
   const d = invalid.diagnostics[0]!;
   assert.is(d.code, "invalid-setting");
   // The line of "token" in the indented manifest.
-  const line = (await import("node:fs")).readFileSync(config, "utf8").split("\n").findIndex((l) => l.includes('"token"')) + 1;
+  const line = readFileSync(config, "utf8").split("\n").findIndex((l) => l.includes('"token"')) + 1;
   assert.match(r.errors, new RegExp(`tpu\\.config\\.json:${line}:`));
 });
 
@@ -122,6 +122,63 @@ test("an unknown target kind is a manifest error with the nearest kind", async (
   const invalid = r.events.find((e) => e.event === "manifest-invalid");
   assert.ok(invalid && invalid.event === "manifest-invalid");
   assert.match(invalid.diagnostics[0]!.rendered, /did you mean "remote"\?/, invalid.diagnostics.map((d) => d.rendered).join("\n"));
+});
+
+/** A workspace where `twice` doubles the output of `once` (which doubles x.npy), both on "tpu". */
+function chain(): { dir: string; config: string } {
+  const { dir, config } = workspace(remote());
+  const manifest = JSON.parse(readFileSync(config, "utf8"));
+  manifest.entries.once = manifest.entries.double;
+  delete manifest.entries.double;
+  manifest.entries.twice = { file: "double.jl", function: "double", args: [{ from: "once" }], run: { target: "tpu" } };
+  writeFileSync(config, JSON.stringify(manifest, null, 2));
+  return { dir, config };
+}
+
+/** The server of `serverStart` again, on the same address, certificate and token. */
+function restart(address: string): Promise<RuntimeProcess> {
+  return RuntimeProcess.start({ listen: address, tls: { cert: certs.serverCert, key: certs.serverKey }, tokenFile: join(work, "token"), client: { tls: readRuntimeTls({ ca: certs.ca, serverName: "localhost" }) } });
+}
+
+test("a server killed in the middle of a build and restarted is reconnected, and the run goes on with its inputs uploaded again", async () => {
+  process.env[TOKEN_VAR] = token;
+  const { dir, config } = chain();
+  const old = server!;
+  let restarted: Promise<RuntimeProcess> | undefined;
+  const summary = await build({
+    config,
+    error: () => {},
+    onEvent: (e) => {
+      if (e.event === "run-finished" && e.entry === "once" && !restarted) {
+        process.kill(old.pid, "SIGKILL");
+        restarted = new Promise((r) => setTimeout(r, 200)).then(() => restart(old.address));
+      }
+    },
+  });
+  assert.ok(restarted, "the server was killed after the first entry ran");
+  server = await restarted!;
+  await old.close().catch(() => undefined);
+  assert.is(summary.exitCode, 0);
+  const four = runPython("import sys, numpy as np\ny, x = np.load(sys.argv[1]), np.load(sys.argv[2])\nprint(bool(np.array_equal(y, 4 * x)))", [join(dir, ".tpu-build", "out", "twice", "0.npy"), join(dir, "x.npy")]);
+  assert.is(four.trim(), "True", "the second entry's output is NumPy's 4x, computed on the restarted server");
+});
+
+test("a server killed in the middle of a build and not restarted is a run error naming the target and the cause", async () => {
+  process.env[TOKEN_VAR] = token;
+  const { config } = chain();
+  const old = server!;
+  const errors: string[] = [];
+  const summary = await build({
+    config,
+    error: (e) => errors.push(e),
+    onEvent: (e) => {
+      if (e.event === "run-finished" && e.entry === "once") process.kill(old.pid, "SIGKILL");
+    },
+  });
+  await old.close().catch(() => undefined);
+  server = undefined;
+  assert.is(summary.exitCode, 4);
+  assert.match(errors.join("\n"), new RegExp(`running twice on tpu failed: the runtime server at ${old.address} cannot be reached: no connection within 10 s`), errors.join("\n"));
 });
 
 test.run();

@@ -12,6 +12,9 @@ import { LocalSession } from "./local-target.js";
 import { checkRemoteSettings, narrowRemoteSettings } from "./remote-settings.js";
 import { RuntimeClient, RuntimeError, readRuntimeTls, type RuntimeClientOptions } from "./runtime-client.js";
 
+/** How long opening a session waits for the server to accept connections. */
+const CONNECT_GRACE_MS = 10_000;
+
 /** A server connection as a LocalSession holds it: the client, and closing frees this client's session there. */
 class RemoteConnection {
   constructor(readonly client: RuntimeClient) {}
@@ -49,6 +52,10 @@ export class RemoteTarget implements TargetPlugin {
     const tls = s.tls ? readRuntimeTls({ ca: at(s.tls.ca), serverName: s.tls.serverName, cert: at(s.tls.cert), key: at(s.tls.key) }) : undefined;
     const client = new RuntimeClient(s.address, { ...this.options.client, token: token.value, tls });
     try {
+      // A server that is restarting (a service's Restart=on-failure) is waited for, briefly.
+      await client.waitForReady(CONNECT_GRACE_MS).catch(() => {
+        throw new Error(`${where} cannot be reached: no connection within ${CONNECT_GRACE_MS / 1000} s (is it running, and its port open or tunnelled?)`);
+      });
       const info = await client.deviceInfo();
       const platform = serverPlatform(info.platform, info.platformVersion);
       if (s.platform !== undefined && platform !== s.platform)
