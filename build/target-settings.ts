@@ -18,11 +18,14 @@ export function targetDiagnostics(manifest: ResolvedManifest, pluginOf: (kind: s
     if (run && !Object.hasOwn(manifest.targets, run.target) && !pluginOf(run.target))
       out.push(manifestDiagnosticAt(manifest, entryPointer(name, "run"), "unknown-target", `unknown target ${quoted(run.target)}`, { suggestion: nearestName(run.target, usable), notes: [`available targets: ${usable.join(", ")}`] }));
   }
-  const declared: [string, string, Record<string, unknown>][] = [
-    ...Object.keys(manifest.targets).map((name): [string, string, Record<string, unknown>] => [`/targets/${escapePointerToken(name)}`, name, targetSettings(manifest, name, false)]),
-    ...Object.entries(manifest.watchTargets).map(([name, s]): [string, string, Record<string, unknown>] => [`/watch/targets/${escapePointerToken(name)}`, name, s]),
+  // Watch settings are checked merged over the declared ones (a remote target's `watch.targets`
+  // need not repeat its address), and only their own keys are reported there.
+  type Declared = [pointer: string, name: string, settings: Record<string, unknown>, own?: Record<string, unknown>];
+  const declared: Declared[] = [
+    ...Object.keys(manifest.targets).map((name): Declared => [`/targets/${escapePointerToken(name)}`, name, targetSettings(manifest, name, false)]),
+    ...Object.entries(manifest.watchTargets).map(([name, s]): Declared => [`/watch/targets/${escapePointerToken(name)}`, name, targetSettings(manifest, name, true), s]),
   ];
-  for (const [pointer, name, settings] of declared) {
+  for (const [pointer, name, settings, own] of declared) {
     const kind = targetKind(manifest, name);
     const target = pluginOf(kind);
     if (!target) {
@@ -33,6 +36,7 @@ export function targetDiagnostics(manifest: ResolvedManifest, pluginOf: (kind: s
       continue;
     }
     for (const p of target.checkSettings?.(settings, { workspace: manifest.dir }) ?? []) {
+      if (own && !(p.key !== undefined && Object.hasOwn(own, p.key))) continue;
       const at = p.key === undefined ? pointer : `${pointer}/${escapePointerToken(p.key)}`;
       const suggestion = p.suggestion ?? (p.unknownKey && p.key !== undefined ? nearestName(p.key, p.unknownKey) : undefined);
       out.push(manifestDiagnosticAt(manifest, at, p.unknownKey ? "unknown-setting" : "invalid-setting", p.message, { at: p.unknownKey ? "key" : "value", suggestion }));

@@ -124,6 +124,24 @@ test("an unknown target kind is a manifest error with the nearest kind", async (
   assert.match(invalid.diagnostics[0]!.rendered, /did you mean "remote"\?/, invalid.diagnostics.map((d) => d.rendered).join("\n"));
 });
 
+test("watch settings of a remote target are checked over its declared ones, and reported at their own keys", async () => {
+  const { config } = workspace(remote());
+  const manifest = JSON.parse(readFileSync(config, "utf8"));
+  manifest.watch = { targets: { tpu: { platform: "cpu" } } };
+  writeFileSync(config, JSON.stringify(manifest, null, 2));
+  process.env[TOKEN_VAR] = token;
+  const ok = await run(config);
+  assert.is(ok.exitCode, 0, ok.errors);
+  manifest.watch.targets.tpu = { platform: "TPU" };
+  writeFileSync(config, JSON.stringify(manifest, null, 2));
+  const bad = await run(config);
+  assert.is(bad.exitCode, 2);
+  const invalid = bad.events.find((e) => e.event === "manifest-invalid");
+  assert.ok(invalid && invalid.event === "manifest-invalid");
+  assert.is(invalid.diagnostics.length, 1, bad.errors);
+  assert.match(bad.errors, /\(at \/watch\/targets\/tpu\/platform\)/);
+});
+
 /** A workspace where `twice` doubles the output of `once` (which doubles x.npy), both on "tpu". */
 function chain(): { dir: string; config: string } {
   const { dir, config } = workspace(remote());
