@@ -13,6 +13,7 @@ import * as assert from "uvu/assert";
 import type { Signature } from "../plugins/api.js";
 import { LocalTarget, RuntimeClient, RuntimeError, RuntimeProcess, readRuntimeTls, runtimeLocation, type RuntimeClientOptions, type XlaShape } from "../plugins/xla-local/index.js";
 import { runPython } from "./support/jax.js";
+import { stopProcess } from "./support/processes.js";
 import { makeCertificates, type TestCertificates } from "./support/tls.js";
 
 const location = runtimeLocation();
@@ -314,8 +315,8 @@ test("a local target's server (tcp transport) serves only its parent: the token 
 test("a server that stops answering fails the call in flight through the keepalive, long before its deadline", async () => {
   const c = client(mutual, { token, tls: readRuntimeTls({ ca: certs.ca, cert: certs.clientCert, key: certs.clientKey }), keepaliveMs: 1000 });
   assert.ok((await c.health()).serving);
-  process.kill(mutual.pid, "SIGSTOP");
   try {
+    await stopProcess(mutual.pid);
     // A 10-minute deadline: only the unanswered keepalive ping can end this call soon.
     const e = await rejects(c.health({ timeoutMs: 600_000 }));
     assert.is(e.code, "UNAVAILABLE", e.message);

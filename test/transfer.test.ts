@@ -3,10 +3,11 @@
 // Run: npx uvu -r tsx/cjs test transfer.test.ts
 
 import { randomFillSync } from "node:crypto";
-import { readdirSync, readFileSync, unlinkSync } from "node:fs";
+import { readFileSync, unlinkSync } from "node:fs";
 import { connect } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { stopProcess } from "./support/processes.js";
 import {
   DataChannelError,
   RuntimeClient,
@@ -37,14 +38,6 @@ test.after(async () => {
   for (const c of clients) c.close();
   for (const p of processes) await p.close().catch(() => undefined);
 });
-
-/** The state letter (`T`: stopped) of each thread of a process, from /proc/<pid>/task/<tid>/stat. */
-function threadStates(pid: number): string[] {
-  return readdirSync(`/proc/${pid}/task`).map((tid) => {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-  });
-}
 
 async function rejects(p: Promise<unknown>): Promise<Error> {
   try {
@@ -240,10 +233,7 @@ test("a stalled data connection fails after the idle timeout instead of hanging;
   const buffer = await client.transferIn(shape, data);
   const ticket = await client.openTransferOut(buffer.handle);
   const connection = await client.connectDataChannel(address);
-  process.kill(p.pid, "SIGSTOP");
-  // The signal is delivered asynchronously: wait until every thread of the server is stopped, or a
-  // busy server could still answer before it stops.
-  await eventually("the server to be stopped", async () => threadStates(p.pid).every((state) => state === "T"));
+  await stopProcess(p.pid);
   try {
     const stalled = await rejects(connection.receive(ticket.token, data.byteLength));
     assert.is((stalled as DataChannelError).code, "DEADLINE_EXCEEDED");
