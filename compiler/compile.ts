@@ -68,7 +68,10 @@ export function compileEntry(request: CompileRequest): CompileResult {
     main.metadata = undefined;
     const params = new ParameterBinder(interp);
     const args = request.args.map((a, i) => params.bind(a, `arg${i + 1}`));
-    const entrySpan: Span = { file: request.file, start: 0, end: 0 };
+    // The manifest's call has no place in the source: a MethodError for it (the wrong number or
+    // kinds of arguments) points at the function's definition, in the entry's file if it is there.
+    const defs = fn.fn.methods.flatMap((m) => (m.def ? [m.def.span] : []));
+    const entrySpan: Span = defs.find((d) => d.file === request.file) ?? defs[0] ?? { file: request.file, start: 0, end: 0 };
     const result = interp.call(fn, { positional: args, keywords: new Map(), span: entrySpan, argSpans: args.map(() => entrySpan) }, request.function);
     main.metadata = undefined;
     const leaves: { id: number; leaf: LeafSignature }[] = [];

@@ -143,4 +143,12 @@ test("a missing field names the fields that exist", () => {
   assert.match(text, "did you mean `weight`?");
 });
 
+test("a manifest passing the wrong number of arguments gets an error at the function's definition, not at line 1, column 1", () => {
+  const source = "# a model\n\nfunction f(x, y)\n    return x .+ y\nend\n";
+  const { d, text } = compileError({ "m.jl": source }, "f", [f32(2)]);
+  assert.is(d.code, "no-method");
+  assert.match(text, "m.jl:3:1: error: MethodError: no method matching f(::Vector{Float32})");
+  assert.match(text, "3 | function f(x, y)");
+});
+
 test.run();
