@@ -37,7 +37,9 @@ export interface ManifestDiagnostic {
    * invalid-argument, invalid-entry-name, source-not-found, unknown-entry, dependency-cycle,
    * from-not-run, missing-value, scalar-value, value-not-representable, random-eltype,
    * npy-not-found, npy-invalid, npy-eltype-mismatch, npy-shape-mismatch, manifest-not-found,
-   * or (through manifestDiagnosticAt) a code of the engine's, such as unknown-function.
+   * source-outside-workspace, source-not-regular-file, source-unreadable, too-many-dimensions,
+   * array-too-large, const-out-of-range, too-many-errors, or (through manifestDiagnosticAt) a code
+   * of the engine's, such as unknown-function, unknown-target, unknown-setting, invalid-setting.
    */
   code: string;
   message: string;
