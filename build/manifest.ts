@@ -222,11 +222,20 @@ export function toDiagnostic(d: ManifestDiagnostic, displayPath = displayPathOf(
   const out: Diagnostic = {
     code: d.code,
     severity: "error",
-    message: d.pointer === "" ? d.message : `${d.message} (at ${d.pointer})`,
+    message: d.pointer === "" ? d.message : `${d.message} (at ${shownPointer(d.pointer)})`,
     span: { file: displayPath, start: d.start, end: d.end },
   };
   if (notes.length) out.notes = notes;
   return out;
+}
+
+/** A pointer for a message: each key cut to QUOTED_LIMIT characters (a key can be megabytes long). */
+function shownPointer(pointer: string): string {
+  if (pointer.length <= QUOTED_LIMIT * 2) return pointer;
+  return pointer
+    .split("/")
+    .map((t) => (t.length > QUOTED_LIMIT ? `${t.slice(0, QUOTED_LIMIT - 1)}…` : t))
+    .join("/");
 }
 
 function displayPathOf(file: string): string {
@@ -306,6 +315,9 @@ const UNIONS: Union[] = [
   },
 ];
 
+/** Unknown keys that get a nearest-name suggestion (the first in the document). */
+const MAX_SUGGESTED_KEYS = 1000;
+
 /** At most this many characters of a user's value are quoted in a message (a key or a string may be megabytes long). */
 export const QUOTED_LIMIT = 80;
 
@@ -348,20 +360,39 @@ interface RawIssue {
   error: ErrorObject;
 }
 
+/** The pointer of a value's container ("" for the root's members; undefined for the root). */
+function parentPointer(pointer: string): string | undefined {
+  return pointer === "" ? undefined : pointer.slice(0, pointer.lastIndexOf("/"));
+}
+
+/** Whether `pointer` or one of its ancestors is in `set`. */
+function atOrUnder(pointer: string | undefined, set: Set<string>): boolean {
+  for (let p = pointer; p !== undefined; p = parentPointer(p)) if (set.has(p)) return true;
+  return false;
+}
+
 /** ajv's errors for `data` at `base`, with every union's errors narrowed to the branch the user meant. */
 function explain(validate: ValidateFunction, data: unknown, base: string, out: (RawIssue | { pointer: string; union: Union; data: unknown })[]): void {
   if (validate(data)) return;
   const errors = (validate.errors ?? []).map((error) => ({ pointer: base + error.instancePath, error }));
   // Unions that failed, outermost first; everything at or under one is replaced by its explanation.
   const unions: { pointer: string; union: Union }[] = [];
+  const unionPointers = new Set<string>();
   for (const { pointer, error } of errors) {
     if (error.keyword !== "oneOf") continue;
     const union = UNIONS.find((u) => u.pattern.test(pointer));
-    if (union && !unions.some((u) => pointer === u.pointer || pointer.startsWith(u.pointer + "/"))) unions.push({ pointer, union });
+    if (union && !atOrUnder(pointer, unionPointers)) unions.push({ pointer, union }), unionPointers.add(pointer);
   }
   unions.sort((a, b) => a.pointer.length - b.pointer.length);
-  const outer = unions.filter((u, k) => !unions.slice(0, k).some((o) => u.pointer.startsWith(o.pointer + "/")));
-  const inside = (p: string) => outer.some((u) => p === u.pointer || p.startsWith(u.pointer + "/"));
+  // By set lookups of each pointer's ancestors: a manifest can have tens of thousands of failing
+  // unions and millions of errors, and comparing every pair took minutes.
+  const outerPointers = new Set<string>();
+  const outer = unions.filter((u) => {
+    if (atOrUnder(parentPointer(u.pointer), outerPointers)) return false;
+    outerPointers.add(u.pointer);
+    return true;
+  });
+  const inside = (p: string) => atOrUnder(p, outerPointers);
   for (const issue of errors) if (!inside(issue.pointer) && issue.error.keyword !== "propertyNames") out.push(issue);
   for (const { pointer, union } of outer) {
     const sub = valueAt(data, pointer.slice(base.length));
@@ -386,7 +417,9 @@ function schemaIssues(doc: JsonDocument, where: Located): ManifestDiagnostic[] {
     if (!("error" in issue) || issue.error.keyword !== "additionalProperties") continue;
     const key = issue.error.params.additionalProperty as string;
     const allowed = Object.keys((issue.error.parentSchema?.properties ?? {}) as Record<string, unknown>);
-    const suggestion = nearestName(key, allowed);
+    // Suggestions for the first keys only: at most MAX_REPORTED_ERRORS are shown, and a manifest
+    // with millions of unknown keys spent most of a minute finding near names for them.
+    const suggestion = unknownKeys.length < MAX_SUGGESTED_KEYS ? nearestName(key, allowed) : undefined;
     const pointer = `${issue.pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
     if (suggestion !== undefined) suggestedKeys.add(`${issue.pointer}\0${suggestion}`);
     unknownKeys.push(
@@ -646,8 +679,12 @@ export function targetNames(manifest: ResolvedManifest, registered: string[]): s
   return [...new Set([...Object.keys(manifest.targets), ...registered])];
 }
 
-/** The diagnostics in text order; past MAX_REPORTED_ERRORS, one more says how many were left out. */
 function fail(path: string, text: string, diagnostics: ManifestDiagnostic[]): ManifestLoadResult {
+  return { ok: false, path, text, diagnostics: reportedDiagnostics(diagnostics) };
+}
+
+/** The diagnostics in text order; past MAX_REPORTED_ERRORS, one more says how many were left out. */
+export function reportedDiagnostics(diagnostics: ManifestDiagnostic[]): ManifestDiagnostic[] {
   diagnostics.sort((a, b) => a.start - b.start);
   if (diagnostics.length > MAX_REPORTED_ERRORS) {
     const rest = diagnostics.length - MAX_REPORTED_ERRORS;
@@ -655,7 +692,7 @@ function fail(path: string, text: string, diagnostics: ManifestDiagnostic[]): Ma
     diagnostics.length = MAX_REPORTED_ERRORS;
     diagnostics.push({ ...next, code: "too-many-errors", message: `and ${rest.toLocaleString("en-US")} more errors (the first of them here: ${next.message})`, suggestion: undefined, notes: undefined });
   }
-  return { ok: false, path, text, diagnostics };
+  return diagnostics;
 }
 
 /** A cycle for a message: a long one (a `from` chain closed on itself) shows its ends and its length. */
@@ -790,11 +827,11 @@ async function checkValue(
     const suggestion = near === undefined ? undefined : toPosix(relative(dir, join(dirname(path), near)));
     return { diagnostics: [diagnostic(where, "npy-not-found", `.npy file ${quoted(value.npy)} not found (looked for ${quotedPath(path)})`, npyPointer, { suggestion })] };
   }
-  if (!header.ok) return { diagnostics: [diagnostic(where, "npy-invalid", `${value.npy}: ${header.message}`, npyPointer)] };
+  if (!header.ok) return { diagnostics: [diagnostic(where, "npy-invalid", `${quotedPath(value.npy)}: ${header.message}`, npyPointer)] };
   const h = header.value;
   const t = eltypeOfDescr(h.descr, eltype);
   if (!t || t.eltype !== eltype)
-    return { diagnostics: [diagnostic(where, "npy-eltype-mismatch", `${value.npy} holds ${describeDescr(h.descr)} values, but the argument is declared ${eltype}`, npyPointer)] };
+    return { diagnostics: [diagnostic(where, "npy-eltype-mismatch", `${quotedPath(value.npy)} holds ${describeDescr(h.descr)} values, but the argument is declared ${eltype}`, npyPointer)] };
   const sameShape = h.shape.length === size.length && h.shape.every((d, k) => d === size[k]);
   if (!sameShape) {
     const notes: string[] = [];
@@ -802,12 +839,12 @@ async function checkValue(
     if (reversed.length === size.length && reversed.every((d, k) => d === size[k]) && h.shape.length > 1)
       notes.push(`NumPy shape ${formatNpyShape(h.shape)} is the Julia size [${h.shape.join(", ")}] whatever the memory order; the file holds the transpose of the declared array`);
     return {
-      diagnostics: [diagnostic(where, "npy-shape-mismatch", `${value.npy} has shape ${formatNpyShape(h.shape)}, but the argument is declared with ${sizeText}`, npyPointer, { notes })],
+      diagnostics: [diagnostic(where, "npy-shape-mismatch", `${quotedPath(value.npy)} has shape ${formatNpyShape(h.shape)}, but the argument is declared with ${sizeText}`, npyPointer, { notes })],
     };
   }
   const needed = h.dataOffset + elementCount(h.shape) * ELEMENT_SIZE[eltype];
   if (h.fileSize < needed)
-    return { diagnostics: [diagnostic(where, "npy-invalid", `${value.npy} is truncated: its header promises ${needed} bytes, the file has ${h.fileSize}`, npyPointer)] };
+    return { diagnostics: [diagnostic(where, "npy-invalid", `${quotedPath(value.npy)} is truncated: its header promises ${needed} bytes, the file has ${h.fileSize}`, npyPointer)] };
   return { value: resolved, diagnostics: [] };
 }
 

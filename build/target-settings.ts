@@ -6,7 +6,7 @@
 
 import type { TargetPlugin } from "../plugins/api.js";
 import { escapePointerToken } from "./json-locations.js";
-import { entryPointer, manifestDiagnosticAt, nearestName, quoted, targetKind, targetNames, targetSettings, type ManifestDiagnostic, type ResolvedManifest } from "./manifest.js";
+import { entryPointer, manifestDiagnosticAt, nearestName, quoted, reportedDiagnostics, targetKind, targetNames, targetSettings, type ManifestDiagnostic, type ResolvedManifest } from "./manifest.js";
 
 /** `pluginOf` finds a plugin by its registered name (a target's kind); `registered` lists them. */
 export function targetDiagnostics(manifest: ResolvedManifest, pluginOf: (kind: string) => TargetPlugin | undefined, registered: string[]): ManifestDiagnostic[] {
@@ -42,5 +42,5 @@ export function targetDiagnostics(manifest: ResolvedManifest, pluginOf: (kind: s
       out.push(manifestDiagnosticAt(manifest, at, p.unknownKey ? "unknown-setting" : "invalid-setting", p.message, { at: p.unknownKey ? "key" : "value", suggestion }));
     }
   }
-  return out;
+  return reportedDiagnostics(out);
 }

@@ -57,6 +57,8 @@ export function compileEntry(request: CompileRequest): CompileResult {
   const read = (path: string) => (path === PRELUDE_PATH ? PRELUDE_SOURCE : request.readSource(path));
   const interp = new Interpreter(main, read, juliaLibrary);
   const userSources = () => interp.sourcesRead.filter((p) => p !== PRELUDE_PATH);
+  /** Where the entry function is defined: errors of the call itself and of its result point there. */
+  let entrySpan: Span | undefined;
   try {
     interp.loadFile(PRELUDE_PATH, undefined, interp.globals);
     interp.loadFile(request.file);
@@ -71,8 +73,9 @@ export function compileEntry(request: CompileRequest): CompileResult {
     // The manifest's call has no place in the source: a MethodError for it (the wrong number or
     // kinds of arguments) points at the function's definition, in the entry's file if it is there.
     const defs = fn.fn.methods.flatMap((m) => (m.def ? [m.def.span] : []));
-    const entrySpan: Span = defs.find((d) => d.file === request.file) ?? defs[0] ?? { file: request.file, start: 0, end: 0 };
-    const result = interp.call(fn, { positional: args, keywords: new Map(), span: entrySpan, argSpans: args.map(() => entrySpan) }, request.function);
+    const callSpan: Span = defs.find((d) => d.file === request.file) ?? defs[0] ?? { file: request.file, start: 0, end: 0 };
+    entrySpan = callSpan;
+    const result = interp.call(fn, { positional: args, keywords: new Map(), span: callSpan, argSpans: args.map(() => callSpan) }, request.function);
     main.metadata = undefined;
     const leaves: { id: number; leaf: LeafSignature }[] = [];
     const output = flattenResult(result, "result", interp.arrays, leaves, interp);
@@ -97,7 +100,12 @@ export function compileEntry(request: CompileRequest): CompileResult {
     };
   } catch (e) {
     if (e instanceof CompileError) return failure([e.diagnostic], userSources());
-    if (e instanceof ResultError) return failure([{ code: "unsupported-result", severity: "error", message: e.message, span: undefined }], userSources());
+    if (e instanceof ResultError) return failure([{ code: "unsupported-result", severity: "error", message: e.message, span: entrySpan }], userSources());
+    if (e instanceof RangeError && interp.stackExhaustedAt)
+      return failure(
+        [{ code: "nesting-too-deep", severity: "error", message: "expressions or calls nested too deeply for the compiler: its stack ran out evaluating this", span: interp.stackExhaustedAt, notes: ["split the expression (a long sum into a loop or a sum over a tuple), or recurse less deeply"] }],
+        userSources(),
+      );
     const message = e instanceof Error ? `${e.message}` : String(e);
     return failure([{ code: "internal-error", severity: "error", message: `internal compiler error: ${message}. This is a bug in tpu-build; please report it with the smallest Julia program that shows it.`, notes: e instanceof Error && e.stack ? e.stack.split("\n").slice(1, 6).map((l) => l.trim()) : undefined }], userSources());
   }

@@ -151,4 +151,19 @@ test("a manifest passing the wrong number of arguments gets an error at the func
   assert.match(text, "3 | function f(x, y)");
 });
 
+test("a 20,000-term sum compiles (its chain is walked with a loop), and expressions nested past the stack get a located error, not an internal one", () => {
+  const sum = `f(x) = ${Array(20_000).fill("x").join(" + ")}\n`;
+  const r = juliaCompiler.compile({ entry: "e", file: "m.jl", function: "f", args: [f32(2)], readSource: (p) => (p === "m.jl" ? sum : undefined) });
+  assert.ok(r.ok, r.ok ? "" : r.diagnostics[0]!.message);
+  const { d, text } = compileError({ "m.jl": `f(x) = x${"'".repeat(20_000)}\n` }, "f", [f32(2, 2)]);
+  assert.is(d.code, "nesting-too-deep");
+  assert.match(text, "m.jl:1:8: error: expressions or calls nested too deeply for the compiler");
+});
+
+test("a result that cannot leave the module (a Colon) is reported at the entry function's definition (found by the fuzz test)", () => {
+  const { d, text } = compileError({ "m.jl": "# model\nf(x) = (x, :)\n" }, "f", [f32(2)]);
+  assert.is(d.code, "unsupported-result");
+  assert.match(text, "m.jl:2:1: error: the entry's result contains `:` at result[2]");
+});
+
 test.run();

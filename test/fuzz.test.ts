@@ -22,8 +22,8 @@ import { mutateManifest } from "./fuzz/manifest-mutator.js";
 import { Prng } from "./fuzz/prng.js";
 
 const SEED = 20261203;
-const MANIFEST_CASES = 120;
-const JULIA_CASES = 100;
+const MANIFEST_CASES = 160;
+const JULIA_CASES = 120;
 
 /** The issue item that owns a finding's class, when that class is being fixed on another branch. */
 function excludedClass(f: Finding): string | undefined {

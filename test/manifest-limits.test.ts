@@ -191,6 +191,19 @@ test("a key megabytes long is quoted in part, and no nearest-name search runs ov
   assert.is(d.code, "unknown-key");
   assert.ok(d.message.length < 300, d.message.slice(0, 300));
   assert.match(d.message, "(5000002 characters)");
+  // The pointer shown with the message is cut too.
+  const rendered = renderManifestDiagnostic(d, `{"entries": {"e": {"file": "model.jl", "function": "init", "${key}": 1}}}`);
+  assert.ok(rendered.length < 1000, `${rendered.length} characters`);
+});
+
+test("5,000 unknown target settings: at most a bounded number of errors reported", async () => {
+  const settings = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, 1]));
+  writeFileSync(manifestPath(), JSON.stringify({ targets: { local: settings }, entries: { e: { file: "model.jl", function: "init" } } }));
+  const events: { event: string; diagnostics?: unknown[] }[] = [];
+  const summary = await build({ config: manifestPath(), cacheDir: join(dir, "cache"), onEvent: (e) => events.push(e as { event: string }) });
+  assert.is(summary.exitCode, 2);
+  const invalid = events.find((e) => e.event === "manifest-invalid")!;
+  assert.is(invalid.diagnostics!.length, MAX_REPORTED_ERRORS + 1);
 });
 
 // --- item 8: nothing a manifest names can hang the build ---------------------------------------

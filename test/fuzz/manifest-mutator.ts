@@ -241,24 +241,36 @@ export interface MutatedManifest {
   mutations: string[];
 }
 
+/** Generated manifests stay under this size (copies of an entry holding a 2 MB string would not fit a JavaScript string). */
+const MAX_TEXT = 64 * 1024 * 1024;
+
 /** One mutated manifest from a seed manifest's text. */
 export function mutateManifest(seed: string, rng: Prng): MutatedManifest {
-  const root = JSON.parse(seed) as Json;
-  const duplicates: Duplicates = new Map();
-  const mutations: string[] = [];
-  const names = Object.keys(MUTATIONS);
-  const count = rng.between(1, 3);
-  for (let k = 0; k < count; k++) {
-    const name = rng.pick(names);
-    const what = MUTATIONS[name]!(root, rng, duplicates);
-    if (what !== undefined) mutations.push(`${name}: ${what}`);
+  for (;;) {
+    const root = JSON.parse(seed) as Json;
+    const duplicates: Duplicates = new Map();
+    const mutations: string[] = [];
+    const names = Object.keys(MUTATIONS);
+    const count = rng.between(1, 3);
+    for (let k = 0; k < count; k++) {
+      const name = rng.pick(names);
+      const what = MUTATIONS[name]!(root, rng, duplicates);
+      if (what !== undefined) mutations.push(`${name}: ${what}`);
+    }
+    let text: string;
+    try {
+      text = serialize(root, duplicates, rng.chance(0.5) ? "  " : undefined);
+    } catch (e) {
+      if (e instanceof RangeError) continue; // too large: draw other mutations (the stream goes on, so this stays reproducible)
+      throw e;
+    }
+    if (text.length > MAX_TEXT) continue;
+    if (rng.chance(0.2)) {
+      const name = rng.pick(Object.keys(TEXT_MUTATIONS));
+      const r = TEXT_MUTATIONS[name]!(text, rng);
+      text = r.text;
+      mutations.push(`${name}: ${r.what}`);
+    }
+    return { text, mutations };
   }
-  let text = serialize(root, duplicates, rng.chance(0.5) ? "  " : undefined);
-  if (rng.chance(0.2)) {
-    const name = rng.pick(Object.keys(TEXT_MUTATIONS));
-    const r = TEXT_MUTATIONS[name]!(text, rng);
-    text = r.text;
-    mutations.push(`${name}: ${r.what}`);
-  }
-  return { text, mutations };
 }

@@ -103,6 +103,8 @@ function juliaCase(c: FuzzCase & { kind: "julia" }): CaseResult {
   for (const d of result.diagnostics) {
     const out = juliaCompiler.render(d, readSource);
     if (d.code === "internal-error" || /internal (compiler )?error/i.test(d.message) || STACK_FRAME.test(out)) return { index: c.index, outcome: "internal-error", detail: out.slice(0, 2000) };
+    // An entry function that does not exist is reported by the engine at the manifest's "function".
+    if (d.code === "unknown-function" && !d.span) continue;
     const source = d.span ? readSource(d.span.file) : undefined;
     if (!d.span || (source === undefined && !d.span.file.startsWith("<prelude>")) || (source !== undefined && d.span.start > source.length))
       return { index: c.index, outcome: "unlocated", detail: `${d.code}: ${d.message.slice(0, 500)}${d.span ? ` (span ${d.span.file} ${d.span.start})` : " (no span)"}` };
