@@ -241,8 +241,12 @@ export interface MutatedManifest {
   mutations: string[];
 }
 
-/** Generated manifests stay under this size (copies of an entry holding a 2 MB string would not fit a JavaScript string). */
-const MAX_TEXT = 64 * 1024 * 1024;
+/**
+ * Generated manifests stay under this size: copies of an entry holding a 2 MB string would not fit
+ * a JavaScript string, and loading is linear but not free (a 40 MB manifest of 2.5 million unknown
+ * keys takes ~20 s), which a per-case deadline on a loaded machine would count as a hang.
+ */
+const MAX_TEXT = 16 * 1024 * 1024;
 
 /** One mutated manifest from a seed manifest's text. */
 export function mutateManifest(seed: string, rng: Prng): MutatedManifest {
