@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArgSpec } from "../../plugins/api.js";
 import { argSpecs, loadManifest } from "../../build/manifest.js";
-import type { ConformanceCase } from "../support/conformance.js";
+import { argSpecsOf, type ConformanceCase } from "../support/conformance.js";
 
 export const REPO = join(__dirname, "..", "..");
 
@@ -93,7 +93,7 @@ export async function juliaSeeds(): Promise<JuliaSeed[]> {
       file: "main.jl",
       text: c.source,
       function: c.fn ?? "f",
-      args: c.args.map((a): ArgSpec => ("const" in a ? { kind: "const", value: a.const } : { kind: "runtime", type: { kind: "array", eltype: a.eltype, size: a.size ?? [], scalar: a.size === undefined } })),
+      args: argSpecsOf(c),
     }),
   );
   return [...(await exampleSeeds()), ...conformance];

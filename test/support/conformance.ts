@@ -137,16 +137,20 @@ const NUMPY_DTYPE: Record<ElementType, string> = {
 };
 
 /** Compiles every case and runs them all in one Python process; compile failures are outcomes too. */
+/** A case's arguments as the compiler takes them (an array argument is Float32 unless it says). */
+export function argSpecsOf(c: ConformanceCase): ArgSpec[] {
+  return c.args.map((a) =>
+    "const" in a ? { kind: "const", value: a.const } : { kind: "runtime", type: { kind: "array", eltype: a.eltype ?? "Float32", size: a.size ?? [], scalar: a.size === undefined } },
+  );
+}
+
 export async function runConformance(cases: ConformanceCase[], comparison: Comparison = CLOSE): Promise<Map<string, CaseOutcome>> {
   const outcomes = new Map<string, CaseOutcome>();
   const toRun: unknown[] = [];
   for (const c of cases) {
     const source = c.source;
     const read = (path: string) => (path === "main.jl" ? source : undefined);
-    const args: ArgSpec[] = c.args.map((a) =>
-      "const" in a ? { kind: "const", value: a.const } : { kind: "runtime", type: { kind: "array", eltype: a.eltype ?? "Float32", size: a.size ?? [], scalar: a.size === undefined } },
-    );
-    const result = compileEntry({ entry: c.name.replace(/\W+/g, "_"), file: "main.jl", function: c.fn ?? "f", args, readSource: read });
+    const result = compileEntry({ entry: c.name.replace(/\W+/g, "_"), file: "main.jl", function: c.fn ?? "f", args: argSpecsOf(c), readSource: read });
     if (!result.ok) {
       outcomes.set(c.name, { name: c.name, ok: false, message: result.diagnostics.map((d) => juliaCompiler.render(d, read)).join("\n") });
       continue;
