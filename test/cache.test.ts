@@ -227,7 +227,7 @@ process.stdout.write(JSON.stringify({ put: put.info.writer, got: got && got.info
   const children = tags.map(
     (tag) =>
       new Promise<{ put: string; got: string; consistent: boolean }>((resolve, reject) => {
-        execFile(process.execPath, ["--import", "tsx", script, root, key, tag, go], { cwd: repo }, (err, stdout, stderr) => {
+        execFile(process.execPath, ["--import", "tsx", script, root, key, tag, go], { cwd: repo, timeout: 120_000 }, (err, stdout, stderr) => {
           if (err) reject(new Error(`writer ${tag} failed: ${stderr || err.message}`));
           else resolve(JSON.parse(stdout));
         });

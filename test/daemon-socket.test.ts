@@ -90,7 +90,7 @@ whenRoot("a socket directory another user created first is refused; the build st
   const build = cli(ws, ["build"], e);
   assert.is(build.code, 0, build.stderr);
   assert.is(registry(ws), undefined, "no daemon serves the workspace");
-  assert.equal(spawnSync("find", [hostile, "-mindepth", "1"], { encoding: "utf8" }).stdout, "", "nothing of ours was put in the hostile directory");
+  assert.equal(spawnSync("find", [hostile, "-mindepth", "1"], { encoding: "utf8", timeout: 120_000 }).stdout, "", "nothing of ours was put in the hostile directory");
 });
 
 test("a socket directory of ours that is open to others is refused, not silently adopted", () => {

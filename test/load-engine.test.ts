@@ -85,7 +85,7 @@ test("the built bundle, when current, compiles a workspace to the same artifacts
       const s = await engine.build({ config: ${JSON.stringify(join(work, "tpu.config.json"))}, cacheDir: process.argv[1], onEvent: (e) => { if (e.event === "compile-finished") hashes[e.entry] = [e.key, e.hash]; } });
       process.stdout.write(JSON.stringify({ ok: s.ok, hashes }));`;
     const run = (viaBundle: boolean) => {
-      const r = spawnSync(process.execPath, ["--input-type=module", "-e", script(viaBundle), join(work, viaBundle ? "cache-bundle" : "cache-modules")], { encoding: "utf8" });
+      const r = spawnSync(process.execPath, ["--input-type=module", "-e", script(viaBundle), join(work, viaBundle ? "cache-bundle" : "cache-modules")], { encoding: "utf8", timeout: 120_000 });
       assert.is(r.status, 0, r.stderr);
       return JSON.parse(r.stdout) as { ok: boolean; hashes: Record<string, [string, string]> };
     };

@@ -209,7 +209,7 @@ test("5,000 unknown target settings: at most a bounded number of errors reported
 // --- item 8: nothing a manifest names can hang the build ---------------------------------------
 
 test("a FIFO as an .npy value, an entry file or an include is refused at once", async () => {
-  execFileSync("mkfifo", [join(dir, "x-fifo.npy"), join(dir, "fifo.jl")]);
+  execFileSync("mkfifo", [join(dir, "x-fifo.npy"), join(dir, "fifo.jl")], { timeout: 10_000 });
   writeFileSync(
     manifestPath(),
     JSON.stringify({

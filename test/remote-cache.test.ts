@@ -279,7 +279,7 @@ test("build/remote-cache/generated/ is what proto-loader-gen-types makes of prot
   execFileSync(
     process.execPath,
     ["node_modules/@grpc/proto-loader/build/bin/proto-loader-gen-types.js", "--longs=Number", "--enums=String", "--defaults", "--oneofs", "--grpcLib=@grpc/grpc-js", "--importFileExtension=.js", "-I", "proto/reapi", "-O", out, ...REAPI_PROTOS],
-    { stdio: "pipe", cwd: root },
+    { stdio: "pipe", cwd: root, timeout: 120_000 },
   );
   assert.equal(REAPI_LOADER_OPTIONS, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true });
   const walk = (d: string, rel = ""): string[] => readdirSync(join(d, rel), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(d, join(rel, e.name)) : e.name.endsWith(".ts") ? [join(rel, e.name)] : []));

@@ -51,15 +51,15 @@ test("runtime pack writes a wheel that installs into a fresh virtualenv and serv
 
   // A fresh virtualenv that reuses runtime/.venv's site-packages for the dependencies (no network).
   const venv = join(work, "venv");
-  const made = spawnSync(location.python, ["-m", "venv", "--without-pip", venv], { encoding: "utf8" });
+  const made = spawnSync(location.python, ["-m", "venv", "--without-pip", venv], { encoding: "utf8", timeout: 120_000 });
   assert.is(made.status, 0, made.stderr);
-  const sitePackages = (python: string) => spawnSync(python, ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], { encoding: "utf8" }).stdout.trim();
+  const sitePackages = (python: string) => spawnSync(python, ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], { encoding: "utf8", timeout: 120_000 }).stdout.trim();
   writeFileSync(join(sitePackages(join(venv, "bin", "python")), "runtime-venv.pth"), `${sitePackages(location.python)}\n`);
-  const installed = spawnSync(location.python, ["-m", "pip", "--python", join(venv, "bin", "python"), "install", "--no-deps", "--no-index", "--disable-pip-version-check", join(out, wheel!)], { encoding: "utf8" });
+  const installed = spawnSync(location.python, ["-m", "pip", "--python", join(venv, "bin", "python"), "install", "--no-deps", "--no-index", "--disable-pip-version-check", join(out, wheel!)], { encoding: "utf8", timeout: 120_000 });
   assert.is(installed.status, 0, installed.stderr);
 
   const command = join(venv, "bin", "tpu-build-runtime");
-  const help = spawnSync(command, ["--help"], { encoding: "utf8", cwd: work });
+  const help = spawnSync(command, ["--help"], { encoding: "utf8", cwd: work, timeout: 120_000 });
   assert.is(help.status, 0, help.stderr);
   assert.match(help.stdout, /usage: tpu-build-runtime/);
   assert.match(help.stdout, /--tls-cert F/);

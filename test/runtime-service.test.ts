@@ -341,7 +341,7 @@ test("listening off loopback without TLS and a token is refused, saying why; a s
   assert.is(readable.status, 2);
   assert.match(readable.stderr, /can be read by other users \(mode 644\); make it owner-only/);
   // A service (no --allow-shutdown) is not stopped by its clients.
-  const direct = spawnSync(location.python, [location.serverScript, "--help"], { encoding: "utf8" });
+  const direct = spawnSync(location.python, [location.serverScript, "--help"], { encoding: "utf8", timeout: 120_000 });
   assert.match(direct.stdout, /--max-session-bytes N/);
 });
 

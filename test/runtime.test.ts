@@ -121,7 +121,7 @@ async function rejects(p: Promise<unknown>): Promise<Error> {
 }
 
 test.before(() => {
-  const r = spawnSync(location.python, [join(location.root, "test", "fixtures", "runtime", "reference.py"), fixtures], { encoding: "utf8" });
+  const r = spawnSync(location.python, [join(location.root, "test", "fixtures", "runtime", "reference.py"), fixtures], { encoding: "utf8", timeout: 120_000 });
   if (r.status !== 0) throw new Error(`reference.py failed:\n${r.stderr}`);
   manifest = JSON.parse(readFileSync(join(fixtures, "manifest.json"), "utf8"));
 });
@@ -133,7 +133,7 @@ test.after(async () => {
 });
 
 test("xla_backend's jaxlib internals pass their Python unit tests", () => {
-  const r = spawnSync(location.python, ["-m", "unittest", "discover", "-s", join(location.root, "runtime"), "-p", "test_*.py"], { encoding: "utf8" });
+  const r = spawnSync(location.python, ["-m", "unittest", "discover", "-s", join(location.root, "runtime"), "-p", "test_*.py"], { encoding: "utf8", timeout: 120_000 });
   assert.is(r.status, 0, r.stderr.split("\n").slice(-30).join("\n"));
   assert.match(r.stderr, /Ran \d+ tests/);
 });
@@ -146,7 +146,7 @@ test("the generated TypeScript types match proto/runtime.proto", () => {
     "proto/runtime.proto",
     "--longs=Number", "--enums=String", "--defaults", "--oneofs", "--grpcLib=@grpc/grpc-js", "--importFileExtension=.js", "--includeComments",
     "-O", out,
-  ], { cwd: location.root, encoding: "utf8" });
+  ], { cwd: location.root, encoding: "utf8", timeout: 120_000 });
   assert.is(r.status, 0, r.stderr);
   const files = (dir: string): string[] =>
     readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
@@ -408,7 +408,7 @@ test("a missing virtualenv gives a message that says to run npm install", async 
 
 test("install without a usable Python: one clear message and a non-zero exit, no stack trace", () => {
   const emptyPath = mkdtempSync(join(work, "no-python-"));
-  const r = spawnSync(process.execPath, [join(location.root, "runtime", "install.mjs")], { env: { PATH: emptyPath, HOME: work }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [join(location.root, "runtime", "install.mjs")], { env: { PATH: emptyPath, HOME: work }, encoding: "utf8", timeout: 120_000 });
   assert.is(r.status, 1);
   assert.match(r.stderr, /No usable Python found on PATH/);
   assert.match(r.stderr, /Python 3\.10 or newer/);
@@ -417,6 +417,7 @@ test("install without a usable Python: one clear message and a non-zero exit, no
   const skipped = spawnSync(process.execPath, [join(location.root, "runtime", "install.mjs")], {
     env: { PATH: emptyPath, HOME: work, TPU_BUILD_SKIP_RUNTIME_INSTALL: "1" },
     encoding: "utf8",
+    timeout: 120_000,
   });
   assert.is(skipped.status, 0);
   assert.match(skipped.stdout, /skipping/);

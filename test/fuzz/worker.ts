@@ -46,7 +46,7 @@ function makeWorkspace(): { dir: string; cleanup: () => void } {
   for (const f of ["model.jl", "layers.jl"]) cpSync(join(REPO, "test", "fixtures", "manifest", f), join(dir, f));
   writeFileSync(join(outside, "outside.jl"), "secret(x) = x\n");
   symlinkSync(join(outside, "outside.jl"), join(dir, "escape.jl"));
-  execFileSync("mkfifo", [join(dir, "fifo.jl"), join(dir, "fifo.npy")]);
+  execFileSync("mkfifo", [join(dir, "fifo.jl"), join(dir, "fifo.npy")], { timeout: 10_000 });
   mkdirSync(join(dir, "dir"));
   return {
     dir,

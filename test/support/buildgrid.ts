@@ -23,7 +23,7 @@ function python(): string {
 
 /** The directory of BuildGrid's virtualenv, made if needed; throws (with pip's output) when it cannot be. */
 export function buildGridVenv(): string {
-  const pythonVersion = execFileSync(python(), ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" }).trim();
+  const pythonVersion = execFileSync(python(), ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8", timeout: 120_000 }).trim();
   const pin = createHash("sha256").update(readFileSync(REQUIREMENTS)).update(pythonVersion).digest("hex").slice(0, 12);
   const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
   const venv = join(cacheRoot, "tpu-build-test", `buildgrid-py${pythonVersion}-${pin}`);
@@ -32,7 +32,7 @@ export function buildGridVenv(): string {
   const staging = `${venv}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   try {
-    execFileSync(python(), ["-m", "venv", staging], { stdio: "pipe" });
+    execFileSync(python(), ["-m", "venv", staging], { stdio: "pipe", timeout: 120_000 });
     execFileSync(join(staging, "bin", "pip"), ["install", "--disable-pip-version-check", "-q", "-r", REQUIREMENTS], { stdio: "pipe", timeout: 15 * 60_000 });
   } catch (e) {
     rmSync(staging, { recursive: true, force: true });
