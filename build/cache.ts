@@ -14,10 +14,11 @@
 // so an entry appears complete or not at all. When another writer got there first, its entry is
 // kept if it verifies (the contents are equal by construction: same key). Reads verify every file
 // against meta.json; a mismatch or a missing file is a miss, and the broken entry is moved aside
-// and deleted. Only successful compilations have a put(): failures are never cached.
+// and deleted. Only successful compilations have a put(): failures are never cached. A hit touches
+// meta.json: its mtime is the entry's last use, which the size cap (build/cache-upkeep.ts) evicts by.
 
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import type { ArgSpec, Signature } from "../plugins/api.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
@@ -144,6 +145,10 @@ export class ArtifactStore {
       await this.discard(dir);
       return undefined;
     }
+    // The last use, for the size cap's least-recently-used order (build/cache-upkeep.ts). utimes is
+    // atomic; an entry removed meanwhile by a gc is no error (this build holds its contents).
+    const at = new Date();
+    await utimes(join(dir, ARTIFACT_FILES.meta), at, at).catch(() => {});
     return verified;
   }
 

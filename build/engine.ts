@@ -26,6 +26,8 @@ import type { PluginRegistry } from "../plugins/registry.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { formatLocation, SourceFile } from "../compiler/diagnostics.js";
 import { ArtifactStore, cacheKey, defaultCacheDir } from "./cache.js";
+import { cacheCap, cacheLocations, collectGarbage } from "./cache-upkeep.js";
+import { formatBytes } from "./limits.js";
 import type { CachedArtifact } from "./cache.js";
 import type { BuildEvent, EventDiagnostic, ExitCode } from "./events.js";
 import { EXIT, now } from "./events.js";
@@ -274,6 +276,8 @@ interface BuildPlan {
   settingsOf(target: string): Record<string, unknown>;
   /** The remote cache, when one is configured and its secrets could be read. */
   remote?: RemoteLayer;
+  /** The size cap of the local caches (`cache.maxSize`, TPU_BUILD_CACHE_MAX), enforced at the build's end. */
+  cacheMaxBytes?: number;
 }
 
 /** The target a run goes to: its name and settings (as given and as canonical JSON, the session key). */
@@ -384,6 +388,7 @@ export class BuildEngine {
       const cutShort = await this.runPhase(ctx, plan);
       if (cutShort) return cutShort;
       if (ctx.waitUploads) await plan.remote?.flush();
+      await this.enforceCacheCap(ctx, plan);
       if (ctx.compileFailed) return ctx.finish(EXIT.compileError);
       if (ctx.runFailed) return ctx.finish(EXIT.runError);
       return ctx.finish(EXIT.ok);
@@ -422,6 +427,11 @@ export class BuildEngine {
       ctx.manifestInvalid(badTargets.map((d) => manifestEventDiagnostic(d, manifest.text)));
       return undefined;
     }
+    const cap = cacheCap(manifest);
+    if ("problem" in cap) {
+      ctx.manifestInvalid([{ code: "cache-config", message: cap.problem, rendered: `error: ${cap.problem}` }]);
+      return undefined;
+    }
     const remoteConfig = remoteCacheConfig(manifest.remoteCache, manifest.dir);
     if (!remoteConfig.ok) {
       ctx.manifestInvalid([{ code: "remote-cache-config", message: remoteConfig.message, rendered: `error: ${remoteConfig.message}` }]);
@@ -431,6 +441,7 @@ export class BuildEngine {
     await this.closeUndeclaredSessions(manifest);
     const watch = ctx.watch;
     const plan: BuildPlan = { manifest, outDir, store, mustRun: entriesToRun(manifest), settingsOf: (target) => targetSettings(manifest, target, watch) };
+    if (cap.maxBytes !== undefined) plan.cacheMaxBytes = cap.maxBytes;
     if (remoteConfig.warning) ctx.remoteWarning(remoteConfig.warning);
     if (remoteConfig.config) {
       plan.remote = (await loadRemoteLayer()).openRemoteLayer(remoteConfig.config, {
@@ -439,6 +450,15 @@ export class BuildEngine {
       });
     }
     return plan;
+  }
+
+  /** Removes the least recently used cache entries beyond the size cap (build/cache-upkeep.ts). */
+  private async enforceCacheCap(ctx: BuildContext, plan: BuildPlan): Promise<void> {
+    if (plan.cacheMaxBytes === undefined) return;
+    const gc = await collectGarbage(cacheLocations(plan.manifest, this.plugins, plan.store.root), plan.cacheMaxBytes);
+    if (!gc.removed.length) return;
+    ctx.emit({ event: "cache-evicted", at: now(), entries: gc.removed.length, freedBytes: gc.freedBytes, keptBytes: gc.keptBytes, maxBytes: plan.cacheMaxBytes });
+    ctx.log(`cache    removed the ${gc.removed.length} least recently used ${gc.removed.length === 1 ? "entry" : "entries"} (${formatBytes(gc.freedBytes)}); ${formatBytes(gc.keptBytes)} kept of ${formatBytes(plan.cacheMaxBytes)}`);
   }
 
   // ---- compile -------------------------------------------------------------------------------

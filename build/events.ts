@@ -21,6 +21,8 @@ export type BuildEvent =
   /** An entry uploaded to the remote cache (in the background, possibly after build-finished, unless --wait-uploads). */
   | { event: "remote-upload-finished"; at: string; kind: "artifact" | "run"; entry: string; key: string; bytes: number; blobs: number; durationMs: number }
   | { event: "entry-skipped"; at: string; entry: string; reason: string }
+  /** The local caches exceeded their size cap (`cache.maxSize`, TPU_BUILD_CACHE_MAX): the least recently used entries were removed. */
+  | { event: "cache-evicted"; at: string; entries: number; freedBytes: number; keptBytes: number; maxBytes: number }
   /** A newer change arrived while this (watch) build ran; the next build starts at once. */
   | { event: "build-superseded"; at: string; durationMs: number }
   | { event: "build-finished"; at: string; ok: boolean; exitCode: number; durationMs: number; compiled: number; cached: number; ran: number; upToDate: number; failed: number };

@@ -31,3 +31,32 @@ export function formatBytes(bytes: number): string {
   while (v >= 1024 && k < units.length - 1) (v /= 1024), k++;
   return k === 0 ? `${v} bytes` : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[k]}`;
 }
+
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/**
+ * A size cap as written in the manifest or TPU_BUILD_CACHE_MAX: a number of bytes, or a number with
+ * a unit (KB, MB, GB, TB are powers of 1000, KiB, MiB, GiB, TiB of 1024; any case): "2GB", "512 MiB".
+ * Undefined when it is not one.
+ */
+export function parseByteSize(text: string | number): number | undefined {
+  if (typeof text === "number") return Number.isSafeInteger(text) && text >= 0 ? text : undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  if (!m) return undefined;
+  const unit = SIZE_UNITS[(m[2] || "b").toLowerCase()];
+  if (unit === undefined) return undefined;
+  const bytes = Math.floor(Number(m[1]) * unit);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+export const SIZE_EXAMPLES = `a number of bytes or a size such as "2GB", "500MB" or "1.5GiB"`;

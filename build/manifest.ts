@@ -21,7 +21,7 @@ import { isFloatEltype as isFloatType, scalarProblem } from "../compiler/eltypes
 import { escapePointerToken, jsonPointer, parseJsonWithLocations, pointerTokens, type JsonDocument } from "./json-locations.js";
 import { describeDescr, elementCount, ELEMENT_SIZE, eltypeOfDescr, formatNpyShape, readNpyHeader } from "./npy.js";
 import { workspaceFile, type FileRefusal } from "./workspace.js";
-import { formatBytes, MAX_DIMENSIONS, MAX_JSON_DEPTH, MAX_ELEMENTS, MAX_REPORTED_ERRORS, MAX_VALUE_BYTES } from "./limits.js";
+import { formatBytes, MAX_DIMENSIONS, MAX_JSON_DEPTH, MAX_ELEMENTS, MAX_REPORTED_ERRORS, MAX_VALUE_BYTES, parseByteSize, SIZE_EXAMPLES } from "./limits.js";
 
 export type { TpuConfig } from "../schema/manifest.js";
 
@@ -73,6 +73,8 @@ export interface ResolvedManifest {
   watchTargets: Record<string, Record<string, unknown>>;
   /** The `remoteCache` section as written (secrets unresolved; build/remote-cache/config.ts resolves it). */
   remoteCache?: RemoteCache;
+  /** `cache.maxSize` in bytes (TPU_BUILD_CACHE_MAX, read by the engine, overrides it). */
+  cacheMaxBytes?: number;
   /** Entries by name, in declaration order. */
   entries: Record<string, ResolvedEntry>;
   /** Entry names, dependencies before dependents (declaration order among independent ones). */
@@ -570,13 +572,16 @@ export async function resolveManifest(path: string, text: string): Promise<Manif
   const entries: Record<string, ResolvedEntry> = {};
   for (const name of names) entries[name] = await resolveEntry(where, dir, name, config.entries[name]!, defaultTarget, refusals, diagnostics);
   const order = graphOrder(where, entries, names, diagnostics);
+  const maxSize = config.cache?.maxSize;
+  const cacheMaxBytes = maxSize === undefined ? undefined : parseByteSize(maxSize);
+  if (maxSize !== undefined && cacheMaxBytes === undefined) diagnostics.push(diagnostic(where, "invalid-value", `cache.maxSize ${quoted(maxSize)} is not a size: give ${SIZE_EXAMPLES}`, "/cache/maxSize"));
   if (diagnostics.length) return fail(abs, text, diagnostics);
 
   const targets = (config.targets ?? {}) as Record<string, Record<string, unknown>>;
   const watchTargets = (config.watch?.targets ?? {}) as Record<string, Record<string, unknown>>;
   return {
     ok: true,
-    manifest: { path: abs, dir, text, document: doc, config, outDir: resolve(dir, config.out ?? DEFAULT_OUT), defaultTarget, targets, watchTargets, entries, order, ...(config.remoteCache ? { remoteCache: config.remoteCache } : {}) },
+    manifest: { path: abs, dir, text, document: doc, config, outDir: resolve(dir, config.out ?? DEFAULT_OUT), defaultTarget, targets, watchTargets, entries, order, ...(config.remoteCache ? { remoteCache: config.remoteCache } : {}), ...(cacheMaxBytes !== undefined ? { cacheMaxBytes } : {}) },
   };
 }
 

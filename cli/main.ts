@@ -25,6 +25,9 @@ Commands:
   events     Stream the daemon's build events as NDJSON (those of build --json).
   daemon start|stop|status|logs
              Manage the workspace's daemon (one per manifest directory).
+  cache ls|gc|clean [--json] [--max-size SIZE]
+             List the local caches (artifacts, compiled executables), remove the
+             least recently used beyond the size cap, or everything. \`cache --help\`.
   runtime serve --listen HOST:PORT [--platform tpu|cuda|rocm|cpu] --tls-cert F
              --tls-key F [--client-ca F] --token-file F [--max-session-bytes N]
              [--idle-timeout S] [--cpu-devices N]
@@ -71,6 +74,7 @@ function daemonWanted(flags: { daemon?: boolean; "no-daemon"?: boolean }): boole
 export async function main(argv: string[]): Promise<number> {
   // The runtime's options are the server's own (it parses them): not this command line's.
   if (argv[0] === "runtime") return runtimeCommand(argv.slice(1));
+  if (argv[0] === "cache") return (await import("./cache-command.js")).cacheCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

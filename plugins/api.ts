@@ -167,4 +167,10 @@ export interface TargetPlugin {
    * `workspace` is the manifest's directory. Without it, any settings are passed to `open`.
    */
   checkSettings?(settings: Record<string, unknown>, context: { workspace: string }): SettingProblem[];
+  /**
+   * Optional: the directories where sessions with these (checked) settings keep files of the
+   * runtime's executable cache, `<digest>.exe` each, whose mtime is its last use. `tpu-build cache`
+   * lists them and the size cap removes the least recently used (build/cache-upkeep.ts).
+   */
+  executableCacheDirs?(settings: Record<string, unknown>, context: { workspace: string }): string[];
 }

@@ -77,7 +77,14 @@ class ExecutableCache:
             raise Untrusted(f"{path} is a directory, not a cache entry") from None
         except OSError as e:
             raise Untrusted(f"{path} cannot be read ({e.strerror})") from None
-        return _verified(content, digest, path)
+        entry = _verified(content, digest, path)
+        # The file's mtime is its last use: tpu-build's size cap removes the least recently used
+        # entries (build/cache-upkeep.ts). A gc may have removed the file meanwhile: no error.
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+        return entry
 
     def put(self, digest: str, entry: CachedExecutable) -> None:
         if not self.directory:

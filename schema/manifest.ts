@@ -93,6 +93,15 @@ export interface TpuConfig {
   };
   remoteCache?: RemoteCache;
   /**
+   * The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).
+   */
+  cache?: {
+    /**
+     * The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as "2GB", "500MB" (powers of 1000) or "1.5GiB" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.
+     */
+    maxSize?: string | number;
+  };
+  /**
    * The entry points, keyed by name. The name identifies the entry in the build graph (`{"from": name}`), in outputs (`<out>/<name>/`) and in messages.
    */
   entries: {
@@ -368,6 +377,21 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
     },
     "remoteCache": {
       "$ref": "#/definitions/remoteCache"
+    },
+    "cache": {
+      "description": "The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "maxSize": {
+          "description": "The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.",
+          "type": [
+            "string",
+            "integer"
+          ],
+          "minimum": 0
+        }
+      }
     },
     "entries": {
       "description": "The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.",

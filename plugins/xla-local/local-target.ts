@@ -5,11 +5,10 @@
 // Beyond the TargetSession methods, a LocalSession keeps tensors on the device (upload, execute,
 // download, release), so that parameters can be sent once and reused across runs.
 
-import { join, resolve } from "node:path";
 import type { ArtifactRef, DeviceInfo, ElementType, LeafSignature, SettingProblem, Signature, TargetPlugin, TargetSession, Tensor } from "../api.js";
 import type { CompiledExecutable, DeviceBuffer, RuntimeClient } from "./runtime-client.js";
 import { RuntimeProcess, type RuntimeProcessOptions } from "./runtime-process.js";
-import { checkLocalSettings, narrowLocalSettings } from "./settings.js";
+import { checkLocalSettings, executableCacheDir, narrowLocalSettings } from "./settings.js";
 import { describeJulia, describeXla, elementTypeOf, juliaSizeOf, tensorByteSize, xlaShapeOf, type XlaShape } from "./tensor-layout.js";
 
 /** A tensor that lives on the device, held by the runtime server until released. */
@@ -249,11 +248,15 @@ export class LocalTarget implements TargetPlugin {
     return checkLocalSettings(settings, context);
   }
 
+  executableCacheDirs(settings: Record<string, unknown>, context: { workspace: string }): string[] {
+    return [executableCacheDir(settings, context)];
+  }
+
   constructor(private readonly options: LocalTargetOptions = {}) {}
 
   async open(options: { workspace: string; settings?: Record<string, unknown> }): Promise<LocalSession> {
     const settings = narrowLocalSettings(options.settings, options.workspace);
-    const cacheDir = settings.cacheDir ? resolve(options.workspace, settings.cacheDir) : join(options.workspace, ".tpu-build", "executables");
+    const cacheDir = executableCacheDir(settings as Record<string, unknown>, options);
     const runtime = await RuntimeProcess.start({ ...this.options.process, cacheDir, cpuDevices: settings.cpuDevices, transport: settings.transport, xlaFlags: settings.xlaFlags });
     const device = settings.device ?? 0;
     if (device >= runtime.ready.devices) {

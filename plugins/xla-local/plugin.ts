@@ -9,11 +9,11 @@
 import type { TargetPlugin } from "../api.js";
 import type { Plugin } from "../registry.js";
 import { checkRemoteSettings } from "./remote-settings.js";
-import { checkLocalSettings } from "./settings.js";
+import { checkLocalSettings, executableCacheDir } from "./settings.js";
 
 /** A target whose module `load` brings in at its first `open`; settings are checked without it. */
-function lazyTarget(name: string, load: () => Promise<TargetPlugin>, checkSettings: TargetPlugin["checkSettings"]): TargetPlugin {
-  return { name, open: async (options) => (await load()).open(options), checkSettings };
+function lazyTarget(name: string, load: () => Promise<TargetPlugin>, checkSettings: TargetPlugin["checkSettings"], executableCacheDirs?: TargetPlugin["executableCacheDirs"]): TargetPlugin {
+  return { name, open: async (options) => (await load()).open(options), checkSettings, ...(executableCacheDirs ? { executableCacheDirs } : {}) };
 }
 
 const lazyLocalTarget = lazyTarget(
@@ -23,6 +23,7 @@ const lazyLocalTarget = lazyTarget(
     return (typeof require === "function" ? (require("./local-target.js") as LocalTargetModule) : await import("./local-target.js")).localTarget;
   },
   checkLocalSettings,
+  (settings, context) => [executableCacheDir(settings, context)],
 );
 
 const lazyRemoteTarget = lazyTarget(

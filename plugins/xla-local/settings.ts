@@ -10,7 +10,7 @@
 // elsewhere; their values are passed to XLA as absolute paths.
 
 import { realpathSync } from "node:fs";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { SettingProblem } from "../api.js";
 
 /** Settings of the "local" target (manifest `targets.local` or the daemon); all optional. */
@@ -83,6 +83,11 @@ function checkedFlags(flags: string, workspace: string): { flags: string } | { p
     out.push(`--${name}=${real}`);
   }
   return { flags: out.join(" ") };
+}
+
+/** Where the runtime server keeps compiled executables (TargetPlugin.executableCacheDirs). */
+export function executableCacheDir(settings: Record<string, unknown>, context: { workspace: string }): string {
+  return typeof settings.cacheDir === "string" && settings.cacheDir !== "" ? resolve(context.workspace, settings.cacheDir) : join(context.workspace, ".tpu-build", "executables");
 }
 
 /** Every problem with the settings; none means `narrowLocalSettings` accepts them. */
