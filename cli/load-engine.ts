@@ -1,6 +1,7 @@
-// The build engine for an in-process build, loaded the fastest way that is still exactly dist/'s code.
+// The Node API (index.ts: the build engine, watch) for an in-process build, loaded the fastest way
+// that is still exactly dist/'s code.
 //
-// The build (scripts/bundle-engine.mjs) leaves the engine and all it loads for a compile as one
+// The build (scripts/bundle-engine.mjs) leaves the API and all it loads for a compile as one
 // CommonJS script beside dist/build/engine.js, with a SHA-256 of the files that went into it and a
 // V8 code cache. When those files are all unchanged, the script runs through vm.Script
 // with the cache: no module resolution, no per-file compile, and the bytecode of the functions a
@@ -15,7 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 
-type Engine = typeof import("../build/engine.js");
+type Engine = typeof import("../index.js");
 
 /** The bundle's files, relative to dist/. */
 export const ENGINE_BUNDLE = { script: "build/engine.bundle.cjs", inputs: "build/engine.bundle.json", cache: "build/engine.bundle.v8cache" } as const;
@@ -62,7 +63,7 @@ export function loadEngineBundle(options: { dist?: string; forCache?: boolean } 
   return { engine: module.exports, script };
 }
 
-/** The build engine: from the bundle when it is current, else from dist/'s (or the source's) modules. */
+/** The Node API: from the bundle when it is current, else from dist/'s (or the source's) modules. */
 export async function loadEngine(): Promise<Engine> {
-  return loadEngineBundle()?.engine ?? (await import("../build/engine.js"));
+  return loadEngineBundle()?.engine ?? (await import("../index.js"));
 }

@@ -166,7 +166,7 @@ async function buildCommand(config: string, outDir: string | undefined, json: bo
       }
     }
   }
-  // Loaded only here: a build through the daemon never pays for the compiler's modules.
+  // The Node API, loaded only here: a build through the daemon never pays for the compiler's modules.
   const { build } = await loadEngine();
   const summary = await build({ config, outDir, onEvent, log, error, waitUploads });
   return summary.exitCode;
@@ -204,12 +204,10 @@ async function watchCommand(config: string, outDir: string | undefined, json: bo
     if (ended === "ended") say("tpu-build watch: the daemon stopped");
     return EXIT.ok;
   }
-  const { WatchSession } = await import("../daemon/watch.js");
-  const session = new WatchSession({ config, outDir, polling: process.env.TPU_BUILD_WATCH_POLL === "1" });
-  session.subscribe({ onEvent: (e) => handlers.onEvent(JSON.stringify(e)), log: handlers.log, error: handlers.error });
-  await session.start({ watch: true });
+  const { watch } = await loadEngine();
+  const watching = await watch({ config, outDir, polling: process.env.TPU_BUILD_WATCH_POLL === "1", onEvent: (e) => handlers.onEvent(JSON.stringify(e)), log: handlers.log, error: handlers.error });
   await interrupted;
-  await session.close();
+  await watching.close();
   stopListening();
   return EXIT.ok;
 }

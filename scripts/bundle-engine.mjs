@@ -1,5 +1,5 @@
-// Part of the build (after tsc and preparse-prelude): the build engine and everything it loads for a
-// compile (the compiler, protobufjs) as one CommonJS script, with a V8 code cache, for cold starts.
+// Part of the build (after tsc and preparse-prelude): the Node API (dist/index.js: the build engine
+// and everything it loads for a compile, the compiler, protobufjs) as one CommonJS script, with a V8 code cache, for cold starts.
 //
 // A cold `tpu-build build` spent ~100-150 ms loading ~90 modules (resolving, reading and compiling
 // each: our ESM files and protobufjs' CommonJS ones) and more compiling the compiler's functions
@@ -7,7 +7,7 @@
 // the cache holds the bytecode of every function a representative build ran (cli/load-engine.ts).
 //
 // Writes, beside dist/build/engine.js:
-//   engine.bundle.cjs      esbuild's bundle of dist/build/engine.js; `import.meta.url` of each
+//   engine.bundle.cjs      esbuild's bundle of dist/index.js; `import.meta.url` of each
 //                          module is rewritten to that module's own file URL, so every path the code
 //                          derives from it (the prelude, proto/, its pre-parsed tree) is unchanged;
 //   engine.bundle.json     the files bundled and one SHA-256 of them all: the loader uses the bundle
@@ -26,7 +26,7 @@ import * as esbuild from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
-const entry = join(dist, "build", "engine.js");
+const entry = join(dist, "index.js");
 const { ENGINE_BUNDLE, inputsDigest } = await import("../dist/cli/load-engine.js");
 const out = join(dist, ENGINE_BUNDLE.script);
 
