@@ -322,6 +322,10 @@ export interface RemoteTarget {
   platform?: "tpu" | "cuda" | "rocm" | "cpu";
   tls?: ClientTls;
   token: Secret;
+  /**
+   * How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.
+   */
+  timeoutSeconds?: number;
 }
 
 /** The manifest's JSON Schema (draft-07), as in schema/tpu.config.schema.json. */
@@ -744,6 +748,12 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
         },
         "token": {
           "$ref": "#/definitions/secret"
+        },
+        "timeoutSeconds": {
+          "description": "How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.",
+          "type": "number",
+          "exclusiveMinimum": 0,
+          "maximum": 3600
         }
       }
     },

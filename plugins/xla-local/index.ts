@@ -4,7 +4,7 @@
 
 export { LocalSession, LocalTarget, localTarget, type LocalTargetOptions, type ResidentTensor, type RuntimeConnection } from "./local-target.js";
 export { checkLocalSettings, type LocalTargetSettings } from "./settings.js";
-export { RemoteTarget, remoteTarget, type RemoteTargetOptions } from "./remote-target.js";
+export { RemoteTarget, remoteTarget, serverPlatform, type RemoteTargetOptions } from "./remote-target.js";
 export { checkRemoteSettings, type RemoteTargetSettings } from "./remote-settings.js";
 export {
   MAX_CHUNK_BYTES,

@@ -9,7 +9,9 @@ import type { RemoteTarget } from "../../schema/manifest.js";
 /** The settings as the plugin receives them: the manifest's, without `kind` (which chose the plugin). */
 export type RemoteTargetSettings = Omit<RemoteTarget, "kind">;
 
-export const REMOTE_SETTING_KEYS = ["address", "platform", "tls", "token"] as const;
+export const REMOTE_SETTING_KEYS = ["address", "platform", "tls", "token", "timeoutSeconds"] as const;
+/** How long the server may stay silent by default (RemoteTarget.timeoutSeconds in the schema). */
+export const DEFAULT_TIMEOUT_SECONDS = 20;
 export const REMOTE_PLATFORMS = ["tpu", "cuda", "rocm", "cpu"] as const;
 const TLS_KEYS = ["ca", "serverName", "cert", "key"] as const;
 const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[^/:\s]+):[0-9]{1,5}$/;
@@ -40,6 +42,9 @@ export function checkRemoteSettings(settings: Record<string, unknown>): SettingP
       }
       if ((s.tls.cert === undefined) !== (s.tls.key === undefined)) problems.push({ key: "tls", message: `"tls" needs both "cert" and "key" for mutual TLS, or neither` });
     }
+  }
+  if (s.timeoutSeconds !== undefined && !(typeof s.timeoutSeconds === "number" && s.timeoutSeconds > 0 && s.timeoutSeconds <= 3600)) {
+    problems.push({ key: "timeoutSeconds", message: `"timeoutSeconds" must be a number of seconds above 0 and at most 3600, got ${JSON.stringify(s.timeoutSeconds)?.slice(0, 80)}` });
   }
   if (s.token === undefined) problems.push({ message: `a remote target needs "token": where its bearer token is read from, ${SECRET_FORMS}` });
   else if (typeof s.token === "string") problems.push({ key: "token", message: `a token written in the manifest is refused (manifests are committed): give ${SECRET_FORMS}` });

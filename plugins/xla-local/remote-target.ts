@@ -6,14 +6,13 @@
 // server that runs on the CPU would otherwise give the CPU's numbers without a word.
 
 import { resolve } from "node:path";
+import { connect as connectTls } from "node:tls";
 import type { SettingProblem, TargetPlugin } from "../api.js";
 import { readSecret } from "../secret.js";
 import { LocalSession } from "./local-target.js";
-import { checkRemoteSettings, narrowRemoteSettings } from "./remote-settings.js";
-import { RuntimeClient, RuntimeError, readRuntimeTls, type RuntimeClientOptions } from "./runtime-client.js";
-
-/** How long opening a session waits for the server to accept connections. */
-const CONNECT_GRACE_MS = 10_000;
+import { dataConnectOptions } from "./data-channel.js";
+import { checkRemoteSettings, DEFAULT_TIMEOUT_SECONDS, narrowRemoteSettings } from "./remote-settings.js";
+import { RuntimeClient, RuntimeError, readRuntimeTls, type RuntimeClientOptions, type RuntimeTls } from "./runtime-client.js";
 
 /** A server connection as a LocalSession holds it: the client, and closing frees this client's session there. */
 class RemoteConnection {
@@ -50,11 +49,16 @@ export class RemoteTarget implements TargetPlugin {
     if ("problem" in token) throw new Error(`${where} cannot be reached: ${token.problem}`);
     const at = (file: string | undefined) => (file === undefined ? undefined : resolve(options.workspace, file));
     const tls = s.tls ? readRuntimeTls({ ca: at(s.tls.ca), serverName: s.tls.serverName, cert: at(s.tls.cert), key: at(s.tls.key) }) : undefined;
-    const client = new RuntimeClient(s.address, { ...this.options.client, token: token.value, tls });
+    const seconds = s.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const silentMs = seconds * 1000;
+    // A server silent for `timeoutSeconds` fails the run: small calls by their deadline, a long
+    // Compile or Execute (which may rightly take minutes) by an unanswered keepalive ping.
+    const client = new RuntimeClient(s.address, { callTimeoutMs: silentMs, keepaliveMs: silentMs / 2, dataIdleTimeoutMs: silentMs, ...this.options.client, token: token.value, tls });
     try {
-      // A server that is restarting (a service's Restart=on-failure) is waited for, briefly.
-      await client.waitForReady(CONNECT_GRACE_MS).catch(() => {
-        throw new Error(`${where} cannot be reached: no connection within ${CONNECT_GRACE_MS / 1000} s (is it running, and its port open or tunnelled?)`);
+      // A server that is restarting (a service's Restart=on-failure) is waited for, that long too.
+      await client.waitForReady(silentMs).catch(async () => {
+        const refusal = tls ? await tlsRefusal(s.address, tls, Math.min(silentMs, 3000)) : undefined;
+        throw new Error(`${where} cannot be reached: ${refusal ?? `no connection within ${seconds} s (is it running and answering, and its port open or tunnelled?)`}`);
       });
       const info = await client.deviceInfo();
       const platform = serverPlatform(info.platform, info.platformVersion);
@@ -70,8 +74,55 @@ export class RemoteTarget implements TargetPlugin {
   }
 }
 
+/** Certificate checks whose failure means the client does not trust the server's CA. */
+const UNTRUSTED = new Set(["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "UNABLE_TO_GET_ISSUER_CERT"]);
+
+/**
+ * Why a TLS connection to `address` fails, from a handshake of our own: gRPC only says that it
+ * could not connect. Undefined when the handshake succeeds and the server keeps the connection, or
+ * nothing answers within `timeoutMs` (a stopped server).
+ */
+function tlsRefusal(address: string, tls: RuntimeTls, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const at = dataConnectOptions(address, address) as { host: string; port: number };
+    const socket = connectTls({ host: at.host, port: at.port, ca: tls.ca, cert: tls.cert, key: tls.key, ...(tls.serverName ? { servername: tls.serverName } : {}), ALPNProtocols: ["h2"], minVersion: "TLSv1.2" });
+    let handshaken = false;
+    let settled = false;
+    const done = (why: string | undefined) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(why);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    socket.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.syscall) return done(undefined); // refused, unreachable: not a TLS problem
+      if (handshaken) return done(`the server ended the TLS connection: ${e.message}`);
+      const hint = e.code && UNTRUSTED.has(e.code) ? ` (does tls.ca name the CA that signed the server's certificate?)` : "";
+      done(`the TLS handshake failed: ${e.message}${hint}`);
+    });
+    socket.on("secureConnect", () => {
+      handshaken = true;
+      // With TLS 1.3 a server that refuses the client's certificate says so after the handshake,
+      // by closing: give it a moment (an HTTP/2 preface, as gRPC would send, prompts it).
+      socket.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+      setTimeout(() => done(undefined), Math.min(timeoutMs, 1000));
+    });
+    socket.on("close", () =>
+      done(
+        handshaken
+          ? tls.cert
+            ? "the server closed the connection after the TLS handshake: it does not accept the client certificate (tls.cert; is it signed by the CA of the server's --client-ca?)"
+            : "the server closed the connection after the TLS handshake: it asks for a client certificate (mutual TLS: give tls.cert and tls.key)"
+          : undefined,
+      ),
+    );
+  });
+}
+
 /** The server's platform as the manifest names it: some jaxlib builds call both GPU platforms "gpu", telling them apart in the version. */
-function serverPlatform(platform: string, version: string): string {
+export function serverPlatform(platform: string, version: string): string {
   return platform === "gpu" ? (/rocm/i.test(version) ? "rocm" : "cuda") : platform;
 }
 
