@@ -21,3 +21,20 @@ export async function stopProcess(pid: number, timeoutMs = 30_000): Promise<void
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** CPU time a process has used so far (user + system), in clock ticks (from /proc/<pid>/stat). */
+export function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime: fields 14 and 15 of stat(5), 12 and 13 after the name.
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Resolves once `pid` has used `ticks` more clock ticks of CPU than `from` (it is computing); rejects after `timeoutMs`. */
+export async function busyFor(pid: number, from: number, ticks: number, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (cpuTicks(pid) - from < ticks) {
+    if (Date.now() > end) throw new Error(`process ${pid} used less than ${ticks} clock ticks of CPU within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
