@@ -27,6 +27,7 @@ import type { Diagnostic } from "../compiler/diagnostics.js";
 import { formatLocation, SourceFile } from "../compiler/diagnostics.js";
 import { ArtifactStore, cacheKey, defaultCacheDir } from "./cache.js";
 import { cacheCap, cacheLocations, collectGarbage } from "./cache-upkeep.js";
+import { withManifestPlugins } from "./manifest-plugins.js";
 import { formatBytes } from "./limits.js";
 import type { CachedArtifact } from "./cache.js";
 import type { BuildEvent, EventDiagnostic, ExitCode } from "./events.js";
@@ -309,7 +310,10 @@ type BuildCompiler = CompilerPlugin & { preludeVersion?: string };
 
 export class BuildEngine {
   private readonly compiler: BuildCompiler;
-  private readonly plugins: PluginRegistry;
+  /** The registry given (or the built-in one); each build adds its manifest's `plugins` to a copy. */
+  private readonly basePlugins: PluginRegistry;
+  /** The registry of the current manifest. */
+  private plugins: PluginRegistry;
   private graph: ResolvedManifest | undefined;
   private readonly state = new Map<string, EntryState>();
   /** Include graphs by entry file, valid while every listed file has the recorded digest. */
@@ -323,7 +327,7 @@ export class BuildEngine {
   private readonly uploading = new Set<Promise<void>>();
 
   constructor(readonly options: EngineOptions) {
-    this.plugins = options.plugins ?? builtinRegistry();
+    this.basePlugins = this.plugins = options.plugins ?? builtinRegistry();
     const compilerName = options.compiler ?? DEFAULT_COMPILER;
     const compiler = this.plugins.compiler(compilerName);
     if (!compiler) throw new Error(`tpu-build: no compiler named "${compilerName}" is registered (registered: ${this.plugins.compilerNames().join(", ") || "none"})`);
@@ -422,6 +426,12 @@ export class BuildEngine {
     const outDir = this.options.outDir ?? manifest.outDir;
     const store = new ArtifactStore(this.options.cacheDir ?? defaultCacheDir(manifest.dir));
     ctx.emit({ event: "build-started", at: now(), config: manifest.path, entries: manifest.order.length });
+    const withPlugins = await withManifestPlugins(manifest, this.basePlugins);
+    if (!withPlugins.ok) {
+      ctx.manifestInvalid(withPlugins.diagnostics.map((d) => manifestEventDiagnostic(d, manifest.text)));
+      return undefined;
+    }
+    this.plugins = withPlugins.registry;
     const badTargets = targetDiagnostics(manifest, (kind) => this.plugins.target(kind), this.plugins.targetNames());
     if (badTargets.length) {
       ctx.manifestInvalid(badTargets.map((d) => manifestEventDiagnostic(d, manifest.text)));

@@ -9,6 +9,7 @@ import type { CacheEntry } from "../build/cache-upkeep.js";
 import { cacheCap, cacheLocations, cleanCache, collectGarbage, listCache } from "../build/cache-upkeep.js";
 import { formatBytes, parseByteSize, SIZE_EXAMPLES } from "../build/limits.js";
 import { loadManifest, renderManifestDiagnostic } from "../build/manifest.js";
+import { withManifestPlugins } from "../build/manifest-plugins.js";
 import { builtinRegistry } from "../plugins/builtin.js";
 
 export const CACHE_USAGE = `Usage: tpu-build cache ls|gc|clean [--config FILE] [--json] [--max-size SIZE]
@@ -48,7 +49,12 @@ export async function cacheCommand(argv: string[]): Promise<number> {
     for (const d of loaded.diagnostics) process.stderr.write(`${renderManifestDiagnostic(d, loaded.text)}\n`);
     return EXIT.invalidManifest;
   }
-  const locations = cacheLocations(loaded.manifest, builtinRegistry());
+  const plugins = await withManifestPlugins(loaded.manifest, builtinRegistry());
+  if (!plugins.ok) {
+    for (const d of plugins.diagnostics) process.stderr.write(`${renderManifestDiagnostic(d, loaded.manifest.text)}\n`);
+    return EXIT.invalidManifest;
+  }
+  const locations = cacheLocations(loaded.manifest, plugins.registry);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const json = values.json ?? false;
   switch (action) {

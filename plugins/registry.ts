@@ -44,6 +44,14 @@ export class PluginRegistry implements PluginRegistrar {
     return this;
   }
 
+  /** A new registry holding what this one holds (a manifest's `plugins` are added to a copy). */
+  clone(): PluginRegistry {
+    const copy = new PluginRegistry();
+    for (const [name, entry] of this.compilers) copy.compilers.set(name, entry);
+    for (const [name, entry] of this.targets) copy.targets.set(name, entry);
+    return copy;
+  }
+
   registerCompiler(compiler: CompilerPlugin): void {
     claim(this.compilers, "compiler", compiler.name, { plugin: compiler, from: this.registering });
   }

@@ -7,8 +7,9 @@
 import { createRequire } from "node:module";
 const ajvRuntime = createRequire(import.meta.url);
 export const root = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","address","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel).","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
-const func2 = ajvRuntime("ajv/dist/runtime/ucs2length").default;
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"plugins":{"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","address","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel).","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
+const func2 = Object.prototype.hasOwnProperty;
+const func3 = ajvRuntime("ajv/dist/runtime/ucs2length").default;
 const schema12 = {"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}};
 const schema13 = {"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}};
 const pattern0 = new RegExp("^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$", "u");
@@ -49,7 +50,7 @@ errors++;
 if(data.env !== undefined){
 let data0 = data.env;
 if(typeof data0 === "string"){
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err2 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envSecret/properties/env/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.env,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -114,7 +115,7 @@ errors++;
 if(data.file !== undefined){
 let data1 = data.file;
 if(typeof data1 === "string"){
-if(func2(data1) < 1){
+if(func3(data1) < 1){
 const err7 = {instancePath:instancePath+"/file",schemaPath:"#/definitions/fileSecret/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.file,data:data1};
 if(vErrors === null){
 vErrors = [err7];
@@ -266,7 +267,7 @@ errors++;
 if(data2.ca !== undefined){
 let data3 = data2.ca;
 if(typeof data3 === "string"){
-if(func2(data3) < 1){
+if(func3(data3) < 1){
 const err6 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/clientTls/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.ca,data:data3};
 if(vErrors === null){
 vErrors = [err6];
@@ -291,7 +292,7 @@ errors++;
 if(data2.cert !== undefined){
 let data4 = data2.cert;
 if(typeof data4 === "string"){
-if(func2(data4) < 1){
+if(func3(data4) < 1){
 const err8 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/clientTls/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.cert,data:data4};
 if(vErrors === null){
 vErrors = [err8];
@@ -316,7 +317,7 @@ errors++;
 if(data2.key !== undefined){
 let data5 = data2.key;
 if(typeof data5 === "string"){
-if(func2(data5) < 1){
+if(func3(data5) < 1){
 const err10 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/clientTls/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.key,data:data5};
 if(vErrors === null){
 vErrors = [err10];
@@ -341,7 +342,7 @@ errors++;
 if(data2.serverName !== undefined){
 let data6 = data2.serverName;
 if(typeof data6 === "string"){
-if(func2(data6) < 1){
+if(func3(data6) < 1){
 const err12 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/clientTls/properties/serverName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.serverName,data:data6};
 if(vErrors === null){
 vErrors = [err12];
@@ -495,7 +496,7 @@ errors++;
 if(data.npy !== undefined){
 let data0 = data.npy;
 if(typeof data0 === "string"){
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/definitions/npyValue/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.npy,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -899,7 +900,7 @@ errors++;
 if(data.from !== undefined){
 let data0 = data.from;
 if(typeof data0 === "string"){
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err2 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/fromArgument/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -1054,7 +1055,7 @@ errors++;
 if(data.file !== undefined){
 let data0 = data.file;
 if(typeof data0 === "string"){
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err3 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.properties.file,data:data0};
 if(vErrors === null){
 vErrors = [err3];
@@ -1079,7 +1080,7 @@ errors++;
 if(data.function !== undefined){
 let data1 = data.function;
 if(typeof data1 === "string"){
-if(func2(data1) < 1){
+if(func3(data1) < 1){
 const err5 = {instancePath:instancePath+"/function",schemaPath:"#/properties/function/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.properties.function,data:data1};
 if(vErrors === null){
 vErrors = [err5];
@@ -1171,7 +1172,7 @@ errors++;
 if(data4.target !== undefined){
 let data5 = data4.target;
 if(typeof data5 === "string"){
-if(func2(data5) < 1){
+if(func3(data5) < 1){
 const err11 = {instancePath:instancePath+"/run/target",schemaPath:"#/definitions/runOptions/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema27.properties.target,data:data5};
 if(vErrors === null){
 vErrors = [err11];
@@ -1293,7 +1294,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "$schema") || (key0 === "out")) || (key0 === "target")) || (key0 === "targets")) || (key0 === "watch")) || (key0 === "remoteCache")) || (key0 === "cache")) || (key0 === "entries"))){
+if(!(func2.call(schema11.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -1320,7 +1321,7 @@ errors++;
 if(data.out !== undefined){
 let data1 = data.out;
 if(typeof data1 === "string"){
-if(func2(data1) < 1){
+if(func3(data1) < 1){
 const err3 = {instancePath:instancePath+"/out",schemaPath:"#/properties/out/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.out,data:data1};
 if(vErrors === null){
 vErrors = [err3];
@@ -1345,7 +1346,7 @@ errors++;
 if(data.target !== undefined){
 let data2 = data.target;
 if(typeof data2 === "string"){
-if(func2(data2) < 1){
+if(func3(data2) < 1){
 const err5 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.target,data:data2};
 if(vErrors === null){
 vErrors = [err5];
@@ -1460,12 +1461,15 @@ vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.error
 errors = vErrors.length;
 }
 }
-if(data.cache !== undefined){
-let data9 = data.cache;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-for(const key4 in data9){
-if(!(key4 === "maxSize")){
-const err13 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.cache,data:data9};
+if(data.plugins !== undefined){
+let data9 = data.plugins;
+if(Array.isArray(data9)){
+const len0 = data9.length;
+for(let i0=0; i0<len0; i0++){
+let data10 = data9[i0];
+if(typeof data10 === "string"){
+if(func3(data10) < 1){
+const err13 = {instancePath:instancePath+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.plugins.items,data:data10};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1475,10 +1479,8 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data9.maxSize !== undefined){
-let data10 = data9.maxSize;
-if((typeof data10 !== "string") && (!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10))))){
-const err14 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema11.properties.cache.properties.maxSize.type},message:"must be string,integer",schema:schema11.properties.cache.properties.maxSize.type,parentSchema:schema11.properties.cache.properties.maxSize,data:data10};
+else {
+const err14 = {instancePath:instancePath+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.plugins.items.type,parentSchema:schema11.properties.plugins.items,data:data10};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1487,9 +1489,10 @@ vErrors.push(err14);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 < 0 || isNaN(data10)){
-const err15 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.cache.properties.maxSize,data:data10};
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.plugins.type,parentSchema:schema11.properties.plugins,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1499,10 +1502,12 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.cache.type,parentSchema:schema11.properties.cache,data:data9};
+if(data.cache !== undefined){
+let data11 = data.cache;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key4 in data11){
+if(!(key4 === "maxSize")){
+const err16 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.cache,data:data11};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1512,14 +1517,10 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.entries !== undefined){
-let data11 = data.entries;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key5 in data11){
-const _errs31 = errors;
-if(typeof key5 === "string"){
-if(!pattern1.test(key5)){
-const err17 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.entries.propertyNames,data:key5,propertyName:key5};
+if(data11.maxSize !== undefined){
+let data12 = data11.maxSize;
+if((typeof data12 !== "string") && (!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12))))){
+const err17 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema11.properties.cache.properties.maxSize.type},message:"must be string,integer",schema:schema11.properties.cache.properties.maxSize.type,parentSchema:schema11.properties.cache.properties.maxSize,data:data12};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1528,10 +1529,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-var valid5 = _errs31 === errors;
-if(!valid5){
-const err18 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema11.properties.entries.propertyNames,parentSchema:schema11.properties.entries,data:data11};
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 < 0 || isNaN(data12)){
+const err18 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.cache.properties.maxSize,data:data12};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1541,15 +1541,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-for(const key6 in data11){
-if(!(validate16(data11[key6], {instancePath:instancePath+"/entries/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data11,parentDataProperty:key6,rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
-errors = vErrors.length;
-}
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.entries.type,parentSchema:schema11.properties.entries,data:data11};
+const err19 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.cache.type,parentSchema:schema11.properties.cache,data:data11};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1559,14 +1554,61 @@ vErrors.push(err19);
 errors++;
 }
 }
-}
-else {
-const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(data.entries !== undefined){
+let data13 = data.entries;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key5 in data13){
+const _errs35 = errors;
+if(typeof key5 === "string"){
+if(!pattern1.test(key5)){
+const err20 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.entries.propertyNames,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err20];
 }
 else {
 vErrors.push(err20);
+}
+errors++;
+}
+}
+var valid7 = _errs35 === errors;
+if(!valid7){
+const err21 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema11.properties.entries.propertyNames,parentSchema:schema11.properties.entries,data:data13};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+for(const key6 in data13){
+if(!(validate16(data13[key6], {instancePath:instancePath+"/entries/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data13,parentDataProperty:key6,rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.entries.type,parentSchema:schema11.properties.entries,data:data13};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
 }
 errors++;
 }
@@ -1718,7 +1760,7 @@ errors++;
 if(data.from !== undefined){
 let data0 = data.from;
 if(typeof data0 === "string"){
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err2 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -1829,7 +1871,7 @@ errors++;
 if(data.npy !== undefined){
 let data0 = data.npy;
 if(typeof data0 === "string"){
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.npy,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -2054,7 +2096,7 @@ errors++;
 if(data.target !== undefined){
 let data0 = data.target;
 if(typeof data0 === "string"){
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err2 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema27.properties.target,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -2145,7 +2187,7 @@ errors++;
 if(data.env !== undefined){
 let data0 = data.env;
 if(typeof data0 === "string"){
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err2 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.env,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -2213,7 +2255,7 @@ errors++;
 if(data.file !== undefined){
 let data0 = data.file;
 if(typeof data0 === "string"){
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err2 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.file,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -2334,7 +2376,7 @@ errors++;
 if(data2.ca !== undefined){
 let data3 = data2.ca;
 if(typeof data3 === "string"){
-if(func2(data3) < 1){
+if(func3(data3) < 1){
 const err6 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/clientTls/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.ca,data:data3};
 if(vErrors === null){
 vErrors = [err6];
@@ -2359,7 +2401,7 @@ errors++;
 if(data2.cert !== undefined){
 let data4 = data2.cert;
 if(typeof data4 === "string"){
-if(func2(data4) < 1){
+if(func3(data4) < 1){
 const err8 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/clientTls/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.cert,data:data4};
 if(vErrors === null){
 vErrors = [err8];
@@ -2384,7 +2426,7 @@ errors++;
 if(data2.key !== undefined){
 let data5 = data2.key;
 if(typeof data5 === "string"){
-if(func2(data5) < 1){
+if(func3(data5) < 1){
 const err10 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/clientTls/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.key,data:data5};
 if(vErrors === null){
 vErrors = [err10];
@@ -2409,7 +2451,7 @@ errors++;
 if(data2.serverName !== undefined){
 let data6 = data2.serverName;
 if(typeof data6 === "string"){
-if(func2(data6) < 1){
+if(func3(data6) < 1){
 const err12 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/clientTls/properties/serverName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.serverName,data:data6};
 if(vErrors === null){
 vErrors = [err12];

@@ -93,6 +93,10 @@ export interface TpuConfig {
   };
   remoteCache?: RemoteCache;
   /**
+   * Plugin modules to load before the build: a path relative to this file ("./my-target.mjs") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.
+   */
+  plugins?: string[];
+  /**
    * The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).
    */
   cache?: {
@@ -381,6 +385,14 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
     },
     "remoteCache": {
       "$ref": "#/definitions/remoteCache"
+    },
+    "plugins": {
+      "description": "Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.",
+      "type": "array",
+      "items": {
+        "type": "string",
+        "minLength": 1
+      }
     },
     "cache": {
       "description": "The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).",

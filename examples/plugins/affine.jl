@@ -1,0 +1,2 @@
+# The model of the plugin example: one dense layer without its activation.
+affine(W, x, b) = W * x .+ b
