@@ -55,6 +55,8 @@ export interface EngineOptions {
   compiler?: string;
   /** Keep target sessions (runtime servers, executables, resident tensors) open between builds. */
   persistent?: boolean;
+  /** A profile of the manifest's `profiles` merged over it (`--profile`). */
+  profile?: string;
 }
 
 /** Where one build reports to, and what can cut it short. */
@@ -344,6 +346,7 @@ export class BuildEngine {
     const files = new Set<string>([this.options.config]);
     const m = this.graph;
     if (!m) return [...files];
+    for (const f of m.files) files.add(f);
     for (const name of m.order) {
       const entry = m.entries[name]!;
       files.add(entry.filePath);
@@ -415,7 +418,7 @@ export class BuildEngine {
    * entry's `run`; target settings are checked by their plugins, build/target-settings.ts); the engine's state moves to it. Undefined, after reporting, when it is invalid.
    */
   private async plan(ctx: BuildContext): Promise<BuildPlan | undefined> {
-    const loaded = await loadManifest(this.options.config);
+    const loaded = await loadManifest(this.options.config, this.options.profile !== undefined ? { profile: this.options.profile } : {});
     if (!loaded.ok) {
       const diagnostics = loaded.diagnostics.map((d) => manifestEventDiagnostic(d, loaded.text));
       ctx.manifestInvalid(diagnostics);

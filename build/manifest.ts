@@ -21,6 +21,7 @@ import { isFloatEltype as isFloatType, scalarProblem } from "../compiler/eltypes
 import { escapePointerToken, jsonPointer, parseJsonWithLocations, pointerTokens, type JsonDocument } from "./json-locations.js";
 import { describeDescr, elementCount, ELEMENT_SIZE, eltypeOfDescr, formatNpyShape, readNpyHeader } from "./npy.js";
 import { workspaceFile, type FileRefusal } from "./workspace.js";
+import { layerManifest, type Origin } from "./manifest-layers.js";
 import { formatBytes, MAX_DIMENSIONS, MAX_JSON_DEPTH, MAX_ELEMENTS, MAX_REPORTED_ERRORS, MAX_VALUE_BYTES, parseByteSize, SIZE_EXAMPLES } from "./limits.js";
 
 export type { TpuConfig } from "../schema/manifest.js";
@@ -56,6 +57,8 @@ export interface ManifestDiagnostic {
   /** The nearest valid key, name or value for a misspelt one. */
   suggestion?: string;
   notes?: string[];
+  /** The text of `file` when it is not the manifest that was loaded (a base it `extends`), to render the line. */
+  sourceText?: string;
 }
 
 export interface ResolvedManifest {
@@ -75,6 +78,12 @@ export interface ResolvedManifest {
   remoteCache?: RemoteCache;
   /** `cache.maxSize` in bytes (TPU_BUILD_CACHE_MAX, read by the engine, overrides it). */
   cacheMaxBytes?: number;
+  /** Every manifest file read: this one, then the bases it `extends` (a change to any changes the build). */
+  files: string[];
+  /** The profile applied (`--profile`). */
+  profile?: string;
+  /** Where a value came from, when the manifest has layers (`extends`, a profile); else this file, same pointer. */
+  originOf?: (pointer: string) => Origin;
   /** Entries by name, in declaration order. */
   entries: Record<string, ResolvedEntry>;
   /** Entry names, dependencies before dependents (declaration order among independent ones). */
@@ -152,6 +161,8 @@ interface Located {
   path: string;
   source: SourceFile;
   document?: JsonDocument;
+  /** A layered manifest's origins: the file and pointer a merged value came from. */
+  originOf?: (pointer: string) => Origin;
 }
 
 /** The text range of `pointer` (its key when `at` is "key"), or of its nearest ancestor that exists. */
@@ -177,14 +188,19 @@ function diagnostic(
   pointer: string,
   options: { at?: "value" | "key"; range?: { start: number; end: number }; suggestion?: string; notes?: string[] } = {},
 ): ManifestDiagnostic {
-  const range = options.range ?? rangeOf(where.document, pointer, options.at);
+  // In a layered manifest, the value's own file and its pointer there.
+  const origin = where.originOf && !options.range ? where.originOf(pointer) : undefined;
+  const at: Located = origin ? origin.file : where;
+  if (origin) pointer = origin.pointer;
+  const range = options.range ?? rangeOf(at.document, pointer, options.at);
   // Underline at most the first line of a multi-line value (an object's "{", say). The line's end
   // comes from the line index: searching the text for it costs a pass over a one-line manifest per error.
-  const { line, col } = where.source.position(range.start);
-  const nextLine = where.source.lineStarts[line];
+  const { line, col } = at.source.position(range.start);
+  const nextLine = at.source.lineStarts[line];
   const firstLineEnd = nextLine === undefined ? -1 : nextLine - 1;
   const end = firstLineEnd >= 0 && firstLineEnd < range.end ? Math.max(range.start + 1, firstLineEnd) : range.end;
-  const d: ManifestDiagnostic = { code, message, pointer, file: where.path, line, col, start: range.start, end };
+  const d: ManifestDiagnostic = { code, message, pointer, file: at.path, line, col, start: range.start, end };
+  if (at.path !== where.path) d.sourceText = at.source.text;
   if (options.suggestion !== undefined) d.suggestion = options.suggestion;
   if (options.notes?.length) d.notes = options.notes;
   return d;
@@ -197,6 +213,11 @@ export function entryPointer(entry: string, ...path: (string | number)[]): strin
 
 /** Line, column and range of a pointer in a loaded manifest (its nearest existing ancestor if absent). */
 export function manifestLocation(manifest: ResolvedManifest, pointer: string, at: "value" | "key" = "value"): { line: number; col: number; start: number; end: number } {
+  const origin = manifest.originOf?.(pointer);
+  if (origin) {
+    const range = rangeOf(origin.file.document, origin.pointer, at);
+    return { ...origin.file.source.position(range.start), ...range };
+  }
   const range = rangeOf(manifest.document, pointer, at);
   return { ...new SourceFile(manifest.path, manifest.text).position(range.start), ...range };
 }
@@ -213,7 +234,9 @@ export function manifestDiagnosticAt(
   message: string,
   options: { at?: "value" | "key"; suggestion?: string; notes?: string[] } = {},
 ): ManifestDiagnostic {
-  return diagnostic({ path: manifest.path, source: new SourceFile(manifest.path, manifest.text), document: manifest.document }, code, message, pointer, options);
+  const where: Located = { path: manifest.path, source: new SourceFile(manifest.path, manifest.text), document: manifest.document };
+  if (manifest.originOf) where.originOf = manifest.originOf;
+  return diagnostic(where, code, message, pointer, options);
 }
 
 /** The compiler's Diagnostic for a manifest diagnostic (span in `displayPath`), to render or collect alongside compile errors. */
@@ -251,7 +274,8 @@ function displayPathOf(file: string): string {
  */
 export function renderManifestDiagnostic(d: ManifestDiagnostic, text: string | undefined, displayPath = displayPathOf(d.file)): string {
   const diag = toDiagnostic(d, displayPath);
-  const source = text === undefined ? undefined : new SourceFile(displayPath, text);
+  const shownText = d.sourceText ?? text;
+  const source = shownText === undefined ? undefined : new SourceFile(displayPath, shownText);
   return renderDiagnostic(diag, (p) => (p === displayPath ? source : undefined));
 }
 
@@ -515,8 +539,13 @@ async function nearestFile(path: string): Promise<string | undefined> {
 
 const toPosix = (p: string) => p.split(sep).join("/");
 
-/** Reads, validates and resolves a manifest. Never throws for a user's mistake. */
-export async function loadManifest(path: string): Promise<ManifestLoadResult> {
+export interface ManifestOptions {
+  /** A profile of the manifest's `profiles` to merge over it (`--profile`). */
+  profile?: string;
+}
+
+/** Reads, validates and resolves a manifest (with its bases and a profile). Never throws for a user's mistake. */
+export async function loadManifest(path: string, options: ManifestOptions = {}): Promise<ManifestLoadResult> {
   const abs = resolve(path);
   let text: string;
   try {
@@ -526,11 +555,11 @@ export async function loadManifest(path: string): Promise<ManifestLoadResult> {
     const message = code === "ENOENT" ? `manifest not found: ${abs}` : `cannot read the manifest: ${(e as Error).message}`;
     return { ok: false, path: abs, diagnostics: [{ code: "manifest-not-found", message, pointer: "", file: abs, line: 1, col: 1, start: 0, end: 0 }] };
   }
-  return resolveManifest(abs, text);
+  return resolveManifest(abs, text, options);
 }
 
 /** Validates and resolves manifest text (`path` locates relative paths and names the file in messages). */
-export async function resolveManifest(path: string, text: string): Promise<ManifestLoadResult> {
+export async function resolveManifest(path: string, text: string, options: ManifestOptions = {}): Promise<ManifestLoadResult> {
   const abs = resolve(path);
   const source = new SourceFile(abs, text);
   const parsed = parseJsonWithLocations(text, { maxDepth: MAX_JSON_DEPTH });
@@ -540,14 +569,30 @@ export async function resolveManifest(path: string, text: string): Promise<Manif
     const d = diagnostic(where, "invalid-json", `invalid JSON: ${parsed.error.message}`, "", { range: { start: at, end: at + 1 } });
     return { ok: false, path: abs, text, diagnostics: [d] };
   }
-  const doc = parsed.document;
-  const where = { path: abs, source, document: doc };
+  let doc = parsed.document;
+  const where: Located & { document: JsonDocument } = { path: abs, source, document: doc };
   const diagnostics: ManifestDiagnostic[] = [];
   for (const dup of doc.duplicateKeys) {
     const first = source.position(dup.first.start);
     diagnostics.push(
       diagnostic(where, "duplicate-key", `duplicate key ${quoted(pointerTokens(dup.pointer).at(-1))} (first defined at line ${first.line}, column ${first.col})`, dup.pointer, { range: dup.key }),
     );
+  }
+  // `extends` and a profile: the merged manifest, every value located in the file it came from.
+  const layers = await layerManifest({ path: abs, source, document: doc }, options.profile, (w, names) => nearestName(w, names));
+  let files = [abs];
+  if (layers && !layers.ok) {
+    for (const p of layers.problems) {
+      const d = diagnostic({ path: p.file.path, source: p.file.source, ...("document" in p.file ? { document: p.file.document } : {}) }, p.code, p.message, p.pointer, { ...(p.range ? { range: p.range } : {}), ...(p.suggestion !== undefined ? { suggestion: p.suggestion } : {}), ...(p.notes ? { notes: p.notes } : {}) });
+      if (p.file.path !== abs) d.sourceText = p.file.source.text;
+      diagnostics.push(d);
+    }
+    return fail(abs, text, diagnostics);
+  }
+  if (layers) {
+    doc = where.document = layers.layered.document;
+    where.originOf = layers.layered.originOf;
+    files = layers.layered.files.map((f) => f.path);
   }
   for (const d of schemaIssues(doc, where)) diagnostics.push(d);
   if (diagnostics.length) return fail(abs, text, diagnostics);
@@ -581,7 +626,7 @@ export async function resolveManifest(path: string, text: string): Promise<Manif
   const watchTargets = (config.watch?.targets ?? {}) as Record<string, Record<string, unknown>>;
   return {
     ok: true,
-    manifest: { path: abs, dir, text, document: doc, config, outDir: resolve(dir, config.out ?? DEFAULT_OUT), defaultTarget, targets, watchTargets, entries, order, ...(config.remoteCache ? { remoteCache: config.remoteCache } : {}), ...(cacheMaxBytes !== undefined ? { cacheMaxBytes } : {}) },
+    manifest: { path: abs, dir, text, document: doc, config, outDir: resolve(dir, config.out ?? DEFAULT_OUT), defaultTarget, targets, watchTargets, entries, order, files, ...(config.remoteCache ? { remoteCache: config.remoteCache } : {}), ...(cacheMaxBytes !== undefined ? { cacheMaxBytes } : {}), ...(options.profile !== undefined ? { profile: options.profile } : {}), ...(where.originOf ? { originOf: where.originOf } : {}) },
   };
 }
 
@@ -611,7 +656,9 @@ async function resolveEntry(where: Located & { document: JsonDocument }, dir: st
       const loc = doc.locations.get(`${ap}/const`)!;
       const problem = constProblem(doc, a.const, `${ap}/const`);
       if (problem) diagnostics.push(diagnostic(where, "const-out-of-range", problem.message, problem.pointer));
-      args.push({ kind: "const", pointer: ap, value: a.const, raw: text.slice(loc.start, loc.end) });
+      // The constant's exact text, from the file it was written in.
+      const written = where.originOf?.(`${ap}/const`).file.source.text ?? text;
+      args.push({ kind: "const", pointer: ap, value: a.const, raw: written.slice(loc.start, loc.end) });
     } else {
       const arg: ResolvedArg & { kind: "array" } = { kind: "array", pointer: ap, eltype: a.eltype, size: a.size ?? [], scalar: a.size === undefined };
       const tooLarge = sizeProblem(arg, a.value !== undefined);

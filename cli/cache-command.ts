@@ -12,7 +12,7 @@ import { loadManifest, renderManifestDiagnostic } from "../build/manifest.js";
 import { withManifestPlugins } from "../build/manifest-plugins.js";
 import { builtinRegistry } from "../plugins/builtin.js";
 
-export const CACHE_USAGE = `Usage: tpu-build cache ls|gc|clean [--config FILE] [--json] [--max-size SIZE]
+export const CACHE_USAGE = `Usage: tpu-build cache ls|gc|clean [--config FILE] [--profile NAME] [--json] [--max-size SIZE]
 
   ls     every artifact and compiled executable: size, entry, last use (most recent first)
   gc     remove temporaries left by crashed builds, then the least recently used entries
@@ -28,7 +28,7 @@ export async function cacheCommand(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { config: { type: "string" }, json: { type: "boolean", default: false }, "max-size": { type: "string" }, help: { type: "boolean", short: "h", default: false } },
+      options: { config: { type: "string" }, profile: { type: "string" }, json: { type: "boolean", default: false }, "max-size": { type: "string" }, help: { type: "boolean", short: "h", default: false } },
     });
   } catch (e) {
     process.stderr.write(`tpu-build cache: ${(e as Error).message}\n\n${CACHE_USAGE}\n`);
@@ -44,7 +44,7 @@ export async function cacheCommand(argv: string[]): Promise<number> {
     process.stderr.write(`tpu-build cache: ${action === undefined ? "needs" : `unknown action "${action}"; use`} ls, gc or clean\n\n${CACHE_USAGE}\n`);
     return EXIT.usage;
   }
-  const loaded = await loadManifest(resolve(values.config ?? "tpu.config.json"));
+  const loaded = await loadManifest(resolve(values.config ?? "tpu.config.json"), values.profile !== undefined ? { profile: values.profile } : {});
   if (!loaded.ok) {
     for (const d of loaded.diagnostics) process.stderr.write(`${renderManifestDiagnostic(d, loaded.text)}\n`);
     return EXIT.invalidManifest;

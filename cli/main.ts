@@ -46,6 +46,8 @@ Options:
   --no-daemon     never use the daemon: work in this process
   --wait-uploads  build: finish the remote cache's uploads before reporting the
                   end of the build (CI); implies --no-daemon
+  --profile NAME  build, watch: merge the manifest's profiles.NAME over it (e.g. ci);
+                  implies --no-daemon
   -h, --help      show this help
   --version       print the version
 
@@ -87,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
         daemon: { type: "boolean", default: false },
         "no-daemon": { type: "boolean", default: false },
         "wait-uploads": { type: "boolean", default: false },
+        profile: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false },
       },
@@ -109,14 +112,16 @@ export async function main(argv: string[]): Promise<number> {
   const outDir = values.out ? resolve(values.out) : undefined;
   const workspace = dirname(config);
   const waitUploads = values["wait-uploads"] ?? false;
+  const profile = values.profile;
   // The daemon's uploads outlive a build by design; waiting for them is an in-process build's job.
-  const useDaemon = !waitUploads && daemonWanted(values);
+  // The daemon builds the manifest as it is: a profile's build is done in this process.
+  const useDaemon = !waitUploads && profile === undefined && daemonWanted(values);
   const json = values.json ?? false;
   switch (command) {
     case "build":
-      return buildCommand(config, outDir, json, useDaemon, waitUploads);
+      return buildCommand(config, outDir, json, useDaemon, waitUploads, profile);
     case "watch":
-      return watchCommand(config, outDir, json, useDaemon);
+      return watchCommand(config, outDir, json, useDaemon, profile);
     case "events":
       return watchCommand(config, outDir, true, useDaemon);
     case "daemon":
@@ -129,7 +134,7 @@ export async function main(argv: string[]): Promise<number> {
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-async function buildCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean, waitUploads: boolean): Promise<number> {
+async function buildCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean, waitUploads: boolean, profile: string | undefined): Promise<number> {
   const onEvent = json ? (e: BuildEvent) => process.stdout.write(`${JSON.stringify(e)}\n`) : undefined;
   const log = json ? undefined : (line: string) => process.stdout.write(`${line}\n`);
   const error = (line: string) => process.stderr.write(`${line}\n`);
@@ -168,11 +173,11 @@ async function buildCommand(config: string, outDir: string | undefined, json: bo
   }
   // The Node API, loaded only here: a build through the daemon never pays for the compiler's modules.
   const { build } = await loadEngine();
-  const summary = await build({ config, outDir, onEvent, log, error, waitUploads });
+  const summary = await build({ config, outDir, onEvent, log, error, waitUploads, ...(profile !== undefined ? { profile } : {}) });
   return summary.exitCode;
 }
 
-async function watchCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean): Promise<number> {
+async function watchCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean, profile?: string): Promise<number> {
   const view: WatchView | undefined = json ? undefined : new (await import("./watch-view.js")).WatchView(process.stdout, config);
   const handlers = {
     onEvent: (line: string) => (json ? process.stdout.write(`${line}\n`) : view!.event(JSON.parse(line))),
@@ -205,7 +210,7 @@ async function watchCommand(config: string, outDir: string | undefined, json: bo
     return EXIT.ok;
   }
   const { watch } = await loadEngine();
-  const watching = await watch({ config, outDir, polling: process.env.TPU_BUILD_WATCH_POLL === "1", onEvent: (e) => handlers.onEvent(JSON.stringify(e)), log: handlers.log, error: handlers.error });
+  const watching = await watch({ config, outDir, ...(profile !== undefined ? { profile } : {}), polling: process.env.TPU_BUILD_WATCH_POLL === "1", onEvent: (e) => handlers.onEvent(JSON.stringify(e)), log: handlers.log, error: handlers.error });
   await interrupted;
   await watching.close();
   stopListening();

@@ -10,6 +10,10 @@
  */
 export type Secret = EnvSecret | FileSecret;
 /**
+ * Plugin modules to load before the build: a path relative to this file ("./my-target.mjs") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.
+ */
+export type Plugins = string[];
+/**
  * One positional argument: an array or scalar ({"eltype", "size", "value"}), the result of another entry ({"from": name}), or a compile-time constant ({"const": value}).
  *
  * This interface was referenced by `TpuConfig`'s JSON-Schema
@@ -60,56 +64,57 @@ export interface TpuConfig {
    * The target used by entries whose `run` is `true`. Default: "local" (the XLA CPU runtime on this machine).
    */
   target?: string;
+  targets?: Targets;
+  watch?: Watch;
+  remoteCache?: RemoteCache;
   /**
-   * Settings per target name, passed to that target plugin when it is opened (e.g. {"local": {"cpuDevices": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {"tpu": {"kind": "remote", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.
+   * A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.
+   */
+  extends?: string;
+  /**
+   * Named overlays chosen with `--profile NAME` (e.g. "ci"), merged over the manifest like `extends` merges it over its base: {"ci": {"targets": {"local": {"cpuDevices": 8}}, "cache": {"maxSize": "5GB"}}}.
+   */
+  profiles?: {
+    [k: string]: Profile | undefined;
+  };
+  plugins?: Plugins;
+  cache?: Cache;
+  /**
+   * The entry points, keyed by name. The name identifies the entry in the build graph (`{"from": name}`), in outputs (`<out>/<name>/`) and in messages.
+   */
+  entries: {
+    [k: string]: Entry | undefined;
+  };
+}
+/**
+ * Settings per target name, passed to that target plugin when it is opened (e.g. {"local": {"cpuDevices": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {"tpu": {"kind": "remote", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.
+ */
+export interface Targets {
+  /**
+   * Plugin-specific settings of one target.
+   */
+  [k: string]:
+    | {
+        [k: string]: unknown | undefined;
+      }
+    | undefined;
+}
+/**
+ * Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {"targets": {"local": {"xlaFlags": "--xla_backend_optimization_level=0"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.
+ */
+export interface Watch {
+  /**
+   * Per target name, settings that replace the same keys of `targets` in watch builds.
    */
   targets?: {
     /**
-     * Plugin-specific settings of one target.
+     * Plugin-specific settings of one target, for watch builds.
      */
     [k: string]:
       | {
           [k: string]: unknown | undefined;
         }
       | undefined;
-  };
-  /**
-   * Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {"targets": {"local": {"xlaFlags": "--xla_backend_optimization_level=0"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.
-   */
-  watch?: {
-    /**
-     * Per target name, settings that replace the same keys of `targets` in watch builds.
-     */
-    targets?: {
-      /**
-       * Plugin-specific settings of one target, for watch builds.
-       */
-      [k: string]:
-        | {
-            [k: string]: unknown | undefined;
-          }
-        | undefined;
-    };
-  };
-  remoteCache?: RemoteCache;
-  /**
-   * Plugin modules to load before the build: a path relative to this file ("./my-target.mjs") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.
-   */
-  plugins?: string[];
-  /**
-   * The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).
-   */
-  cache?: {
-    /**
-     * The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as "2GB", "500MB" (powers of 1000) or "1.5GiB" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.
-     */
-    maxSize?: string | number;
-  };
-  /**
-   * The entry points, keyed by name. The name identifies the entry in the build graph (`{"from": name}`), in outputs (`<out>/<name>/`) and in messages.
-   */
-  entries: {
-    [k: string]: Entry | undefined;
   };
 }
 /**
@@ -186,6 +191,33 @@ export interface FileSecret {
    * The file that holds the secret, relative to this manifest.
    */
   file: string;
+}
+/**
+ * Settings merged over the manifest when this profile is chosen.
+ */
+export interface Profile {
+  /**
+   * Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: ".tpu-build/out".
+   */
+  out?: string;
+  /**
+   * The target used by entries whose `run` is `true`. Default: "local" (the XLA CPU runtime on this machine).
+   */
+  target?: string;
+  targets?: Targets;
+  watch?: Watch;
+  plugins?: Plugins;
+  cache?: Cache;
+  remoteCache?: RemoteCache;
+}
+/**
+ * The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).
+ */
+export interface Cache {
+  /**
+   * The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as "2GB", "500MB" (powers of 1000) or "1.5GiB" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.
+   */
+  maxSize?: string | number;
 }
 /**
  * One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).
@@ -385,6 +417,44 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
     },
     "remoteCache": {
       "$ref": "#/definitions/remoteCache"
+    },
+    "extends": {
+      "description": "A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.",
+      "type": "string",
+      "minLength": 1
+    },
+    "profiles": {
+      "description": "Named overlays chosen with `--profile NAME` (e.g. \"ci\"), merged over the manifest like `extends` merges it over its base: {\"ci\": {\"targets\": {\"local\": {\"cpuDevices\": 8}}, \"cache\": {\"maxSize\": \"5GB\"}}}.",
+      "type": "object",
+      "additionalProperties": {
+        "title": "Profile",
+        "description": "Settings merged over the manifest when this profile is chosen.",
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "out": {
+            "$ref": "#/properties/out"
+          },
+          "target": {
+            "$ref": "#/properties/target"
+          },
+          "targets": {
+            "$ref": "#/properties/targets"
+          },
+          "watch": {
+            "$ref": "#/properties/watch"
+          },
+          "plugins": {
+            "$ref": "#/properties/plugins"
+          },
+          "cache": {
+            "$ref": "#/properties/cache"
+          },
+          "remoteCache": {
+            "$ref": "#/definitions/remoteCache"
+          }
+        }
+      }
     },
     "plugins": {
       "description": "Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.",
