@@ -111,9 +111,11 @@ async function baseChain(root: ManifestFile): Promise<{ files: ManifestFile[] } 
     }
     let text: string;
     try {
-      // A FIFO or a device would block or never end: only a regular file is read (as for .npy values).
+      // Only a regular .json file, after symlinks: a FIFO or a device would block or never end, and
+      // an error quotes a line of the file (which must not be, say, /proc/self/environ).
       const info = await stat(path);
-      if (!info.isFile()) return { problems: [{ ...at, code: "base-not-regular-file", message: `base manifest ${JSON.stringify(ext)} is not a regular file (${path})` }] };
+      if (!info.isFile() || !(real ?? path).endsWith(".json"))
+        return { problems: [{ ...at, code: "base-not-manifest", message: `base manifest ${JSON.stringify(ext)} must be a regular .json file (${real ?? path} is ${info.isFile() ? "not named .json" : "not a regular file"})` }] };
       text = await readFile(path, "utf8");
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;

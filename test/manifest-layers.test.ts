@@ -121,6 +121,14 @@ test("a missing base, a cycle of bases and an unknown profile are errors where t
   assert.is(missing.diagnostics[0]!.code, "base-not-found");
   assertAt(missing.diagnostics[0]!, join(dir, "tpu.config.json"), childText, `"nowhere.json"`);
 
+  // Not a manifest: refused before it is read, so no line of it is ever quoted.
+  for (const other of ["/proc/self/environ", "/dev/zero", "."]) {
+    writeFileSync(join(dir, "tpu.config.json"), childText.replace("nowhere.json", other));
+    const refused = await loadManifest(join(dir, "tpu.config.json"));
+    assert.ok(!refused.ok && refused.diagnostics.length === 1 && refused.diagnostics[0]!.code === "base-not-manifest", other);
+    assert.is(refused.ok ? "" : refused.diagnostics[0]!.file, join(dir, "tpu.config.json"));
+  }
+
   const aText = `{ "extends": "b.json", "entries": {} }`;
   const bText = `{\n  "extends": "./a.json"\n}\n`;
   const cyc = workspace({ "a.json": aText, "b.json": bText });

@@ -204,6 +204,14 @@ const MUTATIONS: Record<string, Mutation> = {
     else root.watch = { targets: { local: settings } };
     return `${where} settings ${JSON.stringify(settings).slice(0, 120)}`;
   },
+  layers(root, rng) {
+    if (!isObject(root)) return undefined;
+    // extends: missing, not a regular file, the manifest itself (a cycle), wrong types; cache.maxSize.
+    if (rng.chance(0.6)) root.extends = rng.pick<Json>(["missing.json", "/dev/zero", "/proc/self/environ", "./tpu.config.json", ".", "", 5, null, ["a.json"]]);
+    if (rng.chance(0.5)) root.cache = { maxSize: rng.pick<Json>(["2GB", "lots", "-1MB", "1e3", 1.5, -1, 2 ** 60, "9".repeat(400), true]) };
+    if (rng.chance(0.5)) root.profiles = rng.pick<Json>([{ ci: { targets: { local: { cpuDevices: 0 } } } }, { ci: { entries: {} } }, { ci: 5 }, [], { "": {} }]);
+    return `extends ${JSON.stringify(root.extends ?? null).slice(0, 40)}, cache ${JSON.stringify(root.cache ?? null).slice(0, 60)}, profiles ${JSON.stringify(root.profiles ?? null).slice(0, 60)}`;
+  },
   size(root, rng) {
     const sizes = nodes(root).filter((n) => n.key === "size" && Array.isArray(n.value));
     if (!sizes.length) return undefined;
