@@ -18,7 +18,7 @@ export type { BuildHooks, BuildOptions, BuildSummary, EngineOptions, EntryOutcom
 
 /** The manifest, parsed, validated and resolved into its build graph; or its located diagnostics. */
 export { loadManifest, renderManifestDiagnostic } from "./build/manifest.js";
-export type { ManifestDiagnostic, ManifestLoadResult, ResolvedArg, ResolvedEntry, ResolvedManifest, ResolvedValue } from "./build/manifest.js";
+export type { ManifestDiagnostic, ManifestLoadResult, ManifestOptions, ResolvedArg, ResolvedEntry, ResolvedManifest, ResolvedValue } from "./build/manifest.js";
 
 export { EXIT } from "./build/events.js";
 export type { BuildEvent, DaemonEvent, EventDiagnostic, ExitCode, WatchEvent } from "./build/events.js";
