@@ -24,7 +24,7 @@ import type { ArgSpec, CompilerPlugin, Signature, TargetSession, Tensor } from "
 import { builtinRegistry, DEFAULT_COMPILER } from "../plugins/builtin.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
-import { formatLocation, SourceFile } from "../compiler/diagnostics.js";
+import { boundedMessage, formatLocation, SourceFile } from "../compiler/diagnostics.js";
 import { ArtifactStore, cacheKey, defaultCacheDir } from "./cache.js";
 import { cacheCap, cacheLocations, collectGarbage } from "./cache-upkeep.js";
 import { withManifestPlugins } from "./manifest-plugins.js";
@@ -530,7 +530,7 @@ export class BuildEngine {
       return;
     }
     ctx.emit({ event: "compile-started", at: now(), entry: name, key });
-    const result = compiler.compile({ entry: name, file: entry.file, function: entry.function, args, readSource: sources.read });
+    const result = compiler.compile({ entry: name, file: entry.file, function: entry.function, args, readSource: sources.read, limits: entry.compileLimits });
     const durationMs = round(performance.now() - t0);
     if (!result.ok) {
       ctx.compileFailed = true;
@@ -934,7 +934,7 @@ function isEnvironmentError(e: unknown): boolean {
 }
 
 function manifestEventDiagnostic(d: ManifestDiagnostic, text: string | undefined): EventDiagnostic {
-  return { code: d.code, message: d.message, location: `${d.file}:${d.line}:${d.col}`, rendered: renderManifestDiagnostic(d, text) };
+  return { code: d.code, message: boundedMessage(d.message), location: `${d.file}:${d.line}:${d.col}`, rendered: renderManifestDiagnostic(d, text) };
 }
 
 /** A compile diagnostic; an unknown entry function is reported at the manifest's `function` field. */
@@ -948,7 +948,7 @@ function compileEventDiagnostic(d: Diagnostic, manifest: ResolvedManifest, entry
     return text === undefined ? undefined : new SourceFile(path, text);
   };
   const rendered = compiler.render(d, readSource);
-  return { code: d.code, message: d.message, location: d.span ? formatLocation(d.span, lookup) : undefined, rendered: `${rendered}\n  (entry ${entry.name}, ${relative(process.cwd(), manifest.path) || manifest.path})` };
+  return { code: d.code, message: boundedMessage(d.message), location: d.span ? formatLocation(d.span, lookup) : undefined, rendered: `${rendered}\n  (entry ${entry.name}, ${relative(process.cwd(), manifest.path) || manifest.path})` };
 }
 
 function round(ms: number): number {

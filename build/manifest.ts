@@ -15,7 +15,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { editDistance, renderDiagnostic, SourceFile, type Diagnostic } from "../compiler/diagnostics.js";
 import type { ArgSpec, ElementType, TypeTree } from "../plugins/api.js";
-import type { Entry, RemoteCache, TpuConfig } from "../schema/manifest.js";
+import type { CompileLimits, Entry, RemoteCache, TpuConfig } from "../schema/manifest.js";
 import * as generatedValidators from "../schema/manifest-validate.js";
 import { isFloatEltype as isFloatType, scalarProblem } from "../compiler/eltypes.js";
 import { escapePointerToken, jsonPointer, parseJsonWithLocations, pointerTokens, type JsonDocument } from "./json-locations.js";
@@ -105,6 +105,8 @@ export interface ResolvedEntry {
   run: { target: string; cache: "local" | "remote" } | null;
   /** Names of the entries whose results this one takes (`from`), each once, in argument order. */
   dependencies: string[];
+  /** The compile budgets given: the manifest's `compileLimits` with the entry's own over them (the rest default). */
+  compileLimits: CompileLimits;
 }
 
 export type ResolvedArg =
@@ -615,7 +617,7 @@ export async function resolveManifest(path: string, text: string, options: Manif
     if (!checked.ok) refusals.set(path, checked);
   });
   const entries: Record<string, ResolvedEntry> = {};
-  for (const name of names) entries[name] = await resolveEntry(where, dir, name, config.entries[name]!, defaultTarget, refusals, diagnostics);
+  for (const name of names) entries[name] = await resolveEntry(where, dir, name, config.entries[name]!, defaultTarget, config.compileLimits ?? {}, refusals, diagnostics);
   const order = graphOrder(where, entries, names, diagnostics);
   const maxSize = config.cache?.maxSize;
   const cacheMaxBytes = maxSize === undefined ? undefined : parseByteSize(maxSize);
@@ -631,7 +633,7 @@ export async function resolveManifest(path: string, text: string, options: Manif
 }
 
 /** One entry with its arguments resolved and checked (source file present, values valid); problems go to `diagnostics`. */
-async function resolveEntry(where: Located & { document: JsonDocument }, dir: string, name: string, e: Entry, defaultTarget: string, refusals: Map<string, FileRefusal>, diagnostics: ManifestDiagnostic[]): Promise<ResolvedEntry> {
+async function resolveEntry(where: Located & { document: JsonDocument }, dir: string, name: string, e: Entry, defaultTarget: string, limits: CompileLimits, refusals: Map<string, FileRefusal>, diagnostics: ManifestDiagnostic[]): Promise<ResolvedEntry> {
   const doc = where.document;
   const text = where.source.text;
   const pointer = entryPointer(name);
@@ -679,7 +681,7 @@ async function resolveEntry(where: Located & { document: JsonDocument }, dir: st
       args.push(arg);
     }
   }
-  return { name, pointer, file: toPosix(relative(dir, filePath)), filePath, function: e.function, args, run, dependencies };
+  return { name, pointer, file: toPosix(relative(dir, filePath)), filePath, function: e.function, args, run, dependencies, compileLimits: { ...limits, ...e.compileLimits } };
 }
 
 /** The entries in dependency order; unknown `from` names, `from` entries that do not run, and cycles go to `diagnostics`. */

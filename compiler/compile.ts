@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import type { ArgSpec, CompileRequest, CompileResult, LeafSignature, Signature, TypeTree } from "../plugins/api.js";
 import { CompileError } from "./diagnostics.js";
+import { BudgetExceeded, CompileBudget } from "./budget.js";
 import type { Diagnostic, Span } from "./diagnostics.js";
 import { HloModuleBuilder } from "./hlo/builder.js";
 import { encodeHloModule } from "./hlo/encode.js";
@@ -55,7 +56,9 @@ export function compileEntry(request: CompileRequest): CompileResult {
   const module = new HloModuleBuilder(sanitize(request.entry));
   const main = module.computation(sanitize(request.function));
   const read = (path: string) => (path === PRELUDE_PATH ? PRELUDE_SOURCE : request.readSource(path));
-  const interp = new Interpreter(main, read, juliaLibrary);
+  const budget = new CompileBudget(request.limits);
+  module.onInstruction = (instr) => budget.instruction(instr.shape.kind === "array" ? instr.shape.dims.reduce((n, d) => n * d, 1) : 0, instr.opcode === "constant");
+  const interp = new Interpreter(main, read, juliaLibrary, budget);
   const userSources = () => interp.sourcesRead.filter((p) => p !== PRELUDE_PATH);
   /** Where the entry function is defined: errors of the call itself and of its result point there. */
   let entrySpan: Span | undefined;
@@ -100,6 +103,8 @@ export function compileEntry(request: CompileRequest): CompileResult {
     };
   } catch (e) {
     if (e instanceof CompileError) return failure([e.diagnostic], userSources());
+    // Outside any Julia expression (binding the arguments, the result): at the entry function.
+    if (e instanceof BudgetExceeded) return failure([{ code: "compile-budget", severity: "error", message: e.message, span: entrySpan, notes: e.notes() }], userSources());
     if (e instanceof ResultError) return failure([{ code: "unsupported-result", severity: "error", message: e.message, span: entrySpan }], userSources());
     if (e instanceof RangeError && interp.stackExhaustedAt)
       return failure(

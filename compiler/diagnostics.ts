@@ -85,12 +85,21 @@ function lineExcerpt(line: string, at: number, width: number): { text: string; c
   return { text, caret, underline: Math.max(1, Math.min(width, end - at)) };
 }
 
+/** Characters of a message or note shown: a 10 MB identifier named in a message is shown in part. */
+export const MAX_MESSAGE = 400;
+
+export function boundedMessage(text: string): string {
+  if (text.length <= MAX_MESSAGE) return text;
+  const head = text.slice(0, MAX_MESSAGE - 100);
+  return `${head}… (${(text.length - MAX_MESSAGE).toLocaleString("en-US")} characters left out) …${text.slice(-100)}`;
+}
+
 /** Renders `file:line:col: error: message`, the source line, a caret under the span, notes and the call chain. */
 export function renderDiagnostic(d: Diagnostic, lookup: SourceLookup): string {
   const out: string[] = [];
   if (d.span) {
     const file = lookup(d.span.file);
-    out.push(`${formatLocation(d.span, lookup)}: ${d.severity}: ${d.message}`);
+    out.push(`${formatLocation(d.span, lookup)}: ${d.severity}: ${boundedMessage(d.message)}`);
     if (file) {
       const { line, col } = file.position(d.span.start);
       const end = file.position(Math.max(d.span.start, d.span.end - 1));
@@ -103,9 +112,9 @@ export function renderDiagnostic(d: Diagnostic, lookup: SourceLookup): string {
       out.push(`${" ".repeat(gutter)} | ${" ".repeat(caret)}^${"~".repeat(underline - 1)}`);
     }
   } else {
-    out.push(`${d.severity}: ${d.message}`);
+    out.push(`${d.severity}: ${boundedMessage(d.message)}`);
   }
-  for (const note of d.notes ?? []) out.push(`  note: ${note}`);
+  for (const note of d.notes ?? []) out.push(`  note: ${boundedMessage(note)}`);
   for (const frame of d.callChain ?? []) out.push(`  in ${frame.function} at ${formatLocation(frame.span, lookup)}${frame.repeated ? ` (repeated ${frame.repeated} times)` : ""}`);
   return out.join("\n");
 }

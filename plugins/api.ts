@@ -17,6 +17,7 @@
 // dimensions (reversed) happens inside the compiler and the runtime client, nowhere else.
 
 import type { Diagnostic } from "../compiler/diagnostics.js";
+import type { CompileLimits } from "../compiler/budget.js";
 
 export type ElementType = "Float16" | "BFloat16" | "Float32" | "Float64" | "Int8" | "Int16" | "Int32" | "Int64" | "UInt8" | "UInt16" | "UInt32" | "UInt64" | "Bool";
 
@@ -59,6 +60,12 @@ export interface CompileRequest {
   /** Reads a source file (relative to the workspace root); the compiler never touches the file system itself. */
   readSource(path: string): string | undefined;
   options?: Record<string, unknown>;
+  /**
+   * The compile budgets (compile time, instructions, unrolled iterations, known-value sizes, call
+   * depth, memory); absent ones take their defaults. Not part of the cache key: a budget only ever
+   * turns a compile into an error, which is never cached.
+   */
+  limits?: Partial<CompileLimits>;
 }
 
 /** Leaf description in signature.json. */

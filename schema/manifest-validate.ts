@@ -7,21 +7,22 @@
 import { createRequire } from "node:module";
 const ajvRuntime = createRequire(import.meta.url);
 export const root = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"extends":{"description":"A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.","type":"string","minLength":1},"profiles":{"description":"Named overlays chosen with `--profile NAME` (e.g. \"ci\"), merged over the manifest like `extends` merges it over its base: {\"ci\": {\"targets\": {\"local\": {\"cpuDevices\": 8}}, \"cache\": {\"maxSize\": \"5GB\"}}}.","type":"object","additionalProperties":{"title":"Profile","description":"Settings merged over the manifest when this profile is chosen.","type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/properties/out"},"target":{"$ref":"#/properties/target"},"targets":{"$ref":"#/properties/targets"},"watch":{"$ref":"#/properties/watch"},"plugins":{"$ref":"#/properties/plugins"},"cache":{"$ref":"#/properties/cache"},"remoteCache":{"$ref":"#/definitions/remoteCache"}}}},"plugins":{"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","address","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel).","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
-const schema17 = {"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1};
-const schema18 = {"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1};
-const schema19 = {"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}};
-const schema20 = {"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}};
-const schema21 = {"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}};
-const schema22 = {"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"compileLimits":{"$ref":"#/definitions/compileLimits"},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"extends":{"description":"A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.","type":"string","minLength":1},"profiles":{"description":"Named overlays chosen with `--profile NAME` (e.g. \"ci\"), merged over the manifest like `extends` merges it over its base: {\"ci\": {\"targets\": {\"local\": {\"cpuDevices\": 8}}, \"cache\": {\"maxSize\": \"5GB\"}}}.","type":"object","additionalProperties":{"title":"Profile","description":"Settings merged over the manifest when this profile is chosen.","type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/properties/out"},"target":{"$ref":"#/properties/target"},"targets":{"$ref":"#/properties/targets"},"watch":{"$ref":"#/properties/watch"},"plugins":{"$ref":"#/properties/plugins"},"cache":{"$ref":"#/properties/cache"},"remoteCache":{"$ref":"#/definitions/remoteCache"}}}},"plugins":{"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}},"compileLimits":{"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","address","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel).","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
+const schema12 = {"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}};
+const schema18 = {"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1};
+const schema19 = {"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1};
+const schema20 = {"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}};
+const schema21 = {"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}};
+const schema22 = {"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}};
+const schema23 = {"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = ajvRuntime("ajv/dist/runtime/ucs2length").default;
-const schema12 = {"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}};
-const schema13 = {"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}};
+const schema13 = {"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}};
+const schema14 = {"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}};
 const pattern0 = new RegExp("^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$", "u");
-const schema14 = {"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]};
-const schema15 = {"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}};
-const schema16 = {"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}};
+const schema15 = {"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]};
+const schema16 = {"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}};
+const schema17 = {"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}};
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -32,7 +33,7 @@ let passing0 = null;
 const _errs1 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.env === undefined){
-const err0 = {instancePath,schemaPath:"#/definitions/envSecret/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema15.required,parentSchema:schema15,data};
+const err0 = {instancePath,schemaPath:"#/definitions/envSecret/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema16.required,parentSchema:schema16,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -43,7 +44,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "env")){
-const err1 = {instancePath,schemaPath:"#/definitions/envSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data};
+const err1 = {instancePath,schemaPath:"#/definitions/envSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -57,7 +58,7 @@ if(data.env !== undefined){
 let data0 = data.env;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envSecret/properties/env/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.env,data:data0};
+const err2 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envSecret/properties/env/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.env,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -68,7 +69,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envSecret/properties/env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.env.type,parentSchema:schema15.properties.env,data:data0};
+const err3 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envSecret/properties/env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.env.type,parentSchema:schema16.properties.env,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -80,7 +81,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/definitions/envSecret/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data};
+const err4 = {instancePath,schemaPath:"#/definitions/envSecret/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -97,7 +98,7 @@ passing0 = 0;
 const _errs7 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.file === undefined){
-const err5 = {instancePath,schemaPath:"#/definitions/fileSecret/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema16.required,parentSchema:schema16,data};
+const err5 = {instancePath,schemaPath:"#/definitions/fileSecret/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema17.required,parentSchema:schema17,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -108,7 +109,7 @@ errors++;
 }
 for(const key1 in data){
 if(!(key1 === "file")){
-const err6 = {instancePath,schemaPath:"#/definitions/fileSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data};
+const err6 = {instancePath,schemaPath:"#/definitions/fileSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema17,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -122,7 +123,7 @@ if(data.file !== undefined){
 let data1 = data.file;
 if(typeof data1 === "string"){
 if(func3(data1) < 1){
-const err7 = {instancePath:instancePath+"/file",schemaPath:"#/definitions/fileSecret/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.file,data:data1};
+const err7 = {instancePath:instancePath+"/file",schemaPath:"#/definitions/fileSecret/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.properties.file,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -133,7 +134,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/file",schemaPath:"#/definitions/fileSecret/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.file.type,parentSchema:schema16.properties.file,data:data1};
+const err8 = {instancePath:instancePath+"/file",schemaPath:"#/definitions/fileSecret/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.file.type,parentSchema:schema17.properties.file,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -145,7 +146,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/definitions/fileSecret/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data};
+const err9 = {instancePath,schemaPath:"#/definitions/fileSecret/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -166,7 +167,7 @@ passing0 = 1;
 }
 }
 if(!valid0){
-const err10 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema14.oneOf,parentSchema:schema14,data};
+const err10 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema15.oneOf,parentSchema:schema15,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -196,7 +197,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.address === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema12.required,parentSchema:schema12,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema13.required,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -207,7 +208,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "address") || (key0 === "instance")) || (key0 === "tls")) || (key0 === "token")) || (key0 === "signingKey")) || (key0 === "write")) || (key0 === "timeoutSeconds"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -221,7 +222,7 @@ if(data.address !== undefined){
 let data0 = data.address;
 if(typeof data0 === "string"){
 if(!pattern0.test(data0)){
-const err2 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/pattern",keyword:"pattern",params:{pattern: "^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},message:"must match pattern \""+"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"+"\"",schema:"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$",parentSchema:schema12.properties.address,data:data0};
+const err2 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/pattern",keyword:"pattern",params:{pattern: "^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},message:"must match pattern \""+"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"+"\"",schema:"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$",parentSchema:schema13.properties.address,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -232,7 +233,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.address.type,parentSchema:schema12.properties.address,data:data0};
+const err3 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.address.type,parentSchema:schema13.properties.address,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -245,7 +246,7 @@ errors++;
 if(data.instance !== undefined){
 let data1 = data.instance;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.instance.type,parentSchema:schema12.properties.instance,data:data1};
+const err4 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.instance.type,parentSchema:schema13.properties.instance,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -260,7 +261,7 @@ let data2 = data.tls;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 for(const key1 in data2){
 if(!((((key1 === "ca") || (key1 === "cert")) || (key1 === "key")) || (key1 === "serverName"))){
-const err5 = {instancePath:instancePath+"/tls",schemaPath:"#/definitions/clientTls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data2};
+const err5 = {instancePath:instancePath+"/tls",schemaPath:"#/definitions/clientTls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -274,7 +275,7 @@ if(data2.ca !== undefined){
 let data3 = data2.ca;
 if(typeof data3 === "string"){
 if(func3(data3) < 1){
-const err6 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/clientTls/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.ca,data:data3};
+const err6 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/clientTls/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.ca,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -285,7 +286,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/clientTls/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.ca.type,parentSchema:schema13.properties.ca,data:data3};
+const err7 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/clientTls/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.ca.type,parentSchema:schema14.properties.ca,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -299,7 +300,7 @@ if(data2.cert !== undefined){
 let data4 = data2.cert;
 if(typeof data4 === "string"){
 if(func3(data4) < 1){
-const err8 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/clientTls/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.cert,data:data4};
+const err8 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/clientTls/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.cert,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -310,7 +311,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/clientTls/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.cert.type,parentSchema:schema13.properties.cert,data:data4};
+const err9 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/clientTls/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.cert.type,parentSchema:schema14.properties.cert,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -324,7 +325,7 @@ if(data2.key !== undefined){
 let data5 = data2.key;
 if(typeof data5 === "string"){
 if(func3(data5) < 1){
-const err10 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/clientTls/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.key,data:data5};
+const err10 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/clientTls/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.key,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -335,7 +336,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/clientTls/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.key.type,parentSchema:schema13.properties.key,data:data5};
+const err11 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/clientTls/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.key.type,parentSchema:schema14.properties.key,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -349,7 +350,7 @@ if(data2.serverName !== undefined){
 let data6 = data2.serverName;
 if(typeof data6 === "string"){
 if(func3(data6) < 1){
-const err12 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/clientTls/properties/serverName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.serverName,data:data6};
+const err12 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/clientTls/properties/serverName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.serverName,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -360,7 +361,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/clientTls/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.serverName.type,parentSchema:schema13.properties.serverName,data:data6};
+const err13 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/clientTls/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.serverName.type,parentSchema:schema14.properties.serverName,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -372,7 +373,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/tls",schemaPath:"#/definitions/clientTls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data2};
+const err14 = {instancePath:instancePath+"/tls",schemaPath:"#/definitions/clientTls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data2};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -397,7 +398,7 @@ errors = vErrors.length;
 if(data.write !== undefined){
 let data9 = data.write;
 if(typeof data9 !== "boolean"){
-const err15 = {instancePath:instancePath+"/write",schemaPath:"#/properties/write/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema12.properties.write.type,parentSchema:schema12.properties.write,data:data9};
+const err15 = {instancePath:instancePath+"/write",schemaPath:"#/properties/write/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.write.type,parentSchema:schema13.properties.write,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -411,7 +412,7 @@ if(data.timeoutSeconds !== undefined){
 let data10 = data.timeoutSeconds;
 if((typeof data10 == "number") && (isFinite(data10))){
 if(data10 > 3600 || isNaN(data10)){
-const err16 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema12.properties.timeoutSeconds,data:data10};
+const err16 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema13.properties.timeoutSeconds,data:data10};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -421,7 +422,7 @@ vErrors.push(err16);
 errors++;
 }
 if(data10 <= 0 || isNaN(data10)){
-const err17 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema12.properties.timeoutSeconds,data:data10};
+const err17 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema13.properties.timeoutSeconds,data:data10};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -432,7 +433,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema12.properties.timeoutSeconds.type,parentSchema:schema12.properties.timeoutSeconds,data:data10};
+const err18 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema13.properties.timeoutSeconds.type,parentSchema:schema13.properties.timeoutSeconds,data:data10};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -444,7 +445,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -457,17 +458,17 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema23 = {"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}};
-const schema33 = {"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]}}};
-const schema24 = {"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]};
-const schema31 = {"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}};
-const schema32 = {"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}};
-const schema25 = {"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"}}};
-const schema26 = {"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]};
-const schema27 = {"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]};
-const schema28 = {"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}};
-const schema29 = {"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}};
-const schema30 = {"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}};
+const schema24 = {"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}};
+const schema35 = {"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]}}};
+const schema25 = {"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]};
+const schema32 = {"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}};
+const schema33 = {"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}};
+const schema26 = {"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"}}};
+const schema27 = {"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]};
+const schema28 = {"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]};
+const schema29 = {"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}};
+const schema30 = {"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}};
+const schema31 = {"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}};
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -478,7 +479,7 @@ let passing0 = null;
 const _errs1 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.npy === undefined){
-const err0 = {instancePath,schemaPath:"#/definitions/npyValue/required",keyword:"required",params:{missingProperty: "npy"},message:"must have required property '"+"npy"+"'",schema:schema28.required,parentSchema:schema28,data};
+const err0 = {instancePath,schemaPath:"#/definitions/npyValue/required",keyword:"required",params:{missingProperty: "npy"},message:"must have required property '"+"npy"+"'",schema:schema29.required,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -489,7 +490,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "npy")){
-const err1 = {instancePath,schemaPath:"#/definitions/npyValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema28,data};
+const err1 = {instancePath,schemaPath:"#/definitions/npyValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -503,7 +504,7 @@ if(data.npy !== undefined){
 let data0 = data.npy;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/definitions/npyValue/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema28.properties.npy,data:data0};
+const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/definitions/npyValue/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema29.properties.npy,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -514,7 +515,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/npy",schemaPath:"#/definitions/npyValue/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.npy.type,parentSchema:schema28.properties.npy,data:data0};
+const err3 = {instancePath:instancePath+"/npy",schemaPath:"#/definitions/npyValue/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.npy.type,parentSchema:schema29.properties.npy,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -526,7 +527,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/definitions/npyValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.type,parentSchema:schema28,data};
+const err4 = {instancePath,schemaPath:"#/definitions/npyValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -543,7 +544,7 @@ passing0 = 0;
 const _errs7 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.random === undefined){
-const err5 = {instancePath,schemaPath:"#/definitions/randomValue/required",keyword:"required",params:{missingProperty: "random"},message:"must have required property '"+"random"+"'",schema:schema29.required,parentSchema:schema29,data};
+const err5 = {instancePath,schemaPath:"#/definitions/randomValue/required",keyword:"required",params:{missingProperty: "random"},message:"must have required property '"+"random"+"'",schema:schema30.required,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -554,7 +555,7 @@ errors++;
 }
 for(const key1 in data){
 if(!((key1 === "random") || (key1 === "seed"))){
-const err6 = {instancePath,schemaPath:"#/definitions/randomValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data};
+const err6 = {instancePath,schemaPath:"#/definitions/randomValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -567,7 +568,7 @@ errors++;
 if(data.random !== undefined){
 let data1 = data.random;
 if(typeof data1 !== "string"){
-const err7 = {instancePath:instancePath+"/random",schemaPath:"#/definitions/randomValue/properties/random/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.random.type,parentSchema:schema29.properties.random,data:data1};
+const err7 = {instancePath:instancePath+"/random",schemaPath:"#/definitions/randomValue/properties/random/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.random.type,parentSchema:schema30.properties.random,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -577,7 +578,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!((data1 === "normal") || (data1 === "uniform"))){
-const err8 = {instancePath:instancePath+"/random",schemaPath:"#/definitions/randomValue/properties/random/enum",keyword:"enum",params:{allowedValues: schema29.properties.random.enum},message:"must be equal to one of the allowed values",schema:schema29.properties.random.enum,parentSchema:schema29.properties.random,data:data1};
+const err8 = {instancePath:instancePath+"/random",schemaPath:"#/definitions/randomValue/properties/random/enum",keyword:"enum",params:{allowedValues: schema30.properties.random.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.random.enum,parentSchema:schema30.properties.random,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -590,7 +591,7 @@ errors++;
 if(data.seed !== undefined){
 let data2 = data.seed;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema29.properties.seed.type,parentSchema:schema29.properties.seed,data:data2};
+const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.seed.type,parentSchema:schema30.properties.seed,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -601,7 +602,7 @@ errors++;
 }
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9007199254740991 || isNaN(data2)){
-const err10 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema29.properties.seed,data:data2};
+const err10 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema30.properties.seed,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -611,7 +612,7 @@ vErrors.push(err10);
 errors++;
 }
 if(data2 < 0 || isNaN(data2)){
-const err11 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema29.properties.seed,data:data2};
+const err11 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema30.properties.seed,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -624,7 +625,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/definitions/randomValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data};
+const err12 = {instancePath,schemaPath:"#/definitions/randomValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -646,7 +647,7 @@ passing0 = 1;
 const _errs15 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.fill === undefined){
-const err13 = {instancePath,schemaPath:"#/definitions/fillValue/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'",schema:schema30.required,parentSchema:schema30,data};
+const err13 = {instancePath,schemaPath:"#/definitions/fillValue/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -657,7 +658,7 @@ errors++;
 }
 for(const key2 in data){
 if(!(key2 === "fill")){
-const err14 = {instancePath,schemaPath:"#/definitions/fillValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
+const err14 = {instancePath,schemaPath:"#/definitions/fillValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -670,7 +671,7 @@ errors++;
 if(data.fill !== undefined){
 let data3 = data.fill;
 if((!((typeof data3 == "number") && (isFinite(data3)))) && (typeof data3 !== "boolean")){
-const err15 = {instancePath:instancePath+"/fill",schemaPath:"#/definitions/fillValue/properties/fill/type",keyword:"type",params:{type: schema30.properties.fill.type},message:"must be number,boolean",schema:schema30.properties.fill.type,parentSchema:schema30.properties.fill,data:data3};
+const err15 = {instancePath:instancePath+"/fill",schemaPath:"#/definitions/fillValue/properties/fill/type",keyword:"type",params:{type: schema31.properties.fill.type},message:"must be number,boolean",schema:schema31.properties.fill.type,parentSchema:schema31.properties.fill,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -682,7 +683,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath,schemaPath:"#/definitions/fillValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
+const err16 = {instancePath,schemaPath:"#/definitions/fillValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -703,7 +704,7 @@ passing0 = 2;
 }
 const _errs21 = errors;
 if((!((typeof data == "number") && (isFinite(data)))) && (typeof data !== "boolean")){
-const err17 = {instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: schema27.oneOf[3].type},message:"must be number,boolean",schema:schema27.oneOf[3].type,parentSchema:schema27.oneOf[3],data};
+const err17 = {instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: schema28.oneOf[3].type},message:"must be number,boolean",schema:schema28.oneOf[3].type,parentSchema:schema28.oneOf[3],data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -726,7 +727,7 @@ passing0 = 3;
 }
 }
 if(!valid0){
-const err18 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema27.oneOf,parentSchema:schema27,data};
+const err18 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema28.oneOf,parentSchema:schema28,data};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -756,7 +757,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.eltype === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "eltype"},message:"must have required property '"+"eltype"+"'",schema:schema25.required,parentSchema:schema25,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "eltype"},message:"must have required property '"+"eltype"+"'",schema:schema26.required,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -767,7 +768,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "eltype") || (key0 === "size")) || (key0 === "value"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -780,7 +781,7 @@ errors++;
 if(data.eltype !== undefined){
 let data0 = data.eltype;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.type,parentSchema:schema26,data:data0};
+const err2 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -790,7 +791,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!(((((((((((((data0 === "Float16") || (data0 === "BFloat16")) || (data0 === "Float32")) || (data0 === "Float64")) || (data0 === "Int8")) || (data0 === "Int16")) || (data0 === "Int32")) || (data0 === "Int64")) || (data0 === "UInt8")) || (data0 === "UInt16")) || (data0 === "UInt32")) || (data0 === "UInt64")) || (data0 === "Bool"))){
-const err3 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/enum",keyword:"enum",params:{allowedValues: schema26.enum},message:"must be equal to one of the allowed values",schema:schema26.enum,parentSchema:schema26,data:data0};
+const err3 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values",schema:schema27.enum,parentSchema:schema27,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -807,7 +808,7 @@ const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err4 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.size.items.type,parentSchema:schema25.properties.size.items,data:data2};
+const err4 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema26.properties.size.items.type,parentSchema:schema26.properties.size.items,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -818,7 +819,7 @@ errors++;
 }
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 0 || isNaN(data2)){
-const err5 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema25.properties.size.items,data:data2};
+const err5 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema26.properties.size.items,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -831,7 +832,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema25.properties.size.type,parentSchema:schema25.properties.size,data:data1};
+const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.size.type,parentSchema:schema26.properties.size,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -849,7 +850,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -882,7 +883,7 @@ passing0 = 0;
 const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.from === undefined){
-const err0 = {instancePath,schemaPath:"#/definitions/fromArgument/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema31.required,parentSchema:schema31,data};
+const err0 = {instancePath,schemaPath:"#/definitions/fromArgument/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema32.required,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -893,7 +894,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "from")){
-const err1 = {instancePath,schemaPath:"#/definitions/fromArgument/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
+const err1 = {instancePath,schemaPath:"#/definitions/fromArgument/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -907,7 +908,7 @@ if(data.from !== undefined){
 let data0 = data.from;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/fromArgument/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.from,data:data0};
+const err2 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/fromArgument/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -918,7 +919,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/fromArgument/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.from.type,parentSchema:schema31.properties.from,data:data0};
+const err3 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/fromArgument/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.from.type,parentSchema:schema32.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -930,7 +931,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/definitions/fromArgument/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const err4 = {instancePath,schemaPath:"#/definitions/fromArgument/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -952,7 +953,7 @@ passing0 = 1;
 const _errs8 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.const === undefined){
-const err5 = {instancePath,schemaPath:"#/definitions/constArgument/required",keyword:"required",params:{missingProperty: "const"},message:"must have required property '"+"const"+"'",schema:schema32.required,parentSchema:schema32,data};
+const err5 = {instancePath,schemaPath:"#/definitions/constArgument/required",keyword:"required",params:{missingProperty: "const"},message:"must have required property '"+"const"+"'",schema:schema33.required,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -963,7 +964,7 @@ errors++;
 }
 for(const key1 in data){
 if(!(key1 === "const")){
-const err6 = {instancePath,schemaPath:"#/definitions/constArgument/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
+const err6 = {instancePath,schemaPath:"#/definitions/constArgument/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -975,7 +976,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/definitions/constArgument/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+const err7 = {instancePath,schemaPath:"#/definitions/constArgument/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -997,7 +998,7 @@ passing0 = 2;
 }
 }
 if(!valid0){
-const err8 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema24.oneOf,parentSchema:schema24,data};
+const err8 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema25.oneOf,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1027,7 +1028,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.file === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema23.required,parentSchema:schema23,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema24.required,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1037,7 +1038,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.function === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "function"},message:"must have required property '"+"function"+"'",schema:schema23.required,parentSchema:schema23,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "function"},message:"must have required property '"+"function"+"'",schema:schema24.required,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1047,8 +1048,8 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!((((key0 === "file") || (key0 === "function")) || (key0 === "args")) || (key0 === "run"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data};
+if(!(((((key0 === "file") || (key0 === "function")) || (key0 === "args")) || (key0 === "compileLimits")) || (key0 === "run"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1062,7 +1063,7 @@ if(data.file !== undefined){
 let data0 = data.file;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err3 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema23.properties.file,data:data0};
+const err3 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema24.properties.file,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1073,7 +1074,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.file.type,parentSchema:schema23.properties.file,data:data0};
+const err4 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.file.type,parentSchema:schema24.properties.file,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1087,7 +1088,7 @@ if(data.function !== undefined){
 let data1 = data.function;
 if(typeof data1 === "string"){
 if(func3(data1) < 1){
-const err5 = {instancePath:instancePath+"/function",schemaPath:"#/properties/function/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema23.properties.function,data:data1};
+const err5 = {instancePath:instancePath+"/function",schemaPath:"#/properties/function/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema24.properties.function,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1098,7 +1099,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/function",schemaPath:"#/properties/function/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.function.type,parentSchema:schema23.properties.function,data:data1};
+const err6 = {instancePath:instancePath+"/function",schemaPath:"#/properties/function/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.function.type,parentSchema:schema24.properties.function,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1120,7 +1121,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema23.properties.args.type,parentSchema:schema23.properties.args,data:data2};
+const err7 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema24.properties.args.type,parentSchema:schema24.properties.args,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1130,14 +1131,12 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.run !== undefined){
-let data4 = data.run;
-const _errs10 = errors;
-let valid3 = false;
-let passing0 = null;
-const _errs11 = errors;
-if(typeof data4 !== "boolean"){
-const err8 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema23.properties.run.oneOf[0].type,parentSchema:schema23.properties.run.oneOf[0],data:data4};
+if(data.compileLimits !== undefined){
+let data4 = data.compileLimits;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key1 in data4){
+if(!(((((((key1 === "seconds") || (key1 === "instructions")) || (key1 === "unrolledIterations")) || (key1 === "knownElements")) || (key1 === "arrayElements")) || (key1 === "callDepth")) || (key1 === "memoryMiB"))){
+const err8 = {instancePath:instancePath+"/compileLimits",schemaPath:"#/definitions/compileLimits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1146,15 +1145,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-var _valid0 = _errs11 === errors;
-if(_valid0){
-valid3 = true;
-passing0 = 0;
 }
-const _errs13 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.target === undefined){
-const err9 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema33.required,parentSchema:schema33,data:data4};
+if(data4.seconds !== undefined){
+let data5 = data4.seconds;
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 86400 || isNaN(data5)){
+const err9 = {instancePath:instancePath+"/compileLimits/seconds",schemaPath:"#/definitions/compileLimits/properties/seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema12.properties.seconds,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1163,9 +1159,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key1 in data4){
-if(!((key1 === "target") || (key1 === "cache"))){
-const err10 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data:data4};
+if(data5 <= 0 || isNaN(data5)){
+const err10 = {instancePath:instancePath+"/compileLimits/seconds",schemaPath:"#/definitions/compileLimits/properties/seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema12.properties.seconds,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1175,11 +1170,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data4.target !== undefined){
-let data5 = data4.target;
-if(typeof data5 === "string"){
-if(func3(data5) < 1){
-const err11 = {instancePath:instancePath+"/run/target",schemaPath:"#/definitions/runOptions/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.properties.target,data:data5};
+else {
+const err11 = {instancePath:instancePath+"/compileLimits/seconds",schemaPath:"#/definitions/compileLimits/properties/seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema12.properties.seconds.type,parentSchema:schema12.properties.seconds,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1189,8 +1181,10 @@ vErrors.push(err11);
 errors++;
 }
 }
-else {
-const err12 = {instancePath:instancePath+"/run/target",schemaPath:"#/definitions/runOptions/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.target.type,parentSchema:schema33.properties.target,data:data5};
+if(data4.instructions !== undefined){
+let data6 = data4.instructions;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err12 = {instancePath:instancePath+"/compileLimits/instructions",schemaPath:"#/definitions/compileLimits/properties/instructions/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.instructions.type,parentSchema:schema12.properties.instructions,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1199,11 +1193,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data4.cache !== undefined){
-let data6 = data4.cache;
-if(typeof data6 !== "string"){
-const err13 = {instancePath:instancePath+"/run/cache",schemaPath:"#/definitions/runOptions/properties/cache/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.cache.type,parentSchema:schema33.properties.cache,data:data6};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 9007199254740991 || isNaN(data6)){
+const err13 = {instancePath:instancePath+"/compileLimits/instructions",schemaPath:"#/definitions/compileLimits/properties/instructions/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.instructions,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1212,8 +1204,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!((data6 === "local") || (data6 === "remote"))){
-const err14 = {instancePath:instancePath+"/run/cache",schemaPath:"#/definitions/runOptions/properties/cache/enum",keyword:"enum",params:{allowedValues: schema33.properties.cache.enum},message:"must be equal to one of the allowed values",schema:schema33.properties.cache.enum,parentSchema:schema33.properties.cache,data:data6};
+if(data6 < 1 || isNaN(data6)){
+const err14 = {instancePath:instancePath+"/compileLimits/instructions",schemaPath:"#/definitions/compileLimits/properties/instructions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.instructions,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1224,8 +1216,10 @@ errors++;
 }
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data:data4};
+if(data4.unrolledIterations !== undefined){
+let data7 = data4.unrolledIterations;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err15 = {instancePath:instancePath+"/compileLimits/unrolledIterations",schemaPath:"#/definitions/compileLimits/properties/unrolledIterations/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.unrolledIterations.type,parentSchema:schema12.properties.unrolledIterations,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1234,19 +1228,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-var _valid0 = _errs13 === errors;
-if(_valid0 && valid3){
-valid3 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid3 = true;
-passing0 = 1;
-}
-}
-if(!valid3){
-const err16 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema23.properties.run.oneOf,parentSchema:schema23.properties.run,data:data4};
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 9007199254740991 || isNaN(data7)){
+const err16 = {instancePath:instancePath+"/compileLimits/unrolledIterations",schemaPath:"#/definitions/compileLimits/properties/unrolledIterations/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.unrolledIterations,data:data7};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1255,11 +1239,300 @@ vErrors.push(err16);
 }
 errors++;
 }
+if(data7 < 1 || isNaN(data7)){
+const err17 = {instancePath:instancePath+"/compileLimits/unrolledIterations",schemaPath:"#/definitions/compileLimits/properties/unrolledIterations/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.unrolledIterations,data:data7};
+if(vErrors === null){
+vErrors = [err17];
+}
 else {
-errors = _errs10;
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+if(data4.knownElements !== undefined){
+let data8 = data4.knownElements;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err18 = {instancePath:instancePath+"/compileLimits/knownElements",schemaPath:"#/definitions/compileLimits/properties/knownElements/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.knownElements.type,parentSchema:schema12.properties.knownElements,data:data8};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 9007199254740991 || isNaN(data8)){
+const err19 = {instancePath:instancePath+"/compileLimits/knownElements",schemaPath:"#/definitions/compileLimits/properties/knownElements/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.knownElements,data:data8};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(data8 < 1 || isNaN(data8)){
+const err20 = {instancePath:instancePath+"/compileLimits/knownElements",schemaPath:"#/definitions/compileLimits/properties/knownElements/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.knownElements,data:data8};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+if(data4.arrayElements !== undefined){
+let data9 = data4.arrayElements;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err21 = {instancePath:instancePath+"/compileLimits/arrayElements",schemaPath:"#/definitions/compileLimits/properties/arrayElements/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.arrayElements.type,parentSchema:schema12.properties.arrayElements,data:data9};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 9007199254740991 || isNaN(data9)){
+const err22 = {instancePath:instancePath+"/compileLimits/arrayElements",schemaPath:"#/definitions/compileLimits/properties/arrayElements/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.arrayElements,data:data9};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(data9 < 1 || isNaN(data9)){
+const err23 = {instancePath:instancePath+"/compileLimits/arrayElements",schemaPath:"#/definitions/compileLimits/properties/arrayElements/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.arrayElements,data:data9};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+if(data4.callDepth !== undefined){
+let data10 = data4.callDepth;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err24 = {instancePath:instancePath+"/compileLimits/callDepth",schemaPath:"#/definitions/compileLimits/properties/callDepth/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.callDepth.type,parentSchema:schema12.properties.callDepth,data:data10};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 100000 || isNaN(data10)){
+const err25 = {instancePath:instancePath+"/compileLimits/callDepth",schemaPath:"#/definitions/compileLimits/properties/callDepth/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema12.properties.callDepth,data:data10};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if(data10 < 1 || isNaN(data10)){
+const err26 = {instancePath:instancePath+"/compileLimits/callDepth",schemaPath:"#/definitions/compileLimits/properties/callDepth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.callDepth,data:data10};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+if(data4.memoryMiB !== undefined){
+let data11 = data4.memoryMiB;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err27 = {instancePath:instancePath+"/compileLimits/memoryMiB",schemaPath:"#/definitions/compileLimits/properties/memoryMiB/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.memoryMiB.type,parentSchema:schema12.properties.memoryMiB,data:data11};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 > 1048576 || isNaN(data11)){
+const err28 = {instancePath:instancePath+"/compileLimits/memoryMiB",schemaPath:"#/definitions/compileLimits/properties/memoryMiB/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048576},message:"must be <= 1048576",schema:1048576,parentSchema:schema12.properties.memoryMiB,data:data11};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+if(data11 < 1 || isNaN(data11)){
+const err29 = {instancePath:instancePath+"/compileLimits/memoryMiB",schemaPath:"#/definitions/compileLimits/properties/memoryMiB/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.memoryMiB,data:data11};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/compileLimits",schemaPath:"#/definitions/compileLimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data:data4};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data.run !== undefined){
+let data12 = data.run;
+const _errs28 = errors;
+let valid5 = false;
+let passing0 = null;
+const _errs29 = errors;
+if(typeof data12 !== "boolean"){
+const err31 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema24.properties.run.oneOf[0].type,parentSchema:schema24.properties.run.oneOf[0],data:data12};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+var _valid0 = _errs29 === errors;
+if(_valid0){
+valid5 = true;
+passing0 = 0;
+}
+const _errs31 = errors;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.target === undefined){
+const err32 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema35.required,parentSchema:schema35,data:data12};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+for(const key2 in data12){
+if(!((key2 === "target") || (key2 === "cache"))){
+const err33 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data:data12};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data12.target !== undefined){
+let data13 = data12.target;
+if(typeof data13 === "string"){
+if(func3(data13) < 1){
+const err34 = {instancePath:instancePath+"/run/target",schemaPath:"#/definitions/runOptions/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.properties.target,data:data13};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/run/target",schemaPath:"#/definitions/runOptions/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.target.type,parentSchema:schema35.properties.target,data:data13};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data12.cache !== undefined){
+let data14 = data12.cache;
+if(typeof data14 !== "string"){
+const err36 = {instancePath:instancePath+"/run/cache",schemaPath:"#/definitions/runOptions/properties/cache/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.cache.type,parentSchema:schema35.properties.cache,data:data14};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+if(!((data14 === "local") || (data14 === "remote"))){
+const err37 = {instancePath:instancePath+"/run/cache",schemaPath:"#/definitions/runOptions/properties/cache/enum",keyword:"enum",params:{allowedValues: schema35.properties.cache.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.cache.enum,parentSchema:schema35.properties.cache,data:data14};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data:data12};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+var _valid0 = _errs31 === errors;
+if(_valid0 && valid5){
+valid5 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid5 = true;
+passing0 = 1;
+}
+}
+if(!valid5){
+const err39 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema24.properties.run.oneOf,parentSchema:schema24.properties.run,data:data12};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+else {
+errors = _errs28;
 if(vErrors !== null){
-if(_errs10){
-vErrors.length = _errs10;
+if(_errs28){
+vErrors.length = _errs28;
 }
 else {
 vErrors = null;
@@ -1269,12 +1542,12 @@ vErrors = null;
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data};
+const err40 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err40];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err40);
 }
 errors++;
 }
@@ -1374,15 +1647,12 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.targets !== undefined){
-let data3 = data.targets;
+if(data.compileLimits !== undefined){
+let data3 = data.compileLimits;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 for(const key1 in data3){
-let data4 = data3[key1];
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-}
-else {
-const err7 = {instancePath:instancePath+"/targets/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.targets.additionalProperties.type,parentSchema:schema11.properties.targets.additionalProperties,data:data4};
+if(!(((((((key1 === "seconds") || (key1 === "instructions")) || (key1 === "unrolledIterations")) || (key1 === "knownElements")) || (key1 === "arrayElements")) || (key1 === "callDepth")) || (key1 === "memoryMiB"))){
+const err7 = {instancePath:instancePath+"/compileLimits",schemaPath:"#/definitions/compileLimits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1392,9 +1662,11 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.targets.type,parentSchema:schema11.properties.targets,data:data3};
+if(data3.seconds !== undefined){
+let data4 = data3.seconds;
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 86400 || isNaN(data4)){
+const err8 = {instancePath:instancePath+"/compileLimits/seconds",schemaPath:"#/definitions/compileLimits/properties/seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema12.properties.seconds,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1403,13 +1675,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data.watch !== undefined){
-let data5 = data.watch;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-for(const key2 in data5){
-if(!(key2 === "targets")){
-const err9 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.watch,data:data5};
+if(data4 <= 0 || isNaN(data4)){
+const err9 = {instancePath:instancePath+"/compileLimits/seconds",schemaPath:"#/definitions/compileLimits/properties/seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema12.properties.seconds,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1419,15 +1686,8 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data5.targets !== undefined){
-let data6 = data5.targets;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key3 in data6){
-let data7 = data6[key3];
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-}
 else {
-const err10 = {instancePath:instancePath+"/watch/targets/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/watch/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.properties.targets.additionalProperties.type,parentSchema:schema11.properties.watch.properties.targets.additionalProperties,data:data7};
+const err10 = {instancePath:instancePath+"/compileLimits/seconds",schemaPath:"#/definitions/compileLimits/properties/seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema12.properties.seconds.type,parentSchema:schema12.properties.seconds,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1437,9 +1697,10 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/watch/targets",schemaPath:"#/properties/watch/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.properties.targets.type,parentSchema:schema11.properties.watch.properties.targets,data:data6};
+if(data3.instructions !== undefined){
+let data5 = data3.instructions;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err11 = {instancePath:instancePath+"/compileLimits/instructions",schemaPath:"#/definitions/compileLimits/properties/instructions/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.instructions.type,parentSchema:schema12.properties.instructions,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1448,10 +1709,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.type,parentSchema:schema11.properties.watch,data:data5};
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 9007199254740991 || isNaN(data5)){
+const err12 = {instancePath:instancePath+"/compileLimits/instructions",schemaPath:"#/definitions/compileLimits/properties/instructions/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.instructions,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1460,18 +1720,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data.remoteCache !== undefined){
-if(!(validate11(data.remoteCache, {instancePath:instancePath+"/remoteCache",parentData:data,parentDataProperty:"remoteCache",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data.extends !== undefined){
-let data9 = data.extends;
-if(typeof data9 === "string"){
-if(func3(data9) < 1){
-const err13 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.extends,data:data9};
+if(data5 < 1 || isNaN(data5)){
+const err13 = {instancePath:instancePath+"/compileLimits/instructions",schemaPath:"#/definitions/compileLimits/properties/instructions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.instructions,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1481,8 +1731,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-else {
-const err14 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.extends.type,parentSchema:schema11.properties.extends,data:data9};
+}
+if(data3.unrolledIterations !== undefined){
+let data6 = data3.unrolledIterations;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err14 = {instancePath:instancePath+"/compileLimits/unrolledIterations",schemaPath:"#/definitions/compileLimits/properties/unrolledIterations/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.unrolledIterations.type,parentSchema:schema12.properties.unrolledIterations,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1491,16 +1744,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data.profiles !== undefined){
-let data10 = data.profiles;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key4 in data10){
-let data11 = data10[key4];
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key5 in data11){
-if(!(((((((key5 === "out") || (key5 === "target")) || (key5 === "targets")) || (key5 === "watch")) || (key5 === "plugins")) || (key5 === "cache")) || (key5 === "remoteCache"))){
-const err15 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/profiles/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.profiles.additionalProperties,data:data11};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 9007199254740991 || isNaN(data6)){
+const err15 = {instancePath:instancePath+"/compileLimits/unrolledIterations",schemaPath:"#/definitions/compileLimits/properties/unrolledIterations/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.unrolledIterations,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1509,12 +1755,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data11.out !== undefined){
-let data12 = data11.out;
-if(typeof data12 === "string"){
-if(func3(data12) < 1){
-const err16 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/out",schemaPath:"#/properties/out/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17,data:data12};
+if(data6 < 1 || isNaN(data6)){
+const err16 = {instancePath:instancePath+"/compileLimits/unrolledIterations",schemaPath:"#/definitions/compileLimits/properties/unrolledIterations/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.unrolledIterations,data:data6};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1524,8 +1766,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/out",schemaPath:"#/properties/out/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data12};
+}
+if(data3.knownElements !== undefined){
+let data7 = data3.knownElements;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err17 = {instancePath:instancePath+"/compileLimits/knownElements",schemaPath:"#/definitions/compileLimits/properties/knownElements/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.knownElements.type,parentSchema:schema12.properties.knownElements,data:data7};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1534,12 +1779,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-if(data11.target !== undefined){
-let data13 = data11.target;
-if(typeof data13 === "string"){
-if(func3(data13) < 1){
-const err18 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema18,data:data13};
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 9007199254740991 || isNaN(data7)){
+const err18 = {instancePath:instancePath+"/compileLimits/knownElements",schemaPath:"#/definitions/compileLimits/properties/knownElements/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.knownElements,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1548,9 +1790,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.type,parentSchema:schema18,data:data13};
+if(data7 < 1 || isNaN(data7)){
+const err19 = {instancePath:instancePath+"/compileLimits/knownElements",schemaPath:"#/definitions/compileLimits/properties/knownElements/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.knownElements,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1560,15 +1801,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data11.targets !== undefined){
-let data14 = data11.targets;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key6 in data14){
-let data15 = data14[key6];
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 }
-else {
-const err20 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/targets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.additionalProperties.type,parentSchema:schema19.additionalProperties,data:data15};
+if(data3.arrayElements !== undefined){
+let data8 = data3.arrayElements;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err20 = {instancePath:instancePath+"/compileLimits/arrayElements",schemaPath:"#/definitions/compileLimits/properties/arrayElements/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.arrayElements.type,parentSchema:schema12.properties.arrayElements,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1577,10 +1814,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data14};
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 9007199254740991 || isNaN(data8)){
+const err21 = {instancePath:instancePath+"/compileLimits/arrayElements",schemaPath:"#/definitions/compileLimits/properties/arrayElements/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.arrayElements,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1589,13 +1825,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data11.watch !== undefined){
-let data16 = data11.watch;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key7 in data16){
-if(!(key7 === "targets")){
-const err22 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch",schemaPath:"#/properties/watch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data:data16};
+if(data8 < 1 || isNaN(data8)){
+const err22 = {instancePath:instancePath+"/compileLimits/arrayElements",schemaPath:"#/definitions/compileLimits/properties/arrayElements/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.arrayElements,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1605,15 +1836,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data16.targets !== undefined){
-let data17 = data16.targets;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key8 in data17){
-let data18 = data17[key8];
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
 }
-else {
-const err23 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch/targets/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/watch/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.properties.targets.additionalProperties.type,parentSchema:schema20.properties.targets.additionalProperties,data:data18};
+if(data3.callDepth !== undefined){
+let data9 = data3.callDepth;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err23 = {instancePath:instancePath+"/compileLimits/callDepth",schemaPath:"#/definitions/compileLimits/properties/callDepth/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.callDepth.type,parentSchema:schema12.properties.callDepth,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1622,10 +1849,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-}
-else {
-const err24 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch/targets",schemaPath:"#/properties/watch/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.properties.targets.type,parentSchema:schema20.properties.targets,data:data17};
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 100000 || isNaN(data9)){
+const err24 = {instancePath:instancePath+"/compileLimits/callDepth",schemaPath:"#/definitions/compileLimits/properties/callDepth/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema12.properties.callDepth,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1634,10 +1860,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-}
-else {
-const err25 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data16};
+if(data9 < 1 || isNaN(data9)){
+const err25 = {instancePath:instancePath+"/compileLimits/callDepth",schemaPath:"#/definitions/compileLimits/properties/callDepth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.callDepth,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1647,15 +1871,11 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data11.plugins !== undefined){
-let data19 = data11.plugins;
-if(Array.isArray(data19)){
-const len0 = data19.length;
-for(let i0=0; i0<len0; i0++){
-let data20 = data19[i0];
-if(typeof data20 === "string"){
-if(func3(data20) < 1){
-const err26 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.items,data:data20};
+}
+if(data3.memoryMiB !== undefined){
+let data10 = data3.memoryMiB;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err26 = {instancePath:instancePath+"/compileLimits/memoryMiB",schemaPath:"#/definitions/compileLimits/properties/memoryMiB/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.memoryMiB.type,parentSchema:schema12.properties.memoryMiB,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1664,9 +1884,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.items.type,parentSchema:schema21.items,data:data20};
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 1048576 || isNaN(data10)){
+const err27 = {instancePath:instancePath+"/compileLimits/memoryMiB",schemaPath:"#/definitions/compileLimits/properties/memoryMiB/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048576},message:"must be <= 1048576",schema:1048576,parentSchema:schema12.properties.memoryMiB,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1675,10 +1895,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.type,parentSchema:schema21,data:data19};
+if(data10 < 1 || isNaN(data10)){
+const err28 = {instancePath:instancePath+"/compileLimits/memoryMiB",schemaPath:"#/definitions/compileLimits/properties/memoryMiB/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.memoryMiB,data:data10};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1688,12 +1906,10 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data11.cache !== undefined){
-let data21 = data11.cache;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key9 in data21){
-if(!(key9 === "maxSize")){
-const err29 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data21};
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/compileLimits",schemaPath:"#/definitions/compileLimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data:data3};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1703,10 +1919,15 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data21.maxSize !== undefined){
-let data22 = data21.maxSize;
-if((typeof data22 !== "string") && (!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22))))){
-const err30 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema22.properties.maxSize.type},message:"must be string,integer",schema:schema22.properties.maxSize.type,parentSchema:schema22.properties.maxSize,data:data22};
+if(data.targets !== undefined){
+let data11 = data.targets;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key2 in data11){
+let data12 = data11[key2];
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+}
+else {
+const err30 = {instancePath:instancePath+"/targets/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.targets.additionalProperties.type,parentSchema:schema11.properties.targets.additionalProperties,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1715,9 +1936,10 @@ vErrors.push(err30);
 }
 errors++;
 }
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 < 0 || isNaN(data22)){
-const err31 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema22.properties.maxSize,data:data22};
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.targets.type,parentSchema:schema11.properties.targets,data:data11};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1727,10 +1949,12 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
-}
-else {
-const err32 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data21};
+if(data.watch !== undefined){
+let data13 = data.watch;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key3 in data13){
+if(!(key3 === "targets")){
+const err32 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.watch,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1740,15 +1964,15 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data11.remoteCache !== undefined){
-if(!(validate11(data11.remoteCache, {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/remoteCache",parentData:data11,parentDataProperty:"remoteCache",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
+if(data13.targets !== undefined){
+let data14 = data13.targets;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key4 in data14){
+let data15 = data14[key4];
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 }
 else {
-const err33 = {instancePath:instancePath+"/profiles/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/profiles/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.profiles.additionalProperties.type,parentSchema:schema11.properties.profiles.additionalProperties,data:data11};
+const err33 = {instancePath:instancePath+"/watch/targets/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/watch/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.properties.targets.additionalProperties.type,parentSchema:schema11.properties.watch.properties.targets.additionalProperties,data:data15};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1760,7 +1984,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.profiles.type,parentSchema:schema11.properties.profiles,data:data10};
+const err34 = {instancePath:instancePath+"/watch/targets",schemaPath:"#/properties/watch/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.properties.targets.type,parentSchema:schema11.properties.watch.properties.targets,data:data14};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1770,15 +1994,9 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data.plugins !== undefined){
-let data24 = data.plugins;
-if(Array.isArray(data24)){
-const len1 = data24.length;
-for(let i1=0; i1<len1; i1++){
-let data25 = data24[i1];
-if(typeof data25 === "string"){
-if(func3(data25) < 1){
-const err35 = {instancePath:instancePath+"/plugins/" + i1,schemaPath:"#/properties/plugins/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.plugins.items,data:data25};
+}
+else {
+const err35 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.type,parentSchema:schema11.properties.watch,data:data13};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1788,8 +2006,17 @@ vErrors.push(err35);
 errors++;
 }
 }
-else {
-const err36 = {instancePath:instancePath+"/plugins/" + i1,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.plugins.items.type,parentSchema:schema11.properties.plugins.items,data:data25};
+if(data.remoteCache !== undefined){
+if(!(validate11(data.remoteCache, {instancePath:instancePath+"/remoteCache",parentData:data,parentDataProperty:"remoteCache",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data.extends !== undefined){
+let data17 = data.extends;
+if(typeof data17 === "string"){
+if(func3(data17) < 1){
+const err36 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.extends,data:data17};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1799,9 +2026,8 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
 else {
-const err37 = {instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.plugins.type,parentSchema:schema11.properties.plugins,data:data24};
+const err37 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.extends.type,parentSchema:schema11.properties.extends,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1811,12 +2037,15 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data.cache !== undefined){
-let data26 = data.cache;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-for(const key10 in data26){
-if(!(key10 === "maxSize")){
-const err38 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.cache,data:data26};
+if(data.profiles !== undefined){
+let data18 = data.profiles;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+for(const key5 in data18){
+let data19 = data18[key5];
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key6 in data19){
+if(!(((((((key6 === "out") || (key6 === "target")) || (key6 === "targets")) || (key6 === "watch")) || (key6 === "plugins")) || (key6 === "cache")) || (key6 === "remoteCache"))){
+const err38 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/profiles/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.profiles.additionalProperties,data:data19};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1826,10 +2055,11 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data26.maxSize !== undefined){
-let data27 = data26.maxSize;
-if((typeof data27 !== "string") && (!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27))))){
-const err39 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema11.properties.cache.properties.maxSize.type},message:"must be string,integer",schema:schema11.properties.cache.properties.maxSize.type,parentSchema:schema11.properties.cache.properties.maxSize,data:data27};
+if(data19.out !== undefined){
+let data20 = data19.out;
+if(typeof data20 === "string"){
+if(func3(data20) < 1){
+const err39 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/out",schemaPath:"#/properties/out/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema18,data:data20};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1838,9 +2068,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-if((typeof data27 == "number") && (isFinite(data27))){
-if(data27 < 0 || isNaN(data27)){
-const err40 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.cache.properties.maxSize,data:data27};
+}
+else {
+const err40 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/out",schemaPath:"#/properties/out/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.type,parentSchema:schema18,data:data20};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1850,10 +2080,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-}
-}
-else {
-const err41 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.cache.type,parentSchema:schema11.properties.cache,data:data26};
+if(data19.target !== undefined){
+let data21 = data19.target;
+if(typeof data21 === "string"){
+if(func3(data21) < 1){
+const err41 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19,data:data21};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1863,14 +2094,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data.entries !== undefined){
-let data28 = data.entries;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key11 in data28){
-const _errs78 = errors;
-if(typeof key11 === "string"){
-if(!pattern1.test(key11)){
-const err42 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.entries.propertyNames,data:key11,propertyName:key11};
+else {
+const err42 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.type,parentSchema:schema19,data:data21};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1880,9 +2105,15 @@ vErrors.push(err42);
 errors++;
 }
 }
-var valid21 = _errs78 === errors;
-if(!valid21){
-const err43 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames",keyword:"propertyNames",params:{propertyName: key11},message:"property name must be valid",schema:schema11.properties.entries.propertyNames,parentSchema:schema11.properties.entries,data:data28};
+if(data19.targets !== undefined){
+let data22 = data19.targets;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+for(const key7 in data22){
+let data23 = data22[key7];
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+}
+else {
+const err43 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/targets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.additionalProperties.type,parentSchema:schema20.additionalProperties,data:data23};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1892,15 +2123,9 @@ vErrors.push(err43);
 errors++;
 }
 }
-for(const key12 in data28){
-if(!(validate17(data28[key12], {instancePath:instancePath+"/entries/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data28,parentDataProperty:key12,rootData}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
-errors = vErrors.length;
-}
-}
 }
 else {
-const err44 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.entries.type,parentSchema:schema11.properties.entries,data:data28};
+const err44 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data22};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1910,14 +2135,334 @@ vErrors.push(err44);
 errors++;
 }
 }
-}
-else {
-const err45 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(data19.watch !== undefined){
+let data24 = data19.watch;
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+for(const key8 in data24){
+if(!(key8 === "targets")){
+const err45 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch",schemaPath:"#/properties/watch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data:data24};
 if(vErrors === null){
 vErrors = [err45];
 }
 else {
 vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data24.targets !== undefined){
+let data25 = data24.targets;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+for(const key9 in data25){
+let data26 = data25[key9];
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+}
+else {
+const err46 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch/targets/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/watch/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.properties.targets.additionalProperties.type,parentSchema:schema21.properties.targets.additionalProperties,data:data26};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch/targets",schemaPath:"#/properties/watch/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.properties.targets.type,parentSchema:schema21.properties.targets,data:data25};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data:data24};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data19.plugins !== undefined){
+let data27 = data19.plugins;
+if(Array.isArray(data27)){
+const len0 = data27.length;
+for(let i0=0; i0<len0; i0++){
+let data28 = data27[i0];
+if(typeof data28 === "string"){
+if(func3(data28) < 1){
+const err49 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.items,data:data28};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.items.type,parentSchema:schema22.items,data:data28};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema22.type,parentSchema:schema22,data:data27};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data19.cache !== undefined){
+let data29 = data19.cache;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+for(const key10 in data29){
+if(!(key10 === "maxSize")){
+const err52 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data:data29};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data29.maxSize !== undefined){
+let data30 = data29.maxSize;
+if((typeof data30 !== "string") && (!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30))))){
+const err53 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema23.properties.maxSize.type},message:"must be string,integer",schema:schema23.properties.maxSize.type,parentSchema:schema23.properties.maxSize,data:data30};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+if((typeof data30 == "number") && (isFinite(data30))){
+if(data30 < 0 || isNaN(data30)){
+const err54 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema23.properties.maxSize,data:data30};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data:data29};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data19.remoteCache !== undefined){
+if(!(validate11(data19.remoteCache, {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/remoteCache",parentData:data19,parentDataProperty:"remoteCache",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/profiles/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.profiles.additionalProperties.type,parentSchema:schema11.properties.profiles.additionalProperties,data:data19};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.profiles.type,parentSchema:schema11.properties.profiles,data:data18};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data.plugins !== undefined){
+let data32 = data.plugins;
+if(Array.isArray(data32)){
+const len1 = data32.length;
+for(let i1=0; i1<len1; i1++){
+let data33 = data32[i1];
+if(typeof data33 === "string"){
+if(func3(data33) < 1){
+const err58 = {instancePath:instancePath+"/plugins/" + i1,schemaPath:"#/properties/plugins/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.plugins.items,data:data33};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/plugins/" + i1,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.plugins.items.type,parentSchema:schema11.properties.plugins.items,data:data33};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.plugins.type,parentSchema:schema11.properties.plugins,data:data32};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data.cache !== undefined){
+let data34 = data.cache;
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+for(const key11 in data34){
+if(!(key11 === "maxSize")){
+const err61 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.cache,data:data34};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data34.maxSize !== undefined){
+let data35 = data34.maxSize;
+if((typeof data35 !== "string") && (!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35))))){
+const err62 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema11.properties.cache.properties.maxSize.type},message:"must be string,integer",schema:schema11.properties.cache.properties.maxSize.type,parentSchema:schema11.properties.cache.properties.maxSize,data:data35};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+if((typeof data35 == "number") && (isFinite(data35))){
+if(data35 < 0 || isNaN(data35)){
+const err63 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.cache.properties.maxSize,data:data35};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.cache.type,parentSchema:schema11.properties.cache,data:data34};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data.entries !== undefined){
+let data36 = data.entries;
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+for(const key12 in data36){
+const _errs96 = errors;
+if(typeof key12 === "string"){
+if(!pattern1.test(key12)){
+const err65 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.entries.propertyNames,data:key12,propertyName:key12};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+var valid23 = _errs96 === errors;
+if(!valid23){
+const err66 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames",keyword:"propertyNames",params:{propertyName: key12},message:"property name must be valid",schema:schema11.properties.entries.propertyNames,parentSchema:schema11.properties.entries,data:data36};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+for(const key13 in data36){
+if(!(validate17(data36[key13], {instancePath:instancePath+"/entries/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data36,parentDataProperty:key13,rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.entries.type,parentSchema:schema11.properties.entries,data:data36};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+}
+else {
+const err68 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
 }
 errors++;
 }
@@ -1932,7 +2477,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.eltype === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "eltype"},message:"must have required property '"+"eltype"+"'",schema:schema25.required,parentSchema:schema25,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "eltype"},message:"must have required property '"+"eltype"+"'",schema:schema26.required,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1943,7 +2488,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "eltype") || (key0 === "size")) || (key0 === "value"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1956,7 +2501,7 @@ errors++;
 if(data.eltype !== undefined){
 let data0 = data.eltype;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.type,parentSchema:schema26,data:data0};
+const err2 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1966,7 +2511,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!(((((((((((((data0 === "Float16") || (data0 === "BFloat16")) || (data0 === "Float32")) || (data0 === "Float64")) || (data0 === "Int8")) || (data0 === "Int16")) || (data0 === "Int32")) || (data0 === "Int64")) || (data0 === "UInt8")) || (data0 === "UInt16")) || (data0 === "UInt32")) || (data0 === "UInt64")) || (data0 === "Bool"))){
-const err3 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/enum",keyword:"enum",params:{allowedValues: schema26.enum},message:"must be equal to one of the allowed values",schema:schema26.enum,parentSchema:schema26,data:data0};
+const err3 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values",schema:schema27.enum,parentSchema:schema27,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1983,7 +2528,7 @@ const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err4 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.size.items.type,parentSchema:schema25.properties.size.items,data:data2};
+const err4 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema26.properties.size.items.type,parentSchema:schema26.properties.size.items,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1994,7 +2539,7 @@ errors++;
 }
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 0 || isNaN(data2)){
-const err5 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema25.properties.size.items,data:data2};
+const err5 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema26.properties.size.items,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2007,7 +2552,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema25.properties.size.type,parentSchema:schema25.properties.size,data:data1};
+const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.size.type,parentSchema:schema26.properties.size,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2025,7 +2570,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2045,7 +2590,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.from === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema31.required,parentSchema:schema31,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema32.required,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2056,7 +2601,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "from")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2070,7 +2615,7 @@ if(data.from !== undefined){
 let data0 = data.from;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.from,data:data0};
+const err2 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2081,7 +2626,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.from.type,parentSchema:schema31.properties.from,data:data0};
+const err3 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.from.type,parentSchema:schema32.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2093,7 +2638,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2113,7 +2658,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.const === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "const"},message:"must have required property '"+"const"+"'",schema:schema32.required,parentSchema:schema32,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "const"},message:"must have required property '"+"const"+"'",schema:schema33.required,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2124,7 +2669,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "const")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2136,7 +2681,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2156,7 +2701,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.npy === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "npy"},message:"must have required property '"+"npy"+"'",schema:schema28.required,parentSchema:schema28,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "npy"},message:"must have required property '"+"npy"+"'",schema:schema29.required,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2167,7 +2712,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "npy")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema28,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2181,7 +2726,7 @@ if(data.npy !== undefined){
 let data0 = data.npy;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema28.properties.npy,data:data0};
+const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema29.properties.npy,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2192,7 +2737,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/npy",schemaPath:"#/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.npy.type,parentSchema:schema28.properties.npy,data:data0};
+const err3 = {instancePath:instancePath+"/npy",schemaPath:"#/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.npy.type,parentSchema:schema29.properties.npy,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2204,7 +2749,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.type,parentSchema:schema28,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2224,7 +2769,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.random === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "random"},message:"must have required property '"+"random"+"'",schema:schema29.required,parentSchema:schema29,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "random"},message:"must have required property '"+"random"+"'",schema:schema30.required,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2235,7 +2780,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "random") || (key0 === "seed"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2248,7 +2793,7 @@ errors++;
 if(data.random !== undefined){
 let data0 = data.random;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/random",schemaPath:"#/properties/random/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.random.type,parentSchema:schema29.properties.random,data:data0};
+const err2 = {instancePath:instancePath+"/random",schemaPath:"#/properties/random/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.random.type,parentSchema:schema30.properties.random,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2258,7 +2803,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data0 === "normal") || (data0 === "uniform"))){
-const err3 = {instancePath:instancePath+"/random",schemaPath:"#/properties/random/enum",keyword:"enum",params:{allowedValues: schema29.properties.random.enum},message:"must be equal to one of the allowed values",schema:schema29.properties.random.enum,parentSchema:schema29.properties.random,data:data0};
+const err3 = {instancePath:instancePath+"/random",schemaPath:"#/properties/random/enum",keyword:"enum",params:{allowedValues: schema30.properties.random.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.random.enum,parentSchema:schema30.properties.random,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2271,7 +2816,7 @@ errors++;
 if(data.seed !== undefined){
 let data1 = data.seed;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err4 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema29.properties.seed.type,parentSchema:schema29.properties.seed,data:data1};
+const err4 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.seed.type,parentSchema:schema30.properties.seed,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2282,7 +2827,7 @@ errors++;
 }
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 9007199254740991 || isNaN(data1)){
-const err5 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema29.properties.seed,data:data1};
+const err5 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema30.properties.seed,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2292,7 +2837,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data1 < 0 || isNaN(data1)){
-const err6 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema29.properties.seed,data:data1};
+const err6 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema30.properties.seed,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2305,7 +2850,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2325,7 +2870,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.fill === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'",schema:schema30.required,parentSchema:schema30,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2336,7 +2881,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "fill")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2349,7 +2894,7 @@ errors++;
 if(data.fill !== undefined){
 let data0 = data.fill;
 if((!((typeof data0 == "number") && (isFinite(data0)))) && (typeof data0 !== "boolean")){
-const err2 = {instancePath:instancePath+"/fill",schemaPath:"#/properties/fill/type",keyword:"type",params:{type: schema30.properties.fill.type},message:"must be number,boolean",schema:schema30.properties.fill.type,parentSchema:schema30.properties.fill,data:data0};
+const err2 = {instancePath:instancePath+"/fill",schemaPath:"#/properties/fill/type",keyword:"type",params:{type: schema31.properties.fill.type},message:"must be number,boolean",schema:schema31.properties.fill.type,parentSchema:schema31.properties.fill,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2361,7 +2906,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2381,7 +2926,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.target === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema35.required,parentSchema:schema35,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2392,7 +2937,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "target") || (key0 === "cache"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2406,7 +2951,7 @@ if(data.target !== undefined){
 let data0 = data.target;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.properties.target,data:data0};
+const err2 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.properties.target,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2417,7 +2962,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.target.type,parentSchema:schema33.properties.target,data:data0};
+const err3 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.target.type,parentSchema:schema35.properties.target,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2430,7 +2975,7 @@ errors++;
 if(data.cache !== undefined){
 let data1 = data.cache;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.cache.type,parentSchema:schema33.properties.cache,data:data1};
+const err4 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.cache.type,parentSchema:schema35.properties.cache,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2440,7 +2985,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((data1 === "local") || (data1 === "remote"))){
-const err5 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/enum",keyword:"enum",params:{allowedValues: schema33.properties.cache.enum},message:"must be equal to one of the allowed values",schema:schema33.properties.cache.enum,parentSchema:schema33.properties.cache,data:data1};
+const err5 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/enum",keyword:"enum",params:{allowedValues: schema35.properties.cache.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.cache.enum,parentSchema:schema35.properties.cache,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2452,7 +2997,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2472,7 +3017,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.env === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema15.required,parentSchema:schema15,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema16.required,parentSchema:schema16,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2483,7 +3028,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "env")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2497,7 +3042,7 @@ if(data.env !== undefined){
 let data0 = data.env;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.env,data:data0};
+const err2 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.env,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2508,75 +3053,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.env.type,parentSchema:schema15.properties.env,data:data0};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-validate33.errors = vErrors;
-return errors === 0;
-}
-
-export const fileSecret = validate34;
-
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.file === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema16.required,parentSchema:schema16,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(key0 === "file")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.file !== undefined){
-let data0 = data.file;
-if(typeof data0 === "string"){
-if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.file,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-else {
-const err3 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.file.type,parentSchema:schema16.properties.file,data:data0};
+const err3 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.env.type,parentSchema:schema16.properties.env,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2597,6 +3074,74 @@ vErrors.push(err4);
 }
 errors++;
 }
+validate33.errors = vErrors;
+return errors === 0;
+}
+
+export const fileSecret = validate34;
+
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.file === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema17.required,parentSchema:schema17,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "file")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema17,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.file !== undefined){
+let data0 = data.file;
+if(typeof data0 === "string"){
+if(func3(data0) < 1){
+const err2 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.properties.file,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.file.type,parentSchema:schema17.properties.file,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
 validate34.errors = vErrors;
 return errors === 0;
 }
@@ -2608,7 +3153,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.address === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema12.required,parentSchema:schema12,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema13.required,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2619,7 +3164,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "address") || (key0 === "instance")) || (key0 === "tls")) || (key0 === "token")) || (key0 === "signingKey")) || (key0 === "write")) || (key0 === "timeoutSeconds"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2633,7 +3178,7 @@ if(data.address !== undefined){
 let data0 = data.address;
 if(typeof data0 === "string"){
 if(!pattern0.test(data0)){
-const err2 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/pattern",keyword:"pattern",params:{pattern: "^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},message:"must match pattern \""+"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"+"\"",schema:"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$",parentSchema:schema12.properties.address,data:data0};
+const err2 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/pattern",keyword:"pattern",params:{pattern: "^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},message:"must match pattern \""+"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"+"\"",schema:"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$",parentSchema:schema13.properties.address,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2644,7 +3189,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.address.type,parentSchema:schema12.properties.address,data:data0};
+const err3 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.address.type,parentSchema:schema13.properties.address,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2657,7 +3202,7 @@ errors++;
 if(data.instance !== undefined){
 let data1 = data.instance;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.instance.type,parentSchema:schema12.properties.instance,data:data1};
+const err4 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.instance.type,parentSchema:schema13.properties.instance,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2672,7 +3217,7 @@ let data2 = data.tls;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 for(const key1 in data2){
 if(!((((key1 === "ca") || (key1 === "cert")) || (key1 === "key")) || (key1 === "serverName"))){
-const err5 = {instancePath:instancePath+"/tls",schemaPath:"#/definitions/clientTls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data2};
+const err5 = {instancePath:instancePath+"/tls",schemaPath:"#/definitions/clientTls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2686,7 +3231,7 @@ if(data2.ca !== undefined){
 let data3 = data2.ca;
 if(typeof data3 === "string"){
 if(func3(data3) < 1){
-const err6 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/clientTls/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.ca,data:data3};
+const err6 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/clientTls/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.ca,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2697,7 +3242,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/clientTls/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.ca.type,parentSchema:schema13.properties.ca,data:data3};
+const err7 = {instancePath:instancePath+"/tls/ca",schemaPath:"#/definitions/clientTls/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.ca.type,parentSchema:schema14.properties.ca,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2711,7 +3256,7 @@ if(data2.cert !== undefined){
 let data4 = data2.cert;
 if(typeof data4 === "string"){
 if(func3(data4) < 1){
-const err8 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/clientTls/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.cert,data:data4};
+const err8 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/clientTls/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.cert,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2722,7 +3267,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/clientTls/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.cert.type,parentSchema:schema13.properties.cert,data:data4};
+const err9 = {instancePath:instancePath+"/tls/cert",schemaPath:"#/definitions/clientTls/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.cert.type,parentSchema:schema14.properties.cert,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2736,7 +3281,7 @@ if(data2.key !== undefined){
 let data5 = data2.key;
 if(typeof data5 === "string"){
 if(func3(data5) < 1){
-const err10 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/clientTls/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.key,data:data5};
+const err10 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/clientTls/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.key,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2747,7 +3292,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/clientTls/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.key.type,parentSchema:schema13.properties.key,data:data5};
+const err11 = {instancePath:instancePath+"/tls/key",schemaPath:"#/definitions/clientTls/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.key.type,parentSchema:schema14.properties.key,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2761,7 +3306,7 @@ if(data2.serverName !== undefined){
 let data6 = data2.serverName;
 if(typeof data6 === "string"){
 if(func3(data6) < 1){
-const err12 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/clientTls/properties/serverName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.serverName,data:data6};
+const err12 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/clientTls/properties/serverName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.serverName,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2772,7 +3317,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/clientTls/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.serverName.type,parentSchema:schema13.properties.serverName,data:data6};
+const err13 = {instancePath:instancePath+"/tls/serverName",schemaPath:"#/definitions/clientTls/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.serverName.type,parentSchema:schema14.properties.serverName,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2784,7 +3329,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/tls",schemaPath:"#/definitions/clientTls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data2};
+const err14 = {instancePath:instancePath+"/tls",schemaPath:"#/definitions/clientTls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data2};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2809,7 +3354,7 @@ errors = vErrors.length;
 if(data.write !== undefined){
 let data9 = data.write;
 if(typeof data9 !== "boolean"){
-const err15 = {instancePath:instancePath+"/write",schemaPath:"#/properties/write/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema12.properties.write.type,parentSchema:schema12.properties.write,data:data9};
+const err15 = {instancePath:instancePath+"/write",schemaPath:"#/properties/write/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.write.type,parentSchema:schema13.properties.write,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2823,7 +3368,7 @@ if(data.timeoutSeconds !== undefined){
 let data10 = data.timeoutSeconds;
 if((typeof data10 == "number") && (isFinite(data10))){
 if(data10 > 3600 || isNaN(data10)){
-const err16 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema12.properties.timeoutSeconds,data:data10};
+const err16 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema13.properties.timeoutSeconds,data:data10};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2833,7 +3378,7 @@ vErrors.push(err16);
 errors++;
 }
 if(data10 <= 0 || isNaN(data10)){
-const err17 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema12.properties.timeoutSeconds,data:data10};
+const err17 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema13.properties.timeoutSeconds,data:data10};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2844,7 +3389,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema12.properties.timeoutSeconds.type,parentSchema:schema12.properties.timeoutSeconds,data:data10};
+const err18 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema13.properties.timeoutSeconds.type,parentSchema:schema13.properties.timeoutSeconds,data:data10};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2856,7 +3401,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err19];
 }

@@ -64,6 +64,7 @@ export interface TpuConfig {
    * The target used by entries whose `run` is `true`. Default: "local" (the XLA CPU runtime on this machine).
    */
   target?: string;
+  compileLimits?: CompileLimits;
   targets?: Targets;
   watch?: Watch;
   remoteCache?: RemoteCache;
@@ -85,6 +86,42 @@ export interface TpuConfig {
   entries: {
     [k: string]: Entry | undefined;
   };
+}
+/**
+ * Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.
+ *
+ * This interface was referenced by `TpuConfig`'s JSON-Schema
+ * via the `definition` "compileLimits".
+ */
+export interface CompileLimits {
+  /**
+   * Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.
+   */
+  seconds?: number;
+  /**
+   * HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.
+   */
+  instructions?: number;
+  /**
+   * Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.
+   */
+  unrolledIterations?: number;
+  /**
+   * Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.
+   */
+  knownElements?: number;
+  /**
+   * Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).
+   */
+  arrayElements?: number;
+  /**
+   * Calls nested while inlining (recursion depth). Default: 200.
+   */
+  callDepth?: number;
+  /**
+   * MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.
+   */
+  memoryMiB?: number;
 }
 /**
  * Settings per target name, passed to that target plugin when it is opened (e.g. {"local": {"cpuDevices": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {"tpu": {"kind": "remote", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.
@@ -238,6 +275,7 @@ export interface Entry {
    * The function's positional arguments, in order. Default: no arguments.
    */
   args?: Argument[];
+  compileLimits?: CompileLimits;
   /**
    * Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.
    */
@@ -390,6 +428,9 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
       "type": "string",
       "minLength": 1
     },
+    "compileLimits": {
+      "$ref": "#/definitions/compileLimits"
+    },
     "targets": {
       "description": "Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.",
       "type": "object",
@@ -519,6 +560,9 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
             "$ref": "#/definitions/argument"
           }
         },
+        "compileLimits": {
+          "$ref": "#/definitions/compileLimits"
+        },
         "run": {
           "description": "Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.",
           "oneOf": [
@@ -529,6 +573,63 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
               "$ref": "#/definitions/runOptions"
             }
           ]
+        }
+      }
+    },
+    "compileLimits": {
+      "title": "CompileLimits",
+      "description": "Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "seconds": {
+          "description": "Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.",
+          "type": "number",
+          "exclusiveMinimum": 0,
+          "maximum": 86400,
+          "default": 60
+        },
+        "instructions": {
+          "description": "HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 9007199254740991,
+          "default": 1000000
+        },
+        "unrolledIterations": {
+          "description": "Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 9007199254740991,
+          "default": 1000000
+        },
+        "knownElements": {
+          "description": "Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 9007199254740991,
+          "default": 1000000
+        },
+        "arrayElements": {
+          "description": "Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 9007199254740991,
+          "default": 34359738368
+        },
+        "callDepth": {
+          "description": "Calls nested while inlining (recursion depth). Default: 200.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 100000,
+          "default": 200
+        },
+        "memoryMiB": {
+          "description": "MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1048576,
+          "default": 2048
         }
       }
     },

@@ -36,7 +36,9 @@ export function unrollLoops(comp: HloComputation, module: HloModuleBuilder): Hlo
 
   const copy = (instr: HloInstruction, operands: number[]): number => {
     const id = module.id();
-    return push({ ...instr, id, name: `${instr.opcode}.${id}`, operands });
+    const made = { ...instr, id, name: `${instr.opcode}.${id}`, operands };
+    module.onInstruction?.(made);
+    return push(made);
   };
 
   const emitAll = (instrs: HloInstruction[], local: Map<number, number>, original: boolean): void => {

@@ -13,6 +13,8 @@ export class HloModuleBuilder {
   readonly computations: HloComputation[] = [];
   /** Scalar reducer computations keyed by "add:f32" so each is built once. */
   private readonly reducers = new Map<string, number>();
+  /** Told of every instruction made, before it joins a computation (the compile budget counts them). */
+  onInstruction: ((instr: HloInstruction) => void) | undefined;
 
   constructor(readonly name: string) {}
 
@@ -148,6 +150,7 @@ export class ComputationBuilder {
       attributes: knownAttributes ?? rule.attributes(params),
       metadata: this.metadata,
     };
+    this.module.onInstruction?.(instr);
     this.instructions.push(instr);
     this.byId.set(id, instr);
     return id;

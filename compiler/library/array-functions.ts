@@ -10,7 +10,6 @@ import type { Span } from "../diagnostics.js";
 import * as ops from "../hlo/ops.js";
 import { showSize } from "../semantics/arrays.js";
 import { describeValue } from "../semantics/describe.js";
-import { rangeValues } from "../semantics/interpreter.js";
 import type { NumType } from "../semantics/types.js";
 import { ELEMENT_TYPES, concrete, floatOf, isFloat, isInteger, promoteType } from "../semantics/types.js";
 import type { CallArgs, Tensor, Value } from "../semantics/values.js";
@@ -44,7 +43,7 @@ export function defineArrayFunctions(lib: IntrinsicLibrary): void {
   /** A known integer or tuple/range of integers, as a list. */
   const knownInts = (v: Value, what: string, span: Span): number[] => {
     if (v.kind === "tuple") return v.elements.map((e) => knownInt(e, what, span));
-    if (v.kind === "range") return rangeValues(v);
+    if (v.kind === "range") return interp.rangeValues(v, span);
     return [knownInt(v, what, span)];
   };
 

@@ -11,7 +11,7 @@ import type { OpRule } from "../hlo/ops.js";
 import type { ReductionKind } from "../semantics/arrays.js";
 import { showSize } from "../semantics/arrays.js";
 import { describeValue, juliaTypeOf } from "../semantics/describe.js";
-import { rangeValues } from "../semantics/interpreter.js";
+import { rangeLength } from "../semantics/interpreter.js";
 import type { NumType } from "../semantics/types.js";
 import { ANY_TUPLE, ELEMENT_TYPES, concrete, datatype, expandAlias, floatOf, isFloat, isInteger, isSubtype, promoteType, showType, sumType } from "../semantics/types.js";
 import type { CallArgs, KnownNumber, Tensor, Value } from "../semantics/values.js";
@@ -306,7 +306,7 @@ export function defineBase(lib: IntrinsicLibrary): void {
     }
     if (isSubtype(juliaTypeOf(x), T.type)) return x;
     // Tuple(nt) and Tuple(range): the values as a tuple.
-    if (T.type.name === "Tuple" && (x.kind === "namedtuple" || x.kind === "range")) return tuple(x.kind === "namedtuple" ? x.elements : rangeValues(x).map((v) => num(x.type, v)));
+    if (T.type.name === "Tuple" && (x.kind === "namedtuple" || x.kind === "range")) return tuple(x.kind === "namedtuple" ? x.elements : interp.rangeValues(x, args.span).map((v) => num(x.type, v)));
     throw fail("no-method", `MethodError: cannot convert ${describeValue(x)} to ${showType(T.type)}`, args.span);
   });
 
@@ -364,7 +364,7 @@ export function defineBase(lib: IntrinsicLibrary): void {
         return x.elements.slice(1).reduce<Value>((acc, v) => interp.callNamed(combine, [acc, v], [], args.span, false), x.elements[0]!);
       }
       if (x.kind === "range") {
-        return rangeValues(x).slice(1).reduce<Value>((acc, v) => interp.callNamed(combine, [acc, num(x.type, v)], [], args.span, false), num(x.type, x.start));
+        return interp.rangeValues(x, args.span).slice(1).reduce<Value>((acc, v) => interp.callNamed(combine, [acc, num(x.type, v)], [], args.span, false), num(x.type, x.start));
       }
       if (isScalarish(x)) return x;
       if (x.kind !== "tensor") throw methodError(name, args);
@@ -375,7 +375,7 @@ export function defineBase(lib: IntrinsicLibrary): void {
     });
 
   const dimsList = (v: Value, name: string, span: Span): number[] => {
-    const items = v.kind === "tuple" ? v.elements : v.kind === "range" ? rangeValues(v).map((d) => num("Int64", d)) : [v];
+    const items = v.kind === "tuple" ? v.elements : v.kind === "range" ? interp.rangeValues(v, span).map((d) => num("Int64", d)) : [v];
     return items.map((d) => {
       if (d.kind !== "number" || !isInteger(concrete(d.type)) || toNumber(d.value) < 1) throw fail("argument-error", `ArgumentError: ${name}: dims must be positive integers known at compile time, got ${describeValue(d)}`, span);
       return toNumber(d.value) - 1;
@@ -398,7 +398,7 @@ export function defineBase(lib: IntrinsicLibrary): void {
   define("size", (args) => {
     arity(args, "size", 1, 2);
     const x = args.positional[0]!;
-    const size = x.kind === "tensor" ? (x.scalar ? [] : x.size) : isScalarish(x) ? [] : x.kind === "range" ? [rangeValues(x).length] : undefined;
+    const size = x.kind === "tensor" ? (x.scalar ? [] : x.size) : isScalarish(x) ? [] : x.kind === "range" ? [rangeLength(x)] : undefined;
     if (!size) throw methodError("size", args);
     if (args.positional.length === 1) return tuple(size.map((d) => num("Int64", d)));
     const d = args.positional[1]!;
@@ -411,7 +411,7 @@ export function defineBase(lib: IntrinsicLibrary): void {
     const x = args.positional[0]!;
     if (x.kind === "tensor") return num("Int64", x.scalar ? 1 : x.size.reduce((a, b) => a * b, 1));
     if (x.kind === "tuple" || x.kind === "namedtuple") return num("Int64", x.elements.length);
-    if (x.kind === "range") return num("Int64", rangeValues(x).length);
+    if (x.kind === "range") return num("Int64", rangeLength(x));
     if (x.kind === "number") return num("Int64", 1);
     if (x.kind === "string") return num("Int64", [...x.value].length);
     throw methodError("length", args);
@@ -494,11 +494,11 @@ export function defineBase(lib: IntrinsicLibrary): void {
         if (k < 0) throw fail("no-field", `type NamedTuple has no field ${i.name}`, args.argSpans[1] ?? args.span);
         return x.elements[k]!;
       }
-      if (i.kind === "range") return tuple(rangeValues(i).map((k) => x.elements[intIndex(num("Int64", k), x.elements.length, args.argSpans[1] ?? args.span)]!));
+      if (i.kind === "range") return tuple(interp.rangeValues(i, args.span).map((k) => x.elements[intIndex(num("Int64", k), x.elements.length, args.argSpans[1] ?? args.span)]!));
       return x.elements[intIndex(i, x.elements.length, args.argSpans[1] ?? args.span)]!;
     }
     if (x.kind === "range") {
-      const xs = rangeValues(x);
+      const xs = interp.rangeValues(x, args.span);
       return num(x.type, xs[intIndex(idx[0]!, xs.length, args.argSpans[1] ?? args.span)]!);
     }
     if (x.kind === "tensor" && !x.scalar) return indexTensor(x, idx, args);
@@ -517,7 +517,7 @@ export function defineBase(lib: IntrinsicLibrary): void {
       if (ix.kind === "colon") {
         start.push(0); limit.push(n); stride.push(1); keep.push(n);
       } else if (ix.kind === "range" && isInteger(ix.type)) {
-        const xs = rangeValues(ix);
+        const xs = interp.rangeValues(ix, args.span);
         if (!xs.length) throw fail("unsupported-index", "an empty range index is not supported", span);
         const lo = Math.min(...xs), hi = Math.max(...xs);
         if (lo < 1 || hi > n) throw fail("bounds-error", `BoundsError: attempt to access ${showSize(t.size)} array at index [${ix.start}:${ix.unit ? "" : `${ix.step}:`}${ix.stop}] in dimension ${k + 1}`, span);

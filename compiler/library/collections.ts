@@ -5,7 +5,6 @@
 
 import type { Span } from "../diagnostics.js";
 import { describeValue } from "../semantics/describe.js";
-import { rangeValues } from "../semantics/interpreter.js";
 import type { CallArgs, Value } from "../semantics/values.js";
 import { NOTHING, num, tuple } from "../semantics/values.js";
 import type { IntrinsicLibrary } from "./intrinsics.js";
@@ -15,9 +14,9 @@ export function defineCollections(lib: IntrinsicLibrary): void {
   const { interp, fail, define, arity, methodError } = lib;
 
   /** The elements of a known collection, or undefined for anything else. */
-  const elementsOf = (v: Value): Value[] | undefined => {
+  const elementsOf = (v: Value, span: Span): Value[] | undefined => {
     if (v.kind === "tuple" || v.kind === "namedtuple") return v.elements;
-    if (v.kind === "range") return rangeValues(v).map((x) => num(v.type, x));
+    if (v.kind === "range") return interp.rangeValues(v, span).map((x) => num(v.type, x));
     return undefined;
   };
 
@@ -30,7 +29,7 @@ export function defineCollections(lib: IntrinsicLibrary): void {
   };
 
   const tupleArg = (args: CallArgs, name: string): Value[] => {
-    const xs = elementsOf(args.positional[0]!);
+    const xs = elementsOf(args.positional[0]!, args.span);
     if (!xs) throw methodError(name, args);
     return xs;
   };
@@ -58,6 +57,7 @@ export function defineCollections(lib: IntrinsicLibrary): void {
     arity(args, "ntuple", 2);
     const [f, n] = args.positional as [Value, Value];
     const count = knownInt(n, "ntuple's length", args.argSpans[1] ?? args.span);
+    interp.holding(count, "ntuple's tuple", args.span);
     return tuple(Array.from({ length: count }, (_, i) => call(f, [num("Int64", i + 1)], args, "ntuple")));
   });
 
@@ -65,7 +65,7 @@ export function defineCollections(lib: IntrinsicLibrary): void {
     arity(args, "map", 2, Infinity);
     const [f, ...collections] = args.positional as [Value, ...Value[]];
     if (collections.some((c) => c.kind === "tensor")) return interp.broadcast(f, { ...args, positional: collections, argSpans: args.argSpans.slice(1) }, "map");
-    const lists = collections.map((c) => elementsOf(c));
+    const lists = collections.map((c) => elementsOf(c, args.span));
     if (lists.some((l) => !l)) throw methodError("map", args);
     const n = Math.min(...lists.map((l) => l!.length));
     const out = Array.from({ length: n }, (_, i) => call(f, lists.map((l) => l![i]!), args, "map"));
@@ -78,7 +78,7 @@ export function defineCollections(lib: IntrinsicLibrary): void {
       arity(args, name, 2);
       lib.keywords(args, name, ["init"]);
       const [op, itr] = args.positional as [Value, Value];
-      const xs = elementsOf(itr);
+      const xs = elementsOf(itr, args.span);
       if (!xs) {
         if (itr.kind === "tensor" && op.kind === "function" && ["+", "*", "max", "min"].includes(op.fn.name)) {
           const reduction = { "+": "sum", "*": "prod", max: "maximum", min: "minimum" }[op.fn.name as "+" | "*" | "max" | "min"];
@@ -99,7 +99,7 @@ export function defineCollections(lib: IntrinsicLibrary): void {
     arity(args, "foldr", 2);
     lib.keywords(args, "foldr", ["init"]);
     const [op, itr] = args.positional as [Value, Value];
-    const xs = elementsOf(itr);
+    const xs = elementsOf(itr, args.span);
     if (!xs) throw methodError("foldr", args);
     const init = args.keywords.get("init");
     if (!xs.length && !init) throw fail("argument-error", "ArgumentError: reducing over an empty collection is not allowed; consider supplying `init` to the reducer", args.span);
@@ -111,7 +111,7 @@ export function defineCollections(lib: IntrinsicLibrary): void {
   define("filter", (args) => {
     arity(args, "filter", 2);
     const [f, itr] = args.positional as [Value, Value];
-    const xs = elementsOf(itr);
+    const xs = elementsOf(itr, args.span);
     if (!xs) throw methodError("filter", args, itr.kind === "tensor" ? "filtering a traced array gives a data-dependent shape, which XLA cannot express" : undefined);
     return tuple(
       xs.filter((x) => {
@@ -129,7 +129,7 @@ export function defineCollections(lib: IntrinsicLibrary): void {
   });
 
   define("zip", (args) => {
-    const lists = args.positional.map(elementsOf);
+    const lists = args.positional.map((c) => elementsOf(c, args.span));
     if (lists.some((l) => !l)) throw methodError("zip", args);
     const n = Math.min(...lists.map((l) => l!.length));
     return tuple(Array.from({ length: n }, (_, i) => tuple(lists.map((l) => l![i]!))));

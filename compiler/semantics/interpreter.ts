@@ -5,14 +5,15 @@
 import type * as A from "../syntax/ast.js";
 import type { CallFrame, Span } from "../diagnostics.js";
 import { CompileError, SourceFile } from "../diagnostics.js";
+import { BudgetExceeded, CompileBudget } from "../budget.js";
 import { parsedFile, parsedKnownValue } from "../syntax/parse-cache.js";
 import type { ComputationBuilder } from "../hlo/builder.js";
 import { ArrayLowering, DimensionMismatch } from "./arrays.js";
 import { Scope } from "./scope.js";
 import type { ArmOutcome } from "./control.js";
 import { assignedNames, tracedIf, tracedWhile } from "./control.js";
-import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, StructType, StructValue, Tensor, Value } from "./values.js";
-import { NOTHING, num, tuple } from "./values.js";
+import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, RangeValue, StructType, StructValue, Tensor, Value } from "./values.js";
+import { NOTHING, num, treeSize, tuple } from "./values.js";
 import { describeValue, juliaTypeOf, nearestNames } from "./describe.js";
 import { Dispatcher, allParams, isVararg, signatureMoreSpecific, sourceText } from "./dispatch.js";
 import type { Bindings, DataType, JuliaType, TypeParam } from "./types.js";
@@ -37,7 +38,6 @@ interface Frame {
   chain: string;
 }
 
-const LOOP_UNROLL_LIMIT = 100_000;
 /** Known `for` loops longer than this become an HLO while (unless the body needs the index known). */
 const UNROLL_THRESHOLD = 16;
 
@@ -65,10 +65,14 @@ export class Interpreter {
   /** Methods that make values callable: `(m::Dense)(x) = ...`; the functor is the first parameter. */
   readonly callables: GenericFunction = { name: "(callable)", methods: [] };
 
+  /** The Julia code being compiled most recently: where a budget that runs out is reported. */
+  private at: Span | undefined;
+
   constructor(
     builder: ComputationBuilder,
     private readonly read: SourceReader,
     intrinsics: (interp: Interpreter) => Map<string, Value>,
+    readonly budget: CompileBudget = new CompileBudget(),
   ) {
     this.arrays = new ArrayLowering(builder);
     this.globals = new Scope("global");
@@ -105,6 +109,7 @@ export class Interpreter {
     const file = this.files.get(span.file);
     const frame = this.stack[this.stack.length - 1];
     if (frame) frame.at = span;
+    this.at = span;
     this.arrays.b.metadata = {
       opType,
       opName: frame?.chain,
@@ -115,8 +120,35 @@ export class Interpreter {
 
   // ---- files -------------------------------------------------------------------------------
 
+  /** The files being loaded, outermost first, each with the `include` call that opened it. */
+  private readonly including: { path: string; span?: Span }[] = [];
+
   /** Loads a file into a global scope: the library's for the prelude, Main for the program (the default). */
   loadFile(path: string, span?: Span, into: Scope = this.main): void {
+    const open = this.including.findIndex((f) => f.path === path);
+    if (open >= 0 && span) {
+      // Julia would include forever (until its stack ran out); the cycle is shown include by include.
+      const cycle = [...this.including.slice(open + 1), { path, span }];
+      const notes = cycle.map((f) => `${this.where(f.span!)}: ${f.span!.file} includes ${f.path}`);
+      throw this.fail("include-cycle", `include cycle: ${[...this.including.slice(open).map((f) => f.path), path].join(" → ")}`, span, notes);
+    }
+    this.including.push({ path, span });
+    try {
+      this.loadSource(path, span, into);
+    } finally {
+      this.including.pop();
+    }
+  }
+
+  /** `file:line:col` of a span in a loaded file. */
+  private where(span: Span): string {
+    const file = this.files.get(span.file);
+    if (!file) return span.file;
+    const { line, col } = file.position(span.start);
+    return `${span.file}:${line}:${col}`;
+  }
+
+  private loadSource(path: string, span: Span | undefined, into: Scope): void {
     const text = this.read(path);
     if (text === undefined) {
       if (span) throw this.fail("missing-include", `cannot include "${path}": no such file`, span);
@@ -159,8 +191,13 @@ export class Interpreter {
 
   eval(node: A.Node, scope: Scope): Value {
     try {
+      this.at = node.span;
+      this.budget.step();
       return this.evalNode(node, scope);
     } catch (e) {
+      // The innermost expression turns a budget that ran out into a located error, while the
+      // call chain is still on the stack.
+      if (e instanceof BudgetExceeded) throw this.fail("compile-budget", e.message, this.at ?? node.span, e.notes());
       // The innermost frame that can still run a handler records its node (the one nearer the
       // overflow may have no stack left even for this).
       if (this.stackExhaustedAt === undefined && e instanceof RangeError && e.message.includes("call stack")) this.stackExhaustedAt = node.span;
@@ -196,9 +233,9 @@ export class Interpreter {
       case "begin":
         return this.evalBlock(node.body, scope);
       case "tuple":
-        return tuple(this.evalList(node.elements, scope));
+        return this.held(tuple(this.evalList(node.elements, scope)), "a tuple", node.span);
       case "namedtuple":
-        return { kind: "namedtuple", names: node.fields.map((f) => f.name), elements: node.fields.map((f) => this.eval(f.value, scope)) };
+        return this.held({ kind: "namedtuple", names: node.fields.map((f) => f.name), elements: node.fields.map((f) => this.eval(f.value, scope)) }, "a NamedTuple", node.span);
       case "call":
         return this.evalCall(node, scope);
       case "binary":
@@ -352,7 +389,7 @@ export class Interpreter {
 
   private splat(v: Value, span: Span): Value[] {
     if (v.kind === "tuple" || v.kind === "namedtuple") return v.elements;
-    if (v.kind === "range") return rangeValues(v).map((x) => num(v.type, x));
+    if (v.kind === "range") return this.rangeValues(v, span).map((x) => num(v.type, x));
     throw this.fail("unsupported-splat", `cannot splat ${describeValue(v)}: only tuples and known ranges can be splatted`, span);
   }
 
@@ -391,7 +428,7 @@ export class Interpreter {
       if (count === 1) return num("Int64", target.size.reduce((a, b) => a * b, 1));
       return num("Int64", target.size[d] ?? 1);
     }
-    if (target.kind === "range") return num("Int64", rangeValues(target).length);
+    if (target.kind === "range") return num("Int64", rangeLength(target));
     throw this.fail("unsupported-index", `cannot index ${describeValue(target)}`, span);
   }
 
@@ -527,7 +564,8 @@ export class Interpreter {
 
   private invoke(fn: GenericFunction, method: Method, bindings: Bindings, args: CallArgs): Value {
     const def = method.def!;
-    if (this.stack.length > 200) throw this.fail("recursion-limit", `recursion deeper than 200 calls while inlining ${fn.name}`, args.span);
+    this.at = args.span;
+    this.budget.depth(this.stack.length + 1, fn.name);
     const scope = new Scope("function", method.scope);
     for (const [name, value] of bindings) scope.define(name, typeParamValue(value));
     this.bindParameters(def, scope, args);
@@ -776,7 +814,7 @@ export class Interpreter {
       if (value.elements.length < count) throw this.fail("bounds-error", `BoundsError: cannot destructure a ${value.elements.length}-element tuple into ${count} variables`, span);
       return value.elements;
     }
-    if (value.kind === "range") return rangeValues(value).map((x) => num(value.type, x));
+    if (value.kind === "range") return this.rangeValues(value, span).map((x) => num(value.type, x));
     // A Pair iterates as (first, second).
     if (value.kind === "struct" && value.type.name === "Pair") return value.fields;
     throw this.fail("unsupported-destructure", `cannot destructure ${describeValue(value)}`, span);
@@ -846,6 +884,7 @@ export class Interpreter {
           if (keep === undefined) throw this.fail("traced-control-flow", "a comprehension's filter must be known at compile time (the result's length would depend on data)", node.filter.span);
           if (!keep) return;
         }
+        this.unrolled(1, node.span);
         results.push(this.eval(node.body, outer));
         return;
       }
@@ -962,7 +1001,7 @@ export class Interpreter {
       if (p === undefined) throw this.fail("unbound-parameter", `cannot infer the type parameter ${v.name} of ${s.name} from its fields; give it explicitly (${s.name}{...}(...))`, args.span);
       return p;
     });
-    return { kind: "struct", type: s, params, fields };
+    return this.held({ kind: "struct", type: s, params, fields }, `a ${s.name}`, args.span);
   }
 
   private methodErrorFor(fn: GenericFunction, args: CallArgs): CompileError {
@@ -1022,7 +1061,7 @@ export class Interpreter {
         return NOTHING;
       }
       const range = this.callNamed(":", only.iter.step ? [start, step, stop] : [start, stop], [], only.iter.span, false);
-      if (range.kind === "range" && rangeValues(range).length > UNROLL_THRESHOLD) {
+      if (range.kind === "range" && rangeLength(range) > UNROLL_THRESHOLD) {
         // A long known loop becomes an HLO while; if its body needs the index known (say, to pick
         // a tuple element), it is unrolled instead.
         // tracedWhile assigns the loop's variables only once the loop is built, so a failed
@@ -1031,7 +1070,8 @@ export class Interpreter {
           this.forAsWhile(node, only, start, step, stop, scope);
           return NOTHING;
         } catch (e) {
-          if (!(e instanceof CompileError)) throw e;
+          // A budget that ran out stays out: unrolling would not fit in it either.
+          if (!(e instanceof CompileError) || e.diagnostic.code === "compile-budget") throw e;
         }
       }
     }
@@ -1039,6 +1079,7 @@ export class Interpreter {
       const it = node.iterations[level]!;
       const items = this.iterate(this.eval(it.iter, outer), it.iter.span);
       for (const item of items) {
+        this.unrolled(1, it.iter.span);
         const inner = new Scope("block", outer);
         this.bind(it.target, item, inner, true);
         if (level + 1 < node.iterations.length) run(level + 1, inner);
@@ -1106,11 +1147,37 @@ export class Interpreter {
     }
   }
 
+  /** `count` more iterations of a loop run at compile time, at `span`. */
+  private unrolled(count: number, span: Span): void {
+    this.at = span;
+    this.budget.iterations(count);
+  }
+
+  /** A range's elements, made into an array: a known value the compiler holds, so within its budget. */
+  rangeValues(r: RangeValue, span: Span): number[] {
+    this.holding(rangeLength(r), `the range ${showRange(r)}`, span);
+    return rangeValues(r);
+  }
+
+  /** A tuple, NamedTuple or struct built at compile time, within the budget of known values. */
+  held<T extends Value>(v: T, what: string, span: Span): T {
+    this.holding(treeSize(v), what, span);
+    return v;
+  }
+
+  /** `elements` of a known value (`what`) about to be made at `span`: within the budget of known values. */
+  holding(elements: number, what: string, span: Span): void {
+    if (elements <= this.budget.limits.knownElements) return;
+    this.at = span;
+    this.budget.known(elements, what);
+  }
+
   private iterate(v: Value, span: Span): Value[] {
     if (v.kind === "range") {
-      const xs = rangeValues(v);
-      if (xs.length > LOOP_UNROLL_LIMIT) throw this.fail("loop-too-long", `a loop of ${xs.length} iterations is too long to unroll`, span);
-      return xs.map((x) => num(v.type, x));
+      // Charged before the range is made an array: `for i in 1:10^9` must not allocate first.
+      this.at = span;
+      this.budget.iterations(0, rangeLength(v));
+      return this.rangeValues(v, span).map((x) => num(v.type, x));
     }
     if (v.kind === "tuple" || v.kind === "namedtuple") return v.elements;
     if (v.kind === "tensor") throw this.fail("traced-control-flow", "iterating over the elements of a traced array is not supported; use broadcasting or reductions", span);
@@ -1119,7 +1186,7 @@ export class Interpreter {
 
   private evalWhile(node: A.While, scope: Scope): Value {
     for (let n = 0; ; n++) {
-      if (n > LOOP_UNROLL_LIMIT) throw this.fail("loop-too-long", `this while loop ran more than ${LOOP_UNROLL_LIMIT} iterations at compile time`, node.span);
+      this.unrolled(1, node.span);
       const cond = this.eval(node.cond, scope);
       const known = this.knownCondition(cond, node.cond.span);
       if (known === undefined) {
@@ -1171,12 +1238,22 @@ export class Interpreter {
 
 // ---- helpers ------------------------------------------------------------------------------------
 
+/** A range's elements; callers with a budget go through Interpreter.rangeValues. */
 export function rangeValues(r: { start: number; step: number; stop: number }): number[] {
-  const out: number[] = [];
-  if (r.step === 0) return out;
-  const n = Math.floor((r.stop - r.start) / r.step + 1e-10) + 1;
-  for (let i = 0; i < n; i++) out.push(r.start + i * r.step);
+  const n = rangeLength(r);
+  const out: number[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = r.start + i * r.step;
   return out;
+}
+
+/** `length(r)`, without making the range's elements. */
+export function rangeLength(r: { start: number; step: number; stop: number }): number {
+  if (r.step === 0) return 0;
+  return Math.max(0, Math.floor((r.stop - r.start) / r.step + 1e-10) + 1);
+}
+
+function showRange(r: { start: number; step: number; stop: number }): string {
+  return r.step === 1 ? `${r.start}:${r.stop}` : `${r.start}:${r.step}:${r.stop}`;
 }
 
 function calleeName(node: A.Node): string {

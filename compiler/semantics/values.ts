@@ -136,3 +136,20 @@ export function num(type: NumType, value: number | boolean): KnownNumber {
 export function tuple(elements: Value[]): TupleValue {
   return { kind: "tuple", elements };
 }
+
+const treeSizes = new WeakMap<Value, number>();
+
+/**
+ * Nodes of a value tree (tuples, NamedTuples, structs and their leaves), counting a shared part as
+ * often as it occurs: the size the compiler's walks over it see (`f(x) = f((x, x))` doubles it
+ * with every call). Immutable trees remember their size, so building a tree costs its new nodes only.
+ */
+export function treeSize(v: Value): number {
+  if (v.kind !== "tuple" && v.kind !== "namedtuple" && v.kind !== "struct") return 1;
+  const cached = treeSizes.get(v);
+  if (cached !== undefined) return cached;
+  let n = 1;
+  for (const e of v.kind === "struct" ? v.fields : v.elements) n += treeSize(e);
+  if (v.kind !== "struct" || !v.type.mutable) treeSizes.set(v, n);
+  return n;
+}
