@@ -18,6 +18,7 @@
 // meta.json: its mtime is the entry's last use, which the size cap (build/cache-upkeep.ts) evicts by.
 
 import { randomBytes } from "node:crypto";
+import { chmodSync, lstatSync } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import type { ArgSpec, Signature } from "../plugins/api.js";
@@ -114,6 +115,33 @@ const KEY_PATTERN = /^[0-9a-f]{64}$/;
  */
 export const OWNER_ONLY_DIR = 0o700;
 export const OWNER_ONLY_FILE = 0o600;
+
+/**
+ * Keeps an existing directory of ours owner-only. Versions before issue 16.13 created the cache and
+ * the outputs under the umask (0755 with 022), and mkdir never changes a directory that exists:
+ * such a one is tightened to 0700 (which closes everything beneath it) and the old mode returned,
+ * for a warning. One that is not a directory or belongs to another user is refused: its owner could
+ * read or replace what the build keeps there. Absent: nothing to do (writers create it 0700).
+ */
+export function keepPrivate(dir: string): { tightenedFrom?: number } {
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return {};
+    throw e;
+  }
+  if (!st.isDirectory()) throw new PrivateDirError(`${dir} is not a directory; tpu-build keeps its cache and outputs there and refuses to use it. Remove it, or choose another place.`);
+  if (typeof process.getuid === "function" && st.uid !== process.getuid())
+    throw new PrivateDirError(`${dir} belongs to another user (uid ${st.uid}), who could read or replace what tpu-build keeps there; refusing to use it. Remove it, or choose another place.`);
+  const mode = st.mode & 0o777;
+  if ((mode & 0o077) === 0) return {};
+  chmodSync(dir, OWNER_ONLY_DIR);
+  return { tightenedFrom: mode };
+}
+
+/** A directory the build must keep private that it cannot (another user's, not a directory). */
+export class PrivateDirError extends Error {}
 
 async function writeFileSynced(path: string, data: Uint8Array | string): Promise<void> {
   const handle = await open(path, "wx", OWNER_ONLY_FILE);

@@ -25,7 +25,7 @@ import { builtinRegistry, DEFAULT_COMPILER } from "../plugins/builtin.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { boundedMessage, formatLocation, SourceFile } from "../compiler/diagnostics.js";
-import { ArtifactStore, cacheKey, defaultCacheDir } from "./cache.js";
+import { ArtifactStore, cacheKey, defaultCacheDir, keepPrivate, PrivateDirError } from "./cache.js";
 import { cacheCap, cacheLocations, collectGarbage } from "./cache-upkeep.js";
 import { withManifestPlugins } from "./manifest-plugins.js";
 import { formatBytes } from "./limits.js";
@@ -388,7 +388,14 @@ export class BuildEngine {
   private async buildNow(hooks: BuildHooks): Promise<BuildSummary> {
     if (this.closed) throw new Error("internal error: build() on a closed BuildEngine");
     const ctx = new BuildContext(hooks);
-    const plan = await this.plan(ctx);
+    let plan: BuildPlan | undefined;
+    try {
+      plan = await this.plan(ctx);
+    } catch (e) {
+      if (!(e instanceof PrivateDirError)) throw e;
+      ctx.report(`tpu-build: ${e.message}`);
+      return ctx.finish(EXIT.usage);
+    }
     if (!plan) return ctx.finish(EXIT.invalidManifest);
     try {
       await this.compilePhase(ctx, plan);
@@ -429,6 +436,11 @@ export class BuildEngine {
     const outDir = this.options.outDir ?? manifest.outDir;
     const store = new ArtifactStore(this.options.cacheDir ?? defaultCacheDir(manifest.dir));
     ctx.emit({ event: "build-started", at: now(), config: manifest.path, entries: manifest.order.length });
+    for (const dir of [store.root, outDir]) {
+      const { tightenedFrom } = keepPrivate(dir);
+      if (tightenedFrom !== undefined)
+        ctx.report(`warning: ${relative(process.cwd(), dir) || dir} was open to other users (mode ${tightenedFrom.toString(8)}, as earlier versions of tpu-build created it); it is owner-only (700) now`);
+    }
     const withPlugins = await withManifestPlugins(manifest, this.basePlugins);
     if (!withPlugins.ok) {
       ctx.manifestInvalid(withPlugins.diagnostics.map((d) => manifestEventDiagnostic(d, manifest.text)));

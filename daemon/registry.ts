@@ -9,8 +9,9 @@
 // whose holder died is taken over. Only one starter at a time, so two clients never start two
 // daemons for the same workspace.
 
-import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { keepPrivate } from "../build/cache.js";
 import type { DaemonPaths } from "./protocol.js";
 
 export interface RegistryRecord {
@@ -25,10 +26,7 @@ export interface RegistryRecord {
 /** Creates a directory owned by us with mode 0700 (and tightens an existing one). */
 export function privateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = lstatSync(dir);
-  if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
-  if (typeof process.getuid === "function" && st.uid !== process.getuid()) throw new Error(`${dir} belongs to another user (uid ${st.uid}); refusing to use it`);
-  if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
+  keepPrivate(dir);
 }
 
 /** A socket or directory that another user could control: never listened on or connected to. */

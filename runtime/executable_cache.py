@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import struct
 import tempfile
 from dataclasses import dataclass
@@ -53,11 +54,31 @@ def _shapes_from_json(items) -> tuple[ArrayShape, ...]:
     return tuple(ArrayShape(str(i["element_type"]), tuple(int(d) for d in i["dims"])) for i in items)
 
 
+class CacheDirRefused(Exception):
+    """The cache directory is not ours to keep private (another user's, or not a directory)."""
+
+
 class ExecutableCache:
     def __init__(self, directory: str | None):
         self.directory = directory
+        # Set when a directory an earlier version left open to others was made owner-only.
+        self.tightened_from: int | None = None
         if directory:
             os.makedirs(directory, mode=0o700, exist_ok=True)
+            self._keep_private(directory)
+
+    def _keep_private(self, directory: str) -> None:
+        """makedirs never changes an existing directory: one an earlier version created under the
+        umask (0755) is tightened to 0700; another user's, or a non-directory, is refused."""
+        st = os.lstat(directory)
+        if not stat.S_ISDIR(st.st_mode):
+            raise CacheDirRefused(f"--cache-dir {directory} is not a directory")
+        if st.st_uid != os.getuid():
+            raise CacheDirRefused(f"--cache-dir {directory} belongs to another user (uid {st.st_uid}), who could replace the executables in it; refusing to use it")
+        mode = stat.S_IMODE(st.st_mode)
+        if mode & 0o077:
+            os.chmod(directory, 0o700)
+            self.tightened_from = mode
 
     def _path(self, digest: str) -> str:
         assert self.directory

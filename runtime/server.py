@@ -87,7 +87,7 @@ except ImportError as e:  # the stubs are made by runtime/install.mjs
     sys.exit(3)
 
 from data_channel import DataChannel, Ticket, byte_view  # noqa: E402
-from executable_cache import CachedExecutable, ExecutableCache, Untrusted, cache_digest  # noqa: E402
+from executable_cache import CacheDirRefused, CachedExecutable, ExecutableCache, Untrusted, cache_digest  # noqa: E402
 from sessions import SESSION_METADATA, Authenticator, RequestError, Session, SessionTable, metadata_value, new_handle  # noqa: E402
 from xla_backend import DTYPES, ArrayShape, BackendError, MemoryNeeds, PlatformUnavailable, XlaBackend  # noqa: E402
 
@@ -744,7 +744,12 @@ def serve(args: argparse.Namespace, leftovers: Leftovers) -> int:
         return 5
     if STOPPING.is_set():
         return 0
-    cache = ExecutableCache(args.cache_dir)
+    try:
+        cache = ExecutableCache(args.cache_dir)
+    except CacheDirRefused as e:
+        raise UsageError(str(e)) from None
+    if cache.tightened_from is not None:
+        log(f"warning: the executable cache {args.cache_dir} was open to other users (mode {cache.tightened_from:o}); it is owner-only (700) now")
     options = [
         ("grpc.max_receive_message_length", MAX_MESSAGE),
         ("grpc.max_send_message_length", MAX_MESSAGE),
