@@ -62,7 +62,7 @@ class Ticket:
     expires: float  # time.monotonic()
     # "in": what to create; "out": the buffer to send, and whether to release it after.
     shape: object = None
-    device: int = 0
+    device: object = 0  # a device ordinal, or an xla_backend.Placement over several
     buffer: str = ""
     release: bool = False
     # The session the ticket was issued to (its handles and quota); "in": the bytes' SHA-256.

@@ -61,8 +61,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "_generated"))
 
-# 0.3.0: sessions, tokens, TLS, per-tensor digests, memory checks. 0.2.0: the data channel.
-SERVER_VERSION = "0.3.0"
+# 0.4.0: SPMD programs over several devices, sharded transfers. 0.3.0: sessions, tokens, TLS,
+# per-tensor digests, memory checks. 0.2.0: the data channel.
+SERVER_VERSION = "0.4.0"
 MAX_CHUNK = 4 << 20
 # Compile requests carry whole modules, which may embed large constants; tensors stream or take the
 # data channel.
@@ -89,7 +90,7 @@ except ImportError as e:  # the stubs are made by runtime/install.mjs
 from data_channel import DataChannel, Ticket, byte_view  # noqa: E402
 from executable_cache import CacheDirRefused, CachedExecutable, ExecutableCache, Untrusted, cache_digest  # noqa: E402
 from sessions import SESSION_METADATA, Authenticator, RequestError, Session, SessionTable, metadata_value, new_handle  # noqa: E402
-from xla_backend import DTYPES, ArrayShape, BackendError, MemoryNeeds, PlatformUnavailable, XlaBackend  # noqa: E402
+from xla_backend import DTYPES, ArrayShape, BackendError, MemoryNeeds, Placement, PlatformUnavailable, XlaBackend  # noqa: E402
 
 
 def shape_to_pb(shape: ArrayShape) -> pb.ArrayShape:
@@ -111,11 +112,19 @@ class SharedExecutable:
 
     digest: str
     executable: object
-    device: int
+    # The devices it runs on: one, or the partitions of an SPMD program in order.
+    devices: tuple[int, ...]
     parameters: tuple[ArrayShape, ...]
     results: tuple[ArrayShape, ...]
     memory: MemoryNeeds | None
     holders: int = 0
+    # A partitioned program's parameter and result shardings, as XLA compiled them.
+    parameter_shardings: tuple = ()
+    result_shardings: tuple = ()
+
+    @property
+    def partitioned(self) -> bool:
+        return len(self.devices) > 1
 
 
 class RuntimeService(pb_grpc.RuntimeServicer):
@@ -153,7 +162,13 @@ class RuntimeService(pb_grpc.RuntimeServicer):
 
     def _buffer_info(self, handle: str, buffer) -> pb.BufferInfo:
         shape = self.backend.shape_of(buffer)
-        return pb.BufferInfo(buffer=handle, shape=shape_to_pb(shape), total_bytes=shape.byte_size())
+        return pb.BufferInfo(
+            buffer=handle,
+            shape=shape_to_pb(shape),
+            total_bytes=shape.byte_size(),
+            devices=self.backend.devices_of(buffer),
+            shard_shape=shape_to_pb(self.backend.local_shard_shape(buffer)),
+        )
 
     def _keep(self, session: Session, buffer, reserved: int = 0) -> pb.BufferInfo:
         handle = new_handle("buf")
@@ -165,16 +180,41 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             raise
         return self._buffer_info(handle, buffer)
 
-    def _check_transfer_in(self, header, rpc: str) -> ArrayShape:
+    def _check_transfer_in(self, header, rpc: str) -> tuple[ArrayShape, int | Placement]:
+        """The tensor's shape, and where it goes: a device ordinal or a placement over several."""
         shape = shape_from_pb(header.shape)
         expected = shape.byte_size()
         if header.total_bytes != expected:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: total_bytes {header.total_bytes} does not match {shape} ({expected} bytes)")
-        if not 0 <= header.device < self.backend.device_count:
-            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: device {header.device} does not exist (this server has {self.backend.device_count})")
         if len(header.sha256) != 32:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: the header must carry the SHA-256 of the tensor's bytes (32 bytes, got {len(header.sha256)})")
-        return shape
+        if header.HasField("placement"):
+            return shape, self._placement(header.placement, shape, rpc)
+        self._check_devices([header.device], rpc)
+        return shape, header.device
+
+    def _check_devices(self, devices, rpc: str) -> None:
+        for d in devices:
+            if not 0 <= d < self.backend.device_count:
+                raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: device {d} does not exist (this server has {self.backend.device_count})")
+        if len(set(devices)) != len(devices):
+            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: devices {list(devices)} name a device twice")
+
+    def _placement(self, p: pb.Placement, shape: ArrayShape, rpc: str) -> Placement:
+        self._check_devices(p.devices, rpc)
+        mesh = tuple(int(n) for n in p.mesh_shape)
+        axes = tuple(int(a) for a in p.dim_axes)
+        count = 1
+        for n in mesh:
+            count *= n
+        if any(n < 1 for n in mesh) or count != len(p.devices):
+            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: a mesh of shape {list(mesh)} does not hold the {len(p.devices)} device(s) of the placement")
+        if len(axes) != len(shape.dims) or any(not -1 <= a < len(mesh) for a in axes):
+            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: dim_axes {list(axes)} must give, for each of the {len(shape.dims)} dimension(s) of {shape}, a mesh axis (0..{len(mesh) - 1}) or -1")
+        for dim, a in zip(shape.dims, axes):
+            if a >= 0 and dim % mesh[a] != 0:
+                raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: dimension {dim} of {shape} cannot be split evenly over mesh axis {a} of size {mesh[a]}")
+        return Placement(tuple(int(d) for d in p.devices), mesh, axes)
 
     def _data_channel(self, rpc: str) -> DataChannel:
         if self.data_channel is None:
@@ -231,9 +271,10 @@ class RuntimeService(pb_grpc.RuntimeServicer):
     def Compile(self, request, context, session: Session):
         if not request.hlo_module:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, "Compile: hlo_module is empty")
-        if not 0 <= request.device < self.backend.device_count:
-            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Compile: device {request.device} does not exist (this server has {self.backend.device_count})")
-        digest = cache_digest(f"{request.key}@device{request.device}", request.hlo_module, self.backend.cache_fingerprint())
+        devices = tuple(request.devices) if len(request.devices) > 1 else (request.device,)
+        self._check_devices(devices, "Compile")
+        where = f"device{devices[0]}" if len(devices) == 1 else f"devices{','.join(map(str, devices))}"
+        digest = cache_digest(f"{request.key}@{where}", request.hlo_module, self.backend.cache_fingerprint())
         warning = ""
         with self.compile_lock:
             start = time.perf_counter()
@@ -242,7 +283,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             if shared is not None:
                 source = pb.CompileResponse.MEMORY
             else:
-                shared, source, warning = self._load_or_compile(digest, request)
+                shared, source, warning = self._load_or_compile(digest, request, devices)
                 with self.lock:
                     self.by_digest[digest] = shared
             elapsed = (time.perf_counter() - start) * 1000
@@ -265,9 +306,22 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             compilations=self.compilations,
             cache_warning=warning,
             device_memory_bytes=shared.memory.total if shared.memory else 0,
+            partitions=len(shared.devices),
+            partition_parameters=[shape_to_pb(s) for s in self._partition_shapes(shared.parameter_shardings, shared.parameters)],
+            partition_results=[shape_to_pb(s) for s in self._partition_shapes(shared.result_shardings, shared.results)],
         )
 
-    def _load_or_compile(self, digest: str, request) -> tuple[SharedExecutable, int, str]:
+    def _partition_shapes(self, shardings, shapes) -> list[ArrayShape]:
+        return [self.backend.shard_shape(s, shape) for s, shape in zip(shardings, shapes)] if shardings else list(shapes)
+
+    def _shared(self, digest: str, executable, devices: tuple[int, ...], parameters, results) -> SharedExecutable:
+        shared = SharedExecutable(digest, executable, devices, tuple(parameters), tuple(results), self.backend.memory_needs(executable))
+        if shared.partitioned:
+            params, outs = self.backend.partitioning(executable, devices)
+            shared.parameter_shardings, shared.result_shardings = tuple(params), tuple(outs)
+        return shared
+
+    def _load_or_compile(self, digest: str, request, devices: tuple[int, ...]) -> tuple[SharedExecutable, int, str]:
         warning = ""
         try:
             cached = self.cache.get(digest)
@@ -277,9 +331,8 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             log(warning)
         if cached is not None:
             try:
-                executable = self.backend.deserialize(cached.blob, request.device)
-                shared = SharedExecutable(digest, executable, request.device, cached.parameters, cached.results, self.backend.memory_needs(executable))
-                return shared, pb.CompileResponse.DISK, ""
+                executable = self.backend.deserialize(cached.blob, devices)
+                return self._shared(digest, executable, devices, cached.parameters, cached.results), pb.CompileResponse.DISK, ""
             except BackendError as e:
                 warning = f"executable cache entry {digest[:12]} could not be loaded ({e}); recompiled and replaced"
                 log(warning)
@@ -288,13 +341,12 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         except BackendError as e:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Compile: the bytes are not a loadable HloModuleProto ({len(request.hlo_module)} bytes): {e}") from e
         try:
-            executable = self.backend.compile(lowered, request.device)
+            executable = self.backend.compile(lowered, devices)
         except BackendError as e:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Compile: XLA rejected the module: {e}") from e
         self.compilations += 1
         self.cache_writer.submit(self._write_cache, digest, executable, lowered)
-        shared = SharedExecutable(digest, executable, request.device, lowered.parameters, lowered.results, self.backend.memory_needs(executable))
-        return shared, pb.CompileResponse.COMPILED, warning
+        return self._shared(digest, executable, devices, lowered.parameters, lowered.results), pb.CompileResponse.COMPILED, warning
 
     def _write_cache(self, digest: str, executable, lowered) -> None:
         try:
@@ -311,7 +363,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         if first is None or first.WhichOneof("part") != "header":
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, "TransferIn: the first message must carry the header")
         header = first.header
-        shape = self._check_transfer_in(header, "TransferIn")
+        shape, where = self._check_transfer_in(header, "TransferIn")
         expected = shape.byte_size()
         self.sessions.check_room(session, expected, f"TransferIn of {shape}")
         array = self.backend.host_array(shape)
@@ -331,13 +383,13 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferIn: received {received} of {expected} bytes for {shape}")
         if not hmac.compare_digest(hashlib.sha256(view).digest(), header.sha256):
             raise RequestError(grpc.StatusCode.DATA_LOSS, f"TransferIn: the {expected} bytes received do not have the SHA-256 the header announced; nothing was kept")
-        return pb.TransferInResponse(buffer=self._keep(session, self.backend.to_device(array, header.device)))
+        return pb.TransferInResponse(buffer=self._keep(session, self.backend.to_device(array, where)))
 
     def OpenTransferIn(self, header, context, session: Session):
         channel = self._data_channel("OpenTransferIn")
-        shape = self._check_transfer_in(header, "OpenTransferIn")
+        shape, where = self._check_transfer_in(header, "OpenTransferIn")
         self.sessions.reserve(session, shape.byte_size(), f"OpenTransferIn of {shape}")
-        ticket = channel.issue("in", shape.byte_size(), shape=shape, device=header.device, session=session, sha256=bytes(header.sha256))
+        ticket = channel.issue("in", shape.byte_size(), shape=shape, device=where, session=session, sha256=bytes(header.sha256))
         return self._ticket(ticket, pb.BufferInfo(shape=shape_to_pb(shape), total_bytes=shape.byte_size()))
 
     def OpenTransferOut(self, request, context, session: Session):
@@ -382,15 +434,21 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             actual = self.backend.shape_of(buffer)
             if actual != expected:
                 raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Execute: argument {i} ({handle}) is {actual}, the executable's parameter {i} is {expected}")
-            if self.backend.device_of(buffer) != loaded.device:
-                raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Execute: argument {i} ({handle}) is on device {self.backend.device_of(buffer)}, the executable on device {loaded.device}")
+            held = self.backend.devices_of(buffer)
+            if not set(held) <= set(loaded.devices) or (not loaded.partitioned and held != list(loaded.devices)):
+                where = f"device {held[0]}" if len(held) == 1 else f"devices {held}"
+                runs = f"device {loaded.devices[0]}" if not loaded.partitioned else f"devices {list(loaded.devices)}"
+                raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Execute: argument {i} ({handle}) is on {where}, the executable runs on {runs}")
             arguments.append(buffer)
         self._check_device_memory(loaded)
         result_bytes = sum(r.byte_size() for r in loaded.results)
         self.sessions.check_room(session, result_bytes, f"Execute's {len(loaded.results)} result(s)")
         start = time.perf_counter()
         try:
-            results = self.backend.execute(loaded.executable, arguments)
+            if loaded.partitioned:
+                results = self.backend.execute_partitioned(loaded.executable, arguments, list(loaded.parameter_shardings), list(loaded.result_shardings), loaded.results)
+            else:
+                results = self.backend.execute(loaded.executable, arguments)
         except BackendError as e:
             raise RequestError(grpc.StatusCode.INTERNAL, f"Execute: {e}") from e
         elapsed = (time.perf_counter() - start) * 1000
@@ -406,7 +464,8 @@ class RuntimeService(pb_grpc.RuntimeServicer):
 
     def _check_device_memory(self, loaded: SharedExecutable) -> None:
         """Too large for the device is a clear error here, not an out-of-memory crash in XLA."""
-        limit, in_use = self.backend.device_memory(loaded.device)
+        # Each partition holds a part of the program's memory; the first device speaks for all.
+        limit, in_use = self.backend.device_memory(loaded.devices[0])
         if not limit or loaded.memory is None:
             return
         # Arguments are resident already (counted in in_use where PJRT reports it).
@@ -416,7 +475,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             raise RequestError(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 f"Execute: the executable needs {loaded.memory.total} bytes of device memory ({loaded.memory}; XLA's compiled memory statistics), "
-                f"device {loaded.device} has {limit} bytes ({in_use} in use)",
+                f"device {loaded.devices[0]} has {limit} bytes ({in_use} in use)",
             )
 
     def TransferOut(self, request, context, session: Session):

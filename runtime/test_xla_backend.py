@@ -14,11 +14,13 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# Four CPU devices for the partitioned (SPMD) cases; the others use device 0.
+os.environ["XLA_FLAGS"] = " ".join([*os.environ.get("XLA_FLAGS", "").split(), "--xla_force_host_platform_device_count=4"])
 
 import numpy as np  # noqa: E402
 
 from executable_cache import CachedExecutable, ExecutableCache, Untrusted, cache_digest  # noqa: E402
-from xla_backend import ArrayShape, BackendError, XlaBackend  # noqa: E402
+from xla_backend import ArrayShape, BackendError, Placement, XlaBackend  # noqa: E402
 
 backend = XlaBackend("cpu")
 
@@ -43,7 +45,7 @@ class XlaBackendTest(unittest.TestCase):
         self.assertEqual(lowered.results, (ArrayShape("F32", (2, 4)), ArrayShape("F64", ())))
 
     def test_compile_execute_matches_numpy_and_keeps_float64(self):
-        exe = backend.compile(backend.lower(self.module), 0)
+        exe = backend.compile(backend.lower(self.module), (0,))
         out = backend.execute(exe, [backend.to_device(self.x, 0), backend.to_device(self.y, 0)])
         self.assertEqual(len(out), 2)
         np.testing.assert_allclose(backend.to_host(out[0]), np.tanh(self.x.astype(np.float32) @ self.y), rtol=1e-5)
@@ -51,10 +53,37 @@ class XlaBackendTest(unittest.TestCase):
         np.testing.assert_allclose(backend.to_host(out[1]), self.x.sum(), rtol=1e-12)
 
     def test_serialized_executable_runs_after_deserialization(self):
-        exe = backend.compile(backend.lower(self.module), 0)
-        again = backend.deserialize(backend.serialize(exe), 0)
+        exe = backend.compile(backend.lower(self.module), (0,))
+        again = backend.deserialize(backend.serialize(exe), (0,))
         out = backend.execute(again, [backend.to_device(self.x, 0), backend.to_device(self.y, 0)])
         np.testing.assert_allclose(backend.to_host(out[1]), self.x.sum(), rtol=1e-12)
+
+    def test_a_partitioned_program_runs_on_its_devices_and_survives_serialization(self):
+        # An SPMD module as JAX writes one with GSPMD shardings (OpSharding on parameters and
+        # results): w replicated, x's columns split over 4 devices, the result replicated.
+        from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+
+        jax.config.update("jax_use_shardy_partitioner", False)
+        try:
+            mesh = Mesh(np.array(jax.devices()[:4]), ("data",))
+            w, x = self.y.T.copy(), np.arange(3 * 8, dtype=np.float32).reshape(3, 8) / 24
+            lowered_jax = jax.jit(lambda w, x: jnp.tanh(w @ x), in_shardings=(NamedSharding(mesh, P()), NamedSharding(mesh, P(None, "data"))), out_shardings=NamedSharding(mesh, P()))
+            module = lowered_jax.lower(w, x).compiler_ir("hlo").as_serialized_hlo_module_proto()
+        finally:
+            jax.config.update("jax_use_shardy_partitioner", True)
+        devices = (0, 1, 2, 3)
+        lowered = backend.lower(module)
+        for exe in (backend.compile(lowered, devices), backend.deserialize(backend.serialize(backend.compile(lowered, devices)), devices)):
+            params, outs = backend.partitioning(exe, devices)
+            self.assertEqual([backend.shard_shape(s, p).dims for s, p in zip(params, lowered.parameters)], [(4, 3), (3, 2)])
+            args = [backend.to_device(w, Placement(devices, (4,), (-1, -1))), backend.to_device(x, Placement(devices, (4,), (-1, 0)))]
+            self.assertEqual(backend.local_shard_shape(args[1]).dims, (3, 2))
+            (out,) = backend.execute_partitioned(exe, args, params, outs, lowered.results)
+            self.assertEqual(backend.devices_of(out), [0, 1, 2, 3])
+            np.testing.assert_allclose(backend.to_host(out), np.tanh(w @ x), rtol=1e-5)
+            # An argument on one device is moved to the sharding the program wants.
+            (again,) = backend.execute_partitioned(exe, [backend.to_device(w, 0), backend.to_device(x, 2)], params, outs, lowered.results)
+            np.testing.assert_allclose(backend.to_host(again), np.tanh(w @ x), rtol=1e-5)
 
     def test_garbage_bytes_raise_a_clean_backend_error(self):
         with self.assertRaises(BackendError) as caught:

@@ -64,6 +64,17 @@ class ArrayShape:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """A tensor split over several devices, as JAX's NamedSharding says it: a mesh of device ordinals
+    (row-major over mesh_shape) and, per XLA dimension, the mesh axis it is split over (-1: not split).
+    Mesh axes that split no dimension hold copies (replicated)."""
+
+    devices: tuple[int, ...]
+    mesh_shape: tuple[int, ...]
+    dim_axes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class LoweredModule:
     """An HLO module converted for compilation, with its flattened parameters and results."""
 
@@ -227,32 +238,54 @@ class XlaBackend:
         results = _flatten(program_shape.result_shape())
         return LoweredModule(mlir, tuple(parameters), tuple(results))
 
-    def _options(self, target):
-        # One replica, one partition, on `target`: without an explicit device assignment PJRT
-        # assigns the replica to device 0, whatever the DeviceList says.
+    def _options(self, targets: list):
+        # One replica and one partition per device, on `targets` in this order: without an explicit
+        # device assignment PJRT assigns the replica to device 0, whatever the DeviceList says.
+        # Several devices: an SPMD program, partitioned by XLA's (GSPMD) partitioner from the
+        # OpShardings the module carries on its parameters, results and Sharding custom calls.
         _, xc = _modules()
         options = xc.CompileOptions()
-        options.executable_build_options.device_assignment = xc.DeviceAssignment.create(np.array([[target.id]]))
+        build = options.executable_build_options
+        build.device_assignment = xc.DeviceAssignment.create(np.array([[t.id for t in targets]]))
+        if len(targets) > 1:
+            build.num_replicas = 1
+            build.num_partitions = len(targets)
+            build.use_spmd_partitioning = True
+            # The module speaks OpSharding (GSPMD), not Shardy's dialect.
+            build.use_shardy_partitioner = False
         return options
 
-    def compile(self, lowered: LoweredModule, device: int):
+    def compile(self, lowered: LoweredModule, devices: tuple[int, ...]):
         _, xc = _modules()
-        target = self._device(device)
+        targets = [self._device(d) for d in devices]
         try:
-            return self._backend.compile_and_load(lowered.mlir, xc.DeviceList((target,)), self._options(target))
+            return self._backend.compile_and_load(lowered.mlir, xc.DeviceList(tuple(targets)), self._options(targets))
         except Exception as e:
             raise BackendError(e) from e
 
     def serialize(self, executable) -> bytes:
         return bytes(self._backend.serialize_executable(executable))
 
-    def deserialize(self, blob: bytes, device: int):
+    def deserialize(self, blob: bytes, devices: tuple[int, ...]):
         _, xc = _modules()
-        target = self._device(device)
+        targets = [self._device(d) for d in devices]
         try:
-            return self._backend.deserialize_executable(blob, xc.DeviceList((target,)), self._options(target))
+            return self._backend.deserialize_executable(blob, xc.DeviceList(tuple(targets)), self._options(targets))
         except Exception as e:
             raise BackendError(e) from e
+
+    def partitioning(self, executable, devices: tuple[int, ...]) -> tuple[list, list]:
+        """The shardings XLA compiled a partitioned executable's parameters and results with (jax Shardings)."""
+        from jax._src.sharding_impls import GSPMDSharding
+
+        targets = tuple(self._device(d) for d in devices)
+        return (
+            [GSPMDSharding(targets, s) for s in executable.get_parameter_shardings()],
+            [GSPMDSharding(targets, s) for s in executable.get_output_shardings()],
+        )
+
+    def shard_shape(self, sharding, shape: ArrayShape) -> ArrayShape:
+        return ArrayShape(shape.element_type, tuple(int(d) for d in sharding.shard_shape(shape.dims)))
 
     def host_array(self, shape: ArrayShape) -> np.ndarray:
         """An uninitialized, C-contiguous host array of `shape`, aligned so that to_device can alias it.
@@ -279,16 +312,37 @@ class XlaBackend:
             raw = padded[start : start + size]
         return raw.view(DTYPES[shape.element_type]).reshape(shape.dims)
 
-    def to_device(self, array: np.ndarray, device: int):
+    def _sharding(self, placement: Placement, rank: int):
         jax, _ = _modules()
-        return jax.device_put(array, self._device(device))
+        from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+        if len(placement.dim_axes) != rank:
+            raise ValueError(f"the placement names {len(placement.dim_axes)} dimension(s), the array has {rank}")
+        if int(np.prod(placement.mesh_shape, dtype=np.int64)) != len(placement.devices):
+            raise ValueError(f"a mesh of shape {list(placement.mesh_shape)} needs {int(np.prod(placement.mesh_shape))} devices, the placement lists {len(placement.devices)}")
+        if any(not -1 <= a < len(placement.mesh_shape) for a in placement.dim_axes):
+            raise ValueError(f"dimension axes {list(placement.dim_axes)} name an axis outside the mesh of shape {list(placement.mesh_shape)}")
+        names = tuple(f"axis{k}" for k in range(len(placement.mesh_shape)))
+        grid = np.array([self._device(d) for d in placement.devices], dtype=object).reshape(placement.mesh_shape)
+        return NamedSharding(Mesh(grid, names), PartitionSpec(*(names[a] if a >= 0 else None for a in placement.dim_axes)))
+
+    def to_device(self, array: np.ndarray, where: int | Placement):
+        """The host array on one device (an ordinal), or split over a placement's devices: each device
+        receives only its own shard (and every device of a replicated axis a copy)."""
+        jax, _ = _modules()
+        if isinstance(where, Placement):
+            return jax.device_put(array, self._sharding(where, array.ndim))
+        return jax.device_put(array, self._device(where))
 
     def shape_of(self, device_array) -> ArrayShape:
         return ArrayShape(element_type_of(device_array.dtype), tuple(int(d) for d in device_array.shape))
 
-    def device_of(self, device_array) -> int:
-        (device,) = device_array.devices()
-        return self._devices.index(device)
+    def devices_of(self, device_array) -> list[int]:
+        """Ordinals of the devices holding the array's shards (one for an array on one device)."""
+        return sorted(self._devices.index(s.device) for s in device_array.addressable_shards)
+
+    def local_shard_shape(self, device_array) -> ArrayShape:
+        return self.shape_of(device_array.addressable_shards[0].data)
 
     def execute(self, executable, arguments: list) -> list:
         """Runs and waits for the results, so that failures surface here and not at transfer out."""
@@ -297,6 +351,21 @@ class XlaBackend:
             for r in results:
                 r.block_until_ready()
             return list(results)
+        except Exception as e:
+            raise BackendError(e) from e
+
+    def execute_partitioned(self, executable, arguments: list, parameter_shardings: list, result_shardings: list, results: tuple[ArrayShape, ...]) -> list:
+        """Runs an SPMD executable: an argument split otherwise than the executable wants is moved
+        to that sharding first (one split the same way is used where it is); each result comes back
+        as one array over the executable's devices."""
+        jax, _ = _modules()
+        try:
+            placed = [a if a.sharding.is_equivalent_to(s, a.ndim) else jax.device_put(a, s) for a, s in zip(arguments, parameter_shardings)]
+            shards = executable.execute_sharded(placed).disassemble_into_single_device_arrays()
+            out = [jax.make_array_from_single_device_arrays(shape.dims, s, parts) for shape, s, parts in zip(results, result_shardings, shards)]
+            for r in out:
+                r.block_until_ready()
+            return out
         except Exception as e:
             raise BackendError(e) from e
 

@@ -18,6 +18,7 @@ import type { HealthRequest as _tpubuild_runtime_HealthRequest, HealthRequest__O
 import type { HealthResponse as _tpubuild_runtime_HealthResponse, HealthResponse__Output as _tpubuild_runtime_HealthResponse__Output } from './tpubuild/runtime/HealthResponse.js';
 import type { OpenSessionRequest as _tpubuild_runtime_OpenSessionRequest, OpenSessionRequest__Output as _tpubuild_runtime_OpenSessionRequest__Output } from './tpubuild/runtime/OpenSessionRequest.js';
 import type { OpenSessionResponse as _tpubuild_runtime_OpenSessionResponse, OpenSessionResponse__Output as _tpubuild_runtime_OpenSessionResponse__Output } from './tpubuild/runtime/OpenSessionResponse.js';
+import type { Placement as _tpubuild_runtime_Placement, Placement__Output as _tpubuild_runtime_Placement__Output } from './tpubuild/runtime/Placement.js';
 import type { ReleaseRequest as _tpubuild_runtime_ReleaseRequest, ReleaseRequest__Output as _tpubuild_runtime_ReleaseRequest__Output } from './tpubuild/runtime/ReleaseRequest.js';
 import type { ReleaseResponse as _tpubuild_runtime_ReleaseResponse, ReleaseResponse__Output as _tpubuild_runtime_ReleaseResponse__Output } from './tpubuild/runtime/ReleaseResponse.js';
 import type { RuntimeClient as _tpubuild_runtime_RuntimeClient, RuntimeDefinition as _tpubuild_runtime_RuntimeDefinition } from './tpubuild/runtime/Runtime.js';
@@ -53,6 +54,7 @@ export interface ProtoGrpcType {
       HealthResponse: MessageTypeDefinition<_tpubuild_runtime_HealthResponse, _tpubuild_runtime_HealthResponse__Output>
       OpenSessionRequest: MessageTypeDefinition<_tpubuild_runtime_OpenSessionRequest, _tpubuild_runtime_OpenSessionRequest__Output>
       OpenSessionResponse: MessageTypeDefinition<_tpubuild_runtime_OpenSessionResponse, _tpubuild_runtime_OpenSessionResponse__Output>
+      Placement: MessageTypeDefinition<_tpubuild_runtime_Placement, _tpubuild_runtime_Placement__Output>
       PrimitiveType: EnumTypeDefinition
       ReleaseRequest: MessageTypeDefinition<_tpubuild_runtime_ReleaseRequest, _tpubuild_runtime_ReleaseRequest__Output>
       ReleaseResponse: MessageTypeDefinition<_tpubuild_runtime_ReleaseResponse, _tpubuild_runtime_ReleaseResponse__Output>

@@ -16,6 +16,12 @@ export interface CompileRequest {
    * Ordinal of the device to compile for (see Device.ordinal); 0 by default.
    */
   'device'?: (number);
+  /**
+   * Two or more: an SPMD program over these devices (ordinals; partition k runs on devices[k]),
+   * partitioned by XLA from the OpShardings in the module (num_partitions = their number);
+   * `device` is then ignored. Part of the executable's cache key.
+   */
+  'devices'?: (number)[];
 }
 
 export interface CompileRequest__Output {
@@ -33,4 +39,10 @@ export interface CompileRequest__Output {
    * Ordinal of the device to compile for (see Device.ordinal); 0 by default.
    */
   'device': (number);
+  /**
+   * Two or more: an SPMD program over these devices (ordinals; partition k runs on devices[k]),
+   * partitioned by XLA from the OpShardings in the module (num_partitions = their number);
+   * `device` is then ignored. Part of the executable's cache key.
+   */
+  'devices': (number)[];
 }

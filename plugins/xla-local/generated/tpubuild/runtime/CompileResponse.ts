@@ -65,6 +65,13 @@ export interface CompileResponse {
    * temporaries + generated code - aliased bytes); checked against the device's memory at Execute.
    */
   'deviceMemoryBytes'?: (number | string | Long);
+  /**
+   * How many devices the program is partitioned over (1: not partitioned), and the shape of each
+   * parameter and result on one device as XLA partitioned them (e.g. a batch split over 4 devices).
+   */
+  'partitions'?: (number);
+  'partitionParameters'?: (_tpubuild_runtime_ArrayShape)[];
+  'partitionResults'?: (_tpubuild_runtime_ArrayShape)[];
 }
 
 export interface CompileResponse__Output {
@@ -93,4 +100,11 @@ export interface CompileResponse__Output {
    * temporaries + generated code - aliased bytes); checked against the device's memory at Execute.
    */
   'deviceMemoryBytes': (number);
+  /**
+   * How many devices the program is partitioned over (1: not partitioned), and the shape of each
+   * parameter and result on one device as XLA partitioned them (e.g. a batch split over 4 devices).
+   */
+  'partitions': (number);
+  'partitionParameters': (_tpubuild_runtime_ArrayShape__Output)[];
+  'partitionResults': (_tpubuild_runtime_ArrayShape__Output)[];
 }

@@ -1,6 +1,7 @@
 // Original file: proto/runtime.proto
 
 import type { ArrayShape as _tpubuild_runtime_ArrayShape, ArrayShape__Output as _tpubuild_runtime_ArrayShape__Output } from '../../tpubuild/runtime/ArrayShape.js';
+import type { Placement as _tpubuild_runtime_Placement, Placement__Output as _tpubuild_runtime_Placement__Output } from '../../tpubuild/runtime/Placement.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TransferInHeader {
@@ -17,6 +18,11 @@ export interface TransferInHeader {
    * SHA-256 of the tensor's bytes (32 bytes); the server checks it before keeping the buffer.
    */
   'sha256'?: (Buffer | Uint8Array | string);
+  /**
+   * Set: the tensor is split over the placement's devices, each receiving only its shard (and
+   * `device` is ignored). The client still sends the whole tensor; the server cuts it.
+   */
+  'placement'?: (_tpubuild_runtime_Placement | null);
 }
 
 export interface TransferInHeader__Output {
@@ -33,4 +39,9 @@ export interface TransferInHeader__Output {
    * SHA-256 of the tensor's bytes (32 bytes); the server checks it before keeping the buffer.
    */
   'sha256': (Buffer);
+  /**
+   * Set: the tensor is split over the placement's devices, each receiving only its shard (and
+   * `device` is ignored). The client still sends the whole tensor; the server cuts it.
+   */
+  'placement': (_tpubuild_runtime_Placement__Output | null);
 }
