@@ -21,7 +21,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, lstatSync } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
-import type { ArgSpec, Signature } from "../plugins/api.js";
+import type { ArgSpec, MeshSpec, Signature } from "../plugins/api.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 
 /** 64 lowercase hex digits. */
@@ -33,7 +33,7 @@ export interface CacheKeyParts {
   /** The prelude (the compiler's built-in Julia library) version. */
   prelude: string;
   /** The canonical entry signature. */
-  entry: { name: string; file: string; function: string; args: ArgSpec[] };
+  entry: { name: string; file: string; function: string; args: ArgSpec[]; mesh?: MeshSpec };
   /** Every source file the entry reaches (entry file and its includes), path relative to the workspace. */
   sources: { path: string; content: string | Uint8Array }[];
   /** Compiler options; absent is the same as {}. */
@@ -50,7 +50,8 @@ export function cacheKey(parts: CacheKeyParts): ArtifactKey {
     ["compiler.version", parts.compiler.version],
     ["compiler.code", parts.compiler.codeDigest],
     ["prelude", parts.prelude],
-    ["signature", canonicalJson({ entry: parts.entry.name, file: parts.entry.file, function: parts.entry.function, args: parts.entry.args })],
+    // The mesh and the arguments' shardings (in args) decide the module's OpShardings.
+    ["signature", canonicalJson({ entry: parts.entry.name, file: parts.entry.file, function: parts.entry.function, args: parts.entry.args, ...(parts.entry.mesh ? { mesh: parts.entry.mesh } : {}) })],
     ["options", canonicalJson(parts.options ?? {})],
   ];
   const sources = [...parts.sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -20,7 +20,8 @@
 import { statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join, relative } from "node:path";
-import type { ArgSpec, CompilerPlugin, Signature, TargetSession, Tensor } from "../plugins/api.js";
+import type { ArgSpec, CompilerPlugin, Signature, TargetSession, Tensor, TensorLayout } from "../plugins/api.js";
+import { meshSize, parameterLayout, showMesh } from "../plugins/api.js";
 import { builtinRegistry, DEFAULT_COMPILER } from "../plugins/builtin.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
@@ -117,7 +118,8 @@ interface ResidentRef {
 
 /** The optional part of a target session that keeps tensors on the device between runs. */
 interface ResidentSession extends TargetSession {
-  upload(tensor: Tensor): Promise<ResidentRef>;
+  /** `layout`: split (or copied) over a mesh's devices instead of on one. */
+  upload(tensor: Tensor, layout?: TensorLayout): Promise<ResidentRef>;
   execute(artifactHash: string, inputs: (Tensor | ResidentRef)[]): Promise<ResidentRef[]>;
   download(tensor: ResidentRef, options?: { release?: boolean }): Promise<Tensor>;
   release(tensors: ResidentRef[]): Promise<void>;
@@ -515,7 +517,7 @@ export class BuildEngine {
     const key = cacheKey({
       compiler: { name: compiler.name, version: compiler.version, codeDigest: compiler.codeDigest },
       prelude: compiler.preludeVersion ?? "",
-      entry: { name, file: entry.file, function: entry.function, args },
+      entry: { name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}) },
       sources: sourcePaths.map((path) => ({ path, content: sources.read(path) ?? "" })),
     });
     const t0 = performance.now();
@@ -542,7 +544,7 @@ export class BuildEngine {
       return;
     }
     ctx.emit({ event: "compile-started", at: now(), entry: name, key });
-    const result = compiler.compile({ entry: name, file: entry.file, function: entry.function, args, readSource: sources.read, limits: entry.compileLimits });
+    const result = compiler.compile({ entry: name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}), readSource: sources.read, limits: entry.compileLimits });
     const durationMs = round(performance.now() - t0);
     if (!result.ok) {
       ctx.compileFailed = true;
@@ -692,6 +694,7 @@ export class BuildEngine {
       const open = await this.session(target.name, target.settings, target.settingsObject, plan.manifest);
       current = open;
       await ctx.preloads.get(artifact.hash)?.catch(() => {});
+      if (artifact.signature.mesh) await checkMeshFits(open, artifact.signature);
       if (!open.loaded.has(artifact.hash)) {
         await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature });
         open.loaded.add(artifact.hash);
@@ -820,11 +823,14 @@ export class BuildEngine {
       if (run?.resident?.session === open) run.digests.forEach((d, k) => fromRuns.set(d, run.resident!.tensors[k]!));
     }
     const args: ResidentRef[] = [];
-    for (const input of inputs) {
-      let r = fromRuns.get(input.digest) ?? open.inputs.get(input.digest);
+    for (const [k, input] of inputs.entries()) {
+      // A manifest input is kept per layout: the same tensor split over a mesh is another buffer.
+      const layout = parameterLayout(artifact.signature, k);
+      const key = layout ? `${input.digest}@${canonicalJson(layout)}` : input.digest;
+      let r = fromRuns.get(input.digest) ?? open.inputs.get(key);
       if (!r) {
-        r = await session.upload(input.tensor);
-        open.inputs.set(input.digest, r);
+        r = await session.upload(input.tensor, layout);
+        open.inputs.set(key, r);
       }
       used.add(r);
       args.push(r);
@@ -893,6 +899,16 @@ export class BuildEngine {
   private async closeSessions(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => this.closeSession(s)));
   }
+}
+
+/** A module over a mesh needs that many devices on its target: a clear run error otherwise. */
+async function checkMeshFits(open: OpenSession, signature: Signature): Promise<void> {
+  const mesh = signature.mesh!;
+  const info = await open.session.info();
+  const have = info.devices.length;
+  if (meshSize(mesh) <= have) return;
+  const hint = info.platform === "cpu" ? `; on the CPU, give the target more virtual devices ("targets": {"${open.target}": {"cpuDevices": ${meshSize(mesh)}}})` : "";
+  throw new Error(`${signature.entry} runs on a mesh ${showMesh(mesh)} of ${meshSize(mesh)} devices, but target ${open.target} has ${have} ${info.platform} device(s)${hint}`);
 }
 
 /** Whether a session's runtime answers within 5 s. */

@@ -14,7 +14,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { editDistance, renderDiagnostic, SourceFile, type Diagnostic } from "../compiler/diagnostics.js";
-import type { ArgSpec, ElementType, TypeTree } from "../plugins/api.js";
+import type { ArgSpec, ElementType, MeshSpec, ShardSpec, TypeTree } from "../plugins/api.js";
 import type { CompileLimits, Entry, RemoteCache, TpuConfig } from "../schema/manifest.js";
 import * as generatedValidators from "../schema/manifest-validate.js";
 import { isFloatEltype as isFloatType, scalarProblem } from "../compiler/eltypes.js";
@@ -103,6 +103,8 @@ export interface ResolvedEntry {
   /** null: compile only. */
   /** `cache: "remote"`: the run's results are shared through the remote cache. */
   run: { target: string; cache: "local" | "remote" } | null;
+  /** `run.mesh`: the entry is one SPMD program over this mesh of its target's devices. */
+  mesh?: MeshSpec;
   /** Names of the entries whose results this one takes (`from`), each once, in argument order. */
   dependencies: string[];
   /** The compile budgets given: the manifest's `compileLimits` with the entry's own over them (the rest default). */
@@ -120,6 +122,8 @@ export type ResolvedArg =
       scalar: boolean;
       /** Absent for compile-only entries that give none. */
       value?: ResolvedValue;
+      /** How it is split over the entry's mesh (Julia order), when it is. */
+      shard?: ShardSpec;
     }
   | { kind: "from"; pointer: string; entry: string }
   | {
@@ -309,7 +313,7 @@ const UNIONS: Union[] = [
     what: "an argument",
     forms: `{"eltype": ..., "size": [...], "value": ...} (an array or scalar), {"from": "<entry>"} (another entry's result) or {"const": <value>} (a compile-time constant)`,
     branches: [
-      { definition: "arrayArgument", keys: ["eltype", "size", "value"] },
+      { definition: "arrayArgument", keys: ["eltype", "size", "value", "shard"] },
       { definition: "fromArgument", keys: ["from"] },
       { definition: "constArgument", keys: ["const"] },
     ],
@@ -329,7 +333,7 @@ const UNIONS: Union[] = [
     pattern: /^\/entries\/[^/]+\/run$/,
     what: `"run"`,
     forms: `true, false or {"target": "<name>"}`,
-    branches: [{ definition: "runOptions", keys: ["target", "cache"] }],
+    branches: [{ definition: "runOptions", keys: ["target", "cache", "mesh"] }],
     scalar: "boolean",
   },
   {
@@ -647,6 +651,7 @@ async function resolveEntry(where: Located & { document: JsonDocument }, dir: st
     diagnostics.push(diagnostic(where, `source-${refusal.code}`, refusal.message, `${pointer}/file`));
   }
   const run = e.run === undefined || e.run === false ? null : e.run === true ? { target: defaultTarget, cache: "local" as const } : { target: e.run.target, cache: e.run.cache ?? "local" };
+  const mesh = typeof e.run === "object" && e.run.mesh ? { axes: Object.entries(e.run.mesh).map(([name, size]) => ({ name, size: size ?? 1 })) } : undefined;
   const args: ResolvedArg[] = [];
   const dependencies: string[] = [];
   for (const [index, a] of (e.args ?? []).entries()) {
@@ -663,6 +668,11 @@ async function resolveEntry(where: Located & { document: JsonDocument }, dir: st
       args.push({ kind: "const", pointer: ap, value: a.const, raw: written.slice(loc.start, loc.end) });
     } else {
       const arg: ResolvedArg & { kind: "array" } = { kind: "array", pointer: ap, eltype: a.eltype, size: a.size ?? [], scalar: a.size === undefined };
+      if (a.shard !== undefined) {
+        const problem = shardProblem(arg, a.shard, mesh);
+        if (problem) diagnostics.push(diagnostic(where, problem.code, problem.message, problem.index === undefined ? `${ap}/shard` : `${ap}/shard/${problem.index}`, { suggestion: problem.suggestion }));
+        else if (a.shard.some((axis) => axis !== null)) arg.shard = a.shard;
+      }
       const tooLarge = sizeProblem(arg, a.value !== undefined);
       if (tooLarge) {
         diagnostics.push(diagnostic(where, tooLarge.code, tooLarge.message, `${ap}/size`));
@@ -681,7 +691,25 @@ async function resolveEntry(where: Located & { document: JsonDocument }, dir: st
       args.push(arg);
     }
   }
-  return { name, pointer, file: toPosix(relative(dir, filePath)), filePath, function: e.function, args, run, dependencies, compileLimits: { ...limits, ...e.compileLimits } };
+  return { name, pointer, file: toPosix(relative(dir, filePath)), filePath, function: e.function, args, run, ...(mesh ? { mesh } : {}), dependencies, compileLimits: { ...limits, ...e.compileLimits } };
+}
+
+/** What is wrong with an argument's `shard` (at the whole list, or at one of its entries), if anything. */
+function shardProblem(arg: { size: number[]; scalar: boolean }, shard: ShardSpec, mesh: MeshSpec | undefined): { code: string; message: string; index?: number; suggestion?: string } | undefined {
+  if (!mesh) return { code: "shard-without-mesh", message: `"shard" splits an argument over the entry's device mesh, but the entry has none; give one in "run": {"target": ..., "mesh": {"data": N}}` };
+  if (arg.scalar || arg.size.length === 0) return { code: "shard-scalar", message: `a scalar cannot be split over devices; remove "shard" (a scalar is copied to every device)` };
+  if (shard.length !== arg.size.length)
+    return { code: "shard-rank", message: `"shard" names ${shard.length} dimension(s), but the argument has size [${arg.size.join(", ")}] (${arg.size.length}); give a mesh axis or null for each dimension` };
+  const names = mesh.axes.map((a) => a.name);
+  for (const [k, axis] of shard.entries()) {
+    if (axis === null) continue;
+    const a = mesh.axes.find((m) => m.name === axis);
+    if (!a) return { code: "unknown-mesh-axis", message: `the entry's mesh has no axis ${quoted(axis)} (its axes: ${names.map((n) => quoted(n)).join(", ")})`, index: k, suggestion: nearestName(axis, names) };
+    if (shard.indexOf(axis) !== k) return { code: "shard-axis-repeated", message: `mesh axis ${quoted(axis)} already splits dimension ${shard.indexOf(axis) + 1}; an axis splits at most one dimension`, index: k };
+    if (arg.size[k]! % a.size !== 0)
+      return { code: "shard-not-divisible", message: `dimension ${k + 1} of the argument has length ${arg.size[k]}, which mesh axis ${quoted(axis)} of size ${a.size} does not divide; every device must get an equal part`, index: k };
+  }
+  return undefined;
 }
 
 /** The entries in dependency order; unknown `from` names, `from` entries that do not run, and cycles go to `diagnostics`. */
@@ -914,7 +942,7 @@ export function argSpecs(entry: ResolvedEntry, outputOf: (entry: string) => Type
       case "array": {
         const type: TypeTree = { kind: "array", eltype: a.eltype, size: a.size };
         if (a.scalar) type.scalar = true;
-        return { kind: "runtime", type };
+        return a.shard ? { kind: "runtime", type, shard: a.shard } : { kind: "runtime", type };
       }
       case "from":
         return { kind: "runtime", type: outputOf(a.entry) };

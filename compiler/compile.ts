@@ -6,15 +6,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
-import type { ArgSpec, CompileRequest, CompileResult, LeafSignature, Signature, TypeTree } from "../plugins/api.js";
+import type { ArgSpec, CompileRequest, CompileResult, LeafSignature, MeshSpec, ShardSpec, Signature, TypeTree } from "../plugins/api.js";
 import { CompileError } from "./diagnostics.js";
 import { BudgetExceeded, CompileBudget } from "./budget.js";
 import type { Diagnostic, Span } from "./diagnostics.js";
 import { HloModuleBuilder } from "./hlo/builder.js";
-import { encodeHloModule } from "./hlo/encode.js";
+import { computationParameters, computationRoot, encodeHloModule } from "./hlo/encode.js";
+import type { HloComputation } from "./hlo/ir.js";
 import { printHloModule } from "./hlo/text.js";
 import { juliaLibrary } from "./library/index.js";
-import { ArrayLowering } from "./semantics/arrays.js";
+import { ArrayLowering, xlaSharding } from "./semantics/arrays.js";
 import { describeValue } from "./semantics/describe.js";
 import { Interpreter } from "./semantics/interpreter.js";
 import type { StructType, Tensor, Value } from "./semantics/values.js";
@@ -59,6 +60,7 @@ export function compileEntry(request: CompileRequest): CompileResult {
   const budget = new CompileBudget(request.limits);
   module.onInstruction = (instr) => budget.instruction(instr.shape.kind === "array" ? instr.shape.dims.reduce((n, d) => n * d, 1) : 0, instr.opcode === "constant");
   const interp = new Interpreter(main, read, juliaLibrary, budget);
+  interp.mesh = request.mesh;
   const userSources = () => interp.sourcesRead.filter((p) => p !== PRELUDE_PATH);
   /** Where the entry function is defined: errors of the call itself and of its result point there. */
   let entrySpan: Span | undefined;
@@ -71,7 +73,7 @@ export function compileEntry(request: CompileRequest): CompileResult {
       return failure([{ code: "unknown-function", severity: "error", message: `function \`${request.function}\` is not defined in ${request.file}${fn ? ` (it is ${describeValue(fn)})` : ""}`, notes: near.length ? [`did you mean \`${near[0]}\`?`] : undefined }], userSources());
     }
     main.metadata = undefined;
-    const params = new ParameterBinder(interp);
+    const params = new ParameterBinder(interp, request.mesh);
     const args = request.args.map((a, i) => params.bind(a, `arg${i + 1}`));
     // The manifest's call has no place in the source: a MethodError for it (the wrong number or
     // kinds of arguments) points at the function's definition, in the entry's file if it is there.
@@ -83,7 +85,9 @@ export function compileEntry(request: CompileRequest): CompileResult {
     const leaves: { id: number; leaf: LeafSignature }[] = [];
     const output = flattenResult(result, "result", interp.arrays, leaves, interp);
     const root = main.emit(ops.tuple, leaves.map((l) => l.id), undefined);
-    const hlo = module.finish(main.finish(root));
+    const entry = main.finish(root);
+    if (request.mesh) shardEntry(entry, request.mesh, params.leaves);
+    const hlo = module.finish(entry);
     const signature: Signature = {
       compiler: { name: COMPILER_NAME, version: COMPILER_VERSION },
       entry: request.entry,
@@ -92,6 +96,7 @@ export function compileEntry(request: CompileRequest): CompileResult {
       parameters: params.leaves,
       output,
       results: leaves.map((l) => l.leaf),
+      ...(request.mesh ? { mesh: request.mesh } : {}),
     };
     return {
       ok: true,
@@ -128,21 +133,39 @@ function failure(diagnostics: Diagnostic[], sources: string[]): CompileResult {
 class ParameterBinder {
   readonly leaves: LeafSignature[] = [];
   private readonly arrays: ArrayLowering;
-  constructor(private readonly interp: Interpreter) {
+  constructor(
+    private readonly interp: Interpreter,
+    private readonly mesh: MeshSpec | undefined,
+  ) {
     this.arrays = interp.arrays;
   }
 
   bind(arg: ArgSpec, path: string): Value {
     if (arg.kind === "const") return arg.raw !== undefined ? constFromJsonText(arg.raw) : constValue(arg.value);
-    return this.tree(arg.type, path);
+    if (arg.shard) this.checkShard(arg.type, arg.shard, path);
+    return this.tree(arg.type, path, arg.shard);
   }
 
-  private tree(t: TypeTree, path: string): Value {
+  /** The manifest checks shardings at their place; this guards callers of the compiler that do not. */
+  private checkShard(t: TypeTree, shard: ShardSpec, path: string): void {
+    const bad = (why: string) => new CompileError({ code: "invalid-sharding", severity: "error", message: `the sharding of ${path} ${JSON.stringify(shard)}: ${why}` });
+    if (!this.mesh) throw bad("the entry has no mesh");
+    if (t.kind !== "array" || t.scalar || t.size.length !== shard.length) throw bad("it must name a mesh axis or null for each dimension of an array");
+    shard.forEach((axis, k) => {
+      if (axis === null) return;
+      const a = this.mesh!.axes.find((m) => m.name === axis);
+      if (!a) throw bad(`the mesh has no axis ${axis}`);
+      if (t.size[k]! % a.size !== 0) throw bad(`dimension ${k + 1} (${t.size[k]}) is not divisible by the size of ${axis} (${a.size})`);
+      if (shard.indexOf(axis) !== k) throw bad(`${axis} splits two dimensions`);
+    });
+  }
+
+  private tree(t: TypeTree, path: string, shard?: ShardSpec): Value {
     switch (t.kind) {
       case "array": {
         const scalar = t.scalar ?? t.size.length === 0;
         const value = this.arrays.parameter(this.leaves.length, t.eltype, t.size, scalar, path.replace(/[^A-Za-z0-9_.]/g, "_"));
-        this.leaves.push({ path, eltype: t.eltype, size: t.size });
+        this.leaves.push({ path, eltype: t.eltype, size: t.size, ...(shard?.some((a) => a !== null) ? { shard } : {}) });
         return value;
       }
       case "tuple":
@@ -299,6 +322,17 @@ function flattenResult(v: Value, root: string, arrays: ArrayLowering, leaves: { 
     return { kind: "struct", name: n.type.name, typeParams: n.params.map((p) => showType(p)), names: n.type.fieldNames, elements };
   };
   return typeTree(flat.def, []);
+}
+
+/**
+ * An SPMD entry: each parameter split as its argument's `shard` says (else replicated) and every
+ * result replicated, so results come back whole and feed other entries on the same mesh unmoved.
+ */
+function shardEntry(entry: HloComputation, mesh: MeshSpec, parameters: LeafSignature[]): void {
+  for (const p of computationParameters(entry)) p.attributes = { ...p.attributes, sharding: xlaSharding(mesh, parameters[p.attributes.parameterNumber!]?.shard) };
+  const root = computationRoot(entry);
+  if (root.shape.kind !== "tuple") throw new Error("internal: the entry's root is not a tuple");
+  root.attributes = { ...root.attributes, sharding: { kind: "tuple", elements: root.shape.elements.map(() => ({ kind: "replicated" })) } };
 }
 
 function sanitize(name: string): string {

@@ -33,9 +33,49 @@ export type TypeTree =
    */
   | { kind: "known"; julia: string };
 
+/**
+ * A device mesh (the manifest's `run.mesh`): named axes with their sizes, in order; its devices are
+ * the target's first (product of the sizes) devices, laid out row-major over the axes, as JAX's Mesh.
+ */
+export interface MeshSpec {
+  axes: { name: string; size: number }[];
+}
+
+/**
+ * How an array is split over a mesh, like JAX's PartitionSpec but in Julia order: for each Julia
+ * dimension, the mesh axis it is split over, or null (not split). Axes that split no dimension hold
+ * copies (an array with no split axis is replicated on every device of the mesh).
+ */
+export type ShardSpec = (string | null)[];
+
+/** Where a tensor goes on a target: split (or copied) over a mesh's devices as `shard` says. */
+export interface TensorLayout {
+  mesh: MeshSpec;
+  /** Absent: a copy on every device of the mesh. */
+  shard?: ShardSpec;
+}
+
+/** The layout of parameter `index` of a module with a mesh (undefined: one device). */
+export function parameterLayout(signature: Signature, index: number): TensorLayout | undefined {
+  if (!signature.mesh) return undefined;
+  const shard = signature.parameters[index]?.shard;
+  return shard ? { mesh: signature.mesh, shard } : { mesh: signature.mesh };
+}
+
+/** The number of devices of a mesh. */
+export function meshSize(mesh: MeshSpec): number {
+  return mesh.axes.reduce((n, a) => n * a.size, 1);
+}
+
+/** `{data: 2, model: 4}`, for messages. */
+export function showMesh(mesh: MeshSpec): string {
+  return `{${mesh.axes.map((a) => `${a.name}: ${a.size}`).join(", ")}}`;
+}
+
 /** One positional argument of an entry as the compiler sees it. */
 export type ArgSpec =
-  | { kind: "runtime"; type: TypeTree }
+  /** `shard`: only for an array argument of an entry with a mesh (absent: replicated). */
+  | { kind: "runtime"; type: TypeTree; shard?: ShardSpec }
   /**
    * A compile-time constant from the manifest (`{ "const": 10 }`): the JSON value, and its JSON
    * text when known, which decides Julia types (`1.0` is a Float64, `1` an Int64).
@@ -57,6 +97,8 @@ export interface CompileRequest {
   file: string;
   function: string;
   args: ArgSpec[];
+  /** Set: one SPMD module partitioned over this mesh's devices (results replicated on all of them). */
+  mesh?: MeshSpec;
   /** Reads a source file (relative to the workspace root); the compiler never touches the file system itself. */
   readSource(path: string): string | undefined;
   options?: Record<string, unknown>;
@@ -74,6 +116,8 @@ export interface LeafSignature {
   path: string;
   eltype: ElementType;
   size: number[];
+  /** A parameter split over the mesh (absent: replicated, or no mesh). */
+  shard?: ShardSpec;
 }
 
 /** Content of signature.json. */
@@ -88,6 +132,8 @@ export interface Signature {
   output: TypeTree;
   /** The module's results in order: the result tree's leaves, flattened depth-first. */
   results: LeafSignature[];
+  /** An SPMD module's mesh: it runs on that many devices of its target (absent: one device). */
+  mesh?: MeshSpec;
 }
 
 export type CompileResult =

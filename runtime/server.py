@@ -435,6 +435,11 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             if actual != expected:
                 raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Execute: argument {i} ({handle}) is {actual}, the executable's parameter {i} is {expected}")
             held = self.backend.devices_of(buffer)
+            if not loaded.partitioned and len(held) > 1 and loaded.devices[0] in held:
+                # A result of a program over several devices (whole on each, or split): gathered
+                # onto this executable's device for this call.
+                buffer = self.backend.to_device(buffer, loaded.devices[0])
+                held = list(loaded.devices)
             if not set(held) <= set(loaded.devices) or (not loaded.partitioned and held != list(loaded.devices)):
                 where = f"device {held[0]}" if len(held) == 1 else f"devices {held}"
                 runs = f"device {loaded.devices[0]}" if not loaded.partitioned else f"devices {list(loaded.devices)}"

@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 const ajvRuntime = createRequire(import.meta.url);
 export const root = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"compileLimits":{"$ref":"#/definitions/compileLimits"},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"extends":{"description":"A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.","type":"string","minLength":1},"profiles":{"description":"Named overlays chosen with `--profile NAME` (e.g. \"ci\"), merged over the manifest like `extends` merges it over its base: {\"ci\": {\"targets\": {\"local\": {\"cpuDevices\": 8}}, \"cache\": {\"maxSize\": \"5GB\"}}}.","type":"object","additionalProperties":{"title":"Profile","description":"Settings merged over the manifest when this profile is chosen.","type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/properties/out"},"target":{"$ref":"#/properties/target"},"targets":{"$ref":"#/properties/targets"},"watch":{"$ref":"#/properties/watch"},"plugins":{"$ref":"#/properties/plugins"},"cache":{"$ref":"#/properties/cache"},"remoteCache":{"$ref":"#/definitions/remoteCache"}}}},"plugins":{"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}},"compileLimits":{"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","address","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel).","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"compileLimits":{"$ref":"#/definitions/compileLimits"},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"extends":{"description":"A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.","type":"string","minLength":1},"profiles":{"description":"Named overlays chosen with `--profile NAME` (e.g. \"ci\"), merged over the manifest like `extends` merges it over its base: {\"ci\": {\"targets\": {\"local\": {\"cpuDevices\": 8}}, \"cache\": {\"maxSize\": \"5GB\"}}}.","type":"object","additionalProperties":{"title":"Profile","description":"Settings merged over the manifest when this profile is chosen.","type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/properties/out"},"target":{"$ref":"#/properties/target"},"targets":{"$ref":"#/properties/targets"},"watch":{"$ref":"#/properties/watch"},"plugins":{"$ref":"#/properties/plugins"},"cache":{"$ref":"#/properties/cache"},"remoteCache":{"$ref":"#/definitions/remoteCache"}}}},"plugins":{"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}},"compileLimits":{"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"},"shard":{"description":"How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, \"data\"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.","type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","address","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel).","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
 const schema12 = {"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}};
 const schema18 = {"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1};
 const schema19 = {"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1};
@@ -459,11 +459,11 @@ return errors === 0;
 }
 
 const schema24 = {"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}};
-const schema35 = {"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]}}};
+const schema35 = {"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}}}};
 const schema25 = {"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]};
 const schema32 = {"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}};
 const schema33 = {"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}};
-const schema26 = {"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"}}};
+const schema26 = {"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"},"shard":{"description":"How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, \"data\"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.","type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}}};
 const schema27 = {"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]};
 const schema28 = {"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]};
 const schema29 = {"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}};
@@ -767,7 +767,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((key0 === "eltype") || (key0 === "size")) || (key0 === "value"))){
+if(!((((key0 === "eltype") || (key0 === "size")) || (key0 === "value")) || (key0 === "shard"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -848,14 +848,43 @@ vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
+if(data.shard !== undefined){
+let data4 = data.shard;
+if(Array.isArray(data4)){
+const len1 = data4.length;
+for(let i1=0; i1<len1; i1++){
+let data5 = data4[i1];
+if((typeof data5 !== "string") && (data5 !== null)){
+const err7 = {instancePath:instancePath+"/shard/" + i1,schemaPath:"#/properties/shard/items/type",keyword:"type",params:{type: schema26.properties.shard.items.type},message:"must be string,null",schema:schema26.properties.shard.items.type,parentSchema:schema26.properties.shard.items,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.shard.type,parentSchema:schema26.properties.shard,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -1022,6 +1051,7 @@ validate18.errors = vErrors;
 return errors === 0;
 }
 
+const pattern2 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1437,7 +1467,7 @@ vErrors.push(err32);
 errors++;
 }
 for(const key2 in data12){
-if(!((key2 === "target") || (key2 === "cache"))){
+if(!(((key2 === "target") || (key2 === "cache")) || (key2 === "mesh"))){
 const err33 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data:data12};
 if(vErrors === null){
 vErrors = [err33];
@@ -1496,14 +1526,100 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
-else {
-const err38 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data:data12};
+if(data12.mesh !== undefined){
+let data15 = data12.mesh;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(Object.keys(data15).length < 1){
+const err38 = {instancePath:instancePath+"/run/mesh",schemaPath:"#/definitions/runOptions/properties/mesh/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema35.properties.mesh,data:data15};
 if(vErrors === null){
 vErrors = [err38];
 }
 else {
 vErrors.push(err38);
+}
+errors++;
+}
+for(const key3 in data15){
+const _errs41 = errors;
+if(typeof key3 === "string"){
+if(!pattern2.test(key3)){
+const err39 = {instancePath:instancePath+"/run/mesh",schemaPath:"#/definitions/runOptions/properties/mesh/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema35.properties.mesh.propertyNames,data:key3,propertyName:key3};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+var valid8 = _errs41 === errors;
+if(!valid8){
+const err40 = {instancePath:instancePath+"/run/mesh",schemaPath:"#/definitions/runOptions/properties/mesh/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema35.properties.mesh.propertyNames,parentSchema:schema35.properties.mesh,data:data15};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+for(const key4 in data15){
+let data16 = data15[key4];
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err41 = {instancePath:instancePath+"/run/mesh/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/runOptions/properties/mesh/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema35.properties.mesh.additionalProperties.type,parentSchema:schema35.properties.mesh.additionalProperties,data:data16};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 > 4096 || isNaN(data16)){
+const err42 = {instancePath:instancePath+"/run/mesh/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/runOptions/properties/mesh/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096",schema:4096,parentSchema:schema35.properties.mesh.additionalProperties,data:data16};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+if(data16 < 1 || isNaN(data16)){
+const err43 = {instancePath:instancePath+"/run/mesh/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/runOptions/properties/mesh/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema35.properties.mesh.additionalProperties,data:data16};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/run/mesh",schemaPath:"#/definitions/runOptions/properties/mesh/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties.mesh.type,parentSchema:schema35.properties.mesh,data:data15};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data:data12};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
 }
 errors++;
 }
@@ -1519,12 +1635,12 @@ passing0 = 1;
 }
 }
 if(!valid5){
-const err39 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema24.properties.run.oneOf,parentSchema:schema24.properties.run,data:data12};
+const err46 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema24.properties.run.oneOf,parentSchema:schema24.properties.run,data:data12};
 if(vErrors === null){
-vErrors = [err39];
+vErrors = [err46];
 }
 else {
-vErrors.push(err39);
+vErrors.push(err46);
 }
 errors++;
 }
@@ -1542,12 +1658,12 @@ vErrors = null;
 }
 }
 else {
-const err40 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
+const err47 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
 if(vErrors === null){
-vErrors = [err40];
+vErrors = [err47];
 }
 else {
-vErrors.push(err40);
+vErrors.push(err47);
 }
 errors++;
 }
@@ -2487,7 +2603,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((key0 === "eltype") || (key0 === "size")) || (key0 === "value"))){
+if(!((((key0 === "eltype") || (key0 === "size")) || (key0 === "value")) || (key0 === "shard"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -2568,14 +2684,43 @@ vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
+if(data.shard !== undefined){
+let data4 = data.shard;
+if(Array.isArray(data4)){
+const len1 = data4.length;
+for(let i1=0; i1<len1; i1++){
+let data5 = data4[i1];
+if((typeof data5 !== "string") && (data5 !== null)){
+const err7 = {instancePath:instancePath+"/shard/" + i1,schemaPath:"#/properties/shard/items/type",keyword:"type",params:{type: schema26.properties.shard.items.type},message:"must be string,null",schema:schema26.properties.shard.items.type,parentSchema:schema26.properties.shard.items,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.shard.type,parentSchema:schema26.properties.shard,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -2936,7 +3081,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((key0 === "target") || (key0 === "cache"))){
+if(!(((key0 === "target") || (key0 === "cache")) || (key0 === "mesh"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -2995,14 +3140,100 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
-else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
+if(data.mesh !== undefined){
+let data2 = data.mesh;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(Object.keys(data2).length < 1){
+const err6 = {instancePath:instancePath+"/mesh",schemaPath:"#/properties/mesh/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema35.properties.mesh,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+for(const key1 in data2){
+const _errs8 = errors;
+if(typeof key1 === "string"){
+if(!pattern2.test(key1)){
+const err7 = {instancePath:instancePath+"/mesh",schemaPath:"#/properties/mesh/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema35.properties.mesh.propertyNames,data:key1,propertyName:key1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+var valid1 = _errs8 === errors;
+if(!valid1){
+const err8 = {instancePath:instancePath+"/mesh",schemaPath:"#/properties/mesh/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema35.properties.mesh.propertyNames,parentSchema:schema35.properties.mesh,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+for(const key2 in data2){
+let data3 = data2[key2];
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/mesh/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mesh/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema35.properties.mesh.additionalProperties.type,parentSchema:schema35.properties.mesh.additionalProperties,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 4096 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/mesh/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mesh/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096",schema:4096,parentSchema:schema35.properties.mesh.additionalProperties,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(data3 < 1 || isNaN(data3)){
+const err11 = {instancePath:instancePath+"/mesh/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mesh/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema35.properties.mesh.additionalProperties,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/mesh",schemaPath:"#/properties/mesh/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties.mesh.type,parentSchema:schema35.properties.mesh,data:data2};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }

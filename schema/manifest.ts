@@ -294,6 +294,10 @@ export interface ArrayArgument {
    */
   size?: number[];
   value?: RuntimeValue;
+  /**
+   * How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, "data"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.
+   */
+  shard?: (string | null)[];
 }
 /**
  * Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).
@@ -374,6 +378,15 @@ export interface RunOptions {
    * Where this run's results are cached besides its output directory: "remote" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: "local" (never shared).
    */
   cache?: "local" | "remote";
+  /**
+   * Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {"data": 8} or {"data": 2, "model": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.
+   */
+  mesh?: {
+    /**
+     * The number of devices along this axis.
+     */
+    [k: string]: number | undefined;
+  };
 }
 /**
  * A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `"kind": "remote"`; entries run there with `"run": {"target": "<name>"}`.
@@ -654,6 +667,20 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
             "local",
             "remote"
           ]
+        },
+        "mesh": {
+          "description": "Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.",
+          "type": "object",
+          "minProperties": 1,
+          "propertyNames": {
+            "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"
+          },
+          "additionalProperties": {
+            "description": "The number of devices along this axis.",
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 4096
+          }
         }
       }
     },
@@ -695,6 +722,17 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
         },
         "value": {
           "$ref": "#/definitions/runtimeValue"
+        },
+        "shard": {
+          "description": "How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, \"data\"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.",
+          "type": "array",
+          "items": {
+            "description": "A mesh axis name, or null.",
+            "type": [
+              "string",
+              "null"
+            ]
+          }
         }
       }
     },

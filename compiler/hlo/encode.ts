@@ -15,7 +15,7 @@ import { createRequire } from "node:module";
 import type protobuf from "protobufjs";
 import { findPackageRoot } from "../../package-root.js";
 import { xla } from "./generated/hlo-proto.js";
-import type { HloComputation, HloInstruction, HloModule, InstructionAttributes, Literal, Shape, SourceMetadata } from "./ir.js";
+import type { HloComputation, HloInstruction, HloModule, HloSharding, InstructionAttributes, Literal, Shape, SourceMetadata } from "./ir.js";
 import { PRIMITIVE_TYPE_NUMBER, elementCount } from "./ir.js";
 
 // ---- loading proto/hlo.proto ----------------------------------------------------------------
@@ -110,6 +110,20 @@ export function calledComputationIdsInProtoOrder(instr: HloInstruction): number[
   return called;
 }
 
+/** OpSharding.Type numbers (xla_data.proto). */
+const OP_SHARDING_TYPE = { replicated: 0, tuple: 2, tiled: 3 } as const;
+
+function shardingProto(s: HloSharding): object {
+  switch (s.kind) {
+    case "replicated":
+      return { type: OP_SHARDING_TYPE.replicated };
+    case "tuple":
+      return { type: OP_SHARDING_TYPE.tuple, tupleShardings: s.elements.map(shardingProto) };
+    case "tiled":
+      return { type: OP_SHARDING_TYPE.tiled, tileAssignmentDimensions: s.tileAssignmentDimensions, tileAssignmentDevices: s.tileAssignmentDevices, replicateOnLastTileDim: s.replicateOnLastTileDim };
+  }
+}
+
 function attributeFields(a: InstructionAttributes): Record<string, unknown> {
   const f: Record<string, unknown> = {};
   if (a.parameterNumber !== undefined) f.parameterNumber = a.parameterNumber;
@@ -135,6 +149,7 @@ function attributeFields(a: InstructionAttributes): Record<string, unknown> {
   if (a.distribution !== undefined) f.distribution = a.distribution;
   if (a.rngAlgorithm !== undefined) f.rngAlgorithm = a.rngAlgorithm;
   if (a.isStable !== undefined) f.isStable = a.isStable;
+  if (a.sharding !== undefined) f.sharding = shardingProto(a.sharding);
   if (a.customCallTarget !== undefined) {
     f.customCallTarget = a.customCallTarget;
     // API_VERSION_ORIGINAL: what XlaBuilder and the HLO text parser assume when none is given;
@@ -255,7 +270,9 @@ export interface DecodedInstruction {
   featureGroupCount?: number; precisionConfig?: { operandPrecision: string[] }; batchGroupCount?: number;
   isStable?: boolean; comparisonDirection?: string; indicesAreSorted?: boolean; uniqueIndices?: boolean;
   rngAlgorithm?: string; comparisonType?: string;
+  sharding?: DecodedSharding;
 }
+export interface DecodedSharding { type?: string; tileAssignmentDimensions: number[]; tileAssignmentDevices: number[]; tupleShardings: DecodedSharding[]; replicateOnLastTileDim?: boolean }
 export interface DecodedComputation { id?: number; name?: string; instructions: DecodedInstruction[]; programShape?: DecodedProgramShape; rootId?: number }
 export interface DecodedHloModule { name?: string; entryComputationName?: string; entryComputationId?: number; computations: DecodedComputation[]; hostProgramShape?: DecodedProgramShape; id?: number }
 

@@ -82,6 +82,17 @@ export interface ScatterDimensionNumbers {
   indexVectorDim: number;
 }
 
+/**
+ * OpSharding (xla_data.proto): how an SPMD module splits a value over its partitions. `tiled`:
+ * the array is cut into a grid of tileAssignmentDimensions tiles (one entry per dimension, plus a
+ * trailing count of copies when replicateOnLastTileDim), tile k going to partition
+ * tileAssignmentDevices[k] (row-major over the grid). `tuple`: one per leaf of a tuple shape.
+ */
+export type HloSharding =
+  | { kind: "replicated" }
+  | { kind: "tiled"; tileAssignmentDimensions: number[]; tileAssignmentDevices: number[]; replicateOnLastTileDim: boolean }
+  | { kind: "tuple"; elements: HloSharding[] };
+
 export type ComparisonDirection = "EQ" | "NE" | "GE" | "GT" | "LE" | "LT";
 
 /**
@@ -120,6 +131,8 @@ export interface InstructionAttributes {
   calledComputations?: number[];
   isStable?: boolean;
   customCallTarget?: string;
+  /** SPMD modules: the value's split over the partitions (entry parameters, the root, Sharding custom calls). */
+  sharding?: HloSharding;
 }
 
 export interface SourceMetadata {

@@ -5,7 +5,7 @@
 //
 // All dimensions here are XLA's (row-major); the Julia-order mapping happens in the lowering.
 
-import type { ArrayShape, ComparisonDirection, DotDimensionNumbers, HloInstruction, InstructionAttributes, Literal, PrimitiveType, Shape, WindowDimension, ConvolutionDimensionNumbers, ScatterDimensionNumbers } from "./ir.js";
+import type { ArrayShape, ComparisonDirection, DotDimensionNumbers, HloInstruction, HloSharding, InstructionAttributes, Literal, PrimitiveType, Shape, WindowDimension, ConvolutionDimensionNumbers, ScatterDimensionNumbers } from "./ir.js";
 import { arrayShape, tupleShape, shapesEqual } from "./ir.js";
 import { primitiveInfo } from "../eltypes.js";
 
@@ -613,6 +613,31 @@ export const bitcastConvert: OpRule<ConvertParams> = defineOp({
     return arrayShape(p.element, a.dims);
   },
   attributes: () => ({}),
+});
+
+/**
+ * A sharding constraint: the value itself, to be split over the partitions as `sharding` says
+ * (XLA's `custom-call` with target "Sharding", as JAX's with_sharding_constraint emits it; the SPMD
+ * partitioner reshards there, and a module on one device drops it). The only custom call we emit,
+ * hence registered under the opcode. Its VJP constrains the cotangent the same way, as JAX's does.
+ */
+export const shardingConstraint: OpRule<{ sharding: HloSharding }> = defineOp({
+  opcode: "custom-call",
+  pure: true,
+  vjp: (c, ct) => [ct === null ? null : c.emit(shardingConstraint, [ct as number], { sharding: c.instruction.attributes.sharding! })],
+  shape(operands, p) {
+    checkArity(operands, 1, "custom-call");
+    const a = asArray(operands[0], "custom-call");
+    const s = p.sharding;
+    if (s.kind === "tuple") throw new ShapeRuleError("custom-call: a tuple sharding on an array");
+    if (s.kind === "tiled") {
+      const tiles = s.tileAssignmentDimensions;
+      if (tiles.length !== a.dims.length + (s.replicateOnLastTileDim ? 1 : 0)) throw new ShapeRuleError(`custom-call: a sharding over ${tiles.length} dimensions for ${fmtShape(a)}`);
+      if (tiles.reduce((n, d) => n * d, 1) !== s.tileAssignmentDevices.length) throw new ShapeRuleError(`custom-call: ${s.tileAssignmentDevices.length} devices for a tile grid of [${tiles.join(",")}]`);
+    }
+    return a;
+  },
+  attributes: (p) => ({ customCallTarget: "Sharding", sharding: p.sharding }),
 });
 
 // ---- control flow ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 // The text says what the proto says: names, shapes with their (row-major) layouts, attributes and
 // metadata. Only ids are left out, as in XLA's own text.
 
-import type { ArrayShape, ConvolutionDimensionNumbers, HloComputation, HloInstruction, HloModule, Literal, Shape, SourceMetadata, WindowDimension } from "./ir.js";
+import type { ArrayShape, ConvolutionDimensionNumbers, HloComputation, HloInstruction, HloModule, HloSharding, Literal, Shape, SourceMetadata, WindowDimension } from "./ir.js";
 import { bf16Bits, bf16Value, computationParameters, computationRoot, defaultMinorToMajor, entryComputation, f16Bits, f16Value } from "./encode.js";
 
 /** The module in HLO text: callees before callers, the entry last, as XLA prints it. */
@@ -147,8 +147,21 @@ function attributeTexts(instr: HloInstruction, byId: Map<number, HloInstruction>
   if (a.rngAlgorithm !== undefined) out.push(`algorithm=${RNG_ALGORITHM_NAMES[a.rngAlgorithm] ?? "rng_default"}`);
   if (a.isStable) out.push("is_stable=true");
   if (a.customCallTarget !== undefined) out.push(`custom_call_target=${quoted(a.customCallTarget)}`);
+  if (a.sharding !== undefined) out.push(`sharding=${shardingText(a.sharding)}`);
   out.push(...calledComputationTexts(instr, byId, computationNames));
   return out;
+}
+
+/** `{replicated}`, `{devices=[1,4]0,1,2,3}`, `{devices=[2,1,2]0,2,1,3 last_tile_dim_replicate}`, `{{...}, {...}}`. */
+function shardingText(s: HloSharding): string {
+  switch (s.kind) {
+    case "replicated":
+      return "{replicated}";
+    case "tuple":
+      return `{${s.elements.map(shardingText).join(", ")}}`;
+    case "tiled":
+      return `{devices=[${s.tileAssignmentDimensions.join(",")}]${s.tileAssignmentDevices.join(",")}${s.replicateOnLastTileDim ? " last_tile_dim_replicate" : ""}}`;
+  }
 }
 
 // PrecisionConfig.Precision, RandomDistribution and RandomAlgorithm, as XLA's text spells them.

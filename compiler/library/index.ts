@@ -11,6 +11,7 @@ import { defineRandom } from "./random.js";
 import { IntrinsicLibrary } from "./intrinsics.js";
 import { defineNNlib } from "./nnlib.js";
 import { defineOptimisers } from "./optimisers.js";
+import { defineSharding } from "./sharding.js";
 
 export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   const lib = new IntrinsicLibrary(interp);
@@ -21,5 +22,6 @@ export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   defineRandom(lib);
   defineAutodiff(lib);
   defineOptimisers(lib);
+  defineSharding(lib);
   return lib.entries;
 }

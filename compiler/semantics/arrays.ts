@@ -3,11 +3,12 @@
 // row-major layout, so the bytes are identical and Julia dimension k (0-based) is XLA dimension
 // N-1-k. That mapping lives here and nowhere else in the compiler.
 
-import type { ElementType } from "../../plugins/api.js";
+import type { ElementType, MeshSpec, ShardSpec } from "../../plugins/api.js";
 import type { ComputationBuilder } from "../hlo/builder.js";
-import type { ComparisonDirection, ConvolutionDimensionNumbers, WindowDimension } from "../hlo/ir.js";
+import type { ComparisonDirection, ConvolutionDimensionNumbers, HloSharding, WindowDimension } from "../hlo/ir.js";
 import { arrayShape } from "../hlo/ir.js";
 import * as ops from "../hlo/ops.js";
+import { meshSharding } from "../hlo/sharding.js";
 import type { OpRule } from "../hlo/ops.js";
 import { PRIMITIVE_OF, isFloat, isUnsigned, concrete } from "./types.js";
 import type { KnownNumber, Tensor } from "./values.js";
@@ -15,6 +16,12 @@ import type { KnownNumber, Tensor } from "./values.js";
 export const xlaDims = (size: number[]): number[] => [...size].reverse();
 /** XLA dimension of 0-based Julia dimension `k` in an array of rank `n`. */
 export const xlaDim = (k: number, n: number): number => n - 1 - k;
+
+/** The OpSharding of an array split as `shard` says (Julia order; absent: replicated) over `mesh`. */
+export function xlaSharding(mesh: MeshSpec, shard: ShardSpec | undefined): HloSharding {
+  const axisIndex = (name: string | null) => (name === null ? -1 : mesh.axes.findIndex((a) => a.name === name));
+  return meshSharding(mesh.axes.map((a) => a.size), [...(shard ?? [])].reverse().map(axisIndex));
+}
 
 export function showSize(size: number[]): string {
   return size.length === 1 ? `(${size[0]},)` : `(${size.join(", ")})`;
@@ -28,6 +35,11 @@ export type ReductionKind = "sum" | "prod" | "maximum" | "minimum" | "any" | "al
 export class ArrayLowering {
   /** The computation being built; the interpreter switches it while tracing a loop body or a branch. */
   constructor(public b: ComputationBuilder) {}
+
+  /** `t` constrained to be split over the partitions as `sharding` says (a Sharding custom call). */
+  shardingConstraint(t: Tensor, sharding: HloSharding): Tensor {
+    return this.tensor(this.b.emit(ops.shardingConstraint, [t.id], { sharding }), t.eltype, t.size, t.scalar);
+  }
 
   tensor(id: number, eltype: ElementType, size: number[], scalar = false): Tensor {
     return { kind: "tensor", id, eltype, size, scalar };

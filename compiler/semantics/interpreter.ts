@@ -2,6 +2,7 @@
 // Julia's constant propagation did for XLA.jl; operations on traced tensors emit HLO through the
 // array lowering. Every function call is inlined, so the entry becomes one HLO computation.
 
+import type { MeshSpec } from "../../plugins/api.js";
 import type * as A from "../syntax/ast.js";
 import type { CallFrame, Span } from "../diagnostics.js";
 import { CompileError, SourceFile } from "../diagnostics.js";
@@ -64,6 +65,8 @@ export class Interpreter {
   private readonly extendable = new Set<string>();
   /** Methods that make values callable: `(m::Dense)(x) = ...`; the functor is the first parameter. */
   readonly callables: GenericFunction = { name: "(callable)", methods: [] };
+  /** The device mesh the entry is partitioned over (with_sharding_constraint reads it); absent: one device. */
+  mesh: MeshSpec | undefined;
 
   /** The Julia code being compiled most recently: where a budget that runs out is reported. */
   private at: Span | undefined;

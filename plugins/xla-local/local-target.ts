@@ -5,11 +5,12 @@
 // Beyond the TargetSession methods, a LocalSession keeps tensors on the device (upload, execute,
 // download, release), so that parameters can be sent once and reused across runs.
 
-import type { ArtifactRef, DeviceInfo, ElementType, LeafSignature, SettingProblem, Signature, TargetPlugin, TargetSession, Tensor } from "../api.js";
+import type { ArtifactRef, DeviceInfo, ElementType, LeafSignature, SettingProblem, Signature, TargetPlugin, TargetSession, Tensor, TensorLayout } from "../api.js";
+import { parameterLayout } from "../api.js";
 import type { CompiledExecutable, DeviceBuffer, RuntimeClient } from "./runtime-client.js";
 import { RuntimeProcess, type RuntimeProcessOptions } from "./runtime-process.js";
 import { checkLocalSettings, executableCacheDir, narrowLocalSettings } from "./settings.js";
-import { describeJulia, describeXla, elementTypeOf, juliaSizeOf, tensorByteSize, xlaShapeOf, type XlaShape } from "./tensor-layout.js";
+import { describeJulia, describeXla, elementTypeOf, juliaSizeOf, meshDevices, tensorByteSize, xlaPlacement, xlaShapeOf, type XlaShape } from "./tensor-layout.js";
 
 /** A tensor that lives on the device, held by the runtime server until released. */
 export interface ResidentTensor {
@@ -18,6 +19,9 @@ export interface ResidentTensor {
   /** Julia order. */
   readonly size: number[];
   readonly byteLength: number;
+  /** The devices holding it (one unless split or copied over a mesh), and its Julia size on each. */
+  readonly devices: number[];
+  readonly shardSize: number[];
 }
 
 interface LoadedArtifact {
@@ -83,7 +87,9 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
     this.live();
     const existing = this.loaded.get(artifact.hash);
     if (existing) return existing.executable;
-    const executable = await this.client.compile(artifact.module, artifact.hash, { device: this.device });
+    // A module with a mesh is one SPMD program over the mesh's devices (the target's first ones).
+    const placement = artifact.signature.mesh ? { devices: meshDevices(artifact.signature.mesh) } : { device: this.device };
+    const executable = await this.client.compile(artifact.module, artifact.hash, placement);
     if (executable.cacheWarning) this.warn(`${artifact.signature.entry}: ${executable.cacheWarning}`);
     checkAgainstSignature(artifact, executable);
     this.loaded.set(artifact.hash, { executable, signature: artifact.signature });
@@ -101,15 +107,19 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
     return a;
   }
 
-  /** Sends a tensor to the device; it stays there until release(). */
-  async upload(tensor: Tensor): Promise<ResidentTensor> {
+  /**
+   * Sends a tensor to the device, or split over a mesh's devices as `layout` says (each device
+   * receives only its shard); it stays there until release().
+   */
+  async upload(tensor: Tensor, layout?: TensorLayout): Promise<ResidentTensor> {
     this.live();
     const expected = tensorByteSize(tensor);
     if (tensor.data.byteLength !== expected) {
       throw new Error(`a ${describeJulia(tensor.eltype, tensor.size)} tensor takes ${expected} bytes, got ${tensor.data.byteLength}`);
     }
-    const buffer = await this.client.transferIn(xlaShapeOf(tensor.eltype, tensor.size), tensor.data, { device: this.device });
-    return { handle: buffer.handle, eltype: tensor.eltype, size: [...tensor.size], byteLength: buffer.totalBytes };
+    const where = layout ? { placement: xlaPlacement(layout, tensor.size.length) } : { device: this.device };
+    const buffer = await this.client.transferIn(xlaShapeOf(tensor.eltype, tensor.size), tensor.data, where);
+    return residentTensor(buffer, tensor.eltype, tensor.size);
   }
 
   /**
@@ -123,10 +133,10 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
     const temporary: string[] = [];
     try {
       const handles: string[] = [];
-      for (const input of inputs) {
+      for (const [i, input] of inputs.entries()) {
         if (isResident(input)) handles.push(input.handle);
         else {
-          const r = await this.upload(input);
+          const r = await this.upload(input, parameterLayout(signature, i));
           temporary.push(r.handle);
           handles.push(r.handle);
         }
@@ -231,7 +241,11 @@ function residentResult(signature: Signature, i: number, buffer: DeviceBuffer): 
   if (eltype !== leaf.eltype || !sameSize(size, leaf.size)) {
     throw new Error(`internal error: ${leafName(signature, "result", i, leaf)} came back as ${describeXla(buffer.shape)}, the signature says ${describeJulia(leaf.eltype, leaf.size)}`);
   }
-  return { handle: buffer.handle, eltype, size, byteLength: buffer.totalBytes };
+  return residentTensor(buffer, eltype, size);
+}
+
+function residentTensor(buffer: DeviceBuffer, eltype: ElementType, size: number[]): ResidentTensor {
+  return { handle: buffer.handle, eltype, size: [...size], byteLength: buffer.totalBytes, devices: buffer.devices, shardSize: juliaSizeOf(buffer.shardShape.dims) };
 }
 
 export interface LocalTargetOptions {

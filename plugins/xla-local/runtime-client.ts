@@ -153,6 +153,21 @@ export interface CompiledExecutable {
   cacheWarning: string;
   /** Device memory one run needs (XLA's compiled memory statistics); 0 when not reported. */
   deviceMemoryBytes: number;
+  /** Devices the program is partitioned over (1: not partitioned). */
+  partitions: number;
+  /** Each parameter's and result's shape on one device, as XLA partitioned them. */
+  partitionParameters: XlaShape[];
+  partitionResults: XlaShape[];
+}
+
+/**
+ * A tensor split over several devices (proto Placement): device ordinals row-major over
+ * `meshShape`, and per XLA dimension the mesh axis splitting it (-1: none).
+ */
+export interface XlaPlacement {
+  devices: number[];
+  meshShape: number[];
+  dimAxes: number[];
 }
 
 /** A device-resident buffer held by the server. */
@@ -160,11 +175,27 @@ export interface DeviceBuffer {
   handle: string;
   shape: XlaShape;
   totalBytes: number;
+  /** The devices holding its shards (one unless it is split or copied over several), and the shape on each. */
+  devices: number[];
+  shardShape: XlaShape;
 }
 
 function deviceBuffer(info: BufferInfo__Output | null | undefined): DeviceBuffer {
   if (!info || !info.shape) throw new RuntimeError("response", "INTERNAL", "the server sent a buffer without a shape");
-  return { handle: info.buffer, shape: { elementType: info.shape.elementType, dims: info.shape.dims }, totalBytes: info.totalBytes };
+  const shape = { elementType: info.shape.elementType, dims: info.shape.dims };
+  // A server older than 0.4.0 reports neither: one device, the whole shape.
+  const shardShape = info.shardShape ? { elementType: info.shardShape.elementType, dims: info.shardShape.dims } : shape;
+  return { handle: info.buffer, shape, totalBytes: info.totalBytes, devices: info.devices, shardShape };
+}
+
+/** Where a tensor goes: one device (an ordinal; 0 by default), or split over a placement's devices. */
+export interface TransferInOptions {
+  device?: number;
+  placement?: XlaPlacement;
+}
+
+function transferInHeader(shape: XlaShape, totalBytes: number, sha256: Buffer, options: TransferInOptions) {
+  return { shape, totalBytes, device: options.device ?? 0, sha256, ...(options.placement ? { placement: options.placement } : {}) };
 }
 
 export interface RuntimeClientOptions {
@@ -331,8 +362,8 @@ export class RuntimeClient {
   }
 
   /** Compiles an HloModuleProto, or finds it in the server's caches; `key` is the module's content hash. */
-  async compile(module: Uint8Array, key: string, options: { device?: number } = {}): Promise<CompiledExecutable> {
-    const request = { hloModule: Buffer.from(module.buffer, module.byteOffset, module.byteLength), key, device: options.device ?? 0 };
+  async compile(module: Uint8Array, key: string, options: { device?: number; devices?: number[] } = {}): Promise<CompiledExecutable> {
+    const request = { hloModule: Buffer.from(module.buffer, module.byteOffset, module.byteLength), key, device: options.device ?? 0, devices: options.devices ?? [] };
     const r = await this.unary<CompileResponse__Output>("Compile", (m, o, cb) => this.client.compile(request, m, o, cb), { timeoutMs: this.longCallTimeoutMs });
     const shape = (s: { elementType: XlaShape["elementType"]; dims: number[] }): XlaShape => ({ elementType: s.elementType, dims: s.dims });
     return {
@@ -344,6 +375,9 @@ export class RuntimeClient {
       compilations: r.compilations,
       cacheWarning: r.cacheWarning,
       deviceMemoryBytes: r.deviceMemoryBytes,
+      partitions: r.partitions || 1,
+      partitionParameters: r.partitionParameters.length ? r.partitionParameters.map(shape) : r.parameters.map(shape),
+      partitionResults: r.partitionResults.length ? r.partitionResults.map(shape) : r.results.map(shape),
     };
   }
 
@@ -419,8 +453,8 @@ export class RuntimeClient {
   }
 
   /** Asks for a ticket to send a tensor of `shape` whose bytes have digest `sha256` over the data channel (tests use it directly). */
-  openTransferIn(shape: XlaShape, sha256: Uint8Array, options: { device?: number } = {}): Promise<DataTicket__Output> {
-    const header = { shape, totalBytes: byteSize(shape), device: options.device ?? 0, sha256: Buffer.from(sha256) };
+  openTransferIn(shape: XlaShape, sha256: Uint8Array, options: TransferInOptions = {}): Promise<DataTicket__Output> {
+    const header = transferInHeader(shape, byteSize(shape), Buffer.from(sha256), options);
     return this.unary<DataTicket__Output>("OpenTransferIn", (m, o, cb) => this.client.openTransferIn(header, m, o, cb));
   }
 
@@ -439,13 +473,13 @@ export class RuntimeClient {
   }
 
   /** Sends a tensor (raw little-endian bytes, row-major in `shape.dims`) to the device; it stays there. */
-  async transferIn(shape: XlaShape, data: Uint8Array, options: { device?: number; chunkBytes?: number } = {}): Promise<DeviceBuffer> {
+  async transferIn(shape: XlaShape, data: Uint8Array, options: TransferInOptions & { chunkBytes?: number } = {}): Promise<DeviceBuffer> {
     const expected = byteSize(shape);
     if (data.byteLength !== expected) throw new RuntimeError("TransferIn", "INVALID_ARGUMENT", `${describeXla(shape)} takes ${expected} bytes, got ${data.byteLength}`);
     const sha256 = tensorDigest(data);
     const address = await this.dataChannel();
     if (address !== undefined) {
-      const header = { shape, totalBytes: expected, device: options.device ?? 0, sha256 };
+      const header = transferInHeader(shape, expected, sha256, options);
       const opened = await this.openData(address, "OpenTransferIn", (m, o, cb) => this.client.openTransferIn(header, m, o, cb));
       if (opened) {
         try {
@@ -462,7 +496,7 @@ export class RuntimeClient {
   }
 
   /** TransferIn over gRPC: the header, then chunks of at most MAX_CHUNK_BYTES. */
-  private async streamIn(shape: XlaShape, data: Uint8Array, sha256: Buffer, options: { device?: number; chunkBytes?: number }): Promise<DeviceBuffer> {
+  private async streamIn(shape: XlaShape, data: Uint8Array, sha256: Buffer, options: TransferInOptions & { chunkBytes?: number }): Promise<DeviceBuffer> {
     const expected = data.byteLength;
     const chunkBytes = Math.min(options.chunkBytes ?? MAX_CHUNK_BYTES, MAX_CHUNK_BYTES);
     const metadata = await this.metadata("open");
@@ -482,7 +516,7 @@ export class RuntimeClient {
       });
     });
     const send = async () => {
-      call.write({ header: { shape, totalBytes: expected, device: options.device ?? 0, sha256 } });
+      call.write({ header: transferInHeader(shape, expected, sha256, options) });
       for (let offset = 0; offset < expected && !finished; offset += chunkBytes) {
         const n = Math.min(chunkBytes, expected - offset);
         // A view, not a copy: the caller's bytes are encoded straight into the outgoing frames.

@@ -4,7 +4,9 @@
 // The same bytes are therefore the XLA array [dN, ..., d1]: crossing the boundary reverses the
 // dimensions and never moves a byte (DESIGN.md §3).
 
-import type { ElementType, Tensor } from "../api.js";
+import type { ElementType, MeshSpec, Tensor, TensorLayout } from "../api.js";
+import { meshSize } from "../api.js";
+import type { XlaPlacement } from "./runtime-client.js";
 import { ELEMENT_TYPES, ELTYPES } from "../../compiler/eltypes.js";
 import type { PrimitiveType__Output as PrimitiveTypeName } from "./generated/tpubuild/runtime/PrimitiveType.js";
 
@@ -27,6 +29,22 @@ const BYTES: Record<PrimitiveTypeName, number> = {
   C64: 8,
   C128: 16,
 };
+
+/** The devices (ordinals) of a mesh, in its row-major order: the target's first ones. */
+export function meshDevices(mesh: MeshSpec): number[] {
+  return Array.from({ length: meshSize(mesh) }, (_, k) => k);
+}
+
+/**
+ * A tensor's placement over a mesh as the runtime speaks it: the mesh's devices are the first ones
+ * (ordinals 0..n-1, row-major over the axes) and each XLA dimension names the axis splitting it.
+ */
+export function xlaPlacement(layout: TensorLayout, rank: number): XlaPlacement {
+  const { mesh, shard } = layout;
+  const devices = meshDevices(mesh);
+  const juliaAxes = shard ?? new Array<string | null>(rank).fill(null);
+  return { devices, meshShape: mesh.axes.map((a) => a.size), dimAxes: [...juliaAxes].reverse().map((name) => (name === null ? -1 : mesh.axes.findIndex((a) => a.name === name))) };
+}
 
 export function primitiveTypeOf(eltype: ElementType): PrimitiveTypeName {
   const t = PRIMITIVE_TYPE[eltype];

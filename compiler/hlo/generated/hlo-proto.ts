@@ -144,6 +144,7 @@ export const xla = $root.xla = (() => {
         HloInstructionProto.prototype.uniqueIndices = false;
         HloInstructionProto.prototype.rngAlgorithm = 0;
         HloInstructionProto.prototype.comparisonType = "";
+        HloInstructionProto.prototype.sharding = null;
 
         HloInstructionProto.encode = function encode(message, writer, q) {
             if (!writer)
@@ -221,6 +222,8 @@ export const xla = $root.xla = (() => {
                     writer.int64(message.calledComputationIds[i]);
                 writer.ldelim();
             }
+            if (message.sharding != null && Object.hasOwnProperty.call(message, "sharding"))
+                $root.xla.OpSharding.encode(message.sharding, writer.uint32(322).fork(), q + 1).ldelim();
             if (message.scatterDimensionNumbers != null && Object.hasOwnProperty.call(message, "scatterDimensionNumbers"))
                 $root.xla.ScatterDimensionNumbers.encode(message.scatterDimensionNumbers, writer.uint32(386).fork(), q + 1).ldelim();
             if (message.featureGroupCount != null && Object.hasOwnProperty.call(message, "featureGroupCount"))
@@ -562,6 +565,66 @@ export const xla = $root.xla = (() => {
         };
 
         return LiteralProto;
+    })();
+
+    xla.OpSharding = (function() {
+
+        function OpSharding(properties) {
+            this.tileAssignmentDimensions = [];
+            this.tileAssignmentDevices = [];
+            this.tupleShardings = [];
+            if (properties)
+                for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        }
+
+        OpSharding.prototype.type = 0;
+        OpSharding.prototype.tileAssignmentDimensions = $util.emptyArray;
+        OpSharding.prototype.tileAssignmentDevices = $util.emptyArray;
+        OpSharding.prototype.tupleShardings = $util.emptyArray;
+        OpSharding.prototype.replicateOnLastTileDim = false;
+
+        OpSharding.encode = function encode(message, writer, q) {
+            if (!writer)
+                writer = $Writer.create();
+            if (q === undefined)
+                q = 0;
+            if (q > $util.recursionLimit)
+                throw Error("max depth exceeded");
+            if (message.type != null && Object.hasOwnProperty.call(message, "type"))
+                writer.uint32(8).int32(message.type);
+            if (message.tileAssignmentDimensions != null && message.tileAssignmentDimensions.length) {
+                writer.uint32(26).fork();
+                for (let i = 0; i < message.tileAssignmentDimensions.length; ++i)
+                    writer.int64(message.tileAssignmentDimensions[i]);
+                writer.ldelim();
+            }
+            if (message.tileAssignmentDevices != null && message.tileAssignmentDevices.length) {
+                writer.uint32(34).fork();
+                for (let i = 0; i < message.tileAssignmentDevices.length; ++i)
+                    writer.int64(message.tileAssignmentDevices[i]);
+                writer.ldelim();
+            }
+            if (message.tupleShardings != null && message.tupleShardings.length)
+                for (let i = 0; i < message.tupleShardings.length; ++i)
+                    $root.xla.OpSharding.encode(message.tupleShardings[i], writer.uint32(42).fork(), q + 1).ldelim();
+            if (message.replicateOnLastTileDim != null && Object.hasOwnProperty.call(message, "replicateOnLastTileDim"))
+                writer.uint32(48).bool(message.replicateOnLastTileDim);
+            return writer;
+        };
+
+        OpSharding.Type = (function() {
+            const valuesById = {}, values = Object.create(valuesById);
+            values[valuesById[0] = "REPLICATED"] = 0;
+            values[valuesById[1] = "MAXIMAL"] = 1;
+            values[valuesById[2] = "TUPLE"] = 2;
+            values[valuesById[3] = "OTHER"] = 3;
+            values[valuesById[4] = "MANUAL"] = 4;
+            return values;
+        })();
+
+        return OpSharding;
     })();
 
     xla.WindowDimension = (function() {
