@@ -212,6 +212,15 @@ const ENTRIES: Record<string, Entry> = {
     ok: { operands: [f32(2), s32()], params: { callee: 1, program: program([f32(2), s32()], f32(2)) } },
     bad: { "a missing operand": { operands: [f32(2)] }, "an operand unlike the parameter": { operands: [f32(2), f32()] } },
   },
+  "custom-call": {
+    ok: { operands: [f32(2, 4)], params: { sharding: { kind: "tiled", tileAssignmentDimensions: [1, 2, 2], tileAssignmentDevices: [0, 2, 1, 3], replicateOnLastTileDim: true } } },
+    bad: {
+      "a sharding for another rank": { operands: [f32(2, 4, 3)] },
+      "a tuple operand": { operands: [{ kind: "tuple", elements: [f32(2, 4)] }] },
+      "too few devices for the tile grid": { operands: [f32(2, 4)], params: { sharding: { kind: "tiled", tileAssignmentDimensions: [1, 4], tileAssignmentDevices: [0, 1], replicateOnLastTileDim: false } } },
+      "a tuple sharding": { operands: [f32(2, 4)], params: { sharding: { kind: "tuple", elements: [] } } },
+    },
+  },
   "rng-bit-generator": {
     ok: { operands: [a("u64", 2)], params: { algorithm: 1, shape: a("u32", 3) } },
     bad: { "an s32 state": { operands: [s32(2)] }, "a scalar state": { operands: [a("u64")] }, "float bits": { operands: [a("u64", 2)], params: { algorithm: 1, shape: f32(3) } } },

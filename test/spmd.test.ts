@@ -1,0 +1,251 @@
+// Entries over a device mesh (run.mesh, per-argument shard): one SPMD module partitioned by XLA's
+// SPMD partitioner, run on 4 virtual CPU devices of the real runtime server. A data-parallel MLP
+// forward pass and training step, and a model-parallel one on a 2×2 mesh with a
+// with_sharding_constraint, each checked against NumPy; the HLO carries the shardings; the
+// runtime reports the program partitioned and the arguments split, one shard per device; bad
+// meshes and shardings give their located errors.
+// Run: npx uvu -r tsx/cjs test spmd
+
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { build } from "../build/engine.js";
+import { cacheKey } from "../build/cache.js";
+import { loadManifest } from "../build/manifest.js";
+import { juliaCompiler } from "../plugins/julia/index.js";
+import type { ArgSpec, Signature, Tensor } from "../plugins/api.js";
+import { LocalTarget } from "../plugins/xla-local/local-target.js";
+import { decodeNpy } from "../build/npy.js";
+import { runPython } from "./support/python.js";
+
+const dirs: string[] = [];
+test.after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const SOURCE = `
+using Flux
+
+mlp(W1, b1, W2, b2, x) = W2 * tanh.(W1 * x .+ b1) .+ b2
+
+predict(W1, b1, W2, b2, x) = softmax(mlp(W1, b1, W2, b2, x))
+
+loss(W1, b1, W2, b2, x, y) = sum((mlp(W1, b1, W2, b2, x) .- y) .^ 2) / size(x, 2)
+
+function train_step(W1, b1, W2, b2, x, y)
+    l, g = withgradient(loss, W1, b1, W2, b2, x, y)
+    η = 0.1f0
+    return (W1 .- η .* g[1], b1 .- η .* g[2], W2 .- η .* g[3], b2 .- η .* g[4], l)
+end
+
+# Model parallel: the hidden units split over :model, the samples over :data.
+function predict_model_parallel(W1, b1, W2, b2, x)
+    h = with_sharding_constraint(tanh.(W1 * x .+ b1), (:model, :data))
+    return softmax(W2 * h .+ b2)
+end
+
+column_sums(p) = sum(p; dims = 1)
+`;
+
+// Sizes (Julia order): 6 inputs, 8 hidden units, 3 outputs, a batch of 16.
+const [IN, HIDDEN, OUT, BATCH] = [6, 8, 3, 16];
+const ARRAYS: Record<string, number[]> = { W1: [HIDDEN, IN], b1: [HIDDEN], W2: [OUT, HIDDEN], b2: [OUT], x: [IN, BATCH], y: [OUT, BATCH] };
+
+const array = (name: string, shard?: (string | null)[]) => ({ eltype: "Float32", size: ARRAYS[name], value: { npy: `${name}.npy` }, ...(shard ? { shard } : {}) });
+const params = ["W1", "b1", "W2", "b2"].map((n) => array(n));
+
+function workspace(entries: Record<string, unknown>, cpuDevices = 4): string {
+  const dir = mkdtempSync(join(tmpdir(), "tpu-build-spmd-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "mlp.jl"), SOURCE);
+  writeFileSync(join(dir, "tpu.config.json"), JSON.stringify({ targets: { local: { cpuDevices } }, entries }, null, 2));
+  return dir;
+}
+
+/** Random inputs written by NumPy (Julia-order .npy files). */
+function writeInputs(dir: string): void {
+  runPython(
+    `
+import sys, json, numpy as np
+rng = np.random.default_rng(11)
+for name, size in json.loads(sys.argv[2]).items():
+    np.save(f"{sys.argv[1]}/{name}.npy", np.asfortranarray((rng.standard_normal(size) * 0.5).astype(np.float32)))
+`,
+    [dir, JSON.stringify(ARRAYS)],
+  );
+}
+
+const output = (dir: string, entry: string, k: number) => join(dir, ".tpu-build", "out", entry, `${k}.npy`);
+
+function npyTensor(path: string): Tensor {
+  const r = decodeNpy(readFileSync(path), "Float32");
+  if (!r.ok) throw new Error(r.message);
+  return r.value;
+}
+
+/** The module text of the artifact compiled for `entry` (the module is named after the entry). */
+function moduleText(dir: string, entry: string): string {
+  const root = join(dir, ".tpu-build", "cache", "artifacts");
+  for (const shard of readdirSync(root)) {
+    for (const key of readdirSync(join(root, shard))) {
+      const path = join(root, shard, key, "module.hlo.txt");
+      if (statSync(join(root, shard, key)).isDirectory() && readFileSync(path, "utf8").startsWith(`HloModule ${entry},`)) return readFileSync(path, "utf8");
+    }
+  }
+  throw new Error(`no artifact for ${entry}`);
+}
+
+function artifactOf(dir: string, entry: string): { module: Uint8Array; signature: Signature; hash: string } {
+  const root = join(dir, ".tpu-build", "cache", "artifacts");
+  for (const shard of readdirSync(root)) {
+    for (const key of readdirSync(join(root, shard))) {
+      const at = join(root, shard, key);
+      if (!statSync(at).isDirectory()) continue;
+      const signature = JSON.parse(readFileSync(join(at, "signature.json"), "utf8")) as Signature;
+      if (signature.entry === entry) return { module: readFileSync(join(at, "module.hlo.pb")), signature, hash: key };
+    }
+  }
+  throw new Error(`no artifact for ${entry}`);
+}
+
+test("data- and model-parallel entries on 4 virtual devices equal NumPy, with shardings in the HLO and the program partitioned", async () => {
+  const dir = workspace({
+    predict: { file: "mlp.jl", function: "predict", args: [...params, array("x", [null, "data"])], run: { target: "local", mesh: { data: 4 } } },
+    train: { file: "mlp.jl", function: "train_step", args: [...params, array("x", [null, "data"]), array("y", [null, "data"])], run: { target: "local", mesh: { data: 4 } } },
+    model_parallel: {
+      file: "mlp.jl",
+      function: "predict_model_parallel",
+      args: [array("W1", ["model", null]), array("b1", ["model"]), array("W2"), array("b2"), array("x", [null, "data"])],
+      run: { target: "local", mesh: { data: 2, model: 2 } },
+    },
+    // One device, taking the result of a run over the mesh.
+    sums: { file: "mlp.jl", function: "column_sums", args: [{ from: "predict" }], run: true },
+    too_large: { file: "mlp.jl", function: "predict", args: [...params, array("x", [null, "data"])], run: { target: "local", mesh: { data: 8 } } },
+  });
+  writeInputs(dir);
+  const errors: string[] = [];
+  const summary = await build({ config: join(dir, "tpu.config.json"), error: (t) => errors.push(t), log: () => {} });
+
+  // The mesh larger than the target fails alone, with what to do about it.
+  assert.is(summary.exitCode, 4, errors.join("\n"));
+  assert.ok(summary.entries.too_large?.runFailed, "the 8-device mesh fails on a 4-device target");
+  const tooLarge = errors.find((e) => e.includes("too_large")) ?? "";
+  assert.match(tooLarge, "runs on a mesh {data: 8} of 8 devices, but target local has 4 cpu device(s)");
+  assert.match(tooLarge, `"cpuDevices": 8`);
+  for (const e of ["predict", "train", "model_parallel", "sums"]) assert.ok(summary.entries[e]?.ran, `${e} ran`);
+
+  const difference = runPython(
+    `
+import sys, numpy as np
+d = sys.argv[1]
+L = lambda n: np.load(f"{d}/{n}.npy").astype(np.float64)
+out = lambda e, k: np.load(f"{d}/.tpu-build/out/{e}/{k}.npy")
+W1, b1, W2, b2, x, y = (L(n) for n in ["W1", "b1", "W2", "b2", "x", "y"])
+def softmax(z):
+    e = np.exp(z - z.max(axis=0)); return e / e.sum(axis=0)
+h = np.tanh(W1 @ x + b1[:, None]); z = W2 @ h + b2[:, None]; p = softmax(z)
+n = x.shape[1]; r = z - y
+loss = (r ** 2).sum() / n
+gz = 2 * r / n; gW2 = gz @ h.T; gb2 = gz.sum(1); gh = W2.T @ gz * (1 - h ** 2); gW1 = gh @ x.T; gb1 = gh.sum(1)
+expected = {("predict", 0): p, ("model_parallel", 0): p, ("sums", 0): p.sum(0, keepdims=True),
+            ("train", 0): W1 - 0.1 * gW1, ("train", 1): b1 - 0.1 * gb1, ("train", 2): W2 - 0.1 * gW2, ("train", 3): b2 - 0.1 * gb2, ("train", 4): loss}
+print(max(float(np.max(np.abs(out(e, k) - v))) for (e, k), v in expected.items()))
+`,
+    [dir],
+  );
+  assert.ok(Number(difference) < 2e-5, `largest difference from NumPy: ${difference}`);
+
+  // The shardings in the module (XLA order: Julia's x of size (6, 16) is f32[16,6], split on dim 0).
+  const predict = moduleText(dir, "predict");
+  assert.match(predict, /f32\[16,6\]\{1,0\} parameter\(4\), sharding=\{devices=\[4,1\]0,1,2,3\}/);
+  assert.match(predict, /f32\[6,8\]\{1,0\} parameter\(0\), sharding=\{replicated\}/);
+  assert.match(predict, /ROOT .* sharding=\{\{replicated\}\}/);
+  const model = moduleText(dir, "model_parallel");
+  // W1 (8, 6) split over model (mesh axis 1 of {data: 2, model: 2}): XLA f32[6,8] tiled [1,2] with data's 2 copies last.
+  assert.match(model, /f32\[6,8\]\{1,0\} parameter\(0\), sharding=\{devices=\[1,2,2\]0,2,1,3 last_tile_dim_replicate\}/);
+  assert.match(model, /custom-call\(.*custom_call_target="Sharding", sharding=\{devices=\[2,2\]0,1,2,3\}/);
+
+  // The runtime compiles the module over the mesh and keeps each shard on its own device.
+  const artifact = artifactOf(dir, "predict");
+  const session = await new LocalTarget().open({ workspace: dir, settings: { cpuDevices: 4 } });
+  try {
+    const exe = await session.loadExecutable(artifact);
+    assert.is(exe.partitions, 4);
+    assert.equal(exe.partitionParameters[4]!.dims, [4, 6], "each device takes 4 of the 16 samples (XLA order)");
+    assert.equal(exe.partitionParameters[0]!.dims, [6, 8], "W1 is whole on each device");
+    const resident = await session.upload(npyTensor(join(dir, "x.npy")), { mesh: artifact.signature.mesh!, shard: [null, "data"] });
+    assert.equal(resident.devices, [0, 1, 2, 3]);
+    assert.equal(resident.shardSize, [IN, BATCH / 4], "each device holds a quarter of the batch");
+    const inputs = ["W1", "b1", "W2", "b2"].map((n) => npyTensor(join(dir, `${n}.npy`)));
+    const [probabilities] = await session.execute(artifact.hash, [...inputs, resident]);
+    assert.equal(probabilities!.devices, [0, 1, 2, 3], "the result is on every device of the mesh");
+    assert.equal(probabilities!.shardSize, [OUT, BATCH], "whole (replicated) on each");
+    const host = await session.download(probabilities!);
+    assert.equal(Buffer.from(host.data), Buffer.from(npyTensor(output(dir, "predict", 0)).data), "the same bytes as the build's output");
+  } finally {
+    await session.close();
+  }
+});
+
+test("bad meshes and shardings are manifest errors at their place", async () => {
+  const dir = workspace({
+    uneven: { file: "mlp.jl", function: "predict", args: [...params, array("x", [null, "data"])], run: { target: "local", mesh: { data: 3 } } },
+    unknown: { file: "mlp.jl", function: "predict", args: [...params, array("x", [null, "dta"])], run: { target: "local", mesh: { data: 4 } } },
+    scalar: { file: "mlp.jl", function: "predict", args: [{ eltype: "Float32", value: 1, shard: [] }], run: { target: "local", mesh: { data: 4 } } },
+    rank: { file: "mlp.jl", function: "predict", args: [array("x", ["data"])], run: { target: "local", mesh: { data: 4 } } },
+    no_mesh: { file: "mlp.jl", function: "predict", args: [array("x", [null, "data"])], run: true },
+  });
+  writeInputs(dir);
+  const r = await loadManifest(join(dir, "tpu.config.json"));
+  assert.ok(!r.ok);
+  if (r.ok) return;
+  const text = readFileSync(join(dir, "tpu.config.json"), "utf8");
+  const at = (entry: string) => r.diagnostics.filter((d) => d.pointer.startsWith(`/entries/${entry}/`));
+  const one = (entry: string, code: string, pointer: string, message: string) => {
+    const found = at(entry);
+    assert.is(found.length, 1, `${entry}: ${JSON.stringify(found)}`);
+    const d = found[0]!;
+    assert.is(d.code, code);
+    assert.is(d.pointer, `/entries/${entry}${pointer}`);
+    assert.match(d.message, message);
+    // The line and column point into the manifest's text at that value.
+    assert.ok(d.line >= 1 && d.col >= 1 && text.split("\n")[d.line - 1]!.length >= d.col, `${entry}: ${d.line}:${d.col}`);
+    return d;
+  };
+  one("uneven", "shard-not-divisible", "/args/4/shard/1", `dimension 2 of the argument has length 16, which mesh axis "data" of size 3 does not divide`);
+  assert.is(one("unknown", "unknown-mesh-axis", "/args/4/shard/1", `the entry's mesh has no axis "dta"`).suggestion, "data");
+  one("scalar", "shard-scalar", "/args/0/shard", "a scalar cannot be split over devices");
+  one("rank", "shard-rank", "/args/0/shard", `"shard" names 1 dimension(s), but the argument has size [6, 16] (2)`);
+  one("no_mesh", "shard-without-mesh", "/args/0/shard", "the entry has none");
+  // The schema refuses a mesh axis of size 0, at the axis.
+  writeFileSync(join(dir, "tpu.config.json"), JSON.stringify({ entries: { empty: { file: "mlp.jl", function: "predict", run: { target: "local", mesh: { data: 0 } } } } }));
+  const zero = await loadManifest(join(dir, "tpu.config.json"));
+  assert.ok(!zero.ok && zero.diagnostics.some((d) => d.pointer === "/entries/empty/run/mesh/data"), JSON.stringify(zero));
+});
+
+test("with_sharding_constraint checks its mesh axes at the Julia call, is the identity without a mesh, and the mesh keys the cache", () => {
+  const x: ArgSpec = { kind: "runtime", type: { kind: "array", eltype: "Float32", size: [IN, BATCH] } };
+  const source = "f(x) = with_sharding_constraint(x .* 2f0, (nothing, :batch))\n";
+  const compile = (mesh?: { axes: { name: string; size: number }[] }) =>
+    juliaCompiler.compile({ entry: "f", file: "f.jl", function: "f", args: [x], readSource: () => source, ...(mesh ? { mesh } : {}) });
+  const bad = compile({ axes: [{ name: "data", size: 4 }] });
+  assert.ok(!bad.ok);
+  if (!bad.ok) {
+    const d = bad.diagnostics[0]!;
+    assert.is(d.code, "unknown-mesh-axis");
+    assert.match(juliaCompiler.render(d, () => source), "f.jl:1:");
+    assert.match(d.message, "has no axis :batch (its axes: :data)");
+  }
+  const plain = compile();
+  assert.ok(plain.ok && !plain.text.includes("custom-call") && !plain.text.includes("sharding="), "no mesh: no constraint, no shardings");
+  const entry = { name: "f", file: "f.jl", function: "f", args: [x] };
+  const key = (e: typeof entry & { mesh?: { axes: { name: string; size: number }[] } }) => cacheKey({ compiler: { name: "c", version: "1", codeDigest: "d" }, prelude: "p", entry: e, sources: [] });
+  const meshes = [undefined, { axes: [{ name: "data", size: 4 }] }, { axes: [{ name: "data", size: 2 }] }];
+  const keys = new Set(meshes.map((mesh) => key(mesh ? { ...entry, mesh } : entry)));
+  keys.add(key({ ...entry, args: [{ ...x, shard: [null, "data"] } as ArgSpec], mesh: meshes[1] }));
+  assert.is(keys.size, 4, "the mesh and the shardings are part of the key");
+});
+
+test.run();
