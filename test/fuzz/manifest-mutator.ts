@@ -204,6 +204,19 @@ const MUTATIONS: Record<string, Mutation> = {
     else root.watch = { targets: { local: settings } };
     return `${where} settings ${JSON.stringify(settings).slice(0, 120)}`;
   },
+  sharding(root, rng) {
+    // An array argument split over a (maybe missing, maybe odd) mesh: unknown, repeated and
+    // non-dividing axes, wrong ranks, shards on scalars, mesh sizes out of range.
+    const args = nodes(root).filter((n) => isObject(n.value) && "eltype" in n.value);
+    if (!args.length) return undefined;
+    const arg = rng.pick(args).value as { [key: string]: Json };
+    const shard: Json = rng.pick<Json>([[null, "data"], ["data"], ["data", "data"], ["model", null], [], "data", [1], [null, null, null, "data"]]);
+    arg.shard = shard;
+    const entries = nodes(root).filter((n) => isObject(n.value) && "function" in n.value);
+    const mesh: Json = rng.pick<Json>([{ data: 2 }, { data: 3 }, { data: 0 }, { data: 1e9 }, { data: 2, model: 2 }, {}, { "bad name": 2 }, [2], { data: "2" }]);
+    if (entries.length && rng.chance(0.8)) (rng.pick(entries).value as { [key: string]: Json }).run = { target: "local", mesh };
+    return `shard := ${JSON.stringify(shard)}, mesh := ${JSON.stringify(mesh)}`;
+  },
   layers(root, rng) {
     if (!isObject(root)) return undefined;
     // extends: missing, not a regular file, the manifest itself (a cycle), wrong types; cache.maxSize.
