@@ -90,7 +90,7 @@ except ImportError as e:  # the stubs are made by runtime/install.mjs
 from data_channel import DataChannel, Ticket, byte_view  # noqa: E402
 from executable_cache import CacheDirRefused, CachedExecutable, ExecutableCache, Untrusted, cache_digest  # noqa: E402
 from sessions import SESSION_METADATA, Authenticator, RequestError, Session, SessionTable, metadata_value, new_handle  # noqa: E402
-from xla_backend import DTYPES, ArrayShape, BackendError, MemoryNeeds, Placement, PlatformUnavailable, XlaBackend  # noqa: E402
+from xla_backend import DTYPES, ArrayShape, BackendError, Distributed, MemoryNeeds, Placement, PlatformUnavailable, XlaBackend  # noqa: E402
 
 
 def shape_to_pb(shape: ArrayShape) -> pb.ArrayShape:
@@ -250,7 +250,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         devices = []
         for o, i, k in b.devices():
             limit, in_use = b.device_memory(o)
-            devices.append(pb.Device(ordinal=o, id=i, kind=k, memory_bytes=limit, memory_in_use_bytes=in_use))
+            devices.append(pb.Device(ordinal=o, id=i, kind=k, memory_bytes=limit, memory_in_use_bytes=in_use, process_index=b.process_of(o)))
         return pb.DeviceInfoResponse(
             platform=b.platform,
             platform_version=b.platform_version,
@@ -259,6 +259,8 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             jaxlib_version=b.jaxlib_version,
             server_version=SERVER_VERSION,
             libtpu_version=b.libtpu_version,
+            process_index=b.process_index,
+            process_count=b.distributed.num_processes if b.distributed else 1,
         )
 
     def OpenSession(self, request, context, session: Session | None):
@@ -707,6 +709,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--max-session-bytes", type=int, default=0, metavar="N", help="device bytes one session may hold (0: no limit)")
     parser.add_argument("--idle-timeout", type=float, default=None, metavar="S", help="free sessions unused for S seconds (0: never; default 900 with --listen, never with --socket)")
     parser.add_argument("--cpu-devices", type=int, metavar="N", help="pretend the CPU platform has N devices")
+    parser.add_argument("--coordinator", metavar="HOST:PORT", help="join JAX's distributed runtime, whose coordination service process 0 serves at HOST:PORT (several hosts acting as one)")
+    parser.add_argument("--num-processes", type=int, metavar="N", help="with --coordinator: how many servers act as one")
+    parser.add_argument("--process-id", type=int, metavar="K", help="with --coordinator: this server's place among them, 0..N-1")
     parser.add_argument("--device-memory", type=int, default=0, metavar="BYTES", help="device memory to assume where PJRT reports none (XLA's CPU client)")
     parser.add_argument("--cache-dir", help="directory of the on-disk executable cache (none: no disk cache)")
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
@@ -737,6 +742,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         raise UsageError("--max-session-bytes must be 0 (no limit) or positive")
     if args.cpu_devices is not None and not 1 <= args.cpu_devices <= 4096:
         raise UsageError("--cpu-devices must be between 1 and 4096")
+    if (args.coordinator is None) != (args.num_processes is None) or (args.coordinator is None) != (args.process_id is None):
+        raise UsageError("--coordinator, --num-processes and --process-id go together")
+    if args.coordinator is not None:
+        split_listen(args.coordinator)
+        if args.num_processes < 1 or not 0 <= args.process_id < args.num_processes:
+            raise UsageError(f"--process-id must be between 0 and --num-processes - 1 ({args.num_processes - 1}), got {args.process_id}")
     if args.idle_timeout is None:
         args.idle_timeout = 900.0 if args.listen else 0.0
     return args
@@ -802,10 +813,16 @@ def serve(args: argparse.Namespace, leftovers: Leftovers) -> int:
         os.environ["XLA_FLAGS"] = " ".join([*flags, f"--xla_force_host_platform_device_count={args.cpu_devices}"])
 
     try:
-        backend = XlaBackend(args.platform, device_memory=args.device_memory)
+        distributed = Distributed(args.coordinator, args.num_processes, args.process_id) if args.coordinator else None
+        backend = XlaBackend(args.platform, device_memory=args.device_memory, distributed=distributed)
     except PlatformUnavailable as e:
         log(str(e))
         return 5
+    if distributed is not None:
+        # JAX's distributed runtime installs XLA's preemption notifier, which takes SIGTERM for
+        # itself; the server's own handlers must stop it (and leave the runtime) as before.
+        signal.signal(signal.SIGTERM, _stop_signal)
+        signal.signal(signal.SIGINT, _stop_signal)
     if STOPPING.is_set():
         return 0
     try:
@@ -884,6 +901,7 @@ def serve(args: argparse.Namespace, leftovers: Leftovers) -> int:
             service.data_channel.close()
         server.stop(grace=1).wait(2)
         service.close()
+        backend.shutdown()
     return 0
 
 

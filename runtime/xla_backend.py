@@ -157,15 +157,36 @@ class MemoryNeeds:
         return f"arguments {self.arguments}, outputs {self.outputs}, temporaries {self.temporaries}, code {self.generated_code}, aliased {self.aliased}"
 
 
+@dataclass(frozen=True)
+class Distributed:
+    """This process's place among several that act as one (JAX's distributed runtime, multi-controller)."""
+
+    coordinator: str  # HOST:PORT of process 0's coordination service
+    num_processes: int
+    process_id: int
+
+
 class XlaBackend:
-    def __init__(self, platform: str = "cpu", device_memory: int = 0):
+    def __init__(self, platform: str = "cpu", device_memory: int = 0, distributed: Distributed | None = None):
         """The PJRT client of `platform` (cpu, tpu, cuda, rocm), chosen by name: one code path for all.
 
         device_memory: bytes to report for devices whose PJRT client reports none (the CPU's).
+        distributed: join JAX's distributed runtime first (every process of it must); devices are
+        then the global ones, in JAX's order (process by process), of which this process holds its own.
         """
         jax, _ = _modules()
         jax.config.update("jax_platforms", platform)
         from jax._src import xla_bridge
+
+        self.distributed = distributed
+        if distributed is not None:
+            if platform == "cpu":
+                # The CPU client's cross-process collectives (TPUs and GPUs have their own).
+                jax.config.update("jax_cpu_collectives_implementation", "gloo")
+            try:
+                jax.distributed.initialize(distributed.coordinator, num_processes=distributed.num_processes, process_id=distributed.process_id)
+            except Exception as e:
+                raise PlatformUnavailable(f"cannot join the distributed runtime at {distributed.coordinator} as process {distributed.process_id} of {distributed.num_processes} ({_xla_message(e)})") from e
 
         try:
             self._backend = xla_bridge.get_backend(platform)
@@ -173,7 +194,7 @@ class XlaBackend:
             extra = PLATFORM_EXTRAS.get(platform)
             hint = f"; on this host install {extra}" if extra else ""
             raise PlatformUnavailable(f"no PJRT client for platform {platform!r} ({_xla_message(e)}){hint}") from e
-        self._devices = list(self._backend.local_devices())
+        self._devices = list(self._backend.devices() if distributed else self._backend.local_devices())
         import jaxlib
 
         self.jax_version: str = jax.__version__
@@ -331,7 +352,11 @@ class XlaBackend:
         receives only its own shard (and every device of a replicated axis a copy)."""
         jax, _ = _modules()
         if isinstance(where, Placement):
-            return jax.device_put(array, self._sharding(where, array.ndim))
+            sharding = self._sharding(where, array.ndim)
+            if sharding.is_fully_addressable:
+                return jax.device_put(array, sharding)
+            # Several hosts: each puts only the shards of its own devices (every host has the whole).
+            return jax.make_array_from_callback(array.shape, sharding, lambda index: array[index])
         return jax.device_put(array, self._device(where))
 
     def shape_of(self, device_array) -> ArrayShape:
@@ -370,7 +395,38 @@ class XlaBackend:
             raise BackendError(e) from e
 
     def to_host(self, device_array) -> np.ndarray:
+        if not device_array.is_fully_addressable:
+            # Another host holds part of it; a replicated array is whole here too.
+            if not device_array.sharding.is_fully_replicated:
+                raise BackendError(ValueError("the array is split across hosts; only arrays copied whole to every host can be read from one"))
+            return np.ascontiguousarray(np.asarray(device_array.addressable_shards[0].data))
         return np.ascontiguousarray(np.asarray(device_array))
+
+    def process_of(self, ordinal: int) -> int:
+        return int(self._device(ordinal).process_index)
+
+    @property
+    def process_index(self) -> int:
+        return self.distributed.process_id if self.distributed else 0
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Leaves the distributed runtime; a peer that is gone (killed) may keep its barrier from
+        ending, so this waits at most `timeout` seconds."""
+        if self.distributed is None:
+            return
+        import threading
+
+        jax, _ = _modules()
+
+        def leave() -> None:
+            try:
+                jax.distributed.shutdown()
+            except Exception:  # the other processes may be gone already
+                pass
+
+        leaving = threading.Thread(target=leave, daemon=True)
+        leaving.start()
+        leaving.join(timeout)
 
     def delete(self, device_array) -> None:
         device_array.delete()

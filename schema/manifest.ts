@@ -400,9 +400,15 @@ export interface RemoteTarget {
    */
   kind: "remote";
   /**
-   * The server's host:port (e.g. "10.128.0.7:7000", or "127.0.0.1:7000" through an SSH tunnel).
+   * The server's host:port (e.g. "10.128.0.7:7000", or "127.0.0.1:7000" through an SSH tunnel). Give this or `hosts`.
    */
-  address: string;
+  address?: string;
+  /**
+   * Several runtime servers that act as one (the hosts of a TPU pod slice), each started with `--coordinator ADDR --num-processes N --process-id K` (JAX's distributed runtime), listed in any order: entries with a `mesh` run on all of them as one SPMD program over their devices, each host receiving its own shards; other entries run on process 0. Give this or `address`.
+   *
+   * @minItems 2
+   */
+  hosts?: [string, string, ...string[]];
   /**
    * The platform the server must run on; a server on another one is a run error before anything is uploaded.
    */
@@ -942,7 +948,6 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
       "additionalProperties": false,
       "required": [
         "kind",
-        "address",
         "token"
       ],
       "properties": {
@@ -951,9 +956,18 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
           "const": "remote"
         },
         "address": {
-          "description": "The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel).",
+          "description": "The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel). Give this or `hosts`.",
           "type": "string",
           "pattern": "^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"
+        },
+        "hosts": {
+          "description": "Several runtime servers that act as one (the hosts of a TPU pod slice), each started with `--coordinator ADDR --num-processes N --process-id K` (JAX's distributed runtime), listed in any order: entries with a `mesh` run on all of them as one SPMD program over their devices, each host receiving its own shards; other entries run on process 0. Give this or `address`.",
+          "type": "array",
+          "minItems": 2,
+          "items": {
+            "type": "string",
+            "pattern": "^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"
+          }
         },
         "platform": {
           "description": "The platform the server must run on; a server on another one is a run error before anything is uploaded.",

@@ -3,11 +3,13 @@
 // forward pass and training step, and a model-parallel one on a 2×2 mesh with a
 // with_sharding_constraint, each checked against NumPy; the HLO carries the shardings; the
 // runtime reports the program partitioned and the arguments split, one shard per device; bad
-// meshes and shardings give their located errors.
+// meshes and shardings give their located errors. Two runtime servers on loopback (JAX's
+// distributed runtime, gloo collectives) run the data-parallel entries as one target.
 // Run: npx uvu -r tsx/cjs test spmd
 
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -17,6 +19,7 @@ import { loadManifest } from "../build/manifest.js";
 import { juliaCompiler } from "../plugins/julia/index.js";
 import type { ArgSpec, Signature, Tensor } from "../plugins/api.js";
 import { LocalTarget } from "../plugins/xla-local/local-target.js";
+import { RemoteTarget, RuntimeProcess, checkRemoteSettings } from "../plugins/xla-local/index.js";
 import { decodeNpy } from "../build/npy.js";
 import { runPython } from "./support/python.js";
 
@@ -79,10 +82,44 @@ for name, size in json.loads(sys.argv[2]).items():
 
 const output = (dir: string, entry: string, k: number) => join(dir, ".tpu-build", "out", entry, `${k}.npy`);
 
+/** A TCP port nobody listens on now (for the distributed runtime's coordinator). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 function npyTensor(path: string): Tensor {
   const r = decodeNpy(readFileSync(path), "Float32");
   if (!r.ok) throw new Error(r.message);
   return r.value;
+}
+
+/** The largest difference between the named entries' outputs and NumPy's float64 computation of them from the same inputs. */
+function differenceFromNumpy(dir: string, entries: string[]): number {
+  const script = `
+import sys, numpy as np
+d = sys.argv[1]
+L = lambda n: np.load(f"{d}/{n}.npy").astype(np.float64)
+out = lambda e, k: np.load(f"{d}/.tpu-build/out/{e}/{k}.npy")
+W1, b1, W2, b2, x, y = (L(n) for n in ["W1", "b1", "W2", "b2", "x", "y"])
+def softmax(z):
+    e = np.exp(z - z.max(axis=0)); return e / e.sum(axis=0)
+h = np.tanh(W1 @ x + b1[:, None]); z = W2 @ h + b2[:, None]; p = softmax(z)
+n = x.shape[1]; r = z - y
+loss = (r ** 2).sum() / n
+gz = 2 * r / n; gW2 = gz @ h.T; gb2 = gz.sum(1); gh = W2.T @ gz * (1 - h ** 2); gW1 = gh @ x.T; gb1 = gh.sum(1)
+expected = {("predict", 0): p, ("model_parallel", 0): p, ("sums", 0): p.sum(0, keepdims=True),
+            ("train", 0): W1 - 0.1 * gW1, ("train", 1): b1 - 0.1 * gb1, ("train", 2): W2 - 0.1 * gW2, ("train", 3): b2 - 0.1 * gb2, ("train", 4): loss}
+entries = sys.argv[2].split(",")
+print(max(float(np.max(np.abs(out(e, k) - v))) for (e, k), v in expected.items() if e in entries))
+`;
+  return Number(runPython(script, [dir, entries.join(",")]).trim());
 }
 
 /** The module text of the artifact compiled for `entry` (the module is named after the entry). */
@@ -136,25 +173,9 @@ test("data- and model-parallel entries on 4 virtual devices equal NumPy, with sh
   assert.match(tooLarge, `"cpuDevices": 8`);
   for (const e of ["predict", "train", "model_parallel", "sums"]) assert.ok(summary.entries[e]?.ran, `${e} ran`);
 
-  const difference = runPython(
-    `
-import sys, numpy as np
-d = sys.argv[1]
-L = lambda n: np.load(f"{d}/{n}.npy").astype(np.float64)
-out = lambda e, k: np.load(f"{d}/.tpu-build/out/{e}/{k}.npy")
-W1, b1, W2, b2, x, y = (L(n) for n in ["W1", "b1", "W2", "b2", "x", "y"])
-def softmax(z):
-    e = np.exp(z - z.max(axis=0)); return e / e.sum(axis=0)
-h = np.tanh(W1 @ x + b1[:, None]); z = W2 @ h + b2[:, None]; p = softmax(z)
-n = x.shape[1]; r = z - y
-loss = (r ** 2).sum() / n
-gz = 2 * r / n; gW2 = gz @ h.T; gb2 = gz.sum(1); gh = W2.T @ gz * (1 - h ** 2); gW1 = gh @ x.T; gb1 = gh.sum(1)
-expected = {("predict", 0): p, ("model_parallel", 0): p, ("sums", 0): p.sum(0, keepdims=True),
-            ("train", 0): W1 - 0.1 * gW1, ("train", 1): b1 - 0.1 * gb1, ("train", 2): W2 - 0.1 * gW2, ("train", 3): b2 - 0.1 * gb2, ("train", 4): loss}
-print(max(float(np.max(np.abs(out(e, k) - v))) for (e, k), v in expected.items()))
-`,
-    [dir],
-  );
+  const difference = differenceFromNumpy(dir, ["predict", "train", "model_parallel", "sums"]);
+  assert.ok(difference < 2e-5, `largest difference from NumPy: ${difference}`);
+
   assert.ok(Number(difference) < 2e-5, `largest difference from NumPy: ${difference}`);
 
   // The shardings in the module (XLA order: Julia's x of size (6, 16) is f32[16,6], split on dim 0).
@@ -187,6 +208,59 @@ print(max(float(np.max(np.abs(out(e, k) - v))) for (e, k), v in expected.items()
   } finally {
     await session.close();
   }
+});
+
+test("two runtime servers on loopback act as one: the data-parallel step over their 4 devices equals NumPy; a killed host fails the run naming it, and no server is left", async () => {
+  const dir = workspace({});
+  writeInputs(dir);
+  const tokenFile = join(dir, "token");
+  writeFileSync(tokenFile, `${"t".repeat(32)}\n`, { mode: 0o600 });
+  const coordinator = `127.0.0.1:${await freePort()}`;
+  const hosts = await Promise.all(
+    [0, 1].map((processId) => RuntimeProcess.start({ transport: "tcp", tokenFile, cpuDevices: 2, distributed: { coordinator, numProcesses: 2, processId } })),
+  );
+  try {
+    const pod = { kind: "remote", hosts: [hosts[1]!.address, hosts[0]!.address], token: { file: "token" }, platform: "cpu" };
+    const onPod = { target: "pod", mesh: { data: 4 } };
+    writeFileSync(
+      join(dir, "tpu.config.json"),
+      JSON.stringify({
+        targets: { pod },
+        entries: {
+          predict: { file: "mlp.jl", function: "predict", args: [...params, array("x", [null, "data"])], run: onPod },
+          train: { file: "mlp.jl", function: "train_step", args: [...params, array("x", [null, "data"]), array("y", [null, "data"])], run: onPod },
+          // On process 0's first device, from a result of both hosts.
+          sums: { file: "mlp.jl", function: "column_sums", args: [{ from: "predict" }], run: { target: "pod" } },
+        },
+      }),
+    );
+    const errors: string[] = [];
+    const summary = await build({ config: join(dir, "tpu.config.json"), error: (t) => errors.push(t), log: () => {} });
+    assert.is(summary.exitCode, 0, errors.join("\n"));
+    const difference = differenceFromNumpy(dir, ["predict", "train", "sums"]);
+    assert.ok(difference < 2e-5, `largest difference from NumPy: ${difference}`);
+    const info = await hosts[0]!.client.deviceInfo();
+    assert.is(info.processCount, 2);
+    assert.equal(info.devices.map((d) => d.processIndex), [0, 0, 1, 1], "4 global devices, 2 on each host");
+
+    // A host killed under an open session: the next run fails at once, with one error naming it.
+    const { kind: _remote, ...settings } = pod;
+    const session = await new RemoteTarget().open({ workspace: dir, settings });
+    try {
+      const artifact = artifactOf(dir, "predict");
+      await session.load(artifact);
+      hosts[1]!.killNow();
+      const inputs = ["W1", "b1", "W2", "b2", "x"].map((n) => npyTensor(join(dir, `${n}.npy`)));
+      const failure = await session.run(artifact.hash, inputs).then(() => undefined, (e: Error) => e.message);
+      assert.match(failure ?? "ran", new RegExp(`on host ${hosts[1]!.address.replace(/[.]/g, "\\.")} \\(process 1 of 2\\) failed`));
+    } finally {
+      await session.close();
+    }
+  } finally {
+    // Process 0 may wait (a few seconds) for its killed peer while it leaves the distributed runtime.
+    await Promise.all(hosts.map((h) => h.close(30_000).catch(() => undefined)));
+  }
+  for (const h of hosts) assert.throws(() => process.kill(h.pid, 0), "no runtime server is left running");
 });
 
 test("bad meshes and shardings are manifest errors at their place", async () => {
@@ -223,6 +297,17 @@ test("bad meshes and shardings are manifest errors at their place", async () => 
   writeFileSync(join(dir, "tpu.config.json"), JSON.stringify({ entries: { empty: { file: "mlp.jl", function: "predict", run: { target: "local", mesh: { data: 0 } } } } }));
   const zero = await loadManifest(join(dir, "tpu.config.json"));
   assert.ok(!zero.ok && zero.diagnostics.some((d) => d.pointer === "/entries/empty/run/mesh/data"), JSON.stringify(zero));
+});
+
+test("a remote target's hosts are checked: two or more distinct addresses, and not beside an address", () => {
+  const token = { env: "T" };
+  const problems = (settings: Record<string, unknown>) => checkRemoteSettings({ token, ...settings }).map((p) => `${p.key ?? ""}: ${p.message}`);
+  assert.equal(problems({ hosts: ["10.0.0.1:8470", "10.0.0.2:8470"] }), []);
+  assert.match(problems({ hosts: ["10.0.0.1:8470"] }).join(), `hosts: "hosts" must list two or more distinct host:port addresses`);
+  assert.match(problems({ hosts: ["10.0.0.1:8470", "10.0.0.1:8470"] }).join(), "two or more distinct");
+  assert.match(problems({ hosts: ["10.0.0.1", "10.0.0.2:1"] }).join(), "two or more distinct host:port");
+  assert.match(problems({ address: "10.0.0.1:8470", hosts: ["10.0.0.1:8470", "10.0.0.2:8470"] }).join(), `give "address" (one runtime server) or "hosts"`);
+  assert.match(problems({}).join(), `a remote target needs "address"`);
 });
 
 test("with_sharding_constraint checks its mesh axes at the Julia call, is the identity without a mesh, and the mesh keys the cache", () => {

@@ -9,7 +9,7 @@ import type { RemoteTarget } from "../../schema/manifest.js";
 /** The settings as the plugin receives them: the manifest's, without `kind` (which chose the plugin). */
 export type RemoteTargetSettings = Omit<RemoteTarget, "kind">;
 
-export const REMOTE_SETTING_KEYS = ["address", "platform", "tls", "token", "timeoutSeconds"] as const;
+export const REMOTE_SETTING_KEYS = ["address", "hosts", "platform", "tls", "token", "timeoutSeconds"] as const;
 /** How long the server may stay silent by default (RemoteTarget.timeoutSeconds in the schema). */
 export const DEFAULT_TIMEOUT_SECONDS = 20;
 export const REMOTE_PLATFORMS = ["tpu", "cuda", "rocm", "cpu"] as const;
@@ -28,8 +28,11 @@ export function checkRemoteSettings(settings: Record<string, unknown>): SettingP
     problems.push({ key, unknownKey: [...REMOTE_SETTING_KEYS], message: `unknown setting ${JSON.stringify(key.slice(0, 60))} of a remote target; its settings are kind, ${REMOTE_SETTING_KEYS.join(", ")}` });
   }
   const s = settings;
-  if (s.address === undefined) problems.push({ message: `a remote target needs "address": the runtime server's host:port` });
-  else if (typeof s.address !== "string" || !ADDRESS.test(s.address)) problems.push({ key: "address", message: `"address" must be the runtime server's host:port (e.g. "10.128.0.7:7000"), got ${JSON.stringify(s.address)?.slice(0, 80)}` });
+  if (s.address === undefined && s.hosts === undefined) problems.push({ message: `a remote target needs "address": the runtime server's host:port (or "hosts": several that act as one)` });
+  else if (s.address !== undefined && s.hosts !== undefined) problems.push({ key: "hosts", message: `give "address" (one runtime server) or "hosts" (several that act as one), not both` });
+  else if (s.address !== undefined && (typeof s.address !== "string" || !ADDRESS.test(s.address))) problems.push({ key: "address", message: `"address" must be the runtime server's host:port (e.g. "10.128.0.7:7000"), got ${JSON.stringify(s.address)?.slice(0, 80)}` });
+  else if (s.hosts !== undefined && (!Array.isArray(s.hosts) || s.hosts.length < 2 || !s.hosts.every((h) => typeof h === "string" && ADDRESS.test(h)) || new Set(s.hosts).size !== s.hosts.length))
+    problems.push({ key: "hosts", message: `"hosts" must list two or more distinct host:port addresses of runtime servers started with --coordinator (e.g. ["10.128.0.7:7000", "10.128.0.8:7000"]), got ${JSON.stringify(s.hosts)?.slice(0, 80)}` });
   if (s.platform !== undefined && !(REMOTE_PLATFORMS as readonly unknown[]).includes(s.platform)) {
     problems.push({ key: "platform", message: `"platform" must be one of ${REMOTE_PLATFORMS.map((p) => JSON.stringify(p)).join(", ")}, got ${JSON.stringify(s.platform)?.slice(0, 80)}` });
   }

@@ -12,7 +12,8 @@ import { readSecret } from "../secret.js";
 import { LocalSession } from "./local-target.js";
 import { dataConnectOptions } from "./data-channel.js";
 import { checkRemoteSettings, DEFAULT_TIMEOUT_SECONDS, narrowRemoteSettings } from "./remote-settings.js";
-import { RuntimeClient, RuntimeError, readRuntimeTls, type RuntimeClientOptions, type RuntimeTls } from "./runtime-client.js";
+import { MultiHostSession } from "./multi-host-session.js";
+import { RuntimeClient, RuntimeError, readRuntimeTls, type RuntimeClientOptions, type RuntimeDeviceInfo, type RuntimeTls } from "./runtime-client.js";
 
 /** A server connection as a LocalSession holds it: the client, and closing frees this client's session there. */
 class RemoteConnection {
@@ -42,36 +43,82 @@ export class RemoteTarget implements TargetPlugin {
     return checkRemoteSettings(settings);
   }
 
-  async open(options: { workspace: string; settings?: Record<string, unknown> }): Promise<LocalSession<RemoteConnection>> {
+  async open(options: { workspace: string; settings?: Record<string, unknown> }): Promise<LocalSession<RemoteConnection> | MultiHostSession> {
     const s = narrowRemoteSettings(options.settings);
-    const where = `the runtime server at ${s.address}`;
     const token = readSecret(s.token, options.workspace, this.options.env ?? process.env, "token");
-    if ("problem" in token) throw new Error(`${where} cannot be reached: ${token.problem}`);
+    if ("problem" in token) throw new Error(`the runtime server at ${(s.hosts ?? [s.address!]).join(", ")} cannot be reached: ${token.problem}`);
     const at = (file: string | undefined) => (file === undefined ? undefined : resolve(options.workspace, file));
     const tls = s.tls ? readRuntimeTls({ ca: at(s.tls.ca), serverName: s.tls.serverName, cert: at(s.tls.cert), key: at(s.tls.key) }) : undefined;
-    const seconds = s.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const tokenSource = "env" in s.token ? `from $${s.token.env}` : `from ${resolve(options.workspace, s.token.file)}`;
+    const connect = (address: string) => this.connect(address, { platform: s.platform, seconds: s.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS, token: token.value, tokenSource, tls });
+    if (!s.hosts) {
+      const { client, info } = await connect(s.address!);
+      if (info.processCount > 1) {
+        client.close();
+        // Alone, it would wait forever in the programs' collectives for the hosts nobody drives.
+        throw new Error(`the runtime server at ${s.address} is process ${info.processIndex} of ${info.processCount} acting as one; list all of them in the target's "hosts" instead of "address"`);
+      }
+      return new LocalSession(new RemoteConnection(client), 0, this.options.warn);
+    }
+    const connected = await Promise.allSettled(s.hosts.map(connect));
+    const failed = connected.find((c): c is PromiseRejectedResult => c.status === "rejected");
+    const hosts = connected.flatMap((c) => (c.status === "fulfilled" ? [c.value] : []));
+    try {
+      if (failed) throw failed.reason;
+      return new MultiHostSession(
+        orderedHosts(hosts).map((h) => ({ address: h.address, session: new LocalSession(new RemoteConnection(h.client), 0, this.options.warn) })),
+      );
+    } catch (e) {
+      for (const h of hosts) h.client.close();
+      throw e;
+    }
+  }
+
+  /** A client of the server at `address` that answers with the token and runs on the target's platform. */
+  private async connect(address: string, o: { platform?: string; seconds: number; token: string; tokenSource: string; tls?: RuntimeTls }): Promise<ConnectedHost> {
+    const where = `the runtime server at ${address}`;
+    const { seconds, tls } = o;
     const silentMs = seconds * 1000;
     // A server silent for `timeoutSeconds` fails the run: small calls by their deadline, a long
     // Compile or Execute (which may rightly take minutes) by an unanswered keepalive ping.
-    const client = new RuntimeClient(s.address, { callTimeoutMs: silentMs, keepaliveMs: silentMs / 2, dataIdleTimeoutMs: silentMs, ...this.options.client, token: token.value, tls });
+    const client = new RuntimeClient(address, { callTimeoutMs: silentMs, keepaliveMs: silentMs / 2, dataIdleTimeoutMs: silentMs, ...this.options.client, token: o.token, tls });
     try {
       // A server that is restarting (a service's Restart=on-failure) is waited for, that long too.
       await client.waitForReady(silentMs).catch(async () => {
-        const refusal = tls ? await tlsRefusal(s.address, tls, Math.min(silentMs, 3000)) : undefined;
+        const refusal = tls ? await tlsRefusal(address, tls, Math.min(silentMs, 3000)) : undefined;
         throw new Error(`${where} cannot be reached: ${refusal ?? `no connection within ${seconds} s (is it running and answering, and its port open or tunnelled?)`}`);
       });
       const info = await client.deviceInfo();
       const platform = serverPlatform(info.platform, info.platformVersion);
-      if (s.platform !== undefined && platform !== s.platform)
-        throw new Error(`the target says "platform": "${s.platform}", but ${where} runs on "${platform}" (${info.devices[0]?.kind ?? "no device"}); nothing was uploaded`);
+      if (o.platform !== undefined && platform !== o.platform)
+        throw new Error(`the target says "platform": "${o.platform}", but ${where} runs on "${platform}" (${info.devices[0]?.kind ?? "no device"}); nothing was uploaded`);
+      return { address, client, info };
     } catch (e) {
       client.close();
-      if (e instanceof RuntimeError && e.code === "UNAUTHENTICATED") throw new Error(`${where} refused the token (${"env" in s.token ? `from $${s.token.env}` : `from ${resolve(options.workspace, s.token.file)}`}): ${e.details}`);
+      if (e instanceof RuntimeError && e.code === "UNAUTHENTICATED") throw new Error(`${where} refused the token (${o.tokenSource}): ${e.details}`);
       if (e instanceof RuntimeError) throw new Error(`${where} cannot be reached: ${e.code}: ${e.details}`);
       throw e;
     }
-    return new LocalSession(new RemoteConnection(client), 0, this.options.warn);
   }
+}
+
+interface ConnectedHost {
+  address: string;
+  client: RuntimeClient;
+  info: RuntimeDeviceInfo;
+}
+
+/** The servers of a multi-host target by process index, after checking they are one distributed runtime of exactly them. */
+function orderedHosts(hosts: ConnectedHost[]): ConnectedHost[] {
+  const listed = hosts.map((h) => `${h.address} (process ${h.info.processIndex} of ${h.info.processCount})`).join(", ");
+  const alone = hosts.find((h) => h.info.processCount !== hosts.length);
+  if (alone)
+    throw new Error(
+      `the target lists ${hosts.length} hosts, but the runtime server at ${alone.address} is ${alone.info.processCount === 1 ? "not part of a distributed runtime (start every host with --coordinator ADDR --num-processes N --process-id K)" : `one of ${alone.info.processCount} processes`}: ${listed}`,
+    );
+  const ordered = [...hosts].sort((a, b) => a.info.processIndex - b.info.processIndex);
+  if (ordered.some((h, k) => h.info.processIndex !== k)) throw new Error(`the target's hosts must be the processes 0..${hosts.length - 1} of one distributed runtime, each once: ${listed}`);
+  return ordered;
 }
 
 /** Certificate checks whose failure means the client does not trust the server's CA. */

@@ -132,7 +132,11 @@ export interface RuntimeDeviceInfo {
   platform: string;
   platformVersion: string;
   /** memoryBytes: the device's memory as PJRT reports it (0: not reported, as on XLA's CPU client). */
-  devices: { ordinal: number; id: number; kind: string; memoryBytes: number; memoryInUseBytes: number }[];
+  /** processIndex: which of the servers acting as one holds the device (0 on one host). */
+  devices: { ordinal: number; id: number; kind: string; memoryBytes: number; memoryInUseBytes: number; processIndex: number }[];
+  /** Servers started with --coordinator act as one: this one's place among processCount (0 of 1 alone). */
+  processIndex: number;
+  processCount: number;
   jaxVersion: string;
   jaxlibVersion: string;
   /** "" where libtpu is not installed. */
@@ -353,7 +357,9 @@ export class RuntimeClient {
     return {
       platform: r.platform,
       platformVersion: r.platformVersion,
-      devices: r.devices.map((d) => ({ ordinal: d.ordinal, id: d.id, kind: d.kind, memoryBytes: d.memoryBytes, memoryInUseBytes: d.memoryInUseBytes })),
+      devices: r.devices.map((d) => ({ ordinal: d.ordinal, id: d.id, kind: d.kind, memoryBytes: d.memoryBytes, memoryInUseBytes: d.memoryInUseBytes, processIndex: d.processIndex })),
+      processIndex: r.processIndex,
+      processCount: r.processCount || 1,
       jaxVersion: r.jaxVersion,
       jaxlibVersion: r.jaxlibVersion,
       libtpuVersion: r.libtpuVersion,

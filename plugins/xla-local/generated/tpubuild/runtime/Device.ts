@@ -21,6 +21,10 @@ export interface Device {
    */
   'memoryBytes'?: (number | string | Long);
   'memoryInUseBytes'?: (number | string | Long);
+  /**
+   * Which of the servers acting as one holds the device (JAX's process index; 0 on one host).
+   */
+  'processIndex'?: (number);
 }
 
 export interface Device__Output {
@@ -42,4 +46,8 @@ export interface Device__Output {
    */
   'memoryBytes': (number);
   'memoryInUseBytes': (number);
+  /**
+   * Which of the servers acting as one holds the device (JAX's process index; 0 on one host).
+   */
+  'processIndex': (number);
 }

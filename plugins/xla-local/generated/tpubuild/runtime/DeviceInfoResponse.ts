@@ -16,6 +16,12 @@ export interface DeviceInfoResponse {
    * The libtpu package's version; empty where it is not installed.
    */
   'libtpuVersion'?: (string);
+  /**
+   * Servers started with --coordinator act as one (JAX's distributed runtime): `devices` are then
+   * the global devices of all of them, and this is this server's place among the process_count.
+   */
+  'processIndex'?: (number);
+  'processCount'?: (number);
 }
 
 export interface DeviceInfoResponse__Output {
@@ -32,4 +38,10 @@ export interface DeviceInfoResponse__Output {
    * The libtpu package's version; empty where it is not installed.
    */
   'libtpuVersion': (string);
+  /**
+   * Servers started with --coordinator act as one (JAX's distributed runtime): `devices` are then
+   * the global devices of all of them, and this is this server's place among the process_count.
+   */
+  'processIndex': (number);
+  'processCount': (number);
 }

@@ -1,0 +1,140 @@
+// A target of several runtime servers that act as one (a TPU pod slice's hosts; two servers on
+// loopback in the tests): each was started with --coordinator, so JAX's distributed runtime joins
+// their devices into one global list and XLA's collectives reach across them. This is JAX's
+// multi-controller model: every host runs the same SPMD program on its own devices. So an entry
+// with a mesh is compiled and executed on every host at once, each host putting only its own
+// shards on its devices; its results are replicated, so host 0 reads them back. An entry without a
+// mesh runs on global device 0, which process 0 holds. No scheduling of our own: the hosts only
+// ever run what the build sends to all of them.
+
+import type { ArtifactRef, DeviceInfo, Signature, TargetSession, Tensor, TensorLayout } from "../api.js";
+import { parameterLayout } from "../api.js";
+import type { LocalSession, ResidentTensor, RuntimeConnection } from "./local-target.js";
+
+/** One server of the target, in process order. */
+export interface Host {
+  address: string;
+  session: LocalSession<RuntimeConnection>;
+}
+
+/** A tensor as the build holds it: one resident tensor per host that has it (by process index). */
+interface SpreadTensor extends ResidentTensor {
+  readonly parts: (ResidentTensor | undefined)[];
+  /** The mesh layout it was placed with on every host; absent: on host 0's device 0 only. */
+  readonly layout?: TensorLayout;
+}
+
+function isSpread(x: Tensor | ResidentTensor): x is SpreadTensor {
+  return Array.isArray((x as SpreadTensor).parts);
+}
+
+export class MultiHostSession implements TargetSession {
+  private readonly signatures = new Map<string, Signature>();
+
+  constructor(readonly hosts: Host[]) {}
+
+  /** The devices of all hosts (every server reports the global list). */
+  info(): Promise<DeviceInfo> {
+    return this.hosts[0]!.session.info();
+  }
+
+  /** The hosts that run a module: all for one over a mesh, else process 0. */
+  private runners(signature: Signature): number[] {
+    return signature.mesh ? this.hosts.map((_, k) => k) : [0];
+  }
+
+  async load(artifact: ArtifactRef): Promise<void> {
+    await this.onHosts(this.runners(artifact.signature), "load", (h) => h.session.load(artifact));
+    this.signatures.set(artifact.hash, artifact.signature);
+  }
+
+  /** With a layout: on every host, each keeping only its devices' shards. Without: on device 0 (process 0). */
+  async upload(tensor: Tensor, layout?: TensorLayout): Promise<SpreadTensor> {
+    if (!layout) return spread([await this.hosts[0]!.session.upload(tensor)], undefined);
+    return spread(await this.onHosts(this.hosts.map((_, k) => k), "upload", (h) => h.session.upload(tensor, layout)), layout);
+  }
+
+  async execute(artifactHash: string, inputs: (Tensor | ResidentTensor)[]): Promise<SpreadTensor[]> {
+    const signature = this.signatures.get(artifactHash);
+    if (!signature) throw new Error(`artifact ${artifactHash} is not loaded in this session; call load() first`);
+    const runners = this.runners(signature);
+    // Every runner needs each argument placed for this module: one that sits elsewhere (on device
+    // 0 only, or laid out for another mesh) is read back and placed again.
+    const placed = await Promise.all(
+      inputs.map(async (x, i) => {
+        const layout = parameterLayout(signature, i);
+        if (!isSpread(x) || (runners.every((k) => x.parts[k]) && sameLayout(x.layout, layout))) return x;
+        const host = await this.download(x);
+        return layout ? this.upload(host, layout) : host;
+      }),
+    );
+    const results = await this.onHosts(runners, "execute", (h, k) => h.session.execute(artifactHash, placed.map((x) => (isSpread(x) ? x.parts[k]! : x))));
+    const first = results[0]!;
+    return first.map((_, j) => {
+      const parts: (ResidentTensor | undefined)[] = [];
+      runners.forEach((k, r) => (parts[k] = results[r]![j]));
+      return spread(parts, signature.mesh ? { mesh: signature.mesh } : undefined);
+    });
+  }
+
+  /** Results are whole on every host that has them (replicated): the first one reads them back. */
+  async download(tensor: ResidentTensor, options: { release?: boolean } = {}): Promise<Tensor> {
+    const parts = isSpread(tensor) ? tensor.parts : [tensor];
+    const k = parts.findIndex((p) => p !== undefined);
+    const data = await this.hosts[k]!.session.download(parts[k]!);
+    if (options.release) await this.release([tensor]);
+    return data;
+  }
+
+  async release(tensors: ResidentTensor[]): Promise<void> {
+    await Promise.all(
+      this.hosts.map((h, k) => {
+        const mine = tensors.flatMap((t) => (isSpread(t) ? (t.parts[k] ? [t.parts[k]!] : []) : k === 0 ? [t] : []));
+        return mine.length ? h.session.release(mine) : undefined;
+      }),
+    );
+  }
+
+  async run(artifactHash: string, inputs: Tensor[]): Promise<Tensor[]> {
+    const results = await this.execute(artifactHash, inputs);
+    try {
+      const out: Tensor[] = [];
+      for (const r of results) out.push(await this.download(r));
+      return out;
+    } finally {
+      await this.release(results).catch(() => undefined);
+    }
+  }
+
+  async unload(artifactHash: string): Promise<void> {
+    this.signatures.delete(artifactHash);
+    await Promise.all(this.hosts.map((h) => h.session.unload(artifactHash)));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.hosts.map((h) => h.session.close()));
+  }
+
+  /**
+   * Runs `step` on the given hosts at once. The first failure fails the whole, named by its host:
+   * the others, waiting in a collective for the failed one, end at their call deadlines unawaited.
+   */
+  private async onHosts<T>(which: number[], what: string, step: (host: Host, k: number) => Promise<T>): Promise<T[]> {
+    const calls = which.map((k) =>
+      step(this.hosts[k]!, k).catch((e: unknown) => {
+        throw new Error(`${what} on host ${this.hosts[k]!.address} (process ${k} of ${this.hosts.length}) failed: ${e instanceof Error ? e.message : String(e)}`);
+      }),
+    );
+    for (const c of calls) c.catch(() => undefined);
+    return Promise.all(calls);
+  }
+}
+
+function spread(parts: (ResidentTensor | undefined)[], layout: TensorLayout | undefined): SpreadTensor {
+  const any = parts.find((p) => p !== undefined)!;
+  return { ...any, handle: parts.map((p) => p?.handle ?? "").join("|"), parts, ...(layout ? { layout } : {}) };
+}
+
+function sameLayout(a: TensorLayout | undefined, b: TensorLayout | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
