@@ -141,6 +141,17 @@ class XlaBackendTest(unittest.TestCase):
             with self.assertRaises(Untrusted):
                 cache.get(digest)
 
+    def test_executable_cache_hit_records_its_use_in_the_mtime(self):
+        # tpu-build's size cap removes the least recently used entries by this mtime (build/cache-upkeep.ts).
+        with tempfile.TemporaryDirectory() as d:
+            cache = ExecutableCache(d)
+            entry = CachedExecutable(b"blob", (), ())
+            cache.put("a" * 64, entry)
+            path = os.path.join(d, "a" * 64 + ".exe")
+            os.utime(path, (1_000_000, 1_000_000))
+            self.assertEqual(cache.get("a" * 64), entry)
+            self.assertGreater(os.stat(path).st_mtime, 1_000_000 + 3600)
+
     def test_executable_cache_entries_are_bound_to_their_digest_and_blob(self):
         with tempfile.TemporaryDirectory() as d:
             cache = ExecutableCache(d)
