@@ -87,6 +87,12 @@ except ImportError as e:  # the stubs are made by runtime/install.mjs
     print(f"tpu-build runtime: cannot import {e.name}: run `npm install` (or `node runtime/install.mjs`) to set up runtime/.venv and the generated stubs", file=sys.stderr)
     sys.exit(3)
 
+# Stubs generated from an older proto/runtime.proto (a checkout updated without `npm install`)
+# would fail the first call that uses a newer field; say so at startup instead.
+if "placement" not in pb.TransferInHeader.DESCRIPTOR.fields_by_name or "process_count" not in pb.DeviceInfoResponse.DESCRIPTOR.fields_by_name:
+    print("tpu-build runtime: the generated stubs in runtime/_generated are older than proto/runtime.proto: run `npm install` (or `node runtime/install.mjs`) to regenerate them", file=sys.stderr)
+    sys.exit(3)
+
 from data_channel import DataChannel, Ticket, byte_view  # noqa: E402
 from executable_cache import CacheDirRefused, CachedExecutable, ExecutableCache, Untrusted, cache_digest  # noqa: E402
 from sessions import SESSION_METADATA, Authenticator, RequestError, Session, SessionTable, metadata_value, new_handle  # noqa: E402
