@@ -20,8 +20,9 @@
 import { statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join, relative } from "node:path";
-import type { ArgSpec, CompilerPlugin, Signature, TargetSession, Tensor, TensorLayout } from "../plugins/api.js";
+import type { ArgSpec, CompileOptions, CompilerPlugin, Signature, TargetSession, Tensor, TensorLayout } from "../plugins/api.js";
 import { meshSize, parameterLayout, showMesh } from "../plugins/api.js";
+import { compileOptionsOf } from "../plugins/compile-settings.js";
 import { builtinRegistry, DEFAULT_COMPILER } from "../plugins/builtin.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
@@ -514,11 +515,13 @@ export class BuildEngine {
     const args = withConstText(entry, argSpecs(entry, (dep) => ctx.artifacts.get(dep)!.signature.output));
     const sourcePaths = this.sourcesOf(entry.file, sources);
     st.sources = sourcePaths;
+    const options = this.compileOptions(plan, entry);
     const key = cacheKey({
       compiler: { name: compiler.name, version: compiler.version, codeDigest: compiler.codeDigest },
       prelude: compiler.preludeVersion ?? "",
       entry: { name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}) },
       sources: sourcePaths.map((path) => ({ path, content: sources.read(path) ?? "" })),
+      options: { ...options },
     });
     const t0 = performance.now();
     // Local first, then remote (kept locally once fetched), then the compiler.
@@ -544,7 +547,7 @@ export class BuildEngine {
       return;
     }
     ctx.emit({ event: "compile-started", at: now(), entry: name, key });
-    const result = compiler.compile({ entry: name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}), readSource: sources.read, limits: entry.compileLimits });
+    const result = compiler.compile({ entry: name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}), readSource: sources.read, limits: entry.compileLimits, options });
     const durationMs = round(performance.now() - t0);
     if (!result.ok) {
       ctx.compileFailed = true;
@@ -571,6 +574,16 @@ export class BuildEngine {
     ctx.entries[name] = { entry: name, status: "compiled", key, hash: artifact.hash };
     ctx.emit({ event: "compile-finished", at: now(), entry: name, key, hash: artifact.hash, durationMs, instructions: result.stats.instructions, computations: result.stats.computations });
     ctx.log(`compiled ${name}  ${artifact.hash.slice(0, 12)}  ${result.stats.instructions} instructions  ${durationMs} ms`);
+  }
+
+  /**
+   * What an entry is compiled for: the platform and compile settings of the target it runs on (the
+   * default target when it does not run itself), as that target's plugin reads them.
+   */
+  private compileOptions(plan: BuildPlan, entry: ResolvedEntry): CompileOptions {
+    const target = entry.run?.target ?? plan.manifest.defaultTarget;
+    const plugin = this.plugins.target(targetKind(plan.manifest, target));
+    return plugin?.compileOptions?.(plan.settingsOf(target)) ?? compileOptionsOf(undefined, {});
   }
 
   /**

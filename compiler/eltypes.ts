@@ -3,14 +3,11 @@
 // values, random inputs) and the local target (the runtime's PrimitiveType names and byte sizes)
 // all read these records; nothing else keeps a table keyed by element type.
 
-import type { ElementType } from "../plugins/api.js";
-export type { ElementType };
+import type { ElementType, Platform } from "../plugins/api.js";
+export type { ElementType, Platform };
 
 /** XLA's PrimitiveType of an array element, by its lower-case HLO-text name. */
 export type PrimitiveType = "pred" | "s8" | "s16" | "s32" | "s64" | "u8" | "u16" | "u32" | "u64" | "f16" | "bf16" | "f32" | "f64";
-
-/** The platforms a target can be (PJRT's names). */
-export type Platform = "cpu" | "cuda" | "rocm" | "tpu";
 
 /**
  * What a platform does with an element type: "native" arithmetic; "emulated" (correct but built

@@ -18,8 +18,34 @@
 
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import type { CompileLimits } from "../compiler/budget.js";
+import type { Float64Mode, MatmulPrecision } from "../schema/manifest.js";
 
 export type ElementType = "Float16" | "BFloat16" | "Float32" | "Float64" | "Int8" | "Int16" | "Int32" | "Int64" | "UInt8" | "UInt16" | "UInt32" | "UInt64" | "Bool";
+
+/** The platforms a target can be (PJRT's names). */
+export type Platform = "cpu" | "cuda" | "rocm" | "tpu";
+
+/**
+ * What the compiler is told about the device an entry runs on: the entry's target decides it
+ * (TargetPlugin.compileOptions), and all of it is part of the entry's cache key. The same module
+ * compiled for the same platform and settings is one artifact, whatever the target's name.
+ */
+export interface CompileOptions {
+  /**
+   * The platform the module will run on; its capability table (compiler/eltypes.ts) decides which
+   * element types may be computed with. Absent: not known (a remote target that declares no
+   * platform), so nothing is rejected at compile time.
+   */
+  platform?: Platform;
+  /**
+   * Float64 values: "error" (the default) rejects Float64 arithmetic where the platform cannot do
+   * it (a TPU), at the Julia line; "float32" computes and stores every Float64 value as Float32, on
+   * any platform (as JAX does without x64).
+   */
+  float64?: Float64Mode;
+  /** XLA's precision_config of every dot and convolution (TPUs run Float32 products in bfloat16 passes by default). */
+  matmulPrecision?: MatmulPrecision;
+}
 
 /** The type of one run-time value that crosses the module boundary, as a tree. Leaves are arrays (size []: a scalar). */
 export type TypeTree =
@@ -101,7 +127,7 @@ export interface CompileRequest {
   mesh?: MeshSpec;
   /** Reads a source file (relative to the workspace root); the compiler never touches the file system itself. */
   readSource(path: string): string | undefined;
-  options?: Record<string, unknown>;
+  options?: CompileOptions;
   /**
    * The compile budgets (compile time, instructions, unrolled iterations, known-value sizes, call
    * depth, memory); absent ones take their defaults. Not part of the cache key: a budget only ever
@@ -226,4 +252,10 @@ export interface TargetPlugin {
    * lists them and the size cap removes the least recently used (build/cache-upkeep.ts).
    */
   executableCacheDirs?(settings: Record<string, unknown>, context: { workspace: string }): string[];
+  /**
+   * What entries that run on this target are compiled for (its platform, `float64`,
+   * `matmulPrecision`), from checked settings; part of their cache keys. Without it, entries are
+   * compiled for no platform in particular with the default settings.
+   */
+  compileOptions?(settings: Record<string, unknown>): CompileOptions;
 }

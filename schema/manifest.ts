@@ -47,6 +47,20 @@ export type ElementType =
  * via the `definition` "runtimeValue".
  */
 export type RuntimeValue = NpyValue | RandomValue | FillValue | (number | boolean);
+/**
+ * How entries that run on this target compile Float64 values. "error" (the default): Float64 arithmetic on a platform that cannot do it (a TPU stores Float64 but has no Float64 arithmetic) is a compile error at the Julia line that computes it. "float32": every Float64 value on the device is computed and stored as Float32, on any platform, as JAX does without x64 (a deviation from Julia: the program still dispatches on Float64, compile-time arithmetic stays exact, and values are rounded once when they reach the device); arguments declared Float64 are converted to Float32 before upload and Float64 results come back as Float32. Part of the cache key.
+ *
+ * This interface was referenced by `TpuConfig`'s JSON-Schema
+ * via the `definition` "float64Mode".
+ */
+export type Float64Mode = "error" | "float32";
+/**
+ * XLA's precision_config of every dot and convolution: "default" (TPUs multiply Float32 in one bfloat16 pass), "high" (three passes) or "highest" (full Float32). NVIDIA GPUs with tensor cores may use TF32 under "default"; the CPU computes Float32 products in Float32 whatever it says. Part of the cache key.
+ *
+ * This interface was referenced by `TpuConfig`'s JSON-Schema
+ * via the `definition` "matmulPrecision".
+ */
+export type MatmulPrecision = "default" | "high" | "highest";
 
 /**
  * tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).
@@ -124,7 +138,7 @@ export interface CompileLimits {
   memoryMiB?: number;
 }
 /**
- * Settings per target name, passed to that target plugin when it is opened (e.g. {"local": {"cpuDevices": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {"tpu": {"kind": "remote", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.
+ * Settings per target name, passed to that target plugin when it is opened (e.g. {"local": {"cpuDevices": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {"tpu": {"kind": "remote", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`. `local` takes the settings of LocalTarget. Every target also takes `float64` and `matmulPrecision`, which decide how the entries that run on it are compiled.
  */
 export interface Targets {
   /**
@@ -419,6 +433,38 @@ export interface RemoteTarget {
    * How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.
    */
   timeoutSeconds?: number;
+  float64?: Float64Mode;
+  matmulPrecision?: MatmulPrecision;
+}
+/**
+ * Settings of the `local` target (`targets.local`): XLA's CPU client in a runtime server beside the build. Entries that run there are compiled for the platform "cpu".
+ *
+ * This interface was referenced by `TpuConfig`'s JSON-Schema
+ * via the `definition` "localTarget".
+ */
+export interface LocalTarget {
+  /**
+   * Where the runtime keeps compiled executables, relative to this manifest. Default: ".tpu-build/executables".
+   */
+  cacheDir?: string;
+  /**
+   * Pretend this many CPU devices (XLA's --xla_force_host_platform_device_count).
+   */
+  cpuDevices?: number;
+  /**
+   * The device ordinal entries run on.
+   */
+  device?: number;
+  /**
+   * How the build reaches its runtime server.
+   */
+  transport?: "unix" | "tcp";
+  /**
+   * XLA flags for the runtime server; a flag that names a path must point inside the workspace.
+   */
+  xlaFlags?: string;
+  float64?: Float64Mode;
+  matmulPrecision?: MatmulPrecision;
 }
 
 /** The manifest's JSON Schema (draft-07), as in schema/tpu.config.schema.json. */
@@ -451,7 +497,7 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
       "$ref": "#/definitions/compileLimits"
     },
     "targets": {
-      "description": "Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`.",
+      "description": "Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`. `local` takes the settings of LocalTarget. Every target also takes `float64` and `matmulPrecision`, which decide how the entries that run on it are compiled.",
       "type": "object",
       "additionalProperties": {
         "description": "Plugin-specific settings of one target.",
@@ -989,8 +1035,72 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
           "type": "number",
           "exclusiveMinimum": 0,
           "maximum": 3600
+        },
+        "float64": {
+          "$ref": "#/definitions/float64Mode"
+        },
+        "matmulPrecision": {
+          "$ref": "#/definitions/matmulPrecision"
         }
       }
+    },
+    "localTarget": {
+      "title": "LocalTarget",
+      "description": "Settings of the `local` target (`targets.local`): XLA's CPU client in a runtime server beside the build. Entries that run there are compiled for the platform \"cpu\".",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "cacheDir": {
+          "description": "Where the runtime keeps compiled executables, relative to this manifest. Default: \".tpu-build/executables\".",
+          "type": "string",
+          "minLength": 1
+        },
+        "cpuDevices": {
+          "description": "Pretend this many CPU devices (XLA's --xla_force_host_platform_device_count).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 256
+        },
+        "device": {
+          "description": "The device ordinal entries run on.",
+          "type": "integer",
+          "minimum": 0
+        },
+        "transport": {
+          "description": "How the build reaches its runtime server.",
+          "enum": [
+            "unix",
+            "tcp"
+          ]
+        },
+        "xlaFlags": {
+          "description": "XLA flags for the runtime server; a flag that names a path must point inside the workspace.",
+          "type": "string"
+        },
+        "float64": {
+          "$ref": "#/definitions/float64Mode"
+        },
+        "matmulPrecision": {
+          "$ref": "#/definitions/matmulPrecision"
+        }
+      }
+    },
+    "float64Mode": {
+      "title": "Float64Mode",
+      "description": "How entries that run on this target compile Float64 values. \"error\" (the default): Float64 arithmetic on a platform that cannot do it (a TPU stores Float64 but has no Float64 arithmetic) is a compile error at the Julia line that computes it. \"float32\": every Float64 value on the device is computed and stored as Float32, on any platform, as JAX does without x64 (a deviation from Julia: the program still dispatches on Float64, compile-time arithmetic stays exact, and values are rounded once when they reach the device); arguments declared Float64 are converted to Float32 before upload and Float64 results come back as Float32. Part of the cache key.",
+      "enum": [
+        "error",
+        "float32"
+      ]
+    },
+    "matmulPrecision": {
+      "title": "MatmulPrecision",
+      "description": "XLA's precision_config of every dot and convolution: \"default\" (TPUs multiply Float32 in one bfloat16 pass), \"high\" (three passes) or \"highest\" (full Float32). NVIDIA GPUs with tensor cores may use TF32 under \"default\"; the CPU computes Float32 products in Float32 whatever it says. Part of the cache key.",
+      "enum": [
+        "default",
+        "high",
+        "highest"
+      ]
     },
     "secret": {
       "title": "Secret",

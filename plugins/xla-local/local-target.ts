@@ -5,11 +5,11 @@
 // Beyond the TargetSession methods, a LocalSession keeps tensors on the device (upload, execute,
 // download, release), so that parameters can be sent once and reused across runs.
 
-import type { ArtifactRef, DeviceInfo, ElementType, LeafSignature, SettingProblem, Signature, TargetPlugin, TargetSession, Tensor, TensorLayout } from "../api.js";
+import type { ArtifactRef, CompileOptions, DeviceInfo, ElementType, LeafSignature, SettingProblem, Signature, TargetPlugin, TargetSession, Tensor, TensorLayout } from "../api.js";
 import { parameterLayout } from "../api.js";
 import type { CompiledExecutable, DeviceBuffer, RuntimeClient } from "./runtime-client.js";
 import { RuntimeProcess, type RuntimeProcessOptions } from "./runtime-process.js";
-import { checkLocalSettings, executableCacheDir, narrowLocalSettings } from "./settings.js";
+import { checkLocalSettings, executableCacheDir, localCompileOptions, narrowLocalSettings } from "./settings.js";
 import { describeJulia, describeXla, elementTypeOf, juliaSizeOf, meshDevices, tensorByteSize, xlaPlacement, xlaShapeOf, type XlaShape } from "./tensor-layout.js";
 
 /** A tensor that lives on the device, held by the runtime server until released. */
@@ -264,6 +264,10 @@ export class LocalTarget implements TargetPlugin {
 
   executableCacheDirs(settings: Record<string, unknown>, context: { workspace: string }): string[] {
     return [executableCacheDir(settings, context)];
+  }
+
+  compileOptions(settings: Record<string, unknown>): CompileOptions {
+    return localCompileOptions(settings);
   }
 
   constructor(private readonly options: LocalTargetOptions = {}) {}

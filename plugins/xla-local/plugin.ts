@@ -8,12 +8,12 @@
 
 import type { TargetPlugin } from "../api.js";
 import type { Plugin } from "../registry.js";
-import { checkRemoteSettings } from "./remote-settings.js";
-import { checkLocalSettings, executableCacheDir } from "./settings.js";
+import { checkRemoteSettings, remoteCompileOptions } from "./remote-settings.js";
+import { checkLocalSettings, executableCacheDir, localCompileOptions } from "./settings.js";
 
-/** A target whose module `load` brings in at its first `open`; settings are checked without it. */
-function lazyTarget(name: string, load: () => Promise<TargetPlugin>, checkSettings: TargetPlugin["checkSettings"], executableCacheDirs?: TargetPlugin["executableCacheDirs"]): TargetPlugin {
-  return { name, open: async (options) => (await load()).open(options), checkSettings, ...(executableCacheDirs ? { executableCacheDirs } : {}) };
+/** A target whose module `load` brings in at its first `open`; its settings are checked, and what they mean for the caches and the compiler read, without it. */
+function lazyTarget(name: string, load: () => Promise<TargetPlugin>, settings: Pick<TargetPlugin, "checkSettings" | "executableCacheDirs" | "compileOptions">): TargetPlugin {
+  return { name, open: async (options) => (await load()).open(options), ...settings };
 }
 
 const lazyLocalTarget = lazyTarget(
@@ -22,8 +22,7 @@ const lazyLocalTarget = lazyTarget(
     type LocalTargetModule = typeof import("./local-target.js");
     return (typeof require === "function" ? (require("./local-target.js") as LocalTargetModule) : await import("./local-target.js")).localTarget;
   },
-  checkLocalSettings,
-  (settings, context) => [executableCacheDir(settings, context)],
+  { checkSettings: checkLocalSettings, executableCacheDirs: (settings, context) => [executableCacheDir(settings, context)], compileOptions: localCompileOptions },
 );
 
 const lazyRemoteTarget = lazyTarget(
@@ -32,7 +31,7 @@ const lazyRemoteTarget = lazyTarget(
     type RemoteTargetModule = typeof import("./remote-target.js");
     return (typeof require === "function" ? (require("./remote-target.js") as RemoteTargetModule) : await import("./remote-target.js")).remoteTarget;
   },
-  checkRemoteSettings,
+  { checkSettings: checkRemoteSettings, compileOptions: remoteCompileOptions },
 );
 
 export const xlaLocalPlugin: Plugin = {

@@ -3,13 +3,14 @@
 // manifest is a located manifest error (exit 2), never a surprise at run time. Kept apart from
 // remote-target.ts so that checking a manifest does not load the gRPC client.
 
-import type { SettingProblem } from "../api.js";
+import type { CompileOptions, Platform, SettingProblem } from "../api.js";
 import type { RemoteTarget } from "../../schema/manifest.js";
+import { checkCompileSettings, COMPILE_SETTING_KEYS, compileOptionsOf } from "../compile-settings.js";
 
 /** The settings as the plugin receives them: the manifest's, without `kind` (which chose the plugin). */
 export type RemoteTargetSettings = Omit<RemoteTarget, "kind">;
 
-export const REMOTE_SETTING_KEYS = ["address", "hosts", "platform", "tls", "token", "timeoutSeconds"] as const;
+export const REMOTE_SETTING_KEYS = ["address", "hosts", "platform", "tls", "token", "timeoutSeconds", ...COMPILE_SETTING_KEYS] as const;
 /** How long the server may stay silent by default (RemoteTarget.timeoutSeconds in the schema). */
 export const DEFAULT_TIMEOUT_SECONDS = 20;
 export const REMOTE_PLATFORMS = ["tpu", "cuda", "rocm", "cpu"] as const;
@@ -52,7 +53,14 @@ export function checkRemoteSettings(settings: Record<string, unknown>): SettingP
   if (s.token === undefined) problems.push({ message: `a remote target needs "token": where its bearer token is read from, ${SECRET_FORMS}` });
   else if (typeof s.token === "string") problems.push({ key: "token", message: `a token written in the manifest is refused (manifests are committed): give ${SECRET_FORMS}` });
   else if (!(isObject(s.token) && Object.keys(s.token).length === 1 && (nonEmpty(s.token.env) || nonEmpty(s.token.file)))) problems.push({ key: "token", message: `"token" must be ${SECRET_FORMS}, got ${JSON.stringify(s.token)?.slice(0, 80)}` });
+  problems.push(...checkCompileSettings(s));
   return problems;
+}
+
+/** What entries that run on a remote target are compiled for: its declared platform (none: no capability checks) and settings. */
+export function remoteCompileOptions(settings: Record<string, unknown>): CompileOptions {
+  const platform = (REMOTE_PLATFORMS as readonly unknown[]).includes(settings.platform) ? (settings.platform as Platform) : undefined;
+  return compileOptionsOf(platform, settings);
 }
 
 /** The checked settings; throws on the first problem (a caller that skipped the manifest check). */

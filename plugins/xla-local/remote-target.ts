@@ -7,11 +7,11 @@
 
 import { resolve } from "node:path";
 import { connect as connectTls } from "node:tls";
-import type { SettingProblem, TargetPlugin } from "../api.js";
+import type { CompileOptions, SettingProblem, TargetPlugin } from "../api.js";
 import { readSecret } from "../secret.js";
 import { LocalSession } from "./local-target.js";
 import { dataConnectOptions } from "./data-channel.js";
-import { checkRemoteSettings, DEFAULT_TIMEOUT_SECONDS, narrowRemoteSettings } from "./remote-settings.js";
+import { checkRemoteSettings, DEFAULT_TIMEOUT_SECONDS, narrowRemoteSettings, remoteCompileOptions } from "./remote-settings.js";
 import { MultiHostSession } from "./multi-host-session.js";
 import { RuntimeClient, RuntimeError, readRuntimeTls, type RuntimeClientOptions, type RuntimeDeviceInfo, type RuntimeTls } from "./runtime-client.js";
 
@@ -41,6 +41,10 @@ export class RemoteTarget implements TargetPlugin {
 
   checkSettings(settings: Record<string, unknown>): SettingProblem[] {
     return checkRemoteSettings(settings);
+  }
+
+  compileOptions(settings: Record<string, unknown>): CompileOptions {
+    return remoteCompileOptions(settings);
   }
 
   async open(options: { workspace: string; settings?: Record<string, unknown> }): Promise<LocalSession<RemoteConnection> | MultiHostSession> {

@@ -11,7 +11,9 @@
 
 import { realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import type { SettingProblem } from "../api.js";
+import type { CompileOptions, SettingProblem } from "../api.js";
+import type { Float64Mode, MatmulPrecision } from "../../schema/manifest.js";
+import { checkCompileSettings, COMPILE_SETTING_KEYS, compileOptionsOf } from "../compile-settings.js";
 
 /** Settings of the "local" target (manifest `targets.local` or the daemon); all optional. */
 export interface LocalTargetSettings {
@@ -27,9 +29,13 @@ export interface LocalTargetSettings {
    * CPU compile about twice as fast, element-wise code about 3× slower (a development setting).
    */
   xlaFlags?: string;
+  /** How Float64 is compiled for this target (plugins/compile-settings.ts); the CPU computes it natively. */
+  float64?: Float64Mode;
+  /** The precision_config of dots and convolutions. */
+  matmulPrecision?: MatmulPrecision;
 }
 
-export const LOCAL_SETTING_KEYS = ["cacheDir", "cpuDevices", "device", "transport", "xlaFlags"] as const;
+export const LOCAL_SETTING_KEYS = ["cacheDir", "cpuDevices", "device", "transport", "xlaFlags", ...COMPILE_SETTING_KEYS] as const;
 
 /** Pretend CPU devices at most (XLA's host platform; tests use 8). */
 export const MAX_CPU_DEVICES = 256;
@@ -116,7 +122,13 @@ export function checkLocalSettings(settings: Record<string, unknown>, context: {
       if ("problem" in r) problems.push({ key: "xlaFlags", message: r.problem });
     }
   }
+  problems.push(...checkCompileSettings(s));
   return problems;
+}
+
+/** What entries that run on the local target are compiled for: XLA's CPU client, with the settings' `float64` and `matmulPrecision`. */
+export function localCompileOptions(settings: Record<string, unknown>): CompileOptions {
+  return compileOptionsOf("cpu", settings);
 }
 
 /** The settings as the target uses them (path flags made absolute); throws on the first problem (a caller that skipped the manifest check). */
