@@ -35,7 +35,7 @@ import type { CachedArtifact } from "./cache.js";
 import type { BuildEvent, EventDiagnostic, ExitCode } from "./events.js";
 import { EXIT, now } from "./events.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
-import { materializeValue } from "./inputs.js";
+import { demotedTensor, materializeValue } from "./inputs.js";
 import type { ManifestDiagnostic, ResolvedArg, ResolvedEntry, ResolvedManifest } from "./manifest.js";
 import { argSpecs, entryPointer, loadManifest, manifestDiagnosticAt, renderManifestDiagnostic, targetKind, targetNames, targetSettings } from "./manifest.js";
 import { writeRunOutputs } from "./outputs.js";
@@ -786,7 +786,13 @@ export class BuildEngine {
     }
     if (inputs.length !== signature.parameters.length)
       throw new InputError(`internal: ${inputs.length} inputs for ${signature.parameters.length} parameters`, `internal error: ${entry.name} got ${inputs.length} inputs for ${signature.parameters.length} parameters; please report this bug`);
-    return inputs;
+    // The parameters say what the device holds: under "float64": "float32" a Float64 argument is rounded to Float32 here.
+    return inputs.map((leaf, k) => {
+      const eltype = signature.parameters[k]!.eltype;
+      if (leaf.tensor.eltype === eltype) return leaf;
+      const tensor = demotedTensor(leaf.tensor, eltype);
+      return { digest: tensorDigest(tensor), tensor };
+    });
   }
 
   /** One manifest value; generated ones are kept (they are functions of their specification), .npy files read anew. */

@@ -124,6 +124,15 @@ export function tensorValues(t: Tensor): (number | bigint | boolean)[] {
   }
 }
 
+/**
+ * A host tensor as the device holds it: a Float64 argument of an entry compiled with
+ * `"float64": "float32"` is rounded to Float32 (to nearest) before it is uploaded.
+ */
+export function demotedTensor(t: Tensor, eltype: ElementType): Tensor {
+  if (!isFloatType(t.eltype) || !isFloatType(eltype)) throw new Error(`internal error: a ${t.eltype} value cannot be converted to ${eltype} at the module boundary`);
+  return tensorFromValues(eltype, t.size, tensorValues(t));
+}
+
 /** `fill(value, size...)` of `eltype`. */
 export function fillTensor(eltype: ElementType, size: number[], value: number | boolean): Tensor {
   const one = tensorFromValues(eltype, [], [value]);

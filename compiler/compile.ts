@@ -6,11 +6,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
-import type { ArgSpec, CompileRequest, CompileResult, LeafSignature, MeshSpec, ShardSpec, Signature, TypeTree } from "../plugins/api.js";
+import type { ArgSpec, CompileOptions, CompileRequest, CompileResult, LeafSignature, MeshSpec, Platform, ShardSpec, Signature, TypeTree } from "../plugins/api.js";
+import { uncomputableType } from "./capability.js";
+import type { ElementTypeInfo } from "./eltypes.js";
 import { CompileError } from "./diagnostics.js";
 import { BudgetExceeded, CompileBudget } from "./budget.js";
 import type { Diagnostic, Span } from "./diagnostics.js";
-import { HloModuleBuilder } from "./hlo/builder.js";
+import { HloModuleBuilder, type ModuleOptions } from "./hlo/builder.js";
 import { computationParameters, computationRoot, encodeHloModule } from "./hlo/encode.js";
 import type { HloComputation } from "./hlo/ir.js";
 import { printHloModule } from "./hlo/text.js";
@@ -54,13 +56,26 @@ export const PRELUDE_TREE_FILE = join(here, "library", "prelude.tree.json");
 providePreparsed(PRELUDE_PATH, PRELUDE_SOURCE, () => readPreparsed(PRELUDE_TREE_FILE, PRELUDE_SOURCE));
 
 export function compileEntry(request: CompileRequest): CompileResult {
-  const module = new HloModuleBuilder(sanitize(request.entry));
+  const options = targetOptions(request.options);
+  if ("problem" in options) return failure([{ code: "bad-compile-options", severity: "error", message: options.problem }], []);
+  const moduleOptions: ModuleOptions = { operandPrecision: OPERAND_PRECISION[options.matmulPrecision] };
+  const module = new HloModuleBuilder(sanitize(request.entry), moduleOptions);
   const main = module.computation(sanitize(request.function));
   const read = (path: string) => (path === PRELUDE_PATH ? PRELUDE_SOURCE : request.readSource(path));
   const budget = new CompileBudget(request.limits);
   module.onInstruction = (instr) => budget.instruction(instr.shape.kind === "array" ? instr.shape.dims.reduce((n, d) => n * d, 1) : 0, instr.opcode === "constant");
-  const interp = new Interpreter(main, read, juliaLibrary, budget);
+  const interp = new Interpreter(main, read, juliaLibrary, budget, options.float64 === "float32" ? { Float64: "Float32" } : {});
   interp.mesh = request.mesh;
+  const platform = options.platform;
+  if (platform) {
+    moduleOptions.check = (rule, operands, result) => {
+      const unsupported = uncomputableType(platform, rule, operands, result);
+      if (!unsupported) return;
+      const [message, notes] = unsupportedMessage(unsupported, rule.opcode, platform);
+      // A known number of that type among the call's arguments (the literal `0.5`) is where it came from.
+      throw interp.failInUserCode("unsupported-on-platform", message, notes, (v) => v.kind === "number" && v.type === unsupported.julia);
+    };
+  }
   const userSources = () => interp.sourcesRead.filter((p) => p !== PRELUDE_PATH);
   /** Where the entry function is defined: errors of the call itself and of its result point there. */
   let entrySpan: Span | undefined;
@@ -121,6 +136,30 @@ export function compileEntry(request: CompileRequest): CompileResult {
   }
 }
 
+/** XLA's PrecisionConfig.Precision numbers (xla_data.proto): DEFAULT 0, HIGH 1, HIGHEST 2. */
+const OPERAND_PRECISION = { default: 0, high: 1, highest: 2 } as const;
+
+/** The request's options with their defaults, or why they are not valid (a caller that skipped the target's checks). */
+function targetOptions(o: CompileOptions = {}): Required<Omit<CompileOptions, "platform">> & { platform?: Platform } | { problem: string } {
+  const platforms: Platform[] = ["cpu", "cuda", "rocm", "tpu"];
+  if (o.platform !== undefined && !platforms.includes(o.platform)) return { problem: `unknown platform ${JSON.stringify(o.platform)} in the compile options (known: ${platforms.join(", ")})` };
+  const float64 = o.float64 ?? "error", matmulPrecision = o.matmulPrecision ?? "default";
+  if (float64 !== "error" && float64 !== "float32") return { problem: `compile option float64 must be "error" or "float32", got ${JSON.stringify(float64)}` };
+  if (!Object.hasOwn(OPERAND_PRECISION, matmulPrecision)) return { problem: `compile option matmulPrecision must be "default", "high" or "highest", got ${JSON.stringify(matmulPrecision)}` };
+  return { platform: o.platform, float64, matmulPrecision };
+}
+
+/** The message and notes of an operation on an element type the platform cannot compute with. */
+function unsupportedMessage(t: ElementTypeInfo, opcode: string, platform: Platform): [string, string[]] {
+  const notes = [`${platform} can hold ${t.julia} arrays (as inputs, results, or converted) but has no ${t.julia} arithmetic; this is the first ${t.julia} computation in the entry`];
+  if (t.julia === "Float64")
+    notes.push(
+      "Float64 usually comes from a Float64 literal meeting Float32 arrays (`x .* 0.5` is Float64 in Julia): write Float32 literals (`0.5f0`, `3f-4`) or convert (`Float32(…)`, `Float32.(x)`)",
+      `or compile Float64 as Float32 for this target: "float64": "float32" in its settings (targets.<name>), as JAX does without x64`,
+    );
+  return [`${t.julia} arithmetic (${opcode}) is not supported on the target platform "${platform}"`, notes];
+}
+
 function failure(diagnostics: Diagnostic[], sources: string[]): CompileResult {
   return { ok: false, diagnostics, sources };
 }
@@ -165,7 +204,8 @@ class ParameterBinder {
       case "array": {
         const scalar = t.scalar ?? t.size.length === 0;
         const value = this.arrays.parameter(this.leaves.length, t.eltype, t.size, scalar, path.replace(/[^A-Za-z0-9_.]/g, "_"));
-        this.leaves.push({ path, eltype: t.eltype, size: t.size, ...(shard?.some((a) => a !== null) ? { shard } : {}) });
+        // The parameter as the device holds it (a demoted Float64 input is uploaded as Float32).
+        this.leaves.push({ path, eltype: this.arrays.deviceType(t.eltype), size: t.size, ...(shard?.some((a) => a !== null) ? { shard } : {}) });
         return value;
       }
       case "tuple":
@@ -298,13 +338,16 @@ function flattenResult(v: Value, root: string, arrays: ArrayLowering, leaves: { 
     const path = pathText(root, flat.paths[i]!);
     if (x.kind === "number") {
       const t = arrays.known(x);
-      leaves.push({ id: t.id, leaf: { path, eltype: t.eltype, size: [] } });
-      return { kind: "array", eltype: t.eltype, size: [], scalar: true };
+      const eltype = arrays.deviceType(t.eltype);
+      leaves.push({ id: t.id, leaf: { path, eltype, size: [] } });
+      return { kind: "array", eltype, size: [], scalar: true };
     }
-    // A row vector (an Adjoint) is returned as the 1×n matrix it is.
+    // A row vector (an Adjoint) is returned as the 1×n matrix it is. Results have the element
+    // type the device computed them in (a demoted Float64 comes back as Float32).
     const t = x as Tensor;
-    leaves.push({ id: t.id, leaf: { path, eltype: t.eltype, size: t.scalar ? [] : t.size } });
-    return { kind: "array", eltype: t.eltype, size: t.scalar ? [] : t.size, scalar: t.scalar || undefined };
+    const eltype = arrays.deviceType(t.eltype);
+    leaves.push({ id: t.id, leaf: { path, eltype, size: t.scalar ? [] : t.size } });
+    return { kind: "array", eltype, size: t.scalar ? [] : t.size, scalar: t.scalar || undefined };
   });
   let next = 0;
   const typeTree = (d: TreeDef, path: TreeKey[]): TypeTree => {

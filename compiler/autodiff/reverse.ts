@@ -32,7 +32,8 @@ function ruleOf(opcode: string): OpRule<unknown> {
 /** Emits one instruction like `instr` (same opcode, attributes, shape) on new operands. */
 export function reemit(b: ComputationBuilder, instr: HloInstruction, operands: number[]): number {
   const rule = ruleOf(instr.opcode);
-  const same: OpRule<void> = { opcode: instr.opcode, pure: rule.pure, calls: rule.calls, vjp: rule.vjp, shape: () => instr.shape, attributes: () => instr.attributes };
+  // The attributes as emitted the first time (with the module's operand precision, if any).
+  const same: OpRule<void> = { ...rule, shape: () => instr.shape, attributes: () => instr.attributes, precisionConfig: false };
   return b.emit(same, operands, undefined);
 }
 

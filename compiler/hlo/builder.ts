@@ -8,6 +8,17 @@ import { arrayShape } from "./ir.js";
 import type { OpRule } from "./ops.js";
 import * as ops from "./ops.js";
 
+/** Module-wide choices of one compilation (the target's), applied to every instruction as it is emitted. */
+export interface ModuleOptions {
+  /** XLA's operand_precision for every op that takes a precision_config (0 DEFAULT, 1 HIGH, 2 HIGHEST); 0 or absent: none is written, XLA's default. */
+  operandPrecision?: number;
+  /**
+   * Sees every emission before it is made (its rule, operand shapes and result shape) and may
+   * refuse it by throwing: the compiler checks what the target platform can compute this way.
+   */
+  check?: (rule: OpRule<unknown>, operands: Shape[], result: Shape) => void;
+}
+
 export class HloModuleBuilder {
   private nextId = 1;
   readonly computations: HloComputation[] = [];
@@ -16,7 +27,7 @@ export class HloModuleBuilder {
   /** Told of every instruction made, before it joins a computation (the compile budget counts them). */
   onInstruction: ((instr: HloInstruction) => void) | undefined;
 
-  constructor(readonly name: string) {}
+  constructor(readonly name: string, readonly options: ModuleOptions = {}) {}
 
   id(): number {
     return this.nextId++;
@@ -110,8 +121,12 @@ export class ComputationBuilder {
 
   emit<P>(rule: OpRule<P>, operandIds: number[], params: P): number {
     const operands = operandIds.map((o) => this.resolve(o));
-    const shape = rule.shape(operands.map((o) => this.shapeOf(o)), params);
-    const attributes = rule.attributes(params);
+    const operandShapes = operands.map((o) => this.shapeOf(o));
+    const shape = rule.shape(operandShapes, params);
+    this.module.options.check?.(rule as OpRule<unknown>, operandShapes, shape);
+    let attributes = rule.attributes(params);
+    const precision = this.module.options.operandPrecision;
+    if (rule.precisionConfig && precision) attributes = { ...attributes, operandPrecision: operands.map(() => precision) };
     if (rule.pure) {
       // Most instructions have no twin, so attributes (a convolution's are large) are compared
       // only against instructions with the same opcode, operands and shape; a literal is part of

@@ -23,6 +23,15 @@ export interface OpRule<P> {
   /** How many computations the op calls (reduce: 1; while: 2; conditional: n). */
   calls?: boolean;
   /**
+   * The op only holds, moves or converts values, computing nothing with them (reshape, slice,
+   * convert, select, while...): element types a platform can only store (Float64 on a TPU) may pass
+   * through it. Every other op computes, and the compiler checks its element types against the
+   * target platform's capability table (compiler/eltypes.ts).
+   */
+  movesData?: boolean;
+  /** The op takes XLA's precision_config (dot, convolution): the module's matmul precision is set on it. */
+  precisionConfig?: boolean;
+  /**
    * The vector-Jacobian product: given the cotangent of the result, the cotangent of each operand
    * (null: zero or not differentiable), emitted through `ctx`. "none" marks an op whose result
    * carries no derivative (integer, predicate and bit operations; constants and parameters).
@@ -233,6 +242,7 @@ export const compare: OpRule<CompareParams> = defineOp({
 
 export const select: OpRule<void> = defineOp({
   opcode: "select",
+  movesData: true,
   pure: true,
   vjp: (c, ct) => [null, selectCt(c, ct as number, true), selectCt(c, ct as number, false)],
   shape(operands) {
@@ -272,6 +282,7 @@ export interface ConvertParams {
 
 export const convert: OpRule<ConvertParams> = defineOp({
   opcode: "convert",
+  movesData: true,
   pure: true,
   vjp: (c, ct) => (isFloatType(arrayOf(c, c.operands[0]!).element) && isFloatType(arrayOf(c, c.result).element) ? [c.emit(convert, [ct as number], { element: arrayOf(c, c.operands[0]!).element })] : [null]),
   shape(operands, p) {
@@ -290,6 +301,7 @@ export interface ParameterParams {
 
 export const parameter: OpRule<ParameterParams> = defineOp({
   opcode: "parameter",
+  movesData: true,
   pure: false,
   vjp: "none",
   shape(operands, p) {
@@ -302,6 +314,7 @@ export const parameter: OpRule<ParameterParams> = defineOp({
 
 export const constant: OpRule<{ literal: Literal }> = defineOp({
   opcode: "constant",
+  movesData: true,
   pure: true,
   vjp: "none",
   shape(operands, p) {
@@ -315,6 +328,7 @@ export const constant: OpRule<{ literal: Literal }> = defineOp({
 
 export const tuple: OpRule<void> = defineOp({
   opcode: "tuple",
+  movesData: true,
   pure: true,
   vjp: (c, ct) => c.operands.map((_, i) => (Array.isArray(ct) ? ct[i] ?? null : null)),
   shape(operands) {
@@ -329,6 +343,7 @@ export const tuple: OpRule<void> = defineOp({
 
 export const getTupleElement: OpRule<{ index: number }> = defineOp({
   opcode: "get-tuple-element",
+  movesData: true,
   pure: true,
   vjp: (c, ct) => [tupleCotangent(c.shapeOf(c.operands[0]!), c.instruction.attributes.tupleIndex!, ct)],
   shape(operands, p) {
@@ -343,6 +358,7 @@ export const getTupleElement: OpRule<{ index: number }> = defineOp({
 /** XLA's `broadcast` is broadcast_in_dim: operand dimension i becomes result dimension dimensions[i]. */
 export const broadcast: OpRule<{ dims: number[]; dimensions: number[] }> = defineOp({
   opcode: "broadcast",
+  movesData: true,
   pure: true,
   vjp: broadcastVjp,
   shape(operands, p) {
@@ -361,6 +377,7 @@ export const broadcast: OpRule<{ dims: number[]; dimensions: number[] }> = defin
 
 export const reshape: OpRule<{ dims: number[] }> = defineOp({
   opcode: "reshape",
+  movesData: true,
   pure: true,
   vjp: (c, ct) => [c.emit(reshape, [ct as number], { dims: arrayOf(c, c.operands[0]!).dims })],
   shape(operands, p) {
@@ -377,6 +394,7 @@ export const reshape: OpRule<{ dims: number[] }> = defineOp({
 /** Result dimension i is operand dimension permutation[i]. */
 export const transpose: OpRule<{ permutation: number[] }> = defineOp({
   opcode: "transpose",
+  movesData: true,
   pure: true,
   vjp: transposeVjp,
   shape(operands, p) {
@@ -391,6 +409,7 @@ export const transpose: OpRule<{ permutation: number[] }> = defineOp({
 
 export const reverse: OpRule<{ dimensions: number[] }> = defineOp({
   opcode: "reverse",
+  movesData: true,
   pure: true,
   vjp: (c, ct) => [c.emit(reverse, [ct as number], { dimensions: c.instruction.attributes.dimensions! })],
   shape(operands, p) {
@@ -425,6 +444,7 @@ export interface SliceParams {
 
 export const slice: OpRule<SliceParams> = defineOp({
   opcode: "slice",
+  movesData: true,
   pure: true,
   vjp: sliceVjp,
   shape(operands, p) {
@@ -445,6 +465,7 @@ export const slice: OpRule<SliceParams> = defineOp({
 
 export const concatenate: OpRule<{ dimension: number }> = defineOp({
   opcode: "concatenate",
+  movesData: true,
   pure: true,
   vjp: concatenateVjp,
   shape(operands, p) {
@@ -467,6 +488,7 @@ export const concatenate: OpRule<{ dimension: number }> = defineOp({
 
 export const pad: OpRule<{ low: number[]; high: number[]; interior: number[] }> = defineOp({
   opcode: "pad",
+  movesData: true,
   pure: true,
   vjp: padVjp,
   shape(operands, p) {
@@ -488,6 +510,7 @@ export const pad: OpRule<{ low: number[]; high: number[]; interior: number[] }> 
 
 export const dot: OpRule<DotDimensionNumbers> = defineOp({
   opcode: "dot",
+  precisionConfig: true,
   pure: true,
   vjp: dotVjp,
   shape(operands, p) {
@@ -563,6 +586,7 @@ export function windowOutputSize(size: number, w: WindowDimension): number {
 
 export const convolution: OpRule<{ window: WindowDimension[]; dimensionNumbers: ConvolutionDimensionNumbers; featureGroupCount: number; batchGroupCount: number }> = defineOp({
   opcode: "convolution",
+  precisionConfig: true,
   pure: true,
   vjp: convolutionVjp,
   shape(operands, p) {
@@ -604,6 +628,7 @@ export const shiftRightLogical: OpRule<void> = defineOp(binary("shift-right-logi
 /** Reinterprets the bits of each element as another type of the same width. */
 export const bitcastConvert: OpRule<ConvertParams> = defineOp({
   opcode: "bitcast-convert",
+  movesData: true,
   pure: true,
   vjp: "none",
   shape(operands, p) {
@@ -623,6 +648,7 @@ export const bitcastConvert: OpRule<ConvertParams> = defineOp({
  */
 export const shardingConstraint: OpRule<{ sharding: HloSharding }> = defineOp({
   opcode: "custom-call",
+  movesData: true,
   pure: true,
   vjp: (c, ct) => [ct === null ? null : c.emit(shardingConstraint, [ct as number], { sharding: c.instruction.attributes.sharding! })],
   shape(operands, p) {
@@ -644,6 +670,7 @@ export const shardingConstraint: OpRule<{ sharding: HloSharding }> = defineOp({
 
 export const whileLoop: OpRule<{ condition: number; body: number }> = defineOp({
   opcode: "while",
+  movesData: true,
   pure: false,
   vjp: { unsupported: "a while loop is differentiated by the autodiff driver (compiler/autodiff), which unrolls a known trip count; the rule itself has no VJP" },
   calls: true,
@@ -667,6 +694,7 @@ function describeShape(s: Shape): string {
 /** XLA's conditional: a pred selector picks of two branches, an s32 one of n; branch i takes operand i + 1; all branches return one shape. */
 export const conditional: OpRule<{ branches: number[]; programs: ProgramShape[] }> = defineOp({
   opcode: "conditional",
+  movesData: true,
   pure: false,
   vjp: { unsupported: "the lowering never emits conditional (a traced `if` becomes select)" },
   calls: true,
@@ -690,6 +718,7 @@ export const conditional: OpRule<{ branches: number[]; programs: ProgramShape[] 
 
 export const call: OpRule<{ callee: number; program: ProgramShape }> = defineOp({
   opcode: "call",
+  movesData: true,
   pure: false,
   vjp: { unsupported: "the lowering never emits call (every Julia call is inlined)" },
   calls: true,
@@ -740,6 +769,7 @@ export interface GatherParams {
  */
 export const gather: OpRule<GatherParams> = defineOp({
   opcode: "gather",
+  movesData: true,
   pure: true,
   vjp: gatherVjp,
   shape(operands, p) {

@@ -12,7 +12,7 @@ import * as ops from "../hlo/ops.js";
 import type { Cotangent } from "../hlo/ops.js";
 import { NotDifferentiable, backward, replay } from "../autodiff/reverse.js";
 import { unrollLoops } from "../autodiff/unroll.js";
-import { PRIMITIVE_OF, isFloat } from "../semantics/types.js";
+import { isFloat } from "../semantics/types.js";
 import type { CallArgs, Tensor, Value } from "../semantics/values.js";
 import { NOTHING, tuple } from "../semantics/values.js";
 import { insideStruct, structuralMap, tensorLeaves, treeMap } from "../semantics/tree.js";
@@ -47,7 +47,7 @@ export function defineAutodiff(lib: IntrinsicLibrary): void {
     if (r.kind !== "tensor" || !(r.scalar || r.size.length === 0))
       throw lib.fail("not-scalar", `${name}: the function must return a number to be differentiated, got ${r.kind === "tensor" ? `an array of size (${r.size.join(", ")})` : "a " + r.kind}`, args.span, ["use pullback for functions returning arrays or tuples"]);
     if (!isFloat(r.eltype)) return [null];
-    return [arrays.b.scalarConstant(PRIMITIVE_OF[r.eltype], 1)];
+    return [arrays.b.scalarConstant(arrays.primitive(r.eltype), 1)];
   };
 
   lib.define("gradient", (args) => {

@@ -44,7 +44,8 @@ export function defineRandom(lib: IntrinsicLibrary): void {
 
   /** Uniform [0, 1) values of `eltype` and the advanced state. Bits become the mantissa of a number in [1, 2), minus 1. */
   const uniform = (state: Tensor, eltype: ElementType, size: number[]): { state: Tensor; values: Tensor } => {
-    const wide = eltype === "Float64";
+    // Values stored as Float64 on the device take 64 random bits each (a demoted Float64 takes 32).
+    const wide = arrays.primitive(eltype) === "f64";
     const bitsType = wide ? "u64" : "u32";
     const b = arrays.b;
     const gen = b.emit(ops.rngBitGenerator, [state.id], { algorithm: THREE_FRY, shape: arrayShape(bitsType, xlaDims(size)) });
@@ -80,7 +81,7 @@ export function defineRandom(lib: IntrinsicLibrary): void {
     arity(args, "_rand_normal", 3);
     const eltype = floatType(args.positional[1]!, args);
     const size = dimsOf(args.positional[2]!, args);
-    const work = eltype === "Float64" ? "Float64" : "Float32";
+    const work = arrays.primitive(eltype) === "f64" ? "Float64" : "Float32";
     const a = uniform(stateArg(args), work, size);
     const b = uniform(a.state, work, size);
     const one = arrays.constant(work, 1);

@@ -5,7 +5,7 @@
 
 import type { ElementType, MeshSpec, ShardSpec } from "../../plugins/api.js";
 import type { ComputationBuilder } from "../hlo/builder.js";
-import type { ComparisonDirection, ConvolutionDimensionNumbers, HloSharding, WindowDimension } from "../hlo/ir.js";
+import type { ComparisonDirection, ConvolutionDimensionNumbers, HloSharding, PrimitiveType, WindowDimension } from "../hlo/ir.js";
 import { arrayShape } from "../hlo/ir.js";
 import * as ops from "../hlo/ops.js";
 import { meshSharding } from "../hlo/sharding.js";
@@ -33,8 +33,26 @@ export class DimensionMismatch extends Error {}
 export type ReductionKind = "sum" | "prod" | "maximum" | "minimum" | "any" | "all";
 
 export class ArrayLowering {
-  /** The computation being built; the interpreter switches it while tracing a loop body or a branch. */
-  constructor(public b: ComputationBuilder) {}
+  /**
+   * The computation being built; the interpreter switches it while tracing a loop body or a branch.
+   * `storedAs` maps a Julia element type to the one its values are computed and stored as on the
+   * device, when they differ (`Float64` -> `Float32` under the target setting `"float64": "float32"`):
+   * the program keeps Julia's types (dispatch, `eltype`), only the HLO element type changes.
+   */
+  constructor(
+    public b: ComputationBuilder,
+    private readonly storedAs: Partial<Record<ElementType, ElementType>> = {},
+  ) {}
+
+  /** The element type a value of Julia element type `eltype` has on the device. */
+  deviceType(eltype: ElementType): ElementType {
+    return this.storedAs[eltype] ?? eltype;
+  }
+
+  /** The HLO primitive type of Julia element type `eltype` in this module. */
+  primitive(eltype: ElementType): PrimitiveType {
+    return PRIMITIVE_OF[this.deviceType(eltype)];
+  }
 
   /** `t` constrained to be split over the partitions as `sharding` says (a Sharding custom call). */
   shardingConstraint(t: Tensor, sharding: HloSharding): Tensor {
@@ -46,12 +64,12 @@ export class ArrayLowering {
   }
 
   parameter(number: number, eltype: ElementType, size: number[], scalar: boolean, name: string): Tensor {
-    return this.tensor(this.b.parameter(number, arrayShape(PRIMITIVE_OF[eltype], xlaDims(size)), name), eltype, size, scalar);
+    return this.tensor(this.b.parameter(number, arrayShape(this.primitive(eltype), xlaDims(size)), name), eltype, size, scalar);
   }
 
   /** A 0-d constant of the given element type. */
   constant(eltype: ElementType, value: number | bigint | boolean): Tensor {
-    return this.tensor(this.b.scalarConstant(PRIMITIVE_OF[eltype], value), eltype, [], true);
+    return this.tensor(this.b.scalarConstant(this.primitive(eltype), value), eltype, [], true);
   }
 
   known(n: KnownNumber, eltype: ElementType = concrete(n.type)): Tensor {
@@ -60,9 +78,11 @@ export class ArrayLowering {
 
   convert(t: Tensor, eltype: ElementType): Tensor {
     if (t.eltype === eltype) return t;
+    // Two Julia types stored alike (Float64 demoted to Float32) differ in type only, not in bits.
+    if (this.primitive(t.eltype) === this.primitive(eltype)) return { ...t, eltype };
     // XLA's float->int conversion truncates like Julia's `trunc`; Julia's `Int32(x)` additionally
     // throws InexactError for non-integral x, which a traced value cannot check.
-    return { ...t, id: this.b.emit(ops.convert, [t.id], { element: PRIMITIVE_OF[eltype] }), eltype };
+    return { ...t, id: this.b.emit(ops.convert, [t.id], { element: this.primitive(eltype) }), eltype };
   }
 
   /** Julia broadcast shape of two sizes (missing trailing dimensions are 1). */
@@ -160,7 +180,7 @@ export class ArrayLowering {
     const n = t.size.length;
     const x = this.convert(t, eltype);
     const dims = (juliaDims ?? t.size.map((_, k) => k)).filter((k) => k < n);
-    const el = PRIMITIVE_OF[eltype];
+    const el = this.primitive(eltype);
     const { rule, init } = reductionRule(kind, eltype);
     const reducer = this.b.module.reducer(rule, el);
     const initId = this.b.scalarConstant(el, init);
@@ -172,7 +192,7 @@ export class ArrayLowering {
 
   /** Windowed reduction over Julia-order windows (pooling). */
   reduceWindow(kind: ReductionKind, t: Tensor, window: WindowDimension[]): Tensor {
-    const el = PRIMITIVE_OF[t.eltype];
+    const el = this.primitive(t.eltype);
     const { rule, init } = reductionRule(kind, t.eltype);
     const reducer = this.b.module.reducer(rule, el);
     const initId = this.b.scalarConstant(el, init);
@@ -218,7 +238,7 @@ export class ArrayLowering {
 
   /** 0, 1, 2, ... along 0-based Julia dimension `k` of a new tensor of Julia size `size`. */
   iota(eltype: ElementType, size: number[], k: number): Tensor {
-    const id = this.b.emit(ops.iota, [], { shape: arrayShape(PRIMITIVE_OF[eltype], xlaDims(size)), dimension: xlaDim(k, size.length) });
+    const id = this.b.emit(ops.iota, [], { shape: arrayShape(this.primitive(eltype), xlaDims(size)), dimension: xlaDim(k, size.length) });
     return this.tensor(id, eltype, size, false);
   }
 
@@ -263,7 +283,7 @@ export class ArrayLowering {
 
   /** reduce-window with an explicit reducer and initial value (padding takes the initial value). Windows in Julia order. */
   reduceWindowWith(rule: OpRule<void>, init: number | bigint | boolean, t: Tensor, window: WindowDimension[]): Tensor {
-    const el = PRIMITIVE_OF[t.eltype];
+    const el = this.primitive(t.eltype);
     const reducer = this.b.module.reducer(rule, el);
     const initId = this.b.scalarConstant(el, init);
     const id = this.b.emit(ops.reduceWindow, [t.id, initId], { window: [...window].reverse(), reducer });

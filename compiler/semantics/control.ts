@@ -10,10 +10,10 @@
 import type * as A from "../syntax/ast.js";
 import type { CompileError, Span } from "../diagnostics.js";
 import { ComputationBuilder } from "../hlo/builder.js";
-import type { HloComputation, Shape, TupleShape } from "../hlo/ir.js";
+import type { HloComputation, TupleShape } from "../hlo/ir.js";
 import { arrayShape } from "../hlo/ir.js";
 import * as ops from "../hlo/ops.js";
-import { PRIMITIVE_OF, concrete, showType } from "./types.js";
+import { concrete, showType } from "./types.js";
 import { showSize, xlaDims } from "./arrays.js";
 import type { ArrayLowering } from "./arrays.js";
 import { describeValue, juliaTypeOf } from "./describe.js";
@@ -175,7 +175,7 @@ export function tracedWhile(
     const { leaves, def } = treeFlatten(template);
     return { name, template, def, leaves: leaves as Tensor[] };
   });
-  const state = new LoopState(outer, scope, carried);
+  const state = new LoopState(outer, scope, carried, arrays);
 
   const c = state.computation("while_condition");
   const condId = emittingInto(arrays, c.builder, () => {
@@ -223,10 +223,11 @@ class LoopState {
     private readonly outer: ComputationBuilder,
     private readonly scope: Scope,
     private readonly carried: Carried[],
+    arrays: ArrayLowering,
   ) {
     const leaves = carried.flatMap((c) => c.leaves);
     this.carriedLeaves = leaves.length;
-    this.shape = { kind: "tuple", elements: leaves.map((t) => tensorShape(t)) };
+    this.shape = { kind: "tuple", elements: leaves.map((t) => arrayShape(arrays.primitive(t.eltype), xlaDims(t.size))) };
   }
 
   /** A computation whose parameter is the state, and a scope binding the carried variables to it. */
@@ -272,10 +273,6 @@ function emittingInto<T>(arrays: ArrayLowering, b: ComputationBuilder, f: () => 
   } finally {
     arrays.b = outer;
   }
-}
-
-function tensorShape(t: Tensor): Shape {
-  return arrayShape(PRIMITIVE_OF[t.eltype], xlaDims(t.size));
 }
 
 /** A carried value with every numeric leaf traced (a known counter `i = 1` becomes a traced Int64). */

@@ -4,6 +4,7 @@
 
 import type { MeshSpec } from "../../plugins/api.js";
 import type * as A from "../syntax/ast.js";
+import type { ElementType } from "../eltypes.js";
 import type { CallFrame, Span } from "../diagnostics.js";
 import { CompileError, SourceFile } from "../diagnostics.js";
 import { BudgetExceeded, CompileBudget } from "../budget.js";
@@ -71,13 +72,20 @@ export class Interpreter {
   /** The Julia code being compiled most recently: where a budget that runs out is reported. */
   private at: Span | undefined;
 
+  /** The intrinsic call being lowered last (its arguments, for errors found while emitting it). */
+  private lowering: CallArgs | undefined;
+  /** Files loaded into the library's scope (the prelude): errors found in them are reported where user code calls them. */
+  private readonly libraryFiles = new Set<string>();
+
+  /** `storedAs`: Julia element types the device holds as another (ArrayLowering). */
   constructor(
     builder: ComputationBuilder,
     private readonly read: SourceReader,
     intrinsics: (interp: Interpreter) => Map<string, Value>,
     readonly budget: CompileBudget = new CompileBudget(),
+    storedAs: Partial<Record<ElementType, ElementType>> = {},
   ) {
-    this.arrays = new ArrayLowering(builder);
+    this.arrays = new ArrayLowering(builder, storedAs);
     this.globals = new Scope("global");
     for (const [name, value] of intrinsics(this)) this.globals.define(name, value);
     this.main = new Scope("global", this.globals);
@@ -85,16 +93,37 @@ export class Interpreter {
 
   // ---- diagnostics -------------------------------------------------------------------------
 
-  /** A user-facing compile error at `span`, with the current Julia call chain. */
-  fail(code: string, message: string, span: Span, notes?: string[]): CompileError {
+  /** A user-facing compile error at `span`, with the current Julia call chain (from frame `top` outwards). */
+  fail(code: string, message: string, span: Span, notes?: string[], top = this.stack.length - 1): CompileError {
     const chain: CallFrame[] = [];
-    for (let i = this.stack.length - 1; i >= 0; i--) {
-      const frame: CallFrame = { function: this.stack[i]!.function, span: i === this.stack.length - 1 ? span : this.stack[i + 1]!.callSite };
+    for (let i = top; i >= 0; i--) {
+      const frame: CallFrame = { function: this.stack[i]!.function, span: i === top ? span : this.stack[i + 1]!.callSite };
       const last = chain[chain.length - 1];
       if (last && last.function === frame.function && last.span.file === frame.span.file && last.span.start === frame.span.start) last.repeated = (last.repeated ?? 1) + 1;
       else chain.push(frame);
     }
     return new CompileError({ code, severity: "error", message, span, notes, callChain: chain.length ? chain : undefined });
+  }
+
+  /**
+   * A compile error about the operation being lowered now (found below the interpreter, e.g. by
+   * the HLO builder), at the innermost place in the program's own code it is reached from: inside
+   * a library function (a Flux layer, an optimiser rule), that is the user's call of it.
+   */
+  failInUserCode(code: string, message: string, notes?: string[], culprit?: (argument: Value) => boolean): CompileError {
+    for (let i = this.stack.length - 1; i >= 0; i--) {
+      let span = i === this.stack.length - 1 ? this.stack[i]!.at : this.stack[i + 1]!.callSite;
+      if (this.libraryFiles.has(span.file)) continue;
+      // In the user's own call, an argument the caller blames (a Float64 literal) is the place.
+      const args = this.lowering;
+      if (culprit && args && args.span === span) {
+        const k = args.positional.findIndex(culprit);
+        const at = args.argSpans[k];
+        if (k >= 0 && at && !this.libraryFiles.has(at.file)) span = at;
+      }
+      return this.fail(code, message, span, notes, i);
+    }
+    return new CompileError({ code, severity: "error", message, notes });
   }
 
   /** Runs `f`, turning a DimensionMismatch from the array lowering into a diagnostic at `span`. */
@@ -158,6 +187,7 @@ export class Interpreter {
       throw new CompileError({ code: "missing-source", severity: "error", message: `source file not found: ${path}` });
     }
     this.sourcesRead.push(path);
+    if (into === this.globals) this.libraryFiles.add(path);
     const { parsed: { file, diagnostics }, source } = parsedFile(path, text);
     this.files.set(path, source);
     if (diagnostics.length) throw new CompileError(diagnostics[0]!);
@@ -560,6 +590,7 @@ export class Interpreter {
     const { method, bindings } = this.dispatcher.dispatch(fn, args);
     if (method.intrinsic) {
       this.locate(args.span, fn.name);
+      this.lowering = args;
       return this.atSpan(args.span, () => method.intrinsic!(args));
     }
     return this.invoke(fn, method, bindings, args);
