@@ -3,7 +3,8 @@
 // Key. cacheKey() is SHA-256 over a length-prefixed sequence of labelled fields: the compiler's name,
 // version and code digest (of the modules that compile, so a changed compiler never hits), the prelude version, the canonical entry signature (entry name, file, function, the
 // arguments' type trees and compile-time constants, as canonical JSON), the options (canonical
-// JSON), and the path and SHA-256 of every source file the entry reaches, sorted by path. Length
+// JSON: what the entry's target tells the compiler, its platform, `float64` and `matmulPrecision`,
+// so the same module for the same platform and settings is one artifact), and the path and SHA-256 of every source file the entry reaches, sorted by path. Length
 // prefixes make the encoding injective: no two different inputs share a byte stream.
 //
 // Layout. <root>/artifacts/<key[0:2]>/<key>/ holds module.hlo.pb, module.hlo.txt, signature.json

@@ -12,7 +12,9 @@ export type PrimitiveType = "pred" | "s8" | "s16" | "s32" | "s64" | "u8" | "u16"
 /**
  * What a platform does with an element type: "native" arithmetic; "emulated" (correct but built
  * from narrower operations, e.g. Int64 on TPU); "storage" (arrays can be held and moved, but there
- * is no arithmetic, e.g. Float64 on TPU). Data only for now: the compiler does not check it yet.
+ * is no arithmetic, e.g. Float64 on TPU). This is the capability table: the compiler refuses an
+ * instruction that computes with a "storage" type of the target's platform (compiler/capability.ts),
+ * and lets "emulated" ones through (correct, only slower; Int64 is Julia's default integer).
  */
 export type Support = "native" | "emulated" | "storage";
 
