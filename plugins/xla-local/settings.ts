@@ -12,28 +12,11 @@
 import { realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { CompileOptions, SettingProblem } from "../api.js";
-import type { Float64Mode, MatmulPrecision } from "../../schema/manifest.js";
+import type { LocalTarget } from "../../schema/manifest.js";
 import { checkCompileSettings, COMPILE_SETTING_KEYS, compileOptionsOf } from "../compile-settings.js";
 
-/** Settings of the "local" target (manifest `targets.local` or the daemon); all optional. */
-export interface LocalTargetSettings {
-  /** On-disk executable cache; default <workspace>/.tpu-build/executables. */
-  cacheDir?: string;
-  /** Pretend this many CPU devices (XLA_FLAGS --xla_force_host_platform_device_count). */
-  cpuDevices?: number;
-  transport?: "unix" | "tcp";
-  /** The device ordinal sessions compile for and place tensors on (default 0). */
-  device?: number;
-  /**
-   * XLA flags for this target's runtime server, e.g. "--xla_backend_optimization_level=0": XLA's
-   * CPU compile about twice as fast, element-wise code about 3× slower (a development setting).
-   */
-  xlaFlags?: string;
-  /** How Float64 is compiled for this target (plugins/compile-settings.ts); the CPU computes it natively. */
-  float64?: Float64Mode;
-  /** The precision_config of dots and convolutions. */
-  matmulPrecision?: MatmulPrecision;
-}
+/** Settings of the "local" target (manifest `targets.local` or the daemon; LocalTarget in the schema); all optional. */
+export type LocalTargetSettings = LocalTarget;
 
 export const LOCAL_SETTING_KEYS = ["cacheDir", "cpuDevices", "device", "transport", "xlaFlags", ...COMPILE_SETTING_KEYS] as const;
 

@@ -74,6 +74,9 @@ const SETTINGS: Record<string, Json[]> = {
   xlaFlags: ["--xla_dump_to=/tmp/tpu-build-fuzz-dump", "--xla_dump_to=../outside", "--xla_dump_to=dump", "-x", 42, "--xla_backend_optimization_level=0", "--xla_dump_to", " ".repeat(3)],
   transport: ["tcp", "udp", 1, ""],
   cacheDir: ["/etc", "../..", 5, "", "cache"],
+  float64: ["float32", "Float32", "error", 64, null],
+  matmulPrecision: ["highest", "max", "HIGH", 2, ""],
+  platform: ["tpu", "cpu", "ipu", 1],
   devices: [2],
   cpuDevicez: [2],
 };
