@@ -152,7 +152,7 @@ test("two clients at once both get complete builds", async () => {
 });
 
 test("tpu-build events streams NDJSON as files change", async () => {
-  const child = spawn(process.execPath, [BIN, "events"], { cwd: dir, env: ENV });
+  const child = spawn(process.execPath, [BIN, "events"], { cwd: dir, env: ENV, timeout: 300_000, killSignal: "SIGKILL" });
   const seen: Record<string, unknown>[] = [];
   let buffer = "";
   child.stdout.on("data", (d) => {

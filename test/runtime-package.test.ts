@@ -68,7 +68,7 @@ test("runtime pack writes a wheel that installs into a fresh virtualenv and serv
   const tokenFile = join(work, "token");
   const token = "a-token-for-the-packaged-server";
   writeFileSync(tokenFile, token, { mode: 0o600 });
-  const server = spawn(command, ["serve", "--listen", "127.0.0.1:0", "--token-file", tokenFile, "--cpu-devices", "3"], { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
+  const server = spawn(command, ["serve", "--listen", "127.0.0.1:0", "--token-file", tokenFile, "--cpu-devices", "3"], { cwd: work, stdio: ["ignore", "pipe", "pipe"], timeout: 600_000, killSignal: "SIGKILL" });
   let stderr = "";
   server.stderr!.on("data", (d) => (stderr += d));
   try {

@@ -87,6 +87,8 @@ for (const moment of ["as soon as it spawns the server", "while the server impor
       cwd: location.root,
       env: { ...process.env, TMPDIR: tmp },
       stdio: ["ignore", "ignore", "pipe"],
+      timeout: 600_000,
+      killSignal: "SIGKILL",
     });
     try {
       const socketDirs = () => readdirSync(tmp).filter((n) => n.startsWith("tpu-build-runtime-"));

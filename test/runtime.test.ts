@@ -369,6 +369,8 @@ test("a server never outlives a parent killed with SIGKILL", async () => {
   const child = spawn(process.execPath, ["--import", "tsx", join(location.root, "test", "fixtures", "runtime", "orphan-parent.ts")], {
     cwd: location.root,
     stdio: ["ignore", "pipe", "pipe"],
+    timeout: 600_000,
+    killSignal: "SIGKILL",
   });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));

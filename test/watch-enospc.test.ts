@@ -100,7 +100,7 @@ interface Watch {
 
 function watchIn(dir: string, args: string[], env: NodeJS.ProcessEnv): Watch {
   const [cmd, ...rest] = inNamespace([process.execPath, BIN, "watch", ...args]);
-  const child = spawn(cmd!, rest, { cwd: dir, env });
+  const child = spawn(cmd!, rest, { cwd: dir, env, timeout: 600_000, killSignal: "SIGKILL" });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));

@@ -179,7 +179,7 @@ live("Ctrl-C exits 0 with the cursor shown again, the last frame kept, and no ru
 live("without a terminal, watch prints plain lines: no escape sequences, errors on stderr with their caret", async () => {
   const d = workspace();
   dirs.push(d);
-  const child = spawn(process.execPath, [BIN, "watch", "--no-daemon"], { cwd: d, env: ENV });
+  const child = spawn(process.execPath, [BIN, "watch", "--no-daemon"], { cwd: d, env: ENV, timeout: 600_000, killSignal: "SIGKILL" });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (x) => (stdout += x));

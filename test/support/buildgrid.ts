@@ -110,7 +110,7 @@ instances:
         storage: *store
 `,
   );
-  const child = spawn(join(venv, "bin", "bgd"), ["server", "start", config], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(join(venv, "bin", "bgd"), ["server", "start", config], { cwd: dir, stdio: ["ignore", "pipe", "pipe"], timeout: 900_000, killSignal: "SIGKILL" });
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));

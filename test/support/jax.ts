@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PYTHON_DEADLINE_MS } from "./python.js";
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -105,7 +106,9 @@ export async function runPython<T = unknown>(script: string, input: unknown = nu
     writeFileSync(scriptPath, `${PROTOCOL_PRELUDE}\n${options.prelude ?? JAX_PRELUDE}\n${script}\n`);
     writeFileSync(inputPath, JSON.stringify(input));
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(python, [scriptPath, inputPath, outputPath], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" } }, (error, out, err) => {
+      const options = { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" }, timeout: PYTHON_DEADLINE_MS, killSignal: "SIGKILL" as const };
+      execFile(python, [scriptPath, inputPath, outputPath], options, (error, out, err) => {
+        if (error?.killed) err = `killed: the snippet did not finish within ${PYTHON_DEADLINE_MS} ms (TPU_BUILD_TEST_PYTHON_DEADLINE_MS)\n${err}\n--- script ---\n${script.slice(0, 300)}`;
         resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout: out, stderr: err });
       });
     });

@@ -35,7 +35,7 @@ export class PtySession {
 
   constructor(argv: string[], options: { cols: number; rows: number; cwd: string; env: NodeJS.ProcessEnv }) {
     this.screen = new Screen(options.cols, options.rows);
-    this.helper = spawn("python3", [HELPER, String(options.cols), String(options.rows), "--", ...argv], { cwd: options.cwd, env: options.env });
+    this.helper = spawn("python3", [HELPER, String(options.cols), String(options.rows), "--", ...argv], { cwd: options.cwd, env: options.env, timeout: 600_000, killSignal: "SIGKILL" });
     const decoder = new StringDecoder("utf8");
     this.helper.stdout.on("data", (d: Buffer) => {
       const text = decoder.write(d);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { findPackageRoot } from "../../package-root.js";
 
 /** A reference computation that takes longer than this is a hang (a miscompiled loop fed to NumPy), not a result. */
-const PYTHON_DEADLINE_MS = Number(process.env.TPU_BUILD_TEST_PYTHON_DEADLINE_MS ?? 300_000);
+export const PYTHON_DEADLINE_MS = Number(process.env.TPU_BUILD_TEST_PYTHON_DEADLINE_MS ?? 300_000);
 
 let found: string | null | undefined;
 
