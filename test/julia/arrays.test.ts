@@ -23,7 +23,7 @@ const cases: ConformanceCase[] = [
   { name: "cat along dims=2 stacks columns", source: "f(x, y) = cat(x, y, x; dims = 2)", args: [a(3, 4), a(3, 1)], ref: "np.concatenate([x1, x2, x1], axis=1)" },
   { name: "cat of matrices along dims=3 adds a dimension", source: "f(x, y) = cat(x, y; dims = 3)", args: [a(3, 4), a(3, 4)], ref: "np.stack([x1, x2], axis=2)" },
   { name: "cat of 3-d arrays along dims=3", source: "f(x, y) = cat(x, y; dims = 3)", args: [a(2, 3, 2), a(2, 3, 4)], ref: "np.concatenate([x1, x2], axis=2)" },
-  { name: "vcat of vectors and a number is a vector", source: "f(x, y) = vcat(x, 1f0, y)", args: [a(3), a(2)], ref: "np.concatenate([x1, [1], x2])" },
+  { name: "vcat of vectors and a number is a vector", source: "f(x, y) = vcat(x, 1f0, y)", args: [a(3), a(2)], ref: "np.concatenate([x1, np.float32([1]), x2])" },
   { name: "hcat of vectors is a matrix; hcat of a matrix and a vector", source: "f(x, y, m) = (hcat(x, y), hcat(m, x))", args: [a(3), a(3), a(3, 2)], ref: "(np.stack([x1, x2], axis=1), np.concatenate([x3, x1[:, None]], axis=1))" },
   { name: "vcat promotes element types (Float32 with Int stays Float32, with Float64 widens)", source: "f(x, y) = (vcat(x, 2), vcat(x, y))", args: [a(2), a64(2)], ref: "(np.concatenate([x1, [2]]), np.concatenate([x1.astype(np.float64), x2]))", eltypes: [F32, F64] },
   // ---- permutedims, dropdims, vec --------------------------------------------------------------

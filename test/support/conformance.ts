@@ -40,7 +40,10 @@ export interface ConformanceCase {
   setup?: string;
   /** Relative tolerance (default: the comparison's). */
   rtol?: number;
-  /** The Julia element types of the results, checked against the signature. */
+  /**
+   * The Julia element types of the results, checked against the signature. Without it, a result's
+   * element type must be the reference's when that is an array (a Python number is weakly typed).
+   */
   eltypes?: ElementType[];
 }
 
@@ -118,10 +121,15 @@ for case in INPUT:
         refs = reference(case, xs)
         if len(refs) != len(outs):
             raise AssertionError("%d results, reference has %d" % (len(outs), len(refs)))
-        for k, (o, r) in enumerate(zip(outs, refs)):
-            r = np.asarray(r)
+        for k, (o, raw) in enumerate(zip(outs, refs)):
+            r = np.asarray(raw)
             if o.shape != r.shape:
                 raise AssertionError("result %d: shape %s, reference %s" % (k, o.shape, r.shape))
+            # Unless the case declares its element types (checked before it runs), an array
+            # reference (NumPy's or JAX's, x64 on) fixes the element type; a Python number is
+            # weakly typed and does not. bfloat16 has no NumPy reference type.
+            if not case["typed"] and not isinstance(raw, (bool, int, float)) and o.dtype.name != "bfloat16" and o.dtype != r.dtype:
+                raise AssertionError("result %d: element type %s, reference %s" % (k, o.dtype, r.dtype))
             if not matches(o, r, case):
                 raise AssertionError("result %d differs: got %s, expected %s" % (k, o.ravel()[:6], r.ravel()[:6]))
         results.append({"name": name, "ok": True, "message": ""})
@@ -167,6 +175,7 @@ export async function runConformance(cases: ConformanceCase[], comparison: Compa
       setup: c.setup ?? null,
       comparison,
       rtol: c.rtol ?? null,
+      typed: c.eltypes !== undefined,
       args: c.args.filter((a): a is ArgCase => !("const" in a)).map((a) => {
         const eltype = a.eltype ?? "Float32";
         return { dtype: NUMPY_DTYPE[eltype], size: a.size ?? null, values: a.values ?? (eltype === "Bool" ? "bool" : eltype.includes("Int") ? "int" : "normal") };
