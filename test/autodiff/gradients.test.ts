@@ -28,6 +28,27 @@ def maxpool(x, k):
 
 const cases: ConformanceCase[] = [
   {
+    // Small integers tie often, within a window and between overlapping windows. The cotangent of
+    // a window goes to one element, the first maximum in XLA's row-major order over its (reversed)
+    // dimensions, which is Julia's column-major order: NNlib's ∇maxpool and JAX's select-and-scatter
+    // agree. jax.grad runs on the same layout (x.T), so giving a tie's cotangent to every maximum,
+    // or to the last one, fails here.
+    name: "the gradient of maxpool with ties goes to the first maximum of each window, as jax.grad's",
+    source: `
+using NNlib
+f(x, c) = (gradient(x -> sum(maxpool(x, (3, 3); pad = 1, stride = 1) .* c), x)[1],
+           gradient(x -> sum(maxpool(x, (2, 2)) .* c[1:4, 1:4, :, :]), x)[1])`,
+    args: [{ size: [8, 8, 4, 2], values: "int" }, A(8, 8, 4, 2)],
+    setup: `
+def pool(x, k, s, p):
+    return lax.reduce_window(x.T, -jnp.inf, lax.max, (1, 1, k, k), (1, 1, s, s), [(0, 0), (0, 0), (p, p), (p, p)]).T
+def ref(x, c):
+    w = np.asarray(x).reshape(4, 2, 4, 2, 4, 2)
+    assert ((w == w.max(axis=(1, 3), keepdims=True)).sum(axis=(1, 3)) > 1).any(), "no window has a tie"
+    return (jax.grad(lambda x: jnp.sum(pool(x, 3, 1, 1) * c))(x),
+            jax.grad(lambda x: jnp.sum(pool(x, 2, 2, 0) * c[:4, :4]))(x))`,
+  },
+  {
     name: "gradient of a scalar function of a number and of an array",
     source: "f(x, v) = (gradient(x -> sin(x) * x^2, x)[1], gradient(v -> sum(exp.(v) .* v), v)[1])",
     args: [A(), A(5)],
