@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import type { ArgSpec, CompileOptions, CompileRequest, CompileResult, LeafSignature, MeshSpec, Platform, ShardSpec, Signature, TypeTree } from "../plugins/api.js";
 import { uncomputableType } from "./capability.js";
 import type { ElementTypeInfo } from "./eltypes.js";
-import { CompileError } from "./diagnostics.js";
+import { CompileError, nearestNames } from "./diagnostics.js";
 import { BudgetExceeded, CompileBudget } from "./budget.js";
 import type { Diagnostic, Span } from "./diagnostics.js";
 import { HloModuleBuilder, type ModuleOptions } from "./hlo/builder.js";
@@ -25,7 +25,6 @@ import { childKey, insideStruct, keyText, pathText, treeFlatten } from "./semant
 import type { TreeDef, TreeKey } from "./semantics/tree.js";
 import { showType } from "./semantics/types.js";
 import { num, tuple } from "./semantics/values.js";
-import { nearestNames } from "./semantics/describe.js";
 import * as ops from "./hlo/ops.js";
 import { providePreparsed } from "./syntax/parser.js";
 import { readPreparsed } from "./syntax/preparsed.js";

@@ -1,6 +1,5 @@
 // The Julia type of a compile-time value (for dispatch and messages), and human descriptions.
 
-import { editDistance } from "../diagnostics.js";
 import { showSize } from "./arrays.js";
 import type { JuliaType, TypeParam } from "./types.js";
 import { datatype, showType, typeKey } from "./types.js";
@@ -113,16 +112,3 @@ export function describeValue(v: Value): string {
   }
 }
 
-/** Names within a small edit distance of `name`, closest first (for "did you mean"). */
-export function nearestNames(name: string, candidates: Iterable<string>, limit = 2): string[] {
-  const max = name.length <= 3 ? 1 : name.length <= 6 ? 2 : 3;
-  return [...new Set(candidates)]
-    // Names whose lengths differ by more than `max` are too far anyway (and a 10 MB identifier
-    // must not cost an edit-distance table against every name).
-    .filter((c) => Math.abs(c.length - name.length) <= max)
-    .map((c) => ({ c, d: c.toLowerCase() === name.toLowerCase() ? 0.5 : editDistance(name, c) }))
-    .filter((x) => x.d <= max && x.c !== name)
-    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
-    .slice(0, limit)
-    .map((x) => x.c);
-}
