@@ -70,6 +70,46 @@ export function cacheKey(parts: CacheKeyParts): ArtifactKey {
   return sha256Hex(Buffer.concat(chunks));
 }
 
+/**
+ * A digest of each part of a cache key, recorded with every build so that a later plan can say
+ * which parts changed (the key itself only says that something did).
+ */
+export interface KeyPartDigests {
+  /** Name, version and code digest of the compiler. */
+  compiler: string;
+  prelude: string;
+  /** SHA-256 of the canonical entry signature (function, argument types, constants). */
+  signature: string;
+  /** SHA-256 of the canonical options. */
+  options: string;
+  /** SHA-256 of every source file the entry reaches, by path. */
+  sources: Record<string, string>;
+}
+
+export function keyPartDigests(parts: CacheKeyParts): KeyPartDigests {
+  const sources: Record<string, string> = {};
+  for (const s of [...parts.sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) sources[s.path] = sha256Hex(s.content);
+  return {
+    compiler: `${parts.compiler.name} ${parts.compiler.version} ${parts.compiler.codeDigest}`,
+    prelude: parts.prelude,
+    signature: sha256Hex(canonicalJson({ entry: parts.entry.name, file: parts.entry.file, function: parts.entry.function, args: parts.entry.args })),
+    options: sha256Hex(canonicalJson(parts.options ?? {})),
+    sources,
+  };
+}
+
+/** What differs between two builds' key parts, in words: "source examples/mlp.jl", "signature", …. */
+export function changedKeyParts(before: KeyPartDigests, after: KeyPartDigests): string[] {
+  const changed: string[] = [];
+  for (const part of ["compiler", "prelude", "signature", "options"] as const) if (before[part] !== after[part]) changed.push(part);
+  for (const [path, digest] of Object.entries(after.sources)) {
+    if (!(path in before.sources)) changed.push(`source ${path} (newly included)`);
+    else if (before.sources[path] !== digest) changed.push(`source ${path}`);
+  }
+  for (const path of Object.keys(before.sources)) if (!(path in after.sources)) changed.push(`source ${path} (no longer included)`);
+  return changed;
+}
+
 /** The artifact's content hash, SHA-256 of module.hlo.pb: equal hashes mean nothing downstream reruns (early cutoff). */
 export function artifactHash(module: Uint8Array): string {
   return sha256Hex(module);

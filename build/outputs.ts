@@ -1,10 +1,16 @@
 // Writing a run's results: `<out>/<entry>/<k>.npy` per result leaf plus `result.json`, replaced
 // as a whole so a reader never sees a mix of old and new outputs.
+//
+// The files are a function of the run alone: `result.json` holds no timings and no absolute paths
+// (timings go to the events and the run summary, build/records.ts), so the same module and inputs
+// give byte-identical outputs. Outputs already on disk with exactly the new bytes are left alone:
+// their mtimes stay, so Make and other mtime-driven tools downstream see nothing new.
 
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Signature, Tensor, TypeTree } from "../plugins/api.js";
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from "./cache.js";
+import { sha256Hex } from "./hash.js";
 import { encodeNpy } from "./npy.js";
 
 export interface RunRecord {
@@ -13,10 +19,6 @@ export interface RunRecord {
   /** SHA-256 of the module that ran. */
   hash: string;
   target: string;
-  device?: string;
-  durationMs: number;
-  /** "remote": the results came from the remote cache (a run elsewhere with the same module, settings and inputs). */
-  cache?: "remote";
 }
 
 export interface ResultJson extends RunRecord {
@@ -25,22 +27,41 @@ export interface ResultJson extends RunRecord {
   outputs: { index: number; file: string; path: string; eltype: string; size: number[] }[];
 }
 
-export async function writeRunOutputs(outDir: string, record: RunRecord, signature: Signature, tensors: Tensor[]): Promise<string[]> {
+export const RESULT_JSON = "result.json";
+
+/** The files a run of an entry with this signature writes in its directory: one `.npy` per result leaf, then result.json. */
+export function outputFileNames(signature: Signature): string[] {
+  return [...signature.results.map((_, k) => `${k}.npy`), RESULT_JSON];
+}
+
+export interface WrittenOutputs {
+  /** Absolute paths of the `.npy` files, one per result leaf. */
+  files: string[];
+  /** SHA-256 of every file written, by its name in the entry's directory (result.json included). */
+  digests: Record<string, string>;
+  /** False when the directory already held exactly these bytes and was left as it was. */
+  rewritten: boolean;
+}
+
+export async function writeRunOutputs(outDir: string, record: RunRecord, signature: Signature, tensors: Tensor[]): Promise<WrittenOutputs> {
   const dir = join(outDir, record.entry);
+  const contents = new Map<string, Uint8Array | string>();
+  const outputs: ResultJson["outputs"] = [];
+  for (const [k, t] of tensors.entries()) {
+    const file = `${k}.npy`;
+    contents.set(file, encodeNpy(t));
+    outputs.push({ index: k, file, path: signature.results[k]?.path ?? `result[${k}]`, eltype: t.eltype, size: t.size });
+  }
+  const result: ResultJson = { ...record, output: signature.output, outputs };
+  contents.set(RESULT_JSON, JSON.stringify(result, null, 2) + "\n");
+  const digests = Object.fromEntries([...contents].map(([name, data]) => [name, sha256Hex(data)]));
+  const files = [...contents.keys()].filter((f) => f !== RESULT_JSON).map((f) => join(dir, f));
+  if (await readVerifiedOutputs(dir, digests)) return { files, digests, rewritten: false };
   const staging = join(outDir, `.${record.entry}.tmp-${process.pid}-${Date.now()}`);
   await rm(staging, { recursive: true, force: true });
   // Owner-only, like the cache (issue 16.13): the outputs are the user's data.
   await mkdir(staging, { recursive: true, mode: OWNER_ONLY_DIR });
-  const files: string[] = [];
-  const outputs: ResultJson["outputs"] = [];
-  for (const [k, t] of tensors.entries()) {
-    const file = `${k}.npy`;
-    await writeFile(join(staging, file), encodeNpy(t), { mode: OWNER_ONLY_FILE });
-    files.push(join(dir, file));
-    outputs.push({ index: k, file, path: signature.results[k]?.path ?? `result[${k}]`, eltype: t.eltype, size: t.size });
-  }
-  const result: ResultJson = { ...record, output: signature.output, outputs };
-  await writeFile(join(staging, "result.json"), JSON.stringify(result, null, 2) + "\n", { mode: OWNER_ONLY_FILE });
+  for (const [name, data] of contents) await writeFile(join(staging, name), data, { mode: OWNER_ONLY_FILE });
   // Swap directories: the old outputs disappear only once the new ones are complete.
   const old = join(outDir, `.${record.entry}.old-${process.pid}-${Date.now()}`);
   await rename(dir, old).catch((e: NodeJS.ErrnoException) => {
@@ -48,5 +69,19 @@ export async function writeRunOutputs(outDir: string, record: RunRecord, signatu
   });
   await rename(staging, dir);
   await rm(old, { recursive: true, force: true });
-  return files;
+  return { files, digests, rewritten: true };
+}
+
+/**
+ * The files of an entry's output directory when each still has the recorded SHA-256 (by name),
+ * else undefined: a missing, changed or unreadable file means the outputs no longer stand.
+ */
+export async function readVerifiedOutputs(dir: string, digests: Record<string, string>): Promise<Map<string, Buffer> | undefined> {
+  const read = new Map<string, Buffer>();
+  for (const [name, sha256] of Object.entries(digests)) {
+    const bytes = await readFile(join(dir, name)).catch(() => undefined);
+    if (!bytes || sha256Hex(bytes) !== sha256) return undefined;
+    read.set(name, bytes);
+  }
+  return read;
 }

@@ -4,7 +4,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, truncateSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -112,16 +112,21 @@ emit({"ok": ok, "detail": "; ".join(detail)})
   assert.ok(check.ok, check.detail);
 });
 
-test("a second build compiles nothing: every entry is a cache hit", () => {
+test("a second build in a new process compiles and runs nothing, and leaves the outputs untouched", () => {
   const dir = dirs[0]!;
+  const out = join(dir, ".tpu-build", "out");
+  const files = ["init", "predict", "loss"].flatMap((e) => readdirSync(join(out, e)).map((f) => join(out, e, f)));
+  const before = files.map((f) => [statSync(f).mtimeMs, readFileSync(f).toString("base64")]);
   const r = tpuBuild(dir, "--json");
   assert.is(r.code, 0, r.stderr);
   const kinds = r.events.map((e) => e.event);
   assert.is(kinds.filter((k) => k === "compile-started").length, 0);
   assert.is(kinds.filter((k) => k === "compile-cache-hit").length, 3);
-  assert.is(kinds.filter((k) => k === "run-finished").length, 3);
+  assert.is(kinds.filter((k) => k === "run-finished").length, 0);
+  assert.is(kinds.filter((k) => k === "run-up-to-date").length, 3);
   const last = r.events[r.events.length - 1]!;
-  assert.equal([last.event, last.ok, last.exitCode, last.compiled, last.cached], ["build-finished", true, 0, 0, 3]);
+  assert.equal([last.event, last.ok, last.exitCode, last.compiled, last.cached, last.upToDate], ["build-finished", true, 0, 0, 3, 3]);
+  assert.equal(files.map((f) => [statSync(f).mtimeMs, readFileSync(f).toString("base64")]), before);
 });
 
 test("a corrupt cache entry is detected and rebuilt", () => {

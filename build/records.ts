@@ -1,0 +1,117 @@
+// What builds leave behind besides their outputs, beside the manifest under `.tpu-build/`:
+//
+// - `state/<entry>.json`, the entry's last build: its cache key with a digest of each key part, and
+//   (after a successful run) the run's fingerprint with its parts and the SHA-256 of every output
+//   file. Any process, not only a warm daemon, skips a run whose fingerprint matches and whose files
+//   still hold those bytes; `tpu-build plan` compares the parts to say why an entry would rebuild.
+//   A record is a hint checked against content, never trusted alone: a wrong or stale one only
+//   costs a run.
+// - `runs/<time>-<pid>.json`, one summary per build with its timings (Turborepo's run summary), so
+//   the outputs themselves can be byte-identical from build to build.
+
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { KeyPartDigests } from "./cache.js";
+import { canonicalJson, sha256Hex } from "./hash.js";
+
+/** What a run's fingerprint is taken over: equal parts, equal results (runs are pure). */
+export interface RunFingerprintParts {
+  /** SHA-256 of the module that runs. */
+  module: string;
+  target: string;
+  /** Canonical JSON of the target's settings. */
+  settings: string;
+  /** Absolute output directory. */
+  outDir: string;
+  /** Content digest of every input leaf, in parameter order. */
+  inputs: string[];
+}
+
+export function runFingerprint(parts: RunFingerprintParts): string {
+  return sha256Hex(canonicalJson(parts));
+}
+
+/** What differs between two runs' fingerprint parts, in words; `inputLabel` names an input leaf by its index. */
+export function changedRunParts(before: RunFingerprintParts, after: RunFingerprintParts, inputLabel: (k: number) => string = (k) => `input ${k + 1}`): string[] {
+  const changed: string[] = [];
+  if (before.module !== after.module) changed.push("module");
+  if (before.target !== after.target) changed.push("target");
+  else if (before.settings !== after.settings) changed.push("target settings");
+  if (before.outDir !== after.outDir) changed.push("output directory");
+  if (before.inputs.length !== after.inputs.length) changed.push("inputs");
+  else after.inputs.forEach((d, k) => d !== before.inputs[k] && changed.push(inputLabel(k)));
+  return changed;
+}
+
+export interface EntryRecord {
+  format: 1;
+  entry: string;
+  /** The entry's last compile (or cache hit). */
+  compile?: {
+    key: string;
+    /** SHA-256 of the module. */
+    hash: string;
+    parts: KeyPartDigests;
+    /** The files a run writes, by name (from the signature). */
+    outputs: string[];
+  };
+  /** The entry's last successful run, whose outputs are on disk. */
+  run?: {
+    fingerprint: string;
+    parts: RunFingerprintParts;
+    /** SHA-256 of each output file, by name in `<outDir>/<entry>/`. */
+    files: Record<string, string>;
+    /** Content digest of each result leaf (what dependents' fingerprints take). */
+    leaves: string[];
+  };
+}
+
+const stateDir = (workspace: string) => join(workspace, ".tpu-build", "state");
+const runsDir = (workspace: string) => join(workspace, ".tpu-build", "runs");
+
+/** The recorded state of an entry, or an empty record when there is none (or it is unreadable). */
+export async function readEntryRecord(workspace: string, entry: string): Promise<EntryRecord> {
+  try {
+    const r = JSON.parse(await readFile(join(stateDir(workspace), `${entry}.json`), "utf8")) as EntryRecord;
+    if (r.format === 1 && r.entry === entry) return r;
+  } catch {
+    // absent or unreadable: as if never built
+  }
+  return { format: 1, entry };
+}
+
+/** Replaces an entry's record atomically (concurrent builds: the last writer wins, each record whole). */
+export async function writeEntryRecord(workspace: string, record: EntryRecord): Promise<void> {
+  const dir = stateDir(workspace);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${record.entry}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
+  await rename(tmp, join(dir, `${record.entry}.json`));
+}
+
+/** One build's summary: what each entry did and how long it took. */
+export interface RunSummary {
+  format: 1;
+  startedAt: string;
+  /** The manifest, relative to the workspace. */
+  config: string;
+  exitCode: number;
+  durationMs: number;
+  counts: Record<string, number>;
+  entries: Record<string, { compile: string; compileMs?: number; run?: string; runMs?: number; key?: string; hash?: string }>;
+}
+
+/** Summaries kept; older ones are removed as new ones are written. */
+const KEPT_SUMMARIES = 50;
+
+/** Writes a build's summary to `.tpu-build/runs/` and returns its path. */
+export async function writeRunSummary(workspace: string, summary: RunSummary): Promise<string> {
+  const dir = runsDir(workspace);
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${summary.startedAt.replace(/:/g, "-")}-${process.pid}.json`);
+  await writeFile(path, `${JSON.stringify(summary, null, 2)}\n`);
+  // ISO times sort as text: the oldest come first.
+  const all = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
+  for (const old of all.slice(0, Math.max(0, all.length - KEPT_SUMMARIES))) await rm(join(dir, old), { force: true });
+  return path;
+}
