@@ -16,6 +16,15 @@ import type { WatchSession, WatchSessionOptions } from "./daemon/watch.js";
 export { build } from "./build/engine.js";
 export type { BuildHooks, BuildOptions, BuildSummary, EngineOptions, EntryOutcome } from "./build/engine.js";
 
+/**
+ * What a build (of `entries`, else every entry) would do, compiling and running nothing: per entry,
+ * its sources, `.npy` inputs, output files, cache key, and whether it would compile and run, with
+ * the reasons (`tpu-build plan --json` prints this). `depfile` turns it into Make rules.
+ */
+export { plan } from "./build/engine.js";
+export { depfile } from "./build/plan.js";
+export type { BuildPlanReport, EntryPlan } from "./build/plan.js";
+
 /** The manifest, parsed, validated and resolved into its build graph; or its located diagnostics. */
 export { loadManifest, renderManifestDiagnostic } from "./build/manifest.js";
 export type { ManifestDiagnostic, ManifestLoadResult, ManifestOptions, ResolvedArg, ResolvedEntry, ResolvedManifest, ResolvedValue } from "./build/manifest.js";

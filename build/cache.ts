@@ -43,6 +43,11 @@ export interface CacheKeyParts {
 
 const KEY_FORMAT = "tpu-build/artifact-key/2";
 
+/** The canonical entry signature: what the module is compiled for. */
+function signatureJson(parts: CacheKeyParts): string {
+  return canonicalJson({ entry: parts.entry.name, file: parts.entry.file, function: parts.entry.function, args: parts.entry.args, ...(parts.entry.mesh ? { mesh: parts.entry.mesh } : {}) });
+}
+
 /** The cache key of an entry's compilation (see the top of this file). */
 export function cacheKey(parts: CacheKeyParts): ArtifactKey {
   const fields: [string, string][] = [
@@ -52,7 +57,7 @@ export function cacheKey(parts: CacheKeyParts): ArtifactKey {
     ["compiler.code", parts.compiler.codeDigest],
     ["prelude", parts.prelude],
     // The mesh and the arguments' shardings (in args) decide the module's OpShardings.
-    ["signature", canonicalJson({ entry: parts.entry.name, file: parts.entry.file, function: parts.entry.function, args: parts.entry.args, ...(parts.entry.mesh ? { mesh: parts.entry.mesh } : {}) })],
+    ["signature", signatureJson(parts)],
     ["options", canonicalJson(parts.options ?? {})],
   ];
   const sources = [...parts.sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -92,7 +97,7 @@ export function keyPartDigests(parts: CacheKeyParts): KeyPartDigests {
   return {
     compiler: `${parts.compiler.name} ${parts.compiler.version} ${parts.compiler.codeDigest}`,
     prelude: parts.prelude,
-    signature: sha256Hex(canonicalJson({ entry: parts.entry.name, file: parts.entry.file, function: parts.entry.function, args: parts.entry.args })),
+    signature: sha256Hex(signatureJson(parts)),
     options: sha256Hex(canonicalJson(parts.options ?? {})),
     sources,
   };

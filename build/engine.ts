@@ -10,35 +10,42 @@
 //     content hash; an artifact held in memory is reused only under the same full key;
 //   - a run is skipped only when its fingerprint (module hash, target and settings, the content
 //     hash of every input leaf, the output directory) equals the last successful run's and its
-//     output files are still there. An upstream entry whose new outputs are byte-identical leaves
+//     output files still hold the bytes it wrote (their SHA-256s). The last run is the one in
+//     memory or, in a fresh process, the one recorded on disk (build/records.ts), so a run is up
+//     to date across processes too. An upstream entry whose new outputs are byte-identical leaves
 //     its dependents' fingerprints unchanged (early cutoff at both the module and the output level);
 //   - target sessions stay open: the runtime server, its loaded executables, manifest inputs and
 //     run results resident on the device, all keyed by content hashes.
 // An entry that should run but fails (or is skipped because of a failure) loses its previous
 // outputs, so no output on disk is ever older than its sources.
 
-import { statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join, relative } from "node:path";
-import type { ArgSpec, CompileOptions, CompilerPlugin, Signature, TargetSession, Tensor, TensorLayout } from "../plugins/api.js";
+import type { ArgSpec, CompileOptions, CompilerPlugin, Signature, TargetSession, Tensor, TensorLayout, TypeTree } from "../plugins/api.js";
 import { meshSize, parameterLayout, showMesh } from "../plugins/api.js";
 import { compileOptionsOf } from "../plugins/compile-settings.js";
 import { builtinRegistry, DEFAULT_COMPILER } from "../plugins/builtin.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { boundedMessage, formatLocation, SourceFile } from "../compiler/diagnostics.js";
-import { ArtifactStore, cacheKey, defaultCacheDir, keepPrivate, PrivateDirError } from "./cache.js";
+import { ArtifactStore, cacheKey, changedKeyParts, defaultCacheDir, keepPrivate, keyPartDigests, PrivateDirError } from "./cache.js";
 import { cacheCap, cacheLocations, collectGarbage } from "./cache-upkeep.js";
 import { withManifestPlugins } from "./manifest-plugins.js";
 import { formatBytes } from "./limits.js";
-import type { CachedArtifact } from "./cache.js";
+import type { CacheKeyParts, CachedArtifact } from "./cache.js";
 import type { BuildEvent, EventDiagnostic, ExitCode } from "./events.js";
 import { EXIT, now } from "./events.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 import { demotedTensor, materializeValue } from "./inputs.js";
+import { decodeNpy } from "./npy.js";
 import type { ManifestDiagnostic, ResolvedArg, ResolvedEntry, ResolvedManifest } from "./manifest.js";
 import { argSpecs, entryPointer, loadManifest, manifestDiagnosticAt, renderManifestDiagnostic, targetKind, targetNames, targetSettings } from "./manifest.js";
-import { writeRunOutputs } from "./outputs.js";
+import { outputFileNames, readVerifiedOutputs, RESULT_JSON, writeRunOutputs } from "./outputs.js";
+import type { EntryRecord, RunFingerprintParts, RunSummary } from "./records.js";
+import { changedRunParts, readEntryRecord, runFingerprint, writeEntryRecord, writeRunSummary } from "./records.js";
+import type { BuildPlanReport, EntryPlan } from "./plan.js";
+import { shownPath } from "./plan.js";
+import { selectEntries } from "./selection.js";
 import { readWorkspaceSource } from "./workspace.js";
 import { targetDiagnostics } from "./target-settings.js";
 import { remoteCacheConfig } from "./remote-cache/config.js";
@@ -75,6 +82,10 @@ export interface BuildHooks {
   watch?: boolean;
   /** Finish the remote cache's uploads before the build reports its end (CI); otherwise they go on in the background. */
   waitUploads?: boolean;
+  /** Build only these entries and those whose results they take (default: all). */
+  entries?: string[];
+  /** Run every selected entry that runs, even when its run is up to date. */
+  force?: boolean;
 }
 
 export interface BuildOptions extends EngineOptions, BuildHooks {}
@@ -89,6 +100,8 @@ export interface EntryOutcome {
   upToDate?: boolean;
   runFailed?: boolean;
   outputs?: string[];
+  compileMs?: number;
+  runMs?: number;
 }
 
 export interface BuildSummary {
@@ -105,6 +118,16 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const engine = new BuildEngine({ ...options, persistent: false });
   try {
     return await engine.build(options);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** One-shot plan: what a build of `options.entries` (else all) would do, compiling and running nothing (`tpu-build plan`). */
+export async function plan(options: BuildOptions): Promise<BuildPlanReport> {
+  const engine = new BuildEngine({ ...options, persistent: false });
+  try {
+    return await engine.plan(options);
   } finally {
     await engine.close();
   }
@@ -147,6 +170,8 @@ interface RunRecordState {
   fingerprint: string;
   outDir: string;
   files: string[];
+  /** SHA-256 of each output file, by name in the entry's directory: the outputs stand while these hold. */
+  fileDigests: Record<string, string>;
   /** Content digest of each result leaf (what dependents' fingerprints take). */
   digests: string[];
   host: Tensor[];
@@ -202,6 +227,13 @@ class SourceReader {
 
 class Superseded extends Error {}
 
+/** A planned entry, for the entries that take its results: its artifact when cached, its result digests when its run is up to date. */
+interface PlannedEntry {
+  report: EntryPlan;
+  artifact?: CachedArtifact;
+  leaves?: string[];
+}
+
 /** The key of a target session: its target and canonical settings. */
 const sessionKey = (target: string, settings: string) => `${target}\0${settings}`;
 
@@ -226,6 +258,7 @@ class BuildContext {
   readonly usedInputs = new Set<ResidentRef>();
   compileFailed = false;
   runFailed = false;
+  readonly startedAt = now();
 
   constructor(private readonly hooks: BuildHooks) {
     this.emit = hooks.onEvent ?? (() => {});
@@ -239,6 +272,14 @@ class BuildContext {
 
   get waitUploads(): boolean {
     return this.hooks.waitUploads === true;
+  }
+
+  get entriesAsked(): readonly string[] | undefined {
+    return this.hooks.entries;
+  }
+
+  get force(): boolean {
+    return this.hooks.force === true;
   }
 
   /** Between steps: a newer change supersedes this build. */
@@ -271,13 +312,22 @@ class BuildContext {
   }
 }
 
+/** The remote cache's settings as the manifest and the environment give them (valid). */
+type RemoteCacheSettings = Extract<ReturnType<typeof remoteCacheConfig>, { ok: true }>;
+
 /** What the plan phase decided, for the compile and run phases. */
 interface BuildPlan {
   manifest: ResolvedManifest;
   outDir: string;
   store: ArtifactStore;
-  /** Entries with `run`, and every entry whose results they take. */
+  /** The entries this build covers: those asked for and those whose results they take. */
+  selected: Set<string>;
+  /** Selected entries with `run`, and every entry whose results they take. */
   mustRun: Set<string>;
+  /** Every run reruns, up to date or not (`--force`). */
+  force: boolean;
+  /** The entries' records on disk (build/records.ts), read once per build as needed. */
+  records: Map<string, EntryRecord>;
   /** A target's settings for this build (a watch build's `watch.targets` over `targets`). */
   settingsOf(target: string): Record<string, unknown>;
   /** The remote cache, when one is configured and its secrets could be read. */
@@ -293,14 +343,14 @@ interface RunTarget {
   settings: string;
 }
 
-/** Entries with `run`, and (transitively) the entries whose results they take. */
-function entriesToRun(manifest: ResolvedManifest): Set<string> {
+/** Selected entries with `run`, and (transitively) the entries whose results they take. */
+function entriesToRun(manifest: ResolvedManifest, selected: Set<string>): Set<string> {
   // Dependents come after their dependencies in `order`: one backward pass, no recursion (a `from`
   // chain can be tens of thousands of entries long).
   const mustRun = new Set<string>();
   for (const name of [...manifest.order].reverse()) {
     const entry = manifest.entries[name]!;
-    if (!entry.run && !mustRun.has(name)) continue;
+    if (!selected.has(name) || (!entry.run && !mustRun.has(name))) continue;
     mustRun.add(name);
     for (const d of entry.dependencies) mustRun.add(d);
   }
@@ -376,6 +426,17 @@ export class BuildEngine {
     return next;
   }
 
+  /**
+   * What a build (of `hooks.entries`, else all) would do, without compiling or running anything:
+   * per entry, the files it reads and writes, its cache key, whether it would compile and run, and
+   * why. It changes no state; calls are serialized with builds.
+   */
+  plan(hooks: BuildHooks = {}): Promise<BuildPlanReport> {
+    const next = this.queue.then(() => this.planNow(hooks));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   /** Closes every target session (stops runtime servers). */
   async close(): Promise<void> {
     this.closed = true;
@@ -393,7 +454,7 @@ export class BuildEngine {
     const ctx = new BuildContext(hooks);
     let plan: BuildPlan | undefined;
     try {
-      plan = await this.plan(ctx);
+      plan = await this.prepare(ctx);
     } catch (e) {
       if (!(e instanceof PrivateDirError)) throw e;
       ctx.report(`tpu-build: ${e.message}`);
@@ -406,9 +467,10 @@ export class BuildEngine {
       if (cutShort) return cutShort;
       if (ctx.waitUploads) await plan.remote?.flush();
       await this.enforceCacheCap(ctx, plan);
-      if (ctx.compileFailed) return ctx.finish(EXIT.compileError);
-      if (ctx.runFailed) return ctx.finish(EXIT.runError);
-      return ctx.finish(EXIT.ok);
+      const summary = ctx.finish(ctx.compileFailed ? EXIT.compileError : ctx.runFailed ? EXIT.runError : EXIT.ok);
+      // Watch builds follow every edit: their timings are in the events alone.
+      if (!ctx.watch) await this.summarize(ctx, plan, summary);
+      return summary;
     } catch (e) {
       if (!(e instanceof Superseded)) throw e;
       return ctx.superseded();
@@ -427,7 +489,29 @@ export class BuildEngine {
    * The manifest, loaded and validated (unknown targets are manifest errors, reported at the
    * entry's `run`; target settings are checked by their plugins, build/target-settings.ts); the engine's state moves to it. Undefined, after reporting, when it is invalid.
    */
-  private async plan(ctx: BuildContext): Promise<BuildPlan | undefined> {
+  private async prepare(ctx: BuildContext): Promise<BuildPlan | undefined> {
+    const checked = await this.checkedPlan(ctx);
+    if (!checked) return undefined;
+    const { plan, remoteConfig } = checked;
+    for (const dir of [plan.store.root, plan.outDir]) {
+      const { tightenedFrom } = keepPrivate(dir);
+      if (tightenedFrom !== undefined)
+        ctx.report(`warning: ${relative(process.cwd(), dir) || dir} was open to other users (mode ${tightenedFrom.toString(8)}, as earlier versions of tpu-build created it); it is owner-only (700) now`);
+    }
+    await this.adoptGraph(plan.manifest);
+    await this.closeUndeclaredSessions(plan.manifest);
+    if (remoteConfig.warning) ctx.remoteWarning(remoteConfig.warning);
+    if (remoteConfig.config) {
+      plan.remote = (await loadRemoteLayer()).openRemoteLayer(remoteConfig.config, {
+        warn: (message) => ctx.remoteWarning(message),
+        uploaded: (u) => ctx.emit({ event: "remote-upload-finished", at: now(), kind: u.kind, entry: u.label, key: u.key, bytes: u.bytes, blobs: u.blobs, durationMs: u.durationMs }),
+      });
+    }
+    return plan;
+  }
+
+  /** The manifest loaded and checked (its plugins registered), and the entries selected; the graph and sessions are left as they were (a plan stops here). */
+  private async checkedPlan(ctx: BuildContext): Promise<{ plan: BuildPlan; remoteConfig: RemoteCacheSettings } | undefined> {
     const loaded = await loadManifest(this.options.config, this.options.profile !== undefined ? { profile: this.options.profile } : {});
     if (!loaded.ok) {
       const diagnostics = loaded.diagnostics.map((d) => manifestEventDiagnostic(d, loaded.text));
@@ -439,11 +523,6 @@ export class BuildEngine {
     const outDir = this.options.outDir ?? manifest.outDir;
     const store = new ArtifactStore(this.options.cacheDir ?? defaultCacheDir(manifest.dir));
     ctx.emit({ event: "build-started", at: now(), config: manifest.path, entries: manifest.order.length });
-    for (const dir of [store.root, outDir]) {
-      const { tightenedFrom } = keepPrivate(dir);
-      if (tightenedFrom !== undefined)
-        ctx.report(`warning: ${relative(process.cwd(), dir) || dir} was open to other users (mode ${tightenedFrom.toString(8)}, as earlier versions of tpu-build created it); it is owner-only (700) now`);
-    }
     const withPlugins = await withManifestPlugins(manifest, this.basePlugins);
     if (!withPlugins.ok) {
       ctx.manifestInvalid(withPlugins.diagnostics.map((d) => manifestEventDiagnostic(d, manifest.text)));
@@ -465,19 +544,111 @@ export class BuildEngine {
       ctx.manifestInvalid([{ code: "remote-cache-config", message: remoteConfig.message, rendered: `error: ${remoteConfig.message}` }]);
       return undefined;
     }
-    await this.adoptGraph(manifest);
-    await this.closeUndeclaredSessions(manifest);
-    const watch = ctx.watch;
-    const plan: BuildPlan = { manifest, outDir, store, mustRun: entriesToRun(manifest), settingsOf: (target) => targetSettings(manifest, target, watch) };
-    if (cap.maxBytes !== undefined) plan.cacheMaxBytes = cap.maxBytes;
-    if (remoteConfig.warning) ctx.remoteWarning(remoteConfig.warning);
-    if (remoteConfig.config) {
-      plan.remote = (await loadRemoteLayer()).openRemoteLayer(remoteConfig.config, {
-        warn: (message) => ctx.remoteWarning(message),
-        uploaded: (u) => ctx.emit({ event: "remote-upload-finished", at: now(), kind: u.kind, entry: u.label, key: u.key, bytes: u.bytes, blobs: u.blobs, durationMs: u.durationMs }),
-      });
+    const selection = selectEntries(manifest, ctx.entriesAsked);
+    if (!selection.ok) {
+      ctx.manifestInvalid(selection.diagnostics);
+      return undefined;
     }
-    return plan;
+    const watch = ctx.watch;
+    const plan: BuildPlan = {
+      manifest,
+      outDir,
+      store,
+      selected: selection.selected,
+      mustRun: entriesToRun(manifest, selection.selected),
+      force: ctx.force,
+      records: new Map(),
+      settingsOf: (target) => targetSettings(manifest, target, watch),
+    };
+    if (cap.maxBytes !== undefined) plan.cacheMaxBytes = cap.maxBytes;
+    return { plan, remoteConfig };
+  }
+
+  private async planNow(hooks: BuildHooks): Promise<BuildPlanReport> {
+    const diagnostics: EventDiagnostic[] = [];
+    const ctx = new BuildContext({ ...hooks, onEvent: (e) => void (e.event === "manifest-invalid" && diagnostics.push(...e.diagnostics)) });
+    const checked = await this.checkedPlan(ctx);
+    if (!checked) return { ok: false, exitCode: EXIT.invalidManifest, config: shownPath(this.options.config), outDir: "", entries: [], diagnostics };
+    const { plan } = checked;
+    const reader = new SourceReader(plan.manifest.dir);
+    const planned = new Map<string, PlannedEntry>();
+    const entries: EntryPlan[] = [];
+    for (const name of plan.manifest.order) {
+      if (!plan.selected.has(name)) continue;
+      const p = await this.planEntry(plan, name, reader, planned);
+      planned.set(name, p);
+      entries.push(p.report);
+    }
+    return { ok: true, exitCode: EXIT.ok, config: shownPath(plan.manifest.path), outDir: shownPath(plan.outDir), entries, diagnostics };
+  }
+
+  /** One entry's plan, from its sources, the cache and its record; `planned` holds the entries it takes results from. */
+  private async planEntry(plan: BuildPlan, name: string, reader: SourceReader, planned: Map<string, PlannedEntry>): Promise<PlannedEntry> {
+    const { manifest } = plan;
+    const entry = manifest.entries[name]!;
+    const record = await this.record(plan, name);
+    const report: EntryPlan = {
+      entry: name,
+      function: entry.function,
+      sources: this.sourcesOf(entry.file, reader).map((p) => shownPath(join(manifest.dir, p))),
+      inputs: entry.args.flatMap((a) => (a.kind === "array" && a.value?.kind === "npy" ? [shownPath(a.value.path)] : [])),
+      from: entry.dependencies,
+      outputs: [],
+      key: null,
+      hash: null,
+      compile: { status: "maybe", reasons: [] },
+      run: null,
+    };
+    let artifact: CachedArtifact | undefined;
+    const uncompiled = entry.dependencies.find((d) => !planned.get(d)?.artifact);
+    if (uncompiled) {
+      report.compile.reasons.push(`its argument types come from ${uncompiled}, which compiles first`);
+    } else {
+      const { parts } = this.keyParts(plan, entry, (d) => planned.get(d)!.artifact!.signature.output, reader);
+      report.key = cacheKey(parts);
+      artifact = await plan.store.get(report.key);
+      if (artifact) report.compile.status = "hit";
+      else {
+        report.compile.status = "miss";
+        const changed = record.compile ? changedKeyParts(record.compile.parts, keyPartDigests(parts)) : ["no compile recorded"];
+        report.compile.reasons.push(...(changed.length ? changed : ["not in the cache"]));
+      }
+    }
+    report.hash = artifact?.hash ?? null;
+    // Without the artifact, the files of the last recorded build (a result's shape rarely changes).
+    const names = artifact ? outputFileNames(artifact.signature) : (record.compile?.outputs ?? [RESULT_JSON]);
+    report.outputs = names.map((f) => shownPath(join(plan.outDir, name, f)));
+    if (!plan.mustRun.has(name)) return { report, artifact };
+    const target = entry.run?.target ?? manifest.defaultTarget;
+    const run = (status: NonNullable<EntryPlan["run"]>["status"], reasons: string[], leaves?: string[]): PlannedEntry => {
+      report.run = { status, target, reasons };
+      return { report, artifact, leaves };
+    };
+    if (plan.force) return run("run", ["--force"]);
+    if (!record.run) return run("run", ["no run recorded"]);
+    if (!artifact) return run("maybe", ["its module is recompiled first; it runs if the module changed"]);
+    // The run's fingerprint, as runEntry takes it: input leaves in parameter order.
+    const leaves: string[] = [];
+    const labels: string[] = [];
+    for (const [index, arg] of entry.args.entries()) {
+      if (arg.kind === "const") continue;
+      if (arg.kind === "from") {
+        const upstream = planned.get(arg.entry)?.leaves;
+        if (!upstream) return run("maybe", [`${arg.entry} runs first; this runs if its results changed`]);
+        for (const d of upstream) leaves.push(d), labels.push(`the results of ${arg.entry}`);
+        continue;
+      }
+      try {
+        leaves.push((await this.manifestValue(entry, arg, index)).digest);
+      } catch (e) {
+        return run("run", [(e as Error).message]);
+      }
+      labels.push(`argument ${index + 1}${arg.value?.kind === "npy" ? ` (${shownPath(arg.value.path)})` : ""}`);
+    }
+    const parts: RunFingerprintParts = { module: artifact.hash, target, settings: canonicalJson(plan.settingsOf(target)), outDir: plan.outDir, inputs: leaves };
+    if (record.run.fingerprint !== runFingerprint(parts)) return run("run", unique(changedRunParts(record.run.parts, parts, (k) => labels[k]!)));
+    if (!(await readVerifiedOutputs(join(plan.outDir, name), record.run.files))) return run("run", ["its output files changed or are missing"]);
+    return run("up-to-date", [], record.run.leaves);
   }
 
   /** Removes the least recently used cache entries beyond the size cap (build/cache-upkeep.ts). */
@@ -495,6 +666,7 @@ export class BuildEngine {
   private async compilePhase(ctx: BuildContext, plan: BuildPlan): Promise<void> {
     const sources = new SourceReader(plan.manifest.dir);
     for (const name of plan.manifest.order) {
+      if (!plan.selected.has(name)) continue;
       ctx.checkpoint();
       await this.compileEntry(ctx, plan, name, sources);
     }
@@ -512,17 +684,9 @@ export class BuildEngine {
       ctx.log(`skip     ${name} (its input ${blocked} did not compile)`);
       return;
     }
-    const args = withConstText(entry, argSpecs(entry, (dep) => ctx.artifacts.get(dep)!.signature.output));
-    const sourcePaths = this.sourcesOf(entry.file, sources);
+    const { args, sourcePaths, options, parts } = this.keyParts(plan, entry, (dep) => ctx.artifacts.get(dep)!.signature.output, sources);
     st.sources = sourcePaths;
-    const options = this.compileOptions(plan, entry);
-    const key = cacheKey({
-      compiler: { name: compiler.name, version: compiler.version, codeDigest: compiler.codeDigest },
-      prelude: compiler.preludeVersion ?? "",
-      entry: { name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}) },
-      sources: sourcePaths.map((path) => ({ path, content: sources.read(path) ?? "" })),
-      options: { ...options },
-    });
+    const key = cacheKey(parts);
     const t0 = performance.now();
     // Local first, then remote (kept locally once fetched), then the compiler.
     let cached = st.key === key && st.artifact ? st.artifact : await plan.store.get(key);
@@ -538,9 +702,11 @@ export class BuildEngine {
       ctx.artifacts.set(name, cached);
       st.key = key;
       st.artifact = cached;
+      await this.recordCompile(plan, name, parts, cached);
       ctx.counts.cached++;
-      ctx.entries[name] = { entry: name, status: "cached", key, hash: cached.hash };
-      const hit = { event: "compile-cache-hit", at: now(), entry: name, key, hash: cached.hash, durationMs: round(performance.now() - t0) } as const;
+      const durationMs = round(performance.now() - t0);
+      ctx.entries[name] = { entry: name, status: "cached", key, hash: cached.hash, compileMs: durationMs };
+      const hit = { event: "compile-cache-hit", at: now(), entry: name, key, hash: cached.hash, durationMs } as const;
       ctx.emit(remote ? { ...hit, layer: "remote", bytes: remote.bytes } : { ...hit, layer: "local" });
       this.preload(ctx, plan, name, cached);
       ctx.log(`cached   ${name}  ${cached.hash.slice(0, 12)}${remote ? `  (remote cache, ${remote.bytes} bytes)` : ""}`);
@@ -555,7 +721,7 @@ export class BuildEngine {
       st.key = undefined;
       st.artifact = undefined;
       st.sources = unique([...sourcePaths, ...result.sources]);
-      ctx.entries[name] = { entry: name, status: "failed", key };
+      ctx.entries[name] = { entry: name, status: "failed", key, compileMs: durationMs };
       const diagnostics = result.diagnostics.map((d) => compileEventDiagnostic(sources.explained(d), plan.manifest, entry, compiler, sources.read));
       ctx.emit({ event: "compile-failed", at: now(), entry: name, key, durationMs, diagnostics });
       for (const d of diagnostics) ctx.report(d.rendered);
@@ -570,8 +736,9 @@ export class BuildEngine {
     st.key = key;
     st.artifact = artifact;
     st.sources = unique([...sourcePaths, ...result.sources]);
+    await this.recordCompile(plan, name, parts, artifact);
     ctx.counts.compiled++;
-    ctx.entries[name] = { entry: name, status: "compiled", key, hash: artifact.hash };
+    ctx.entries[name] = { entry: name, status: "compiled", key, hash: artifact.hash, compileMs: durationMs };
     ctx.emit({ event: "compile-finished", at: now(), entry: name, key, hash: artifact.hash, durationMs, instructions: result.stats.instructions, computations: result.stats.computations });
     ctx.log(`compiled ${name}  ${artifact.hash.slice(0, 12)}  ${result.stats.instructions} instructions  ${durationMs} ms`);
   }
@@ -608,8 +775,8 @@ export class BuildEngine {
    * runtime environment ends the build early (nothing else could run either).
    */
   private async runPhase(ctx: BuildContext, plan: BuildPlan): Promise<BuildSummary | undefined> {
-    // Entries that no longer run keep no outputs of ours.
-    for (const name of plan.manifest.order) if (!plan.mustRun.has(name)) await this.forgetRun(name);
+    // Selected entries that no longer run keep no outputs of ours (those not selected keep theirs).
+    for (const name of plan.manifest.order) if (plan.selected.has(name) && !plan.mustRun.has(name)) await this.forgetRun(name, plan);
     try {
       for (const name of plan.manifest.order) {
         if (!plan.mustRun.has(name)) continue;
@@ -630,7 +797,7 @@ export class BuildEngine {
     const missing = entry.dependencies.find((d) => !ctx.succeeded.has(d));
     if (!artifact || missing) {
       if (artifact) ctx.emit({ event: "entry-skipped", at: now(), entry: name, reason: `its input ${missing} did not run` });
-      await this.forgetRun(name);
+      await this.forgetRun(name, plan);
       return "done";
     }
     const targetName = entry.run?.target ?? plan.manifest.defaultTarget;
@@ -640,14 +807,15 @@ export class BuildEngine {
     let started = false;
     try {
       const inputs = await this.entryInputs(entry, artifact.signature);
-      const fingerprint = sha256Hex(canonicalJson({ hash: artifact.hash, target: target.name, settings: target.settings, outDir: plan.outDir, inputs: inputs.map((i) => i.digest) }));
-      if (this.runIsUpToDate(ctx, plan, name, fingerprint, target, artifact)) return "done";
+      const fingerprintParts: RunFingerprintParts = { module: artifact.hash, target: target.name, settings: target.settings, outDir: plan.outDir, inputs: inputs.map((i) => i.digest) };
+      const fingerprint = runFingerprint(fingerprintParts);
+      if (!plan.force && (await this.runIsUpToDate(ctx, plan, name, fingerprint, target, artifact))) return "done";
       // Shared runs are keyed without the output directory: the same module, target settings and inputs anywhere.
       const remoteKey = entry.run?.cache === "remote" && plan.remote ? sha256Hex(canonicalJson({ run: 1, hash: artifact.hash, target: target.name, settings: target.settings, inputs: inputs.map((i) => i.digest) })) : undefined;
-      if (remoteKey && (await this.runFromRemote(ctx, plan, entry, artifact, remoteKey, fingerprint, target, t0))) return "done";
+      if (remoteKey && (await this.runFromRemote(ctx, plan, entry, artifact, remoteKey, fingerprintParts, target, t0))) return "done";
       ctx.emit({ event: "run-started", at: now(), entry: name, target: target.name, hash: artifact.hash });
       started = true;
-      const results = await this.runOnTarget(ctx, plan, entry, artifact, inputs, fingerprint, target, t0);
+      const results = await this.runOnTarget(ctx, plan, entry, artifact, inputs, fingerprintParts, target, t0);
       if (remoteKey) plan.remote!.putRun(remoteKey, name, results);
       return "done";
     } catch (e) {
@@ -659,17 +827,26 @@ export class BuildEngine {
       if (!started) ctx.emit({ event: "run-started", at: now(), entry: name, target: target.name, hash: artifact.hash });
       ctx.emit({ event: "run-failed", at: now(), entry: name, target: target.name, durationMs: round(performance.now() - t0), message });
       ctx.report(e instanceof InputError ? e.rendered : `error: running ${name} on ${target.name} failed: ${message}`);
-      await this.forgetRun(name);
+      await this.forgetRun(name, plan);
       await this.dropBrokenSession(target.name, target.settings);
       return isEnvironmentError(e) ? "environment-missing" : "done";
     }
   }
 
-  /** Whether the last successful run had this fingerprint and its outputs are all still there (then they stand). */
-  private runIsUpToDate(ctx: BuildContext, plan: BuildPlan, name: string, fingerprint: string, target: RunTarget, artifact: CachedArtifact): boolean {
-    const previous = this.entryState(name).run;
-    const outDir = plan.outDir;
-    if (!previous || previous.fingerprint !== fingerprint || previous.outDir !== outDir || !previous.files.every(exists) || !exists(join(outDir, name, "result.json"))) return false;
+  /**
+   * Whether the last successful run (this engine's, else the one recorded on disk) had this
+   * fingerprint and its output files still hold what it wrote; then they stand, untouched.
+   */
+  private async runIsUpToDate(ctx: BuildContext, plan: BuildPlan, name: string, fingerprint: string, target: RunTarget, artifact: CachedArtifact): Promise<boolean> {
+    const st = this.entryState(name);
+    const dir = join(plan.outDir, name);
+    let previous = st.run;
+    if (!previous || previous.fingerprint !== fingerprint || previous.outDir !== plan.outDir || !(await readVerifiedOutputs(dir, previous.fileDigests))) {
+      previous = await this.recordedRun(plan, name, fingerprint, artifact);
+      if (!previous) return false;
+      await this.releaseRun(st.run);
+      st.run = previous;
+    }
     ctx.counts.upToDate++;
     ctx.succeeded.add(name);
     ctx.entries[name] = { ...ctx.entries[name]!, upToDate: true, outputs: previous.files };
@@ -679,25 +856,27 @@ export class BuildEngine {
   }
 
   /** A shared run's results from the remote cache, written out as if it had run here; false on a miss. */
-  private async runFromRemote(ctx: BuildContext, plan: BuildPlan, entry: ResolvedEntry, artifact: CachedArtifact, remoteKey: string, fingerprint: string, target: RunTarget, t0: number): Promise<boolean> {
+  private async runFromRemote(ctx: BuildContext, plan: BuildPlan, entry: ResolvedEntry, artifact: CachedArtifact, remoteKey: string, fingerprint: RunFingerprintParts, target: RunTarget, t0: number): Promise<boolean> {
     const name = entry.name;
     const got = await plan.remote!.getRun(remoteKey, name, artifact.signature);
     if (!got) return false;
     const st = this.entryState(name);
     const durationMs = round(performance.now() - t0);
-    const files = await writeRunOutputs(plan.outDir, { entry: name, function: entry.function, hash: artifact.hash, target: target.name, durationMs, cache: "remote" }, artifact.signature, got.tensors);
+    const written = await writeRunOutputs(plan.outDir, { entry: name, function: entry.function, hash: artifact.hash, target: target.name }, artifact.signature, got.tensors);
+    const files = written.files;
     await this.releaseRun(st.run);
-    st.run = { fingerprint, outDir: plan.outDir, files, digests: got.tensors.map(tensorDigest), host: got.tensors };
+    st.run = { fingerprint: runFingerprint(fingerprint), outDir: plan.outDir, files, fileDigests: written.digests, digests: got.tensors.map(tensorDigest), host: got.tensors };
+    await this.recordRun(plan, name, fingerprint, st.run);
     ctx.succeeded.add(name);
     ctx.counts.cached++;
-    ctx.entries[name] = { ...ctx.entries[name]!, ran: true, outputs: files };
+    ctx.entries[name] = { ...ctx.entries[name]!, ran: true, outputs: files, runMs: durationMs };
     ctx.emit({ event: "run-cache-hit", at: now(), entry: name, target: target.name, hash: artifact.hash, durationMs, outputs: files, layer: "remote", bytes: got.bytes });
     ctx.log(`cached   ${name}  run on ${target.name} from the remote cache  -> ${relative(process.cwd(), join(plan.outDir, name)) || "."}`);
     return true;
   }
 
   /** Loads the module in the target's session (unless a preload did), runs it, writes the outputs; returns the results. */
-  private async runOnTarget(ctx: BuildContext, plan: BuildPlan, entry: ResolvedEntry, artifact: CachedArtifact, inputs: InputLeaf[], fingerprint: string, target: RunTarget, t0: number): Promise<Tensor[]> {
+  private async runOnTarget(ctx: BuildContext, plan: BuildPlan, entry: ResolvedEntry, artifact: CachedArtifact, inputs: InputLeaf[], fingerprint: RunFingerprintParts, target: RunTarget, t0: number): Promise<Tensor[]> {
     const name = entry.name;
     const st = this.entryState(name);
     /** The session of the attempt under way, once it has one. */
@@ -731,12 +910,14 @@ export class BuildEngine {
       }
     }
     const durationMs = round(performance.now() - t0);
-    const files = await writeRunOutputs(plan.outDir, { entry: name, function: entry.function, hash: artifact.hash, target: target.name, durationMs }, artifact.signature, run.host);
+    const written = await writeRunOutputs(plan.outDir, { entry: name, function: entry.function, hash: artifact.hash, target: target.name }, artifact.signature, run.host);
+    const files = written.files;
     await this.releaseRun(st.run);
-    st.run = { fingerprint, outDir: plan.outDir, files, digests: run.host.map(tensorDigest), host: run.host, resident: run.resident };
+    st.run = { fingerprint: runFingerprint(fingerprint), outDir: plan.outDir, files, fileDigests: written.digests, digests: run.host.map(tensorDigest), host: run.host, resident: run.resident };
+    await this.recordRun(plan, name, fingerprint, st.run);
     ctx.succeeded.add(name);
     ctx.counts.ran++;
-    ctx.entries[name] = { ...ctx.entries[name]!, ran: true, outputs: files };
+    ctx.entries[name] = { ...ctx.entries[name]!, ran: true, outputs: files, runMs: durationMs };
     ctx.emit({ event: "run-finished", at: now(), entry: name, target: target.name, hash: artifact.hash, durationMs, outputs: files });
     ctx.log(`ran      ${name}  on ${target.name}  ${durationMs} ms  -> ${relative(process.cwd(), join(plan.outDir, name)) || "."}`);
     return run.host;
@@ -770,6 +951,81 @@ export class BuildEngine {
     const sources = this.compiler.sourcesOf(file, reader.read);
     this.includeGraphs.set(file, { sources, digests: sources.map((p) => reader.digest(p)) });
     return sources;
+  }
+
+  /** What an entry's cache key is taken over; `outputOf` gives the result type of an entry it takes (`from`). */
+  private keyParts(plan: BuildPlan, entry: ResolvedEntry, outputOf: (entry: string) => TypeTree, sources: SourceReader): { args: ArgSpec[]; sourcePaths: string[]; options: CompileOptions; parts: CacheKeyParts } {
+    const compiler = this.compiler;
+    const args = withConstText(entry, argSpecs(entry, outputOf));
+    const sourcePaths = this.sourcesOf(entry.file, sources);
+    const options = this.compileOptions(plan, entry);
+    const parts: CacheKeyParts = {
+      compiler: { name: compiler.name, version: compiler.version, codeDigest: compiler.codeDigest },
+      prelude: compiler.preludeVersion ?? "",
+      entry: { name: entry.name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}) },
+      sources: sourcePaths.map((path) => ({ path, content: sources.read(path) ?? "" })),
+      options: { ...options },
+    };
+    return { args, sourcePaths, options, parts };
+  }
+
+  /** The entry's record on disk, read once per build. */
+  private async record(plan: BuildPlan, name: string): Promise<EntryRecord> {
+    let r = plan.records.get(name);
+    if (!r) {
+      r = await readEntryRecord(plan.manifest.dir, name);
+      plan.records.set(name, r);
+    }
+    return r;
+  }
+
+  /** Records the entry's compile (key parts, module, the files a run writes) when it differs from the record. */
+  private async recordCompile(plan: BuildPlan, name: string, parts: CacheKeyParts, artifact: CachedArtifact): Promise<void> {
+    const record = await this.record(plan, name);
+    const compile = { key: artifact.key, hash: artifact.hash, parts: keyPartDigests(parts), outputs: outputFileNames(artifact.signature) };
+    if (canonicalJson(record.compile ?? null) === canonicalJson(compile)) return;
+    record.compile = compile;
+    await writeEntryRecord(plan.manifest.dir, record);
+  }
+
+  private async recordRun(plan: BuildPlan, name: string, parts: RunFingerprintParts, run: RunRecordState): Promise<void> {
+    const record = await this.record(plan, name);
+    record.run = { fingerprint: run.fingerprint, parts, files: run.fileDigests, leaves: run.digests };
+    await writeEntryRecord(plan.manifest.dir, record);
+  }
+
+  /** The run recorded on disk, when it had this fingerprint and its files still hold what it wrote (then read back for dependents). */
+  private async recordedRun(plan: BuildPlan, name: string, fingerprint: string, artifact: CachedArtifact): Promise<RunRecordState | undefined> {
+    const recorded = (await this.record(plan, name)).run;
+    if (!recorded || recorded.fingerprint !== fingerprint || recorded.parts.outDir !== plan.outDir) return undefined;
+    const dir = join(plan.outDir, name);
+    const contents = await readVerifiedOutputs(dir, recorded.files);
+    if (!contents) return undefined;
+    const names = outputFileNames(artifact.signature).filter((f) => f !== RESULT_JSON);
+    const host: Tensor[] = [];
+    for (const [k, file] of names.entries()) {
+      const bytes = contents.get(file);
+      const decoded = bytes && decodeNpy(bytes, artifact.signature.results[k]?.eltype);
+      if (!decoded?.ok) return undefined;
+      host.push(decoded.value);
+    }
+    if (host.length !== recorded.leaves.length) return undefined;
+    return { fingerprint, outDir: plan.outDir, files: names.map((f) => join(dir, f)), fileDigests: recorded.files, digests: recorded.leaves, host };
+  }
+
+  /** The build's run summary (`.tpu-build/runs/`): what each entry did and its timings; a failure to write it is a warning. */
+  private async summarize(ctx: BuildContext, plan: BuildPlan, summary: BuildSummary): Promise<void> {
+    const entries: RunSummary["entries"] = {};
+    for (const [name, o] of Object.entries(summary.entries)) {
+      const run = o.runFailed ? "failed" : o.upToDate ? "up to date" : o.ran ? "ran" : plan.mustRun.has(name) ? "skipped" : undefined;
+      entries[name] = { compile: o.status, compileMs: o.compileMs, run, runMs: o.runMs, key: o.key, hash: o.hash };
+    }
+    const record: RunSummary = { format: 1, startedAt: ctx.startedAt, config: relative(plan.manifest.dir, plan.manifest.path), exitCode: summary.exitCode, durationMs: round(summary.durationMs), counts: { ...ctx.counts }, entries };
+    try {
+      await writeRunSummary(plan.manifest.dir, record);
+    } catch (e) {
+      ctx.report(`warning: could not write the run summary: ${(e as Error).message}`);
+    }
   }
 
   /** The flattened input leaves of an entry: manifest values and the results of the entries it takes. */
@@ -871,14 +1127,25 @@ export class BuildEngine {
     await (r.session.session as ResidentSession).release(r.tensors).catch(() => {});
   }
 
-  /** Drops an entry's run state and deletes the outputs it wrote (they would be stale). */
-  private async forgetRun(name: string): Promise<void> {
+  /**
+   * Drops an entry's run state and deletes the outputs it wrote (they would be stale): those this
+   * engine wrote, and (with `plan`) those an earlier process recorded in this build's output directory.
+   */
+  private async forgetRun(name: string, plan?: BuildPlan): Promise<void> {
     const st = this.state.get(name);
     const run = st?.run;
-    if (!st || !run) return;
-    delete st.run;
-    await this.releaseRun(run);
-    await rm(join(run.outDir, name), { recursive: true, force: true });
+    if (st && run) {
+      delete st.run;
+      await this.releaseRun(run);
+      await rm(join(run.outDir, name), { recursive: true, force: true });
+    }
+    if (!plan) return;
+    const record = await this.record(plan, name);
+    if (!record.run) return;
+    const recordedDir = record.run.parts.outDir;
+    delete record.run;
+    await writeEntryRecord(plan.manifest.dir, record);
+    if (recordedDir === plan.outDir) await rm(join(plan.outDir, name), { recursive: true, force: true });
   }
 
   private isOpen(s: OpenSession): boolean {
@@ -953,15 +1220,6 @@ class InputError extends Error {
 
 function tensorDigest(t: Tensor): string {
   return sha256Hex(Buffer.concat([Buffer.from(`${t.eltype}[${t.size.join(",")}]`), t.data]));
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function unique(xs: string[]): string[] {

@@ -5,9 +5,10 @@
 // the watch view only for `watch`. A cold `build --no-daemon` pays for the compiler alone.
 
 import { dirname, resolve } from "node:path";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { BuildEvent } from "../build/events.js";
+import type { BuildPlanReport } from "../build/plan.js";
 import { EXIT } from "../build/events.js";
 import type { DaemonConnection } from "../daemon/client.js";
 import { findPackageRoot } from "../package-root.js";
@@ -17,10 +18,19 @@ import type { WatchView } from "./watch-view.js";
 const USAGE = `Usage: tpu-build <command> [options]
 
 Commands:
-  build      Validate tpu.config.json, compile every entry to an HLO module (cached),
-             run the entries that have "run", and write their outputs. Uses the
-             workspace's daemon when one of this version runs, else works in-process.
-  watch      Build, then rebuild exactly what each edit touches; a live status of
+  build [ENTRY…]
+             Validate tpu.config.json, compile every entry to an HLO module (cached),
+             run the entries that have "run", and write their outputs; with ENTRY
+             names, only those and the entries whose results they take. A run whose
+             module, target settings, inputs and output files are unchanged is up to
+             date and skipped, in any process. Uses the workspace's daemon when one of
+             this version runs, else works in-process.
+  plan [ENTRY…]
+             Say what build would do, compiling and running nothing: per entry, its
+             sources, .npy inputs, output files, cache key, and whether it would
+             compile and run, and why (--json for all of it as JSON).
+  watch [ENTRY…]
+             Build, then rebuild exactly what each edit touches; a live status of
              every entry (plain lines when not on a terminal). Starts the daemon.
   events     Stream the daemon's build events as NDJSON (those of build --json).
   daemon start|stop|status|logs
@@ -41,7 +51,12 @@ Commands:
 Options:
   --config FILE   the manifest (default: ./tpu.config.json)
   --out DIR       where run outputs go (default: .tpu-build/out beside the manifest)
-  --json          build, watch: one NDJSON event per step on stdout instead of text
+  --json          build, watch: one NDJSON event per step on stdout instead of text;
+                  plan: the plan as one JSON document
+  --dry-run       build: print the plan instead of building (as plan does)
+  --force         build: rerun every run, up to date or not
+  --depfile FILE  build, plan: write Make-format dependencies of the run outputs on
+                  the manifest, sources, .npy inputs and upstream outputs to FILE
   --daemon        use the daemon even where it is off by default (CI=true)
   --no-daemon     never use the daemon: work in this process
   --wait-uploads  build: finish the remote cache's uploads before reporting the
@@ -90,6 +105,9 @@ export async function main(argv: string[]): Promise<number> {
         "no-daemon": { type: "boolean", default: false },
         "wait-uploads": { type: "boolean", default: false },
         profile: { type: "string" },
+        "dry-run": { type: "boolean", default: false },
+        force: { type: "boolean", default: false },
+        depfile: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false },
       },
@@ -117,11 +135,15 @@ export async function main(argv: string[]): Promise<number> {
   // The daemon builds the manifest as it is: a profile's build is done in this process.
   const useDaemon = !waitUploads && profile === undefined && daemonWanted(values);
   const json = values.json ?? false;
+  const selection: Selection = { entries: positionals.slice(1), force: values.force ?? false, depfile: values.depfile ? resolve(values.depfile) : undefined, profile };
   switch (command) {
     case "build":
-      return buildCommand(config, outDir, json, useDaemon, waitUploads, profile);
+      if (values["dry-run"]) return planCommand(config, outDir, json, selection);
+      return buildCommand(config, outDir, json, useDaemon, waitUploads, selection);
+    case "plan":
+      return planCommand(config, outDir, json, selection);
     case "watch":
-      return watchCommand(config, outDir, json, useDaemon, profile);
+      return watchCommand(config, outDir, json, useDaemon, profile, selection.entries);
     case "events":
       return watchCommand(config, outDir, true, useDaemon);
     case "daemon":
@@ -134,7 +156,44 @@ export async function main(argv: string[]): Promise<number> {
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-async function buildCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean, waitUploads: boolean, profile: string | undefined): Promise<number> {
+/** What the command line asks of a build beyond the manifest: which entries, whether to rerun, where the depfile goes, the profile. */
+interface Selection {
+  /** Entry names (empty: all). */
+  entries: string[];
+  force: boolean;
+  depfile?: string;
+  profile?: string;
+}
+
+/** `plan` and `build --dry-run`: the plan as text (or JSON), and the depfile when asked; nothing compiled or run. */
+async function planCommand(config: string, outDir: string | undefined, json: boolean, selection: Selection): Promise<number> {
+  const report = await planOf(config, outDir, selection);
+  if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else if (report.ok) process.stdout.write(`${(await import("../build/plan.js")).renderPlan(report)}\n`);
+  return report.exitCode;
+}
+
+/** The plan of the selected entries, computed in this process; the depfile written from it when asked. */
+async function planOf(config: string, outDir: string | undefined, selection: Selection): Promise<BuildPlanReport> {
+  const { plan } = await loadEngine();
+  const { entries, force, profile } = selection;
+  const report = await plan({ config, outDir, entries, force, ...(profile !== undefined ? { profile } : {}), error: say });
+  if (report.ok && selection.depfile) {
+    mkdirSync(dirname(selection.depfile), { recursive: true });
+    writeFileSync(selection.depfile, (await import("../build/plan.js")).depfile(report));
+  }
+  return report;
+}
+
+async function buildCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean, waitUploads: boolean, selection: Selection): Promise<number> {
+  const code = await buildOnce(config, outDir, json, useDaemon, waitUploads, selection);
+  // The depfile from a plan of the same entries: every module is in the cache by now, so it lists every output.
+  if (code === EXIT.ok && selection.depfile) await planOf(config, outDir, { ...selection, force: false }).catch((e: Error) => say(`tpu-build: could not write ${selection.depfile}: ${e.message}`));
+  return code;
+}
+
+async function buildOnce(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean, waitUploads: boolean, selection: Selection): Promise<number> {
+  const { profile } = selection;
   const onEvent = json ? (e: BuildEvent) => process.stdout.write(`${JSON.stringify(e)}\n`) : undefined;
   const log = json ? undefined : (line: string) => process.stdout.write(`${line}\n`);
   const error = (line: string) => process.stderr.write(`${line}\n`);
@@ -151,14 +210,19 @@ async function buildCommand(config: string, outDir: string | undefined, json: bo
     if (connection) {
       let started = false;
       try {
-        return await connection.build(config, outDir, {
-          onEvent: (line) => {
-            started = true;
-            if (json) process.stdout.write(`${line}\n`);
+        return await connection.build(
+          config,
+          outDir,
+          {
+            onEvent: (line) => {
+              started = true;
+              if (json) process.stdout.write(`${line}\n`);
+            },
+            log: (line) => log?.(line),
+            error,
           },
-          log: (line) => log?.(line),
-          error,
-        });
+          { entries: selection.entries, force: selection.force },
+        );
       } catch (e) {
         // The daemon went away. Before any output, the build can still be done here.
         if (started) {
@@ -173,11 +237,21 @@ async function buildCommand(config: string, outDir: string | undefined, json: bo
   }
   // The Node API, loaded only here: a build through the daemon never pays for the compiler's modules.
   const { build } = await loadEngine();
-  const summary = await build({ config, outDir, onEvent, log, error, waitUploads, ...(profile !== undefined ? { profile } : {}) });
+  const summary = await build({ config, outDir, onEvent, log, error, waitUploads, entries: selection.entries, force: selection.force, ...(profile !== undefined ? { profile } : {}) });
   return summary.exitCode;
 }
 
-async function watchCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean, profile?: string): Promise<number> {
+async function watchCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean, profile?: string, entries: string[] = []): Promise<number> {
+  // Misspelt entry names end the command at once (a watch would wait for a manifest edit instead).
+  if (entries.length) {
+    const [{ loadManifest }, { selectEntries }] = await Promise.all([import("../build/manifest.js"), import("../build/selection.js")]);
+    const loaded = await loadManifest(config, profile !== undefined ? { profile } : {});
+    const selection = loaded.ok ? selectEntries(loaded.manifest, entries) : undefined;
+    if (selection && !selection.ok) {
+      for (const d of selection.diagnostics) say(d.rendered);
+      return EXIT.invalidManifest;
+    }
+  }
   const view: WatchView | undefined = json ? undefined : new (await import("./watch-view.js")).WatchView(process.stdout, config);
   const handlers = {
     onEvent: (line: string) => (json ? process.stdout.write(`${line}\n`) : view!.event(JSON.parse(line))),
@@ -197,7 +271,7 @@ async function watchCommand(config: string, outDir: string | undefined, json: bo
   if (useDaemon) {
     const { ensureDaemon } = await import("../daemon/client.js");
     const connection = await ensureDaemon(dirname(config), say);
-    const attached = connection.watch(config, outDir, handlers);
+    const attached = connection.watch(config, outDir, handlers, entries);
     const ended = await Promise.race([attached.done.then(() => "ended" as const, (e: Error) => e), interrupted.then(() => "interrupted" as const)]);
     attached.cancel();
     connection.close();
@@ -210,7 +284,7 @@ async function watchCommand(config: string, outDir: string | undefined, json: bo
     return EXIT.ok;
   }
   const { watch } = await loadEngine();
-  const watching = await watch({ config, outDir, ...(profile !== undefined ? { profile } : {}), polling: process.env.TPU_BUILD_WATCH_POLL === "1", onEvent: (e) => handlers.onEvent(JSON.stringify(e)), log: handlers.log, error: handlers.error });
+  const watching = await watch({ config, outDir, ...(profile !== undefined ? { profile } : {}), ...(entries.length ? { entries } : {}), polling: process.env.TPU_BUILD_WATCH_POLL === "1", onEvent: (e) => handlers.onEvent(JSON.stringify(e)), log: handlers.log, error: handlers.error });
   await interrupted;
   await watching.close();
   stopListening();

@@ -57,9 +57,9 @@ export class DaemonConnection {
     return this.handshake.compatible;
   }
 
-  /** One build in the daemon; resolves with its exit code (rejects if the daemon goes away first). */
-  build(config: string, outDir: string | undefined, handlers: OutputHandlers): Promise<number> {
-    const stream = this.client.Build({ client: selfIdentity(), config, outDir: outDir ?? "" });
+  /** One build in the daemon (of `entries` only, when given); resolves with its exit code (rejects if the daemon goes away first). */
+  build(config: string, outDir: string | undefined, handlers: OutputHandlers, options: { entries?: string[]; force?: boolean } = {}): Promise<number> {
+    const stream = this.client.Build({ client: selfIdentity(), config, outDir: outDir ?? "", entries: options.entries ?? [], force: options.force ?? false });
     return new Promise((resolve, reject) => {
       let code: number | undefined;
       stream.on("data", (batch: BuildOutputs__Output) => {
@@ -73,9 +73,9 @@ export class DaemonConnection {
     });
   }
 
-  /** Attaches to a manifest's watch session; events flow until cancel() or the daemon stops. */
-  watch(config: string, outDir: string | undefined, handlers: OutputHandlers): { done: Promise<void>; cancel: () => void } {
-    const stream = this.client.Watch({ client: selfIdentity(), config, outDir: outDir ?? "" });
+  /** Attaches to a manifest's watch session (of `entries` only, when given); events flow until cancel() or the daemon stops. */
+  watch(config: string, outDir: string | undefined, handlers: OutputHandlers, entries: string[] = []): { done: Promise<void>; cancel: () => void } {
+    const stream = this.client.Watch({ client: selfIdentity(), config, outDir: outDir ?? "", entries });
     let cancelled = false;
     const done = new Promise<void>((resolve, reject) => {
       stream.on("data", (batch: BuildOutputs__Output) => {

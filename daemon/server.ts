@@ -100,13 +100,14 @@ export class DaemonServer {
     return this.stopping;
   }
 
-  private session(config: string, outDir: string): WatchSession {
-    const key = `${config}\0${outDir}`;
+  /** The session of a manifest and output directory, and of a set of entries for a `watch ENTRY…` (empty: all). */
+  private session(config: string, outDir: string, entries: string[] = []): WatchSession {
+    const key = `${config}\0${outDir}\0${entries.join("\0")}`;
     let s = this.sessions.get(key);
     if (!s) {
-      s = new WatchSession({ config, outDir: outDir || undefined, polling: process.env.TPU_BUILD_WATCH_POLL === "1" });
+      s = new WatchSession({ config, outDir: outDir || undefined, entries: entries.length ? entries : undefined, polling: process.env.TPU_BUILD_WATCH_POLL === "1" });
       this.sessions.set(key, s);
-      this.log(`session ${config}${outDir ? ` -> ${outDir}` : ""}`);
+      this.log(`session ${config}${outDir ? ` -> ${outDir}` : ""}${entries.length ? ` (${entries.join(", ")})` : ""}`);
     }
     return s;
   }
@@ -155,12 +156,18 @@ export class DaemonServer {
   }
 
   private async runBuild(call: grpc.ServerWritableStream<BuildRequest__Output, BuildOutputs>): Promise<void> {
-    const { config, outDir } = call.request;
+    const { config, outDir, entries, force } = call.request;
     const write = batchedWriter(call);
     this.attached++;
     try {
       const session = this.session(resolve(config), outDir ? resolve(outDir) : "");
-      const hooks = { onEvent: (e: object) => write({ eventJson: JSON.stringify(e) }), log: (line: string) => write({ log: line }), error: (text: string) => write({ error: text }) };
+      const hooks = {
+        entries: entries.length ? entries : undefined,
+        force,
+        onEvent: (e: object) => write({ eventJson: JSON.stringify(e) }),
+        log: (line: string) => write({ log: line }),
+        error: (text: string) => write({ error: text }),
+      };
       const summary = (await session.start(hooks)) ?? (await session.build(hooks));
       write({ exitCode: summary.exitCode }, { end: true });
     } catch (e) {
@@ -173,8 +180,8 @@ export class DaemonServer {
   }
 
   private attachWatch(call: grpc.ServerWritableStream<WatchRequest__Output, BuildOutputs>): void {
-    const { config, outDir } = call.request;
-    const session = this.session(resolve(config), outDir ? resolve(outDir) : "");
+    const { config, outDir, entries } = call.request;
+    const session = this.session(resolve(config), outDir ? resolve(outDir) : "", entries);
     const write = batchedWriter(call);
     const listener: WatchListener = { onEvent: (e) => write({ eventJson: JSON.stringify(e) }), log: (line) => write({ log: line }), error: (text) => write({ error: text }) };
     this.attached++;

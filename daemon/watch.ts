@@ -14,6 +14,8 @@ import { EXIT, now } from "../build/events.js";
 import { SourceWatcher } from "./watcher.js";
 
 export interface WatchSessionOptions extends EngineOptions {
+  /** The entries this session keeps built (with those whose results they take); default: all. */
+  entries?: string[];
   polling?: boolean;
   quietMs?: number;
   maxWaitMs?: number;
@@ -160,6 +162,8 @@ export class WatchSession {
     return {
       signal: extra.signal,
       watch: extra.watch,
+      entries: extra.entries ?? this.options.entries,
+      force: extra.force,
       onEvent: (e: BuildEvent) => {
         extra.onEvent?.(e);
         this.broadcast(e);

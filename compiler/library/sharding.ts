@@ -4,7 +4,8 @@
 // axis name or `nothing` per dimension). Without a mesh, or on a mesh of one device, it is x itself.
 
 import type { ShardSpec } from "../../plugins/api.js";
-import { describeValue, nearestNames } from "../semantics/describe.js";
+import { nearestNames } from "../diagnostics.js";
+import { describeValue } from "../semantics/describe.js";
 import { xlaSharding } from "../semantics/arrays.js";
 import type { Value } from "../semantics/values.js";
 import type { IntrinsicLibrary } from "./intrinsics.js";

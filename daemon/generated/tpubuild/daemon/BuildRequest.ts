@@ -12,6 +12,14 @@ export interface BuildRequest {
    * absolute output directory; empty: the manifest's
    */
   'outDir'?: (string);
+  /**
+   * the entries to build (with those whose results they take); empty: every entry
+   */
+  'entries'?: (string)[];
+  /**
+   * rerun every run, up to date or not
+   */
+  'force'?: (boolean);
 }
 
 export interface BuildRequest__Output {
@@ -24,4 +32,12 @@ export interface BuildRequest__Output {
    * absolute output directory; empty: the manifest's
    */
   'outDir': (string);
+  /**
+   * the entries to build (with those whose results they take); empty: every entry
+   */
+  'entries': (string)[];
+  /**
+   * rerun every run, up to date or not
+   */
+  'force': (boolean);
 }

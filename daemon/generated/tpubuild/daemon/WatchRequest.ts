@@ -6,10 +6,18 @@ export interface WatchRequest {
   'client'?: (_tpubuild_daemon_ClientIdentity | null);
   'config'?: (string);
   'outDir'?: (string);
+  /**
+   * the entries to keep built; empty: every entry
+   */
+  'entries'?: (string)[];
 }
 
 export interface WatchRequest__Output {
   'client': (_tpubuild_daemon_ClientIdentity__Output | null);
   'config': (string);
   'outDir': (string);
+  /**
+   * the entries to keep built; empty: every entry
+   */
+  'entries': (string)[];
 }
