@@ -3,42 +3,18 @@
 
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { runPython } from "./support/jax.js";
+import { ROOT, runCli, type CliResult } from "./support/cli.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BIN = join(ROOT, "bin", "tpu-build.js");
+const tpuBuild = (cwd: string, ...args: string[]): CliResult => runCli(cwd, ["build", ...args]);
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  events: Record<string, unknown>[];
-}
-
-function tpuBuild(cwd: string, ...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [BIN, "build", ...args], { cwd, encoding: "utf8", env: { ...process.env, CI: "true" }, timeout: 240_000 });
-  const events = args.includes("--json") ? r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, events };
-}
-
-const MODEL = `
-include("layers.jl")
-
-init(W, scale) = (W .* Float32(scale), zeros_like(W))
-
-function predict(params, x)
-    W, b = params
-    return softmax(relu.(W * x .+ b[:, 1]))
-end
-
-loss(probs, y) = (total = -sum(y .* log.(probs)), n = size(probs, 2))
-`;
-const LAYERS = `zeros_like(W) = W .* 0f0\n`;
+/** A small MLP over two files (model.jl includes layers.jl), shared with test/pipelines.test.ts. */
+const FIXTURE = join(ROOT, "test", "fixtures", "workspace");
+const MODEL = readFileSync(join(FIXTURE, "model.jl"), "utf8");
+const LAYERS = readFileSync(join(FIXTURE, "layers.jl"), "utf8");
 
 function manifest(overrides: Record<string, unknown> = {}): string {
   return JSON.stringify(

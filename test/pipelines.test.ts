@@ -9,27 +9,13 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { writeNpy } from "../build/npy.js";
 import { tensorFromValues } from "../build/inputs.js";
 import type { BuildPlanReport } from "../build/plan.js";
+import { BIN, ROOT, runCli, type CliResult } from "./support/cli.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BIN = join(ROOT, "bin", "tpu-build.js");
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(cwd: string, ...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, CI: "true" }, timeout: 240_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const events = (r: CliResult) => r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-const entriesOf = (r: CliResult, kind: string) => events(r).filter((e) => e.event === kind).map((e) => e.entry as string);
+const cli = (cwd: string, ...args: string[]): CliResult => runCli(cwd, args);
+const entriesOf = (r: CliResult, kind: string) => r.events.filter((e) => e.event === kind).map((e) => e.entry as string);
 
 function plan(dir: string, ...args: string[]): BuildPlanReport {
   const r = cli(dir, "plan", "--json", ...args);
@@ -37,18 +23,8 @@ function plan(dir: string, ...args: string[]): BuildPlanReport {
   return JSON.parse(r.stdout) as BuildPlanReport;
 }
 
-const MODEL = `
-include("layers.jl")
-
-init(W, scale) = (W .* Float32(scale), zeros_like(W))
-
-function predict(params, x)
-    W, b = params
-    return softmax(relu.(W * x .+ b[:, 1]))
-end
-
-loss(probs) = -sum(log.(probs))
-`;
+/** The small MLP of test/cli.test.ts (model.jl includes layers.jl). */
+const FIXTURE = join(ROOT, "test", "fixtures", "workspace");
 
 /** W in Julia order (4, 3), under a directory whose name has a space (the depfile must escape it). */
 async function writeWeights(dir: string, scale: number): Promise<void> {
@@ -58,14 +34,13 @@ async function writeWeights(dir: string, scale: number): Promise<void> {
 
 async function workspace(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "tpu-build-pipelines-"));
-  writeFileSync(join(dir, "model.jl"), MODEL);
-  writeFileSync(join(dir, "layers.jl"), "zeros_like(W) = W .* 0f0\n");
+  for (const f of ["model.jl", "layers.jl"]) copyFileSync(join(FIXTURE, f), join(dir, f));
   await writeWeights(dir, 0.1);
   const manifest = {
     entries: {
       init: { file: "model.jl", function: "init", args: [{ eltype: "Float32", size: [4, 3], value: { npy: "data dir/W.npy" } }, { const: 0.5 }], run: true },
       predict: { file: "model.jl", function: "predict", args: [{ from: "init" }, { eltype: "Float32", size: [3, 5], value: { random: "normal", seed: 7 } }], run: true },
-      loss: { file: "model.jl", function: "loss", args: [{ from: "predict" }], run: true },
+      loss: { file: "model.jl", function: "loss", args: [{ from: "predict" }, { eltype: "Float32", size: [4, 5], value: { fill: 0.25 } }], run: true },
       alone: { file: "layers.jl", function: "zeros_like", args: [{ eltype: "Float32", size: [2] }] },
     },
   };
@@ -128,7 +103,7 @@ test("build ENTRY builds it and what it takes results from, with the cache key p
   assert.is(r.code, 0, r.stderr);
   assert.equal(entriesOf(r, "compile-finished"), ["init", "predict"]);
   assert.equal(entriesOf(r, "run-finished"), ["init", "predict"]);
-  assert.is(events(r).find((e) => e.event === "compile-finished" && e.entry === "init")!.key, keys.init);
+  assert.is(r.events.find((e) => e.event === "compile-finished" && e.entry === "init")!.key, keys.init);
   assert.ok(!existsSync(join(dir, ".tpu-build", "out", "loss")), "loss was not asked for");
 });
 
