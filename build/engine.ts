@@ -429,7 +429,8 @@ export class BuildEngine {
   /**
    * What a build (of `hooks.entries`, else all) would do, without compiling or running anything:
    * per entry, the files it reads and writes, its cache key, whether it would compile and run, and
-   * why. It changes no state; calls are serialized with builds.
+   * why. It compiles, runs and writes nothing (a corrupt cache entry it meets is removed, as
+   * any read does); calls are serialized with builds.
    */
   plan(hooks: BuildHooks = {}): Promise<BuildPlanReport> {
     const next = this.queue.then(() => this.planNow(hooks));

@@ -12,7 +12,7 @@ export type BuildEvent =
   | { event: "run-started"; at: string; entry: string; target: string; hash: string }
   | { event: "run-finished"; at: string; entry: string; target: string; hash: string; durationMs: number; outputs: string[] }
   | { event: "run-failed"; at: string; entry: string; target: string; durationMs: number; message: string }
-  /** A warm engine's run whose module, target and input contents are unchanged: its outputs on disk stand. */
+  /** A run whose module, target, settings and input contents are unchanged since the last run (in this engine or recorded on disk) and whose output files still hold what it wrote: they stand, untouched. */
   | { event: "run-up-to-date"; at: string; entry: string; target: string; hash: string; outputs: string[] }
   /** A run with `"cache": "remote"` whose results the remote cache held: written out, not run. */
   | { event: "run-cache-hit"; at: string; entry: string; target: string; hash: string; durationMs: number; outputs: string[]; layer: "remote"; bytes: number }
