@@ -39,12 +39,11 @@ import { canonicalJson, sha256Hex } from "./hash.js";
 import { demotedTensor, materializeValue } from "./inputs.js";
 import { decodeNpy } from "./npy.js";
 import type { ManifestDiagnostic, ResolvedArg, ResolvedEntry, ResolvedManifest } from "./manifest.js";
-import { argSpecs, entryPointer, loadManifest, manifestDiagnosticAt, renderManifestDiagnostic, targetKind, targetNames, targetSettings } from "./manifest.js";
+import { argSpecs, displayPathOf, entryPointer, loadManifest, manifestDiagnosticAt, renderManifestDiagnostic, targetKind, targetNames, targetSettings } from "./manifest.js";
 import { outputFileNames, readVerifiedOutputs, RESULT_JSON, writeRunOutputs } from "./outputs.js";
 import type { EntryRecord, RunFingerprintParts, RunSummary } from "./records.js";
 import { changedRunParts, readEntryRecord, runFingerprint, writeEntryRecord, writeRunSummary } from "./records.js";
 import type { BuildPlanReport, EntryPlan } from "./plan.js";
-import { shownPath } from "./plan.js";
 import { selectEntries } from "./selection.js";
 import { readWorkspaceSource } from "./workspace.js";
 import { targetDiagnostics } from "./target-settings.js";
@@ -114,20 +113,19 @@ export interface BuildSummary {
 }
 
 /** One-shot build: a fresh engine, one build, every session closed. */
-export async function build(options: BuildOptions): Promise<BuildSummary> {
-  const engine = new BuildEngine({ ...options, persistent: false });
-  try {
-    return await engine.build(options);
-  } finally {
-    await engine.close();
-  }
+export function build(options: BuildOptions): Promise<BuildSummary> {
+  return oneShot(options, (engine) => engine.build(options));
 }
 
 /** One-shot plan: what a build of `options.entries` (else all) would do, compiling and running nothing (`tpu-build plan`). */
-export async function plan(options: BuildOptions): Promise<BuildPlanReport> {
+export function plan(options: BuildOptions): Promise<BuildPlanReport> {
+  return oneShot(options, (engine) => engine.plan(options));
+}
+
+async function oneShot<T>(options: EngineOptions, use: (engine: BuildEngine) => Promise<T>): Promise<T> {
   const engine = new BuildEngine({ ...options, persistent: false });
   try {
-    return await engine.plan(options);
+    return await use(engine);
   } finally {
     await engine.close();
   }
@@ -569,7 +567,7 @@ export class BuildEngine {
     const diagnostics: EventDiagnostic[] = [];
     const ctx = new BuildContext({ ...hooks, onEvent: (e) => void (e.event === "manifest-invalid" && diagnostics.push(...e.diagnostics)) });
     const checked = await this.checkedPlan(ctx);
-    if (!checked) return { ok: false, exitCode: EXIT.invalidManifest, config: shownPath(this.options.config), outDir: "", entries: [], diagnostics };
+    if (!checked) return { ok: false, exitCode: EXIT.invalidManifest, config: displayPathOf(this.options.config), outDir: "", entries: [], diagnostics };
     const { plan } = checked;
     const reader = new SourceReader(plan.manifest.dir);
     const planned = new Map<string, PlannedEntry>();
@@ -580,7 +578,7 @@ export class BuildEngine {
       planned.set(name, p);
       entries.push(p.report);
     }
-    return { ok: true, exitCode: EXIT.ok, config: shownPath(plan.manifest.path), outDir: shownPath(plan.outDir), entries, diagnostics };
+    return { ok: true, exitCode: EXIT.ok, config: displayPathOf(plan.manifest.path), outDir: displayPathOf(plan.outDir), entries, diagnostics };
   }
 
   /** One entry's plan, from its sources, the cache and its record; `planned` holds the entries it takes results from. */
@@ -591,8 +589,8 @@ export class BuildEngine {
     const report: EntryPlan = {
       entry: name,
       function: entry.function,
-      sources: this.sourcesOf(entry.file, reader).map((p) => shownPath(join(manifest.dir, p))),
-      inputs: entry.args.flatMap((a) => (a.kind === "array" && a.value?.kind === "npy" ? [shownPath(a.value.path)] : [])),
+      sources: this.sourcesOf(entry.file, reader).map((p) => displayPathOf(join(manifest.dir, p))),
+      inputs: entry.args.flatMap((a) => (a.kind === "array" && a.value?.kind === "npy" ? [displayPathOf(a.value.path)] : [])),
       from: entry.dependencies,
       outputs: [],
       key: null,
@@ -618,7 +616,7 @@ export class BuildEngine {
     report.hash = artifact?.hash ?? null;
     // Without the artifact, the files of the last recorded build (a result's shape rarely changes).
     const names = artifact ? outputFileNames(artifact.signature) : (record.compile?.outputs ?? [RESULT_JSON]);
-    report.outputs = names.map((f) => shownPath(join(plan.outDir, name, f)));
+    report.outputs = names.map((f) => displayPathOf(join(plan.outDir, name, f)));
     if (!plan.mustRun.has(name)) return { report, artifact };
     const target = entry.run?.target ?? manifest.defaultTarget;
     const run = (status: NonNullable<EntryPlan["run"]>["status"], reasons: string[], leaves?: string[]): PlannedEntry => {
@@ -644,7 +642,7 @@ export class BuildEngine {
       } catch (e) {
         return run("run", [(e as Error).message]);
       }
-      labels.push(`argument ${index + 1}${arg.value?.kind === "npy" ? ` (${shownPath(arg.value.path)})` : ""}`);
+      labels.push(`argument ${index + 1}${arg.value?.kind === "npy" ? ` (${displayPathOf(arg.value.path)})` : ""}`);
     }
     const parts: RunFingerprintParts = { module: artifact.hash, target, settings: canonicalJson(plan.settingsOf(target)), outDir: plan.outDir, inputs: leaves };
     if (record.run.fingerprint !== runFingerprint(parts)) return run("run", unique(changedRunParts(record.run.parts, parts, (k) => labels[k]!)));

@@ -269,7 +269,8 @@ function shownPointer(pointer: string): string {
     .join("/");
 }
 
-function displayPathOf(file: string): string {
+/** A path as the user sees it: relative to the current directory, absolute when outside it. */
+export function displayPathOf(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
 }

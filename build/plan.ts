@@ -4,7 +4,6 @@
 // Turborepo's run summary explains a cache miss). The engine computes it (BuildEngine.plan); this
 // module holds its shape and the two ways it is written out besides JSON: text and a Make depfile.
 
-import { isAbsolute, relative } from "node:path";
 import type { EventDiagnostic, ExitCode } from "./events.js";
 
 export interface EntryPlan {
@@ -39,12 +38,6 @@ export interface BuildPlanReport {
   outDir: string;
   entries: EntryPlan[];
   diagnostics: EventDiagnostic[];
-}
-
-/** A path as the user sees it: relative to the current directory, absolute when outside it. */
-export function shownPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
 }
 
 /** A path escaped for a Make rule: `$` doubled; spaces, `#` and `:` behind a backslash. */

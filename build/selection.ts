@@ -1,10 +1,9 @@
 // Which entries a build or a plan covers: the ones named on the command line and, transitively,
 // those whose results they take (`from`). No names: every entry.
 
-import { relative } from "node:path";
 import { nearestNames } from "../compiler/diagnostics.js";
 import type { EventDiagnostic } from "./events.js";
-import type { ResolvedManifest } from "./manifest.js";
+import { displayPathOf, type ResolvedManifest } from "./manifest.js";
 
 /** How many entry names an unknown-name error lists when none is near. */
 const LISTED = 12;
@@ -22,8 +21,7 @@ export function selectEntries(manifest: ResolvedManifest, names: readonly string
 }
 
 function unknownEntry(manifest: ResolvedManifest, name: string): EventDiagnostic {
-  const shown = relative(process.cwd(), manifest.path) || manifest.path;
-  const message = `no entry named ${JSON.stringify(name)} in ${shown}`;
+  const message = `no entry named ${JSON.stringify(name)} in ${displayPathOf(manifest.path)}`;
   const near = nearestNames(name, manifest.order, 3);
   const listed = manifest.order.slice(0, LISTED).join(", ") + (manifest.order.length > LISTED ? `, … (${manifest.order.length} in all)` : "");
   const note = near.length ? `did you mean ${near.map((n) => JSON.stringify(n)).join(", ")}?` : `entries: ${listed || "none"}`;
