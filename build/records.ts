@@ -11,7 +11,7 @@
 
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { KeyPartDigests } from "./cache.js";
+import { OWNER_ONLY_DIR, OWNER_ONLY_FILE, type KeyPartDigests } from "./cache.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 
 /** What a run's fingerprint is taken over: equal parts, equal results (runs are pure). */
@@ -83,9 +83,10 @@ export async function readEntryRecord(workspace: string, entry: string): Promise
 /** Replaces an entry's record atomically (concurrent builds: the last writer wins, each record whole). */
 export async function writeEntryRecord(workspace: string, record: EntryRecord): Promise<void> {
   const dir = stateDir(workspace);
-  await mkdir(dir, { recursive: true });
+  // Owner-only, like the cache and the outputs they describe.
+  await mkdir(dir, { recursive: true, mode: OWNER_ONLY_DIR });
   const tmp = join(dir, `.${record.entry}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
+  await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: OWNER_ONLY_FILE });
   await rename(tmp, join(dir, `${record.entry}.json`));
 }
 
@@ -107,9 +108,9 @@ const KEPT_SUMMARIES = 50;
 /** Writes a build's summary to `.tpu-build/runs/` and returns its path. */
 export async function writeRunSummary(workspace: string, summary: RunSummary): Promise<string> {
   const dir = runsDir(workspace);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: OWNER_ONLY_DIR });
   const path = join(dir, `${summary.startedAt.replace(/:/g, "-")}-${process.pid}.json`);
-  await writeFile(path, `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(path, `${JSON.stringify(summary, null, 2)}\n`, { mode: OWNER_ONLY_FILE });
   // ISO times sort as text: the oldest come first.
   const all = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
   for (const old of all.slice(0, Math.max(0, all.length - KEPT_SUMMARIES))) await rm(join(dir, old), { force: true });

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { build } from "../build/engine.js";
 import { testWhenAvailable } from "./support/outputs.js";
 
-test("cache artifacts and outputs are created owner-only under umask 022", async () => {
+test("cache artifacts, outputs, build records and run summaries are created owner-only under umask 022", async () => {
   const dir = mkdtempSync(join(tmpdir(), "tpu-permissions-"));
   const umask = process.umask(0o022);
   try {
@@ -29,7 +29,7 @@ test("cache artifacts and outputs are created owner-only under umask 022", async
         for (const f of readdirSync(path)) walk(join(path, f));
       } else if (mode & 0o077) open.push(`${path} ${mode.toString(8)}`);
     };
-    for (const root of [".tpu-build/cache", ".tpu-build/out"]) walk(join(dir, root));
+    for (const root of [".tpu-build/cache", ".tpu-build/out", ".tpu-build/state", ".tpu-build/runs"]) walk(join(dir, root));
     assert.ok(readdirSync(join(dir, ".tpu-build", "cache", "artifacts")).length > 0, "the build wrote an artifact");
     assert.equal(open, [], "directories 0700, files without group or other bits");
     assert.is(statSync(join(dir, ".tpu-build")).mode & 0o777, 0o700);
