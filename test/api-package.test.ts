@@ -1,6 +1,6 @@
 // The Node API as a user gets it: `npm pack`, installed from the tarball into a temporary project,
 // imported as "tpu-build" (package.json `exports`, not a path into the repository), type-checked
-// against its .d.ts, and used to build and watch an example whose outputs are compared with NumPy.
+// against its .d.ts, and used to plan, build and watch an example whose outputs are compared with NumPy.
 
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -29,14 +29,17 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
 }
 
 const API_SCRIPT = `
-import { build, loadManifest, watch, EXIT } from "tpu-build";
+import { build, plan, loadManifest, watch, EXIT } from "tpu-build";
 import { appendFileSync } from "node:fs";
 
 const config = process.argv[2];
 const loaded = await loadManifest(config);
 if (!loaded.ok) throw new Error("manifest: " + loaded.diagnostics.map((d) => d.message).join("; "));
+const before = await plan({ config });
 const events = [];
 const summary = await build({ config, onEvent: (e) => events.push(e.event), error: (text) => console.error(text) });
+const after = await plan({ config });
+const statuses = (p) => p.entries.map((e) => [e.entry, e.compile.status, e.run?.status]);
 
 // A compile-only watch: an edit to the source is rebuilt before settled() resolves.
 const watchEvents = [];
@@ -46,16 +49,18 @@ appendFileSync(process.argv[4], "\\ncube(x) = x .^ 3\\n");
 while (!watchEvents.includes("watch-changed")) await new Promise((r) => setTimeout(r, 20));
 await w.settled();
 await w.close();
-console.log(JSON.stringify({ order: loaded.manifest.order, ok: summary.ok, exitCode: summary.exitCode, okCode: EXIT.ok, entries: summary.entries, events, firstOk, lastOk: w.last?.ok, watchEvents }));
+console.log(JSON.stringify({ planned: [statuses(before), statuses(after)], order: loaded.manifest.order, ok: summary.ok, exitCode: summary.exitCode, okCode: EXIT.ok, entries: summary.entries, events, firstOk, lastOk: w.last?.ok, watchEvents }));
 `;
 
 // Compiled by tsc against the installed package: the declarations resolve through `exports`, and
 // are real types (the @ts-expect-error lines fail the check if they were \`any\`).
 const TYPED_USE = `
-import { build, loadManifest, watch, type BuildSummary, type TargetPlugin, type Plugin } from "tpu-build";
+import { build, plan, loadManifest, watch, type BuildSummary, type BuildPlanReport, type TargetPlugin, type Plugin } from "tpu-build";
 
 export async function use(config: string): Promise<boolean> {
   const summary: BuildSummary = await build({ config, onEvent: (e) => void e.event });
+  const report: BuildPlanReport = await plan({ config });
+  void report.entries[0]?.compile.status;
   const loaded = await loadManifest(config);
   if (loaded.ok) void loaded.manifest.order.length;
   else void loaded.diagnostics[0]?.line;
@@ -111,6 +116,7 @@ test("npm pack, installed in a fresh project: typed imports, a build through the
   writeFileSync(join(watched, "tpu.config.json"), JSON.stringify({ entries: { square: { file: "m.jl", function: "square", args: [{ eltype: "Float32", size: [2] }] } } }));
   writeFileSync(join(project, "api.mjs"), API_SCRIPT);
   const out = JSON.parse(run(process.execPath, ["api.mjs", join(ws, "tpu.config.json"), join(watched, "tpu.config.json"), join(watched, "m.jl")], project).trim().split("\n").at(-1)!) as {
+    planned: [string, string, string | undefined][][];
     order: string[];
     ok: boolean;
     exitCode: number;
@@ -122,6 +128,11 @@ test("npm pack, installed in a fresh project: typed imports, a build through the
     watchEvents: string[];
   };
   assert.equal(out.order, ["poly", "smooth"]);
+  // plan, before the build and after it: would compile and run, then all cached and up to date.
+  assert.equal(out.planned, [
+    [["poly", "miss", "run"], ["smooth", "miss", "run"]],
+    [["poly", "hit", "up-to-date"], ["smooth", "hit", "up-to-date"]],
+  ]);
   assert.is(out.exitCode, out.okCode, JSON.stringify(out));
   assert.ok(out.ok);
   assert.equal(Object.keys(out.entries).sort(), ["poly", "smooth"]);
