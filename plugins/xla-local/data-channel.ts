@@ -78,15 +78,16 @@ class ConnectionReader {
 
   /** net's `onread.callback`: `n` bytes were read into readBuffer. */
   received(n: number): boolean {
-    let piece = this.readBuffer.subarray(0, n);
     const sink = this.sink;
+    let k = 0;
     if (sink && this.buffered === 0) {
-      const k = Math.min(n, sink.target.byteLength - sink.offset);
-      sink.target.set(k === n ? piece : piece.subarray(0, k), sink.offset);
+      k = Math.min(n, sink.target.byteLength - sink.offset);
+      // Buffer#copy takes a target and offsets: no view object per read (under TLS a read is one
+      // 16 KiB record, tens of thousands per large tensor).
+      this.readBuffer.copy(sink.target, sink.offset, 0, k);
       sink.offset += k;
-      piece = piece.subarray(k);
     }
-    if (piece.byteLength > 0) this.push(Buffer.from(piece)); // a copy: readBuffer is reused
+    if (k < n) this.push(Buffer.from(this.readBuffer.subarray(k, n))); // a copy: readBuffer is reused
     this.notify();
     return true;
   }
