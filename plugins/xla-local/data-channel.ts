@@ -6,7 +6,7 @@
 // preallocated array, so the kernel's copies are the only per-byte work.
 
 import { connect, type NetConnectOpts, type Socket } from "node:net";
-import { connect as connectTls, type ConnectionOptions } from "node:tls";
+import { connect as connectTls, createSecureContext, type ConnectionOptions, type SecureContext } from "node:tls";
 import protobuf from "protobufjs";
 import type { BufferInfo__Output } from "./generated/tpubuild/runtime/BufferInfo.js";
 import type { DataChannelReply__Output } from "./generated/tpubuild/runtime/DataChannelReply.js";
@@ -52,6 +52,21 @@ export function dataConnectOptions(advertised: string, grpcAddress: string): Net
   let host = m[1]!;
   if (host === "0.0.0.0" || host === "::" || host === "") host = /^\[?(.*?)\]?:\d+$/.exec(grpcAddress)?.[1] ?? "127.0.0.1";
   return { host, port: Number(m[2]) };
+}
+
+/**
+ * One SecureContext per client's TLS settings: building one parses the CA and key PEMs, which cost
+ * more than a small tensor's whole transfer when every data connection made its own.
+ */
+const secureContexts = new WeakMap<RuntimeTls, SecureContext>();
+
+function secureContextOf(tls: RuntimeTls): SecureContext {
+  let context = secureContexts.get(tls);
+  if (!context) {
+    context = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" });
+    secureContexts.set(tls, context);
+  }
+  return context;
 }
 
 /**
@@ -191,7 +206,7 @@ export class DataConnection {
       const tls = timeouts.tls;
       const socket: Socket = tls
         ? // tls.connect takes net's onread too (Node's docs), though @types/node does not list it.
-          connectTls({ ...(options as { host: string; port: number }), onread, ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.serverName, minVersion: "TLSv1.2" } as ConnectionOptions)
+          connectTls({ ...(options as { host: string; port: number }), onread, secureContext: secureContextOf(tls), servername: tls.serverName } as ConnectionOptions)
         : connect({ ...options, onread });
       const timer = setTimeout(() => {
         socket.destroy();

@@ -251,6 +251,8 @@ export class RuntimeClient {
   private readonly dataIdleTimeoutMs: number;
   private readonly token: string | undefined;
   private readonly tls: RuntimeTls | undefined;
+  /** TLS settings of data connections: the channel's, or the system's roots; one object, whose SecureContext is reused. */
+  private readonly dataChannelTls: RuntimeTls;
   private readonly clientName: string;
   /** The session's id, once OpenSession was asked for. */
   private session: Promise<string> | undefined;
@@ -283,6 +285,7 @@ export class RuntimeClient {
     });
     this.token = options.token;
     this.tls = tls;
+    this.dataChannelTls = tls ?? {};
     this.clientName = options.clientName ?? `tpu-build pid ${process.pid}`;
     this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
     this.longCallTimeoutMs = options.longCallTimeoutMs ?? 3_600_000;
@@ -474,7 +477,7 @@ export class RuntimeClient {
     return DataConnection.open(dataConnectOptions(address, this.address), {
       connectTimeoutMs: DATA_CONNECT_TIMEOUT_MS,
       idleTimeoutMs: this.dataIdleTimeoutMs,
-      tls: this.dataTls ? (this.tls ?? {}) : undefined,
+      tls: this.dataTls ? this.dataChannelTls : undefined,
     });
   }
 
