@@ -23,6 +23,6 @@ export function withSection(report: string, name: string, origin: string, lines:
 }
 
 /** Rewrites section `name` of BENCHMARKS.md (see withSection). */
-export function writeSection(name: string, origin: string, lines: string[]): void {
-  writeFileSync(BENCHMARKS_MD, withSection(readFileSync(BENCHMARKS_MD, "utf8"), name, origin, lines));
+export function writeSection(name: string, origin: string, lines: string[], firstTime?: (report: string, section: string) => string): void {
+  writeFileSync(BENCHMARKS_MD, withSection(readFileSync(BENCHMARKS_MD, "utf8"), name, origin, lines, firstTime));
 }
