@@ -12,7 +12,10 @@ import * as ops from "../hlo/ops.js";
 import type { Cotangent } from "../hlo/ops.js";
 import { NotDifferentiable, backward, replay } from "../autodiff/reverse.js";
 import { unrollLoops } from "../autodiff/unroll.js";
-import { isFloat } from "../semantics/types.js";
+import { isFloat, isInteger, showType } from "../semantics/types.js";
+import { juliaTypeOf } from "../semantics/describe.js";
+import { isFloatType } from "../hlo/ops.js";
+import { CompileError } from "../diagnostics.js";
 import type { CallArgs, Tensor, Value } from "../semantics/values.js";
 import { NOTHING, tuple } from "../semantics/values.js";
 import { insideStruct, structuralMap, tensorLeaves, treeMap } from "../semantics/tree.js";
@@ -30,7 +33,15 @@ interface Traced {
   resultLeaves: Tensor[];
   /** `forward`'s ids -> values in the computation being built. */
   values: Map<number, number>;
+  /**
+   * For each integer array argument the function turns into floats: the argument's position and
+   * the `convert` instructions of `forward` that do it (Zygote would differentiate through them).
+   */
+  integerArrays: { position: number; converts: number[] }[];
 }
+
+/** Ops that carry integer values through unchanged in kind (arithmetic, layout): an integer array's values flow on through them. */
+const INTEGER_FLOW = new Set(["add", "subtract", "multiply", "negate", "abs", "maximum", "minimum", "broadcast", "reshape", "transpose", "reverse", "slice", "concatenate", "pad", "select", "reduce"]);
 
 export function defineAutodiff(lib: IntrinsicLibrary): void {
   const { arrays } = lib;
@@ -52,12 +63,12 @@ export function defineAutodiff(lib: IntrinsicLibrary): void {
 
   lib.define("gradient", (args) => {
     const t = traceForward(lib, "gradient", args);
-    return tuple(pullBack(lib, t, scalarSeed("gradient", t, args), args.span));
+    return tuple(pullBack(lib, t, scalarSeed("gradient", t, args), args.span, args.argSpans.slice(1)));
   });
 
   lib.define("withgradient", (args) => {
     const t = traceForward(lib, "withgradient", args);
-    const grad = tuple(pullBack(lib, t, scalarSeed("withgradient", t, args), args.span));
+    const grad = tuple(pullBack(lib, t, scalarSeed("withgradient", t, args), args.span, args.argSpans.slice(1)));
     return { kind: "namedtuple", names: ["val", "grad"], elements: [resultValue(t), grad] };
   });
 
@@ -75,7 +86,7 @@ export function defineAutodiff(lib: IntrinsicLibrary): void {
         const want = leaf.scalar ? [] : leaf.size;
         return tensor.size.length === want.length ? b.resolve(tensor.id) : arrays.broadcastTo(tensor, want).id;
       });
-      return tuple(pullBack(lib, t, ids, bargs.span));
+      return tuple(pullBack(lib, t, ids, bargs.span, []));
     };
     return tuple([y, { kind: "function", fn: { name: "pullback", methods: [{ intrinsic: back, description: "(the pullback of a traced function)" }] } }]);
   });
@@ -87,8 +98,23 @@ export function defineAutodiff(lib: IntrinsicLibrary): void {
  * current computation.
  */
 function traceForward(lib: IntrinsicLibrary, name: string, args: CallArgs): Traced {
-  const { interp, arrays } = lib;
   if (args.positional.length < 1) throw lib.methodError(name, args);
+  // Zygote differentiates an integer argument as a real number (`gradient(x -> 3x^2 + 2x + 1, 5)`
+  // is (32.0,)): it is traced as a Float64. When the function needs it known (an index, a size),
+  // it is traced again with the integer known, and its gradient is `nothing`, as Zygote's is
+  // for an index.
+  const hasIntegers = args.positional.slice(1).some((x) => x.kind === "number" && isInteger(x.type) && x.type !== "Bool");
+  if (!hasIntegers) return traceWith(lib, name, args, false);
+  try {
+    return traceWith(lib, name, args, true);
+  } catch (e) {
+    if (!(e instanceof CompileError)) throw e;
+    return traceWith(lib, name, args, false);
+  }
+}
+
+function traceWith(lib: IntrinsicLibrary, name: string, args: CallArgs, integersAsReals: boolean): Traced {
+  const { interp, arrays } = lib;
   const [f, ...xs] = args.positional;
   const outer = arrays.b;
   const inner = new ComputationBuilder(outer.module, name);
@@ -102,11 +128,12 @@ function traceForward(lib: IntrinsicLibrary, name: string, args: CallArgs): Trac
     return p;
   };
   inner.capture = (outerId) => param(outer.resolve(outerId));
-  // Differentiable leaves: float arrays anywhere, float numbers outside structs (a struct's known
-  // fields, such as a layer's epsilon, stay constants).
-  const liftable = (v: Value, path: TreePath) => v.kind === "tensor" || (v.kind === "number" && !insideStruct(path));
+  // Differentiable leaves: float arrays and float numbers anywhere (a struct's float field has a
+  // gradient in Zygote too), and integers passed as arguments themselves (not struct fields: a
+  // layer's stride or size is not differentiated).
+  const liftable = (v: Value, path: TreePath) => v.kind === "tensor" || (v.kind === "number" && (isFloat(v.type) || (integersAsReals && v.type !== "Bool" && !insideStruct(path))));
   const lift = (v: Value): Value => {
-    if (v.kind === "number") return isFloat(v.type) ? lift({ ...arrays.known(v), scalar: true }) : v;
+    if (v.kind === "number") return lift({ ...arrays.known(v, isFloat(v.type) ? undefined : "Float64"), scalar: true });
     const t = v as Tensor;
     if (!isFloat(t.eltype)) return t;
     const p = param(outer.resolve(t.id));
@@ -125,18 +152,39 @@ function traceForward(lib: IntrinsicLibrary, name: string, args: CallArgs): Trac
   const root = inner.emit(ops.tuple, resultLeaves.map((t) => t.id), undefined);
   const forward = unrollLoops(inner.finish(root), outer.module);
   const values = replay(outer, forward, inputs);
-  return { forward, lifted, wrt, result, resultLeaves, values };
+  const integerArrays = xs.flatMap((x, position) => {
+    if (x.kind !== "tensor" || isFloat(x.eltype) || x.eltype === "Bool") return [];
+    const outerId = outer.resolve(x.id);
+    const reached = new Set(forward.instructions.filter((i) => i.opcode === "parameter" && inputs.get(i.id) === outerId).map((i) => i.id));
+    const converts: number[] = [];
+    for (const instr of forward.instructions) {
+      if (!instr.operands.some((o) => reached.has(o))) continue;
+      if (instr.opcode === "convert" && instr.shape.kind === "array" && isFloatType(instr.shape.element)) converts.push(instr.id);
+      else if (INTEGER_FLOW.has(instr.opcode)) reached.add(instr.id);
+    }
+    return converts.length ? [{ position, converts }] : [];
+  });
+  return { forward, lifted, wrt, result, resultLeaves, values, integerArrays };
 }
 
 /** The cotangents of the differentiated leaves, given one cotangent id per result leaf. */
-function pullBack(lib: IntrinsicLibrary, t: Traced, seeds: Cotangent[], span: CallArgs["span"]): Value[] {
+function pullBack(lib: IntrinsicLibrary, t: Traced, seeds: Cotangent[], span: CallArgs["span"], argSpans: CallArgs["argSpans"]): Value[] {
   const arrays = lib.arrays;
   let cts: Cotangent[];
+  const converts = t.integerArrays.flatMap((a) => a.converts);
   try {
-    cts = backward(arrays.b, t.forward, t.values, t.wrt, seeds);
+    cts = backward(arrays.b, t.forward, t.values, [...t.wrt, ...converts], seeds);
   } catch (e) {
     if (e instanceof NotDifferentiable) throw lib.fail("not-differentiable", `cannot differentiate this function: ${e.message}`, span, ["a loop whose trip count depends on traced values cannot be differentiated; loop over a known range"]);
     throw e;
+  }
+  // An integer array whose values reach the result as floats: Zygote would differentiate it as
+  // reals; rather than answer `nothing`, say so.
+  const reaching = new Set(converts.filter((_, k) => cts[t.wrt.length + k] !== null && cts[t.wrt.length + k] !== undefined));
+  for (const a of t.integerArrays) {
+    if (!a.converts.some((c) => reaching.has(c))) continue;
+    const x = t.lifted[a.position] as Tensor;
+    throw lib.fail("integer-gradient", `cannot differentiate with respect to argument ${a.position + 1}, an integer array (${showType(juliaTypeOf(x))}): the result depends on its values, which Zygote would differentiate as real numbers`, argSpans[a.position] ?? span, ["pass it as floats (Float32.(x)) to get its gradient, or capture it in a closure (gradient(m -> loss(m, x), model)) if it is data"]);
   }
   const grads = new Map(t.wrt.map((p, i) => [p, cts[i] ?? null]));
   const gradient = (v: Value): Value => {
