@@ -166,4 +166,49 @@ test("a result that cannot leave the module (a Colon) is reported at the entry f
   assert.match(text, "m.jl:2:1: error: the entry's result contains `:` at result[2]");
 });
 
+test("`using Flux: name` of a name tpu-build lacks is an error at the name in the using line", () => {
+  const { d, text } = compileError({ "u.jl": "using Flux: Dense, params\nf(x) = x\n" }, "f", [f32(2)]);
+  assert.is(d.code, "undefined-import");
+  assert.match(text, "u.jl:1:20: error: UndefVarError: `params` not defined in `Flux`");
+});
+
+test("calling an object whose type has call methods, none matching, is a MethodError listing them", () => {
+  const src = "struct Emb\n    w\nend\n(e::Emb)(i::Integer) = e.w[:, i]\n(e::Emb)(x::AbstractVector) = e.w\nf(w) = Emb(w)(1.5)\n";
+  const { d, text } = compileError({ "c.jl": src }, "f", [f32(2, 3)]);
+  assert.is(d.code, "no-method");
+  assert.match(text, "c.jl:6:8: error: MethodError: no method matching (::Emb)(::Float64)");
+  assert.match(text, "(e::Emb)(i::Integer) at c.jl:4");
+  assert.match(text, "(e::Emb)(x::AbstractVector) at c.jl:5");
+});
+
+test("`end` on a program's type without lastindex is a MethodError for lastindex", () => {
+  const { d, text } = compileError({ "l.jl": "struct S\n    xs\nend\nBase.getindex(s::S, i) = s.xs[i]\nf(x) = S(x)[end]\n" }, "f", [f32(3)]);
+  assert.is(d.code, "no-method");
+  assert.match(text, "l.jl:5:13: error: MethodError: no method matching lastindex(::S)");
+});
+
+test("a field value that cannot convert to the declared type is Julia's convert MethodError at the argument", () => {
+  const { text } = compileError({ "p.jl": "struct P\n    t::Tuple{Float64, Float64}\nend\nf(x) = P((1, \"a\"))\n" }, "f", [f32(3)]);
+  assert.match(text, "p.jl:4:10: error: MethodError: Cannot `convert` an object of type Tuple{Int64, String} to an object of type Tuple{Float64, Float64}");
+});
+
+test("ranges print with Julia's type names in MethodErrors", () => {
+  const { text } = compileError({ "r.jl": "g(x::AbstractMatrix) = x\nf(x) = (g(1:3), g(1:2:5), g(0.0:0.5:1.0))\n" }, "f", [f32(3)]);
+  assert.match(text, "no method matching g(::UnitRange{Int64})");
+  const t2 = compileError({ "r.jl": "g(x::AbstractMatrix) = x\nf(x) = g(1:2:5)\n" }, "f", [f32(3)]).text;
+  assert.match(t2, "no method matching g(::StepRange{Int64, Int64})");
+  const t3 = compileError({ "r.jl": "g(x::AbstractMatrix) = x\nf(x) = g(0.0:0.5:1.0)\n" }, "f", [f32(3)]).text;
+  assert.match(t3, "no method matching g(::StepRangeLen{Float64, Base.TwicePrecision{Float64}, Base.TwicePrecision{Float64}, Int64})");
+});
+
+test("a gradient through an integer array argument's values is an error, not a silent nothing", () => {
+  const i64 = (...size: number[]): ArgSpec => ({ kind: "runtime", type: { kind: "array", eltype: "Int64", size } });
+  const { d, text } = compileError({ "i.jl": "f(x, k) = gradient((a, n) -> sum(a .* n), x, k)[1]\n" }, "f", [f32(3), i64(3)]);
+  assert.is(d.code, "integer-gradient");
+  assert.match(text, "i.jl:1:46: error: cannot differentiate with respect to argument 2, an integer array (Vector{Int64})");
+  // As an index it has no gradient, as in Zygote: no error.
+  const r = juliaCompiler.compile({ entry: "e", file: "j.jl", function: "f", args: [f32(3), i64(3)], readSource: (p) => (p === "j.jl" ? "f(x, k) = gradient((a, n) -> sum(a[n]), x, k)[1]\n" : undefined) });
+  assert.ok(r.ok);
+});
+
 test.run();

@@ -12,8 +12,8 @@ import type { ReductionKind } from "../semantics/arrays.js";
 import { showSize } from "../semantics/arrays.js";
 import { describeValue, juliaTypeOf } from "../semantics/describe.js";
 import { rangeLength } from "../semantics/interpreter.js";
-import type { NumType } from "../semantics/types.js";
-import { ANY_TUPLE, ELEMENT_TYPES, concrete, datatype, expandAlias, floatOf, isFloat, isInteger, isSubtype, promoteType, showType, sumType } from "../semantics/types.js";
+import type { JuliaType, NumType } from "../semantics/types.js";
+import { ANY_TUPLE, ELEMENT_TYPES, concrete, datatype, expandAlias, floatOf, isFloat, isInteger, isSubtype, promoteType, showType, sumType, tupleElementTypes } from "../semantics/types.js";
 import type { CallArgs, KnownNumber, Tensor, Value } from "../semantics/values.js";
 import { NOTHING, num, tuple } from "../semantics/values.js";
 import { convertExact, roundTo, toNumber } from "./numbers.js";
@@ -295,19 +295,56 @@ export function defineBase(lib: IntrinsicLibrary): void {
     throw fail("no-method", `MethodError: cannot convert ${describeValue(x)} to ${t}`, span);
   };
 
+  /**
+   * Julia's `convert(T, x)`: numbers to a number type, tuples elementwise to a Tuple type (NTuple,
+   * Vararg), arrays to an array type of another element type, a Union to its first member that
+   * converts. undefined when Julia has no such conversion.
+   */
+  const convertValue = (T: JuliaType, x: Value, span: Span): Value | undefined => {
+    if (isSubtype(juliaTypeOf(x), T)) return x;
+    if (T.kind === "union") {
+      for (const member of T.types) {
+        const v = convertValue(member, x, span);
+        if (v !== undefined) return v;
+      }
+      return undefined;
+    }
+    if (T.kind !== "datatype") return undefined;
+    const name = T.name as ElementType;
+    if (ELEMENT_TYPES.includes(name)) return x.kind === "number" || (x.kind === "tensor" && x.scalar) ? convertTo(name, x, span) : undefined;
+    if (T.name === "Tuple" && x.kind === "tuple") {
+      const targets = tupleElementTypes(T, x.elements.length);
+      if (!targets) return undefined;
+      const out: Value[] = [];
+      for (const [i, e] of x.elements.entries()) {
+        const v = convertValue(targets[i]!, e, span);
+        if (v === undefined) return undefined;
+        out.push(v);
+      }
+      return tuple(out);
+    }
+    if ((T.name === "Array" || T.name === "AbstractArray") && x.kind === "tensor" && !x.scalar) {
+      const [el, n] = T.params;
+      if (typeof n === "number" && n !== x.size.length) return undefined;
+      if (el === undefined || typeof el !== "object" || el.kind !== "datatype" || !ELEMENT_TYPES.includes(el.name as ElementType)) return undefined;
+      return { ...arrays.convert(x, el.name as ElementType), rowVector: undefined };
+    }
+    return undefined;
+  };
+
   define("convert", (args) => {
     arity(args, "convert", 2);
     const [T, x] = args.positional as [Value, Value];
-    if (T.kind !== "type" || T.type.kind !== "datatype") throw methodError("convert", args);
-    const name = T.type.name as ElementType;
-    if (ELEMENT_TYPES.includes(name)) {
-      if (x.kind === "tensor" && !x.scalar) throw fail("no-method", `MethodError: ${name}(x) converts numbers; for an array use ${name}.(x)`, args.span);
-      return convertTo(name, x, args.span);
+    if (T.kind !== "type") throw methodError("convert", args);
+    if (T.type.kind === "datatype") {
+      const name = T.type.name as ElementType;
+      if (ELEMENT_TYPES.includes(name) && x.kind === "tensor" && !x.scalar) throw fail("no-method", `MethodError: ${name}(x) converts numbers; for an array use ${name}.(x)`, args.span);
+      // Tuple(nt) and Tuple(range): the values as a tuple.
+      if (T.type.name === "Tuple" && T.type.params.length === 1 && showType(T.type) === "Tuple" && (x.kind === "namedtuple" || x.kind === "range")) return tuple(x.kind === "namedtuple" ? x.elements : interp.rangeValues(x, args.span).map((v) => num(x.type, v)));
     }
-    if (isSubtype(juliaTypeOf(x), T.type)) return x;
-    // Tuple(nt) and Tuple(range): the values as a tuple.
-    if (T.type.name === "Tuple" && (x.kind === "namedtuple" || x.kind === "range")) return tuple(x.kind === "namedtuple" ? x.elements : interp.rangeValues(x, args.span).map((v) => num(x.type, v)));
-    throw fail("no-method", `MethodError: cannot convert ${describeValue(x)} to ${showType(T.type)}`, args.span);
+    const v = convertValue(T.type, x, args.span);
+    if (v === undefined) throw fail("no-method", `MethodError: Cannot \`convert\` an object of type ${showType(juliaTypeOf(x))} to an object of type ${showType(T.type)}`, args.span);
+    return v;
   });
 
   define("float", (args) => {

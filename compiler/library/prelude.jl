@@ -12,6 +12,10 @@ end
 struct Val{x} end
 Val(x) = Val{x}()
 
+# `end` in `a[i]` is lastindex(a), in `a[i, j]` lastindex(a, 2); a program's own types define them.
+lastindex(a::AbstractArray) = length(a)
+lastindex(a::AbstractArray, d::Integer) = size(a, d)
+
 fld(a::Integer, b::Integer) = (q = div(a, b); (a % b != 0) && ((a < 0) != (b < 0)) ? q - 1 : q)
 cld(a::Integer, b::Integer) = (q = div(a, b); (a % b != 0) && ((a < 0) == (b < 0)) ? q + 1 : q)
 mod(a::Integer, b::Integer) = a - fld(a, b) * b
@@ -407,7 +411,7 @@ abstract type AbstractRule end
 struct Descent{T} <: AbstractRule
     eta::T
 end
-Descent() = Descent(1f-1)
+Descent(; eta = 1f-1) = Descent(eta)
 init(o::Descent, x::AbstractArray) = nothing
 apply!(o::Descent, state, x, dx) = (state, dx .* eltype(x)(o.eta))
 
@@ -415,7 +419,8 @@ struct Momentum{T} <: AbstractRule
     eta::T
     rho::T
 end
-Momentum(eta = 1f-2, rho = 9f-1) = Momentum{typeof(float(eta))}(eta, rho)
+Momentum(eta, rho = 9f-1) = Momentum{typeof(float(eta))}(eta, rho)
+Momentum(; eta = 1f-2, rho = 9f-1) = Momentum(eta, rho)
 init(o::Momentum, x::AbstractArray) = zero(x)
 function apply!(o::Momentum, mvel, x, dx)
     T = eltype(x)
@@ -427,7 +432,8 @@ struct Nesterov{T} <: AbstractRule
     eta::T
     rho::T
 end
-Nesterov(eta = 1f-3, rho = 9f-1) = Nesterov{typeof(float(eta))}(eta, rho)
+Nesterov(eta, rho = 9f-1) = Nesterov{typeof(float(eta))}(eta, rho)
+Nesterov(; eta = 1f-3, rho = 9f-1) = Nesterov(eta, rho)
 init(o::Nesterov, x::AbstractArray) = zero(x)
 function apply!(o::Nesterov, vel, x, dx)
     T = eltype(x)
@@ -441,7 +447,8 @@ struct RMSProp{T} <: AbstractRule
     rho::T
     epsilon::T
 end
-RMSProp(eta = 1f-3, rho = 9f-1, epsilon = 1f-8) = RMSProp{typeof(float(eta))}(eta, rho, epsilon)
+RMSProp(eta, rho = 9f-1, epsilon = 1f-8) = RMSProp{typeof(float(eta))}(eta, rho, epsilon)
+RMSProp(; eta = 1f-3, rho = 9f-1, epsilon = 1f-8) = RMSProp(eta, rho, epsilon)
 init(o::RMSProp, x::AbstractArray) = zero(x)
 function apply!(o::RMSProp, quad, x, dx)
     T = eltype(x)
@@ -455,7 +462,8 @@ struct Adam{T} <: AbstractRule
     beta::Tuple{T, T}
     epsilon::T
 end
-Adam(eta = 1f-3, beta = (9f-1, 9.99f-1), epsilon = 1f-8) = Adam{typeof(float(eta))}(eta, beta, epsilon)
+Adam(eta, beta = (9f-1, 9.99f-1), epsilon = 1f-8) = Adam{typeof(float(eta))}(eta, beta, epsilon)
+Adam(; eta = 1f-3, beta = (9f-1, 9.99f-1), epsilon = 1f-8) = Adam(eta, beta, epsilon)
 init(o::Adam, x::AbstractArray) = (zero(x), zero(x), (eltype(x)(o.beta[1]), eltype(x)(o.beta[2])))
 function apply!(o::Adam, state, x, dx)
     T = eltype(x)
@@ -471,7 +479,7 @@ end
 struct WeightDecay{T} <: AbstractRule
     lambda::T
 end
-WeightDecay() = WeightDecay(5f-4)
+WeightDecay(; lambda = 5f-4) = WeightDecay(lambda)
 init(o::WeightDecay, x::AbstractArray) = nothing
 apply!(o::WeightDecay, state, x, dx) = (state, dx .+ eltype(x)(o.lambda) .* x)
 
@@ -490,7 +498,8 @@ function apply!(o::OptimiserChain, states, x, dx)
 end
 
 # AdamW as Optimisers 0.2 defines it: Adam followed by decoupled weight decay.
-AdamW(eta = 1f-3, beta = (9f-1, 9.99f-1), lambda = 0f0, epsilon = 1f-8) = OptimiserChain(Adam(eta, beta, epsilon), WeightDecay(lambda))
+AdamW(eta, beta = (9f-1, 9.99f-1), lambda = 0f0, epsilon = 1f-8) = OptimiserChain(Adam(eta, beta, epsilon), WeightDecay(lambda))
+AdamW(; eta = 1f-3, beta = (9f-1, 9.99f-1), lambda = 0f0, epsilon = 1f-8) = AdamW(eta, beta, lambda, epsilon)
 
 _leaf_init(rule, x) = Leaf(rule, init(rule, x))
 function _leaf_update(leaf::Leaf, x, dx)

@@ -1,8 +1,9 @@
 // The Julia type of a compile-time value (for dispatch and messages), and human descriptions.
 
 import { showSize } from "./arrays.js";
-import type { JuliaType, TypeParam } from "./types.js";
-import { datatype, showType, typeKey } from "./types.js";
+import type { ElementType } from "../eltypes.js";
+import type { DataType, JuliaType, TypeParam } from "./types.js";
+import { datatype, isFloat, showType, typeKey } from "./types.js";
 import type { Value } from "./values.js";
 
 export function juliaTypeOf(v: Value): JuliaType {
@@ -22,7 +23,7 @@ export function juliaTypeOf(v: Value): JuliaType {
     case "type":
       return datatype("Type", [v.type]);
     case "range":
-      return datatype(v.unit ? "UnitRange" : "StepRange", [datatype(v.type === "Irrational" ? "Float64" : v.type), 1]);
+      return rangeType(v.type === "Irrational" ? "Float64" : v.type, v.unit);
     case "symbol":
       return datatype("Symbol");
     case "string":
@@ -36,6 +37,17 @@ export function juliaTypeOf(v: Value): JuliaType {
     case "struct":
       return datatype(v.type.name, v.params, v.type);
   }
+}
+
+/**
+ * The type Julia gives a range: `UnitRange{Int64}`, `StepRange{Int64, Int64}`, and for floats a
+ * StepRangeLen (kept in twice-precision for Float64, in Float64 for narrower floats).
+ */
+function rangeType(t: ElementType, unit: boolean): DataType {
+  const el = datatype(t);
+  if (!isFloat(t)) return unit ? datatype("UnitRange", [el]) : datatype("StepRange", [el, el]);
+  const ref = t === "Float64" ? datatype("Base.TwicePrecision", [el]) : datatype("Float64");
+  return datatype("StepRangeLen", [el, ref, ref, datatype("Int64")]);
 }
 
 /** Struct type parameters are fixed per value, so their key is computed once per parameter list. */

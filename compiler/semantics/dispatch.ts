@@ -141,6 +141,18 @@ export class Dispatcher {
     return { bindings: own, sig, vararg };
   }
 
+  /** Whether a call method `(m::T)(...)` is one of type `t`'s, whatever its other parameters. */
+  functorApplies(m: Method, t: JuliaType): boolean {
+    const def = m.def;
+    if (def?.kind !== "function" || !def.functor) return false;
+    const scope = new Scope("block", m.scope);
+    for (const w of def.whereParams) {
+      const v = this.ctx.typeVar(w, scope);
+      scope.define(v.name, { kind: "type", type: v });
+    }
+    return isSubtype(t, def.functor.type ? this.ctx.evalType(def.functor.type, scope) : datatype("Any"));
+  }
+
   /** `MethodError: no method matching f(::T, ...)`, listing the source methods as candidates. */
   methodError(fn: GenericFunction, argTypes: JuliaType[], span: Span): CompileError {
     const candidates = fn.methods.filter((m) => !m.intrinsic).map((m) => this.methodSignature(fn.name, m));
@@ -151,9 +163,11 @@ export class Dispatcher {
     if (m.intrinsic) return `${name}(...) ${m.description ?? "(built in)"}`;
     const def = m.def!;
     const file = this.ctx.files.get(def.span.file);
-    const params = allParams(def).map((p) => `${p.name ?? ""}${p.type ? `::${sourceText(file, p.type.span)}` : ""}${p.vararg ? "..." : ""}`);
+    const show = (p: A.Param) => `${p.name ?? ""}${p.type ? `::${sourceText(file, p.type.span)}` : ""}${p.vararg ? "..." : ""}`;
     const loc = file ? `${def.span.file}:${file.position(def.span.start).line}` : def.span.file;
-    return `${name}(${params.join(", ")}) at ${loc}`;
+    // A call method shows as Julia writes it: `(m::Dense)(x)`.
+    const callee = def.kind === "function" && def.functor ? `(${show(def.functor)})` : name;
+    return `${callee}(${def.params.map(show).join(", ")}) at ${loc}`;
   }
 }
 

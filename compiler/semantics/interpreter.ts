@@ -19,7 +19,7 @@ import { NOTHING, num, treeSize, tuple } from "./values.js";
 import { describeValue, juliaTypeOf } from "./describe.js";
 import { Dispatcher, allParams, isVararg, signatureMoreSpecific, sourceText } from "./dispatch.js";
 import type { Bindings, DataType, JuliaType, TypeParam } from "./types.js";
-import { datatype, expandAlias, isKnownTypeName, isSubtype, showType } from "./types.js";
+import { datatype, expandAlias, hasTypeVars, isKnownTypeName, isSubtype, showType } from "./types.js";
 
 /** Reads a source file by workspace-relative path. */
 export type SourceReader = (path: string) => string | undefined;
@@ -402,6 +402,21 @@ export class Interpreter {
       if (root && !LIBRARY_MODULES.has(root))
         throw this.fail("unknown-package", `package ${path.join(".")} is not available to tpu-build`, node.span, [`available: ${[...LIBRARY_MODULES].join(", ")}`]);
     }
+    // `using Flux: name` brings in a name the library must have: one it lacks is an error here,
+    // not at its first use. (`import M: f` may name a function the program is about to define.)
+    const from = node.modules.length === 1 ? node.modules[0]! : undefined;
+    if (from && LIBRARY_MODULES.has(from[0]!)) {
+      for (const n of node.names ?? []) {
+        if (n.name.startsWith("@")) continue;
+        const value = this.globals.lookup(n.name);
+        if (value === undefined) {
+          if (node.kind === "import" && !n.alias) continue;
+          const near = nearestNames(n.name, this.globals.visibleNames());
+          throw this.fail("undefined-import", `UndefVarError: \`${n.name}\` not defined in \`${from.join(".")}\`: tpu-build's ${from.join(".")} does not provide it`, n.span, near.length ? [`did you mean ${near.map((s) => `\`${s}\``).join(" or ")}?`] : undefined);
+        }
+        if (n.alias) this.main.define(n.alias, value);
+      }
+    }
     return NOTHING;
   }
 
@@ -446,23 +461,42 @@ export class Interpreter {
       const lit: A.ArrayLit = { kind: "array", form: "vect", rows: [node.indices], eltype: node.target, span: node.span };
       return this.evalArrayLiteral(lit, scope);
     }
+    const indices = this.evalIndices(target, node.indices, scope);
+    return this.callInScope("getindex", scope, [target, ...indices], [node.target.span, ...node.indices.map((i) => i.span)], node.span);
+  }
+
+  /** The indices of `target[...]`, with `begin` and `end` bound where an index mentions them. */
+  private evalIndices(target: Value, nodes: A.Node[], scope: Scope): Value[] {
     const inner = new Scope("block", scope);
-    const indices = node.indices.map((ix, d) => {
-      inner.define("end", this.lastIndex(target, d, node.indices.length, ix.span));
+    return nodes.map((ix, d) => {
+      if (mentionsEnd(ix)) inner.define("end", this.lastIndex(target, d, nodes.length, ix.span, scope));
       inner.define("begin", num("Int64", 1));
       return this.eval(ix, inner);
     });
-    return this.callNamed("getindex", [target, ...indices], [node.target.span, ...node.indices.map((i) => i.span)], node.span, false);
   }
 
-  private lastIndex(target: Value, d: number, count: number, span: Span): Value {
+  /** `end` in an index: Julia's `lastindex(a)` (one index) or `lastindex(a, d)`. */
+  private lastIndex(target: Value, d: number, count: number, span: Span, scope: Scope): Value {
     if (target.kind === "tuple" || target.kind === "namedtuple") return num("Int64", target.elements.length);
     if (target.kind === "tensor" && !target.scalar) {
       if (count === 1) return num("Int64", target.size.reduce((a, b) => a * b, 1));
       return num("Int64", target.size[d] ?? 1);
     }
     if (target.kind === "range") return num("Int64", rangeLength(target));
-    throw this.fail("unsupported-index", `cannot index ${describeValue(target)}`, span);
+    const args = count === 1 ? [target] : [target, num("Int64", d + 1)];
+    return this.callInScope("lastindex", scope, args, args.map(() => span), span);
+  }
+
+  /**
+   * Calls the function `name` as seen from `scope`: what `x[i]`, `x[i] = v` and `for` lower to
+   * (getindex, setindex!, iterate), so a program's own methods, or its own function of that name,
+   * are the ones called.
+   */
+  callInScope(name: string, scope: Scope, positional: Value[], argSpans: Span[], span: Span): Value {
+    const f = scope.lookup(name) ?? this.globals.lookup(name);
+    if (!f) throw this.fail("undefined-function", `UndefVarError: \`${name}\` not defined`, span);
+    this.locate(span, name);
+    return this.call(f, { positional, keywords: new Map(), span, argSpans }, name);
   }
 
   // ---- calls -------------------------------------------------------------------------------
@@ -579,8 +613,12 @@ export class Interpreter {
     if (callee.kind !== "function") {
       // Callable objects: `(m::Dense)(x)` methods take the object as their first argument.
       const withSelf: CallArgs = { ...args, positional: [callee, ...args.positional], argSpans: [args.span, ...args.argSpans] };
-      if (this.callables.methods.some((m) => this.dispatcher.matchMethod(m, withSelf.positional.map(juliaTypeOf))))
+      const argTypes = withSelf.positional.map(juliaTypeOf);
+      if (this.callables.methods.some((m) => this.dispatcher.matchMethod(m, argTypes)))
         return this.callFunction({ name: callee.kind === "struct" ? callee.type.name : showType(juliaTypeOf(callee)), methods: this.callables.methods }, withSelf);
+      // The object's type has call methods, but none for these arguments: Julia's MethodError, with them as candidates.
+      const own = this.callables.methods.filter((m) => this.dispatcher.functorApplies(m, argTypes[0]!));
+      if (own.length) throw this.dispatcher.methodError({ name: `(::${showType(argTypes[0]!)})`, methods: own }, argTypes.slice(1), args.span);
       throw this.fail("not-callable", `MethodError: objects of type ${showType(juliaTypeOf(callee))} are not callable`, args.span, callee.kind === "struct" ? [`define a method \`(m::${callee.type.name})(x) = ...\` to make it callable`] : undefined);
     }
     return this.callFunction(callee.fn, args);
@@ -833,6 +871,14 @@ export class Interpreter {
         obj.fields[i] = value;
         return;
       }
+      case "index": {
+        // `x[i] = v` is `setindex!(x, v, i)`.
+        const obj = this.eval(target.target, scope);
+        if (obj.kind === "tensor") throw this.fail("unsupported-assignment", "assigning into an element of a traced array is not supported yet (arrays are immutable at compile time; build a new array instead)", target.span);
+        const indices = this.evalIndices(obj, target.indices, scope);
+        this.callInScope("setindex!", scope, [obj, value, ...indices], [target.target.span, target.span, ...target.indices.map((i) => i.span)], target.span);
+        return;
+      }
       case "typeassert": {
         const t = this.evalType(target.type, scope);
         if (!isSubtype(juliaTypeOf(value), t)) throw this.fail("type-error", `TypeError: cannot assign a ${showType(juliaTypeOf(value))} to a variable declared ${showType(t)}`, target.span);
@@ -851,6 +897,11 @@ export class Interpreter {
     if (value.kind === "range") return this.rangeValues(value, span).map((x) => num(value.type, x));
     // A Pair iterates as (first, second).
     if (value.kind === "struct" && value.type.name === "Pair") return value.fields;
+    if (value.kind === "struct") {
+      const items = this.iterateProtocol(value, span);
+      if (items.length < count) throw this.fail("bounds-error", `BoundsError: cannot destructure ${describeValue(value)} of ${items.length} elements into ${count} variables`, span);
+      return items;
+    }
     throw this.fail("unsupported-destructure", `cannot destructure ${describeValue(value)}`, span);
   }
 
@@ -1025,9 +1076,11 @@ export class Interpreter {
       if (!annotation) return value;
       const ft = this.evalType(annotation, scope);
       if (isSubtype(juliaTypeOf(value), ft, bindings)) return value;
-      // A number converts to a concrete numeric field type, as `convert` would.
-      if (ft.kind === "datatype" && !ft.decl && (value.kind === "number" || (value.kind === "tensor" && value.scalar)))
-        return this.callNamed("convert", [{ kind: "type", type: ft }, value], [], args.argSpans[i] ?? args.span, false);
+      // Julia's default constructor converts each argument to its field's type (`convert(fieldtype, v)`)
+      // once that type is known: always for a number, and for tuples and arrays when the type has no
+      // parameter left to infer (`Adam{Float64}(η, (0.9f0, 0.999f0), ϵ)`).
+      const numeric = ft.kind === "datatype" && !ft.decl && (value.kind === "number" || (value.kind === "tensor" && value.scalar));
+      if (numeric || !hasTypeVars(ft)) return this.callNamed("convert", [{ kind: "type", type: ft }, value], [args.argSpans[i] ?? args.span], args.argSpans[i] ?? args.span, false);
       throw this.fail("type-error", `MethodError: ${s.name} field \`${s.fieldNames[i]}\` is declared ::${showType(ft)}, got ${describeValue(value)}`, args.argSpans[i] ?? args.span);
     });
     const params = vars.map((v, i) => {
@@ -1215,7 +1268,28 @@ export class Interpreter {
     }
     if (v.kind === "tuple" || v.kind === "namedtuple") return v.elements;
     if (v.kind === "tensor") throw this.fail("traced-control-flow", "iterating over the elements of a traced array is not supported; use broadcasting or reductions", span);
+    if (v.kind === "struct" && v.type.name !== "Pair") return this.iterateProtocol(v, span);
     throw this.fail("not-iterable", `${describeValue(v)} is not iterable`, span);
+  }
+
+  /**
+   * Julia's iteration protocol on a value of a program's type: `iterate(x)`, then
+   * `iterate(x, state)` until it returns `nothing`; each step must be known at compile time.
+   */
+  private iterateProtocol(v: Value, span: Span): Value[] {
+    const iterate = this.main.lookup("iterate");
+    if (iterate?.kind !== "function" || !iterate.fn.methods.some((m) => m.def && this.dispatcher.matchMethod(m, [juliaTypeOf(v)]) !== undefined || m.def && this.dispatcher.matchMethod(m, [juliaTypeOf(v), datatype("Any")]) !== undefined))
+      throw this.fail("not-iterable", `MethodError: no method matching iterate(::${showType(juliaTypeOf(v))}): ${describeValue(v)} is not iterable`, span, ["define `Base.iterate(x::T, state...)` to make it iterable"]);
+    const items: Value[] = [];
+    let step = this.call(iterate, { positional: [v], keywords: new Map(), span, argSpans: [span] }, "iterate");
+    while (step.kind !== "nothing") {
+      if (step.kind !== "tuple" || step.elements.length !== 2)
+        throw this.fail("bad-iterate", `iterate returned ${describeValue(step)}; it must return \`nothing\` or a tuple (item, state) known at compile time`, span);
+      this.unrolled(1, span);
+      items.push(step.elements[0]!);
+      step = this.call(iterate, { positional: [v, step.elements[1]!], keywords: new Map(), span, argSpans: [span, span] }, "iterate");
+    }
+    return items;
   }
 
   private evalWhile(node: A.While, scope: Scope): Value {
@@ -1288,6 +1362,17 @@ export function rangeLength(r: { start: number; step: number; stop: number }): n
 
 function showRange(r: { start: number; step: number; stop: number }): string {
   return r.step === 1 ? `${r.start}:${r.stop}` : `${r.start}:${r.step}:${r.stop}`;
+}
+
+/** Whether an index expression uses `end` (not counting the indices of an inner `y[end]`). */
+function mentionsEnd(node: unknown): boolean {
+  if (!node || typeof node !== "object") return false;
+  if (Array.isArray(node)) return node.some(mentionsEnd);
+  const n = node as A.Node;
+  if (n.kind === "ident") return n.name === "end";
+  if (n.kind === "index") return mentionsEnd(n.target);
+  for (const [k, v] of Object.entries(n)) if (k !== "span" && v && typeof v === "object" && mentionsEnd(v)) return true;
+  return false;
 }
 
 function calleeName(node: A.Node): string {

@@ -103,6 +103,8 @@ const SUPERTYPE: Record<string, string> = {
   Nothing: "Any", DataType: "Type", Type: "Any", Colon: "Any", Module: "Any",
 };
 
+const RANGE_TYPES = new Set(["UnitRange", "StepRange", "StepRangeLen"]);
+
 /** `Tuple`: tuples of any length and element types. */
 export const ANY_TUPLE: DataType = { kind: "datatype", name: "Tuple", params: [{ kind: "datatype", name: "Vararg", params: [{ kind: "datatype", name: "Any", params: [] }] }] };
 
@@ -145,6 +147,26 @@ export function showType(t: TypeParam): string {
   return t.params.length ? `${t.name}{${t.params.map(showType).join(", ")}}` : t.name;
 }
 
+/** The element types of an `n`-tuple of Tuple type `t` (a trailing Vararg repeats), or undefined when no n-tuple has that type. */
+export function tupleElementTypes(t: DataType, n: number): JuliaType[] | undefined {
+  const last = t.params[t.params.length - 1];
+  const vararg = last !== undefined && typeof last === "object" && last.kind === "datatype" && last.name === "Vararg" ? last : undefined;
+  const fixed = vararg ? t.params.slice(0, -1) : t.params;
+  if (fixed.some((p) => typeof p !== "object")) return undefined;
+  if (vararg ? n < fixed.length || (typeof vararg.params[1] === "number" && vararg.params[1] !== n - fixed.length) : n !== fixed.length) return undefined;
+  const rest = vararg?.params[0];
+  const restType: JuliaType = rest !== undefined && typeof rest === "object" ? rest : datatype("Any");
+  return Array.from({ length: n }, (_, i) => (i < fixed.length ? (fixed[i] as JuliaType) : restType));
+}
+
+/** Whether a type mentions a type variable (then it is not yet a concrete field type to convert to). */
+export function hasTypeVars(t: TypeParam): boolean {
+  if (typeof t !== "object") return false;
+  if (t.kind === "typevar") return true;
+  if (t.kind === "union") return t.types.some(hasTypeVars);
+  return t.params.some(hasTypeVars);
+}
+
 /** Type-variable bindings made while matching a method signature (`where {T<:Real}`). */
 export type Bindings = Map<string, TypeParam>;
 
@@ -178,7 +200,8 @@ export function isSubtype(a: JuliaType, b: JuliaType, bindings: Bindings = new M
   if (a.decl && a.name !== b.name) return true;
   // Array types share the (eltype, N) parameters of the abstract arrays above them; an Adjoint
   // of a vector is an AbstractMatrix of its element type.
-  const ap = a.name === "Adjoint" && b.name !== "Adjoint" ? [a.params[0]!, 2] : a.params;
+  // Ranges are AbstractVectors of their element type.
+  const ap = a.name === "Adjoint" && b.name !== "Adjoint" ? [a.params[0]!, 2] : RANGE_TYPES.has(a.name) && b.name !== a.name ? [a.params[0]!, 1] : a.params;
   return b.params.every((bp, i) => (ap[i] === undefined ? typeof bp === "object" && bp.kind === "typevar" : paramMatches(ap[i]!, bp, bindings, false)));
 }
 

@@ -1,0 +1,113 @@
+// Constructs that unmodified model files and training scripts use (issue 12): Julia's conversion of
+// struct fields, Zygote on integers and on structs' number fields, a program's own indexing and
+// iteration methods. Each program runs on XLA's CPU client against a NumPy reference in the test.
+
+import { suite } from "uvu";
+import type { ConformanceCase } from "../support/conformance.js";
+import { conformanceTests } from "../support/conformance.js";
+
+const F32 = "Float32" as const;
+const F64 = "Float64" as const;
+const v = (n: number, eltype: "Float32" | "Float64" = F32) => ({ eltype, size: [n] });
+
+// One Adam step from zero state, as Optimisers.jl computes it in Float32: m = (1-β1)g, v = (1-β2)g²,
+// step = m/(1-β1) / (sqrt(v/(1-β2)) + ϵ) * η.
+const ADAM_STEP = `
+def adam(w, g, eta, b1=np.float32(0.9), b2=np.float32(0.999), eps=np.float32(1e-8)):
+    w, g = np.float32(w), np.float32(g)
+    m = (1 - b1) * g
+    v = (1 - b2) * g * g
+    return w - m / (1 - b1) / (np.sqrt(v / (1 - b2)) + eps) * np.float32(eta)
+`;
+
+const SEQ = `
+struct Seq
+    xs
+end
+Base.getindex(s::Seq, i) = s.xs[i] * 2
+Base.length(s::Seq) = 3
+Base.lastindex(s::Seq) = length(s)
+Base.iterate(s::Seq, i = 1) = i > length(s) ? nothing : (s.xs[i], i + 1)
+mutable struct Box
+    value
+end
+Base.setindex!(b::Box, v, i) = (b.value = v .* i; b)
+`;
+
+const cases: ConformanceCase[] = [
+  // Field conversion (Julia's default constructors convert to the declared field types)
+  {
+    name: "Adam(3e-4) with a Float64 literal converts its Float32 default betas to the Float64 field type",
+    source: "f() = (o = Adam(3e-4); (o.eta, o.beta[1], o.beta[2], o.epsilon))",
+    args: [],
+    ref: "(3e-4, float(np.float32(0.9)), float(np.float32(0.999)), float(np.float32(1e-8)))",
+    eltypes: [F64, F64, F64, F64],
+  },
+  {
+    name: "an Adam(3e-4) step on a Float32 parameter stays Float32",
+    source: "function f(w, g)\n    st = Optimisers.setup(Adam(3e-4), w)\n    st, w = Optimisers.update(st, w, g)\n    return w\nend",
+    args: [v(4), v(4)],
+    setup: `${ADAM_STEP}\ndef ref(w, g):\n    return adam(np.asarray(w), np.asarray(g), 3e-4)`,
+    eltypes: [F32],
+  },
+  {
+    name: "keyword constructors of the rules: Adam(eta = 0.01), Momentum(0.01, 0.9), Descent(0.1)",
+    source: `
+function f(w, g)
+    s1 = Optimisers.setup(Adam(eta = 0.01), w)
+    s2 = Optimisers.setup(Momentum(0.01, 0.9), w)
+    s3 = Optimisers.setup(Descent(0.1), w)
+    s4 = Optimisers.setup(Momentum(rho = 0.5), w)
+    return Optimisers.update(s1, w, g)[2], Optimisers.update(s2, w, g)[2], Optimisers.update(s3, w, g)[2], Optimisers.update(s4, w, g)[2]
+end`,
+    args: [v(3), v(3)],
+    setup: `${ADAM_STEP}\ndef ref(w, g):\n    w, g = np.asarray(w), np.asarray(g)\n    return adam(w, g, 0.01), w - np.float32(0.01) * g, w - g * np.float32(0.1), w - np.float32(0.01) * g`,
+    eltypes: [F32, F32, F32, F32],
+  },
+  {
+    name: "tuple and array fields convert elementwise once the type parameters are given",
+    source: "struct P{T}\n    a::T\n    t::Tuple{T, Int}\n    w::Vector{T}\nend\nstruct Q\n    t::NTuple{2, Float64}\nend\nf(x) = (p = P{Float64}(1, (2f0, 3), x); (p.a, p.t[1], p.t[2], p.w, Q((1, 2f0)).t[2]))",
+    args: [v(3)],
+    ref: "(1.0, 2.0, np.int64(3), x1.astype(np.float64), 2.0)",
+    eltypes: [F64, F64, "Int64", F64, F64],
+  },
+  // Zygote on integers and number fields
+  {
+    name: "gradient(x -> 3x^2 + 2x + 1, 5) is 32.0 (an integer differentiated as a real)",
+    source: "f() = (gradient(x -> 3x^2 + 2x + 1, 5)[1], gradient((a, b) -> a * b, 2, 3)...)",
+    args: [],
+    ref: "(32.0, 3.0, 2.0)",
+    eltypes: [F64, F64, F64],
+  },
+  {
+    name: "an integer used as an index has no gradient (nothing), as in Zygote",
+    source: "function f(x)\n    g = gradient((v, i) -> v[i]^2, x, 2)\n    return isnothing(g[2]) ? g[1] : g[1] .* 0\nend",
+    args: [v(3)],
+    ref: "np.array([0, 2 * x1[1], 0], np.float32)",
+  },
+  {
+    name: "float fields of a struct get their gradients (Zygote's Point example)",
+    source: "import Base: +\nstruct Point\n    x::Float64\n    y::Float64\nend\na::Point + b::Point = Point(a.x + b.x, a.y + b.y)\ndist(p::Point) = sqrt(p.x^2 + p.y^2)\nfunction f()\n    g = gradient(a -> dist(a + Point(3, 4)), Point(1, 2))[1]\n    return g.x, g.y\nend",
+    args: [],
+    ref: "(4 / np.sqrt(52), 6 / np.sqrt(52))",
+    eltypes: [F64, F64],
+  },
+  // A program's own indexing and iteration methods
+  {
+    name: "x[k], x[end], length and iterate on a program's type call its methods",
+    source: `${SEQ}\nfunction f(x)\n    s = Seq(x)\n    t = zero(x[1])\n    for e in s\n        t += e\n    end\n    a, b = s\n    return s[2], s[end], t, a * b, length(s)\nend`,
+    args: [v(3, F64)],
+    ref: "(2 * x1[1], 2 * x1[2], x1.sum(), x1[0] * x1[1], np.int64(3))",
+  },
+  {
+    name: "x[i] = v on a program's type calls its setindex!",
+    source: `${SEQ}\nfunction f(x)\n    b = Box(x)\n    b[3] = x .+ 1\n    return b.value\nend`,
+    args: [v(3, F64)],
+    ref: "(x1 + 1) * 3",
+  },
+];
+
+const test = suite("model code constructs");
+conformanceTests(test, cases);
+
+test.run();
