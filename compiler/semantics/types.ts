@@ -118,7 +118,9 @@ export function isKnownTypeName(name: string): boolean {
 
 /** `Vector{T}` is `Array{T,1}`, `AbstractMatrix{T}` is `AbstractArray{T,2}`, ... */
 export function expandAlias(name: string, params: TypeParam[]): JuliaType | undefined {
-  const tv = (n: string): JuliaType => ({ kind: "typevar", name: n });
+  // The alias's own variables are anonymous (`#`): `f(x::AbstractVector, y::AbstractVector)`
+  // takes vectors of different element types, as each alias is its own UnionAll in Julia.
+  const tv = (n: string): JuliaType => ({ kind: "typevar", name: `#${n}` });
   switch (name) {
     case "Vector": return datatype("Array", [params[0] ?? tv("T"), 1]);
     case "Matrix": return datatype("Array", [params[0] ?? tv("T"), 2]);
@@ -134,7 +136,7 @@ export function expandAlias(name: string, params: TypeParam[]): JuliaType | unde
 
 export function showType(t: TypeParam): string {
   if (typeof t === "number" || typeof t === "string") return String(t);
-  if (t.kind === "typevar") return t.name;
+  if (t.kind === "typevar") return t.name.startsWith("#") ? (t.upper ? `<:${showType(t.upper)}` : t.name.slice(1).replace(/^\d+$/, "T")) : t.name;
   if (t.kind === "union") return `Union{${t.types.map(showType).join(", ")}}`;
   const only = t.params[0];
   if (t.name === "Tuple" && t.params.length === 0) return "Tuple{}";
@@ -237,6 +239,8 @@ function bindVar(v: { name: string; upper?: JuliaType }, a: JuliaType, bindings:
 }
 
 function bindValue(name: string, value: TypeParam, bindings: Bindings): boolean {
+  // An anonymous variable (`Vector{<:Real}`, an alias's own) binds nothing beyond its bound.
+  if (name.startsWith("#")) return true;
   const prev = bindings.get(name);
   if (prev === undefined) {
     bindings.set(name, value);
