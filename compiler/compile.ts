@@ -94,7 +94,7 @@ export function compileEntry(request: CompileRequest): CompileResult {
     const defs = fn.fn.methods.flatMap((m) => (m.def ? [m.def.span] : []));
     const callSpan: Span = defs.find((d) => d.file === request.file) ?? defs[0] ?? { file: request.file, start: 0, end: 0 };
     entrySpan = callSpan;
-    const result = interp.call(fn, { positional: args, keywords: new Map(), span: callSpan, argSpans: args.map(() => callSpan) }, request.function);
+    const result = interp.vectorsAsArraysIn(interp.call(fn, { positional: args, keywords: new Map(), span: callSpan, argSpans: args.map(() => callSpan) }, request.function), callSpan);
     main.metadata = undefined;
     const leaves: { id: number; leaf: LeafSignature }[] = [];
     const output = flattenResult(result, "result", interp.arrays, leaves, interp);
@@ -359,6 +359,7 @@ function flattenResult(v: Value, root: string, arrays: ArrayLowering, leaves: { 
     }
     const n = d.node;
     const elements = d.children.map((c, i) => typeTree(c, [...path, childKey(n, i)]));
+    if (n.kind === "vector") throw new ResultError(`the entry's result contains ${describeValue(n)} at ${pathText(root, path)}; a vector of anything but numbers cannot leave an entry yet (use a tuple)`);
     if (n.kind === "tuple") return { kind: "tuple", elements };
     if (n.kind === "namedtuple") return { kind: "namedtuple", names: n.names, elements };
     return { kind: "struct", name: n.type.name, typeParams: n.params.map((p) => showType(p)), names: n.type.fieldNames, elements };

@@ -211,4 +211,16 @@ test("a gradient through an integer array argument's values is an error, not a s
   assert.ok(r.ok);
 });
 
+test("push! under a condition on traced values is an error (the vector's length would depend on data)", () => {
+  const { d, text } = compileError({ "v.jl": "function f(x)\n    v = []\n    if sum(x) > 0\n        push!(v, x)\n    end\n    return x\nend\n" }, "f", [f32(3)]);
+  assert.is(d.code, "traced-mutation");
+  assert.match(text, "v.jl:4:9: error: push! on a vector inside a loop compiled to an XLA while or under a condition on traced values is not supported");
+});
+
+test("pop! of an empty vector, an index past its end, and a value that cannot convert to its element type are Julia's errors", () => {
+  assert.match(compileError({ "p.jl": "f(x) = pop!(Float32[])\n" }, "f", [f32(3)]).text, "p.jl:1:8: error: ArgumentError: array must be non-empty");
+  assert.match(compileError({ "b.jl": "f(x) = (v = Any[1, 2]; v[3])\n" }, "f", [f32(3)]).text, "b.jl:1:26: error: BoundsError: attempt to access a 2-element Vector{Any} at index [3]");
+  assert.match(compileError({ "c.jl": "f(x) = push!(Float32[], \"a\")\n" }, "f", [f32(3)]).text, "c.jl:1:25: error: MethodError: Cannot `convert` an object of type String to an object of type Float32");
+});
+
 test.run();

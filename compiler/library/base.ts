@@ -340,7 +340,7 @@ export function defineBase(lib: IntrinsicLibrary): void {
       const name = T.type.name as ElementType;
       if (ELEMENT_TYPES.includes(name) && x.kind === "tensor" && !x.scalar) throw fail("no-method", `MethodError: ${name}(x) converts numbers; for an array use ${name}.(x)`, args.span);
       // Tuple(nt) and Tuple(range): the values as a tuple.
-      if (T.type.name === "Tuple" && T.type.params.length === 1 && showType(T.type) === "Tuple" && (x.kind === "namedtuple" || x.kind === "range")) return tuple(x.kind === "namedtuple" ? x.elements : interp.rangeValues(x, args.span).map((v) => num(x.type, v)));
+      if (T.type.name === "Tuple" && T.type.params.length === 1 && showType(T.type) === "Tuple" && (x.kind === "namedtuple" || x.kind === "range" || x.kind === "vector")) return tuple(x.kind === "range" ? interp.rangeValues(x, args.span).map((v) => num(x.type, v)) : x.elements);
     }
     const v = convertValue(T.type, x, args.span);
     if (v === undefined) throw fail("no-method", `MethodError: Cannot \`convert\` an object of type ${showType(juliaTypeOf(x))} to an object of type ${showType(T.type)}`, args.span);

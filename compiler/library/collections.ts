@@ -4,7 +4,7 @@
 // defer to the reductions.
 
 import type { Span } from "../diagnostics.js";
-import { describeValue } from "../semantics/describe.js";
+import { commonType, describeValue } from "../semantics/describe.js";
 import type { CallArgs, Value } from "../semantics/values.js";
 import { NOTHING, num, tuple } from "../semantics/values.js";
 import type { IntrinsicLibrary } from "./intrinsics.js";
@@ -15,7 +15,7 @@ export function defineCollections(lib: IntrinsicLibrary): void {
 
   /** The elements of a known collection, or undefined for anything else. */
   const elementsOf = (v: Value, span: Span): Value[] | undefined => {
-    if (v.kind === "tuple" || v.kind === "namedtuple") return v.elements;
+    if (v.kind === "tuple" || v.kind === "namedtuple" || v.kind === "vector") return v.elements;
     if (v.kind === "range") return interp.rangeValues(v, span).map((x) => num(v.type, x));
     return undefined;
   };
@@ -70,6 +70,7 @@ export function defineCollections(lib: IntrinsicLibrary): void {
     const n = Math.min(...lists.map((l) => l!.length));
     const out = Array.from({ length: n }, (_, i) => call(f, lists.map((l) => l![i]!), args, "map"));
     const first = collections[0]!;
+    if (first.kind === "vector") return { kind: "vector", eltype: commonType(out), elements: out };
     return first.kind === "namedtuple" ? { kind: "namedtuple", names: first.names.slice(0, n), elements: out } : tuple(out);
   });
 

@@ -12,6 +12,7 @@ import { IntrinsicLibrary } from "./intrinsics.js";
 import { defineNNlib } from "./nnlib.js";
 import { defineOptimisers } from "./optimisers.js";
 import { defineSharding } from "./sharding.js";
+import { defineVectors } from "./vectors.js";
 
 export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   const lib = new IntrinsicLibrary(interp);
@@ -23,5 +24,6 @@ export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   defineAutodiff(lib);
   defineOptimisers(lib);
   defineSharding(lib);
+  defineVectors(lib);
   return lib.entries;
 }

@@ -39,11 +39,14 @@ export function defineOptimisers(lib: IntrinsicLibrary): void {
       const ss = treeChildren(s), ms = treeChildren(m), gs = treeChildren(g);
       if (!ss || !ms || !gs || ss.length !== ms.length) throw lib.fail("optimiser-tree", `${name}: the state, the model and the gradient do not have the same structure`, args.span);
       const pairs = ms.map((mc, i) => walk(ss[i]!, mc, gs[i] ?? NOTHING));
-      const newState: Value = s.kind === "namedtuple" ? { ...s, elements: pairs.map((p) => p[0]) } : s.kind === "tuple" ? tuple(pairs.map((p) => p[0])) : s;
+      const newState: Value = s.kind === "namedtuple" || s.kind === "vector" ? { ...s, elements: pairs.map((p) => p[0]) } : s.kind === "tuple" ? tuple(pairs.map((p) => p[0])) : s;
       let newModel: Value;
       if (m.kind === "struct") {
         if (inPlace) m.fields.splice(0, m.fields.length, ...pairs.map((p) => p[1]));
         newModel = { ...m, fields: pairs.map((p) => p[1]) };
+      } else if (m.kind === "vector") {
+        if (inPlace) m.elements.splice(0, m.elements.length, ...pairs.map((p) => p[1]));
+        newModel = { ...m, elements: pairs.map((p) => p[1]) };
       } else newModel = m.kind === "namedtuple" ? { ...m, elements: pairs.map((p) => p[1]) } : tuple(pairs.map((p) => p[1]));
       return [newState, newModel];
     };

@@ -132,7 +132,7 @@ Dense(p::Pair{<:Integer, <:Integer}, σ = identity; init = glorot_uniform, bias 
 (a::Dense)(x::AbstractVecOrMat) = a.σ.(a.weight * x .+ a.bias)
 (a::Dense)(x::AbstractArray) = reshape(a(reshape(x, size(x, 1), :)), :, size(x)[2:end]...)
 
-struct Chain{T}
+struct Chain{T<:Union{Tuple, NamedTuple, AbstractVector}}
     layers::T
 end
 Chain(xs...) = Chain(xs)

@@ -36,6 +36,8 @@ export function juliaTypeOf(v: Value): JuliaType {
       return datatype("Module");
     case "struct":
       return datatype(v.type.name, v.params, v.type);
+    case "vector":
+      return datatype("Array", [v.eltype, 1]);
   }
 }
 
@@ -121,6 +123,14 @@ export function describeValue(v: Value): string {
       return `the module ${v.name}`;
     case "struct":
       return `a ${showType(juliaTypeOf(v))}`;
+    case "vector":
+      return `a ${v.elements.length}-element ${showType(juliaTypeOf(v))}`;
   }
+}
+
+/** The element type Julia infers for a collection of these values: their type when they share one, else Any. */
+export function commonType(values: Value[]): JuliaType {
+  const types = values.map(juliaTypeOf);
+  return types.length && types.every((t) => typeKey(t) === typeKey(types[0]!)) ? types[0]! : datatype("Any");
 }
 

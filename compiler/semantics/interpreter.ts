@@ -14,9 +14,10 @@ import { ArrayLowering, DimensionMismatch } from "./arrays.js";
 import { Scope } from "./scope.js";
 import type { ArmOutcome } from "./control.js";
 import { assignedNames, tracedIf, tracedWhile } from "./control.js";
-import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, RangeValue, StructType, StructValue, Tensor, Value } from "./values.js";
+import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, RangeValue, StructType, StructValue, Tensor, Value, VectorValue } from "./values.js";
+import { ELEMENT_TYPES } from "../eltypes.js";
 import { NOTHING, num, treeSize, tuple } from "./values.js";
-import { describeValue, juliaTypeOf } from "./describe.js";
+import { commonType, describeValue, juliaTypeOf } from "./describe.js";
 import { Dispatcher, allParams, isVararg, signatureMoreSpecific, sourceText } from "./dispatch.js";
 import type { Bindings, DataType, JuliaType, TypeParam } from "./types.js";
 import { datatype, expandAlias, hasTypeVars, isKnownTypeName, isSubtype, showType } from "./types.js";
@@ -436,7 +437,7 @@ export class Interpreter {
   }
 
   private splat(v: Value, span: Span): Value[] {
-    if (v.kind === "tuple" || v.kind === "namedtuple") return v.elements;
+    if (v.kind === "tuple" || v.kind === "namedtuple" || v.kind === "vector") return v.elements;
     if (v.kind === "range") return this.rangeValues(v, span).map((x) => num(v.type, x));
     throw this.fail("unsupported-splat", `cannot splat ${describeValue(v)}: only tuples and known ranges can be splatted`, span);
   }
@@ -477,7 +478,7 @@ export class Interpreter {
 
   /** `end` in an index: Julia's `lastindex(a)` (one index) or `lastindex(a, d)`. */
   private lastIndex(target: Value, d: number, count: number, span: Span, scope: Scope): Value {
-    if (target.kind === "tuple" || target.kind === "namedtuple") return num("Int64", target.elements.length);
+    if (target.kind === "tuple" || target.kind === "namedtuple" || target.kind === "vector") return num("Int64", target.elements.length);
     if (target.kind === "tensor" && !target.scalar) {
       if (count === 1) return num("Int64", target.size.reduce((a, b) => a * b, 1));
       return num("Int64", target.size[d] ?? 1);
@@ -608,6 +609,9 @@ export class Interpreter {
     if (callee.kind === "type") {
       const t = callee.type;
       if (t.kind === "datatype" && t.decl) return this.construct(t, args);
+      // `Vector{T}()`: an empty vector to grow.
+      if (t.kind === "datatype" && t.name === "Array" && t.params[1] === 1 && typeof t.params[0] === "object" && t.params[0].kind !== "typevar" && args.positional.length === 0 && args.keywords.size === 0)
+        return { kind: "vector", eltype: t.params[0], elements: [] };
       return this.callNamed("convert", [callee, ...args.positional], args.argSpans, args.span, false);
     }
     if (callee.kind !== "function") {
@@ -629,7 +633,8 @@ export class Interpreter {
     if (method.intrinsic) {
       this.locate(args.span, fn.name);
       this.lowering = args;
-      return this.atSpan(args.span, () => method.intrinsic!(args));
+      const actual = method.takesVectors ? args : this.vectorsAsArrays(args);
+      return this.atSpan(args.span, () => method.intrinsic!(actual));
     }
     return this.invoke(fn, method, bindings, args);
   }
@@ -742,7 +747,8 @@ export class Interpreter {
    * size, so the body's scalar operations become elementwise HLO over the broadcast shape.
    */
   broadcast(callee: Value, args: CallArgs, name: string): Value {
-    if (args.positional.some((a) => a.kind === "tuple") && !args.positional.some((a) => a.kind === "tensor")) return this.broadcastTuples(callee, args, name);
+    args = this.vectorsAsArrays(args);
+    if (args.positional.some((a) => a.kind === "tuple" || a.kind === "vector") && !args.positional.some((a) => a.kind === "tensor")) return this.broadcastTuples(callee, args, name);
     let size: number[] = [];
     let anyArray = false;
     for (const [i, a] of args.positional.entries()) {
@@ -759,16 +765,26 @@ export class Interpreter {
     return this.atSpan(args.span, () => this.unlift(result, size, args.span));
   }
 
-  /** Broadcasting over tuples (`(a, b) .* 2`) gives a tuple, elementwise with length-1 tuples and scalars stretched. */
+  /**
+   * Broadcasting over tuples (`(a, b) .* 2`) gives a tuple, over vectors of non-numbers
+   * (`sum.(arrays)`) a vector: elementwise, with length-1 collections and scalars stretched.
+   */
   private broadcastTuples(callee: Value, args: CallArgs, name: string): Value {
-    const lengths = args.positional.map((a) => (a.kind === "tuple" ? a.elements.length : 1));
+    const lengths = args.positional.map((a) => (a.kind === "tuple" || a.kind === "vector" ? a.elements.length : 1));
     const n = Math.max(...lengths);
-    if (lengths.some((l) => l !== 1 && l !== n)) throw this.fail("dimension-mismatch", `DimensionMismatch: tuples of lengths ${lengths.join(" and ")} cannot be broadcast together`, args.span);
-    return tuple(
-      Array.from({ length: n }, (_, i) =>
-        this.call(callee, { ...args, positional: args.positional.map((a) => (a.kind === "tuple" ? a.elements[a.elements.length === 1 ? 0 : i]! : a)) }, name),
-      ),
+    if (lengths.some((l) => l !== 1 && l !== n)) throw this.fail("dimension-mismatch", `DimensionMismatch: collections of lengths ${lengths.join(" and ")} cannot be broadcast together`, args.span);
+    const results = Array.from({ length: n }, (_, i) =>
+      this.call(callee, { ...args, positional: args.positional.map((a) => (a.kind === "tuple" || a.kind === "vector" ? a.elements[a.elements.length === 1 ? 0 : i]! : a)) }, name),
     );
+    return args.positional.some((a) => a.kind === "vector") ? { kind: "vector", eltype: commonType(results), elements: results } : tuple(results);
+  }
+
+  /** A value with every vector of numbers inside it (in tuples, NamedTuples, structs) as its array: what an entry returns. */
+  vectorsAsArraysIn(v: Value, span: Span): Value {
+    if (v.kind === "vector") return this.vectorAsArray(v, span) ?? v;
+    if (v.kind === "tuple" || v.kind === "namedtuple") return { ...v, elements: v.elements.map((e) => this.vectorsAsArraysIn(e, span)) };
+    if (v.kind === "struct") return { ...v, fields: v.fields.map((e) => this.vectorsAsArraysIn(e, span)) };
+    return v;
   }
 
   private unlift(v: Value, size: number[], span: Span): Value {
@@ -778,6 +794,47 @@ export class Interpreter {
       return { ...this.arrays.broadcastTo(v, size), scalar: false };
     }
     throw this.fail("unsupported-broadcast", `the broadcast function returned ${describeValue(v)}; only numbers are supported as elements`, span);
+  }
+
+  /**
+   * A vector of numbers passed where Julia sees an array (an intrinsic, a broadcast) becomes the
+   * traced array of its elements, in its element type.
+   */
+  vectorsAsArrays(args: CallArgs): CallArgs {
+    if (!args.positional.some((v) => v.kind === "vector")) return args;
+    return { ...args, positional: args.positional.map((v, i) => (v.kind === "vector" ? (this.vectorAsArray(v, args.argSpans[i] ?? args.span) ?? v) : v)) };
+  }
+
+  /** The array a vector of numbers is (undefined for a vector of anything else). */
+  vectorAsArray(v: VectorValue, span: Span): Tensor | undefined {
+    const t = v.eltype;
+    const numberType = t.kind === "datatype" && (ELEMENT_TYPES as readonly string[]).includes(t.name) ? (t.name as ElementType) : undefined;
+    if (v.elements.length === 0) return numberType ? { ...this.arrays.broadcastTo(this.arrays.constant(numberType, 0), [0]), scalar: false } : undefined;
+    if (!v.elements.every(isNumeric)) return undefined;
+    const array = this.callNamed("vcat", v.elements, [], span, false) as Tensor;
+    return numberType && array.eltype !== numberType ? this.arrays.convert(array, numberType) : array;
+  }
+
+  /**
+   * Nesting depth of traced control flow being traced (the arms of an `if` on a traced condition,
+   * the body of an XLA while): code there runs once symbolically, so mutating a known container
+   * (push! on a vector, a mutable struct's field) cannot mean what Julia means and is an error.
+   */
+  private tracedDepth = 0;
+
+  inTraced<T>(f: () => T): T {
+    this.tracedDepth++;
+    try {
+      return f();
+    } finally {
+      this.tracedDepth--;
+    }
+  }
+
+  /** Fails when a known container is mutated under traced control flow (see tracedDepth). */
+  checkMutable(what: string, span: Span): void {
+    if (this.tracedDepth > 0)
+      throw this.fail("traced-mutation", `${what} inside a loop compiled to an XLA while or under a condition on traced values is not supported: its effect would depend on data`, span, ["loop over a known range of at most 16 iterations (it is unrolled), or build the values without mutation"]);
   }
 
   // ---- definitions and assignment -------------------------------------------------------------
@@ -866,6 +923,7 @@ export class Interpreter {
         const obj = this.eval(target.target, scope);
         if (obj.kind !== "struct") throw this.fail("unsupported-assignment", `cannot set a field of ${describeValue(obj)}`, target.span);
         if (!obj.type.mutable) throw this.fail("immutable-struct", `setfield!: immutable struct of type ${obj.type.name} cannot be changed`, target.span, ["declare it `mutable struct`, or build a new value"]);
+        this.checkMutable(`setting the field ${target.name} of a ${obj.type.name}`, target.span);
         const i = obj.type.fieldNames.indexOf(target.name);
         if (i < 0) throw this.fail("no-field", `type ${obj.type.name} has no field ${target.name}`, target.nameSpan);
         obj.fields[i] = value;
@@ -890,7 +948,7 @@ export class Interpreter {
   }
 
   private destructure(value: Value, count: number, span: Span): Value[] {
-    if (value.kind === "tuple" || value.kind === "namedtuple") {
+    if (value.kind === "tuple" || value.kind === "namedtuple" || value.kind === "vector") {
       if (value.elements.length < count) throw this.fail("bounds-error", `BoundsError: cannot destructure a ${value.elements.length}-element tuple into ${count} variables`, span);
       return value.elements;
     }
@@ -944,8 +1002,17 @@ export class Interpreter {
     let value: Value;
     if (node.form === "vect") {
       const elements = rows[0] ?? [];
-      if (!elements.every(isNumeric)) return tuple(elements);
-      if (elements.length === 0) throw this.fail("unsupported-syntax", "an empty array literal is not supported; use zeros(T, 0)", span);
+      // `[]` is a Vector{Any} and `T[]` a Vector{T}, to be grown with push!.
+      if (elements.length === 0) return { kind: "vector", eltype: node.eltype ? this.evalType(node.eltype, scope) : datatype("Any"), elements: [] };
+      // A vector of anything but numbers (layers, tuples, arrays) is a Vector of the type Julia
+      // infers for them; `T[...]` converts them to T.
+      const eltype = node.eltype ? this.evalType(node.eltype, scope) : undefined;
+      const numericType = eltype?.kind === "datatype" && (ELEMENT_TYPES as readonly string[]).includes(eltype.name);
+      if (!elements.every(isNumeric) || (eltype && !numericType)) {
+        if (!eltype) return { kind: "vector", eltype: commonType(elements), elements };
+        const to = { kind: "type" as const, type: eltype };
+        return { kind: "vector", eltype, elements: elements.map((e, i) => (isSubtype(juliaTypeOf(e), eltype) ? e : this.callNamed("convert", [to, e], [node.rows[0]![i]!.span, node.rows[0]![i]!.span], node.rows[0]![i]!.span, false))) };
+      }
       value = this.callNamed("vcat", elements, [], span, false);
     } else if (node.form === "hcat") {
       value = this.callNamed("hcat", rows[0]!, [], span, false);
@@ -990,7 +1057,8 @@ export class Interpreter {
       }
     };
     runGroup(0, scope);
-    if (node.generator || !results.every(isNumeric)) return tuple(results);
+    if (node.generator) return tuple(results);
+    if (!results.every(isNumeric)) return { kind: "vector", eltype: commonType(results), elements: results };
     if (results.length === 0) throw this.fail("unsupported-syntax", "an empty comprehension is not supported (its result would have no elements)", node.span);
     let value = this.callNamed("vcat", results, [], node.span, false);
     if (shape && shape.length > 1) value = this.callNamed("reshape", [value, tuple(shape.map((d) => num("Int64", d)))], [], node.span, false);
@@ -1130,7 +1198,7 @@ export class Interpreter {
         throw e;
       }
     };
-    const out = tracedIf(this, cond, arm(thenArm), arm(elseArm), span);
+    const out = this.inTraced(() => tracedIf(this, cond, arm(thenArm), arm(elseArm), span));
     if (out.kind === "return") throw new ReturnSignal(out.value);
     return out.value;
   }
@@ -1193,7 +1261,7 @@ export class Interpreter {
     loopScope.define(counter, first);
     const positive = step.kind === "number" && Number(step.value) > 0;
     const carried = [counter, ...this.carriedNames(node.body, scope)];
-    tracedWhile(
+    this.inTraced(() => tracedWhile(
       this,
       loopScope,
       carried,
@@ -1206,7 +1274,7 @@ export class Interpreter {
       },
       node.span,
       it.iter.span,
-    );
+    ));
   }
 
   /** The variables a loop body assigns that exist before the loop and hold values (not functions or types). */
@@ -1267,6 +1335,8 @@ export class Interpreter {
       return this.rangeValues(v, span).map((x) => num(v.type, x));
     }
     if (v.kind === "tuple" || v.kind === "namedtuple") return v.elements;
+    // A loop over a vector sees the elements it had when the loop started.
+    if (v.kind === "vector") return [...v.elements];
     if (v.kind === "tensor") throw this.fail("traced-control-flow", "iterating over the elements of a traced array is not supported; use broadcasting or reductions", span);
     if (v.kind === "struct" && v.type.name !== "Pair") return this.iterateProtocol(v, span);
     throw this.fail("not-iterable", `${describeValue(v)} is not iterable`, span);
@@ -1299,7 +1369,7 @@ export class Interpreter {
       const known = this.knownCondition(cond, node.cond.span);
       if (known === undefined) {
         if (n > 0) throw this.fail("traced-control-flow", "this loop's condition became traced after some iterations ran at compile time; make the loop variables traced before the loop", node.cond.span);
-        tracedWhile(this, scope, this.carriedNames(node.body, scope), (state) => this.eval(node.cond, state), (state) => this.loopBody(node.body, new Scope("block", state), node.span), node.span, node.cond.span);
+        this.inTraced(() => tracedWhile(this, scope, this.carriedNames(node.body, scope), (state) => this.eval(node.cond, state), (state) => this.loopBody(node.body, new Scope("block", state), node.span), node.span, node.cond.span));
         return NOTHING;
       }
       if (!known) return NOTHING;

@@ -1,13 +1,14 @@
-// Value trees, as jax.tree_util treats pytrees: tuples, NamedTuples and struct instances are the
+// Value trees, as jax.tree_util treats pytrees: tuples, NamedTuples, vectors and struct instances are the
 // nodes; which other values are leaves is the caller's choice (tensors by default); everything
 // else (functions, symbols, `nothing`, known fields) is static and kept in the tree definition.
 // Flattening is depth-first, left to right, and this order is part of the compiler's output: HLO
 // parameters, loop-carried tuples and entry results all list leaves in it.
 
-import type { NamedTupleValue, StructValue, Tensor, TupleValue, Value } from "./values.js";
+import type { NamedTupleValue, StructValue, Tensor, TupleValue, Value, VectorValue } from "./values.js";
 import { NOTHING, tuple } from "./values.js";
+import { datatype } from "./types.js";
 
-export type TreeNode = TupleValue | NamedTupleValue | StructValue;
+export type TreeNode = TupleValue | NamedTupleValue | StructValue | VectorValue;
 
 /** One step from a node to a child: a tuple position (0-based), a NamedTuple name or a struct field. */
 export type TreeKey = { kind: "index"; index: number } | { kind: "name"; name: string } | { kind: "field"; name: string };
@@ -22,12 +23,12 @@ export const isTensor = (v: Value): v is Tensor => v.kind === "tensor";
 
 /** A node's children, or undefined for a value that is not a node. */
 export function treeChildren(v: Value): Value[] | undefined {
-  return v.kind === "tuple" || v.kind === "namedtuple" ? v.elements : v.kind === "struct" ? v.fields : undefined;
+  return v.kind === "tuple" || v.kind === "namedtuple" || v.kind === "vector" ? v.elements : v.kind === "struct" ? v.fields : undefined;
 }
 
 /** The key of a node's `i`th child. */
 export function childKey(node: TreeNode, i: number): TreeKey {
-  return node.kind === "tuple" ? { kind: "index", index: i } : node.kind === "namedtuple" ? { kind: "name", name: node.names[i]! } : { kind: "field", name: node.type.fieldNames[i]! };
+  return node.kind === "tuple" || node.kind === "vector" ? { kind: "index", index: i } : node.kind === "namedtuple" ? { kind: "name", name: node.names[i]! } : { kind: "field", name: node.type.fieldNames[i]! };
 }
 
 /** A path as Julia writes the access: `[2]` for a tuple position, `.w` for a name or field. */
@@ -81,7 +82,7 @@ export function treeUnflatten(def: TreeDef, leaves: readonly Value[]): Value {
       case "node": {
         const sub = d.children.map(build);
         const n = d.node;
-        return n.kind === "tuple" ? tuple(sub) : n.kind === "namedtuple" ? { ...n, elements: sub } : { ...n, fields: sub };
+        return n.kind === "tuple" ? tuple(sub) : n.kind === "namedtuple" || n.kind === "vector" ? { ...n, elements: sub } : { ...n, fields: sub };
       }
     }
   };
@@ -109,5 +110,6 @@ export function structuralMap(v: Value, leaf: (x: Value) => Value): Value {
   const elements = sub.map((c) => structuralMap(c, leaf));
   if (elements.every((e) => e.kind === "nothing")) return NOTHING;
   if (v.kind === "tuple") return tuple(elements);
+  if (v.kind === "vector") return { kind: "vector", eltype: datatype("Any"), elements };
   return { kind: "namedtuple", names: v.kind === "namedtuple" ? v.names : (v as StructValue).type.fieldNames, elements };
 }

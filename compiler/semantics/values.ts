@@ -17,6 +17,7 @@ export type Value =
   | TypeValue
   | RangeValue
   | StructValue
+  | VectorValue
   | { kind: "symbol"; name: string }
   | { kind: "string"; value: string }
   | { kind: "nothing" }
@@ -84,6 +85,19 @@ export interface StructValue {
   fields: Value[];
 }
 
+/**
+ * A Julia `Vector` built at compile time (`[]`, `T[]`, `Vector{T}()`, then `push!`...): its length
+ * is known and its elements are any values, known or traced. It is mutable, so every name bound to
+ * it sees `push!` and `v[i] = x`, as in Julia. Used as an array (broadcast, arithmetic, a result),
+ * a vector of numbers becomes a traced array.
+ */
+export interface VectorValue {
+  kind: "vector";
+  /** The declared element type: `Any` for `[]`; elements are converted to it as they are stored. */
+  eltype: JuliaType;
+  elements: Value[];
+}
+
 /** A known `start:step:stop` range of integers or floats. */
 export interface RangeValue {
   kind: "range";
@@ -115,6 +129,8 @@ export interface Method {
   intrinsic?: Intrinsic;
   /** Where an intrinsic is declared, for "candidates" in MethodErrors. */
   description?: string;
+  /** An intrinsic that handles Vector values itself; others see a vector of numbers as an array. */
+  takesVectors?: boolean;
 }
 
 export interface GenericFunction {

@@ -105,6 +105,82 @@ end`,
     args: [v(3, F64)],
     ref: "(x1 + 1) * 3",
   },
+  // Arrays that grow: at compile time, on known values and on traced elements
+  {
+    name: "[] grown with push! in a loop holds the layers a builder makes, splatted into a Chain",
+    source: "using Flux\nfunction f(W1, W2, x)\n    layers = []\n    for (W, act) in ((W1, relu), (W2, identity))\n        push!(layers, Dense(W, false, act))\n    end\n    return Chain(layers...)(x), Chain(layers)(x), length(layers)\nend",
+    args: [{ size: [5, 3] }, { size: [2, 5] }, { size: [3, 4] }],
+    ref: "(x2 @ np.maximum(x1 @ x3, 0), x2 @ np.maximum(x1 @ x3, 0), np.int64(2))",
+  },
+  {
+    name: "Float32[] through push!, pushfirst!, pop!, insert!, deleteat!, append! and empty!, then used as an array",
+    source: `
+function f(x)
+    v = Float32[]
+    for i in 1:3
+        push!(v, x[i] * 2)
+    end
+    push!(v, 1)
+    w = v
+    pushfirst!(w, 5.0)
+    a = pop!(v)
+    insert!(v, 2, 7f0)
+    deleteat!(v, 1)
+    u = Vector{Float32}()
+    append!(u, (1, 2))
+    append!(u, 3:4)
+    b = copy(u)
+    empty!(u)
+    return sum(v) + a, v .* 2, length(v), b, length(u), v[end]
+end`,
+    args: [v(3)],
+    ref: "(np.float32(7 + 2 * x1.sum() + 1), 2 * np.array([7, *(2 * x1)], np.float32), np.int64(4), np.array([1, 2, 3, 4], np.float32), np.int64(0), np.float32(2 * x1[2]))",
+    eltypes: [F32, F32, "Int64", F32, "Int64", F32],
+  },
+  {
+    name: "a vector collects a forward pass's traced activations; read by index, by a range and splatted",
+    source: "function f(W, x)\n    acts = Vector{Any}()\n    h = x\n    for i in 1:3\n        h = tanh.(W * h)\n        push!(acts, h)\n    end\n    return acts[2], hcat(acts...), sum(sum.(acts[2:3])), reduce(+, acts)\nend",
+    args: [{ size: [3, 3] }, v(3)],
+    setup: "def ref(W, x):\n    a1 = jnp.tanh(W @ x); a2 = jnp.tanh(W @ a1); a3 = jnp.tanh(W @ a2)\n    return a2, jnp.stack([a1, a2, a3], axis=1), jnp.sum(a2) + jnp.sum(a3), a1 + a2 + a3",
+  },
+  {
+    name: "a long known loop (20 iterations) that pushes is unrolled rather than made an XLA while",
+    source: "function f(x)\n    v = Float32[]\n    for i in 1:20\n        push!(v, i * x[1])\n    end\n    return sum(v), length(v)\nend",
+    args: [v(2)],
+    ref: "(np.float32(210 * x1[0]), np.int64(20))",
+  },
+  {
+    name: "vector literals of non-numbers are Vector{T}: tuples of Ints, Vector{Any}, typed Any[...], arrays",
+    source: `
+g(v::Vector{Tuple{Int, Int}}) = 1
+g(v::AbstractVector{<:Tuple}) = 2
+g(v::Vector{Any}) = 3
+g(v) = 4
+function f(x, y)
+    cfg = [(3, 64), (3, 128)]
+    total = 0
+    for (k, c) in cfg
+        total += k * c
+    end
+    xs = [x, y]
+    return g(cfg), g(Any[(1, 2)]), g([x, y]), total, length(xs), xs[2], map(a -> 2a, xs)[1], [2z for z in xs][2]
+end`,
+    args: [v(2), v(2)],
+    ref: "(np.int64(1), np.int64(3), np.int64(4), np.int64(576), np.int64(2), x2, 2 * x1, 2 * x2)",
+  },
+  {
+    name: "vcat of vectors of layers is a vector of layers; of vectors of numbers an array",
+    source: "using Flux\nfunction f(W, x)\n    a = Any[Dense(W, false)]\n    b = vcat(a, [h -> relu.(h)])\n    return Chain(b...)(x), vcat(Float32[1, 2], Float32[3]), length(b)\nend",
+    args: [{ size: [2, 2] }, v(2)],
+    ref: "(np.maximum(x1 @ x2, 0), np.array([1, 2, 3], np.float32), np.int64(2))",
+  },
+  {
+    name: "a Chain over a Vector of layers is differentiated and updated through the vector (gradients vs jax.grad)",
+    source: "using Flux\nfunction f(W1, W2, x, y)\n    m = Chain(Any[Dense(W1, false, tanh), Dense(W2, false)])\n    g = gradient(m -> sum(abs2.(m(x) .- y)), m)[1]\n    st = Optimisers.setup(Descent(0.1), m)\n    st, m2 = Optimisers.update(st, m, g)\n    return g.layers[1].weight, m2.layers[2].weight\nend",
+    args: [{ size: [4, 3] }, { size: [2, 4] }, { size: [3, 5] }, { size: [2, 5] }],
+    setup: "def ref(W1, W2, x, y):\n    loss = lambda p: jnp.sum((p[1] @ jnp.tanh(p[0] @ x) - y) ** 2)\n    g1, g2 = jax.grad(loss)((W1, W2))\n    return g1, W2 - jnp.float32(0.1) * g2",
+    rtol: 1e-4,
+  },
 ];
 
 const test = suite("model code constructs");
