@@ -11,7 +11,7 @@ import type { OpRule } from "../hlo/ops.js";
 import type { ReductionKind } from "../semantics/arrays.js";
 import { showSize } from "../semantics/arrays.js";
 import { describeValue, juliaTypeOf } from "../semantics/describe.js";
-import { rangeLength } from "../semantics/interpreter.js";
+import { LIBRARY_MODULES, rangeLength } from "../semantics/interpreter.js";
 import type { JuliaType, NumType } from "../semantics/types.js";
 import { ANY_TUPLE, ELEMENT_TYPES, concrete, datatype, expandAlias, floatOf, isFloat, isInteger, isSubtype, promoteType, showType, sumType, tupleElementTypes } from "../semantics/types.js";
 import type { CallArgs, KnownNumber, Tensor, Value } from "../semantics/values.js";
@@ -41,7 +41,8 @@ export function defineBase(lib: IntrinsicLibrary): void {
   lib.set("Int", { kind: "type", type: datatype("Int64") });
   lib.set("UInt", { kind: "type", type: datatype("UInt64") });
   for (const alias of ["Vector", "Matrix", "AbstractVector", "AbstractMatrix", "VecOrMat", "AbstractVecOrMat", "NTuple"]) lib.set(alias, { kind: "type", type: expandAlias(alias, [])! });
-  for (const m of ["Base", "Core", "Flux", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils"]) lib.set(m, { kind: "module", name: m });
+  // Flux.Losses is a module of Flux; all library names live in one scope.
+  for (const m of LIBRARY_MODULES) lib.set(m, { kind: "module", name: m });
 
   // ---- arithmetic ----------------------------------------------------------------------------
 

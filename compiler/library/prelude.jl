@@ -16,6 +16,24 @@ Val(x) = Val{x}()
 lastindex(a::AbstractArray) = length(a)
 lastindex(a::AbstractArray, d::Integer) = size(a, d)
 
+# Base.all / any / count: over arrays of Bools they are reductions (sums of the Bools); over known
+# collections, folds that also work when the elements are traced Bools. Empty: all is true, any false.
+all(x::AbstractArray{Bool}) = sum(.!x) == 0
+any(x::AbstractArray{Bool}) = sum(x) > 0
+count(x::AbstractArray{Bool}) = sum(x)
+all(x::AbstractArray) = error("TypeError: non-boolean ($(eltype(x))) used in boolean context")
+any(x::AbstractArray) = all(x)
+count(x::AbstractArray) = all(x)
+all(f, x::AbstractArray) = all(f.(x))
+any(f, x::AbstractArray) = any(f.(x))
+count(f, x::AbstractArray) = count(f.(x))
+all(itr) = all(identity, itr)
+any(itr) = any(identity, itr)
+count(itr) = count(identity, itr)
+all(f, itr) = foldl(&, map(f, itr); init = true)
+any(f, itr) = foldl(|, map(f, itr); init = false)
+count(f, itr) = foldl(+, map(x -> f(x) ? 1 : 0, itr); init = 0)
+
 fld(a::Integer, b::Integer) = (q = div(a, b); (a % b != 0) && ((a < 0) != (b < 0)) ? q - 1 : q)
 cld(a::Integer, b::Integer) = (q = div(a, b); (a % b != 0) && ((a < 0) == (b < 0)) ? q + 1 : q)
 mod(a::Integer, b::Integer) = a - fld(a, b) * b
@@ -129,6 +147,8 @@ struct Dense{F, M<:AbstractMatrix, B}
     end
 end
 Dense(p::Pair{<:Integer, <:Integer}, σ = identity; init = glorot_uniform, bias = true) = Dense(init(p.second, p.first), bias, σ)
+# The constructor of Flux before 0.13, still in much model code: Dense(in, out, σ).
+Dense(in::Integer, out::Integer, σ = identity; kw...) = Dense(in => out, σ; kw...)
 (a::Dense)(x::AbstractVecOrMat) = a.σ.(a.weight * x .+ a.bias)
 (a::Dense)(x::AbstractArray) = reshape(a(reshape(x, size(x, 1), :)), :, size(x)[2:end]...)
 
@@ -141,7 +161,9 @@ applychain(::Tuple{}, x) = x
 applychain(fs::Tuple, x) = applychain(tail(fs), first(fs)(x))
 (c::Chain)(x) = applychain(Tuple(c.layers), x)
 getindex(c::Chain, i::Integer) = c.layers[i]
+getindex(c::Chain, i::AbstractVector) = Chain(c.layers[i])
 length(c::Chain) = length(c.layers)
+lastindex(c::Chain) = length(c.layers)
 
 struct SkipConnection{T, F}
     layers::T
@@ -312,6 +334,14 @@ function onecold(y::AbstractMatrix, labels = 1:size(y, 1))
     rows = mod.(vec(argmax(y; dims = 1)) .- 1, size(y, 1)) .+ 1
     return collect(labels)[rows]
 end
+
+# Flux's device movement: one device per build here, so moving is the identity (src/functor.jl).
+gpu(x) = x
+cpu(x) = x
+# Flux's testmode!: layers here are always in test mode (Dropout is the identity, BatchNorm uses
+# its running statistics), so it returns the model; trainmode! would need batch statistics.
+testmode!(m, mode = true) = mode == true ? m : error("trainmode!/testmode!(m, false): training-mode layers are not supported yet (use batchnorm_train for BatchNorm's batch statistics)")
+trainmode!(m, mode = true) = testmode!(m, !mode)
 
 # ---- NNlib activations (src/activations.jl) ---------------------------------------------------
 # As NNlib writes them; `oftype(float(x), c)` is NNlib's `oftf(x, c)`. `gelu` is NNlib's default,

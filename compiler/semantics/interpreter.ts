@@ -20,7 +20,8 @@ import { NOTHING, num, treeSize, tuple } from "./values.js";
 import { commonType, describeValue, juliaTypeOf } from "./describe.js";
 import { Dispatcher, allParams, isVararg, signatureMoreSpecific, sourceText } from "./dispatch.js";
 import type { Bindings, DataType, JuliaType, TypeParam } from "./types.js";
-import { datatype, expandAlias, hasTypeVars, isKnownTypeName, isSubtype, showType } from "./types.js";
+import { concrete, datatype, expandAlias, hasTypeVars, isFloat, isKnownTypeName, isSubtype, showType } from "./types.js";
+import * as ops from "../hlo/ops.js";
 
 /** Reads a source file by workspace-relative path. */
 export type SourceReader = (path: string) => string | undefined;
@@ -45,7 +46,7 @@ interface Frame {
 const UNROLL_THRESHOLD = 16;
 
 /** Library modules a program may `using`/`import`; their names all resolve in the prelude. */
-export const LIBRARY_MODULES = new Set(["Base", "Core", "Flux", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils"]);
+export const LIBRARY_MODULES = new Set(["Base", "Core", "Flux", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils", "Losses"]);
 
 export class Interpreter {
   /** The library's global scope: intrinsics and the prelude (Base, NNlib, Flux...). */
@@ -424,6 +425,9 @@ export class Interpreter {
   private show(v: Value): string {
     if (v.kind === "string") return v.value;
     if (v.kind === "number") return String(v.value);
+    // As Julia's string interpolation prints them: `Float32`, `relu` for a Symbol.
+    if (v.kind === "type") return showType(v.type);
+    if (v.kind === "symbol") return v.name;
     return describeValue(v);
   }
 
@@ -748,6 +752,12 @@ export class Interpreter {
    */
   broadcast(callee: Value, args: CallArgs, name: string): Value {
     args = this.vectorsAsArrays(args);
+    // A range is an AbstractVector: with arrays it is broadcast as the array of its values; with
+    // only numbers, elementwise at compile time into a vector of known numbers.
+    if (args.positional.some((a) => a.kind === "range")) {
+      const withArrays = args.positional.some((a) => a.kind === "tensor");
+      args = { ...args, positional: args.positional.map((a) => (a.kind !== "range" ? a : withArrays ? this.rangeAsArray(a) : { kind: "vector", eltype: datatype(concrete(a.type)), elements: this.rangeValues(a, args.span).map((x) => num(a.type, x)) })) };
+    }
     if (args.positional.some((a) => a.kind === "tuple" || a.kind === "vector") && !args.positional.some((a) => a.kind === "tensor")) return this.broadcastTuples(callee, args, name);
     let size: number[] = [];
     let anyArray = false;
@@ -777,6 +787,17 @@ export class Interpreter {
       this.call(callee, { ...args, positional: args.positional.map((a) => (a.kind === "tuple" || a.kind === "vector" ? a.elements[a.elements.length === 1 ? 0 : i]! : a)) }, name),
     );
     return args.positional.some((a) => a.kind === "vector") ? { kind: "vector", eltype: commonType(results), elements: results } : tuple(results);
+  }
+
+  /** The values of a range as an array (Julia's ranges are AbstractVectors): start + (i-1)*step, computed in Float64 for float ranges, as Julia's are. */
+  rangeAsArray(r: RangeValue): Tensor {
+    const t = concrete(r.type);
+    const work: ElementType = isFloat(t) ? "Float64" : t;
+    const n = rangeLength(r);
+    const a = this.arrays;
+    const steps = a.elementwise(ops.multiply, [a.iota(work, [n], 0), a.broadcastTo(a.constant(work, r.step), [n])], false);
+    const values = a.elementwise(ops.add, [steps, a.broadcastTo(a.constant(work, r.start), [n])], false);
+    return work === t ? values : a.convert(values, t);
   }
 
   /** A value with every vector of numbers inside it (in tuples, NamedTuples, structs) as its array: what an entry returns. */

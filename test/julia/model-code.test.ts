@@ -181,6 +181,19 @@ end`,
     setup: "def ref(W1, W2, x, y):\n    loss = lambda p: jnp.sum((p[1] @ jnp.tanh(p[0] @ x) - y) ** 2)\n    g1, g2 = jax.grad(loss)((W1, W2))\n    return g1, W2 - jnp.float32(0.1) * g2",
     rtol: 1e-4,
   },
+  // Ranges as arrays, all/any/count, and Flux API that older model code uses
+  {
+    name: "ranges broadcast as the arrays they are; all, any and count over arrays and known collections",
+    source: "f(x) = (x .+ (1:3), (1:3) .* 2, x .* (0.5:0.5:1.5), all(x .> -100), any(x .> 100), count(x .> 0), all(t -> t > 0, (1, 2)), any(isodd, (2, 4)), count(isodd, (1, 2, 3)), all(Bool[]), any(t -> t > 0, x))",
+    args: [v(3)],
+    ref: "(x1 + np.arange(1, 4, dtype=np.float32), np.arange(1, 4) * 2, x1.astype(np.float64) * np.array([0.5, 1.0, 1.5]), True, False, np.int64((x1 > 0).sum()), True, False, np.int64(2), True, bool((x1 > 0).any()))",
+  },
+  {
+    name: "Flux.Losses, Dense(in, out, σ), Chain indexing with ranges and end, gpu/cpu and testmode!",
+    source: "using Flux\nfunction f(x, y)\n    c = Chain(h -> relu.(h), h -> tanh.(h), h -> 2h)\n    d = Dense(3, 2, relu)\n    return Flux.Losses.mse(x, y), c[1:end-1](x), c[end](x), cpu(gpu(x)), testmode!(c)(x), size(d.weight), length(c[2:3])\nend",
+    args: [v(3), v(3)],
+    ref: "(np.float32(((x1 - x2) ** 2).mean()), np.tanh(np.maximum(x1, 0)), 2 * x1, x1, 2 * np.tanh(np.maximum(x1, 0)), np.int64(2), np.int64(3), np.int64(2))",
+  },
 ];
 
 const test = suite("model code constructs");
