@@ -223,4 +223,9 @@ test("pop! of an empty vector, an index past its end, and a value that cannot co
   assert.match(compileError({ "c.jl": "f(x) = push!(Float32[], \"a\")\n" }, "f", [f32(3)]).text, "c.jl:1:25: error: MethodError: Cannot `convert` an object of type String to an object of type Float32");
 });
 
+test("a @kwdef struct without a field's keyword or default is Julia's UndefKeywordError", () => {
+  const { text } = compileError({ "k.jl": "@kwdef struct Cfg\n    n::Int\n    lr = 0.1\nend\nf(x) = Cfg(lr = 1).n\n" }, "f", [f32(3)]);
+  assert.match(text, "k.jl:5:8: error: UndefKeywordError: keyword argument `n` not assigned");
+});
+
 test.run();

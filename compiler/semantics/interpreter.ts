@@ -1129,6 +1129,7 @@ export class Interpreter {
     if (!decl || decl.abstract || !isStruct(t)) throw this.fail("no-method", `MethodError: cannot construct the abstract type ${t.name}`, args.span);
     const s = t.decl;
     const explicit = t.params.length ? t.params : undefined;
+    if (s.kwdefaults && args.positional.length === 0 && (args.keywords.size > 0 || s.fieldNames.length > 0)) return this.constructFromKeywords(s, explicit, args);
     if (explicit) return this.instantiate(s, explicit, args);
     const argTypes = args.positional.map(juliaTypeOf);
     const user = s.constructors.methods.map((m) => this.dispatcher.matchMethod(m, argTypes)).filter((m) => m !== undefined);
@@ -1137,6 +1138,29 @@ export class Interpreter {
     if (user.length && !(defaultSig && user.every((u) => !signatureMoreSpecific(u.sig, defaultSig)))) return this.callFunction(s.constructors, args);
     if (defaultSig || !s.hasInner) return this.instantiate(s, undefined, args);
     throw this.methodErrorFor(s.constructors, args);
+  }
+
+  /**
+   * `T(; a = 1, b = a + 1)` of a `@kwdef` struct: each field from its keyword or its default,
+   * evaluated in order with the earlier fields in scope, then the default constructor.
+   */
+  private constructFromKeywords(s: StructType, explicit: TypeParam[] | undefined, args: CallArgs): Value {
+    const scope = new Scope("function", s.scope);
+    const values = s.fieldNames.map((name, i) => {
+      const given = args.keywords.get(name);
+      const dflt = s.kwdefaults![i];
+      if (given === undefined && !dflt) throw this.fail("missing-keyword", `UndefKeywordError: keyword argument \`${name}\` not assigned`, args.span);
+      const v = given ?? this.eval(dflt!, scope);
+      scope.define(name, v);
+      return v;
+    });
+    for (const k of args.keywords.keys()) {
+      if (!s.fieldNames.includes(k)) {
+        const near = nearestNames(k, s.fieldNames);
+        throw this.fail("unknown-keyword", `MethodError: no method of ${s.name} accepts the keyword argument \`${k}\``, args.span, [near.length ? `did you mean \`${near[0]}\`?` : `keywords: ${s.fieldNames.join(", ")}`]);
+      }
+    }
+    return this.instantiate(s, explicit, { ...args, positional: values, keywords: new Map(), argSpans: values.map(() => args.span) });
   }
 
   /** The field types of the default constructor when it applies to `argTypes`. */
@@ -1408,6 +1432,15 @@ export class Interpreter {
     switch (node.name) {
       case "@.":
         return this.eval(dotAll(node.args[0]!), scope);
+      case "@kwdef": {
+        // Base.@kwdef: the struct, plus a constructor taking every field as a keyword.
+        const def = node.args[0];
+        if (def?.kind !== "struct") throw this.fail("unsupported-macro", "@kwdef applies to a struct definition", node.span);
+        this.defineStruct(def, scope);
+        const t = scope.lookup(def.name);
+        if (t?.kind === "type" && t.type.kind === "datatype" && isStruct(t.type)) t.type.decl.kwdefaults = def.fields.map((f) => f.default);
+        return NOTHING;
+      }
       case "@layer":
       case "@functor":
       case "@doc":

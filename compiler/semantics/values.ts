@@ -74,6 +74,8 @@ export interface StructType extends UserTypeDecl {
   /** Inner and outer constructor methods. Without inner ones, Julia's default constructor applies. */
   constructors: GenericFunction;
   hasInner: boolean;
+  /** Under `Base.@kwdef`: each field's default (absent: a required keyword); enables `T(; fields...)`. */
+  kwdefaults?: (Node | undefined)[];
   span: Span;
 }
 

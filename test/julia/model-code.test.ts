@@ -194,6 +194,12 @@ end`,
     args: [v(3), v(3)],
     ref: "(np.float32(((x1 - x2) ** 2).mean()), np.tanh(np.maximum(x1, 0)), 2 * x1, x1, 2 * np.tanh(np.maximum(x1, 0)), np.int64(2), np.int64(3), np.int64(2))",
   },
+  {
+    name: "Base.@kwdef structs: keyword construction with defaults that see earlier fields, and positional construction converting fields",
+    source: "Base.@kwdef struct Cfg\n    n::Int = 3\n    lr::Float64 = 0.1\n    lr2 = 2lr\n    act = relu\nend\nf(x) = (c = Cfg(n = 2); d = Cfg(); (c.act.(x) .* c.n .* c.lr, d.lr2, Cfg(4, 1, 2, tanh).lr, d.n))",
+    args: [v(3)],
+    ref: "(np.maximum(x1, 0).astype(np.float64) * 2 * 0.1, 0.2, 1.0, np.int64(3))",
+  },
 ];
 
 const test = suite("model code constructs");
