@@ -228,4 +228,9 @@ test("a @kwdef struct without a field's keyword or default is Julia's UndefKeywo
   assert.match(text, "k.jl:5:8: error: UndefKeywordError: keyword argument `n` not assigned");
 });
 
+test("a ?: on a traced condition whose arms have different types is an error, not a silent nothing", () => {
+  const { text } = compileError({ "t.jl": "f(x) = sum(x) > 0 ? 1 : 2.0\n" }, "f", [f32(3)]);
+  assert.match(text, "t.jl:1:8: error: the value of `?:` has a different type in the two branches");
+});
+
 test.run();

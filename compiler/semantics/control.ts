@@ -44,9 +44,10 @@ export type ArmOutcome = { kind: "value"; value: Value } | { kind: "return"; val
 
 /**
  * Runs each arm with its writes recorded and undone, then merges: every variable either arm
- * assigned becomes `select(cond, then, else)`. Returns the merged outcome of the arms.
+ * assigned becomes `select(cond, then, else)`. Returns the merged outcome of the arms; when
+ * `valueNeeded` (a `?:`), arms whose values cannot merge are an error.
  */
-export function tracedIf(interp: ControlContext, cond: Tensor, thenArm: () => ArmOutcome, elseArm: () => ArmOutcome, span: Span): ArmOutcome {
+export function tracedIf(interp: ControlContext, cond: Tensor, thenArm: () => ArmOutcome, elseArm: () => ArmOutcome, span: Span, valueNeeded = false): ArmOutcome {
   const a = recordWrites(thenArm);
   const aFinal = finalValues(a.writes);
   undoWrites(a.writes);
@@ -76,6 +77,8 @@ export function tracedIf(interp: ControlContext, cond: Tensor, thenArm: () => Ar
   if (a.result.kind === "return") return { kind: "return", value: mergeValues(interp, cond, a.result.value, b.result.value, "the returned value", span) };
   // The value of an `if` statement is often unused (`if c; y = 1; end` has nothing in its other
   // arm): when the arms' values do not merge, the `if` is `nothing`, and only its variables count.
+  // A `?:` is always used for its value: arms that do not merge are an error, not `nothing`.
+  if (valueNeeded) return { kind: "value", value: mergeValues(interp, cond, a.result.value, b.result.value, "the value of `?:`", span) };
   return { kind: "value", value: mergeable(a.result.value, b.result.value) ? mergeValues(interp, cond, a.result.value, b.result.value, "the value of the `if`", span) : NOTHING };
 }
 

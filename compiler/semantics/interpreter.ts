@@ -598,7 +598,7 @@ export class Interpreter {
     const cond = this.eval(node.cond, scope);
     const known = this.knownCondition(cond, node.cond.span);
     if (known !== undefined) return this.eval(known ? node.then : node.else, scope);
-    return this.branchOnTraced(cond as Tensor, () => this.eval(node.then, scope), () => this.eval(node.else, scope), node.cond.span);
+    return this.branchOnTraced(cond as Tensor, () => this.eval(node.then, scope), () => this.eval(node.else, scope), node.cond.span, true);
   }
 
   /** true/false for a known Bool, undefined for a traced Bool scalar; an error otherwise. */
@@ -1233,7 +1233,7 @@ export class Interpreter {
   }
 
   /** Both arms of a traced condition, merged with select; a `return` in both arms returns the merged value. */
-  private branchOnTraced(cond: Tensor, thenArm: () => Value, elseArm: () => Value, span: Span): Value {
+  private branchOnTraced(cond: Tensor, thenArm: () => Value, elseArm: () => Value, span: Span, valueNeeded = false): Value {
     const arm = (f: () => Value) => (): ArmOutcome => {
       try {
         return { kind: "value", value: f() };
@@ -1243,7 +1243,7 @@ export class Interpreter {
         throw e;
       }
     };
-    const out = this.inTraced(() => tracedIf(this, cond, arm(thenArm), arm(elseArm), span));
+    const out = this.inTraced(() => tracedIf(this, cond, arm(thenArm), arm(elseArm), span, valueNeeded));
     if (out.kind === "return") throw new ReturnSignal(out.value);
     return out.value;
   }
