@@ -190,8 +190,14 @@ struct Embedding{W<:AbstractMatrix}
     weight::W
 end
 Embedding(p::Pair{<:Integer, <:Integer}; init = randn32) = Embedding(init(p.second, p.first))
+Embedding(in::Integer, out::Integer; init = randn32) = Embedding(init(out, in))
 (m::Embedding)(x::Integer) = m.weight[:, x]
 (m::Embedding)(x::AbstractVector) = m.weight[:, x]
+(m::Embedding)(x::AbstractArray) = reshape(m(vec(x)), :, size(x)...)
+# One-hot input (Bool columns, as onehotbatch gives) selects columns by a product.
+(m::Embedding)(x::AbstractVector{Bool}) = m.weight * x
+(m::Embedding)(x::AbstractMatrix{Bool}) = m.weight * x
+(m::Embedding)(x::AbstractArray{Bool}) = reshape(m(reshape(x, size(x, 1), :)), :, size(x)[2:end]...)
 
 flatten(x::AbstractArray) = reshape(x, :, size(x)[end])
 

@@ -200,6 +200,12 @@ end`,
     args: [v(3)],
     ref: "(np.maximum(x1, 0).astype(np.float64) * 2 * 0.1, 0.2, 1.0, np.int64(3))",
   },
+  {
+    name: "Embedding on an index matrix (batch of sequences) and on one-hot columns, as Flux defines them",
+    source: "using Flux\nfunction f(W)\n    m = Embedding(W)\n    idx = [1 3 4; 2 2 1]\n    return m(idx), m(Flux.onehotbatch([2, 4], 1:4)), m([4, 1]), m(3)\nend",
+    args: [{ size: [3, 4] }],
+    ref: "(x1[:, np.array([[1, 3, 4], [2, 2, 1]]) - 1], x1[:, [1, 3]], x1[:, [3, 0]], x1[:, 2])",
+  },
 ];
 
 const test = suite("model code constructs");
