@@ -233,4 +233,9 @@ test("a ?: on a traced condition whose arms have different types is an error, no
   assert.match(text, "t.jl:1:8: error: the value of `?:` has a different type in the two branches");
 });
 
+test("@layer trainable=(...) naming a field the struct lacks is an error at the name", () => {
+  const { text } = compileError({ "l.jl": "using Flux\nstruct A; w; b; end\nFlux.@layer A trainable=(wt,)\nf(x) = x\n" }, "f", [f32(3)]);
+  assert.match(text, "l.jl:3:26: error: @layer: type A has no field wt");
+});
+
 test.run();

@@ -5,10 +5,11 @@
 // Flux's in-place form read functionally: it returns the same pair and also rebinds the fields
 // of the model's and the state's struct values, so later uses of them see the update.
 
-import type { CallArgs, StructValue, Value } from "../semantics/values.js";
+import type { CallArgs, NamedTupleValue, StructValue, Value, VectorValue } from "../semantics/values.js";
 import { NOTHING, tuple } from "../semantics/values.js";
 import { isFloat } from "../semantics/types.js";
 import { structuralMap, treeChildren } from "../semantics/tree.js";
+import { describeValue, juliaTypeOf } from "../semantics/describe.js";
 import type { IntrinsicLibrary } from "./intrinsics.js";
 
 export function defineOptimisers(lib: IntrinsicLibrary): void {
@@ -18,10 +19,31 @@ export function defineOptimisers(lib: IntrinsicLibrary): void {
 
   const trainable = (v: Value): boolean => v.kind === "tensor" && !v.scalar && isFloat(v.eltype);
 
+  /**
+   * The model with what Optimisers does not train replaced by `nothing`: the fields a struct's
+   * `@layer trainable=(...)`/`@functor` list leaves out, or its `trainable(m)` method does not return.
+   */
+  const trainableOnly = (v: Value, args: CallArgs): Value => {
+    const children = treeChildren(v);
+    if (!children) return v;
+    let keep = (_: number) => true;
+    if (v.kind === "struct") {
+      if (interp.hasSourceMethod("trainable", [juliaTypeOf(v)])) {
+        const t = callGlobal("trainable", [v], args);
+        if (t.kind === "namedtuple") keep = (i) => t.names.includes(v.type.fieldNames[i]!);
+        else if (t.kind === "tuple") keep = (i) => t.elements.includes(v.fields[i]!);
+        else throw lib.fail("optimiser-tree", `trainable(::${v.type.name}) must return a NamedTuple of fields, got ${describeValue(t)}`, args.span);
+      } else if (v.type.trainable) keep = (i) => v.type.trainable!.includes(v.type.fieldNames[i]!);
+    }
+    const sub = children.map((c, i) => (keep(i) ? trainableOnly(c, args) : NOTHING));
+    if (v.kind === "struct") return { ...v, fields: sub };
+    return v.kind === "tuple" ? tuple(sub) : { ...(v as NamedTupleValue | VectorValue), elements: sub };
+  };
+
   lib.define("setup", (args) => {
     lib.arity(args, "setup", 2);
     const [rule, model] = args.positional as [Value, Value];
-    return structuralMap(model, (v) => (trainable(v) ? callGlobal("_leaf_init", [rule, v], args) : NOTHING));
+    return structuralMap(trainableOnly(model, args), (v) => (trainable(v) ? callGlobal("_leaf_init", [rule, v], args) : NOTHING));
   });
 
   const update = (name: string, inPlace: boolean) => (args: CallArgs): Value => {

@@ -608,6 +608,12 @@ export class Interpreter {
     throw this.fail("type-error", `TypeError: non-boolean (${describeValue(cond)}) used in boolean context`, span);
   }
 
+  /** Whether the program or library defines a method of `name` (in Julia source) for arguments of these types. */
+  hasSourceMethod(name: string, argTypes: JuliaType[]): boolean {
+    const f = this.main.lookup(name);
+    return f?.kind === "function" && f.fn.methods.some((m) => m.def !== undefined && this.dispatcher.matchMethod(m, argTypes) !== undefined);
+  }
+
   /** Calls a function value with evaluated arguments, inlining the chosen method. */
   call(callee: Value, args: CallArgs, name = "function"): Value {
     if (callee.kind === "type") {
@@ -1428,6 +1434,25 @@ export class Interpreter {
     }
   }
 
+  /**
+   * `Flux.@layer T trainable=(a, b)` and `@functor T (a, b)`: Optimisers trains only those fields
+   * of T. (Without a list every array field is a leaf already; `:expand` and the like change only printing.)
+   */
+  private markTrainable(node: A.MacroCall, scope: Scope): void {
+    const typeArg = node.args.find((a) => a.kind === "ident" || a.kind === "curly");
+    const t = typeArg ? this.eval(typeArg, scope) : undefined;
+    if (t?.kind !== "type" || t.type.kind !== "datatype" || !isStruct(t.type)) throw this.fail("unsupported-macro", `${node.name} needs a struct type`, typeArg?.span ?? node.span);
+    const list = node.name === "@layer" ? node.args.find((a): a is A.Assign => a.kind === "assign" && a.target.kind === "ident" && a.target.name === "trainable")?.value : node.args.find((a) => a !== typeArg && (a.kind === "tuple" || a.kind === "paren"));
+    if (!list) return;
+    const items = list.kind === "tuple" ? list.elements : list.kind === "paren" ? [list.expr] : [list];
+    const decl = t.type.decl;
+    decl.trainable = items.map((n) => {
+      const name = n.kind === "ident" ? n.name : n.kind === "symbol" ? n.name : undefined;
+      if (!name || !decl.fieldNames.includes(name)) throw this.fail("no-field", `${node.name}: type ${decl.name} has no field ${name ?? sourceText(this.files.get(n.span.file), n.span)}`, n.span, [`fields: ${decl.fieldNames.join(", ")}`]);
+      return name;
+    });
+  }
+
   private evalMacro(node: A.MacroCall, scope: Scope): Value {
     switch (node.name) {
       case "@.":
@@ -1443,8 +1468,10 @@ export class Interpreter {
       }
       case "@layer":
       case "@functor":
+      case "@treelike":
+        this.markTrainable(node, scope);
+        return NOTHING;
       case "@doc":
-        // Flux.@layer / Functors.@functor mark trainable structs; here every array field is a leaf already.
         return NOTHING;
       case "@inbounds":
       case "@views":

@@ -76,6 +76,8 @@ export interface StructType extends UserTypeDecl {
   hasInner: boolean;
   /** Under `Base.@kwdef`: each field's default (absent: a required keyword); enables `T(; fields...)`. */
   kwdefaults?: (Node | undefined)[];
+  /** The fields Optimisers trains, when `Flux.@layer T trainable=(...)` or `@functor T (...)` names them (else all). */
+  trainable?: string[];
   span: Span;
 }
 

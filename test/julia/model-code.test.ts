@@ -206,6 +206,32 @@ end`,
     args: [{ size: [3, 4] }],
     ref: "(x1[:, np.array([[1, 3, 4], [2, 2, 1]]) - 1], x1[:, [1, 3]], x1[:, [3, 0]], x1[:, 2])",
   },
+  {
+    name: "Flux.@layer trainable=(...), @functor T (fields) and a trainable method limit what Optimisers updates",
+    source: `
+using Flux
+struct A; w; b; end
+Flux.@layer A trainable=(w,)
+struct B; w; b; end
+Flux.@functor B (b,)
+struct C; w; b; end
+Flux.trainable(c::C) = (w = c.w,)
+(m::A)(x) = m.w .* x .+ m.b
+(m::B)(x) = m.w .* x .+ m.b
+(m::C)(x) = m.w .* x .+ m.b
+function f(w, b, x)
+    out = ()
+    for m in (A(w, b), B(w, b), C(w, b))
+        g = gradient(m -> sum(m(x)), m)[1]
+        st = Optimisers.setup(Descent(0.5), m)
+        st, m2 = Optimisers.update(st, m, g)
+        out = (out..., m2.w, m2.b)
+    end
+    return out
+end`,
+    args: [v(3), v(3), v(3)],
+    ref: "(x1 - np.float32(0.5) * x3, x2, x1, x2 - np.float32(0.5), x1 - np.float32(0.5) * x3, x2)",
+  },
 ];
 
 const test = suite("model code constructs");
