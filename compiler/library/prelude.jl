@@ -34,6 +34,20 @@ all(f, itr) = foldl(&, map(f, itr); init = true)
 any(f, itr) = foldl(|, map(f, itr); init = false)
 count(f, itr) = foldl(+, map(x -> f(x) ? 1 : 0, itr); init = 0)
 
+# round/floor/ceil to a type: `floor(Int, x)` is Int(floor(x)) (an InexactError when it does not fit).
+round(::Type{T}, x) where {T} = T(round(x))
+floor(::Type{T}, x) where {T} = T(floor(x))
+ceil(::Type{T}, x) where {T} = T(ceil(x))
+
+function factorial(n::Integer)
+    n < 0 && error("DomainError with $n: `n` must not be negative.")
+    n > 20 && error("OverflowError: $n is too large to look up in the table; consider using `factorial(big($n))` instead")
+    return foldl(*, 1:n; init = 1)
+end
+
+# pairs: key => value for NamedTuples, index => value for tuples and vectors.
+pairs(x) = map((k, v) -> k => v, keys(x), values(x))
+
 fld(a::Integer, b::Integer) = (q = div(a, b); (a % b != 0) && ((a < 0) != (b < 0)) ? q - 1 : q)
 cld(a::Integer, b::Integer) = (q = div(a, b); (a % b != 0) && ((a < 0) == (b < 0)) ? q + 1 : q)
 mod(a::Integer, b::Integer) = a - fld(a, b) * b
@@ -413,6 +427,21 @@ apply_attn_mask(logits, mask::Nothing) = logits
 apply_attn_mask(logits, mask) = ifelse.(mask, logits, typemin(eltype(logits)))
 split_heads(x, nheads) = reshape(x, size(x, 1) ÷ nheads, nheads, size(x)[2:end]...)
 join_heads(x) = reshape(x, :, size(x)[3:end]...)
+
+# LinearAlgebra.triu / tril: the upper (j - i >= k) or lower (j - i <= k) triangle, zeros elsewhere.
+function triu(M::AbstractMatrix, k::Integer = 0)
+    m, n = size(M)
+    keep = reshape(collect(1:n), 1, n) .- reshape(collect(1:m), m, 1) .>= k
+    return ifelse.(keep, M, zero(eltype(M)))
+end
+function tril(M::AbstractMatrix, k::Integer = 0)
+    m, n = size(M)
+    keep = reshape(collect(1:n), 1, n) .- reshape(collect(1:m), m, 1) .<= k
+    return ifelse.(keep, M, zero(eltype(M)))
+end
+
+# Flux.outputsize: the size of m's output for an input of this size (traced on zeros; nothing of it stays in the module).
+outputsize(m, inputsize::Tuple; padbatch = false) = size(m(zeros(Float32, (padbatch ? (inputsize..., 1) : inputsize)...)))
 
 # ---- Statistics (Statistics.jl) ---------------------------------------------------------------
 # The keyword front ends of Statistics.jl; `_mean`, `_var` and `_std` are intrinsics

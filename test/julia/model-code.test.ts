@@ -232,6 +232,12 @@ end`,
     args: [v(3), v(3), v(3)],
     ref: "(x1 - np.float32(0.5) * x3, x2, x1, x2 - np.float32(0.5), x1 - np.float32(0.5) * x3, x2)",
   },
+  {
+    name: "factorial, floor/ceil/round to a type, triu/tril, pairs and Flux.outputsize",
+    source: "using Flux\nf(x) = (factorial(5), factorial(0), floor(Int, 2.7), ceil(Int, 2.1), round(Int, 2.5), floor.(Int, reshape(x, 3, 3)), triu(reshape(x, 3, 3)), tril(reshape(x, 3, 3), -1), [p.second for p in pairs((a = 1, b = 2))], Flux.outputsize(Chain(Dense(ones(Float32, 5, 9)), Dense(ones(Float32, 2, 5))), (9, 4)))",
+    args: [v(9)],
+    ref: "(np.int64(120), np.int64(1), np.int64(2), np.int64(3), np.int64(2), np.floor(x1.reshape(3, 3, order='F')).astype(np.int64), np.triu(x1.reshape(3, 3, order='F')), np.tril(x1.reshape(3, 3, order='F'), -1), np.array([1, 2]), np.int64(2), np.int64(4))",
+  },
 ];
 
 const test = suite("model code constructs");
