@@ -37,6 +37,22 @@ export class IntrinsicLibrary {
     }
   };
 
+  /**
+   * Replaces the intrinsic `name` by `impl`, which sees every argument as it is (vectors, dicts)
+   * and returns undefined for the calls it leaves to the intrinsic it replaces.
+   */
+  overload = (name: string, impl: (args: CallArgs) => Value | undefined, description: string): void => {
+    const previous = this.entries.get(name);
+    const before = previous?.kind === "function" ? previous.fn.methods[0] : undefined;
+    const intrinsic: Intrinsic = (args) => {
+      const v = impl(args);
+      if (v !== undefined) return v;
+      if (!before?.intrinsic) throw this.methodError(name, args);
+      return before.intrinsic(before.takesVectors ? args : this.interp.vectorsAsArrays(args));
+    };
+    this.entries.set(name, { kind: "function", fn: { name, methods: [{ intrinsic, description, takesVectors: true }] } });
+  };
+
   /** Binds a non-function global (a constant, a type, a module). */
   set = (name: string, value: Value): void => {
     this.entries.set(name, value);

@@ -20,18 +20,13 @@ const ANY = datatype("Any");
 export function defineVectors(lib: IntrinsicLibrary): void {
   const { interp, fail, arity, methodError } = lib;
 
-  /** Declares an intrinsic that sees vectors as they are; for other arguments it defers to the one it replaces. */
-  const define = (name: string, impl: (args: CallArgs, v: VectorValue) => Value, otherwise: "previous" | Intrinsic = (args) => { throw methodError(name, args); }) => {
-    const previous = otherwise === "previous" ? lib.entries.get(name) : undefined;
-    const fallback = otherwise !== "previous" ? otherwise : previous?.kind === "function" ? previous.fn.methods[0]?.intrinsic : undefined;
-    const intrinsic: Intrinsic = (args) => {
+  /** Declares an intrinsic for vectors; other arguments go to the one it replaces, or to `otherwise`. */
+  const define = (name: string, impl: (args: CallArgs, v: VectorValue) => Value, otherwise: "previous" | Intrinsic = (args) => { throw methodError(name, args); }) =>
+    lib.overload(name, (args) => {
       const v = args.positional[0];
       if (v?.kind === "vector") return impl(args, v);
-      if (fallback) return fallback(interp.vectorsAsArrays(args));
-      throw methodError(name, args);
-    };
-    lib.entries.set(name, { kind: "function", fn: { name, methods: [{ intrinsic, description: "(built in, base/array.jl)", takesVectors: true }] } });
-  };
+      return otherwise === "previous" ? undefined : otherwise(args);
+    }, "(built in, base/array.jl)");
 
   /** `x` as an element of `v`: converted to the element type, or Julia's MethodError. */
   const element = (v: VectorValue, x: Value, span: Span): Value => {
@@ -162,17 +157,11 @@ export function defineVectors(lib: IntrinsicLibrary): void {
 
   // vcat of vectors of numbers is an array, as the other array functions see them; with a vector
   // of anything else (layers, arrays) it is a vector of all the elements.
-  const arrayVcat = lib.entries.get("vcat");
-  const arrayIntrinsic = arrayVcat?.kind === "function" ? arrayVcat.fn.methods[0]?.intrinsic : undefined;
-  const vcat: Intrinsic = (args) => {
+  lib.overload("vcat", (args) => {
     const vectors = args.positional.filter((x): x is VectorValue => x.kind === "vector");
     const numeric = vectors.every((x) => x.elements.every((e) => e.kind === "number" || (e.kind === "tensor" && e.scalar)));
-    if (!vectors.length || numeric) {
-      if (!arrayIntrinsic) throw methodError("vcat", args);
-      return arrayIntrinsic(interp.vectorsAsArrays(args));
-    }
+    if (!vectors.length || numeric) return undefined;
     const same = vectors.every((x) => showType(x.eltype) === showType(vectors[0]!.eltype)) && vectors.length === args.positional.length;
     return { kind: "vector", eltype: same ? vectors[0]!.eltype : ANY, elements: args.positional.flatMap((x) => (x.kind === "vector" ? x.elements : [x])) };
-  };
-  lib.entries.set("vcat", { kind: "function", fn: { name: "vcat", methods: [{ intrinsic: vcat, description: "(built in)", takesVectors: true }] } });
+  }, "(built in)");
 }
