@@ -238,4 +238,9 @@ test("@layer trainable=(...) naming a field the struct lacks is an error at the 
   assert.match(text, "l.jl:3:26: error: @layer: type A has no field wt");
 });
 
+test("a missing Dict key is Julia's KeyError at the index, and a traced key is an error", () => {
+  assert.match(compileError({ "d.jl": "f(x) = Dict(:a => 1)[:b]\n" }, "f", [f32(3)]).text, "d.jl:1:22: error: KeyError: key :b not found");
+  assert.match(compileError({ "e.jl": "f(x) = Dict(:a => 1)[sum(x)]\n" }, "f", [f32(3)]).text, "a Dict key must be known at compile time");
+});
+
 test.run();

@@ -13,6 +13,7 @@ import { defineNNlib } from "./nnlib.js";
 import { defineOptimisers } from "./optimisers.js";
 import { defineSharding } from "./sharding.js";
 import { defineVectors } from "./vectors.js";
+import { defineDicts } from "./dicts.js";
 
 export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   const lib = new IntrinsicLibrary(interp);
@@ -25,5 +26,6 @@ export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   defineOptimisers(lib);
   defineSharding(lib);
   defineVectors(lib);
+  defineDicts(lib);
   return lib.entries;
 }

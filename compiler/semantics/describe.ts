@@ -38,6 +38,8 @@ export function juliaTypeOf(v: Value): JuliaType {
       return datatype(v.type.name, v.params, v.type);
     case "vector":
       return datatype("Array", [v.eltype, 1]);
+    case "dict":
+      return datatype("Dict", [v.keyType, v.valueType]);
   }
 }
 
@@ -125,6 +127,8 @@ export function describeValue(v: Value): string {
       return `a ${showType(juliaTypeOf(v))}`;
     case "vector":
       return `a ${v.elements.length}-element ${showType(juliaTypeOf(v))}`;
+    case "dict":
+      return `a ${showType(juliaTypeOf(v))} with ${v.entries.size} entr${v.entries.size === 1 ? "y" : "ies"}`;
   }
 }
 

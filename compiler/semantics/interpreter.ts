@@ -619,6 +619,8 @@ export class Interpreter {
     if (callee.kind === "type") {
       const t = callee.type;
       if (t.kind === "datatype" && t.decl) return this.construct(t, args);
+      // `Dict(pairs...)`, `Dict{K,V}()`: compiler/library/dicts.ts.
+      if (t.kind === "datatype" && t.name === "Dict") return this.callNamed("Dict#new", [callee, ...args.positional], [args.span, ...args.argSpans], args.span, false);
       // `Vector{T}()`: an empty vector to grow.
       if (t.kind === "datatype" && t.name === "Array" && t.params[1] === 1 && typeof t.params[0] === "object" && t.params[0].kind !== "typevar" && args.positional.length === 0 && args.keywords.size === 0)
         return { kind: "vector", eltype: t.params[0], elements: [] };
@@ -1388,6 +1390,8 @@ export class Interpreter {
     if (v.kind === "tuple" || v.kind === "namedtuple") return v.elements;
     // A loop over a vector sees the elements it had when the loop started.
     if (v.kind === "vector") return [...v.elements];
+    // A Dict iterates as its `k => v` pairs.
+    if (v.kind === "dict") return [...v.entries.values()].map(([k, x]) => this.call(this.globals.lookup("Pair")!, { positional: [k, x], keywords: new Map(), span, argSpans: [span, span] }, "Pair"));
     if (v.kind === "tensor") throw this.fail("traced-control-flow", "iterating over the elements of a traced array is not supported; use broadcasting or reductions", span);
     if (v.kind === "struct" && v.type.name !== "Pair") return this.iterateProtocol(v, span);
     throw this.fail("not-iterable", `${describeValue(v)} is not iterable`, span);

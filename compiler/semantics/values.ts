@@ -18,6 +18,7 @@ export type Value =
   | RangeValue
   | StructValue
   | VectorValue
+  | DictValue
   | { kind: "symbol"; name: string }
   | { kind: "string"; value: string }
   | { kind: "nothing" }
@@ -100,6 +101,19 @@ export interface VectorValue {
   /** The declared element type: `Any` for `[]`; elements are converted to it as they are stored. */
   eltype: JuliaType;
   elements: Value[];
+}
+
+/**
+ * A Julia `Dict` at compile time: known keys (numbers, symbols, strings, tuples of them) to any
+ * values, in insertion order (Julia's own order is by hash; programs that depend on it are rare).
+ * Mutable like a vector: every name bound to it sees `d[k] = v`.
+ */
+export interface DictValue {
+  kind: "dict";
+  keyType: JuliaType;
+  valueType: JuliaType;
+  /** By the key's canonical text (isequal keys share it): the key and its value. */
+  entries: Map<string, [Value, Value]>;
 }
 
 /** A known `start:step:stop` range of integers or floats. */

@@ -238,6 +238,28 @@ end`,
     args: [v(9)],
     ref: "(np.int64(120), np.int64(1), np.int64(2), np.int64(3), np.int64(2), np.floor(x1.reshape(3, 3, order='F')).astype(np.int64), np.triu(x1.reshape(3, 3, order='F')), np.tril(x1.reshape(3, 3, order='F'), -1), np.array([1, 2]), np.int64(2), np.int64(4))",
   },
+  {
+    name: "Dict at compile time: a config read with d[k], get, haskey, iterated as pairs, changed with d[k] = v and get!",
+    source: `function f(x)
+    cfg = Dict(:width => 4, :depth => 2)
+    d = Dict{String, Any}()
+    d["scale"] = 2
+    d["scale"] = 3
+    acts = Dict("relu" => relu, "tanh" => tanh)
+    h = x
+    for i in 1:cfg[:depth]
+        h = acts["tanh"].(h) .* d["scale"]
+    end
+    total = 0
+    for (k, v) in cfg
+        total += v
+    end
+    return h, total, haskey(cfg, :width), get(cfg, :nope, 7), length(d), Dict(1 => 2)[1.0], get!(d, "n", 5), length(keys(merge(cfg, Dict(:z => 1))))
+end
+`,
+    args: [v(3)],
+    ref: "(np.tanh(np.tanh(x1) * 3) * 3, np.int64(6), True, np.int64(7), np.int64(1), np.int64(2), np.int64(5), np.int64(3))",
+  },
 ];
 
 const test = suite("model code constructs");
