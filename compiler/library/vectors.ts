@@ -8,7 +8,6 @@
 
 import type { Span } from "../diagnostics.js";
 import { describeValue, juliaTypeOf } from "../semantics/describe.js";
-import { rangeValues } from "../semantics/interpreter.js";
 import { datatype, isSubtype, showType } from "../semantics/types.js";
 import type { CallArgs, Intrinsic, Value, VectorValue } from "../semantics/values.js";
 import { num } from "../semantics/values.js";
@@ -60,7 +59,7 @@ export function defineVectors(lib: IntrinsicLibrary): void {
   /** The elements of a collection append! and vcat take: a vector, a tuple, a range or an array. */
   const items = (x: Value, span: Span): Value[] => {
     if (x.kind === "vector" || x.kind === "tuple") return x.elements;
-    if (x.kind === "range") return rangeValues(x).map((n) => num(x.type, n));
+    if (x.kind === "range") return interp.rangeValues(x, span).map((n) => num(x.type, n));
     if (x.kind === "tensor" && !x.scalar && x.size.length === 1)
       return Array.from({ length: x.size[0]! }, (_, k) => interp.callNamed("getindex", [x, num("Int64", k + 1)], [span, span], span, false));
     throw fail("no-method", `MethodError: cannot append ${describeValue(x)} to a vector: only vectors, tuples, ranges and known-length 1-d arrays`, span);
