@@ -28,10 +28,11 @@ _MAGIC = b"TPUBEXE2"
 _LENGTH = struct.Struct("<I")
 
 
-def cache_digest(key: str, hlo_module: bytes, fingerprint: dict[str, str]) -> str:
-    """The entry's name: the client's key, the module bytes and the runtime that compiled them."""
+def cache_digest(key: str, module_sha256: str, fingerprint: dict[str, str]) -> str:
+    """The entry's name: the client's key, the module's SHA-256 (hex) and the runtime that compiled it.
+    It is also the name under which servers share executables (ExecutableKey in proto/runtime.proto)."""
     h = hashlib.sha256()
-    h.update(json.dumps({"key": key, "module_sha256": hashlib.sha256(hlo_module).hexdigest(), **fingerprint}, sort_keys=True).encode())
+    h.update(json.dumps({"key": key, "module_sha256": module_sha256, **fingerprint}, sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -84,6 +85,9 @@ class ExecutableCache:
         assert self.directory
         return os.path.join(self.directory, digest + ".exe")
 
+    def has(self, digest: str) -> bool:
+        return bool(self.directory) and os.path.isfile(self._path(digest))
+
     def get(self, digest: str) -> CachedExecutable | None:
         """The verified entry; None when there is none; Untrusted when there is one that fails a check."""
         if not self.directory:
@@ -98,7 +102,7 @@ class ExecutableCache:
             raise Untrusted(f"{path} is a directory, not a cache entry") from None
         except OSError as e:
             raise Untrusted(f"{path} cannot be read ({e.strerror})") from None
-        entry = _verified(content, digest, path)
+        entry = decode_entry(content, digest, path)
         # The file's mtime is its last use: tpu-build's size cap removes the least recently used
         # entries (build/cache-upkeep.ts). A gc may have removed the file meanwhile: no error.
         try:
@@ -110,22 +114,11 @@ class ExecutableCache:
     def put(self, digest: str, entry: CachedExecutable) -> None:
         if not self.directory:
             return
-        header = json.dumps(
-            {
-                "digest": digest,
-                "blob_sha256": hashlib.sha256(entry.blob).hexdigest(),
-                "parameters": _shapes_to_json(entry.parameters),
-                "results": _shapes_to_json(entry.results),
-            }
-        ).encode()
         path = self._path(digest)
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".exe")
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(_MAGIC)
-                f.write(_LENGTH.pack(len(header)))
-                f.write(header)
-                f.write(entry.blob)
+                f.write(encode_entry(digest, entry))
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path)  # something made a directory where the entry goes: replace it
             os.replace(tmp, path)
@@ -137,7 +130,21 @@ class ExecutableCache:
             raise
 
 
-def _verified(content: bytes, digest: str, path: str) -> CachedExecutable:
+def encode_entry(digest: str, entry: CachedExecutable) -> bytes:
+    """An entry's bytes, as a cache file holds them and as ExportExecutable sends them."""
+    header = json.dumps(
+        {
+            "digest": digest,
+            "blob_sha256": hashlib.sha256(entry.blob).hexdigest(),
+            "parameters": _shapes_to_json(entry.parameters),
+            "results": _shapes_to_json(entry.results),
+        }
+    ).encode()
+    return b"".join((_MAGIC, _LENGTH.pack(len(header)), header, entry.blob))
+
+
+def decode_entry(content: bytes, digest: str, path: str) -> CachedExecutable:
+    """The entry stored under `digest`, checked (Untrusted otherwise); `path` names where it came from."""
     if content[: len(_MAGIC)] != _MAGIC:
         raise Untrusted(f"{path} is not a tpu-build executable cache entry of this version")
     try:

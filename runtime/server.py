@@ -94,7 +94,7 @@ if "placement" not in pb.TransferInHeader.DESCRIPTOR.fields_by_name or "process_
     sys.exit(3)
 
 from data_channel import DataChannel, Ticket, byte_view  # noqa: E402
-from executable_cache import CacheDirRefused, CachedExecutable, ExecutableCache, Untrusted, cache_digest  # noqa: E402
+from executable_cache import CacheDirRefused, CachedExecutable, ExecutableCache, Untrusted, cache_digest, decode_entry, encode_entry  # noqa: E402
 from sessions import SESSION_METADATA, Authenticator, RequestError, Session, SessionTable, metadata_value, new_handle  # noqa: E402
 from xla_backend import DTYPES, ArrayShape, BackendError, Distributed, MemoryNeeds, Placement, PlatformUnavailable, XlaBackend  # noqa: E402
 
@@ -147,6 +147,8 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         # compile, not for serialization and I/O. close() drains the queue before exit.
         self.cache_writer = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-writer")
         self.by_digest: dict[str, SharedExecutable] = {}
+        # Entries taken in by ImportExecutable (verified), until a Compile of their digest loads them.
+        self.imported: dict[str, CachedExecutable] = {}
         self.compilations = 0
         self.sessions = SessionTable(on_free=self._free, log=log, **sessions_options)
         # Set by main() once the data channel listens (None: gRPC streaming only).
@@ -279,10 +281,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
     def Compile(self, request, context, session: Session):
         if not request.hlo_module:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, "Compile: hlo_module is empty")
-        devices = tuple(request.devices) if len(request.devices) > 1 else (request.device,)
-        self._check_devices(devices, "Compile")
-        where = f"device{devices[0]}" if len(devices) == 1 else f"devices{','.join(map(str, devices))}"
-        digest = cache_digest(f"{request.key}@{where}", request.hlo_module, self.backend.cache_fingerprint())
+        devices, digest = self._executable_digest(request, hashlib.sha256(request.hlo_module).hexdigest(), "Compile")
         warning = ""
         with self.compile_lock:
             start = time.perf_counter()
@@ -319,6 +318,49 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             partition_results=[shape_to_pb(s) for s in self._partition_shapes(shared.result_shardings, shared.results)],
         )
 
+    def _executable_digest(self, request, module_sha256: str, rpc: str) -> tuple[tuple[int, ...], str]:
+        """The devices a Compile-like request names, and the digest its executable is cached and shared under."""
+        devices = tuple(request.devices) if len(request.devices) > 1 else (request.device,)
+        self._check_devices(devices, rpc)
+        where = f"device{devices[0]}" if len(devices) == 1 else f"devices{','.join(map(str, devices))}"
+        return devices, cache_digest(f"{request.key}@{where}", module_sha256, self.backend.cache_fingerprint())
+
+    def ExecutableKey(self, request, context, session: Session):
+        if len(request.module_sha256) != 32:
+            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"ExecutableKey: module_sha256 must be 32 bytes, got {len(request.module_sha256)}")
+        _, digest = self._executable_digest(request, request.module_sha256.hex(), "ExecutableKey")
+        with self.lock:
+            cached = digest in self.by_digest or digest in self.imported
+        return pb.ExecutableKeyResponse(digest=digest, cached=cached or self.cache.has(digest))
+
+    def ExportExecutable(self, request, context, session: Session):
+        with self.sessions.lock:
+            shared = session.executables.get(request.executable)
+        if shared is None:
+            raise RequestError(grpc.StatusCode.NOT_FOUND, f"ExportExecutable: no executable {request.executable!r} in this session")
+        try:
+            blob = self.backend.serialize(shared.executable)
+        except Exception as e:
+            raise RequestError(grpc.StatusCode.INTERNAL, f"ExportExecutable: XLA could not serialize the executable: {e}") from e
+        return pb.ExecutableEntry(digest=shared.digest, entry=encode_entry(shared.digest, CachedExecutable(blob, shared.parameters, shared.results)))
+
+    def ImportExecutable(self, request, context, session: Session):
+        # Checked here, before anything is kept; XLA only ever deserializes a checked entry.
+        try:
+            entry = decode_entry(request.entry, request.digest, f"the imported entry {request.digest[:12]}")
+        except Untrusted as e:
+            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"ImportExecutable: {e}") from e
+        with self.lock:
+            self.imported[request.digest] = entry
+        self.cache_writer.submit(self._keep_imported, request.digest, entry)
+        return pb.ImportExecutableResponse()
+
+    def _keep_imported(self, digest: str, entry: CachedExecutable) -> None:
+        try:
+            self.cache.put(digest, entry)
+        except Exception as e:  # the disk copy only saves a later import
+            log(f"could not write the imported executable {digest[:12]} to the disk cache: {e}")
+
     def _partition_shapes(self, shardings, shapes) -> list[ArrayShape]:
         return [self.backend.shard_shape(s, shape) for s, shape in zip(shardings, shapes)] if shardings else list(shapes)
 
@@ -331,18 +373,23 @@ class RuntimeService(pb_grpc.RuntimeServicer):
 
     def _load_or_compile(self, digest: str, request, devices: tuple[int, ...]) -> tuple[SharedExecutable, int, str]:
         warning = ""
-        try:
-            cached = self.cache.get(digest)
-        except Untrusted as e:
-            cached = None
-            warning = f"executable cache: {e}; recompiled and replaced"
-            log(warning)
+        with self.lock:
+            cached = self.imported.pop(digest, None)
+        source = pb.CompileResponse.IMPORTED
+        if cached is None:
+            source = pb.CompileResponse.DISK
+            try:
+                cached = self.cache.get(digest)
+            except Untrusted as e:
+                warning = f"executable cache: {e}; recompiled and replaced"
+                log(warning)
         if cached is not None:
             try:
                 executable = self.backend.deserialize(cached.blob, devices)
-                return self._shared(digest, executable, devices, cached.parameters, cached.results), pb.CompileResponse.DISK, ""
+                return self._shared(digest, executable, devices, cached.parameters, cached.results), source, ""
             except BackendError as e:
-                warning = f"executable cache entry {digest[:12]} could not be loaded ({e}); recompiled and replaced"
+                what = "imported executable" if source == pb.CompileResponse.IMPORTED else "executable cache entry"
+                warning = f"{what} {digest[:12]} could not be loaded ({e}); recompiled and replaced"
                 log(warning)
         try:
             lowered = self.backend.lower(request.hlo_module)
@@ -614,7 +661,7 @@ def rpc(method):
     return wrapped_stream if inspect.isgeneratorfunction(method) else wrapped
 
 
-for _name in ("Health", "DeviceInfo", "OpenSession", "CloseSession", "Compile", "TransferIn", "Execute", "TransferOut", "OpenTransferIn", "OpenTransferOut", "Release", "Shutdown"):
+for _name in ("Health", "DeviceInfo", "OpenSession", "CloseSession", "Compile", "ExecutableKey", "ExportExecutable", "ImportExecutable", "TransferIn", "Execute", "TransferOut", "OpenTransferIn", "OpenTransferOut", "Release", "Shutdown"):
     setattr(RuntimeService, _name, rpc(getattr(RuntimeService, _name)))
 
 

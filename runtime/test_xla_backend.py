@@ -8,6 +8,7 @@ tpu-build's compiler; expected values come from NumPy.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -129,9 +130,11 @@ class XlaBackendTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             cache = ExecutableCache(d)
             fp = backend.cache_fingerprint()
-            digest = cache_digest("k", self.module, fp)
-            self.assertNotEqual(digest, cache_digest("k", self.module + b"\0", fp))
-            self.assertNotEqual(digest, cache_digest("k", self.module, {**fp, "jaxlib": "0.0.0"}))
+            module_sha256 = hashlib.sha256(self.module).hexdigest()
+            digest = cache_digest("k", module_sha256, fp)
+            self.assertNotEqual(digest, cache_digest("k", hashlib.sha256(self.module + b"\0").hexdigest(), fp))
+            for field in ("jax", "jaxlib", "libtpu", "platform_version", "devices"):
+                self.assertNotEqual(digest, cache_digest("k", module_sha256, {**fp, field: "other"}), field)
             self.assertIsNone(cache.get(digest))
             entry = CachedExecutable(b"blob", (ArrayShape("F32", (2,)),), (ArrayShape("S64", ()),))
             cache.put(digest, entry)

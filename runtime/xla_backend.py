@@ -235,7 +235,9 @@ class XlaBackend:
     def cache_fingerprint(self) -> dict[str, str]:
         """What, besides the module, decides whether a serialized executable may be reused."""
         return {
+            "jax": self.jax_version,
             "jaxlib": self.jaxlib_version,
+            "libtpu": self.libtpu_version,
             "platform": self.platform,
             "platform_version": self.platform_version,
             "xla_flags": os.environ.get("XLA_FLAGS", ""),

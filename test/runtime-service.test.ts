@@ -426,4 +426,36 @@ test("the executable cache: swapped entries each compute their own results, a fl
   }
 });
 
+test("an imported executable is checked before XLA sees it: another digest's entry or a flipped byte is refused; a sound one runs without a compile", async () => {
+  const exporter = await RuntimeProcess.start({});
+  const importer = await RuntimeProcess.start({});
+  processes.push(exporter, importer);
+  const plus = bytes(m.plus);
+  const compiled = await exporter.client.compile(plus, sha256(plus));
+  const exported = await exporter.client.exportExecutable(compiled.handle);
+  const key = await importer.client.executableKey(plus, sha256(plus));
+  assert.equal(key, { digest: exported.digest, cached: false }, "the same runtime configuration names it alike");
+  const times = await importer.client.executableKey(bytes(m.times), sha256(bytes(m.times)));
+
+  const wrongName = await rejects(importer.client.importExecutable(times.digest, exported.entry));
+  assert.is(wrongName.code, "INVALID_ARGUMENT");
+  assert.match(wrongName.message, /stored under .* not /);
+  const flipped = new Uint8Array(exported.entry); // a copy (a Buffer's slice() is a view)
+  flipped[flipped.length - 100]! ^= 0x10;
+  const damaged = await rejects(importer.client.importExecutable(exported.digest, flipped));
+  assert.is(damaged.code, "INVALID_ARGUMENT");
+  assert.match(damaged.message, /do not match the SHA-256/);
+  assert.is((await importer.client.executableKey(plus, sha256(plus))).cached, false, "nothing refused was kept");
+
+  await importer.client.importExecutable(exported.digest, exported.entry);
+  assert.is((await importer.client.executableKey(plus, sha256(plus))).cached, true);
+  const loaded = await importer.client.compile(plus, sha256(plus));
+  assert.is(loaded.source, "IMPORTED");
+  assert.is(loaded.compilations, 0, "XLA compiled nothing");
+  const x = await importer.client.transferIn(X, bytes(m.x));
+  const w = await importer.client.transferIn(W, bytes(m.w));
+  const { results } = await importer.client.execute(loaded.handle, [x.handle, w.handle]);
+  assertClose((await importer.client.transferOut(results[0]!.handle, { release: true })).data, m.plus_out, "imported plus");
+});
+
 test.run();

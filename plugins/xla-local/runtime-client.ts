@@ -25,6 +25,8 @@ import type { BufferInfo__Output } from "./generated/tpubuild/runtime/BufferInfo
 import type { CompileResponse__Output } from "./generated/tpubuild/runtime/CompileResponse.js";
 import type { DataTicket__Output } from "./generated/tpubuild/runtime/DataTicket.js";
 import type { DeviceInfoResponse__Output } from "./generated/tpubuild/runtime/DeviceInfoResponse.js";
+import type { ExecutableEntry__Output } from "./generated/tpubuild/runtime/ExecutableEntry.js";
+import type { ExecutableKeyResponse__Output } from "./generated/tpubuild/runtime/ExecutableKeyResponse.js";
 import type { ExecuteResponse__Output } from "./generated/tpubuild/runtime/ExecuteResponse.js";
 import type { HealthResponse__Output } from "./generated/tpubuild/runtime/HealthResponse.js";
 import type { OpenSessionResponse__Output } from "./generated/tpubuild/runtime/OpenSessionResponse.js";
@@ -146,8 +148,8 @@ export interface RuntimeDeviceInfo {
 
 export interface CompiledExecutable {
   handle: string;
-  /** COMPILED now, MEMORY (already loaded in this server), DISK (deserialized, not recompiled). */
-  source: "COMPILED" | "MEMORY" | "DISK";
+  /** COMPILED now, MEMORY (already loaded in this server), DISK or IMPORTED (deserialized, not recompiled). */
+  source: "COMPILED" | "MEMORY" | "DISK" | "IMPORTED";
   parameters: XlaShape[];
   results: XlaShape[];
   elapsedMs: number;
@@ -388,6 +390,28 @@ export class RuntimeClient {
       partitionParameters: r.partitionParameters.length ? r.partitionParameters.map(shape) : r.parameters.map(shape),
       partitionResults: r.partitionResults.length ? r.partitionResults.map(shape) : r.results.map(shape),
     };
+  }
+
+  /**
+   * The name under which the server caches (and servers share) the executable compile() would make,
+   * and whether the server holds it already; covers the module, the devices and the runtime's versions.
+   */
+  async executableKey(module: Uint8Array, key: string, options: { device?: number; devices?: number[] } = {}): Promise<{ digest: string; cached: boolean }> {
+    const request = { moduleSha256: createHash("sha256").update(module).digest(), key, device: options.device ?? 0, devices: options.devices ?? [] };
+    const r = await this.unary<ExecutableKeyResponse__Output>("ExecutableKey", (m, o, cb) => this.client.executableKey(request, m, o, cb));
+    return { digest: r.digest, cached: r.cached };
+  }
+
+  /** A compiled executable of this session as a self-checking entry (its header binds the digest and the bytes' SHA-256). */
+  async exportExecutable(handle: string): Promise<{ digest: string; entry: Uint8Array }> {
+    const r = await this.unary<ExecutableEntry__Output>("ExportExecutable", (m, o, cb) => this.client.exportExecutable({ executable: handle }, m, o, cb), { timeoutMs: this.longCallTimeoutMs });
+    return { digest: r.digest, entry: r.entry };
+  }
+
+  /** Gives the server an entry from exportExecutable() (of another server): checked there, loaded by the next compile() of its digest. */
+  async importExecutable(digest: string, entry: Uint8Array): Promise<void> {
+    const request = { digest, entry: Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength) };
+    await this.unary("ImportExecutable", (m, o, cb) => this.client.importExecutable(request, m, o, cb), { timeoutMs: this.longCallTimeoutMs });
   }
 
   /**

@@ -12,10 +12,15 @@ import type { DataTicket as _tpubuild_runtime_DataTicket, DataTicket__Output as 
 import type { Device as _tpubuild_runtime_Device, Device__Output as _tpubuild_runtime_Device__Output } from './tpubuild/runtime/Device.js';
 import type { DeviceInfoRequest as _tpubuild_runtime_DeviceInfoRequest, DeviceInfoRequest__Output as _tpubuild_runtime_DeviceInfoRequest__Output } from './tpubuild/runtime/DeviceInfoRequest.js';
 import type { DeviceInfoResponse as _tpubuild_runtime_DeviceInfoResponse, DeviceInfoResponse__Output as _tpubuild_runtime_DeviceInfoResponse__Output } from './tpubuild/runtime/DeviceInfoResponse.js';
+import type { ExecutableEntry as _tpubuild_runtime_ExecutableEntry, ExecutableEntry__Output as _tpubuild_runtime_ExecutableEntry__Output } from './tpubuild/runtime/ExecutableEntry.js';
+import type { ExecutableKeyRequest as _tpubuild_runtime_ExecutableKeyRequest, ExecutableKeyRequest__Output as _tpubuild_runtime_ExecutableKeyRequest__Output } from './tpubuild/runtime/ExecutableKeyRequest.js';
+import type { ExecutableKeyResponse as _tpubuild_runtime_ExecutableKeyResponse, ExecutableKeyResponse__Output as _tpubuild_runtime_ExecutableKeyResponse__Output } from './tpubuild/runtime/ExecutableKeyResponse.js';
 import type { ExecuteRequest as _tpubuild_runtime_ExecuteRequest, ExecuteRequest__Output as _tpubuild_runtime_ExecuteRequest__Output } from './tpubuild/runtime/ExecuteRequest.js';
 import type { ExecuteResponse as _tpubuild_runtime_ExecuteResponse, ExecuteResponse__Output as _tpubuild_runtime_ExecuteResponse__Output } from './tpubuild/runtime/ExecuteResponse.js';
+import type { ExportExecutableRequest as _tpubuild_runtime_ExportExecutableRequest, ExportExecutableRequest__Output as _tpubuild_runtime_ExportExecutableRequest__Output } from './tpubuild/runtime/ExportExecutableRequest.js';
 import type { HealthRequest as _tpubuild_runtime_HealthRequest, HealthRequest__Output as _tpubuild_runtime_HealthRequest__Output } from './tpubuild/runtime/HealthRequest.js';
 import type { HealthResponse as _tpubuild_runtime_HealthResponse, HealthResponse__Output as _tpubuild_runtime_HealthResponse__Output } from './tpubuild/runtime/HealthResponse.js';
+import type { ImportExecutableResponse as _tpubuild_runtime_ImportExecutableResponse, ImportExecutableResponse__Output as _tpubuild_runtime_ImportExecutableResponse__Output } from './tpubuild/runtime/ImportExecutableResponse.js';
 import type { OpenSessionRequest as _tpubuild_runtime_OpenSessionRequest, OpenSessionRequest__Output as _tpubuild_runtime_OpenSessionRequest__Output } from './tpubuild/runtime/OpenSessionRequest.js';
 import type { OpenSessionResponse as _tpubuild_runtime_OpenSessionResponse, OpenSessionResponse__Output as _tpubuild_runtime_OpenSessionResponse__Output } from './tpubuild/runtime/OpenSessionResponse.js';
 import type { Placement as _tpubuild_runtime_Placement, Placement__Output as _tpubuild_runtime_Placement__Output } from './tpubuild/runtime/Placement.js';
@@ -48,10 +53,15 @@ export interface ProtoGrpcType {
       Device: MessageTypeDefinition<_tpubuild_runtime_Device, _tpubuild_runtime_Device__Output>
       DeviceInfoRequest: MessageTypeDefinition<_tpubuild_runtime_DeviceInfoRequest, _tpubuild_runtime_DeviceInfoRequest__Output>
       DeviceInfoResponse: MessageTypeDefinition<_tpubuild_runtime_DeviceInfoResponse, _tpubuild_runtime_DeviceInfoResponse__Output>
+      ExecutableEntry: MessageTypeDefinition<_tpubuild_runtime_ExecutableEntry, _tpubuild_runtime_ExecutableEntry__Output>
+      ExecutableKeyRequest: MessageTypeDefinition<_tpubuild_runtime_ExecutableKeyRequest, _tpubuild_runtime_ExecutableKeyRequest__Output>
+      ExecutableKeyResponse: MessageTypeDefinition<_tpubuild_runtime_ExecutableKeyResponse, _tpubuild_runtime_ExecutableKeyResponse__Output>
       ExecuteRequest: MessageTypeDefinition<_tpubuild_runtime_ExecuteRequest, _tpubuild_runtime_ExecuteRequest__Output>
       ExecuteResponse: MessageTypeDefinition<_tpubuild_runtime_ExecuteResponse, _tpubuild_runtime_ExecuteResponse__Output>
+      ExportExecutableRequest: MessageTypeDefinition<_tpubuild_runtime_ExportExecutableRequest, _tpubuild_runtime_ExportExecutableRequest__Output>
       HealthRequest: MessageTypeDefinition<_tpubuild_runtime_HealthRequest, _tpubuild_runtime_HealthRequest__Output>
       HealthResponse: MessageTypeDefinition<_tpubuild_runtime_HealthResponse, _tpubuild_runtime_HealthResponse__Output>
+      ImportExecutableResponse: MessageTypeDefinition<_tpubuild_runtime_ImportExecutableResponse, _tpubuild_runtime_ImportExecutableResponse__Output>
       OpenSessionRequest: MessageTypeDefinition<_tpubuild_runtime_OpenSessionRequest, _tpubuild_runtime_OpenSessionRequest__Output>
       OpenSessionResponse: MessageTypeDefinition<_tpubuild_runtime_OpenSessionResponse, _tpubuild_runtime_OpenSessionResponse__Output>
       Placement: MessageTypeDefinition<_tpubuild_runtime_Placement, _tpubuild_runtime_Placement__Output>

@@ -18,6 +18,10 @@ export const _tpubuild_runtime_CompileResponse_Source = {
    * deserialized from the on-disk executable cache, not recompiled
    */
   DISK: 'DISK',
+  /**
+   * deserialized from an entry taken in by ImportExecutable, not recompiled
+   */
+  IMPORTED: 'IMPORTED',
 } as const;
 
 export type _tpubuild_runtime_CompileResponse_Source =
@@ -36,6 +40,11 @@ export type _tpubuild_runtime_CompileResponse_Source =
    */
   | 'DISK'
   | 2
+  /**
+   * deserialized from an entry taken in by ImportExecutable, not recompiled
+   */
+  | 'IMPORTED'
+  | 3
 
 export type _tpubuild_runtime_CompileResponse_Source__Output = typeof _tpubuild_runtime_CompileResponse_Source[keyof typeof _tpubuild_runtime_CompileResponse_Source]
 

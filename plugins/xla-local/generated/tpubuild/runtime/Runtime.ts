@@ -9,10 +9,15 @@ import type { CompileResponse as _tpubuild_runtime_CompileResponse, CompileRespo
 import type { DataTicket as _tpubuild_runtime_DataTicket, DataTicket__Output as _tpubuild_runtime_DataTicket__Output } from '../../tpubuild/runtime/DataTicket.js';
 import type { DeviceInfoRequest as _tpubuild_runtime_DeviceInfoRequest, DeviceInfoRequest__Output as _tpubuild_runtime_DeviceInfoRequest__Output } from '../../tpubuild/runtime/DeviceInfoRequest.js';
 import type { DeviceInfoResponse as _tpubuild_runtime_DeviceInfoResponse, DeviceInfoResponse__Output as _tpubuild_runtime_DeviceInfoResponse__Output } from '../../tpubuild/runtime/DeviceInfoResponse.js';
+import type { ExecutableEntry as _tpubuild_runtime_ExecutableEntry, ExecutableEntry__Output as _tpubuild_runtime_ExecutableEntry__Output } from '../../tpubuild/runtime/ExecutableEntry.js';
+import type { ExecutableKeyRequest as _tpubuild_runtime_ExecutableKeyRequest, ExecutableKeyRequest__Output as _tpubuild_runtime_ExecutableKeyRequest__Output } from '../../tpubuild/runtime/ExecutableKeyRequest.js';
+import type { ExecutableKeyResponse as _tpubuild_runtime_ExecutableKeyResponse, ExecutableKeyResponse__Output as _tpubuild_runtime_ExecutableKeyResponse__Output } from '../../tpubuild/runtime/ExecutableKeyResponse.js';
 import type { ExecuteRequest as _tpubuild_runtime_ExecuteRequest, ExecuteRequest__Output as _tpubuild_runtime_ExecuteRequest__Output } from '../../tpubuild/runtime/ExecuteRequest.js';
 import type { ExecuteResponse as _tpubuild_runtime_ExecuteResponse, ExecuteResponse__Output as _tpubuild_runtime_ExecuteResponse__Output } from '../../tpubuild/runtime/ExecuteResponse.js';
+import type { ExportExecutableRequest as _tpubuild_runtime_ExportExecutableRequest, ExportExecutableRequest__Output as _tpubuild_runtime_ExportExecutableRequest__Output } from '../../tpubuild/runtime/ExportExecutableRequest.js';
 import type { HealthRequest as _tpubuild_runtime_HealthRequest, HealthRequest__Output as _tpubuild_runtime_HealthRequest__Output } from '../../tpubuild/runtime/HealthRequest.js';
 import type { HealthResponse as _tpubuild_runtime_HealthResponse, HealthResponse__Output as _tpubuild_runtime_HealthResponse__Output } from '../../tpubuild/runtime/HealthResponse.js';
+import type { ImportExecutableResponse as _tpubuild_runtime_ImportExecutableResponse, ImportExecutableResponse__Output as _tpubuild_runtime_ImportExecutableResponse__Output } from '../../tpubuild/runtime/ImportExecutableResponse.js';
 import type { OpenSessionRequest as _tpubuild_runtime_OpenSessionRequest, OpenSessionRequest__Output as _tpubuild_runtime_OpenSessionRequest__Output } from '../../tpubuild/runtime/OpenSessionRequest.js';
 import type { OpenSessionResponse as _tpubuild_runtime_OpenSessionResponse, OpenSessionResponse__Output as _tpubuild_runtime_OpenSessionResponse__Output } from '../../tpubuild/runtime/OpenSessionResponse.js';
 import type { ReleaseRequest as _tpubuild_runtime_ReleaseRequest, ReleaseRequest__Output as _tpubuild_runtime_ReleaseRequest__Output } from '../../tpubuild/runtime/ReleaseRequest.js';
@@ -66,6 +71,27 @@ export interface RuntimeClient extends grpc.Client {
   deviceInfo(argument: _tpubuild_runtime_DeviceInfoRequest, callback: grpc.requestCallback<_tpubuild_runtime_DeviceInfoResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Sharing executables between servers (a remote cache the client holds): the name the server
+   * gives the executable a CompileRequest would make, and whether its caches already hold it;
+   * a compiled executable as a self-checking entry; and such an entry taken in, verified, for the
+   * next Compile of that name to deserialize instead of compiling.
+   */
+  ExecutableKey(argument: _tpubuild_runtime_ExecutableKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableKeyResponse__Output>): grpc.ClientUnaryCall;
+  ExecutableKey(argument: _tpubuild_runtime_ExecutableKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableKeyResponse__Output>): grpc.ClientUnaryCall;
+  ExecutableKey(argument: _tpubuild_runtime_ExecutableKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableKeyResponse__Output>): grpc.ClientUnaryCall;
+  ExecutableKey(argument: _tpubuild_runtime_ExecutableKeyRequest, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableKeyResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Sharing executables between servers (a remote cache the client holds): the name the server
+   * gives the executable a CompileRequest would make, and whether its caches already hold it;
+   * a compiled executable as a self-checking entry; and such an entry taken in, verified, for the
+   * next Compile of that name to deserialize instead of compiling.
+   */
+  executableKey(argument: _tpubuild_runtime_ExecutableKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableKeyResponse__Output>): grpc.ClientUnaryCall;
+  executableKey(argument: _tpubuild_runtime_ExecutableKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableKeyResponse__Output>): grpc.ClientUnaryCall;
+  executableKey(argument: _tpubuild_runtime_ExecutableKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableKeyResponse__Output>): grpc.ClientUnaryCall;
+  executableKey(argument: _tpubuild_runtime_ExecutableKeyRequest, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableKeyResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Runs an executable on device-resident arguments; the results stay on the device.
    */
   Execute(argument: _tpubuild_runtime_ExecuteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecuteResponse__Output>): grpc.ClientUnaryCall;
@@ -80,6 +106,15 @@ export interface RuntimeClient extends grpc.Client {
   execute(argument: _tpubuild_runtime_ExecuteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecuteResponse__Output>): grpc.ClientUnaryCall;
   execute(argument: _tpubuild_runtime_ExecuteRequest, callback: grpc.requestCallback<_tpubuild_runtime_ExecuteResponse__Output>): grpc.ClientUnaryCall;
   
+  ExportExecutable(argument: _tpubuild_runtime_ExportExecutableRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableEntry__Output>): grpc.ClientUnaryCall;
+  ExportExecutable(argument: _tpubuild_runtime_ExportExecutableRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableEntry__Output>): grpc.ClientUnaryCall;
+  ExportExecutable(argument: _tpubuild_runtime_ExportExecutableRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableEntry__Output>): grpc.ClientUnaryCall;
+  ExportExecutable(argument: _tpubuild_runtime_ExportExecutableRequest, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableEntry__Output>): grpc.ClientUnaryCall;
+  exportExecutable(argument: _tpubuild_runtime_ExportExecutableRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableEntry__Output>): grpc.ClientUnaryCall;
+  exportExecutable(argument: _tpubuild_runtime_ExportExecutableRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableEntry__Output>): grpc.ClientUnaryCall;
+  exportExecutable(argument: _tpubuild_runtime_ExportExecutableRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableEntry__Output>): grpc.ClientUnaryCall;
+  exportExecutable(argument: _tpubuild_runtime_ExportExecutableRequest, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableEntry__Output>): grpc.ClientUnaryCall;
+  
   Health(argument: _tpubuild_runtime_HealthRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
   Health(argument: _tpubuild_runtime_HealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
   Health(argument: _tpubuild_runtime_HealthRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
@@ -88,6 +123,15 @@ export interface RuntimeClient extends grpc.Client {
   health(argument: _tpubuild_runtime_HealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
   health(argument: _tpubuild_runtime_HealthRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
   health(argument: _tpubuild_runtime_HealthRequest, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
+  
+  ImportExecutable(argument: _tpubuild_runtime_ExecutableEntry, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ImportExecutableResponse__Output>): grpc.ClientUnaryCall;
+  ImportExecutable(argument: _tpubuild_runtime_ExecutableEntry, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ImportExecutableResponse__Output>): grpc.ClientUnaryCall;
+  ImportExecutable(argument: _tpubuild_runtime_ExecutableEntry, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ImportExecutableResponse__Output>): grpc.ClientUnaryCall;
+  ImportExecutable(argument: _tpubuild_runtime_ExecutableEntry, callback: grpc.requestCallback<_tpubuild_runtime_ImportExecutableResponse__Output>): grpc.ClientUnaryCall;
+  importExecutable(argument: _tpubuild_runtime_ExecutableEntry, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ImportExecutableResponse__Output>): grpc.ClientUnaryCall;
+  importExecutable(argument: _tpubuild_runtime_ExecutableEntry, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ImportExecutableResponse__Output>): grpc.ClientUnaryCall;
+  importExecutable(argument: _tpubuild_runtime_ExecutableEntry, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ImportExecutableResponse__Output>): grpc.ClientUnaryCall;
+  importExecutable(argument: _tpubuild_runtime_ExecutableEntry, callback: grpc.requestCallback<_tpubuild_runtime_ImportExecutableResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * A new session, with its own handles and quota (see the conventions above).
@@ -204,11 +248,23 @@ export interface RuntimeHandlers extends grpc.UntypedServiceImplementation {
   DeviceInfo: grpc.handleUnaryCall<_tpubuild_runtime_DeviceInfoRequest__Output, _tpubuild_runtime_DeviceInfoResponse>;
   
   /**
+   * Sharing executables between servers (a remote cache the client holds): the name the server
+   * gives the executable a CompileRequest would make, and whether its caches already hold it;
+   * a compiled executable as a self-checking entry; and such an entry taken in, verified, for the
+   * next Compile of that name to deserialize instead of compiling.
+   */
+  ExecutableKey: grpc.handleUnaryCall<_tpubuild_runtime_ExecutableKeyRequest__Output, _tpubuild_runtime_ExecutableKeyResponse>;
+  
+  /**
    * Runs an executable on device-resident arguments; the results stay on the device.
    */
   Execute: grpc.handleUnaryCall<_tpubuild_runtime_ExecuteRequest__Output, _tpubuild_runtime_ExecuteResponse>;
   
+  ExportExecutable: grpc.handleUnaryCall<_tpubuild_runtime_ExportExecutableRequest__Output, _tpubuild_runtime_ExecutableEntry>;
+  
   Health: grpc.handleUnaryCall<_tpubuild_runtime_HealthRequest__Output, _tpubuild_runtime_HealthResponse>;
+  
+  ImportExecutable: grpc.handleUnaryCall<_tpubuild_runtime_ExecutableEntry__Output, _tpubuild_runtime_ImportExecutableResponse>;
   
   /**
    * A new session, with its own handles and quota (see the conventions above).
@@ -250,8 +306,11 @@ export interface RuntimeDefinition extends grpc.ServiceDefinition {
   CloseSession: MethodDefinition<_tpubuild_runtime_CloseSessionRequest, _tpubuild_runtime_CloseSessionResponse, _tpubuild_runtime_CloseSessionRequest__Output, _tpubuild_runtime_CloseSessionResponse__Output>
   Compile: MethodDefinition<_tpubuild_runtime_CompileRequest, _tpubuild_runtime_CompileResponse, _tpubuild_runtime_CompileRequest__Output, _tpubuild_runtime_CompileResponse__Output>
   DeviceInfo: MethodDefinition<_tpubuild_runtime_DeviceInfoRequest, _tpubuild_runtime_DeviceInfoResponse, _tpubuild_runtime_DeviceInfoRequest__Output, _tpubuild_runtime_DeviceInfoResponse__Output>
+  ExecutableKey: MethodDefinition<_tpubuild_runtime_ExecutableKeyRequest, _tpubuild_runtime_ExecutableKeyResponse, _tpubuild_runtime_ExecutableKeyRequest__Output, _tpubuild_runtime_ExecutableKeyResponse__Output>
   Execute: MethodDefinition<_tpubuild_runtime_ExecuteRequest, _tpubuild_runtime_ExecuteResponse, _tpubuild_runtime_ExecuteRequest__Output, _tpubuild_runtime_ExecuteResponse__Output>
+  ExportExecutable: MethodDefinition<_tpubuild_runtime_ExportExecutableRequest, _tpubuild_runtime_ExecutableEntry, _tpubuild_runtime_ExportExecutableRequest__Output, _tpubuild_runtime_ExecutableEntry__Output>
   Health: MethodDefinition<_tpubuild_runtime_HealthRequest, _tpubuild_runtime_HealthResponse, _tpubuild_runtime_HealthRequest__Output, _tpubuild_runtime_HealthResponse__Output>
+  ImportExecutable: MethodDefinition<_tpubuild_runtime_ExecutableEntry, _tpubuild_runtime_ImportExecutableResponse, _tpubuild_runtime_ExecutableEntry__Output, _tpubuild_runtime_ImportExecutableResponse__Output>
   OpenSession: MethodDefinition<_tpubuild_runtime_OpenSessionRequest, _tpubuild_runtime_OpenSessionResponse, _tpubuild_runtime_OpenSessionRequest__Output, _tpubuild_runtime_OpenSessionResponse__Output>
   OpenTransferIn: MethodDefinition<_tpubuild_runtime_TransferInHeader, _tpubuild_runtime_DataTicket, _tpubuild_runtime_TransferInHeader__Output, _tpubuild_runtime_DataTicket__Output>
   OpenTransferOut: MethodDefinition<_tpubuild_runtime_TransferOutRequest, _tpubuild_runtime_DataTicket, _tpubuild_runtime_TransferOutRequest__Output, _tpubuild_runtime_DataTicket__Output>

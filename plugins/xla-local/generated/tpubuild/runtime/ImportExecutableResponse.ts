@@ -1,0 +1,8 @@
+// Original file: proto/runtime.proto
+
+
+export interface ImportExecutableResponse {
+}
+
+export interface ImportExecutableResponse__Output {
+}
