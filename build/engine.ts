@@ -762,9 +762,17 @@ export class BuildEngine {
     const targetName = entry.run?.target ?? plan.manifest.defaultTarget;
     const open = this.sessions.get(sessionKey(targetName, canonicalJson(plan.settingsOf(targetName))));
     if (!open || open.loaded.has(artifact.hash) || ctx.preloads.has(artifact.hash)) return;
-    const p = open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature }).then(() => void open.loaded.add(artifact.hash));
+    const p = this.loadOn(ctx, plan, open, name, artifact);
     p.catch(() => {});
     ctx.preloads.set(artifact.hash, p);
+  }
+
+  /** Loads a module in a session, with the remote cache's executables when there is one (and says how it was obtained). */
+  private async loadOn(ctx: BuildContext, plan: BuildPlan, open: OpenSession, name: string, artifact: CachedArtifact): Promise<void> {
+    const executables = plan.remote?.executables;
+    const report = await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature }, executables ? { executables } : {});
+    open.loaded.add(artifact.hash);
+    if (executables && report) ctx.emit({ event: "executable-loaded", at: now(), entry: name, target: open.target, hash: artifact.hash, ...report });
   }
 
   // ---- run -----------------------------------------------------------------------------------
@@ -886,10 +894,7 @@ export class BuildEngine {
       current = open;
       await ctx.preloads.get(artifact.hash)?.catch(() => {});
       if (artifact.signature.mesh) await checkMeshFits(open, artifact.signature);
-      if (!open.loaded.has(artifact.hash)) {
-        await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature });
-        open.loaded.add(artifact.hash);
-      }
+      if (!open.loaded.has(artifact.hash)) await this.loadOn(ctx, plan, open, name, artifact);
       return this.execute(open, artifact, entry, inputs, ctx.usedInputs);
     };
     let run: Awaited<ReturnType<typeof attempt>>;

@@ -19,7 +19,12 @@ export type BuildEvent =
   /** The remote cache could not be used, or refused an entry (corrupt, unsigned); the build goes on. */
   | { event: "remote-cache-warning"; at: string; message: string }
   /** An entry uploaded to the remote cache (in the background, possibly after build-finished, unless --wait-uploads). */
-  | { event: "remote-upload-finished"; at: string; kind: "artifact" | "run"; entry: string; key: string; bytes: number; blobs: number; durationMs: number }
+  /**
+   * With a remote cache: how a run's executable was obtained (`remote`: fetched and deserialized,
+   * not compiled by XLA), and how many modules the target's runtime has compiled with XLA so far.
+   */
+  | { event: "executable-loaded"; at: string; entry: string; target: string; hash: string; source: "compiled" | "memory" | "disk" | "remote"; digest?: string; bytes?: number; xlaCompilations?: number }
+  | { event: "remote-upload-finished"; at: string; kind: "artifact" | "executable" | "run"; entry: string; key: string; bytes: number; blobs: number; durationMs: number }
   | { event: "entry-skipped"; at: string; entry: string; reason: string }
   /** The local caches exceeded their size cap (`cache.maxSize`, TPU_BUILD_CACHE_MAX): the least recently used entries were removed. */
   | { event: "cache-evicted"; at: string; entries: number; freedBytes: number; keptBytes: number; maxBytes: number }

@@ -216,10 +216,37 @@ export interface DeviceInfo {
   runtimeVersion: string;
 }
 
+/**
+ * Compiled executables shared between machines (the remote cache), as a target sees them: opaque
+ * entries named by the runtime's executable digest, which covers the module and everything of the
+ * runtime that decides whether an executable is valid there. get() returns only entries whose
+ * integrity (and signature, with a signing key) has been checked; put() uploads in the background.
+ */
+export interface ExecutableStore {
+  get(digest: string, label: string): Promise<{ entry: Uint8Array; bytes: number } | undefined>;
+  put(digest: string, label: string, entry: Uint8Array): void;
+}
+
+/** How load() obtained an executable, when the target can tell. */
+export interface LoadReport {
+  /** compiled: by XLA now; memory: already loaded; disk: the runtime's own cache; remote: an ExecutableStore entry. */
+  source: "compiled" | "memory" | "disk" | "remote";
+  /** The executable's digest in the runtime's caches (and the ExecutableStore). */
+  digest?: string;
+  /** Bytes fetched from the ExecutableStore (source "remote"). */
+  bytes?: number;
+  /** Modules the target's runtime has compiled with XLA since it started. */
+  xlaCompilations?: number;
+}
+
 export interface TargetSession {
   info(): Promise<DeviceInfo>;
-  /** Compiles (or loads from the runtime's executable cache) and keeps the executable by hash. */
-  load(artifact: ArtifactRef): Promise<void>;
+  /**
+   * Compiles (or loads from the runtime's executable cache) and keeps the executable by hash. With
+   * `executables`, a target that can serialize executables looks there before compiling and puts
+   * what it compiled there.
+   */
+  load(artifact: ArtifactRef, options?: { executables?: ExecutableStore }): Promise<void | LoadReport>;
   /** Runs a loaded artifact on flattened input leaves (signature.parameters order); returns result leaves. */
   run(artifactHash: string, inputs: Tensor[]): Promise<Tensor[]>;
   close(): Promise<void>;

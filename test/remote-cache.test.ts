@@ -95,7 +95,8 @@ test("a second workspace in another directory compiles nothing and runs nothing:
   assert.is(first.summary.exitCode, 0, JSON.stringify(first.warnings));
   assert.is(kinds(first.events, "compile-finished").length, 2);
   assert.is(kinds(first.events, "run-finished").length, 1);
-  assert.is(kinds(first.events, "remote-upload-finished").length, 3, "two artifacts and one run uploaded before the end (--wait-uploads)");
+  const uploaded = (kinds(first.events, "remote-upload-finished") as Extract<BuildEvent, { event: "remote-upload-finished" }>[]).map((u) => u.kind).sort();
+  assert.equal(uploaded, ["artifact", "artifact", "executable", "run"], "two artifacts, the executable that ran and one run uploaded before the end (--wait-uploads)");
   assert.equal(first.warnings, []);
 
   const second = workspace(server.address);
@@ -118,6 +119,52 @@ test("a second workspace in another directory compiles nothing and runs nothing:
   // Fetched entries are kept locally: a third build of the same workspace asks the local layer only.
   const again = await buildIn(second);
   assert.equal((kinds(again.events, "compile-cache-hit") as Extract<BuildEvent, { event: "compile-cache-hit" }>[]).map((h) => h.layer), ["local", "local"]);
+});
+
+/** A workspace whose one entry always runs (no shared run results), on a local target with `cpuDevices` devices. */
+function executableWorkspace(address: string, cpuDevices?: number): { dir: string; config: string } {
+  const dir = tempDir("exe");
+  writeFileSync(join(dir, "model.jl"), "shifted(x) = 3f0 .* x .- 2f0\n");
+  const manifest = {
+    remoteCache: { address, signingKey: { env: KEY_ENV }, timeoutSeconds: 2 },
+    targets: { local: { cacheDir: "executables", ...(cpuDevices ? { cpuDevices } : {}) } },
+    entries: { shifted: { file: "model.jl", function: "shifted", args: [{ eltype: "Float32", size: [5], value: { fill: 1.5 } }], run: { target: "local" } } },
+  };
+  const config = join(dir, "tpu.config.json");
+  writeFileSync(config, JSON.stringify(manifest, null, 2));
+  return { dir, config };
+}
+
+const loadedExecutable = (events: BuildEvent[]) => kinds(events, "executable-loaded") as Extract<BuildEvent, { event: "executable-loaded" }>[];
+
+test("a compiled executable is shared: a fresh runtime in another workspace deserializes it instead of compiling; a runtime with other devices misses it and compiles", async () => {
+  const expected = JSON.parse(runPython("import numpy as np, json; print(json.dumps((np.float32(3) * np.full(5, 1.5, np.float32) - np.float32(2)).tolist()))")) as number[];
+  const writer = await buildIn(executableWorkspace(server.address));
+  assert.is(writer.summary.exitCode, 0, JSON.stringify(writer.warnings));
+  assert.equal(loadedExecutable(writer.events).map((e) => [e.source, e.xlaCompilations]), [["compiled", 1]]);
+  assert.ok(kinds(writer.events, "remote-upload-finished").some((e) => e.event === "remote-upload-finished" && e.kind === "executable"), "the executable uploaded");
+
+  // Another directory, its own empty executable cache, a runtime server of its own.
+  const reader = executableWorkspace(server.address);
+  const shared = await buildIn(reader);
+  assert.is(shared.summary.exitCode, 0);
+  assert.equal(shared.warnings, []);
+  const [loaded] = loadedExecutable(shared.events);
+  assert.ok(loaded, "an executable-loaded event");
+  assert.is(loaded.source, "remote");
+  assert.is(loaded.xlaCompilations, 0, "XLA compiled nothing in the reader's runtime");
+  assert.ok((loaded.bytes ?? 0) > 1000, `bytes fetched: ${loaded.bytes}`);
+  assert.is(kinds(shared.events, "run-finished").length, 1, "it ran");
+  assert.equal(float32Output(reader.dir, "shifted"), expected);
+
+  // Two devices instead of one: another runtime configuration, so another digest: a miss, no error.
+  const other = executableWorkspace(server.address, 2);
+  const missed = await buildIn(other);
+  assert.is(missed.summary.exitCode, 0);
+  assert.equal(missed.warnings, []);
+  assert.equal(loadedExecutable(missed.events).map((e) => [e.source, e.xlaCompilations]), [["compiled", 1]]);
+  assert.ok(loadedExecutable(missed.events)[0]!.digest !== loaded.digest);
+  assert.equal(float32Output(other.dir, "shifted"), expected);
 });
 
 test("an entry signed with another key, or unsigned, is a miss with a warning: the build compiles locally", async () => {

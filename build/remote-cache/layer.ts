@@ -1,13 +1,16 @@
-// The remote cache as the engine sees it: compile artifacts and run results in and out, as plain
+// The remote cache as the engine sees it: compile artifacts, executables and run results in and out, as plain
 // data. The engine asks it after its local cache and before compiling or running, and hands it what
 // it compiled or ran; everything about REAPI stays behind this interface (remote-cache.ts).
 //
 // Artifact entry files: module.hlo.pb, module.hlo.txt, signature.json, info.json (the compile
-// stats and sources kept in meta.json). Run entry files: <k>.npy per result leaf, in order.
+// stats and sources kept in meta.json). Executable entry file: executable.entry, the runtime's
+// self-checking entry (runtime/executable_cache.py), keyed by the runtime's executable digest (which
+// covers the module, the devices, and the jax/jaxlib/libtpu, platform and XLA_FLAGS it is valid for,
+// so another runtime's executable is a miss). Run entry files: <k>.npy per result leaf, in order.
 
 import type { ArtifactFiles } from "../cache.js";
 import { decodeNpy, encodeNpy } from "../npy.js";
-import type { Signature, Tensor } from "../../plugins/api.js";
+import type { ExecutableStore, Signature, Tensor } from "../../plugins/api.js";
 import type { RemoteCacheConfig } from "./config.js";
 import { RemoteCache, type RemoteCacheReporter, type RemoteCacheStats } from "./remote-cache.js";
 
@@ -18,6 +21,8 @@ export interface RemoteLayer {
   getArtifact(key: string, entry: string): Promise<{ files: ArtifactFiles; bytes: number } | undefined>;
   /** Queues the artifact's upload. */
   putArtifact(key: string, entry: string, files: ArtifactFiles): void;
+  /** Compiled executables, by the runtime's executable digest. */
+  readonly executables: ExecutableStore;
   /** The results of a run with this fingerprint, checked against the module's signature, or undefined on a miss. */
   getRun(fingerprint: string, entry: string, signature: Signature): Promise<{ tensors: Tensor[]; bytes: number } | undefined>;
   /** Queues the upload of a run's results. */
@@ -28,6 +33,7 @@ export interface RemoteLayer {
   close(): Promise<void>;
 }
 
+const EXECUTABLE_FILE = "executable.entry";
 const ARTIFACT = { module: "module.hlo.pb", text: "module.hlo.txt", signature: "signature.json", info: "info.json" } as const;
 
 export function openRemoteLayer(config: RemoteCacheConfig, reporter: RemoteCacheReporter): RemoteLayer {
@@ -64,6 +70,18 @@ export function openRemoteLayer(config: RemoteCacheConfig, reporter: RemoteCache
       ];
       if (files.info !== undefined) out.push({ path: ARTIFACT.info, data: Buffer.from(JSON.stringify(files.info), "utf8") });
       cache.put("artifact", key, entry, out);
+    },
+    executables: {
+      async get(digest, entry) {
+        const got = await cache.get("executable", digest, entry);
+        if (!got) return undefined;
+        const file = got.files.get(EXECUTABLE_FILE);
+        if (!file || got.files.size !== 1) return unusable("executable", entry, `it holds ${[...got.files.keys()].join(", ") || "no file"}, not ${EXECUTABLE_FILE}`);
+        return { entry: new Uint8Array(file), bytes: got.bytes };
+      },
+      put(digest, entry, data) {
+        cache.put("executable", digest, entry, [{ path: EXECUTABLE_FILE, data }]);
+      },
     },
     async getRun(fingerprint, entry, signature) {
       const got = await cache.get("run", fingerprint, entry);

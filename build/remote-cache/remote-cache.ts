@@ -1,4 +1,4 @@
-// The remote cache layer: entries of tpu-build's caches (compile artifacts, run results) kept in any
+// The remote cache layer: entries of tpu-build's caches (compile artifacts, executables, run results) kept in any
 // Remote Execution API v2 server, each as an ActionCache entry (Action digest -> ActionResult) whose
 // output files are blobs in the CAS.
 //
@@ -28,7 +28,7 @@ import type { ActionResult, ActionResult__Output } from "./reapi-client.js";
 import { ReapiClient, reapiProtoDir, REAPI_PROTOS, type CacheCapabilities, type Digest, type ReapiEndpoint } from "./reapi-client.js";
 import { SIGNATURE_ALGORITHM, SIGNATURE_TYPE_URL, signEntry, verifyEntry } from "./signing.js";
 
-export type EntryKind = "artifact" | "run";
+export type EntryKind = "artifact" | "executable" | "run";
 
 export interface RemoteCacheOptions {
   endpoint: ReapiEndpoint;

@@ -5,7 +5,7 @@
 // Beyond the TargetSession methods, a LocalSession keeps tensors on the device (upload, execute,
 // download, release), so that parameters can be sent once and reused across runs.
 
-import type { ArtifactRef, CompileOptions, DeviceInfo, ElementType, LeafSignature, SettingProblem, Signature, TargetPlugin, TargetSession, Tensor, TensorLayout } from "../api.js";
+import type { ArtifactRef, CompileOptions, DeviceInfo, ElementType, ExecutableStore, LeafSignature, LoadReport, SettingProblem, Signature, TargetPlugin, TargetSession, Tensor, TensorLayout } from "../api.js";
 import { parameterLayout } from "../api.js";
 import type { CompiledExecutable, DeviceBuffer, RuntimeClient } from "./runtime-client.js";
 import { RuntimeProcess, type RuntimeProcessOptions } from "./runtime-process.js";
@@ -28,6 +28,8 @@ interface LoadedArtifact {
   executable: CompiledExecutable;
   signature: Signature;
 }
+
+const LOAD_SOURCES = { COMPILED: "compiled", MEMORY: "memory", DISK: "disk", IMPORTED: "remote" } as const;
 
 function sameSize(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
@@ -77,22 +79,50 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
     };
   }
 
-  /** Compiles (or finds in the runtime's caches) and keeps the executable; a no-op when already loaded. */
-  async load(artifact: ArtifactRef): Promise<void> {
-    await this.loadExecutable(artifact);
+  /** Compiles (or finds in the runtime's caches, or in `executables`) and keeps the executable; a no-op when already loaded. */
+  async load(artifact: ArtifactRef, options: { executables?: ExecutableStore } = {}): Promise<LoadReport> {
+    const before = this.loaded.get(artifact.hash);
+    const shared: { digest?: string; bytes?: number } = {};
+    const executable = await this.loadExecutable(artifact, options.executables, shared);
+    const source = before ? "memory" : LOAD_SOURCES[executable.source];
+    return { source, xlaCompilations: executable.compilations, ...shared };
   }
 
-  /** Like load(), and tells how the executable was obtained (COMPILED, MEMORY or DISK). */
-  async loadExecutable(artifact: ArtifactRef): Promise<CompiledExecutable> {
+  /**
+   * Like load(), and tells how the executable was obtained (COMPILED, MEMORY, DISK or IMPORTED).
+   * With a store: what the runtime does not hold is looked up there first (and imported, the
+   * runtime checking the entry before deserializing it); what the runtime compiles is put there.
+   * The store is an accelerator: its failures are warnings, never the load's.
+   */
+  async loadExecutable(artifact: ArtifactRef, store?: ExecutableStore, shared: { digest?: string; bytes?: number } = {}): Promise<CompiledExecutable> {
     this.live();
     const existing = this.loaded.get(artifact.hash);
     if (existing) return existing.executable;
     // A module with a mesh is one SPMD program over the mesh's devices (the target's first ones).
     const placement = artifact.signature.mesh ? { devices: meshDevices(artifact.signature.mesh) } : { device: this.device };
+    const label = artifact.signature.entry;
+    const storeFailed = (e: unknown) => this.warn(`${label}: the shared executable cache was not used (${(e as Error).message})`);
+    if (store) {
+      try {
+        const { digest, cached } = await this.client.executableKey(artifact.module, artifact.hash, placement);
+        shared.digest = digest;
+        const got = cached ? undefined : await store.get(digest, label);
+        if (got) {
+          await this.client.importExecutable(digest, got.entry);
+          shared.bytes = got.bytes;
+        }
+      } catch (e) {
+        storeFailed(e);
+      }
+    }
     const executable = await this.client.compile(artifact.module, artifact.hash, placement);
-    if (executable.cacheWarning) this.warn(`${artifact.signature.entry}: ${executable.cacheWarning}`);
+    if (executable.cacheWarning) this.warn(`${label}: ${executable.cacheWarning}`);
     checkAgainstSignature(artifact, executable);
     this.loaded.set(artifact.hash, { executable, signature: artifact.signature });
+    if (executable.source !== "IMPORTED") delete shared.bytes; // imported, then not loadable: compiled after all
+    if (store && shared.digest && executable.source === "COMPILED") {
+      await this.client.exportExecutable(executable.handle).then(({ digest, entry }) => store.put(digest, label, entry), storeFailed);
+    }
     return executable;
   }
 
