@@ -338,7 +338,7 @@ const UNIONS: Union[] = [
     scalar: "boolean",
   },
   {
-    pattern: /^\/remoteCache\/(token|signingKey)$/,
+    pattern: /^\/remoteCache\/(token|apiKey|signingKey)$/,
     what: "a secret",
     forms: `{"env": "NAME"} (an environment variable) or {"file": "path"} (a file); secrets are never written in the manifest`,
     branches: [

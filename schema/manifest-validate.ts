@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 const ajvRuntime = createRequire(import.meta.url);
 export const root = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"compileLimits":{"$ref":"#/definitions/compileLimits"},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`. `local` takes the settings of LocalTarget. Every target also takes `float64` and `matmulPrecision`, which decide how the entries that run on it are compiled.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"extends":{"description":"A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.","type":"string","minLength":1},"profiles":{"description":"Named overlays chosen with `--profile NAME` (e.g. \"ci\"), merged over the manifest like `extends` merges it over its base: {\"ci\": {\"targets\": {\"local\": {\"cpuDevices\": 8}}, \"cache\": {\"maxSize\": \"5GB\"}}}.","type":"object","additionalProperties":{"title":"Profile","description":"Settings merged over the manifest when this profile is chosen.","type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/properties/out"},"target":{"$ref":"#/properties/target"},"targets":{"$ref":"#/properties/targets"},"watch":{"$ref":"#/properties/watch"},"plugins":{"$ref":"#/properties/plugins"},"cache":{"$ref":"#/properties/cache"},"remoteCache":{"$ref":"#/definitions/remoteCache"}}}},"plugins":{"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}},"compileLimits":{"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"},"shard":{"description":"How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, \"data\"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.","type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel). Give this or `hosts`.","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"hosts":{"description":"Several runtime servers that act as one (the hosts of a TPU pod slice), each started with `--coordinator ADDR --num-processes N --process-id K` (JAX's distributed runtime), listed in any order: entries with a `mesh` run on all of them as one SPMD program over their devices, each host receiving its own shards; other entries run on process 0. Give this or `address`.","type":"array","minItems":2,"items":{"type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"}},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"localTarget":{"title":"LocalTarget","description":"Settings of the `local` target (`targets.local`): XLA's CPU client in a runtime server beside the build. Entries that run there are compiled for the platform \"cpu\".","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Where the runtime keeps compiled executables, relative to this manifest. Default: \".tpu-build/executables\".","type":"string","minLength":1},"cpuDevices":{"description":"Pretend this many CPU devices (XLA's --xla_force_host_platform_device_count).","type":"integer","minimum":1,"maximum":256},"device":{"description":"The device ordinal entries run on.","type":"integer","minimum":0},"transport":{"description":"How the build reaches its runtime server.","enum":["unix","tcp"]},"xlaFlags":{"description":"XLA flags for the runtime server; a flag that names a path must point inside the workspace.","type":"string"},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"float64Mode":{"title":"Float64Mode","description":"How entries that run on this target compile Float64 values. \"error\" (the default): Float64 arithmetic on a platform that cannot do it (a TPU stores Float64 but has no Float64 arithmetic) is a compile error at the Julia line that computes it. \"float32\": every Float64 value on the device is computed and stored as Float32, on any platform, as JAX does without x64 (a deviation from Julia: the program still dispatches on Float64, compile-time arithmetic stays exact, and values are rounded once when they reach the device); arguments declared Float64 are converted to Float32 before upload and Float64 results come back as Float32. Part of the cache key.","enum":["error","float32"]},"matmulPrecision":{"title":"MatmulPrecision","description":"XLA's precision_config of every dot and convolution: \"default\" (TPUs multiply Float32 in one bfloat16 pass), \"high\" (three passes) or \"highest\" (full Float32). NVIDIA GPUs with tensor cores may use TF32 under \"default\"; the CPU computes Float32 products in Float32 whatever it says. Part of the cache key.","enum":["default","high","highest"]},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"compileLimits":{"$ref":"#/definitions/compileLimits"},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`. `local` takes the settings of LocalTarget. Every target also takes `float64` and `matmulPrecision`, which decide how the entries that run on it are compiled.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"extends":{"description":"A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.","type":"string","minLength":1},"profiles":{"description":"Named overlays chosen with `--profile NAME` (e.g. \"ci\"), merged over the manifest like `extends` merges it over its base: {\"ci\": {\"targets\": {\"local\": {\"cpuDevices\": 8}}, \"cache\": {\"maxSize\": \"5GB\"}}}.","type":"object","additionalProperties":{"title":"Profile","description":"Settings merged over the manifest when this profile is chosen.","type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/properties/out"},"target":{"$ref":"#/properties/target"},"targets":{"$ref":"#/properties/targets"},"watch":{"$ref":"#/properties/watch"},"plugins":{"$ref":"#/properties/plugins"},"cache":{"$ref":"#/properties/cache"},"remoteCache":{"$ref":"#/definitions/remoteCache"}}}},"plugins":{"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]}}},"compileLimits":{"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"},"shard":{"description":"How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, \"data\"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.","type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts, compiled executables and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"apiKey":{"description":"BuildBuddy's API key, sent as the x-buildbuddy-api-key header with every call (BuildBuddy authenticates with it rather than a bearer token). Only ever from an environment variable or a file.","$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel). Give this or `hosts`.","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"hosts":{"description":"Several runtime servers that act as one (the hosts of a TPU pod slice), each started with `--coordinator ADDR --num-processes N --process-id K` (JAX's distributed runtime), listed in any order: entries with a `mesh` run on all of them as one SPMD program over their devices, each host receiving its own shards; other entries run on process 0. Give this or `address`.","type":"array","minItems":2,"items":{"type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"}},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"localTarget":{"title":"LocalTarget","description":"Settings of the `local` target (`targets.local`): XLA's CPU client in a runtime server beside the build. Entries that run there are compiled for the platform \"cpu\".","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Where the runtime keeps compiled executables, relative to this manifest. Default: \".tpu-build/executables\".","type":"string","minLength":1},"cpuDevices":{"description":"Pretend this many CPU devices (XLA's --xla_force_host_platform_device_count).","type":"integer","minimum":1,"maximum":256},"device":{"description":"The device ordinal entries run on.","type":"integer","minimum":0},"transport":{"description":"How the build reaches its runtime server.","enum":["unix","tcp"]},"xlaFlags":{"description":"XLA flags for the runtime server; a flag that names a path must point inside the workspace.","type":"string"},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"float64Mode":{"title":"Float64Mode","description":"How entries that run on this target compile Float64 values. \"error\" (the default): Float64 arithmetic on a platform that cannot do it (a TPU stores Float64 but has no Float64 arithmetic) is a compile error at the Julia line that computes it. \"float32\": every Float64 value on the device is computed and stored as Float32, on any platform, as JAX does without x64 (a deviation from Julia: the program still dispatches on Float64, compile-time arithmetic stays exact, and values are rounded once when they reach the device); arguments declared Float64 are converted to Float32 before upload and Float64 results come back as Float32. Part of the cache key.","enum":["error","float32"]},"matmulPrecision":{"title":"MatmulPrecision","description":"XLA's precision_config of every dot and convolution: \"default\" (TPUs multiply Float32 in one bfloat16 pass), \"high\" (three passes) or \"highest\" (full Float32). NVIDIA GPUs with tensor cores may use TF32 under \"default\"; the CPU computes Float32 products in Float32 whatever it says. Part of the cache key.","enum":["default","high","highest"]},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
 const schema12 = {"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}};
 const schema18 = {"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1};
 const schema19 = {"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1};
@@ -17,7 +17,7 @@ const schema22 = {"description":"Plugin modules to load before the build: a path
 const schema23 = {"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = ajvRuntime("ajv/dist/runtime/ucs2length").default;
-const schema13 = {"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}};
+const schema13 = {"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts, compiled executables and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"apiKey":{"description":"BuildBuddy's API key, sent as the x-buildbuddy-api-key header with every call (BuildBuddy authenticates with it rather than a bearer token). Only ever from an environment variable or a file.","$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}};
 const schema14 = {"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}};
 const pattern0 = new RegExp("^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$", "u");
 const schema15 = {"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]};
@@ -207,7 +207,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((((key0 === "address") || (key0 === "instance")) || (key0 === "tls")) || (key0 === "token")) || (key0 === "signingKey")) || (key0 === "write")) || (key0 === "timeoutSeconds"))){
+if(!((((((((key0 === "address") || (key0 === "instance")) || (key0 === "tls")) || (key0 === "token")) || (key0 === "apiKey")) || (key0 === "signingKey")) || (key0 === "write")) || (key0 === "timeoutSeconds"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -389,6 +389,12 @@ vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.error
 errors = vErrors.length;
 }
 }
+if(data.apiKey !== undefined){
+if(!(validate12(data.apiKey, {instancePath:instancePath+"/apiKey",parentData:data,parentDataProperty:"apiKey",rootData}))){
+vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+errors = vErrors.length;
+}
+}
 if(data.signingKey !== undefined){
 if(!(validate12(data.signingKey, {instancePath:instancePath+"/signingKey",parentData:data,parentDataProperty:"signingKey",rootData}))){
 vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
@@ -396,9 +402,9 @@ errors = vErrors.length;
 }
 }
 if(data.write !== undefined){
-let data9 = data.write;
-if(typeof data9 !== "boolean"){
-const err15 = {instancePath:instancePath+"/write",schemaPath:"#/properties/write/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.write.type,parentSchema:schema13.properties.write,data:data9};
+let data10 = data.write;
+if(typeof data10 !== "boolean"){
+const err15 = {instancePath:instancePath+"/write",schemaPath:"#/properties/write/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.write.type,parentSchema:schema13.properties.write,data:data10};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -409,10 +415,10 @@ errors++;
 }
 }
 if(data.timeoutSeconds !== undefined){
-let data10 = data.timeoutSeconds;
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 3600 || isNaN(data10)){
-const err16 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema13.properties.timeoutSeconds,data:data10};
+let data11 = data.timeoutSeconds;
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 > 3600 || isNaN(data11)){
+const err16 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema13.properties.timeoutSeconds,data:data11};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -421,8 +427,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(data10 <= 0 || isNaN(data10)){
-const err17 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema13.properties.timeoutSeconds,data:data10};
+if(data11 <= 0 || isNaN(data11)){
+const err17 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema13.properties.timeoutSeconds,data:data11};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -433,7 +439,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema13.properties.timeoutSeconds.type,parentSchema:schema13.properties.timeoutSeconds,data:data10};
+const err18 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema13.properties.timeoutSeconds.type,parentSchema:schema13.properties.timeoutSeconds,data:data11};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -470,7 +476,7 @@ const schema29 = {"title":"NpyValue","description":"Values read from a NumPy .np
 const schema30 = {"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}};
 const schema31 = {"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}};
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -747,12 +753,12 @@ vErrors = null;
 }
 }
 }
-validate20.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -843,8 +849,8 @@ errors++;
 }
 }
 if(data.value !== undefined){
-if(!(validate20(data.value, {instancePath:instancePath+"/value",parentData:data,parentDataProperty:"value",rootData}))){
-vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+if(!(validate21(data.value, {instancePath:instancePath+"/value",parentData:data,parentDataProperty:"value",rootData}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
 errors = vErrors.length;
 }
 }
@@ -888,20 +894,20 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate19.errors = vErrors;
+validate20.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
 let valid0 = false;
 let passing0 = null;
 const _errs1 = errors;
-if(!(validate19(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
+if(!(validate20(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs1 === errors;
@@ -1047,13 +1053,13 @@ vErrors = null;
 }
 }
 }
-validate18.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
 
 const pattern2 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1144,8 +1150,8 @@ let data2 = data.args;
 if(Array.isArray(data2)){
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate18(data2[i0], {instancePath:instancePath+"/args/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(!(validate19(data2[i0], {instancePath:instancePath+"/args/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
@@ -1667,7 +1673,7 @@ vErrors.push(err47);
 }
 errors++;
 }
-validate17.errors = vErrors;
+validate18.errors = vErrors;
 return errors === 0;
 }
 
@@ -2554,8 +2560,8 @@ errors++;
 }
 }
 for(const key13 in data36){
-if(!(validate17(data36[key13], {instancePath:instancePath+"/entries/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data36,parentDataProperty:key13,rootData}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate18(data36[key13], {instancePath:instancePath+"/entries/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data36,parentDataProperty:key13,rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
 errors = vErrors.length;
 }
 }
@@ -2586,9 +2592,9 @@ validate10.errors = vErrors;
 return errors === 0;
 }
 
-export const arrayArgument = validate25;
+export const arrayArgument = validate26;
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2679,8 +2685,8 @@ errors++;
 }
 }
 if(data.value !== undefined){
-if(!(validate20(data.value, {instancePath:instancePath+"/value",parentData:data,parentDataProperty:"value",rootData}))){
-vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+if(!(validate21(data.value, {instancePath:instancePath+"/value",parentData:data,parentDataProperty:"value",rootData}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
 errors = vErrors.length;
 }
 }
@@ -2724,13 +2730,13 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate25.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
 
-export const fromArgument = validate27;
+export const fromArgument = validate28;
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2792,13 +2798,13 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate28.errors = vErrors;
 return errors === 0;
 }
 
-export const constArgument = validate28;
+export const constArgument = validate29;
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2835,13 +2841,13 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate28.errors = vErrors;
+validate29.errors = vErrors;
 return errors === 0;
 }
 
-export const npyValue = validate29;
+export const npyValue = validate30;
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2903,13 +2909,13 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate29.errors = vErrors;
+validate30.errors = vErrors;
 return errors === 0;
 }
 
-export const randomValue = validate30;
+export const randomValue = validate31;
 
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3004,13 +3010,13 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate30.errors = vErrors;
+validate31.errors = vErrors;
 return errors === 0;
 }
 
-export const fillValue = validate31;
+export const fillValue = validate32;
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3060,13 +3066,13 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate31.errors = vErrors;
+validate32.errors = vErrors;
 return errors === 0;
 }
 
-export const runOptions = validate32;
+export const runOptions = validate33;
 
-function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3237,13 +3243,13 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate32.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
 
-export const envSecret = validate33;
+export const envSecret = validate34;
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3305,13 +3311,13 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate33.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
 
-export const fileSecret = validate34;
+export const fileSecret = validate35;
 
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3373,13 +3379,13 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate34.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
 
-export const remoteCache = validate35;
+export const remoteCache = validate36;
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3394,7 +3400,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((((key0 === "address") || (key0 === "instance")) || (key0 === "tls")) || (key0 === "token")) || (key0 === "signingKey")) || (key0 === "write")) || (key0 === "timeoutSeconds"))){
+if(!((((((((key0 === "address") || (key0 === "instance")) || (key0 === "tls")) || (key0 === "token")) || (key0 === "apiKey")) || (key0 === "signingKey")) || (key0 === "write")) || (key0 === "timeoutSeconds"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -3576,6 +3582,12 @@ vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.error
 errors = vErrors.length;
 }
 }
+if(data.apiKey !== undefined){
+if(!(validate12(data.apiKey, {instancePath:instancePath+"/apiKey",parentData:data,parentDataProperty:"apiKey",rootData}))){
+vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+errors = vErrors.length;
+}
+}
 if(data.signingKey !== undefined){
 if(!(validate12(data.signingKey, {instancePath:instancePath+"/signingKey",parentData:data,parentDataProperty:"signingKey",rootData}))){
 vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
@@ -3583,9 +3595,9 @@ errors = vErrors.length;
 }
 }
 if(data.write !== undefined){
-let data9 = data.write;
-if(typeof data9 !== "boolean"){
-const err15 = {instancePath:instancePath+"/write",schemaPath:"#/properties/write/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.write.type,parentSchema:schema13.properties.write,data:data9};
+let data10 = data.write;
+if(typeof data10 !== "boolean"){
+const err15 = {instancePath:instancePath+"/write",schemaPath:"#/properties/write/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.write.type,parentSchema:schema13.properties.write,data:data10};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3596,10 +3608,10 @@ errors++;
 }
 }
 if(data.timeoutSeconds !== undefined){
-let data10 = data.timeoutSeconds;
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 3600 || isNaN(data10)){
-const err16 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema13.properties.timeoutSeconds,data:data10};
+let data11 = data.timeoutSeconds;
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 > 3600 || isNaN(data11)){
+const err16 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema13.properties.timeoutSeconds,data:data11};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3608,8 +3620,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(data10 <= 0 || isNaN(data10)){
-const err17 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema13.properties.timeoutSeconds,data:data10};
+if(data11 <= 0 || isNaN(data11)){
+const err17 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema13.properties.timeoutSeconds,data:data11};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3620,7 +3632,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema13.properties.timeoutSeconds.type,parentSchema:schema13.properties.timeoutSeconds,data:data10};
+const err18 = {instancePath:instancePath+"/timeoutSeconds",schemaPath:"#/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema13.properties.timeoutSeconds.type,parentSchema:schema13.properties.timeoutSeconds,data:data11};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3641,6 +3653,6 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate35.errors = vErrors;
+validate36.errors = vErrors;
 return errors === 0;
 }

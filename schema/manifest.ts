@@ -10,6 +10,10 @@
  */
 export type Secret = EnvSecret | FileSecret;
 /**
+ * A secret, never written in the manifest: {"env": "NAME"} reads an environment variable, {"file": "path"} a file (relative to this manifest; surrounding whitespace is trimmed).
+ */
+export type Secret1 = EnvSecret | FileSecret;
+/**
  * Plugin modules to load before the build: a path relative to this file ("./my-target.mjs") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.
  */
 export type Plugins = string[];
@@ -169,7 +173,7 @@ export interface Watch {
   };
 }
 /**
- * A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: "off", an address, or a JSON object of this form.
+ * A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts, compiled executables and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: "off", an address, or a JSON object of this form.
  *
  * This interface was referenced by `TpuConfig`'s JSON-Schema
  * via the `definition` "remoteCache".
@@ -185,6 +189,7 @@ export interface RemoteCache {
   instance?: string;
   tls?: ClientTls;
   token?: Secret;
+  apiKey?: Secret1;
   signingKey?: Secret;
   /**
    * Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.
@@ -922,7 +927,7 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
     },
     "remoteCache": {
       "title": "RemoteCache",
-      "description": "A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.",
+      "description": "A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts, compiled executables and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.",
       "type": "object",
       "additionalProperties": false,
       "required": [
@@ -942,6 +947,10 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
           "$ref": "#/definitions/clientTls"
         },
         "token": {
+          "$ref": "#/definitions/secret"
+        },
+        "apiKey": {
+          "description": "BuildBuddy's API key, sent as the x-buildbuddy-api-key header with every call (BuildBuddy authenticates with it rather than a bearer token). Only ever from an environment variable or a file.",
           "$ref": "#/definitions/secret"
         },
         "signingKey": {

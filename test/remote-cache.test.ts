@@ -5,6 +5,8 @@
 // goes on locally; a blob above the batch limit goes through ByteStream.
 // Run: npx uvu -r tsx/cjs test remote-cache.test.ts
 
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +17,7 @@ import { build, type BuildSummary } from "../build/engine.js";
 import type { BuildEvent } from "../build/events.js";
 import { resolveManifest } from "../build/manifest.js";
 import { remoteCacheConfig } from "../build/remote-cache/config.js";
-import { REAPI_LOADER_OPTIONS, REAPI_PROTOS } from "../build/remote-cache/reapi-client.js";
+import { REAPI_LOADER_OPTIONS, REAPI_PROTOS, reapiProtoDir } from "../build/remote-cache/reapi-client.js";
 import { digestOf, RemoteCache } from "../build/remote-cache/remote-cache.js";
 import { startBuildGrid, type BuildGridServer } from "./support/buildgrid.js";
 import { float32Output } from "./support/outputs.js";
@@ -287,6 +289,34 @@ test("nothing listening: one warning, the build goes on", async () => {
   const { summary, warnings } = await buildIn(ws);
   assert.is(summary.exitCode, 0);
   assert.is(warnings.length, 1);
+});
+
+test("BuildBuddy's API key (apiKey, from its environment variable) travels as the x-buildbuddy-api-key header", async () => {
+  // BuildBuddy cannot run here: a gRPC server of REAPI's Capabilities service stands in, recording the header.
+  const definition = protoLoader.loadSync(REAPI_PROTOS, { ...REAPI_LOADER_OPTIONS, includeDirs: [reapiProtoDir()] });
+  const reapi = grpc.loadPackageDefinition(definition) as unknown as { build: { bazel: { remote: { execution: { v2: { Capabilities: { service: grpc.ServiceDefinition } } } } } } };
+  const seen: string[] = [];
+  const listener = new grpc.Server();
+  listener.addService(reapi.build.bazel.remote.execution.v2.Capabilities.service, {
+    getCapabilities: (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      seen.push(call.metadata.get("x-buildbuddy-api-key").map(String).join(","));
+      callback(null, { cacheCapabilities: { digestFunctions: ["SHA256"], actionCacheUpdateCapabilities: { updateEnabled: false } } });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => listener.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const warnings: string[] = [];
+  const config = remoteCacheConfig({ address: `grpc://127.0.0.1:${port}`, apiKey: { env: "BB_KEY" }, timeoutSeconds: 2 }, "/w", { BB_KEY: "bb-secret" });
+  assert.ok(config.ok && config.config, JSON.stringify(config));
+  const cache = new RemoteCache({ endpoint: config.config.endpoint, write: false }, { warn: (m) => warnings.push(m) });
+  try {
+    // Capabilities answers; the ActionCache it lacks then turns the layer off, with its one warning.
+    assert.is(await cache.get("artifact", "0".repeat(64), "probe"), undefined);
+    assert.equal(seen, ["bb-secret"]);
+    assert.is(warnings.length, 1, warnings.join("\n"));
+  } finally {
+    await cache.close();
+    listener.forceShutdown();
+  }
 });
 
 test("configuration: TPU_BUILD_REMOTE_CACHE overrides the manifest, a bad one is a clear error, a missing secret turns the cache off with a warning", () => {

@@ -67,10 +67,12 @@ export function remoteCacheConfig(section: RemoteCacheSection | undefined, dir: 
   const off = (problem: string) => ({ ok: true as const, warning: `remote cache ${s.address} not used: ${problem}` });
   const endpoint: ReapiEndpoint = { address: s.address.replace(/\/$/, ""), instance: s.instance ?? "" };
   if (s.timeoutSeconds !== undefined) endpoint.timeoutMs = s.timeoutSeconds * 1000;
-  if (s.token) {
-    const token = readSecret(s.token, dir, env, "token");
-    if ("problem" in token) return off(token.problem);
-    endpoint.token = token.value;
+  for (const [field, what] of [["token", "token"], ["apiKey", "API key"]] as const) {
+    const secret = s[field];
+    if (!secret) continue;
+    const read = readSecret(secret, dir, env, what);
+    if ("problem" in read) return off(read.problem);
+    endpoint[field] = read.value;
   }
   if (s.tls) {
     if (!s.address.startsWith("grpcs://")) return { ok: false, message: `remote cache ${s.address}: "tls" needs a grpcs:// address (from ${effective.source})` };

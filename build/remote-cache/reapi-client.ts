@@ -74,6 +74,8 @@ export interface ReapiEndpoint {
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; serverName?: string };
   /** Sent as `authorization: Bearer <token>` on every call. */
   token?: string;
+  /** Sent as `x-buildbuddy-api-key: <key>` on every call (BuildBuddy's authentication). */
+  apiKey?: string;
   /** The deadline of a call that moves no blob (default 10 s). */
   timeoutMs?: number;
 }
@@ -137,6 +139,7 @@ export class ReapiClient {
   private metadata(): grpc.Metadata {
     const m = new grpc.Metadata();
     if (this.endpoint.token) m.set("authorization", `Bearer ${this.endpoint.token}`);
+    if (this.endpoint.apiKey) m.set("x-buildbuddy-api-key", this.endpoint.apiKey);
     return m;
   }
 
