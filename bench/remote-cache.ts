@@ -1,5 +1,5 @@
 // Benchmark of the remote cache (reported in BENCHMARKS.md; never asserted in tests): a cold build of
-// the repository's examples (compile only: executables are not shared yet) in a fresh workspace,
+// the repository's examples (compile only, so no executable is loaded or shared) in a fresh workspace,
 // without a remote cache and with a warm one (BuildGrid on loopback, filled by a first workspace).
 // Run with `npm run bench:remote-cache` (it builds dist/ first).
 
@@ -73,8 +73,8 @@ try {
     `| with a warm remote cache (${last!.remoteHits} remote hits, ${(last!.bytes / 1024).toFixed(0)} KiB moved, ${last!.compiled} compiled) | ${median(withRemote).toFixed(0)} ms |`,
     "",
     `The warm remote cache ${saved > 0 ? `saved ${saved} ms` : `saved nothing (${-saved} ms slower)`} of the cold build.`,
-    "XLA's compile of each module into an executable is not part of either row: executables are not",
-    "shared through the remote cache yet (README, \"Remote cache\").",
+    "XLA's compile of each module into an executable is not part of either row: nothing runs, so no",
+    "executable is loaded (shared executables, README \"Remote cache\", are not measured here yet).",
     "",
   ];
   console.log(section.join("\n"));
