@@ -35,6 +35,7 @@ import { formatBytes } from "./limits.js";
 import type { CacheKeyParts, CachedArtifact } from "./cache.js";
 import type { BuildEvent, EventDiagnostic, ExitCode } from "./events.js";
 import { EXIT, now } from "./events.js";
+import { checkExpectations } from "./expect.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 import { demotedTensor, materializeValue } from "./inputs.js";
 import { decodeNpy } from "./npy.js";
@@ -98,6 +99,8 @@ export interface EntryOutcome {
   /** The run was skipped: same module, same inputs, outputs in place. */
   upToDate?: boolean;
   runFailed?: boolean;
+  /** A check of `expect` failed (the run itself succeeded and its outputs stand). */
+  expectFailed?: boolean;
   outputs?: string[];
   compileMs?: number;
   runMs?: number;
@@ -257,6 +260,7 @@ class BuildContext {
   compileFailed = false;
   runFailed = false;
   readonly startedAt = now();
+  expectFailed = false;
 
   constructor(private readonly hooks: BuildHooks) {
     this.emit = hooks.onEvent ?? (() => {});
@@ -466,7 +470,7 @@ export class BuildEngine {
       if (cutShort) return cutShort;
       if (ctx.waitUploads) await plan.remote?.flush();
       await this.enforceCacheCap(ctx, plan);
-      const summary = ctx.finish(ctx.compileFailed ? EXIT.compileError : ctx.runFailed ? EXIT.runError : EXIT.ok);
+      const summary = ctx.finish(ctx.compileFailed ? EXIT.compileError : ctx.runFailed ? EXIT.runError : ctx.expectFailed ? EXIT.expectationFailed : EXIT.ok);
       // Watch builds follow every edit: their timings are in the events alone.
       if (!ctx.watch) await this.summarize(ctx, plan, summary);
       return summary;
@@ -816,14 +820,8 @@ export class BuildEngine {
       const inputs = await this.entryInputs(entry, artifact.signature);
       const fingerprintParts: RunFingerprintParts = { module: artifact.hash, target: target.name, settings: target.settings, outDir: plan.outDir, inputs: inputs.map((i) => i.digest) };
       const fingerprint = runFingerprint(fingerprintParts);
-      if (!plan.force && (await this.runIsUpToDate(ctx, plan, name, fingerprint, target, artifact))) return "done";
-      // Shared runs are keyed without the output directory: the same module, target settings and inputs anywhere.
-      const remoteKey = entry.run?.cache === "remote" && plan.remote ? sha256Hex(canonicalJson({ run: 1, hash: artifact.hash, target: target.name, settings: target.settings, inputs: inputs.map((i) => i.digest) })) : undefined;
-      if (remoteKey && (await this.runFromRemote(ctx, plan, entry, artifact, remoteKey, fingerprintParts, target, t0))) return "done";
-      ctx.emit({ event: "run-started", at: now(), entry: name, target: target.name, hash: artifact.hash });
-      started = true;
-      const results = await this.runOnTarget(ctx, plan, entry, artifact, inputs, fingerprintParts, target, t0);
-      if (remoteKey) plan.remote!.putRun(remoteKey, name, results);
+      const ran = await this.runOrReuse(ctx, plan, entry, artifact, inputs, fingerprintParts, fingerprint, target, t0, () => (started = true));
+      await this.checkExpected(ctx, plan.manifest, entry, artifact, ran);
       return "done";
     } catch (e) {
       if (e instanceof Superseded) throw e;
@@ -838,6 +836,43 @@ export class BuildEngine {
       await this.dropBrokenSession(target.name, target.settings);
       return isEnvironmentError(e) ? "environment-missing" : "done";
     }
+  }
+
+  /** The entry's results: its outputs on disk when up to date, else from the remote cache, else run on the target. */
+  private async runOrReuse(ctx: BuildContext, plan: BuildPlan, entry: ResolvedEntry, artifact: CachedArtifact, inputs: InputLeaf[], fingerprintParts: RunFingerprintParts, fingerprint: string, target: RunTarget, t0: number, starting: () => void): Promise<Tensor[]> {
+    const name = entry.name;
+    if (!plan.force && (await this.runIsUpToDate(ctx, plan, name, fingerprint, target, artifact))) return this.entryState(name).run!.host;
+    // Shared runs are keyed without the output directory: the same module, target settings and inputs anywhere.
+    const remoteKey = entry.run?.cache === "remote" && plan.remote ? sha256Hex(canonicalJson({ run: 1, hash: artifact.hash, target: target.name, settings: target.settings, inputs: inputs.map((i) => i.digest) })) : undefined;
+    if (remoteKey && (await this.runFromRemote(ctx, plan, entry, artifact, remoteKey, fingerprintParts, target, t0))) return this.entryState(name).run!.host;
+    ctx.emit({ event: "run-started", at: now(), entry: name, target: target.name, hash: artifact.hash });
+    starting();
+    const results = await this.runOnTarget(ctx, plan, entry, artifact, inputs, fingerprintParts, target, t0);
+    if (remoteKey) plan.remote!.putRun(remoteKey, name, results);
+    return results;
+  }
+
+  /** The entry's `expect`, checked on every build (a reference file may change while the run stays up to date). */
+  private async checkExpected(ctx: BuildContext, manifest: ResolvedManifest, entry: ResolvedEntry, artifact: CachedArtifact, results: Tensor[]): Promise<void> {
+    if (!entry.expect.length) return;
+    const outcome = await checkExpectations(entry.expect, artifact.signature, results);
+    const name = entry.name;
+    if (!outcome.failures.length) {
+      ctx.emit({ event: "expect-passed", at: now(), entry: name, checks: outcome.checks });
+      ctx.log(`passed   ${name}  ${plural(outcome.checks, "expectation")}`);
+      return;
+    }
+    ctx.expectFailed = true;
+    ctx.counts.failed++;
+    ctx.entries[name] = { ...ctx.entries[name]!, expectFailed: true };
+    const failures = outcome.failures.map((f) => {
+      const pointer = f.check === "leaf" ? f.pointer : `${f.pointer}/${f.check}`;
+      const d = manifestEventDiagnostic(manifestDiagnosticAt(manifest, pointer, f.code, f.message, { at: f.check === "leaf" ? "key" : "value" }), manifest.text);
+      return { ...f, location: d.location, rendered: `${d.rendered}\n  (entry ${name})` };
+    });
+    ctx.emit({ event: "expect-failed", at: now(), entry: name, checks: outcome.checks, failures });
+    for (const f of failures) ctx.report(f.rendered);
+    ctx.log(`FAILED   ${name}  ${failures.length} of ${plural(outcome.checks, "expectation")}`);
   }
 
   /**

@@ -1,6 +1,8 @@
 // Build events: one per step, the same for `build --json` (NDJSON on stdout) and the daemon's
 // event stream (`tpu-build events`, `watch --json`). Times are milliseconds; `at` is an ISO timestamp.
 
+import type { ExpectFailure } from "./expect.js";
+
 export type BuildEvent =
   | { event: "build-started"; at: string; config: string; entries: number }
   | { event: "manifest-invalid"; at: string; diagnostics: EventDiagnostic[] }
@@ -25,6 +27,10 @@ export type BuildEvent =
    */
   | { event: "executable-loaded"; at: string; entry: string; target: string; hash: string; source: "compiled" | "memory" | "disk" | "remote"; digest?: string; bytes?: number; xlaCompilations?: number }
   | { event: "remote-upload-finished"; at: string; kind: "artifact" | "executable" | "run"; entry: string; key: string; bytes: number; blobs: number; durationMs: number }
+  /** Every check of the entry's `expect` held. */
+  | { event: "expect-passed"; at: string; entry: string; checks: number }
+  /** A check of the entry's `expect` failed: each failure located at its expectation in the manifest. */
+  | { event: "expect-failed"; at: string; entry: string; checks: number; failures: (ExpectFailure & Pick<EventDiagnostic, "location" | "rendered">)[] }
   | { event: "entry-skipped"; at: string; entry: string; reason: string }
   /** The local caches exceeded their size cap (`cache.maxSize`, TPU_BUILD_CACHE_MAX): the least recently used entries were removed. */
   | { event: "cache-evicted"; at: string; entries: number; freedBytes: number; keptBytes: number; maxBytes: number }
@@ -63,6 +69,8 @@ export const EXIT = {
   runError: 4,
   /** The runtime environment is missing or broken (e.g. no Python virtualenv). */
   environment: 5,
+  /** Everything ran, but a check of an entry's `expect` failed. */
+  expectationFailed: 6,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -15,11 +15,11 @@ import { readdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { editDistance, renderDiagnostic, SourceFile, type Diagnostic } from "../compiler/diagnostics.js";
 import type { ArgSpec, ElementType, MeshSpec, ShardSpec, TypeTree } from "../plugins/api.js";
-import type { CompileLimits, Entry, RemoteCache, TpuConfig } from "../schema/manifest.js";
+import type { CompileLimits, Entry, Expectation, RemoteCache, TpuConfig } from "../schema/manifest.js";
 import * as generatedValidators from "../schema/manifest-validate.js";
 import { isFloatEltype as isFloatType, scalarProblem } from "../compiler/eltypes.js";
 import { escapePointerToken, jsonPointer, parseJsonWithLocations, pointerTokens, type JsonDocument } from "./json-locations.js";
-import { describeDescr, elementCount, ELEMENT_SIZE, eltypeOfDescr, formatNpyShape, readNpyHeader } from "./npy.js";
+import { describeDescr, elementCount, ELEMENT_SIZE, eltypeOfDescr, formatNpyShape, readNpyHeader, type NpyHeader } from "./npy.js";
 import { workspaceFile, type FileRefusal } from "./workspace.js";
 import { layerManifest, type Origin } from "./manifest-layers.js";
 import { formatBytes, MAX_DIMENSIONS, MAX_JSON_DEPTH, MAX_ELEMENTS, MAX_REPORTED_ERRORS, MAX_VALUE_BYTES, parseByteSize, SIZE_EXAMPLES } from "./limits.js";
@@ -39,7 +39,7 @@ export interface ManifestDiagnostic {
    * from-not-run, missing-value, scalar-value, value-not-representable, random-eltype,
    * npy-not-found, npy-invalid, npy-eltype-mismatch, npy-shape-mismatch, manifest-not-found,
    * source-outside-workspace, source-not-regular-file, source-unreadable, too-many-dimensions,
-   * array-too-large, const-out-of-range, too-many-errors, or (through manifestDiagnosticAt) a code
+   * array-too-large, const-out-of-range, expect-without-run, empty-expectation, tolerance-without-npy, too-many-errors, or (through manifestDiagnosticAt) a code
    * of the engine's, such as unknown-function, unknown-target, unknown-setting, invalid-setting.
    */
   code: string;
@@ -109,7 +109,25 @@ export interface ResolvedEntry {
   dependencies: string[];
   /** The compile budgets given: the manifest's `compileLimits` with the entry's own over them (the rest default). */
   compileLimits: CompileLimits;
+  /** `expect`: checks of result leaves after each run, in the manifest's order. */
+  expect: ResolvedExpectation[];
 }
+
+/** One `expect` item: which leaf (as written), where it is, and its checks (tolerances defaulted as numpy.allclose's). */
+export interface ResolvedExpectation {
+  /** The key as written: a leaf's path in result.json ("result.loss") or its index ("0"). */
+  leaf: string;
+  /** "/entries/<name>/expect/<leaf>" */
+  pointer: string;
+  npy?: { path: string; relative: string; rtol: number; atol: number };
+  finite?: boolean;
+  /** Julia size. */
+  shape?: number[];
+}
+
+/** numpy.allclose's default tolerances, the defaults of `expect`'s `rtol` and `atol`. */
+export const DEFAULT_RTOL = 1e-5;
+export const DEFAULT_ATOL = 1e-8;
 
 export type ResolvedArg =
   | {
@@ -692,7 +710,8 @@ async function resolveEntry(where: Located & { document: JsonDocument }, dir: st
       args.push(arg);
     }
   }
-  return { name, pointer, file: toPosix(relative(dir, filePath)), filePath, function: e.function, args, run, ...(mesh ? { mesh } : {}), dependencies, compileLimits: { ...limits, ...e.compileLimits } };
+  const expect = await resolveExpectations(where, dir, name, e, run !== null, diagnostics);
+  return { name, pointer, file: toPosix(relative(dir, filePath)), filePath, function: e.function, args, run, ...(mesh ? { mesh } : {}), dependencies, compileLimits: { ...limits, ...e.compileLimits }, expect };
 }
 
 /** What is wrong with an argument's `shard` (at the whole list, or at one of its entries), if anything. */
@@ -711,6 +730,49 @@ function shardProblem(arg: { size: number[]; scalar: boolean }, shard: ShardSpec
       return { code: "shard-not-divisible", message: `dimension ${k + 1} of the argument has length ${arg.size[k]}, which mesh axis ${quoted(axis)} of size ${a.size} does not divide; every device must get an equal part`, index: k };
   }
   return undefined;
+}
+
+/** An entry's `expect`: it needs `run`, each item at least one check, tolerances only with `npy`, and every `npy` a readable .npy file. */
+async function resolveExpectations(where: Located, dir: string, name: string, e: Entry, runs: boolean, diagnostics: ManifestDiagnostic[]): Promise<ResolvedExpectation[]> {
+  if (e.expect === undefined) return [];
+  if (!runs) {
+    diagnostics.push(diagnostic(where, "expect-without-run", `entry ${quoted(name)} has "expect" but does not run; give it "run": true`, entryPointer(name, "expect"), { at: "key" }));
+    return [];
+  }
+  const out: ResolvedExpectation[] = [];
+  for (const [leaf, x] of Object.entries(e.expect) as [string, Expectation][]) {
+    const pointer = entryPointer(name, "expect", leaf);
+    if (x.npy === undefined && x.finite === undefined && x.shape === undefined) {
+      diagnostics.push(diagnostic(where, "empty-expectation", `an expectation needs at least one check: "npy" (with "rtol", "atol"), "finite" or "shape"`, pointer));
+      continue;
+    }
+    for (const tol of ["rtol", "atol"] as const)
+      if (x[tol] !== undefined && x.npy === undefined) diagnostics.push(diagnostic(where, "tolerance-without-npy", `"${tol}" is the tolerance of a comparison with "npy", which this expectation has not`, `${pointer}/${tol}`, { at: "key" }));
+    const r: ResolvedExpectation = { leaf, pointer };
+    if (x.finite !== undefined) r.finite = x.finite;
+    if (x.shape !== undefined) r.shape = x.shape;
+    if (x.npy !== undefined) {
+      const path = resolve(dir, x.npy);
+      const read = await manifestNpyHeader(where, dir, path, x.npy, `${pointer}/npy`);
+      if (!read.ok) diagnostics.push(read.problem);
+      r.npy = { path, relative: toPosix(relative(dir, path)), rtol: x.rtol ?? DEFAULT_RTOL, atol: x.atol ?? DEFAULT_ATOL };
+    }
+    out.push(r);
+  }
+  return out;
+}
+
+/** The header of a .npy file a manifest names, or why it cannot be used (missing, with the nearest name; not a .npy file). */
+async function manifestNpyHeader(where: Located, dir: string, path: string, written: string, pointer: string): Promise<{ ok: true; header: NpyHeader & { fileSize: number } } | { ok: false; problem: ManifestDiagnostic }> {
+  const header = await readNpyHeader(path, "the file").catch((e: NodeJS.ErrnoException) => e);
+  if (header instanceof Error) return { ok: false, problem: diagnostic(where, "npy-invalid", `cannot read ${quoted(written)}: ${header.message}`, pointer) };
+  if (!header.ok && header.missing) {
+    const near = await nearestFile(path);
+    const suggestion = near === undefined ? undefined : toPosix(relative(dir, join(dirname(path), near)));
+    return { ok: false, problem: diagnostic(where, "npy-not-found", `.npy file ${quoted(written)} not found (looked for ${quotedPath(path)})`, pointer, { suggestion }) };
+  }
+  if (!header.ok) return { ok: false, problem: diagnostic(where, "npy-invalid", `${quotedPath(written)}: ${header.message}`, pointer) };
+  return { ok: true, header: header.value };
 }
 
 /** The entries in dependency order; unknown `from` names, `from` entries that do not run, and cycles go to `diagnostics`. */
@@ -903,15 +965,9 @@ async function checkValue(
   const npyPointer = `${pointer}/npy`;
   const path = resolve(dir, value.npy);
   const resolved: ResolvedValue = { kind: "npy", path, relative: toPosix(relative(dir, path)) };
-  const header = await readNpyHeader(path, "the file").catch((e: NodeJS.ErrnoException) => e);
-  if (header instanceof Error) return { diagnostics: [diagnostic(where, "npy-invalid", `cannot read ${quoted(value.npy)}: ${header.message}`, npyPointer)] };
-  if (!header.ok && header.missing) {
-    const near = await nearestFile(path);
-    const suggestion = near === undefined ? undefined : toPosix(relative(dir, join(dirname(path), near)));
-    return { diagnostics: [diagnostic(where, "npy-not-found", `.npy file ${quoted(value.npy)} not found (looked for ${quotedPath(path)})`, npyPointer, { suggestion })] };
-  }
-  if (!header.ok) return { diagnostics: [diagnostic(where, "npy-invalid", `${quotedPath(value.npy)}: ${header.message}`, npyPointer)] };
-  const h = header.value;
+  const read = await manifestNpyHeader(where, dir, path, value.npy, npyPointer);
+  if (!read.ok) return { diagnostics: [read.problem] };
+  const h = read.header;
   const t = eltypeOfDescr(h.descr, eltype);
   if (!t || t.eltype !== eltype)
     return { diagnostics: [diagnostic(where, "npy-eltype-mismatch", `${quotedPath(value.npy)} holds ${describeDescr(h.descr)} values, but the argument is declared ${eltype}`, npyPointer)] };

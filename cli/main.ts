@@ -70,7 +70,7 @@ The daemon is off when CI=true unless --daemon or TPU_BUILD_DAEMON=1 asks for it
 (TPU_BUILD_DAEMON=0 turns it off everywhere).
 
 Exit codes: 0 ok, 1 usage or internal error, 2 invalid manifest, 3 compile error,
-4 run error, 5 runtime environment missing.`;
+4 run error, 5 runtime environment missing, 6 an expectation ("expect") failed.`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(resolve(findPackageRoot(), "package.json"), "utf8")) as { version: string };

@@ -299,6 +299,12 @@ export interface Entry {
    * Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.
    */
   run?: boolean | RunOptions;
+  /**
+   * What the run's results must be, which makes the run a test step: keyed by a result leaf, as `result.json` names it (its `path`, e.g. "result", "result.loss", "result[2]", or its index, "0" for 0.npy). A failed expectation ends the build with exit code 6 and names the worst element. Needs `run`.
+   */
+  expect?: {
+    [k: string]: Expectation | undefined;
+  };
 }
 /**
  * A run-time array (with `size`) or scalar (without `size`) of the given element type.
@@ -406,6 +412,34 @@ export interface RunOptions {
      */
     [k: string]: number | undefined;
   };
+}
+/**
+ * Checks of one result leaf: equal to a reference (`npy`, within `rtol` and `atol` as numpy.allclose: |actual - expected| <= atol + rtol * |expected| elementwise, NaN never equal), every element finite, and/or its size. At least one check.
+ *
+ * This interface was referenced by `TpuConfig`'s JSON-Schema
+ * via the `definition` "expectation".
+ */
+export interface Expectation {
+  /**
+   * A .npy file (relative to this manifest) holding the expected values, with the leaf's Julia size (a C-order file is read as NumPy shows it, a Fortran-order one as Julia does). Any numeric element type.
+   */
+  npy?: string;
+  /**
+   * Relative tolerance of `npy`. Default: 1e-5 (numpy.allclose's).
+   */
+  rtol?: number;
+  /**
+   * Absolute tolerance of `npy`. Default: 1e-8 (numpy.allclose's).
+   */
+  atol?: number;
+  /**
+   * `true`: every element is finite (no NaN, no ±Inf).
+   */
+  finite?: boolean;
+  /**
+   * The leaf's size in Julia order, e.g. [10, 32]; [] for a scalar.
+   */
+  shape?: number[];
 }
 /**
  * A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `"kind": "remote"`; entries run there with `"run": {"target": "<name>"}`.
@@ -643,6 +677,48 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
               "$ref": "#/definitions/runOptions"
             }
           ]
+        },
+        "expect": {
+          "description": "What the run's results must be, which makes the run a test step: keyed by a result leaf, as `result.json` names it (its `path`, e.g. \"result\", \"result.loss\", \"result[2]\", or its index, \"0\" for 0.npy). A failed expectation ends the build with exit code 6 and names the worst element. Needs `run`.",
+          "type": "object",
+          "additionalProperties": {
+            "$ref": "#/definitions/expectation"
+          }
+        }
+      }
+    },
+    "expectation": {
+      "title": "Expectation",
+      "description": "Checks of one result leaf: equal to a reference (`npy`, within `rtol` and `atol` as numpy.allclose: |actual - expected| <= atol + rtol * |expected| elementwise, NaN never equal), every element finite, and/or its size. At least one check.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "npy": {
+          "description": "A .npy file (relative to this manifest) holding the expected values, with the leaf's Julia size (a C-order file is read as NumPy shows it, a Fortran-order one as Julia does). Any numeric element type.",
+          "type": "string",
+          "minLength": 1
+        },
+        "rtol": {
+          "description": "Relative tolerance of `npy`. Default: 1e-5 (numpy.allclose's).",
+          "type": "number",
+          "minimum": 0
+        },
+        "atol": {
+          "description": "Absolute tolerance of `npy`. Default: 1e-8 (numpy.allclose's).",
+          "type": "number",
+          "minimum": 0
+        },
+        "finite": {
+          "description": "`true`: every element is finite (no NaN, no ±Inf).",
+          "type": "boolean"
+        },
+        "shape": {
+          "description": "The leaf's size in Julia order, e.g. [10, 32]; [] for a scalar.",
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": 0
+          }
         }
       }
     },

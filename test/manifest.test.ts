@@ -175,7 +175,7 @@ test("invalid JSON is reported at its line and column", async () => {
 test("a misspelt key points at the key and suggests the nearest allowed one", async () => {
   const d = await only(entry(`      "file": "model.jl",\n      "fucntion": "predict"`));
   assert.is(d.code, "unknown-key");
-  assert.is(d.message, `unknown key "fucntion"; expected one of: file, function, args, compileLimits, run`);
+  assert.is(d.message, `unknown key "fucntion"; expected one of: file, function, args, compileLimits, run, expect`);
   assert.equal([d.line, d.col, d.pointer, d.suggestion], [5, 7, "/entries/mlp/fucntion", "function"]);
   const top = await only(`{ "entires": {} }`);
   assert.equal([top.code, top.pointer, top.suggestion, top.line, top.col], ["unknown-key", "/entires", "entries", 1, 3]);
@@ -352,7 +352,7 @@ test("a diagnostic renders as file:line:col, the message with its pointer, the l
   assert.is(
     renderManifestDiagnostic(d, text, "tpu.config.json"),
     [
-      `tpu.config.json:5:7: error: unknown key "fucntion"; expected one of: file, function, args, compileLimits, run (at /entries/mlp/fucntion)`,
+      `tpu.config.json:5:7: error: unknown key "fucntion"; expected one of: file, function, args, compileLimits, run, expect (at /entries/mlp/fucntion)`,
       `  |`,
       `5 |       "fucntion": "predict"`,
       `  |       ^~~~~~~~~~`,

@@ -80,7 +80,7 @@ const SETTINGS: Record<string, Json[]> = {
   devices: [2],
   cpuDevicez: [2],
 };
-const KEY_NAMES = ["entries", "file", "function", "args", "run", "target", "targets", "eltype", "size", "value", "npy", "random", "seed", "fill", "from", "const", "out", "watch", "$schema", "zz", "__proto__", "constructor"];
+const KEY_NAMES = ["entries", "file", "function", "args", "run", "target", "targets", "eltype", "size", "value", "npy", "random", "seed", "fill", "from", "const", "out", "watch", "expect", "rtol", "atol", "finite", "shape", "$schema", "zz", "__proto__", "constructor"];
 
 function misspell(key: string, rng: Prng): string {
   if (key.length < 2) return key + "x";
@@ -227,6 +227,14 @@ const MUTATIONS: Record<string, Mutation> = {
     if (rng.chance(0.5)) root.cache = { maxSize: rng.pick<Json>(["2GB", "lots", "-1MB", "1e3", 1.5, -1, 2 ** 60, "9".repeat(400), true]) };
     if (rng.chance(0.5)) root.profiles = rng.pick<Json>([{ ci: { targets: { local: { cpuDevices: 0 } } } }, { ci: { entries: {} } }, { ci: 5 }, [], { "": {} }]);
     return `extends ${JSON.stringify(root.extends ?? null).slice(0, 40)}, cache ${JSON.stringify(root.cache ?? null).slice(0, 60)}, profiles ${JSON.stringify(root.profiles ?? null).slice(0, 60)}`;
+  },
+  expectations(root, rng) {
+    const entries = nodes(root).filter((n) => isObject(n.value) && "function" in (n.value as object));
+    if (!entries.length) return undefined;
+    const entry = rng.pick(entries).value as { [key: string]: Json };
+    const leaf = rng.pick<Json>([{ npy: rng.pick(PATHS) }, { npy: "examples/data/x.npy", rtol: rng.pick(NUMBERS), atol: rng.pick(NUMBERS) }, { finite: rng.pick(OTHER_VALUES) }, { shape: rng.pick<Json>([[-1], [1e9, 1e9], "4", []]) }, { rtol: 0.1 }, {}, rng.pick(OTHER_VALUES)]);
+    entry.expect = rng.chance(0.8) ? { [rng.pick(["result", "0", "result.loss", "", "a".repeat(3000)])]: leaf } : rng.pick(OTHER_VALUES);
+    return `expect ${JSON.stringify(entry.expect).slice(0, 120)}`;
   },
   size(root, rng) {
     const sizes = nodes(root).filter((n) => n.key === "size" && Array.isArray(n.value));
