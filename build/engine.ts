@@ -20,14 +20,14 @@
 // outputs, so no output on disk is ever older than its sources.
 
 import { rm } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { ArgSpec, CompileOptions, CompilerPlugin, Signature, TargetSession, Tensor, TensorLayout, TypeTree } from "../plugins/api.js";
 import { meshSize, parameterLayout, showMesh } from "../plugins/api.js";
 import { compileOptionsOf } from "../plugins/compile-settings.js";
 import { builtinRegistry, DEFAULT_COMPILER } from "../plugins/builtin.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
-import { boundedMessage, formatLocation, SourceFile } from "../compiler/diagnostics.js";
+import { boundedMessage, formatLocation, SourceFile, type Span } from "../compiler/diagnostics.js";
 import { ArtifactStore, cacheKey, changedKeyParts, defaultCacheDir, keepPrivate, keyPartDigests, PrivateDirError } from "./cache.js";
 import { cacheCap, cacheLocations, collectGarbage } from "./cache-upkeep.js";
 import { withManifestPlugins } from "./manifest-plugins.js";
@@ -35,6 +35,7 @@ import { formatBytes } from "./limits.js";
 import type { CacheKeyParts, CachedArtifact } from "./cache.js";
 import type { BuildEvent, EventDiagnostic, ExitCode } from "./events.js";
 import { EXIT, now } from "./events.js";
+import { displayPath } from "./display-path.js";
 import { checkExpectations } from "./expect.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 import { demotedTensor, materializeValue } from "./inputs.js";
@@ -499,7 +500,7 @@ export class BuildEngine {
     for (const dir of [plan.store.root, plan.outDir]) {
       const { tightenedFrom } = keepPrivate(dir);
       if (tightenedFrom !== undefined)
-        ctx.report(`warning: ${relative(process.cwd(), dir) || dir} was open to other users (mode ${tightenedFrom.toString(8)}, as earlier versions of tpu-build created it); it is owner-only (700) now`);
+        ctx.report(`warning: ${displayPath(dir)} was open to other users (mode ${tightenedFrom.toString(8)}, as earlier versions of tpu-build created it); it is owner-only (700) now`);
     }
     await this.adoptGraph(plan.manifest);
     await this.closeUndeclaredSessions(plan.manifest);
@@ -519,13 +520,13 @@ export class BuildEngine {
     if (!loaded.ok) {
       const diagnostics = loaded.diagnostics.map((d) => manifestEventDiagnostic(d, loaded.text));
       ctx.manifestInvalid(diagnostics);
-      ctx.report(`tpu-build: ${plural(diagnostics.length, "error")} in ${relative(process.cwd(), loaded.path) || loaded.path}`);
+      ctx.report(`tpu-build: ${plural(diagnostics.length, "error")} in ${displayPath(loaded.path)}`);
       return undefined;
     }
     const manifest = loaded.manifest;
     const outDir = this.options.outDir ?? manifest.outDir;
     const store = new ArtifactStore(this.options.cacheDir ?? defaultCacheDir(manifest.dir));
-    ctx.emit({ event: "build-started", at: now(), config: manifest.path, entries: manifest.order.length });
+    ctx.emit({ event: "build-started", at: now(), config: displayPath(manifest.path), entries: manifest.order.length });
     const withPlugins = await withManifestPlugins(manifest, this.basePlugins);
     if (!withPlugins.ok) {
       ctx.manifestInvalid(withPlugins.diagnostics.map((d) => manifestEventDiagnostic(d, manifest.text)));
@@ -892,7 +893,7 @@ export class BuildEngine {
     ctx.counts.upToDate++;
     ctx.succeeded.add(name);
     ctx.entries[name] = { ...ctx.entries[name]!, upToDate: true, outputs: previous.files };
-    ctx.emit({ event: "run-up-to-date", at: now(), entry: name, target: target.name, hash: artifact.hash, outputs: previous.files });
+    ctx.emit({ event: "run-up-to-date", at: now(), entry: name, target: target.name, hash: artifact.hash, outputs: previous.files.map(displayPath) });
     ctx.log(`current  ${name}  on ${target.name}`);
     return true;
   }
@@ -912,8 +913,8 @@ export class BuildEngine {
     ctx.succeeded.add(name);
     ctx.counts.cached++;
     ctx.entries[name] = { ...ctx.entries[name]!, ran: true, outputs: files, runMs: durationMs };
-    ctx.emit({ event: "run-cache-hit", at: now(), entry: name, target: target.name, hash: artifact.hash, durationMs, outputs: files, layer: "remote", bytes: got.bytes });
-    ctx.log(`cached   ${name}  run on ${target.name} from the remote cache  -> ${relative(process.cwd(), join(plan.outDir, name)) || "."}`);
+    ctx.emit({ event: "run-cache-hit", at: now(), entry: name, target: target.name, hash: artifact.hash, durationMs, outputs: files.map(displayPath), layer: "remote", bytes: got.bytes });
+    ctx.log(`cached   ${name}  run on ${target.name} from the remote cache  -> ${displayPath(join(plan.outDir, name))}`);
     return true;
   }
 
@@ -957,8 +958,8 @@ export class BuildEngine {
     ctx.succeeded.add(name);
     ctx.counts.ran++;
     ctx.entries[name] = { ...ctx.entries[name]!, ran: true, outputs: files, runMs: durationMs };
-    ctx.emit({ event: "run-finished", at: now(), entry: name, target: target.name, hash: artifact.hash, durationMs, outputs: files });
-    ctx.log(`ran      ${name}  on ${target.name}  ${durationMs} ms  -> ${relative(process.cwd(), join(plan.outDir, name)) || "."}`);
+    ctx.emit({ event: "run-finished", at: now(), entry: name, target: target.name, hash: artifact.hash, durationMs, outputs: files.map(displayPath) });
+    ctx.log(`ran      ${name}  on ${target.name}  ${durationMs} ms  -> ${displayPath(join(plan.outDir, name))}`);
     return run.host;
   }
 
@@ -1278,7 +1279,7 @@ function isEnvironmentError(e: unknown): boolean {
 }
 
 function manifestEventDiagnostic(d: ManifestDiagnostic, text: string | undefined): EventDiagnostic {
-  return { code: d.code, message: boundedMessage(d.message), location: `${d.file}:${d.line}:${d.col}`, rendered: renderManifestDiagnostic(d, text) };
+  return { code: d.code, message: boundedMessage(d.message), location: `${displayPath(d.file)}:${d.line}:${d.col}`, rendered: renderManifestDiagnostic(d, text) };
 }
 
 /** A compile diagnostic; an unknown entry function is reported at the manifest's `function` field. */
@@ -1287,12 +1288,22 @@ function compileEventDiagnostic(d: Diagnostic, manifest: ResolvedManifest, entry
     const md = manifestDiagnosticAt(manifest, entryPointer(entry.name, "function"), d.code, d.message, { notes: d.notes });
     return manifestEventDiagnostic(md, manifest.text);
   }
+  // The compiler names files relative to the workspace; messages name them relative to the current directory.
+  const shownToSource = new Map<string, string>();
+  const shown = (span: Span): Span => {
+    if (readSource(span.file) === undefined) return span; // the prelude, or a file that is not there
+    const path = displayPath(resolve(manifest.dir, span.file));
+    shownToSource.set(path, span.file);
+    return { ...span, file: path };
+  };
+  const located: Diagnostic = { ...d, span: d.span && shown(d.span), callChain: d.callChain?.map((f) => ({ ...f, span: shown(f.span) })) };
+  const read = (path: string) => readSource(shownToSource.get(path) ?? path);
   const lookup = (path: string) => {
-    const text = readSource(path);
+    const text = read(path);
     return text === undefined ? undefined : new SourceFile(path, text);
   };
-  const rendered = compiler.render(d, readSource);
-  return { code: d.code, message: boundedMessage(d.message), location: d.span ? formatLocation(d.span, lookup) : undefined, rendered: `${rendered}\n  (entry ${entry.name}, ${relative(process.cwd(), manifest.path) || manifest.path})` };
+  const rendered = compiler.render(located, read);
+  return { code: d.code, message: boundedMessage(d.message), location: located.span ? formatLocation(located.span, lookup) : undefined, rendered: `${rendered}\n  (entry ${entry.name}, ${displayPath(manifest.path)})` };
 }
 
 function round(ms: number): number {

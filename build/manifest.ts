@@ -21,6 +21,7 @@ import { isFloatEltype as isFloatType, scalarProblem } from "../compiler/eltypes
 import { escapePointerToken, jsonPointer, parseJsonWithLocations, pointerTokens, type JsonDocument } from "./json-locations.js";
 import { describeDescr, elementCount, ELEMENT_SIZE, eltypeOfDescr, formatNpyShape, readNpyHeader, type NpyHeader } from "./npy.js";
 import { workspaceFile, type FileRefusal } from "./workspace.js";
+import { displayPath } from "./display-path.js";
 import { layerManifest, type Origin } from "./manifest-layers.js";
 import { formatBytes, MAX_DIMENSIONS, MAX_JSON_DEPTH, MAX_ELEMENTS, MAX_REPORTED_ERRORS, MAX_VALUE_BYTES, parseByteSize, SIZE_EXAMPLES } from "./limits.js";
 
@@ -287,11 +288,8 @@ function shownPointer(pointer: string): string {
     .join("/");
 }
 
-/** A path as the user sees it: relative to the current directory, absolute when outside it. */
-export function displayPathOf(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
-}
+/** A path as the user sees it: relative to the current directory, absolute when outside it (build/display-path.ts). */
+export const displayPathOf = displayPath;
 
 /**
  * `tpu.config.json:12:7: error: message (at /entries/mlp/args/0/eltype)`, the source line, a caret,

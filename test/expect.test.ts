@@ -49,8 +49,8 @@ print(json.dumps({
 
 const X = { eltype: "Float32", size: [4, 3], value: { npy: "x.npy" } };
 
-async function buildWith(entries: Record<string, unknown>): Promise<{ exitCode: number; events: BuildEvent[]; errors: string[] }> {
-  writeFileSync(join(dir, "tpu.config.json"), JSON.stringify({ entries }, null, 2));
+async function buildWith(entries: Record<string, unknown>, top: Record<string, unknown> = {}): Promise<{ exitCode: number; events: BuildEvent[]; errors: string[] }> {
+  writeFileSync(join(dir, "tpu.config.json"), JSON.stringify({ entries, ...top }, null, 2));
   const events: BuildEvent[] = [];
   const errors: string[] = [];
   const summary = await build({ config: join(dir, "tpu.config.json"), cacheDir: join(dir, "cache"), onEvent: (e) => events.push(e), error: (t) => errors.push(t) });
@@ -124,16 +124,19 @@ test("tolerances, finiteness, sizes and unknown leaves", async () => {
 });
 
 test("expect without run, a tolerance without npy and a missing reference are manifest errors, all reported at once", async () => {
-  const r = await buildWith({
-    a: { file: "model.jl", function: "scale", args: [X], expect: { result: { finite: true } } },
-    b: { file: "model.jl", function: "scale", args: [X], run: true, expect: { result: { rtol: 0.1, finite: true }, "0": {} } },
-    c: { file: "model.jl", function: "scale", args: [X], run: true, expect: { result: { npy: "god.npy" } } },
-  });
+  const r = await buildWith(
+    {
+      a: { file: "model.jl", function: "scale", args: [X], expect: { result: { finite: true } } },
+      b: { file: "model.jl", function: "scale", args: [X], run: true, expect: { result: { rtol: 0.1, finite: true }, "0": {} } },
+      c: { file: "model.jl", function: "scale", args: [X], run: true, expect: { result: { npy: "god.npy" } } },
+    },
+  );
   assert.is(r.exitCode, EXIT.invalidManifest);
   const invalid = r.events.find((e) => e.event === "manifest-invalid");
   assert.ok(invalid && invalid.event === "manifest-invalid");
   assert.equal(invalid.diagnostics.map((d) => d.code), ["expect-without-run", "empty-expectation", "tolerance-without-npy", "npy-not-found"]);
   assert.match(invalid.diagnostics[3]!.rendered, /did you mean "good\.npy"\?/);
+  assert.is(r.events.filter((e) => e.event === "manifest-invalid").length, 1);
 });
 
 test.run();
