@@ -76,3 +76,12 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export const now = (): string => new Date().toISOString();
+
+/** The version of schema/events.schema.json the NDJSON lines follow (a change that is not backward compatible increments it). */
+export const EVENTS_SCHEMA_VERSION = 1;
+
+/** An event as one NDJSON line (without the newline): its kind first, then the schema version, then the rest. */
+export function eventLine(e: DaemonEvent): string {
+  const { event, ...rest } = e;
+  return JSON.stringify({ event, schemaVersion: EVENTS_SCHEMA_VERSION, ...rest });
+}

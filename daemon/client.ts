@@ -73,9 +73,13 @@ export class DaemonConnection {
     });
   }
 
-  /** Attaches to a manifest's watch session (of `entries` only, when given); events flow until cancel() or the daemon stops. */
-  watch(config: string, outDir: string | undefined, handlers: OutputHandlers, entries: string[] = []): { done: Promise<void>; cancel: () => void } {
-    const stream = this.client.Watch({ client: selfIdentity(), config, outDir: outDir ?? "", entries });
+  /**
+   * Attaches to a manifest's watch session (of `entries` only, when given); events flow until
+   * cancel() or the daemon stops. `passive`: only listen (`tpu-build events`), never start the
+   * session or a build.
+   */
+  watch(config: string, outDir: string | undefined, handlers: OutputHandlers, entries: string[] = [], options: { passive?: boolean } = {}): { done: Promise<void>; cancel: () => void } {
+    const stream = this.client.Watch({ client: selfIdentity(), config, outDir: outDir ?? "", entries, passive: options.passive ?? false });
     let cancelled = false;
     const done = new Promise<void>((resolve, reject) => {
       stream.on("data", (batch: BuildOutputs__Output) => {

@@ -21,6 +21,7 @@ import type { WatchRequest__Output } from "./generated/tpubuild/daemon/WatchRequ
 import { daemonPaths, daemonService, grpcAddress, selfIdentity, type DaemonPaths } from "./protocol.js";
 import { privateDir, privateSharedDir, removeRegistry, writeRegistry } from "./registry.js";
 import { WatchSession, type WatchListener } from "./watch.js";
+import { eventLine, type DaemonEvent } from "../build/events.js";
 
 export interface DaemonServerOptions {
   workspace: string;
@@ -164,7 +165,7 @@ export class DaemonServer {
       const hooks = {
         entries: entries.length ? entries : undefined,
         force,
-        onEvent: (e: object) => write({ eventJson: JSON.stringify(e) }),
+        onEvent: (e: DaemonEvent) => write({ eventJson: eventLine(e) }),
         log: (line: string) => write({ log: line }),
         error: (text: string) => write({ error: text }),
       };
@@ -180,10 +181,10 @@ export class DaemonServer {
   }
 
   private attachWatch(call: grpc.ServerWritableStream<WatchRequest__Output, BuildOutputs>): void {
-    const { config, outDir, entries } = call.request;
+    const { config, outDir, entries, passive } = call.request;
     const session = this.session(resolve(config), outDir ? resolve(outDir) : "", entries);
     const write = batchedWriter(call);
-    const listener: WatchListener = { onEvent: (e) => write({ eventJson: JSON.stringify(e) }), log: (line) => write({ log: line }), error: (text) => write({ error: text }) };
+    const listener: WatchListener = { onEvent: (e) => write({ eventJson: eventLine(e) }), log: (line) => write({ log: line }), error: (text) => write({ error: text }) };
     this.attached++;
     let detached = false;
     const detach = () => {
@@ -197,6 +198,7 @@ export class DaemonServer {
     call.on("cancelled", detach);
     call.on("close", detach);
     call.on("error", detach);
+    if (passive) return;
     void (async () => {
       // The first build of a new session is the one the watcher sees; an attached session shows its
       // current state through a build that finds everything up to date.

@@ -60,12 +60,14 @@ export interface DaemonClient extends grpc.Client {
   status(argument: _tpubuild_daemon_StatusRequest, callback: grpc.requestCallback<_tpubuild_daemon_StatusResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Watches a manifest (starting its session if needed) and streams every event from then on.
+   * Watches a manifest (starting its session if needed) and streams every event from then on;
+   * `passive` only listens: no session is started and no build is made.
    */
   Watch(argument: _tpubuild_daemon_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutputs__Output>;
   Watch(argument: _tpubuild_daemon_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutputs__Output>;
   /**
-   * Watches a manifest (starting its session if needed) and streams every event from then on.
+   * Watches a manifest (starting its session if needed) and streams every event from then on;
+   * `passive` only listens: no session is started and no build is made.
    */
   watch(argument: _tpubuild_daemon_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutputs__Output>;
   watch(argument: _tpubuild_daemon_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tpubuild_daemon_BuildOutputs__Output>;
@@ -89,7 +91,8 @@ export interface DaemonHandlers extends grpc.UntypedServiceImplementation {
   Status: grpc.handleUnaryCall<_tpubuild_daemon_StatusRequest__Output, _tpubuild_daemon_StatusResponse>;
   
   /**
-   * Watches a manifest (starting its session if needed) and streams every event from then on.
+   * Watches a manifest (starting its session if needed) and streams every event from then on;
+   * `passive` only listens: no session is started and no build is made.
    */
   Watch: grpc.handleServerStreamingCall<_tpubuild_daemon_WatchRequest__Output, _tpubuild_daemon_BuildOutputs>;
   

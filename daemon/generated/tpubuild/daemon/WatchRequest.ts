@@ -10,6 +10,10 @@ export interface WatchRequest {
    * the entries to keep built; empty: every entry
    */
   'entries'?: (string)[];
+  /**
+   * `tpu-build events`: listen to the session's builds (started by `watch` or `build`), start nothing
+   */
+  'passive'?: (boolean);
 }
 
 export interface WatchRequest__Output {
@@ -20,4 +24,8 @@ export interface WatchRequest__Output {
    * the entries to keep built; empty: every entry
    */
   'entries': (string)[];
+  /**
+   * `tpu-build events`: listen to the session's builds (started by `watch` or `build`), start nothing
+   */
+  'passive': (boolean);
 }
