@@ -5,13 +5,16 @@
 // the watch view only for `watch`. A cold `build --no-daemon` pays for the compiler alone.
 
 import { dirname, resolve } from "node:path";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { BuildEvent } from "../build/events.js";
+import type { BuildEvent, DaemonEvent } from "../build/events.js";
 import type { BuildPlanReport } from "../build/plan.js";
-import { EXIT } from "../build/events.js";
+import { EXIT, eventLine } from "../build/events.js";
 import type { DaemonConnection } from "../daemon/client.js";
 import { findPackageRoot } from "../package-root.js";
+import { BuildProgress } from "./build-progress.js";
+import { displayPath } from "../build/display-path.js";
+import { BuildReport } from "./build-report.js";
 import { loadEngine } from "./load-engine.js";
 import type { WatchView } from "./watch-view.js";
 
@@ -48,7 +51,7 @@ Commands:
              Write the runtime's wheel (tpu-build-runtime, extras [tpu] and
              [cuda12]) for a host without this repository.
 
-Options:
+Options (\`tpu-build <command> --help\` lists a command's own):
   --config FILE   the manifest (default: ./tpu.config.json)
   --out DIR       where run outputs go (default: .tpu-build/out beside the manifest)
   --json          build, watch: one NDJSON event per step on stdout instead of text;
@@ -63,6 +66,7 @@ Options:
                   end of the build (CI); implies --no-daemon
   --profile NAME  build, watch: merge the manifest's profiles.NAME over it (e.g. ci);
                   implies --no-daemon
+  --junit FILE    build: write a JUnit XML report (one test case per entry)
   -h, --help      show this help
   --version       print the version
 
@@ -71,6 +75,89 @@ The daemon is off when CI=true unless --daemon or TPU_BUILD_DAEMON=1 asks for it
 
 Exit codes: 0 ok, 1 usage or internal error, 2 invalid manifest, 3 compile error,
 4 run error, 5 runtime environment missing, 6 an expectation ("expect") failed.`;
+
+const COMMON = `  --config FILE   the manifest (default: ./tpu.config.json)
+  -h, --help      show this help`;
+
+/** Each command's own help (\`tpu-build <command> --help\`). */
+const COMMAND_HELP: Record<string, string> = {
+  build: `Usage: tpu-build build [ENTRY…] [options]
+
+Validate the manifest, compile every entry (or the ENTRYs named and those they
+take results from) to an HLO module (cached), run those that have "run", write
+their outputs and check their "expect". A run whose module, settings and inputs
+are unchanged and whose outputs still hold what it wrote is skipped. On a terminal, a live line per entry being compiled
+or run and a closing summary line; nothing more when not on a terminal.
+
+Options:
+${COMMON}
+  --out DIR       where run outputs go (default: .tpu-build/out beside the manifest)
+  --json          one NDJSON event per step on stdout (schema/events.schema.json)
+  --junit FILE    write a JUnit XML report: one test case per entry (compile,
+                  run, expectations), failures with their located message
+  --profile NAME  merge the manifest's profiles.NAME over it (e.g. ci); implies --no-daemon
+  --daemon        use the daemon even where it is off by default (CI=true)
+  --no-daemon     never use the daemon: build in this process
+  --wait-uploads  finish the remote cache's uploads first (CI); implies --no-daemon
+  --force         rerun every run, up to date or not
+  --dry-run       print the plan instead of building (as \`tpu-build plan\`)
+  --depfile FILE  write Make-format dependencies of the outputs on the sources and inputs
+
+With GITHUB_ACTIONS=true, errors are also printed as GitHub annotations
+(::error file=…,line=…,col=…::…) and a table of the entries is appended to
+$GITHUB_STEP_SUMMARY.
+
+Exit codes: 0 ok, 1 usage or internal error, 2 invalid manifest, 3 compile error,
+4 run error, 5 runtime environment missing, 6 an expectation ("expect") failed.`,
+  plan: `Usage: tpu-build plan [ENTRY…] [options]
+
+Say, without compiling or running, what a build of the entries would read and
+write (sources, .npy inputs, outputs, cache key) and whether it would compile
+and run them, and why.
+
+Options:
+${COMMON}
+  --out DIR       where run outputs go
+  --json          the plan as JSON
+  --depfile FILE  write Make-format dependencies of the outputs on the sources and inputs
+  --profile NAME  merge the manifest's profiles.NAME over it`,
+  watch: `Usage: tpu-build watch [ENTRY…] [options]
+
+Build, then rebuild exactly what each edit touches, with a live status of every
+entry (plain lines when not on a terminal). Starts the workspace's daemon.
+
+Options:
+${COMMON}
+  --out DIR       where run outputs go (default: .tpu-build/out beside the manifest)
+  --json          one NDJSON event per step on stdout instead of the view
+  --profile NAME  merge the manifest's profiles.NAME over it; implies --no-daemon
+  --no-daemon     watch in this process`,
+  events: `Usage: tpu-build events [options]
+
+Print the build events of the workspace's running daemon as NDJSON (those of
+build --json), as builds happen. Only listens: never starts a daemon or a build
+(exit 1 when no daemon runs).
+
+Options:
+${COMMON}
+  --out DIR       the output directory of the session to listen to`,
+  daemon: `Usage: tpu-build daemon start|stop|status|logs [options]
+
+  start     start the workspace's daemon (one per manifest directory)
+  stop      stop it and its runtime servers
+  status    what it runs (--json: a JSON object; {"running": false} when none)
+  logs      print its log
+
+Options:
+${COMMON}
+  --json          status: JSON on stdout whether or not a daemon runs`,
+  runtime: `Usage: tpu-build runtime serve|pack [options]
+
+  serve --listen HOST:PORT …   run the runtime server as a service (\`tpu-build
+                               runtime serve --help\` lists every option)
+  pack --out DIR               write the runtime's wheel for a host without
+                               this repository`,
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(resolve(findPackageRoot(), "package.json"), "utf8")) as { version: string };
@@ -88,9 +175,22 @@ function daemonWanted(flags: { daemon?: boolean; "no-daemon"?: boolean }): boole
   return !truthy(process.env.CI);
 }
 
+/**
+ * A reader that stops reading (`tpu-build build --json | head`) ends the command quietly, as other
+ * command-line tools do, instead of with an EPIPE stack trace.
+ */
+function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+      process.exit(typeof process.exitCode === "number" ? process.exitCode : EXIT.ok);
+    });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnClosedPipe();
   // The runtime's options are the server's own (it parses them): not this command line's.
-  if (argv[0] === "runtime") return runtimeCommand(argv.slice(1));
+  if (argv[0] === "runtime" && (argv[1] === "serve" || argv[1] === "pack")) return runtimeCommand(argv.slice(1));
   if (argv[0] === "cache") return (await import("./cache-command.js")).cacheCommand(argv.slice(1));
   let parsed;
   try {
@@ -108,6 +208,7 @@ export async function main(argv: string[]): Promise<number> {
         "dry-run": { type: "boolean", default: false },
         force: { type: "boolean", default: false },
         depfile: { type: "string" },
+        junit: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false },
       },
@@ -123,7 +224,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = positionals[0];
   if (values.help || !command) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${(command && COMMAND_HELP[command]) || USAGE}\n`);
     return values.help ? EXIT.ok : EXIT.usage;
   }
   const config = resolve(values.config ?? "tpu.config.json");
@@ -139,15 +240,18 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "build":
       if (values["dry-run"]) return planCommand(config, outDir, json, selection);
-      return buildCommand(config, outDir, json, useDaemon, waitUploads, selection);
+      return buildCommand(config, outDir, { json, useDaemon, waitUploads, selection, junit: values.junit === undefined ? undefined : resolve(values.junit) });
     case "plan":
       return planCommand(config, outDir, json, selection);
     case "watch":
       return watchCommand(config, outDir, json, useDaemon, profile, selection.entries);
     case "events":
-      return watchCommand(config, outDir, true, useDaemon);
+      return eventsCommand(config, outDir);
     case "daemon":
-      return daemonCommand(positionals[1], workspace);
+      return daemonCommand(positionals[1], workspace, json);
+    case "runtime":
+      process.stderr.write(`tpu-build: runtime needs serve or pack\n\n${COMMAND_HELP.runtime}\n`);
+      return EXIT.usage;
     default:
       process.stderr.write(`tpu-build: unknown command "${command}"\n\n${USAGE}\n`);
       return EXIT.usage;
@@ -185,18 +289,80 @@ async function planOf(config: string, outDir: string | undefined, selection: Sel
   return report;
 }
 
-async function buildCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean, waitUploads: boolean, selection: Selection): Promise<number> {
-  const code = await buildOnce(config, outDir, json, useDaemon, waitUploads, selection);
+interface BuildFlags {
+  json: boolean;
+  useDaemon: boolean;
+  waitUploads: boolean;
+  /** Which entries, whether to rerun, the depfile, the profile. */
+  selection: Selection;
+  /** Where to write the JUnit XML report. */
+  junit?: string;
+}
+
+async function buildCommand(config: string, outDir: string | undefined, flags: BuildFlags): Promise<number> {
+  const { selection } = flags;
+  const code = await buildOnce(config, outDir, flags);
   // The depfile from a plan of the same entries: every module is in the cache by now, so it lists every output.
   if (code === EXIT.ok && selection.depfile) await planOf(config, outDir, { ...selection, force: false }).catch((e: Error) => say(`tpu-build: could not write ${selection.depfile}: ${e.message}`));
   return code;
 }
 
-async function buildOnce(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean, waitUploads: boolean, selection: Selection): Promise<number> {
-  const { profile } = selection;
-  const onEvent = json ? (e: BuildEvent) => process.stdout.write(`${JSON.stringify(e)}\n`) : undefined;
-  const log = json ? undefined : (line: string) => process.stdout.write(`${line}\n`);
-  const error = (line: string) => process.stderr.write(`${line}\n`);
+/** A build, reported as asked: text or NDJSON, live lines on a terminal, JUnit XML, GitHub Actions' annotations and step summary. */
+async function buildOnce(config: string, outDir: string | undefined, flags: BuildFlags): Promise<number> {
+  const { json } = flags;
+  const report = new BuildReport(config);
+  const progress = !json && process.stdout.isTTY ? new BuildProgress(process.stdout, report) : undefined;
+  const seen = (e: DaemonEvent) => {
+    report.event(e);
+    progress?.event(e);
+  };
+  const code = await runBuild(config, outDir, flags, {
+    onEvent: (e) => {
+      seen(e);
+      if (json) process.stdout.write(`${eventLine(e)}\n`);
+    },
+    onEventLine: (line) => {
+      seen(JSON.parse(line) as DaemonEvent);
+      if (json) process.stdout.write(`${line}\n`);
+    },
+    log: (line) => (json ? undefined : progress ? progress.line(line) : process.stdout.write(`${line}\n`)),
+    error: (text) => (progress ? progress.line(text, process.stderr) : process.stderr.write(`${text}\n`)),
+  });
+  progress?.finish();
+  if (flags.junit) {
+    try {
+      writeFileSync(flags.junit, report.junit());
+    } catch (e) {
+      say(`tpu-build: cannot write the JUnit report ${displayPath(flags.junit)}: ${(e as Error).message}`);
+      return code === EXIT.ok ? EXIT.usage : code;
+    }
+  }
+  if (process.env.GITHUB_ACTIONS === "true") {
+    // Workflow commands are read from stdout and stderr alike; NDJSON on stdout stays pure.
+    const annotations = report.githubAnnotations();
+    if (annotations.length) (json ? process.stderr : process.stdout).write(`${annotations.join("\n")}\n`);
+    const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+    if (summaryFile) {
+      try {
+        appendFileSync(summaryFile, report.markdownSummary());
+      } catch (e) {
+        say(`tpu-build: cannot append to GITHUB_STEP_SUMMARY (${summaryFile}): ${(e as Error).message}`);
+      }
+    }
+  }
+  return code;
+}
+
+interface BuildOutputHandlers {
+  onEvent: (e: BuildEvent) => void;
+  /** An event as the daemon sends it: its JSON text. */
+  onEventLine: (line: string) => void;
+  log: (line: string) => void;
+  error: (text: string) => void;
+}
+
+/** One build, through the daemon when one may be used and takes it, else in this process. */
+async function runBuild(config: string, outDir: string | undefined, { useDaemon, waitUploads, selection }: BuildFlags, { onEvent, onEventLine, log, error }: BuildOutputHandlers): Promise<number> {
   if (useDaemon) {
     const { ensureDaemon, findDaemon } = await import("../daemon/client.js");
     let connection: DaemonConnection | undefined;
@@ -216,9 +382,9 @@ async function buildOnce(config: string, outDir: string | undefined, json: boole
           {
             onEvent: (line) => {
               started = true;
-              if (json) process.stdout.write(`${line}\n`);
+              onEventLine(line);
             },
-            log: (line) => log?.(line),
+            log,
             error,
           },
           { entries: selection.entries, force: selection.force },
@@ -237,8 +403,32 @@ async function buildOnce(config: string, outDir: string | undefined, json: boole
   }
   // The Node API, loaded only here: a build through the daemon never pays for the compiler's modules.
   const { build } = await loadEngine();
-  const summary = await build({ config, outDir, onEvent, log, error, waitUploads, entries: selection.entries, force: selection.force, ...(profile !== undefined ? { profile } : {}) });
+  const summary = await build({ config, outDir, onEvent, log, error, waitUploads, entries: selection.entries, force: selection.force, ...(selection.profile !== undefined ? { profile: selection.profile } : {}) });
   return summary.exitCode;
+}
+
+/** `tpu-build events`: the running daemon's events for this manifest, as they happen; starts nothing. */
+async function eventsCommand(config: string, outDir: string | undefined): Promise<number> {
+  const { findDaemon } = await import("../daemon/client.js");
+  const found = await findDaemon(dirname(config), say);
+  if (!found.connection) {
+    say(`tpu-build events: no tpu-build daemon is running for ${displayPath(dirname(config)) || "."}; \`tpu-build watch\` or \`tpu-build daemon start\` starts one`);
+    return EXIT.usage;
+  }
+  const connection = found.connection;
+  const attached = connection.watch(config, outDir, { onEvent: (line) => process.stdout.write(`${line}\n`), log: () => {}, error: () => {} }, [], { passive: true });
+  let onSignal: () => void = () => {};
+  const interrupted = new Promise<void>((resolve) => (onSignal = resolve));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const ended = await Promise.race([attached.done.then(() => "ended" as const, (e: Error) => e), interrupted.then(() => "interrupted" as const)]);
+  attached.cancel();
+  connection.close();
+  if (ended instanceof Error) {
+    say(`tpu-build events: lost the daemon (${ended.message})`);
+    return EXIT.usage;
+  }
+  return EXIT.ok;
 }
 
 async function watchCommand(config: string, outDir: string | undefined, json: boolean, useDaemon: boolean, profile?: string, entries: string[] = []): Promise<number> {
@@ -284,7 +474,7 @@ async function watchCommand(config: string, outDir: string | undefined, json: bo
     return EXIT.ok;
   }
   const { watch } = await loadEngine();
-  const watching = await watch({ config, outDir, ...(profile !== undefined ? { profile } : {}), ...(entries.length ? { entries } : {}), polling: process.env.TPU_BUILD_WATCH_POLL === "1", onEvent: (e) => handlers.onEvent(JSON.stringify(e)), log: handlers.log, error: handlers.error });
+  const watching = await watch({ config, outDir, ...(profile !== undefined ? { profile } : {}), ...(entries.length ? { entries } : {}), polling: process.env.TPU_BUILD_WATCH_POLL === "1", onEvent: (e) => handlers.onEvent(eventLine(e)), log: handlers.log, error: handlers.error });
   await interrupted;
   await watching.close();
   stopListening();
@@ -318,7 +508,7 @@ async function runtimeCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function daemonCommand(action: string | undefined, workspace: string): Promise<number> {
+async function daemonCommand(action: string | undefined, workspace: string, json: boolean): Promise<number> {
   const [{ ensureDaemon, findDaemon, stopDaemon }, { daemonPaths }] = await Promise.all([import("../daemon/client.js"), import("../daemon/protocol.js")]);
   const paths = daemonPaths(workspace);
   switch (action) {
@@ -334,14 +524,19 @@ async function daemonCommand(action: string | undefined, workspace: string): Pro
       return EXIT.ok;
     }
     case "status": {
-      const found = await findDaemon(workspace, say);
+      const found = await findDaemon(workspace, json ? undefined : say);
       if (!found.connection) {
+        // Always JSON with --json, so a script can read the answer whatever it is.
+        if (json) {
+          process.stdout.write(`${JSON.stringify({ running: false, workspace: paths.workspace })}\n`);
+          return EXIT.ok;
+        }
         process.stdout.write(`no tpu-build daemon is running for ${paths.workspace}\n`);
         return EXIT.usage;
       }
       const s = await found.connection.status();
       found.connection.close();
-      process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ running: true, ...s }, null, json ? undefined : 2)}\n`);
       return EXIT.ok;
     }
     case "logs": {

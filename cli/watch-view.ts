@@ -8,29 +8,12 @@
 // is hidden while the view is live and shown again when the process exits, however it exits.
 
 import type { DaemonEvent, EventDiagnostic } from "../build/events.js";
+import { entryUpdate, type EntryStatus } from "./entry-status.js";
+import { phaseStyle, style } from "./style.js";
 
-type EntryState = {
-  name: string;
-  phase: "waiting" | "compiling" | "compiled" | "cached" | "compile failed" | "running" | "ran" | "up to date" | "run failed" | "skipped";
-  compileMs?: number;
-  runMs?: number;
-  detail?: string;
-  diagnostics?: EventDiagnostic[];
+type EntryState = EntryStatus & {
   /** The build (a count of build-started events) that last reported this entry. */
   build: number;
-};
-
-const COLORS: Record<EntryState["phase"], string> = {
-  waiting: "2",
-  compiling: "33",
-  compiled: "32",
-  cached: "32",
-  "compile failed": "31",
-  running: "36",
-  ran: "32",
-  "up to date": "32",
-  "run failed": "31",
-  skipped: "2",
 };
 
 const CSI = "\x1b[";
@@ -96,6 +79,8 @@ export class WatchView {
       s.build = this.builds;
       return s;
     };
+    const changed = entryUpdate(e);
+    if (changed) Object.assign(entry(changed.entry), changed.update);
     switch (e.event) {
       case "watch-started":
         this.watched = { files: e.files, polling: e.polling || this.watched?.polling === true };
@@ -127,42 +112,10 @@ export class WatchView {
         for (const s of this.entries.values()) s.phase = "waiting";
         break;
       }
-      case "compile-started":
-        Object.assign(entry(e.entry), { phase: "compiling", compileMs: undefined, runMs: undefined, detail: undefined, diagnostics: undefined });
-        break;
-      case "compile-finished":
-        Object.assign(entry(e.entry), { phase: "compiled", compileMs: e.durationMs, detail: `${e.instructions} instructions` });
-        break;
-      case "compile-cache-hit":
-        Object.assign(entry(e.entry), { phase: "cached", compileMs: e.durationMs, detail: undefined, diagnostics: undefined });
-        break;
-      case "compile-failed": {
-        const first = e.diagnostics[0];
-        Object.assign(entry(e.entry), { phase: "compile failed", compileMs: e.durationMs, runMs: undefined, detail: first ? `${first.location ? `${first.location}: ` : ""}${first.message}` : undefined, diagnostics: e.diagnostics });
-        break;
-      }
-      case "run-started":
-        Object.assign(entry(e.entry), { phase: "running" });
-        break;
-      case "run-finished":
-        Object.assign(entry(e.entry), { phase: "ran", runMs: e.durationMs });
-        break;
-      case "run-cache-hit":
-        Object.assign(entry(e.entry), { phase: "ran", runMs: e.durationMs });
-        break;
       case "remote-cache-warning":
         if (!this.live) process.stderr.write(`warning: ${e.message}\n`);
         break;
       case "remote-upload-finished":
-        break;
-      case "run-up-to-date":
-        Object.assign(entry(e.entry), { phase: "up to date" });
-        break;
-      case "run-failed":
-        Object.assign(entry(e.entry), { phase: "run failed", runMs: e.durationMs, detail: e.message });
-        break;
-      case "entry-skipped":
-        Object.assign(entry(e.entry), { phase: "skipped", compileMs: undefined, runMs: undefined, detail: e.reason });
         break;
       case "build-superseded":
         this.header = "superseded by a newer change";
@@ -195,7 +148,7 @@ export class WatchView {
   /** The frame's lines: each at most `width` columns wide, at most `height` of them. */
   private frame(width: number, height: number): string[] {
     const lines: string[] = [];
-    lines.push(cut(`\x1b[1mtpu-build watch\x1b[0m  ${this.config}`, width));
+    lines.push(cut(`${style.bold("tpu-build watch")}  ${this.config}`, width));
     if (this.watched) lines.push(cut(`${this.watched.files} files watched${this.watched.polling ? " (polling)" : ""}`, width));
     // Worth reading whole: wrapped, and a fix to copy is broken into lines the shell rejoins.
     if (this.watchError) {
@@ -211,9 +164,9 @@ export class WatchView {
     const timesWidth = Math.max(0, ...[...times.values()].map((t) => t.length));
     for (const s of this.entries.values()) {
       const detail = (s.detail ?? "").split("\n")[0]!;
-      lines.push(cut(`${s.name.padEnd(nameWidth)}  ${CSI}${COLORS[s.phase]}m${s.phase.padEnd(14)}${CSI}0m  ${timesWidth ? `${times.get(s)!.padEnd(timesWidth)}  ` : ""}${detail}`.trimEnd(), width));
+      lines.push(cut(`${s.name.padEnd(nameWidth)}  ${phaseStyle(s.phase)(s.phase.padEnd(14))}  ${timesWidth ? `${times.get(s)!.padEnd(timesWidth)}  ` : ""}${detail}`.trimEnd(), width));
     }
-    const errors = [...this.manifestErrors, ...[...this.entries.values()].flatMap((s) => (s.phase === "compile failed" ? (s.diagnostics ?? []) : []))];
+    const errors = [...this.manifestErrors, ...[...this.entries.values()].flatMap((s) => (s.phase === "compile failed" || s.phase === "expect failed" ? (s.diagnostics ?? []) : []))];
     for (const text of [...errors.slice(0, 5).map((d) => d.rendered), ...this.messages]) {
       lines.push("");
       for (const l of text.split("\n")) {
@@ -225,7 +178,7 @@ export class WatchView {
     if (lines.length > height) {
       const hidden = lines.length - (height - 1);
       lines.length = height - 1;
-      lines.push(cut(`${CSI}2m… ${hidden} more lines (a taller terminal shows them)${CSI}0m`, width));
+      lines.push(cut(style.dim(`… ${hidden} more lines (a taller terminal shows them)`), width));
     }
     return lines;
   }
