@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import { runPython } from "./support/python.js";
+import { testWhenAvailable } from "./support/outputs.js";
 import { PtySession, ptyUnavailable } from "./support/pty.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -178,12 +179,7 @@ test("daemon status --json prints JSON with no daemon; events attaches passively
   assert.not.ok(existsSync(join(ws, ".tpu-build", "daemon", "daemon.sock")), "no daemon was started");
 });
 
-const unavailable = ptyUnavailable();
-test("on a terminal: live lines with phase and elapsed time, then one summary line; NO_COLOR and FORCE_COLOR decide colours", async () => {
-  if (unavailable) {
-    console.log(`  (skipped: ${unavailable})`);
-    return;
-  }
+testWhenAvailable(test, ptyUnavailable())("on a terminal: live lines with phase and elapsed time, then one summary line; NO_COLOR and FORCE_COLOR decide colours", async () => {
   const runOn = async (env: NodeJS.ProcessEnv) => {
     const term = new PtySession([process.execPath, BIN, "build", ...CONFIG], { cols: 100, rows: 30, cwd: top, env: { ...ENV, ...env } });
     const ended = await term.ended;
