@@ -151,27 +151,38 @@ test("two clients at once both get complete builds", async () => {
   assert.equal([...values], [16, 16, 16, 16]);
 });
 
-test("tpu-build events streams NDJSON as files change", async () => {
-  const child = spawn(process.execPath, [BIN, "events"], { cwd: dir, env: ENV, timeout: 300_000, killSignal: "SIGKILL" });
-  const seen: Record<string, unknown>[] = [];
-  let buffer = "";
-  child.stdout.on("data", (d) => {
-    buffer += d;
-    const lines = buffer.split("\n");
-    buffer = lines.pop()!;
-    for (const l of lines) if (l.startsWith("{")) seen.push(JSON.parse(l));
-  });
+test("tpu-build events listens passively: no build of its own, then the watcher's rebuilds as NDJSON", async () => {
+  const lines = (child: ReturnType<typeof spawn>) => {
+    const seen: Record<string, unknown>[] = [];
+    let buffer = "";
+    child.stdout!.on("data", (d) => {
+      buffer += d;
+      const parts = buffer.split("\n");
+      buffer = parts.pop()!;
+      for (const l of parts) if (l.startsWith("{")) seen.push(JSON.parse(l));
+    });
+    return seen;
+  };
+  const watcher = spawn(process.execPath, [BIN, "watch", "--json"], { cwd: dir, env: ENV, timeout: 300_000, killSignal: "SIGKILL" });
+  const events = spawn(process.execPath, [BIN, "events"], { cwd: dir, env: ENV, timeout: 300_000, killSignal: "SIGKILL" });
+  const watched = lines(watcher);
+  const seen = lines(events);
   try {
-    await waitFor("the attached build", () => seen.some((e) => e.event === "build-finished"), 60_000);
+    await waitFor("the watcher's first build", () => watched.some((e) => e.event === "build-finished"), 60_000);
+    // The listener's stream is open once its first batch could arrive; a passive listener gets no build of its own.
+    await new Promise((r) => setTimeout(r, 1500));
     const before = seen.length;
+    assert.not.ok(watched.filter((e) => e.event === "build-started").length > 1, "events started no build");
     writeFileSync(join(dir, "m.jl"), "f(x) = x .* 6f0\ng(y) = y .+ 1f0\n");
     await waitFor("the rebuild", () => seen.slice(before).some((e) => e.event === "build-finished"), 60_000);
     const after = seen.slice(before).map((e) => e.event);
     assert.ok(after.includes("watch-changed"), after.join(","));
     assert.ok(after.includes("compile-finished"), after.join(","));
     assert.ok(after.includes("run-finished"), after.join(","));
+    assert.ok(seen.every((e) => e.schemaVersion === 1));
   } finally {
-    child.kill("SIGINT");
+    events.kill("SIGINT");
+    watcher.kill("SIGINT");
   }
 });
 
