@@ -1,63 +1,26 @@
 // Build events: one per step, the same for `build --json` (NDJSON on stdout) and the daemon's
 // event stream (`tpu-build events`, `watch --json`). Times are milliseconds; `at` is an ISO timestamp.
 
-import type { ExpectFailure } from "./expect.js";
+// The events' shape is schema/events.schema.json's: the types below are derived from the ones
+// generated from it (schema/events.ts, `npm run schema:types`), so the schema and what the engine
+// emits cannot drift apart. The engine emits events without `schemaVersion`; `eventLine` adds it.
 
-export type BuildEvent =
-  | { event: "build-started"; at: string; config: string; entries: number }
-  | { event: "manifest-invalid"; at: string; diagnostics: EventDiagnostic[] }
-  | { event: "compile-started"; at: string; entry: string; key: string }
-  /** `layer`: which cache answered; `bytes`: what the remote cache moved (absent for the local one). */
-  | { event: "compile-cache-hit"; at: string; entry: string; key: string; hash: string; durationMs: number; layer: CacheLayerName; bytes?: number }
-  | { event: "compile-finished"; at: string; entry: string; key: string; hash: string; durationMs: number; instructions: number; computations: number }
-  | { event: "compile-failed"; at: string; entry: string; key: string; durationMs: number; diagnostics: EventDiagnostic[] }
-  | { event: "run-started"; at: string; entry: string; target: string; hash: string }
-  | { event: "run-finished"; at: string; entry: string; target: string; hash: string; durationMs: number; outputs: string[] }
-  | { event: "run-failed"; at: string; entry: string; target: string; durationMs: number; message: string }
-  /** A run whose module, target, settings and input contents are unchanged since the last run (in this engine or recorded on disk) and whose output files still hold what it wrote: they stand, untouched. */
-  | { event: "run-up-to-date"; at: string; entry: string; target: string; hash: string; outputs: string[] }
-  /** A run with `"cache": "remote"` whose results the remote cache held: written out, not run. */
-  | { event: "run-cache-hit"; at: string; entry: string; target: string; hash: string; durationMs: number; outputs: string[]; layer: "remote"; bytes: number }
-  /** The remote cache could not be used, or refused an entry (corrupt, unsigned); the build goes on. */
-  | { event: "remote-cache-warning"; at: string; message: string }
-  /** An entry uploaded to the remote cache (in the background, possibly after build-finished, unless --wait-uploads). */
-  /**
-   * With a remote cache: how a run's executable was obtained (`remote`: fetched and deserialized,
-   * not compiled by XLA), and how many modules the target's runtime has compiled with XLA so far.
-   */
-  | { event: "executable-loaded"; at: string; entry: string; target: string; hash: string; source: "compiled" | "memory" | "disk" | "remote"; digest?: string; bytes?: number; xlaCompilations?: number }
-  | { event: "remote-upload-finished"; at: string; kind: "artifact" | "executable" | "run"; entry: string; key: string; bytes: number; blobs: number; durationMs: number }
-  /** Every check of the entry's `expect` held. */
-  | { event: "expect-passed"; at: string; entry: string; checks: number }
-  /** A check of the entry's `expect` failed: each failure located at its expectation in the manifest. */
-  | { event: "expect-failed"; at: string; entry: string; checks: number; failures: (ExpectFailure & Pick<EventDiagnostic, "location" | "rendered">)[] }
-  | { event: "entry-skipped"; at: string; entry: string; reason: string }
-  /** The local caches exceeded their size cap (`cache.maxSize`, TPU_BUILD_CACHE_MAX): the least recently used entries were removed. */
-  | { event: "cache-evicted"; at: string; entries: number; freedBytes: number; keptBytes: number; maxBytes: number }
-  /** A newer change arrived while this (watch) build ran; the next build starts at once. */
-  | { event: "build-superseded"; at: string; durationMs: number }
-  | { event: "build-finished"; at: string; ok: boolean; exitCode: number; durationMs: number; compiled: number; cached: number; ran: number; upToDate: number; failed: number };
+import type { Diagnostic, TpuBuildEvent } from "../schema/events.js";
+
+/** An event as the engine and the watcher emit it: the schema's, without the version `eventLine` adds. */
+type Unversioned<T> = T extends unknown ? Omit<T, "schemaVersion"> : never;
+
+export type DaemonEvent = Unversioned<TpuBuildEvent>;
 
 /** What the watcher reports, on the same stream as the build events (`tpu-build events`, `watch --json`). */
-export type WatchEvent =
-  | { event: "watch-started"; at: string; config: string; files: number; polling: boolean }
-  /** Paths whose events started a build (hints: the build decides by content hashes). */
-  | { event: "watch-changed"; at: string; paths: string[] }
-  /** The watcher failed; everything is invalidated and rewatched (polling after ENOSPC). */
-  | { event: "watch-error"; at: string; message: string; fix?: string; polling: boolean };
+export type WatchEvent = Extract<DaemonEvent, { event: "watch-started" | "watch-changed" | "watch-error" }>;
+
+export type BuildEvent = Exclude<DaemonEvent, WatchEvent>;
 
 export type CacheLayerName = "local" | "remote";
 
-export type DaemonEvent = BuildEvent | WatchEvent;
-
-export interface EventDiagnostic {
-  code: string;
-  message: string;
-  /** `file:line:col` when known. */
-  location?: string;
-  /** The full human rendering (source line, caret, notes, call chain). */
-  rendered: string;
-}
+/** A diagnostic in an event: code, message, `file:line:col` when known, and the full human rendering. */
+export type EventDiagnostic = Diagnostic;
 
 /** Exit codes of `tpu-build`, distinct per failure class so pipelines can tell them apart. */
 export const EXIT = {

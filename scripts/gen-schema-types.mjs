@@ -8,8 +8,11 @@
 //   node scripts/gen-schema-types.mjs          write both
 //   node scripts/gen-schema-types.mjs --check  exit 1 when either is out of date
 //
-// test/manifest.test.ts calls generateManifestModule() and generateValidatorModule() and fails when a
-// checked-in file drifts.
+// and, from schema/events.schema.json (the NDJSON events' shape), schema/events.ts, the types
+// build/events.ts derives the engine's event types from.
+//
+// test/manifest.test.ts calls generateManifestModule() and generateValidatorModule(), and
+// test/reporting.test.ts generateEventsModule(), and each fails when a checked-in file drifts.
 
 import { readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -23,6 +26,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const SCHEMA_PATH = join(root, "schema", "tpu.config.schema.json");
 export const TYPES_PATH = join(root, "schema", "manifest.ts");
 export const VALIDATOR_PATH = join(root, "schema", "manifest-validate.ts");
+/** The NDJSON events' schema and the types generated from it (build/events.ts derives the engine's event types from them). */
+export const EVENTS_SCHEMA_PATH = join(root, "schema", "events.schema.json");
+export const EVENTS_TYPES_PATH = join(root, "schema", "events.ts");
 
 /**
  * The schema's definitions that get a validator of their own: build/manifest.ts validates the
@@ -83,6 +89,20 @@ const ajvRuntime = createRequire(import.meta.url);
   );
 }
 
+/** The full text of schema/events.ts for the events' schema currently on disk. */
+export async function generateEventsModule() {
+  const schema = JSON.parse(await readFile(EVENTS_SCHEMA_PATH, "utf8"));
+  const types = await compile(schema, "TpuBuildEvent", {
+    bannerComment: BANNER.replaceAll("schema/tpu.config.schema.json", "schema/events.schema.json"),
+    additionalProperties: false,
+    strictIndexSignatures: true,
+    format: true,
+    style: { printWidth: 120, singleQuote: false, trailingComma: "all" },
+    cwd: join(root, "schema"),
+  });
+  return types.trimEnd() + "\n";
+}
+
 function ajvVersion() {
   const require = createRequire(import.meta.url);
   return require("ajv/package.json").version;
@@ -92,6 +112,7 @@ async function main() {
   const files = [
     [TYPES_PATH, await generateManifestModule()],
     [VALIDATOR_PATH, await generateValidatorModule()],
+    [EVENTS_TYPES_PATH, await generateEventsModule()],
   ];
   for (const [path, generated] of files) {
     if (process.argv.includes("--check")) {
