@@ -49,7 +49,11 @@ async function compileAll(sources: Record<string, string>, entries: Record<strin
     error: () => {},
     onEvent: (e) => {
       const ev = e as { event: string; entry?: string; diagnostics?: Failure[] };
-      if (ev.event === "compile-failed") failures[ev.entry!] = ev.diagnostics![0]!;
+      // Messages name files relative to the current directory (absolute outside it, as this
+      // temporary workspace is): the workspace's prefix is cut to compare with its own paths.
+      const inWorkspace = (text: string) => text.replaceAll(`${dir}/`, "");
+      const first = ev.diagnostics?.[0];
+      if (ev.event === "compile-failed" && first) failures[ev.entry!] = { ...first, rendered: inWorkspace(first.rendered), ...(first.location ? { location: inWorkspace(first.location) } : {}) };
       if (ev.event === "compile-finished") compiled.push(ev.entry!);
     },
   });
