@@ -188,7 +188,8 @@ test("daemon status --json prints JSON with no daemon; events attaches passively
 
 testWhenAvailable(test, ptyUnavailable())("on a terminal: live lines with phase and elapsed time, then one summary line; NO_COLOR and FORCE_COLOR decide colours", async () => {
   const runOn = async (env: NodeJS.ProcessEnv) => {
-    const term = new PtySession([process.execPath, BIN, "build", ...CONFIG], { cols: 100, rows: 30, cwd: top, env: { ...ENV, ...env } });
+    // --force: the runs would be up to date after the builds above, and only a run shows a live line for a while.
+    const term = new PtySession([process.execPath, BIN, "build", "--force", ...CONFIG], { cols: 100, rows: 30, cwd: top, env: { ...ENV, ...env } });
     const ended = await term.ended;
     return { term, ended };
   };
