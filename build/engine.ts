@@ -526,7 +526,13 @@ export class BuildEngine {
     const manifest = loaded.manifest;
     const outDir = this.options.outDir ?? manifest.outDir;
     const store = new ArtifactStore(this.options.cacheDir ?? defaultCacheDir(manifest.dir));
-    ctx.emit({ event: "build-started", at: now(), config: displayPath(manifest.path), entries: manifest.order.length });
+    // An unknown ENTRY stops the build before it starts; the count is of what this build will do.
+    const selection = selectEntries(manifest, ctx.entriesAsked);
+    if (!selection.ok) {
+      ctx.manifestInvalid(selection.diagnostics);
+      return undefined;
+    }
+    ctx.emit({ event: "build-started", at: now(), config: displayPath(manifest.path), entries: selection.selected.size });
     const withPlugins = await withManifestPlugins(manifest, this.basePlugins);
     if (!withPlugins.ok) {
       ctx.manifestInvalid(withPlugins.diagnostics.map((d) => manifestEventDiagnostic(d, manifest.text)));
@@ -546,11 +552,6 @@ export class BuildEngine {
     const remoteConfig = remoteCacheConfig(manifest.remoteCache, manifest.dir);
     if (!remoteConfig.ok) {
       ctx.manifestInvalid([{ code: "remote-cache-config", message: remoteConfig.message, rendered: `error: ${remoteConfig.message}` }]);
-      return undefined;
-    }
-    const selection = selectEntries(manifest, ctx.entriesAsked);
-    if (!selection.ok) {
-      ctx.manifestInvalid(selection.diagnostics);
       return undefined;
     }
     const watch = ctx.watch;

@@ -12,15 +12,15 @@ type Finished = Extract<DaemonEvent, { event: "build-finished" }>;
 export class BuildReport {
   readonly entries = new Map<string, EntryStatus>();
   manifestErrors: EventDiagnostic[] = [];
-  /** Entries the manifest declares (from build-started). */
-  declared: number | undefined;
+  /** Entries this build selected (from build-started): ENTRY arguments and what they take results from, or all. */
+  selected: number | undefined;
   finished: Finished | undefined;
   readonly startedAt = new Date();
 
   constructor(readonly config: string) {}
 
   event(e: DaemonEvent): void {
-    if (e.event === "build-started") this.declared = e.entries;
+    if (e.event === "build-started") this.selected = e.entries;
     else if (e.event === "manifest-invalid") this.manifestErrors = [...this.manifestErrors, ...e.diagnostics];
     else if (e.event === "build-finished") this.finished = e;
     const changed = entryUpdate(e);
@@ -34,8 +34,8 @@ export class BuildReport {
   summaryLine(): string {
     const f = this.finished;
     if (!f) return "the build did not finish";
-    const n = this.declared ?? this.entries.size;
-    const head = this.manifestErrors.length && this.declared === undefined ? `manifest invalid: ${plural(this.manifestErrors.length, "error")}` : `${plural(n, "entry", "entries")}`;
+    const n = this.selected ?? this.entries.size;
+    const head = this.manifestErrors.length && this.selected === undefined ? `manifest invalid: ${plural(this.manifestErrors.length, "error")}` : `${plural(n, "entry", "entries")}`;
     return `${head}: ${f.compiled} compiled, ${f.cached} cached, ${f.ran} ran, ${f.upToDate} up to date, ${f.failed} failed in ${(f.durationMs / 1000).toFixed(1)} s`;
   }
 

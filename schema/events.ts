@@ -50,7 +50,7 @@ export interface EvBuildStarted {
    */
   config: string;
   /**
-   * Entries the manifest declares.
+   * Entries this build selected: those named on the command line and the entries they take results from, or all the manifest declares when none are named.
    */
   entries: number;
 }
