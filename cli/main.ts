@@ -331,6 +331,8 @@ async function buildOnce(config: string, outDir: string | undefined, flags: Buil
   progress?.finish();
   if (flags.junit) {
     try {
+      // As for --depfile: a report directory (reports/) need not exist yet in a fresh checkout.
+      mkdirSync(dirname(flags.junit), { recursive: true });
       writeFileSync(flags.junit, report.junit());
     } catch (e) {
       say(`tpu-build: cannot write the JUnit report ${displayPath(flags.junit)}: ${(e as Error).message}`);
