@@ -6,6 +6,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,6 +104,7 @@ test("build ENTRY builds it and what it takes results from, with the cache key p
   assert.is(r.code, 0, r.stderr);
   assert.equal(entriesOf(r, "compile-finished"), ["init", "predict"]);
   assert.equal(entriesOf(r, "run-finished"), ["init", "predict"]);
+  assert.is(r.events.find((e) => e.event === "build-started")!.entries, 2, "build-started counts the selected entries, not the manifest's four");
   assert.is(r.events.find((e) => e.event === "compile-finished" && e.entry === "init")!.key, keys.init);
   assert.ok(!existsSync(join(dir, ".tpu-build", "out", "loss")), "loss was not asked for");
 });
@@ -210,6 +212,68 @@ test("examples/pipelines/Makefile: make builds through --depfile, and a second m
   assert.is(third.status, 0, third.stderr);
   assert.match(third.stdout, "build loss");
   assert.not.equal(readFileSync(join(out, "init", "0.npy")), Buffer.from(before["init/0.npy"]![0], "base64"));
+});
+
+
+/** The `tpu-build` command lines of a pipeline file (after `npx`), as words; none of them quote. */
+function tpuBuildCommands(lines: string[]): string[][] {
+  return lines.flatMap((l) => l.split("\n")).map((l) => l.trim().split(/\s+/)).filter((w) => w[0] === "npx" && w[1] === "tpu-build").map((w) => w.slice(2));
+}
+
+/** Every `--flag` of a command line is one its own `--help` lists. */
+function assertKnownFlags(words: string[]): void {
+  const help = cli(dir, words[0]!, "--help");
+  assert.is(help.code, 0, `tpu-build ${words[0]} --help: ${help.stderr}`);
+  for (const flag of words.filter((w) => w.startsWith("--"))) assert.match(help.stdout, new RegExp(`^\\s+${flag}\\b`, "m"), `tpu-build ${words.join(" ")}: ${flag} is not an option of ${words[0]}`);
+}
+
+test("examples/pipelines/github-workflow.yml: its tpu-build steps are real commands and flags, run, and write what it uploads", () => {
+  // js-yaml comes with json-schema-to-typescript (a dev dependency); its API is one function here.
+  const { load } = createRequire(import.meta.url)("js-yaml") as { load: (text: string) => unknown };
+  type Step = { run?: string; uses?: string; if?: string; with?: Record<string, string> };
+  const workflow = load(readFileSync(join(ROOT, "examples", "pipelines", "github-workflow.yml"), "utf8")) as { on: unknown; jobs: Record<string, { "runs-on": string; steps: Step[] }> };
+  assert.ok(workflow.on, "a trigger");
+  const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
+  const commands = tpuBuildCommands(steps.flatMap((s) => (s.run ? [s.run] : [])));
+  assert.ok(commands.some((w) => w[0] === "build" && w.includes("--junit")), "a build with --junit");
+  const summary = join(dir, "step-summary.md");
+  for (const words of commands) {
+    assertKnownFlags(words);
+    const r = runCli(dir, words, { GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: dir, GITHUB_STEP_SUMMARY: summary });
+    assert.is(r.code, 0, `tpu-build ${words.join(" ")}: ${r.stderr}`);
+  }
+  assert.match(readFileSync(summary, "utf8"), "loss", "the step summary has the entries' table");
+  const upload = steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+  assert.ok(upload, "an upload-artifact step");
+  assert.ok(upload.if?.includes("cancelled()") || upload.if?.includes("always()"), "the report is uploaded when the build failed too");
+  const paths = upload.with!.path!.split("\n").map((p) => p.trim()).filter(Boolean);
+  const junit = commands.find((w) => w[0] === "build")!;
+  assert.ok(paths.includes(junit[junit.indexOf("--junit") + 1]!), "the JUnit file the build writes is uploaded");
+  assert.ok(paths.some((p) => p.replace(/\/$/, "") === ".tpu-build/out"), "the run outputs are uploaded");
+  for (const p of paths) assert.ok(existsSync(join(dir, p)), `${p} was written`);
+  assert.match(readFileSync(join(dir, junit[junit.indexOf("--junit") + 1]!), "utf8"), /<testcase [^>]*name="loss"/);
+});
+
+test("examples/pipelines turbo.json and Nx project.json: inputs and outputs are those plan --json gives, their commands real", () => {
+  const p = plan(dir);
+  const unique = (xs: string[]) => [...new Set(xs)].sort();
+  const inputs = unique([p.config, ...p.entries.flatMap((e) => [...e.sources, ...e.inputs])]);
+  // Compile-only entries write nothing (as in the depfile).
+  const outputs = unique(p.entries.flatMap((e) => (e.run ? e.outputs : [])));
+  assert.ok(outputs.includes(".tpu-build/out/loss/0.npy"), "the plan knows every output (all were built)");
+  const example = (name: string) => JSON.parse(readFileSync(join(ROOT, "examples", "pipelines", name), "utf8")) as Record<string, Record<string, { inputs: string[]; outputs: string[]; command?: string }>>;
+
+  const turbo = example("turbo.json").tasks!["tpu-build"]!;
+  assert.equal(unique(turbo.inputs), inputs, "turbo.json inputs");
+  assert.equal(unique(turbo.outputs), outputs, "turbo.json outputs");
+
+  const nx = example("project.json").targets!["tpu-build"]!;
+  const inProject = (xs: string[]) => unique(xs.map((x) => x.replace(/^\{projectRoot\}\//, "")));
+  assert.ok([...nx.inputs, ...nx.outputs].every((x) => x.startsWith("{projectRoot}/")), "Nx paths are under {projectRoot}");
+  assert.equal(inProject(nx.inputs), inputs, "project.json inputs");
+  assert.equal(inProject(nx.outputs), outputs, "project.json outputs");
+  for (const words of tpuBuildCommands([nx.command!])) assertKnownFlags(words);
+  assert.is(tpuBuildCommands([nx.command!]).length, 1, "Nx runs tpu-build");
 });
 
 test.run();
