@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
+import { PLATFORMS } from "../plugins/api.js";
 import type { ArgSpec, CompileOptions, CompileRequest, CompileResult, LeafSignature, MeshSpec, Platform, ShardSpec, Signature, TypeTree } from "../plugins/api.js";
 import { uncomputableType } from "./capability.js";
 import type { ElementTypeInfo } from "./eltypes.js";
@@ -140,8 +141,7 @@ const OPERAND_PRECISION = { default: 0, high: 1, highest: 2 } as const;
 
 /** The request's options with their defaults, or why they are not valid (a caller that skipped the target's checks). */
 function targetOptions(o: CompileOptions = {}): Required<Omit<CompileOptions, "platform">> & { platform?: Platform } | { problem: string } {
-  const platforms: Platform[] = ["cpu", "cuda", "rocm", "tpu"];
-  if (o.platform !== undefined && !platforms.includes(o.platform)) return { problem: `unknown platform ${JSON.stringify(o.platform)} in the compile options (known: ${platforms.join(", ")})` };
+  if (o.platform !== undefined && !(PLATFORMS as readonly string[]).includes(o.platform)) return { problem: `unknown platform ${JSON.stringify(o.platform)} in the compile options (known: ${PLATFORMS.join(", ")})` };
   const float64 = o.float64 ?? "error", matmulPrecision = o.matmulPrecision ?? "default";
   if (float64 !== "error" && float64 !== "float32") return { problem: `compile option float64 must be "error" or "float32", got ${JSON.stringify(float64)}` };
   if (!Object.hasOwn(OPERAND_PRECISION, matmulPrecision)) return { problem: `compile option matmulPrecision must be "default", "high" or "highest", got ${JSON.stringify(matmulPrecision)}` };

@@ -22,8 +22,9 @@ import type { Float64Mode, MatmulPrecision } from "../schema/manifest.js";
 
 export type ElementType = "Float16" | "BFloat16" | "Float32" | "Float64" | "Int8" | "Int16" | "Int32" | "Int64" | "UInt8" | "UInt16" | "UInt32" | "UInt64" | "Bool";
 
-/** The platforms a target can be (PJRT's names). */
-export type Platform = "cpu" | "cuda" | "rocm" | "tpu";
+/** The platforms a target can be (PJRT's names), in the order messages list them. */
+export const PLATFORMS = ["tpu", "cuda", "rocm", "cpu"] as const;
+export type Platform = (typeof PLATFORMS)[number];
 
 /**
  * What the compiler is told about the device an entry runs on: the entry's target decides it

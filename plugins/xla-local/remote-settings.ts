@@ -3,6 +3,7 @@
 // manifest is a located manifest error (exit 2), never a surprise at run time. Kept apart from
 // remote-target.ts so that checking a manifest does not load the gRPC client.
 
+import { PLATFORMS } from "../api.js";
 import type { CompileOptions, Platform, SettingProblem } from "../api.js";
 import type { RemoteTarget } from "../../schema/manifest.js";
 import { checkCompileSettings, COMPILE_SETTING_KEYS, compileOptionsOf } from "../compile-settings.js";
@@ -13,7 +14,6 @@ export type RemoteTargetSettings = Omit<RemoteTarget, "kind">;
 export const REMOTE_SETTING_KEYS = ["address", "hosts", "platform", "tls", "token", "timeoutSeconds", ...COMPILE_SETTING_KEYS] as const;
 /** How long the server may stay silent by default (RemoteTarget.timeoutSeconds in the schema). */
 export const DEFAULT_TIMEOUT_SECONDS = 20;
-export const REMOTE_PLATFORMS = ["tpu", "cuda", "rocm", "cpu"] as const;
 const TLS_KEYS = ["ca", "serverName", "cert", "key"] as const;
 const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[^/:\s]+):[0-9]{1,5}$/;
 const SECRET_FORMS = `{"env": "NAME"} (an environment variable) or {"file": "path"} (a file, relative to the manifest)`;
@@ -34,8 +34,8 @@ export function checkRemoteSettings(settings: Record<string, unknown>): SettingP
   else if (s.address !== undefined && (typeof s.address !== "string" || !ADDRESS.test(s.address))) problems.push({ key: "address", message: `"address" must be the runtime server's host:port (e.g. "10.128.0.7:7000"), got ${JSON.stringify(s.address)?.slice(0, 80)}` });
   else if (s.hosts !== undefined && (!Array.isArray(s.hosts) || s.hosts.length < 2 || !s.hosts.every((h) => typeof h === "string" && ADDRESS.test(h)) || new Set(s.hosts).size !== s.hosts.length))
     problems.push({ key: "hosts", message: `"hosts" must list two or more distinct host:port addresses of runtime servers started with --coordinator (e.g. ["10.128.0.7:7000", "10.128.0.8:7000"]), got ${JSON.stringify(s.hosts)?.slice(0, 80)}` });
-  if (s.platform !== undefined && !(REMOTE_PLATFORMS as readonly unknown[]).includes(s.platform)) {
-    problems.push({ key: "platform", message: `"platform" must be one of ${REMOTE_PLATFORMS.map((p) => JSON.stringify(p)).join(", ")}, got ${JSON.stringify(s.platform)?.slice(0, 80)}` });
+  if (s.platform !== undefined && !(PLATFORMS as readonly unknown[]).includes(s.platform)) {
+    problems.push({ key: "platform", message: `"platform" must be one of ${PLATFORMS.map((p) => JSON.stringify(p)).join(", ")}, got ${JSON.stringify(s.platform)?.slice(0, 80)}` });
   }
   if (s.tls !== undefined) {
     if (!isObject(s.tls)) problems.push({ key: "tls", message: `"tls" must be an object with "ca", "serverName", "cert" and "key" (each optional), got ${JSON.stringify(s.tls)?.slice(0, 80)}` });
@@ -59,7 +59,7 @@ export function checkRemoteSettings(settings: Record<string, unknown>): SettingP
 
 /** What entries that run on a remote target are compiled for: its declared platform (none: no capability checks) and settings. */
 export function remoteCompileOptions(settings: Record<string, unknown>): CompileOptions {
-  const platform = (REMOTE_PLATFORMS as readonly unknown[]).includes(settings.platform) ? (settings.platform as Platform) : undefined;
+  const platform = (PLATFORMS as readonly unknown[]).includes(settings.platform) ? (settings.platform as Platform) : undefined;
   return compileOptionsOf(platform, settings);
 }
 
