@@ -66,10 +66,11 @@ import json, numpy as np
 rng = np.random.default_rng(3)
 b = rng.normal(size=200)
 a = b + rng.normal(size=200) * 1e-5
-a[:4] = [np.inf, -np.inf, np.nan, 1.0]
-b[:4] = [np.inf, np.inf, 1.0, np.nan]
+a[:5] = [np.inf, -np.inf, np.nan, 1.0, 1.0]
+b[:5] = [np.inf, np.inf, 1.0, np.nan, 1.1]
 out = []
-for rtol, atol in [(1e-5, 1e-8), (1e-4, 0.0), (0.0, 1e-5)]:
+# (0.095, 0): the fifth pair is close only because the tolerance scales with |expected| (1.1), not |actual|.
+for rtol, atol in [(1e-5, 1e-8), (1e-4, 0.0), (0.0, 1e-5), (0.095, 0.0)]:
     close = np.isclose(a, b, rtol=rtol, atol=atol)
     out.append({"rtol": rtol, "atol": atol, "failing": int((~close).sum())})
 print(json.dumps({"a": [repr(float(v)) for v in a], "b": [repr(float(v)) for v in b], "cases": out}))
