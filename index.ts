@@ -25,6 +25,14 @@ export { plan } from "./build/engine.js";
 export { depfile } from "./build/plan.js";
 export type { BuildPlanReport, EntryPlan } from "./build/plan.js";
 
+/**
+ * One entry looked at closely, compiling it (and the entries it takes results from) when the cache
+ * does not hold it, running nothing: its signature, cache key parts, instruction count and opcode
+ * histogram, and with `hlo: true` its HLO text (`tpu-build inspect --json`).
+ */
+export { inspect } from "./build/engine.js";
+export type { EntryInspection, InspectedEntry, KeyPartsView, ModuleCensus } from "./build/inspect.js";
+
 /** The manifest, parsed, validated and resolved into its build graph; or its located diagnostics. */
 export { loadManifest, renderManifestDiagnostic } from "./build/manifest.js";
 export type { ManifestDiagnostic, ManifestLoadResult, ManifestOptions, ResolvedArg, ResolvedEntry, ResolvedManifest, ResolvedValue } from "./build/manifest.js";

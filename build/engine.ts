@@ -46,6 +46,8 @@ import { outputFileNames, readVerifiedOutputs, RESULT_JSON, writeRunOutputs } fr
 import type { EntryRecord, RunFingerprintParts, RunSummary } from "./records.js";
 import { changedRunParts, readEntryRecord, runFingerprint, writeEntryRecord, writeRunSummary } from "./records.js";
 import type { BuildPlanReport, EntryPlan } from "./plan.js";
+import type { EntryInspection, InspectedEntry } from "./inspect.js";
+import { keyPartsView, moduleCensus } from "./inspect.js";
 import { selectEntries } from "./selection.js";
 import { readWorkspaceSource } from "./workspace.js";
 import { targetDiagnostics } from "./target-settings.js";
@@ -124,6 +126,11 @@ export function build(options: BuildOptions): Promise<BuildSummary> {
 /** One-shot plan: what a build of `options.entries` (else all) would do, compiling and running nothing (`tpu-build plan`). */
 export function plan(options: BuildOptions): Promise<BuildPlanReport> {
   return oneShot(options, (engine) => engine.plan(options));
+}
+
+/** One-shot inspection: the entry compiled (or from the cache) with the entries it takes results from, nothing run (`tpu-build inspect`). */
+export function inspect(options: BuildOptions & { entry: string; hlo?: boolean }): Promise<EntryInspection> {
+  return oneShot(options, (engine) => engine.inspect(options.entry, options));
 }
 
 async function oneShot<T>(options: EngineOptions, use: (engine: BuildEngine) => Promise<T>): Promise<T> {
@@ -441,6 +448,17 @@ export class BuildEngine {
     return next;
   }
 
+  /**
+   * One entry compiled, or taken from the cache, with the entries whose results it takes (its
+   * argument types come from theirs); nothing runs. Its artifact, key parts and module census
+   * (build/inspect.ts); compile errors are reported as a build reports them. Serialized with builds.
+   */
+  inspect(name: string, hooks: BuildHooks & { hlo?: boolean } = {}): Promise<EntryInspection> {
+    const next = this.queue.then(() => this.inspectNow(name, hooks));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   /** Closes every target session (stops runtime servers). */
   async close(): Promise<void> {
     this.closed = true;
@@ -585,6 +603,36 @@ export class BuildEngine {
       entries.push(p.report);
     }
     return { ok: true, exitCode: EXIT.ok, config: displayPathOf(plan.manifest.path), outDir: displayPathOf(plan.outDir), entries, diagnostics };
+  }
+
+  private async inspectNow(name: string, hooks: BuildHooks & { hlo?: boolean }): Promise<EntryInspection> {
+    const diagnostics: EventDiagnostic[] = [];
+    const collect = (e: BuildEvent) => {
+      if (e.event === "manifest-invalid" || e.event === "compile-failed") diagnostics.push(...e.diagnostics);
+    };
+    const ctx = new BuildContext({ ...hooks, entries: [name], onEvent: collect });
+    const config = displayPathOf(this.options.config);
+    const checked = await this.checkedPlan(ctx);
+    if (!checked) return { ok: false, exitCode: EXIT.invalidManifest, config, diagnostics };
+    const { plan } = checked;
+    await this.compilePhase(ctx, plan);
+    const artifact = ctx.artifacts.get(name);
+    if (!artifact) return { ok: false, exitCode: EXIT.compileError, config, diagnostics };
+    const entry = plan.manifest.entries[name]!;
+    const { parts } = this.keyParts(plan, entry, (d) => ctx.artifacts.get(d)!.signature.output, new SourceReader(plan.manifest.dir));
+    const inspected: InspectedEntry = {
+      entry: name,
+      function: entry.function,
+      target: entry.run?.target ?? plan.manifest.defaultTarget,
+      key: artifact.key,
+      hash: artifact.hash,
+      artifact: displayPathOf(artifact.dir),
+      keyParts: keyPartsView(parts),
+      signature: artifact.signature,
+      module: moduleCensus(artifact.module),
+      ...(hooks.hlo ? { hlo: artifact.text } : {}),
+    };
+    return { ok: true, exitCode: EXIT.ok, config, entry: inspected, diagnostics };
   }
 
   /** One entry's plan, from its sources, the cache and its record; `planned` holds the entries it takes results from. */
