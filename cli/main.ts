@@ -32,6 +32,13 @@ Commands:
              Say what build would do, compiling and running nothing: per entry, its
              sources, .npy inputs, output files, cache key, and whether it would
              compile and run, and why (--json for all of it as JSON).
+  inspect ENTRY
+             One entry's signature, cache key parts, instruction count and opcode
+             histogram (compiling it if the cache does not hold it); --hlo adds its
+             HLO text, --svg FILE draws its HLO graph, --json prints it as JSON.
+  graph [ENTRY…] [--format dot|mermaid|svg]
+             The build graph: entries grouped by target, \`from\` edges, and what a
+             build would do with each (as plan says), in DOT (default), Mermaid or SVG.
   watch [ENTRY…]
              Build, then rebuild exactly what each edit touches; a live status of
              every entry (plain lines when not on a terminal). Starts the daemon.
@@ -132,6 +139,41 @@ ${COMMON}
   --json          one NDJSON event per step on stdout instead of the view
   --profile NAME  merge the manifest's profiles.NAME over it; implies --no-daemon
   --no-daemon     watch in this process`,
+  inspect: `Usage: tpu-build inspect ENTRY [options]
+
+Show what ENTRY's module is: the signature it is compiled for, the parts of its
+cache key (compiler, prelude, signature, options, every source with its SHA-256),
+its instruction count and a histogram of its HLO opcodes. Compiles the entry
+(and those it takes results from) when the cache does not hold it, as a build
+would; runs nothing.
+
+Options:
+${COMMON}
+  --hlo           also print the HLO text (module.hlo.txt)
+  --svg FILE      draw the HLO graph (instructions, operand edges, one cluster
+                  per computation) as SVG to FILE, laid out by Graphviz
+  --json          all of it as one JSON document (with "hlo" under --hlo)
+  --profile NAME  merge the manifest's profiles.NAME over it
+
+Exit codes: 0 ok, 1 usage or internal error, 2 invalid manifest or unknown ENTRY,
+3 compile error.`,
+  graph: `Usage: tpu-build graph [ENTRY…] [options]
+
+Print the build graph of the entries (default: all; with ENTRY names, those and
+the entries whose results they take): a node per entry with its function and
+what a build would do with it (cached or compile, up to date or run, as
+\`tpu-build plan\` says), the entries grouped by the target they run on, and an
+edge from each entry to those that take its results (\`from\`). Compiles and runs
+nothing.
+
+Options:
+${COMMON}
+  --format F      dot (default, Graphviz), mermaid (GitHub/GitLab Markdown) or
+                  svg (drawn by Graphviz)
+  --out DIR       where run outputs go (decides what is up to date)
+  --profile NAME  merge the manifest's profiles.NAME over it
+
+Exit codes: 0 ok, 1 usage or internal error, 2 invalid manifest or unknown ENTRY.`,
   events: `Usage: tpu-build events [options]
 
 Print the build events of the workspace's running daemon as NDJSON (those of
@@ -209,6 +251,9 @@ export async function main(argv: string[]): Promise<number> {
         force: { type: "boolean", default: false },
         depfile: { type: "string" },
         junit: { type: "string" },
+        hlo: { type: "boolean", default: false },
+        svg: { type: "string" },
+        format: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false },
       },
@@ -243,6 +288,17 @@ export async function main(argv: string[]): Promise<number> {
       return buildCommand(config, outDir, { json, useDaemon, waitUploads, selection, junit: values.junit === undefined ? undefined : resolve(values.junit) });
     case "plan":
       return planCommand(config, outDir, json, selection);
+    case "inspect":
+      return (await import("./inspect-command.js")).inspectCommand(config, selection.entries, { json, hlo: values.hlo ?? false, ...(values.svg !== undefined ? { svg: resolve(values.svg) } : {}), ...(profile !== undefined ? { profile } : {}) });
+    case "graph": {
+      const { graphCommand, GRAPH_FORMATS } = await import("./inspect-command.js");
+      const format = (values.format ?? "dot") as (typeof GRAPH_FORMATS)[number];
+      if (!GRAPH_FORMATS.includes(format)) {
+        say(`tpu-build graph: --format must be ${GRAPH_FORMATS.join(", ")} (got "${values.format}")`);
+        return EXIT.usage;
+      }
+      return graphCommand(await planOf(config, outDir, selection), format);
+    }
     case "watch":
       return watchCommand(config, outDir, json, useDaemon, profile, selection.entries);
     case "events":

@@ -15,8 +15,11 @@ export interface CliResult {
   events: Record<string, unknown>[];
 }
 
+/** Commands whose --json is one JSON document rather than NDJSON events. */
+const SINGLE_JSON = new Set(["plan", "inspect"]);
+
 export function runCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, CI: "true", ...env }, timeout: 240_000 });
-  const events = args.includes("--json") && args[0] !== "plan" ? r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+  const events = args.includes("--json") && !SINGLE_JSON.has(args[0] ?? "") ? r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, events };
 }
