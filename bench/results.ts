@@ -50,6 +50,18 @@ export interface ExecutionCase {
   pair_ratio: PySpread;
 }
 
+/** One model in bench/xla_compile.py's output: XLA's compile of each side, several samples (seconds). */
+export interface CompileCase {
+  name: string;
+  /** Before XLA's passes, and after them; keyed by side ("ours", "jax", and the variants of ours). */
+  instructions: Record<string, number>;
+  optimized_instructions: Record<string, number>;
+  sides: Record<string, { wall_s: PySpread; cpu_s: PySpread }>;
+  /** ours / JAX's of each pair of samples taken one after the other. */
+  pair_ratio_wall: PySpread;
+  pair_ratio_cpu: PySpread;
+}
+
 interface Part {
   /** When it was measured, and the 1-minute load average then (2 cores: 2.0 is both busy). */
   at: string;
@@ -62,6 +74,7 @@ export interface Results {
   cold: Part & { cliTotalMs: Spread; forwardCompileMs: Spread; initCompileMs: Spread; nodeStartMs: Spread; jaxColdMs: Spread; pythonStartMs: Spread };
   daemon: Part & { forwardCompileMs: Spread; buildMs: Spread };
   execution: { at: string; load: Spread; jax: string; jaxlib: string; platform: string; platform_version: string; cases: ExecutionCase[] };
+  compile: { at: string; load: Spread; reps: number; cases: CompileCase[] };
   runtime: Part & { rows: { name: string; compileMs: number; cachedLoadMs: number; cachedCompileRpcMs: number; firstRunMs: number; laterRunMs: Spread }[] };
   transfer: Part & { rows: { transport: "tcp" | "unix"; bytes: number; leaves: number; upGBps: Spread; downGBps: Spread }[] };
 }

@@ -2,7 +2,7 @@
 // Regenerates its sections of BENCHMARKS.md (between the `bench:run` marker comments; the watch
 // daemon's section, bench/daemon.ts, is left as it is) and bench/benchmarks.png.
 //
-// Parts (BENCH_ONLY=frontend,cold,daemon,execution,runtime,transfer runs a subset, BENCH_ONLY=report
+// Parts (BENCH_ONLY=frontend,cold,daemon,execution,compile,runtime,transfer runs a subset, BENCH_ONLY=report
 // none; the others keep their figures from bench/results.json, each with its own date and load;
 // BENCH_CASES=vgg19_b100,... limits the execution part to some models):
 //   frontend   Julia -> HloModuleProto per model in a warm process; writes the modules the
@@ -12,6 +12,9 @@
 //   daemon     the same, warm in the watch daemon (an edit recompiles it);
 //   execution  bench/xla_compare.py: ours and JAX's jit on one PJRT CPU client, interleaved, equal
 //              outputs checked first; JAX's trace-and-lower; XLA compile times; instruction counts;
+//   compile    bench/xla_compile.py: XLA's compile of our VGG19 forward, VGG19 with gradient and
+//              training-step modules against JAX's, BENCH_COMPILE_REPS samples per side (default
+//              5), alternating, wall and CPU seconds, with variants of ours that isolate causes;
 //   runtime    XLA compile through the runtime server, and a run whose executable comes from its
 //              disk cache;
 //   transfer   a 575 MB parameter set (VGG19's at 224x224) to the runtime server and back.
@@ -281,6 +284,23 @@ async function execution(results: Results): Promise<void> {
   results.execution = { ...found, cases: [...kept, ...found.cases], at: stamp(), load: spread(load.length ? load : [loadavg()[0]!]) };
 }
 
+/** XLA's compile of our modules against JAX's of the same models, several samples per side. */
+async function xlaCompile(results: Results): Promise<void> {
+  const cases = join(WORK, "modules", "cases.json");
+  if (!existsSync(cases)) throw new Error("run the frontend part first (it writes the modules)");
+  const out = join(WORK, "xla_compile.json");
+  const load: number[] = [];
+  const sampler = setInterval(() => load.push(loadavg()[0]!), 5000);
+  const r = await new Promise<number | null>((resolve) => {
+    const child = spawn(PYTHON, [join(BENCH, "xla_compile.py"), cases, out, process.env.BENCH_COMPILE_REPS ?? "5"], { stdio: ["ignore", "inherit", "inherit"] });
+    child.on("close", resolve);
+  });
+  clearInterval(sampler);
+  if (r !== 0) throw new Error(`bench/xla_compile.py failed (${r})`);
+  const found = JSON.parse(readFileSync(out, "utf8")) as { reps: number; cases: Results["compile"]["cases"] };
+  results.compile = { at: stamp(), load: spread(load.length ? load : [loadavg()[0]!]), reps: found.reps, cases: found.cases };
+}
+
 /** XLA compile through the runtime server, then the same module from its disk cache in a new server, and a run. */
 async function runtime(results: Results): Promise<void> {
   const cacheDir = mkdtempSync(join(tmpdir(), "tpu-bench-exe-"));
@@ -389,7 +409,7 @@ function plot(): boolean {
 }
 
 async function main(): Promise<void> {
-  const parts = { frontend, cold, daemon, execution, runtime, transfer };
+  const parts = { frontend, cold, daemon, execution, compile: xlaCompile, runtime, transfer };
   const only = process.env.BENCH_ONLY?.split(",").filter(Boolean);
   // BENCH_ONLY=report measures nothing and renders BENCHMARKS.md and the plot from bench/results.json.
   const unknown = only?.filter((p) => !(p in parts) && p !== "report");
