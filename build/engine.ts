@@ -668,10 +668,11 @@ export class BuildEngine {
       }
     }
     report.hash = artifact?.hash ?? null;
+    // A compile-only entry writes nothing outside the cache.
+    if (!plan.mustRun.has(name)) return { report, artifact };
     // Without the artifact, the files of the last recorded build (a result's shape rarely changes).
     const names = artifact ? outputFileNames(artifact.signature) : (record.compile?.outputs ?? [RESULT_JSON]);
     report.outputs = names.map((f) => displayPathOf(join(plan.outDir, name, f)));
-    if (!plan.mustRun.has(name)) return { report, artifact };
     const target = entry.run?.target ?? manifest.defaultTarget;
     const run = (status: NonNullable<EntryPlan["run"]>["status"], reasons: string[], leaves?: string[]): PlannedEntry => {
       report.run = { status, target, reasons };

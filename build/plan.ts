@@ -15,7 +15,7 @@ export interface EntryPlan {
   inputs: string[];
   /** The entries whose results it takes (`from`). */
   from: string[];
-  /** The files a run writes: one `.npy` per result leaf (when the signature is known: cached or recorded) and result.json. */
+  /** The files a run writes: one `.npy` per result leaf (when the signature is known: cached or recorded) and result.json; none for an entry that only compiles. */
   outputs: string[];
   /** The cache key; null while it depends on the result type of an entry that must compile first. */
   key: string | null;

@@ -97,6 +97,8 @@ test("plan says what a first build reads, writes and does, and compiles and runs
   assert.ok(!existsSync(join(dir, ".tpu-build", "cache")), "nothing compiled");
   assert.ok(!existsSync(join(dir, ".tpu-build", "out")), "nothing ran");
   keys.init = init!.key!;
+  const [alone] = plan(dir, "alone").entries;
+  assert.equal([alone!.run, alone!.outputs], [null, []], "a compile-only entry writes no output files");
 });
 
 test("build ENTRY builds it and what it takes results from, with the cache key plan predicted", () => {
