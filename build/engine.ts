@@ -243,6 +243,9 @@ interface PlannedEntry {
   leaves?: string[];
 }
 
+/** A shared run's remote cache key: without the output directory, so the same module, target settings and inputs anywhere. */
+const remoteRunKey = (hash: string, target: string, settings: string, inputs: string[]) => sha256Hex(canonicalJson({ run: 1, hash, target, settings, inputs }));
+
 /** The key of a target session: its target and canonical settings. */
 const sessionKey = (target: string, settings: string) => `${target}\0${settings}`;
 
@@ -589,20 +592,34 @@ export class BuildEngine {
 
   private async planNow(hooks: BuildHooks): Promise<BuildPlanReport> {
     const diagnostics: EventDiagnostic[] = [];
-    const ctx = new BuildContext({ ...hooks, onEvent: (e) => void (e.event === "manifest-invalid" && diagnostics.push(...e.diagnostics)) });
+    const warnings: string[] = [];
+    const ctx = new BuildContext({
+      ...hooks,
+      onEvent: (e) => {
+        if (e.event === "manifest-invalid") diagnostics.push(...e.diagnostics);
+        if (e.event === "remote-cache-warning") warnings.push(e.message);
+      },
+    });
     const checked = await this.checkedPlan(ctx);
-    if (!checked) return { ok: false, exitCode: EXIT.invalidManifest, config: displayPathOf(this.options.config), outDir: "", entries: [], diagnostics };
-    const { plan } = checked;
+    if (!checked) return { ok: false, exitCode: EXIT.invalidManifest, config: displayPathOf(this.options.config), outDir: "", entries: [], diagnostics, warnings };
+    const { plan, remoteConfig } = checked;
+    // The remote cache is asked what it holds, never written; a server that fails costs one warning.
+    if (remoteConfig.warning) ctx.remoteWarning(remoteConfig.warning);
+    if (remoteConfig.config) plan.remote = (await loadRemoteLayer()).openRemoteLayer({ ...remoteConfig.config, write: false }, { warn: (message) => ctx.remoteWarning(message) });
     const reader = new SourceReader(plan.manifest.dir);
     const planned = new Map<string, PlannedEntry>();
     const entries: EntryPlan[] = [];
-    for (const name of plan.manifest.order) {
-      if (!plan.selected.has(name)) continue;
-      const p = await this.planEntry(plan, name, reader, planned);
-      planned.set(name, p);
-      entries.push(p.report);
+    try {
+      for (const name of plan.manifest.order) {
+        if (!plan.selected.has(name)) continue;
+        const p = await this.planEntry(plan, name, reader, planned);
+        planned.set(name, p);
+        entries.push(p.report);
+      }
+    } finally {
+      await plan.remote?.close();
     }
-    return { ok: true, exitCode: EXIT.ok, config: displayPathOf(plan.manifest.path), outDir: displayPathOf(plan.outDir), entries, diagnostics };
+    return { ok: true, exitCode: EXIT.ok, config: displayPathOf(plan.manifest.path), outDir: displayPathOf(plan.outDir), entries, diagnostics, warnings };
   }
 
   private async inspectNow(name: string, hooks: BuildHooks & { hlo?: boolean }): Promise<EntryInspection> {
@@ -651,8 +668,11 @@ export class BuildEngine {
       hash: null,
       compile: { status: "maybe", reasons: [] },
       run: null,
+      remote: plan.remote ? {} : null,
     };
     let artifact: CachedArtifact | undefined;
+    /** The module's SHA-256 when the remote cache holds the artifact the local one lacks. */
+    let remoteHash: string | undefined;
     const uncompiled = entry.dependencies.find((d) => !planned.get(d)?.artifact);
     if (uncompiled) {
       report.compile.reasons.push(`its argument types come from ${uncompiled}, which compiles first`);
@@ -665,6 +685,11 @@ export class BuildEngine {
         report.compile.status = "miss";
         const changed = record.compile ? changedKeyParts(record.compile.parts, keyPartDigests(parts)) : ["no compile recorded"];
         report.compile.reasons.push(...(changed.length ? changed : ["not in the cache"]));
+        if (plan.remote) {
+          const peeked = await plan.remote.peekArtifact(report.key, name);
+          remoteHash = peeked?.hash;
+          if (peeked !== undefined) report.remote!.artifact = peeked !== null;
+        }
       }
     }
     report.hash = artifact?.hash ?? null;
@@ -674,35 +699,56 @@ export class BuildEngine {
     const names = artifact ? outputFileNames(artifact.signature) : (record.compile?.outputs ?? [RESULT_JSON]);
     report.outputs = names.map((f) => displayPathOf(join(plan.outDir, name, f)));
     const target = entry.run?.target ?? manifest.defaultTarget;
-    const run = (status: NonNullable<EntryPlan["run"]>["status"], reasons: string[], leaves?: string[]): PlannedEntry => {
-      report.run = { status, target, reasons };
-      return { report, artifact, leaves };
-    };
-    if (plan.force) return run("run", ["--force"]);
-    if (!record.run) return run("run", ["no run recorded"]);
-    if (!artifact) return run("maybe", ["its module is recompiled first; it runs if the module changed"]);
-    // The run's fingerprint, as runEntry takes it: input leaves in parameter order.
+    const inputs = await this.plannedInputs(entry, planned);
+    const decided = await this.plannedRun(plan, name, record, artifact, target, inputs);
+    report.run = { status: decided.status, target, reasons: decided.reasons };
+    const hash = artifact?.hash ?? remoteHash;
+    if (plan.remote && decided.status !== "up-to-date" && hash !== undefined) {
+      const remote = report.remote!;
+      const settings = canonicalJson(plan.settingsOf(target));
+      const answer = (field: "run" | "executable", found: boolean | undefined) => void (found !== undefined && (remote[field] = found));
+      if (entry.run?.cache === "remote" && "leaves" in inputs) answer("run", await plan.remote.has("run", remoteRunKey(hash, target, settings, inputs.leaves), name));
+      // The executable's digest is the runtime's (it covers jax, jaxlib, the platform, XLA flags):
+      // known here only from the last load of this module on this target and settings.
+      const loaded = record.executable;
+      if (remote.run !== true && loaded?.module === hash && loaded.target === target && loaded.settings === settings) answer("executable", await plan.remote.has("executable", loaded.digest, name));
+    }
+    return decided.status === "up-to-date" ? { report, artifact, leaves: record.run!.leaves } : { report, artifact };
+  }
+
+  /** The digests of an entry's input leaves in parameter order as a plan knows them, with a label each; or why they are not known yet. */
+  private async plannedInputs(entry: ResolvedEntry, planned: Map<string, PlannedEntry>): Promise<{ leaves: string[]; labels: string[] } | { waiting: string } | { problem: string }> {
     const leaves: string[] = [];
     const labels: string[] = [];
     for (const [index, arg] of entry.args.entries()) {
       if (arg.kind === "const") continue;
       if (arg.kind === "from") {
         const upstream = planned.get(arg.entry)?.leaves;
-        if (!upstream) return run("maybe", [`${arg.entry} runs first; this runs if its results changed`]);
+        if (!upstream) return { waiting: arg.entry };
         for (const d of upstream) leaves.push(d), labels.push(`the results of ${arg.entry}`);
         continue;
       }
       try {
         leaves.push((await this.manifestValue(entry, arg, index)).digest);
       } catch (e) {
-        return run("run", [(e as Error).message]);
+        return { problem: (e as Error).message };
       }
       labels.push(`argument ${index + 1}${arg.value?.kind === "npy" ? ` (${displayPathOf(arg.value.path)})` : ""}`);
     }
-    const parts: RunFingerprintParts = { module: artifact.hash, target, settings: canonicalJson(plan.settingsOf(target)), outDir: plan.outDir, inputs: leaves };
-    if (record.run.fingerprint !== runFingerprint(parts)) return run("run", unique(changedRunParts(record.run.parts, parts, (k) => labels[k]!)));
-    if (!(await readVerifiedOutputs(join(plan.outDir, name), record.run.files))) return run("run", ["its output files changed or are missing"]);
-    return run("up-to-date", [], record.run.leaves);
+    return { leaves, labels };
+  }
+
+  /** Whether an entry would run, and why: its run's fingerprint, as runEntry takes it, against the recorded one. */
+  private async plannedRun(plan: BuildPlan, name: string, record: EntryRecord, artifact: CachedArtifact | undefined, target: string, inputs: Awaited<ReturnType<BuildEngine["plannedInputs"]>>): Promise<{ status: NonNullable<EntryPlan["run"]>["status"]; reasons: string[] }> {
+    if (plan.force) return { status: "run", reasons: ["--force"] };
+    if (!record.run) return { status: "run", reasons: ["no run recorded"] };
+    if (!artifact) return { status: "maybe", reasons: ["its module is recompiled first; it runs if the module changed"] };
+    if ("waiting" in inputs) return { status: "maybe", reasons: [`${inputs.waiting} runs first; this runs if its results changed`] };
+    if ("problem" in inputs) return { status: "run", reasons: [inputs.problem] };
+    const parts: RunFingerprintParts = { module: artifact.hash, target, settings: canonicalJson(plan.settingsOf(target)), outDir: plan.outDir, inputs: inputs.leaves };
+    if (record.run.fingerprint !== runFingerprint(parts)) return { status: "run", reasons: unique(changedRunParts(record.run.parts, parts, (k) => inputs.labels[k]!)) };
+    if (!(await readVerifiedOutputs(join(plan.outDir, name), record.run.files))) return { status: "run", reasons: ["its output files changed or are missing"] };
+    return { status: "up-to-date", reasons: [] };
   }
 
   /** Removes the least recently used cache entries beyond the size cap (build/cache-upkeep.ts). */
@@ -828,6 +874,7 @@ export class BuildEngine {
     const report = await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature }, executables ? { executables } : {});
     open.loaded.add(artifact.hash);
     if (executables && report) ctx.emit({ event: "executable-loaded", at: now(), entry: name, target: open.target, hash: artifact.hash, ...report });
+    if (report?.digest) await this.recordExecutable(plan, name, { module: artifact.hash, target: open.target, settings: open.settings, digest: report.digest });
   }
 
   // ---- run -----------------------------------------------------------------------------------
@@ -893,8 +940,7 @@ export class BuildEngine {
   private async runOrReuse(ctx: BuildContext, plan: BuildPlan, entry: ResolvedEntry, artifact: CachedArtifact, inputs: InputLeaf[], fingerprintParts: RunFingerprintParts, fingerprint: string, target: RunTarget, t0: number, starting: () => void): Promise<Tensor[]> {
     const name = entry.name;
     if (!plan.force && (await this.runIsUpToDate(ctx, plan, name, fingerprint, target, artifact))) return this.entryState(name).run!.host;
-    // Shared runs are keyed without the output directory: the same module, target settings and inputs anywhere.
-    const remoteKey = entry.run?.cache === "remote" && plan.remote ? sha256Hex(canonicalJson({ run: 1, hash: artifact.hash, target: target.name, settings: target.settings, inputs: inputs.map((i) => i.digest) })) : undefined;
+    const remoteKey = entry.run?.cache === "remote" && plan.remote ? remoteRunKey(artifact.hash, target.name, target.settings, inputs.map((i) => i.digest)) : undefined;
     if (remoteKey && (await this.runFromRemote(ctx, plan, entry, artifact, remoteKey, fingerprintParts, target, t0))) return this.entryState(name).run!.host;
     ctx.emit({ event: "run-started", at: now(), entry: name, target: target.name, hash: artifact.hash });
     starting();
@@ -1075,6 +1121,14 @@ export class BuildEngine {
     const compile = { key: artifact.key, hash: artifact.hash, parts: keyPartDigests(parts), outputs: outputFileNames(artifact.signature) };
     if (canonicalJson(record.compile ?? null) === canonicalJson(compile)) return;
     record.compile = compile;
+    await writeEntryRecord(plan.manifest.dir, record);
+  }
+
+  /** Records the executable an entry's module was loaded as (`plan` asks the remote cache for it). */
+  private async recordExecutable(plan: BuildPlan, name: string, executable: NonNullable<EntryRecord["executable"]>): Promise<void> {
+    const record = await this.record(plan, name);
+    if (canonicalJson(record.executable ?? null) === canonicalJson(executable)) return;
+    record.executable = executable;
     await writeEntryRecord(plan.manifest.dir, record);
   }
 

@@ -28,6 +28,15 @@ export interface EntryPlan {
    * module or input that is rebuilt first comes out different.
    */
   run: { status: "up-to-date" | "run" | "maybe"; target: string; reasons: string[] } | null;
+  /**
+   * What the remote cache would answer, asked of its ActionCache (no blob read); null without a
+   * remote cache. Each is asked only when the build would need it: `artifact` on a local miss,
+   * `run` for a run that shares its results (`"cache": "remote"`), `executable` for a run that
+   * is not answered, when the last load of the same module on the same target named its digest
+   * (the runtime's: it covers jax, jaxlib, the platform and XLA flags). true: it would answer;
+   * false: it would not; absent: not asked, or the server did not answer (a warning says so).
+   */
+  remote: { artifact?: boolean; executable?: boolean; run?: boolean } | null;
 }
 
 export interface BuildPlanReport {
@@ -38,6 +47,8 @@ export interface BuildPlanReport {
   outDir: string;
   entries: EntryPlan[];
   diagnostics: EventDiagnostic[];
+  /** Warnings (the remote cache unavailable, an entry of it not usable); the plan stands without them. */
+  warnings: string[];
 }
 
 /** A path escaped for a Make rule: `$` doubled; spaces, `#` and `:` behind a backslash. */
@@ -67,14 +78,23 @@ export function renderPlan(plan: BuildPlanReport): string {
   const width = Math.max(0, ...plan.entries.map((e) => e.entry.length));
   const out: string[] = [];
   for (const e of plan.entries) {
-    const compile = e.compile.status === "hit" ? `cached ${e.hash?.slice(0, 12) ?? ""}`.trim() : e.compile.status === "miss" ? "compile" : "compile?";
     const why = (reasons: string[]) => (reasons.length ? ` (${reasons.join("; ")})` : "");
-    const run = !e.run ? "no run" : e.run.status === "up-to-date" ? `up to date on ${e.run.target}` : e.run.status === "run" ? `run on ${e.run.target}${why(e.run.reasons)}` : `may run on ${e.run.target}${why(e.run.reasons)}`;
-    out.push(`${e.entry.padEnd(width)}  ${compile}${e.compile.status === "hit" ? "" : why(e.compile.reasons)}; ${run}`);
+    const compile =
+      e.compile.status === "hit" ? `cached ${e.hash?.slice(0, 12) ?? ""}`.trim() : e.remote?.artifact ? `from the remote cache${why(e.compile.reasons)}` : `${e.compile.status === "miss" ? "compile" : "compile?"}${why(e.compile.reasons)}`;
+    const executable = e.remote?.executable ? ", its executable from the remote cache" : "";
+    const run = !e.run
+      ? "no run"
+      : e.run.status === "up-to-date"
+        ? `up to date on ${e.run.target}`
+        : e.remote?.run
+          ? `results of ${e.run.target} from the remote cache`
+          : `${e.run.status === "run" ? "run" : "may run"} on ${e.run.target}${why(e.run.reasons)}${executable}`;
+    out.push(`${e.entry.padEnd(width)}  ${compile}; ${run}`);
   }
   const count = (f: (e: EntryPlan) => boolean) => plan.entries.filter(f).length;
+  const remote = plan.entries.some((e) => e.remote) ? `, ${count((e) => Boolean(e.remote?.artifact || e.remote?.executable || e.remote?.run))} answered by the remote cache` : "";
   out.push(
-    `${plan.entries.length} entries: ${count((e) => e.compile.status !== "hit")} to compile, ${count((e) => e.run !== null && e.run.status !== "up-to-date")} to run, ${count((e) => e.run?.status === "up-to-date")} up to date`,
+    `${plan.entries.length} entries: ${count((e) => e.compile.status !== "hit")} to compile, ${count((e) => e.run !== null && e.run.status !== "up-to-date")} to run, ${count((e) => e.run?.status === "up-to-date")} up to date${remote}`,
   );
   return out.join("\n");
 }

@@ -55,6 +55,8 @@ export interface EntryRecord {
     /** The files a run writes, by name (from the signature). */
     outputs: string[];
   };
+  /** The executable its module was last loaded as, by the runtime's digest (what the remote cache shares executables under). */
+  executable?: { module: string; target: string; settings: string; digest: string };
   /** The entry's last successful run, whose outputs are on disk. */
   run?: {
     fingerprint: string;

@@ -13,8 +13,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { build, type BuildSummary } from "../build/engine.js";
+import { build, plan, type BuildSummary } from "../build/engine.js";
 import type { BuildEvent } from "../build/events.js";
+import { renderPlan, type BuildPlanReport } from "../build/plan.js";
 import { resolveManifest } from "../build/manifest.js";
 import { remoteCacheConfig } from "../build/remote-cache/config.js";
 import { REAPI_LOADER_OPTIONS, REAPI_PROTOS, reapiProtoDir } from "../build/remote-cache/reapi-client.js";
@@ -64,11 +65,28 @@ function workspace(address: string, options: { signed?: boolean; extra?: Record<
   return { dir, config };
 }
 
+/** `f` with the signing key in $KEY_ENV. */
+async function withKey<T>(key: string, f: () => Promise<T>): Promise<T> {
+  const previous = process.env[KEY_ENV];
+  process.env[KEY_ENV] = key;
+  try {
+    return await f();
+  } finally {
+    if (previous === undefined) delete process.env[KEY_ENV];
+    else process.env[KEY_ENV] = previous;
+  }
+}
+
+/** What `tpu-build plan` says of the workspace: per entry, its remote cache answers. */
+async function planIn(ws: { dir: string; config: string }): Promise<{ report: BuildPlanReport; remote: Record<string, BuildPlanReport["entries"][number]["remote"]> }> {
+  const report = await withKey("team-key-1", () => plan({ config: ws.config, cacheDir: join(ws.dir, ".tpu-build", "cache") }));
+  assert.ok(report.ok, JSON.stringify(report.diagnostics));
+  return { report, remote: Object.fromEntries(report.entries.map((e) => [e.entry, e.remote])) };
+}
+
 async function buildIn(ws: { dir: string; config: string }, extra: { key?: string; onEvent?: (e: BuildEvent) => void } = {}): Promise<{ summary: BuildSummary; events: BuildEvent[]; warnings: string[] }> {
   const events: BuildEvent[] = [];
-  const previous = process.env[KEY_ENV];
-  process.env[KEY_ENV] = extra.key ?? "team-key-1";
-  try {
+  return withKey(extra.key ?? "team-key-1", async () => {
     const summary = await build({
       config: ws.config,
       cacheDir: join(ws.dir, ".tpu-build", "cache"),
@@ -80,10 +98,7 @@ async function buildIn(ws: { dir: string; config: string }, extra: { key?: strin
     });
     const warnings = events.flatMap((e) => (e.event === "remote-cache-warning" ? [e.message] : []));
     return { summary, events, warnings };
-  } finally {
-    if (previous === undefined) delete process.env[KEY_ENV];
-    else process.env[KEY_ENV] = previous;
-  }
+  });
 }
 
 const kinds = (events: BuildEvent[], kind: BuildEvent["event"]) => events.filter((e) => e.event === kind);
@@ -102,6 +117,11 @@ test("a second workspace in another directory compiles nothing and runs nothing:
   assert.equal(first.warnings, []);
 
   const second = workspace(server.address);
+  // plan says beforehand what the remote cache will answer (asking its ActionCache, reading no blob).
+  const planned = await planIn(second);
+  assert.equal(planned.remote, { affine: { artifact: true, run: true }, scaled: { artifact: true } });
+  assert.equal(planned.report.warnings, []);
+  assert.match(renderPlan(planned.report), "2 answered by the remote cache");
   const { summary, events, warnings } = await buildIn(second);
   assert.is(summary.exitCode, 0);
   assert.equal(warnings, []);
@@ -158,6 +178,11 @@ test("a compiled executable is shared: a fresh runtime in another workspace dese
   assert.ok((loaded.bytes ?? 0) > 1000, `bytes fetched: ${loaded.bytes}`);
   assert.is(kinds(shared.events, "run-finished").length, 1, "it ran");
   assert.equal(float32Output(reader.dir, "shifted"), expected);
+  // The reader's record names the executable's digest: with its outputs gone, plan says the remote
+  // cache holds the executable its run will load.
+  rmSync(join(reader.dir, ".tpu-build", "out"), { recursive: true });
+  const replanned = await planIn(reader);
+  assert.equal([replanned.report.entries[0]!.run!.status, replanned.remote.shifted], ["run", { executable: true }]);
 
   // Two devices instead of one: another runtime configuration, so another digest: a miss, no error.
   const other = executableWorkspace(server.address, 2);
@@ -273,6 +298,10 @@ test("a stopped server (SIGSTOP): every call meets its deadline, one warning, th
   try {
     own.process.kill("SIGSTOP");
     const ws = workspace(own.address, { tag: "\n# stopped\n" });
+    // plan too: a deadline, one warning, the plan stands and claims no remote answer.
+    const planned = await planIn(ws);
+    assert.is(planned.report.warnings.length, 1, planned.report.warnings.join("\n"));
+    assert.equal(planned.remote, { affine: {}, scaled: {} });
     const { summary, events, warnings } = await buildIn(ws);
     assert.is(summary.exitCode, 0);
     assert.is(kinds(events, "compile-finished").length, 2);

@@ -27,6 +27,13 @@ export interface RemoteLayer {
   getRun(fingerprint: string, entry: string, signature: Signature): Promise<{ tensors: Tensor[]; bytes: number } | undefined>;
   /** Queues the upload of a run's results. */
   putRun(fingerprint: string, entry: string, tensors: Tensor[]): void;
+  /**
+   * Whether the remote cache holds an entry, asked of its ActionCache alone (no blob is read), for
+   * `plan`: an artifact's answer is its module's SHA-256 (the file digest its record lists), or
+   * null when it is not there. Undefined: the server did not answer (the layer is off, warned once).
+   */
+  peekArtifact(key: string, entry: string): Promise<{ hash: string } | null | undefined>;
+  has(kind: "executable" | "run", key: string, entry: string): Promise<boolean | undefined>;
   /** Waits for the queued uploads. */
   flush(): Promise<void>;
   /** Waits for the queued uploads, then closes the connection. */
@@ -102,6 +109,13 @@ export function openRemoteLayer(config: RemoteCacheConfig, reporter: RemoteCache
     },
     putRun(fingerprint, entry, tensors) {
       cache.put("run", fingerprint, entry, tensors.map((t, k) => ({ path: `${k}.npy`, data: encodeNpy(t) })));
+    },
+    async peekArtifact(key, entry) {
+      const module = (await cache.lookup("artifact", key, entry))?.find((f) => f.path === ARTIFACT.module);
+      return module ? { hash: module.digest.hash } : cache.available ? null : undefined;
+    },
+    async has(kind, key, entry) {
+      return (await cache.lookup(kind, key, entry)) !== undefined ? true : cache.available ? false : undefined;
     },
     flush: () => cache.flush(),
     close: () => cache.close(),

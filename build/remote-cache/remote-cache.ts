@@ -180,23 +180,46 @@ export class RemoteCache {
     return Math.min(c.maxBatchTotalSizeBytes > 0 ? c.maxBatchTotalSizeBytes : MAX_BATCH_BYTES, MAX_BATCH_BYTES);
   }
 
+  /**
+   * The files an entry's ActionCache record names (path and digest), its signature checked, without
+   * reading a blob: what `plan` asks to say whether the remote cache would answer. Undefined when it
+   * has no usable record (or the server fails: then the layer is off, with its one warning).
+   */
+  async lookup(kind: EntryKind, key: string, label: string): Promise<{ path: string; digest: Digest }[] | undefined> {
+    if (this.off) return undefined;
+    const caps = await this.ready();
+    if (!caps || this.off) return undefined;
+    try {
+      return (await this.record(kind, key, label))?.map(({ path, digest }) => ({ path, digest }));
+    } catch (e) {
+      return this.fail(e);
+    }
+  }
+
+  /** The entry's output files as its ActionResult lists them, or undefined when it has none or its signature is not acceptable (with a warning). */
+  private async record(kind: EntryKind, key: string, label: string): Promise<{ path: string; digest: Digest; contents: Buffer }[] | undefined> {
+    const { action } = entryAction(kind, key);
+    const result = await this.client.getActionResult(action);
+    if (!result) return undefined;
+    const outputs = result.outputFiles.map((f) => ({ path: f.path, digest: { hash: f.digest?.hash ?? "", sizeBytes: Number(f.digest?.sizeBytes ?? 0) }, contents: f.contents }));
+    if (this.options.signingKey) {
+      const problem = this.signatureProblem(result, { kind, key, action, files: outputs });
+      if (problem) {
+        this.reporter.warn(`remote cache: the ${kind} of ${label} (${short(key)}) is ${problem}; not used`);
+        return undefined;
+      }
+    }
+    return outputs;
+  }
+
   /** The entry's verified files, or undefined on a miss (absent, corrupt, unsigned, or the server failing). */
   async get(kind: EntryKind, key: string, label: string): Promise<RemoteEntry | undefined> {
     if (this.off) return undefined;
     const caps = await this.ready();
     if (!caps || this.off) return undefined;
     try {
-      const { action } = entryAction(kind, key);
-      const result = await this.client.getActionResult(action);
-      if (!result) return this.miss();
-      const outputs = result.outputFiles.map((f) => ({ path: f.path, digest: { hash: f.digest?.hash ?? "", sizeBytes: Number(f.digest?.sizeBytes ?? 0) }, contents: f.contents }));
-      if (this.options.signingKey) {
-        const problem = this.signatureProblem(result, { kind, key, action, files: outputs });
-        if (problem) {
-          this.reporter.warn(`remote cache: the ${kind} of ${label} (${short(key)}) is ${problem}; not used`);
-          return this.miss();
-        }
-      }
+      const outputs = await this.record(kind, key, label);
+      if (!outputs) return this.miss();
       const files = new Map<string, Buffer>();
       // Files the server inlined, and empty ones (the empty blob is never fetched), need no read.
       const wanted = outputs.filter((o) => {
