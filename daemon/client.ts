@@ -59,7 +59,7 @@ export class DaemonConnection {
 
   /** One build in the daemon (of `entries` only, when given); resolves with its exit code (rejects if the daemon goes away first). */
   build(config: string, outDir: string | undefined, handlers: OutputHandlers, options: { entries?: string[]; force?: boolean } = {}): Promise<number> {
-    const stream = this.client.Build({ client: selfIdentity(), config, outDir: outDir ?? "", entries: options.entries ?? [], force: options.force ?? false });
+    const stream = this.client.Build({ client: selfIdentity(), config, outDir: outDir ?? "", entries: options.entries ?? [], force: options.force ?? false, cwd: process.cwd() });
     return new Promise((resolve, reject) => {
       let code: number | undefined;
       stream.on("data", (batch: BuildOutputs__Output) => {
@@ -79,7 +79,7 @@ export class DaemonConnection {
    * session or a build.
    */
   watch(config: string, outDir: string | undefined, handlers: OutputHandlers, entries: string[] = [], options: { passive?: boolean } = {}): { done: Promise<void>; cancel: () => void } {
-    const stream = this.client.Watch({ client: selfIdentity(), config, outDir: outDir ?? "", entries, passive: options.passive ?? false });
+    const stream = this.client.Watch({ client: selfIdentity(), config, outDir: outDir ?? "", entries, passive: options.passive ?? false, cwd: process.cwd() });
     let cancelled = false;
     const done = new Promise<void>((resolve, reject) => {
       stream.on("data", (batch: BuildOutputs__Output) => {

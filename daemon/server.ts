@@ -10,7 +10,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import { chmodSync, rmSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import type { BuildOutput } from "./generated/tpubuild/daemon/BuildOutput.js";
 import type { BuildOutputs } from "./generated/tpubuild/daemon/BuildOutputs.js";
 import type { BuildRequest__Output } from "./generated/tpubuild/daemon/BuildRequest.js";
@@ -102,11 +102,11 @@ export class DaemonServer {
   }
 
   /** The session of a manifest and output directory, and of a set of entries for a `watch ENTRY…` (empty: all). */
-  private session(config: string, outDir: string, entries: string[] = []): WatchSession {
+  private session(config: string, outDir: string, entries: string[], cwd: string): WatchSession {
     const key = `${config}\0${outDir}\0${entries.join("\0")}`;
     let s = this.sessions.get(key);
     if (!s) {
-      s = new WatchSession({ config, outDir: outDir || undefined, entries: entries.length ? entries : undefined, polling: process.env.TPU_BUILD_WATCH_POLL === "1" });
+      s = new WatchSession({ config, outDir: outDir || undefined, entries: entries.length ? entries : undefined, polling: process.env.TPU_BUILD_WATCH_POLL === "1", cwd });
       this.sessions.set(key, s);
       this.log(`session ${config}${outDir ? ` -> ${outDir}` : ""}${entries.length ? ` (${entries.join(", ")})` : ""}`);
     }
@@ -158,10 +158,11 @@ export class DaemonServer {
 
   private async runBuild(call: grpc.ServerWritableStream<BuildRequest__Output, BuildOutputs>): Promise<void> {
     const { config, outDir, entries, force } = call.request;
+    const cwd = clientDirectory(call.request.cwd, this.paths.workspace);
     const write = batchedWriter(call);
     this.attached++;
     try {
-      const session = this.session(resolve(config), outDir ? resolve(outDir) : "");
+      const session = this.session(resolve(config), outDir ? resolve(outDir) : "", [], cwd);
       const hooks = {
         entries: entries.length ? entries : undefined,
         force,
@@ -169,7 +170,7 @@ export class DaemonServer {
         log: (line: string) => write({ log: line }),
         error: (text: string) => write({ error: text }),
       };
-      const summary = (await session.start(hooks)) ?? (await session.build(hooks));
+      const summary = (await session.start(hooks, cwd)) ?? (await session.build(hooks, cwd));
       write({ exitCode: summary.exitCode }, { end: true });
     } catch (e) {
       this.log(`build failed: ${(e as Error).stack ?? e}`);
@@ -182,7 +183,10 @@ export class DaemonServer {
 
   private attachWatch(call: grpc.ServerWritableStream<WatchRequest__Output, BuildOutputs>): void {
     const { config, outDir, entries, passive } = call.request;
-    const session = this.session(resolve(config), outDir ? resolve(outDir) : "", entries);
+    const cwd = clientDirectory(call.request.cwd, this.paths.workspace);
+    const session = this.session(resolve(config), outDir ? resolve(outDir) : "", entries, cwd);
+    // Watch builds show paths relative to the directory of the client that watches (the last to attach).
+    if (!passive) session.cwd = cwd;
     const write = batchedWriter(call);
     const listener: WatchListener = { onEvent: (e) => write({ eventJson: eventLine(e) }), log: (line) => write({ log: line }), error: (text) => write({ error: text }) };
     this.attached++;
@@ -232,6 +236,11 @@ export class DaemonServer {
       })),
     };
   }
+}
+
+/** The client's directory as it sent it; the workspace when it sent none (or a relative one). */
+function clientDirectory(cwd: string, workspace: string): string {
+  return cwd && isAbsolute(cwd) ? cwd : workspace;
 }
 
 /**

@@ -11,6 +11,7 @@
 import { BuildEngine, type BuildHooks, type BuildSummary, type EngineOptions } from "../build/engine.js";
 import type { BuildEvent, DaemonEvent } from "../build/events.js";
 import { EXIT, now } from "../build/events.js";
+import { displayPath, withDisplayBase } from "../build/display-path.js";
 import { SourceWatcher } from "./watcher.js";
 
 export interface WatchSessionOptions extends EngineOptions {
@@ -19,6 +20,8 @@ export interface WatchSessionOptions extends EngineOptions {
   polling?: boolean;
   quietMs?: number;
   maxWaitMs?: number;
+  /** The directory paths in events and messages are relative to (default: the process's); `cwd` may change it later. */
+  cwd?: string;
 }
 
 export interface WatchListener {
@@ -41,9 +44,12 @@ export class WatchSession {
   last: BuildSummary | undefined;
   lastFinishedAt: string | undefined;
   builds = 0;
+  /** The directory the session's watch builds show paths relative to: its watching client's. */
+  cwd: string;
 
   constructor(readonly options: WatchSessionOptions) {
     this.engine = new BuildEngine({ ...options, persistent: true });
+    this.cwd = options.cwd ?? process.cwd();
     this.watcher = new SourceWatcher({
       polling: options.polling,
       quietMs: options.quietMs,
@@ -73,14 +79,14 @@ export class WatchSession {
    * Starts watching and runs the first build, reported to `hooks` too; resolves with that
    * build's summary, or undefined when the session had already started (idempotent).
    */
-  async start(hooks: BuildHooks = {}): Promise<BuildSummary | undefined> {
+  async start(hooks: BuildHooks = {}, cwd = this.cwd): Promise<BuildSummary | undefined> {
     if (this.started) {
       await this.started;
       return undefined;
     }
     this.started = (async () => {
       await this.watcher.setFiles([this.options.config]);
-      const summary = await this.build(hooks);
+      const summary = await this.build(hooks, cwd);
       this.broadcast({ event: "watch-started", at: now(), config: this.options.config, files: this.watcher.fileCount, polling: this.watcher.isPolling });
       return summary;
     })();
@@ -91,8 +97,8 @@ export class WatchSession {
    * One complete build for a client (`tpu-build build` through the daemon): never superseded,
    * reported to `hooks` and to every listener.
    */
-  async build(hooks: BuildHooks = {}): Promise<BuildSummary> {
-    const summary = await this.engine.build(this.hooks(hooks));
+  async build(hooks: BuildHooks = {}, cwd = this.cwd): Promise<BuildSummary> {
+    const summary = await withDisplayBase(cwd, () => this.engine.build(this.hooks(hooks)));
     releaseMemory();
     this.record(summary);
     this.watcher.broad = summary.exitCode === EXIT.invalidManifest;
@@ -116,7 +122,7 @@ export class WatchSession {
 
   private changed(paths: string[]): void {
     if (this.closed) return;
-    this.broadcast({ event: "watch-changed", at: now(), paths });
+    this.broadcast({ event: "watch-changed", at: now(), paths: withDisplayBase(this.cwd, () => paths.map(displayPath)) });
     this.dirty = true;
     this.controller?.abort();
     this.kick();
@@ -130,7 +136,7 @@ export class WatchSession {
         const controller = new AbortController();
         this.controller = controller;
         try {
-          const summary = await this.engine.build(this.hooks({ signal: controller.signal, watch: true }));
+          const summary = await withDisplayBase(this.cwd, () => this.engine.build(this.hooks({ signal: controller.signal, watch: true })));
           releaseMemory();
           this.record(summary);
           this.watcher.broad = summary.exitCode === EXIT.invalidManifest;

@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -134,6 +134,14 @@ test("exit codes are kept through the daemon (a compile error exits 3)", () => {
   const r = cli(dir, ["build"]);
   assert.is(r.code, 3, r.stderr);
   assert.match(r.stderr, "m.jl:1:8");
+  // From the workspace's parent, the daemon's paths are relative to the client's directory, as in-process ones are.
+  const ws = basename(dir);
+  const fromParent = cli(dirname(dir), ["build", "--config", `${ws}/tpu.config.json`, "--json"]);
+  assert.is(fromParent.code, 3, fromParent.stderr);
+  assert.ok(fromParent.stderr.startsWith(`${ws}/m.jl:1:8: error:`), fromParent.stderr);
+  const failed = events(fromParent).find((e) => e.event === "compile-failed") as { diagnostics: { location: string }[] } | undefined;
+  assert.is(failed?.diagnostics[0]?.location, `${ws}/m.jl:1:8`);
+  assert.is(events(fromParent).find((e) => e.event === "build-started")?.config, `${ws}/tpu.config.json`);
   writeFileSync(join(dir, "m.jl"), "f(x) = x .* 2f0\ng(y) = y .+ 1f0\n");
   assert.is(cli(dir, ["build"]).code, 0);
 });

@@ -20,6 +20,10 @@ export interface BuildRequest {
    * rerun every run, up to date or not
    */
   'force'?: (boolean);
+  /**
+   * the client's current directory: paths in the build's events and messages are relative to it
+   */
+  'cwd'?: (string);
 }
 
 export interface BuildRequest__Output {
@@ -40,4 +44,8 @@ export interface BuildRequest__Output {
    * rerun every run, up to date or not
    */
   'force': (boolean);
+  /**
+   * the client's current directory: paths in the build's events and messages are relative to it
+   */
+  'cwd': (string);
 }

@@ -14,6 +14,11 @@ export interface WatchRequest {
    * `tpu-build events`: listen to the session's builds (started by `watch` or `build`), start nothing
    */
   'passive'?: (boolean);
+  /**
+   * the client's current directory: paths in the session's events and messages are relative to it
+   * (a session has one: that of the last client that started watching it)
+   */
+  'cwd'?: (string);
 }
 
 export interface WatchRequest__Output {
@@ -28,4 +33,9 @@ export interface WatchRequest__Output {
    * `tpu-build events`: listen to the session's builds (started by `watch` or `build`), start nothing
    */
   'passive': (boolean);
+  /**
+   * the client's current directory: paths in the session's events and messages are relative to it
+   * (a session has one: that of the last client that started watching it)
+   */
+  'cwd': (string);
 }
