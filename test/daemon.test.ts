@@ -194,6 +194,36 @@ test("tpu-build events listens passively: no build of its own, then the watcher'
   }
 });
 
+test("watch ENTRY through the daemon keeps only that entry built: its own session, rebuilds of it alone", async () => {
+  const sessionsBefore = JSON.parse(cli(dir, ["daemon", "status"]).stdout).sessions.length as number;
+  const watcher = spawn(process.execPath, [BIN, "watch", "f", "--json"], { cwd: dir, env: ENV, timeout: 300_000, killSignal: "SIGKILL" });
+  const seen: Record<string, unknown>[] = [];
+  let buffer = "";
+  watcher.stdout.on("data", (d) => {
+    buffer += d;
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    for (const l of parts) if (l.startsWith("{")) seen.push(JSON.parse(l));
+  });
+  const entriesOf = (from: number) => [...new Set(seen.slice(from).flatMap((e) => (typeof e.entry === "string" ? [e.entry] : [])))];
+  try {
+    await waitFor("the first build of f", () => seen.some((e) => e.event === "build-finished"), 60_000);
+    assert.equal(entriesOf(0), ["f"]);
+    const status = JSON.parse(cli(dir, ["daemon", "status"]).stdout);
+    assert.is(status.sessions.length, sessionsBefore + 1, "a session of its own in the daemon");
+    assert.ok(status.clients >= 1, "the watcher is the daemon's client");
+    const before = seen.length;
+    writeFileSync(join(dir, "m.jl"), "f(x) = x .* 7f0\ng(y) = y .+ 2f0\n");
+    await waitFor("the rebuild", () => seen.slice(before).some((e) => e.event === "build-finished"), 60_000);
+    assert.equal(entriesOf(before), ["f"], "g reaches the edited file but was not asked for");
+    assert.ok(seen.slice(before).some((e) => e.event === "run-finished" && e.entry === "f"));
+    const out = readFileSync(join(dir, ".tpu-build", "out", "f", "0.npy"));
+    assert.equal([...new Float32Array(out.buffer.slice(out.byteOffset + out.length - 16, out.byteOffset + out.length))], [21, 21, 21, 21]);
+  } finally {
+    watcher.kill("SIGINT");
+  }
+});
+
 test("kill -9 of the daemon leaves no runtime server behind, and the next command recovers", async () => {
   const status = JSON.parse(cli(dir, ["daemon", "status"]).stdout);
   const runtimes: number[] = status.sessions.flatMap((s: { runtimePids: number[] }) => s.runtimePids);
