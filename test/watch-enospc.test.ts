@@ -167,7 +167,8 @@ real("through the daemon: the watch-error event carries the exact sysctl fix, po
     // A file in a directory whose inotify watch failed: seen by polling, rebuilt, right outputs.
     const mark = w.stdout().length;
     writeFileSync(join(dir, `d${DIRS}`, "k.jl"), `k${DIRS}(x) = x .+ 100f0\n`);
-    const edited = join(dir, `d${DIRS}`, "k.jl");
+    // As the watching client sees it: relative to its directory, the workspace.
+    const edited = join(`d${DIRS}`, "k.jl");
     /** The events from the batch that names the edited file on (none before it is seen). */
     const afterEdit = () => {
       const es = events(w.stdout().slice(mark));
