@@ -41,7 +41,7 @@ import { canonicalJson, sha256Hex } from "./hash.js";
 import { demotedTensor, materializeValue } from "./inputs.js";
 import { decodeNpy } from "./npy.js";
 import type { ManifestDiagnostic, ResolvedArg, ResolvedEntry, ResolvedManifest } from "./manifest.js";
-import { argSpecs, displayPathOf, entryPointer, loadManifest, manifestDiagnosticAt, renderManifestDiagnostic, targetKind, targetNames, targetSettings } from "./manifest.js";
+import { argSpecs, displayPathOf, entryPointer, loadManifest, manifestDiagnosticAt, nearestName, quoted, renderManifestDiagnostic, reportedDiagnostics, targetKind, targetNames, targetSettings } from "./manifest.js";
 import { outputFileNames, readVerifiedOutputs, RESULT_JSON, writeRunOutputs } from "./outputs.js";
 import type { EntryRecord, RunFingerprintParts, RunSummary } from "./records.js";
 import { changedRunParts, readEntryRecord, runFingerprint, writeEntryRecord, writeRunSummary } from "./records.js";
@@ -377,7 +377,8 @@ function entriesToRun(manifest: ResolvedManifest, selected: Set<string>): Set<st
 type BuildCompiler = CompilerPlugin & { preludeVersion?: string };
 
 export class BuildEngine {
-  private readonly compiler: BuildCompiler;
+  /** The compiler of the current manifest (`compiler`), or the API's. */
+  private compiler: BuildCompiler;
   /** The registry given (or the built-in one); each build adds its manifest's `plugins` to a copy. */
   private readonly basePlugins: PluginRegistry;
   /** The registry of the current manifest. */
@@ -400,6 +401,20 @@ export class BuildEngine {
     const compiler = this.plugins.compiler(compilerName);
     if (!compiler) throw new Error(`tpu-build: no compiler named "${compilerName}" is registered (registered: ${this.plugins.compilerNames().join(", ") || "none"})`);
     this.compiler = compiler;
+  }
+
+  /** The compiler entries use: the API's `compiler`, else the manifest's, else the Julia compiler; one the manifest names must be registered (a plugin of its own may register it). */
+  private chosenCompiler(manifest: ResolvedManifest, registry: PluginRegistry): { compiler: BuildCompiler } | { problem: ManifestDiagnostic } {
+    const name = this.options.compiler ?? manifest.config.compiler ?? DEFAULT_COMPILER;
+    const compiler = registry.compiler(name);
+    if (compiler) return { compiler };
+    const registered = registry.compilerNames();
+    return {
+      problem: manifestDiagnosticAt(manifest, "/compiler", "unknown-compiler", `unknown compiler ${quoted(name)}`, {
+        suggestion: nearestName(name, registered),
+        notes: [`registered compilers: ${registered.join(", ")}; a plugin of "plugins" can register another`],
+      }),
+    };
   }
 
   /** The last valid manifest (an invalid edit keeps it). */
@@ -554,26 +569,38 @@ export class BuildEngine {
       return undefined;
     }
     ctx.emit({ event: "build-started", at: now(), config: displayPath(manifest.path), entries: selection.selected.size });
+    // What the schema cannot check, checked together and reported at once: the plugins, the
+    // targets' settings (by their plugins), the compiler, the remote cache and the size cap. The
+    // targets and the compiler are checked only once every plugin loaded (one that failed may be
+    // the one that registers them).
+    const located: ManifestDiagnostic[] = [];
+    const unlocated: EventDiagnostic[] = [];
     const withPlugins = await withManifestPlugins(manifest, this.basePlugins);
-    if (!withPlugins.ok) {
-      ctx.manifestInvalid(withPlugins.diagnostics.map((d) => manifestEventDiagnostic(d, manifest.text)));
-      return undefined;
-    }
-    this.plugins = withPlugins.registry;
-    const badTargets = targetDiagnostics(manifest, (kind) => this.plugins.target(kind), this.plugins.targetNames());
-    if (badTargets.length) {
-      ctx.manifestInvalid(badTargets.map((d) => manifestEventDiagnostic(d, manifest.text)));
-      return undefined;
-    }
-    const cap = cacheCap(manifest);
-    if ("problem" in cap) {
-      ctx.manifestInvalid([{ code: "cache-config", message: cap.problem, rendered: `error: ${cap.problem}` }]);
-      return undefined;
+    let compiler: BuildCompiler | undefined;
+    if (!withPlugins.ok) located.push(...withPlugins.diagnostics);
+    else {
+      const registry = withPlugins.registry;
+      located.push(...targetDiagnostics(manifest, (kind) => registry.target(kind), registry.targetNames()));
+      const chosen = this.chosenCompiler(manifest, registry);
+      if ("problem" in chosen) located.push(chosen.problem);
+      else compiler = chosen.compiler;
     }
     const remoteConfig = remoteCacheConfig(manifest.remoteCache, manifest.dir);
     if (!remoteConfig.ok) {
-      ctx.manifestInvalid([{ code: "remote-cache-config", message: remoteConfig.message, rendered: `error: ${remoteConfig.message}` }]);
+      if (remoteConfig.pointer !== undefined) located.push(manifestDiagnosticAt(manifest, remoteConfig.pointer, "remote-cache-config", remoteConfig.message));
+      else unlocated.push({ code: "remote-cache-config", message: remoteConfig.message, rendered: `error: ${remoteConfig.message}` });
+    }
+    const cap = cacheCap(manifest);
+    if ("problem" in cap) unlocated.push({ code: "cache-config", message: cap.problem, rendered: `error: ${cap.problem}` });
+    if (!withPlugins.ok || !compiler || !remoteConfig.ok || "problem" in cap || located.length || unlocated.length) {
+      ctx.manifestInvalid([...reportedDiagnostics(located).map((d) => manifestEventDiagnostic(d, manifest.text)), ...unlocated]);
       return undefined;
+    }
+    this.plugins = withPlugins.registry;
+    if (compiler !== this.compiler) {
+      // Include graphs are the compiler's reading of the sources.
+      this.compiler = compiler;
+      this.includeGraphs.clear();
     }
     const watch = ctx.watch;
     const plan: BuildPlan = {

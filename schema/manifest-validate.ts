@@ -7,14 +7,15 @@
 import { createRequire } from "node:module";
 const ajvRuntime = createRequire(import.meta.url);
 export const root = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"compileLimits":{"$ref":"#/definitions/compileLimits"},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`. `local` takes the settings of LocalTarget. Every target also takes `float64` and `matmulPrecision`, which decide how the entries that run on it are compiled.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"extends":{"description":"A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.","type":"string","minLength":1},"profiles":{"description":"Named overlays chosen with `--profile NAME` (e.g. \"ci\"), merged over the manifest like `extends` merges it over its base: {\"ci\": {\"targets\": {\"local\": {\"cpuDevices\": 8}}, \"cache\": {\"maxSize\": \"5GB\"}}}.","type":"object","additionalProperties":{"title":"Profile","description":"Settings merged over the manifest when this profile is chosen.","type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/properties/out"},"target":{"$ref":"#/properties/target"},"targets":{"$ref":"#/properties/targets"},"watch":{"$ref":"#/properties/watch"},"plugins":{"$ref":"#/properties/plugins"},"cache":{"$ref":"#/properties/cache"},"remoteCache":{"$ref":"#/definitions/remoteCache"}}}},"plugins":{"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]},"expect":{"description":"What the run's results must be, which makes the run a test step: keyed by a result leaf, as `result.json` names it (its `path`, e.g. \"result\", \"result.loss\", \"result[2]\", or its index, \"0\" for 0.npy). A failed expectation ends the build with exit code 6 and names the worst element. Needs `run`.","type":"object","additionalProperties":{"$ref":"#/definitions/expectation"}}}},"expectation":{"title":"Expectation","description":"Checks of one result leaf: equal to a reference (`npy`, within `rtol` and `atol` as numpy.allclose: |actual - expected| <= atol + rtol * |expected| elementwise, NaN never equal), every element finite, and/or its size. At least one check.","type":"object","additionalProperties":false,"properties":{"npy":{"description":"A .npy file (relative to this manifest) holding the expected values, with the leaf's Julia size (a C-order file is read as NumPy shows it, a Fortran-order one as Julia does). Any numeric element type.","type":"string","minLength":1},"rtol":{"description":"Relative tolerance of `npy`. Default: 1e-5 (numpy.allclose's).","type":"number","minimum":0},"atol":{"description":"Absolute tolerance of `npy`. Default: 1e-8 (numpy.allclose's).","type":"number","minimum":0},"finite":{"description":"`true`: every element is finite (no NaN, no ±Inf).","type":"boolean"},"shape":{"description":"The leaf's size in Julia order, e.g. [10, 32]; [] for a scalar.","type":"array","items":{"type":"integer","minimum":0}}}},"compileLimits":{"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"},"shard":{"description":"How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, \"data\"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.","type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts, compiled executables and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"apiKey":{"description":"BuildBuddy's API key, sent as the x-buildbuddy-api-key header with every call (BuildBuddy authenticates with it rather than a bearer token). Only ever from an environment variable or a file.","$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel). Give this or `hosts`.","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"hosts":{"description":"Several runtime servers that act as one (the hosts of a TPU pod slice), each started with `--coordinator ADDR --num-processes N --process-id K` (JAX's distributed runtime), listed in any order: entries with a `mesh` run on all of them as one SPMD program over their devices, each host receiving its own shards; other entries run on process 0. Give this or `address`.","type":"array","minItems":2,"items":{"type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"}},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"localTarget":{"title":"LocalTarget","description":"Settings of the `local` target (`targets.local`): XLA's CPU client in a runtime server beside the build. Entries that run there are compiled for the platform \"cpu\".","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Where the runtime keeps compiled executables, relative to this manifest. Default: \".tpu-build/executables\".","type":"string","minLength":1},"cpuDevices":{"description":"Pretend this many CPU devices (XLA's --xla_force_host_platform_device_count).","type":"integer","minimum":1,"maximum":256},"device":{"description":"The device ordinal entries run on.","type":"integer","minimum":0},"transport":{"description":"How the build reaches its runtime server.","enum":["unix","tcp"]},"xlaFlags":{"description":"XLA flags for the runtime server; a flag that names a path must point inside the workspace.","type":"string"},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"float64Mode":{"title":"Float64Mode","description":"How entries that run on this target compile Float64 values. \"error\" (the default): Float64 arithmetic on a platform that cannot do it (a TPU stores Float64 but has no Float64 arithmetic) is a compile error at the Julia line that computes it. \"float32\": every Float64 value on the device is computed and stored as Float32, on any platform, as JAX does without x64 (a deviation from Julia: the program still dispatches on Float64, compile-time arithmetic stays exact, and values are rounded once when they reach the device); arguments declared Float64 are converted to Float32 before upload and Float64 results come back as Float32. Part of the cache key.","enum":["error","float32"]},"matmulPrecision":{"title":"MatmulPrecision","description":"XLA's precision_config of every dot and convolution: \"default\" (TPUs multiply Float32 in one bfloat16 pass), \"high\" (three passes) or \"highest\" (full Float32). NVIDIA GPUs with tensor cores may use TF32 under \"default\"; the CPU computes Float32 products in Float32 whatever it says. Part of the cache key.","enum":["default","high","highest"]},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"compiler":{"description":"The registered compiler every entry is compiled with: the built-in \"tpu-build-julia\" or one a plugin of `plugins` registers (plugins/api.ts, CompilerPlugin). Its name and version are part of every cache key. The Node API's `compiler` option overrides it. Default: \"tpu-build-julia\".","type":"string","minLength":1},"compileLimits":{"$ref":"#/definitions/compileLimits"},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`. `local` takes the settings of LocalTarget. Every target also takes `float64` and `matmulPrecision`, which decide how the entries that run on it are compiled.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"extends":{"description":"A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.","type":"string","minLength":1},"profiles":{"description":"Named overlays chosen with `--profile NAME` (e.g. \"ci\"), merged over the manifest like `extends` merges it over its base: {\"ci\": {\"targets\": {\"local\": {\"cpuDevices\": 8}}, \"cache\": {\"maxSize\": \"5GB\"}}}.","type":"object","additionalProperties":{"title":"Profile","description":"Settings merged over the manifest when this profile is chosen.","type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/properties/out"},"target":{"$ref":"#/properties/target"},"compiler":{"$ref":"#/properties/compiler"},"targets":{"$ref":"#/properties/targets"},"watch":{"$ref":"#/properties/watch"},"plugins":{"$ref":"#/properties/plugins"},"cache":{"$ref":"#/properties/cache"},"remoteCache":{"$ref":"#/definitions/remoteCache"}}}},"plugins":{"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]},"expect":{"description":"What the run's results must be, which makes the run a test step: keyed by a result leaf, as `result.json` names it (its `path`, e.g. \"result\", \"result.loss\", \"result[2]\", or its index, \"0\" for 0.npy). A failed expectation ends the build with exit code 6 and names the worst element. Needs `run`.","type":"object","additionalProperties":{"$ref":"#/definitions/expectation"}}}},"expectation":{"title":"Expectation","description":"Checks of one result leaf: equal to a reference (`npy`, within `rtol` and `atol` as numpy.allclose: |actual - expected| <= atol + rtol * |expected| elementwise, NaN never equal), every element finite, and/or its size. At least one check.","type":"object","additionalProperties":false,"properties":{"npy":{"description":"A .npy file (relative to this manifest) holding the expected values, with the leaf's Julia size (a C-order file is read as NumPy shows it, a Fortran-order one as Julia does). Any numeric element type.","type":"string","minLength":1},"rtol":{"description":"Relative tolerance of `npy`. Default: 1e-5 (numpy.allclose's).","type":"number","minimum":0},"atol":{"description":"Absolute tolerance of `npy`. Default: 1e-8 (numpy.allclose's).","type":"number","minimum":0},"finite":{"description":"`true`: every element is finite (no NaN, no ±Inf).","type":"boolean"},"shape":{"description":"The leaf's size in Julia order, e.g. [10, 32]; [] for a scalar.","type":"array","items":{"type":"integer","minimum":0}}}},"compileLimits":{"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"},"shard":{"description":"How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, \"data\"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.","type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts, compiled executables and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"apiKey":{"description":"BuildBuddy's API key, sent as the x-buildbuddy-api-key header with every call (BuildBuddy authenticates with it rather than a bearer token). Only ever from an environment variable or a file.","$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel). Give this or `hosts`.","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"hosts":{"description":"Several runtime servers that act as one (the hosts of a TPU pod slice), each started with `--coordinator ADDR --num-processes N --process-id K` (JAX's distributed runtime), listed in any order: entries with a `mesh` run on all of them as one SPMD program over their devices, each host receiving its own shards; other entries run on process 0. Give this or `address`.","type":"array","minItems":2,"items":{"type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"}},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"localTarget":{"title":"LocalTarget","description":"Settings of the `local` target (`targets.local`): XLA's CPU client in a runtime server beside the build. Entries that run there are compiled for the platform \"cpu\".","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Where the runtime keeps compiled executables, relative to this manifest. Default: \".tpu-build/executables\".","type":"string","minLength":1},"cpuDevices":{"description":"Pretend this many CPU devices (XLA's --xla_force_host_platform_device_count).","type":"integer","minimum":1,"maximum":256},"device":{"description":"The device ordinal entries run on.","type":"integer","minimum":0},"transport":{"description":"How the build reaches its runtime server.","enum":["unix","tcp"]},"xlaFlags":{"description":"XLA flags for the runtime server; a flag that names a path must point inside the workspace.","type":"string"},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"float64Mode":{"title":"Float64Mode","description":"How entries that run on this target compile Float64 values. \"error\" (the default): Float64 arithmetic on a platform that cannot do it (a TPU stores Float64 but has no Float64 arithmetic) is a compile error at the Julia line that computes it. \"float32\": every Float64 value on the device is computed and stored as Float32, on any platform, as JAX does without x64 (a deviation from Julia: the program still dispatches on Float64, compile-time arithmetic stays exact, and values are rounded once when they reach the device); arguments declared Float64 are converted to Float32 before upload and Float64 results come back as Float32. Part of the cache key.","enum":["error","float32"]},"matmulPrecision":{"title":"MatmulPrecision","description":"XLA's precision_config of every dot and convolution: \"default\" (TPUs multiply Float32 in one bfloat16 pass), \"high\" (three passes) or \"highest\" (full Float32). NVIDIA GPUs with tensor cores may use TF32 under \"default\"; the CPU computes Float32 products in Float32 whatever it says. Part of the cache key.","enum":["default","high","highest"]},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
 const schema12 = {"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}};
 const schema18 = {"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1};
 const schema19 = {"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1};
-const schema20 = {"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`. `local` takes the settings of LocalTarget. Every target also takes `float64` and `matmulPrecision`, which decide how the entries that run on it are compiled.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}};
-const schema21 = {"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}};
-const schema22 = {"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}};
-const schema23 = {"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}};
+const schema20 = {"description":"The registered compiler every entry is compiled with: the built-in \"tpu-build-julia\" or one a plugin of `plugins` registers (plugins/api.ts, CompilerPlugin). Its name and version are part of every cache key. The Node API's `compiler` option overrides it. Default: \"tpu-build-julia\".","type":"string","minLength":1};
+const schema21 = {"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`. `local` takes the settings of LocalTarget. Every target also takes `float64` and `matmulPrecision`, which decide how the entries that run on it are compiled.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}};
+const schema22 = {"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}};
+const schema23 = {"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}};
+const schema24 = {"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = ajvRuntime("ajv/dist/runtime/ucs2length").default;
 const schema13 = {"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts, compiled executables and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"apiKey":{"description":"BuildBuddy's API key, sent as the x-buildbuddy-api-key header with every call (BuildBuddy authenticates with it rather than a bearer token). Only ever from an environment variable or a file.","$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}};
@@ -464,18 +465,18 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema24 = {"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]},"expect":{"description":"What the run's results must be, which makes the run a test step: keyed by a result leaf, as `result.json` names it (its `path`, e.g. \"result\", \"result.loss\", \"result[2]\", or its index, \"0\" for 0.npy). A failed expectation ends the build with exit code 6 and names the worst element. Needs `run`.","type":"object","additionalProperties":{"$ref":"#/definitions/expectation"}}}};
-const schema35 = {"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}}}};
-const schema36 = {"title":"Expectation","description":"Checks of one result leaf: equal to a reference (`npy`, within `rtol` and `atol` as numpy.allclose: |actual - expected| <= atol + rtol * |expected| elementwise, NaN never equal), every element finite, and/or its size. At least one check.","type":"object","additionalProperties":false,"properties":{"npy":{"description":"A .npy file (relative to this manifest) holding the expected values, with the leaf's Julia size (a C-order file is read as NumPy shows it, a Fortran-order one as Julia does). Any numeric element type.","type":"string","minLength":1},"rtol":{"description":"Relative tolerance of `npy`. Default: 1e-5 (numpy.allclose's).","type":"number","minimum":0},"atol":{"description":"Absolute tolerance of `npy`. Default: 1e-8 (numpy.allclose's).","type":"number","minimum":0},"finite":{"description":"`true`: every element is finite (no NaN, no ±Inf).","type":"boolean"},"shape":{"description":"The leaf's size in Julia order, e.g. [10, 32]; [] for a scalar.","type":"array","items":{"type":"integer","minimum":0}}}};
-const schema25 = {"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]};
-const schema32 = {"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}};
-const schema33 = {"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}};
-const schema26 = {"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"},"shard":{"description":"How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, \"data\"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.","type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}}};
-const schema27 = {"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]};
-const schema28 = {"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]};
-const schema29 = {"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}};
-const schema30 = {"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}};
-const schema31 = {"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}};
+const schema25 = {"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]},"expect":{"description":"What the run's results must be, which makes the run a test step: keyed by a result leaf, as `result.json` names it (its `path`, e.g. \"result\", \"result.loss\", \"result[2]\", or its index, \"0\" for 0.npy). A failed expectation ends the build with exit code 6 and names the worst element. Needs `run`.","type":"object","additionalProperties":{"$ref":"#/definitions/expectation"}}}};
+const schema36 = {"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}}}};
+const schema37 = {"title":"Expectation","description":"Checks of one result leaf: equal to a reference (`npy`, within `rtol` and `atol` as numpy.allclose: |actual - expected| <= atol + rtol * |expected| elementwise, NaN never equal), every element finite, and/or its size. At least one check.","type":"object","additionalProperties":false,"properties":{"npy":{"description":"A .npy file (relative to this manifest) holding the expected values, with the leaf's Julia size (a C-order file is read as NumPy shows it, a Fortran-order one as Julia does). Any numeric element type.","type":"string","minLength":1},"rtol":{"description":"Relative tolerance of `npy`. Default: 1e-5 (numpy.allclose's).","type":"number","minimum":0},"atol":{"description":"Absolute tolerance of `npy`. Default: 1e-8 (numpy.allclose's).","type":"number","minimum":0},"finite":{"description":"`true`: every element is finite (no NaN, no ±Inf).","type":"boolean"},"shape":{"description":"The leaf's size in Julia order, e.g. [10, 32]; [] for a scalar.","type":"array","items":{"type":"integer","minimum":0}}}};
+const schema26 = {"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]};
+const schema33 = {"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}};
+const schema34 = {"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}};
+const schema27 = {"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"},"shard":{"description":"How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, \"data\"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.","type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}}};
+const schema28 = {"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]};
+const schema29 = {"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]};
+const schema30 = {"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}};
+const schema31 = {"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}};
+const schema32 = {"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}};
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -486,7 +487,7 @@ let passing0 = null;
 const _errs1 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.npy === undefined){
-const err0 = {instancePath,schemaPath:"#/definitions/npyValue/required",keyword:"required",params:{missingProperty: "npy"},message:"must have required property '"+"npy"+"'",schema:schema29.required,parentSchema:schema29,data};
+const err0 = {instancePath,schemaPath:"#/definitions/npyValue/required",keyword:"required",params:{missingProperty: "npy"},message:"must have required property '"+"npy"+"'",schema:schema30.required,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -497,7 +498,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "npy")){
-const err1 = {instancePath,schemaPath:"#/definitions/npyValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data};
+const err1 = {instancePath,schemaPath:"#/definitions/npyValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -511,7 +512,7 @@ if(data.npy !== undefined){
 let data0 = data.npy;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/definitions/npyValue/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema29.properties.npy,data:data0};
+const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/definitions/npyValue/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema30.properties.npy,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -522,7 +523,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/npy",schemaPath:"#/definitions/npyValue/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.npy.type,parentSchema:schema29.properties.npy,data:data0};
+const err3 = {instancePath:instancePath+"/npy",schemaPath:"#/definitions/npyValue/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.npy.type,parentSchema:schema30.properties.npy,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -534,7 +535,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/definitions/npyValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data};
+const err4 = {instancePath,schemaPath:"#/definitions/npyValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -551,7 +552,7 @@ passing0 = 0;
 const _errs7 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.random === undefined){
-const err5 = {instancePath,schemaPath:"#/definitions/randomValue/required",keyword:"required",params:{missingProperty: "random"},message:"must have required property '"+"random"+"'",schema:schema30.required,parentSchema:schema30,data};
+const err5 = {instancePath,schemaPath:"#/definitions/randomValue/required",keyword:"required",params:{missingProperty: "random"},message:"must have required property '"+"random"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -562,7 +563,7 @@ errors++;
 }
 for(const key1 in data){
 if(!((key1 === "random") || (key1 === "seed"))){
-const err6 = {instancePath,schemaPath:"#/definitions/randomValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
+const err6 = {instancePath,schemaPath:"#/definitions/randomValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -575,7 +576,7 @@ errors++;
 if(data.random !== undefined){
 let data1 = data.random;
 if(typeof data1 !== "string"){
-const err7 = {instancePath:instancePath+"/random",schemaPath:"#/definitions/randomValue/properties/random/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.random.type,parentSchema:schema30.properties.random,data:data1};
+const err7 = {instancePath:instancePath+"/random",schemaPath:"#/definitions/randomValue/properties/random/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.random.type,parentSchema:schema31.properties.random,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -585,7 +586,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!((data1 === "normal") || (data1 === "uniform"))){
-const err8 = {instancePath:instancePath+"/random",schemaPath:"#/definitions/randomValue/properties/random/enum",keyword:"enum",params:{allowedValues: schema30.properties.random.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.random.enum,parentSchema:schema30.properties.random,data:data1};
+const err8 = {instancePath:instancePath+"/random",schemaPath:"#/definitions/randomValue/properties/random/enum",keyword:"enum",params:{allowedValues: schema31.properties.random.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.random.enum,parentSchema:schema31.properties.random,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -598,7 +599,7 @@ errors++;
 if(data.seed !== undefined){
 let data2 = data.seed;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.seed.type,parentSchema:schema30.properties.seed,data:data2};
+const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.seed.type,parentSchema:schema31.properties.seed,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -609,7 +610,7 @@ errors++;
 }
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9007199254740991 || isNaN(data2)){
-const err10 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema30.properties.seed,data:data2};
+const err10 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema31.properties.seed,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -619,7 +620,7 @@ vErrors.push(err10);
 errors++;
 }
 if(data2 < 0 || isNaN(data2)){
-const err11 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema30.properties.seed,data:data2};
+const err11 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/randomValue/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.seed,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -632,7 +633,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/definitions/randomValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
+const err12 = {instancePath,schemaPath:"#/definitions/randomValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -654,7 +655,7 @@ passing0 = 1;
 const _errs15 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.fill === undefined){
-const err13 = {instancePath,schemaPath:"#/definitions/fillValue/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'",schema:schema31.required,parentSchema:schema31,data};
+const err13 = {instancePath,schemaPath:"#/definitions/fillValue/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'",schema:schema32.required,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -665,7 +666,7 @@ errors++;
 }
 for(const key2 in data){
 if(!(key2 === "fill")){
-const err14 = {instancePath,schemaPath:"#/definitions/fillValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
+const err14 = {instancePath,schemaPath:"#/definitions/fillValue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -678,7 +679,7 @@ errors++;
 if(data.fill !== undefined){
 let data3 = data.fill;
 if((!((typeof data3 == "number") && (isFinite(data3)))) && (typeof data3 !== "boolean")){
-const err15 = {instancePath:instancePath+"/fill",schemaPath:"#/definitions/fillValue/properties/fill/type",keyword:"type",params:{type: schema31.properties.fill.type},message:"must be number,boolean",schema:schema31.properties.fill.type,parentSchema:schema31.properties.fill,data:data3};
+const err15 = {instancePath:instancePath+"/fill",schemaPath:"#/definitions/fillValue/properties/fill/type",keyword:"type",params:{type: schema32.properties.fill.type},message:"must be number,boolean",schema:schema32.properties.fill.type,parentSchema:schema32.properties.fill,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -690,7 +691,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath,schemaPath:"#/definitions/fillValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const err16 = {instancePath,schemaPath:"#/definitions/fillValue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -711,7 +712,7 @@ passing0 = 2;
 }
 const _errs21 = errors;
 if((!((typeof data == "number") && (isFinite(data)))) && (typeof data !== "boolean")){
-const err17 = {instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: schema28.oneOf[3].type},message:"must be number,boolean",schema:schema28.oneOf[3].type,parentSchema:schema28.oneOf[3],data};
+const err17 = {instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: schema29.oneOf[3].type},message:"must be number,boolean",schema:schema29.oneOf[3].type,parentSchema:schema29.oneOf[3],data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -734,7 +735,7 @@ passing0 = 3;
 }
 }
 if(!valid0){
-const err18 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema28.oneOf,parentSchema:schema28,data};
+const err18 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema29.oneOf,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -764,7 +765,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.eltype === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "eltype"},message:"must have required property '"+"eltype"+"'",schema:schema26.required,parentSchema:schema26,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "eltype"},message:"must have required property '"+"eltype"+"'",schema:schema27.required,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -775,7 +776,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "eltype") || (key0 === "size")) || (key0 === "value")) || (key0 === "shard"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -788,7 +789,7 @@ errors++;
 if(data.eltype !== undefined){
 let data0 = data.eltype;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data:data0};
+const err2 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -798,7 +799,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!(((((((((((((data0 === "Float16") || (data0 === "BFloat16")) || (data0 === "Float32")) || (data0 === "Float64")) || (data0 === "Int8")) || (data0 === "Int16")) || (data0 === "Int32")) || (data0 === "Int64")) || (data0 === "UInt8")) || (data0 === "UInt16")) || (data0 === "UInt32")) || (data0 === "UInt64")) || (data0 === "Bool"))){
-const err3 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values",schema:schema27.enum,parentSchema:schema27,data:data0};
+const err3 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/enum",keyword:"enum",params:{allowedValues: schema28.enum},message:"must be equal to one of the allowed values",schema:schema28.enum,parentSchema:schema28,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -815,7 +816,7 @@ const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err4 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema26.properties.size.items.type,parentSchema:schema26.properties.size.items,data:data2};
+const err4 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema27.properties.size.items.type,parentSchema:schema27.properties.size.items,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -826,7 +827,7 @@ errors++;
 }
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 0 || isNaN(data2)){
-const err5 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema26.properties.size.items,data:data2};
+const err5 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema27.properties.size.items,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -839,7 +840,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.size.type,parentSchema:schema26.properties.size,data:data1};
+const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema27.properties.size.type,parentSchema:schema27.properties.size,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -862,7 +863,7 @@ const len1 = data4.length;
 for(let i1=0; i1<len1; i1++){
 let data5 = data4[i1];
 if((typeof data5 !== "string") && (data5 !== null)){
-const err7 = {instancePath:instancePath+"/shard/" + i1,schemaPath:"#/properties/shard/items/type",keyword:"type",params:{type: schema26.properties.shard.items.type},message:"must be string,null",schema:schema26.properties.shard.items.type,parentSchema:schema26.properties.shard.items,data:data5};
+const err7 = {instancePath:instancePath+"/shard/" + i1,schemaPath:"#/properties/shard/items/type",keyword:"type",params:{type: schema27.properties.shard.items.type},message:"must be string,null",schema:schema27.properties.shard.items.type,parentSchema:schema27.properties.shard.items,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -874,7 +875,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.shard.type,parentSchema:schema26.properties.shard,data:data4};
+const err8 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema27.properties.shard.type,parentSchema:schema27.properties.shard,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -886,7 +887,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -919,7 +920,7 @@ passing0 = 0;
 const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.from === undefined){
-const err0 = {instancePath,schemaPath:"#/definitions/fromArgument/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema32.required,parentSchema:schema32,data};
+const err0 = {instancePath,schemaPath:"#/definitions/fromArgument/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema33.required,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -930,7 +931,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "from")){
-const err1 = {instancePath,schemaPath:"#/definitions/fromArgument/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
+const err1 = {instancePath,schemaPath:"#/definitions/fromArgument/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -944,7 +945,7 @@ if(data.from !== undefined){
 let data0 = data.from;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/fromArgument/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.from,data:data0};
+const err2 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/fromArgument/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -955,7 +956,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/fromArgument/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.from.type,parentSchema:schema32.properties.from,data:data0};
+const err3 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/fromArgument/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.from.type,parentSchema:schema33.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -967,7 +968,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/definitions/fromArgument/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+const err4 = {instancePath,schemaPath:"#/definitions/fromArgument/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -989,7 +990,7 @@ passing0 = 1;
 const _errs8 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.const === undefined){
-const err5 = {instancePath,schemaPath:"#/definitions/constArgument/required",keyword:"required",params:{missingProperty: "const"},message:"must have required property '"+"const"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err5 = {instancePath,schemaPath:"#/definitions/constArgument/required",keyword:"required",params:{missingProperty: "const"},message:"must have required property '"+"const"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1000,7 +1001,7 @@ errors++;
 }
 for(const key1 in data){
 if(!(key1 === "const")){
-const err6 = {instancePath,schemaPath:"#/definitions/constArgument/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
+const err6 = {instancePath,schemaPath:"#/definitions/constArgument/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1012,7 +1013,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/definitions/constArgument/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
+const err7 = {instancePath,schemaPath:"#/definitions/constArgument/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1034,7 +1035,7 @@ passing0 = 2;
 }
 }
 if(!valid0){
-const err8 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema25.oneOf,parentSchema:schema25,data};
+const err8 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema26.oneOf,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1065,7 +1066,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.file === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema24.required,parentSchema:schema24,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema25.required,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1075,7 +1076,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.function === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "function"},message:"must have required property '"+"function"+"'",schema:schema24.required,parentSchema:schema24,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "function"},message:"must have required property '"+"function"+"'",schema:schema25.required,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1086,7 +1087,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "file") || (key0 === "function")) || (key0 === "args")) || (key0 === "compileLimits")) || (key0 === "run")) || (key0 === "expect"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1100,7 +1101,7 @@ if(data.file !== undefined){
 let data0 = data.file;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err3 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema24.properties.file,data:data0};
+const err3 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.file,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1111,7 +1112,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.file.type,parentSchema:schema24.properties.file,data:data0};
+const err4 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.file.type,parentSchema:schema25.properties.file,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1125,7 +1126,7 @@ if(data.function !== undefined){
 let data1 = data.function;
 if(typeof data1 === "string"){
 if(func3(data1) < 1){
-const err5 = {instancePath:instancePath+"/function",schemaPath:"#/properties/function/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema24.properties.function,data:data1};
+const err5 = {instancePath:instancePath+"/function",schemaPath:"#/properties/function/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.function,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1136,7 +1137,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/function",schemaPath:"#/properties/function/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.function.type,parentSchema:schema24.properties.function,data:data1};
+const err6 = {instancePath:instancePath+"/function",schemaPath:"#/properties/function/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.function.type,parentSchema:schema25.properties.function,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1158,7 +1159,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema24.properties.args.type,parentSchema:schema24.properties.args,data:data2};
+const err7 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema25.properties.args.type,parentSchema:schema25.properties.args,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1447,7 +1448,7 @@ let valid5 = false;
 let passing0 = null;
 const _errs29 = errors;
 if(typeof data12 !== "boolean"){
-const err31 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema24.properties.run.oneOf[0].type,parentSchema:schema24.properties.run.oneOf[0],data:data12};
+const err31 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema25.properties.run.oneOf[0].type,parentSchema:schema25.properties.run.oneOf[0],data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1464,7 +1465,7 @@ passing0 = 0;
 const _errs31 = errors;
 if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
 if(data12.target === undefined){
-const err32 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema35.required,parentSchema:schema35,data:data12};
+const err32 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema36.required,parentSchema:schema36,data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1475,7 +1476,7 @@ errors++;
 }
 for(const key2 in data12){
 if(!(((key2 === "target") || (key2 === "cache")) || (key2 === "mesh"))){
-const err33 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data:data12};
+const err33 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data:data12};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1489,7 +1490,7 @@ if(data12.target !== undefined){
 let data13 = data12.target;
 if(typeof data13 === "string"){
 if(func3(data13) < 1){
-const err34 = {instancePath:instancePath+"/run/target",schemaPath:"#/definitions/runOptions/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.properties.target,data:data13};
+const err34 = {instancePath:instancePath+"/run/target",schemaPath:"#/definitions/runOptions/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.target,data:data13};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1500,7 +1501,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/run/target",schemaPath:"#/definitions/runOptions/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.target.type,parentSchema:schema35.properties.target,data:data13};
+const err35 = {instancePath:instancePath+"/run/target",schemaPath:"#/definitions/runOptions/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.target.type,parentSchema:schema36.properties.target,data:data13};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1513,7 +1514,7 @@ errors++;
 if(data12.cache !== undefined){
 let data14 = data12.cache;
 if(typeof data14 !== "string"){
-const err36 = {instancePath:instancePath+"/run/cache",schemaPath:"#/definitions/runOptions/properties/cache/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.cache.type,parentSchema:schema35.properties.cache,data:data14};
+const err36 = {instancePath:instancePath+"/run/cache",schemaPath:"#/definitions/runOptions/properties/cache/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.cache.type,parentSchema:schema36.properties.cache,data:data14};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1523,7 +1524,7 @@ vErrors.push(err36);
 errors++;
 }
 if(!((data14 === "local") || (data14 === "remote"))){
-const err37 = {instancePath:instancePath+"/run/cache",schemaPath:"#/definitions/runOptions/properties/cache/enum",keyword:"enum",params:{allowedValues: schema35.properties.cache.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.cache.enum,parentSchema:schema35.properties.cache,data:data14};
+const err37 = {instancePath:instancePath+"/run/cache",schemaPath:"#/definitions/runOptions/properties/cache/enum",keyword:"enum",params:{allowedValues: schema36.properties.cache.enum},message:"must be equal to one of the allowed values",schema:schema36.properties.cache.enum,parentSchema:schema36.properties.cache,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1537,7 +1538,7 @@ if(data12.mesh !== undefined){
 let data15 = data12.mesh;
 if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 if(Object.keys(data15).length < 1){
-const err38 = {instancePath:instancePath+"/run/mesh",schemaPath:"#/definitions/runOptions/properties/mesh/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema35.properties.mesh,data:data15};
+const err38 = {instancePath:instancePath+"/run/mesh",schemaPath:"#/definitions/runOptions/properties/mesh/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema36.properties.mesh,data:data15};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1550,7 +1551,7 @@ for(const key3 in data15){
 const _errs41 = errors;
 if(typeof key3 === "string"){
 if(!pattern2.test(key3)){
-const err39 = {instancePath:instancePath+"/run/mesh",schemaPath:"#/definitions/runOptions/properties/mesh/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema35.properties.mesh.propertyNames,data:key3,propertyName:key3};
+const err39 = {instancePath:instancePath+"/run/mesh",schemaPath:"#/definitions/runOptions/properties/mesh/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema36.properties.mesh.propertyNames,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1562,7 +1563,7 @@ errors++;
 }
 var valid8 = _errs41 === errors;
 if(!valid8){
-const err40 = {instancePath:instancePath+"/run/mesh",schemaPath:"#/definitions/runOptions/properties/mesh/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema35.properties.mesh.propertyNames,parentSchema:schema35.properties.mesh,data:data15};
+const err40 = {instancePath:instancePath+"/run/mesh",schemaPath:"#/definitions/runOptions/properties/mesh/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema36.properties.mesh.propertyNames,parentSchema:schema36.properties.mesh,data:data15};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1575,7 +1576,7 @@ errors++;
 for(const key4 in data15){
 let data16 = data15[key4];
 if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err41 = {instancePath:instancePath+"/run/mesh/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/runOptions/properties/mesh/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema35.properties.mesh.additionalProperties.type,parentSchema:schema35.properties.mesh.additionalProperties,data:data16};
+const err41 = {instancePath:instancePath+"/run/mesh/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/runOptions/properties/mesh/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema36.properties.mesh.additionalProperties.type,parentSchema:schema36.properties.mesh.additionalProperties,data:data16};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1586,7 +1587,7 @@ errors++;
 }
 if((typeof data16 == "number") && (isFinite(data16))){
 if(data16 > 4096 || isNaN(data16)){
-const err42 = {instancePath:instancePath+"/run/mesh/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/runOptions/properties/mesh/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096",schema:4096,parentSchema:schema35.properties.mesh.additionalProperties,data:data16};
+const err42 = {instancePath:instancePath+"/run/mesh/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/runOptions/properties/mesh/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096",schema:4096,parentSchema:schema36.properties.mesh.additionalProperties,data:data16};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1596,7 +1597,7 @@ vErrors.push(err42);
 errors++;
 }
 if(data16 < 1 || isNaN(data16)){
-const err43 = {instancePath:instancePath+"/run/mesh/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/runOptions/properties/mesh/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema35.properties.mesh.additionalProperties,data:data16};
+const err43 = {instancePath:instancePath+"/run/mesh/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/runOptions/properties/mesh/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema36.properties.mesh.additionalProperties,data:data16};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1609,7 +1610,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/run/mesh",schemaPath:"#/definitions/runOptions/properties/mesh/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties.mesh.type,parentSchema:schema35.properties.mesh,data:data15};
+const err44 = {instancePath:instancePath+"/run/mesh",schemaPath:"#/definitions/runOptions/properties/mesh/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.properties.mesh.type,parentSchema:schema36.properties.mesh,data:data15};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1621,7 +1622,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data:data12};
+const err45 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data:data12};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1642,7 +1643,7 @@ passing0 = 1;
 }
 }
 if(!valid5){
-const err46 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema24.properties.run.oneOf,parentSchema:schema24.properties.run,data:data12};
+const err46 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema25.properties.run.oneOf,parentSchema:schema25.properties.run,data:data12};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1671,7 +1672,7 @@ let data18 = data17[key5];
 if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
 for(const key6 in data18){
 if(!(((((key6 === "npy") || (key6 === "rtol")) || (key6 === "atol")) || (key6 === "finite")) || (key6 === "shape"))){
-const err47 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/expectation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data:data18};
+const err47 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/expectation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data:data18};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1685,7 +1686,7 @@ if(data18.npy !== undefined){
 let data19 = data18.npy;
 if(typeof data19 === "string"){
 if(func3(data19) < 1){
-const err48 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/npy",schemaPath:"#/definitions/expectation/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.npy,data:data19};
+const err48 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/npy",schemaPath:"#/definitions/expectation/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.npy,data:data19};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1696,7 +1697,7 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/npy",schemaPath:"#/definitions/expectation/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.npy.type,parentSchema:schema36.properties.npy,data:data19};
+const err49 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/npy",schemaPath:"#/definitions/expectation/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.npy.type,parentSchema:schema37.properties.npy,data:data19};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1710,7 +1711,7 @@ if(data18.rtol !== undefined){
 let data20 = data18.rtol;
 if((typeof data20 == "number") && (isFinite(data20))){
 if(data20 < 0 || isNaN(data20)){
-const err50 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rtol",schemaPath:"#/definitions/expectation/properties/rtol/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema36.properties.rtol,data:data20};
+const err50 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rtol",schemaPath:"#/definitions/expectation/properties/rtol/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema37.properties.rtol,data:data20};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1721,7 +1722,7 @@ errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rtol",schemaPath:"#/definitions/expectation/properties/rtol/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema36.properties.rtol.type,parentSchema:schema36.properties.rtol,data:data20};
+const err51 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rtol",schemaPath:"#/definitions/expectation/properties/rtol/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema37.properties.rtol.type,parentSchema:schema37.properties.rtol,data:data20};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1735,7 +1736,7 @@ if(data18.atol !== undefined){
 let data21 = data18.atol;
 if((typeof data21 == "number") && (isFinite(data21))){
 if(data21 < 0 || isNaN(data21)){
-const err52 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/atol",schemaPath:"#/definitions/expectation/properties/atol/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema36.properties.atol,data:data21};
+const err52 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/atol",schemaPath:"#/definitions/expectation/properties/atol/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema37.properties.atol,data:data21};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1746,7 +1747,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/atol",schemaPath:"#/definitions/expectation/properties/atol/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema36.properties.atol.type,parentSchema:schema36.properties.atol,data:data21};
+const err53 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/atol",schemaPath:"#/definitions/expectation/properties/atol/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema37.properties.atol.type,parentSchema:schema37.properties.atol,data:data21};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1759,7 +1760,7 @@ errors++;
 if(data18.finite !== undefined){
 let data22 = data18.finite;
 if(typeof data22 !== "boolean"){
-const err54 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/finite",schemaPath:"#/definitions/expectation/properties/finite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema36.properties.finite.type,parentSchema:schema36.properties.finite,data:data22};
+const err54 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/finite",schemaPath:"#/definitions/expectation/properties/finite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.finite.type,parentSchema:schema37.properties.finite,data:data22};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1776,7 +1777,7 @@ const len1 = data23.length;
 for(let i1=0; i1<len1; i1++){
 let data24 = data23[i1];
 if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
-const err55 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/shape/" + i1,schemaPath:"#/definitions/expectation/properties/shape/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema36.properties.shape.items.type,parentSchema:schema36.properties.shape.items,data:data24};
+const err55 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/shape/" + i1,schemaPath:"#/definitions/expectation/properties/shape/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema37.properties.shape.items.type,parentSchema:schema37.properties.shape.items,data:data24};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1787,7 +1788,7 @@ errors++;
 }
 if((typeof data24 == "number") && (isFinite(data24))){
 if(data24 < 0 || isNaN(data24)){
-const err56 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/shape/" + i1,schemaPath:"#/definitions/expectation/properties/shape/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema36.properties.shape.items,data:data24};
+const err56 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/shape/" + i1,schemaPath:"#/definitions/expectation/properties/shape/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema37.properties.shape.items,data:data24};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1800,7 +1801,7 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/shape",schemaPath:"#/definitions/expectation/properties/shape/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema36.properties.shape.type,parentSchema:schema36.properties.shape,data:data23};
+const err57 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/shape",schemaPath:"#/definitions/expectation/properties/shape/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema37.properties.shape.type,parentSchema:schema37.properties.shape,data:data23};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1812,7 +1813,7 @@ errors++;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/expectation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data:data18};
+const err58 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/expectation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data:data18};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1824,7 +1825,7 @@ errors++;
 }
 }
 else {
-const err59 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.properties.expect.type,parentSchema:schema24.properties.expect,data:data17};
+const err59 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.expect.type,parentSchema:schema25.properties.expect,data:data17};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1836,7 +1837,7 @@ errors++;
 }
 }
 else {
-const err60 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
+const err60 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1941,12 +1942,11 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.compileLimits !== undefined){
-let data3 = data.compileLimits;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-for(const key1 in data3){
-if(!(((((((key1 === "seconds") || (key1 === "instructions")) || (key1 === "unrolledIterations")) || (key1 === "knownElements")) || (key1 === "arrayElements")) || (key1 === "callDepth")) || (key1 === "memoryMiB"))){
-const err7 = {instancePath:instancePath+"/compileLimits",schemaPath:"#/definitions/compileLimits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data:data3};
+if(data.compiler !== undefined){
+let data3 = data.compiler;
+if(typeof data3 === "string"){
+if(func3(data3) < 1){
+const err7 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.compiler,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1956,11 +1956,8 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data3.seconds !== undefined){
-let data4 = data3.seconds;
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 > 86400 || isNaN(data4)){
-const err8 = {instancePath:instancePath+"/compileLimits/seconds",schemaPath:"#/definitions/compileLimits/properties/seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema12.properties.seconds,data:data4};
+else {
+const err8 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.compiler.type,parentSchema:schema11.properties.compiler,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1969,8 +1966,13 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data4 <= 0 || isNaN(data4)){
-const err9 = {instancePath:instancePath+"/compileLimits/seconds",schemaPath:"#/definitions/compileLimits/properties/seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema12.properties.seconds,data:data4};
+}
+if(data.compileLimits !== undefined){
+let data4 = data.compileLimits;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key1 in data4){
+if(!(((((((key1 === "seconds") || (key1 === "instructions")) || (key1 === "unrolledIterations")) || (key1 === "knownElements")) || (key1 === "arrayElements")) || (key1 === "callDepth")) || (key1 === "memoryMiB"))){
+const err9 = {instancePath:instancePath+"/compileLimits",schemaPath:"#/definitions/compileLimits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1980,8 +1982,11 @@ vErrors.push(err9);
 errors++;
 }
 }
-else {
-const err10 = {instancePath:instancePath+"/compileLimits/seconds",schemaPath:"#/definitions/compileLimits/properties/seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema12.properties.seconds.type,parentSchema:schema12.properties.seconds,data:data4};
+if(data4.seconds !== undefined){
+let data5 = data4.seconds;
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 86400 || isNaN(data5)){
+const err10 = {instancePath:instancePath+"/compileLimits/seconds",schemaPath:"#/definitions/compileLimits/properties/seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema12.properties.seconds,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1990,11 +1995,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data3.instructions !== undefined){
-let data5 = data3.instructions;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err11 = {instancePath:instancePath+"/compileLimits/instructions",schemaPath:"#/definitions/compileLimits/properties/instructions/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.instructions.type,parentSchema:schema12.properties.instructions,data:data5};
+if(data5 <= 0 || isNaN(data5)){
+const err11 = {instancePath:instancePath+"/compileLimits/seconds",schemaPath:"#/definitions/compileLimits/properties/seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema12.properties.seconds,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2003,9 +2005,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 > 9007199254740991 || isNaN(data5)){
-const err12 = {instancePath:instancePath+"/compileLimits/instructions",schemaPath:"#/definitions/compileLimits/properties/instructions/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.instructions,data:data5};
+}
+else {
+const err12 = {instancePath:instancePath+"/compileLimits/seconds",schemaPath:"#/definitions/compileLimits/properties/seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema12.properties.seconds.type,parentSchema:schema12.properties.seconds,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2014,8 +2016,11 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(data5 < 1 || isNaN(data5)){
-const err13 = {instancePath:instancePath+"/compileLimits/instructions",schemaPath:"#/definitions/compileLimits/properties/instructions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.instructions,data:data5};
+}
+if(data4.instructions !== undefined){
+let data6 = data4.instructions;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err13 = {instancePath:instancePath+"/compileLimits/instructions",schemaPath:"#/definitions/compileLimits/properties/instructions/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.instructions.type,parentSchema:schema12.properties.instructions,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2024,12 +2029,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-}
-if(data3.unrolledIterations !== undefined){
-let data6 = data3.unrolledIterations;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err14 = {instancePath:instancePath+"/compileLimits/unrolledIterations",schemaPath:"#/definitions/compileLimits/properties/unrolledIterations/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.unrolledIterations.type,parentSchema:schema12.properties.unrolledIterations,data:data6};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 9007199254740991 || isNaN(data6)){
+const err14 = {instancePath:instancePath+"/compileLimits/instructions",schemaPath:"#/definitions/compileLimits/properties/instructions/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.instructions,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2038,9 +2040,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 > 9007199254740991 || isNaN(data6)){
-const err15 = {instancePath:instancePath+"/compileLimits/unrolledIterations",schemaPath:"#/definitions/compileLimits/properties/unrolledIterations/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.unrolledIterations,data:data6};
+if(data6 < 1 || isNaN(data6)){
+const err15 = {instancePath:instancePath+"/compileLimits/instructions",schemaPath:"#/definitions/compileLimits/properties/instructions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.instructions,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2049,8 +2050,12 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(data6 < 1 || isNaN(data6)){
-const err16 = {instancePath:instancePath+"/compileLimits/unrolledIterations",schemaPath:"#/definitions/compileLimits/properties/unrolledIterations/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.unrolledIterations,data:data6};
+}
+}
+if(data4.unrolledIterations !== undefined){
+let data7 = data4.unrolledIterations;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err16 = {instancePath:instancePath+"/compileLimits/unrolledIterations",schemaPath:"#/definitions/compileLimits/properties/unrolledIterations/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.unrolledIterations.type,parentSchema:schema12.properties.unrolledIterations,data:data7};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2059,12 +2064,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-}
-if(data3.knownElements !== undefined){
-let data7 = data3.knownElements;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err17 = {instancePath:instancePath+"/compileLimits/knownElements",schemaPath:"#/definitions/compileLimits/properties/knownElements/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.knownElements.type,parentSchema:schema12.properties.knownElements,data:data7};
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 9007199254740991 || isNaN(data7)){
+const err17 = {instancePath:instancePath+"/compileLimits/unrolledIterations",schemaPath:"#/definitions/compileLimits/properties/unrolledIterations/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.unrolledIterations,data:data7};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2073,9 +2075,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 > 9007199254740991 || isNaN(data7)){
-const err18 = {instancePath:instancePath+"/compileLimits/knownElements",schemaPath:"#/definitions/compileLimits/properties/knownElements/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.knownElements,data:data7};
+if(data7 < 1 || isNaN(data7)){
+const err18 = {instancePath:instancePath+"/compileLimits/unrolledIterations",schemaPath:"#/definitions/compileLimits/properties/unrolledIterations/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.unrolledIterations,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2084,8 +2085,12 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data7 < 1 || isNaN(data7)){
-const err19 = {instancePath:instancePath+"/compileLimits/knownElements",schemaPath:"#/definitions/compileLimits/properties/knownElements/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.knownElements,data:data7};
+}
+}
+if(data4.knownElements !== undefined){
+let data8 = data4.knownElements;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err19 = {instancePath:instancePath+"/compileLimits/knownElements",schemaPath:"#/definitions/compileLimits/properties/knownElements/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.knownElements.type,parentSchema:schema12.properties.knownElements,data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2094,12 +2099,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-}
-if(data3.arrayElements !== undefined){
-let data8 = data3.arrayElements;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err20 = {instancePath:instancePath+"/compileLimits/arrayElements",schemaPath:"#/definitions/compileLimits/properties/arrayElements/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.arrayElements.type,parentSchema:schema12.properties.arrayElements,data:data8};
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 9007199254740991 || isNaN(data8)){
+const err20 = {instancePath:instancePath+"/compileLimits/knownElements",schemaPath:"#/definitions/compileLimits/properties/knownElements/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.knownElements,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2108,9 +2110,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 > 9007199254740991 || isNaN(data8)){
-const err21 = {instancePath:instancePath+"/compileLimits/arrayElements",schemaPath:"#/definitions/compileLimits/properties/arrayElements/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.arrayElements,data:data8};
+if(data8 < 1 || isNaN(data8)){
+const err21 = {instancePath:instancePath+"/compileLimits/knownElements",schemaPath:"#/definitions/compileLimits/properties/knownElements/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.knownElements,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2119,8 +2120,12 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data8 < 1 || isNaN(data8)){
-const err22 = {instancePath:instancePath+"/compileLimits/arrayElements",schemaPath:"#/definitions/compileLimits/properties/arrayElements/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.arrayElements,data:data8};
+}
+}
+if(data4.arrayElements !== undefined){
+let data9 = data4.arrayElements;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err22 = {instancePath:instancePath+"/compileLimits/arrayElements",schemaPath:"#/definitions/compileLimits/properties/arrayElements/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.arrayElements.type,parentSchema:schema12.properties.arrayElements,data:data9};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2129,12 +2134,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-}
-if(data3.callDepth !== undefined){
-let data9 = data3.callDepth;
-if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err23 = {instancePath:instancePath+"/compileLimits/callDepth",schemaPath:"#/definitions/compileLimits/properties/callDepth/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.callDepth.type,parentSchema:schema12.properties.callDepth,data:data9};
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 9007199254740991 || isNaN(data9)){
+const err23 = {instancePath:instancePath+"/compileLimits/arrayElements",schemaPath:"#/definitions/compileLimits/properties/arrayElements/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema12.properties.arrayElements,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2143,9 +2145,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-if((typeof data9 == "number") && (isFinite(data9))){
-if(data9 > 100000 || isNaN(data9)){
-const err24 = {instancePath:instancePath+"/compileLimits/callDepth",schemaPath:"#/definitions/compileLimits/properties/callDepth/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema12.properties.callDepth,data:data9};
+if(data9 < 1 || isNaN(data9)){
+const err24 = {instancePath:instancePath+"/compileLimits/arrayElements",schemaPath:"#/definitions/compileLimits/properties/arrayElements/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.arrayElements,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2154,8 +2155,12 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(data9 < 1 || isNaN(data9)){
-const err25 = {instancePath:instancePath+"/compileLimits/callDepth",schemaPath:"#/definitions/compileLimits/properties/callDepth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.callDepth,data:data9};
+}
+}
+if(data4.callDepth !== undefined){
+let data10 = data4.callDepth;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err25 = {instancePath:instancePath+"/compileLimits/callDepth",schemaPath:"#/definitions/compileLimits/properties/callDepth/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.callDepth.type,parentSchema:schema12.properties.callDepth,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2164,12 +2169,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-}
-if(data3.memoryMiB !== undefined){
-let data10 = data3.memoryMiB;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err26 = {instancePath:instancePath+"/compileLimits/memoryMiB",schemaPath:"#/definitions/compileLimits/properties/memoryMiB/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.memoryMiB.type,parentSchema:schema12.properties.memoryMiB,data:data10};
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 100000 || isNaN(data10)){
+const err26 = {instancePath:instancePath+"/compileLimits/callDepth",schemaPath:"#/definitions/compileLimits/properties/callDepth/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema12.properties.callDepth,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2178,9 +2180,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 1048576 || isNaN(data10)){
-const err27 = {instancePath:instancePath+"/compileLimits/memoryMiB",schemaPath:"#/definitions/compileLimits/properties/memoryMiB/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048576},message:"must be <= 1048576",schema:1048576,parentSchema:schema12.properties.memoryMiB,data:data10};
+if(data10 < 1 || isNaN(data10)){
+const err27 = {instancePath:instancePath+"/compileLimits/callDepth",schemaPath:"#/definitions/compileLimits/properties/callDepth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.callDepth,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2189,8 +2190,12 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(data10 < 1 || isNaN(data10)){
-const err28 = {instancePath:instancePath+"/compileLimits/memoryMiB",schemaPath:"#/definitions/compileLimits/properties/memoryMiB/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.memoryMiB,data:data10};
+}
+}
+if(data4.memoryMiB !== undefined){
+let data11 = data4.memoryMiB;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err28 = {instancePath:instancePath+"/compileLimits/memoryMiB",schemaPath:"#/definitions/compileLimits/properties/memoryMiB/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema12.properties.memoryMiB.type,parentSchema:schema12.properties.memoryMiB,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2199,11 +2204,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/compileLimits",schemaPath:"#/definitions/compileLimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data:data3};
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 > 1048576 || isNaN(data11)){
+const err29 = {instancePath:instancePath+"/compileLimits/memoryMiB",schemaPath:"#/definitions/compileLimits/properties/memoryMiB/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048576},message:"must be <= 1048576",schema:1048576,parentSchema:schema12.properties.memoryMiB,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2212,16 +2215,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data.targets !== undefined){
-let data11 = data.targets;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key2 in data11){
-let data12 = data11[key2];
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-}
-else {
-const err30 = {instancePath:instancePath+"/targets/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.targets.additionalProperties.type,parentSchema:schema11.properties.targets.additionalProperties,data:data12};
+if(data11 < 1 || isNaN(data11)){
+const err30 = {instancePath:instancePath+"/compileLimits/memoryMiB",schemaPath:"#/definitions/compileLimits/properties/memoryMiB/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema12.properties.memoryMiB,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2232,8 +2227,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err31 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.targets.type,parentSchema:schema11.properties.targets,data:data11};
+const err31 = {instancePath:instancePath+"/compileLimits",schemaPath:"#/definitions/compileLimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data:data4};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2243,12 +2239,15 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data.watch !== undefined){
-let data13 = data.watch;
+if(data.targets !== undefined){
+let data12 = data.targets;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key2 in data12){
+let data13 = data12[key2];
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key3 in data13){
-if(!(key3 === "targets")){
-const err32 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.watch,data:data13};
+}
+else {
+const err32 = {instancePath:instancePath+"/targets/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.targets.additionalProperties.type,parentSchema:schema11.properties.targets.additionalProperties,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2258,15 +2257,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data13.targets !== undefined){
-let data14 = data13.targets;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key4 in data14){
-let data15 = data14[key4];
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 }
 else {
-const err33 = {instancePath:instancePath+"/watch/targets/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/watch/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.properties.targets.additionalProperties.type,parentSchema:schema11.properties.watch.properties.targets.additionalProperties,data:data15};
+const err33 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.targets.type,parentSchema:schema11.properties.targets,data:data12};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2276,9 +2269,12 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/watch/targets",schemaPath:"#/properties/watch/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.properties.targets.type,parentSchema:schema11.properties.watch.properties.targets,data:data14};
+if(data.watch !== undefined){
+let data14 = data.watch;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key3 in data14){
+if(!(key3 === "targets")){
+const err34 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.watch,data:data14};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2288,14 +2284,44 @@ vErrors.push(err34);
 errors++;
 }
 }
+if(data14.targets !== undefined){
+let data15 = data14.targets;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key4 in data15){
+let data16 = data15[key4];
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 }
 else {
-const err35 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.type,parentSchema:schema11.properties.watch,data:data13};
+const err35 = {instancePath:instancePath+"/watch/targets/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/watch/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.properties.targets.additionalProperties.type,parentSchema:schema11.properties.watch.properties.targets.additionalProperties,data:data16};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/watch/targets",schemaPath:"#/properties/watch/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.properties.targets.type,parentSchema:schema11.properties.watch.properties.targets,data:data15};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.type,parentSchema:schema11.properties.watch,data:data14};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -2307,39 +2333,10 @@ errors = vErrors.length;
 }
 }
 if(data.extends !== undefined){
-let data17 = data.extends;
-if(typeof data17 === "string"){
-if(func3(data17) < 1){
-const err36 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.extends,data:data17};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-else {
-const err37 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.extends.type,parentSchema:schema11.properties.extends,data:data17};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-if(data.profiles !== undefined){
-let data18 = data.profiles;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-for(const key5 in data18){
-let data19 = data18[key5];
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key6 in data19){
-if(!(((((((key6 === "out") || (key6 === "target")) || (key6 === "targets")) || (key6 === "watch")) || (key6 === "plugins")) || (key6 === "cache")) || (key6 === "remoteCache"))){
-const err38 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/profiles/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.profiles.additionalProperties,data:data19};
+let data18 = data.extends;
+if(typeof data18 === "string"){
+if(func3(data18) < 1){
+const err38 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.extends,data:data18};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2349,11 +2346,8 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data19.out !== undefined){
-let data20 = data19.out;
-if(typeof data20 === "string"){
-if(func3(data20) < 1){
-const err39 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/out",schemaPath:"#/properties/out/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema18,data:data20};
+else {
+const err39 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.extends.type,parentSchema:schema11.properties.extends,data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2363,8 +2357,15 @@ vErrors.push(err39);
 errors++;
 }
 }
-else {
-const err40 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/out",schemaPath:"#/properties/out/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.type,parentSchema:schema18,data:data20};
+if(data.profiles !== undefined){
+let data19 = data.profiles;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key5 in data19){
+let data20 = data19[key5];
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key6 in data20){
+if(!((((((((key6 === "out") || (key6 === "target")) || (key6 === "compiler")) || (key6 === "targets")) || (key6 === "watch")) || (key6 === "plugins")) || (key6 === "cache")) || (key6 === "remoteCache"))){
+const err40 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/profiles/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.profiles.additionalProperties,data:data20};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2374,11 +2375,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data19.target !== undefined){
-let data21 = data19.target;
+if(data20.out !== undefined){
+let data21 = data20.out;
 if(typeof data21 === "string"){
 if(func3(data21) < 1){
-const err41 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19,data:data21};
+const err41 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/out",schemaPath:"#/properties/out/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema18,data:data21};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2389,7 +2390,7 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.type,parentSchema:schema19,data:data21};
+const err42 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/out",schemaPath:"#/properties/out/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.type,parentSchema:schema18,data:data21};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2399,15 +2400,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data19.targets !== undefined){
-let data22 = data19.targets;
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-for(const key7 in data22){
-let data23 = data22[key7];
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-}
-else {
-const err43 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/targets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.additionalProperties.type,parentSchema:schema20.additionalProperties,data:data23};
+if(data20.target !== undefined){
+let data22 = data20.target;
+if(typeof data22 === "string"){
+if(func3(data22) < 1){
+const err43 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19,data:data22};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2417,9 +2414,8 @@ vErrors.push(err43);
 errors++;
 }
 }
-}
 else {
-const err44 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data:data22};
+const err44 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.type,parentSchema:schema19,data:data22};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2429,12 +2425,11 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data19.watch !== undefined){
-let data24 = data19.watch;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-for(const key8 in data24){
-if(!(key8 === "targets")){
-const err45 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch",schemaPath:"#/properties/watch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data:data24};
+if(data20.compiler !== undefined){
+let data23 = data20.compiler;
+if(typeof data23 === "string"){
+if(func3(data23) < 1){
+const err45 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/compiler",schemaPath:"#/properties/compiler/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20,data:data23};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2444,15 +2439,8 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data24.targets !== undefined){
-let data25 = data24.targets;
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-for(const key9 in data25){
-let data26 = data25[key9];
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-}
 else {
-const err46 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch/targets/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/watch/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.properties.targets.additionalProperties.type,parentSchema:schema21.properties.targets.additionalProperties,data:data26};
+const err46 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/compiler",schemaPath:"#/properties/compiler/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data23};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2462,9 +2450,15 @@ vErrors.push(err46);
 errors++;
 }
 }
+if(data20.targets !== undefined){
+let data24 = data20.targets;
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+for(const key7 in data24){
+let data25 = data24[key7];
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
 }
 else {
-const err47 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch/targets",schemaPath:"#/properties/watch/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.properties.targets.type,parentSchema:schema21.properties.targets,data:data25};
+const err47 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/targets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.additionalProperties.type,parentSchema:schema21.additionalProperties,data:data25};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -2476,7 +2470,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data:data24};
+const err48 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data:data24};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2486,15 +2480,12 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data19.plugins !== undefined){
-let data27 = data19.plugins;
-if(Array.isArray(data27)){
-const len0 = data27.length;
-for(let i0=0; i0<len0; i0++){
-let data28 = data27[i0];
-if(typeof data28 === "string"){
-if(func3(data28) < 1){
-const err49 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.items,data:data28};
+if(data20.watch !== undefined){
+let data26 = data20.watch;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+for(const key8 in data26){
+if(!(key8 === "targets")){
+const err49 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch",schemaPath:"#/properties/watch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data26};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -2504,8 +2495,15 @@ vErrors.push(err49);
 errors++;
 }
 }
+if(data26.targets !== undefined){
+let data27 = data26.targets;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+for(const key9 in data27){
+let data28 = data27[key9];
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+}
 else {
-const err50 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.items.type,parentSchema:schema22.items,data:data28};
+const err50 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch/targets/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/watch/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.targets.additionalProperties.type,parentSchema:schema22.properties.targets.additionalProperties,data:data28};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2517,7 +2515,7 @@ errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema22.type,parentSchema:schema22,data:data27};
+const err51 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch/targets",schemaPath:"#/properties/watch/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.targets.type,parentSchema:schema22.properties.targets,data:data27};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2527,12 +2525,9 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data19.cache !== undefined){
-let data29 = data19.cache;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-for(const key10 in data29){
-if(!(key10 === "maxSize")){
-const err52 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data:data29};
+}
+else {
+const err52 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data26};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2542,10 +2537,15 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data29.maxSize !== undefined){
-let data30 = data29.maxSize;
-if((typeof data30 !== "string") && (!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30))))){
-const err53 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema23.properties.maxSize.type},message:"must be string,integer",schema:schema23.properties.maxSize.type,parentSchema:schema23.properties.maxSize,data:data30};
+if(data20.plugins !== undefined){
+let data29 = data20.plugins;
+if(Array.isArray(data29)){
+const len0 = data29.length;
+for(let i0=0; i0<len0; i0++){
+let data30 = data29[i0];
+if(typeof data30 === "string"){
+if(func3(data30) < 1){
+const err53 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema23.items,data:data30};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2554,9 +2554,9 @@ vErrors.push(err53);
 }
 errors++;
 }
-if((typeof data30 == "number") && (isFinite(data30))){
-if(data30 < 0 || isNaN(data30)){
-const err54 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema23.properties.maxSize,data:data30};
+}
+else {
+const err54 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.items.type,parentSchema:schema23.items,data:data30};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2567,9 +2567,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err55 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data:data29};
+const err55 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema23.type,parentSchema:schema23,data:data29};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2579,15 +2578,12 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data19.remoteCache !== undefined){
-if(!(validate11(data19.remoteCache, {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/remoteCache",parentData:data19,parentDataProperty:"remoteCache",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err56 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/profiles/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.profiles.additionalProperties.type,parentSchema:schema11.properties.profiles.additionalProperties,data:data19};
+if(data20.cache !== undefined){
+let data31 = data20.cache;
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+for(const key10 in data31){
+if(!(key10 === "maxSize")){
+const err56 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data:data31};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2597,9 +2593,10 @@ vErrors.push(err56);
 errors++;
 }
 }
-}
-else {
-const err57 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.profiles.type,parentSchema:schema11.properties.profiles,data:data18};
+if(data31.maxSize !== undefined){
+let data32 = data31.maxSize;
+if((typeof data32 !== "string") && (!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32))))){
+const err57 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema24.properties.maxSize.type},message:"must be string,integer",schema:schema24.properties.maxSize.type,parentSchema:schema24.properties.maxSize,data:data32};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -2608,16 +2605,9 @@ vErrors.push(err57);
 }
 errors++;
 }
-}
-if(data.plugins !== undefined){
-let data32 = data.plugins;
-if(Array.isArray(data32)){
-const len1 = data32.length;
-for(let i1=0; i1<len1; i1++){
-let data33 = data32[i1];
-if(typeof data33 === "string"){
-if(func3(data33) < 1){
-const err58 = {instancePath:instancePath+"/plugins/" + i1,schemaPath:"#/properties/plugins/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.plugins.items,data:data33};
+if((typeof data32 == "number") && (isFinite(data32))){
+if(data32 < 0 || isNaN(data32)){
+const err58 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema24.properties.maxSize,data:data32};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -2627,8 +2617,10 @@ vErrors.push(err58);
 errors++;
 }
 }
+}
+}
 else {
-const err59 = {instancePath:instancePath+"/plugins/" + i1,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.plugins.items.type,parentSchema:schema11.properties.plugins.items,data:data33};
+const err59 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data:data31};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -2638,9 +2630,15 @@ vErrors.push(err59);
 errors++;
 }
 }
+if(data20.remoteCache !== undefined){
+if(!(validate11(data20.remoteCache, {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/remoteCache",parentData:data20,parentDataProperty:"remoteCache",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
-const err60 = {instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.plugins.type,parentSchema:schema11.properties.plugins,data:data32};
+const err60 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/profiles/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.profiles.additionalProperties.type,parentSchema:schema11.properties.profiles.additionalProperties,data:data20};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -2650,12 +2648,9 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data.cache !== undefined){
-let data34 = data.cache;
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-for(const key11 in data34){
-if(!(key11 === "maxSize")){
-const err61 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.cache,data:data34};
+}
+else {
+const err61 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.profiles.type,parentSchema:schema11.properties.profiles,data:data19};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -2665,10 +2660,15 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data34.maxSize !== undefined){
-let data35 = data34.maxSize;
-if((typeof data35 !== "string") && (!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35))))){
-const err62 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema11.properties.cache.properties.maxSize.type},message:"must be string,integer",schema:schema11.properties.cache.properties.maxSize.type,parentSchema:schema11.properties.cache.properties.maxSize,data:data35};
+if(data.plugins !== undefined){
+let data34 = data.plugins;
+if(Array.isArray(data34)){
+const len1 = data34.length;
+for(let i1=0; i1<len1; i1++){
+let data35 = data34[i1];
+if(typeof data35 === "string"){
+if(func3(data35) < 1){
+const err62 = {instancePath:instancePath+"/plugins/" + i1,schemaPath:"#/properties/plugins/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.plugins.items,data:data35};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -2677,9 +2677,9 @@ vErrors.push(err62);
 }
 errors++;
 }
-if((typeof data35 == "number") && (isFinite(data35))){
-if(data35 < 0 || isNaN(data35)){
-const err63 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.cache.properties.maxSize,data:data35};
+}
+else {
+const err63 = {instancePath:instancePath+"/plugins/" + i1,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.plugins.items.type,parentSchema:schema11.properties.plugins.items,data:data35};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -2690,9 +2690,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err64 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.cache.type,parentSchema:schema11.properties.cache,data:data34};
+const err64 = {instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.plugins.type,parentSchema:schema11.properties.plugins,data:data34};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -2702,14 +2701,12 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data.entries !== undefined){
-let data36 = data.entries;
+if(data.cache !== undefined){
+let data36 = data.cache;
 if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-for(const key12 in data36){
-const _errs96 = errors;
-if(typeof key12 === "string"){
-if(!pattern1.test(key12)){
-const err65 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.entries.propertyNames,data:key12,propertyName:key12};
+for(const key11 in data36){
+if(!(key11 === "maxSize")){
+const err65 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.cache,data:data36};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -2719,9 +2716,10 @@ vErrors.push(err65);
 errors++;
 }
 }
-var valid23 = _errs96 === errors;
-if(!valid23){
-const err66 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames",keyword:"propertyNames",params:{propertyName: key12},message:"property name must be valid",schema:schema11.properties.entries.propertyNames,parentSchema:schema11.properties.entries,data:data36};
+if(data36.maxSize !== undefined){
+let data37 = data36.maxSize;
+if((typeof data37 !== "string") && (!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37))))){
+const err66 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema11.properties.cache.properties.maxSize.type},message:"must be string,integer",schema:schema11.properties.cache.properties.maxSize.type,parentSchema:schema11.properties.cache.properties.maxSize,data:data37};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -2730,16 +2728,9 @@ vErrors.push(err66);
 }
 errors++;
 }
-}
-for(const key13 in data36){
-if(!(validate18(data36[key13], {instancePath:instancePath+"/entries/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data36,parentDataProperty:key13,rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err67 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.entries.type,parentSchema:schema11.properties.entries,data:data36};
+if((typeof data37 == "number") && (isFinite(data37))){
+if(data37 < 0 || isNaN(data37)){
+const err67 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.cache.properties.maxSize,data:data37};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -2750,13 +2741,73 @@ errors++;
 }
 }
 }
+}
 else {
-const err68 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err68 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.cache.type,parentSchema:schema11.properties.cache,data:data36};
 if(vErrors === null){
 vErrors = [err68];
 }
 else {
 vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data.entries !== undefined){
+let data38 = data.entries;
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+for(const key12 in data38){
+const _errs101 = errors;
+if(typeof key12 === "string"){
+if(!pattern1.test(key12)){
+const err69 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.entries.propertyNames,data:key12,propertyName:key12};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+var valid24 = _errs101 === errors;
+if(!valid24){
+const err70 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames",keyword:"propertyNames",params:{propertyName: key12},message:"property name must be valid",schema:schema11.properties.entries.propertyNames,parentSchema:schema11.properties.entries,data:data38};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+for(const key13 in data38){
+if(!(validate18(data38[key13], {instancePath:instancePath+"/entries/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data38,parentDataProperty:key13,rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.entries.type,parentSchema:schema11.properties.entries,data:data38};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+}
+else {
+const err72 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
 }
 errors++;
 }
@@ -2771,7 +2822,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.eltype === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "eltype"},message:"must have required property '"+"eltype"+"'",schema:schema26.required,parentSchema:schema26,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "eltype"},message:"must have required property '"+"eltype"+"'",schema:schema27.required,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2782,7 +2833,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "eltype") || (key0 === "size")) || (key0 === "value")) || (key0 === "shard"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2795,7 +2846,7 @@ errors++;
 if(data.eltype !== undefined){
 let data0 = data.eltype;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data:data0};
+const err2 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2805,7 +2856,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!(((((((((((((data0 === "Float16") || (data0 === "BFloat16")) || (data0 === "Float32")) || (data0 === "Float64")) || (data0 === "Int8")) || (data0 === "Int16")) || (data0 === "Int32")) || (data0 === "Int64")) || (data0 === "UInt8")) || (data0 === "UInt16")) || (data0 === "UInt32")) || (data0 === "UInt64")) || (data0 === "Bool"))){
-const err3 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values",schema:schema27.enum,parentSchema:schema27,data:data0};
+const err3 = {instancePath:instancePath+"/eltype",schemaPath:"#/definitions/elementType/enum",keyword:"enum",params:{allowedValues: schema28.enum},message:"must be equal to one of the allowed values",schema:schema28.enum,parentSchema:schema28,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2822,7 +2873,7 @@ const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err4 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema26.properties.size.items.type,parentSchema:schema26.properties.size.items,data:data2};
+const err4 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema27.properties.size.items.type,parentSchema:schema27.properties.size.items,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2833,7 +2884,7 @@ errors++;
 }
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 0 || isNaN(data2)){
-const err5 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema26.properties.size.items,data:data2};
+const err5 = {instancePath:instancePath+"/size/" + i0,schemaPath:"#/properties/size/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema27.properties.size.items,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2846,7 +2897,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.size.type,parentSchema:schema26.properties.size,data:data1};
+const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema27.properties.size.type,parentSchema:schema27.properties.size,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2869,7 +2920,7 @@ const len1 = data4.length;
 for(let i1=0; i1<len1; i1++){
 let data5 = data4[i1];
 if((typeof data5 !== "string") && (data5 !== null)){
-const err7 = {instancePath:instancePath+"/shard/" + i1,schemaPath:"#/properties/shard/items/type",keyword:"type",params:{type: schema26.properties.shard.items.type},message:"must be string,null",schema:schema26.properties.shard.items.type,parentSchema:schema26.properties.shard.items,data:data5};
+const err7 = {instancePath:instancePath+"/shard/" + i1,schemaPath:"#/properties/shard/items/type",keyword:"type",params:{type: schema27.properties.shard.items.type},message:"must be string,null",schema:schema27.properties.shard.items.type,parentSchema:schema27.properties.shard.items,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2881,7 +2932,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.shard.type,parentSchema:schema26.properties.shard,data:data4};
+const err8 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema27.properties.shard.type,parentSchema:schema27.properties.shard,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2893,7 +2944,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2913,7 +2964,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.from === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema32.required,parentSchema:schema32,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema33.required,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2924,7 +2975,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "from")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2938,7 +2989,7 @@ if(data.from !== undefined){
 let data0 = data.from;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.from,data:data0};
+const err2 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2949,7 +3000,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.from.type,parentSchema:schema32.properties.from,data:data0};
+const err3 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.from.type,parentSchema:schema33.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2961,7 +3012,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2981,7 +3032,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.const === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "const"},message:"must have required property '"+"const"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "const"},message:"must have required property '"+"const"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2992,7 +3043,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "const")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3004,7 +3055,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3024,7 +3075,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.npy === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "npy"},message:"must have required property '"+"npy"+"'",schema:schema29.required,parentSchema:schema29,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "npy"},message:"must have required property '"+"npy"+"'",schema:schema30.required,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3035,7 +3086,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "npy")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3049,7 +3100,7 @@ if(data.npy !== undefined){
 let data0 = data.npy;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema29.properties.npy,data:data0};
+const err2 = {instancePath:instancePath+"/npy",schemaPath:"#/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema30.properties.npy,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3060,7 +3111,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/npy",schemaPath:"#/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.npy.type,parentSchema:schema29.properties.npy,data:data0};
+const err3 = {instancePath:instancePath+"/npy",schemaPath:"#/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.npy.type,parentSchema:schema30.properties.npy,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3072,7 +3123,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3092,7 +3143,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.random === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "random"},message:"must have required property '"+"random"+"'",schema:schema30.required,parentSchema:schema30,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "random"},message:"must have required property '"+"random"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3103,7 +3154,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "random") || (key0 === "seed"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3116,7 +3167,7 @@ errors++;
 if(data.random !== undefined){
 let data0 = data.random;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/random",schemaPath:"#/properties/random/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.random.type,parentSchema:schema30.properties.random,data:data0};
+const err2 = {instancePath:instancePath+"/random",schemaPath:"#/properties/random/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.random.type,parentSchema:schema31.properties.random,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3126,7 +3177,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data0 === "normal") || (data0 === "uniform"))){
-const err3 = {instancePath:instancePath+"/random",schemaPath:"#/properties/random/enum",keyword:"enum",params:{allowedValues: schema30.properties.random.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.random.enum,parentSchema:schema30.properties.random,data:data0};
+const err3 = {instancePath:instancePath+"/random",schemaPath:"#/properties/random/enum",keyword:"enum",params:{allowedValues: schema31.properties.random.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.random.enum,parentSchema:schema31.properties.random,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3139,7 +3190,7 @@ errors++;
 if(data.seed !== undefined){
 let data1 = data.seed;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err4 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.seed.type,parentSchema:schema30.properties.seed,data:data1};
+const err4 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.seed.type,parentSchema:schema31.properties.seed,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3150,7 +3201,7 @@ errors++;
 }
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 9007199254740991 || isNaN(data1)){
-const err5 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema30.properties.seed,data:data1};
+const err5 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema31.properties.seed,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3160,7 +3211,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data1 < 0 || isNaN(data1)){
-const err6 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema30.properties.seed,data:data1};
+const err6 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.seed,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3173,7 +3224,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3193,7 +3244,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.fill === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'",schema:schema31.required,parentSchema:schema31,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'",schema:schema32.required,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3204,7 +3255,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "fill")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3217,7 +3268,7 @@ errors++;
 if(data.fill !== undefined){
 let data0 = data.fill;
 if((!((typeof data0 == "number") && (isFinite(data0)))) && (typeof data0 !== "boolean")){
-const err2 = {instancePath:instancePath+"/fill",schemaPath:"#/properties/fill/type",keyword:"type",params:{type: schema31.properties.fill.type},message:"must be number,boolean",schema:schema31.properties.fill.type,parentSchema:schema31.properties.fill,data:data0};
+const err2 = {instancePath:instancePath+"/fill",schemaPath:"#/properties/fill/type",keyword:"type",params:{type: schema32.properties.fill.type},message:"must be number,boolean",schema:schema32.properties.fill.type,parentSchema:schema32.properties.fill,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3229,7 +3280,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3249,7 +3300,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.target === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema35.required,parentSchema:schema35,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema36.required,parentSchema:schema36,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3260,7 +3311,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "target") || (key0 === "cache")) || (key0 === "mesh"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3274,7 +3325,7 @@ if(data.target !== undefined){
 let data0 = data.target;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.properties.target,data:data0};
+const err2 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.target,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3285,7 +3336,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.target.type,parentSchema:schema35.properties.target,data:data0};
+const err3 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.target.type,parentSchema:schema36.properties.target,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3298,7 +3349,7 @@ errors++;
 if(data.cache !== undefined){
 let data1 = data.cache;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.cache.type,parentSchema:schema35.properties.cache,data:data1};
+const err4 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.cache.type,parentSchema:schema36.properties.cache,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3308,7 +3359,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((data1 === "local") || (data1 === "remote"))){
-const err5 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/enum",keyword:"enum",params:{allowedValues: schema35.properties.cache.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.cache.enum,parentSchema:schema35.properties.cache,data:data1};
+const err5 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/enum",keyword:"enum",params:{allowedValues: schema36.properties.cache.enum},message:"must be equal to one of the allowed values",schema:schema36.properties.cache.enum,parentSchema:schema36.properties.cache,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3322,7 +3373,7 @@ if(data.mesh !== undefined){
 let data2 = data.mesh;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(Object.keys(data2).length < 1){
-const err6 = {instancePath:instancePath+"/mesh",schemaPath:"#/properties/mesh/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema35.properties.mesh,data:data2};
+const err6 = {instancePath:instancePath+"/mesh",schemaPath:"#/properties/mesh/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema36.properties.mesh,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3335,7 +3386,7 @@ for(const key1 in data2){
 const _errs8 = errors;
 if(typeof key1 === "string"){
 if(!pattern2.test(key1)){
-const err7 = {instancePath:instancePath+"/mesh",schemaPath:"#/properties/mesh/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema35.properties.mesh.propertyNames,data:key1,propertyName:key1};
+const err7 = {instancePath:instancePath+"/mesh",schemaPath:"#/properties/mesh/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema36.properties.mesh.propertyNames,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3347,7 +3398,7 @@ errors++;
 }
 var valid1 = _errs8 === errors;
 if(!valid1){
-const err8 = {instancePath:instancePath+"/mesh",schemaPath:"#/properties/mesh/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema35.properties.mesh.propertyNames,parentSchema:schema35.properties.mesh,data:data2};
+const err8 = {instancePath:instancePath+"/mesh",schemaPath:"#/properties/mesh/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema36.properties.mesh.propertyNames,parentSchema:schema36.properties.mesh,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3360,7 +3411,7 @@ errors++;
 for(const key2 in data2){
 let data3 = data2[key2];
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err9 = {instancePath:instancePath+"/mesh/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mesh/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema35.properties.mesh.additionalProperties.type,parentSchema:schema35.properties.mesh.additionalProperties,data:data3};
+const err9 = {instancePath:instancePath+"/mesh/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mesh/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema36.properties.mesh.additionalProperties.type,parentSchema:schema36.properties.mesh.additionalProperties,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3371,7 +3422,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 4096 || isNaN(data3)){
-const err10 = {instancePath:instancePath+"/mesh/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mesh/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096",schema:4096,parentSchema:schema35.properties.mesh.additionalProperties,data:data3};
+const err10 = {instancePath:instancePath+"/mesh/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mesh/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096",schema:4096,parentSchema:schema36.properties.mesh.additionalProperties,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3381,7 +3432,7 @@ vErrors.push(err10);
 errors++;
 }
 if(data3 < 1 || isNaN(data3)){
-const err11 = {instancePath:instancePath+"/mesh/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mesh/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema35.properties.mesh.additionalProperties,data:data3};
+const err11 = {instancePath:instancePath+"/mesh/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mesh/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema36.properties.mesh.additionalProperties,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3394,7 +3445,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/mesh",schemaPath:"#/properties/mesh/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties.mesh.type,parentSchema:schema35.properties.mesh,data:data2};
+const err12 = {instancePath:instancePath+"/mesh",schemaPath:"#/properties/mesh/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.properties.mesh.type,parentSchema:schema36.properties.mesh,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3406,7 +3457,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data};
 if(vErrors === null){
 vErrors = [err13];
 }

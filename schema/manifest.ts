@@ -82,6 +82,10 @@ export interface TpuConfig {
    * The target used by entries whose `run` is `true`. Default: "local" (the XLA CPU runtime on this machine).
    */
   target?: string;
+  /**
+   * The registered compiler every entry is compiled with: the built-in "tpu-build-julia" or one a plugin of `plugins` registers (plugins/api.ts, CompilerPlugin). Its name and version are part of every cache key. The Node API's `compiler` option overrides it. Default: "tpu-build-julia".
+   */
+  compiler?: string;
   compileLimits?: CompileLimits;
   targets?: Targets;
   watch?: Watch;
@@ -260,6 +264,10 @@ export interface Profile {
    * The target used by entries whose `run` is `true`. Default: "local" (the XLA CPU runtime on this machine).
    */
   target?: string;
+  /**
+   * The registered compiler every entry is compiled with: the built-in "tpu-build-julia" or one a plugin of `plugins` registers (plugins/api.ts, CompilerPlugin). Its name and version are part of every cache key. The Node API's `compiler` option overrides it. Default: "tpu-build-julia".
+   */
+  compiler?: string;
   targets?: Targets;
   watch?: Watch;
   plugins?: Plugins;
@@ -532,6 +540,11 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
       "type": "string",
       "minLength": 1
     },
+    "compiler": {
+      "description": "The registered compiler every entry is compiled with: the built-in \"tpu-build-julia\" or one a plugin of `plugins` registers (plugins/api.ts, CompilerPlugin). Its name and version are part of every cache key. The Node API's `compiler` option overrides it. Default: \"tpu-build-julia\".",
+      "type": "string",
+      "minLength": 1
+    },
     "compileLimits": {
       "$ref": "#/definitions/compileLimits"
     },
@@ -582,6 +595,9 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
           },
           "target": {
             "$ref": "#/properties/target"
+          },
+          "compiler": {
+            "$ref": "#/properties/compiler"
           },
           "targets": {
             "$ref": "#/properties/targets"

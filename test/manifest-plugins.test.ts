@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "../build/engine.js";
 import type { BuildEvent } from "../build/events.js";
 import { loadManifest } from "../build/manifest.js";
@@ -87,6 +87,35 @@ test("a plugin that is missing, throws, exports nothing or takes a registered na
   assert.is(summary.exitCode, 2);
   const invalid = events.find((e) => e.event === "manifest-invalid");
   assert.ok(invalid && invalid.event === "manifest-invalid" && invalid.diagnostics.length === expected.length);
+});
+
+test("a compiler a manifest plugin registers is chosen by the manifest's \"compiler\"; an unknown one is an error at that field", async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, "m.jl"), "double(x) = 2f0 .* x\n");
+  const julia = pathToFileURL(join(ROOT, "dist", "plugins", "julia", "index.js")).href;
+  // A compiler of its own name that logs each entry it compiles, then compiles it as the Julia compiler does.
+  writeFileSync(
+    join(dir, "logging-compiler.mjs"),
+    `import { appendFileSync } from "node:fs";\nimport { juliaCompiler } from ${JSON.stringify(julia)};\n` +
+      `export default { name: "logging", register(r) { r.registerCompiler({ ...juliaCompiler, name: "logging-julia", compile(request) { appendFileSync(${JSON.stringify(join(dir, "compiled.log"))}, request.entry + "\\n"); return juliaCompiler.compile(request); } }); } };\n`,
+  );
+  const manifest = (compiler: string) => `{\n  "plugins": ["./logging-compiler.mjs"],\n  "compiler": ${JSON.stringify(compiler)},\n  "entries": { "double": { "file": "m.jl", "function": "double", "args": [{ "eltype": "Float32", "size": [3] }] } }\n}\n`;
+  const config = join(dir, "tpu.config.json");
+  writeFileSync(config, manifest("logging-julia"));
+  const chosen = await build({ config, cacheDir: join(dir, "cache") });
+  assert.is(chosen.exitCode, 0);
+  assert.is(readFileSync(join(dir, "compiled.log"), "utf8"), "double\n", "the manifest's compiler compiled the entry");
+
+  writeFileSync(config, manifest("loging-julia"));
+  const events: BuildEvent[] = [];
+  const refused = await build({ config, cacheDir: join(dir, "cache"), onEvent: (e) => events.push(e) });
+  assert.is(refused.exitCode, 2);
+  const invalid = events.find((e) => e.event === "manifest-invalid");
+  assert.ok(invalid && invalid.event === "manifest-invalid");
+  assert.is(invalid.diagnostics.length, 1);
+  assert.match(invalid.diagnostics[0]!.location!, /tpu\.config\.json:3:15$/);
+  assert.match(invalid.diagnostics[0]!.message, 'unknown compiler "loging-julia"');
+  assert.match(invalid.diagnostics[0]!.rendered, 'did you mean "logging-julia"?');
 });
 
 test.run();

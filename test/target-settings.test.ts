@@ -68,6 +68,22 @@ test("an unknown setting, in targets or watch.targets, is an error at its key wi
   assert.match(rendered, 'did you mean "xlaFlags"?');
 });
 
+/** "file:line:col" of the value after `"key": ` (its first occurrence). */
+const valueLocation = (text: string, key: string) => locationOf(text, `"${key}": `).replace(/:(\d+)$/, (_, c) => `:${Number(c) + `"${key}": `.length}`);
+
+test("target settings, the compiler, plugins and the remote cache are checked in one pass: every problem at once, each at its line and column", async () => {
+  const remoteCache = { address: "grpc://127.0.0.1:9", tls: { ca: "ca.pem" } };
+  const r = await buildWith({ compiler: "julya", targets: { local: { devices: 2 } }, remoteCache });
+  assert.is(r.exitCode, 2);
+  assert.equal(r.diagnostics.map((d) => d.code), ["unknown-compiler", "unknown-setting", "remote-cache-config"]);
+  assert.equal(r.diagnostics.map((d) => d.location), [valueLocation(r.text, "compiler"), locationOf(r.text, '"devices"'), valueLocation(r.text, "tls")]);
+  assert.match(r.diagnostics[2]!.message, '"tls" needs a grpcs:// address');
+  // A plugin that fails to load leaves the targets unchecked (it may be the one that registers them), not the rest.
+  const withPlugin = await buildWith({ plugins: ["./missing.mjs"], targets: { local: { devices: 2 } }, remoteCache });
+  assert.equal(withPlugin.diagnostics.map((d) => d.code), ["plugin-load-failed", "remote-cache-config"]);
+  assert.equal(withPlugin.diagnostics.map((d) => d.location), [locationOf(withPlugin.text, '"./missing.mjs"'), valueLocation(withPlugin.text, "tls")]);
+});
+
 test("settings for an unknown target name are an error with the nearest registered target", async () => {
   const r = await buildWith({ targets: { lokal: { cpuDevices: 2 } } });
   assert.is(r.exitCode, 2);

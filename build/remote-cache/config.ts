@@ -31,7 +31,8 @@ export interface RemoteCacheConfig {
 export type RemoteCacheConfigResult =
   /** `config` absent: no remote cache in this build. `warning`: it was configured but cannot be used. */
   | { ok: true; config?: RemoteCacheConfig; warning?: string }
-  | { ok: false; message: string };
+  /** `pointer`: where in the manifest's `remoteCache` the problem is (absent: it is the environment's). */
+  | { ok: false; message: string; pointer?: string };
 
 const ADDRESS = /^grpcs?:\/\/(\[[0-9A-Fa-f:.]+\]|[^/:\s]+):[0-9]{1,5}\/?$/;
 
@@ -64,6 +65,8 @@ export function remoteCacheConfig(section: RemoteCacheSection | undefined, dir: 
   if (!effective.ok) return effective;
   const s = effective.section;
   if (!s) return { ok: true };
+  // A problem of the manifest's own section is located there; the environment's is not in the manifest.
+  const at = (pointer: string) => (effective.source === "manifest" ? { pointer } : {});
   const off = (problem: string) => ({ ok: true as const, warning: `remote cache ${s.address} not used: ${problem}` });
   const endpoint: ReapiEndpoint = { address: s.address.replace(/\/$/, ""), instance: s.instance ?? "" };
   if (s.timeoutSeconds !== undefined) endpoint.timeoutMs = s.timeoutSeconds * 1000;
@@ -75,7 +78,7 @@ export function remoteCacheConfig(section: RemoteCacheSection | undefined, dir: 
     endpoint[field] = read.value;
   }
   if (s.tls) {
-    if (!s.address.startsWith("grpcs://")) return { ok: false, message: `remote cache ${s.address}: "tls" needs a grpcs:// address (from ${effective.source})` };
+    if (!s.address.startsWith("grpcs://")) return { ok: false, message: `remote cache ${s.address}: "tls" needs a grpcs:// address (from ${effective.source})`, ...at("/remoteCache/tls") };
     const tls: NonNullable<ReapiEndpoint["tls"]> = {};
     for (const field of ["ca", "cert", "key"] as const) {
       const file = s.tls[field];
@@ -86,7 +89,7 @@ export function remoteCacheConfig(section: RemoteCacheSection | undefined, dir: 
         return off(`its TLS ${field} file ${resolve(dir, file)} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
     }
-    if ((tls.cert === undefined) !== (tls.key === undefined)) return { ok: false, message: `remote cache ${s.address}: "tls" needs both "cert" and "key" for mutual TLS, or neither (from ${effective.source})` };
+    if ((tls.cert === undefined) !== (tls.key === undefined)) return { ok: false, message: `remote cache ${s.address}: "tls" needs both "cert" and "key" for mutual TLS, or neither (from ${effective.source})`, ...at("/remoteCache/tls") };
     if (s.tls.serverName) tls.serverName = s.tls.serverName;
     endpoint.tls = tls;
   }
