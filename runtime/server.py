@@ -41,6 +41,7 @@ signal.signal(signal.SIGTERM, _stop_signal)
 signal.signal(signal.SIGINT, _stop_signal)
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import hashlib  # noqa: E402
 import hmac  # noqa: E402
 import inspect  # noqa: E402
@@ -142,7 +143,8 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         self.allow_shutdown = allow_shutdown
         self.started = time.monotonic()
         self.lock = threading.Lock()
-        self.compile_lock = threading.Lock()
+        # Per executable digest: a lock and how many calls hold or wait for it.
+        self.compiling: dict[str, list] = {}
         # Executables are written to the disk cache off the reply path: the client waits for the
         # compile, not for serialization and I/O. close() drains the queue before exit.
         self.cache_writer = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-writer")
@@ -281,9 +283,11 @@ class RuntimeService(pb_grpc.RuntimeServicer):
     def Compile(self, request, context, session: Session):
         if not request.hlo_module:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, "Compile: hlo_module is empty")
-        devices, digest = self._executable_digest(request, hashlib.sha256(request.hlo_module).hexdigest(), "Compile")
+        devices, digest = self._executable_digest(request, hashlib.sha256(request.hlo_module).hexdigest(), "Compile", fast=request.fast)
         warning = ""
-        with self.compile_lock:
+        # One compile per executable at a time; different modules compile side by side (a watch
+        # build's fast compile of a new edit does not wait for the optimized one of the last).
+        with self._compile_lock(digest):
             start = time.perf_counter()
             with self.lock:
                 shared = self.by_digest.get(digest)
@@ -318,12 +322,26 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             partition_results=[shape_to_pb(s) for s in self._partition_shapes(shared.result_shardings, shared.results)],
         )
 
-    def _executable_digest(self, request, module_sha256: str, rpc: str) -> tuple[tuple[int, ...], str]:
+    def _executable_digest(self, request, module_sha256: str, rpc: str, fast: bool = False) -> tuple[tuple[int, ...], str]:
         """The devices a Compile-like request names, and the digest its executable is cached and shared under."""
         devices = tuple(request.devices) if len(request.devices) > 1 else (request.device,)
         self._check_devices(devices, rpc)
         where = f"device{devices[0]}" if len(devices) == 1 else f"devices{','.join(map(str, devices))}"
-        return devices, cache_digest(f"{request.key}@{where}", module_sha256, self.backend.cache_fingerprint())
+        return devices, cache_digest(f"{request.key}@{where}{'/fast' if fast else ''}", module_sha256, self.backend.cache_fingerprint())
+
+    @contextlib.contextmanager
+    def _compile_lock(self, digest: str):
+        with self.lock:
+            held = self.compiling.setdefault(digest, [threading.Lock(), 0])
+            held[1] += 1
+        try:
+            with held[0]:
+                yield
+        finally:
+            with self.lock:
+                held[1] -= 1
+                if held[1] == 0:
+                    del self.compiling[digest]
 
     def ExecutableKey(self, request, context, session: Session):
         if len(request.module_sha256) != 32:
@@ -396,11 +414,14 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         except BackendError as e:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Compile: the bytes are not a loadable HloModuleProto ({len(request.hlo_module)} bytes): {e}") from e
         try:
-            executable = self.backend.compile(lowered, devices)
+            executable = self.backend.compile(lowered, devices, fast=request.fast)
         except BackendError as e:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Compile: XLA rejected the module: {e}") from e
-        self.compilations += 1
-        self.cache_writer.submit(self._write_cache, digest, executable, lowered)
+        with self.lock:
+            self.compilations += 1
+        # A fast-compiled executable stands in only until the optimized one is compiled: not worth the disk.
+        if not request.fast:
+            self.cache_writer.submit(self._write_cache, digest, executable, lowered)
         return self._shared(digest, executable, devices, lowered.parameters, lowered.results), pb.CompileResponse.COMPILED, warning
 
     def _write_cache(self, digest: str, executable, lowered) -> None:

@@ -53,6 +53,15 @@ class XlaBackendTest(unittest.TestCase):
         self.assertEqual(backend.shape_of(out[1]), ArrayShape("F64", ()))
         np.testing.assert_allclose(backend.to_host(out[1]), self.x.sum(), rtol=1e-12)
 
+    def test_a_fast_compile_computes_the_same_with_other_machine_code(self):
+        fast = backend.compile(backend.lower(self.module), (0,), fast=True)
+        out = backend.execute(fast, [backend.to_device(self.x, 0), backend.to_device(self.y, 0)])
+        np.testing.assert_allclose(backend.to_host(out[0]), np.tanh(self.x.astype(np.float32) @ self.y), rtol=1e-5)
+        np.testing.assert_allclose(backend.to_host(out[1]), self.x.sum(), rtol=1e-12)
+        # The optimization level reached XLA's code generator: the executables differ.
+        optimized = backend.compile(backend.lower(self.module), (0,))
+        self.assertNotEqual(backend.serialize(fast), backend.serialize(optimized))
+
     def test_serialized_executable_runs_after_deserialization(self):
         exe = backend.compile(backend.lower(self.module), (0,))
         again = backend.deserialize(backend.serialize(exe), (0,))

@@ -278,11 +278,15 @@ class XlaBackend:
             build.use_shardy_partitioner = False
         return options
 
-    def compile(self, lowered: LoweredModule, devices: tuple[int, ...]):
+    def compile(self, lowered: LoweredModule, devices: tuple[int, ...], fast: bool = False):
+        """fast: XLA's backend optimization level 0 for this compile only (XLA_FLAGS stay as they are)."""
         _, xc = _modules()
         targets = [self._device(d) for d in devices]
+        options = self._options(targets)
+        if fast:
+            options.executable_build_options.debug_options.xla_backend_optimization_level = 0
         try:
-            return self._backend.compile_and_load(lowered.mlir, xc.DeviceList(tuple(targets)), self._options(targets))
+            return self._backend.compile_and_load(lowered.mlir, xc.DeviceList(tuple(targets)), options)
         except Exception as e:
             raise BackendError(e) from e
 

@@ -372,9 +372,12 @@ export class RuntimeClient {
     };
   }
 
-  /** Compiles an HloModuleProto, or finds it in the server's caches; `key` is the module's content hash. */
-  async compile(module: Uint8Array, key: string, options: { device?: number; devices?: number[] } = {}): Promise<CompiledExecutable> {
-    const request = { hloModule: Buffer.from(module.buffer, module.byteOffset, module.byteLength), key, device: options.device ?? 0, devices: options.devices ?? [] };
+  /**
+   * Compiles an HloModuleProto, or finds it in the server's caches; `key` is the module's content hash.
+   * `fast`: at XLA's backend optimization level 0 (a separate executable; see CompileRequest.fast).
+   */
+  async compile(module: Uint8Array, key: string, options: { device?: number; devices?: number[]; fast?: boolean } = {}): Promise<CompiledExecutable> {
+    const request = { hloModule: Buffer.from(module.buffer, module.byteOffset, module.byteLength), key, device: options.device ?? 0, devices: options.devices ?? [], fast: options.fast ?? false };
     const r = await this.unary<CompileResponse__Output>("Compile", (m, o, cb) => this.client.compile(request, m, o, cb), { timeoutMs: this.longCallTimeoutMs });
     const shape = (s: { elementType: XlaShape["elementType"]; dims: number[] }): XlaShape => ({ elementType: s.elementType, dims: s.dims });
     return {
