@@ -21,7 +21,7 @@
 
 import { rm } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import type { ArgSpec, CompileOptions, CompilerPlugin, Signature, TargetSession, Tensor, TensorLayout, TypeTree } from "../plugins/api.js";
+import type { ArgSpec, CompileOptions, CompilerPlugin, ExecutableTier, Signature, TargetSession, Tensor, TensorLayout, TypeTree } from "../plugins/api.js";
 import { meshSize, parameterLayout, showMesh } from "../plugins/api.js";
 import { compileOptionsOf } from "../plugins/compile-settings.js";
 import { builtinRegistry, DEFAULT_COMPILER } from "../plugins/builtin.js";
@@ -83,6 +83,13 @@ export interface BuildHooks {
   signal?: AbortSignal;
   /** A watch build: targets take the manifest's `watch.targets` settings over their own. */
   watch?: boolean;
+  /**
+   * A watch build with tiered compilation (unless the manifest's `watch.tieredCompilation` is
+   * false): a module whose optimized executable the target does not hold yet runs with one XLA
+   * compiled fast; the summary lists those entries (`fastTier`), and optimizedTier() says when
+   * their optimized executables are ready for a build without this flag to rerun them.
+   */
+  tiered?: boolean;
   /** Finish the remote cache's uploads before the build reports its end (CI); otherwise they go on in the background. */
   waitUploads?: boolean;
   /** Build only these entries and those whose results they take (default: all). */
@@ -116,6 +123,8 @@ export interface BuildSummary {
   durationMs: number;
   /** A newer change cut this build short (watch builds only); its partial work is kept. */
   superseded?: boolean;
+  /** Entries whose outputs came from a fast-compiled executable (tiered watch builds only). */
+  fastTier?: string[];
 }
 
 /** One-shot build: a fresh engine, one build, every session closed. */
@@ -153,10 +162,12 @@ interface ResidentRef {
 interface ResidentSession extends TargetSession {
   /** `layout`: split (or copied) over a mesh's devices instead of on one. */
   upload(tensor: Tensor, layout?: TensorLayout): Promise<ResidentRef>;
-  execute(artifactHash: string, inputs: (Tensor | ResidentRef)[]): Promise<ResidentRef[]>;
+  /** `tier: "fast"` runs the executable a load with that tier reported (LoadReport.tier). */
+  execute(artifactHash: string, inputs: (Tensor | ResidentRef)[], options?: { tier?: ExecutableTier }): Promise<ResidentRef[]>;
   download(tensor: ResidentRef, options?: { release?: boolean }): Promise<Tensor>;
   release(tensors: ResidentRef[]): Promise<void>;
-  unload?(artifactHash: string): Promise<void>;
+  /** Without a tier: both. */
+  unload?(artifactHash: string, options?: { tier?: ExecutableTier }): Promise<void>;
 }
 
 function residentCapable(s: TargetSession): s is ResidentSession {
@@ -169,8 +180,10 @@ interface OpenSession {
   /** Canonical JSON of the target's settings: sessions are kept per target and settings. */
   settings: string;
   session: TargetSession;
-  /** Artifacts loaded in this session, by module hash. */
+  /** Artifacts loaded in this session, by module hash (their optimized executables). */
   loaded: Set<string>;
+  /** Artifacts whose fast-compiled executable is loaded (tiered watch builds), until the optimized one replaces it. */
+  fastLoaded: Set<string>;
   /** Manifest input tensors kept on the device, by content digest. */
   inputs: Map<string, ResidentRef>;
 }
@@ -266,6 +279,8 @@ class BuildContext {
   readonly preloads = new Map<string, Promise<void>>();
   /** Entries whose run succeeded or was up to date. */
   readonly succeeded = new Set<string>();
+  /** Runs of this build that used a fast-compiled executable: their optimized ones compile after it. */
+  readonly fastRuns: { entry: string; open: OpenSession; artifact: CachedArtifact }[] = [];
   /** Resident tensors this build's runs used (the others are released at its end). */
   readonly usedInputs = new Set<ResidentRef>();
   compileFailed = false;
@@ -281,6 +296,10 @@ class BuildContext {
 
   get watch(): boolean {
     return this.hooks.watch === true;
+  }
+
+  get tiered(): boolean {
+    return this.hooks.watch === true && this.hooks.tiered === true;
   }
 
   get waitUploads(): boolean {
@@ -347,6 +366,8 @@ interface BuildPlan {
   remote?: RemoteLayer;
   /** The size cap of the local caches (`cache.maxSize`, TPU_BUILD_CACHE_MAX), enforced at the build's end. */
   cacheMaxBytes?: number;
+  /** Runs may use fast-compiled executables (a tiered watch build of a manifest that allows it). */
+  tiered: boolean;
 }
 
 /** The target a run goes to: its name and settings (as given and as canonical JSON, the session key). */
@@ -394,6 +415,8 @@ export class BuildEngine {
   private closed = false;
   /** Remote caches of finished builds still uploading in the background; close() waits for them. */
   private readonly uploading = new Set<Promise<void>>();
+  /** The optimized compiles of the last build's fast-tier runs (true when every one succeeded). */
+  private optimizing: Promise<boolean> = Promise.resolve(true);
 
   constructor(readonly options: EngineOptions) {
     this.basePlugins = this.plugins = options.plugins ?? builtinRegistry();
@@ -455,6 +478,14 @@ export class BuildEngine {
   }
 
   /**
+   * Resolves when the optimized executables of the last build's fast-tier runs are loaded (true),
+   * or one of them failed to compile (false: a build without `tiered` compiles it in the open).
+   */
+  optimizedTier(): Promise<boolean> {
+    return this.optimizing;
+  }
+
+  /**
    * What a build (of `hooks.entries`, else all) would do, without compiling or running anything:
    * per entry, the files it reads and writes, its cache key, whether it would compile and run, and
    * why. It compiles, runs and writes nothing (a corrupt cache entry it meets is removed, as
@@ -507,7 +538,9 @@ export class BuildEngine {
       if (cutShort) return cutShort;
       if (ctx.waitUploads) await plan.remote?.flush();
       await this.enforceCacheCap(ctx, plan);
+      if (ctx.fastRuns.length) this.optimizing = this.compileOptimized(ctx.fastRuns);
       const summary = ctx.finish(ctx.compileFailed ? EXIT.compileError : ctx.runFailed ? EXIT.runError : ctx.expectFailed ? EXIT.expectationFailed : EXIT.ok);
+      if (ctx.fastRuns.length) summary.fastTier = ctx.fastRuns.map((r) => r.entry);
       // Watch builds follow every edit: their timings are in the events alone.
       if (!ctx.watch) await this.summarize(ctx, plan, summary);
       return summary;
@@ -612,6 +645,7 @@ export class BuildEngine {
       force: ctx.force,
       records: new Map(),
       settingsOf: (target) => targetSettings(manifest, target, watch),
+      tiered: ctx.tiered && manifest.watchTiered,
     };
     if (cap.maxBytes !== undefined) plan.cacheMaxBytes = cap.maxBytes;
     return { plan, remoteConfig };
@@ -890,18 +924,52 @@ export class BuildEngine {
     const targetName = entry.run?.target ?? plan.manifest.defaultTarget;
     const open = this.sessions.get(sessionKey(targetName, canonicalJson(plan.settingsOf(targetName))));
     if (!open || open.loaded.has(artifact.hash) || ctx.preloads.has(artifact.hash)) return;
-    const p = this.loadOn(ctx, plan, open, name, artifact);
+    const tier = this.tierFor(plan, open, artifact);
+    if (tier === "fast" && open.fastLoaded.has(artifact.hash)) return;
+    const p = this.loadOn(ctx, plan, open, name, artifact, tier);
     p.catch(() => {});
     ctx.preloads.set(artifact.hash, p);
   }
 
-  /** Loads a module in a session, with the remote cache's executables when there is one (and says how it was obtained). */
-  private async loadOn(ctx: BuildContext, plan: BuildPlan, open: OpenSession, name: string, artifact: CachedArtifact): Promise<void> {
-    const executables = plan.remote?.executables;
-    const report = await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature }, executables ? { executables } : {});
-    open.loaded.add(artifact.hash);
-    if (executables && report) ctx.emit({ event: "executable-loaded", at: now(), entry: name, target: open.target, hash: artifact.hash, ...report });
+  /**
+   * Loads a module in a session, with the remote cache's executables when there is one (and says how
+   * it was obtained). `tier: "fast"`: whatever the session can run soonest (it says which it loaded).
+   */
+  private async loadOn(ctx: BuildContext, plan: BuildPlan, open: OpenSession, name: string, artifact: CachedArtifact, tier: ExecutableTier = "optimized"): Promise<void> {
+    const executables = tier === "optimized" ? plan.remote?.executables : undefined;
+    const report = await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature }, { ...(executables ? { executables } : {}), ...(tier === "fast" ? { tier } : {}) });
+    if (report?.tier === "fast") open.fastLoaded.add(artifact.hash);
+    else open.loaded.add(artifact.hash);
+    if (executables && report) {
+      const { tier: _loaded, ...loaded } = report;
+      ctx.emit({ event: "executable-loaded", at: now(), entry: name, target: open.target, hash: artifact.hash, ...loaded });
+    }
     if (report?.digest) await this.recordExecutable(plan, name, { module: artifact.hash, target: open.target, settings: open.settings, digest: report.digest });
+  }
+
+  /** The executable a run of this build asks for: fast when the build is tiered, the session can run it, and the optimized one is not loaded. */
+  private tierFor(plan: BuildPlan, open: OpenSession, artifact: CachedArtifact): ExecutableTier {
+    return plan.tiered && residentCapable(open.session) && !open.loaded.has(artifact.hash) ? "fast" : "optimized";
+  }
+
+  /**
+   * After a build with fast-tier runs: their optimized executables compile in the background (the
+   * runtime compiles different modules side by side, so the next edit's fast compile does not wait).
+   * Nothing here writes outputs: the next build reruns those entries with them.
+   */
+  private async compileOptimized(runs: BuildContext["fastRuns"]): Promise<boolean> {
+    const results = await Promise.all(
+      runs.map(async ({ open, artifact }) => {
+        try {
+          await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature });
+          if (this.isOpen(open)) open.loaded.add(artifact.hash);
+          return true;
+        } catch {
+          return false;
+        }
+      }),
+    );
+    return results.every(Boolean);
   }
 
   // ---- run -----------------------------------------------------------------------------------
@@ -966,7 +1034,15 @@ export class BuildEngine {
   /** The entry's results: its outputs on disk when up to date, else from the remote cache, else run on the target. */
   private async runOrReuse(ctx: BuildContext, plan: BuildPlan, entry: ResolvedEntry, artifact: CachedArtifact, inputs: InputLeaf[], fingerprintParts: RunFingerprintParts, fingerprint: string, target: RunTarget, t0: number, starting: () => void): Promise<Tensor[]> {
     const name = entry.name;
-    if (!plan.force && (await this.runIsUpToDate(ctx, plan, name, fingerprint, target, artifact))) return this.entryState(name).run!.host;
+    // In a tiered build, a fast-tier run stands until its optimized executable is there to rerun it
+    // (it is then one of this build's fast-tier runs, whose optimized executable it waits for).
+    const open = this.sessions.get(sessionKey(target.name, target.settings));
+    const fast = plan.tiered && open && !open.loaded.has(artifact.hash) ? runFingerprint({ ...fingerprintParts, tier: "fast" }) : undefined;
+    if (!plan.force && (await this.runIsUpToDate(ctx, plan, name, [fingerprint, fast], target, artifact))) {
+      const stands = this.entryState(name).run!;
+      if (fast !== undefined && stands.fingerprint === fast) ctx.fastRuns.push({ entry: name, open: open!, artifact });
+      return stands.host;
+    }
     const remoteKey = entry.run?.cache === "remote" && plan.remote ? remoteRunKey(artifact.hash, target.name, target.settings, inputs.map((i) => i.digest)) : undefined;
     if (remoteKey && (await this.runFromRemote(ctx, plan, entry, artifact, remoteKey, fingerprintParts, target, t0))) return this.entryState(name).run!.host;
     ctx.emit({ event: "run-started", at: now(), entry: name, target: target.name, hash: artifact.hash });
@@ -1003,12 +1079,12 @@ export class BuildEngine {
    * Whether the last successful run (this engine's, else the one recorded on disk) had this
    * fingerprint and its output files still hold what it wrote; then they stand, untouched.
    */
-  private async runIsUpToDate(ctx: BuildContext, plan: BuildPlan, name: string, fingerprint: string, target: RunTarget, artifact: CachedArtifact): Promise<boolean> {
+  private async runIsUpToDate(ctx: BuildContext, plan: BuildPlan, name: string, fingerprints: (string | undefined)[], target: RunTarget, artifact: CachedArtifact): Promise<boolean> {
     const st = this.entryState(name);
     const dir = join(plan.outDir, name);
     let previous = st.run;
-    if (!previous || previous.fingerprint !== fingerprint || previous.outDir !== plan.outDir || !(await readVerifiedOutputs(dir, previous.fileDigests))) {
-      previous = await this.recordedRun(plan, name, fingerprint, artifact);
+    if (!previous || !fingerprints.includes(previous.fingerprint) || previous.outDir !== plan.outDir || !(await readVerifiedOutputs(dir, previous.fileDigests))) {
+      previous = await this.recordedRun(plan, name, fingerprints, artifact);
       if (!previous) return false;
       await this.releaseRun(st.run);
       st.run = previous;
@@ -1053,8 +1129,10 @@ export class BuildEngine {
       current = open;
       await ctx.preloads.get(artifact.hash)?.catch(() => {});
       if (artifact.signature.mesh) await checkMeshFits(open, artifact.signature);
-      if (!open.loaded.has(artifact.hash)) await this.loadOn(ctx, plan, open, name, artifact);
-      return this.execute(open, artifact, entry, inputs, ctx.usedInputs);
+      const wanted = this.tierFor(plan, open, artifact);
+      if (!open.loaded.has(artifact.hash) && !(wanted === "fast" && open.fastLoaded.has(artifact.hash))) await this.loadOn(ctx, plan, open, name, artifact, wanted);
+      const tier: ExecutableTier = open.loaded.has(artifact.hash) ? "optimized" : "fast";
+      return { ...(await this.execute(open, artifact, entry, inputs, ctx.usedInputs, tier)), open, tier };
     };
     let run: Awaited<ReturnType<typeof attempt>>;
     try {
@@ -1076,13 +1154,16 @@ export class BuildEngine {
     const written = await writeRunOutputs(plan.outDir, { entry: name, function: entry.function, hash: artifact.hash, target: target.name }, artifact.signature, run.host);
     const files = written.files;
     await this.releaseRun(st.run);
-    st.run = { fingerprint: runFingerprint(fingerprint), outDir: plan.outDir, files, fileDigests: written.digests, digests: run.host.map(tensorDigest), host: run.host, resident: run.resident };
-    await this.recordRun(plan, name, fingerprint, st.run);
+    // A fast-tier run is recorded as such: no later build takes it for the optimized run.
+    const parts: RunFingerprintParts = run.tier === "fast" ? { ...fingerprint, tier: "fast" } : fingerprint;
+    st.run = { fingerprint: runFingerprint(parts), outDir: plan.outDir, files, fileDigests: written.digests, digests: run.host.map(tensorDigest), host: run.host, resident: run.resident };
+    await this.recordRun(plan, name, parts, st.run);
+    if (run.tier === "fast") ctx.fastRuns.push({ entry: name, open: run.open, artifact });
     ctx.succeeded.add(name);
     ctx.counts.ran++;
     ctx.entries[name] = { ...ctx.entries[name]!, ran: true, outputs: files, runMs: durationMs };
-    ctx.emit({ event: "run-finished", at: now(), entry: name, target: target.name, hash: artifact.hash, durationMs, outputs: files.map(displayPath) });
-    ctx.log(`ran      ${name}  on ${target.name}  ${durationMs} ms  -> ${displayPath(join(plan.outDir, name))}`);
+    ctx.emit({ event: "run-finished", at: now(), entry: name, target: target.name, hash: artifact.hash, durationMs, outputs: files.map(displayPath), tier: run.tier });
+    ctx.log(`ran      ${name}  on ${target.name}  ${durationMs} ms${run.tier === "fast" ? " (fast tier)" : ""}  -> ${displayPath(join(plan.outDir, name))}`);
     return run.host;
   }
 
@@ -1166,9 +1247,9 @@ export class BuildEngine {
   }
 
   /** The run recorded on disk, when it had this fingerprint and its files still hold what it wrote (then read back for dependents). */
-  private async recordedRun(plan: BuildPlan, name: string, fingerprint: string, artifact: CachedArtifact): Promise<RunRecordState | undefined> {
+  private async recordedRun(plan: BuildPlan, name: string, fingerprints: (string | undefined)[], artifact: CachedArtifact): Promise<RunRecordState | undefined> {
     const recorded = (await this.record(plan, name)).run;
-    if (!recorded || recorded.fingerprint !== fingerprint || recorded.parts.outDir !== plan.outDir) return undefined;
+    if (!recorded || !fingerprints.includes(recorded.fingerprint) || recorded.parts.outDir !== plan.outDir) return undefined;
     const dir = join(plan.outDir, name);
     const contents = await readVerifiedOutputs(dir, recorded.files);
     if (!contents) return undefined;
@@ -1181,7 +1262,7 @@ export class BuildEngine {
       host.push(decoded.value);
     }
     if (host.length !== recorded.leaves.length) return undefined;
-    return { fingerprint, outDir: plan.outDir, files: names.map((f) => join(dir, f)), fileDigests: recorded.files, digests: recorded.leaves, host };
+    return { fingerprint: recorded.fingerprint, outDir: plan.outDir, files: names.map((f) => join(dir, f)), fileDigests: recorded.files, digests: recorded.leaves, host };
   }
 
   /** The build's run summary (`.tpu-build/runs/`): what each entry did and its timings; a failure to write it is a warning. */
@@ -1242,7 +1323,7 @@ export class BuildEngine {
     if (open && (await answers(open))) return open;
     if (open) await this.closeSession(open);
     const session = await this.plugins.target(targetKind(manifest, target))!.open({ workspace: manifest.dir, settings: settingsObject });
-    const fresh: OpenSession = { target, settings, session, loaded: new Set(), inputs: new Map() };
+    const fresh: OpenSession = { target, settings, session, loaded: new Set(), fastLoaded: new Set(), inputs: new Map() };
     this.sessions.set(sessionKey(target, settings), fresh);
     return fresh;
   }
@@ -1260,7 +1341,7 @@ export class BuildEngine {
   }
 
   /** Runs on the device: inputs resident where the session keeps them, results kept resident for dependents. */
-  private async execute(open: OpenSession, artifact: CachedArtifact, entry: ResolvedEntry, inputs: InputLeaf[], used: Set<ResidentRef>): Promise<{ host: Tensor[]; resident?: RunRecordState["resident"] }> {
+  private async execute(open: OpenSession, artifact: CachedArtifact, entry: ResolvedEntry, inputs: InputLeaf[], used: Set<ResidentRef>, tier: ExecutableTier): Promise<{ host: Tensor[]; resident?: RunRecordState["resident"] }> {
     const session = open.session;
     if (!residentCapable(session)) return { host: await session.run(artifact.hash, inputs.map((i) => i.tensor)) };
     const fromRuns = new Map<string, ResidentRef>();
@@ -1281,7 +1362,7 @@ export class BuildEngine {
       used.add(r);
       args.push(r);
     }
-    const results = await session.execute(artifact.hash, args);
+    const results = await session.execute(artifact.hash, args, tier === "fast" ? { tier } : {});
     try {
       const host: Tensor[] = [];
       for (const r of results) host.push(await session.download(r));
@@ -1331,11 +1412,18 @@ export class BuildEngine {
       if (stale.length && residentCapable(open.session)) await open.session.release(stale.map(([, r]) => r)).catch(() => {});
       // Executables of modules no entry holds any more are unloaded (the disk cache keeps them).
       const live = new Set([...this.state.values()].map((s) => s.artifact?.hash));
+      const unload = (open.session as Partial<ResidentSession>).unload;
       for (const hash of [...open.loaded]) {
         if (live.has(hash)) continue;
         open.loaded.delete(hash);
-        const unload = (open.session as Partial<ResidentSession>).unload;
+        open.fastLoaded.delete(hash);
         if (unload) await unload.call(open.session, hash).catch(() => {});
+      }
+      // A fast-tier executable goes once its optimized one is loaded (or its module is gone).
+      for (const hash of [...open.fastLoaded]) {
+        if (live.has(hash) && !open.loaded.has(hash)) continue;
+        open.fastLoaded.delete(hash);
+        if (unload) await unload.call(open.session, hash, { tier: "fast" }).catch(() => {});
       }
     }
   }

@@ -75,6 +75,8 @@ export interface ResolvedManifest {
   targets: Record<string, Record<string, unknown>>;
   /** `watch.targets`: settings merged over `targets` in watch builds. */
   watchTargets: Record<string, Record<string, unknown>>;
+  /** `watch.tieredCompilation` (default true): watch builds run fast-compiled executables first. */
+  watchTiered: boolean;
   /** The `remoteCache` section as written (secrets unresolved; build/remote-cache/config.ts resolves it). */
   remoteCache?: RemoteCache;
   /** `cache.maxSize` in bytes (TPU_BUILD_CACHE_MAX, read by the engine, overrides it). */
@@ -649,7 +651,7 @@ export async function resolveManifest(path: string, text: string, options: Manif
   const watchTargets = (config.watch?.targets ?? {}) as Record<string, Record<string, unknown>>;
   return {
     ok: true,
-    manifest: { path: abs, dir, text, document: doc, config, outDir: resolve(dir, config.out ?? DEFAULT_OUT), defaultTarget, targets, watchTargets, entries, order, files, ...(config.remoteCache ? { remoteCache: config.remoteCache } : {}), ...(cacheMaxBytes !== undefined ? { cacheMaxBytes } : {}), ...(options.profile !== undefined ? { profile: options.profile } : {}), ...(where.originOf ? { originOf: where.originOf } : {}) },
+    manifest: { path: abs, dir, text, document: doc, config, outDir: resolve(dir, config.out ?? DEFAULT_OUT), defaultTarget, targets, watchTargets, watchTiered: config.watch?.tieredCompilation ?? true, entries, order, files, ...(config.remoteCache ? { remoteCache: config.remoteCache } : {}), ...(cacheMaxBytes !== undefined ? { cacheMaxBytes } : {}), ...(options.profile !== undefined ? { profile: options.profile } : {}), ...(where.originOf ? { originOf: where.originOf } : {}) },
   };
 }
 

@@ -25,6 +25,8 @@ export interface RunFingerprintParts {
   outDir: string;
   /** Content digest of every input leaf, in parameter order. */
   inputs: string[];
+  /** Set when a fast-compiled executable ran (a watch build's first tier): then no optimized run is up to date with it. */
+  tier?: "fast";
 }
 
 export function runFingerprint(parts: RunFingerprintParts): string {
@@ -38,6 +40,7 @@ export function changedRunParts(before: RunFingerprintParts, after: RunFingerpri
   if (before.target !== after.target) changed.push("target");
   else if (before.settings !== after.settings) changed.push("target settings");
   if (before.outDir !== after.outDir) changed.push("output directory");
+  if (before.tier !== after.tier) changed.push("fast tier");
   if (before.inputs.length !== after.inputs.length) changed.push("inputs");
   else after.inputs.forEach((d, k) => d !== before.inputs[k] && changed.push(inputLabel(k)));
   return changed;

@@ -5,7 +5,11 @@
 // A batch of file events marks the session dirty and aborts a watch build in flight (it stops at
 // its next step; what it finished is kept); the loop then builds again until nothing is dirty.
 // After each build the watched set becomes what the engine now reaches, so it follows edits to
-// `include`s and to the manifest. An invalid manifest keeps the last good graph (and its watched
+// `include`s and to the manifest. Watch builds are tiered (build/engine.ts, `tiered`): a changed
+// module runs first with a fast-compiled executable; once the optimized ones are compiled, and
+// unless another change came first, one more build reruns those entries with them and replaces
+// their outputs. Every write happens in a build of the loop, so a build for an older edit can
+// never write after a newer edit's build. An invalid manifest keeps the last good graph (and its watched
 // set) and widens the watcher to any event in those directories until the manifest is fixed.
 
 import { BuildEngine, type BuildHooks, type BuildSummary, type EngineOptions } from "../build/engine.js";
@@ -40,6 +44,8 @@ export class WatchSession {
   private closed = false;
   private started: Promise<BuildSummary> | undefined;
   private settledWaiters: (() => void)[] = [];
+  /** Wakes the loop while it waits for optimized executables: a change came, or the session closes. */
+  private wake: (() => void) | undefined;
   /** The last build that ran to its end (not superseded). */
   last: BuildSummary | undefined;
   lastFinishedAt: string | undefined;
@@ -114,6 +120,7 @@ export class WatchSession {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.wake?.();
     this.controller?.abort();
     await this.watcher.close();
     await this.running;
@@ -125,22 +132,36 @@ export class WatchSession {
     this.broadcast({ event: "watch-changed", at: now(), paths: withDisplayBase(this.cwd, () => paths.map(displayPath)) });
     this.dirty = true;
     this.controller?.abort();
+    this.wake?.();
     this.kick();
   }
 
   private kick(): void {
     if (this.running || this.closed) return;
     this.running = (async () => {
+      let tiered = true;
       while (this.dirty && !this.closed) {
         this.dirty = false;
         const controller = new AbortController();
         this.controller = controller;
         try {
-          const summary = await withDisplayBase(this.cwd, () => this.engine.build(this.hooks({ signal: controller.signal, watch: true })));
+          const summary = await withDisplayBase(this.cwd, () => this.engine.build(this.hooks({ signal: controller.signal, watch: true, tiered })));
           releaseMemory();
           this.record(summary);
           this.watcher.broad = summary.exitCode === EXIT.invalidManifest;
           await this.watcher.setFiles(this.engine.watchedFiles());
+          // The optimized tier: a build without fast executables once they are compiled, unless a
+          // change comes first (its own build is tiered again, and is followed by its own tier-up).
+          tiered = true;
+          if (summary.fastTier?.length && !this.dirty && !this.closed) {
+            const woken = new Promise<"woken">((resolve) => (this.wake = () => resolve("woken")));
+            const ready = await Promise.race([this.engine.optimizedTier(), woken]);
+            this.wake = undefined;
+            if (ready !== "woken" && !this.dirty && !this.closed) {
+              this.dirty = true;
+              tiered = false;
+            }
+          }
         } catch (e) {
           for (const l of this.listeners) l.error?.(`internal error in the watch build: ${(e as Error).stack ?? e}; please report this bug`);
         } finally {
@@ -168,6 +189,7 @@ export class WatchSession {
     return {
       signal: extra.signal,
       watch: extra.watch,
+      tiered: extra.tiered,
       entries: extra.entries ?? this.options.entries,
       force: extra.force,
       onEvent: (e: BuildEvent) => {

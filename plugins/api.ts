@@ -228,8 +228,17 @@ export interface ExecutableStore {
   put(digest: string, label: string, entry: Uint8Array): void;
 }
 
+/**
+ * Which executable of a module: "optimized" (XLA's default optimization; what `build` always runs)
+ * or "fast" (compiled at XLA's backend optimization level 0: about half the compile time, slower
+ * element-wise code). Watch builds run the fast one first while the optimized one compiles.
+ */
+export type ExecutableTier = "fast" | "optimized";
+
 /** How load() obtained an executable, when the target can tell. */
 export interface LoadReport {
+  /** The tier loaded; absent: "optimized". Asked for "fast", a target may load the optimized one (it was at hand). */
+  tier?: ExecutableTier;
   /** compiled: by XLA now; memory: already loaded; disk: the runtime's own cache; remote: an ExecutableStore entry. */
   source: "compiled" | "memory" | "disk" | "remote";
   /** The executable's digest in the runtime's caches (and the ExecutableStore). */
@@ -245,9 +254,11 @@ export interface TargetSession {
   /**
    * Compiles (or loads from the runtime's executable cache) and keeps the executable by hash. With
    * `executables`, a target that can serialize executables looks there before compiling and puts
-   * what it compiled there.
+   * what it compiled there. `tier: "fast"` asks for an executable soon: the optimized one when the
+   * runtime holds it already, else one compiled fast (the report says which; targets without tiers
+   * load the optimized one).
    */
-  load(artifact: ArtifactRef, options?: { executables?: ExecutableStore }): Promise<void | LoadReport>;
+  load(artifact: ArtifactRef, options?: { executables?: ExecutableStore; tier?: ExecutableTier }): Promise<void | LoadReport>;
   /** Runs a loaded artifact on flattened input leaves (signature.parameters order); returns result leaves. */
   run(artifactHash: string, inputs: Tensor[]): Promise<Tensor[]>;
   close(): Promise<void>;

@@ -205,6 +205,10 @@ export interface EvRunStarted {
 export interface EvRunFinished {
   schemaVersion: SchemaVersion;
   event: "run-finished";
+  /**
+   * Which executable produced the outputs: "optimized" (XLA's default optimization; every `build`), or "fast" (compiled at XLA's backend optimization level 0 in a watch build with `watch.tieredCompilation`): a later build of the same watch reruns the entry with the optimized one and replaces these outputs.
+   */
+  tier: "optimized" | "fast";
   at: At;
   /**
    * The entry's name in the manifest.

@@ -7,13 +7,13 @@
 import { createRequire } from "node:module";
 const ajvRuntime = createRequire(import.meta.url);
 export const root = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"compiler":{"description":"The registered compiler every entry is compiled with: the built-in \"tpu-build-julia\" or one a plugin of `plugins` registers (plugins/api.ts, CompilerPlugin). Its name and version are part of every cache key. The Node API's `compiler` option overrides it. Default: \"tpu-build-julia\".","type":"string","minLength":1},"compileLimits":{"$ref":"#/definitions/compileLimits"},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`. `local` takes the settings of LocalTarget. Every target also takes `float64` and `matmulPrecision`, which decide how the entries that run on it are compiled.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"extends":{"description":"A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.","type":"string","minLength":1},"profiles":{"description":"Named overlays chosen with `--profile NAME` (e.g. \"ci\"), merged over the manifest like `extends` merges it over its base: {\"ci\": {\"targets\": {\"local\": {\"cpuDevices\": 8}}, \"cache\": {\"maxSize\": \"5GB\"}}}.","type":"object","additionalProperties":{"title":"Profile","description":"Settings merged over the manifest when this profile is chosen.","type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/properties/out"},"target":{"$ref":"#/properties/target"},"compiler":{"$ref":"#/properties/compiler"},"targets":{"$ref":"#/properties/targets"},"watch":{"$ref":"#/properties/watch"},"plugins":{"$ref":"#/properties/plugins"},"cache":{"$ref":"#/properties/cache"},"remoteCache":{"$ref":"#/definitions/remoteCache"}}}},"plugins":{"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]},"expect":{"description":"What the run's results must be, which makes the run a test step: keyed by a result leaf, as `result.json` names it (its `path`, e.g. \"result\", \"result.loss\", \"result[2]\", or its index, \"0\" for 0.npy). A failed expectation ends the build with exit code 6 and names the worst element. Needs `run`.","type":"object","additionalProperties":{"$ref":"#/definitions/expectation"}}}},"expectation":{"title":"Expectation","description":"Checks of one result leaf: equal to a reference (`npy`, within `rtol` and `atol` as numpy.allclose: |actual - expected| <= atol + rtol * |expected| elementwise, NaN never equal), every element finite, and/or its size. At least one check.","type":"object","additionalProperties":false,"properties":{"npy":{"description":"A .npy file (relative to this manifest) holding the expected values, with the leaf's Julia size (a C-order file is read as NumPy shows it, a Fortran-order one as Julia does). Any numeric element type.","type":"string","minLength":1},"rtol":{"description":"Relative tolerance of `npy`. Default: 1e-5 (numpy.allclose's).","type":"number","minimum":0},"atol":{"description":"Absolute tolerance of `npy`. Default: 1e-8 (numpy.allclose's).","type":"number","minimum":0},"finite":{"description":"`true`: every element is finite (no NaN, no ±Inf).","type":"boolean"},"shape":{"description":"The leaf's size in Julia order, e.g. [10, 32]; [] for a scalar.","type":"array","items":{"type":"integer","minimum":0}}}},"compileLimits":{"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"},"shard":{"description":"How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, \"data\"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.","type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts, compiled executables and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"apiKey":{"description":"BuildBuddy's API key, sent as the x-buildbuddy-api-key header with every call (BuildBuddy authenticates with it rather than a bearer token). Only ever from an environment variable or a file.","$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel). Give this or `hosts`.","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"hosts":{"description":"Several runtime servers that act as one (the hosts of a TPU pod slice), each started with `--coordinator ADDR --num-processes N --process-id K` (JAX's distributed runtime), listed in any order: entries with a `mesh` run on all of them as one SPMD program over their devices, each host receiving its own shards; other entries run on process 0. Give this or `address`.","type":"array","minItems":2,"items":{"type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"}},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"localTarget":{"title":"LocalTarget","description":"Settings of the `local` target (`targets.local`): XLA's CPU client in a runtime server beside the build. Entries that run there are compiled for the platform \"cpu\".","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Where the runtime keeps compiled executables, relative to this manifest. Default: \".tpu-build/executables\".","type":"string","minLength":1},"cpuDevices":{"description":"Pretend this many CPU devices (XLA's --xla_force_host_platform_device_count).","type":"integer","minimum":1,"maximum":256},"device":{"description":"The device ordinal entries run on.","type":"integer","minimum":0},"transport":{"description":"How the build reaches its runtime server.","enum":["unix","tcp"]},"xlaFlags":{"description":"XLA flags for the runtime server; a flag that names a path must point inside the workspace.","type":"string"},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"float64Mode":{"title":"Float64Mode","description":"How entries that run on this target compile Float64 values. \"error\" (the default): Float64 arithmetic on a platform that cannot do it (a TPU stores Float64 but has no Float64 arithmetic) is a compile error at the Julia line that computes it. \"float32\": every Float64 value on the device is computed and stored as Float32, on any platform, as JAX does without x64 (a deviation from Julia: the program still dispatches on Float64, compile-time arithmetic stays exact, and values are rounded once when they reach the device); arguments declared Float64 are converted to Float32 before upload and Float64 results come back as Float32. Part of the cache key.","enum":["error","float32"]},"matmulPrecision":{"title":"MatmulPrecision","description":"XLA's precision_config of every dot and convolution: \"default\" (TPUs multiply Float32 in one bfloat16 pass), \"high\" (three passes) or \"highest\" (full Float32). NVIDIA GPUs with tensor cores may use TF32 under \"default\"; the CPU computes Float32 products in Float32 whatever it says. Part of the cache key.","enum":["default","high","highest"]},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"compiler":{"description":"The registered compiler every entry is compiled with: the built-in \"tpu-build-julia\" or one a plugin of `plugins` registers (plugins/api.ts, CompilerPlugin). Its name and version are part of every cache key. The Node API's `compiler` option overrides it. Default: \"tpu-build-julia\".","type":"string","minLength":1},"compileLimits":{"$ref":"#/definitions/compileLimits"},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`. `local` takes the settings of LocalTarget. Every target also takes `float64` and `matmulPrecision`, which decide how the entries that run on it are compiled.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}},"tieredCompilation":{"description":"Whether a watch build runs a changed module first with an executable XLA compiled fast (backend optimization level 0, about half the compile time), compiles the optimized one in the background and then reruns with it, replacing the outputs (each `run-finished` event names its `tier`). `build` always runs optimized executables. Default: true.","type":"boolean"}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"extends":{"description":"A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.","type":"string","minLength":1},"profiles":{"description":"Named overlays chosen with `--profile NAME` (e.g. \"ci\"), merged over the manifest like `extends` merges it over its base: {\"ci\": {\"targets\": {\"local\": {\"cpuDevices\": 8}}, \"cache\": {\"maxSize\": \"5GB\"}}}.","type":"object","additionalProperties":{"title":"Profile","description":"Settings merged over the manifest when this profile is chosen.","type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/properties/out"},"target":{"$ref":"#/properties/target"},"compiler":{"$ref":"#/properties/compiler"},"targets":{"$ref":"#/properties/targets"},"watch":{"$ref":"#/properties/watch"},"plugins":{"$ref":"#/properties/plugins"},"cache":{"$ref":"#/properties/cache"},"remoteCache":{"$ref":"#/definitions/remoteCache"}}}},"plugins":{"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$"},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]},"expect":{"description":"What the run's results must be, which makes the run a test step: keyed by a result leaf, as `result.json` names it (its `path`, e.g. \"result\", \"result.loss\", \"result[2]\", or its index, \"0\" for 0.npy). A failed expectation ends the build with exit code 6 and names the worst element. Needs `run`.","type":"object","additionalProperties":{"$ref":"#/definitions/expectation"}}}},"expectation":{"title":"Expectation","description":"Checks of one result leaf: equal to a reference (`npy`, within `rtol` and `atol` as numpy.allclose: |actual - expected| <= atol + rtol * |expected| elementwise, NaN never equal), every element finite, and/or its size. At least one check.","type":"object","additionalProperties":false,"properties":{"npy":{"description":"A .npy file (relative to this manifest) holding the expected values, with the leaf's Julia size (a C-order file is read as NumPy shows it, a Fortran-order one as Julia does). Any numeric element type.","type":"string","minLength":1},"rtol":{"description":"Relative tolerance of `npy`. Default: 1e-5 (numpy.allclose's).","type":"number","minimum":0},"atol":{"description":"Absolute tolerance of `npy`. Default: 1e-8 (numpy.allclose's).","type":"number","minimum":0},"finite":{"description":"`true`: every element is finite (no NaN, no ±Inf).","type":"boolean"},"shape":{"description":"The leaf's size in Julia order, e.g. [10, 32]; [] for a scalar.","type":"array","items":{"type":"integer","minimum":0}}}},"compileLimits":{"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"},"shard":{"description":"How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, \"data\"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.","type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts, compiled executables and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"apiKey":{"description":"BuildBuddy's API key, sent as the x-buildbuddy-api-key header with every call (BuildBuddy authenticates with it rather than a bearer token). Only ever from an environment variable or a file.","$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel). Give this or `hosts`.","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"hosts":{"description":"Several runtime servers that act as one (the hosts of a TPU pod slice), each started with `--coordinator ADDR --num-processes N --process-id K` (JAX's distributed runtime), listed in any order: entries with a `mesh` run on all of them as one SPMD program over their devices, each host receiving its own shards; other entries run on process 0. Give this or `address`.","type":"array","minItems":2,"items":{"type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"}},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"localTarget":{"title":"LocalTarget","description":"Settings of the `local` target (`targets.local`): XLA's CPU client in a runtime server beside the build. Entries that run there are compiled for the platform \"cpu\".","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Where the runtime keeps compiled executables, relative to this manifest. Default: \".tpu-build/executables\".","type":"string","minLength":1},"cpuDevices":{"description":"Pretend this many CPU devices (XLA's --xla_force_host_platform_device_count).","type":"integer","minimum":1,"maximum":256},"device":{"description":"The device ordinal entries run on.","type":"integer","minimum":0},"transport":{"description":"How the build reaches its runtime server.","enum":["unix","tcp"]},"xlaFlags":{"description":"XLA flags for the runtime server; a flag that names a path must point inside the workspace.","type":"string"},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"float64Mode":{"title":"Float64Mode","description":"How entries that run on this target compile Float64 values. \"error\" (the default): Float64 arithmetic on a platform that cannot do it (a TPU stores Float64 but has no Float64 arithmetic) is a compile error at the Julia line that computes it. \"float32\": every Float64 value on the device is computed and stored as Float32, on any platform, as JAX does without x64 (a deviation from Julia: the program still dispatches on Float64, compile-time arithmetic stays exact, and values are rounded once when they reach the device); arguments declared Float64 are converted to Float32 before upload and Float64 results come back as Float32. Part of the cache key.","enum":["error","float32"]},"matmulPrecision":{"title":"MatmulPrecision","description":"XLA's precision_config of every dot and convolution: \"default\" (TPUs multiply Float32 in one bfloat16 pass), \"high\" (three passes) or \"highest\" (full Float32). NVIDIA GPUs with tensor cores may use TF32 under \"default\"; the CPU computes Float32 products in Float32 whatever it says. Part of the cache key.","enum":["default","high","highest"]},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
 const schema12 = {"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}};
 const schema18 = {"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1};
 const schema19 = {"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1};
 const schema20 = {"description":"The registered compiler every entry is compiled with: the built-in \"tpu-build-julia\" or one a plugin of `plugins` registers (plugins/api.ts, CompilerPlugin). Its name and version are part of every cache key. The Node API's `compiler` option overrides it. Default: \"tpu-build-julia\".","type":"string","minLength":1};
 const schema21 = {"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`. `local` takes the settings of LocalTarget. Every target also takes `float64` and `matmulPrecision`, which decide how the entries that run on it are compiled.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}};
-const schema22 = {"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}}}};
+const schema22 = {"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}},"tieredCompilation":{"description":"Whether a watch build runs a changed module first with an executable XLA compiled fast (backend optimization level 0, about half the compile time), compiles the optimized one in the background and then reruns with it, replacing the outputs (each `run-finished` event names its `tier`). `build` always runs optimized executables. Default: true.","type":"boolean"}}};
 const schema23 = {"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}};
 const schema24 = {"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}};
 const func2 = Object.prototype.hasOwnProperty;
@@ -2273,7 +2273,7 @@ if(data.watch !== undefined){
 let data14 = data.watch;
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 for(const key3 in data14){
-if(!(key3 === "targets")){
+if(!((key3 === "targets") || (key3 === "tieredCompilation"))){
 const err34 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.watch,data:data14};
 if(vErrors === null){
 vErrors = [err34];
@@ -2314,14 +2314,27 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
-else {
-const err37 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.type,parentSchema:schema11.properties.watch,data:data14};
+if(data14.tieredCompilation !== undefined){
+let data17 = data14.tieredCompilation;
+if(typeof data17 !== "boolean"){
+const err37 = {instancePath:instancePath+"/watch/tieredCompilation",schemaPath:"#/properties/watch/properties/tieredCompilation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.watch.properties.tieredCompilation.type,parentSchema:schema11.properties.watch.properties.tieredCompilation,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.watch.type,parentSchema:schema11.properties.watch,data:data14};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -2333,21 +2346,10 @@ errors = vErrors.length;
 }
 }
 if(data.extends !== undefined){
-let data18 = data.extends;
-if(typeof data18 === "string"){
-if(func3(data18) < 1){
-const err38 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.extends,data:data18};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.extends.type,parentSchema:schema11.properties.extends,data:data18};
+let data19 = data.extends;
+if(typeof data19 === "string"){
+if(func3(data19) < 1){
+const err39 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.extends,data:data19};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2357,15 +2359,8 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data.profiles !== undefined){
-let data19 = data.profiles;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key5 in data19){
-let data20 = data19[key5];
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-for(const key6 in data20){
-if(!((((((((key6 === "out") || (key6 === "target")) || (key6 === "compiler")) || (key6 === "targets")) || (key6 === "watch")) || (key6 === "plugins")) || (key6 === "cache")) || (key6 === "remoteCache"))){
-const err40 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/profiles/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.profiles.additionalProperties,data:data20};
+else {
+const err40 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.extends.type,parentSchema:schema11.properties.extends,data:data19};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2375,11 +2370,15 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data20.out !== undefined){
-let data21 = data20.out;
-if(typeof data21 === "string"){
-if(func3(data21) < 1){
-const err41 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/out",schemaPath:"#/properties/out/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema18,data:data21};
+if(data.profiles !== undefined){
+let data20 = data.profiles;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key5 in data20){
+let data21 = data20[key5];
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key6 in data21){
+if(!((((((((key6 === "out") || (key6 === "target")) || (key6 === "compiler")) || (key6 === "targets")) || (key6 === "watch")) || (key6 === "plugins")) || (key6 === "cache")) || (key6 === "remoteCache"))){
+const err41 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/profiles/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.profiles.additionalProperties,data:data21};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2389,8 +2388,11 @@ vErrors.push(err41);
 errors++;
 }
 }
-else {
-const err42 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/out",schemaPath:"#/properties/out/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.type,parentSchema:schema18,data:data21};
+if(data21.out !== undefined){
+let data22 = data21.out;
+if(typeof data22 === "string"){
+if(func3(data22) < 1){
+const err42 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/out",schemaPath:"#/properties/out/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema18,data:data22};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2400,11 +2402,8 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data20.target !== undefined){
-let data22 = data20.target;
-if(typeof data22 === "string"){
-if(func3(data22) < 1){
-const err43 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19,data:data22};
+else {
+const err43 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/out",schemaPath:"#/properties/out/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.type,parentSchema:schema18,data:data22};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2414,8 +2413,11 @@ vErrors.push(err43);
 errors++;
 }
 }
-else {
-const err44 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.type,parentSchema:schema19,data:data22};
+if(data21.target !== undefined){
+let data23 = data21.target;
+if(typeof data23 === "string"){
+if(func3(data23) < 1){
+const err44 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/target",schemaPath:"#/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19,data:data23};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2425,11 +2427,8 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data20.compiler !== undefined){
-let data23 = data20.compiler;
-if(typeof data23 === "string"){
-if(func3(data23) < 1){
-const err45 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/compiler",schemaPath:"#/properties/compiler/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20,data:data23};
+else {
+const err45 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.type,parentSchema:schema19,data:data23};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2439,8 +2438,11 @@ vErrors.push(err45);
 errors++;
 }
 }
-else {
-const err46 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/compiler",schemaPath:"#/properties/compiler/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data23};
+if(data21.compiler !== undefined){
+let data24 = data21.compiler;
+if(typeof data24 === "string"){
+if(func3(data24) < 1){
+const err46 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/compiler",schemaPath:"#/properties/compiler/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20,data:data24};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2450,15 +2452,8 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data20.targets !== undefined){
-let data24 = data20.targets;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-for(const key7 in data24){
-let data25 = data24[key7];
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-}
 else {
-const err47 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/targets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.additionalProperties.type,parentSchema:schema21.additionalProperties,data:data25};
+const err47 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/compiler",schemaPath:"#/properties/compiler/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data24};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -2468,9 +2463,15 @@ vErrors.push(err47);
 errors++;
 }
 }
+if(data21.targets !== undefined){
+let data25 = data21.targets;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+for(const key7 in data25){
+let data26 = data25[key7];
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
 }
 else {
-const err48 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data:data24};
+const err48 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/targets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.additionalProperties.type,parentSchema:schema21.additionalProperties,data:data26};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2480,12 +2481,9 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data20.watch !== undefined){
-let data26 = data20.watch;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-for(const key8 in data26){
-if(!(key8 === "targets")){
-const err49 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch",schemaPath:"#/properties/watch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data26};
+}
+else {
+const err49 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data:data25};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -2495,15 +2493,12 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data26.targets !== undefined){
-let data27 = data26.targets;
+if(data21.watch !== undefined){
+let data27 = data21.watch;
 if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-for(const key9 in data27){
-let data28 = data27[key9];
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-}
-else {
-const err50 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch/targets/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/watch/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.targets.additionalProperties.type,parentSchema:schema22.properties.targets.additionalProperties,data:data28};
+for(const key8 in data27){
+if(!((key8 === "targets") || (key8 === "tieredCompilation"))){
+const err50 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch",schemaPath:"#/properties/watch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data27};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2513,9 +2508,15 @@ vErrors.push(err50);
 errors++;
 }
 }
+if(data27.targets !== undefined){
+let data28 = data27.targets;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key9 in data28){
+let data29 = data28[key9];
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
 }
 else {
-const err51 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch/targets",schemaPath:"#/properties/watch/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.targets.type,parentSchema:schema22.properties.targets,data:data27};
+const err51 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch/targets/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/watch/properties/targets/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.targets.additionalProperties.type,parentSchema:schema22.properties.targets.additionalProperties,data:data29};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2527,7 +2528,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data26};
+const err52 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch/targets",schemaPath:"#/properties/watch/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.targets.type,parentSchema:schema22.properties.targets,data:data28};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2537,15 +2538,10 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data20.plugins !== undefined){
-let data29 = data20.plugins;
-if(Array.isArray(data29)){
-const len0 = data29.length;
-for(let i0=0; i0<len0; i0++){
-let data30 = data29[i0];
-if(typeof data30 === "string"){
-if(func3(data30) < 1){
-const err53 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema23.items,data:data30};
+if(data27.tieredCompilation !== undefined){
+let data30 = data27.tieredCompilation;
+if(typeof data30 !== "boolean"){
+const err53 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch/tieredCompilation",schemaPath:"#/properties/watch/properties/tieredCompilation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema22.properties.tieredCompilation.type,parentSchema:schema22.properties.tieredCompilation,data:data30};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2555,8 +2551,9 @@ vErrors.push(err53);
 errors++;
 }
 }
+}
 else {
-const err54 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.items.type,parentSchema:schema23.items,data:data30};
+const err54 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data27};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2566,9 +2563,15 @@ vErrors.push(err54);
 errors++;
 }
 }
-}
-else {
-const err55 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema23.type,parentSchema:schema23,data:data29};
+if(data21.plugins !== undefined){
+let data31 = data21.plugins;
+if(Array.isArray(data31)){
+const len0 = data31.length;
+for(let i0=0; i0<len0; i0++){
+let data32 = data31[i0];
+if(typeof data32 === "string"){
+if(func3(data32) < 1){
+const err55 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema23.items,data:data32};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2578,12 +2581,8 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data20.cache !== undefined){
-let data31 = data20.cache;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key10 in data31){
-if(!(key10 === "maxSize")){
-const err56 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data:data31};
+else {
+const err56 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.items.type,parentSchema:schema23.items,data:data32};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2593,10 +2592,9 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data31.maxSize !== undefined){
-let data32 = data31.maxSize;
-if((typeof data32 !== "string") && (!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32))))){
-const err57 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema24.properties.maxSize.type},message:"must be string,integer",schema:schema24.properties.maxSize.type,parentSchema:schema24.properties.maxSize,data:data32};
+}
+else {
+const err57 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema23.type,parentSchema:schema23,data:data31};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -2605,9 +2603,13 @@ vErrors.push(err57);
 }
 errors++;
 }
-if((typeof data32 == "number") && (isFinite(data32))){
-if(data32 < 0 || isNaN(data32)){
-const err58 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema24.properties.maxSize,data:data32};
+}
+if(data21.cache !== undefined){
+let data33 = data21.cache;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key10 in data33){
+if(!(key10 === "maxSize")){
+const err58 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data:data33};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -2617,10 +2619,10 @@ vErrors.push(err58);
 errors++;
 }
 }
-}
-}
-else {
-const err59 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data:data31};
+if(data33.maxSize !== undefined){
+let data34 = data33.maxSize;
+if((typeof data34 !== "string") && (!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34))))){
+const err59 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema24.properties.maxSize.type},message:"must be string,integer",schema:schema24.properties.maxSize.type,parentSchema:schema24.properties.maxSize,data:data34};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -2629,16 +2631,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-if(data20.remoteCache !== undefined){
-if(!(validate11(data20.remoteCache, {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/remoteCache",parentData:data20,parentDataProperty:"remoteCache",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err60 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/profiles/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.profiles.additionalProperties.type,parentSchema:schema11.properties.profiles.additionalProperties,data:data20};
+if((typeof data34 == "number") && (isFinite(data34))){
+if(data34 < 0 || isNaN(data34)){
+const err60 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema24.properties.maxSize,data:data34};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -2649,8 +2644,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err61 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.profiles.type,parentSchema:schema11.properties.profiles,data:data19};
+const err61 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data:data33};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -2660,15 +2656,15 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data.plugins !== undefined){
-let data34 = data.plugins;
-if(Array.isArray(data34)){
-const len1 = data34.length;
-for(let i1=0; i1<len1; i1++){
-let data35 = data34[i1];
-if(typeof data35 === "string"){
-if(func3(data35) < 1){
-const err62 = {instancePath:instancePath+"/plugins/" + i1,schemaPath:"#/properties/plugins/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.plugins.items,data:data35};
+if(data21.remoteCache !== undefined){
+if(!(validate11(data21.remoteCache, {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/remoteCache",parentData:data21,parentDataProperty:"remoteCache",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/profiles/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/profiles/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.profiles.additionalProperties.type,parentSchema:schema11.properties.profiles.additionalProperties,data:data21};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -2678,8 +2674,9 @@ vErrors.push(err62);
 errors++;
 }
 }
+}
 else {
-const err63 = {instancePath:instancePath+"/plugins/" + i1,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.plugins.items.type,parentSchema:schema11.properties.plugins.items,data:data35};
+const err63 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.profiles.type,parentSchema:schema11.properties.profiles,data:data20};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -2689,9 +2686,15 @@ vErrors.push(err63);
 errors++;
 }
 }
-}
-else {
-const err64 = {instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.plugins.type,parentSchema:schema11.properties.plugins,data:data34};
+if(data.plugins !== undefined){
+let data36 = data.plugins;
+if(Array.isArray(data36)){
+const len1 = data36.length;
+for(let i1=0; i1<len1; i1++){
+let data37 = data36[i1];
+if(typeof data37 === "string"){
+if(func3(data37) < 1){
+const err64 = {instancePath:instancePath+"/plugins/" + i1,schemaPath:"#/properties/plugins/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.plugins.items,data:data37};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -2701,12 +2704,8 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data.cache !== undefined){
-let data36 = data.cache;
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-for(const key11 in data36){
-if(!(key11 === "maxSize")){
-const err65 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.cache,data:data36};
+else {
+const err65 = {instancePath:instancePath+"/plugins/" + i1,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.plugins.items.type,parentSchema:schema11.properties.plugins.items,data:data37};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -2716,10 +2715,9 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data36.maxSize !== undefined){
-let data37 = data36.maxSize;
-if((typeof data37 !== "string") && (!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37))))){
-const err66 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema11.properties.cache.properties.maxSize.type},message:"must be string,integer",schema:schema11.properties.cache.properties.maxSize.type,parentSchema:schema11.properties.cache.properties.maxSize,data:data37};
+}
+else {
+const err66 = {instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.plugins.type,parentSchema:schema11.properties.plugins,data:data36};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -2728,9 +2726,13 @@ vErrors.push(err66);
 }
 errors++;
 }
-if((typeof data37 == "number") && (isFinite(data37))){
-if(data37 < 0 || isNaN(data37)){
-const err67 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.cache.properties.maxSize,data:data37};
+}
+if(data.cache !== undefined){
+let data38 = data.cache;
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+for(const key11 in data38){
+if(!(key11 === "maxSize")){
+const err67 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.cache,data:data38};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -2740,10 +2742,10 @@ vErrors.push(err67);
 errors++;
 }
 }
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.cache.type,parentSchema:schema11.properties.cache,data:data36};
+if(data38.maxSize !== undefined){
+let data39 = data38.maxSize;
+if((typeof data39 !== "string") && (!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39))))){
+const err68 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/type",keyword:"type",params:{type: schema11.properties.cache.properties.maxSize.type},message:"must be string,integer",schema:schema11.properties.cache.properties.maxSize.type,parentSchema:schema11.properties.cache.properties.maxSize,data:data39};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -2752,15 +2754,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-}
-if(data.entries !== undefined){
-let data38 = data.entries;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-for(const key12 in data38){
-const _errs101 = errors;
-if(typeof key12 === "string"){
-if(!pattern1.test(key12)){
-const err69 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.entries.propertyNames,data:key12,propertyName:key12};
+if((typeof data39 == "number") && (isFinite(data39))){
+if(data39 < 0 || isNaN(data39)){
+const err69 = {instancePath:instancePath+"/cache/maxSize",schemaPath:"#/properties/cache/properties/maxSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.cache.properties.maxSize,data:data39};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -2770,9 +2766,10 @@ vErrors.push(err69);
 errors++;
 }
 }
-var valid24 = _errs101 === errors;
-if(!valid24){
-const err70 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames",keyword:"propertyNames",params:{propertyName: key12},message:"property name must be valid",schema:schema11.properties.entries.propertyNames,parentSchema:schema11.properties.entries,data:data38};
+}
+}
+else {
+const err70 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.cache.type,parentSchema:schema11.properties.cache,data:data38};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -2782,15 +2779,14 @@ vErrors.push(err70);
 errors++;
 }
 }
-for(const key13 in data38){
-if(!(validate18(data38[key13], {instancePath:instancePath+"/entries/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data38,parentDataProperty:key13,rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err71 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.entries.type,parentSchema:schema11.properties.entries,data:data38};
+if(data.entries !== undefined){
+let data40 = data.entries;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+for(const key12 in data40){
+const _errs105 = errors;
+if(typeof key12 === "string"){
+if(!pattern1.test(key12)){
+const err71 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.entries.propertyNames,data:key12,propertyName:key12};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -2800,14 +2796,44 @@ vErrors.push(err71);
 errors++;
 }
 }
-}
-else {
-const err72 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+var valid24 = _errs105 === errors;
+if(!valid24){
+const err72 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/propertyNames",keyword:"propertyNames",params:{propertyName: key12},message:"property name must be valid",schema:schema11.properties.entries.propertyNames,parentSchema:schema11.properties.entries,data:data40};
 if(vErrors === null){
 vErrors = [err72];
 }
 else {
 vErrors.push(err72);
+}
+errors++;
+}
+}
+for(const key13 in data40){
+if(!(validate18(data40[key13], {instancePath:instancePath+"/entries/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data40,parentDataProperty:key13,rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.entries.type,parentSchema:schema11.properties.entries,data:data40};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+}
+else {
+const err74 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
 }
 errors++;
 }

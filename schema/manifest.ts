@@ -175,6 +175,10 @@ export interface Watch {
         }
       | undefined;
   };
+  /**
+   * Whether a watch build runs a changed module first with an executable XLA compiled fast (backend optimization level 0, about half the compile time), compiles the optimized one in the background and then reruns with it, replacing the outputs (each `run-finished` event names its `tier`). `build` always runs optimized executables. Default: true.
+   */
+  tieredCompilation?: boolean;
 }
 /**
  * A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts, compiled executables and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: "off", an address, or a JSON object of this form.
@@ -570,6 +574,10 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
             "type": "object",
             "additionalProperties": true
           }
+        },
+        "tieredCompilation": {
+          "description": "Whether a watch build runs a changed module first with an executable XLA compiled fast (backend optimization level 0, about half the compile time), compiles the optimized one in the background and then reruns with it, replacing the outputs (each `run-finished` event names its `tier`). `build` always runs optimized executables. Default: true.",
+          "type": "boolean"
         }
       }
     },

@@ -5,7 +5,7 @@
 // Beyond the TargetSession methods, a LocalSession keeps tensors on the device (upload, execute,
 // download, release), so that parameters can be sent once and reused across runs.
 
-import type { ArtifactRef, CompileOptions, DeviceInfo, ElementType, ExecutableStore, LeafSignature, LoadReport, SettingProblem, Signature, TargetPlugin, TargetSession, Tensor, TensorLayout } from "../api.js";
+import type { ArtifactRef, CompileOptions, DeviceInfo, ElementType, ExecutableStore, ExecutableTier, LeafSignature, LoadReport, SettingProblem, Signature, TargetPlugin, TargetSession, Tensor, TensorLayout } from "../api.js";
 import { parameterLayout } from "../api.js";
 import type { CompiledExecutable, DeviceBuffer, RuntimeClient } from "./runtime-client.js";
 import { RuntimeProcess, type RuntimeProcessOptions } from "./runtime-process.js";
@@ -51,6 +51,8 @@ export interface RuntimeConnection {
 
 export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implements TargetSession {
   private readonly loaded = new Map<string, LoadedArtifact>();
+  /** Executables compiled fast (the "fast" tier), by artifact hash, until the optimized one replaces them. */
+  private readonly fast = new Map<string, LoadedArtifact>();
   private closed = false;
 
   constructor(
@@ -79,8 +81,21 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
     };
   }
 
-  /** Compiles (or finds in the runtime's caches, or in `executables`) and keeps the executable; a no-op when already loaded. */
-  async load(artifact: ArtifactRef, options: { executables?: ExecutableStore } = {}): Promise<LoadReport> {
+  /**
+   * Compiles (or finds in the runtime's caches, or in `executables`) and keeps the executable; a no-op when already loaded.
+   * `tier: "fast"`: the optimized executable when the runtime holds it (loaded, or in its disk cache), else one compiled fast.
+   */
+  async load(artifact: ArtifactRef, options: { executables?: ExecutableStore; tier?: ExecutableTier } = {}): Promise<LoadReport> {
+    if (options.tier === "fast" && !this.loaded.has(artifact.hash)) {
+      const placement = this.placementOf(artifact);
+      if (!(await this.client.executableKey(artifact.module, artifact.hash, placement)).cached) {
+        const before = this.fast.get(artifact.hash);
+        const executable = before?.executable ?? (await this.client.compile(artifact.module, artifact.hash, { ...placement, fast: true }));
+        checkAgainstSignature(artifact, executable);
+        this.fast.set(artifact.hash, { executable, signature: artifact.signature });
+        return { source: before ? "memory" : LOAD_SOURCES[executable.source], xlaCompilations: executable.compilations, tier: "fast" };
+      }
+    }
     const before = this.loaded.get(artifact.hash);
     const shared: { digest?: string; bytes?: number } = {};
     const executable = await this.loadExecutable(artifact, options.executables, shared);
@@ -98,8 +113,7 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
     this.live();
     const existing = this.loaded.get(artifact.hash);
     if (existing) return existing.executable;
-    // A module with a mesh is one SPMD program over the mesh's devices (the target's first ones).
-    const placement = artifact.signature.mesh ? { devices: meshDevices(artifact.signature.mesh) } : { device: this.device };
+    const placement = this.placementOf(artifact);
     const label = artifact.signature.entry;
     const storeFailed = (e: unknown) => this.warn(`${label}: the shared executable cache was not used (${(e as Error).message})`);
     if (store) {
@@ -126,14 +140,19 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
     return executable;
   }
 
+  /** Where an artifact's executable runs: a module with a mesh is one SPMD program over the mesh's devices (the target's first ones). */
+  private placementOf(artifact: ArtifactRef): { devices: number[] } | { device: number } {
+    return artifact.signature.mesh ? { devices: meshDevices(artifact.signature.mesh) } : { device: this.device };
+  }
+
   isLoaded(artifactHash: string): boolean {
     return this.loaded.has(artifactHash);
   }
 
-  private artifact(hash: string): LoadedArtifact {
+  private artifact(hash: string, tier: ExecutableTier = "optimized"): LoadedArtifact {
     this.live();
-    const a = this.loaded.get(hash);
-    if (!a) throw new Error(`artifact ${hash} is not loaded in this session; call load() first`);
+    const a = (tier === "fast" ? this.fast : this.loaded).get(hash);
+    if (!a) throw new Error(`artifact ${hash} is not loaded in this session${tier === "fast" ? " as a fast-tier executable" : ""}; call load() first`);
     return a;
   }
 
@@ -157,8 +176,8 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
    * order). Host tensors are uploaded for this call and released after it; the results stay on the
    * device, for download() or as inputs of a later execute().
    */
-  async execute(artifactHash: string, inputs: (Tensor | ResidentTensor)[]): Promise<ResidentTensor[]> {
-    const { executable, signature } = this.artifact(artifactHash);
+  async execute(artifactHash: string, inputs: (Tensor | ResidentTensor)[], options: { tier?: ExecutableTier } = {}): Promise<ResidentTensor[]> {
+    const { executable, signature } = this.artifact(artifactHash, options.tier);
     validateInputs(signature, inputs);
     const temporary: string[] = [];
     try {
@@ -208,12 +227,17 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
     return out;
   }
 
-  /** Forgets an artifact and frees its executable in the server (the disk cache keeps it). */
-  async unload(artifactHash: string): Promise<void> {
-    const a = this.loaded.get(artifactHash);
-    if (!a) return;
-    this.loaded.delete(artifactHash);
-    await this.client.release({ executables: [a.executable.handle] });
+  /** Forgets an artifact's executable of one tier (default: both) and frees it in the server (the disk cache keeps it). */
+  async unload(artifactHash: string, options: { tier?: ExecutableTier } = {}): Promise<void> {
+    const maps = options.tier === "fast" ? [this.fast] : options.tier === "optimized" ? [this.loaded] : [this.loaded, this.fast];
+    const handles: string[] = [];
+    for (const map of maps) {
+      const a = map.get(artifactHash);
+      if (!a) continue;
+      map.delete(artifactHash);
+      handles.push(a.executable.handle);
+    }
+    if (handles.length) await this.client.release({ executables: handles });
   }
 
   /** Stops the runtime server (a remote one: frees this client's session there); every handle of this session becomes invalid. */
@@ -221,6 +245,7 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
     if (this.closed) return;
     this.closed = true;
     this.loaded.clear();
+    this.fast.clear();
     await this.runtime.close();
   }
 }
