@@ -90,7 +90,7 @@ except ImportError as e:  # the stubs are made by runtime/install.mjs
 
 # Stubs generated from an older proto/runtime.proto (a checkout updated without `npm install`)
 # would fail the first call that uses a newer field; say so at startup instead.
-if "placement" not in pb.TransferInHeader.DESCRIPTOR.fields_by_name or "process_count" not in pb.DeviceInfoResponse.DESCRIPTOR.fields_by_name:
+if "placement" not in pb.TransferInHeader.DESCRIPTOR.fields_by_name or "process_count" not in pb.DeviceInfoResponse.DESCRIPTOR.fields_by_name or "fast" not in pb.CompileRequest.DESCRIPTOR.fields_by_name:
     print("tpu-build runtime: the generated stubs in runtime/_generated are older than proto/runtime.proto: run `npm install` (or `node runtime/install.mjs`) to regenerate them", file=sys.stderr)
     sys.exit(3)
 
