@@ -13,11 +13,11 @@ import type { ElementTypeInfo } from "./eltypes.js";
 import { CompileError, nearestNames } from "./diagnostics.js";
 import { BudgetExceeded, CompileBudget } from "./budget.js";
 import type { Diagnostic, Span } from "./diagnostics.js";
-import { HloModuleBuilder, type ModuleOptions } from "./hlo/builder.js";
+import { HloModuleBuilder, type ComputationBuilder, type ModuleOptions } from "./hlo/builder.js";
 import { computationParameters, computationRoot, encodeHloModule } from "./hlo/encode.js";
 import type { HloComputation } from "./hlo/ir.js";
 import { printHloModule } from "./hlo/text.js";
-import { juliaLibrary } from "./library/index.js";
+import { LibraryImage } from "./library-image.js";
 import { ArrayLowering, xlaSharding } from "./semantics/arrays.js";
 import { describeValue } from "./semantics/describe.js";
 import { Interpreter } from "./semantics/interpreter.js";
@@ -55,7 +55,8 @@ function existsPrelude(path: string): string {
 export const PRELUDE_TREE_FILE = join(here, "library", "prelude.tree.json");
 providePreparsed(PRELUDE_PATH, PRELUDE_SOURCE, () => readPreparsed(PRELUDE_TREE_FILE, PRELUDE_SOURCE));
 
-export function compileEntry(request: CompileRequest): CompileResult {
+/** Compiles one entry, on the process's library image unless given another (a fresh one, in tests). */
+export function compileEntry(request: CompileRequest, onImage?: LibraryImage): CompileResult {
   const options = targetOptions(request.options);
   if ("problem" in options) return failure([{ code: "bad-compile-options", severity: "error", message: options.problem }], []);
   const moduleOptions: ModuleOptions = { operandPrecision: OPERAND_PRECISION[options.matmulPrecision] };
@@ -64,7 +65,32 @@ export function compileEntry(request: CompileRequest): CompileResult {
   const read = (path: string) => (path === PRELUDE_PATH ? PRELUDE_SOURCE : request.readSource(path));
   const budget = new CompileBudget(request.limits);
   module.onInstruction = (instr) => budget.instruction(instr.shape.kind === "array" ? instr.shape.dims.reduce((n, d) => n * d, 1) : 0, instr.opcode === "constant");
-  const interp = new Interpreter(main, read, juliaLibrary, budget, options.float64 === "float32" ? { Float64: "Float32" } : {});
+  let image: LibraryImage;
+  try {
+    image = onImage ?? libraryImage();
+  } catch (e) {
+    // The prelude itself does not load: a bug of the compiler, reported as its diagnostic says.
+    if (e instanceof CompileError) return failure([e.diagnostic], []);
+    throw e;
+  }
+  return image.compile(main, read, budget, options.float64 === "float32" ? { Float64: "Float32" } : {}, (interp, evaluatePrelude) => compileOnImage(request, options, module, main, moduleOptions, interp, evaluatePrelude));
+}
+
+let processImage: LibraryImage | undefined;
+
+/** The process's library image, made by its first compile. */
+export function libraryImage(): LibraryImage {
+  return (processImage ??= freshLibraryImage());
+}
+
+/** A library image of its own (the prelude evaluated now). */
+export function freshLibraryImage(): LibraryImage {
+  return new LibraryImage(PRELUDE_PATH, PRELUDE_SOURCE);
+}
+
+type TargetOptions = Exclude<ReturnType<typeof targetOptions>, { problem: string }>;
+
+function compileOnImage(request: CompileRequest, options: TargetOptions, module: HloModuleBuilder, main: ComputationBuilder, moduleOptions: ModuleOptions, interp: Interpreter, evaluatePrelude: () => void): CompileResult {
   interp.mesh = request.mesh;
   const platform = options.platform;
   if (platform) {
@@ -80,7 +106,7 @@ export function compileEntry(request: CompileRequest): CompileResult {
   /** Where the entry function is defined: errors of the call itself and of its result point there. */
   let entrySpan: Span | undefined;
   try {
-    interp.loadFile(PRELUDE_PATH, undefined, interp.globals);
+    evaluatePrelude();
     interp.loadFile(request.file);
     const fn = interp.main.lookup(request.function);
     if (!fn || fn.kind !== "function") {

@@ -41,8 +41,14 @@ export class ArrayLowering {
    */
   constructor(
     public b: ComputationBuilder,
-    private readonly storedAs: Partial<Record<ElementType, ElementType>> = {},
+    private storedAs: Partial<Record<ElementType, ElementType>> = {},
   ) {}
+
+  /** Lowers into another module from now on (the next compile on a library image). */
+  retarget(b: ComputationBuilder, storedAs: Partial<Record<ElementType, ElementType>>): void {
+    this.b = b;
+    this.storedAs = storedAs;
+  }
 
   /** The element type a value of Julia element type `eltype` has on the device. */
   deviceType(eltype: ElementType): ElementType {

@@ -34,30 +34,65 @@ export interface MethodMatch {
   vararg: boolean;
 }
 
+/** What dispatch answered for one method table, by the arguments' type key. */
+interface TableAnswers {
+  methodCount: number;
+  chosen: Map<string, Dispatched>;
+  applies: Map<string, boolean>;
+}
+
+/** Dispatch answers kept per method table (a few hundred in a large model). */
+const MAX_ANSWERS = 4096;
+
+function remember<T>(answers: Map<string, T>, key: string, answer: T): void {
+  // Kept across compiles (a library image), a table would also keep the answers for every
+  // program's own struct types (each compile's are new types): start again past a bound.
+  if (answers.size >= MAX_ANSWERS) answers.clear();
+  answers.set(key, answer);
+}
+
 export class Dispatcher {
   /**
    * Dispatch depends only on the argument types and the function's methods: a model calls the
    * same functions with the same types layer after layer, so each answer is kept per method table
    * (until a method is added or replaced).
    */
-  private readonly cache = new WeakMap<Method[], { methodCount: number; chosen: Map<string, Dispatched> }>();
+  private readonly cache = new WeakMap<Method[], TableAnswers>();
 
   constructor(private readonly ctx: DispatchContext) {}
 
+  private answers(methods: Method[]): TableAnswers {
+    let cache = this.cache.get(methods);
+    if (!cache || cache.methodCount !== methods.length) {
+      cache = { methodCount: methods.length, chosen: new Map(), applies: new Map() };
+      this.cache.set(methods, cache);
+    }
+    return cache;
+  }
+
   /** The most specific applicable method, or a MethodError. */
   dispatch(fn: GenericFunction, args: CallArgs): Dispatched {
-    let cache = this.cache.get(fn.methods);
-    if (!cache || cache.methodCount !== fn.methods.length) {
-      cache = { methodCount: fn.methods.length, chosen: new Map() };
-      this.cache.set(fn.methods, cache);
-    }
+    const cache = this.answers(fn.methods);
     const key = args.positional.map(valueTypeKey).join(";");
     let chosen = cache.chosen.get(key);
     if (!chosen) {
       chosen = this.dispatchUncached(fn, args, args.positional.map(juliaTypeOf));
-      cache.chosen.set(key, chosen);
+      remember(cache.chosen, key, chosen);
     }
     return chosen;
+  }
+
+  /** Whether any of the source methods `methods` applies to the arguments (callable objects' call methods). */
+  anyApplies(methods: Method[], args: CallArgs): boolean {
+    const cache = this.answers(methods);
+    const key = args.positional.map(valueTypeKey).join(";");
+    let applies = cache.applies.get(key);
+    if (applies === undefined) {
+      const argTypes = args.positional.map(juliaTypeOf);
+      applies = methods.some((m) => this.matchMethod(m, argTypes) !== undefined);
+      remember(cache.applies, key, applies);
+    }
+    return applies;
   }
 
   /**

@@ -11,7 +11,7 @@ import { BudgetExceeded, CompileBudget } from "../budget.js";
 import { parsedFile, parsedKnownValue } from "../syntax/parse-cache.js";
 import type { ComputationBuilder } from "../hlo/builder.js";
 import { ArrayLowering, DimensionMismatch } from "./arrays.js";
-import { Scope } from "./scope.js";
+import { Scope, undoWrites } from "./scope.js";
 import type { ArmOutcome } from "./control.js";
 import { assignedNames, tracedIf, tracedWhile } from "./control.js";
 import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, RangeValue, StructType, StructValue, Tensor, Value, VectorValue } from "./values.js";
@@ -55,17 +55,21 @@ export class Interpreter {
    * The program's own global scope (Julia's Main), inside the library's: a user's `struct Scale`
    * or `relu(x) = ...` shadows the library's without changing what library code means.
    */
-  readonly main: Scope;
-  readonly files = new Map<string, SourceFile>();
-  private readonly knownValues = new Map<string, Value>();
-  /** Method tables, specificity and the dispatch cache. */
+  main: Scope;
+  files = new Map<string, SourceFile>();
+  private knownValues = new Map<string, Value>();
+  /** Method tables, specificity and the dispatch cache (kept across compiles by a library image). */
   private readonly dispatcher = new Dispatcher(this);
   /** Every source file read, in order (the cache key hashes these). */
-  readonly sourcesRead: string[] = [];
+  sourcesRead: string[] = [];
   readonly arrays: ArrayLowering;
-  private readonly stack: Frame[] = [];
+  private stack: Frame[] = [];
   /** Library functions that Main may extend: those named in `import M: f` or `import M.f`. */
-  private readonly extendable = new Set<string>();
+  private extendable = new Set<string>();
+  /** While a compile runs on a library image: how to put back the image's objects it changed (see beginCompile). */
+  private restores: (() => void)[] | undefined;
+  /** Generic functions whose method table this compile has already copied. */
+  private ownTables = new WeakSet<GenericFunction>();
   /** Methods that make values callable: `(m::Dense)(x) = ...`; the functor is the first parameter. */
   readonly callables: GenericFunction = { name: "(callable)", methods: [] };
   /** The device mesh the entry is partitioned over (with_sharding_constraint reads it); absent: one device. */
@@ -82,15 +86,77 @@ export class Interpreter {
   /** `storedAs`: Julia element types the device holds as another (ArrayLowering). */
   constructor(
     builder: ComputationBuilder,
-    private readonly read: SourceReader,
+    private read: SourceReader,
     intrinsics: (interp: Interpreter) => Map<string, Value>,
-    readonly budget: CompileBudget = new CompileBudget(),
+    public budget: CompileBudget = new CompileBudget(),
     storedAs: Partial<Record<ElementType, ElementType>> = {},
   ) {
     this.arrays = new ArrayLowering(builder, storedAs);
     this.globals = new Scope("global");
     for (const [name, value] of intrinsics(this)) this.globals.define(name, value);
     this.main = new Scope("global", this.globals);
+  }
+
+  // ---- compiles on a library image ------------------------------------------------------------
+
+  /**
+   * Starts one entry's compile on this interpreter after an earlier one (compiler/library-image.ts):
+   * the library's scope, its method tables and the dispatch cache are kept; everything of the
+   * program (Main, its files, the call stack) starts empty. Until endCompile, what the program
+   * changes in the library is recorded to be undone: a global it defines there, and a method it
+   * adds to a library function, which goes into a copy of that function's table (copy on write),
+   * so the kept table and its cached dispatch answers never see it.
+   */
+  beginCompile(builder: ComputationBuilder, read: SourceReader, budget: CompileBudget, storedAs: Partial<Record<ElementType, ElementType>>, libraryFiles: ReadonlyMap<string, SourceFile>): void {
+    this.arrays.retarget(builder, storedAs);
+    this.read = read;
+    this.budget = budget;
+    this.main = new Scope("global", this.globals);
+    this.files = new Map(libraryFiles);
+    this.sourcesRead = [];
+    this.knownValues = new Map();
+    this.extendable = new Set();
+    this.ownTables = new WeakSet();
+    this.restores = [];
+    const constants = new Set(this.globals.constants);
+    this.globals.undoLog = [];
+    this.restores.push(() => {
+      undoWrites(this.globals.undoLog!);
+      this.globals.undoLog = undefined;
+      this.globals.constants.clear();
+      for (const c of constants) this.globals.constants.add(c);
+    });
+  }
+
+  /** Puts back what the compile changed in the library (newest first) and drops the program's state. */
+  endCompile(): void {
+    const restores = this.restores ?? [];
+    this.restores = undefined;
+    for (let i = restores.length - 1; i >= 0; i--) restores[i]!();
+    this.stack = [];
+    this.including.length = 0;
+    this.tracedDepth = 0;
+    this.at = this.lowering = this.stackExhaustedAt = undefined;
+    this.mesh = undefined;
+    this.main = new Scope("global", this.globals);
+    this.knownValues = new Map();
+  }
+
+  /** `fn`'s method table, to add a method to: during a compile on an image, this compile's own copy of it. */
+  private methodTable(fn: GenericFunction): Method[] {
+    if (this.restores && !this.ownTables.has(fn)) {
+      this.ownTables.add(fn);
+      const kept = fn.methods;
+      fn.methods = kept.slice();
+      this.restores.push(() => (fn.methods = kept));
+    }
+    return fn.methods;
+  }
+
+  /** Records how to undo a change of a library object's field (during a compile on an image). */
+  private changing<T extends object, K extends keyof T>(target: T, key: K): void {
+    const old = target[key];
+    this.restores?.push(() => (target[key] = old));
   }
 
   // ---- diagnostics -------------------------------------------------------------------------
@@ -183,6 +249,11 @@ export class Interpreter {
   }
 
   private loadSource(path: string, span: Span | undefined, into: Scope): void {
+    this.evalBlock(this.openSource(path, span, into), into);
+  }
+
+  /** Reads and parses a file to be evaluated into `into` (the library's scope or Main), registering it. */
+  openSource(path: string, span: Span | undefined, into: Scope): A.Block {
     const text = this.read(path);
     if (text === undefined) {
       if (span) throw this.fail("missing-include", `cannot include "${path}": no such file`, span);
@@ -193,7 +264,7 @@ export class Interpreter {
     const { parsed: { file, diagnostics }, source } = parsedFile(path, text);
     this.files.set(path, source);
     if (diagnostics.length) throw new CompileError(diagnostics[0]!);
-    this.evalBlock(file.body, into);
+    return file.body;
   }
 
   /** Evaluates a Julia expression given as text in the global scope (known values in signatures). */
@@ -629,9 +700,9 @@ export class Interpreter {
     if (callee.kind !== "function") {
       // Callable objects: `(m::Dense)(x)` methods take the object as their first argument.
       const withSelf: CallArgs = { ...args, positional: [callee, ...args.positional], argSpans: [args.span, ...args.argSpans] };
-      const argTypes = withSelf.positional.map(juliaTypeOf);
-      if (this.callables.methods.some((m) => this.dispatcher.matchMethod(m, argTypes)))
+      if (this.dispatcher.anyApplies(this.callables.methods, withSelf))
         return this.callFunction({ name: callee.kind === "struct" ? callee.type.name : showType(juliaTypeOf(callee)), methods: this.callables.methods }, withSelf);
+      const argTypes = withSelf.positional.map(juliaTypeOf);
       // The object's type has call methods, but none for these arguments: Julia's MethodError, with them as candidates.
       const own = this.callables.methods.filter((m) => this.dispatcher.functorApplies(m, argTypes[0]!));
       if (own.length) throw this.dispatcher.methodError({ name: `(::${showType(argTypes[0]!)})`, methods: own }, argTypes.slice(1), args.span);
@@ -870,14 +941,14 @@ export class Interpreter {
 
   private defineFunction(node: A.FunctionDef, scope: Scope): Value {
     if (node.functor) {
-      this.callables.methods.push({ def: node, scope });
+      this.methodTable(this.callables).push({ def: node, scope });
       return NOTHING;
     }
     if (!node.name) throw this.fail("unsupported-syntax", "a method needs a name", node.span);
     const existing = scope.lookup(node.name);
     if (existing?.kind === "type" && existing.type.kind === "datatype" && isStruct(existing.type)) {
       // An outer constructor: a method of the struct's constructor function.
-      existing.type.decl.constructors.methods.push({ def: node, scope });
+      this.methodTable(existing.type.decl.constructors).push({ def: node, scope });
       return existing;
     }
     if (node.qualifier) {
@@ -898,6 +969,7 @@ export class Interpreter {
     const inherited = scope === this.main ? (this.extendable.has(name) ? scope.lookup(name) : undefined) : scope.kind === "global" ? scope.lookup(name) : undefined;
     const existing = scope.has(name) ? scope.lookup(name) : inherited;
     if (existing && existing.kind === "function") {
+      this.methodTable(existing.fn);
       this.dispatcher.addMethod(existing.fn, method);
       if (!scope.has(name)) scope.define(name, existing);
       return existing;
@@ -1450,6 +1522,7 @@ export class Interpreter {
     if (!list) return;
     const items = list.kind === "tuple" ? list.elements : list.kind === "paren" ? [list.expr] : [list];
     const decl = t.type.decl;
+    this.changing(decl, "trainable");
     decl.trainable = items.map((n) => {
       const name = n.kind === "ident" ? n.name : n.kind === "symbol" ? n.name : undefined;
       if (!name || !decl.fieldNames.includes(name)) throw this.fail("no-field", `${node.name}: type ${decl.name} has no field ${name ?? sourceText(this.files.get(n.span.file), n.span)}`, n.span, [`fields: ${decl.fieldNames.join(", ")}`]);

@@ -62,8 +62,15 @@ export class Scope {
     this.write(name, value);
   }
 
+  /** When set, every write to this scope is also recorded here (a library image's scope during a compile). */
+  undoLog: ScopeWrite[] | undefined;
+
   private write(name: string, value: Value): void {
-    journal?.push({ scope: this, name, had: this.vars.has(name), old: this.vars.get(name) });
+    if (journal || this.undoLog) {
+      const w = { scope: this, name, had: this.vars.has(name), old: this.vars.get(name) };
+      journal?.push(w);
+      this.undoLog?.push(w);
+    }
     this.vars.set(name, value);
   }
 
