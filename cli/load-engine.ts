@@ -63,7 +63,14 @@ export function loadEngineBundle(options: { dist?: string; forCache?: boolean } 
   return { engine: module.exports, script };
 }
 
-/** The Node API: from the bundle when it is current, else from dist/'s (or the source's) modules. */
+/** The engine a startup snapshot started this process with (cli/snapshot.ts): already loaded, with its library image. */
+let provided: Engine | undefined;
+
+export function provideEngine(engine: Engine): void {
+  provided = engine;
+}
+
+/** The Node API: the snapshot's, else from the bundle when it is current, else from dist/'s (or the source's) modules. */
 export async function loadEngine(): Promise<Engine> {
-  return loadEngineBundle()?.engine ?? (await import("../index.js"));
+  return provided ?? loadEngineBundle()?.engine ?? (await import("../index.js"));
 }

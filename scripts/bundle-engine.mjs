@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { MODULE_URL_BANNER, ownImportMetaUrl } from "./own-import-meta-url.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -31,19 +32,6 @@ const { ENGINE_BUNDLE, inputsDigest } = await import("../dist/cli/load-engine.js
 const out = join(dist, ENGINE_BUNDLE.script);
 
 for (const f of [ENGINE_BUNDLE.script, ENGINE_BUNDLE.inputs, ENGINE_BUNDLE.cache]) rmSync(join(dist, f), { force: true });
-
-/** Each module's `import.meta.url`, as the URL of its own file relative to the bundle's directory. */
-const ownUrl = {
-  name: "own-import-meta-url",
-  setup(build) {
-    build.onLoad({ filter: /\.js$/ }, async (args) => {
-      const text = readFileSync(args.path, "utf8");
-      if (!text.includes("import.meta.url")) return undefined;
-      const rel = relative(dirname(out), args.path).split("\\").join("/");
-      return { contents: text.replaceAll("import.meta.url", `__moduleUrl(${JSON.stringify(rel)})`), loader: "js" };
-    });
-  },
-};
 
 const result = await esbuild.build({
   entryPoints: [entry],
@@ -56,8 +44,8 @@ const result = await esbuild.build({
   logLevel: "warning",
   // Loaded only when an entry runs, a daemon is used or the watcher starts: stay in node_modules.
   external: ["@grpc/grpc-js", "@grpc/proto-loader", "chokidar", "ajv", "ajv/*"],
-  plugins: [ownUrl],
-  banner: { js: `const __moduleUrl = (rel) => require("node:url").pathToFileURL(require("node:path").join(__dirname, rel)).href;` },
+  plugins: [ownImportMetaUrl(out)],
+  banner: { js: MODULE_URL_BANNER },
 });
 
 // One SHA-256 over every bundled file (names and contents, in order): the loader reads and hashes
