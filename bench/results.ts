@@ -68,11 +68,25 @@ interface Part {
   load: number;
 }
 
+/** A cold `tpu-build build` (VGG19's init and forward), one way of starting it; times from the spawn, by the build's event times. */
+export interface ColdWay {
+  totalMs: Spread;
+  /** Spawn to build-started: Node's start, loading the CLI and the engine, the manifest. */
+  startMs: Spread;
+  initCompileMs: Spread;
+  forwardCompileMs: Spread;
+  /** Spawn to the forward's artifact on disk. */
+  artifactMs: Spread;
+}
+
 export interface Results {
   machine: { cpus: number; model: string; memGiB: number; os: string; node: string; jax: string; jaxlib: string; python: string };
-  frontend: Part & { rows: { name: string; label: string; ms: Spread; instructions: number; entryInstructions: number; computations: number }[] };
-  cold: Part & { cliTotalMs: Spread; forwardCompileMs: Spread; initCompileMs: Spread; nodeStartMs: Spread; jaxColdMs: Spread; pythonStartMs: Spread };
-  daemon: Part & { forwardCompileMs: Spread; buildMs: Spread };
+  /** vggSideBySide: VGG19's forward compile and JAX's trace-and-lower alternating in one run (speedup = JAX ÷ ours per pair). */
+  frontend: Part & { rows: { name: string; label: string; ms: Spread; instructions: number; entryInstructions: number; computations: number }[]; vggSideBySide?: { ours: Spread; jax: Spread; speedup: Spread } };
+  /** cliTotalMs and the compiles: as users start it (snapshot when there is one); `plain`: `node bin/tpu-build.js`, alternating with it. */
+  cold: Part & { cliTotalMs: Spread; forwardCompileMs: Spread; initCompileMs: Spread; nodeStartMs: Spread; jaxColdMs: Spread; pythonStartMs: Spread; snapshot?: ColdWay; plain?: ColdWay };
+  /** jaxLowerMs: JAX's trace-and-lower between the daemon's builds; speedup: JAX ÷ ours per pair. */
+  daemon: Part & { forwardCompileMs: Spread; buildMs: Spread; jaxLowerMs?: Spread; speedup?: Spread };
   execution: { at: string; load: Spread; jax: string; jaxlib: string; platform: string; platform_version: string; cases: ExecutionCase[] };
   compile: { at: string; load: Spread; reps: number; cases: CompileCase[] };
   runtime: Part & { rows: { name: string; compileMs: number; cachedLoadMs: number; cachedCompileRpcMs: number; firstRunMs: number; laterRunMs: Spread }[] };

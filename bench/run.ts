@@ -31,7 +31,7 @@ import { compileEntry } from "../dist/compiler/compile.js";
 import { ensureDaemon, stopDaemon } from "../dist/daemon/client.js";
 import { RuntimeProcess, byteSize, type XlaShape } from "../dist/plugins/xla-local/index.js";
 import { renderReport } from "./report.js";
-import { type Results, type Spread, spread } from "./results.js";
+import { type ColdWay, type Results, type Spread, spread } from "./results.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BENCH = join(ROOT, "bench");
@@ -115,10 +115,78 @@ function time<T>(f: () => T): [number, T] {
   return [performance.now() - t0, r];
 }
 
+/**
+ * JAX's warm trace-and-lower of one model on demand (bench/xla_compare.py --lower-server), so its
+ * samples alternate with ours in the same minutes: a ratio taken under the same load.
+ */
+class JaxLowerer {
+  private readonly child;
+  private readonly lines: string[] = [];
+  private waiting: ((line: string) => void) | undefined;
+
+  private constructor(model: string, leaves: string) {
+    this.child = spawn(PYTHON, [join(BENCH, "xla_compare.py"), "--lower-server", model, leaves], { stdio: ["pipe", "pipe", "inherit"] });
+    let buffered = "";
+    this.child.stdout.on("data", (d: Buffer) => {
+      buffered += d.toString();
+      for (let i = buffered.indexOf("\n"); i >= 0; i = buffered.indexOf("\n")) {
+        const line = buffered.slice(0, i);
+        buffered = buffered.slice(i + 1);
+        if (this.waiting) {
+          const w = this.waiting;
+          this.waiting = undefined;
+          w(line);
+        } else this.lines.push(line);
+      }
+    });
+  }
+
+  private next(): Promise<string> {
+    const line = this.lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.child.once("close", (code) => reject(new Error(`xla_compare.py --lower-server exited (${code})`)));
+    });
+  }
+
+  static async start(model: string, leaves: string): Promise<JaxLowerer> {
+    const l = new JaxLowerer(model, leaves);
+    if ((await l.next()) !== "ready") throw new Error("xla_compare.py --lower-server did not start");
+    return l;
+  }
+
+  /** One trace-and-lower, in ms (JAX's own timing around it). */
+  async lower(): Promise<number> {
+    this.child.stdin.write("lower\n");
+    return Number(await this.next());
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+}
+
+/** `ours` and `jax` samples taken in alternation (which goes first alternating), with JAX ÷ ours per pair. */
+async function alternate(rounds: number, ours: () => Promise<number> | number, jax: JaxLowerer): Promise<{ ours: Spread; jax: Spread; speedup: Spread }> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    if (i % 2 === 0) {
+      a.push(await ours());
+      b.push(await jax.lower());
+    } else {
+      b.push(await jax.lower());
+      a.push(await ours());
+    }
+  }
+  return { ours: spread(a), jax: spread(b), speedup: spread(a.map((x, i) => b[i]! / x)) };
+}
+
 // ---- parts
 
 /** Julia -> HloModuleProto in a warm process, per model; writes each module for the execution part. */
-function frontend(results: Results): void {
+async function frontend(results: Results): Promise<void> {
   const dir = join(WORK, "modules");
   mkdirSync(dir, { recursive: true });
   const rows: Results["frontend"]["rows"] = [];
@@ -147,7 +215,19 @@ function frontend(results: Results): void {
     log(`frontend ${c.name}: ${spread(times).median.toFixed(1)} ms, ${last.stats.instructions} instructions`);
   }
   writeFileSync(join(dir, "cases.json"), JSON.stringify({ cases, dump_dir: join(WORK, "optimized") }, null, 1));
-  results.frontend = { at: stamp(), load: loadavg()[0]!, rows };
+  // VGG19's forward pass against JAX's trace-and-lower, alternating, in this process after every
+  // model above (as a daemon is after many builds): the front-end target's ratio.
+  const vgg = CASES.find((c) => c.name === "vgg19_b1")!;
+  const vggArgs = caseArgs(vgg, compile(vgg.init.file, vgg.init.fn, vgg.init.args.map((value) => ({ kind: "const", value }))).signature.output);
+  const jax = await JaxLowerer.start(vgg.jax, join(dir, "vgg19_b1.leaves.json"));
+  try {
+    for (let i = 0; i < 3; i++) await jax.lower();
+    const vggSideBySide = await alternate(20, () => time(() => compile(vgg.file, vgg.fn, vggArgs))[0], jax);
+    results.frontend = { at: stamp(), load: loadavg()[0]!, rows, vggSideBySide };
+    log(`frontend vgg19_b1 beside JAX: ours ${vggSideBySide.ours.median.toFixed(1)} ms, JAX ${vggSideBySide.jax.median.toFixed(1)} ms, ${vggSideBySide.speedup.median.toFixed(1)}×`);
+  } finally {
+    jax.close();
+  }
 }
 
 /** A workspace with VGG19 at 224×224 (init and forward, compile-only), as a user would have it. */
@@ -188,23 +268,36 @@ async function cold(results: Results): Promise<void> {
     if (r.status !== 0) throw new Error(`cold: scripts/${step} failed: ${r.stderr}`);
   }
   const { dir } = vggWorkspace();
+  const bin = join(ROOT, "bin", "tpu-build.js");
   try {
-    const total: number[] = [];
-    const forward: number[] = [];
-    const init: number[] = [];
-    for (let i = 0; i < 8; i++) {
-      rmSync(join(dir, ".tpu-build"), { recursive: true, force: true });
-      const r = await spawnTimed(process.execPath, [join(ROOT, "bin", "tpu-build.js"), "build", "--json", "--no-daemon"], { cwd: dir, env: { ...process.env, CI: "true" } });
-      if (r.code !== 0) throw new Error(`cold build failed (${r.code}): ${r.stderr}`);
-      const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { event: string; entry?: string; key?: string; durationMs?: number });
-      const fwd = events.find((e) => e.event === "compile-finished" && e.entry === "vgg19_forward");
-      const ini = events.find((e) => e.event === "compile-finished" && e.entry === "vgg19_init");
-      if (!fwd?.key || !existsSync(join(dir, ".tpu-build", "cache", "artifacts", fwd.key.slice(0, 2), fwd.key, "module.hlo.pb"))) throw new Error("cold build: no artifact on disk");
-      if (i === 0) continue; // the first also warms the OS file cache
-      total.push(r.ms);
-      forward.push(fwd.durationMs!);
-      init.push(ini!.durationMs!);
+    // As users start it (bin/tpu-build.js as a program: from the startup snapshot) and as a plain
+    // `node bin/tpu-build.js`, alternating. Where the time goes, by the build's own event times:
+    // spawn -> build-started (Node's start, loading the CLI and engine, the manifest), each
+    // compile, the forward's artifact written, the process's exit.
+    const ways = { snapshot: [] as Record<string, number>[], plain: [] as Record<string, number>[] };
+    for (let i = 0; i < 9; i++) {
+      for (const way of i % 2 === 0 ? (["snapshot", "plain"] as const) : (["plain", "snapshot"] as const)) {
+        rmSync(join(dir, ".tpu-build"), { recursive: true, force: true });
+        const env = { ...process.env, CI: "true", TPU_BUILD_DEBUG: "1", NODE_OPTIONS: "" };
+        const spawned = Date.now();
+        const r = way === "snapshot" ? await spawnTimed(bin, ["build", "--json", "--no-daemon"], { cwd: dir, env }) : await spawnTimed(process.execPath, [bin, "build", "--json", "--no-daemon"], { cwd: dir, env });
+        if (r.code !== 0) throw new Error(`cold build failed (${r.code}): ${r.stderr}`);
+        if (r.stderr.includes('"used":true') !== (way === "snapshot")) throw new Error(`cold: the ${way} build ${way === "snapshot" ? "did not start from" : "started from"} the snapshot: ${r.stderr}`);
+        const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { event: string; at: string; entry?: string; key?: string; durationMs?: number });
+        const started = events.find((e) => e.event === "build-started");
+        const fwd = events.find((e) => e.event === "compile-finished" && e.entry === "vgg19_forward");
+        const ini = events.find((e) => e.event === "compile-finished" && e.entry === "vgg19_init");
+        if (!started || !ini || !fwd?.key || !existsSync(join(dir, ".tpu-build", "cache", "artifacts", fwd.key.slice(0, 2), fwd.key, "module.hlo.pb"))) throw new Error("cold build: no artifact on disk");
+        if (i === 0) continue; // the first also warms the OS file cache
+        ways[way].push({ total: r.ms, start: Date.parse(started.at) - spawned, init: ini.durationMs!, forward: fwd.durationMs!, artifact: Date.parse(fwd.at) - spawned });
+      }
     }
+    const way = (samples: Record<string, number>[]): ColdWay => {
+      const of = (k: string) => spread(samples.map((x) => x[k]!));
+      return { totalMs: of("total"), startMs: of("start"), initCompileMs: of("init"), forwardCompileMs: of("forward"), artifactMs: of("artifact") };
+    };
+    const snapshot = way(ways.snapshot);
+    const plain = way(ways.plain);
     // Node alone, to show what of the total is the runtime's start.
     const node: number[] = [];
     for (let i = 0; i < 5; i++) node.push((await spawnTimed(process.execPath, ["-e", "0"])).ms);
@@ -218,8 +311,8 @@ async function cold(results: Results): Promise<void> {
       if (i > 0) jax.push(r.ms);
       pyStart.push((await spawnTimed(PYTHON, ["-c", "0"])).ms);
     }
-    results.cold = { at: stamp(), load: loadavg()[0]!, cliTotalMs: spread(total), forwardCompileMs: spread(forward), initCompileMs: spread(init), nodeStartMs: spread(node), jaxColdMs: spread(jax), pythonStartMs: spread(pyStart) };
-    log(`cold: CLI ${spread(total).median.toFixed(0)} ms (forward ${spread(forward).median.toFixed(0)} ms), JAX ${spread(jax).median.toFixed(0)} ms`);
+    results.cold = { at: stamp(), load: loadavg()[0]!, cliTotalMs: snapshot.totalMs, forwardCompileMs: snapshot.forwardCompileMs, initCompileMs: snapshot.initCompileMs, nodeStartMs: spread(node), jaxColdMs: spread(jax), pythonStartMs: spread(pyStart), snapshot, plain };
+    log(`cold: CLI ${snapshot.totalMs.median.toFixed(0)} ms from the snapshot, ${plain.totalMs.median.toFixed(0)} ms plain (forward ${snapshot.forwardCompileMs.median.toFixed(0)} / ${plain.forwardCompileMs.median.toFixed(0)} ms), JAX ${spread(jax).median.toFixed(0)} ms`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -228,14 +321,17 @@ async function cold(results: Results): Promise<void> {
 /** VGG19's forward pass recompiled in a warm daemon after an edit of its source. */
 async function daemon(results: Results): Promise<void> {
   const { dir, config } = vggWorkspace();
+  const jax = await JaxLowerer.start("vgg19_forward", join(WORK, "modules", "vgg19_b1.leaves.json"));
   try {
+    for (let i = 0; i < 3; i++) await jax.lower();
+    const jaxMs: number[] = [];
     const connection = await ensureDaemon(dir);
     const source = readFileSync(join(dir, "examples", "vgg19.jl"), "utf8");
     const forward: number[] = [];
     const whole: number[] = [];
     // A build the daemon's watcher started on the edit may compile it first (ours then finds it cached):
     // such a sample is skipped.
-    for (let i = 0, attempts = 0; i < 14 && attempts < 40; attempts++) {
+    for (let i = 0, attempts = 0; i < 20 && attempts < 50; attempts++) {
       // A comment changes the file's content hash: both entries recompile, to the same modules.
       writeFileSync(join(dir, "examples", "vgg19.jl"), `${source}\n# edit ${attempts}\n`);
       let ms = -1;
@@ -252,14 +348,17 @@ async function daemon(results: Results): Promise<void> {
       if (i >= 4) {
         forward.push(ms);
         whole.push(build);
+        // JAX's trace-and-lower of the same model between two edits: its ratio under the same load.
+        jaxMs.push(await jax.lower());
       }
       i++;
     }
     if (forward.length < 5) throw new Error(`daemon: only ${forward.length} builds recompiled VGG19's forward pass`);
     connection.close();
-    results.daemon = { at: stamp(), load: loadavg()[0]!, forwardCompileMs: spread(forward), buildMs: spread(whole) };
+    results.daemon = { at: stamp(), load: loadavg()[0]!, forwardCompileMs: spread(forward), buildMs: spread(whole), jaxLowerMs: spread(jaxMs), speedup: spread(forward.map((x, k) => jaxMs[k]! / x)) };
     log(`daemon: forward ${spread(forward).median.toFixed(0)} ms`);
   } finally {
+    jax.close();
     await stopDaemon(dir);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -421,7 +520,7 @@ async function main(): Promise<void> {
   for (const [name, run] of Object.entries(parts)) {
     if (only && !only.includes(name)) continue;
     // The modules the later parts need come from the frontend part; make them when absent.
-    if (name !== "frontend" && !only?.includes("frontend") && !existsSync(join(WORK, "modules", "cases.json"))) frontend(results);
+    if (name !== "frontend" && !only?.includes("frontend") && !existsSync(join(WORK, "modules", "cases.json"))) await frontend(results);
     log(`bench: ${name}`);
     await run(results);
     writeFileSync(RESULTS, `${JSON.stringify(results, null, 1)}\n`);

@@ -329,9 +329,28 @@ def cold_lower(model_name, parameters_json):
     jax.jit(lambda *flat: model(dict(zip(paths, flat)), [r["path"] for r in results]), keep_unused=True).lower(*specs).as_text(dialect="hlo")
 
 
+def lower_server(model_name, parameters_json):
+    """Warm trace-and-lower on demand, beside our compiles (bench/run.ts alternates them): for each
+    line on stdin, one trace and lower of a new function (nothing of earlier traces is reused) and
+    its HLO text; prints the milliseconds it took."""
+    parameters, results = json.load(open(parameters_json))
+    paths = [leaf["path"] for leaf in parameters]
+    specs = [jax.ShapeDtypeStruct(tuple(reversed(leaf["size"])), JULIA_DTYPES[leaf["eltype"]]) for leaf in parameters]
+    model = MODELS[model_name]
+    outputs = [r["path"] for r in results]
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        t0 = time.perf_counter()
+        jax.jit(lambda *flat: model(dict(zip(paths, flat)), outputs), keep_unused=True).lower(*specs).as_text(dialect="hlo")
+        print(f"{(time.perf_counter() - t0) * 1e3:.4f}", flush=True)
+
+
 def main():
     if sys.argv[1] == "--cold-lower":
         cold_lower(sys.argv[2], sys.argv[3])
+        return
+    if sys.argv[1] == "--lower-server":
+        lower_server(sys.argv[2], sys.argv[3])
         return
     spec = json.load(open(sys.argv[1]))
     backend = XlaBackend()
