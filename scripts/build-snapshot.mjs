@@ -17,8 +17,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
-import { MODULE_URL_BANNER, ownImportMetaUrl } from "./own-import-meta-url.mjs";
+import { bundleDist } from "./bundle-dist.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -36,19 +35,7 @@ const skip = (why) => {
 // In a snapshot being built, `require` loads only Node's built-in modules; after the start, the
 // packages left outside the bundle are required through Node's own (cli/snapshot.ts sets it).
 const requireAfterStart = `const __builtinRequire = require; require = (id) => (globalThis.__tpuBuildRuntimeRequire ?? __builtinRequire)(id);`;
-const result = await esbuild.build({
-  entryPoints: [join(dist, "cli", "snapshot.js")],
-  outfile: out,
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  metafile: true,
-  logLevel: "warning",
-  external: ["@grpc/grpc-js", "@grpc/proto-loader", "chokidar", "ajv", "ajv/*"],
-  plugins: [ownImportMetaUrl(out)],
-  banner: { js: `${requireAfterStart}\n${MODULE_URL_BANNER}` },
-});
+const result = await bundleDist(join(dist, "cli", "snapshot.js"), out, requireAfterStart);
 const inputs = [...Object.keys(result.metafile.inputs).map((input) => relative(dist, join(root, input))), relative(dist, join(root, "compiler", "library", "prelude.jl"))]
   .map((p) => p.split("\\").join("/"))
   .sort();

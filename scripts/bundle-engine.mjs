@@ -22,8 +22,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
-import { MODULE_URL_BANNER, ownImportMetaUrl } from "./own-import-meta-url.mjs";
+import { bundleDist } from "./bundle-dist.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -33,20 +32,7 @@ const out = join(dist, ENGINE_BUNDLE.script);
 
 for (const f of [ENGINE_BUNDLE.script, ENGINE_BUNDLE.inputs, ENGINE_BUNDLE.cache]) rmSync(join(dist, f), { force: true });
 
-const result = await esbuild.build({
-  entryPoints: [entry],
-  outfile: out,
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  metafile: true,
-  logLevel: "warning",
-  // Loaded only when an entry runs, a daemon is used or the watcher starts: stay in node_modules.
-  external: ["@grpc/grpc-js", "@grpc/proto-loader", "chokidar", "ajv", "ajv/*"],
-  plugins: [ownImportMetaUrl(out)],
-  banner: { js: MODULE_URL_BANNER },
-});
+const result = await bundleDist(entry, out);
 
 // One SHA-256 over every bundled file (names and contents, in order): the loader reads and hashes
 // them all again, so one digest is the cheapest exact check (~1 MB, a few ms).
