@@ -122,7 +122,7 @@ function time<T>(f: () => T): [number, T] {
 class JaxLowerer {
   private readonly child;
   private readonly lines: string[] = [];
-  private waiting: ((line: string) => void) | undefined;
+  private waiting: { resolve: (line: string) => void; reject: (e: Error) => void } | undefined;
 
   private constructor(model: string, leaves: string) {
     this.child = spawn(PYTHON, [join(BENCH, "xla_compare.py"), "--lower-server", model, leaves], { stdio: ["pipe", "pipe", "inherit"] });
@@ -135,18 +135,18 @@ class JaxLowerer {
         if (this.waiting) {
           const w = this.waiting;
           this.waiting = undefined;
-          w(line);
+          w.resolve(line);
         } else this.lines.push(line);
       }
     });
+    this.child.on("close", (code) => this.waiting?.reject(new Error(`xla_compare.py --lower-server exited (${code})`)));
   }
 
   private next(): Promise<string> {
     const line = this.lines.shift();
     if (line !== undefined) return Promise.resolve(line);
     return new Promise((resolve, reject) => {
-      this.waiting = resolve;
-      this.child.once("close", (code) => reject(new Error(`xla_compare.py --lower-server exited (${code})`)));
+      this.waiting = { resolve, reject };
     });
   }
 
