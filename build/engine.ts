@@ -940,11 +940,11 @@ export class BuildEngine {
     const report = await open.session.load({ hash: artifact.hash, module: artifact.module, signature: artifact.signature }, { ...(executables ? { executables } : {}), ...(tier === "fast" ? { tier } : {}) });
     if (report?.tier === "fast") open.fastLoaded.add(artifact.hash);
     else open.loaded.add(artifact.hash);
-    if (executables && report) {
+    if (report) {
       const { tier: _loaded, ...loaded } = report;
       ctx.emit({ event: "executable-loaded", at: now(), entry: name, target: open.target, hash: artifact.hash, ...loaded });
     }
-    if (report?.digest) await this.recordExecutable(plan, name, { module: artifact.hash, target: open.target, settings: open.settings, digest: report.digest });
+    if (report?.digest && report.tier !== "fast") await this.recordExecutable(plan, name, { module: artifact.hash, target: open.target, settings: open.settings, digest: report.digest });
   }
 
   /** The executable a run of this build asks for: fast when the build is tiered, the session can run it, and the optimized one is not loaded. */

@@ -247,6 +247,8 @@ export interface LoadReport {
   bytes?: number;
   /** Modules the target's runtime has compiled with XLA since it started. */
   xlaCompilations?: number;
+  /** Milliseconds the runtime took to obtain the executable: XLA's compile when `compiled`, the deserialization when `remote` or `disk`, 0 when already in memory. */
+  loadMs?: number;
 }
 
 export interface TargetSession {

@@ -307,7 +307,7 @@ export interface EvRunCacheHit {
   bytes: number;
 }
 /**
- * With a remote cache: how a run's executable was obtained (`remote`: fetched and deserialized, not compiled by XLA), and how many modules the target's runtime has compiled with XLA so far.
+ * How a run's executable was obtained, when its target tells (`remote`: fetched from the remote cache and deserialized, not compiled by XLA), how long that took, and how many modules the target's runtime has compiled with XLA so far.
  */
 export interface EvExecutableLoaded {
   schemaVersion: SchemaVersion;
@@ -329,6 +329,10 @@ export interface EvExecutableLoaded {
   digest?: string;
   bytes?: number;
   xlaCompilations?: number;
+  /**
+   * Milliseconds the runtime took: XLA's compile when `compiled`, the deserialization when `remote` or `disk`, 0 when already in memory.
+   */
+  loadMs?: number;
 }
 /**
  * The remote cache could not be used, or refused an entry; the build goes on.

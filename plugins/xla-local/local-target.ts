@@ -93,14 +93,14 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
         const executable = before?.executable ?? (await this.client.compile(artifact.module, artifact.hash, { ...placement, fast: true }));
         checkAgainstSignature(artifact, executable);
         this.fast.set(artifact.hash, { executable, signature: artifact.signature });
-        return { source: before ? "memory" : LOAD_SOURCES[executable.source], xlaCompilations: executable.compilations, tier: "fast" };
+        return { source: before ? "memory" : LOAD_SOURCES[executable.source], xlaCompilations: executable.compilations, loadMs: before ? 0 : Math.round(executable.elapsedMs), tier: "fast" };
       }
     }
     const before = this.loaded.get(artifact.hash);
     const shared: { digest?: string; bytes?: number } = {};
     const executable = await this.loadExecutable(artifact, options.executables, shared);
     const source = before ? "memory" : LOAD_SOURCES[executable.source];
-    return { source, xlaCompilations: executable.compilations, ...shared };
+    return { source, xlaCompilations: executable.compilations, loadMs: before ? 0 : Math.round(executable.elapsedMs), ...shared };
   }
 
   /**
