@@ -234,7 +234,7 @@ class XlaBackend:
 
     def cache_fingerprint(self) -> dict[str, str]:
         """What, besides the module, decides whether a serialized executable may be reused."""
-        return {
+        fingerprint = {
             "jax": self.jax_version,
             "jaxlib": self.jaxlib_version,
             "libtpu": self.libtpu_version,
@@ -243,6 +243,12 @@ class XlaBackend:
             "xla_flags": os.environ.get("XLA_FLAGS", ""),
             "devices": ",".join(f"{d[1]}:{d[2]}" for d in self.devices()),
         }
+        # Every process of a multi-host program compiles it for the same global devices, but each
+        # executable is its own process's part (its addressable devices): it is shared only with the
+        # same process of another run of the same topology, never with the other processes.
+        if self.distributed is not None:
+            fingerprint["process"] = f"{self.distributed.process_id}/{self.distributed.num_processes}"
+        return fingerprint
 
     def _device(self, ordinal: int):
         if not 0 <= ordinal < len(self._devices):

@@ -20,7 +20,8 @@ import { resolveManifest } from "../build/manifest.js";
 import { remoteCacheConfig } from "../build/remote-cache/config.js";
 import { REAPI_LOADER_OPTIONS, REAPI_PROTOS, reapiProtoDir } from "../build/remote-cache/reapi-client.js";
 import { digestOf, RemoteCache } from "../build/remote-cache/remote-cache.js";
-import { startBuildGrid, type BuildGridServer } from "./support/buildgrid.js";
+import { freePort, startBuildGrid, type BuildGridServer } from "./support/buildgrid.js";
+import { RuntimeProcess } from "../plugins/xla-local/runtime-process.js";
 import { float32Output } from "./support/outputs.js";
 import { runPython } from "./support/python.js";
 
@@ -192,6 +193,57 @@ test("a compiled executable is shared: a fresh runtime in another workspace dese
   assert.equal(loadedExecutable(missed.events).map((e) => [e.source, e.xlaCompilations]), [["compiled", 1]]);
   assert.ok(loadedExecutable(missed.events)[0]!.digest !== loaded.digest);
   assert.equal(float32Output(other.dir, "shifted"), expected);
+});
+
+test("a pod's executables are shared host by host: fresh servers of the same topology each take their own process's part (a digest per process), never another's", async () => {
+  const tokenDir = tempDir("pod-token");
+  const tokenFile = join(tokenDir, "token");
+  writeFileSync(tokenFile, `${"p".repeat(32)}\n`, { mode: 0o600 });
+  /** Two runtime servers on loopback acting as one (JAX's distributed runtime), 2 CPU devices each. */
+  const pod = async () => {
+    const coordinator = `127.0.0.1:${await freePort()}`;
+    return Promise.all([0, 1].map((processId) => RuntimeProcess.start({ transport: "tcp", tokenFile, cpuDevices: 2, distributed: { coordinator, numProcesses: 2, processId } })));
+  };
+  const podWorkspace = (hosts: { address: string }[]) => {
+    const dir = tempDir("pod");
+    writeFileSync(join(dir, "model.jl"), "tripled(x) = 3f0 .* x .+ 0.5f0\n");
+    writeFileSync(join(dir, "token"), `${"p".repeat(32)}\n`, { mode: 0o600 });
+    const manifest = {
+      remoteCache: { address: server.address, signingKey: { env: KEY_ENV }, timeoutSeconds: 5 },
+      targets: { pod: { kind: "remote", hosts: hosts.map((h) => h.address), token: { file: "token" }, platform: "cpu" } },
+      entries: { tripled: { file: "model.jl", function: "tripled", args: [{ eltype: "Float32", size: [8], value: { fill: 1.25 }, shard: ["data"] }], run: { target: "pod", mesh: { data: 4 } } } },
+    };
+    const config = join(dir, "tpu.config.json");
+    writeFileSync(config, JSON.stringify(manifest, null, 2));
+    return { dir, config };
+  };
+  const expected = JSON.parse(runPython("import numpy as np, json; print(json.dumps((np.float32(3) * np.full(8, 1.25, np.float32) + np.float32(0.5)).tolist()))")) as number[];
+  const digestsOf = (events: BuildEvent[]) => kinds(events, "remote-upload-finished").flatMap((e) => (e.event === "remote-upload-finished" && e.kind === "executable" ? [e.key] : []));
+  let hosts = await pod();
+  try {
+    const writer = podWorkspace(hosts);
+    const wrote = await buildIn(writer);
+    assert.is(wrote.summary.exitCode, 0, JSON.stringify(wrote.warnings));
+    assert.equal(loadedExecutable(wrote.events).map((e) => e.source), ["compiled"]);
+    const uploaded = digestsOf(wrote.events);
+    assert.is(new Set(uploaded).size, 2, `one executable per process, under its own digest: ${uploaded.join(", ")}`);
+    assert.equal(float32Output(writer.dir, "tripled"), expected);
+  } finally {
+    await Promise.all(hosts.map((h) => h.close(30_000).catch(() => undefined)));
+  }
+  hosts = await pod();
+  try {
+    const reader = podWorkspace(hosts);
+    const read = await buildIn(reader);
+    assert.is(read.summary.exitCode, 0, JSON.stringify(read.warnings));
+    assert.equal(read.warnings, []);
+    const [loaded] = loadedExecutable(read.events);
+    assert.equal([loaded?.source, loaded?.xlaCompilations], ["remote", 0], "both hosts deserialized their own part; XLA compiled nothing");
+    assert.equal(digestsOf(read.events), [], "nothing compiled, so nothing uploaded");
+    assert.equal(float32Output(reader.dir, "tripled"), expected);
+  } finally {
+    await Promise.all(hosts.map((h) => h.close(30_000).catch(() => undefined)));
+  }
 });
 
 test("an entry signed with another key, or unsigned, is a miss with a warning: the build compiles locally", async () => {

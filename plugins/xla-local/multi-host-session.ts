@@ -7,7 +7,7 @@
 // mesh runs on global device 0, which process 0 holds. No scheduling of our own: the hosts only
 // ever run what the build sends to all of them.
 
-import type { ArtifactRef, DeviceInfo, Signature, TargetSession, Tensor, TensorLayout } from "../api.js";
+import type { ArtifactRef, DeviceInfo, ExecutableStore, LoadReport, Signature, TargetSession, Tensor, TensorLayout } from "../api.js";
 import { parameterLayout } from "../api.js";
 import type { LocalSession, ResidentTensor, RuntimeConnection } from "./local-target.js";
 
@@ -43,9 +43,16 @@ export class MultiHostSession implements TargetSession {
     return signature.mesh ? this.hosts.map((_, k) => k) : [0];
   }
 
-  async load(artifact: ArtifactRef): Promise<void> {
-    await this.onHosts(this.runners(artifact.signature), "load", (h) => h.session.load(artifact));
+  /**
+   * Loads the module on the hosts that run it. With `executables` (the remote cache), each host
+   * looks up and shares its own part of the program: its runtime's digest covers its process index
+   * and the process count, so another run of the same topology reuses it host by host and no host
+   * ever takes another's.
+   */
+  async load(artifact: ArtifactRef, options: { executables?: ExecutableStore } = {}): Promise<LoadReport> {
+    const reports = await this.onHosts(this.runners(artifact.signature), "load", (h) => h.session.load(artifact, options));
     this.signatures.set(artifact.hash, artifact.signature);
+    return combinedReport(reports);
   }
 
   /** With a layout: on every host, each keeping only its devices' shards. Without: on device 0 (process 0). */
@@ -137,4 +144,20 @@ function spread(parts: (ResidentTensor | undefined)[], layout: TensorLayout | un
 
 function sameLayout(a: TensorLayout | undefined, b: TensorLayout | undefined): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/**
+ * One report for the hosts' loads: `compiled` when any host compiled with XLA (else `disk`, then
+ * `memory`; `remote` only when every host deserialized its part from the remote cache), the bytes
+ * fetched and the XLA compilations of all hosts, the slowest host's time, and process 0's digest.
+ */
+function combinedReport(reports: LoadReport[]): LoadReport {
+  const sources = new Set(reports.map((r) => r.source));
+  const source = (["compiled", "disk", "memory"] as const).find((s) => sources.has(s)) ?? "remote";
+  const total = (f: (r: LoadReport) => number | undefined) => (reports.some((r) => f(r) !== undefined) ? reports.reduce((n, r) => n + (f(r) ?? 0), 0) : undefined);
+  const bytes = total((r) => r.bytes);
+  const xlaCompilations = total((r) => r.xlaCompilations);
+  const loadMs = reports.some((r) => r.loadMs !== undefined) ? Math.max(...reports.map((r) => r.loadMs ?? 0)) : undefined;
+  const digest = reports[0]?.digest;
+  return { source, ...(digest !== undefined ? { digest } : {}), ...(bytes !== undefined ? { bytes } : {}), ...(xlaCompilations !== undefined ? { xlaCompilations } : {}), ...(loadMs !== undefined ? { loadMs } : {}) };
 }

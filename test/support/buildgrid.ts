@@ -52,7 +52,8 @@ export function buildGridVenv(): string {
   return venv;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on loopback that nobody listens on now (a server's, or the distributed runtime's coordinator's). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once("error", reject);
