@@ -40,9 +40,9 @@ export function cacheLocations(manifest: ResolvedManifest, plugins: PluginRegist
 }
 
 /** The size cap: TPU_BUILD_CACHE_MAX over the manifest's `cache.maxSize`; a message when the variable is not a size. */
-export function cacheCap(manifest: ResolvedManifest, env: NodeJS.ProcessEnv = process.env): { maxBytes?: number } | { problem: string } {
+export function cacheCap(cacheMaxBytes: number | undefined, env: NodeJS.ProcessEnv = process.env): { maxBytes?: number } | { problem: string } {
   const fromEnv = env.TPU_BUILD_CACHE_MAX;
-  if (fromEnv === undefined || fromEnv === "") return manifest.cacheMaxBytes === undefined ? {} : { maxBytes: manifest.cacheMaxBytes };
+  if (fromEnv === undefined || fromEnv === "") return cacheMaxBytes === undefined ? {} : { maxBytes: cacheMaxBytes };
   const maxBytes = parseByteSize(fromEnv);
   return maxBytes === undefined ? { problem: `TPU_BUILD_CACHE_MAX=${JSON.stringify(fromEnv.slice(0, 40))} is not a size: give ${SIZE_EXAMPLES}` } : { maxBytes };
 }

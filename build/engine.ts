@@ -21,7 +21,7 @@
 
 import { rm } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import type { ArgSpec, CompileOptions, CompilerPlugin, ExecutableTier, Signature, TargetSession, Tensor, TensorLayout, TypeTree } from "../plugins/api.js";
+import type { ArgSpec, CompileOptions, CompilerPlugin, ExecutableTier, Signature, TargetPlugin, TargetSession, Tensor, TensorLayout, TypeTree } from "../plugins/api.js";
 import { meshSize, parameterLayout, showMesh } from "../plugins/api.js";
 import { compileOptionsOf } from "../plugins/compile-settings.js";
 import { builtinRegistry, DEFAULT_COMPILER } from "../plugins/builtin.js";
@@ -30,7 +30,7 @@ import type { Diagnostic } from "../compiler/diagnostics.js";
 import { boundedMessage, formatLocation, SourceFile, type Span } from "../compiler/diagnostics.js";
 import { ArtifactStore, cacheKey, changedKeyParts, defaultCacheDir, keepPrivate, keyPartDigests, PrivateDirError } from "./cache.js";
 import { cacheCap, cacheLocations, collectGarbage } from "./cache-upkeep.js";
-import { withManifestPlugins } from "./manifest-plugins.js";
+import { withManifestPlugins, type PluginModuleFile } from "./manifest-plugins.js";
 import { formatBytes } from "./limits.js";
 import type { CacheKeyParts, CachedArtifact } from "./cache.js";
 import type { BuildEvent, EventDiagnostic, ExitCode } from "./events.js";
@@ -40,8 +40,8 @@ import { checkExpectations } from "./expect.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 import { demotedTensor, materializeValue } from "./inputs.js";
 import { decodeNpy } from "./npy.js";
-import type { ManifestDiagnostic, ResolvedArg, ResolvedEntry, ResolvedManifest } from "./manifest.js";
-import { argSpecs, displayPathOf, entryPointer, loadManifest, manifestDiagnosticAt, nearestName, quoted, renderManifestDiagnostic, reportedDiagnostics, targetKind, targetNames, targetSettings } from "./manifest.js";
+import type { ManifestDiagnostic, ManifestSections, ResolvedArg, ResolvedEntry, ResolvedManifest } from "./manifest.js";
+import { argSpecs, displayPathOf, entryPointer, loadManifest, manifestDiagnosticAt, manifestSections, nearestName, quoted, renderManifestDiagnostic, reportedDiagnostics, targetKind, targetNames, targetSettings } from "./manifest.js";
 import { outputFileNames, readVerifiedOutputs, RESULT_JSON, writeRunOutputs } from "./outputs.js";
 import type { EntryRecord, RunFingerprintParts, RunSummary } from "./records.js";
 import { changedRunParts, readEntryRecord, runFingerprint, writeEntryRecord, writeRunSummary } from "./records.js";
@@ -177,6 +177,8 @@ function residentCapable(s: TargetSession): s is ResidentSession {
 
 interface OpenSession {
   target: string;
+  /** The plugin that opened it: a reloaded plugin's targets get new sessions. */
+  plugin: TargetPlugin;
   /** Canonical JSON of the target's settings: sessions are kept per target and settings. */
   settings: string;
   session: TargetSession;
@@ -257,7 +259,7 @@ interface PlannedEntry {
 }
 
 /** A shared run's remote cache key: without the output directory, so the same module, target settings and inputs anywhere. */
-const remoteRunKey = (hash: string, target: string, settings: string, inputs: string[]) => sha256Hex(canonicalJson({ run: 1, hash, target, settings, inputs }));
+const remoteRunKey = (hash: string, target: string, settings: string, inputs: string[], plugin?: string) => sha256Hex(canonicalJson({ run: 1, hash, target, settings, inputs, ...(plugin ? { plugin } : {}) }));
 
 /** The key of a target session: its target and canonical settings. */
 const sessionKey = (target: string, settings: string) => `${target}\0${settings}`;
@@ -375,6 +377,8 @@ interface RunTarget {
   name: string;
   settingsObject: Record<string, unknown>;
   settings: string;
+  /** SHA-256 of the workspace module file whose plugin registered the target's kind (none for built-in and npm targets). */
+  plugin?: string;
 }
 
 /** Selected entries with `run`, and (transitively) the entries whose results they take. */
@@ -404,6 +408,8 @@ export class BuildEngine {
   private readonly basePlugins: PluginRegistry;
   /** The registry of the current manifest. */
   private plugins: PluginRegistry;
+  /** The manifest's plugin module files of the workspace, as last loaded (watched: an edit reloads them). */
+  private pluginFiles: PluginModuleFile[] = [];
   private graph: ResolvedManifest | undefined;
   private readonly state = new Map<string, EntryState>();
   /** Include graphs by entry file, valid while every listed file has the recorded digest. */
@@ -426,8 +432,43 @@ export class BuildEngine {
     this.compiler = compiler;
   }
 
+  /**
+   * What the schema cannot check, checked together so every problem is reported at once, each at
+   * its place: the plugins, the targets' settings (by their plugins), the compiler, the remote
+   * cache and the size cap. The targets and the compiler are checked only once every plugin loaded
+   * (one that failed may be the one that registers them). `ready` when all is well.
+   */
+  private async checkSections(
+    sections: ManifestSections,
+    cacheMaxBytes?: number,
+  ): Promise<{ located: ManifestDiagnostic[]; unlocated: EventDiagnostic[]; ready?: { registry: PluginRegistry; compiler: BuildCompiler; remoteConfig: RemoteCacheSettings; cap: { maxBytes?: number } } }> {
+    const located: ManifestDiagnostic[] = [];
+    const unlocated: EventDiagnostic[] = [];
+    const withPlugins = await withManifestPlugins(sections, this.basePlugins);
+    // Watched even when the manifest is invalid: fixing a plugin rebuilds.
+    this.pluginFiles = withPlugins.files;
+    let compiler: BuildCompiler | undefined;
+    if (!withPlugins.ok) located.push(...withPlugins.diagnostics);
+    else {
+      const registry = withPlugins.registry;
+      located.push(...targetDiagnostics(sections, (kind) => registry.target(kind), registry.targetNames()));
+      const chosen = this.chosenCompiler(sections, registry);
+      if ("problem" in chosen) located.push(chosen.problem);
+      else compiler = chosen.compiler;
+    }
+    const remoteConfig = remoteCacheConfig(sections.remoteCache, sections.dir);
+    if (!remoteConfig.ok) {
+      if (remoteConfig.pointer !== undefined) located.push(manifestDiagnosticAt(sections, remoteConfig.pointer, "remote-cache-config", remoteConfig.message));
+      else unlocated.push({ code: "remote-cache-config", message: remoteConfig.message, rendered: `error: ${remoteConfig.message}` });
+    }
+    const cap = cacheCap(cacheMaxBytes);
+    if ("problem" in cap) unlocated.push({ code: "cache-config", message: cap.problem, rendered: `error: ${cap.problem}` });
+    if (!withPlugins.ok || !compiler || !remoteConfig.ok || "problem" in cap || located.length || unlocated.length) return { located, unlocated };
+    return { located, unlocated, ready: { registry: withPlugins.registry, compiler, remoteConfig, cap } };
+  }
+
   /** The compiler entries use: the API's `compiler`, else the manifest's, else the Julia compiler; one the manifest names must be registered (a plugin of its own may register it). */
-  private chosenCompiler(manifest: ResolvedManifest, registry: PluginRegistry): { compiler: BuildCompiler } | { problem: ManifestDiagnostic } {
+  private chosenCompiler(manifest: ManifestSections, registry: PluginRegistry): { compiler: BuildCompiler } | { problem: ManifestDiagnostic } {
     const name = this.options.compiler ?? manifest.config.compiler ?? DEFAULT_COMPILER;
     const compiler = registry.compiler(name);
     if (compiler) return { compiler };
@@ -440,6 +481,13 @@ export class BuildEngine {
     };
   }
 
+  /** The digest of the workspace module whose plugin registered a target's kind, as a run's fingerprint takes it. */
+  private targetPlugin(manifest: ResolvedManifest, target: string): { plugin?: string } {
+    const kind = targetKind(manifest, target);
+    const file = this.pluginFiles.find((f) => f.targets.includes(kind));
+    return file ? { plugin: file.digest } : {};
+  }
+
   /** The last valid manifest (an invalid edit keeps it). */
   get manifest(): ResolvedManifest | undefined {
     return this.graph;
@@ -447,7 +495,7 @@ export class BuildEngine {
 
   /** Every file whose change can change a build: the manifest, reached sources, .npy inputs. */
   watchedFiles(): string[] {
-    const files = new Set<string>([this.options.config]);
+    const files = new Set<string>([this.options.config, ...this.pluginFiles.map((f) => f.path)]);
     const m = this.graph;
     if (!m) return [...files];
     for (const f of m.files) files.add(f);
@@ -587,7 +635,10 @@ export class BuildEngine {
   private async checkedPlan(ctx: BuildContext): Promise<{ plan: BuildPlan; remoteConfig: RemoteCacheSettings } | undefined> {
     const loaded = await loadManifest(this.options.config, this.options.profile !== undefined ? { profile: this.options.profile } : {});
     if (!loaded.ok) {
-      const diagnostics = loaded.diagnostics.map((d) => manifestEventDiagnostic(d, loaded.text));
+      // The sections that passed the schema are checked too: every problem in one pass.
+      const checked = loaded.sections && !loaded.diagnostics.some((d) => d.code === "too-many-errors") ? await this.checkSections(loaded.sections) : { located: [], unlocated: [] };
+      const located = checked.located.length ? reportedDiagnostics([...loaded.diagnostics, ...checked.located]) : loaded.diagnostics;
+      const diagnostics = [...located.map((d) => manifestEventDiagnostic(d, loaded.text)), ...checked.unlocated];
       ctx.manifestInvalid(diagnostics);
       ctx.report(`tpu-build: ${plural(diagnostics.length, "error")} in ${displayPath(loaded.path)}`);
       return undefined;
@@ -602,34 +653,13 @@ export class BuildEngine {
       return undefined;
     }
     ctx.emit({ event: "build-started", at: now(), config: displayPath(manifest.path), entries: selection.selected.size });
-    // What the schema cannot check, checked together and reported at once: the plugins, the
-    // targets' settings (by their plugins), the compiler, the remote cache and the size cap. The
-    // targets and the compiler are checked only once every plugin loaded (one that failed may be
-    // the one that registers them).
-    const located: ManifestDiagnostic[] = [];
-    const unlocated: EventDiagnostic[] = [];
-    const withPlugins = await withManifestPlugins(manifest, this.basePlugins);
-    let compiler: BuildCompiler | undefined;
-    if (!withPlugins.ok) located.push(...withPlugins.diagnostics);
-    else {
-      const registry = withPlugins.registry;
-      located.push(...targetDiagnostics(manifest, (kind) => registry.target(kind), registry.targetNames()));
-      const chosen = this.chosenCompiler(manifest, registry);
-      if ("problem" in chosen) located.push(chosen.problem);
-      else compiler = chosen.compiler;
-    }
-    const remoteConfig = remoteCacheConfig(manifest.remoteCache, manifest.dir);
-    if (!remoteConfig.ok) {
-      if (remoteConfig.pointer !== undefined) located.push(manifestDiagnosticAt(manifest, remoteConfig.pointer, "remote-cache-config", remoteConfig.message));
-      else unlocated.push({ code: "remote-cache-config", message: remoteConfig.message, rendered: `error: ${remoteConfig.message}` });
-    }
-    const cap = cacheCap(manifest);
-    if ("problem" in cap) unlocated.push({ code: "cache-config", message: cap.problem, rendered: `error: ${cap.problem}` });
-    if (!withPlugins.ok || !compiler || !remoteConfig.ok || "problem" in cap || located.length || unlocated.length) {
-      ctx.manifestInvalid([...reportedDiagnostics(located).map((d) => manifestEventDiagnostic(d, manifest.text)), ...unlocated]);
+    const checked = await this.checkSections(manifestSections(manifest), manifest.cacheMaxBytes);
+    if (!checked.ready) {
+      ctx.manifestInvalid([...reportedDiagnostics(checked.located).map((d) => manifestEventDiagnostic(d, manifest.text)), ...checked.unlocated]);
       return undefined;
     }
-    this.plugins = withPlugins.registry;
+    const { registry, compiler, remoteConfig, cap } = checked.ready;
+    this.plugins = registry;
     if (compiler !== this.compiler) {
       // Include graphs are the compiler's reading of the sources.
       this.compiler = compiler;
@@ -768,7 +798,7 @@ export class BuildEngine {
       const remote = report.remote!;
       const settings = canonicalJson(plan.settingsOf(target));
       const answer = (field: "run" | "executable", found: boolean | undefined) => void (found !== undefined && (remote[field] = found));
-      if (entry.run?.cache === "remote" && "leaves" in inputs) answer("run", await plan.remote.has("run", remoteRunKey(hash, target, settings, inputs.leaves), name));
+      if (entry.run?.cache === "remote" && "leaves" in inputs) answer("run", await plan.remote.has("run", remoteRunKey(hash, target, settings, inputs.leaves, this.targetPlugin(manifest, target).plugin), name));
       // The executable's digest is the runtime's (it covers jax, jaxlib, the platform, XLA flags):
       // known here only from the last load of this module on this target and settings.
       const loaded = record.executable;
@@ -806,7 +836,7 @@ export class BuildEngine {
     if (!artifact) return { status: "maybe", reasons: ["its module is recompiled first; it runs if the module changed"] };
     if ("waiting" in inputs) return { status: "maybe", reasons: [`${inputs.waiting} runs first; this runs if its results changed`] };
     if ("problem" in inputs) return { status: "run", reasons: [inputs.problem] };
-    const parts: RunFingerprintParts = { module: artifact.hash, target, settings: canonicalJson(plan.settingsOf(target)), outDir: plan.outDir, inputs: inputs.leaves };
+    const parts: RunFingerprintParts = { module: artifact.hash, target, settings: canonicalJson(plan.settingsOf(target)), ...this.targetPlugin(plan.manifest, target), outDir: plan.outDir, inputs: inputs.leaves };
     if (record.run.fingerprint !== runFingerprint(parts)) return { status: "run", reasons: unique(changedRunParts(record.run.parts, parts, (k) => inputs.labels[k]!)) };
     if (!(await readVerifiedOutputs(join(plan.outDir, name), record.run.files))) return { status: "run", reasons: ["its output files changed or are missing"] };
     return { status: "up-to-date", reasons: [] };
@@ -1006,12 +1036,12 @@ export class BuildEngine {
     }
     const targetName = entry.run?.target ?? plan.manifest.defaultTarget;
     const settingsObject = plan.settingsOf(targetName);
-    const target: RunTarget = { name: targetName, settingsObject, settings: canonicalJson(settingsObject) };
+    const target: RunTarget = { name: targetName, settingsObject, settings: canonicalJson(settingsObject), ...this.targetPlugin(plan.manifest, targetName) };
     const t0 = performance.now();
     let started = false;
     try {
       const inputs = await this.entryInputs(entry, artifact.signature);
-      const fingerprintParts: RunFingerprintParts = { module: artifact.hash, target: target.name, settings: target.settings, outDir: plan.outDir, inputs: inputs.map((i) => i.digest) };
+      const fingerprintParts: RunFingerprintParts = { module: artifact.hash, target: target.name, settings: target.settings, ...(target.plugin ? { plugin: target.plugin } : {}), outDir: plan.outDir, inputs: inputs.map((i) => i.digest) };
       const fingerprint = runFingerprint(fingerprintParts);
       const ran = await this.runOrReuse(ctx, plan, entry, artifact, inputs, fingerprintParts, fingerprint, target, t0, () => (started = true));
       await this.checkExpected(ctx, plan.manifest, entry, artifact, ran);
@@ -1043,7 +1073,7 @@ export class BuildEngine {
       if (fast !== undefined && stands.fingerprint === fast) ctx.fastRuns.push({ entry: name, open: open!, artifact });
       return stands.host;
     }
-    const remoteKey = entry.run?.cache === "remote" && plan.remote ? remoteRunKey(artifact.hash, target.name, target.settings, inputs.map((i) => i.digest)) : undefined;
+    const remoteKey = entry.run?.cache === "remote" && plan.remote ? remoteRunKey(artifact.hash, target.name, target.settings, inputs.map((i) => i.digest), target.plugin) : undefined;
     if (remoteKey && (await this.runFromRemote(ctx, plan, entry, artifact, remoteKey, fingerprintParts, target, t0))) return this.entryState(name).run!.host;
     ctx.emit({ event: "run-started", at: now(), entry: name, target: target.name, hash: artifact.hash });
     starting();
@@ -1322,8 +1352,9 @@ export class BuildEngine {
     // use, and reopened when it does not answer, so the build does not fail on a dead server.
     if (open && (await answers(open))) return open;
     if (open) await this.closeSession(open);
-    const session = await this.plugins.target(targetKind(manifest, target))!.open({ workspace: manifest.dir, settings: settingsObject });
-    const fresh: OpenSession = { target, settings, session, loaded: new Set(), fastLoaded: new Set(), inputs: new Map() };
+    const plugin = this.plugins.target(targetKind(manifest, target))!;
+    const session = await plugin.open({ workspace: manifest.dir, settings: settingsObject });
+    const fresh: OpenSession = { target, plugin, settings, session, loaded: new Set(), fastLoaded: new Set(), inputs: new Map() };
     this.sessions.set(sessionKey(target, settings), fresh);
     return fresh;
   }
@@ -1337,7 +1368,7 @@ export class BuildEngine {
     const declared = new Set<string>();
     for (const target of targetNames(manifest, this.plugins.targetNames()))
       for (const watch of [false, true]) declared.add(sessionKey(target, canonicalJson(targetSettings(manifest, target, watch))));
-    for (const [key, open] of [...this.sessions]) if (!declared.has(key)) await this.closeSession(open);
+    for (const [key, open] of [...this.sessions]) if (!declared.has(key) || this.plugins.target(targetKind(manifest, open.target)) !== open.plugin) await this.closeSession(open);
   }
 
   /** Runs on the device: inputs resident where the session keeps them, results kept resident for dependents. */

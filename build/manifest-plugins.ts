@@ -4,24 +4,38 @@
 // `require.resolve` would from a file there). Every failure (not found, throws while loading,
 // exports no plugin, a name already registered) is a manifest error at its item of `plugins`.
 //
-// Modules are loaded with import(), so Node caches them for the process: a warm daemon keeps the
-// version it loaded first until it restarts.
+// Modules are loaded with import(). A module file of the workspace ("./…") is imported under its
+// content's digest, so a warm daemon that finds it edited loads the new version (Node keeps the old
+// one in memory) and the engine watches it; the modules it imports in turn, and npm packages, stay
+// as Node first loaded them until the daemon restarts. The digest of the module that registered a
+// target is part of the fingerprint of every run on it (build/engine.ts): an edited target plugin
+// reruns what ran on it.
 
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Plugin, PluginRegistry } from "../plugins/registry.js";
-import { manifestDiagnosticAt, quoted, type ManifestDiagnostic, type ResolvedManifest } from "./manifest.js";
+import { manifestDiagnosticAt, quoted, type ManifestDiagnostic, type ManifestSections } from "./manifest.js";
 
-export type PluginsLoadResult = { ok: true; registry: PluginRegistry } | { ok: false; diagnostics: ManifestDiagnostic[] };
+/** A plugin module file of the workspace: its path, the SHA-256 of its content, and the targets it registered. */
+export interface PluginModuleFile {
+  path: string;
+  digest: string;
+  targets: string[];
+}
+
+export type PluginsLoadResult = { ok: true; registry: PluginRegistry; files: PluginModuleFile[] } | { ok: false; diagnostics: ManifestDiagnostic[]; files: PluginModuleFile[] };
 
 /** `base` with the manifest's plugins registered in a copy of it (`base` itself when there are none). */
-export async function withManifestPlugins(manifest: ResolvedManifest, base: PluginRegistry): Promise<PluginsLoadResult> {
+export async function withManifestPlugins(manifest: Pick<ManifestSections, "path" | "dir" | "text" | "document" | "originOf" | "config">, base: PluginRegistry): Promise<PluginsLoadResult> {
   const specs = manifest.config.plugins ?? [];
-  if (!specs.length) return { ok: true, registry: base };
+  if (!specs.length) return { ok: true, registry: base, files: [] };
   const registry = base.clone();
   const diagnostics: ManifestDiagnostic[] = [];
+  const files: PluginModuleFile[] = [];
   for (const [k, spec] of specs.entries()) {
     const fail = (message: string, notes?: string[]) => diagnostics.push(manifestDiagnosticAt(manifest, `/plugins/${k}`, "plugin-load-failed", message, notes ? { notes } : {}));
     const found = pluginModulePath(spec, manifest.dir);
@@ -30,8 +44,15 @@ export async function withManifestPlugins(manifest: ResolvedManifest, base: Plug
       continue;
     }
     let module: Record<string, unknown>;
+    let file: PluginModuleFile | undefined;
     try {
-      module = (await import(pathToFileURL(found.path).href)) as Record<string, unknown>;
+      let url = pathToFileURL(found.path).href;
+      if (found.local) {
+        file = { path: found.path, digest: createHash("sha256").update(await readFile(found.path)).digest("hex"), targets: [] };
+        files.push(file);
+        url += `?sha256=${file.digest}`;
+      }
+      module = (await import(url)) as Record<string, unknown>;
     } catch (e) {
       fail(`plugin ${quoted(spec)} failed to load: ${firstLine(e)}`, [`loaded from ${found.path}`]);
       continue;
@@ -42,21 +63,23 @@ export async function withManifestPlugins(manifest: ResolvedManifest, base: Plug
       continue;
     }
     try {
+      const before = new Set(registry.targetNames());
       registry.use(plugin);
+      if (file) file.targets = registry.targetNames().filter((t) => !before.has(t));
     } catch (e) {
       fail(`plugin ${quoted(spec)} could not register: ${firstLine(e)}`);
     }
   }
-  return diagnostics.length ? { ok: false, diagnostics } : { ok: true, registry };
+  return diagnostics.length ? { ok: false, diagnostics, files } : { ok: true, registry, files };
 }
 
-function pluginModulePath(spec: string, dir: string): { path: string } | { problem: string } {
+function pluginModulePath(spec: string, dir: string): { path: string; local: boolean } | { problem: string } {
   if (spec.startsWith("./") || spec.startsWith("../") || isAbsolute(spec)) {
     const path = resolve(dir, spec);
-    return existsSync(path) ? { path } : { problem: `plugin module ${quoted(spec)} not found (looked for ${path})` };
+    return existsSync(path) ? { path, local: true } : { problem: `plugin module ${quoted(spec)} not found (looked for ${path})` };
   }
   try {
-    return { path: createRequire(join(dir, "tpu.config.json")).resolve(spec) };
+    return { path: createRequire(join(dir, "tpu.config.json")).resolve(spec), local: false };
   } catch {
     return { problem: `plugin package ${quoted(spec)} not found from ${dir} (install it there with \`npm install ${spec}\`, or give a path starting with "./")` };
   }

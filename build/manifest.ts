@@ -161,9 +161,29 @@ export type ResolvedValue =
   | { kind: "fill"; value: number | boolean }
   | { kind: "scalar"; value: number | boolean };
 
+/**
+ * What the checks after loading read of a manifest (its plugins, the targets' settings, the
+ * compiler, the remote cache: build/engine.ts): those of a resolved manifest, or, when loading
+ * failed after the JSON parsed, the sections that passed the schema, so one pass reports both.
+ */
+export interface ManifestSections extends Pick<ResolvedManifest, "path" | "dir" | "text" | "document" | "originOf" | "targets" | "watchTargets" | "remoteCache"> {
+  config: Pick<TpuConfig, "plugins" | "compiler">;
+  /** The target each running entry names (with its entry, for the error's place). */
+  runs: { entry: string; target: string }[];
+}
+
+/** A resolved manifest's sections. */
+export function manifestSections(m: ResolvedManifest): ManifestSections {
+  const runs = m.order.flatMap((entry) => {
+    const run = m.entries[entry]!.run;
+    return run ? [{ entry, target: run.target }] : [];
+  });
+  return { path: m.path, dir: m.dir, text: m.text, document: m.document, ...(m.originOf ? { originOf: m.originOf } : {}), targets: m.targets, watchTargets: m.watchTargets, ...(m.remoteCache ? { remoteCache: m.remoteCache } : {}), config: { plugins: m.config.plugins, compiler: m.config.compiler }, runs };
+}
+
 export type ManifestLoadResult =
   | { ok: true; manifest: ResolvedManifest }
-  | { ok: false; path: string; text?: string; diagnostics: ManifestDiagnostic[] };
+  | { ok: false; path: string; text?: string; diagnostics: ManifestDiagnostic[]; sections?: ManifestSections };
 
 // --- nearest names --------------------------------------------------------------------------
 
@@ -255,7 +275,7 @@ export function manifestLocation(manifest: ResolvedManifest, pointer: string, at
  * "no function `predcit` in examples/mlp.jl", { suggestion: "predict" }).
  */
 export function manifestDiagnosticAt(
-  manifest: ResolvedManifest,
+  manifest: Pick<ResolvedManifest, "path" | "text" | "document" | "originOf">,
   pointer: string,
   code: string,
   message: string,
@@ -620,7 +640,7 @@ export async function resolveManifest(path: string, text: string, options: Manif
     files = layers.layered.files.map((f) => f.path);
   }
   for (const d of schemaIssues(doc, where)) diagnostics.push(d);
-  if (diagnostics.length) return fail(abs, text, diagnostics);
+  if (diagnostics.length) return fail(abs, text, diagnostics, validSections(where, dirname(abs), diagnostics));
   const config = doc.value as TpuConfig;
   const dir = dirname(abs);
   const names = Object.keys(config.entries);
@@ -645,7 +665,7 @@ export async function resolveManifest(path: string, text: string, options: Manif
   const maxSize = config.cache?.maxSize;
   const cacheMaxBytes = maxSize === undefined ? undefined : parseByteSize(maxSize);
   if (maxSize !== undefined && cacheMaxBytes === undefined) diagnostics.push(diagnostic(where, "invalid-value", `cache.maxSize ${quoted(maxSize)} is not a size: give ${SIZE_EXAMPLES}`, "/cache/maxSize"));
-  if (diagnostics.length) return fail(abs, text, diagnostics);
+  if (diagnostics.length) return fail(abs, text, diagnostics, validSections(where, dir, diagnostics));
 
   const targets = (config.targets ?? {}) as Record<string, Record<string, unknown>>;
   const watchTargets = (config.watch?.targets ?? {}) as Record<string, Record<string, unknown>>;
@@ -805,7 +825,7 @@ function graphOrder(where: Located, entries: Record<string, ResolvedEntry>, name
 }
 
 /** A target's settings for a build: `targets.<name>`, with `watch.targets.<name>` over it in watch builds. */
-export function targetSettings(manifest: ResolvedManifest, target: string, watch: boolean): Record<string, unknown> {
+export function targetSettings(manifest: Pick<ResolvedManifest, "targets" | "watchTargets">, target: string, watch: boolean): Record<string, unknown> {
   const { kind: _kind, ...declared } = manifest.targets[target] ?? {};
   return watch && manifest.watchTargets[target] ? { ...declared, ...manifest.watchTargets[target] } : declared;
 }
@@ -814,18 +834,51 @@ export function targetSettings(manifest: ResolvedManifest, target: string, watch
  * The target plugin a target name stands for: its `targets.<name>.kind` (e.g. "remote"), else the
  * name itself ("local"). The plugin gets the settings without `kind`.
  */
-export function targetKind(manifest: ResolvedManifest, target: string): string {
+export function targetKind(manifest: Pick<ResolvedManifest, "targets">, target: string): string {
   const kind = manifest.targets[target]?.kind;
   return typeof kind === "string" ? kind : target;
 }
 
 /** Target names an entry may use: those the manifest declares and the registered plugins' own. */
-export function targetNames(manifest: ResolvedManifest, registered: string[]): string[] {
+export function targetNames(manifest: Pick<ResolvedManifest, "targets">, registered: string[]): string[] {
   return [...new Set([...Object.keys(manifest.targets), ...registered])];
 }
 
-function fail(path: string, text: string, diagnostics: ManifestDiagnostic[]): ManifestLoadResult {
-  return { ok: false, path, text, diagnostics: reportedDiagnostics(diagnostics) };
+function fail(path: string, text: string, diagnostics: ManifestDiagnostic[], sections?: ManifestSections): ManifestLoadResult {
+  return { ok: false, path, text, diagnostics: reportedDiagnostics(diagnostics), ...(sections ? { sections } : {}) };
+}
+
+/**
+ * The sections of a manifest that failed to load which no diagnostic points into (so the checks
+ * after loading report nothing twice); a section with one is left out, as if not written.
+ */
+function validSections(where: Located & { document: JsonDocument }, dir: string, diagnostics: ManifestDiagnostic[]): ManifestSections {
+  const flagged = (pointer: string) => diagnostics.some((d) => d.pointer === pointer || d.pointer.startsWith(`${pointer}/`));
+  const value = (where.document.value ?? {}) as Record<string, unknown>;
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const section = (pointer: string, v: unknown) => (!flagged(pointer) && isObject(v) ? v : undefined);
+  const objectsIn = (v: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(v ?? {}).filter((e): e is [string, Record<string, unknown>] => isObject(e[1])));
+  const plugins = !flagged("/plugins") && Array.isArray(value.plugins) && value.plugins.every((p) => typeof p === "string") ? (value.plugins as string[]) : undefined;
+  const compiler = !flagged("/compiler") && typeof value.compiler === "string" ? value.compiler : undefined;
+  const defaultTarget = !flagged("/target") && typeof value.target === "string" ? value.target : DEFAULT_TARGET;
+  const runs = Object.entries(section("/entries", value.entries) ?? {}).flatMap(([entry, e]) => {
+    const run = isObject(e) && !flagged(entryPointer(entry, "run")) ? e.run : undefined;
+    const target = run === true ? defaultTarget : isObject(run) ? (typeof run.target === "string" ? run.target : defaultTarget) : undefined;
+    return target === undefined ? [] : [{ entry, target }];
+  });
+  const remoteCache = section("/remoteCache", value.remoteCache) as RemoteCache | undefined;
+  return {
+    path: where.path,
+    dir,
+    text: where.source.text,
+    document: where.document,
+    ...(where.originOf ? { originOf: where.originOf } : {}),
+    targets: objectsIn(section("/targets", value.targets)),
+    watchTargets: objectsIn(section("/watch/targets", section("/watch", value.watch)?.targets)),
+    ...(remoteCache ? { remoteCache } : {}),
+    config: { ...(plugins ? { plugins } : {}), ...(compiler !== undefined ? { compiler } : {}) },
+    runs,
+  };
 }
 
 /** The diagnostics in text order; past MAX_REPORTED_ERRORS, one more says how many were left out. */

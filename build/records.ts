@@ -21,6 +21,8 @@ export interface RunFingerprintParts {
   target: string;
   /** Canonical JSON of the target's settings. */
   settings: string;
+  /** SHA-256 of the workspace plugin module that registered the target (absent for built-in and npm ones): an edited plugin reruns. */
+  plugin?: string;
   /** Absolute output directory. */
   outDir: string;
   /** Content digest of every input leaf, in parameter order. */
@@ -39,6 +41,7 @@ export function changedRunParts(before: RunFingerprintParts, after: RunFingerpri
   if (before.module !== after.module) changed.push("module");
   if (before.target !== after.target) changed.push("target");
   else if (before.settings !== after.settings) changed.push("target settings");
+  else if (before.plugin !== after.plugin) changed.push("target plugin");
   if (before.outDir !== after.outDir) changed.push("output directory");
   if (before.tier !== after.tier) changed.push("fast tier");
   if (before.inputs.length !== after.inputs.length) changed.push("inputs");

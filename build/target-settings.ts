@@ -6,17 +6,16 @@
 
 import type { TargetPlugin } from "../plugins/api.js";
 import { escapePointerToken } from "./json-locations.js";
-import { entryPointer, manifestDiagnosticAt, nearestName, quoted, reportedDiagnostics, targetKind, targetNames, targetSettings, type ManifestDiagnostic, type ResolvedManifest } from "./manifest.js";
+import { entryPointer, manifestDiagnosticAt, nearestName, quoted, reportedDiagnostics, targetKind, targetNames, targetSettings, type ManifestDiagnostic, type ManifestSections } from "./manifest.js";
 
 /** `pluginOf` finds a plugin by its registered name (a target's kind); `registered` lists them. */
-export function targetDiagnostics(manifest: ResolvedManifest, pluginOf: (kind: string) => TargetPlugin | undefined, registered: string[]): ManifestDiagnostic[] {
+export function targetDiagnostics(manifest: ManifestSections, pluginOf: (kind: string) => TargetPlugin | undefined, registered: string[]): ManifestDiagnostic[] {
   const out: ManifestDiagnostic[] = [];
   const usable = targetNames(manifest, registered);
-  for (const name of manifest.order) {
-    const run = manifest.entries[name]!.run;
+  for (const run of manifest.runs) {
     // A declared target with an unknown kind is reported once, at its kind.
-    if (run && !Object.hasOwn(manifest.targets, run.target) && !pluginOf(run.target))
-      out.push(manifestDiagnosticAt(manifest, entryPointer(name, "run"), "unknown-target", `unknown target ${quoted(run.target)}`, { suggestion: nearestName(run.target, usable), notes: [`available targets: ${usable.join(", ")}`] }));
+    if (!Object.hasOwn(manifest.targets, run.target) && !pluginOf(run.target))
+      out.push(manifestDiagnosticAt(manifest, entryPointer(run.entry, "run"), "unknown-target", `unknown target ${quoted(run.target)}`, { suggestion: nearestName(run.target, usable), notes: [`available targets: ${usable.join(", ")}`] }));
   }
   // Watch settings are checked merged over the declared ones (a remote target's `watch.targets`
   // need not repeat its address), and only their own keys are reported there.

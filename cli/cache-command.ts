@@ -76,7 +76,7 @@ export async function cacheCommand(argv: string[]): Promise<number> {
           return EXIT.usage;
         }
       } else {
-        const cap = cacheCap(loaded.manifest);
+        const cap = cacheCap(loaded.manifest.cacheMaxBytes);
         if ("problem" in cap) {
           process.stderr.write(`tpu-build cache gc: ${cap.problem}\n`);
           return EXIT.usage;

@@ -78,6 +78,14 @@ test("target settings, the compiler, plugins and the remote cache are checked in
   assert.equal(r.diagnostics.map((d) => d.code), ["unknown-compiler", "unknown-setting", "remote-cache-config"]);
   assert.equal(r.diagnostics.map((d) => d.location), [valueLocation(r.text, "compiler"), locationOf(r.text, '"devices"'), valueLocation(r.text, "tls")]);
   assert.match(r.diagnostics[2]!.message, '"tls" needs a grpcs:// address');
+  // With a schema error besides (an element type), all of them still come in the same pass.
+  writeFileSync(join(dir, "tpu.config.json"), r.text.replace('"eltype": "Float32"', '"eltype": "Float33"'));
+  const events: BuildEvent[] = [];
+  const both = await build({ config: join(dir, "tpu.config.json"), cacheDir: join(dir, "cache"), onEvent: (e) => events.push(e) });
+  assert.is(both.exitCode, 2);
+  const invalid = events.find((e) => e.event === "manifest-invalid") as { diagnostics: { code: string; location?: string }[] } | undefined;
+  assert.equal(invalid?.diagnostics.map((d) => d.code).sort(), ["invalid-value", "remote-cache-config", "unknown-compiler", "unknown-setting"].sort());
+  assert.ok(invalid?.diagnostics.every((d) => /:\d+:\d+$/.test(d.location ?? "")), "each at its line and column");
   // A plugin that fails to load leaves the targets unchecked (it may be the one that registers them), not the rest.
   const withPlugin = await buildWith({ plugins: ["./missing.mjs"], targets: { local: { devices: 2 } }, remoteCache });
   assert.equal(withPlugin.diagnostics.map((d) => d.code), ["plugin-load-failed", "remote-cache-config"]);

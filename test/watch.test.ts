@@ -7,9 +7,11 @@ import * as assert from "uvu/assert";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build } from "../build/engine.js";
 import type { DaemonEvent } from "../build/events.js";
 import { float32Output } from "./support/outputs.js";
+import { ROOT } from "./support/cli.js";
 import { WatchSession } from "../daemon/watch.js";
 
 const MANIFEST = {
@@ -320,6 +322,34 @@ test("watch builds take the manifest's watch.targets settings over targets; an e
   assert.is(executables("exe-watch"), 2, "the edit's watch build compiled with the watch settings again");
   assert.is(executables("exe-declared"), 1);
   assert.ok(w.session.engine.runtimePids().includes(watchRuntime!), "the watch builds' runtime server was not restarted");
+});
+
+test("an edit to a plugin module of the workspace reloads it: what ran on its target runs again with the new code, the rest stays up to date", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tpu-build-watch-plugin-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "m.jl"), "f(x) = x .* 2f0\n");
+  const builtin = pathToFileURL(join(ROOT, "dist", "plugins", "builtin.js")).href;
+  const log = join(dir, "runs.log");
+  // A target that runs on the local one and logs its version with each run.
+  const plugin = (version: string) =>
+    `import { appendFileSync } from "node:fs";\nimport { builtinRegistry } from ${JSON.stringify(builtin)};\nconst local = builtinRegistry().target("local");\n` +
+    `export default { name: "tagged", register(r) { r.registerTarget({ name: "tagged", async open(o) { const s = await local.open(o);\n` +
+    `  return { info: () => s.info(), load: (a, x) => s.load(a, x), run: (h, i) => (appendFileSync(${JSON.stringify(log)}, "${version}\\n"), s.run(h, i)), close: () => s.close() }; } }); } };\n`;
+  writeFileSync(join(dir, "tagged.mjs"), plugin("v1"));
+  const run = (target: string) => ({ file: "m.jl", function: "f", args: [{ eltype: "Float32", size: [3], value: { fill: 1 } }], run: { target } });
+  writeFileSync(join(dir, "tpu.config.json"), JSON.stringify({ plugins: ["./tagged.mjs"], entries: { tagged: run("tagged"), plain: run("local") } }, null, 2));
+  const w = await harness(dir);
+  sessions.push(w.session);
+  assert.is(readFileSync(log, "utf8"), "v1\n");
+  assert.ok(w.session.engine.watchedFiles().includes(join(dir, "tagged.mjs")), "the plugin module is watched");
+
+  w.mark();
+  writeFileSync(join(dir, "tagged.mjs"), plugin("v2"));
+  const events = await w.settle();
+  assert.equal(kinds(events, "run-finished"), ["tagged"]);
+  assert.equal(kinds(events, "run-up-to-date"), ["plain"]);
+  assert.is(readFileSync(log, "utf8"), "v1\nv2\n", "the new version ran it");
+  assert.equal(float32Output(dir, "tagged"), [2, 2, 2]);
 });
 
 test.run();
