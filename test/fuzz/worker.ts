@@ -13,7 +13,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ArgSpec } from "../../plugins/api.js";
-import { loadManifest, renderManifestDiagnostic } from "../../build/manifest.js";
+import { loadManifest, manifestSections, renderManifestDiagnostic, type ManifestSections } from "../../build/manifest.js";
 import { writeNpy } from "../../build/npy.js";
 import { fillTensor } from "../../build/inputs.js";
 import { juliaCompiler } from "../../plugins/julia/index.js";
@@ -66,8 +66,10 @@ async function manifestCase(c: FuzzCase & { kind: "manifest" }, dir: string): Pr
   } catch (e) {
     return { index: c.index, outcome: "crash", detail: (e as Error).stack ?? String(e) };
   }
-  // What the engine checks next, before anything runs (its plan phase): targets and their settings.
-  const diagnostics = r.ok ? targetDiagnostics(r.manifest, (name) => registry.target(name), registry.targetNames()) : r.diagnostics;
+  // What the engine checks next, before anything runs (its plan phase): targets and their settings,
+  // also those of a manifest that failed (the sections that passed the schema, in the same pass).
+  const targets = (sections: ManifestSections) => targetDiagnostics(sections, (name) => registry.target(name), registry.targetNames());
+  const diagnostics = r.ok ? targets(manifestSections(r.manifest)) : [...r.diagnostics, ...(r.sections ? targets(r.sections) : [])];
   if (!diagnostics.length) return { index: c.index, outcome: "ok" };
   const text = r.ok ? r.manifest.text : r.text ?? "";
   let rendered = 0;
