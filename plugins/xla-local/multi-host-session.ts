@@ -50,7 +50,9 @@ export class MultiHostSession implements TargetSession {
    * ever takes another's.
    */
   async load(artifact: ArtifactRef, options: { executables?: ExecutableStore } = {}): Promise<LoadReport> {
-    const reports = await this.onHosts(this.runners(artifact.signature), "load", (h) => h.session.load(artifact, options));
+    // Always the optimized program: a fast tier is not offered across hosts.
+    const { executables } = options;
+    const reports = await this.onHosts(this.runners(artifact.signature), "load", (h) => h.session.load(artifact, executables ? { executables } : {}));
     this.signatures.set(artifact.hash, artifact.signature);
     return combinedReport(reports);
   }
