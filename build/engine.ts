@@ -96,6 +96,11 @@ export interface BuildHooks {
   entries?: string[];
   /** Run every selected entry that runs, even when its run is up to date. */
   force?: boolean;
+  /**
+   * Where this build's run outputs go, over the engine's `outDir` (the daemon keeps one engine, and
+   * so one runtime server per target and settings, for builds into several directories).
+   */
+  outDir?: string;
 }
 
 export interface BuildOptions extends EngineOptions, BuildHooks {}
@@ -314,6 +319,10 @@ class BuildContext {
 
   get force(): boolean {
     return this.hooks.force === true;
+  }
+
+  get outDirAsked(): string | undefined {
+    return this.hooks.outDir;
   }
 
   /** Between steps: a newer change supersedes this build. */
@@ -644,7 +653,7 @@ export class BuildEngine {
       return undefined;
     }
     const manifest = loaded.manifest;
-    const outDir = this.options.outDir ?? manifest.outDir;
+    const outDir = ctx.outDirAsked ?? this.options.outDir ?? manifest.outDir;
     const store = new ArtifactStore(this.options.cacheDir ?? defaultCacheDir(manifest.dir));
     // An unknown ENTRY stops the build before it starts; the count is of what this build will do.
     const selection = selectEntries(manifest, ctx.entriesAsked);
@@ -1412,7 +1421,8 @@ export class BuildEngine {
 
   /**
    * Drops an entry's run state and deletes the outputs it wrote (they would be stale): those this
-   * engine wrote, and (with `plan`) those an earlier process recorded in this build's output directory.
+   * engine wrote (with `plan`, only in this build's output directory), and (with `plan`) those an
+   * earlier process recorded in this build's output directory.
    */
   private async forgetRun(name: string, plan?: BuildPlan): Promise<void> {
     const st = this.state.get(name);
@@ -1420,7 +1430,8 @@ export class BuildEngine {
     if (st && run) {
       delete st.run;
       await this.releaseRun(run);
-      await rm(join(run.outDir, name), { recursive: true, force: true });
+      // Outputs another directory's build wrote stay: only this build's directory is its own to clear.
+      if (!plan || run.outDir === plan.outDir) await rm(join(run.outDir, name), { recursive: true, force: true });
     }
     if (!plan) return;
     const record = await this.record(plan, name);

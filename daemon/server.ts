@@ -1,6 +1,7 @@
 // The daemon: a gRPC server (proto/daemon.proto) on the workspace's owner-only Unix socket,
-// holding one WatchSession per manifest and output directory. It adds watching and warmth to the
-// engine the CLI uses, nothing else (STYLE.md).
+// holding one WatchSession per manifest and output directory, and one BuildEngine per manifest that
+// its sessions share: runtime servers are kept per target and settings, never per output
+// directory. It adds watching and warmth to the engine the CLI uses, nothing else (STYLE.md).
 //
 // Lifecycle (DESIGN.md §5): listens, then writes the registry; exits after `idleMs` without a
 // request or an attached client; on SIGTERM/SIGINT, on Shutdown, or when idle, it stops serving,
@@ -21,6 +22,7 @@ import type { WatchRequest__Output } from "./generated/tpubuild/daemon/WatchRequ
 import { daemonPaths, daemonService, grpcAddress, selfIdentity, type DaemonPaths } from "./protocol.js";
 import { privateDir, privateSharedDir, removeRegistry, writeRegistry } from "./registry.js";
 import { WatchSession, type WatchListener } from "./watch.js";
+import { BuildEngine } from "../build/engine.js";
 import { eventLine, type DaemonEvent } from "../build/events.js";
 
 export interface DaemonServerOptions {
@@ -36,6 +38,8 @@ export class DaemonServer {
   readonly paths: DaemonPaths;
   private readonly server = new grpc.Server();
   private readonly sessions = new Map<string, WatchSession>();
+  /** The engine of each manifest, shared by its sessions. */
+  private readonly engines = new Map<string, BuildEngine>();
   private readonly startedAt = new Date();
   private attached = 0;
   private lastActivity = Date.now();
@@ -93,6 +97,8 @@ export class DaemonServer {
       });
       await Promise.all([...this.sessions.values()].map((s) => s.close().catch((e: Error) => this.log(`closing a session: ${e.message}`))));
       this.sessions.clear();
+      await Promise.all([...this.engines.values()].map((e) => e.close().catch((err: Error) => this.log(`closing an engine: ${err.message}`))));
+      this.engines.clear();
       rmSync(this.paths.socket, { force: true });
       removeRegistry(this.paths, process.pid);
       this.log("stopped");
@@ -106,7 +112,9 @@ export class DaemonServer {
     const key = `${config}\0${outDir}\0${entries.join("\0")}`;
     let s = this.sessions.get(key);
     if (!s) {
-      s = new WatchSession({ config, outDir: outDir || undefined, entries: entries.length ? entries : undefined, polling: process.env.TPU_BUILD_WATCH_POLL === "1", cwd });
+      let engine = this.engines.get(config);
+      if (!engine) this.engines.set(config, (engine = new BuildEngine({ config, persistent: true })));
+      s = new WatchSession({ config, engine, outDir: outDir || undefined, entries: entries.length ? entries : undefined, polling: process.env.TPU_BUILD_WATCH_POLL === "1", cwd });
       this.sessions.set(key, s);
       this.log(`session ${config}${outDir ? ` -> ${outDir}` : ""}${entries.length ? ` (${entries.join(", ")})` : ""}`);
     }

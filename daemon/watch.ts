@@ -1,6 +1,7 @@
 // A watch session: one BuildEngine kept warm, a SourceWatcher on every file it reaches, and the
 // listeners (terminals, `tpu-build events`) that see its events. The daemon holds one per
-// manifest and output directory; `tpu-build watch` without a daemon runs one in-process.
+// manifest and output directory, all of a manifest's sharing one engine (and so its runtime
+// servers); `tpu-build watch` without a daemon runs one in-process.
 //
 // A batch of file events marks the session dirty and aborts a watch build in flight (it stops at
 // its next step; what it finished is kept); the loop then builds again until nothing is dirty.
@@ -21,6 +22,12 @@ import { SourceWatcher } from "./watcher.js";
 export interface WatchSessionOptions extends EngineOptions {
   /** The entries this session keeps built (with those whose results they take); default: all. */
   entries?: string[];
+  /**
+   * An engine of the same manifest shared with other sessions (the daemon's, one per manifest, so
+   * that sessions writing to different output directories share runtime servers); its owner closes
+   * it. Default: an engine of this session's own.
+   */
+  engine?: BuildEngine;
   polling?: boolean;
   quietMs?: number;
   maxWaitMs?: number;
@@ -54,7 +61,7 @@ export class WatchSession {
   cwd: string;
 
   constructor(readonly options: WatchSessionOptions) {
-    this.engine = new BuildEngine({ ...options, persistent: true });
+    this.engine = options.engine ?? new BuildEngine({ ...options, persistent: true });
     this.cwd = options.cwd ?? process.cwd();
     this.watcher = new SourceWatcher({
       polling: options.polling,
@@ -124,7 +131,7 @@ export class WatchSession {
     this.controller?.abort();
     await this.watcher.close();
     await this.running;
-    await this.engine.close();
+    if (!this.options.engine) await this.engine.close();
   }
 
   private changed(paths: string[]): void {
@@ -192,6 +199,7 @@ export class WatchSession {
       tiered: extra.tiered,
       entries: extra.entries ?? this.options.entries,
       force: extra.force,
+      outDir: this.options.outDir,
       onEvent: (e: BuildEvent) => {
         extra.onEvent?.(e);
         this.broadcast(e);

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { float32Output } from "./support/outputs.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin", "tpu-build.js");
@@ -127,6 +128,20 @@ test("daemon start serves the workspace on an owner-only socket; build --json go
   const again = events(cli(dir, ["build", "--json"]));
   assert.equal(again.filter((e) => e.event === "run-started"), []);
   assert.is(again.filter((e) => e.event === "run-up-to-date").length, 2);
+});
+
+test("builds into several --out directories through one daemon share one runtime server (issue 16.9)", () => {
+  const outs = ["out-a", "out-b", "out-c"];
+  for (const out of outs) {
+    const r = cli(dir, ["build", "--json", "--out", out]);
+    assert.is(r.code, 0, r.stderr);
+    // g(f(x)) = 3 * 2 + 1 in every directory: each build ran into its own outputs.
+    assert.equal(float32Output(dir, "g", out), [7, 7, 7, 7], out);
+  }
+  const status = JSON.parse(cli(dir, ["daemon", "status"]).stdout);
+  assert.ok(status.sessions.length >= outs.length, "a session per output directory");
+  const runtimes = new Set(status.sessions.flatMap((s: { runtimePids: number[] }) => s.runtimePids));
+  assert.is(runtimes.size, 1, `one runtime server for the one target and settings, got pids ${[...runtimes].join(", ")}`);
 });
 
 test("exit codes are kept through the daemon (a compile error exits 3)", () => {

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import type { Test } from "uvu";
 import { parseNpyHeader } from "../../build/npy.js";
 
-/** The Float32 values of `<dir>/.tpu-build/out/<entry>/0.npy`, or undefined while it is not (completely) there. */
-export function float32Output(dir: string, entry: string): number[] | undefined {
-  const path = join(dir, ".tpu-build", "out", entry, "0.npy");
+/** The Float32 values of `<dir>/<out>/<entry>/0.npy` (`out` by default the default output directory), or undefined while it is not (completely) there. */
+export function float32Output(dir: string, entry: string, out = join(".tpu-build", "out")): number[] | undefined {
+  const path = join(dir, out, entry, "0.npy");
   if (!existsSync(path)) return undefined;
   const bytes = readFileSync(path);
   const h = parseNpyHeader(bytes);
