@@ -331,7 +331,9 @@ class BuildContext {
   }
 
   /** A remote cache problem: the build goes on without that entry (or without the remote cache). */
-  remoteWarning(message: string): void {
+  remoteWarning(text: string): void {
+    // A server's error details are its own text, of any length.
+    const message = boundedMessage(text);
     this.emit({ event: "remote-cache-warning", at: now(), message });
     this.report(`warning: ${message}`);
   }
@@ -1059,7 +1061,8 @@ export class BuildEngine {
       if (e instanceof Superseded) throw e;
       ctx.runFailed = true;
       ctx.counts.failed++;
-      const message = (e as Error).message;
+      // A target plugin's or a server's message, of any length (issue 16.7).
+      const message = boundedMessage((e as Error).message);
       ctx.entries[name] = { ...ctx.entries[name]!, runFailed: true };
       if (!started) ctx.emit({ event: "run-started", at: now(), entry: name, target: target.name, hash: artifact.hash });
       ctx.emit({ event: "run-failed", at: now(), entry: name, target: target.name, durationMs: round(performance.now() - t0), message });

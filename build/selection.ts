@@ -1,7 +1,7 @@
 // Which entries a build or a plan covers: the ones named on the command line and, transitively,
 // those whose results they take (`from`). No names: every entry.
 
-import { nearestNames } from "../compiler/diagnostics.js";
+import { boundedMessage, nearestNames } from "../compiler/diagnostics.js";
 import type { EventDiagnostic } from "./events.js";
 import { displayPathOf, type ResolvedManifest } from "./manifest.js";
 
@@ -21,7 +21,8 @@ export function selectEntries(manifest: ResolvedManifest, names: readonly string
 }
 
 function unknownEntry(manifest: ResolvedManifest, name: string): EventDiagnostic {
-  const message = `no entry named ${JSON.stringify(name)} in ${displayPathOf(manifest.path)}`;
+  // The name comes from the command line: quoted in part when it is long (issue 16.7).
+  const message = boundedMessage(`no entry named ${JSON.stringify(name)} in ${displayPathOf(manifest.path)}`);
   const near = nearestNames(name, manifest.order, 3);
   const listed = manifest.order.slice(0, LISTED).join(", ") + (manifest.order.length > LISTED ? `, … (${manifest.order.length} in all)` : "");
   const note = near.length ? `did you mean ${near.map((n) => JSON.stringify(n)).join(", ")}?` : `entries: ${listed || "none"}`;

@@ -652,8 +652,9 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
       "description": "The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.",
       "type": "object",
       "propertyNames": {
-        "description": "An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_'.",
-        "pattern": "^[A-Za-z_][A-Za-z0-9_.-]*$"
+        "description": "An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_', at most 128 characters (it names files: `<out>/<name>/`, `.tpu-build/state/<name>.json`).",
+        "pattern": "^[A-Za-z_][A-Za-z0-9_.-]*$",
+        "maxLength": 128
       },
       "additionalProperties": {
         "$ref": "#/definitions/entry"
