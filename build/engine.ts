@@ -915,7 +915,7 @@ export class BuildEngine {
       return;
     }
     ctx.emit({ event: "compile-started", at: now(), entry: name, key });
-    const result = compiler.compile({ entry: name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}), readSource: sources.read, limits: entry.compileLimits, options });
+    const result = compiler.compile({ entry: name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}), readSource: sources.read, limits: entry.compileLimits, options, target: entry.run?.target ?? plan.manifest.defaultTarget });
     const durationMs = round(performance.now() - t0);
     if (!result.ok) {
       ctx.compileFailed = true;

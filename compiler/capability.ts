@@ -1,5 +1,5 @@
 // What the target platform can compute, checked on every HLO instruction as it is emitted (the
-// builder's ModuleOptions.check): the capability table is the element-type records' `platforms`
+// builder's ModuleOptions.onInstruction): the capability table is the element-type records' `platforms`
 // (compiler/eltypes.ts), and the op table says which ops only move data (`movesData`). Nothing
 // here names a platform: a TPU rejects Float64 arithmetic because its record says "storage".
 

@@ -64,7 +64,8 @@ export function compileEntry(request: CompileRequest, onImage?: LibraryImage): C
   const main = module.computation(sanitize(request.function));
   const read = (path: string) => (path === PRELUDE_PATH ? PRELUDE_SOURCE : request.readSource(path));
   const budget = new CompileBudget(request.limits);
-  module.onInstruction = (instr) => budget.instruction(instr.shape.kind === "array" ? instr.shape.dims.reduce((n, d) => n * d, 1) : 0, instr.opcode === "constant");
+  // Every instruction the module gains is charged to the budget (compileOnImage adds the platform's check before it).
+  moduleOptions.onInstruction = (instr) => budget.instruction(instr.shape.kind === "array" ? instr.shape.dims.reduce((n, d) => n * d, 1) : 0, instr.opcode === "constant");
   let image: LibraryImage;
   try {
     image = onImage ?? libraryImage();
@@ -94,12 +95,16 @@ function compileOnImage(request: CompileRequest, options: TargetOptions, module:
   interp.mesh = request.mesh;
   const platform = options.platform;
   if (platform) {
-    moduleOptions.check = (rule, operands, result) => {
-      const unsupported = uncomputableType(platform, rule, operands, result);
-      if (!unsupported) return;
-      const [message, notes] = unsupportedMessage(unsupported, rule.opcode, platform);
-      // A known number of that type among the call's arguments (the literal `0.5`) is where it came from.
-      throw interp.failInUserCode("unsupported-on-platform", message, notes, (v) => v.kind === "number" && v.type === unsupported.julia);
+    // Every instruction the module gains: refused if the target platform cannot compute it, then charged to the budget.
+    const charge = moduleOptions.onInstruction;
+    moduleOptions.onInstruction = (instr, rule, operands) => {
+      const unsupported = uncomputableType(platform, rule, operands, instr.shape);
+      if (unsupported) {
+        const [message, notes] = unsupportedMessage(unsupported, rule.opcode, platform, request.target);
+        // A known number of that type among the call's arguments (the literal `0.5`) is where it came from.
+        throw interp.failInUserCode("unsupported-on-platform", message, notes, (v) => v.kind === "number" && v.type === unsupported.julia);
+      }
+      charge?.(instr, rule, operands);
     };
   }
   const userSources = () => interp.sourcesRead.filter((p) => p !== PRELUDE_PATH);
@@ -175,12 +180,12 @@ function targetOptions(o: CompileOptions = {}): Required<Omit<CompileOptions, "p
 }
 
 /** The message and notes of an operation on an element type the platform cannot compute with. */
-function unsupportedMessage(t: ElementTypeInfo, opcode: string, platform: Platform): [string, string[]] {
+function unsupportedMessage(t: ElementTypeInfo, opcode: string, platform: Platform, target: string | undefined): [string, string[]] {
   const notes = [`${platform} can hold ${t.julia} arrays (as inputs, results, or converted) but has no ${t.julia} arithmetic; this is the first ${t.julia} computation in the entry`];
   if (t.julia === "Float64")
     notes.push(
       "Float64 usually comes from a Float64 literal meeting Float32 arrays (`x .* 0.5` is Float64 in Julia): write Float32 literals (`0.5f0`, `3f-4`) or convert (`Float32(…)`, `Float32.(x)`)",
-      `or compile Float64 as Float32 for this target: "float64": "float32" in its settings (targets.<name>), as JAX does without x64`,
+      `or compile Float64 as Float32 for this target: "float64": "float32" in its settings (targets.${target ?? "<name>"}), as JAX does without x64`,
     );
   return [`${t.julia} arithmetic (${opcode}) is not supported on the target platform "${platform}"`, notes];
 }

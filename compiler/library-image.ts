@@ -31,9 +31,8 @@ export class LibraryImage {
     private readonly path: string,
     private readonly source: string,
   ) {
-    const module = new HloModuleBuilder("library");
     let emitted = 0;
-    module.onInstruction = () => emitted++;
+    const module = new HloModuleBuilder("library", { onInstruction: () => void emitted++ });
     this.interp = new Interpreter(module.computation("library"), (p) => (p === path ? source : undefined), juliaLibrary);
     const globals = this.interp.globals;
     const stateful: ScopeWrite[] = [];

@@ -130,6 +130,12 @@ export interface CompileRequest {
   readSource(path: string): string | undefined;
   options?: CompileOptions;
   /**
+   * The name of the target the entry is compiled for (the one it runs on, else the default), for
+   * messages only ("float64" in `targets.tpu`): not part of the cache key, since only a failed
+   * compile, never cached, names it.
+   */
+  target?: string;
+  /**
    * The compile budgets (compile time, instructions, unrolled iterations, known-value sizes, call
    * depth, memory); absent ones take their defaults. Not part of the cache key: a budget only ever
    * turns a compile into an error, which is never cached.

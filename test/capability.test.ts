@@ -56,6 +56,18 @@ test("Float64 arithmetic on a tpu target is an error at the Float64 literal, wit
   assert.match(text, `in f at m.jl:${lineCol(SCALE, "scale(y)")}`);
 });
 
+test("Float64 computed at a file's top level, outside any function, is an error at that line; the hint names the target", () => {
+  const source = "using Flux\n\nconst layer = Dense(3 => 2)\nconst y = layer(ones(Float64, 3))\nf(x) = x .+ 1f0\n";
+  const read = (p: string) => (p === "m.jl" ? source : undefined);
+  const r = juliaCompiler.compile({ entry: "e", file: "m.jl", function: "f", args: [array("Float32", 3)], readSource: read, options: { platform: "tpu" }, target: "pod" });
+  assert.ok(!r.ok);
+  const text = r.ok ? "" : juliaCompiler.render(r.diagnostics[0]!, read);
+  // Inside Flux's Dense the first Float64 product is the library's: the place is the user's call of it.
+  assert.match(text, `m.jl:${lineCol(source, "layer(ones")}: error: Float64 arithmetic (dot)`);
+  assert.match(text, "4 | const y = layer(ones(Float64, 3))");
+  assert.match(text, `"float64": "float32" in its settings (targets.pod)`);
+});
+
 test("the same program compiles for cpu, cuda, rocm and for a target that declares no platform", () => {
   for (const platform of ["cpu", "cuda", "rocm", undefined] as const) {
     const { r } = compile(SCALE, "f", [array("Float32", 3)], { platform });
@@ -199,6 +211,8 @@ test("a compile-only build for a tpu target fails (exit 3) at the line of the Fl
   // The workspace lies outside the current directory, so the message names the file by its absolute path.
   assert.is(failed.diagnostics[0]!.location, `${join(dir, "m.jl")}:${lineCol(source, "lr .* g")}`);
   assert.match(failed.diagnostics[0]!.rendered, "3 |     return w .- lr .* g");
+  // The hint names the entry's target as the manifest does.
+  assert.match(failed.diagnostics[0]!.rendered, `"float64": "float32" in its settings (targets.tpu)`);
   assert.is(b.of("run-started").length, 0);
   // The same entry with the setting compiles.
   const demoted = await buildManifest({ target: "tpu", targets: { tpu: TPU({ float64: "float32" }) } }, { step: { file: "m.jl", function: "step", args } });

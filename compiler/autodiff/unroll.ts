@@ -8,6 +8,7 @@
 
 import type { HloModuleBuilder } from "../hlo/builder.js";
 import type { HloComputation, HloInstruction } from "../hlo/ir.js";
+import { registeredOps } from "../hlo/ops.js";
 
 /** At most this many iterations are unrolled for a derivative. */
 export const UNROLL_LIMIT = 1000;
@@ -37,7 +38,7 @@ export function unrollLoops(comp: HloComputation, module: HloModuleBuilder): Hlo
   const copy = (instr: HloInstruction, operands: number[]): number => {
     const id = module.id();
     const made = { ...instr, id, name: `${instr.opcode}.${id}`, operands };
-    module.onInstruction?.(made);
+    module.options.onInstruction?.(made, registeredOps().get(made.opcode)!, operands.map((o) => byId.get(o)!.shape));
     return push(made);
   };
 

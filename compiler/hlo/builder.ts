@@ -13,10 +13,12 @@ export interface ModuleOptions {
   /** XLA's operand_precision for every op that takes a precision_config (0 DEFAULT, 1 HIGH, 2 HIGHEST); 0 or absent: none is written, XLA's default. */
   operandPrecision?: number;
   /**
-   * Sees every emission before it is made (its rule, operand shapes and result shape) and may
-   * refuse it by throwing: the compiler checks what the target platform can compute this way.
+   * Sees every instruction the module gains, with its rule and its operands' shapes, before it joins
+   * a computation, and may refuse it by throwing. An emission that CSE answers with an earlier twin
+   * gains nothing and is not seen (the twin was, with the same opcode, operands and shape). The
+   * compiler checks what the target platform can compute and charges the compile budget here.
    */
-  check?: (rule: OpRule<unknown>, operands: Shape[], result: Shape) => void;
+  onInstruction?: (instr: HloInstruction, rule: OpRule<unknown>, operands: Shape[]) => void;
 }
 
 export class HloModuleBuilder {
@@ -24,9 +26,6 @@ export class HloModuleBuilder {
   readonly computations: HloComputation[] = [];
   /** Scalar reducer computations keyed by "add:f32" so each is built once. */
   private readonly reducers = new Map<string, number>();
-  /** Told of every instruction made, before it joins a computation (the compile budget counts them). */
-  onInstruction: ((instr: HloInstruction) => void) | undefined;
-
   constructor(readonly name: string, readonly options: ModuleOptions = {}) {}
 
   id(): number {
@@ -123,7 +122,6 @@ export class ComputationBuilder {
     const operands = operandIds.map((o) => this.resolve(o));
     const operandShapes = operands.map((o) => this.shapeOf(o));
     const shape = rule.shape(operandShapes, params);
-    this.module.options.check?.(rule as OpRule<unknown>, operandShapes, shape);
     let attributes = rule.attributes(params);
     const precision = this.module.options.operandPrecision;
     if (rule.precisionConfig && precision) attributes = { ...attributes, operandPrecision: operands.map(() => precision) };
@@ -165,7 +163,7 @@ export class ComputationBuilder {
       attributes: knownAttributes ?? rule.attributes(params),
       metadata: this.metadata,
     };
-    this.module.onInstruction?.(instr);
+    this.module.options.onInstruction?.(instr, rule as OpRule<unknown>, operands.map((o) => this.shapeOf(o)));
     this.instructions.push(instr);
     this.byId.set(id, instr);
     return id;

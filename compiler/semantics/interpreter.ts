@@ -179,9 +179,10 @@ export class Interpreter {
    * a library function (a Flux layer, an optimiser rule), that is the user's call of it.
    */
   failInUserCode(code: string, message: string, notes?: string[], culprit?: (argument: Value) => boolean): CompileError {
-    for (let i = this.stack.length - 1; i >= 0; i--) {
-      let span = i === this.stack.length - 1 ? this.stack[i]!.at : this.stack[i + 1]!.callSite;
-      if (this.libraryFiles.has(span.file)) continue;
+    // i = -1 is a file's top level, outside every call: where it is evaluating now, or its call into the library.
+    for (let i = this.stack.length - 1; i >= -1; i--) {
+      let span = i === this.stack.length - 1 ? (i >= 0 ? this.stack[i]!.at : this.at) : this.stack[i + 1]!.callSite;
+      if (!span || this.libraryFiles.has(span.file)) continue;
       // In the user's own call, an argument the caller blames (a Float64 literal) is the place.
       const args = this.lowering;
       if (culprit && args && args.span === span) {
