@@ -32,10 +32,10 @@ function sections(r: Results, plotted: boolean): string[] {
     `## Our artifacts against JAX on the same XLA runtime (\`npm run bench\`, bench/run.ts)`,
     ``,
     `Machine: ${m.cpus} × ${m.model}, ${m.memGiB} GiB, ${m.os}, Node ${m.node}, Python ${m.python}, jax/jaxlib ${m.jax}/${m.jaxlib} on the CPU`,
-    `(runtime/.venv). The machine is shared: other engineers ran tests on its 2 cores during these runs, so each part`,
-    `records the 1-minute load average when it ended (2.0 = both cores busy). Figures are medians with min–max and n;`,
+    `(runtime/.venv). The machine may be shared: each part records the 1-minute load average when it ended (${m.cpus}.0 =`,
+    `all ${m.cpus} cores busy). Figures are medians with min–max and n;`,
     `ours and JAX's runs alternate (and which goes first alternates), so a burst of load hits both sides of a ratio.`,
-    `\`npm run bench\` reruns everything (about 12 minutes here) and rewrites this section, bench/results.json and`,
+    `\`npm run bench\` reruns everything and rewrites this section, bench/results.json and`,
     `bench/benchmarks.png; \`BENCH_ONLY=frontend,cold,daemon,execution,compile,runtime,transfer\` reruns some parts, the others`,
     `keep their recorded figures and dates; \`BENCH_ONLY=report\` only re-renders. The plot needs matplotlib, which the`,
     `first run installs into its own virtualenv, bench/.venv (bench/requirements.txt); the runtime's stays as pinned.`,
@@ -98,15 +98,7 @@ function sections(r: Results, plotted: boolean): string[] {
     }
     out.push(``);
     const grad = ex.get("vgg19_grad_b1");
-    if (grad?.ours_vs_float64 !== undefined)
-      out.push(
-        `The gradients (the gradients issue's \`withgradient\`; they compile, so their rows are here) differ from JAX's by up to`,
-        `${(grad.max_relative_error * 100).toFixed(1)}% on the first layers' leaves: float32 rounding accumulated backwards through 19 layers. Evaluated in`,
-        `float64, the same JAX model puts ours within ${(grad.ours_vs_float64 * 100).toFixed(2)}% and JAX's float32 within ${(grad.jax_vs_float64! * 100).toFixed(2)}%: ours is the nearer, so`,
-        `the check for this row compares with a 2% tolerance and reports both. The backward pass takes ~10× the forward's time on`,
-        `both sides: XLA's CPU convolution gradients, not our module.`,
-        ``,
-      );
+    if (grad?.ours_vs_float64 !== undefined) out.push(...gradientNote(grad, ex.get("vgg19_b1")), ``);
   }
 
   // ---- front end
@@ -115,9 +107,9 @@ function sections(r: Results, plotted: boolean): string[] {
       `### Front end: Julia → HloModuleProto against JAX's trace-and-lower (measured ${r.frontend.at}, load ${r.frontend.load.toFixed(1)})`,
       ``,
       `Ours: \`compileEntry\` from dist/ in a warm Node process (what the daemon runs; the model's type comes from its`,
-      `init entry, compiled once), after 30 warm-up compiles. JAX: \`jax.jit(f).lower(...)\` of a new function each time`,
-      `(nothing reused from earlier traces) and its HLO text, in the warm benchmark process of the execution part (its`,
-      `date and load above). Instructions: every`,
+      `init entry, compiled once), after ${r.frontend.warmups ? `${r.frontend.warmups} ` : ""}warm-up compiles of every model, the samples taken round the models. JAX:`,
+      `\`jax.jit(f).lower(...)\` of a new function each time (nothing reused from earlier traces) and its HLO text, after as`,
+      `many warm-up lowers, in the warm benchmark process of the execution part (its date and load above). Instructions: every`,
       `instruction of the module (the entry computation's in brackets), before XLA's passes; after them, from the`,
       `compiled executables' HLO.`,
       ``,
@@ -188,7 +180,7 @@ function sections(r: Results, plotted: boolean): string[] {
       `VGG19's parameter set at 224×224 (${first.leaves} arrays, ${(first.bytes / 1e6).toFixed(0)} MB) sent to a runtime server with`,
       `RuntimeClient.transferIn (one array after another, as a session uploads them) and back with transferOut, over`,
       `the data channel (raw bytes on a socket beside gRPC's, one gRPC ticket per array); the bytes that come back are`,
-      `compared with those sent. GB/s = 10⁹ bytes/s; the first of 4 rounds is discarded.`,
+      `compared with those sent. GB/s = 10⁹ bytes/s; the first ${first.rounds ? `of ${first.rounds} rounds` : "round"} is discarded.`,
       ``,
       `| transport | to the server, GB/s | back, GB/s |`,
       `|---|---|---|`,
@@ -215,14 +207,39 @@ function sections(r: Results, plotted: boolean): string[] {
         return `| ${b} | ${PAPER[b]!.flux} s | ${PAPER[b]!.tpu} s | ${pyTime(c.ours_s)}, n=${c.ours_s.n} | ${pyTime(c.jax_s)}, n=${c.jax_s.n} | ${c.ratio.toFixed(3)} |`;
       }),
       ``,
-      `Batch 100's ratio rests on two pairs of ~45 s runs, taken while other work loaded the machine (load up to 5), and`,
-      `its spread is wider than the gap (JAX's two runs differ by 8 s): not yet a finding. The optimized modules differ only`,
-      `as at batch 1 (the spatial labels); next step: rerun batch 100 (\`BENCH_ONLY=execution BENCH_CASES=vgg19_b100\`) with`,
-      `more pairs on a quiet machine, and bench/conv_labels.py at that batch.`,
+      ...largestBatchNote(ex.get(`vgg19_b${paper.at(-1)}`)!, paper.at(-1)!, r.execution!.load),
       ``,
     );
   }
   return out;
+}
+
+/** What the gradient row's differences mean, from this run's figures: which side float64 puts nearer, and the backward pass's cost. */
+function gradientNote(grad: ExecutionCase, forward: ExecutionCase | undefined): string[] {
+  const ours = grad.ours_vs_float64!;
+  const jax = grad.jax_vs_float64!;
+  // Nearer only by more than a tenth: two float32 results 1.4862e-2 and 1.4863e-2 from float64 are a tie.
+  const nearer = Math.abs(ours - jax) <= 0.1 * Math.max(ours, jax) ? "the two are equally near" : ours < jax ? "ours is the nearer" : "JAX's is the nearer";
+  const lines = [
+    `The gradients (\`withgradient\`) differ from JAX's by at most ${grad.max_relative_error.toExponential(1)} (relative to each leaf's largest magnitude), within`,
+    `the row's tolerance (bench/run.ts). Against the same JAX model evaluated in float64, both float32 results are further`,
+    `off, by rounding accumulated backwards through 19 layers: ours by ${ours.toExponential(2)}, JAX's by ${jax.toExponential(2)}; ${nearer}.`,
+  ];
+  if (forward)
+    lines.push(`The forward and backward pass takes ${(grad.ours_s.median / forward.ours_s.median).toFixed(1)}× the forward's time for ours and ${(grad.jax_s.median / forward.jax_s.median).toFixed(1)}× for JAX: XLA's CPU convolution gradients on both sides.`);
+  return lines;
+}
+
+/** Whether the largest batch's ratio is a finding: all its pairs on one side of 1, or not. */
+function largestBatchNote(c: ExecutionCase, batch: number, load: Spread): string[] {
+  const pairs = c.pair_ratio;
+  const side = pairs.min > 1 ? "every pair has ours slower" : pairs.max < 1 ? "every pair has ours faster" : undefined;
+  return [
+    `Batch ${batch}'s ratio rests on ${pairs.n} pairs of runs of ${pyTime(c.ours_s)} (ours) and ${pyTime(c.jax_s)} (JAX), taken at load ${load.min.toFixed(1)}–${load.max.toFixed(1)};`,
+    side
+      ? `its per-pair ratios are ${pairs.min.toFixed(3)}–${pairs.max.toFixed(3)}: ${side}.`
+      : `its per-pair ratios are ${pairs.min.toFixed(3)}–${pairs.max.toFixed(3)}, on both sides of 1: not a finding. Next step: rerun it (\`BENCH_ONLY=execution BENCH_CASES=vgg19_b${batch}\`) with more pairs on a quiet machine.`,
+  ];
 }
 
 const gb = (s: Spread) => `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)}, n=${s.n})`;
@@ -250,7 +267,11 @@ function targetNotes(r: Results, t: { worst: ExecutionCase | undefined; speedup:
   if (t.speedup !== undefined && (t.speedup < 10 || (t.daemonSpeedup ?? 10) < 10))
     notes.push(`- **Front end, warm**: ${t.speedup.toFixed(1)}× in a warm process${t.daemonSpeedup ? ` and ${t.daemonSpeedup.toFixed(1)}× in the daemon` : ""}, rather than 10×. ${FRONTEND_FINDING}`);
   else if (t.speedup !== undefined) notes.push(`- **Front end, warm**: ${t.speedup.toFixed(1)}×. ${FRONTEND_MET}`);
-  if (r.cold && r.cold.cliTotalMs.median >= 250) notes.push(`- **Cold start**: ${ms(r.cold.cliTotalMs.median)} ms, of which Node's own start is ${ms(r.cold.nodeStartMs.median)} ms. ${COLD_FINDING}`);
+  if (r.cold && r.cold.cliTotalMs.median >= 250) {
+    const c = r.cold;
+    const rest = c.cliTotalMs.median - c.nodeStartMs.median - c.initCompileMs.median - c.forwardCompileMs.median;
+    notes.push(`- **Cold start**: ${ms(c.cliTotalMs.median)} ms (medians): Node's own start ${ms(c.nodeStartMs.median)} ms, the init entry's compile ${ms(c.initCompileMs.median)} ms, the forward's ${ms(c.forwardCompileMs.median)} ms, and ${ms(rest)} ms besides. ${COLD_FINDING}`);
+  }
   else if (r.cold) notes.push(`- **Cold start**: ${ms(r.cold.cliTotalMs.median)} ms. ${COLD_MET}`);
   if (r.compile?.cases.length) notes.push(`- **XLA compile**: ${compileNote(r.compile)}`);
   if (t.tcpMin !== undefined && t.tcpMin < 1) notes.push(`- **Transfer**: ${t.tcpMin.toFixed(2)} GB/s at the slower direction. ${TRANSFER_FINDING}`);
@@ -261,7 +282,7 @@ function targetNotes(r: Results, t: { worst: ExecutionCase | undefined; speedup:
 // The findings behind the notes above, from comparing the optimized HLO of both sides (bench/xla_compare.py
 // writes both to $TMPDIR/tpu-build-bench/optimized/), bench/conv_labels.py, and CPU profiles (2026-11-23/24).
 const LABELS_FINDING =
-  "This benchmark's first run found VGG19 at batch 1 5% slower than JAX, and the cause in the optimized HLO: our " +
+  "This benchmark's first run found VGG19 at batch 1 slower than JAX, and the cause in the optimized HLO: our " +
   "convolutions listed their spatial dimensions in Julia's order (`dim_labels=bf10_oi10->bf10`), JAX's in XLA's " +
   "(`bf01_oi01->bf01`). XLA's CPU backend runs convolutions in NHWC and transposes each operand and result into it; " +
   "with our labels every such transpose reversed C, H and W instead of only moving C innermost " +
@@ -272,17 +293,18 @@ const EXECUTION_NOTE = LABELS_FINDING;
 const EXECUTION_FINDING =
   `${LABELS_FINDING} A ratio above 1.05 after that fix has not been seen in a quiet run; compare the two optimized ` +
   "modules of the model in $TMPDIR/tpu-build-bench/optimized/ (instruction counts are in the front-end table).";
+// Findings from profiles taken outside these runs say where the time goes, never how much: every figure in
+// BENCHMARKS.md comes from the run it describes (bench/results.json).
 const FRONTEND_FINDING =
   "The prelude is now evaluated once per process into a library image that every compile shares (compiler/" +
   "library-image.ts): a compile starts with an empty Main, a method it adds to a library function goes into a copy " +
   "of that function's table (copy on write), what it defines in the library is undone after it, and the dispatch " +
   "cache is kept across compiles (dispatch answers carry each struct type's identity, so one program's types never " +
   "answer for another's). With it, the check whether an object is callable is cached like dispatch, and the budget " +
-  "reads V8's heap figures instead of process.memoryUsage() (which read /proc, ~4% of a warm compile). Together " +
-  "they took ~40% off a warm VGG19 compile in a CPU profile of 400 compiles after the MLP and LeNet (2026-12-03, " +
-  "loaded machine); what is left: ~53% interpreting the model (mostly the op rules' emission; dispatch ~9%), ~20% " +
-  "encoding the proto (protobufjs' static encoders), ~15% printing the HLO text (JAX's side also prints its " +
-  "text), ~7% rebuilding the model struct from its signature. Next steps: an encoder that writes the module's " +
+  "reads V8's heap figures instead of process.memoryUsage() (which read /proc). What is left, in a CPU profile " +
+  "of warm VGG19 compiles, largest first: interpreting the model (mostly the op rules' emission, then dispatch), " +
+  "encoding the proto (protobufjs' static encoders), printing the HLO text (JAX's side also prints its text), " +
+  "rebuilding the model struct from its signature. Next steps: an encoder that writes the module's " +
   "bytes directly (no protobufjs message objects), and the text printed from the same walk.";
 const FRONTEND_MET =
   "The prelude is evaluated once per process into a library image that compiles share (copy-on-write method " +
@@ -294,17 +316,17 @@ const COLD_FINDING =
   "answers kept); bin/tpu-build.js is a shell line that starts Node from it, else the plain script. What is left " +
   "(CPU profile of one snapshot start, 2026-12-03): Node's own start and pre-execution, evaluating the CLI and the " +
   "engine from the snapshot's bundle (they read the terminal, the environment and ajv's runtime when they load, so " +
-  "they cannot be evaluated into the snapshot as they are), the manifest, the two compiles (~25%), garbage " +
-  "collection of the larger heap (~12%), and the artifacts' fsyncs (idle ~25%). Next steps: evaluate the engine " +
+  "they cannot be evaluated into the snapshot as they are), the manifest, the two compiles, garbage " +
+  "collection of the larger heap, and the artifacts' fsyncs. Next steps: evaluate the engine " +
   "into the snapshot too (the ajv runtime and supports-color loaded lazily), and write the two artifacts concurrently.";
 const COLD_MET =
   "`npm run build` makes a V8 startup snapshot with the compiler and its library image evaluated (bin/tpu-build.js " +
   "starts Node from it), beside lazy loading, the bundled engine with its code cache and the static proto encoders.";
 const TRANSFER_FINDING =
   "Tensors now go over a data channel beside gRPC (a socket next to the gRPC one, or a second port for TCP; gRPC " +
-  "hands out a one-time ticket per array and stays the fallback), 3.5–4× the gRPC stream's 0.22 GB/s. Upload is " +
-  "at or near 1 GB/s; download is limited by Node's receiving side: page faults filling each new receive buffer " +
-  "(~0.2 s per 575 MB), the kernel's copy, and a gRPC round trip for each of the 38 arrays' tickets (2–3 ms each). " +
+  "hands out a one-time ticket per array and stays the fallback), several times the gRPC stream's rate. Download " +
+  "is limited by Node's receiving side: page faults filling each new receive buffer, the kernel's copy, and a gRPC " +
+  "round trip for each array's ticket. " +
   "Next steps (plugins/xla-local): ask for the next array's ticket while the current one streams, and receive " +
   "into reused buffers (or straight into the output file) instead of fresh ones.";
 const TRANSFER_MET = "Tensors go over a data channel beside gRPC (one-time tickets from gRPC; gRPC streaming stays the fallback).";
@@ -336,7 +358,7 @@ function compileSection(c: Results["compile"], label: (name: string) => string):
     out.push(
       ``,
       `The candidates for a difference, isolated (CPU seconds, median over the same alternating samples): our module with`,
-      `every instruction's metadata removed (\`Chain\` nests \`applychain/\` ~20 deep in VGG19's op_names), and JAX's module`,
+      `every instruction's metadata removed (\`Chain\` nests \`applychain/\` once per level in VGG19's op_names), and JAX's module`,
       `taken as an HloModuleProto through our conversion route instead of as StableHLO.`,
       ``,
       `| model | ours | ours, no metadata | JAX | JAX via our route |`,
@@ -364,7 +386,7 @@ function compileNote(c: Results["compile"]): string {
         ? `${short(k.name)} is above 1 by ${((cpuRatio(k) - 1) * 100).toFixed(1)}%, less than the per-pair spread (${k.pair_ratio_cpu.min.toFixed(2)}–${k.pair_ratio_cpu.max.toFixed(2)}): not a measured difference; a quiet rerun with more samples decides (\`BENCH_ONLY=compile BENCH_COMPILE_REPS=12 npm run bench\`).`
         : `${short(k.name)} is above 1; compare its optimized modules (bench/xla_compare.py writes them) and the variants below.`,
     ),
-    "The earlier finding that XLA compiled our VGG19 forward module slower (956 against 911 ms) was one wall-clock sample per side on a loaded machine; wall seconds swing with the load by more than that, CPU seconds do not.",
+    "The earlier finding that XLA compiled our VGG19 forward module slower was one wall-clock sample per side on a loaded machine; wall seconds swing with the load by more than that, CPU seconds do not.",
     meta.length ? `Neither candidate costs anything beyond the per-pair spread: removing every instruction's metadata changes our CPU seconds by ${meta.join(", ")} (op_name depth is not what XLA spends its time on), and taking JAX's module through our proto → MLIR route changes its by ${route.join(", ")}.` : "",
     `Convolution labels are XLA's order on both sides since the execution fix (\`bf01_oi01->bf01\`). Instructions after XLA's passes: ${counts}; the gradient compiles faster than JAX's with fewer of them left to compile.`,
   ]

@@ -82,7 +82,7 @@ export interface ColdWay {
 export interface Results {
   machine: { cpus: number; model: string; memGiB: number; os: string; node: string; jax: string; jaxlib: string; python: string };
   /** vggSideBySide: VGG19's forward compile and JAX's trace-and-lower alternating in one run (speedup = JAX ÷ ours per pair). */
-  frontend: Part & { rows: { name: string; label: string; ms: Spread; instructions: number; entryInstructions: number; computations: number }[]; vggSideBySide?: { ours: Spread; jax: Spread; speedup: Spread } };
+  frontend: Part & { warmups?: number; rows: { name: string; label: string; ms: Spread; instructions: number; entryInstructions: number; computations: number }[]; vggSideBySide?: { ours: Spread; jax: Spread; speedup: Spread } };
   /** cliTotalMs and the compiles: as users start it (snapshot when there is one); `plain`: `node bin/tpu-build.js`, alternating with it. */
   cold: Part & { cliTotalMs: Spread; forwardCompileMs: Spread; initCompileMs: Spread; nodeStartMs: Spread; jaxColdMs: Spread; pythonStartMs: Spread; snapshot?: ColdWay; plain?: ColdWay };
   /** jaxLowerMs: JAX's trace-and-lower between the daemon's builds; speedup: JAX ÷ ours per pair. */
@@ -90,5 +90,5 @@ export interface Results {
   execution: { at: string; load: Spread; jax: string; jaxlib: string; platform: string; platform_version: string; cases: ExecutionCase[] };
   compile: { at: string; load: Spread; reps: number; cases: CompileCase[] };
   runtime: Part & { rows: { name: string; compileMs: number; cachedLoadMs: number; cachedCompileRpcMs: number; firstRunMs: number; laterRunMs: Spread }[] };
-  transfer: Part & { rows: { transport: "tcp" | "unix"; bytes: number; leaves: number; upGBps: Spread; downGBps: Spread }[] };
+  transfer: Part & { rows: { transport: "tcp" | "unix"; bytes: number; leaves: number; rounds?: number; upGBps: Spread; downGBps: Spread }[] };
 }

@@ -272,7 +272,10 @@ def run_case(backend, case, dump_dir):
     with open(os.path.join(dump_dir, f"{name}.jax.hlo.txt"), "w") as f:
         f.write(jax_hlo)
 
-    # Trace-and-lower, warm (a new function each time: nothing of the earlier traces is reused).
+    # Trace-and-lower, warm (a new function each time: nothing of the earlier traces is reused),
+    # after as many warm-up lowers as our side's warm-up compiles.
+    for _ in range(case.get("lower_warmup", 0)):
+        make().lower(*device).as_text(dialect="hlo")
     lowers = []
     for _ in range(case.get("lower_reps", 5)):
         t0 = time.perf_counter()
