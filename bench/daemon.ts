@@ -11,36 +11,13 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DaemonConnection, ensureDaemon, stopDaemon } from "../dist/daemon/client.js";
+import { ensureDaemon, stopDaemon } from "../dist/daemon/client.js";
 import { build } from "../dist/build/engine.js";
+import { attach, quantile, sleep, watchedWorkspace } from "./daemon-workspaces.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin", "tpu-build.js");
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
 const fmt = (xs: number[]) => `p50 ${quantile(xs, 0.5).toFixed(1)} ms, p95 ${quantile(xs, 0.95).toFixed(1)} ms, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)} (n=${xs.length})`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Attached {
-  connection: DaemonConnection;
-  events: Record<string, unknown>[];
-  cancel: () => void;
-}
-
-async function attach(dir: string): Promise<Attached> {
-  const connection = await ensureDaemon(dir);
-  const events: Record<string, unknown>[] = [];
-  const w = connection.watch(join(dir, "tpu.config.json"), undefined, { onEvent: (json) => events.push(JSON.parse(json)) });
-  w.done.catch(() => {});
-  const end = Date.now() + 600_000;
-  while (!events.some((e) => e.event === "watch-started" || e.event === "build-finished")) {
-    if (Date.now() > end) throw new Error("no first build");
-    await sleep(20);
-  }
-  return { connection, events, cancel: w.cancel };
-}
 
 /**
  * Edit -> outputs with tiered compilation (the default for watch builds) and without it: two
@@ -187,18 +164,7 @@ async function noopBuild(): Promise<string> {
 async function memory(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "tpu-bench-10k-"));
   try {
-    const entries: Record<string, unknown> = {};
-    for (let i = 0; i < 100; i++) {
-      mkdirSync(join(dir, "lib", `p${i}`), { recursive: true });
-      const includes: string[] = [];
-      for (let j = 0; j < 99; j++) {
-        writeFileSync(join(dir, "lib", `p${i}`, `f${j}.jl`), `h${i}_${j}(x) = x .+ ${j}f0\n`);
-        includes.push(`include("lib/p${i}/f${j}.jl")`);
-      }
-      writeFileSync(join(dir, `e${i}.jl`), `${includes.join("\n")}\nf(x) = h${i}_1(x) .* 2f0\n`);
-      entries[`e${i}`] = { file: `e${i}.jl`, function: "f", args: [{ eltype: "Float32", size: [4] }] };
-    }
-    writeFileSync(join(dir, "tpu.config.json"), JSON.stringify({ entries }));
+    const edited = watchedWorkspace(dir, 10_000);
     const t0 = performance.now();
     const a = await attach(dir);
     while (!a.events.some((e) => e.event === "watch-started")) await sleep(20);
@@ -210,7 +176,7 @@ async function memory(): Promise<string> {
     // One edit among them, to show the watch is live.
     const mark = a.events.length;
     const e0 = performance.now();
-    writeFileSync(join(dir, "lib", "p7", "f1.jl"), `h7_1(x) = x .+ 100f0\n`);
+    writeFileSync(edited, `h7_1(x) = x .+ 100f0\n`);
     while (!a.events.slice(mark).some((e) => e.event === "build-finished")) await sleep(5);
     const editMs = performance.now() - e0;
     const compiled = a.events.slice(mark).filter((e) => e.event === "compile-finished").map((e) => e.entry);
