@@ -561,7 +561,7 @@ function schemaIssues(doc: JsonDocument, where: Located): ManifestDiagnostic[] {
 // --- loading --------------------------------------------------------------------------------
 
 /** Runs `f` over `items`, at most `limit` at a time (thousands of entries must not open thousands of files at once). */
-async function forEachLimited<T>(items: T[], limit: number, f: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(items: T[], limit: number, f: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await f(items[next++]!);
