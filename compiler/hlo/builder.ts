@@ -84,6 +84,11 @@ export class ComputationBuilder {
     this.name = `${name}.${this.id}`;
   }
 
+  /** Whether `id` is an instruction of this computation (not one captured from outside). */
+  owns(id: number): boolean {
+    return this.byId.has(id);
+  }
+
   /** The local id of `id`: itself when it is ours, else its capture. */
   resolve(id: number): number {
     if (this.byId.has(id)) return id;

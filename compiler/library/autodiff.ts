@@ -16,9 +16,9 @@ import { isFloat, isInteger, showType } from "../semantics/types.js";
 import { juliaTypeOf } from "../semantics/describe.js";
 import { isFloatType } from "../hlo/ops.js";
 import { CompileError } from "../diagnostics.js";
-import type { CallArgs, Tensor, Value } from "../semantics/values.js";
-import { NOTHING, tuple } from "../semantics/values.js";
-import { insideStruct, structuralMap, tensorLeaves, treeMap } from "../semantics/tree.js";
+import type { CallArgs, MutableContainer, StructValue, Tensor, Value } from "../semantics/values.js";
+import { NOTHING, num, tuple } from "../semantics/values.js";
+import { insideStruct, structuralMap, tensorLeaves, treeChildren, treeMap } from "../semantics/tree.js";
 import type { TreePath } from "../semantics/tree.js";
 import type { IntrinsicLibrary } from "./intrinsics.js";
 
@@ -31,6 +31,8 @@ interface Traced {
   /** The result's structure with its tensor leaves as ids of `forward` (a tuple root holds them). */
   result: Value;
   resultLeaves: Tensor[];
+  /** How many values stored in mutated containers follow the result leaves in `forward`'s root (no cotangent reaches them). */
+  written: number;
   /** `forward`'s ids -> values in the computation being built. */
   values: Map<number, number>;
   /**
@@ -60,6 +62,10 @@ export function defineAutodiff(lib: IntrinsicLibrary): void {
     if (!isFloat(r.eltype)) return [null];
     return [arrays.b.scalarConstant(arrays.primitive(r.eltype), 1)];
   };
+
+  // NNlib.within_gradient(x): true while a gradient is being taken (ChainRules' rrule makes it so
+  // in Zygote); Flux's layers with `active = nothing` train (Dropout, BatchNorm) exactly then.
+  lib.define("within_gradient", (args) => (lib.arity(args, "within_gradient", 1), num("Bool", lib.interp.mutated !== undefined)));
 
   lib.define("gradient", (args) => {
     const t = traceForward(lib, "gradient", args);
@@ -141,17 +147,38 @@ function traceWith(lib: IntrinsicLibrary, name: string, args: CallArgs, integers
     return { ...t, id: p };
   };
   const lifted = xs.map((x) => treeMap(x, lift, liftable));
+  // Lifting copies the arguments' structs; what the function stores in a mutable one (a model's
+  // BatchNorm statistics) is stored in the caller's original, as Zygote's caller would see it.
+  const originals = new Map<StructValue, StructValue>();
+  xs.forEach((x, i) => pairMutableCopies(lifted[i]!, x, originals));
+  const before = new Map([...originals.keys()].map((c) => [c, [...c.fields]]));
   let result: Value;
+  const enclosing = interp.mutated;
+  const mutated = new Set<MutableContainer>();
   arrays.b = inner;
+  interp.mutated = mutated;
   try {
     result = interp.call(f!, { positional: lifted, keywords: new Map(), span: args.span, argSpans: args.argSpans.slice(1) }, "function");
   } finally {
     arrays.b = outer;
+    interp.mutated = enclosing;
   }
   const resultLeaves = tensorLeaves(result).map((t) => ({ ...t, id: inner.resolve(t.id) }));
-  const root = inner.emit(ops.tuple, resultLeaves.map((t) => t.id), undefined);
+  // What the function stored in known containers (a layer's running statistics, a generator's
+  // state) is computed here too, as extra outputs that no cotangent reaches (Flux's
+  // `@non_differentiable _track_stats!`), and the containers then hold the replayed values.
+  const slots = [...mutated].flatMap(containerSlots);
+  const written = slots.flatMap((s) => tensorLeaves(s.get()).filter((l) => inner.owns(l.id)));
+  const root = inner.emit(ops.tuple, [...resultLeaves, ...written].map((t) => t.id), undefined);
   const forward = unrollLoops(inner.finish(root), outer.module);
   const values = replay(outer, forward, inputs);
+  const replayed = (v: Value) => treeMap(v, (l) => (inner.owns((l as Tensor).id) ? { ...(l as Tensor), id: values.get((l as Tensor).id)! } : l));
+  for (const c of mutated) {
+    const original = c.kind === "struct" ? originals.get(c) : undefined;
+    if (original) (c as StructValue).fields.forEach((f, i) => f !== before.get(c as StructValue)![i] && (original.fields[i] = replayed(f)));
+    else for (const s of containerSlots(c)) s.set(replayed(s.get()));
+    enclosing?.add(original ?? c);
+  }
   const integerArrays = xs.flatMap((x, position) => {
     if (x.kind !== "tensor" || isFloat(x.eltype) || x.eltype === "Bool") return [];
     const outerId = outer.resolve(x.id);
@@ -164,7 +191,23 @@ function traceWith(lib: IntrinsicLibrary, name: string, args: CallArgs, integers
     }
     return converts.length ? [{ position, converts }] : [];
   });
-  return { forward, lifted, wrt, result, resultLeaves, values, integerArrays };
+  return { forward, lifted, wrt, result, resultLeaves, written: written.length, values, integerArrays };
+}
+
+/** Pairs each mutable struct of a lifted copy with the argument's struct it copies. */
+function pairMutableCopies(copy: Value, original: Value, out: Map<StructValue, StructValue>): void {
+  if (copy === original) return;
+  if (copy.kind === "struct" && original.kind === "struct" && original.type.mutable) out.set(copy, original);
+  const a = treeChildren(copy);
+  const b = treeChildren(original);
+  if (a && b) a.forEach((c, i) => b[i] !== undefined && pairMutableCopies(c, b[i]!, out));
+}
+
+/** The places of a mutated container that hold values, read and written. */
+function containerSlots(c: MutableContainer): { get: () => Value; set: (v: Value) => void }[] {
+  if (c.kind === "struct") return c.fields.map((_, i) => ({ get: () => c.fields[i]!, set: (v) => (c.fields[i] = v) }));
+  if (c.kind === "vector") return c.elements.map((_, i) => ({ get: () => c.elements[i]!, set: (v) => (c.elements[i] = v) }));
+  return [...c.entries.values()].map((entry) => ({ get: () => entry[1], set: (v) => (entry[1] = v) }));
 }
 
 /** The cotangents of the differentiated leaves, given one cotangent id per result leaf. */
@@ -173,7 +216,7 @@ function pullBack(lib: IntrinsicLibrary, t: Traced, seeds: Cotangent[], span: Ca
   let cts: Cotangent[];
   const converts = t.integerArrays.flatMap((a) => a.converts);
   try {
-    cts = backward(arrays.b, t.forward, t.values, [...t.wrt, ...converts], seeds);
+    cts = backward(arrays.b, t.forward, t.values, [...t.wrt, ...converts], [...seeds, ...Array<Cotangent>(t.written).fill(null)]);
   } catch (e) {
     if (e instanceof NotDifferentiable) throw lib.fail("not-differentiable", `cannot differentiate this function: ${e.message}`, span, ["a loop whose trip count depends on traced values cannot be differentiated; loop over a known range"]);
     throw e;

@@ -34,7 +34,7 @@ export function defineBase(lib: IntrinsicLibrary): void {
   for (const [name, v] of constants) lib.set(name, v);
   lib.set("nothing", NOTHING);
 
-  const abstractTypes = ["Any", "Number", "Real", "AbstractFloat", "Integer", "Signed", "Unsigned", "AbstractArray", "DenseArray", "Array", "NamedTuple", "Function", "Symbol", "String", "AbstractString", "Nothing", "AbstractRange", "UnitRange", "StepRange", "Vararg", "Type", "DataType", "Symbol", "Dict", "AbstractDict"];
+  const abstractTypes = ["Any", "Number", "Real", "AbstractFloat", "Integer", "Signed", "Unsigned", "AbstractArray", "DenseArray", "Array", "NamedTuple", "Function", "Symbol", "String", "AbstractString", "Nothing", "AbstractRange", "UnitRange", "StepRange", "Vararg", "Type", "DataType", "Dict", "AbstractDict", "Colon"];
   for (const t of [...ELEMENT_TYPES, ...abstractTypes]) lib.set(t, { kind: "type", type: datatype(t) });
   lib.set("Tuple", { kind: "type", type: ANY_TUPLE });
   // Int and UInt are the machine integers (64-bit, as on every platform tpu-build compiles for).
@@ -596,11 +596,36 @@ export function defineBase(lib: IntrinsicLibrary): void {
     return num("Bool", isSubtype(juliaTypeOf(x), T.type));
   });
 
+  for (const name of ["===", "!==", "≡"]) {
+    define(name, (args) => {
+      arity(args, name, 2);
+      const same = egal(args.positional[0]!, args.positional[1]!);
+      if (same === undefined) throw fail("traced-value", `${name} on traced values is not known at compile time`, args.span, ["compare the values with == (elementwise: .==) instead"]);
+      return num("Bool", name === "!==" ? !same : same);
+    });
+  }
+
   define("typeof", (args) => {
     arity(args, "typeof", 1);
     return { kind: "type", type: juliaTypeOf(args.positional[0]!) };
   });
 
+}
+
+/**
+ * `===` (egal): the same object for mutable containers, the same type and contents otherwise;
+ * undefined when it depends on traced values (two different traced arrays may hold equal bytes).
+ */
+function egal(a: Value, b: Value): boolean | undefined {
+  if (a === b) return true;
+  if (a.kind === "tensor" || b.kind === "tensor") {
+    if (a.kind === "tensor" && b.kind === "tensor") return a.id === b.id ? true : undefined;
+    return a.kind === "number" || b.kind === "number" ? undefined : false;
+  }
+  if (a.kind === "number" && b.kind === "number") return a.type === b.type && (a.value === b.value || (Number.isNaN(Number(a.value)) && Number.isNaN(Number(b.value))));
+  const mutable = (v: Value) => v.kind === "vector" || v.kind === "dict" || (v.kind === "struct" && v.type.mutable);
+  if (mutable(a) || mutable(b)) return false;
+  return showType(juliaTypeOf(a)) === showType(juliaTypeOf(b)) && knownEqual(a, b);
 }
 
 /** `==` between known values that are not numbers (numbers compare through promotion above). */

@@ -4,7 +4,7 @@
 // defer to the reductions.
 
 import type { Span } from "../diagnostics.js";
-import { commonType, describeValue } from "../semantics/describe.js";
+import { commonType, describeValue, printValue } from "../semantics/describe.js";
 import type { CallArgs, Value } from "../semantics/values.js";
 import { NOTHING, num, tuple } from "../semantics/values.js";
 import type { IntrinsicLibrary } from "./intrinsics.js";
@@ -208,7 +208,9 @@ export function defineCollections(lib: IntrinsicLibrary): void {
     const x = args.positional[0]!;
     throw fail("user-error", x.kind === "string" ? x.value : `thrown: ${describeValue(x)}`, args.span);
   });
-  define("string", (args) => ({ kind: "string", value: args.positional.map((v) => (v.kind === "string" ? v.value : v.kind === "number" ? String(v.value) : v.kind === "symbol" ? v.name : describeValue(v))).join("") }));
+  define("string", (args) => ({ kind: "string", value: args.positional.map(printValue).join("") }));
   define(["println", "print", "display", "show", "@show", "flush"], () => NOTHING);
-  define("Symbol", (args) => ({ kind: "symbol", name: args.positional.map((v) => (v.kind === "string" ? v.value : v.kind === "symbol" ? v.name : String(v.kind === "number" ? v.value : ""))).join("") }));
+  // `Symbol(parts...)`: the type Symbol called (Interpreter.call routes it here).
+  define("Symbol#new", (args) => ({ kind: "symbol", name: args.positional.map((v) => (v.kind === "string" ? v.value : v.kind === "symbol" ? v.name : String(v.kind === "number" ? v.value : ""))).join("") }));
 }
+

@@ -91,7 +91,7 @@ export function defineDicts(lib: IntrinsicLibrary): void {
   });
   overload("setindex!", (args, d) => {
     arity(args, "setindex!", 3);
-    interp.checkMutable("setting a Dict entry", args.span);
+    interp.checkMutable(d, "setting a Dict entry", args.span);
     store(d, args.positional[2]!, args.positional[1]!, args.argSpans[2] ?? args.span);
     return d;
   });
@@ -105,13 +105,13 @@ export function defineDicts(lib: IntrinsicLibrary): void {
     const span = args.argSpans[1] ?? args.span;
     const found = d.entries.get(keyOf(args.positional[1]!, span));
     if (found) return found[1];
-    interp.checkMutable("get! on a Dict", args.span);
+    interp.checkMutable(d, "get! on a Dict", args.span);
     store(d, args.positional[1]!, args.positional[2]!, span);
     return d.entries.get(keyOf(args.positional[1]!, span))![1];
   });
   overload("delete!", (args, d) => {
     arity(args, "delete!", 2);
-    interp.checkMutable("delete! on a Dict", args.span);
+    interp.checkMutable(d, "delete! on a Dict", args.span);
     d.entries.delete(keyOf(args.positional[1]!, args.argSpans[1] ?? args.span));
     return d;
   });

@@ -40,6 +40,17 @@ export function defineOptimisers(lib: IntrinsicLibrary): void {
     return v.kind === "tuple" ? tuple(sub) : { ...(v as NamedTupleValue | VectorValue), elements: sub };
   };
 
+  // Optimisers.trainable(m): the children of m that are trained and walked (a struct's fields as a
+  // NamedTuple, limited as trainableOnly says; a tuple or vector itself; nothing under a leaf).
+  lib.define("trainable", (args) => {
+    lib.arity(args, "trainable", 1);
+    const m = args.positional[0]!;
+    if (m.kind !== "struct") return treeChildren(m) ? m : tuple([]);
+    const kept = trainableOnly(m, args) as StructValue;
+    const names = m.type.fieldNames.filter((_, i) => kept.fields[i]!.kind !== "nothing" || m.fields[i]!.kind === "nothing");
+    return { kind: "namedtuple", names, elements: names.map((n) => m.fields[m.type.fieldNames.indexOf(n)]!) };
+  });
+
   lib.define("setup", (args) => {
     lib.arity(args, "setup", 2);
     const [rule, model] = args.positional as [Value, Value];

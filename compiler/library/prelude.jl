@@ -34,6 +34,18 @@ all(f, itr) = foldl(&, map(f, itr); init = true)
 any(f, itr) = foldl(|, map(f, itr); init = false)
 count(f, itr) = foldl(+, map(x -> f(x) ? 1 : 0, itr); init = 0)
 
+# Base.in (∈, ∉): whether some element of the collection == x.
+in(x, itr) = foldl((found, y) -> found || y == x, itr; init = false)
+in(x, itr::AbstractArray) = any(itr .== x)
+in(x, n::Number) = x == n
+in(x, r::AbstractRange) = foldl((found, y) -> found || y == x, r; init = false)
+const ∈ = in
+∉(x, itr) = !in(x, itr)
+
+# Base.real: the real part, and its type (numbers here are real).
+real(x::Real) = x
+real(::Type{T}) where {T<:Real} = T
+
 # round/floor/ceil to a type: `floor(Int, x)` is Int(floor(x)) (an InexactError when it does not fit).
 round(::Type{T}, x) where {T} = T(round(x))
 floor(::Type{T}, x) where {T} = T(floor(x))
@@ -145,8 +157,9 @@ binarycrossentropy(ŷ, y; agg = mean, eps = eps(float(eltype(ŷ)))) = agg(@.(-xl
 logitbinarycrossentropy(ŷ, y; agg = mean) = agg(@.((1 - y) * ŷ - logσ(ŷ)))
 
 # ---- Flux layers (src/layers/basic.jl, conv.jl, normalise.jl) --------------------------------------
-# Written as Flux writes them, in inference mode: Dropout is the identity and BatchNorm uses its
-# running statistics (batchnorm_train gives the training-mode output and the updated statistics).
+# Written as Flux 0.15-0.16 writes them. Dropout and the norm layers train (dropout drawn, batch
+# statistics used and the running ones updated) when their `active` field says so: `nothing` (the
+# default) means within a gradient, as NNlib.within_gradient has it; trainmode!/testmode! set it.
 
 create_bias(weights::AbstractArray, bias::Bool, dims::Integer...) = bias ? zeros(eltype(weights), dims...) : false
 create_bias(weights::AbstractArray, bias::AbstractArray, dims::Integer...) = bias
@@ -193,12 +206,39 @@ Parallel(connection, layers...) = Parallel(connection, layers)
 (m::Parallel)(x) = m.connection(map(f -> f(x), m.layers)...)
 (m::Parallel)(xs...) = m.connection(map((f, x) -> f(x), m.layers, xs)...)
 
-struct Dropout{F, D}
+# Flux's _isactive: an `active` of `nothing` trains exactly within a gradient.
+_isactive(m, x) = isnothing(m.active) ? within_gradient(x) : m.active
+_tidy_active(mode::Bool) = mode
+_tidy_active(::Nothing) = nothing
+_tidy_active(mode) = mode === :auto ? nothing : error("ArgumentError: active = $(mode) is not accepted, must be true/false/nothing or :auto")
+
+# NNlib.dropout: each element (or each slice along `dims`) is zeroed with probability p, the rest
+# scaled by 1/(1-p). The mask is drawn from `rng` (XLA's stream, not Julia's).
+function dropout(rng::AbstractRNG, A::AbstractArray, p::Real; dims = :)
+    T = float(eltype(A))
+    0 <= p <= 1 || error("ArgumentError: dropout expects a probability 0 <= p <= 1")
+    p > 0 || return convert(AbstractArray{T}, A)
+    pT = convert(real(T), p)
+    shape = dims isa Colon ? size(A) : ntuple(d -> d in dims ? size(A, d) : 1, ndims(A))
+    keep = rand(rng, real(T), shape...) .> pT
+    return (keep .* convert(real(T), 1 / (1 - pT))) .* A
+end
+dropout(A::AbstractArray, p::Real; dims = :) = dropout(default_rng(), A, p; dims = dims)
+
+mutable struct Dropout{F<:Real, D, R<:AbstractRNG}
     p::F
     dims::D
+    active::Union{Bool, Nothing}
+    rng::R
 end
-Dropout(p::Real; dims = :) = Dropout(p, dims)
-(a::Dropout)(x) = x
+Dropout(p::Real, dims, active) = Dropout(p, dims, active, default_rng())
+function Dropout(p::Real; dims = :, active::Union{Bool, Nothing} = nothing, rng = default_rng())
+    0 ≤ p ≤ 1 || error("ArgumentError: Dropout expects 0 ≤ p ≤ 1, got p = $p")
+    return Dropout(p, dims, active, rng)
+end
+Flux.@layer Dropout trainable=()
+(a::Dropout)(x) = dropout(a.rng, x, a.p * _isactive(a, x); dims = a.dims)
+testmode!(m::Dropout, mode = true) = (m.active = isnothing(_tidy_active(mode)) ? nothing : !mode; m)
 
 struct Embedding{W<:AbstractMatrix}
     weight::W
@@ -221,58 +261,188 @@ struct Scale{F, A<:AbstractArray, B}
     σ::F
 end
 Scale(s1::Integer, s23::Integer...; bias = true, init = ones32, _act = identity) = Scale(init(s1, s23...), bias ? zeros32(s1, s23...) : false, _act)
+Scale(size_act...; bias = true, init = ones32) = Scale(size_act[1:end-1]...; bias = bias, init = init, _act = size_act[end])
 (a::Scale)(x::AbstractArray) = a.σ.(x .* a.scale .+ a.bias)
+
+# NNlib.normalise as Flux 0.14-0.16 computes it: note the ε², not ε.
+function normalise(x::AbstractArray; dims = ndims(x), eps = 1f-5)
+    μ = mean(x; dims = dims)
+    σ² = var(x; dims = dims, mean = μ, corrected = false)
+    ε = convert(float(eltype(x)), eps)
+    return @. (x - μ) / sqrt(σ² + ε^2)
+end
 
 struct LayerNorm{F, D, T, N}
     λ::F
     diag::D
     ϵ::T
     size::NTuple{N, Int}
+    affine::Bool
 end
-LayerNorm(size::Integer...; affine = true, eps::Real = 1f-5) = LayerNorm(identity, affine ? Scale(size...) : identity, Float32(eps), size)
+function LayerNorm(size::Tuple{Vararg{Int}}, λ = identity; affine::Bool = true, eps::Real = 1f-5)
+    diag = affine ? Scale(size..., λ) : λ != identity ? (x -> λ.(x)) : identity
+    return LayerNorm(λ, diag, eps, size, affine)
+end
+LayerNorm(size::Integer...; kw...) = LayerNorm(Int.(size); kw...)
+LayerNorm(size_act...; kw...) = LayerNorm(Int.(size_act[1:end-1]), size_act[end]; kw...)
 function (a::LayerNorm)(x::AbstractArray)
-    dims = ntuple(i -> i, length(a.size))
-    μ = mean(x; dims = dims)
-    σ² = var(x; dims = dims, mean = μ, corrected = false)
-    return a.λ.(a.diag((x .- μ) ./ sqrt.(σ² .+ a.ϵ)))
+    if a.diag isa Scale
+        for d in 1:ndims(a.diag.scale)
+            _size_check(a, x, d => size(a.diag.scale, d))
+        end
+    end
+    eps = convert(float(eltype(x)), a.ϵ)
+    return a.diag(normalise(x; dims = 1:length(a.size), eps = eps))
 end
 
-struct BatchNorm{F, V, N}
+_size_check(layer, x::AbstractArray, (d, n)::Pair) =
+    (d <= ndims(x) && size(x, d) == n) || error("DimensionMismatch: layer $(typeof(layer)) expects size(input, $d) == $n, but got $(d <= ndims(x) ? size(x, d) : "an input with $(ndims(x)) dimensions") (input of size $(size(x)))")
+
+# The norm layers' forward pass (Flux's _norm_layer_forward): statistics over `reduce_dims`, the
+# running ones in test mode when tracked; in training, the batch's, and the running ones updated.
+function _norm_layer_forward(l, x::AbstractArray{T, N}; reduce_dims, affine_shape) where {T, N}
+    if !_isactive(l, x) && l.track_stats
+        stats_shape = ntuple(i -> i == N - 1 ? size(x, N - 1) : 1, N)
+        μ = reshape(l.μ, stats_shape)
+        σ² = reshape(l.σ², stats_shape)
+    else
+        μ = mean(x; dims = reduce_dims)
+        σ² = var(x; mean = μ, dims = reduce_dims, corrected = false)
+        if l.track_stats
+            _track_stats!(l, x, μ, σ², reduce_dims)
+        end
+    end
+    eps = convert(float(T), l.ϵ)
+    hasaffine(l) || return l.λ.((x .- μ) ./ sqrt.(σ² .+ eps))
+    γ = reshape(l.γ, affine_shape)
+    β = reshape(l.β, affine_shape)
+    scale = γ ./ sqrt.(σ² .+ eps)
+    bias = .-scale .* μ .+ β
+    return l.λ.(scale .* x .+ bias)
+end
+
+# The running statistics, momentum-weighted, the variance corrected by m/(m-1). Inside a gradient
+# they are stored, not differentiated (Flux's @non_differentiable _track_stats!).
+function _track_stats!(bn, x::AbstractArray{T, N}, μ, σ², reduce_dims) where {T, N}
+    V = eltype(bn.σ²)
+    mtm = bn.momentum
+    res_mtm = one(V) - mtm
+    m = prod(map(i -> size(x, i), reduce_dims))
+    μnew = vec(N ∈ reduce_dims ? μ : mean(μ; dims = N))
+    σ²new = vec(N ∈ reduce_dims ? σ² : mean(σ²; dims = N))
+    bn.μ = res_mtm .* bn.μ .+ mtm .* μnew
+    bn.σ² = res_mtm .* bn.σ² .+ mtm .* (m / (m - one(V))) .* σ²new
+    return nothing
+end
+
+mutable struct BatchNorm{F, V, N, W}
     λ::F
     β::V
     γ::V
-    μ::V
-    σ²::V
+    μ::W
+    σ²::W
     ϵ::N
     momentum::N
+    affine::Bool
+    track_stats::Bool
+    active::Union{Bool, Nothing}
+    chs::Int
 end
-BatchNorm(chs::Integer, λ = identity; eps = 1f-5, momentum = 0.1f0) =
-    BatchNorm(λ, zeros32(chs), ones32(chs), zeros32(chs), ones32(chs), Float32(eps), Float32(momentum))
-_channel_shape(x, v) = reshape(v, ntuple(i -> i == ndims(x) - 1 ? length(v) : 1, ndims(x)))
-function (bn::BatchNorm)(x::AbstractArray)
-    μ = _channel_shape(x, bn.μ)
-    σ² = _channel_shape(x, bn.σ²)
-    y = (x .- μ) ./ sqrt.(σ² .+ bn.ϵ) .* _channel_shape(x, bn.γ) .+ _channel_shape(x, bn.β)
-    return bn.λ.(y)
+function BatchNorm(chs::Int, λ = identity; initβ = zeros32, initγ = ones32, affine::Bool = true, track_stats::Bool = true,
+                   active::Union{Bool, Nothing} = nothing, eps::Real = 1f-5, momentum::Real = 0.1f0)
+    β = affine ? initβ(chs) : nothing
+    γ = affine ? initγ(chs) : nothing
+    μ = track_stats ? zeros32(chs) : nothing
+    σ² = track_stats ? ones32(chs) : nothing
+    return BatchNorm(λ, β, γ, μ, σ², eps, momentum, affine, track_stats, active, chs)
 end
+Flux.@layer BatchNorm trainable=(β, γ)
+function (BN::BatchNorm)(x::AbstractArray{T, N}) where {T, N}
+    _size_check(BN, x, N - 1 => BN.chs)
+    reduce_dims = (ntuple(i -> i, N - 2)..., N)
+    affine_shape = ntuple(i -> i == N - 1 ? size(x, N - 1) : 1, N)
+    return _norm_layer_forward(BN, x; reduce_dims = reduce_dims, affine_shape = affine_shape)
+end
+testmode!(m::BatchNorm, mode = true) = (m.active = isnothing(_tidy_active(mode)) ? nothing : !mode; m)
+
 """
     batchnorm_train(bn, x) -> (y, bn′)
 
-Training-mode BatchNorm: normalises with the batch's statistics and returns the layer with its
-running statistics updated as Flux does (momentum-weighted, the variance corrected by m/(m-1)).
+Training-mode BatchNorm as a pure function: the output with the batch's statistics and a copy of
+the layer holding the updated running statistics (`bn` itself is unchanged).
 """
 function batchnorm_train(bn::BatchNorm, x::AbstractArray)
-    N = ndims(x)
-    reduce_dims = (ntuple(i -> i, N - 2)..., N)
-    μ = mean(x; dims = reduce_dims)
-    σ² = var(x; dims = reduce_dims, mean = μ, corrected = false)
-    y = bn.λ.((x .- μ) ./ sqrt.(σ² .+ bn.ϵ) .* _channel_shape(x, bn.γ) .+ _channel_shape(x, bn.β))
-    m = div(length(x), size(x, N - 1))
-    mtm = bn.momentum
-    new_μ = (1 - mtm) .* bn.μ .+ mtm .* vec(μ)
-    new_σ² = (1 - mtm) .* bn.σ² .+ mtm .* (m / (m - one(eltype(bn.σ²)))) .* vec(σ²)
-    return y, BatchNorm(bn.λ, bn.β, bn.γ, new_μ, new_σ², bn.ϵ, bn.momentum)
+    bn′ = BatchNorm(bn.λ, bn.β, bn.γ, bn.μ, bn.σ², bn.ϵ, bn.momentum, bn.affine, bn.track_stats, true, bn.chs)
+    y = bn′(x)
+    bn′.active = bn.active
+    return y, bn′
 end
+
+mutable struct InstanceNorm{F, V, N, W}
+    λ::F
+    β::V
+    γ::V
+    μ::W
+    σ²::W
+    ϵ::N
+    momentum::N
+    affine::Bool
+    track_stats::Bool
+    active::Union{Bool, Nothing}
+    chs::Int
+end
+function InstanceNorm(chs::Int, λ = identity; initβ = zeros32, initγ = ones32, affine::Bool = false, track_stats::Bool = false,
+                      active::Union{Bool, Nothing} = nothing, eps::Real = 1f-5, momentum::Real = 0.1f0)
+    β = affine ? initβ(chs) : nothing
+    γ = affine ? initγ(chs) : nothing
+    μ = track_stats ? zeros32(chs) : nothing
+    σ² = track_stats ? ones32(chs) : nothing
+    return InstanceNorm(λ, β, γ, μ, σ², eps, momentum, affine, track_stats, active, chs)
+end
+Flux.@layer InstanceNorm trainable=(β, γ)
+function (l::InstanceNorm)(x::AbstractArray{T, N}) where {T, N}
+    _size_check(l, x, N - 1 => l.chs)
+    reduce_dims = ntuple(i -> i, N - 2)
+    affine_shape = ntuple(i -> i == N - 1 ? size(x, N - 1) : 1, N)
+    return _norm_layer_forward(l, x; reduce_dims = reduce_dims, affine_shape = affine_shape)
+end
+testmode!(m::InstanceNorm, mode = true) = (m.active = isnothing(_tidy_active(mode)) ? nothing : !mode; m)
+
+mutable struct GroupNorm{F, V, N}
+    G::Int
+    λ::F
+    β::V
+    γ::V
+    μ::Nothing
+    σ²::Nothing
+    ϵ::N
+    momentum::N
+    affine::Bool
+    track_stats::Bool
+    active::Union{Bool, Nothing}
+    chs::Int
+end
+function GroupNorm(chs::Int, G::Int, λ = identity; initβ = zeros32, initγ = ones32, affine::Bool = true,
+                   active::Union{Bool, Nothing} = nothing, eps::Real = 1f-5, momentum::Real = 0.1f0)
+    chs % G == 0 || error("The number of groups ($(G)) must divide the number of channels ($chs)")
+    β = affine ? initβ(chs) : nothing
+    γ = affine ? initγ(chs) : nothing
+    return GroupNorm(G, λ, β, γ, nothing, nothing, eps, momentum, affine, false, active, chs)
+end
+Flux.@layer GroupNorm trainable=(β, γ)
+function (gn::GroupNorm)(x::AbstractArray)
+    _size_check(gn, x, ndims(x) - 1 => gn.chs)
+    sz = size(x)
+    x2 = reshape(x, sz[1:end-2]..., sz[end-1] ÷ gn.G, gn.G, sz[end])
+    N = ndims(x2)
+    reduce_dims = ntuple(i -> i, N - 2)
+    affine_shape = ntuple(i -> i ∈ (N - 1, N - 2) ? size(x2, i) : 1, N)
+    x3 = _norm_layer_forward(gn, x2; reduce_dims = reduce_dims, affine_shape = affine_shape)
+    return reshape(x3, sz)
+end
+testmode!(m::GroupNorm, mode = true) = (m.active = isnothing(_tidy_active(mode)) ? nothing : !mode; m)
+
+hasaffine(l::Union{BatchNorm, InstanceNorm, LayerNorm, GroupNorm}) = l.affine
 
 # Convolutional layers. Flux's Conv is a true convolution (NNlib's flipped=false); CrossCor is not.
 struct SamePad end
@@ -358,10 +528,22 @@ end
 # Flux's device movement: one device per build here, so moving is the identity (src/functor.jl).
 gpu(x) = x
 cpu(x) = x
-# Flux's testmode!: layers here are always in test mode (Dropout is the identity, BatchNorm uses
-# its running statistics), so it returns the model; trainmode! would need batch statistics.
-testmode!(m, mode = true) = mode == true ? m : error("trainmode!/testmode!(m, false): training-mode layers are not supported yet (use batchnorm_train for BatchNorm's batch statistics)")
-trainmode!(m, mode = true) = testmode!(m, !mode)
+# Flux's testmode!/trainmode! (src/functor.jl): set `active` on every Dropout and norm layer the
+# model holds, through its trainable children; `:auto` (or `nothing`) restores within_gradient.
+testmode!(m) = testmode!(m, true)
+function testmode!(m, mode)
+    inactive = _testmode_flag(mode)
+    for x in trainable(m)
+        testmode!(x, inactive)
+    end
+    return m
+end
+_testmode_flag(mode::Union{Bool, Nothing}) = mode
+_testmode_flag(mode::Symbol) = mode === :auto ? nothing : error("ArgumentError: testmode! accepts only the symbol :auto, got :$mode")
+_testmode_flag(mode) = error("ArgumentError: testmode! does not accept $(mode) as the 2nd argument")
+trainmode!(m) = testmode!(m, false)
+trainmode!(m, mode::Symbol) = testmode!(m, mode)
+trainmode!(m, ::Nothing) = testmode!(m, nothing)
 
 # ---- NNlib activations (src/activations.jl) ---------------------------------------------------
 # As NNlib writes them; `oftype(float(x), c)` is NNlib's `oftf(x, c)`. `gelu` is NNlib's default,

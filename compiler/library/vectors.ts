@@ -52,7 +52,7 @@ export function defineVectors(lib: IntrinsicLibrary): void {
 
   const mutating = (name: string, impl: (args: CallArgs, v: VectorValue) => Value) =>
     define(name, (args, v) => {
-      interp.checkMutable(`${name} on a vector`, args.span);
+      interp.checkMutable(v, `${name} on a vector`, args.span);
       return impl(args, v);
     }, notOnArrays(name));
 
@@ -110,7 +110,7 @@ export function defineVectors(lib: IntrinsicLibrary): void {
 
   define("setindex!", (args, v) => {
     arity(args, "setindex!", 3);
-    interp.checkMutable("setindex! on a vector", args.span);
+    interp.checkMutable(v, "setindex! on a vector", args.span);
     v.elements[knownIndex(v, args.positional[2], args.argSpans[2] ?? args.span)] = element(v, args.positional[1]!, args.argSpans[1] ?? args.span);
     return v;
   });

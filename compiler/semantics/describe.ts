@@ -138,3 +138,24 @@ export function commonType(values: Value[]): JuliaType {
   return types.length && types.every((t) => typeKey(t) === typeKey(types[0]!)) ? types[0]! : datatype("Any");
 }
 
+/** A known value as Julia's `print` writes it (string interpolation): `(5, 3, 2)`, `1.0`, `nothing`. */
+export function printValue(v: Value): string {
+  switch (v.kind) {
+    case "string":
+      return v.value;
+    case "symbol":
+      return v.name;
+    case "nothing":
+      return "nothing";
+    case "number": {
+      const text = String(v.value);
+      return isFloat(v.type) && Number.isInteger(v.value) ? `${text}.0` : text;
+    }
+    case "tuple":
+      return `(${v.elements.map(printValue).join(", ")}${v.elements.length === 1 ? "," : ""})`;
+    case "type":
+      return showType(v.type);
+    default:
+      return describeValue(v);
+  }
+}

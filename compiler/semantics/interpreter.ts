@@ -14,10 +14,10 @@ import { ArrayLowering, DimensionMismatch } from "./arrays.js";
 import { Scope, undoWrites } from "./scope.js";
 import type { ArmOutcome } from "./control.js";
 import { assignedNames, tracedIf, tracedWhile } from "./control.js";
-import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, RangeValue, StructType, StructValue, Tensor, Value, VectorValue } from "./values.js";
+import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, MutableContainer, RangeValue, StructType, StructValue, Tensor, Value, VectorValue } from "./values.js";
 import { ELEMENT_TYPES } from "../eltypes.js";
 import { NOTHING, num, treeSize, tuple } from "./values.js";
-import { commonType, describeValue, juliaTypeOf } from "./describe.js";
+import { commonType, describeValue, juliaTypeOf, printValue } from "./describe.js";
 import { Dispatcher, allParams, isVararg, signatureMoreSpecific, sourceText } from "./dispatch.js";
 import type { Bindings, DataType, JuliaType, TypeParam } from "./types.js";
 import { concrete, datatype, expandAlias, hasTypeVars, isFloat, isKnownTypeName, isSubtype, showType } from "./types.js";
@@ -324,7 +324,7 @@ export class Interpreter {
       case "nothing":
         return NOTHING;
       case "string":
-        return { kind: "string", value: node.parts.map((p) => (typeof p === "string" ? p : this.show(this.eval(p, scope)))).join("") };
+        return { kind: "string", value: node.parts.map((p) => (typeof p === "string" ? p : printValue(this.eval(p, scope)))).join("") };
       case "char":
         return { kind: "string", value: node.value };
       case "symbol":
@@ -492,15 +492,6 @@ export class Interpreter {
       }
     }
     return NOTHING;
-  }
-
-  private show(v: Value): string {
-    if (v.kind === "string") return v.value;
-    if (v.kind === "number") return String(v.value);
-    // As Julia's string interpolation prints them: `Float32`, `relu` for a Symbol.
-    if (v.kind === "type") return showType(v.type);
-    if (v.kind === "symbol") return v.name;
-    return describeValue(v);
   }
 
   evalList(nodes: A.Node[], scope: Scope): Value[] {
@@ -693,6 +684,7 @@ export class Interpreter {
       if (t.kind === "datatype" && t.decl) return this.construct(t, args);
       // `Dict(pairs...)`, `Dict{K,V}()`: compiler/library/dicts.ts.
       if (t.kind === "datatype" && t.name === "Dict") return this.callNamed("Dict#new", [callee, ...args.positional], [args.span, ...args.argSpans], args.span, false);
+      if (t.kind === "datatype" && t.name === "Symbol") return this.callNamed("Symbol#new", args.positional, args.argSpans, args.span, false);
       // `Vector{T}()`: an empty vector to grow.
       if (t.kind === "datatype" && t.name === "Array" && t.params[1] === 1 && typeof t.params[0] === "object" && t.params[0].kind !== "typevar" && args.positional.length === 0 && args.keywords.size === 0)
         return { kind: "vector", eltype: t.params[0], elements: [] };
@@ -932,10 +924,22 @@ export class Interpreter {
     }
   }
 
-  /** Fails when a known container is mutated under traced control flow (see tracedDepth). */
-  checkMutable(what: string, span: Span): void {
+  /**
+   * The known containers mutated while a function is traced for a gradient (library/autodiff.ts):
+   * what they now hold was computed in the scratch computation and is brought back to the current
+   * one when the trace ends (a BatchNorm's running statistics, a random generator's state).
+   * Set exactly while a gradient is traced (NNlib's within_gradient).
+   */
+  mutated: Set<MutableContainer> | undefined;
+
+  /**
+   * Called before a known container is mutated: fails under traced control flow (see
+   * tracedDepth), and records the container while a gradient is traced (see mutated).
+   */
+  checkMutable(container: MutableContainer, what: string, span: Span): void {
     if (this.tracedDepth > 0)
       throw this.fail("traced-mutation", `${what} inside a loop compiled to an XLA while or under a condition on traced values is not supported: its effect would depend on data`, span, ["loop over a known range of at most 16 iterations (it is unrolled), or build the values without mutation"]);
+    this.mutated?.add(container);
   }
 
   // ---- definitions and assignment -------------------------------------------------------------
@@ -1025,7 +1029,7 @@ export class Interpreter {
         const obj = this.eval(target.target, scope);
         if (obj.kind !== "struct") throw this.fail("unsupported-assignment", `cannot set a field of ${describeValue(obj)}`, target.span);
         if (!obj.type.mutable) throw this.fail("immutable-struct", `setfield!: immutable struct of type ${obj.type.name} cannot be changed`, target.span, ["declare it `mutable struct`, or build a new value"]);
-        this.checkMutable(`setting the field ${target.name} of a ${obj.type.name}`, target.span);
+        this.checkMutable(obj, `setting the field ${target.name} of a ${obj.type.name}`, target.span);
         const i = obj.type.fieldNames.indexOf(target.name);
         if (i < 0) throw this.fail("no-field", `type ${obj.type.name} has no field ${target.name}`, target.nameSpan);
         obj.fields[i] = value;
@@ -1562,7 +1566,7 @@ export class Interpreter {
         const known = this.knownCondition(cond, node.args[0]!.span);
         // A traced condition cannot be checked at compile time; XLA has no assertions, so it is dropped.
         if (known === false) {
-          const msg = node.args[1] ? this.show(this.eval(node.args[1], scope)) : sourceText(this.files.get(node.span.file), node.args[0]!.span);
+          const msg = node.args[1] ? printValue(this.eval(node.args[1], scope)) : sourceText(this.files.get(node.span.file), node.args[0]!.span);
           throw this.fail("assertion-failed", `AssertionError: ${msg}`, node.span);
         }
         return NOTHING;

@@ -116,6 +116,9 @@ export interface DictValue {
   entries: Map<string, [Value, Value]>;
 }
 
+/** The values a program can change in place at compile time (`m.f = v`, `push!`, `d[k] = v`). */
+export type MutableContainer = StructValue | VectorValue | DictValue;
+
 /** A known `start:step:stop` range of integers or floats. */
 export interface RangeValue {
   kind: "range";
