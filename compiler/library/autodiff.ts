@@ -15,6 +15,8 @@ import { unrollLoops } from "../autodiff/unroll.js";
 import { isFloat, isInteger, showType } from "../semantics/types.js";
 import { juliaTypeOf } from "../semantics/describe.js";
 import { isFloatType } from "../hlo/ops.js";
+import type { PrimitiveType } from "../hlo/ir.js";
+import { primitiveInfo } from "../eltypes.js";
 import { CompileError } from "../diagnostics.js";
 import type { CallArgs, MutableContainer, StructValue, Tensor, Value } from "../semantics/values.js";
 import { NOTHING, num, tuple } from "../semantics/values.js";
@@ -42,6 +44,8 @@ interface Traced {
   integerArrays: { position: number; converts: number[] }[];
 }
 
+const UNSIGNED_OF_WIDTH: Record<number, PrimitiveType> = { 2: "u16", 4: "u32", 8: "u64" };
+
 /** Ops that carry integer values through unchanged in kind (arithmetic, layout): an integer array's values flow on through them. */
 const INTEGER_FLOW = new Set(["add", "subtract", "multiply", "negate", "abs", "maximum", "minimum", "broadcast", "reshape", "transpose", "reverse", "slice", "concatenate", "pad", "select", "reduce"]);
 
@@ -66,6 +70,23 @@ export function defineAutodiff(lib: IntrinsicLibrary): void {
   // NNlib.within_gradient(x): true while a gradient is being taken (ChainRules' rrule makes it so
   // in Zygote); Flux's layers with `active = nothing` train (Dropout, BatchNorm) exactly then.
   lib.define("within_gradient", (args) => (lib.arity(args, "within_gradient", 1), num("Bool", lib.interp.mutated !== undefined)));
+
+  // ChainRulesCore.ignore_derivatives(x) (Zygote.dropgrad): x's value, through which no derivative
+  // flows. Its float arrays pass as their bits (bitcast to an unsigned integer of their width and
+  // back), which XLA folds away and no cotangent crosses. Given a function, its result.
+  lib.define(["ignore_derivatives", "dropgrad"], (args) => {
+    lib.arity(args, "ignore_derivatives", 1);
+    const x = args.positional[0]!;
+    const value = x.kind === "function" ? lib.interp.call(x, { ...args, positional: [], argSpans: [] }, "ignore_derivatives") : x;
+    return treeMap(value, (leaf) => {
+      const t = leaf as Tensor;
+      if (!isFloat(t.eltype)) return t;
+      const b = arrays.b;
+      const element = arrays.primitive(t.eltype);
+      const bits = b.emit(ops.bitcastConvert, [t.id], { element: UNSIGNED_OF_WIDTH[primitiveInfo(element).bytes]! });
+      return { ...t, id: b.emit(ops.bitcastConvert, [bits], { element }) };
+    });
+  });
 
   lib.define("gradient", (args) => {
     const t = traceForward(lib, "gradient", args);

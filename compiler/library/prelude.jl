@@ -213,15 +213,15 @@ _tidy_active(::Nothing) = nothing
 _tidy_active(mode) = mode === :auto ? nothing : error("ArgumentError: active = $(mode) is not accepted, must be true/false/nothing or :auto")
 
 # NNlib.dropout: each element (or each slice along `dims`) is zeroed with probability p, the rest
-# scaled by 1/(1-p). The mask is drawn from `rng` (XLA's stream, not Julia's).
+# scaled by 1/(1-p). The mask is drawn from `rng` (XLA's stream, not Julia's). p may be traced (a
+# layer's field differentiated, or passed between entries): no branch depends on it, and p = 1
+# zeroes everything, as NNlib's Bool mask does.
 function dropout(rng::AbstractRNG, A::AbstractArray, p::Real; dims = :)
     T = float(eltype(A))
-    0 <= p <= 1 || error("ArgumentError: dropout expects a probability 0 <= p <= 1")
-    p > 0 || return convert(AbstractArray{T}, A)
-    pT = convert(real(T), p)
+    pT = convert(real(T), ignore_derivatives(p))  # NNlib's rrule: no tangent for p
     shape = dims isa Colon ? size(A) : ntuple(d -> d in dims ? size(A, d) : 1, ndims(A))
     keep = rand(rng, real(T), shape...) .> pT
-    return (keep .* convert(real(T), 1 / (1 - pT))) .* A
+    return ifelse.(keep, A .* (one(real(T)) / (1 - pT)), zero(T))
 end
 dropout(A::AbstractArray, p::Real; dims = :) = dropout(default_rng(), A, p; dims = dims)
 
@@ -237,7 +237,9 @@ function Dropout(p::Real; dims = :, active::Union{Bool, Nothing} = nothing, rng 
     return Dropout(p, dims, active, rng)
 end
 Flux.@layer Dropout trainable=()
-(a::Dropout)(x) = dropout(a.rng, x, a.p * _isactive(a, x); dims = a.dims)
+# Flux passes p * active (dropout of p = 0 is the identity); here the mode is known, so inactive
+# layers draw nothing.
+(a::Dropout)(x) = _isactive(a, x) ? dropout(a.rng, x, a.p; dims = a.dims) : convert(AbstractArray{float(eltype(x))}, x)
 testmode!(m::Dropout, mode = true) = (m.active = isnothing(_tidy_active(mode)) ? nothing : !mode; m)
 
 struct Embedding{W<:AbstractMatrix}
@@ -495,6 +497,39 @@ CrossCor(k::Tuple, ch::Pair{<:Integer, <:Integer}, σ = identity; init = glorot_
     CrossCor(convfilter(k, ch; init = init), bias, σ; stride = stride, pad = pad, dilation = dilation)
 (c::CrossCor)(x::AbstractArray) = c.σ.(conv(x, c.weight; stride = c.stride, pad = c.pad, dilation = c.dilation, flipped = true) .+ conv_reshape_bias(c))
 
+# ConvTranspose (src/layers/conv.jl): NNlib's ∇conv_data of the conv whose output has x's size;
+# the weight is (k..., out, in), the bias per output channel.
+struct ConvTranspose{N, M, F, A, V}
+    σ::F
+    weight::A
+    bias::V
+    stride::NTuple{N, Int}
+    pad::NTuple{M, Int}
+    outpad::NTuple{N, Int}
+    dilation::NTuple{N, Int}
+    groups::Int
+end
+calc_padding(::Type{ConvTranspose}, pad, k, dilation, stride) = calc_padding(pad, k, dilation, stride)
+calc_padding(::Type{ConvTranspose}, pad::SamePad, k, dilation, stride) = calc_padding(pad, k .- stride .+ 1, dilation, stride)
+function ConvTranspose(w::AbstractArray{T, N}, bias = true, σ = identity; stride = 1, pad = 0, outpad = 0, dilation = 1, groups = 1) where {T, N}
+    stride = expand(N - 2, stride)
+    dilation = expand(N - 2, dilation)
+    pad = calc_padding(ConvTranspose, pad, size(w)[1:N-2], dilation, stride)
+    b = create_bias(w, bias, size(w, N - 1) * groups)
+    return ConvTranspose(σ, w, b, stride, pad, expand(N - 2, outpad), dilation, groups)
+end
+ConvTranspose(k::NTuple{N, Integer}, ch::Pair{<:Integer, <:Integer}, σ = identity; init = glorot_uniform, stride = 1, pad = 0, outpad = 0, dilation = 1, groups = 1, bias = true) where {N} =
+    ConvTranspose(convfilter(k, ch.second => ch.first; init = init, groups = groups), bias, σ; stride = stride, pad = pad, outpad = outpad, dilation = dilation, groups = groups)
+function conv_transpose_dims(c::ConvTranspose, x::AbstractArray)
+    nd = ndims(x) - 2
+    combined_pad = length(c.pad) == nd ? ntuple(i -> 2 * c.pad[i], nd) : ntuple(i -> c.pad[2i-1] + c.pad[2i], nd)
+    calc_dim(xsz, wsz, stride, dilation, pad, outpad) = (xsz - 1) * stride + 1 + (wsz - 1) * dilation - pad + outpad
+    I = map(calc_dim, size(x)[1:end-2], size(c.weight)[1:end-2], c.stride, c.dilation, combined_pad, c.outpad)
+    C_in = size(c.weight)[end-1] * c.groups
+    return DenseConvDims((I..., C_in, size(x)[end]), size(c.weight); stride = c.stride, padding = c.pad, dilation = c.dilation, groups = c.groups)
+end
+(c::ConvTranspose)(x::AbstractArray) = c.σ.(∇conv_data(x, c.weight, conv_transpose_dims(c, x)) .+ conv_reshape_bias(c))
+
 struct MaxPool{N, M}
     k::NTuple{N, Int}
     pad::NTuple{M, Int}
@@ -515,6 +550,132 @@ struct GlobalMaxPool end
 (g::GlobalMaxPool)(x) = maxpool(x, size(x)[1:end-2])
 struct GlobalMeanPool end
 (g::GlobalMeanPool)(x) = meanpool(x, size(x)[1:end-2])
+
+# ---- Recurrent layers (Flux 0.15-0.16, src/layers/recurrent.jl) ---------------------------------
+# A cell maps (x, state) to (output, state); RNN, LSTM, GRU and Recurrence run one over the
+# sequence dimension (x is (in, len) or (in, len, batch)), unrolled at compile time.
+
+# MLUtils.chunk: n pieces of size cld(size(x, dims), n) along dims.
+function chunk(x::AbstractArray, n::Integer; dims = ndims(x))
+    k = cld(size(x, dims), n)
+    return ntuple(i -> selectdim(x, dims, ((i - 1) * k + 1):min(i * k, size(x, dims))), n)
+end
+zeros_like(x::AbstractArray, sz::Tuple = size(x)) = zeros(eltype(x), sz...)
+zeros_like(x::AbstractArray, sz::Integer...) = zeros(eltype(x), sz...)
+# Base.stack: arrays of one size, joined along a new dimension `dims` (after the last by default).
+function stack(xs; dims = :)
+    sz = size(first(xs))
+    d = dims isa Colon ? length(sz) + 1 : dims
+    return cat(map(x -> reshape(x, sz[1:d-1]..., 1, sz[d:end]...), Tuple(xs))...; dims = d)
+end
+
+function scan(cell, x, state)
+    step((ys, st), t) = (out = cell(selectdim(x, 2, t), st); ((ys..., out[1]), out[2]))
+    ys, state = foldl(step, 1:size(x, 2); init = ((), state))
+    return stack(ys; dims = 2), state
+end
+
+struct Recurrence{S, M}
+    cell::M
+end
+Recurrence(cell; return_state = false) = Recurrence{return_state, typeof(cell)}(cell)
+initialstates(rnn::Recurrence) = initialstates(rnn.cell)
+(rnn::Recurrence)(x::AbstractArray) = rnn(x, initialstates(rnn))
+(rnn::Recurrence{false})(x::AbstractArray, state) = first(scan(rnn.cell, x, state))
+(rnn::Recurrence{true})(x::AbstractArray, state) = scan(rnn.cell, x, state)
+
+struct RNNCell{F, I, H, V}
+    σ::F
+    Wi::I
+    Wh::H
+    bias::V
+end
+initialstates(rnn::RNNCell) = zeros_like(rnn.Wh, size(rnn.Wh, 2))
+function RNNCell((in, out)::Pair, σ = tanh; init_kernel = glorot_uniform, init_recurrent_kernel = glorot_uniform, bias = true)
+    Wi = init_kernel(out, in)
+    Wh = init_recurrent_kernel(out, out)
+    return RNNCell(σ, Wi, Wh, create_bias(Wi, bias, size(Wi, 1)))
+end
+(rnn::RNNCell)(x::AbstractVecOrMat) = rnn(x, initialstates(rnn))
+function (m::RNNCell)(x::AbstractVecOrMat, h::AbstractVecOrMat)
+    _size_check(m, x, 1 => size(m.Wi, 2))
+    h = m.σ.(m.Wi * x .+ m.Wh * h .+ m.bias)
+    return h, h
+end
+
+struct LSTMCell{I, H, V}
+    Wi::I
+    Wh::H
+    bias::V
+end
+initialstates(lstm::LSTMCell) = (zeros_like(lstm.Wh, size(lstm.Wh, 2)), zeros_like(lstm.Wh, size(lstm.Wh, 2)))
+function LSTMCell((in, out)::Pair; init_kernel = glorot_uniform, init_recurrent_kernel = glorot_uniform, bias = true)
+    Wi = init_kernel(out * 4, in)
+    Wh = init_recurrent_kernel(out * 4, out)
+    return LSTMCell(Wi, Wh, create_bias(Wi, bias, out * 4))
+end
+(lstm::LSTMCell)(x::AbstractVecOrMat) = lstm(x, initialstates(lstm))
+# The gates in Flux's order: input, forget, cell, output.
+function (m::LSTMCell)(x::AbstractVecOrMat, (h, c))
+    _size_check(m, x, 1 => size(m.Wi, 2))
+    g = m.Wi * x .+ m.Wh * h .+ m.bias
+    input, forget, cell, output = chunk(g, 4; dims = 1)
+    c = @. sigmoid_fast(forget) * c + sigmoid_fast(input) * tanh_fast(cell)
+    h = @. sigmoid_fast(output) * tanh_fast(c)
+    return h, (h, c)
+end
+
+struct GRUCell{I, H, V}
+    Wi::I
+    Wh::H
+    b::V
+end
+initialstates(gru::GRUCell) = zeros_like(gru.Wh, size(gru.Wh, 2))
+function GRUCell((in, out)::Pair; init_kernel = glorot_uniform, init_recurrent_kernel = glorot_uniform, bias = true)
+    Wi = init_kernel(out * 3, in)
+    Wh = init_recurrent_kernel(out * 3, out)
+    return GRUCell(Wi, Wh, create_bias(Wi, bias, size(Wi, 1)))
+end
+(gru::GRUCell)(x::AbstractVecOrMat) = gru(x, initialstates(gru))
+# GRU as in v1 of Cho et al.: the reset gate scales Wh*h before the candidate's bias is added.
+function (m::GRUCell)(x::AbstractVecOrMat, h)
+    _size_check(m, x, 1 => size(m.Wi, 2))
+    gxs = chunk(m.Wi * x, 3; dims = 1)
+    ghs = chunk(m.Wh * h, 3; dims = 1)
+    bs = m.b isa AbstractArray ? chunk(m.b, 3; dims = 1) : (false, false, false)
+    r = @. sigmoid_fast(gxs[1] + ghs[1] + bs[1])
+    z = @. sigmoid_fast(gxs[2] + ghs[2] + bs[2])
+    h̃ = @. tanh_fast(gxs[3] + r * ghs[3] + bs[3])
+    h = @. (1 - z) * h̃ + z * h
+    return h, h
+end
+
+# The sequence layers: a cell run by scan; return_state = true also returns the last state.
+struct RNN{S, M}
+    cell::M
+end
+RNN((in, out)::Pair, σ = tanh; return_state = false, cell_kwargs...) = RNN(RNNCell(in => out, σ; cell_kwargs...); return_state = return_state)
+RNN(cell::RNNCell; return_state::Bool = false) = RNN{return_state, typeof(cell)}(cell)
+struct LSTM{S, M}
+    cell::M
+end
+LSTM((in, out)::Pair; return_state = false, cell_kwargs...) = LSTM(LSTMCell(in => out; cell_kwargs...); return_state = return_state)
+LSTM(cell::LSTMCell; return_state::Bool = false) = LSTM{return_state, typeof(cell)}(cell)
+struct GRU{S, M}
+    cell::M
+end
+GRU((in, out)::Pair; return_state = false, cell_kwargs...) = GRU(GRUCell(in => out; cell_kwargs...); return_state = return_state)
+GRU(cell::GRUCell; return_state::Bool = false) = GRU{return_state, typeof(cell)}(cell)
+initialstates(rnn::Union{RNN, LSTM, GRU}) = initialstates(rnn.cell)
+(rnn::Union{RNN, LSTM, GRU})(x::AbstractArray) = rnn(x, initialstates(rnn))
+function (rnn::Union{RNN{false}, LSTM{false}, GRU{false}})(x::AbstractArray, state)
+    @assert ndims(x) == 2 || ndims(x) == 3
+    return first(scan(rnn.cell, x, state))
+end
+function (rnn::Union{RNN{true}, LSTM{true}, GRU{true}})(x::AbstractArray, state)
+    @assert ndims(x) == 2 || ndims(x) == 3
+    return scan(rnn.cell, x, state)
+end
 
 # One-hot encoding (OneHotArrays): a Bool matrix with one column per label.
 onehotbatch(labels, classes) = reshape(collect(classes), :, 1) .== reshape(collect(labels), 1, :)
@@ -609,6 +770,49 @@ apply_attn_mask(logits, mask::Nothing) = logits
 apply_attn_mask(logits, mask) = ifelse.(mask, logits, typemin(eltype(logits)))
 split_heads(x, nheads) = reshape(x, size(x, 1) ÷ nheads, nheads, size(x)[2:end]...)
 join_heads(x) = reshape(x, :, size(x)[3:end]...)
+
+# ---- Flux.MultiHeadAttention (src/layers/attention.jl) ----------------------------------------
+# Projections of q, k and v (Dense, no bias by default), NNlib.dot_product_attention over nheads,
+# dropout on the scores, and an output projection; returns the output and the scores.
+struct MultiHeadAttention{P1, D, P2}
+    nheads::Int
+    q_proj::P1
+    k_proj::P1
+    v_proj::P1
+    attn_drop::D
+    out_proj::P2
+end
+function MultiHeadAttention(dims; nheads::Int = 8, bias::Bool = false, init = glorot_uniform, dropout_prob = 0.0)
+    dims = normalize_mha_dims(dims)
+    dims.qk % nheads == 0 || error("ArgumentError: qk_dim = $(dims.qk) should be divisible by nheads = $(nheads)")
+    dims.v % nheads == 0 || error("ArgumentError: v_dim = $(dims.v) should be divisible by nheads = $(nheads)")
+    q_proj = Dense(dims.q_in => dims.qk; bias = bias, init = init)
+    k_proj = Dense(dims.k_in => dims.qk; bias = bias, init = init)
+    v_proj = Dense(dims.v_in => dims.v; bias = bias, init = init)
+    out_proj = Dense(dims.v => dims.out; bias = bias, init = init)
+    return MultiHeadAttention(nheads, q_proj, k_proj, v_proj, Dropout(dropout_prob), out_proj)
+end
+normalize_mha_dims(dims::Int) = (q_in = dims, k_in = dims, v_in = dims, qk = dims, v = dims, out = dims)
+# in => (qk, v) => out, where in may be (q_in, k_in, v_in) and the middle one number.
+function normalize_mha_dims(dims::Pair)
+    in, qkv, out = dims.first, dims.second.first, dims.second.second
+    q_in, k_in, v_in = in isa Int ? (in, in, in) : in
+    qk, v = qkv isa Int ? (qkv, qkv) : qkv
+    return (q_in = q_in, k_in = k_in, v_in = v_in, qk = qk, v = v, out = out)
+end
+(mha::MultiHeadAttention)(qkv; kws...) = mha(qkv, qkv, qkv; kws...)
+(mha::MultiHeadAttention)(q, kv; kws...) = mha(q, kv, kv; kws...)
+function (mha::MultiHeadAttention)(q_in::AbstractArray{<:Any, 3}, k_in::AbstractArray{<:Any, 3}, v_in::AbstractArray{<:Any, 3}, bias = nothing; mask = nothing)
+    q = mha.q_proj(q_in)
+    k = mha.k_proj(k_in)
+    v = mha.v_proj(v_in)
+    x, α = dot_product_attention(q, k, v, bias; nheads = mha.nheads, mask = mask, fdrop = mha.attn_drop)
+    return mha.out_proj(x), α
+end
+
+# NNlib.make_causal_mask: a (len, len) Bool mask, true where the key's position is not after the query's.
+make_causal_mask(x::AbstractArray; dims::Int = 2) = triu(trues_like(x, (size(x, dims), size(x, dims))))
+trues_like(x::AbstractArray, sz = size(x)) = fill(true, sz...)
 
 # LinearAlgebra.triu / tril: the upper (j - i >= k) or lower (j - i <= k) triangle, zeros elsewhere.
 function triu(M::AbstractMatrix, k::Integer = 0)

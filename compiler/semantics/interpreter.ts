@@ -19,6 +19,7 @@ import { ELEMENT_TYPES } from "../eltypes.js";
 import { NOTHING, num, treeSize, tuple } from "./values.js";
 import { commonType, describeValue, juliaTypeOf, printValue } from "./describe.js";
 import { Dispatcher, allParams, isVararg, signatureMoreSpecific, sourceText } from "./dispatch.js";
+import type { MethodMatch } from "./dispatch.js";
 import type { Bindings, DataType, JuliaType, TypeParam } from "./types.js";
 import { concrete, datatype, expandAlias, hasTypeVars, isFloat, isKnownTypeName, isSubtype, showType } from "./types.js";
 import * as ops from "../hlo/ops.js";
@@ -780,7 +781,7 @@ export class Interpreter {
     throw this.fail("unsupported-where", "unsupported `where` parameter", node.span);
   }
 
-  /** A type parameter: a type, `<:T`, or a known integer or symbol (`Val{3}`, `Array{T,N}` with N bound). */
+  /** A type parameter: a type, `<:T`, or a known integer, Bool or symbol (`Val{3}`, `Array{T,N}` with N bound, `RNN{false}`). */
   evalTypeParam(a: A.Node, scope: Scope): TypeParam {
     // `<:T` is an anonymous type variable; each one is distinct.
     if (a.kind === "subtype" && !a.left) return { kind: "typevar", name: `#${a.span.start}`, upper: this.evalType(a.right, scope) };
@@ -788,6 +789,8 @@ export class Interpreter {
     if (v.kind === "type") return v.type;
     if (v.kind === "number" && typeof v.value === "number" && Number.isInteger(v.value)) return v.value;
     if (v.kind === "symbol") return `:${v.name}`;
+    // A Bool parameter (`RNN{false}`) is kept as its text, as Julia prints it.
+    if (v.kind === "number" && v.type === "Bool") return String(v.value);
     if (v.kind === "function") return datatype("Function");
     throw this.fail("not-a-type", `${describeValue(v)} cannot be a type parameter`, a.span);
   }
@@ -1220,7 +1223,9 @@ export class Interpreter {
     const user = s.constructors.methods.map((m) => this.dispatcher.matchMethod(m, argTypes)).filter((m) => m !== undefined);
     // Julia's default constructor is a method too: `Chain(layers::T) where T<:Tuple` beats `Chain(xs...)`.
     const defaultSig = s.hasInner ? undefined : this.defaultConstructorSignature(s, argTypes);
-    if (user.length && !(defaultSig && user.every((u) => !signatureMoreSpecific(u.sig, defaultSig)))) return this.callFunction(s.constructors, args);
+    // An outer method with the default's own signature replaces it, as a later definition does in Julia.
+    const replaces = (u: MethodMatch) => signatureMoreSpecific(u.sig, defaultSig!) || (!u.vararg && u.sig.length === defaultSig!.length && u.sig.every((t, i) => isSubtype(t, defaultSig![i]!) && isSubtype(defaultSig![i]!, t)));
+    if (user.length && !(defaultSig && user.every((u) => !replaces(u)))) return this.callFunction(s.constructors, args);
     if (defaultSig || !s.hasInner) return this.instantiate(s, undefined, args);
     throw this.methodErrorFor(s.constructors, args);
   }
@@ -1675,6 +1680,7 @@ function isStruct(t: DataType): t is DataType & { decl: StructType } {
 /** A bound type parameter as a value in a method body (`T` is a type, `N` an Int, `:s` a Symbol). */
 export function typeParamValue(p: TypeParam): Value {
   if (typeof p === "number") return num("Int64", p);
+  if (p === "true" || p === "false") return num("Bool", p === "true");
   if (typeof p === "string") return { kind: "symbol", name: p.replace(/^:/, "") };
   return { kind: "type", type: p };
 }

@@ -1,5 +1,6 @@
-// Flux's layers with a training mode (Dropout, BatchNorm, InstanceNorm, GroupNorm) and LayerNorm,
-// as Flux 0.15-0.16 defines them: `active = nothing` trains exactly within a gradient, and
+// Flux's ConvTranspose, MultiHeadAttention and recurrent layers (cells, RNN/LSTM/GRU, Recurrence), and the layers with
+// a training mode (Dropout, BatchNorm, InstanceNorm, GroupNorm) and LayerNorm, as Flux 0.15-0.16
+// defines them: `active = nothing` trains exactly within a gradient, and
 // trainmode!/testmode! set it; a norm layer training inside a gradient updates the caller's
 // running statistics. Each program runs on XLA's CPU client against NumPy or jax.grad here.
 
@@ -23,7 +24,121 @@ def running(x, axes=(0, 1, 3)):
     return 0.1 * x.mean(axes), 0.9 + 0.1 * x.var(axes) * m / (m - 1)
 `;
 
+// The recurrent cells as Flux 0.15-0.16 writes them (gates stacked in Wi's rows: LSTM input,
+// forget, cell, output; GRU reset, update, candidate), over x of size (in, len[, batch]).
+const RECURRENT = `
+sig = lambda v: 1 / (1 + jnp.exp(-v))
+def lstm(Wi, Wh, b, xs, h, c):
+    ys, n = [], Wh.shape[1]
+    bb = b[:, None] if xs.ndim == 3 else b
+    for t in range(xs.shape[1]):
+        g = Wi @ xs[:, t] + Wh @ h + bb
+        i, f, cc, o = g[:n], g[n:2*n], g[2*n:3*n], g[3*n:]
+        c = sig(f) * c + sig(i) * jnp.tanh(cc); h = sig(o) * jnp.tanh(c); ys.append(h)
+    return jnp.stack(ys, 1), h, c
+def gru(Wi, Wh, b, xs, h):
+    ys, n = [], Wh.shape[1]
+    bb = b[:, None] if xs.ndim == 3 else b
+    for t in range(xs.shape[1]):
+        gx = Wi @ xs[:, t]; gh = Wh @ h
+        r = sig(gx[:n] + gh[:n] + bb[:n]); z = sig(gx[n:2*n] + gh[n:2*n] + bb[n:2*n])
+        hh = jnp.tanh(gx[2*n:] + r * gh[2*n:] + bb[2*n:]); h = (1 - z) * hh + z * h; ys.append(h)
+    return jnp.stack(ys, 1), h
+`;
+
+// Flux's ConvTranspose is ∇conv_data of a true convolution: jax's conv_transpose of the kernel
+// spatially flipped, as the forward conv's (O, I, H, W) with transpose_kernel.
+const CONV_TRANSPOSE = `
+T = jnp.transpose
+def conv_t(w, b, x, stride, pad):
+    y = lax.conv_transpose(T(x), jnp.flip(T(w), (2, 3)), (stride, stride), [(pad, pad), (pad, pad)], dimension_numbers=("NCHW", "OIHW", "NCHW"), transpose_kernel=True, precision=lax.Precision.HIGHEST)
+    return T(y) + b.reshape(1, 1, -1, 1)
+`;
+
 const cases: ConformanceCase[] = [
+  {
+    name: "ConvTranspose with stride and pad (the conv's data gradient, kernel (k, k, out, in)), its output size with SamePad, and its gradients against jax.grad",
+    source: `using Flux
+function f(w, b, x)
+    m = ConvTranspose(w, b, relu; stride = 2, pad = 1)
+    g, gx = gradient((m, x) -> sum(sin.(m(x))), m, x)
+    return m(x), size(ConvTranspose((3, 3), 2 => 5; stride = 2, pad = SamePad())(x)), g.weight, g.bias, gx
+end`,
+    args: [a(3, 3, 4, 2), a(4), a(5, 5, 2, 2)],
+    setup: `${CONV_TRANSPOSE}
+def ref(w, b, x):
+    y = lambda w, b, x: jnp.maximum(conv_t(w, b, x, 2, 1), 0)
+    gw, gb, gx = jax.grad(lambda w, b, x: jnp.sum(jnp.sin(y(w, b, x))), (0, 1, 2))(w, b, x)
+    return (y(w, b, x), np.int64(10), np.int64(10), np.int64(5), np.int64(2), gw, gb, gx)`,
+    rtol: 1e-4,
+  },
+  {
+    name: "LSTM over a batch of sequences with return_state, and over one sequence; its gradients match jax.grad",
+    source: `using Flux
+function f(Wi, Wh, b, x)
+    m = LSTM(LSTMCell(Wi, Wh, b); return_state = true)
+    y, (h, c) = m(x)
+    g = gradient(m -> sum(sin.(m(x)[1])), m)[1].cell
+    return y, h, c, LSTM(LSTMCell(Wi, Wh, b))(x[:, :, 1]), g.Wi, g.Wh, g.bias
+end`,
+    args: [a(8, 3), a(8, 2), a(8), a(3, 5, 4)],
+    setup: `${RECURRENT}
+def ref(Wi, Wh, b, x):
+    z = lambda *s: jnp.zeros(s, jnp.float32)
+    y, h, c = lstm(Wi, Wh, b, x, z(2, 4), z(2, 4))
+    y1, _, _ = lstm(Wi, Wh, b, x[:, :, 0], z(2), z(2))
+    grads = jax.grad(lambda Wi, Wh, b: jnp.sum(jnp.sin(lstm(Wi, Wh, b, x, z(2, 4), z(2, 4))[0])), (0, 1, 2))(Wi, Wh, b)
+    return (y, h, c, y1) + tuple(grads)`,
+    rtol: 1e-4,
+  },
+  {
+    name: "GRU (v1: the reset gate scales Wh*h before the bias), RNN and Recurrence of an RNNCell; GRU's gradients match jax.grad",
+    source: `using Flux
+function f(Wi, Wh, b, x, Wr, Ur)
+    m = GRU(GRUCell(Wi, Wh, b))
+    g = gradient(m -> sum(abs2.(m(x))), m)[1].cell
+    cell = RNNCell(tanh, Wr, Ur, false)
+    y, h = Recurrence(cell; return_state = true)(x)
+    return m(x), RNN(cell)(x), y, h, g.Wi, g.Wh, g.b, size(LSTM(3 => 4).cell.Wh), size(RNN(3 => 4)(x))
+end`,
+    args: [a(6, 3), a(6, 2), a(6), a(3, 5, 4), a(2, 3), a(2, 2)],
+    setup: `${RECURRENT}
+def ref(Wi, Wh, b, x, Wr, Ur):
+    h = jnp.zeros((2, 4), jnp.float32); rs = []
+    for t in range(5):
+        h = jnp.tanh(Wr @ x[:, t] + Ur @ h); rs.append(h)
+    r = jnp.stack(rs, 1)
+    grads = jax.grad(lambda Wi, Wh, b: jnp.sum(gru(Wi, Wh, b, x, jnp.zeros((2, 4), jnp.float32))[0] ** 2), (0, 1, 2))(Wi, Wh, b)
+    return (gru(Wi, Wh, b, x, jnp.zeros((2, 4), jnp.float32))[0], r, r, h) + tuple(grads) + (np.int64(16), np.int64(4), np.int64(4), np.int64(5), np.int64(4))`,
+    rtol: 1e-4,
+  },
+  {
+    name: "MultiHeadAttention (2 heads, causal mask from make_causal_mask, dropout_prob 0 active within the gradient): output and scores, and gradients against jax.grad; the constructor's dims forms",
+    source: `using Flux
+function f(Wq, Wk, Wv, Wo, x)
+    m = MultiHeadAttention(2, Dense(Wq, false), Dense(Wk, false), Dense(Wv, false), Dropout(0.0), Dense(Wo, false))
+    y, α = m(x; mask = make_causal_mask(x))
+    g = gradient(m -> sum(sin.(m(x; mask = make_causal_mask(x))[1])), m)[1]
+    m2 = MultiHeadAttention((3, 4, 5) => (6, 8) => 7; nheads = 2)
+    return y, α, g.q_proj.weight, g.out_proj.weight, size(MultiHeadAttention(8; nheads = 2).q_proj.weight), size(m2(ones(Float32, 3, 2, 1), ones(Float32, 4, 5, 1), ones(Float32, 5, 5, 1))[2])
+end`,
+    args: [a(4, 4), a(4, 4), a(4, 4), a(4, 4), a(4, 3, 2)],
+    setup: `def ref(Wq, Wk, Wv, Wo, x):
+    def mha(Wq, Wk, Wv, Wo, x):
+        q, k, v = (jnp.einsum('ij,jtb->itb', W, x) for W in (Wq, Wk, Wv))
+        sp = lambda a: jnp.reshape(a.T, (2, 3, 2, 2)).T  # (d, h, t, b) Julia order
+        q, k, v = sp(q), sp(k), sp(v)
+        s = jnp.einsum('dhkb,dhqb->kqhb', k, q) / jnp.sqrt(jnp.float32(2))
+        mask = np.triu(np.ones((3, 3), bool))[:, :, None, None]
+        s = jnp.where(mask, s, -jnp.inf)
+        a = jax.nn.softmax(s, axis=0)
+        o = jnp.reshape(jnp.einsum('dhkb,kqhb->dhqb', v, a).T, (2, 3, 4)).T
+        return jnp.einsum('ij,jtb->itb', Wo, o), a
+    y, a = mha(Wq, Wk, Wv, Wo, x)
+    gq, go = jax.grad(lambda Wq, Wo: jnp.sum(jnp.sin(mha(Wq, Wk, Wv, Wo, x)[0])), (0, 1))(Wq, Wo)
+    return y, a, gq, go, np.int64(8), np.int64(8), np.int64(5), np.int64(2), np.int64(2), np.int64(1)`,
+    rtol: 1e-4,
+  },
   {
     name: "BatchNorm: test mode by default, trainmode! uses the batch statistics and updates the running ones, testmode! then uses those",
     source: `using Flux
@@ -151,7 +266,7 @@ end`,
   },
 ];
 
-const test = suite("flux layers with a training mode");
+const test = suite("flux layers: ConvTranspose, recurrent, training mode");
 conformanceTests(test, cases);
 
 const f32 = (...size: number[]): ArgSpec => ({ kind: "runtime", type: { kind: "array", eltype: "Float32", size } });
