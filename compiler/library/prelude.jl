@@ -240,7 +240,6 @@ Flux.@layer Dropout trainable=()
 # Flux passes p * active (dropout of p = 0 is the identity); here the mode is known, so inactive
 # layers draw nothing.
 (a::Dropout)(x) = _isactive(a, x) ? dropout(a.rng, x, a.p; dims = a.dims) : convert(AbstractArray{float(eltype(x))}, x)
-testmode!(m::Dropout, mode = true) = (m.active = isnothing(_tidy_active(mode)) ? nothing : !mode; m)
 
 struct Embedding{W<:AbstractMatrix}
     weight::W
@@ -337,6 +336,10 @@ function _track_stats!(bn, x::AbstractArray{T, N}, μ, σ², reduce_dims) where 
     return nothing
 end
 
+# A norm layer's shift β, scale γ and running statistics μ, σ² for `chs` channels (nothing where off).
+_norm_state(chs, affine, track_stats, initβ, initγ) =
+    (affine ? initβ(chs) : nothing, affine ? initγ(chs) : nothing, track_stats ? zeros32(chs) : nothing, track_stats ? ones32(chs) : nothing)
+
 mutable struct BatchNorm{F, V, N, W}
     λ::F
     β::V
@@ -352,11 +355,7 @@ mutable struct BatchNorm{F, V, N, W}
 end
 function BatchNorm(chs::Int, λ = identity; initβ = zeros32, initγ = ones32, affine::Bool = true, track_stats::Bool = true,
                    active::Union{Bool, Nothing} = nothing, eps::Real = 1f-5, momentum::Real = 0.1f0)
-    β = affine ? initβ(chs) : nothing
-    γ = affine ? initγ(chs) : nothing
-    μ = track_stats ? zeros32(chs) : nothing
-    σ² = track_stats ? ones32(chs) : nothing
-    return BatchNorm(λ, β, γ, μ, σ², eps, momentum, affine, track_stats, active, chs)
+    return BatchNorm(λ, _norm_state(chs, affine, track_stats, initβ, initγ)..., eps, momentum, affine, track_stats, active, chs)
 end
 Flux.@layer BatchNorm trainable=(β, γ)
 function (BN::BatchNorm)(x::AbstractArray{T, N}) where {T, N}
@@ -365,7 +364,6 @@ function (BN::BatchNorm)(x::AbstractArray{T, N}) where {T, N}
     affine_shape = ntuple(i -> i == N - 1 ? size(x, N - 1) : 1, N)
     return _norm_layer_forward(BN, x; reduce_dims = reduce_dims, affine_shape = affine_shape)
 end
-testmode!(m::BatchNorm, mode = true) = (m.active = isnothing(_tidy_active(mode)) ? nothing : !mode; m)
 
 """
     batchnorm_train(bn, x) -> (y, bn′)
@@ -395,11 +393,7 @@ mutable struct InstanceNorm{F, V, N, W}
 end
 function InstanceNorm(chs::Int, λ = identity; initβ = zeros32, initγ = ones32, affine::Bool = false, track_stats::Bool = false,
                       active::Union{Bool, Nothing} = nothing, eps::Real = 1f-5, momentum::Real = 0.1f0)
-    β = affine ? initβ(chs) : nothing
-    γ = affine ? initγ(chs) : nothing
-    μ = track_stats ? zeros32(chs) : nothing
-    σ² = track_stats ? ones32(chs) : nothing
-    return InstanceNorm(λ, β, γ, μ, σ², eps, momentum, affine, track_stats, active, chs)
+    return InstanceNorm(λ, _norm_state(chs, affine, track_stats, initβ, initγ)..., eps, momentum, affine, track_stats, active, chs)
 end
 Flux.@layer InstanceNorm trainable=(β, γ)
 function (l::InstanceNorm)(x::AbstractArray{T, N}) where {T, N}
@@ -408,7 +402,6 @@ function (l::InstanceNorm)(x::AbstractArray{T, N}) where {T, N}
     affine_shape = ntuple(i -> i == N - 1 ? size(x, N - 1) : 1, N)
     return _norm_layer_forward(l, x; reduce_dims = reduce_dims, affine_shape = affine_shape)
 end
-testmode!(m::InstanceNorm, mode = true) = (m.active = isnothing(_tidy_active(mode)) ? nothing : !mode; m)
 
 mutable struct GroupNorm{F, V, N}
     G::Int
@@ -427,9 +420,7 @@ end
 function GroupNorm(chs::Int, G::Int, λ = identity; initβ = zeros32, initγ = ones32, affine::Bool = true,
                    active::Union{Bool, Nothing} = nothing, eps::Real = 1f-5, momentum::Real = 0.1f0)
     chs % G == 0 || error("The number of groups ($(G)) must divide the number of channels ($chs)")
-    β = affine ? initβ(chs) : nothing
-    γ = affine ? initγ(chs) : nothing
-    return GroupNorm(G, λ, β, γ, nothing, nothing, eps, momentum, affine, false, active, chs)
+    return GroupNorm(G, λ, _norm_state(chs, affine, false, initβ, initγ)..., eps, momentum, affine, false, active, chs)
 end
 Flux.@layer GroupNorm trainable=(β, γ)
 function (gn::GroupNorm)(x::AbstractArray)
@@ -442,9 +433,9 @@ function (gn::GroupNorm)(x::AbstractArray)
     x3 = _norm_layer_forward(gn, x2; reduce_dims = reduce_dims, affine_shape = affine_shape)
     return reshape(x3, sz)
 end
-testmode!(m::GroupNorm, mode = true) = (m.active = isnothing(_tidy_active(mode)) ? nothing : !mode; m)
 
 hasaffine(l::Union{BatchNorm, InstanceNorm, LayerNorm, GroupNorm}) = l.affine
+testmode!(m::Union{Dropout, BatchNorm, InstanceNorm, GroupNorm}, mode = true) = (m.active = isnothing(_tidy_active(mode)) ? nothing : !mode; m)
 
 # Convolutional layers. Flux's Conv is a true convolution (NNlib's flipped=false); CrossCor is not.
 struct SamePad end
