@@ -245,6 +245,9 @@ export function defineArrayFunctions(lib: IntrinsicLibrary): void {
 
   // similar(x, [T], [dims...]): Julia leaves the memory uninitialized; here it is zeros, which is
   // one of the values Julia may return.
+  // copy(x): a new array with x's values; a new handle, so writing into one leaves the other.
+  define(["copy", "deepcopy"], (args) => (arity(args, "copy", 1), { ...arrayArg(args, "copy") }));
+
   define("similar", (args) => {
     lib.keywords(args, "similar");
     const x = arrayArg(args, "similar");

@@ -140,7 +140,8 @@ export function defineCollections(lib: IntrinsicLibrary): void {
   define("collect", (args) => {
     arity(args, "collect", 1);
     const x = args.positional[0]!;
-    if (x.kind === "tensor") return x;
+    // A new array (a new handle: writing into it leaves x).
+    if (x.kind === "tensor") return { ...x };
     const xs = tupleArg(args, "collect");
     if (xs.length && xs.every((e) => e.kind === "number" || (e.kind === "tensor" && e.scalar))) return interp.callNamed("vcat", xs, [], args.span, false);
     return tuple(xs);

@@ -34,6 +34,10 @@ all(f, itr) = foldl(&, map(f, itr); init = true)
 any(f, itr) = foldl(|, map(f, itr); init = false)
 count(f, itr) = foldl(+, map(x -> f(x) ? 1 : 0, itr); init = 0)
 
+# In-place writes into arrays (Interpreter.writeInPlace): every name bound to the array sees them.
+fill!(x::AbstractArray, v) = (x .= v; x)
+copyto!(dest::AbstractArray, src::AbstractArray) = (dest .= src; dest)
+
 # Base.in (∈, ∉): whether some element of the collection == x.
 in(x, itr) = foldl((found, y) -> found || y == x, itr; init = false)
 in(x, itr::AbstractArray) = any(itr .== x)

@@ -689,7 +689,9 @@ export class Interpreter {
       // `Vector{T}()`: an empty vector to grow.
       if (t.kind === "datatype" && t.name === "Array" && t.params[1] === 1 && typeof t.params[0] === "object" && t.params[0].kind !== "typevar" && args.positional.length === 0 && args.keywords.size === 0)
         return { kind: "vector", eltype: t.params[0], elements: [] };
-      return this.callNamed("convert", [callee, ...args.positional], args.argSpans, args.span, false);
+      const converted = this.callNamed("convert", [callee, ...args.positional], args.argSpans, args.span, false);
+      // `Array(x)`, `Vector{T}(x)` construct a new array, where convert may return x itself.
+      return t.kind === "datatype" && t.name === "Array" && converted === args.positional[0] && converted.kind === "tensor" ? { ...converted } : converted;
     }
     if (callee.kind !== "function") {
       // Callable objects: `(m::Dense)(x)` methods take the object as their first argument.
@@ -711,7 +713,13 @@ export class Interpreter {
       this.locate(args.span, fn.name);
       this.lowering = args;
       const actual = method.takesVectors ? args : this.vectorsAsArrays(args);
-      return this.atSpan(args.span, () => method.intrinsic!(actual));
+      const result = this.atSpan(args.span, () => method.intrinsic!(actual));
+      const x = actual.positional[0];
+      if (VIEWS.has(fn.name) && x?.kind === "tensor" && result.kind === "tensor") {
+        this.sharesMemory.add(x);
+        this.sharesMemory.add(result);
+      }
+      return result;
     }
     return this.invoke(fn, method, bindings, args);
   }
@@ -989,22 +997,45 @@ export class Interpreter {
   }
 
   private evalAssign(node: A.Assign, scope: Scope): Value {
-    let value: Value;
-    if (node.op !== undefined) {
-      const current = this.eval(node.target, scope);
-      const rhs = this.eval(node.value, scope);
-      value = this.callNamed(node.op, [current, rhs], [node.target.span, node.value.span], node.span, node.dotted);
-    } else if (node.dotted) {
-      // `x .= y` rebinds x to the broadcast result (values are immutable at compile time).
-      const current = this.eval(node.target, scope);
-      const rhs = this.eval(node.value, scope);
-      value = this.callNamed("identity", [rhs], [node.value.span], node.span, true);
-      if (current.kind === "tensor" && value.kind === "tensor") value = this.arrays.convert(this.atSpan(node.span, () => this.arrays.broadcastTo(value as typeof current, current.size)), current.eltype);
-    } else {
-      value = this.eval(node.value, scope);
+    if (!node.dotted || node.target.kind === "index") {
+      const value = node.op !== undefined ? this.callNamed(node.op, [this.eval(node.target, scope), this.eval(node.value, scope)], [node.target.span, node.value.span], node.span, node.dotted) : this.eval(node.value, scope);
+      this.bind(node.target, value, scope, false);
+      return value;
     }
+    // `x .= y` and `x .+= y` write into the array x is bound to (`x .+= y` is `x .= x .+ y`).
+    const current = this.eval(node.target, scope);
+    const rhs = this.eval(node.value, scope);
+    const value = node.op !== undefined ? this.callNamed(node.op, [current, rhs], [node.target.span, node.value.span], node.span, true) : this.callNamed("identity", [rhs], [node.value.span], node.span, true);
+    if (current.kind === "tensor" && !current.scalar) return this.writeInPlace(current, value, node.span);
     this.bind(node.target, value, scope, false);
     return value;
+  }
+
+  /**
+   * Arrays that share their memory with another (a reshape, vec, view, selectdim, transpose or
+   * adjoint of it, and the array itself): a write into one would show through the other in Julia.
+   */
+  private readonly sharesMemory = new WeakSet<Tensor>();
+
+  /**
+   * Writes `value` into the traced array `target` in place (`x .= y`, `x .+= y`, `fill!`,
+   * `copyto!`), converted to its element type and broadcast to its size: every name bound to that
+   * array sees the write, as in Julia. Where that cannot be exact it is an error: in code being
+   * differentiated (Zygote rejects mutation), under traced control flow, and on an array that
+   * shares its memory with a view.
+   */
+  writeInPlace(target: Tensor, value: Value, span: Span): Tensor {
+    if (this.mutated !== undefined)
+      throw this.fail("mutation-in-gradient", "Mutating arrays is not supported in code being differentiated (Zygote's rule): this writes into an array in place", span, ["build a new array instead: `x = x .+ y` rather than `x .+= y`"]);
+    if (this.tracedDepth > 0)
+      throw this.fail("traced-mutation", "writing into an array in place inside a loop compiled to an XLA while or under a condition on traced values is not supported: which names see the write would depend on data", span, ["rebind instead (`x = x .* s`), or loop over a known range of at most 16 iterations (it is unrolled)"]);
+    if (this.sharesMemory.has(target))
+      throw this.fail("unsupported-mutation", `writing in place into an array that shares its memory with a reshape, vec, view, selectdim, transpose or adjoint (${describeValue(target)}) is not supported: the other would not see the write`, span, ["copy it first (`copy(x)`), or build a new array"]);
+    if (value.kind !== "tensor" && value.kind !== "number") throw this.fail("type-error", `cannot write ${describeValue(value)} into an array`, span);
+    const t = value.kind === "number" ? this.arrays.known(value, target.eltype) : value;
+    const written = this.arrays.convert(this.atSpan(span, () => this.arrays.broadcastTo(t, target.size)), target.eltype);
+    target.id = written.id;
+    return target;
   }
 
   /** Binds an assignment target: a name, a tuple pattern (`a, b = t`, `x̄, = t`), `(; a, b) = nt`, or `x::T`. */
@@ -1678,6 +1709,9 @@ function isStruct(t: DataType): t is DataType & { decl: StructType } {
 }
 
 /** A bound type parameter as a value in a method body (`T` is a type, `N` an Int, `:s` a Symbol). */
+/** Functions whose result shares the argument's memory in Julia (see Interpreter.sharesMemory). */
+const VIEWS = new Set(["reshape", "vec", "view", "selectdim", "transpose", "adjoint", "PermutedDimsArray", "dropdims"]);
+
 export function typeParamValue(p: TypeParam): Value {
   if (typeof p === "number") return num("Int64", p);
   if (p === "true" || p === "false") return num("Bool", p === "true");

@@ -3,6 +3,9 @@
 // iteration methods. Each program runs on XLA's CPU client against a NumPy reference in the test.
 
 import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import type { ArgSpec } from "../../plugins/api.js";
+import { juliaCompiler } from "../../plugins/julia/index.js";
 import type { ConformanceCase } from "../support/conformance.js";
 import { conformanceTests } from "../support/conformance.js";
 
@@ -260,9 +263,54 @@ end
     args: [v(3)],
     ref: "(np.tanh(np.tanh(x1) * 3) * 3, np.int64(6), True, np.int64(7), np.int64(1), np.int64(2), np.int64(5), np.int64(3))",
   },
+  // In-place writes into traced arrays, with Julia's aliasing
+  {
+    name: "x .= y, x .+= y, fill!, copyto! write into the array: every name bound to it (another variable, a struct's field, a caller's argument) sees the write; copies do not",
+    source: `function step!(b, d)
+    b .-= 0.5f0 .* d
+    return nothing
+end
+struct S
+    w
+end
+function f(x, y)
+    z = x
+    c = copy(x)
+    x .+= y
+    s = S(y .+ 0)
+    s.w .*= 2
+    step!(c, y)
+    w = similar(x)
+    fill!(w, 3)
+    u = zeros(Float32, 3)
+    copyto!(u, y)
+    k = collect(x)
+    k .= 1.5
+    x .+= 1.0
+    return z, c, s.w, w, u, k, x
+end`,
+    args: [v(3), v(3)],
+    ref: "(x1 + x2 + np.float32(1), x1 - np.float32(0.5) * x2, 2 * x2, np.full(3, 3, np.float32), x2, np.full(3, 1.5, np.float32), x1 + x2 + np.float32(1))",
+    eltypes: [F32, F32, F32, F32, F32, F32, F32],
+  },
 ];
 
 const test = suite("model code constructs");
 conformanceTests(test, cases);
+
+const f32 = (...size: number[]): ArgSpec => ({ kind: "runtime", type: { kind: "array", eltype: "Float32", size } });
+const compileError = (source: string) => {
+  const read = (p: string) => (p === "m.jl" ? source : undefined);
+  const r = juliaCompiler.compile({ entry: "e", file: "m.jl", function: "f", args: [f32(3)], readSource: read });
+  assert.ok(!r.ok, "expected a compile error");
+  return r.ok ? "" : juliaCompiler.render(r.diagnostics[0]!, read);
+};
+
+test("an in-place write that could not be exact is a located error: in differentiated code (as Zygote), under a traced condition, into an array a view shares", () => {
+  assert.match(compileError("f(x) = gradient(x -> (y = copy(x); y .+= 1; sum(y)), x)[1]\n"), "m.jl:1:36: error: Mutating arrays is not supported in code being differentiated");
+  assert.match(compileError("function f(x)\n    if sum(x) > 0\n        x .*= 2\n    end\n    return x\nend\n"), "m.jl:3:9: error: writing into an array in place inside a loop compiled to an XLA while or under a condition on traced values is not supported");
+  assert.match(compileError("function f(x)\n    r = reshape(x, 3, 1)\n    x .= 0\n    return r\nend\n"), "m.jl:3:5: error: writing in place into an array that shares its memory with a reshape");
+  assert.match(compileError("function f(x)\n    x[2] = 1\n    return x\nend\n"), "m.jl:2:5: error: assigning into an element of a traced array is not supported yet");
+});
 
 test.run();
