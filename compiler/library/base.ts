@@ -280,6 +280,31 @@ export function defineBase(lib: IntrinsicLibrary): void {
     const r = Math.round(x);
     return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
   }, undefined, true);
+  // round(x; digits, sigdigits, base = 10) as Base computes it: scaled by base^digits, rounded half
+  // to even, scaled back; sigdigits counts from x's leading digit (so x must be known).
+  const knownNumber = (v: Value, what: string, span: Span): number => {
+    if (v.kind !== "number") throw fail("argument-error", `ArgumentError: round: ${what} must be a number known at compile time, got ${describeValue(v)}`, span);
+    return toNumber(v.value);
+  };
+  lib.overload("round", (args) => {
+    if (!args.keywords.size || args.positional.length !== 1) return undefined;
+    lib.keywords(args, "round", ["digits", "sigdigits", "base"]);
+    const x = args.positional[0]!;
+    if (!isScalarish(x)) throw methodError("round", args);
+    const base = knownNumber(args.keywords.get("base") ?? num("Int64", 10), "base", args.span);
+    const sig = args.keywords.get("sigdigits");
+    let digits = knownNumber(args.keywords.get("digits") ?? num("Int64", 0), "digits", args.span);
+    if (sig) {
+      if (x.kind !== "number") throw fail("argument-error", "round(x; sigdigits) needs x known at compile time (the digit to round at depends on x)", args.span, ["use digits, which does not depend on x"]);
+      const v = Math.abs(toNumber(x.value));
+      digits = knownNumber(sig, "sigdigits", args.span) - 1 - (v === 0 ? 0 : Math.floor(Math.log(v) / Math.log(base)));
+    }
+    const t = floatOf(typeOfScalar(x));
+    const scale = num(t, Math.pow(base, digits));
+    const op = (name: string, a: Value, b: Value) => interp.callNamed(name, [a, b], [args.span, args.span], args.span, false);
+    return op("/", interp.callNamed("round", [op("*", x, scale)], [args.span], args.span, false), scale);
+  }, "(round with digits or sigdigits)");
+
   // NNlib's sigmoid: XLA's logistic is the numerically stable form.
   unaryMath("sigmoid", ops.logistic, (x) => 1 / (1 + Math.exp(-x)));
   unaryMath("σ", ops.logistic, (x) => 1 / (1 + Math.exp(-x)));

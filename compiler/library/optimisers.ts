@@ -5,10 +5,10 @@
 // Flux's in-place form read functionally: it returns the same pair and also rebinds the fields
 // of the model's and the state's struct values, so later uses of them see the update.
 
-import type { CallArgs, NamedTupleValue, StructValue, Value, VectorValue } from "../semantics/values.js";
+import type { CallArgs, NamedTupleValue, StructValue, Tensor, Value, VectorValue } from "../semantics/values.js";
 import { NOTHING, tuple } from "../semantics/values.js";
 import { isFloat } from "../semantics/types.js";
-import { structuralMap, treeChildren } from "../semantics/tree.js";
+import { structuralMap, treeChildren, treeMap } from "../semantics/tree.js";
 import { describeValue, juliaTypeOf } from "../semantics/describe.js";
 import type { IntrinsicLibrary } from "./intrinsics.js";
 
@@ -50,6 +50,18 @@ export function defineOptimisers(lib: IntrinsicLibrary): void {
     const names = m.type.fieldNames.filter((_, i) => kept.fields[i]!.kind !== "nothing" || m.fields[i]!.kind === "nothing");
     return { kind: "namedtuple", names, elements: names.map((n) => m.fields[m.type.fieldNames.indexOf(n)]!) };
   });
+
+  // Flux's f16/f32/f64 (src/functor.jl): the model with every float array converted to that
+  // precision (numbers, integer arrays and other fields kept), as Flux's _paramtype does.
+  for (const [name, eltype] of [["f16", "Float16"], ["f32", "Float32"], ["f64", "Float64"]] as const) {
+    lib.define(name, (args) => {
+      lib.arity(args, name, 1);
+      return treeMap(args.positional[0]!, (leaf) => {
+        const t = leaf as Tensor;
+        return !t.scalar && isFloat(t.eltype) ? lib.arrays.convert(t, eltype) : t;
+      });
+    });
+  }
 
   lib.define("setup", (args) => {
     lib.arity(args, "setup", 2);

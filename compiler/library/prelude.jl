@@ -46,6 +46,29 @@ in(x, r::AbstractRange) = foldl((found, y) -> found || y == x, r; init = false)
 const ∈ = in
 ∉(x, itr) = !in(x, itr)
 
+# ---- Base.Iterators over collections known at compile time --------------------------------------
+# Each gives a tuple of the elements Julia's lazy iterator yields, in its order (`for`, collect
+# and splatting see the same); zip and enumerate are Base's.
+struct Repeated{T}
+    x::T
+end
+repeated(x) = Repeated(x)
+repeated(x, n::Integer) = ntuple(_ -> x, n)
+take(itr, n::Integer) = (t = Tuple(itr); t[1:min(n, length(t))])
+take(r::Repeated, n::Integer) = repeated(r.x, n)
+drop(itr, n::Integer) = (t = Tuple(itr); t[min(n, length(t))+1:end])
+function partition(itr, n::Integer)
+    t = Tuple(itr)
+    return ntuple(i -> collect(t[(i-1)*n+1:min(i * n, length(t))]), cld(length(t), n))
+end
+# product: the first collection varies fastest, as Julia's column-major product does.
+product(a) = map(x -> (x,), Tuple(a))
+function product(a, b)
+    ta, tb = Tuple(a), Tuple(b)
+    return ntuple(k -> (ta[mod(k - 1, length(ta)) + 1], tb[div(k - 1, length(ta)) + 1]), length(ta) * length(tb))
+end
+flatten(itr::Tuple) = foldl((acc, x) -> (acc..., Tuple(x)...), itr; init = ())
+
 # Base.real: the real part, and its type (numbers here are real).
 real(x::Real) = x
 real(::Type{T}) where {T<:Real} = T

@@ -47,7 +47,7 @@ interface Frame {
 const UNROLL_THRESHOLD = 16;
 
 /** Library modules a program may `using`/`import`; their names all resolve in the prelude. */
-export const LIBRARY_MODULES = new Set(["Base", "Core", "Flux", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils", "Losses"]);
+export const LIBRARY_MODULES = new Set(["Base", "Core", "Flux", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils", "Losses", "Iterators", "ChainRulesCore"]);
 
 export class Interpreter {
   /** The library's global scope: intrinsics and the prelude (Base, NNlib, Flux...). */
@@ -708,6 +708,14 @@ export class Interpreter {
   }
 
   private callFunction(fn: GenericFunction, args: CallArgs): Value {
+    if (this.mutated !== undefined && this.nonDifferentiable.has(fn)) {
+      this.nonDifferentiable.delete(fn);
+      try {
+        return this.callNamed("ignore_derivatives", [this.callFunction(fn, args)], [args.span], args.span, false);
+      } finally {
+        this.nonDifferentiable.add(fn);
+      }
+    }
     const { method, bindings } = this.dispatcher.dispatch(fn, args);
     if (method.intrinsic) {
       this.locate(args.span, fn.name);
@@ -812,6 +820,12 @@ export class Interpreter {
       if (node.target.name === "Union") return { kind: "union", types: params.filter((p): p is JuliaType => typeof p === "object") };
       const alias = expandAlias(node.target.name, params);
       if (alias) return alias;
+      const own = this.typeAliases.get(node.target.name);
+      if (own) {
+        const inner = new Scope("block", own.scope);
+        own.params.forEach((p, i) => params[i] !== undefined && inner.define(this.typeVar(p, own.scope).name, typeParamValue(params[i]!)));
+        return this.evalType(own.body, inner);
+      }
       const base = this.evalType(node.target, scope);
       if (base.kind !== "datatype") throw this.fail("bad-type", "type parameters on a non-datatype", node.span);
       return datatype(base.name, params, base.decl);
@@ -1118,7 +1132,9 @@ export class Interpreter {
   private evalDeclaration(node: A.Declaration, scope: Scope): Value {
     let last: Value = NOTHING;
     for (const t of node.targets) {
-      if (t.kind === "assign") {
+      if (t.kind === "assign" && node.kind === "const" && t.target.kind === "curly" && t.target.target.kind === "ident") {
+        last = this.defineTypeAlias(t.target.target.name, t.target.args, t.value, scope);
+      } else if (t.kind === "assign") {
         last = this.eval(t.value, scope);
         this.bind(t.target, last, node.kind === "global" ? scope.global() : scope, node.kind !== "global");
         if (node.kind === "const" && t.target.kind === "ident") scope.global().constants.add(t.target.name);
@@ -1127,6 +1143,26 @@ export class Interpreter {
       } else throw this.fail("unsupported-syntax", `unsupported ${node.kind} declaration`, t.span);
     }
     return last;
+  }
+
+  /**
+   * A parametric type alias, `const AA3{T} = AbstractArray{T, 3}`: the name alone is the type with
+   * T free (`x::AA3` matches any element type), and `AA3{Float32}` evaluates the right side with
+   * T bound (see evalType).
+   */
+  private readonly typeAliases = new Map<string, { params: A.Node[]; body: A.Node; scope: Scope }>();
+
+  private defineTypeAlias(name: string, params: A.Node[], body: A.Node, scope: Scope): Value {
+    this.typeAliases.set(name, { params, body, scope });
+    const inner = new Scope("block", scope);
+    for (const p of params) {
+      const v = this.typeVar(p, scope);
+      inner.define(v.name, { kind: "type", type: v });
+    }
+    const value: Value = { kind: "type", type: this.evalType(body, inner) };
+    scope.global().define(name, value);
+    scope.global().constants.add(name);
+    return value;
   }
 
   // ---- array literals and comprehensions ---------------------------------------------------
@@ -1571,6 +1607,21 @@ export class Interpreter {
     });
   }
 
+  /**
+   * Functions marked `@non_differentiable f(::Any...)` (ChainRulesCore, Flux) or `Zygote.@nograd f`:
+   * within a gradient their results carry no derivative (whatever the signature given).
+   */
+  private readonly nonDifferentiable = new Set<GenericFunction>();
+
+  private markNonDifferentiable(node: A.MacroCall, scope: Scope): void {
+    for (const arg of node.args) {
+      const callee = arg.kind === "call" ? arg.callee : arg;
+      const f = this.eval(callee, scope);
+      if (f.kind !== "function") throw this.fail("unsupported-macro", `${node.name} needs a function, got ${describeValue(f)}`, callee.span);
+      this.nonDifferentiable.add(f.fn);
+    }
+  }
+
   private evalMacro(node: A.MacroCall, scope: Scope): Value {
     switch (node.name) {
       case "@.":
@@ -1591,6 +1642,20 @@ export class Interpreter {
         return NOTHING;
       case "@doc":
         return NOTHING;
+      case "@non_differentiable":
+      case "@nograd":
+        this.markNonDifferentiable(node, scope);
+        return NOTHING;
+      // Printing at compile time is a no-op: the compiler is pure (its output would reach whoever
+      // compiled, a daemon perhaps), and traced values have no value yet. @show still returns its value.
+      case "@show":
+        return node.args.length ? this.eval(node.args[node.args.length - 1]!, scope) : NOTHING;
+      case "@info":
+      case "@warn":
+      case "@debug":
+      case "@error":
+      case "@printf":
+        return NOTHING;
       case "@inbounds":
       case "@views":
       case "@fastmath":
@@ -1608,7 +1673,7 @@ export class Interpreter {
         return NOTHING;
       }
       default:
-        throw this.fail("unsupported-macro", `the macro ${node.name} is not supported`, node.span, ["supported: @., @assert, @inbounds, @views"]);
+        throw this.fail("unsupported-macro", `the macro ${node.name} is not supported`, node.span, ["supported: @., @assert, @inbounds, @views, @kwdef, @layer, @functor, @non_differentiable, @show, @info"]);
     }
   }
 }

@@ -263,6 +263,40 @@ end
     args: [v(3)],
     ref: "(np.tanh(np.tanh(x1) * 3) * 3, np.int64(6), True, np.int64(7), np.int64(1), np.int64(2), np.int64(5), np.int64(3))",
   },
+  // Base and Flux utilities that model files use
+  {
+    name: "type aliases, plain and parametric (const AA3{T} = AbstractArray{T, 3}), in signatures and applied",
+    source: "const Vec32 = Vector{Float32}\nconst AA3{T} = AbstractArray{T, 3}\ng(x::AA3) = 3\ng(x) = 1\nh(x::AA3{Float64}) = 5\nh(x) = 6\nf(x) = (g(x), x isa Vec32, g(reshape(x, 1, 1, 3)), h(reshape(x, 1, 1, 3)), h(zeros(1, 1, 1)))",
+    args: [v(3)],
+    ref: "(np.int64(1), True, np.int64(3), np.int64(6), np.int64(5))",
+  },
+  {
+    name: "Iterators.take, drop, partition, product (first index fastest), flatten and repeated over known collections; zip and enumerate",
+    source: "f() = (collect(zip(1:3, 4:6))[2], [i * v for (i, v) in enumerate((5, 6))], collect(Iterators.take(1:10, 3)), collect(Iterators.drop(1:5, 3)), collect(Iterators.partition(1:5, 2))[3], length(collect(Iterators.product(1:2, 1:3))), collect(Iterators.product(1:2, 1:3))[2], collect(Iterators.flatten(((1, 2), (3,)))), collect(Iterators.take(Iterators.repeated(7), 2)))",
+    args: [],
+    ref: "(np.int64(2), np.int64(5), np.array([5, 12]), np.array([1, 2, 3]), np.array([4, 5]), np.array([5]), np.int64(6), np.int64(2), np.int64(1), np.array([1, 2, 3]), np.array([7, 7]))",
+  },
+  {
+    name: "round(x; digits) and round(x; sigdigits) as Base rounds (half to even after scaling), on known and traced numbers",
+    source: "f(x) = (round(3.14159; digits = 2), round(1234.5; sigdigits = 2), round(x; digits = 1), round(0.125; digits = 2), round(-2.5))",
+    args: [{}],
+    ref: "(3.14, 1200.0, np.round(x1, 1), 0.12, -2.0)",
+  },
+  {
+    name: "f32, f16 and f64 convert a model's float arrays; @non_differentiable stops the gradient through a function; @show, @info and println are no-ops",
+    source: `using Flux
+scale(x) = 2 .* x
+Flux.@non_differentiable scale(::Any)
+function f(x)
+    m = f32(Dense(ones(3, 2), zeros(3)))
+    println("m = ", m)
+    @info "compiling" size(x)
+    y = @show m(Float32.(x))
+    return y, eltype(f64(x)) == Float64, eltype(f16(m).weight) == Float16, gradient(x -> sum(scale(x) .* x), x)[1]
+end`,
+    args: [v(2, F64)],
+    ref: "(np.ones((3, 2), np.float32) @ x1.astype(np.float32), True, True, 2 * x1)",
+  },
   // In-place writes into traced arrays, with Julia's aliasing
   {
     name: "x .= y, x .+= y, fill!, copyto! write into the array: every name bound to it (another variable, a struct's field, a caller's argument) sees the write; copies do not",
