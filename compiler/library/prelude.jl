@@ -975,3 +975,18 @@ function _leaf_update(leaf::Leaf, x, dx)
     s, step = apply!(leaf.rule, leaf.state, x, dx)
     return Leaf(leaf.rule, s), x .- step
 end
+
+# Flux.train! in its explicit form (Flux 0.14-0.16, src/train.jl): for each element of `data`
+# (a tuple is splatted into the loss), the gradient of loss(model, d...) with respect to the model
+# and an Optimisers.update! of the model and the state in place. Over a collection known at compile
+# time, the loop is unrolled into the one module. (Flux's check that the loss is finite would need
+# a run-time error, which XLA has not: it is left out.)
+function train!(loss, model, data, opt; cb = nothing)
+    isnothing(cb) || error("train! does not support callback functions. For more control use a loop with `gradient` and `update!`.")
+    for d in data
+        d_splat = d isa Tuple ? d : (d,)
+        l, gs = withgradient(m -> loss(m, d_splat...), model)
+        update!(opt, model, gs[1])
+    end
+    return nothing
+end

@@ -297,6 +297,19 @@ end`,
     args: [v(2, F64)],
     ref: "(np.ones((3, 2), np.float32) @ x1.astype(np.float32), True, True, 2 * x1)",
   },
+  {
+    name: "Flux.train!(loss, model, data, opt_state) over a vector of batches updates the model in place, as steps of jax.grad and SGD do",
+    source: `using Flux
+function f(W, b, x1, y1, x2, y2)
+    model = Dense(W, b)
+    opt = Flux.setup(Descent(0.1), model)
+    loss(m, x, y) = Flux.mse(m(x), y)
+    Flux.train!(loss, model, [(x1, y1), (x2, y2)], opt)
+    return model.weight, model.bias
+end`,
+    args: [{ size: [2, 3] }, v(2), { size: [3, 4] }, { size: [2, 4] }, { size: [3, 4] }, { size: [2, 4] }],
+    setup: "def ref(W, b, x1, y1, x2, y2):\n    loss = lambda p, x, y: jnp.mean((p[0] @ x + p[1][:, None] - y) ** 2)\n    p = (W, b)\n    for x, y in ((x1, y1), (x2, y2)):\n        g = jax.grad(loss)(p, x, y)\n        p = (p[0] - jnp.float32(0.1) * g[0], p[1] - jnp.float32(0.1) * g[1])\n    return p",
+  },
   // In-place writes into traced arrays, with Julia's aliasing
   {
     name: "x .= y, x .+= y, fill!, copyto! write into the array: every name bound to it (another variable, a struct's field, a caller's argument) sees the write; copies do not",
