@@ -828,10 +828,6 @@ function (mha::MultiHeadAttention)(q_in::AbstractArray{<:Any, 3}, k_in::Abstract
     return mha.out_proj(x), α
 end
 
-# NNlib.make_causal_mask: a (len, len) Bool mask, true where the key's position is not after the query's.
-make_causal_mask(x::AbstractArray; dims::Int = 2) = triu(trues_like(x, (size(x, dims), size(x, dims))))
-trues_like(x::AbstractArray, sz = size(x)) = fill(true, sz...)
-
 # LinearAlgebra.triu / tril: the upper (j - i >= k) or lower (j - i <= k) triangle, zeros elsewhere.
 function triu(M::AbstractMatrix, k::Integer = 0)
     m, n = size(M)
