@@ -25,6 +25,7 @@ import type { StructType, Tensor, Value } from "./semantics/values.js";
 import { childKey, insideStruct, keyText, pathText, treeFlatten } from "./semantics/tree.js";
 import type { TreeDef, TreeKey } from "./semantics/tree.js";
 import { showType } from "./semantics/types.js";
+import type { TypeParam } from "./semantics/types.js";
 import { num, tuple } from "./semantics/values.js";
 import * as ops from "./hlo/ops.js";
 import { providePreparsed } from "./syntax/parser.js";
@@ -259,7 +260,22 @@ class ParameterBinder {
     if (decl.fieldNames.join(",") !== t.names.join(","))
       throw new CompileError({ code: "struct-mismatch", severity: "error", message: `the input ${path} is a ${t.name} with fields (${t.names.join(", ")}), but ${t.name} here has fields (${decl.fieldNames.join(", ")})` });
     const span: Span = { file: decl.span.file, start: decl.span.start, end: decl.span.start };
-    return this.interp.instantiate(decl, undefined, { positional: fields, keywords: new Map(), span, argSpans: fields.map(() => span) });
+    const args = { positional: fields, keywords: new Map(), span, argSpans: fields.map(() => span) };
+    try {
+      return this.interp.instantiate(decl, undefined, args);
+    } catch (e) {
+      // A type parameter the fields do not determine (RNN{false, …}'s return_state) is the one the
+      // producing entry's struct had, from the signature.
+      if (!(e instanceof CompileError) || e.diagnostic.code !== "unbound-parameter" || !t.typeParams) throw e;
+      return this.interp.instantiate(decl, t.typeParams.map((p) => this.typeParam(this.interp.evalSource(p))), args);
+    }
+  }
+
+  private typeParam(v: Value): TypeParam {
+    if (v.kind === "type") return v.type;
+    if (v.kind === "number") return v.type === "Bool" ? String(v.value) : Number(v.value);
+    if (v.kind === "symbol") return `:${v.name}`;
+    throw new CompileError({ code: "struct-mismatch", severity: "error", message: `a type parameter ${describeValue(v)} of an input struct cannot be rebuilt` });
   }
 }
 

@@ -1,6 +1,7 @@
 // The repository's examples (tpu.config.json) build and run on the local target, and every run
 // matches a reference computed here in NumPy/JAX from the same weights (read back from the init
-// entries' outputs) and inputs: MLP, LeNet-5, VGG19, a ResNet basic block, causal self-attention.
+// entries' outputs) and inputs: MLP, LeNet-5, VGG19, a ResNet basic block, causal self-attention,
+// an LSTM sequence classifier.
 
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -120,14 +121,14 @@ h = bn(conv(h, L[f"{main}[3].weight"], pad=1))
 s = bn(conv(x, L["result.layers[1].layers[2].layers[1].weight"], stride=2))
 problems.append(close("resnet_block", np.load(f"{OUT}/resnet_block/0.npy"), relu(h + s), 1e-4))
 
-# Causal self-attention, 4 heads
+# Causal self-attention, 4 heads (LayerNorm as Flux's normalise: ε² = 1e-10)
 L = leaves("attention_init")
 x = data("tokens")
 d, T, B = x.shape
 H = 4
 mu = x.mean(0, keepdims=True)
 var = x.var(0, keepdims=True)
-h = (x - mu) / np.sqrt(var + 1e-5) * L["result.norm.diag.scale"][:, None, None] + L["result.norm.diag.bias"][:, None, None]
+h = (x - mu) / np.sqrt(var + 1e-10) * L["result.norm.diag.scale"][:, None, None] + L["result.norm.diag.bias"][:, None, None]
 qkv = dense(L, "result.qkv", h)
 q, k, v = qkv[:d], qkv[d:2 * d], qkv[2 * d:]
 dh = d // H
@@ -142,13 +143,27 @@ for b in range(B):
 want = x + dense(L, "result.proj", y)
 problems.append(close("attention", np.load(f"{OUT}/attention/0.npy"), want, 1e-4))
 
+# LSTM sequence classifier: Flux's gate order (input, forget, cell, output), the last hidden state
+L = leaves("lstm_init")
+x = data("sequences")
+Wi, Wh, b = (L[f"result.layers[1].cell.{k}"].astype(np.float64) for k in ("Wi", "Wh", "bias"))
+n = Wh.shape[1]
+sig = lambda v: 1 / (1 + np.exp(-v))
+h = np.zeros((n, x.shape[2])); c = np.zeros((n, x.shape[2]))
+for t in range(x.shape[1]):
+    g = Wi @ x[:, t, :] + Wh @ h + b[:, None]
+    c = sig(g[n:2 * n]) * c + sig(g[:n]) * np.tanh(g[2 * n:3 * n])
+    h = sig(g[3 * n:]) * np.tanh(c)
+want = softmax(dense(L, "result.layers[3]", h))
+problems.append(close("lstm", np.load(f"{OUT}/lstm/0.npy"), want, 1e-4))
+
 emit([p for p in problems if p])
 `;
 
 test("the repository's manifest builds and runs every example", async () => {
   const summary = await buildOnce();
   assert.is(summary.exitCode, 0, JSON.stringify(Object.values(summary.entries).filter((e) => e.status === "failed" || e.runFailed)));
-  for (const name of ["predict", "lenet", "vgg19", "resnet_block", "attention"]) assert.ok(summary.entries[name]?.ran, `${name} did not run`);
+  for (const name of ["predict", "lenet", "vgg19", "resnet_block", "attention", "lstm"]) assert.ok(summary.entries[name]?.ran, `${name} did not run`);
 });
 
 test("every example matches its NumPy/JAX reference", async () => {
