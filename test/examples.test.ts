@@ -1,7 +1,7 @@
 // The repository's examples (tpu.config.json) build and run on the local target, and every run
 // matches a reference computed here in NumPy/JAX from the same weights (read back from the init
 // entries' outputs) and inputs: MLP, LeNet-5, VGG19, a ResNet basic block, causal self-attention,
-// an LSTM sequence classifier.
+// an LSTM sequence classifier, a small GPT (its logits, and its loss and one Adam step against jax.grad).
 
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -157,13 +157,64 @@ for t in range(x.shape[1]):
 want = softmax(dense(L, "result.layers[3]", h))
 problems.append(close("lstm", np.load(f"{OUT}/lstm/0.npy"), want, 1e-4))
 
+# A small GPT (2 blocks, 2 heads, width 8): logits from gpt_init's weights, then the loss and one
+# Adam step (jax.grad of the same model written here)
+import jax
+L = {k[len("result."):]: jnp.asarray(v, dtype=jnp.float64) for k, v in leaves("gpt_init").items() if "rng" not in k}
+tokens = data("chars"); targets = data("next_chars")
+V, D, H = L["head.weight"].shape[0], L["tok.weight"].shape[0], 2
+
+def fold(x, shape):  # Julia's reshape (column-major) of an array in Julia order
+    return jnp.reshape(x.T, shape[::-1]).T
+
+def ln(P, p, x):
+    mu = x.mean(0, keepdims=True); var = ((x - mu) ** 2).mean(0, keepdims=True)
+    y = (x - mu) / jnp.sqrt(var + 1e-10)  # Flux's normalise squares ε
+    return y * P[p + ".diag.scale"].reshape((-1,) + (1,) * (x.ndim - 1)) + P[p + ".diag.bias"].reshape((-1,) + (1,) * (x.ndim - 1))
+
+def lin(P, p, x, bias=True):
+    y = jnp.tensordot(P[p + ".weight"], x, axes=(1, 0))
+    return y + P[p + ".bias"].reshape((-1,) + (1,) * (y.ndim - 1)) if bias else y
+
+def gelu(x):
+    return x / 2 * (1 + jnp.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3)))
+
+def gpt(P, tokens):
+    T, B = tokens.shape
+    x = P["tok.weight"][:, tokens - 1] + P["pos.weight"][:, :T, None]
+    for i in (1, 2):
+        b = f"blocks[{i}]"
+        h = ln(P, b + ".ln1", x)
+        q, k, v = (fold(lin(P, f"{b}.attn.{n}_proj", h, False), (D // H, H, T, B)) for n in "qkv")
+        s = jnp.einsum("dhkb,dhqb->kqhb", k, q) / jnp.sqrt(D // H)
+        s = jnp.where(np.triu(np.ones((T, T), bool))[:, :, None, None], s, -jnp.inf)
+        a = jax.nn.softmax(s, axis=0)
+        x = x + lin(P, f"{b}.attn.out_proj", fold(jnp.einsum("dhkb,kqhb->dhqb", v, a), (D, T, B)), False)
+        x = x + lin(P, f"{b}.mlp.layers[2]", gelu(lin(P, f"{b}.mlp.layers[1]", ln(P, b + ".ln2", x))))
+    return lin(P, "head", ln(P, "ln", x))
+
+problems.append(close("gpt", np.load(f"{OUT}/gpt/0.npy"), gpt(L, tokens), 1e-4))
+
+def loss(P):
+    z = fold(gpt(P, tokens), (V, tokens.size))
+    y = jax.nn.one_hot(fold(jnp.asarray(targets), (targets.size,)) - 1, V).T
+    return jnp.mean(-jnp.sum(y * jax.nn.log_softmax(z, axis=0), axis=0))
+
+l, g = jax.value_and_grad(loss)(L)
+T2 = leaves("gpt_train")
+problems.append(close("gpt_train loss", T2["result[1]"], l, 1e-4))
+for p in ("head.weight", "blocks[1].attn.q_proj.weight", "tok.weight"):
+    m, v = 0.1 * g[p], 0.001 * g[p] ** 2
+    want = L[p] - m / 0.1 / (jnp.sqrt(v / 0.001) + 1e-8) * 1e-3
+    problems.append(close("gpt_train " + p, T2["result[2]." + p], want, 1e-4))
+
 emit([p for p in problems if p])
 `;
 
 test("the repository's manifest builds and runs every example", async () => {
   const summary = await buildOnce();
   assert.is(summary.exitCode, 0, JSON.stringify(Object.values(summary.entries).filter((e) => e.status === "failed" || e.runFailed)));
-  for (const name of ["predict", "lenet", "vgg19", "resnet_block", "attention", "lstm"]) assert.ok(summary.entries[name]?.ran, `${name} did not run`);
+  for (const name of ["predict", "lenet", "vgg19", "resnet_block", "attention", "lstm", "gpt", "gpt_train"]) assert.ok(summary.entries[name]?.ran, `${name} did not run`);
 });
 
 test("every example matches its NumPy/JAX reference", async () => {
