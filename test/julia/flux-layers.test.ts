@@ -36,6 +36,7 @@ def lstm(Wi, Wh, b, xs, h, c):
         i, f, cc, o = g[:n], g[n:2*n], g[2*n:3*n], g[3*n:]
         c = sig(f) * c + sig(i) * jnp.tanh(cc); h = sig(o) * jnp.tanh(c); ys.append(h)
     return jnp.stack(ys, 1), h, c
+lstm = jax.jit(lstm)
 def gru(Wi, Wh, b, xs, h):
     ys, n = [], Wh.shape[1]
     bb = b[:, None] if xs.ndim == 3 else b
@@ -44,6 +45,7 @@ def gru(Wi, Wh, b, xs, h):
         r = sig(gx[:n] + gh[:n] + bb[:n]); z = sig(gx[n:2*n] + gh[n:2*n] + bb[n:2*n])
         hh = jnp.tanh(gx[2*n:] + r * gh[2*n:] + bb[2*n:]); h = (1 - z) * hh + z * h; ys.append(h)
     return jnp.stack(ys, 1), h
+gru = jax.jit(gru)
 `;
 
 // Flux's ConvTranspose is ∇conv_data of a true convolution: jax's conv_transpose of the kernel
@@ -68,7 +70,7 @@ end`,
     setup: `${CONV_TRANSPOSE}
 def ref(w, b, x):
     y = lambda w, b, x: jnp.maximum(conv_t(w, b, x, 2, 1), 0)
-    gw, gb, gx = jax.grad(lambda w, b, x: jnp.sum(jnp.sin(y(w, b, x))), (0, 1, 2))(w, b, x)
+    gw, gb, gx = jax.jit(jax.grad(lambda w, b, x: jnp.sum(jnp.sin(y(w, b, x))), (0, 1, 2)))(w, b, x)
     return (y(w, b, x), np.int64(10), np.int64(10), np.int64(5), np.int64(2), gw, gb, gx)`,
     rtol: 1e-4,
   },
@@ -87,7 +89,7 @@ def ref(Wi, Wh, b, x):
     z = lambda *s: jnp.zeros(s, jnp.float32)
     y, h, c = lstm(Wi, Wh, b, x, z(2, 4), z(2, 4))
     y1, _, _ = lstm(Wi, Wh, b, x[:, :, 0], z(2), z(2))
-    grads = jax.grad(lambda Wi, Wh, b: jnp.sum(jnp.sin(lstm(Wi, Wh, b, x, z(2, 4), z(2, 4))[0])), (0, 1, 2))(Wi, Wh, b)
+    grads = jax.jit(jax.grad(lambda Wi, Wh, b: jnp.sum(jnp.sin(lstm(Wi, Wh, b, x, z(2, 4), z(2, 4))[0])), (0, 1, 2)))(Wi, Wh, b)
     return (y, h, c, y1) + tuple(grads)`,
     rtol: 1e-4,
   },
@@ -108,7 +110,7 @@ def ref(Wi, Wh, b, x, Wr, Ur):
     for t in range(5):
         h = jnp.tanh(Wr @ x[:, t] + Ur @ h); rs.append(h)
     r = jnp.stack(rs, 1)
-    grads = jax.grad(lambda Wi, Wh, b: jnp.sum(gru(Wi, Wh, b, x, jnp.zeros((2, 4), jnp.float32))[0] ** 2), (0, 1, 2))(Wi, Wh, b)
+    grads = jax.jit(jax.grad(lambda Wi, Wh, b: jnp.sum(gru(Wi, Wh, b, x, jnp.zeros((2, 4), jnp.float32))[0] ** 2), (0, 1, 2)))(Wi, Wh, b)
     return (gru(Wi, Wh, b, x, jnp.zeros((2, 4), jnp.float32))[0], r, r, h) + tuple(grads) + (np.int64(16), np.int64(4), np.int64(4), np.int64(5), np.int64(4))`,
     rtol: 1e-4,
   },
@@ -134,8 +136,8 @@ end`,
         a = jax.nn.softmax(s, axis=0)
         o = jnp.reshape(jnp.einsum('dhkb,kqhb->dhqb', v, a).T, (2, 3, 4)).T
         return jnp.einsum('ij,jtb->itb', Wo, o), a
-    y, a = mha(Wq, Wk, Wv, Wo, x)
-    gq, go = jax.grad(lambda Wq, Wo: jnp.sum(jnp.sin(mha(Wq, Wk, Wv, Wo, x)[0])), (0, 1))(Wq, Wo)
+    y, a = jax.jit(mha)(Wq, Wk, Wv, Wo, x)
+    gq, go = jax.jit(jax.grad(lambda Wq, Wo: jnp.sum(jnp.sin(mha(Wq, Wk, Wv, Wo, x)[0])), (0, 1)))(Wq, Wo)
     return y, a, gq, go, np.int64(8), np.int64(8), np.int64(5), np.int64(2), np.int64(2), np.int64(1)`,
     rtol: 1e-4,
   },
