@@ -118,6 +118,11 @@ export class Interpreter {
     this.knownValues = new Map();
     this.extendable = new Set();
     this.ownTables = new WeakSet();
+    // What a program marks or declares (views, @non_differentiable, type aliases) is its own.
+    this.sharesMemory = new WeakSet();
+    this.nonDifferentiable = new Set();
+    this.typeAliases = new Map();
+    this.mutated = undefined;
     this.restores = [];
     const constants = new Set(this.globals.constants);
     this.globals.undoLog = [];
@@ -1029,7 +1034,7 @@ export class Interpreter {
    * Arrays that share their memory with another (a reshape, vec, view, selectdim, transpose or
    * adjoint of it, and the array itself): a write into one would show through the other in Julia.
    */
-  private readonly sharesMemory = new WeakSet<Tensor>();
+  private sharesMemory = new WeakSet<Tensor>();
 
   /**
    * Writes `value` into the traced array `target` in place (`x .= y`, `x .+= y`, `fill!`,
@@ -1150,7 +1155,7 @@ export class Interpreter {
    * T free (`x::AA3` matches any element type), and `AA3{Float32}` evaluates the right side with
    * T bound (see evalType).
    */
-  private readonly typeAliases = new Map<string, { params: A.Node[]; body: A.Node; scope: Scope }>();
+  private typeAliases = new Map<string, { params: A.Node[]; body: A.Node; scope: Scope }>();
 
   private defineTypeAlias(name: string, params: A.Node[], body: A.Node, scope: Scope): Value {
     this.typeAliases.set(name, { params, body, scope });
@@ -1611,7 +1616,7 @@ export class Interpreter {
    * Functions marked `@non_differentiable f(::Any...)` (ChainRulesCore, Flux) or `Zygote.@nograd f`:
    * within a gradient their results carry no derivative (whatever the signature given).
    */
-  private readonly nonDifferentiable = new Set<GenericFunction>();
+  private nonDifferentiable = new Set<GenericFunction>();
 
   private markNonDifferentiable(node: A.MacroCall, scope: Scope): void {
     for (const arg of node.args) {
