@@ -1168,16 +1168,20 @@ export class BuildEngine {
     const st = this.entryState(name);
     /** The session of the attempt under way, once it has one. */
     let current: OpenSession | undefined;
+    // Where the time went, for timelines (a retry adds its own time to the first attempt's).
+    const phases: RunPhases = { session: 0, load: 0, upload: 0, execute: 0, download: 0 };
     const attempt = async () => {
       current = undefined;
-      const open = await this.session(target.name, target.settings, target.settingsObject, plan.manifest);
+      const open = await timed(phases, "session", () => this.session(target.name, target.settings, target.settingsObject, plan.manifest));
       current = open;
-      await ctx.preloads.get(artifact.hash)?.catch(() => {});
-      if (artifact.signature.mesh) await checkMeshFits(open, artifact.signature);
-      const wanted = this.tierFor(plan, open, artifact);
-      if (!open.loaded.has(artifact.hash) && !(wanted === "fast" && open.fastLoaded.has(artifact.hash))) await this.loadOn(ctx, plan, open, name, artifact, wanted);
+      await timed(phases, "load", async () => {
+        await ctx.preloads.get(artifact.hash)?.catch(() => {});
+        if (artifact.signature.mesh) await checkMeshFits(open, artifact.signature);
+        const wanted = this.tierFor(plan, open, artifact);
+        if (!open.loaded.has(artifact.hash) && !(wanted === "fast" && open.fastLoaded.has(artifact.hash))) await this.loadOn(ctx, plan, open, name, artifact, wanted);
+      });
       const tier: ExecutableTier = open.loaded.has(artifact.hash) ? "optimized" : "fast";
-      return { ...(await this.execute(open, artifact, entry, inputs, ctx.usedInputs, tier)), open, tier };
+      return { ...(await this.execute(open, artifact, entry, inputs, ctx.usedInputs, tier, phases)), open, tier };
     };
     let run: Awaited<ReturnType<typeof attempt>>;
     try {
@@ -1207,7 +1211,8 @@ export class BuildEngine {
     ctx.succeeded.add(name);
     ctx.counts.ran++;
     ctx.entries[name] = { ...ctx.entries[name]!, ran: true, outputs: files, runMs: durationMs };
-    ctx.emit({ event: "run-finished", at: now(), entry: name, target: target.name, hash: artifact.hash, durationMs, outputs: files.map(displayPath), tier: run.tier });
+    for (const k of Object.keys(phases) as (keyof RunPhases)[]) phases[k] = round(phases[k]);
+    ctx.emit({ event: "run-finished", at: now(), entry: name, target: target.name, hash: artifact.hash, durationMs, outputs: files.map(displayPath), tier: run.tier, phases });
     ctx.log(`ran      ${name}  on ${target.name}  ${durationMs} ms${run.tier === "fast" ? " (fast tier)" : ""}  -> ${displayPath(join(plan.outDir, name))}`);
     return run.host;
   }
@@ -1387,9 +1392,9 @@ export class BuildEngine {
   }
 
   /** Runs on the device: inputs resident where the session keeps them, results kept resident for dependents. */
-  private async execute(open: OpenSession, artifact: CachedArtifact, entry: ResolvedEntry, inputs: InputLeaf[], used: Set<ResidentRef>, tier: ExecutableTier): Promise<{ host: Tensor[]; resident?: RunRecordState["resident"] }> {
+  private async execute(open: OpenSession, artifact: CachedArtifact, entry: ResolvedEntry, inputs: InputLeaf[], used: Set<ResidentRef>, tier: ExecutableTier, phases: RunPhases): Promise<{ host: Tensor[]; resident?: RunRecordState["resident"] }> {
     const session = open.session;
-    if (!residentCapable(session)) return { host: await session.run(artifact.hash, inputs.map((i) => i.tensor)) };
+    if (!residentCapable(session)) return { host: await timed(phases, "execute", () => session.run(artifact.hash, inputs.map((i) => i.tensor))) };
     const fromRuns = new Map<string, ResidentRef>();
     for (const dep of entry.dependencies) {
       const run = this.state.get(dep)?.run;
@@ -1402,16 +1407,16 @@ export class BuildEngine {
       const key = layout ? `${input.digest}@${canonicalJson(layout)}` : input.digest;
       let r = fromRuns.get(input.digest) ?? open.inputs.get(key);
       if (!r) {
-        r = await session.upload(input.tensor, layout);
+        r = await timed(phases, "upload", () => session.upload(input.tensor, layout));
         open.inputs.set(key, r);
       }
       used.add(r);
       args.push(r);
     }
-    const results = await session.execute(artifact.hash, args, tier === "fast" ? { tier } : {});
+    const results = await timed(phases, "execute", () => session.execute(artifact.hash, args, tier === "fast" ? { tier } : {}));
     try {
       const host: Tensor[] = [];
-      for (const r of results) host.push(await session.download(r));
+      for (const r of results) host.push(await timed(phases, "download", () => session.download(r)));
       return { host, resident: { session: open, tensors: results } };
     } catch (e) {
       await session.release(results).catch(() => {});
@@ -1571,6 +1576,19 @@ function compileEventDiagnostic(d: Diagnostic, manifest: ResolvedManifest, entry
   };
   const rendered = compiler.render(located, read);
   return { code: d.code, message: boundedMessage(d.message), location: located.span ? formatLocation(located.span, lookup) : undefined, rendered: `${rendered}\n  (entry ${entry.name}, ${displayPath(manifest.path)})` };
+}
+
+/** Where a run's time went (the `phases` of run-finished). */
+type RunPhases = NonNullable<Extract<BuildEvent, { event: "run-finished" }>["phases"]>;
+
+/** `work`, its milliseconds added to `phases[phase]`. */
+async function timed<T>(phases: RunPhases, phase: keyof RunPhases, work: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await work();
+  } finally {
+    phases[phase] += performance.now() - t0;
+  }
 }
 
 function round(ms: number): number {

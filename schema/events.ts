@@ -230,6 +230,16 @@ export interface EvRunFinished {
    * The run's output files (one .npy per result leaf), relative to the current directory (absolute when outside it).
    */
   outputs: string[];
+  /**
+   * Where the run's time went, in milliseconds, in this order from run-started: opening the target's session (starting its runtime server), loading the module (XLA's compile for the device, or its executable cache), uploading inputs not already on the device, executing, downloading the results (a target whose session moves tensors only as part of a run counts the transfers in execute).
+   */
+  phases?: {
+    session: number;
+    load: number;
+    upload: number;
+    execute: number;
+    download: number;
+  };
 }
 /**
  * An entry's run failed; its previous outputs are removed.
