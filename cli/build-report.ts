@@ -6,6 +6,11 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { displayPath } from "../build/display-path.js";
 import type { DaemonEvent, EventDiagnostic } from "../build/events.js";
 import { entryUpdate, type EntryStatus } from "./entry-status.js";
+import { xml } from "../report/markup.js";
+import type { ResolvedManifest } from "../build/manifest.js";
+import type { EntryTone, GraphEntry } from "../report/build-graph.js";
+import type { PageDiagnostic } from "../report/html-page.js";
+import { BuildTimeline } from "../report/timeline.js";
 
 type Finished = Extract<DaemonEvent, { event: "build-finished" }>;
 
@@ -16,10 +21,13 @@ export class BuildReport {
   selected: number | undefined;
   finished: Finished | undefined;
   readonly startedAt = new Date();
+  /** When each entry compiled and ran, for the HTML page. */
+  readonly timeline = new BuildTimeline();
 
   constructor(readonly config: string) {}
 
   event(e: DaemonEvent): void {
+    this.timeline.event(e);
     if (e.event === "build-started") this.selected = e.entries;
     else if (e.event === "manifest-invalid") this.manifestErrors = [...this.manifestErrors, ...e.diagnostics];
     else if (e.event === "build-finished") this.finished = e;
@@ -88,6 +96,45 @@ export class BuildReport {
     ].join("\n");
   }
 
+  // ---- HTML --------------------------------------------------------------------------------
+
+  /**
+   * The build as one self-contained HTML page (--report): the graph of its entries as Graphviz draws
+   * it (their `from` edges from `manifest`; none without one), the timeline, every diagnostic.
+   */
+  async html(manifest: ResolvedManifest | undefined): Promise<string> {
+    const [{ reportHtml }, { buildGraphDot }, { renderSvg }] = await Promise.all([import("../report/html-page.js"), import("../report/build-graph.js"), import("../report/graphviz.js")]);
+    const graph = manifest ? this.graph(manifest) : [];
+    return reportHtml({
+      config: displayPath(this.config),
+      summary: this.summaryLine(),
+      ...(this.finished ? { exitCode: this.finished.exitCode } : {}),
+      startedAt: this.startedAt.toISOString(),
+      ...(graph.length ? { graphSvg: await renderSvg(buildGraphDot(graph)) } : { graphNote: manifest ? "No entry was built." : "The manifest is invalid: there is no build graph." }),
+      timeline: { totalMs: this.timeline.totalMs, rows: [...this.timeline.entries].map(([entry, spans]) => ({ entry, spans })) },
+      diagnostics: this.diagnostics(),
+    });
+  }
+
+  /** The entries this build saw, as the build graph shows them: what happened to each. */
+  private graph(manifest: ResolvedManifest): GraphEntry[] {
+    return manifest.order.flatMap((name) => {
+      const s = this.entries.get(name);
+      const entry = manifest.entries[name]!;
+      return s ? [{ entry: name, function: entry.function, from: entry.dependencies, target: s.target ?? null, ...buildState(s) }] : [];
+    });
+  }
+
+  /** Every problem of the build, the manifest's first, then each entry's in the order the entries were built. */
+  private diagnostics(): PageDiagnostic[] {
+    const out: PageDiagnostic[] = this.manifestErrors.map((d) => ({ kind: "manifest", ...d }));
+    for (const s of this.entries.values()) {
+      if (s.phase === "compile failed" || s.phase === "expect failed") out.push(...(s.diagnostics ?? []).map((d): PageDiagnostic => ({ entry: s.name, kind: s.phase === "compile failed" ? "compile" : "expectation", ...d })));
+      else if (s.phase === "run failed") out.push({ entry: s.name, kind: "run", message: s.runError ?? "", rendered: `error: running ${s.name}${s.target ? ` on ${s.target}` : ""} failed: ${s.runError ?? ""}` });
+    }
+    return out;
+  }
+
   // ---- GitHub Actions -------------------------------------------------------------------------
 
   /**
@@ -124,6 +171,26 @@ export class BuildReport {
   }
 }
 
+/** What a build did with an entry, in the build graph's words and tone. */
+function buildState(s: EntryStatus): { state: string; tone: EntryTone } {
+  const module = s.module ?? "compiled";
+  switch (s.phase) {
+    case "compile failed":
+      return { state: "compile failed", tone: "failed" };
+    case "skipped":
+      return { state: "skipped", tone: "skipped" };
+    case "run failed":
+    case "expect failed":
+      return { state: `${module}, ${s.phase}`, tone: "failed" };
+    case "ran":
+      return { state: `${module}, ran`, tone: "work" };
+    case "up to date":
+      return { state: `${module}, up to date`, tone: s.module === "cached" ? "current" : "work" };
+    default:
+      return { state: s.phase, tone: s.phase === "cached" ? "current" : "work" };
+  }
+}
+
 function repositoryPath(path: string, root: string): string {
   const rel = relative(root, resolve(path));
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel.split("\\").join("/") : resolve(path);
@@ -147,22 +214,6 @@ function testcase(name: string, classname: string, file: string, seconds: number
 
 function failure(type: string, message: string, text: string): string {
   return `<failure type="${xml(type)}" message="${xml(message.split("\n")[0]!)}">${xml(text, false)}</failure>`;
-}
-
-/**
- * Text for an XML element or attribute: the five entities escaped, characters XML 1.0 forbids (most
- * C0 controls, ESC among them) dropped; in an attribute, line breaks and tabs as character
- * references (a parser would turn them into spaces).
- */
-function xml(text: string, attribute = true): string {
-  const escaped = text
-    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
-  return attribute ? escaped.replace(/\n/g, "&#10;").replace(/\r/g, "&#13;").replace(/\t/g, "&#9;") : escaped;
 }
 
 /** A workflow command's message: GitHub decodes %25, %0D and %0A (a message can span lines). */

@@ -11,6 +11,8 @@ export interface EntryStatus {
   phase: EntryPhase;
   /** Where this build's module came from. */
   module?: "compiled" | "cached";
+  /** The target it runs on (once its run started or was found up to date). */
+  target?: string;
   compileMs?: number;
   runMs?: number;
   /** One line on the entry's state: instructions, the first error, why it was skipped. */
@@ -40,14 +42,14 @@ export function entryUpdate(e: DaemonEvent): { entry: string; update: Partial<En
       return { entry: e.entry, update: { phase: "compile failed", compileMs: e.durationMs, runMs: undefined, detail: first ? `${first.location ? `${first.location}: ` : ""}${first.message}` : undefined, diagnostics: e.diagnostics } };
     }
     case "run-started":
-      return { entry: e.entry, update: { phase: "running" } };
+      return { entry: e.entry, update: { phase: "running", target: e.target } };
     case "run-finished":
     case "run-cache-hit":
-      return { entry: e.entry, update: { phase: "ran", runMs: e.durationMs } };
+      return { entry: e.entry, update: { phase: "ran", runMs: e.durationMs, target: e.target } };
     case "run-up-to-date":
-      return { entry: e.entry, update: { phase: "up to date" } };
+      return { entry: e.entry, update: { phase: "up to date", target: e.target } };
     case "run-failed":
-      return { entry: e.entry, update: { phase: "run failed", runMs: e.durationMs, detail: e.message, runError: e.message } };
+      return { entry: e.entry, update: { phase: "run failed", runMs: e.durationMs, detail: e.message, runError: e.message, target: e.target } };
     case "expect-passed":
       return { entry: e.entry, update: { expectChecks: e.checks } };
     case "expect-failed": {

@@ -2,13 +2,13 @@
 // as a picture. Both work in this process (an inspect compiles at most what a build would, and
 // caches it as a build does); the drawing is Graphviz's (report/graphviz.ts).
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { EXIT } from "../build/events.js";
 import { ARTIFACT_FILES } from "../build/cache.js";
 import type { BuildPlanReport } from "../build/plan.js";
-import { displayPath } from "../build/display-path.js";
 import { loadEngine } from "./load-engine.js";
+import { writeOutputFile } from "./output-file.js";
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -34,21 +34,9 @@ export async function inspectCommand(config: string, names: string[], flags: Ins
   if (flags.svg) {
     const [{ renderSvg }, { hloGraphDot }] = await Promise.all([import("../report/graphviz.js"), import("../report/hlo-graph.js")]);
     const svg = await renderSvg(hloGraphDot(readFileSync(join(resolve(result.entry.artifact), ARTIFACT_FILES.module))));
-    if (!writeOut(flags.svg, svg, "the HLO graph")) return EXIT.usage;
+    if (!writeOutputFile(flags.svg, svg, "the HLO graph")) return EXIT.usage;
   }
   return result.exitCode;
-}
-
-/** Writes a file a command was asked for (its directory made if need be); false after saying why it could not. */
-export function writeOut(path: string, text: string, what: string): boolean {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
-    return true;
-  } catch (e) {
-    say(`tpu-build: cannot write ${what} to ${displayPath(path)}: ${(e as Error).message}`);
-    return false;
-  }
 }
 
 export const GRAPH_FORMATS = ["dot", "mermaid", "svg"] as const;

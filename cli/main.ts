@@ -74,6 +74,7 @@ Options (\`tpu-build <command> --help\` lists a command's own):
   --profile NAME  build, watch: merge the manifest's profiles.NAME over it (e.g. ci);
                   implies --no-daemon
   --junit FILE    build: write a JUnit XML report (one test case per entry)
+  --report FILE   build: write an HTML page of the build (graph, timeline, diagnostics)
   -h, --help      show this help
   --version       print the version
 
@@ -102,6 +103,9 @@ ${COMMON}
   --json          one NDJSON event per step on stdout (schema/events.schema.json)
   --junit FILE    write a JUnit XML report: one test case per entry (compile,
                   run, expectations), failures with their located message
+  --report FILE   write the build as one self-contained HTML page: the build
+                  graph, a timeline bar per entry (compile; run: session, load,
+                  upload, execute, download) and every diagnostic
   --profile NAME  merge the manifest's profiles.NAME over it (e.g. ci); implies --no-daemon
   --daemon        use the daemon even where it is off by default (CI=true)
   --no-daemon     never use the daemon: build in this process
@@ -251,6 +255,7 @@ export async function main(argv: string[]): Promise<number> {
         force: { type: "boolean", default: false },
         depfile: { type: "string" },
         junit: { type: "string" },
+        report: { type: "string" },
         hlo: { type: "boolean", default: false },
         svg: { type: "string" },
         format: { type: "string" },
@@ -285,7 +290,7 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "build":
       if (values["dry-run"]) return planCommand(config, outDir, json, selection);
-      return buildCommand(config, outDir, { json, useDaemon, waitUploads, selection, junit: values.junit === undefined ? undefined : resolve(values.junit) });
+      return buildCommand(config, outDir, { json, useDaemon, waitUploads, selection, junit: values.junit === undefined ? undefined : resolve(values.junit), ...(values.report !== undefined ? { report: resolve(values.report) } : {}) });
     case "plan":
       return planCommand(config, outDir, json, selection);
     case "inspect":
@@ -353,6 +358,8 @@ interface BuildFlags {
   selection: Selection;
   /** Where to write the JUnit XML report. */
   junit?: string;
+  /** Where to write the HTML report. */
+  report?: string;
 }
 
 async function buildCommand(config: string, outDir: string | undefined, flags: BuildFlags): Promise<number> {
@@ -385,15 +392,12 @@ async function buildOnce(config: string, outDir: string | undefined, flags: Buil
     error: (text) => (progress ? progress.line(text, process.stderr) : process.stderr.write(`${text}\n`)),
   });
   progress?.finish();
-  if (flags.junit) {
-    try {
-      // As for --depfile: a report directory (reports/) need not exist yet in a fresh checkout.
-      mkdirSync(dirname(flags.junit), { recursive: true });
-      writeFileSync(flags.junit, report.junit());
-    } catch (e) {
-      say(`tpu-build: cannot write the JUnit report ${displayPath(flags.junit)}: ${(e as Error).message}`);
-      return code === EXIT.ok ? EXIT.usage : code;
-    }
+  const { writeOutputFile } = await import("./output-file.js");
+  if (flags.junit && !writeOutputFile(flags.junit, report.junit(), "the JUnit report")) return code === EXIT.ok ? EXIT.usage : code;
+  if (flags.report) {
+    // The graph's edges are the manifest's; an invalid one leaves the page without a graph.
+    const loaded = await (await import("../build/manifest.js")).loadManifest(config, flags.selection.profile !== undefined ? { profile: flags.selection.profile } : {});
+    if (!writeOutputFile(flags.report, await report.html(loaded.ok ? loaded.manifest : undefined), "the HTML report")) return code === EXIT.ok ? EXIT.usage : code;
   }
   if (process.env.GITHUB_ACTIONS === "true") {
     // Workflow commands are read from stdout and stderr alike; NDJSON on stdout stays pure.
