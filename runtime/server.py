@@ -62,9 +62,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "_generated"))
 
-# 0.4.0: SPMD programs over several devices, sharded transfers. 0.3.0: sessions, tokens, TLS,
+# 0.5.0: blocks of a sharded tensor (Placement.global_dims), a session's transfer counters in
+# Health. 0.4.0: SPMD programs over several devices, sharded transfers. 0.3.0: sessions, tokens, TLS,
 # per-tensor digests, memory checks. 0.2.0: the data channel.
-SERVER_VERSION = "0.4.0"
+SERVER_VERSION = "0.5.0"
 MAX_CHUNK = 4 << 20
 # Compile requests carry whole modules, which may embed large constants; tensors stream or take the
 # data channel.
@@ -90,7 +91,13 @@ except ImportError as e:  # the stubs are made by runtime/install.mjs
 
 # Stubs generated from an older proto/runtime.proto (a checkout updated without `npm install`)
 # would fail the first call that uses a newer field; say so at startup instead.
-if "placement" not in pb.TransferInHeader.DESCRIPTOR.fields_by_name or "process_count" not in pb.DeviceInfoResponse.DESCRIPTOR.fields_by_name or "fast" not in pb.CompileRequest.DESCRIPTOR.fields_by_name:
+if (
+    "placement" not in pb.TransferInHeader.DESCRIPTOR.fields_by_name
+    or "process_count" not in pb.DeviceInfoResponse.DESCRIPTOR.fields_by_name
+    or "fast" not in pb.CompileRequest.DESCRIPTOR.fields_by_name
+    or "global_dims" not in pb.Placement.DESCRIPTOR.fields_by_name
+    or "moved_arguments" not in pb.HealthResponse.DESCRIPTOR.fields_by_name
+):
     print("tpu-build runtime: the generated stubs in runtime/_generated are older than proto/runtime.proto: run `npm install` (or `node runtime/install.mjs`) to regenerate them", file=sys.stderr)
     sys.exit(3)
 
@@ -210,8 +217,16 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         if len(set(devices)) != len(devices):
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: devices {list(devices)} name a device twice")
 
-    def _placement(self, p: pb.Placement, shape: ArrayShape, rpc: str) -> Placement:
+    def _placement(self, p: pb.Placement, block: ArrayShape, rpc: str) -> Placement:
+        """Checks a placement against the tensor, the whole one when the client sends a block of it."""
         self._check_devices(p.devices, rpc)
+        shape = block
+        start = None
+        if p.global_dims or p.block_start:
+            shape = ArrayShape(block.element_type, tuple(int(d) for d in p.global_dims))
+            start = tuple(int(i) for i in p.block_start)
+            if len(shape.dims) != len(block.dims) or len(start) != len(block.dims) or any(i < 0 or i + n > d for i, n, d in zip(start, block.dims, shape.dims)):
+                raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: a block of dims {list(block.dims)} from {list(start)} does not lie inside global_dims {list(shape.dims)}")
         mesh = tuple(int(n) for n in p.mesh_shape)
         axes = tuple(int(a) for a in p.dim_axes)
         count = 1
@@ -224,7 +239,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         for dim, a in zip(shape.dims, axes):
             if a >= 0 and dim % mesh[a] != 0:
                 raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: dimension {dim} of {shape} cannot be split evenly over mesh axis {a} of size {mesh[a]}")
-        return Placement(tuple(int(d) for d in p.devices), mesh, axes)
+        return Placement(tuple(int(d) for d in p.devices), mesh, axes, shape.dims if start is not None else None, start)
 
     def _data_channel(self, rpc: str) -> DataChannel:
         if self.data_channel is None:
@@ -253,6 +268,9 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             data_tls=bool(self.data_channel and self.data_channel.tls),
             session_bytes=held,
             max_session_bytes=self.sessions.max_bytes,
+            received_bytes=session.received_bytes if session else 0,
+            moved_arguments=session.moved_arguments if session else 0,
+            moved_bytes=session.moved_bytes if session else 0,
         )
 
     def DeviceInfo(self, request, context, session: Session | None):
@@ -459,7 +477,10 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferIn: received {received} of {expected} bytes for {shape}")
         if not hmac.compare_digest(hashlib.sha256(view).digest(), header.sha256):
             raise RequestError(grpc.StatusCode.DATA_LOSS, f"TransferIn: the {expected} bytes received do not have the SHA-256 the header announced; nothing was kept")
-        return pb.TransferInResponse(buffer=self._keep(session, self.backend.to_device(array, where)))
+        info = self._keep(session, self._to_device(array, where, "TransferIn"))
+        with self.sessions.lock:
+            session.received_bytes += expected
+        return pb.TransferInResponse(buffer=info)
 
     def OpenTransferIn(self, header, context, session: Session):
         channel = self._data_channel("OpenTransferIn")
@@ -480,7 +501,16 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         return self.backend.host_array(ticket.shape)
 
     def finish_in(self, ticket: Ticket, array: np.ndarray) -> pb.BufferInfo:
-        return self._keep(ticket.session, self.backend.to_device(array, ticket.device), reserved=ticket.total_bytes)
+        info = self._keep(ticket.session, self._to_device(array, ticket.device, "the data channel"), reserved=ticket.total_bytes)
+        with self.sessions.lock:
+            ticket.session.received_bytes += ticket.total_bytes
+        return info
+
+    def _to_device(self, array: np.ndarray, where, rpc: str):
+        try:
+            return self.backend.to_device(array, where)
+        except ValueError as e:  # a block that misses a shard of this process
+            raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: {e}") from e
 
     def abandon_in(self, ticket: Ticket) -> None:
         self.sessions.unreserve(ticket.session, ticket.total_bytes)
@@ -505,6 +535,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         if len(request.arguments) != len(loaded.parameters):
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"Execute: the executable takes {len(loaded.parameters)} argument(s), got {len(request.arguments)}")
         arguments = []
+        moved: list[int] = []  # arguments copied to where the executable wants them
         for i, (handle, expected) in enumerate(zip(request.arguments, loaded.parameters)):
             buffer = self.sessions.buffer(session, handle)
             actual = self.backend.shape_of(buffer)
@@ -516,6 +547,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
                 # onto this executable's device for this call.
                 buffer = self.backend.to_device(buffer, loaded.devices[0])
                 held = list(loaded.devices)
+                moved.append(i)
             if not set(held) <= set(loaded.devices) or (not loaded.partitioned and held != list(loaded.devices)):
                 where = f"device {held[0]}" if len(held) == 1 else f"devices {held}"
                 runs = f"device {loaded.devices[0]}" if not loaded.partitioned else f"devices {list(loaded.devices)}"
@@ -527,11 +559,14 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         start = time.perf_counter()
         try:
             if loaded.partitioned:
-                results = self.backend.execute_partitioned(loaded.executable, arguments, list(loaded.parameter_shardings), list(loaded.result_shardings), loaded.results)
+                results = self.backend.execute_partitioned(loaded.executable, arguments, list(loaded.parameter_shardings), list(loaded.result_shardings), loaded.results, moved)
             else:
                 results = self.backend.execute(loaded.executable, arguments)
         except BackendError as e:
             raise RequestError(grpc.StatusCode.INTERNAL, f"Execute: {e}") from e
+        with self.sessions.lock:
+            session.moved_arguments += len(moved)
+            session.moved_bytes += sum(loaded.parameters[i].byte_size() for i in moved)
         elapsed = (time.perf_counter() - start) * 1000
         infos = []
         try:

@@ -74,6 +74,11 @@ class Session:
     # Bytes promised to data-channel transfers in that have not arrived yet.
     reserved_bytes: int = 0
     last_used: float = field(default_factory=time.monotonic)
+    # What this session moved (Health reports it): tensor bytes received from the client, and
+    # Execute arguments copied to where the executable wants them first, with their bytes.
+    received_bytes: int = 0
+    moved_arguments: int = 0
+    moved_bytes: int = 0
     active_calls: int = 0
     closed: bool = False
 

@@ -72,6 +72,10 @@ class Placement:
     devices: tuple[int, ...]
     mesh_shape: tuple[int, ...]
     dim_axes: tuple[int, ...]
+    # Set: the host array is only a block of the whole tensor (global_dims), starting at block_start:
+    # the part the shards of this process's devices lie in (a run over several hosts).
+    global_dims: tuple[int, ...] | None = None
+    block_start: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -365,10 +369,24 @@ class XlaBackend:
         jax, _ = _modules()
         if isinstance(where, Placement):
             sharding = self._sharding(where, array.ndim)
-            if sharding.is_fully_addressable:
-                return jax.device_put(array, sharding)
-            # Several hosts: each puts only the shards of its own devices (every host has the whole).
-            return jax.make_array_from_callback(array.shape, sharding, lambda index: array[index])
+            if where.global_dims is None:
+                if sharding.is_fully_addressable:
+                    return jax.device_put(array, sharding)
+                # Several hosts: each puts only the shards of its own devices.
+                return jax.make_array_from_callback(array.shape, sharding, lambda index: array[index])
+            # A block of the whole: each of this process's shards is cut from it, shifted by its start.
+            start = where.block_start
+
+            def shard(index: tuple) -> np.ndarray:
+                local = []
+                for k, (s, whole) in enumerate(zip(index, where.global_dims)):
+                    lo, hi, _ = s.indices(whole)
+                    if lo < start[k] or hi - start[k] > array.shape[k]:
+                        raise ValueError(f"the block sent (dims {list(array.shape)} from {list(start)}) does not hold this process's shard at {[(i.indices(w)[:2]) for i, w in zip(index, where.global_dims)]}")
+                    local.append(slice(lo - start[k], hi - start[k]))
+                return array[tuple(local)]
+
+            return jax.make_array_from_callback(tuple(where.global_dims), sharding, shard)
         return jax.device_put(array, self._device(where))
 
     def shape_of(self, device_array) -> ArrayShape:
@@ -391,13 +409,20 @@ class XlaBackend:
         except Exception as e:
             raise BackendError(e) from e
 
-    def execute_partitioned(self, executable, arguments: list, parameter_shardings: list, result_shardings: list, results: tuple[ArrayShape, ...]) -> list:
+    def execute_partitioned(self, executable, arguments: list, parameter_shardings: list, result_shardings: list, results: tuple[ArrayShape, ...], moved: list | None = None) -> list:
         """Runs an SPMD executable: an argument split otherwise than the executable wants is moved
-        to that sharding first (one split the same way is used where it is); each result comes back
-        as one array over the executable's devices."""
+        to that sharding first (one split the same way is used where it is; the indices of those
+        moved are appended to `moved`); each result comes back as one array over the executable's devices."""
         jax, _ = _modules()
         try:
-            placed = [a if a.sharding.is_equivalent_to(s, a.ndim) else jax.device_put(a, s) for a, s in zip(arguments, parameter_shardings)]
+            placed = []
+            for i, (a, s) in enumerate(zip(arguments, parameter_shardings)):
+                if a.sharding.is_equivalent_to(s, a.ndim):
+                    placed.append(a)
+                else:
+                    placed.append(jax.device_put(a, s))
+                    if moved is not None:
+                        moved.append(i)
             shards = executable.execute_sharded(placed).disassemble_into_single_device_arrays()
             out = [jax.make_array_from_single_device_arrays(shape.dims, s, parts) for shape, s, parts in zip(results, result_shardings, shards)]
             for r in out:

@@ -22,6 +22,7 @@ import { juliaCompiler } from "../plugins/julia/index.js";
 import type { ArgSpec, Signature, Tensor } from "../plugins/api.js";
 import { LocalTarget } from "../plugins/xla-local/local-target.js";
 import { RemoteTarget, RuntimeProcess, checkRemoteSettings } from "../plugins/xla-local/index.js";
+import { MultiHostSession } from "../plugins/xla-local/multi-host-session.js";
 import { decodeNpy } from "../build/npy.js";
 import { runPython } from "./support/python.js";
 import { runPython as runJax } from "./support/jax.js";
@@ -389,14 +390,29 @@ test("two runtime servers on loopback act as one: the data-parallel step over th
     assert.is(info.processCount, 2);
     assert.equal(info.devices.map((d) => d.processIndex), [0, 0, 1, 1], "4 global devices, 2 on each host");
 
-    // A host killed under an open session: the next run fails at once, with one error naming it.
     const { kind: _remote, ...settings } = pod;
     const session = await new RemoteTarget().open({ workspace: dir, settings });
     try {
       const artifact = artifactOf(dir, "predict");
       await session.load(artifact);
-      hosts[1]!.killNow();
       const inputs = ["W1", "b1", "W2", "b2", "x"].map((n) => npyTensor(join(dir, `${n}.npy`)));
+
+      // Each host is sent only the half of the batch its 2 devices hold, and runs its partitions on it.
+      assert.instance(session, MultiHostSession);
+      const pod2 = session as MultiHostSession;
+      const received = () => Promise.all(pod2.hosts.map((h) => h.session.client.health().then((r) => r.receivedBytes)));
+      const before = await received();
+      const x = inputs[4]!;
+      const split = await pod2.upload(x, { mesh: artifact.signature.mesh!, shard: [null, "data"] });
+      const after = await received();
+      assert.equal(after.map((b, k) => b - before[k]!), [x.data.byteLength / 2, x.data.byteLength / 2], "each host received half of x");
+      const [probabilities] = await pod2.execute(artifact.hash, [...inputs.slice(0, 4), split]);
+      const host = await pod2.download(probabilities!, { release: true });
+      assert.equal(Buffer.from(host.data), Buffer.from(npyTensor(output(dir, "predict", 0)).data), "the same bytes as the build's output");
+      await pod2.release([split]);
+
+      // A host killed under an open session: the next run fails at once, with one error naming it.
+      hosts[1]!.killNow();
       const failure = await session.run(artifact.hash, inputs).then(() => undefined, (e: Error) => e.message);
       assert.match(failure ?? "ran", new RegExp(`on host ${hosts[1]!.address.replace(/[.]/g, "\\.")} \\(process 1 of 2\\) failed`));
     } finally {

@@ -90,7 +90,7 @@ for (const transport of ["unix", "tcp"] as const) {
     const p = await startServer({ transport });
     const h = await p.client.health();
     assert.match(h.dataAddress, transport === "unix" ? /^unix:\/.*\.data\.sock$/ : /^127\.0\.0\.1:\d+$/);
-    assert.is(h.serverVersion, "0.4.0");
+    assert.is(h.serverVersion, "0.5.0");
     await roundTrips(p.client, SHAPES);
     assert.equal(p.client.route.counts, { dataChannel: 2 * SHAPES.length, grpc: 0 }, p.client.route.fallbackReason);
     const after = await p.client.health();

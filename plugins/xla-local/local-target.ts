@@ -10,7 +10,7 @@ import { parameterLayout } from "../api.js";
 import type { CompiledExecutable, DeviceBuffer, RuntimeClient } from "./runtime-client.js";
 import { RuntimeProcess, type RuntimeProcessOptions } from "./runtime-process.js";
 import { checkLocalSettings, executableCacheDir, localCompileOptions, narrowLocalSettings } from "./settings.js";
-import { describeJulia, describeXla, elementTypeOf, juliaSizeOf, meshDevices, tensorByteSize, xlaPlacement, xlaShapeOf, type XlaShape } from "./tensor-layout.js";
+import { describeJulia, describeXla, elementTypeOf, juliaSizeOf, meshDevices, sliceBlock, tensorByteSize, xlaPlacement, xlaShapeOf, type ArrayBlock, type XlaShape } from "./tensor-layout.js";
 
 /** A tensor that lives on the device, held by the runtime server until released. */
 export interface ResidentTensor {
@@ -158,16 +158,21 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
 
   /**
    * Sends a tensor to the device, or split over a mesh's devices as `layout` says (each device
-   * receives only its shard); it stays there until release().
+   * receives only its shard); it stays there until release(). `block`: of a mesh spanning several
+   * servers, the part of the tensor this server's devices hold (shardBlock): only it is sent.
    */
-  async upload(tensor: Tensor, layout?: TensorLayout): Promise<ResidentTensor> {
+  async upload(tensor: Tensor, layout?: TensorLayout, block?: ArrayBlock): Promise<ResidentTensor> {
     this.live();
     const expected = tensorByteSize(tensor);
     if (tensor.data.byteLength !== expected) {
       throw new Error(`a ${describeJulia(tensor.eltype, tensor.size)} tensor takes ${expected} bytes, got ${tensor.data.byteLength}`);
     }
-    const where = layout ? { placement: xlaPlacement(layout, tensor.size.length) } : { device: this.device };
-    const buffer = await this.client.transferIn(xlaShapeOf(tensor.eltype, tensor.size), tensor.data, where);
+    if (!layout) return residentTensor(await this.client.transferIn(xlaShapeOf(tensor.eltype, tensor.size), tensor.data, { device: this.device }), tensor.eltype, tensor.size);
+    const placement = xlaPlacement(layout, tensor.size.length);
+    const whole = !block || sameSize(block.size, tensor.size);
+    const sent = whole ? tensor : sliceBlock(tensor, block);
+    const where = whole ? { placement } : { placement: { ...placement, globalDims: [...tensor.size].reverse(), blockStart: [...block.start].reverse() } };
+    const buffer = await this.client.transferIn(xlaShapeOf(sent.eltype, sent.size), sent.data, where);
     return residentTensor(buffer, tensor.eltype, tensor.size);
   }
 

@@ -8,7 +8,8 @@
 // ever run what the build sends to all of them.
 
 import type { ArtifactRef, DeviceInfo, ExecutableStore, LoadReport, Signature, TargetSession, Tensor, TensorLayout } from "../api.js";
-import { parameterLayout } from "../api.js";
+import { meshSize, parameterLayout } from "../api.js";
+import { shardBlock } from "./tensor-layout.js";
 import type { LocalSession, ResidentTensor, RuntimeConnection } from "./local-target.js";
 
 /** One server of the target, in process order. */
@@ -57,10 +58,23 @@ export class MultiHostSession implements TargetSession {
     return combinedReport(reports);
   }
 
-  /** With a layout: on every host, each keeping only its devices' shards. Without: on device 0 (process 0). */
+  /** With a layout: on every host, each sent only the block its devices' shards lie in. Without: on device 0 (process 0). */
   async upload(tensor: Tensor, layout?: TensorLayout): Promise<SpreadTensor> {
     if (!layout) return spread([await this.hosts[0]!.session.upload(tensor)], undefined);
-    return spread(await this.onHosts(this.hosts.map((_, k) => k), "upload", (h) => h.session.upload(tensor, layout)), layout);
+    const held = await this.devicesByHost();
+    const mesh = meshSize(layout.mesh);
+    return spread(
+      await this.onHosts(this.hosts.map((_, k) => k), "upload", (h, k) => h.session.upload(tensor, layout, shardBlock(layout, tensor.size, held[k]!.filter((d) => d < mesh)))),
+      layout,
+    );
+  }
+
+  private devicesHeld?: Promise<number[][]>;
+
+  /** The global device ordinals each host (process) holds, from the global device list. */
+  private devicesByHost(): Promise<number[][]> {
+    this.devicesHeld ??= this.hosts[0]!.session.client.deviceInfo().then((info) => this.hosts.map((_, k) => info.devices.filter((d) => d.processIndex === k).map((d) => d.ordinal)));
+    return this.devicesHeld;
   }
 
   async execute(artifactHash: string, inputs: (Tensor | ResidentTensor)[]): Promise<SpreadTensor[]> {

@@ -128,6 +128,14 @@ export interface RuntimeHealth {
   /** This client's session's resident device bytes, and its limit (0: none). */
   sessionBytes: number;
   maxSessionBytes: number;
+  /**
+   * What this client's session moved so far: tensor bytes received from it, and Execute arguments
+   * that were not where the executable wants them (split otherwise, on other devices) and were
+   * copied there first, with their bytes. A server older than 0.5.0 reports 0.
+   */
+  receivedBytes: number;
+  movedArguments: number;
+  movedBytes: number;
 }
 
 export interface RuntimeDeviceInfo {
@@ -174,6 +182,9 @@ export interface XlaPlacement {
   devices: number[];
   meshShape: number[];
   dimAxes: number[];
+  /** Set: the bytes sent are only a block of the tensor, of these dims, starting at blockStart (both XLA order). */
+  globalDims?: number[];
+  blockStart?: number[];
 }
 
 /** A device-resident buffer held by the server. */
@@ -354,6 +365,9 @@ export class RuntimeClient {
       dataTls: r.dataTls,
       sessionBytes: r.sessionBytes,
       maxSessionBytes: r.maxSessionBytes,
+      receivedBytes: r.receivedBytes,
+      movedArguments: r.movedArguments,
+      movedBytes: r.movedBytes,
     };
   }
 

@@ -46,6 +46,61 @@ export function xlaPlacement(layout: TensorLayout, rank: number): XlaPlacement {
   return { devices, meshShape: mesh.axes.map((a) => a.size), dimAxes: [...juliaAxes].reverse().map((name) => (name === null ? -1 : mesh.axes.findIndex((a) => a.name === name))) };
 }
 
+/** A block of a Julia array: where it starts and its size, both in Julia order. */
+export interface ArrayBlock {
+  start: number[];
+  size: number[];
+}
+
+/**
+ * The smallest block of an array of Julia size `size`, laid out as `layout` says, that holds the
+ * shards of the given mesh devices (ordinals, which are mesh positions): on a pod slice, what one
+ * host's devices need. Each host holds consecutive ordinals, so this is exactly their shards for
+ * the usual meshes (the batch split over all hosts' devices), and never less than them.
+ */
+export function shardBlock(layout: TensorLayout, size: readonly number[], devices: readonly number[]): ArrayBlock {
+  const sizes = layout.mesh.axes.map((a) => a.size);
+  const indexOn = (device: number, axis: number) => Math.floor(device / sizes.slice(axis + 1).reduce((n, s) => n * s, 1)) % sizes[axis]!;
+  const start: number[] = [];
+  const length: number[] = [];
+  size.forEach((d, i) => {
+    const name = layout.shard?.[i] ?? null;
+    const axis = name === null ? -1 : layout.mesh.axes.findIndex((a) => a.name === name);
+    if (axis < 0 || devices.length === 0) {
+      start.push(0);
+      length.push(d);
+      return;
+    }
+    const chunk = d / sizes[axis]!;
+    const indices = devices.map((p) => indexOn(p, axis));
+    const [lo, hi] = [Math.min(...indices), Math.max(...indices)];
+    start.push(lo * chunk);
+    length.push((hi - lo + 1) * chunk);
+  });
+  return { start, size: length };
+}
+
+/** The bytes of a block of a column-major Julia tensor, column-major too. */
+export function sliceBlock(tensor: Tensor, block: ArrayBlock): Tensor {
+  const element = bytesPerElement(primitiveTypeOf(tensor.eltype));
+  const rank = tensor.size.length;
+  const out = new Uint8Array(block.size.reduce((n, d) => n * d, 1) * element);
+  if (out.byteLength === 0) return { eltype: tensor.eltype, size: [...block.size], data: out };
+  // Column-major: the first dimension's run of a block row is contiguous; walk the others.
+  const run = (rank ? block.size[0]! : 1) * element;
+  const strides: number[] = [];
+  tensor.size.reduce((stride, d, i) => ((strides[i] = stride), stride * d), element);
+  const index = new Array<number>(rank).fill(0);
+  const source = tensor.data;
+  for (let written = 0; written < out.byteLength; written += run) {
+    let offset = 0;
+    for (let i = 0; i < rank; i++) offset += (block.start[i]! + (i === 0 ? 0 : index[i]!)) * strides[i]!;
+    out.set(source.subarray(offset, offset + run), written);
+    for (let i = 1; i < rank && ++index[i]! === block.size[i]; i++) index[i] = 0;
+  }
+  return { eltype: tensor.eltype, size: [...block.size], data: out };
+}
+
 export function primitiveTypeOf(eltype: ElementType): PrimitiveTypeName {
   const t = PRIMITIVE_TYPE[eltype];
   if (!t) throw new Error(`unknown element type ${JSON.stringify(eltype)}`);

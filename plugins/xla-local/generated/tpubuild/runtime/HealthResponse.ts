@@ -33,6 +33,14 @@ export interface HealthResponse {
    */
   'sessionBytes'?: (number | string | Long);
   'maxSessionBytes'?: (number | string | Long);
+  /**
+   * What the caller's session has moved so far: tensor bytes received from the client (TransferIn
+   * and the data channel), and Execute arguments that were not where the executable wants them
+   * (split otherwise, or on other devices) and were copied there first, with their bytes.
+   */
+  'receivedBytes'?: (number | string | Long);
+  'movedArguments'?: (number);
+  'movedBytes'?: (number | string | Long);
 }
 
 export interface HealthResponse__Output {
@@ -66,4 +74,12 @@ export interface HealthResponse__Output {
    */
   'sessionBytes': (number);
   'maxSessionBytes': (number);
+  /**
+   * What the caller's session has moved so far: tensor bytes received from the client (TransferIn
+   * and the data channel), and Execute arguments that were not where the executable wants them
+   * (split otherwise, or on other devices) and were copied there first, with their bytes.
+   */
+  'receivedBytes': (number);
+  'movedArguments': (number);
+  'movedBytes': (number);
 }

@@ -16,6 +16,14 @@ export interface Placement {
    * Per XLA dimension (as many as the shape has): the index of the mesh axis that splits it, or -1.
    */
   'dimAxes'?: (number)[];
+  /**
+   * Set when the client sends only a block of the tensor (in a run over several hosts, the part
+   * that this server's devices hold): the whole tensor's dims (XLA order) and the block's first
+   * index in it. The header's shape, total_bytes and sha256 are then the block's; the buffer made
+   * is the whole tensor's, of which this server holds its devices' shards.
+   */
+  'globalDims'?: (number | string | Long)[];
+  'blockStart'?: (number | string | Long)[];
 }
 
 /**
@@ -32,4 +40,12 @@ export interface Placement__Output {
    * Per XLA dimension (as many as the shape has): the index of the mesh axis that splits it, or -1.
    */
   'dimAxes': (number)[];
+  /**
+   * Set when the client sends only a block of the tensor (in a run over several hosts, the part
+   * that this server's devices hold): the whole tensor's dims (XLA order) and the block's first
+   * index in it. The header's shape, total_bytes and sha256 are then the block's; the buffer made
+   * is the whole tensor's, of which this server holds its devices' shards.
+   */
+  'globalDims': (number)[];
+  'blockStart': (number)[];
 }

@@ -20,7 +20,8 @@ export interface TransferInHeader {
   'sha256'?: (Buffer | Uint8Array | string);
   /**
    * Set: the tensor is split over the placement's devices, each receiving only its shard (and
-   * `device` is ignored). The client still sends the whole tensor; the server cuts it.
+   * `device` is ignored). The client sends the whole tensor, or the block this server's devices
+   * need (Placement.global_dims); the server cuts it.
    */
   'placement'?: (_tpubuild_runtime_Placement | null);
 }
@@ -41,7 +42,8 @@ export interface TransferInHeader__Output {
   'sha256': (Buffer);
   /**
    * Set: the tensor is split over the placement's devices, each receiving only its shard (and
-   * `device` is ignored). The client still sends the whole tensor; the server cuts it.
+   * `device` is ignored). The client sends the whole tensor, or the block this server's devices
+   * need (Placement.global_dims); the server cuts it.
    */
   'placement': (_tpubuild_runtime_Placement__Output | null);
 }
