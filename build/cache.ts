@@ -22,7 +22,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, lstatSync } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
-import type { ArgSpec, MeshSpec, Signature } from "../plugins/api.js";
+import type { ArgSpec, MeshSpec, ShardSpec, Signature } from "../plugins/api.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 
 /** 64 lowercase hex digits. */
@@ -34,7 +34,7 @@ export interface CacheKeyParts {
   /** The prelude (the compiler's built-in Julia library) version. */
   prelude: string;
   /** The canonical entry signature. */
-  entry: { name: string; file: string; function: string; args: ArgSpec[]; mesh?: MeshSpec };
+  entry: { name: string; file: string; function: string; args: ArgSpec[]; mesh?: MeshSpec; resultShards?: (ShardSpec | null)[] };
   /** Every source file the entry reaches (entry file and its includes), path relative to the workspace. */
   sources: { path: string; content: string | Uint8Array }[];
   /** Compiler options; absent is the same as {}. */
@@ -45,7 +45,7 @@ const KEY_FORMAT = "tpu-build/artifact-key/2";
 
 /** The canonical entry signature: what the module is compiled for. */
 function signatureJson(parts: CacheKeyParts): string {
-  return canonicalJson({ entry: parts.entry.name, file: parts.entry.file, function: parts.entry.function, args: parts.entry.args, ...(parts.entry.mesh ? { mesh: parts.entry.mesh } : {}) });
+  return canonicalJson({ entry: parts.entry.name, file: parts.entry.file, function: parts.entry.function, args: parts.entry.args, ...(parts.entry.mesh ? { mesh: parts.entry.mesh } : {}), ...(parts.entry.resultShards ? { resultShards: parts.entry.resultShards } : {}) });
 }
 
 /** The cache key of an entry's compilation (see the top of this file). */
@@ -56,7 +56,7 @@ export function cacheKey(parts: CacheKeyParts): ArtifactKey {
     ["compiler.version", parts.compiler.version],
     ["compiler.code", parts.compiler.codeDigest],
     ["prelude", parts.prelude],
-    // The mesh and the arguments' shardings (in args) decide the module's OpShardings.
+    // The mesh, the arguments' shardings (in args) and the results' decide the module's OpShardings.
     ["signature", signatureJson(parts)],
     ["options", canonicalJson(parts.options ?? {})],
   ];

@@ -738,7 +738,7 @@ export class BuildEngine {
     const artifact = ctx.artifacts.get(name);
     if (!artifact) return { ok: false, exitCode: EXIT.compileError, config, diagnostics };
     const entry = plan.manifest.entries[name]!;
-    const { parts } = this.keyParts(plan, entry, (d) => ctx.artifacts.get(d)!.signature.output, new SourceReader(plan.manifest.dir));
+    const { parts } = this.keyParts(plan, entry, (d) => ctx.artifacts.get(d)!.signature, new SourceReader(plan.manifest.dir));
     const inspected: InspectedEntry = {
       entry: name,
       function: entry.function,
@@ -779,7 +779,7 @@ export class BuildEngine {
     if (uncompiled) {
       report.compile.reasons.push(`its argument types come from ${uncompiled}, which compiles first`);
     } else {
-      const { parts } = this.keyParts(plan, entry, (d) => planned.get(d)!.artifact!.signature.output, reader);
+      const { parts } = this.keyParts(plan, entry, (d) => planned.get(d)!.artifact!.signature, reader);
       report.key = cacheKey(parts);
       artifact = await plan.store.get(report.key);
       if (artifact) report.compile.status = "hit";
@@ -889,7 +889,7 @@ export class BuildEngine {
       ctx.log(`skip     ${name} (its input ${blocked} did not compile)`);
       return;
     }
-    const { args, sourcePaths, options, parts } = this.keyParts(plan, entry, (dep) => ctx.artifacts.get(dep)!.signature.output, sources);
+    const { args, sourcePaths, options, parts } = this.keyParts(plan, entry, (dep) => ctx.artifacts.get(dep)!.signature, sources);
     st.sources = sourcePaths;
     const key = cacheKey(parts);
     const t0 = performance.now();
@@ -918,7 +918,7 @@ export class BuildEngine {
       return;
     }
     ctx.emit({ event: "compile-started", at: now(), entry: name, key });
-    const result = compiler.compile({ entry: name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}), readSource: sources.read, limits: entry.compileLimits, options, target: entry.run?.target ?? plan.manifest.defaultTarget });
+    const result = compiler.compile({ entry: name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}), ...(entry.resultShards ? { resultShards: entry.resultShards } : {}), readSource: sources.read, limits: entry.compileLimits, options, target: entry.run?.target ?? plan.manifest.defaultTarget });
     const durationMs = round(performance.now() - t0);
     if (!result.ok) {
       ctx.compileFailed = true;
@@ -1247,8 +1247,8 @@ export class BuildEngine {
     return sources;
   }
 
-  /** What an entry's cache key is taken over; `outputOf` gives the result type of an entry it takes (`from`). */
-  private keyParts(plan: BuildPlan, entry: ResolvedEntry, outputOf: (entry: string) => TypeTree, sources: SourceReader): { args: ArgSpec[]; sourcePaths: string[]; options: CompileOptions; parts: CacheKeyParts } {
+  /** What an entry's cache key is taken over; `outputOf` gives the results of an entry it takes (`from`): their types and how they are kept. */
+  private keyParts(plan: BuildPlan, entry: ResolvedEntry, outputOf: (entry: string) => Pick<Signature, "output" | "results" | "mesh">, sources: SourceReader): { args: ArgSpec[]; sourcePaths: string[]; options: CompileOptions; parts: CacheKeyParts } {
     const compiler = this.compiler;
     const args = withConstText(entry, argSpecs(entry, outputOf));
     const sourcePaths = this.sourcesOf(entry.file, sources);
@@ -1256,7 +1256,7 @@ export class BuildEngine {
     const parts: CacheKeyParts = {
       compiler: { name: compiler.name, version: compiler.version, codeDigest: compiler.codeDigest },
       prelude: compiler.preludeVersion ?? "",
-      entry: { name: entry.name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}) },
+      entry: { name: entry.name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}), ...(entry.resultShards ? { resultShards: entry.resultShards } : {}) },
       sources: sourcePaths.map((path) => ({ path, content: sources.read(path) ?? "" })),
       options: { ...options },
     };

@@ -14,7 +14,8 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { editDistance, renderDiagnostic, SourceFile, type Diagnostic } from "../compiler/diagnostics.js";
-import type { ArgSpec, ElementType, MeshSpec, ShardSpec, TypeTree } from "../plugins/api.js";
+import type { ArgSpec, ElementType, MeshSpec, ShardSpec, Signature, TypeTree } from "../plugins/api.js";
+import { canonicalJson } from "./hash.js";
 import type { CompileLimits, Entry, Expectation, RemoteCache, TpuConfig } from "../schema/manifest.js";
 import * as generatedValidators from "../schema/manifest-validate.js";
 import { isFloatEltype as isFloatType, scalarProblem } from "../compiler/eltypes.js";
@@ -108,6 +109,8 @@ export interface ResolvedEntry {
   run: { target: string; cache: "local" | "remote" } | null;
   /** `run.mesh`: the entry is one SPMD program over this mesh of its target's devices. */
   mesh?: MeshSpec;
+  /** `run.resultShards`: how each result leaf stays split over the mesh (null: whole on each device). */
+  resultShards?: (ShardSpec | null)[];
   /** Names of the entries whose results this one takes (`from`), each once, in argument order. */
   dependencies: string[];
   /** The compile budgets given: the manifest's `compileLimits` with the entry's own over them (the rest default). */
@@ -372,7 +375,7 @@ const UNIONS: Union[] = [
     pattern: /^\/entries\/[^/]+\/run$/,
     what: `"run"`,
     forms: `true, false or {"target": "<name>"}`,
-    branches: [{ definition: "runOptions", keys: ["target", "cache", "mesh"] }],
+    branches: [{ definition: "runOptions", keys: ["target", "cache", "mesh", "resultShards"] }],
     scalar: "boolean",
   },
   {
@@ -691,6 +694,16 @@ async function resolveEntry(where: Located & { document: JsonDocument }, dir: st
   }
   const run = e.run === undefined || e.run === false ? null : e.run === true ? { target: defaultTarget, cache: "local" as const } : { target: e.run.target, cache: e.run.cache ?? "local" };
   const mesh = typeof e.run === "object" && e.run.mesh ? { axes: Object.entries(e.run.mesh).map(([name, size]) => ({ name, size: size ?? 1 })) } : undefined;
+  const resultShards = typeof e.run === "object" ? e.run.resultShards : undefined;
+  if (resultShards) {
+    const rp = `${pointer}/run/resultShards`;
+    if (!mesh) diagnostics.push(diagnostic(where, "shard-without-mesh", `"resultShards" keeps results split over the entry's device mesh, but the entry has none; give one in "run": {"target": ..., "mesh": {"data": N}}`, rp));
+    else
+      resultShards.forEach((shard, k) => {
+        const problem = shard && axesProblem(shard, mesh);
+        if (problem) diagnostics.push(diagnostic(where, problem.code, problem.message, `${rp}/${k}/${problem.index}`, { suggestion: problem.suggestion }));
+      });
+  }
   const args: ResolvedArg[] = [];
   const dependencies: string[] = [];
   for (const [index, a] of (e.args ?? []).entries()) {
@@ -731,7 +744,8 @@ async function resolveEntry(where: Located & { document: JsonDocument }, dir: st
     }
   }
   const expect = await resolveExpectations(where, dir, name, e, run !== null, diagnostics);
-  return { name, pointer, file: toPosix(relative(dir, filePath)), filePath, function: e.function, args, run, ...(mesh ? { mesh } : {}), dependencies, compileLimits: { ...limits, ...e.compileLimits }, expect };
+  const kept = mesh && resultShards?.some((r) => r?.some((axis) => axis !== null)) ? { resultShards: resultShards.map((r) => (r?.some((axis) => axis !== null) ? r : null)) } : {};
+  return { name, pointer, file: toPosix(relative(dir, filePath)), filePath, function: e.function, args, run, ...(mesh ? { mesh } : {}), ...kept, dependencies, compileLimits: { ...limits, ...e.compileLimits }, expect };
 }
 
 /** What is wrong with an argument's `shard` (at the whole list, or at one of its entries), if anything. */
@@ -740,14 +754,23 @@ function shardProblem(arg: { size: number[]; scalar: boolean }, shard: ShardSpec
   if (arg.scalar || arg.size.length === 0) return { code: "shard-scalar", message: `a scalar cannot be split over devices; remove "shard" (a scalar is copied to every device)` };
   if (shard.length !== arg.size.length)
     return { code: "shard-rank", message: `"shard" names ${shard.length} dimension(s), but the argument has size [${arg.size.join(", ")}] (${arg.size.length}); give a mesh axis or null for each dimension` };
+  const axes = axesProblem(shard, mesh);
+  if (axes) return axes;
+  for (const [k, axis] of shard.entries()) {
+    const a = mesh.axes.find((m) => m.name === axis);
+    if (a && arg.size[k]! % a.size !== 0)
+      return { code: "shard-not-divisible", message: `dimension ${k + 1} of the argument has length ${arg.size[k]}, which mesh axis ${quoted(axis!)} of size ${a.size} does not divide; every device must get an equal part`, index: k };
+  }
+  return undefined;
+}
+
+/** A sharding's axis names that the mesh lacks, or that split two dimensions. */
+function axesProblem(shard: ShardSpec, mesh: MeshSpec): { code: string; message: string; index: number; suggestion?: string } | undefined {
   const names = mesh.axes.map((a) => a.name);
   for (const [k, axis] of shard.entries()) {
     if (axis === null) continue;
-    const a = mesh.axes.find((m) => m.name === axis);
-    if (!a) return { code: "unknown-mesh-axis", message: `the entry's mesh has no axis ${quoted(axis)} (its axes: ${names.map((n) => quoted(n)).join(", ")})`, index: k, suggestion: nearestName(axis, names) };
+    if (!names.includes(axis)) return { code: "unknown-mesh-axis", message: `the entry's mesh has no axis ${quoted(axis)} (its axes: ${names.map((n) => quoted(n)).join(", ")})`, index: k, suggestion: nearestName(axis, names) };
     if (shard.indexOf(axis) !== k) return { code: "shard-axis-repeated", message: `mesh axis ${quoted(axis)} already splits dimension ${shard.indexOf(axis) + 1}; an axis splits at most one dimension`, index: k };
-    if (arg.size[k]! % a.size !== 0)
-      return { code: "shard-not-divisible", message: `dimension ${k + 1} of the argument has length ${arg.size[k]}, which mesh axis ${quoted(axis)} of size ${a.size} does not divide; every device must get an equal part`, index: k };
   }
   return undefined;
 }
@@ -1046,7 +1069,7 @@ async function checkValue(
  * The compiler's view of an entry's arguments. `outputOf` gives the result type of an entry this
  * one takes (`from`), known once that entry is compiled.
  */
-export function argSpecs(entry: ResolvedEntry, outputOf: (entry: string) => TypeTree): ArgSpec[] {
+export function argSpecs(entry: ResolvedEntry, outputOf: (entry: string) => Pick<Signature, "output" | "results" | "mesh">): ArgSpec[] {
   return entry.args.map((a): ArgSpec => {
     switch (a.kind) {
       case "array": {
@@ -1054,8 +1077,12 @@ export function argSpecs(entry: ResolvedEntry, outputOf: (entry: string) => Type
         if (a.scalar) type.scalar = true;
         return a.shard ? { kind: "runtime", type, shard: a.shard } : { kind: "runtime", type };
       }
-      case "from":
-        return { kind: "runtime", type: outputOf(a.entry) };
+      case "from": {
+        // On the mesh its results were kept split over, an argument takes them as they are.
+        const from = outputOf(a.entry);
+        const split = entry.mesh && from.mesh && canonicalJson(from.mesh) === canonicalJson(entry.mesh) && from.results.some((r) => r.shard);
+        return split ? { kind: "runtime", type: from.output, leafShards: from.results.map((r) => r.shard ?? null) } : { kind: "runtime", type: from.output };
+      }
       case "const":
         return { kind: "const", value: a.value };
     }

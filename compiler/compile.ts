@@ -133,7 +133,9 @@ function compileOnImage(request: CompileRequest, options: TargetOptions, module:
     const output = flattenResult(result, "result", interp.arrays, leaves, interp);
     const root = main.emit(ops.tuple, leaves.map((l) => l.id), undefined);
     const entry = main.finish(root);
-    if (request.mesh) shardEntry(entry, request.mesh, params.leaves);
+    const results = leaves.map((l) => l.leaf);
+    if (request.resultShards) keepResultsSharded(results, request.resultShards, request.mesh);
+    if (request.mesh) shardEntry(entry, request.mesh, params.leaves, results);
     const hlo = module.finish(entry);
     const signature: Signature = {
       compiler: { name: COMPILER_NAME, version: COMPILER_VERSION },
@@ -142,7 +144,7 @@ function compileOnImage(request: CompileRequest, options: TargetOptions, module:
       inputs: request.args.map((a) => (a.kind === "runtime" ? a.type : null)),
       parameters: params.leaves,
       output,
-      results: leaves.map((l) => l.leaf),
+      results,
       ...(request.mesh ? { mesh: request.mesh } : {}),
     };
     return {
@@ -210,29 +212,27 @@ class ParameterBinder {
     this.arrays = interp.arrays;
   }
 
+  /** A `from` argument's leaf shardings (leafShards), by leaf from `first` on, while it is bound. */
+  private inherited?: { shards: (ShardSpec | null)[]; first: number };
+
   bind(arg: ArgSpec, path: string): Value {
     if (arg.kind === "const") return arg.raw !== undefined ? constFromJsonText(arg.raw) : constValue(arg.value);
-    if (arg.shard) this.checkShard(arg.type, arg.shard, path);
-    return this.tree(arg.type, path, arg.shard);
-  }
-
-  /** The manifest checks shardings at their place; this guards callers of the compiler that do not. */
-  private checkShard(t: TypeTree, shard: ShardSpec, path: string): void {
-    const bad = (why: string) => new CompileError({ code: "invalid-sharding", severity: "error", message: `the sharding of ${path} ${JSON.stringify(shard)}: ${why}` });
-    if (!this.mesh) throw bad("the entry has no mesh");
-    if (t.kind !== "array" || t.scalar || t.size.length !== shard.length) throw bad("it must name a mesh axis or null for each dimension of an array");
-    shard.forEach((axis, k) => {
-      if (axis === null) return;
-      const a = this.mesh!.axes.find((m) => m.name === axis);
-      if (!a) throw bad(`the mesh has no axis ${axis}`);
-      if (t.size[k]! % a.size !== 0) throw bad(`dimension ${k + 1} (${t.size[k]}) is not divisible by the size of ${axis} (${a.size})`);
-      if (shard.indexOf(axis) !== k) throw bad(`${axis} splits two dimensions`);
-    });
+    if (arg.shard) checkSharding(this.mesh, arg.type, arg.shard, `the sharding of ${path}`);
+    this.inherited = arg.leafShards ? { shards: arg.leafShards, first: this.leaves.length } : undefined;
+    try {
+      return this.tree(arg.type, path, arg.shard);
+    } finally {
+      this.inherited = undefined;
+    }
   }
 
   private tree(t: TypeTree, path: string, shard?: ShardSpec): Value {
     switch (t.kind) {
       case "array": {
+        if (this.inherited) {
+          shard = this.inherited.shards[this.leaves.length - this.inherited.first] ?? undefined;
+          if (shard) checkSharding(this.mesh, t, shard, `the sharding ${path} is kept with`);
+        }
         const scalar = t.scalar ?? t.size.length === 0;
         const value = this.arrays.parameter(this.leaves.length, t.eltype, t.size, scalar, path.replace(/[^A-Za-z0-9_.]/g, "_"));
         // The parameter as the device holds it (a demoted Float64 input is uploaded as Float32).
@@ -277,6 +277,37 @@ class ParameterBinder {
     if (v.kind === "symbol") return `:${v.name}`;
     throw new CompileError({ code: "struct-mismatch", severity: "error", message: `a type parameter ${describeValue(v)} of an input struct cannot be rebuilt` });
   }
+}
+
+/**
+ * A sharding must name a mesh axis or null for each dimension of an array, each axis once, and
+ * divide its dimension. The manifest checks arguments' at their place; this guards the results'
+ * (whose sizes only the compile knows) and callers of the compiler that do not.
+ */
+function checkSharding(mesh: MeshSpec | undefined, t: TypeTree, shard: ShardSpec, what: string): void {
+  const bad = (why: string) => new CompileError({ code: "invalid-sharding", severity: "error", message: `${what} ${JSON.stringify(shard)}: ${why}` });
+  if (!mesh) throw bad("the entry has no mesh");
+  if (t.kind !== "array" || t.scalar || t.size.length !== shard.length)
+    throw bad(`it must name a mesh axis or null for each dimension of an array${t.kind === "array" ? `, and this one has size (${t.size.join(", ")})` : ""}`);
+  shard.forEach((axis, k) => {
+    if (axis === null) return;
+    const a = mesh.axes.find((m) => m.name === axis);
+    if (!a) throw bad(`the mesh has no axis ${axis}`);
+    if (t.size[k]! % a.size !== 0) throw bad(`dimension ${k + 1} (${t.size[k]}) is not divisible by the size of ${axis} (${a.size})`);
+    if (shard.indexOf(axis) !== k) throw bad(`${axis} splits two dimensions`);
+  });
+}
+
+/** `resultShards` on the result leaves (depth-first): each checked against its leaf, which then carries it. */
+function keepResultsSharded(leaves: LeafSignature[], resultShards: (ShardSpec | null)[], mesh: MeshSpec | undefined): void {
+  if (resultShards.length > leaves.length)
+    throw new CompileError({ code: "invalid-sharding", severity: "error", message: `"resultShards" lists ${resultShards.length} shardings, but the result has ${leaves.length} leaf (leaves): ${leaves.map((l) => l.path).join(", ")}` });
+  resultShards.forEach((shard, k) => {
+    if (!shard?.some((a) => a !== null)) return;
+    const leaf = leaves[k]!;
+    checkSharding(mesh, { kind: "array", eltype: leaf.eltype, size: leaf.size, ...(leaf.size.length === 0 ? { scalar: true } : {}) }, shard, `"resultShards"[${k}] for ${leaf.path}`);
+    leaf.shard = shard;
+  });
 }
 
 /** A manifest `{ "const": V }` as a Julia value: integers are Int64, other numbers Float64, arrays tuples, objects NamedTuples. */
@@ -415,14 +446,15 @@ function flattenResult(v: Value, root: string, arrays: ArrayLowering, leaves: { 
 }
 
 /**
- * An SPMD entry: each parameter split as its argument's `shard` says (else replicated) and every
- * result replicated, so results come back whole and feed other entries on the same mesh unmoved.
+ * An SPMD entry: each parameter split as its argument's `shard` says (else replicated), each
+ * result as `resultShards` keeps it (else replicated: it comes back whole, and feeds other entries
+ * on the same mesh unmoved).
  */
-function shardEntry(entry: HloComputation, mesh: MeshSpec, parameters: LeafSignature[]): void {
+function shardEntry(entry: HloComputation, mesh: MeshSpec, parameters: LeafSignature[], results: LeafSignature[]): void {
   for (const p of computationParameters(entry)) p.attributes = { ...p.attributes, sharding: xlaSharding(mesh, parameters[p.attributes.parameterNumber!]?.shard) };
   const root = computationRoot(entry);
   if (root.shape.kind !== "tuple") throw new Error("internal: the entry's root is not a tuple");
-  root.attributes = { ...root.attributes, sharding: { kind: "tuple", elements: root.shape.elements.map(() => ({ kind: "replicated" })) } };
+  root.attributes = { ...root.attributes, sharding: { kind: "tuple", elements: root.shape.elements.map((_, k) => xlaSharding(mesh, results[k]?.shard)) } };
 }
 
 function sanitize(name: string): string {

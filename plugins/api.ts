@@ -84,9 +84,17 @@ export interface TensorLayout {
 
 /** The layout of parameter `index` of a module with a mesh (undefined: one device). */
 export function parameterLayout(signature: Signature, index: number): TensorLayout | undefined {
-  if (!signature.mesh) return undefined;
-  const shard = signature.parameters[index]?.shard;
-  return shard ? { mesh: signature.mesh, shard } : { mesh: signature.mesh };
+  return leafLayout(signature.mesh, signature.parameters[index]);
+}
+
+/** The layout of result `index` of a module with a mesh (undefined: one device). */
+export function resultLayout(signature: Signature, index: number): TensorLayout | undefined {
+  return leafLayout(signature.mesh, signature.results[index]);
+}
+
+function leafLayout(mesh: MeshSpec | undefined, leaf: LeafSignature | undefined): TensorLayout | undefined {
+  if (!mesh) return undefined;
+  return leaf?.shard ? { mesh, shard: leaf.shard } : { mesh };
 }
 
 /** The number of devices of a mesh. */
@@ -101,8 +109,12 @@ export function showMesh(mesh: MeshSpec): string {
 
 /** One positional argument of an entry as the compiler sees it. */
 export type ArgSpec =
-  /** `shard`: only for an array argument of an entry with a mesh (absent: replicated). */
-  | { kind: "runtime"; type: TypeTree; shard?: ShardSpec }
+  /**
+   * `shard`: only for an array argument of an entry with a mesh (absent: replicated).
+   * `leafShards`: an argument on the mesh of the entry it comes from (`from`), which keeps its
+   * results split: each leaf's sharding, depth-first (null: whole on each device).
+   */
+  | { kind: "runtime"; type: TypeTree; shard?: ShardSpec; leafShards?: (ShardSpec | null)[] }
   /**
    * A compile-time constant from the manifest (`{ "const": 10 }`): the JSON value, and its JSON
    * text when known, which decides Julia types (`1.0` is a Float64, `1` an Int64).
@@ -126,6 +138,11 @@ export interface CompileRequest {
   args: ArgSpec[];
   /** Set: one SPMD module partitioned over this mesh's devices (results replicated on all of them). */
   mesh?: MeshSpec;
+  /**
+   * With a mesh: how each result leaf (depth-first) stays split over the devices, like an
+   * argument's `shard` (null or absent: whole on every device, as are leaves beyond the list).
+   */
+  resultShards?: (ShardSpec | null)[];
   /** Reads a source file (relative to the workspace root); the compiler never touches the file system itself. */
   readSource(path: string): string | undefined;
   options?: CompileOptions;
@@ -149,7 +166,7 @@ export interface LeafSignature {
   path: string;
   eltype: ElementType;
   size: number[];
-  /** A parameter split over the mesh (absent: replicated, or no mesh). */
+  /** A parameter or result split over the mesh (absent: whole on every device, or no mesh). */
   shard?: ShardSpec;
 }
 

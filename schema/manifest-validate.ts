@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 const ajvRuntime = createRequire(import.meta.url);
 export const root = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"compiler":{"description":"The registered compiler every entry is compiled with: the built-in \"tpu-build-julia\" or one a plugin of `plugins` registers (plugins/api.ts, CompilerPlugin). Its name and version are part of every cache key. The Node API's `compiler` option overrides it. Default: \"tpu-build-julia\".","type":"string","minLength":1},"compileLimits":{"$ref":"#/definitions/compileLimits"},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`. `local` takes the settings of LocalTarget. Every target also takes `float64` and `matmulPrecision`, which decide how the entries that run on it are compiled.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}},"tieredCompilation":{"description":"Whether a watch build runs a changed module first with an executable XLA compiled fast (backend optimization level 0, about half the compile time), compiles the optimized one in the background and then reruns with it, replacing the outputs (each `run-finished` event names its `tier`). `build` always runs optimized executables. Default: true.","type":"boolean"}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"extends":{"description":"A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.","type":"string","minLength":1},"profiles":{"description":"Named overlays chosen with `--profile NAME` (e.g. \"ci\"), merged over the manifest like `extends` merges it over its base: {\"ci\": {\"targets\": {\"local\": {\"cpuDevices\": 8}}, \"cache\": {\"maxSize\": \"5GB\"}}}.","type":"object","additionalProperties":{"title":"Profile","description":"Settings merged over the manifest when this profile is chosen.","type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/properties/out"},"target":{"$ref":"#/properties/target"},"compiler":{"$ref":"#/properties/compiler"},"targets":{"$ref":"#/properties/targets"},"watch":{"$ref":"#/properties/watch"},"plugins":{"$ref":"#/properties/plugins"},"cache":{"$ref":"#/properties/cache"},"remoteCache":{"$ref":"#/definitions/remoteCache"}}}},"plugins":{"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_', at most 128 characters (it names files: `<out>/<name>/`, `.tpu-build/state/<name>.json`).","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$","maxLength":128},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]},"expect":{"description":"What the run's results must be, which makes the run a test step: keyed by a result leaf, as `result.json` names it (its `path`, e.g. \"result\", \"result.loss\", \"result[2]\", or its index, \"0\" for 0.npy). A failed expectation ends the build with exit code 6 and names the worst element. Needs `run`.","type":"object","additionalProperties":{"$ref":"#/definitions/expectation"}}}},"expectation":{"title":"Expectation","description":"Checks of one result leaf: equal to a reference (`npy`, within `rtol` and `atol` as numpy.allclose: |actual - expected| <= atol + rtol * |expected| elementwise, NaN never equal), every element finite, and/or its size. At least one check.","type":"object","additionalProperties":false,"properties":{"npy":{"description":"A .npy file (relative to this manifest) holding the expected values, with the leaf's Julia size (a C-order file is read as NumPy shows it, a Fortran-order one as Julia does). Any numeric element type.","type":"string","minLength":1},"rtol":{"description":"Relative tolerance of `npy`. Default: 1e-5 (numpy.allclose's).","type":"number","minimum":0},"atol":{"description":"Absolute tolerance of `npy`. Default: 1e-8 (numpy.allclose's).","type":"number","minimum":0},"finite":{"description":"`true`: every element is finite (no NaN, no ±Inf).","type":"boolean"},"shape":{"description":"The leaf's size in Julia order, e.g. [10, 32]; [] for a scalar.","type":"array","items":{"type":"integer","minimum":0}}}},"compileLimits":{"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"},"shard":{"description":"How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, \"data\"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.","type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts, compiled executables and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"apiKey":{"description":"BuildBuddy's API key, sent as the x-buildbuddy-api-key header with every call (BuildBuddy authenticates with it rather than a bearer token). Only ever from an environment variable or a file.","$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel). Give this or `hosts`.","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"hosts":{"description":"Several runtime servers that act as one (the hosts of a TPU pod slice), each started with `--coordinator ADDR --num-processes N --process-id K` (JAX's distributed runtime), listed in any order: entries with a `mesh` run on all of them as one SPMD program over their devices, each host receiving its own shards; other entries run on process 0. Give this or `address`.","type":"array","minItems":2,"items":{"type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"}},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"localTarget":{"title":"LocalTarget","description":"Settings of the `local` target (`targets.local`): XLA's CPU client in a runtime server beside the build. Entries that run there are compiled for the platform \"cpu\".","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Where the runtime keeps compiled executables, relative to this manifest. Default: \".tpu-build/executables\".","type":"string","minLength":1},"cpuDevices":{"description":"Pretend this many CPU devices (XLA's --xla_force_host_platform_device_count).","type":"integer","minimum":1,"maximum":256},"device":{"description":"The device ordinal entries run on.","type":"integer","minimum":0},"transport":{"description":"How the build reaches its runtime server.","enum":["unix","tcp"]},"xlaFlags":{"description":"XLA flags for the runtime server; a flag that names a path must point inside the workspace.","type":"string"},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"float64Mode":{"title":"Float64Mode","description":"How entries that run on this target compile Float64 values. \"error\" (the default): Float64 arithmetic on a platform that cannot do it (a TPU stores Float64 but has no Float64 arithmetic) is a compile error at the Julia line that computes it. \"float32\": every Float64 value on the device is computed and stored as Float32, on any platform, as JAX does without x64 (a deviation from Julia: the program still dispatches on Float64, compile-time arithmetic stays exact, and values are rounded once when they reach the device); arguments declared Float64 are converted to Float32 before upload and Float64 results come back as Float32. Part of the cache key.","enum":["error","float32"]},"matmulPrecision":{"title":"MatmulPrecision","description":"XLA's precision_config of every dot and convolution: \"default\" (TPUs multiply Float32 in one bfloat16 pass), \"high\" (three passes) or \"highest\" (full Float32). NVIDIA GPUs with tensor cores may use TF32 under \"default\"; the CPU computes Float32 products in Float32 whatever it says. Part of the cache key.","enum":["default","high","highest"]},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tpu-build.dev/schema/tpu.config.schema.json","title":"TpuConfig","description":"tpu-build manifest (tpu.config.json): the Julia entry points to compile into XLA HLO modules, their argument types, and which of them to run. Paths are relative to this file's directory. Shapes are Julia sizes (column-major order).","type":"object","additionalProperties":false,"required":["entries"],"properties":{"$schema":{"description":"The JSON Schema of this file, for editor completion and validation (e.g. \"./node_modules/tpu-build/schema/tpu.config.schema.json\").","type":"string"},"out":{"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1},"target":{"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"compiler":{"description":"The registered compiler every entry is compiled with: the built-in \"tpu-build-julia\" or one a plugin of `plugins` registers (plugins/api.ts, CompilerPlugin). Its name and version are part of every cache key. The Node API's `compiler` option overrides it. Default: \"tpu-build-julia\".","type":"string","minLength":1},"compileLimits":{"$ref":"#/definitions/compileLimits"},"targets":{"description":"Settings per target name, passed to that target plugin when it is opened (e.g. {\"local\": {\"cpuDevices\": 8}}). Keys are target names; values are plugin-specific. `kind` names the plugin (default: the target's own name, so `local` is the local CPU): {\"tpu\": {\"kind\": \"remote\", …}} declares a remote target (see RemoteTarget) that entries name in `run.target`. `local` takes the settings of LocalTarget. Every target also takes `float64` and `matmulPrecision`, which decide how the entries that run on it are compiled.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target.","type":"object","additionalProperties":true}},"watch":{"description":"Settings for `tpu-build watch` only. Its builds use `targets` with these settings merged over them per target (e.g. {\"targets\": {\"local\": {\"xlaFlags\": \"--xla_backend_optimization_level=0\"}}} for faster XLA compiles while iterating); `build` keeps the declared ones.","type":"object","additionalProperties":false,"properties":{"targets":{"description":"Per target name, settings that replace the same keys of `targets` in watch builds.","type":"object","additionalProperties":{"description":"Plugin-specific settings of one target, for watch builds.","type":"object","additionalProperties":true}},"tieredCompilation":{"description":"Whether a watch build runs a changed module first with an executable XLA compiled fast (backend optimization level 0, about half the compile time), compiles the optimized one in the background and then reruns with it, replacing the outputs (each `run-finished` event names its `tier`). `build` always runs optimized executables. Default: true.","type":"boolean"}}},"remoteCache":{"$ref":"#/definitions/remoteCache"},"extends":{"description":"A base manifest (a path relative to this file) whose settings and entries this one starts from; it may extend another. Objects merge key by key (an entry or target named in both takes this file's keys over the base's), anything else here replaces the base's. Paths inside every layer are relative to the manifest that is built.","type":"string","minLength":1},"profiles":{"description":"Named overlays chosen with `--profile NAME` (e.g. \"ci\"), merged over the manifest like `extends` merges it over its base: {\"ci\": {\"targets\": {\"local\": {\"cpuDevices\": 8}}, \"cache\": {\"maxSize\": \"5GB\"}}}.","type":"object","additionalProperties":{"title":"Profile","description":"Settings merged over the manifest when this profile is chosen.","type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/properties/out"},"target":{"$ref":"#/properties/target"},"compiler":{"$ref":"#/properties/compiler"},"targets":{"$ref":"#/properties/targets"},"watch":{"$ref":"#/properties/watch"},"plugins":{"$ref":"#/properties/plugins"},"cache":{"$ref":"#/properties/cache"},"remoteCache":{"$ref":"#/definitions/remoteCache"}}}},"plugins":{"description":"Plugin modules to load before the build: a path relative to this file (\"./my-target.mjs\") or an npm package name resolved from this directory. Each exports a plugin (`{ name, register(registry) }`, as its default export or as `plugin`) whose `register` adds target or compiler plugins (plugins/api.ts). A module that cannot be found, fails to load or registers a name already taken is an error here.","type":"array","items":{"type":"string","minLength":1}},"cache":{"description":"The local caches: the artifact store (.tpu-build/cache) and the runtime's compiled executables (.tpu-build/executables).","type":"object","additionalProperties":false,"properties":{"maxSize":{"description":"The most both caches together may hold, enforced after every build by removing the least recently used entries: a number of bytes or a size such as \"2GB\", \"500MB\" (powers of 1000) or \"1.5GiB\" (powers of 1024). The environment variable TPU_BUILD_CACHE_MAX overrides it. Default: no limit.","type":["string","integer"],"minimum":0}}},"entries":{"description":"The entry points, keyed by name. The name identifies the entry in the build graph (`{\"from\": name}`), in outputs (`<out>/<name>/`) and in messages.","type":"object","propertyNames":{"description":"An entry name: letters, digits, '_', '-' and '.', starting with a letter or '_', at most 128 characters (it names files: `<out>/<name>/`, `.tpu-build/state/<name>.json`).","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*$","maxLength":128},"additionalProperties":{"$ref":"#/definitions/entry"}}},"definitions":{"entry":{"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]},"expect":{"description":"What the run's results must be, which makes the run a test step: keyed by a result leaf, as `result.json` names it (its `path`, e.g. \"result\", \"result.loss\", \"result[2]\", or its index, \"0\" for 0.npy). A failed expectation ends the build with exit code 6 and names the worst element. Needs `run`.","type":"object","additionalProperties":{"$ref":"#/definitions/expectation"}}}},"expectation":{"title":"Expectation","description":"Checks of one result leaf: equal to a reference (`npy`, within `rtol` and `atol` as numpy.allclose: |actual - expected| <= atol + rtol * |expected| elementwise, NaN never equal), every element finite, and/or its size. At least one check.","type":"object","additionalProperties":false,"properties":{"npy":{"description":"A .npy file (relative to this manifest) holding the expected values, with the leaf's Julia size (a C-order file is read as NumPy shows it, a Fortran-order one as Julia does). Any numeric element type.","type":"string","minLength":1},"rtol":{"description":"Relative tolerance of `npy`. Default: 1e-5 (numpy.allclose's).","type":"number","minimum":0},"atol":{"description":"Absolute tolerance of `npy`. Default: 1e-8 (numpy.allclose's).","type":"number","minimum":0},"finite":{"description":"`true`: every element is finite (no NaN, no ±Inf).","type":"boolean"},"shape":{"description":"The leaf's size in Julia order, e.g. [10, 32]; [] for a scalar.","type":"array","items":{"type":"integer","minimum":0}}}},"compileLimits":{"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}},"runOptions":{"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results are whole on every device unless `resultShards` splits them.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}},"resultShards":{"description":"Keep the results split over the mesh's devices instead of whole on each (JAX's out_shardings): for each leaf of the result in order (the k-th entry for the k-th .npy file), a sharding like an argument's `shard` (per Julia dimension a mesh axis name or null), or null for a result kept whole on every device. Leaves beyond the list are whole. The .npy files still hold the whole results; an entry on the same mesh that takes them (`from`) is compiled for these shardings and takes them where they are, unmoved.","type":"array","items":{"anyOf":[{"type":"null"},{"type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}]}}}},"argument":{"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]},"arrayArgument":{"title":"ArrayArgument","description":"A run-time array (with `size`) or scalar (without `size`) of the given element type.","type":"object","additionalProperties":false,"required":["eltype"],"properties":{"eltype":{"$ref":"#/definitions/elementType"},"size":{"description":"The array's size in Julia order (column-major), e.g. [784, 64] for a 784×64 Matrix. Omit it for a scalar; [] is a 0-dimensional array.","type":"array","items":{"description":"The length of one dimension.","type":"integer","minimum":0}},"value":{"$ref":"#/definitions/runtimeValue"},"shard":{"description":"How the array is split over the entry's mesh (`run.mesh`), like JAX's PartitionSpec in Julia order: for each dimension, the name of the mesh axis it is split over, or null (not split). E.g. [null, \"data\"] splits the columns (a batch of samples) over the `data` axis. Each axis size must divide its dimension. Absent: replicated on every device of the mesh.","type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}}},"fromArgument":{"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}},"constArgument":{"title":"ConstArgument","description":"A compile-time constant, folded into the module and part of its cache key. Numbers written with a '.' or an exponent are Float64 in Julia, others Int64.","type":"object","additionalProperties":false,"required":["const"],"properties":{"const":{"description":"Any JSON value: a number, a boolean, a string (a Symbol), an array (a tuple) or an object (a NamedTuple).","tsType":"unknown"}}},"elementType":{"title":"ElementType","description":"A Julia element type.","type":"string","enum":["Float16","BFloat16","Float32","Float64","Int8","Int16","Int32","Int64","UInt8","UInt16","UInt32","UInt64","Bool"]},"runtimeValue":{"title":"RuntimeValue","description":"The value passed when the entry runs: a .npy file, random numbers, a constant fill, or (for a scalar) a JSON number or boolean. Needed only when the entry runs.","oneOf":[{"$ref":"#/definitions/npyValue"},{"$ref":"#/definitions/randomValue"},{"$ref":"#/definitions/fillValue"},{"description":"The value of a scalar argument (one without `size`).","type":["number","boolean"]}]},"npyValue":{"title":"NpyValue","description":"Values read from a NumPy .npy file whose dtype and shape must equal the declared `eltype` and `size` (NumPy shape (a, b) is Julia size [a, b], in either memory order).","type":"object","additionalProperties":false,"required":["npy"],"properties":{"npy":{"description":"Path of the .npy file, relative to this manifest.","type":"string","minLength":1}}},"randomValue":{"title":"RandomValue","description":"Reproducible random numbers (floating-point element types only): \"uniform\" in [0, 1) like Julia's `rand`, \"normal\" N(0, 1) like `randn`.","type":"object","additionalProperties":false,"required":["random"],"properties":{"random":{"description":"The distribution.","type":"string","enum":["normal","uniform"]},"seed":{"description":"The generator's seed. Default: derived from the entry name and the argument's position, so different arguments differ and every build is reproducible.","type":"integer","minimum":0,"maximum":9007199254740991}}},"fillValue":{"title":"FillValue","description":"Every element set to one value (like Julia's `fill(x, size...)`).","type":"object","additionalProperties":false,"required":["fill"],"properties":{"fill":{"description":"The value of every element; it must be representable in the element type.","type":["number","boolean"]}}},"remoteCache":{"title":"RemoteCache","description":"A shared cache over the Remote Execution API v2 (any REAPI server: BuildGrid, bazel-remote, Buildbarn, BuildBuddy, NativeLink): compile artifacts, compiled executables and opted-in run results are looked up there after the local cache and before compiling or running, and what is built is uploaded in the background. `token` is sent as a bearer token with every call; `signingKey` signs every entry written (HMAC-SHA256), and with a key an unsigned or wrongly signed entry is a miss with a warning, never used. The environment variable TPU_BUILD_REMOTE_CACHE overrides this section: \"off\", an address, or a JSON object of this form.","type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The server: grpc://host:port (plaintext) or grpcs://host:port (TLS).","type":"string","pattern":"^grpcs?://(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}/?$"},"instance":{"description":"The REAPI instance name (default: \"\", the server's default instance).","type":"string"},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"apiKey":{"description":"BuildBuddy's API key, sent as the x-buildbuddy-api-key header with every call (BuildBuddy authenticates with it rather than a bearer token). Only ever from an environment variable or a file.","$ref":"#/definitions/secret"},"signingKey":{"$ref":"#/definitions/secret"},"write":{"description":"Whether this build uploads what it compiles and runs (default: true). false: read-only, e.g. on developer machines while CI writes.","type":"boolean"},"timeoutSeconds":{"description":"The deadline of a call to the server that moves no large blob (default: 10); blob transfers get more time with their size. A server that misses it is skipped for the rest of the build.","type":"number","exclusiveMinimum":0,"maximum":3600}}},"clientTls":{"title":"ClientTls","description":"TLS settings of a connection to a server (the remote cache's grpcs:// address, a remote target): the CA to trust (default: the system's), a client certificate and key for mutual TLS, and the name to check on the server's certificate.","type":"object","additionalProperties":false,"properties":{"ca":{"description":"PEM file of the certificate authority that signed the server's certificate, relative to this manifest.","type":"string","minLength":1},"cert":{"description":"PEM file of the client certificate (mutual TLS), relative to this manifest.","type":"string","minLength":1},"key":{"description":"PEM file of the client certificate's private key (mutual TLS), relative to this manifest.","type":"string","minLength":1},"serverName":{"description":"The name the server's certificate must carry, when it differs from the address's host (e.g. an IP address).","type":"string","minLength":1}}},"remoteTarget":{"title":"RemoteTarget","description":"A target reached over the network: a runtime server started with `tpu-build runtime serve` (or `tpu-build-runtime`) on a Cloud TPU VM or a GPU host. Declared as `targets.<name>` with `\"kind\": \"remote\"`; entries run there with `\"run\": {\"target\": \"<name>\"}`.","type":"object","additionalProperties":false,"required":["kind","token"],"properties":{"kind":{"description":"The target plugin that serves this target.","const":"remote"},"address":{"description":"The server's host:port (e.g. \"10.128.0.7:7000\", or \"127.0.0.1:7000\" through an SSH tunnel). Give this or `hosts`.","type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"},"hosts":{"description":"Several runtime servers that act as one (the hosts of a TPU pod slice), each started with `--coordinator ADDR --num-processes N --process-id K` (JAX's distributed runtime), listed in any order: entries with a `mesh` run on all of them as one SPMD program over their devices, each host receiving its own shards; other entries run on process 0. Give this or `address`.","type":"array","minItems":2,"items":{"type":"string","pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[^/:\\s]+):[0-9]{1,5}$"}},"platform":{"description":"The platform the server must run on; a server on another one is a run error before anything is uploaded.","enum":["tpu","cuda","rocm","cpu"]},"tls":{"$ref":"#/definitions/clientTls"},"token":{"$ref":"#/definitions/secret"},"timeoutSeconds":{"description":"How long the server may stay silent before the run fails (default: 20): connecting, each small call, an unanswered keepalive ping during a long Compile or Execute, a data transfer that makes no progress. A server that is restarting is waited for this long.","type":"number","exclusiveMinimum":0,"maximum":3600},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"localTarget":{"title":"LocalTarget","description":"Settings of the `local` target (`targets.local`): XLA's CPU client in a runtime server beside the build. Entries that run there are compiled for the platform \"cpu\".","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Where the runtime keeps compiled executables, relative to this manifest. Default: \".tpu-build/executables\".","type":"string","minLength":1},"cpuDevices":{"description":"Pretend this many CPU devices (XLA's --xla_force_host_platform_device_count).","type":"integer","minimum":1,"maximum":256},"device":{"description":"The device ordinal entries run on.","type":"integer","minimum":0},"transport":{"description":"How the build reaches its runtime server.","enum":["unix","tcp"]},"xlaFlags":{"description":"XLA flags for the runtime server; a flag that names a path must point inside the workspace.","type":"string"},"float64":{"$ref":"#/definitions/float64Mode"},"matmulPrecision":{"$ref":"#/definitions/matmulPrecision"}}},"float64Mode":{"title":"Float64Mode","description":"How entries that run on this target compile Float64 values. \"error\" (the default): Float64 arithmetic on a platform that cannot do it (a TPU stores Float64 but has no Float64 arithmetic) is a compile error at the Julia line that computes it. \"float32\": every Float64 value on the device is computed and stored as Float32, on any platform, as JAX does without x64 (a deviation from Julia: the program still dispatches on Float64, compile-time arithmetic stays exact, and values are rounded once when they reach the device); arguments declared Float64 are converted to Float32 before upload and Float64 results come back as Float32. Part of the cache key.","enum":["error","float32"]},"matmulPrecision":{"title":"MatmulPrecision","description":"XLA's precision_config of every dot and convolution: \"default\" (TPUs multiply Float32 in one bfloat16 pass), \"high\" (three passes) or \"highest\" (full Float32). NVIDIA GPUs with tensor cores may use TF32 under \"default\"; the CPU computes Float32 products in Float32 whatever it says. Part of the cache key.","enum":["default","high","highest"]},"secret":{"title":"Secret","description":"A secret, never written in the manifest: {\"env\": \"NAME\"} reads an environment variable, {\"file\": \"path\"} a file (relative to this manifest; surrounding whitespace is trimmed).","oneOf":[{"$ref":"#/definitions/envSecret"},{"$ref":"#/definitions/fileSecret"}]},"envSecret":{"title":"EnvSecret","description":"A secret read from an environment variable.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"The environment variable that holds the secret.","type":"string","minLength":1}}},"fileSecret":{"title":"FileSecret","description":"A secret read from a file.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The file that holds the secret, relative to this manifest.","type":"string","minLength":1}}}}};
 const schema12 = {"title":"CompileLimits","description":"Budgets of what compiling one entry may take, for every entry (top level) or one entry (in the entry, over the top level's). A compile that exceeds one stops with an error at the Julia code that did, naming the budget. Raising a budget never changes a module, so budgets are not part of the cache key.","type":"object","additionalProperties":false,"properties":{"seconds":{"description":"Wall-clock seconds the compiler may spend on one entry (parsing, running the program at compile time, emitting HLO). Default: 60.","type":"number","exclusiveMinimum":0,"maximum":86400,"default":60},"instructions":{"description":"HLO instructions the entry may emit (before dead-code elimination). Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"unrolledIterations":{"description":"Iterations of loops run at compile time (known loops that are unrolled, comprehensions, compile-time `while`), in total over the entry. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"knownElements":{"description":"Elements of one value known at compile time: a tuple (`ntuple(f, n)`, nested tuples count every node), a collected range (`collect(1:n)`), a constant array. Default: 1000000.","type":"integer","minimum":1,"maximum":9007199254740991,"default":1000000},"arrayElements":{"description":"Elements of one array the program makes (`zeros(10^6, 10^6)` has 10^12). Default: 34359738368 (2^35: 128 GiB of Float32, more than one accelerator holds).","type":"integer","minimum":1,"maximum":9007199254740991,"default":34359738368},"callDepth":{"description":"Calls nested while inlining (recursion depth). Default: 200.","type":"integer","minimum":1,"maximum":100000,"default":200},"memoryMiB":{"description":"MiB the compiler's memory may grow by while compiling one entry; at most 80% of Node's heap limit is ever used. Default: 2048.","type":"integer","minimum":1,"maximum":1048576,"default":2048}}};
 const schema18 = {"description":"Directory (relative to this file) where run results are written, one sub-directory per entry with a .npy file per result leaf and result.json. Default: \".tpu-build/out\".","type":"string","minLength":1};
 const schema19 = {"description":"The target used by entries whose `run` is `true`. Default: \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1};
@@ -466,7 +466,7 @@ return errors === 0;
 }
 
 const schema25 = {"title":"Entry","description":"One Julia function compiled into one HLO module (and, when `run` says so, executed on a target).","type":"object","additionalProperties":false,"required":["file","function"],"properties":{"file":{"description":"The Julia source file that defines the function, relative to this manifest. Files it `include`s are part of the entry too.","type":"string","minLength":1},"function":{"description":"The name of the Julia function to compile, defined in `file` (or a file it includes).","type":"string","minLength":1},"args":{"description":"The function's positional arguments, in order. Default: no arguments.","type":"array","items":{"$ref":"#/definitions/argument"}},"compileLimits":{"$ref":"#/definitions/compileLimits"},"run":{"description":"Whether to run the compiled module after building it: `true` runs it on the default target, an object names the target. Absent or `false`: compile only.","oneOf":[{"type":"boolean"},{"$ref":"#/definitions/runOptions"}]},"expect":{"description":"What the run's results must be, which makes the run a test step: keyed by a result leaf, as `result.json` names it (its `path`, e.g. \"result\", \"result.loss\", \"result[2]\", or its index, \"0\" for 0.npy). A failed expectation ends the build with exit code 6 and names the worst element. Needs `run`.","type":"object","additionalProperties":{"$ref":"#/definitions/expectation"}}}};
-const schema36 = {"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}}}};
+const schema36 = {"title":"RunOptions","description":"Where to run an entry.","type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"description":"The target name, e.g. \"local\" (the XLA CPU runtime on this machine).","type":"string","minLength":1},"cache":{"description":"Where this run's results are cached besides its output directory: \"remote\" stores them in the remote cache (`remoteCache`), keyed by the module, the target's settings and the digest of every input, so another workspace or CI takes them instead of running a deterministic run again. Default: \"local\" (never shared).","type":"string","enum":["local","remote"]},"mesh":{"description":"Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results are whole on every device unless `resultShards` splits them.","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"The number of devices along this axis.","type":"integer","minimum":1,"maximum":4096}},"resultShards":{"description":"Keep the results split over the mesh's devices instead of whole on each (JAX's out_shardings): for each leaf of the result in order (the k-th entry for the k-th .npy file), a sharding like an argument's `shard` (per Julia dimension a mesh axis name or null), or null for a result kept whole on every device. Leaves beyond the list are whole. The .npy files still hold the whole results; an entry on the same mesh that takes them (`from`) is compiled for these shardings and takes them where they are, unmoved.","type":"array","items":{"anyOf":[{"type":"null"},{"type":"array","items":{"description":"A mesh axis name, or null.","type":["string","null"]}}]}}}};
 const schema37 = {"title":"Expectation","description":"Checks of one result leaf: equal to a reference (`npy`, within `rtol` and `atol` as numpy.allclose: |actual - expected| <= atol + rtol * |expected| elementwise, NaN never equal), every element finite, and/or its size. At least one check.","type":"object","additionalProperties":false,"properties":{"npy":{"description":"A .npy file (relative to this manifest) holding the expected values, with the leaf's Julia size (a C-order file is read as NumPy shows it, a Fortran-order one as Julia does). Any numeric element type.","type":"string","minLength":1},"rtol":{"description":"Relative tolerance of `npy`. Default: 1e-5 (numpy.allclose's).","type":"number","minimum":0},"atol":{"description":"Absolute tolerance of `npy`. Default: 1e-8 (numpy.allclose's).","type":"number","minimum":0},"finite":{"description":"`true`: every element is finite (no NaN, no ±Inf).","type":"boolean"},"shape":{"description":"The leaf's size in Julia order, e.g. [10, 32]; [] for a scalar.","type":"array","items":{"type":"integer","minimum":0}}}};
 const schema26 = {"title":"Argument","description":"One positional argument: an array or scalar ({\"eltype\", \"size\", \"value\"}), the result of another entry ({\"from\": name}), or a compile-time constant ({\"const\": value}).","oneOf":[{"$ref":"#/definitions/arrayArgument"},{"$ref":"#/definitions/fromArgument"},{"$ref":"#/definitions/constArgument"}]};
 const schema33 = {"title":"FromArgument","description":"The result of running another entry (an edge of the build graph). That entry must run too.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"The name of the entry whose result is passed here.","type":"string","minLength":1}}};
@@ -1475,7 +1475,7 @@ vErrors.push(err32);
 errors++;
 }
 for(const key2 in data12){
-if(!(((key2 === "target") || (key2 === "cache")) || (key2 === "mesh"))){
+if(!((((key2 === "target") || (key2 === "cache")) || (key2 === "mesh")) || (key2 === "resultShards"))){
 const err33 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data:data12};
 if(vErrors === null){
 vErrors = [err33];
@@ -1620,14 +1620,100 @@ vErrors.push(err44);
 errors++;
 }
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data:data12};
+if(data12.resultShards !== undefined){
+let data17 = data12.resultShards;
+if(Array.isArray(data17)){
+const len1 = data17.length;
+for(let i1=0; i1<len1; i1++){
+let data18 = data17[i1];
+const _errs48 = errors;
+let valid12 = false;
+const _errs49 = errors;
+if(data18 !== null){
+const err45 = {instancePath:instancePath+"/run/resultShards/" + i1,schemaPath:"#/definitions/runOptions/properties/resultShards/items/anyOf/0/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema36.properties.resultShards.items.anyOf[0].type,parentSchema:schema36.properties.resultShards.items.anyOf[0],data:data18};
 if(vErrors === null){
 vErrors = [err45];
 }
 else {
 vErrors.push(err45);
+}
+errors++;
+}
+var _valid1 = _errs49 === errors;
+valid12 = valid12 || _valid1;
+if(!valid12){
+const _errs51 = errors;
+if(Array.isArray(data18)){
+const len2 = data18.length;
+for(let i2=0; i2<len2; i2++){
+let data19 = data18[i2];
+if((typeof data19 !== "string") && (data19 !== null)){
+const err46 = {instancePath:instancePath+"/run/resultShards/" + i1+"/" + i2,schemaPath:"#/definitions/runOptions/properties/resultShards/items/anyOf/1/items/type",keyword:"type",params:{type: schema36.properties.resultShards.items.anyOf[1].items.type},message:"must be string,null",schema:schema36.properties.resultShards.items.anyOf[1].items.type,parentSchema:schema36.properties.resultShards.items.anyOf[1].items,data:data19};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/run/resultShards/" + i1,schemaPath:"#/definitions/runOptions/properties/resultShards/items/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema36.properties.resultShards.items.anyOf[1].type,parentSchema:schema36.properties.resultShards.items.anyOf[1],data:data18};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+var _valid1 = _errs51 === errors;
+valid12 = valid12 || _valid1;
+}
+if(!valid12){
+const err48 = {instancePath:instancePath+"/run/resultShards/" + i1,schemaPath:"#/definitions/runOptions/properties/resultShards/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema36.properties.resultShards.items.anyOf,parentSchema:schema36.properties.resultShards.items,data:data18};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+else {
+errors = _errs48;
+if(vErrors !== null){
+if(_errs48){
+vErrors.length = _errs48;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/run/resultShards",schemaPath:"#/definitions/runOptions/properties/resultShards/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema36.properties.resultShards.type,parentSchema:schema36.properties.resultShards,data:data17};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/run",schemaPath:"#/definitions/runOptions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data:data12};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
 }
 errors++;
 }
@@ -1643,12 +1729,12 @@ passing0 = 1;
 }
 }
 if(!valid5){
-const err46 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema25.properties.run.oneOf,parentSchema:schema25.properties.run,data:data12};
+const err51 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema25.properties.run.oneOf,parentSchema:schema25.properties.run,data:data12};
 if(vErrors === null){
-vErrors = [err46];
+vErrors = [err51];
 }
 else {
-vErrors.push(err46);
+vErrors.push(err51);
 }
 errors++;
 }
@@ -1665,78 +1751,14 @@ vErrors = null;
 }
 }
 if(data.expect !== undefined){
-let data17 = data.expect;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key5 in data17){
-let data18 = data17[key5];
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-for(const key6 in data18){
+let data20 = data.expect;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key5 in data20){
+let data21 = data20[key5];
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key6 in data21){
 if(!(((((key6 === "npy") || (key6 === "rtol")) || (key6 === "atol")) || (key6 === "finite")) || (key6 === "shape"))){
-const err47 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/expectation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data:data18};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-}
-if(data18.npy !== undefined){
-let data19 = data18.npy;
-if(typeof data19 === "string"){
-if(func3(data19) < 1){
-const err48 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/npy",schemaPath:"#/definitions/expectation/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.npy,data:data19};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-}
-else {
-const err49 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/npy",schemaPath:"#/definitions/expectation/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.npy.type,parentSchema:schema37.properties.npy,data:data19};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-}
-if(data18.rtol !== undefined){
-let data20 = data18.rtol;
-if((typeof data20 == "number") && (isFinite(data20))){
-if(data20 < 0 || isNaN(data20)){
-const err50 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rtol",schemaPath:"#/definitions/expectation/properties/rtol/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema37.properties.rtol,data:data20};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-}
-else {
-const err51 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rtol",schemaPath:"#/definitions/expectation/properties/rtol/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema37.properties.rtol.type,parentSchema:schema37.properties.rtol,data:data20};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-if(data18.atol !== undefined){
-let data21 = data18.atol;
-if((typeof data21 == "number") && (isFinite(data21))){
-if(data21 < 0 || isNaN(data21)){
-const err52 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/atol",schemaPath:"#/definitions/expectation/properties/atol/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema37.properties.atol,data:data21};
+const err52 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/expectation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data:data21};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1746,8 +1768,11 @@ vErrors.push(err52);
 errors++;
 }
 }
-else {
-const err53 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/atol",schemaPath:"#/definitions/expectation/properties/atol/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema37.properties.atol.type,parentSchema:schema37.properties.atol,data:data21};
+if(data21.npy !== undefined){
+let data22 = data21.npy;
+if(typeof data22 === "string"){
+if(func3(data22) < 1){
+const err53 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/npy",schemaPath:"#/definitions/expectation/properties/npy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.npy,data:data22};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1757,10 +1782,8 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data18.finite !== undefined){
-let data22 = data18.finite;
-if(typeof data22 !== "boolean"){
-const err54 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/finite",schemaPath:"#/definitions/expectation/properties/finite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.finite.type,parentSchema:schema37.properties.finite,data:data22};
+else {
+const err54 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/npy",schemaPath:"#/definitions/expectation/properties/npy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.npy.type,parentSchema:schema37.properties.npy,data:data22};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1770,14 +1793,11 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data18.shape !== undefined){
-let data23 = data18.shape;
-if(Array.isArray(data23)){
-const len1 = data23.length;
-for(let i1=0; i1<len1; i1++){
-let data24 = data23[i1];
-if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
-const err55 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/shape/" + i1,schemaPath:"#/definitions/expectation/properties/shape/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema37.properties.shape.items.type,parentSchema:schema37.properties.shape.items,data:data24};
+if(data21.rtol !== undefined){
+let data23 = data21.rtol;
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 0 || isNaN(data23)){
+const err55 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rtol",schemaPath:"#/definitions/expectation/properties/rtol/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema37.properties.rtol,data:data23};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1786,9 +1806,9 @@ vErrors.push(err55);
 }
 errors++;
 }
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 < 0 || isNaN(data24)){
-const err56 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/shape/" + i1,schemaPath:"#/definitions/expectation/properties/shape/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema37.properties.shape.items,data:data24};
+}
+else {
+const err56 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rtol",schemaPath:"#/definitions/expectation/properties/rtol/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema37.properties.rtol.type,parentSchema:schema37.properties.rtol,data:data23};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1798,10 +1818,11 @@ vErrors.push(err56);
 errors++;
 }
 }
-}
-}
-else {
-const err57 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/shape",schemaPath:"#/definitions/expectation/properties/shape/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema37.properties.shape.type,parentSchema:schema37.properties.shape,data:data23};
+if(data21.atol !== undefined){
+let data24 = data21.atol;
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 < 0 || isNaN(data24)){
+const err57 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/atol",schemaPath:"#/definitions/expectation/properties/atol/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema37.properties.atol,data:data24};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1811,9 +1832,8 @@ vErrors.push(err57);
 errors++;
 }
 }
-}
 else {
-const err58 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/expectation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data:data18};
+const err58 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/atol",schemaPath:"#/definitions/expectation/properties/atol/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema37.properties.atol.type,parentSchema:schema37.properties.atol,data:data24};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1823,9 +1843,10 @@ vErrors.push(err58);
 errors++;
 }
 }
-}
-else {
-const err59 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.expect.type,parentSchema:schema25.properties.expect,data:data17};
+if(data21.finite !== undefined){
+let data25 = data21.finite;
+if(typeof data25 !== "boolean"){
+const err59 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/finite",schemaPath:"#/definitions/expectation/properties/finite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.finite.type,parentSchema:schema37.properties.finite,data:data25};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1835,14 +1856,79 @@ vErrors.push(err59);
 errors++;
 }
 }
-}
-else {
-const err60 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
+if(data21.shape !== undefined){
+let data26 = data21.shape;
+if(Array.isArray(data26)){
+const len3 = data26.length;
+for(let i3=0; i3<len3; i3++){
+let data27 = data26[i3];
+if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
+const err60 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/shape/" + i3,schemaPath:"#/definitions/expectation/properties/shape/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema37.properties.shape.items.type,parentSchema:schema37.properties.shape.items,data:data27};
 if(vErrors === null){
 vErrors = [err60];
 }
 else {
 vErrors.push(err60);
+}
+errors++;
+}
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 < 0 || isNaN(data27)){
+const err61 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/shape/" + i3,schemaPath:"#/definitions/expectation/properties/shape/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema37.properties.shape.items,data:data27};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/shape",schemaPath:"#/definitions/expectation/properties/shape/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema37.properties.shape.type,parentSchema:schema37.properties.shape,data:data26};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+}
+else {
+const err63 = {instancePath:instancePath+"/expect/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/expectation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data:data21};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.expect.type,parentSchema:schema25.properties.expect,data:data20};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
 }
 errors++;
 }
@@ -3346,7 +3432,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((key0 === "target") || (key0 === "cache")) || (key0 === "mesh"))){
+if(!((((key0 === "target") || (key0 === "cache")) || (key0 === "mesh")) || (key0 === "resultShards"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -3491,14 +3577,100 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
-else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data};
+if(data.resultShards !== undefined){
+let data4 = data.resultShards;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+const _errs15 = errors;
+let valid5 = false;
+const _errs16 = errors;
+if(data5 !== null){
+const err13 = {instancePath:instancePath+"/resultShards/" + i0,schemaPath:"#/properties/resultShards/items/anyOf/0/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema36.properties.resultShards.items.anyOf[0].type,parentSchema:schema36.properties.resultShards.items.anyOf[0],data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
 else {
 vErrors.push(err13);
+}
+errors++;
+}
+var _valid0 = _errs16 === errors;
+valid5 = valid5 || _valid0;
+if(!valid5){
+const _errs18 = errors;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i1=0; i1<len1; i1++){
+let data6 = data5[i1];
+if((typeof data6 !== "string") && (data6 !== null)){
+const err14 = {instancePath:instancePath+"/resultShards/" + i0+"/" + i1,schemaPath:"#/properties/resultShards/items/anyOf/1/items/type",keyword:"type",params:{type: schema36.properties.resultShards.items.anyOf[1].items.type},message:"must be string,null",schema:schema36.properties.resultShards.items.anyOf[1].items.type,parentSchema:schema36.properties.resultShards.items.anyOf[1].items,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/resultShards/" + i0,schemaPath:"#/properties/resultShards/items/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema36.properties.resultShards.items.anyOf[1].type,parentSchema:schema36.properties.resultShards.items.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+var _valid0 = _errs18 === errors;
+valid5 = valid5 || _valid0;
+}
+if(!valid5){
+const err16 = {instancePath:instancePath+"/resultShards/" + i0,schemaPath:"#/properties/resultShards/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema36.properties.resultShards.items.anyOf,parentSchema:schema36.properties.resultShards.items,data:data5};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+else {
+errors = _errs15;
+if(vErrors !== null){
+if(_errs15){
+vErrors.length = _errs15;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/resultShards",schemaPath:"#/properties/resultShards/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema36.properties.resultShards.type,parentSchema:schema36.properties.resultShards,data:data4};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
 }
 errors++;
 }

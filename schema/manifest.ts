@@ -416,7 +416,7 @@ export interface RunOptions {
    */
   cache?: "local" | "remote";
   /**
-   * Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {"data": 8} or {"data": 2, "model": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.
+   * Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {"data": 8} or {"data": 2, "model": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results are whole on every device unless `resultShards` splits them.
    */
   mesh?: {
     /**
@@ -424,6 +424,10 @@ export interface RunOptions {
      */
     [k: string]: number | undefined;
   };
+  /**
+   * Keep the results split over the mesh's devices instead of whole on each (JAX's out_shardings): for each leaf of the result in order (the k-th entry for the k-th .npy file), a sharding like an argument's `shard` (per Julia dimension a mesh axis name or null), or null for a result kept whole on every device. Leaves beyond the list are whole. The .npy files still hold the whole results; an entry on the same mesh that takes them (`from`) is compiled for these shardings and takes them where they are, unmoved.
+   */
+  resultShards?: (null | (string | null)[])[];
 }
 /**
  * Checks of one result leaf: equal to a reference (`npy`, within `rtol` and `atol` as numpy.allclose: |actual - expected| <= atol + rtol * |expected| elementwise, NaN never equal), every element finite, and/or its size. At least one check.
@@ -827,7 +831,7 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
           ]
         },
         "mesh": {
-          "description": "Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results come back whole.",
+          "description": "Run the entry as one SPMD program over a mesh of the target's devices: named axes with their sizes, e.g. {\"data\": 8} or {\"data\": 2, \"model\": 4}. The product of the sizes is the number of devices used (the target's first ones, laid out row-major over the axes as in JAX's Mesh) and must not exceed what the target has. Arguments say how they are split with `shard`; results are whole on every device unless `resultShards` splits them.",
           "type": "object",
           "minProperties": 1,
           "propertyNames": {
@@ -838,6 +842,27 @@ export const MANIFEST_SCHEMA: Record<string, unknown> = {
             "type": "integer",
             "minimum": 1,
             "maximum": 4096
+          }
+        },
+        "resultShards": {
+          "description": "Keep the results split over the mesh's devices instead of whole on each (JAX's out_shardings): for each leaf of the result in order (the k-th entry for the k-th .npy file), a sharding like an argument's `shard` (per Julia dimension a mesh axis name or null), or null for a result kept whole on every device. Leaves beyond the list are whole. The .npy files still hold the whole results; an entry on the same mesh that takes them (`from`) is compiled for these shardings and takes them where they are, unmoved.",
+          "type": "array",
+          "items": {
+            "anyOf": [
+              {
+                "type": "null"
+              },
+              {
+                "type": "array",
+                "items": {
+                  "description": "A mesh axis name, or null.",
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                }
+              }
+            ]
           }
         }
       }

@@ -120,7 +120,7 @@ h = np.tanh(W1 @ x + b1[:, None]); z = W2 @ h + b2[:, None]; p = softmax(z)
 n = x.shape[1]; r = z - y
 loss = (r ** 2).sum() / n
 gz = 2 * r / n; gW2 = gz @ h.T; gb2 = gz.sum(1); gh = W2.T @ gz * (1 - h ** 2); gW1 = gh @ x.T; gb1 = gh.sum(1)
-expected = {("predict", 0): p, ("model_parallel", 0): p, ("sums", 0): p.sum(0, keepdims=True),
+expected = {("predict", 0): p, ("model_parallel", 0): p, ("sums", 0): p.sum(0, keepdims=True), ("scores", 0): p, ("score_sums", 0): p.sum(0, keepdims=True),
             ("train", 0): W1 - 0.1 * gW1, ("train", 1): b1 - 0.1 * gb1, ("train", 2): W2 - 0.1 * gW2, ("train", 3): b2 - 0.1 * gb2, ("train", 4): loss}
 entries = sys.argv[2].split(",")
 print(max(float(np.max(np.abs(out(e, k) - v))) for (e, k), v in expected.items() if e in entries))
@@ -194,6 +194,9 @@ const buildOnMeshes = () =>
         },
         // One device, taking the result of a run over the mesh.
         sums: { file: "mlp.jl", function: "column_sums", args: [{ from: "predict" }], run: true },
+        // Results kept split over the mesh, taken where they are by an entry on the same mesh.
+        scores: { file: "mlp.jl", function: "predict", args: [...params, array("x", [null, "data"])], run: { target: "local", mesh: { data: 4 }, resultShards: [[null, "data"]] } },
+        score_sums: { file: "mlp.jl", function: "column_sums", args: [{ from: "scores" }], run: { target: "local", mesh: { data: 4 } } },
         too_large: { file: "mlp.jl", function: "predict", args: [...params, array("x", [null, "data"])], run: { target: "local", mesh: { data: 16 } } },
         lenet_init: { file: "lenet5.jl", function: "lenet5", args: [{ const: 7 }], run: true },
         train_init: { file: "train.jl", function: "init_regressor", args: [{ const: 1 }], run: true },
@@ -228,9 +231,9 @@ test("data- and model-parallel entries on 4 virtual devices equal NumPy, with sh
   const tooLarge = errors.find((e) => e.includes("too_large")) ?? "";
   assert.match(tooLarge, "runs on a mesh {data: 16} of 16 devices, but target local has 8 cpu device(s)");
   assert.match(tooLarge, `"cpuDevices": 16`);
-  for (const e of ["predict", "train", "model_parallel", "sums"]) assert.ok(summary.entries[e]?.ran, `${e} ran`);
+  for (const e of ["predict", "train", "model_parallel", "sums", "scores", "score_sums"]) assert.ok(summary.entries[e]?.ran, `${e} ran`);
 
-  const difference = differenceFromNumpy(dir, ["predict", "train", "model_parallel", "sums"]);
+  const difference = differenceFromNumpy(dir, ["predict", "train", "model_parallel", "sums", "scores", "score_sums"]);
   assert.ok(difference < 2e-5, `largest difference from NumPy: ${difference}`);
 
   // The shardings in the module (XLA order: Julia's x of size (6, 16) is f32[16,6], split on dim 0).
@@ -242,6 +245,10 @@ test("data- and model-parallel entries on 4 virtual devices equal NumPy, with sh
   // W1 (8, 6) split over model (mesh axis 1 of {data: 2, model: 2}): XLA f32[6,8] tiled [1,2] with data's 2 copies last.
   assert.match(model, /f32\[6,8\]\{1,0\} parameter\(0\), sharding=\{devices=\[1,2,2\]0,2,1,3 last_tile_dim_replicate\}/);
   assert.match(model, /custom-call\(.*custom_call_target="Sharding", sharding=\{devices=\[2,2\]0,1,2,3\}/);
+  // A result kept split (Julia (3, 16) over data on dimension 2), and the parameter that takes it split alike.
+  assert.match(moduleText(dir, "scores"), /ROOT .* sharding=\{\{devices=\[4,1\]0,1,2,3\}\}/);
+  assert.match(moduleText(dir, "score_sums"), /f32\[16,3\]\{1,0\} parameter\(0\), sharding=\{devices=\[4,1\]0,1,2,3\}/);
+  assert.equal(artifactOf(dir, "score_sums").signature.parameters[0]!.shard, [null, "data"]);
 
   // The runtime compiles the module over the mesh and keeps each shard on its own device.
   const artifact = artifactOf(dir, "predict");
@@ -260,6 +267,21 @@ test("data- and model-parallel entries on 4 virtual devices equal NumPy, with sh
     assert.equal(probabilities!.shardSize, [OUT, BATCH], "whole (replicated) on each");
     const host = await session.download(probabilities!);
     assert.equal(Buffer.from(host.data), Buffer.from(npyTensor(output(dir, "predict", 0)).data), "the same bytes as the build's output");
+
+    // A result kept split stays a quarter on each device; the entry on the same mesh takes it
+    // without a copy (the runtime counts arguments it had to move), an entry on one device gathers it.
+    const [scores, scoreSums, sums] = ["scores", "score_sums", "sums"].map((e) => artifactOf(dir, e));
+    for (const a of [scores!, scoreSums!, sums!]) await session.load(a);
+    const [split] = await session.execute(scores!.hash, [...inputs, resident]);
+    assert.equal([split!.devices, split!.shardSize], [[0, 1, 2, 3], [OUT, BATCH / 4]]);
+    const moved = async () => (await session.client.health()).movedArguments;
+    const before = await moved();
+    const [summed] = await session.execute(scoreSums!.hash, [split!]);
+    assert.is(await moved(), before, "the split result is taken where it is");
+    const [gathered] = await session.execute(sums!.hash, [split!]);
+    assert.is(await moved(), before + 1, "onto one device, it is gathered (a move the counter sees)");
+    for (const [r, entry] of [[split, "scores"], [summed, "score_sums"], [gathered, "sums"]] as const)
+      assert.equal(Buffer.from((await session.download(r!)).data), Buffer.from(npyTensor(output(dir, entry, 0)).data), `${entry}: the build's bytes`);
   } finally {
     await session.close();
   }
@@ -432,6 +454,8 @@ test("bad meshes and shardings are manifest errors at their place", async () => 
     scalar: { file: "mlp.jl", function: "predict", args: [{ eltype: "Float32", value: 1, shard: [] }], run: { target: "local", mesh: { data: 4 } } },
     rank: { file: "mlp.jl", function: "predict", args: [array("x", ["data"])], run: { target: "local", mesh: { data: 4 } } },
     no_mesh: { file: "mlp.jl", function: "predict", args: [array("x", [null, "data"])], run: true },
+    kept_no_mesh: { file: "mlp.jl", function: "predict", args: [], run: { target: "local", resultShards: [[null, "data"]] } },
+    kept_unknown: { file: "mlp.jl", function: "predict", args: [], run: { target: "local", mesh: { data: 4 }, resultShards: [null, [null, "dta"]] } },
   });
   writeInputs(dir);
   const r = await loadManifest(join(dir, "tpu.config.json"));
@@ -455,6 +479,8 @@ test("bad meshes and shardings are manifest errors at their place", async () => 
   one("scalar", "shard-scalar", "/args/0/shard", "a scalar cannot be split over devices");
   one("rank", "shard-rank", "/args/0/shard", `"shard" names 1 dimension(s), but the argument has size [6, 16] (2)`);
   one("no_mesh", "shard-without-mesh", "/args/0/shard", "the entry has none");
+  one("kept_no_mesh", "shard-without-mesh", "/run/resultShards", `"resultShards" keeps results split over the entry's device mesh, but the entry has none`);
+  assert.is(one("kept_unknown", "unknown-mesh-axis", "/run/resultShards/1/1", `the entry's mesh has no axis "dta"`).suggestion, "data");
   // The schema refuses a mesh axis of size 0, at the axis.
   writeFileSync(join(dir, "tpu.config.json"), JSON.stringify({ entries: { empty: { file: "mlp.jl", function: "predict", run: { target: "local", mesh: { data: 0 } } } } }));
   const zero = await loadManifest(join(dir, "tpu.config.json"));
