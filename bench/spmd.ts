@@ -2,10 +2,12 @@
 // MLP training step (bench/spmd_step.jl) compiled by us for meshes of 1, 2, 4 and 8 virtual CPU
 // devices, the batch split over them, against JAX's jit of the same step with the same shardings
 // on the same PJRT client (bench/spmd_compare.py): per-step time, the ratio, and the collectives
-// each partitioned program runs with the bytes they move per device.
+// each partitioned program runs with the bytes they move per device; and the 8-device step on 2
+// hosts of 4 (two processes on loopback over JAX's distributed runtime), against JAX's likewise.
 // Run with `npm run bench:spmd` (it builds dist/ first).
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +19,18 @@ import { writeSection } from "./sections.js";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const [IN, HIDDEN, OUT, BATCH] = [256, 512, 16, 2048];
 const SIZES = [[HIDDEN, IN], [HIDDEN], [OUT, HIDDEN], [OUT], [IN, BATCH], [OUT, BATCH]];
+
+/** A TCP port nobody listens on now (for the distributed runtime's coordinator). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 const work = mkdtempSync(join(tmpdir(), "tpu-build-bench-spmd-"));
 try {
@@ -32,15 +46,29 @@ try {
   writeFileSync(join(work, "cases.json"), JSON.stringify(cases));
   const python = join(ROOT, "runtime", ".venv", "bin", "python");
   execFileSync(python, [join(ROOT, "bench", "spmd_compare.py"), join(work, "cases.json"), join(work, "result.json")], { stdio: ["ignore", "inherit", "inherit"] });
-  const results = JSON.parse(readFileSync(join(work, "result.json"), "utf8")) as {
-    devices: number; ours_ms: number; jax_ms: number; ours_collectives: [number, number]; jax_collectives: [number, number]; max_relative_difference: number;
-  }[];
+  type Result = { devices: number; hosts: number; ours_ms: number; jax_ms: number; ours_collectives: [number, number]; jax_collectives: [number, number]; max_relative_difference: number };
+  const results = JSON.parse(readFileSync(join(work, "result.json"), "utf8")) as Result[];
+  // The 8-device step again on 2 "hosts" of 4 devices: two processes on loopback joined by JAX's
+  // distributed runtime (gloo collectives), as two runtime servers started with --coordinator are.
+  writeFileSync(join(work, "cases-hosts.json"), JSON.stringify(cases.filter((c) => c.devices === 8)));
+  const coordinator = `127.0.0.1:${await freePort()}`;
+  await Promise.all(
+    [0, 1].map(
+      (k) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(python, [join(ROOT, "bench", "spmd_compare.py"), join(work, "cases-hosts.json"), join(work, "result-hosts.json"), coordinator, "2", String(k)], { stdio: ["ignore", "inherit", "inherit"] });
+          child.once("error", reject);
+          child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`bench/spmd_compare.py process ${k} of 2 exited with ${code}`))));
+        }),
+    ),
+  );
+  results.push(...(JSON.parse(readFileSync(join(work, "result-hosts.json"), "utf8")) as Result[]));
   const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
   const rows = results.map((r) =>
-    `| ${r.devices} | ${r.ours_ms.toFixed(2)} | ${r.jax_ms.toFixed(2)} | ${(r.ours_ms / r.jax_ms).toFixed(2)} | ${r.ours_collectives[0]}, ${kib(r.ours_collectives[1])} | ${r.jax_collectives[0]}, ${kib(r.jax_collectives[1])} | ${r.max_relative_difference.toExponential(1)} |`,
+    `| ${r.hosts > 1 ? `${r.devices} (${r.hosts} hosts × ${r.devices / r.hosts})` : r.devices} | ${r.ours_ms.toFixed(2)} | ${r.jax_ms.toFixed(2)} | ${(r.ours_ms / r.jax_ms).toFixed(2)} | ${r.ours_collectives[0]}, ${kib(r.ours_collectives[1])} | ${r.jax_collectives[0]}, ${kib(r.jax_collectives[1])} | ${r.max_relative_difference.toExponential(1)} |`,
   );
   const section = [
-    `A data-parallel training step (bench/spmd_step.jl: a ${IN} → ${HIDDEN} → ${OUT} tanh MLP, squared error, gradient descent) on a batch of ${BATCH} split over a \`data\` mesh of 1, 2, 4 and 8 virtual CPU devices, against JAX's \`jit\` of the same step with the same shardings, on the same PJRT client in one process (bench/spmd_compare.py). Median of ${process.env.BENCH_ROUNDS ?? 30} interleaved steps each. Collectives: how many the partitioned program runs and the bytes of their results on one device, read from each compiled module. Measured on ${availableParallelism()} cores (load ${loadavg()[0]!.toFixed(1)}); the virtual devices share them, so more devices do not make a step faster here: the figures compare the two programs, not the scaling.`,
+    `A data-parallel training step (bench/spmd_step.jl: a ${IN} → ${HIDDEN} → ${OUT} tanh MLP, squared error, gradient descent) on a batch of ${BATCH} split over a \`data\` mesh of 1, 2, 4 and 8 virtual CPU devices, against JAX's \`jit\` of the same step with the same shardings, on the same PJRT client in one process (bench/spmd_compare.py); and over 8 devices on 2 hosts of 4, two processes on loopback joined by JAX's distributed runtime (gloo collectives over TCP), each running both programs, as two runtime servers started with \`--coordinator\` do. Median of ${process.env.BENCH_ROUNDS ?? 30} interleaved steps each. Collectives: how many the partitioned program runs and the bytes of their results on one device, read from each compiled module. Measured on ${availableParallelism()} cores (load ${loadavg()[0]!.toFixed(1)}); the virtual devices share them, so more devices do not make a step faster here: the figures compare the two programs, not the scaling.`,
     "",
     "| devices | ours (ms) | JAX jit (ms) | ratio | our collectives | JAX's collectives | outputs' largest relative difference |",
     "|---|---|---|---|---|---|---|",

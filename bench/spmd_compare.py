@@ -2,6 +2,12 @@
 one PJRT CPU client with 8 virtual devices, in one process (run by bench/spmd.ts):
 
     python bench/spmd_compare.py CASES.json RESULT.json
+    python bench/spmd_compare.py CASES.json RESULT.json COORDINATOR NUM_PROCESSES PROCESS_ID
+
+The second form is one of NUM_PROCESSES processes acting as one over JAX's distributed runtime
+(gloo collectives on the CPU), as several hosts' runtime servers do: each holds 8 / NUM_PROCESSES
+virtual devices, the mesh spans all of them, every process runs every step (multi-controller), and
+process 0 writes the result.
 
 For each case (a module our compiler wrote for a mesh of n devices, the batch split over them):
 the inputs are drawn once from a fixed seed and placed split the same way for both programs; ours
@@ -21,13 +27,16 @@ import statistics
 import sys
 import time
 
-os.environ["XLA_FLAGS"] = " ".join([*os.environ.get("XLA_FLAGS", "").split(), "--xla_force_host_platform_device_count=8"])
+HOSTS = int(sys.argv[4]) if len(sys.argv) > 5 else 1
+os.environ["XLA_FLAGS"] = " ".join([*os.environ.get("XLA_FLAGS", "").split(), f"--xla_force_host_platform_device_count={8 // HOSTS}"])
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "runtime"))
 
-from xla_backend import Placement, XlaBackend  # noqa: E402
+from xla_backend import Distributed, Placement, XlaBackend  # noqa: E402
 
-backend = XlaBackend("cpu")
+# Several processes: the runtime server's own way of joining them (jax.distributed.initialize).
+PROCESS = int(sys.argv[5]) if HOSTS > 1 else 0
+backend = XlaBackend("cpu", distributed=Distributed(sys.argv[3], HOSTS, PROCESS) if HOSTS > 1 else None)
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
@@ -85,12 +94,13 @@ def main(cases_path: str, result_path: str) -> None:
             run_ours = lambda: backend.execute(exe, ours_args)  # noqa: E731
         mesh = Mesh(np.array(jax.devices()[:n]), ("data",))
         specs = [NamedSharding(mesh, P("data") if k >= 4 else P()) for k in range(len(values))]
-        jax_args = [jax.device_put(v, s) for v, s in zip(values, specs)]
+        # Every process holds the same values and places its own devices' shards.
+        jax_args = [jax.make_array_from_callback(v.shape, s, lambda index, v=v: v[index]) for v, s in zip(values, specs)]
         jitted = jax.jit(step, in_shardings=tuple(specs), out_shardings=NamedSharding(mesh, P()))
         compiled = jitted.lower(*jax_args).compile()
         run_jax = lambda: jax.block_until_ready(compiled(*jax_args))  # noqa: E731
         ours_out = [np.asarray(backend.to_host(r)) for r in run_ours()]
-        jax_out = [np.asarray(r) for r in run_jax()]
+        jax_out = [np.asarray(r.addressable_shards[0].data) for r in run_jax()]  # replicated: whole on each device
         error = max(float(np.max(np.abs(a - b)) / max(1e-30, float(np.max(np.abs(b))))) for a, b in zip(ours_out, jax_out))
         times = {"ours": [], "jax": []}
         for i in range(ROUNDS):
@@ -103,6 +113,7 @@ def main(cases_path: str, result_path: str) -> None:
         out.append(
             {
                 "devices": n,
+                "hosts": HOSTS,
                 "ours_ms": statistics.median(times["ours"]),
                 "jax_ms": statistics.median(times["jax"]),
                 "ours_collectives": collective_bytes(ours_hlo),
@@ -110,8 +121,11 @@ def main(cases_path: str, result_path: str) -> None:
                 "max_relative_difference": error,
             }
         )
-        print(json.dumps(out[-1]), flush=True)
-    json.dump(out, open(result_path, "w"), indent=2)
+        if PROCESS == 0:
+            print(json.dumps(out[-1]), flush=True)
+    if PROCESS == 0:
+        json.dump(out, open(result_path, "w"), indent=2)
+    backend.shutdown()
 
 
 if __name__ == "__main__":

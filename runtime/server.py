@@ -96,7 +96,7 @@ if (
     or "process_count" not in pb.DeviceInfoResponse.DESCRIPTOR.fields_by_name
     or "fast" not in pb.CompileRequest.DESCRIPTOR.fields_by_name
     or "global_dims" not in pb.Placement.DESCRIPTOR.fields_by_name
-    or "moved_arguments" not in pb.HealthResponse.DESCRIPTOR.fields_by_name
+    or "executing" not in pb.HealthResponse.DESCRIPTOR.fields_by_name
 ):
     print("tpu-build runtime: the generated stubs in runtime/_generated are older than proto/runtime.proto: run `npm install` (or `node runtime/install.mjs`) to regenerate them", file=sys.stderr)
     sys.exit(3)
@@ -159,6 +159,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         # Entries taken in by ImportExecutable (verified), until a Compile of their digest loads them.
         self.imported: dict[str, CachedExecutable] = {}
         self.compilations = 0
+        self.executing = 0  # Execute calls running now (Health)
         self.sessions = SessionTable(on_free=self._free, log=log, **sessions_options)
         # Set by main() once the data channel listens (None: gRPC streaming only).
         self.data_channel: DataChannel | None = None
@@ -271,6 +272,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             received_bytes=session.received_bytes if session else 0,
             moved_arguments=session.moved_arguments if session else 0,
             moved_bytes=session.moved_bytes if session else 0,
+            executing=self.executing,
         )
 
     def DeviceInfo(self, request, context, session: Session | None):
@@ -557,6 +559,8 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         result_bytes = sum(r.byte_size() for r in loaded.results)
         self.sessions.check_room(session, result_bytes, f"Execute's {len(loaded.results)} result(s)")
         start = time.perf_counter()
+        with self.lock:
+            self.executing += 1
         try:
             if loaded.partitioned:
                 results = self.backend.execute_partitioned(loaded.executable, arguments, list(loaded.parameter_shardings), list(loaded.result_shardings), loaded.results, moved)
@@ -564,6 +568,9 @@ class RuntimeService(pb_grpc.RuntimeServicer):
                 results = self.backend.execute(loaded.executable, arguments)
         except BackendError as e:
             raise RequestError(grpc.StatusCode.INTERNAL, f"Execute: {e}") from e
+        finally:
+            with self.lock:
+                self.executing -= 1
         with self.sessions.lock:
             session.moved_arguments += len(moved)
             session.moved_bytes += sum(loaded.parameters[i].byte_size() for i in moved)
@@ -821,6 +828,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--coordinator", metavar="HOST:PORT", help="join JAX's distributed runtime, whose coordination service process 0 serves at HOST:PORT (several hosts acting as one)")
     parser.add_argument("--num-processes", type=int, metavar="N", help="with --coordinator: how many servers act as one")
     parser.add_argument("--process-id", type=int, metavar="K", help="with --coordinator: this server's place among them, 0..N-1")
+    parser.add_argument(
+        "--heartbeat-timeout",
+        type=int,
+        default=100,
+        metavar="SECONDS",
+        help="with --coordinator: a server not heard from for this long is dead, and the others exit (JAX's distributed runtime; the group is restarted together); default 100",
+    )
     parser.add_argument("--device-memory", type=int, default=0, metavar="BYTES", help="device memory to assume where PJRT reports none (XLA's CPU client)")
     parser.add_argument("--cache-dir", help="directory of the on-disk executable cache (none: no disk cache)")
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
@@ -857,6 +871,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         split_listen(args.coordinator)
         if args.num_processes < 1 or not 0 <= args.process_id < args.num_processes:
             raise UsageError(f"--process-id must be between 0 and --num-processes - 1 ({args.num_processes - 1}), got {args.process_id}")
+    if args.heartbeat_timeout < 1:
+        raise UsageError(f"--heartbeat-timeout must be at least 1 second, got {args.heartbeat_timeout}")
     if args.idle_timeout is None:
         args.idle_timeout = 900.0 if args.listen else 0.0
     return args
@@ -923,7 +939,7 @@ def serve(args: argparse.Namespace, leftovers: Leftovers) -> int:
         os.environ["XLA_FLAGS"] = " ".join([*flags, f"--xla_force_host_platform_device_count={args.cpu_devices}"])
 
     try:
-        distributed = Distributed(args.coordinator, args.num_processes, args.process_id) if args.coordinator else None
+        distributed = Distributed(args.coordinator, args.num_processes, args.process_id, args.heartbeat_timeout) if args.coordinator else None
         backend = XlaBackend(args.platform, device_memory=args.device_memory, distributed=distributed)
     except PlatformUnavailable as e:
         log(str(e))

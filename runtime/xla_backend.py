@@ -168,6 +168,9 @@ class Distributed:
     coordinator: str  # HOST:PORT of process 0's coordination service
     num_processes: int
     process_id: int
+    # Seconds without a heartbeat after which a process counts as dead: the coordination service
+    # then fails every other one, and XLA ends them (a multi-controller group fails as a whole).
+    heartbeat_timeout: int = 100
 
 
 class XlaBackend:
@@ -188,7 +191,7 @@ class XlaBackend:
                 # The CPU client's cross-process collectives (TPUs and GPUs have their own).
                 jax.config.update("jax_cpu_collectives_implementation", "gloo")
             try:
-                jax.distributed.initialize(distributed.coordinator, num_processes=distributed.num_processes, process_id=distributed.process_id)
+                jax.distributed.initialize(distributed.coordinator, num_processes=distributed.num_processes, process_id=distributed.process_id, heartbeat_timeout_seconds=distributed.heartbeat_timeout)
             except Exception as e:
                 raise PlatformUnavailable(f"cannot join the distributed runtime at {distributed.coordinator} as process {distributed.process_id} of {distributed.num_processes} ({_xla_message(e)})") from e
 

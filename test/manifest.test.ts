@@ -135,7 +135,7 @@ test("the fixture manifest loads into the resolved build graph", async () => {
     { kind: "runtime", type: { kind: "array", eltype: "Bool", size: [], scalar: true } },
   ]);
   const tuple = { kind: "tuple" as const, elements: [] };
-  assert.equal(argSpecs(predict, (name) => (name === "init" ? tuple : (assert.unreachable() as never)))[0], { kind: "runtime", type: tuple });
+  assert.equal(argSpecs(predict, (name) => (name === "init" ? { output: tuple, results: [] } : (assert.unreachable() as never)))[0], { kind: "runtime", type: tuple });
 });
 
 test("a const keeps its JSON text, so 1 (Int64) and 1.0 (Float64) stay apart", async () => {

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { build } from "../build/engine.js";
+import type { BuildEvent } from "../build/events.js";
 import { cacheKey } from "../build/cache.js";
 import { loadManifest } from "../build/manifest.js";
 import { juliaCompiler } from "../plugins/julia/index.js";
@@ -56,6 +57,17 @@ function predict_model_parallel(W1, b1, W2, b2, x)
 end
 
 column_sums(p) = sum(p; dims = 1)
+
+# Runs long enough to be interrupted: an all-reduce over the mesh in every iteration.
+function spin(x, n)
+    s = x
+    i = 0
+    while i < n
+        s = s .* 0.5f0 .+ sum(s) .* 1f-3
+        i = i + 1
+    end
+    return s
+end
 `;
 
 // Sizes (Julia order): 6 inputs, 8 hidden units, 3 outputs, a batch of 16.
@@ -379,72 +391,119 @@ test("LeNet-5 and examples/train.jl's training step with the batch split over 2,
   assert.match(moduleText(dir, "lenet8"), /f32\[8,1,28,28\]\{3,2,1,0\} parameter\(\d+\), sharding=\{devices=\[8,1,1,1\]0,1,2,3,4,5,6,7\}/);
 });
 
-test("two runtime servers on loopback act as one: the data-parallel step over their 4 devices equals NumPy; a killed host fails the run naming it, and no server is left", async () => {
+/** Two runtime servers on loopback acting as one (JAX's distributed runtime), 4 CPU devices each, at the given addresses. */
+async function startPod(tokenFile: string, listen?: string[]): Promise<RuntimeProcess[]> {
+  const coordinator = `127.0.0.1:${await freePort()}`;
+  // A peer silent for 10 s is dead, and XLA ends the others (JAX's default waits 100 s).
+  return Promise.all(
+    [0, 1].map((processId) =>
+      RuntimeProcess.start({ transport: "tcp", tokenFile, cpuDevices: 4, ...(listen ? { listen: listen[processId] } : {}), distributed: { coordinator, numProcesses: 2, processId, heartbeatTimeoutSeconds: 10 } }),
+    ),
+  );
+}
+
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test("two runtime servers on loopback act as one: the data-parallel step over their 8 devices equals NumPy, each host gets only its half of the batch; a host killed inside an execute fails the run naming it, the other ends, and the restarted pair serves the next build", async () => {
   const dir = workspace({});
   writeInputs(dir);
   const tokenFile = join(dir, "token");
   writeFileSync(tokenFile, `${"t".repeat(32)}\n`, { mode: 0o600 });
-  const coordinator = `127.0.0.1:${await freePort()}`;
-  const hosts = await Promise.all(
-    [0, 1].map((processId) => RuntimeProcess.start({ transport: "tcp", tokenFile, cpuDevices: 2, distributed: { coordinator, numProcesses: 2, processId } })),
-  );
+  let hosts = await startPod(tokenFile);
+  const addresses = hosts.map((h) => h.address);
   try {
-    const pod = { kind: "remote", hosts: [hosts[1]!.address, hosts[0]!.address], token: { file: "token" }, platform: "cpu" };
-    const onPod = { target: "pod", mesh: { data: 4 } };
-    writeFileSync(
-      join(dir, "tpu.config.json"),
-      JSON.stringify({
-        targets: { pod },
-        entries: {
-          predict: { file: "mlp.jl", function: "predict", args: [...params, array("x", [null, "data"])], run: onPod },
-          train: { file: "mlp.jl", function: "train_step", args: [...params, array("x", [null, "data"]), array("y", [null, "data"])], run: onPod },
-          // On process 0's first device, from a result of both hosts.
-          sums: { file: "mlp.jl", function: "column_sums", args: [{ from: "predict" }], run: { target: "pod" } },
-        },
-      }),
-    );
-    const errors: string[] = [];
-    const summary = await build({ config: join(dir, "tpu.config.json"), error: (t) => errors.push(t), log: () => {} });
-    assert.is(summary.exitCode, 0, errors.join("\n"));
+    const pod = { kind: "remote", hosts: [addresses[1]!, addresses[0]!], token: { file: "token" }, platform: "cpu" };
+    const onPod = { target: "pod", mesh: { data: 8 } };
+    const entries = {
+      predict: { file: "mlp.jl", function: "predict", args: [...params, array("x", [null, "data"])], run: onPod },
+      train: { file: "mlp.jl", function: "train_step", args: [...params, array("x", [null, "data"]), array("y", [null, "data"])], run: onPod },
+      // On process 0's first device, from a result of both hosts.
+      sums: { file: "mlp.jl", function: "column_sums", args: [{ from: "predict" }], run: { target: "pod" } },
+    };
+    const config = join(dir, "tpu.config.json");
+    const buildPod = async (only?: string[], more: Record<string, unknown> = {}, onEvent?: (e: BuildEvent) => void) => {
+      writeFileSync(config, JSON.stringify({ targets: { pod }, entries: { ...entries, ...more } }));
+      const errors: string[] = [];
+      const summary = await build({ config, force: true, error: (t) => errors.push(t), log: () => {}, ...(only ? { entries: only } : {}), ...(onEvent ? { onEvent } : {}) });
+      return { summary, errors };
+    };
+    const first = await buildPod();
+    assert.is(first.summary.exitCode, 0, first.errors.join("\n"));
     const difference = differenceFromNumpy(dir, ["predict", "train", "sums"]);
     assert.ok(difference < 2e-5, `largest difference from NumPy: ${difference}`);
     const info = await hosts[0]!.client.deviceInfo();
     assert.is(info.processCount, 2);
-    assert.equal(info.devices.map((d) => d.processIndex), [0, 0, 1, 1], "4 global devices, 2 on each host");
+    assert.equal(info.devices.map((d) => d.processIndex), [0, 0, 0, 0, 1, 1, 1, 1], "8 global devices, 4 on each host");
 
+    // Each host is sent only the half of the batch its 4 devices hold, and runs its partitions on it.
     const { kind: _remote, ...settings } = pod;
     const session = await new RemoteTarget().open({ workspace: dir, settings });
     try {
-      const artifact = artifactOf(dir, "predict");
-      await session.load(artifact);
-      const inputs = ["W1", "b1", "W2", "b2", "x"].map((n) => npyTensor(join(dir, `${n}.npy`)));
-
-      // Each host is sent only the half of the batch its 2 devices hold, and runs its partitions on it.
       assert.instance(session, MultiHostSession);
-      const pod2 = session as MultiHostSession;
-      const received = () => Promise.all(pod2.hosts.map((h) => h.session.client.health().then((r) => r.receivedBytes)));
+      const both = session as MultiHostSession;
+      const artifact = artifactOf(dir, "predict");
+      await both.load(artifact);
+      const inputs = ["W1", "b1", "W2", "b2", "x"].map((n) => npyTensor(join(dir, `${n}.npy`)));
+      const received = () => Promise.all(both.hosts.map((h) => h.session.client.health().then((r) => r.receivedBytes)));
       const before = await received();
       const x = inputs[4]!;
-      const split = await pod2.upload(x, { mesh: artifact.signature.mesh!, shard: [null, "data"] });
+      const split = await both.upload(x, { mesh: artifact.signature.mesh!, shard: [null, "data"] });
       const after = await received();
       assert.equal(after.map((b, k) => b - before[k]!), [x.data.byteLength / 2, x.data.byteLength / 2], "each host received half of x");
-      const [probabilities] = await pod2.execute(artifact.hash, [...inputs.slice(0, 4), split]);
-      const host = await pod2.download(probabilities!, { release: true });
+      const [probabilities] = await both.execute(artifact.hash, [...inputs.slice(0, 4), split]);
+      const host = await both.download(probabilities!, { release: true });
       assert.equal(Buffer.from(host.data), Buffer.from(npyTensor(output(dir, "predict", 0)).data), "the same bytes as the build's output");
-      await pod2.release([split]);
-
-      // A host killed under an open session: the next run fails at once, with one error naming it.
-      hosts[1]!.killNow();
-      const failure = await session.run(artifact.hash, inputs).then(() => undefined, (e: Error) => e.message);
-      assert.match(failure ?? "ran", new RegExp(`on host ${hosts[1]!.address.replace(/[.]/g, "\\.")} \\(process 1 of 2\\) failed`));
     } finally {
       await session.close();
     }
+
+    // Host 1 killed while both run a long program (an all-reduce per iteration): the run fails at
+    // once with one error naming it; host 0, whose collective lost its peer, is ended by XLA's
+    // coordination service (its heartbeat timeout), so no server is left waiting.
+    let killed: Promise<boolean> | undefined;
+    const killInsideExecute = async () => {
+      // The server counts its running Execute calls; host 1's own client asks it.
+      for (let waited = 0; waited < 120_000; waited += 100) {
+        if ((await hosts[1]!.client.health()).executing > 0) {
+          hosts[1]!.killNow();
+          return true;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      hosts[1]!.killNow(); // never seen running: end the spin all the same
+      return false;
+    };
+    const spin = { file: "mlp.jl", function: "spin", args: [array("x", [null, "data"]), { eltype: "Int64", value: 10_000_000 }], run: onPod };
+    const broken = await buildPod(["spin"], { spin }, (e) => {
+      if (e.event === "run-started" && e.entry === "spin") killed ??= killInsideExecute();
+    });
+    assert.ok(await killed, "host 1 was killed inside spin's execute");
+    assert.is(broken.summary.exitCode, 4);
+    assert.ok(broken.summary.entries.spin?.runFailed, "spin failed");
+    const spinErrors = broken.errors.filter((e) => e.includes("spin"));
+    assert.is(spinErrors.length, 1, broken.errors.join("\n"));
+    assert.match(spinErrors[0]!, new RegExp(`execute on host ${addresses[1]!.replace(/[.]/g, "\\.")} \\(process 1 of 2\\) failed`));
+    for (let waited = 0; isRunning(hosts[0]!.pid) && waited < 60_000; waited += 250) await new Promise((r) => setTimeout(r, 250));
+    assert.not.ok(isRunning(hosts[0]!.pid), "host 0 ended when its peer died");
+
+    // Restarted together at the same addresses (as a pod's supervisor does), they serve the next build.
+    await Promise.all(hosts.map((h) => h.close(5_000).catch(() => undefined)));
+    hosts = await startPod(tokenFile, addresses);
+    rmSync(join(dir, ".tpu-build", "out", "train"), { recursive: true });
+    const again = await buildPod(["train"]);
+    assert.is(again.summary.exitCode, 0, again.errors.join("\n"));
+    assert.ok(differenceFromNumpy(dir, ["train"]) < 2e-5);
   } finally {
-    // Process 0 may wait (a few seconds) for its killed peer while it leaves the distributed runtime.
     await Promise.all(hosts.map((h) => h.close(30_000).catch(() => undefined)));
   }
-  for (const h of hosts) assert.throws(() => process.kill(h.pid, 0), "no runtime server is left running");
+  for (const h of hosts) assert.not.ok(isRunning(h.pid), "no runtime server is left running");
 });
 
 test("bad meshes and shardings are manifest errors at their place", async () => {

@@ -202,6 +202,11 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
         await this.client.release({ buffers: results.map((r) => r.handle) });
         throw e;
       }
+    } catch (e) {
+      // The failure is the execute's: a server that died in it cannot release either.
+      if (temporary.length > 0) await this.client.release({ buffers: temporary }).catch(() => undefined);
+      temporary.length = 0;
+      throw e;
     } finally {
       if (temporary.length > 0) await this.client.release({ buffers: temporary });
     }

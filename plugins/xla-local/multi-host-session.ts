@@ -9,6 +9,7 @@
 
 import type { ArtifactRef, DeviceInfo, ExecutableStore, LoadReport, Signature, TargetSession, Tensor, TensorLayout } from "../api.js";
 import { meshSize, parameterLayout, resultLayout } from "../api.js";
+import { RuntimeError } from "./runtime-client.js";
 import { shardBlock } from "./tensor-layout.js";
 import type { LocalSession, ResidentTensor, RuntimeConnection } from "./local-target.js";
 
@@ -27,6 +28,10 @@ interface SpreadTensor extends ResidentTensor {
 
 function isSpread(x: Tensor | ResidentTensor): x is SpreadTensor {
   return Array.isArray((x as SpreadTensor).parts);
+}
+
+function isResidentTensor(x: Tensor | ResidentTensor): x is ResidentTensor {
+  return typeof (x as ResidentTensor).handle === "string";
 }
 
 export class MultiHostSession implements TargetSession {
@@ -84,16 +89,32 @@ export class MultiHostSession implements TargetSession {
     const signature = this.signatures.get(artifactHash);
     if (!signature) throw new Error(`artifact ${artifactHash} is not loaded in this session; call load() first`);
     const runners = this.runners(signature);
-    // Every runner needs each argument placed for this module: one that sits elsewhere (on device
-    // 0 only, or laid out for another mesh) is read back and placed again.
-    const placed = await Promise.all(
-      inputs.map(async (x, i) => {
-        const layout = parameterLayout(signature, i);
-        if (!isSpread(x) || (runners.every((k) => x.parts[k]) && sameLayout(x.layout, layout))) return x;
-        const host = await this.download(x);
-        return layout ? this.upload(host, layout) : host;
-      }),
-    );
+    // Every runner needs each argument placed for this module: a host tensor is sent to each host
+    // in its part (and released after), one that sits elsewhere (on device 0 only, or laid out
+    // for another mesh) is read back and placed again.
+    const temporary: SpreadTensor[] = [];
+    const place = async (x: Tensor, layout: TensorLayout | undefined): Promise<Tensor | SpreadTensor> => {
+      if (!layout) return x;
+      const t = await this.upload(x, layout);
+      temporary.push(t);
+      return t;
+    };
+    try {
+      const placed = await Promise.all(
+        inputs.map(async (x, i): Promise<Tensor | ResidentTensor> => {
+          const layout = parameterLayout(signature, i);
+          if (!isSpread(x)) return isResidentTensor(x) ? x : place(x, layout);
+          if (runners.every((k) => x.parts[k]) && sameLayout(x.layout, layout)) return x;
+          return place(await this.download(x), layout);
+        }),
+      );
+      return await this.executeOnHosts(signature, artifactHash, runners, placed);
+    } finally {
+      if (temporary.length) await this.release(temporary).catch(() => undefined);
+    }
+  }
+
+  private async executeOnHosts(signature: Signature, artifactHash: string, runners: number[], placed: (Tensor | ResidentTensor)[]): Promise<SpreadTensor[]> {
     const results = await this.onHosts(runners, "execute", (h, k) => h.session.execute(artifactHash, placed.map((x) => (isSpread(x) ? x.parts[k]! : x))));
     const first = results[0]!;
     return first.map((_, j) => {
@@ -142,19 +163,35 @@ export class MultiHostSession implements TargetSession {
   }
 
   /**
-   * Runs `step` on the given hosts at once. The first failure fails the whole, named by its host:
-   * the others, waiting in a collective for the failed one, end at their call deadlines unawaited.
+   * Runs `step` on the given hosts at once. A failure fails the whole, named by its host. When a
+   * host dies, the others fail too, in the collective that waited for it; so the error names a
+   * host that cannot be reached, if one failed within a moment of the first failure, else the
+   * first. The calls still waiting end at their deadlines unawaited.
    */
   private async onHosts<T>(which: number[], what: string, step: (host: Host, k: number) => Promise<T>): Promise<T[]> {
+    const failures: { k: number; error: unknown }[] = [];
+    let firstFailed: () => void = () => {};
+    const failed = new Promise<void>((resolve) => (firstFailed = resolve));
     const calls = which.map((k) =>
-      step(this.hosts[k]!, k).catch((e: unknown) => {
-        throw new Error(`${what} on host ${this.hosts[k]!.address} (process ${k} of ${this.hosts.length}) failed: ${e instanceof Error ? e.message : String(e)}`);
+      step(this.hosts[k]!, k).catch((error: unknown) => {
+        failures.push({ k, error });
+        firstFailed();
+        throw error;
       }),
     );
-    for (const c of calls) c.catch(() => undefined);
-    return Promise.all(calls);
+    const all = Promise.all(calls);
+    all.catch(() => undefined);
+    await Promise.race([all, failed]);
+    if (failures.length === 0) return all;
+    await Promise.race([Promise.allSettled(calls), new Promise((r) => setTimeout(r, HOST_FAILURE_GRACE_MS).unref())]);
+    const cause = failures.find((f) => f.error instanceof RuntimeError && f.error.code === "UNAVAILABLE") ?? failures[0]!;
+    const message = cause.error instanceof Error ? cause.error.message : String(cause.error);
+    throw new Error(`${what} on host ${this.hosts[cause.k]!.address} (process ${cause.k} of ${this.hosts.length}) failed: ${message}`);
   }
 }
+
+/** How long after a host's failure the others' are awaited, to blame the one that is gone. */
+const HOST_FAILURE_GRACE_MS = 2000;
 
 function spread(parts: (ResidentTensor | undefined)[], layout: TensorLayout | undefined): SpreadTensor {
   const any = parts.find((p) => p !== undefined)!;

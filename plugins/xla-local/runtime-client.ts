@@ -136,6 +136,8 @@ export interface RuntimeHealth {
   receivedBytes: number;
   movedArguments: number;
   movedBytes: number;
+  /** Execute calls running now, in all sessions (a server older than 0.5.0 reports 0). */
+  executing: number;
 }
 
 export interface RuntimeDeviceInfo {
@@ -368,6 +370,7 @@ export class RuntimeClient {
       receivedBytes: r.receivedBytes,
       movedArguments: r.movedArguments,
       movedBytes: r.movedBytes,
+      executing: r.executing,
     };
   }
 

@@ -56,7 +56,7 @@ export interface RuntimeProcessOptions {
   /** How long an unused data-channel ticket stays good, in seconds (default: the server's, 60). */
   dataTicketTtlSeconds?: number;
   /** Join JAX's distributed runtime as process `processId` of `numProcesses` (several servers acting as one; start them together). */
-  distributed?: { coordinator: string; numProcesses: number; processId: number };
+  distributed?: { coordinator: string; numProcesses: number; processId: number; /** Seconds without a peer's heartbeat before the group fails (JAX's default: 100). */ heartbeatTimeoutSeconds?: number };
   /** Extra environment for the server. */
   env?: Record<string, string>;
   /** How long to wait for the ready line and a healthy reply (default 60 s). */
@@ -168,7 +168,11 @@ export class RuntimeProcess {
     if (options.deviceMemoryBytes !== undefined) args.push("--device-memory", String(options.deviceMemoryBytes));
     if (options.cacheDir) args.push("--cache-dir", options.cacheDir);
     if (options.platform) args.push("--platform", options.platform);
-    if (options.distributed) args.push("--coordinator", options.distributed.coordinator, "--num-processes", String(options.distributed.numProcesses), "--process-id", String(options.distributed.processId));
+    if (options.distributed) {
+      const d = options.distributed;
+      args.push("--coordinator", d.coordinator, "--num-processes", String(d.numProcesses), "--process-id", String(d.processId));
+      if (d.heartbeatTimeoutSeconds !== undefined) args.push("--heartbeat-timeout", String(d.heartbeatTimeoutSeconds));
+    }
     if (options.dataChannel === false) args.push("--no-data-channel");
     if (options.dataTicketTtlSeconds !== undefined) args.push("--data-ticket-ttl", String(options.dataTicketTtlSeconds));
     const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1", ...options.env };

@@ -41,6 +41,10 @@ export interface HealthResponse {
   'receivedBytes'?: (number | string | Long);
   'movedArguments'?: (number);
   'movedBytes'?: (number | string | Long);
+  /**
+   * Execute calls running now (all sessions).
+   */
+  'executing'?: (number);
 }
 
 export interface HealthResponse__Output {
@@ -82,4 +86,8 @@ export interface HealthResponse__Output {
   'receivedBytes': (number);
   'movedArguments': (number);
   'movedBytes': (number);
+  /**
+   * Execute calls running now (all sessions).
+   */
+  'executing': (number);
 }
