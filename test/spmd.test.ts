@@ -24,6 +24,7 @@ import type { ArgSpec, Signature, Tensor } from "../plugins/api.js";
 import { LocalTarget } from "../plugins/xla-local/local-target.js";
 import { RemoteTarget, RuntimeProcess, checkRemoteSettings } from "../plugins/xla-local/index.js";
 import { MultiHostSession } from "../plugins/xla-local/multi-host-session.js";
+import { shardBlock, sliceBlock } from "../plugins/xla-local/tensor-layout.js";
 import { decodeNpy } from "../build/npy.js";
 import { runPython } from "./support/python.js";
 import { runPython as runJax } from "./support/jax.js";
@@ -544,6 +545,25 @@ test("bad meshes and shardings are manifest errors at their place", async () => 
   writeFileSync(join(dir, "tpu.config.json"), JSON.stringify({ entries: { empty: { file: "mlp.jl", function: "predict", run: { target: "local", mesh: { data: 0 } } } } }));
   const zero = await loadManifest(join(dir, "tpu.config.json"));
   assert.ok(!zero.ok && zero.diagnostics.some((d) => d.pointer === "/entries/empty/run/mesh/data"), JSON.stringify(zero));
+});
+
+test("a host's block of an argument holds exactly its devices' shards, cut from the column-major bytes", () => {
+  const mesh = { axes: [{ name: "data", size: 4 }, { name: "model", size: 2 }] };
+  const layout = { mesh, shard: ["model", null, "data"] };
+  const size = [4, 3, 8];
+  // Devices 0..3 (the first host of two) are mesh rows data = 0, 1: the first half of dimension 3, all of dimension 1.
+  assert.equal(shardBlock(layout, size, [0, 1, 2, 3]), { start: [0, 0, 0], size: [4, 3, 4] });
+  assert.equal(shardBlock(layout, size, [4, 5, 6, 7]), { start: [0, 0, 4], size: [4, 3, 4] });
+  // One device: one shard.
+  assert.equal(shardBlock(layout, size, [5]), { start: [2, 0, 4], size: [2, 3, 2] });
+  const count = size.reduce((n, d) => n * d, 1);
+  const values = Float32Array.from({ length: count }, (_, k) => k);
+  const tensor: Tensor = { eltype: "Float32", size, data: new Uint8Array(values.buffer) };
+  const block = { start: [2, 1, 4], size: [2, 2, 3] };
+  const cut = new Float32Array(sliceBlock(tensor, block).data.buffer.slice(0));
+  const expected: number[] = [];
+  for (let k = 0; k < 3; k++) for (let j = 0; j < 2; j++) for (let i = 0; i < 2; i++) expected.push(2 + i + (1 + j) * 4 + (4 + k) * 12);
+  assert.equal([...cut], expected);
 });
 
 test("a remote target's hosts are checked: two or more distinct addresses, and not beside an address", () => {

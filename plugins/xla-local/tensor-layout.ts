@@ -88,8 +88,8 @@ export function sliceBlock(tensor: Tensor, block: ArrayBlock): Tensor {
   if (out.byteLength === 0) return { eltype: tensor.eltype, size: [...block.size], data: out };
   // Column-major: the first dimension's run of a block row is contiguous; walk the others.
   const run = (rank ? block.size[0]! : 1) * element;
-  const strides: number[] = [];
-  tensor.size.reduce((stride, d, i) => ((strides[i] = stride), stride * d), element);
+  const strides: number[] = []; // bytes between neighbours along each dimension
+  for (let i = 0, stride = element; i < rank; stride *= tensor.size[i]!, i++) strides.push(stride);
   const index = new Array<number>(rank).fill(0);
   const source = tensor.data;
   for (let written = 0; written < out.byteLength; written += run) {
