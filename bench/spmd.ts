@@ -7,7 +7,6 @@
 // Run with `npm run bench:spmd` (it builds dist/ first).
 
 import { execFileSync, spawn } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,22 +14,12 @@ import { fileURLToPath } from "node:url";
 import { juliaCompiler } from "../dist/plugins/julia/index.js";
 import type { ArgSpec } from "../dist/plugins/api.js";
 import { writeSection } from "./sections.js";
+import { freePort } from "../test/support/ports.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const [IN, HIDDEN, OUT, BATCH] = [256, 512, 16, 2048];
 const SIZES = [[HIDDEN, IN], [HIDDEN], [OUT, HIDDEN], [OUT], [IN, BATCH], [OUT, BATCH]];
 
-/** A TCP port nobody listens on now (for the distributed runtime's coordinator). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const work = mkdtempSync(join(tmpdir(), "tpu-build-bench-spmd-"));
 try {

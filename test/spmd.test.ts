@@ -10,7 +10,6 @@
 
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createServer, type AddressInfo } from "node:net";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
@@ -101,17 +100,6 @@ for name, size in json.loads(sys.argv[2]).items():
 
 const output = (dir: string, entry: string, k: number) => join(dir, ".tpu-build", "out", entry, `${k}.npy`);
 
-/** A TCP port nobody listens on now (for the distributed runtime's coordinator). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function npyTensor(path: string): Tensor {
   const r = decodeNpy(readFileSync(path), "Float32");
@@ -313,6 +301,7 @@ os.environ["XLA_FLAGS"] = os.environ.get("XLA_FLAGS", "") + " --xla_force_host_p
 import json
 import numpy as np
 import jax, jax.numpy as jnp
+import { freePort } from "./support/ports.js";
 from jax import lax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 

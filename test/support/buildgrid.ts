@@ -9,11 +9,11 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ReapiClient } from "../../build/remote-cache/reapi-client.js";
+import { freePort } from "./ports.js";
 
 const REQUIREMENTS = join(dirname(fileURLToPath(import.meta.url)), "buildgrid-requirements.txt");
 
@@ -52,17 +52,6 @@ export function buildGridVenv(): string {
   return venv;
 }
 
-/** A TCP port on loopback that nobody listens on now (a server's, or the distributed runtime's coordinator's). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface BuildGridServer {
   /** grpc://127.0.0.1:PORT */
