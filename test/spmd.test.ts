@@ -27,6 +27,7 @@ import { shardBlock, sliceBlock } from "../plugins/xla-local/tensor-layout.js";
 import { decodeNpy } from "../build/npy.js";
 import { runPython } from "./support/python.js";
 import { runPython as runJax } from "./support/jax.js";
+import { freePort } from "./support/ports.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -301,7 +302,6 @@ os.environ["XLA_FLAGS"] = os.environ.get("XLA_FLAGS", "") + " --xla_force_host_p
 import json
 import numpy as np
 import jax, jax.numpy as jnp
-import { freePort } from "./support/ports.js";
 from jax import lax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
@@ -581,12 +581,14 @@ test("with_sharding_constraint checks its mesh axes at the Julia call, is the id
   }
   const plain = compile();
   assert.ok(plain.ok && !plain.text.includes("custom-call") && !plain.text.includes("sharding="), "no mesh: no constraint, no shardings");
-  const entry = { name: "f", file: "f.jl", function: "f", args: [x] };
-  const key = (e: typeof entry & { mesh?: { axes: { name: string; size: number }[] } }) => cacheKey({ compiler: { name: "c", version: "1", codeDigest: "d" }, prelude: "p", entry: e, sources: [] });
+  const entry: { name: string; file: string; function: string; args: ArgSpec[] } = { name: "f", file: "f.jl", function: "f", args: [x] };
+  const key = (e: typeof entry & { mesh?: { axes: { name: string; size: number }[] }; resultShards?: (string | null)[][] }) =>
+    cacheKey({ compiler: { name: "c", version: "1", codeDigest: "d" }, prelude: "p", entry: e, sources: [] });
   const meshes = [undefined, { axes: [{ name: "data", size: 4 }] }, { axes: [{ name: "data", size: 2 }] }];
   const keys = new Set(meshes.map((mesh) => key(mesh ? { ...entry, mesh } : entry)));
   keys.add(key({ ...entry, args: [{ ...x, shard: [null, "data"] } as ArgSpec], mesh: meshes[1] }));
-  assert.is(keys.size, 4, "the mesh and the shardings are part of the key");
+  keys.add(key({ ...entry, mesh: meshes[1], resultShards: [[null, "data"]] }));
+  assert.is(keys.size, 5, "the mesh and the arguments' and results' shardings are part of the key");
 });
 
 test.run();
