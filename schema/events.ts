@@ -146,7 +146,7 @@ export interface EvCompileFinished {
    */
   hash: string;
   /**
-   * Milliseconds.
+   * Milliseconds in the compiler, from compile-started (the cache lookups before it excluded).
    */
   durationMs: number;
   /**
@@ -174,7 +174,7 @@ export interface EvCompileFailed {
    */
   key: string;
   /**
-   * Milliseconds.
+   * Milliseconds in the compiler, from compile-started (the cache lookups before it excluded).
    */
   durationMs: number;
   diagnostics: Diagnostic[];
