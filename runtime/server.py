@@ -62,10 +62,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "_generated"))
 
-# 0.5.0: blocks of a sharded tensor (Placement.global_dims), a session's transfer counters in
-# Health. 0.4.0: SPMD programs over several devices, sharded transfers. 0.3.0: sessions, tokens, TLS,
+# 0.6.0: shared memory (memfds) for a client on the same host. 0.5.0: blocks of a sharded tensor
+# (Placement.global_dims), a session's transfer counters in Health. 0.4.0: SPMD programs over
+# several devices, sharded transfers. 0.3.0: sessions, tokens, TLS,
 # per-tensor digests, memory checks. 0.2.0: the data channel.
-SERVER_VERSION = "0.5.0"
+SERVER_VERSION = "0.6.0"
 MAX_CHUNK = 4 << 20
 # Compile requests carry whole modules, which may embed large constants; tensors stream or take the
 # data channel.
@@ -97,11 +98,14 @@ if (
     or "fast" not in pb.CompileRequest.DESCRIPTOR.fields_by_name
     or "global_dims" not in pb.Placement.DESCRIPTOR.fields_by_name
     or "executing" not in pb.HealthResponse.DESCRIPTOR.fields_by_name
+    or "shared_memory" not in pb.HealthResponse.DESCRIPTOR.fields_by_name
 ):
     print("tpu-build runtime: the generated stubs in runtime/_generated are older than proto/runtime.proto: run `npm install` (or `node runtime/install.mjs`) to regenerate them", file=sys.stderr)
     sys.exit(3)
 
 from data_channel import DataChannel, Ticket, byte_view  # noqa: E402
+import shared_memory  # noqa: E402
+from shared_memory import SharedMemoryError, SharedMemoryTable  # noqa: E402
 from executable_cache import CacheDirRefused, CachedExecutable, ExecutableCache, Untrusted, cache_digest, decode_entry, encode_entry  # noqa: E402
 from sessions import SESSION_METADATA, Authenticator, RequestError, Session, SessionTable, metadata_value, new_handle  # noqa: E402
 from xla_backend import DTYPES, ArrayShape, BackendError, Distributed, MemoryNeeds, Placement, PlatformUnavailable, XlaBackend  # noqa: E402
@@ -163,6 +167,8 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         self.sessions = SessionTable(on_free=self._free, log=log, **sessions_options)
         # Set by main() once the data channel listens (None: gRPC streaming only).
         self.data_channel: DataChannel | None = None
+        # Set by main() with --shared-memory (a local target's child: its client is on this host).
+        self.shared_memory: SharedMemoryTable | None = None
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -198,13 +204,13 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             raise
         return self._buffer_info(handle, buffer)
 
-    def _check_transfer_in(self, header, rpc: str) -> tuple[ArrayShape, int | Placement]:
+    def _check_transfer_in(self, header, rpc: str, digest: bool = True) -> tuple[ArrayShape, int | Placement]:
         """The tensor's shape, and where it goes: a device ordinal or a placement over several."""
         shape = shape_from_pb(header.shape)
         expected = shape.byte_size()
         if header.total_bytes != expected:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: total_bytes {header.total_bytes} does not match {shape} ({expected} bytes)")
-        if len(header.sha256) != 32:
+        if digest and len(header.sha256) != 32:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"{rpc}: the header must carry the SHA-256 of the tensor's bytes (32 bytes, got {len(header.sha256)})")
         if header.HasField("placement"):
             return shape, self._placement(header.placement, shape, rpc)
@@ -265,7 +271,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             live_buffers=buffers,
             live_executables=executables,
             data_address=self.data_channel.address if self.data_channel else "",
-            pending_transfers=self.data_channel.pending if self.data_channel else 0,
+            pending_transfers=(self.data_channel.pending if self.data_channel else 0) + (self.shared_memory.pending if self.shared_memory else 0),
             data_tls=bool(self.data_channel and self.data_channel.tls),
             session_bytes=held,
             max_session_bytes=self.sessions.max_bytes,
@@ -273,6 +279,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             moved_arguments=session.moved_arguments if session else 0,
             moved_bytes=session.moved_bytes if session else 0,
             executing=self.executing,
+            shared_memory=self.shared_memory is not None,
         )
 
     def DeviceInfo(self, request, context, session: Session | None):
@@ -497,6 +504,56 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         ticket = channel.issue("out", info.total_bytes, buffer=request.buffer, release=request.release, session=session)
         return self._ticket(ticket, info)
 
+    # --- shared memory (runtime/shared_memory.py) ------------------------------------------------
+
+    def _shared_memory(self, rpc: str) -> SharedMemoryTable:
+        if self.shared_memory is None:
+            raise RequestError(grpc.StatusCode.FAILED_PRECONDITION, f"{rpc}: this server offers no shared memory (started without --shared-memory); use the data channel")
+        return self.shared_memory
+
+    def _region(self, region, info: pb.BufferInfo) -> pb.SharedRegion:
+        return pb.SharedRegion(pid=os.getpid(), fd=region.fd, name=region.name, buffer=info, expires_in_ms=int(self.shared_memory.ttl * 1000))
+
+    def OpenSharedTransferIn(self, header, context, session: Session):
+        table = self._shared_memory("OpenSharedTransferIn")
+        shape, where = self._check_transfer_in(header, "OpenSharedTransferIn", digest=False)
+        self.sessions.reserve(session, shape.byte_size(), f"OpenSharedTransferIn of {shape}")
+        try:
+            region = table.open_in(shape.byte_size(), session, shape, where)
+        except OSError as e:
+            self.sessions.unreserve(session, shape.byte_size())
+            raise RequestError(grpc.StatusCode.RESOURCE_EXHAUSTED, f"OpenSharedTransferIn: no shared memory for {shape} ({e})") from None
+        return self._region(region, pb.BufferInfo(shape=shape_to_pb(shape), total_bytes=shape.byte_size()))
+
+    def FinishSharedTransferIn(self, request, context, session: Session):
+        table = self._shared_memory("FinishSharedTransferIn")
+        region = table.take(request.name, session, "in")
+        try:
+            raw = table.mapped(region)
+            array = raw.view(DTYPES[region.shape.element_type]).reshape(region.shape.dims)
+            buffer = self._to_device(array, region.device, "FinishSharedTransferIn")
+        except BaseException:
+            self.sessions.unreserve(session, region.total_bytes)
+            raise
+        info = self._keep(session, buffer, reserved=region.total_bytes)
+        with self.sessions.lock:
+            session.received_bytes += region.total_bytes
+        return pb.TransferInResponse(buffer=info)
+
+    def SharedTransferOut(self, request, context, session: Session):
+        table = self._shared_memory("SharedTransferOut")
+        buffer = self.sessions.buffer(session, request.buffer)
+        info = self._buffer_info(request.buffer, buffer)
+        try:
+            region = table.open_out(byte_view(self.backend.to_host(buffer)), session, request.buffer, request.release)
+        except OSError as e:
+            raise RequestError(grpc.StatusCode.RESOURCE_EXHAUSTED, f"SharedTransferOut: no shared memory for the buffer's {info.total_bytes} bytes ({e})") from None
+        return self._region(region, info)
+
+    def CloseSharedRegion(self, request, context, session: Session):
+        self._shared_memory("CloseSharedRegion").close(request.name, session, read=request.read)
+        return pb.CloseSharedRegionResponse()
+
     # --- the data channel's endpoint (data_channel.Endpoint) -----------------------------------
 
     def host_array_for(self, ticket: Ticket) -> np.ndarray:
@@ -660,6 +717,8 @@ def known_status(error: Exception) -> tuple[grpc.StatusCode, str] | None:
     """The status for a failure the caller should hear about; None for an unexpected one (a bug)."""
     if isinstance(error, RequestError):
         return error.code, str(error)
+    if isinstance(error, SharedMemoryError):
+        return grpc.StatusCode[error.code], str(error)
     if isinstance(error, BackendError):
         return grpc.StatusCode.INTERNAL, str(error)
     if isinstance(error, ValueError):
@@ -724,7 +783,7 @@ def rpc(method):
     return wrapped_stream if inspect.isgeneratorfunction(method) else wrapped
 
 
-for _name in ("Health", "DeviceInfo", "OpenSession", "CloseSession", "Compile", "ExecutableKey", "ExportExecutable", "ImportExecutable", "TransferIn", "Execute", "TransferOut", "OpenTransferIn", "OpenTransferOut", "Release", "Shutdown"):
+for _name in ("Health", "DeviceInfo", "OpenSession", "CloseSession", "Compile", "ExecutableKey", "ExportExecutable", "ImportExecutable", "TransferIn", "Execute", "TransferOut", "OpenTransferIn", "OpenTransferOut", "OpenSharedTransferIn", "FinishSharedTransferIn", "SharedTransferOut", "CloseSharedRegion", "Release", "Shutdown"):
     setattr(RuntimeService, _name, rpc(getattr(RuntimeService, _name)))
 
 
@@ -843,7 +902,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--allow-shutdown", action="store_true", help="obey the Shutdown call (a local target's child)")
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--no-data-channel", action="store_true", help="no data channel: tensors stream over gRPC only")
-    parser.add_argument("--data-ticket-ttl", type=float, default=60.0, help="seconds a data-channel ticket stays good unused (default 60)")
+    parser.add_argument("--data-ticket-ttl", type=float, default=60.0, help="seconds a data-channel ticket or a shared-memory region stays good unused (default 60)")
+    parser.add_argument("--shared-memory", action="store_true", help="offer tensors through memfds to clients of this user on this host (a local target's child)")
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         raise UsageError("--tls-cert and --tls-key go together")
@@ -1000,10 +1060,22 @@ def serve(args: argparse.Namespace, leftovers: Leftovers) -> int:
                 service.data_channel = DataChannel(listener, data_address, service, log, ticket_ttl=args.data_ticket_ttl, tls=data_tls)
             except OSError as e:  # e.g. a socket path too long for AF_UNIX: serve anyway, over gRPC only
                 log(f"no data channel ({e}); tensors will stream over gRPC")
+        if args.shared_memory:
+            if shared_memory.available():
+                service.shared_memory = SharedMemoryTable(
+                    args.data_ticket_ttl,
+                    on_abandoned_in=lambda r: service.sessions.unreserve(r.session, r.total_bytes),
+                    # The buffer is released once the client has its bytes (it closes the region after reading).
+                    on_closed_out=lambda r: r.release and service._release_buffer(r.session, r.buffer),
+                    log=log,
+                )
+            else:
+                log("no shared memory here (memfd_create or /proc missing); tensors take the data channel")
         ready = {
             "ready": True,
             "address": address,
             "data_address": service.data_channel.address if service.data_channel else "",
+            "shared_memory": service.shared_memory is not None,
             "tls": credentials is not None,
             "pid": os.getpid(),
             "platform": backend.platform,
@@ -1025,6 +1097,8 @@ def serve(args: argparse.Namespace, leftovers: Leftovers) -> int:
     finally:
         if service.data_channel:
             service.data_channel.close()
+        if service.shared_memory:
+            service.shared_memory.shutdown()
         server.stop(grace=1).wait(2)
         service.close()
         backend.shutdown()

@@ -61,6 +61,7 @@ function startServer(listen?: string): Promise<RuntimeProcess> {
     listen,
     tls: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca },
     tokenFile: join(work, "token"),
+    sharedMemory: false, // a service's: what a remote target reaches
     client: { tls: readRuntimeTls({ ca: certs.ca, serverName: "localhost", cert: certs.clientCert, key: certs.clientKey }) },
   });
 }

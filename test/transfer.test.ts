@@ -1,5 +1,7 @@
 // Tensor transfer between RuntimeClient and the runtime server: the data channel (a plain socket
-// beside gRPC) and the gRPC streams it falls back to. Real server processes, real sockets.
+// beside gRPC) and the gRPC streams it falls back to. Real server processes, real sockets. The
+// servers here offer no shared memory and the clients send no tensor over gRPC for being small, so
+// that every transfer takes the route under test (test/shared-memory.test.ts has the others).
 // Run: npx uvu -r tsx/cjs test transfer.test.ts
 
 import { randomFillSync } from "node:crypto";
@@ -23,13 +25,13 @@ const processes: RuntimeProcess[] = [];
 const clients: RuntimeClient[] = [];
 
 async function startServer(options: RuntimeProcessOptions = {}): Promise<RuntimeProcess> {
-  const p = await RuntimeProcess.start(options);
+  const p = await RuntimeProcess.start({ sharedMemory: false, ...options, client: { smallTensorBytes: 0, ...options.client } });
   processes.push(p);
   return p;
 }
 
 function clientOf(p: RuntimeProcess, options: ConstructorParameters<typeof RuntimeClient>[1] = {}): RuntimeClient {
-  const c = new RuntimeClient(p.address, { token: p.token, ...options });
+  const c = new RuntimeClient(p.address, { token: p.token, smallTensorBytes: 0, ...options });
   clients.push(c);
   return c;
 }
@@ -90,9 +92,9 @@ for (const transport of ["unix", "tcp"] as const) {
     const p = await startServer({ transport });
     const h = await p.client.health();
     assert.match(h.dataAddress, transport === "unix" ? /^unix:\/.*\.data\.sock$/ : /^127\.0\.0\.1:\d+$/);
-    assert.is(h.serverVersion, "0.5.0");
+    assert.is(h.serverVersion, "0.6.0");
     await roundTrips(p.client, SHAPES);
-    assert.equal(p.client.route.counts, { dataChannel: 2 * SHAPES.length, grpc: 0 }, p.client.route.fallbackReason);
+    assert.equal(p.client.route.counts, { sharedMemory: 0, dataChannel: 2 * SHAPES.length, grpc: 0 }, p.client.route.fallbackReason);
     const after = await p.client.health();
     assert.is(after.liveBuffers, 0);
     assert.is(after.pendingTransfers, 0);
@@ -109,7 +111,7 @@ test("a 320 MB tensor round-trips exactly over the Unix socket, and 64 MB over T
     assert.is(up.totalBytes, bytes);
     const back = await p.client.transferOut(up.handle, { release: true });
     assert.ok(sameBytes(back.data, data), `${transport}: ${bytes} bytes came back different`);
-    assert.equal(p.client.route.counts, { dataChannel: 2, grpc: 0 });
+    assert.equal(p.client.route.counts, { sharedMemory: 0, dataChannel: 2, grpc: 0 });
     assert.is((await p.client.health()).liveBuffers, 0);
     await p.close();
   }
@@ -122,7 +124,7 @@ test("concurrent transfers each get their own bytes back", async () => {
   const ups = await Promise.all(shapes.map((s, i) => p.client.transferIn(s, data[i]!)));
   const backs = await Promise.all(ups.map((u) => p.client.transferOut(u.handle, { release: true })));
   backs.forEach((b, i) => assert.ok(sameBytes(b.data, data[i]!), `tensor ${i} came back different`));
-  assert.equal(p.client.route.counts, { dataChannel: 24, grpc: 0 });
+  assert.equal(p.client.route.counts, { sharedMemory: 0, dataChannel: 24, grpc: 0 });
   const h = await p.client.health();
   assert.is(h.liveBuffers, 0);
   assert.is(h.pendingTransfers, 0);
@@ -266,7 +268,7 @@ test("without a data channel on the server, tensors stream over gRPC in chunks, 
   assert.is((await p.client.health()).dataAddress, "");
   assert.is(p.ready.data_address, "");
   await roundTrips(p.client, [...SHAPES, { elementType: "F32", dims: [5_000_000] }]);
-  assert.equal(p.client.route.counts, { dataChannel: 0, grpc: 2 * (SHAPES.length + 1) });
+  assert.equal(p.client.route.counts, { sharedMemory: 0, dataChannel: 0, grpc: 2 * (SHAPES.length + 1) });
   assert.match(p.client.route.fallbackReason ?? "", /offers no data channel/);
   const refused = await rejects(p.client.openTransferIn({ elementType: "F32", dims: [2] }, new Uint8Array(32)));
   assert.is((refused as RuntimeError).code, "FAILED_PRECONDITION");
@@ -283,7 +285,7 @@ test("when the data channel cannot be reached, transfers fall back to gRPC and t
   assert.match(client.route.fallbackReason ?? "", /cannot be reached.*ENOENT/);
   const back = await client.transferOut(up.handle, { release: true });
   assert.ok(sameBytes(back.data, data));
-  assert.equal(client.route.counts, { dataChannel: 0, grpc: 2 });
+  assert.equal(client.route.counts, { sharedMemory: 0, dataChannel: 0, grpc: 2 });
   await eventually("the unpresented ticket expires", async () => (await client.health()).pendingTransfers === 0);
 });
 
@@ -297,8 +299,8 @@ test("a client told not to use the data channel streams over gRPC, and the two r
     const up = await client.transferIn(shape, data);
     assert.ok(sameBytes((await client.transferOut(up.handle, { release: true })).data, data));
   }
-  assert.equal(streaming.route.counts, { dataChannel: 0, grpc: 2 });
-  assert.equal(p.client.route.counts, { dataChannel: 2, grpc: 0 });
+  assert.equal(streaming.route.counts, { sharedMemory: 0, dataChannel: 0, grpc: 2 });
+  assert.equal(p.client.route.counts, { sharedMemory: 0, dataChannel: 2, grpc: 0 });
 });
 
 test("bytes that do not match their digest are refused on both routes and nothing is kept", async () => {

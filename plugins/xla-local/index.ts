@@ -12,6 +12,7 @@ export {
   RuntimeClient,
   RuntimeError,
   SESSION_METADATA,
+  SMALL_TENSOR_BYTES,
   readRuntimeTls,
   tensorDigest,
   type CompiledExecutable,
@@ -23,6 +24,7 @@ export {
   type TransferRoute,
 } from "./runtime-client.js";
 export { DataChannelError, DataConnection, dataConnectOptions } from "./data-channel.js";
+export { openRegion, readRegion, SharedMemoryError, writeRegion } from "./shared-memory.js";
 export { RuntimeProcess, type ReadyLine, type RuntimeProcessOptions } from "./runtime-process.js";
 export { packRuntime, serveRuntime } from "./runtime-package.js";
 export { missingRuntime, runtimeLocation, type RuntimeLocation } from "./runtime-location.js";

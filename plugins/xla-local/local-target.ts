@@ -215,7 +215,7 @@ export class LocalSession<R extends RuntimeConnection = RuntimeProcess> implemen
   /** Brings a resident tensor back to the host; `release` frees it on the device afterwards. */
   async download(tensor: ResidentTensor, options: { release?: boolean } = {}): Promise<Tensor> {
     this.live();
-    const { data } = await this.client.transferOut(tensor.handle, { release: options.release ?? false });
+    const { data } = await this.client.transferOut(tensor.handle, { release: options.release ?? false, totalBytes: tensor.byteLength });
     return { eltype: tensor.eltype, size: [...tensor.size], data };
   }
 

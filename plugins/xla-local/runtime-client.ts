@@ -10,11 +10,17 @@
 // handle to it.
 //
 // It speaks XLA shapes (row-major dims); Julia order lives in the target session above it.
-// Tensors take the server's data channel (data-channel.ts: a plain socket beside gRPC, under TLS
-// when gRPC is, which moves hundreds of MB at socket speed) whenever the server offers one and it
-// can be reached; otherwise they stream over gRPC in chunks of at most 4 MiB. Either way each
-// tensor carries its SHA-256, checked by the receiver. Message limits are raised for those chunks
-// and for Compile, whose modules can embed large constants.
+// Tensors take the cheapest route the server offers and this client can use:
+// - small ones (SMALL_TENSOR_BYTES) stream over the gRPC connection that is already open: a new
+//   connection (and under TLS its handshake) costs more than their bytes;
+// - to a local target's own server, shared memory (shared-memory.ts: a memfd of the server's,
+//   one copy each way, no socket);
+// - otherwise the server's data channel (data-channel.ts: a plain socket beside gRPC, under TLS
+//   when gRPC is, which moves hundreds of MB at socket speed) when it can be reached;
+// - else gRPC streams in chunks of at most 4 MiB.
+// Every route but shared memory carries each tensor's SHA-256, checked by the receiver (bytes in
+// shared memory cross no wire). Message limits are raised for the chunks and for Compile, whose
+// modules can embed large constants.
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -36,11 +42,20 @@ import type { ShutdownResponse__Output } from "./generated/tpubuild/runtime/Shut
 import type { RuntimeClient as GeneratedClient } from "./generated/tpubuild/runtime/Runtime.js";
 import type { TransferInChunk } from "./generated/tpubuild/runtime/TransferInChunk.js";
 import type { TransferOutChunk__Output } from "./generated/tpubuild/runtime/TransferOutChunk.js";
+import type { SharedRegion__Output } from "./generated/tpubuild/runtime/SharedRegion.js";
+import type { TransferInResponse__Output } from "./generated/tpubuild/runtime/TransferInResponse.js";
 import { DataChannelError, DataConnection, dataConnectOptions } from "./data-channel.js";
+import { openRegion, readRegion, SharedMemoryError, writeRegion } from "./shared-memory.js";
 import { runtimeLocation } from "./runtime-location.js";
 import { byteSize, describeXla, type XlaShape } from "./tensor-layout.js";
 
 export const MAX_CHUNK_BYTES = 4 << 20;
+/**
+ * Tensors this small stream over the open gRPC connection on every route: one call, where the data
+ * channel takes a ticket's call and a new connection (with TLS, a handshake) and shared memory two
+ * calls. Measured by `npm run bench:remote-transfer` (the 4 KiB round trip).
+ */
+export const SMALL_TENSOR_BYTES = 64 << 10;
 const MAX_MESSAGE_BYTES = 1 << 30;
 const FLOW_CONTROL_WINDOW_BYTES = 16 << 20;
 /** The call metadata that carries the session id (proto/runtime.proto's conventions). */
@@ -125,6 +140,8 @@ export interface RuntimeHealth {
   pendingTransfers: number;
   /** The data channel speaks TLS. */
   dataTls: boolean;
+  /** The server offers shared memory (a local target's child). */
+  sharedMemory: boolean;
   /** This client's session's resident device bytes, and its limit (0: none). */
   sessionBytes: number;
   maxSessionBytes: number;
@@ -234,6 +251,13 @@ export interface RuntimeClientOptions {
   dataChannel?: boolean;
   /** How long a data-channel connection may make no progress before it fails, in ms (default 60 s). */
   dataIdleTimeoutMs?: number;
+  /**
+   * Use the server's shared memory when it offers it; `serverPid` is the process every region must
+   * be in (the local target's own child: RuntimeProcess sets it). Omitted: never.
+   */
+  sharedMemory?: { serverPid: number };
+  /** Tensors of at most this many bytes stream over the gRPC connection (default SMALL_TENSOR_BYTES; 0: none do). */
+  smallTensorBytes?: number;
 }
 
 /** Which way tensors travel, and why not by the data channel when they do not. */
@@ -242,8 +266,10 @@ export interface TransferRoute {
   dataAddress?: string;
   /** Set when transfers stream over gRPC: why (the server has none, it cannot be reached, ...). */
   fallbackReason?: string;
-  /** Transfers made by each route so far. */
-  counts: { dataChannel: number; grpc: number };
+  /** Set when this client was told to use shared memory and transfers do not: why. */
+  sharedMemoryFallbackReason?: string;
+  /** Transfers made by each route so far (small tensors included in grpc). */
+  counts: { sharedMemory: number; dataChannel: number; grpc: number };
 }
 
 /** The connect timeout of the data channel; it only guards against a host that drops packets. */
@@ -252,6 +278,11 @@ const DATA_CONNECT_TIMEOUT_MS = 10_000;
 function checkDigest(data: Uint8Array, expected: Uint8Array): void {
   if (expected.byteLength !== 32) throw new RuntimeError("TransferOut", "DATA_LOSS", "the server sent no SHA-256 for the tensor; it was not used");
   if (!sameDigest(tensorDigest(data), expected)) throw new RuntimeError("TransferOut", "DATA_LOSS", `the ${data.byteLength} bytes received do not have the SHA-256 the server announced; they were not used`);
+}
+
+function sharedMemoryFailure(rpc: string, e: unknown): RuntimeError {
+  if (e instanceof SharedMemoryError) return new RuntimeError(rpc, e.code, `through shared memory: ${e.details}`);
+  return runtimeError(rpc, e as Error);
 }
 
 function dataChannelFailure(rpc: string, address: string, e: unknown): RuntimeError {
@@ -275,7 +306,11 @@ export class RuntimeClient {
   private dataTls = false;
   /** The server's data address ("" when it has none), from its first Health reply. */
   private dataAddress: Promise<string> | undefined;
-  readonly route: TransferRoute = { counts: { dataChannel: 0, grpc: 0 } };
+  /** The server offers shared memory (from its first Health reply). */
+  private sharedMemoryOffered = false;
+  private readonly sharedMemoryPid: number | undefined;
+  private readonly smallTensorBytes: number;
+  readonly route: TransferRoute = { counts: { sharedMemory: 0, dataChannel: 0, grpc: 0 } };
 
   /** `address`: "unix:/abs/path.sock" or "HOST:PORT". */
   constructor(
@@ -306,6 +341,8 @@ export class RuntimeClient {
     this.longCallTimeoutMs = options.longCallTimeoutMs ?? 3_600_000;
     this.dataIdleTimeoutMs = options.dataIdleTimeoutMs ?? 60_000;
     if (options.dataChannel === false) this.route.fallbackReason = "the data channel is turned off for this client";
+    this.sharedMemoryPid = options.sharedMemory?.serverPid;
+    this.smallTensorBytes = options.smallTensorBytes ?? SMALL_TENSOR_BYTES;
   }
 
   /** Resolves once the channel is connected (or rejects after `timeoutMs`). */
@@ -355,6 +392,7 @@ export class RuntimeClient {
     const r = await this.unary<HealthResponse__Output>("Health", (m, o, cb) => this.client.health({}, m, o, cb), { timeoutMs: options.timeoutMs ?? 10_000, session: "if-open" });
     this.dataAddress ??= Promise.resolve(r.dataAddress);
     this.dataTls = r.dataTls;
+    this.sharedMemoryOffered = r.sharedMemory;
     return {
       serving: r.serving,
       serverVersion: r.serverVersion,
@@ -365,6 +403,7 @@ export class RuntimeClient {
       dataAddress: r.dataAddress,
       pendingTransfers: r.pendingTransfers,
       dataTls: r.dataTls,
+      sharedMemory: r.sharedMemory,
       sessionBytes: r.sessionBytes,
       maxSessionBytes: r.maxSessionBytes,
       receivedBytes: r.receivedBytes,
@@ -456,6 +495,80 @@ export class RuntimeClient {
     return address;
   }
 
+  /** Whether tensors can take the server's shared memory (asks the server once). */
+  private async sharedMemory(): Promise<number | undefined> {
+    const pid = this.sharedMemoryPid;
+    if (pid === undefined || this.route.sharedMemoryFallbackReason !== undefined) return undefined;
+    this.dataAddress ??= this.health().then(
+      (h) => h.dataAddress,
+      (e) => {
+        this.dataAddress = undefined;
+        throw e;
+      },
+    );
+    await this.dataAddress;
+    if (!this.sharedMemoryOffered) {
+      this.route.sharedMemoryFallbackReason = "the runtime server offers no shared memory";
+      return undefined;
+    }
+    return pid;
+  }
+
+  /**
+   * Sends a tensor through a shared-memory region; undefined when the region cannot be opened here
+   * (the route then falls back for good, and the region is given back).
+   */
+  private async sharedIn(pid: number, shape: XlaShape, data: Uint8Array, options: TransferInOptions): Promise<DeviceBuffer | undefined> {
+    const region = await this.openSharedTransferIn(shape, options);
+    try {
+      const file = await this.openShared(region, pid, "write", data.byteLength);
+      if (!file) return undefined;
+      await writeRegion(file, data);
+    } catch (e) {
+      await this.closeRegion(region);
+      throw sharedMemoryFailure("TransferIn", e);
+    }
+    const buffer = await this.finishSharedTransferIn(region.name);
+    this.route.counts.sharedMemory++;
+    return buffer;
+  }
+
+  /** Brings a buffer back through a shared-memory region; undefined as for sharedIn. */
+  private async sharedOut(pid: number, buffer: string, release: boolean): Promise<{ buffer: DeviceBuffer; data: Uint8Array } | undefined> {
+    const region = await this.unary<SharedRegion__Output>("SharedTransferOut", (m, o, cb) => this.client.sharedTransferOut({ buffer, release }, m, o, cb), { timeoutMs: this.longCallTimeoutMs });
+    const info = deviceBuffer(region.buffer);
+    let read = false;
+    try {
+      const file = await this.openShared(region, pid, "read", info.totalBytes);
+      if (!file) return undefined; // not released: the server releases a buffer when its region closes
+      const data = new Uint8Array(info.totalBytes);
+      await readRegion(file, data);
+      read = true;
+      this.route.counts.sharedMemory++;
+      return { buffer: info, data };
+    } catch (e) {
+      throw sharedMemoryFailure("TransferOut", e);
+    } finally {
+      await this.closeRegion(region, read);
+    }
+  }
+
+  /** The region's memfd, or undefined (with the fallback reason set) when this process cannot open it. */
+  private async openShared(region: SharedRegion__Output, pid: number, mode: "read" | "write", totalBytes: number) {
+    try {
+      return await openRegion(region, pid, mode, totalBytes);
+    } catch (e) {
+      if (!(e instanceof SharedMemoryError) || e.code !== "UNAVAILABLE") throw e;
+      this.route.sharedMemoryFallbackReason ??= e.details;
+      return undefined;
+    }
+  }
+
+  /** Gives a region back (`read`: its bytes arrived, so a buffer to release after them is released); a failure leaves it to expire. */
+  private closeRegion(region: SharedRegion__Output, read = false): Promise<unknown> {
+    return this.unary("CloseSharedRegion", (m, o, cb) => this.client.closeSharedRegion({ name: region.name, read }, m, o, cb)).catch(() => undefined);
+  }
+
   /** Connects to the data channel; undefined (and the route falls back to gRPC from now on) when that fails. */
   private async connectData(address: string): Promise<DataConnection | undefined> {
     try {
@@ -516,6 +629,18 @@ export class RuntimeClient {
     return this.unary<DataTicket__Output>("OpenTransferOut", (m, o, cb) => this.client.openTransferOut({ buffer, release: options.release ?? false }, m, o, cb));
   }
 
+  /** Asks for a shared-memory region to write a tensor of `shape` into (tests use it directly; finishSharedTransferIn makes the buffer). */
+  openSharedTransferIn(shape: XlaShape, options: TransferInOptions = {}): Promise<SharedRegion__Output> {
+    const header = transferInHeader(shape, byteSize(shape), Buffer.alloc(0), options);
+    return this.unary<SharedRegion__Output>("OpenSharedTransferIn", (m, o, cb) => this.client.openSharedTransferIn(header, m, o, cb));
+  }
+
+  /** The buffer made of what was written into the region `name` (tests use it directly). */
+  async finishSharedTransferIn(name: string): Promise<DeviceBuffer> {
+    const done = await this.unary<TransferInResponse__Output>("FinishSharedTransferIn", (m, o, cb) => this.client.finishSharedTransferIn({ name }, m, o, cb), { timeoutMs: this.longCallTimeoutMs });
+    return deviceBuffer(done.buffer);
+  }
+
   /** A connection to the data channel at `address`, under TLS when the server's is (tests use it to speak the protocol by hand). */
   connectDataChannel(address: string): Promise<DataConnection> {
     return DataConnection.open(dataConnectOptions(address, this.address), {
@@ -529,8 +654,16 @@ export class RuntimeClient {
   async transferIn(shape: XlaShape, data: Uint8Array, options: TransferInOptions & { chunkBytes?: number } = {}): Promise<DeviceBuffer> {
     const expected = byteSize(shape);
     if (data.byteLength !== expected) throw new RuntimeError("TransferIn", "INVALID_ARGUMENT", `${describeXla(shape)} takes ${expected} bytes, got ${data.byteLength}`);
+    const small = expected <= this.smallTensorBytes && this.smallTensorBytes > 0;
+    if (!small) {
+      const pid = await this.sharedMemory();
+      if (pid !== undefined) {
+        const sent = await this.sharedIn(pid, shape, data, options);
+        if (sent) return sent;
+      }
+    }
     const sha256 = tensorDigest(data);
-    const address = await this.dataChannel();
+    const address = small ? undefined : await this.dataChannel();
     if (address !== undefined) {
       const header = transferInHeader(shape, expected, sha256, options);
       const opened = await this.openData(address, "OpenTransferIn", (m, o, cb) => this.client.openTransferIn(header, m, o, cb));
@@ -586,9 +719,18 @@ export class RuntimeClient {
     return { results: r.results.map(deviceBuffer), elapsedMs: r.elapsedMs };
   }
 
-  /** Brings a buffer's bytes back; `release` frees it on the server once sent. */
-  async transferOut(buffer: string, options: { release?: boolean; chunkBytes?: number } = {}): Promise<{ buffer: DeviceBuffer; data: Uint8Array }> {
-    const address = await this.dataChannel();
+  /**
+   * Brings a buffer's bytes back; `release` frees it on the server once sent. `totalBytes`, when the
+   * caller knows the buffer's size, lets a small one take the gRPC connection.
+   */
+  async transferOut(buffer: string, options: { release?: boolean; chunkBytes?: number; totalBytes?: number } = {}): Promise<{ buffer: DeviceBuffer; data: Uint8Array }> {
+    const small = options.totalBytes !== undefined && options.totalBytes <= this.smallTensorBytes && this.smallTensorBytes > 0;
+    const pid = small ? undefined : await this.sharedMemory();
+    if (pid !== undefined) {
+      const received = await this.sharedOut(pid, buffer, options.release ?? false);
+      if (received) return received;
+    }
+    const address = small ? undefined : await this.dataChannel();
     if (address !== undefined) {
       const request = { buffer, release: options.release ?? false };
       const opened = await this.openData(address, "OpenTransferOut", (m, o, cb) => this.client.openTransferOut(request, m, o, cb));

@@ -53,7 +53,12 @@ export interface RuntimeProcessOptions {
    * beside the gRPC one, in the same private directory, or a second port on 127.0.0.1).
    */
   dataChannel?: boolean;
-  /** How long an unused data-channel ticket stays good, in seconds (default: the server's, 60). */
+  /**
+   * false: no shared memory (default true: tensors to and from this server, our own child on this
+   * host, go through memfds it holds; plugins/xla-local/shared-memory.ts).
+   */
+  sharedMemory?: boolean;
+  /** How long an unused data-channel ticket or shared-memory region stays good, in seconds (default: the server's, 60). */
   dataTicketTtlSeconds?: number;
   /** Join JAX's distributed runtime as process `processId` of `numProcesses` (several servers acting as one; start them together). */
   distributed?: { coordinator: string; numProcesses: number; processId: number; /** Seconds without a peer's heartbeat before the group fails (JAX's default: 100). */ heartbeatTimeoutSeconds?: number };
@@ -72,6 +77,8 @@ export interface ReadyLine {
   address: string;
   /** The data channel's address; "" when the server has none. */
   data_address: string;
+  /** The server offers shared memory. */
+  shared_memory: boolean;
   pid: number;
   platform: string;
   devices: number;
@@ -174,6 +181,7 @@ export class RuntimeProcess {
       if (d.heartbeatTimeoutSeconds !== undefined) args.push("--heartbeat-timeout", String(d.heartbeatTimeoutSeconds));
     }
     if (options.dataChannel === false) args.push("--no-data-channel");
+    if (options.sharedMemory !== false) args.push("--shared-memory");
     if (options.dataTicketTtlSeconds !== undefined) args.push("--data-ticket-ttl", String(options.dataTicketTtlSeconds));
     const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1", ...options.env };
     if (options.xlaFlags?.trim()) env.XLA_FLAGS = [env.XLA_FLAGS, options.xlaFlags.trim()].filter(Boolean).join(" ");
@@ -234,7 +242,7 @@ export class RuntimeProcess {
       throw new Error(`${(e as Error).message}${tail ? `\n--- runtime server stderr ---\n${tail}` : ""}`);
     }
 
-    const client = new RuntimeClient(ready.address, { ...options.client, token });
+    const client = new RuntimeClient(ready.address, { ...options.client, token, ...(ready.shared_memory ? { sharedMemory: { serverPid: ready.pid } } : {}) });
     const process_ = new RuntimeProcess(child, socketDir, client, token, ready, exited, stderrLines);
     live.add(process_);
     installHooks();

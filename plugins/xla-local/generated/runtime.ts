@@ -5,6 +5,7 @@ import type { ArrayShape as _tpubuild_runtime_ArrayShape, ArrayShape__Output as 
 import type { BufferInfo as _tpubuild_runtime_BufferInfo, BufferInfo__Output as _tpubuild_runtime_BufferInfo__Output } from './tpubuild/runtime/BufferInfo.js';
 import type { CloseSessionRequest as _tpubuild_runtime_CloseSessionRequest, CloseSessionRequest__Output as _tpubuild_runtime_CloseSessionRequest__Output } from './tpubuild/runtime/CloseSessionRequest.js';
 import type { CloseSessionResponse as _tpubuild_runtime_CloseSessionResponse, CloseSessionResponse__Output as _tpubuild_runtime_CloseSessionResponse__Output } from './tpubuild/runtime/CloseSessionResponse.js';
+import type { CloseSharedRegionResponse as _tpubuild_runtime_CloseSharedRegionResponse, CloseSharedRegionResponse__Output as _tpubuild_runtime_CloseSharedRegionResponse__Output } from './tpubuild/runtime/CloseSharedRegionResponse.js';
 import type { CompileRequest as _tpubuild_runtime_CompileRequest, CompileRequest__Output as _tpubuild_runtime_CompileRequest__Output } from './tpubuild/runtime/CompileRequest.js';
 import type { CompileResponse as _tpubuild_runtime_CompileResponse, CompileResponse__Output as _tpubuild_runtime_CompileResponse__Output } from './tpubuild/runtime/CompileResponse.js';
 import type { DataChannelReply as _tpubuild_runtime_DataChannelReply, DataChannelReply__Output as _tpubuild_runtime_DataChannelReply__Output } from './tpubuild/runtime/DataChannelReply.js';
@@ -27,6 +28,8 @@ import type { Placement as _tpubuild_runtime_Placement, Placement__Output as _tp
 import type { ReleaseRequest as _tpubuild_runtime_ReleaseRequest, ReleaseRequest__Output as _tpubuild_runtime_ReleaseRequest__Output } from './tpubuild/runtime/ReleaseRequest.js';
 import type { ReleaseResponse as _tpubuild_runtime_ReleaseResponse, ReleaseResponse__Output as _tpubuild_runtime_ReleaseResponse__Output } from './tpubuild/runtime/ReleaseResponse.js';
 import type { RuntimeClient as _tpubuild_runtime_RuntimeClient, RuntimeDefinition as _tpubuild_runtime_RuntimeDefinition } from './tpubuild/runtime/Runtime.js';
+import type { SharedRegion as _tpubuild_runtime_SharedRegion, SharedRegion__Output as _tpubuild_runtime_SharedRegion__Output } from './tpubuild/runtime/SharedRegion.js';
+import type { SharedRegionName as _tpubuild_runtime_SharedRegionName, SharedRegionName__Output as _tpubuild_runtime_SharedRegionName__Output } from './tpubuild/runtime/SharedRegionName.js';
 import type { ShutdownRequest as _tpubuild_runtime_ShutdownRequest, ShutdownRequest__Output as _tpubuild_runtime_ShutdownRequest__Output } from './tpubuild/runtime/ShutdownRequest.js';
 import type { ShutdownResponse as _tpubuild_runtime_ShutdownResponse, ShutdownResponse__Output as _tpubuild_runtime_ShutdownResponse__Output } from './tpubuild/runtime/ShutdownResponse.js';
 import type { TransferInChunk as _tpubuild_runtime_TransferInChunk, TransferInChunk__Output as _tpubuild_runtime_TransferInChunk__Output } from './tpubuild/runtime/TransferInChunk.js';
@@ -46,6 +49,7 @@ export interface ProtoGrpcType {
       BufferInfo: MessageTypeDefinition<_tpubuild_runtime_BufferInfo, _tpubuild_runtime_BufferInfo__Output>
       CloseSessionRequest: MessageTypeDefinition<_tpubuild_runtime_CloseSessionRequest, _tpubuild_runtime_CloseSessionRequest__Output>
       CloseSessionResponse: MessageTypeDefinition<_tpubuild_runtime_CloseSessionResponse, _tpubuild_runtime_CloseSessionResponse__Output>
+      CloseSharedRegionResponse: MessageTypeDefinition<_tpubuild_runtime_CloseSharedRegionResponse, _tpubuild_runtime_CloseSharedRegionResponse__Output>
       CompileRequest: MessageTypeDefinition<_tpubuild_runtime_CompileRequest, _tpubuild_runtime_CompileRequest__Output>
       CompileResponse: MessageTypeDefinition<_tpubuild_runtime_CompileResponse, _tpubuild_runtime_CompileResponse__Output>
       DataChannelReply: MessageTypeDefinition<_tpubuild_runtime_DataChannelReply, _tpubuild_runtime_DataChannelReply__Output>
@@ -69,6 +73,8 @@ export interface ProtoGrpcType {
       ReleaseRequest: MessageTypeDefinition<_tpubuild_runtime_ReleaseRequest, _tpubuild_runtime_ReleaseRequest__Output>
       ReleaseResponse: MessageTypeDefinition<_tpubuild_runtime_ReleaseResponse, _tpubuild_runtime_ReleaseResponse__Output>
       Runtime: SubtypeConstructor<typeof grpc.Client, _tpubuild_runtime_RuntimeClient> & { service: _tpubuild_runtime_RuntimeDefinition }
+      SharedRegion: MessageTypeDefinition<_tpubuild_runtime_SharedRegion, _tpubuild_runtime_SharedRegion__Output>
+      SharedRegionName: MessageTypeDefinition<_tpubuild_runtime_SharedRegionName, _tpubuild_runtime_SharedRegionName__Output>
       ShutdownRequest: MessageTypeDefinition<_tpubuild_runtime_ShutdownRequest, _tpubuild_runtime_ShutdownRequest__Output>
       ShutdownResponse: MessageTypeDefinition<_tpubuild_runtime_ShutdownResponse, _tpubuild_runtime_ShutdownResponse__Output>
       TransferInChunk: MessageTypeDefinition<_tpubuild_runtime_TransferInChunk, _tpubuild_runtime_TransferInChunk__Output>

@@ -21,7 +21,8 @@ export interface HealthResponse {
    */
   'dataAddress'?: (string);
   /**
-   * Data-channel tickets issued and not yet finished, failed or expired (all sessions).
+   * Data-channel tickets and shared-memory regions issued and not yet finished, failed or expired
+   * (all sessions).
    */
   'pendingTransfers'?: (number);
   /**
@@ -45,6 +46,10 @@ export interface HealthResponse {
    * Execute calls running now (all sessions).
    */
   'executing'?: (number);
+  /**
+   * The server offers shared memory (started with --shared-memory: a local target's child).
+   */
+  'sharedMemory'?: (boolean);
 }
 
 export interface HealthResponse__Output {
@@ -66,7 +71,8 @@ export interface HealthResponse__Output {
    */
   'dataAddress': (string);
   /**
-   * Data-channel tickets issued and not yet finished, failed or expired (all sessions).
+   * Data-channel tickets and shared-memory regions issued and not yet finished, failed or expired
+   * (all sessions).
    */
   'pendingTransfers': (number);
   /**
@@ -90,4 +96,8 @@ export interface HealthResponse__Output {
    * Execute calls running now (all sessions).
    */
   'executing': (number);
+  /**
+   * The server offers shared memory (started with --shared-memory: a local target's child).
+   */
+  'sharedMemory': (boolean);
 }

@@ -4,6 +4,7 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CloseSessionRequest as _tpubuild_runtime_CloseSessionRequest, CloseSessionRequest__Output as _tpubuild_runtime_CloseSessionRequest__Output } from '../../tpubuild/runtime/CloseSessionRequest.js';
 import type { CloseSessionResponse as _tpubuild_runtime_CloseSessionResponse, CloseSessionResponse__Output as _tpubuild_runtime_CloseSessionResponse__Output } from '../../tpubuild/runtime/CloseSessionResponse.js';
+import type { CloseSharedRegionResponse as _tpubuild_runtime_CloseSharedRegionResponse, CloseSharedRegionResponse__Output as _tpubuild_runtime_CloseSharedRegionResponse__Output } from '../../tpubuild/runtime/CloseSharedRegionResponse.js';
 import type { CompileRequest as _tpubuild_runtime_CompileRequest, CompileRequest__Output as _tpubuild_runtime_CompileRequest__Output } from '../../tpubuild/runtime/CompileRequest.js';
 import type { CompileResponse as _tpubuild_runtime_CompileResponse, CompileResponse__Output as _tpubuild_runtime_CompileResponse__Output } from '../../tpubuild/runtime/CompileResponse.js';
 import type { DataTicket as _tpubuild_runtime_DataTicket, DataTicket__Output as _tpubuild_runtime_DataTicket__Output } from '../../tpubuild/runtime/DataTicket.js';
@@ -22,6 +23,8 @@ import type { OpenSessionRequest as _tpubuild_runtime_OpenSessionRequest, OpenSe
 import type { OpenSessionResponse as _tpubuild_runtime_OpenSessionResponse, OpenSessionResponse__Output as _tpubuild_runtime_OpenSessionResponse__Output } from '../../tpubuild/runtime/OpenSessionResponse.js';
 import type { ReleaseRequest as _tpubuild_runtime_ReleaseRequest, ReleaseRequest__Output as _tpubuild_runtime_ReleaseRequest__Output } from '../../tpubuild/runtime/ReleaseRequest.js';
 import type { ReleaseResponse as _tpubuild_runtime_ReleaseResponse, ReleaseResponse__Output as _tpubuild_runtime_ReleaseResponse__Output } from '../../tpubuild/runtime/ReleaseResponse.js';
+import type { SharedRegion as _tpubuild_runtime_SharedRegion, SharedRegion__Output as _tpubuild_runtime_SharedRegion__Output } from '../../tpubuild/runtime/SharedRegion.js';
+import type { SharedRegionName as _tpubuild_runtime_SharedRegionName, SharedRegionName__Output as _tpubuild_runtime_SharedRegionName__Output } from '../../tpubuild/runtime/SharedRegionName.js';
 import type { ShutdownRequest as _tpubuild_runtime_ShutdownRequest, ShutdownRequest__Output as _tpubuild_runtime_ShutdownRequest__Output } from '../../tpubuild/runtime/ShutdownRequest.js';
 import type { ShutdownResponse as _tpubuild_runtime_ShutdownResponse, ShutdownResponse__Output as _tpubuild_runtime_ShutdownResponse__Output } from '../../tpubuild/runtime/ShutdownResponse.js';
 import type { TransferInChunk as _tpubuild_runtime_TransferInChunk, TransferInChunk__Output as _tpubuild_runtime_TransferInChunk__Output } from '../../tpubuild/runtime/TransferInChunk.js';
@@ -45,6 +48,15 @@ export interface RuntimeClient extends grpc.Client {
   closeSession(argument: _tpubuild_runtime_CloseSessionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_CloseSessionResponse__Output>): grpc.ClientUnaryCall;
   closeSession(argument: _tpubuild_runtime_CloseSessionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_CloseSessionResponse__Output>): grpc.ClientUnaryCall;
   closeSession(argument: _tpubuild_runtime_CloseSessionRequest, callback: grpc.requestCallback<_tpubuild_runtime_CloseSessionResponse__Output>): grpc.ClientUnaryCall;
+  
+  CloseSharedRegion(argument: _tpubuild_runtime_SharedRegionName, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_CloseSharedRegionResponse__Output>): grpc.ClientUnaryCall;
+  CloseSharedRegion(argument: _tpubuild_runtime_SharedRegionName, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_CloseSharedRegionResponse__Output>): grpc.ClientUnaryCall;
+  CloseSharedRegion(argument: _tpubuild_runtime_SharedRegionName, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_CloseSharedRegionResponse__Output>): grpc.ClientUnaryCall;
+  CloseSharedRegion(argument: _tpubuild_runtime_SharedRegionName, callback: grpc.requestCallback<_tpubuild_runtime_CloseSharedRegionResponse__Output>): grpc.ClientUnaryCall;
+  closeSharedRegion(argument: _tpubuild_runtime_SharedRegionName, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_CloseSharedRegionResponse__Output>): grpc.ClientUnaryCall;
+  closeSharedRegion(argument: _tpubuild_runtime_SharedRegionName, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_CloseSharedRegionResponse__Output>): grpc.ClientUnaryCall;
+  closeSharedRegion(argument: _tpubuild_runtime_SharedRegionName, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_CloseSharedRegionResponse__Output>): grpc.ClientUnaryCall;
+  closeSharedRegion(argument: _tpubuild_runtime_SharedRegionName, callback: grpc.requestCallback<_tpubuild_runtime_CloseSharedRegionResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Compiles an HloModuleProto, or loads it from the server's executable caches (memory, then disk).
@@ -115,6 +127,15 @@ export interface RuntimeClient extends grpc.Client {
   exportExecutable(argument: _tpubuild_runtime_ExportExecutableRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableEntry__Output>): grpc.ClientUnaryCall;
   exportExecutable(argument: _tpubuild_runtime_ExportExecutableRequest, callback: grpc.requestCallback<_tpubuild_runtime_ExecutableEntry__Output>): grpc.ClientUnaryCall;
   
+  FinishSharedTransferIn(argument: _tpubuild_runtime_SharedRegionName, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientUnaryCall;
+  FinishSharedTransferIn(argument: _tpubuild_runtime_SharedRegionName, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientUnaryCall;
+  FinishSharedTransferIn(argument: _tpubuild_runtime_SharedRegionName, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientUnaryCall;
+  FinishSharedTransferIn(argument: _tpubuild_runtime_SharedRegionName, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientUnaryCall;
+  finishSharedTransferIn(argument: _tpubuild_runtime_SharedRegionName, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientUnaryCall;
+  finishSharedTransferIn(argument: _tpubuild_runtime_SharedRegionName, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientUnaryCall;
+  finishSharedTransferIn(argument: _tpubuild_runtime_SharedRegionName, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientUnaryCall;
+  finishSharedTransferIn(argument: _tpubuild_runtime_SharedRegionName, callback: grpc.requestCallback<_tpubuild_runtime_TransferInResponse__Output>): grpc.ClientUnaryCall;
+  
   Health(argument: _tpubuild_runtime_HealthRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
   Health(argument: _tpubuild_runtime_HealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
   Health(argument: _tpubuild_runtime_HealthRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_HealthResponse__Output>): grpc.ClientUnaryCall;
@@ -147,6 +168,27 @@ export interface RuntimeClient extends grpc.Client {
   openSession(argument: _tpubuild_runtime_OpenSessionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_OpenSessionResponse__Output>): grpc.ClientUnaryCall;
   openSession(argument: _tpubuild_runtime_OpenSessionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_OpenSessionResponse__Output>): grpc.ClientUnaryCall;
   openSession(argument: _tpubuild_runtime_OpenSessionRequest, callback: grpc.requestCallback<_tpubuild_runtime_OpenSessionResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Shared memory (below): a tensor's bytes in a memfd of the server's, for a client on the same
+   * host. In: a region to write into (the header's sha256 may be empty: no digest on this route),
+   * then Finish makes the buffer of what was written. Out: a region holding the buffer's bytes,
+   * closed by the client once read. FAILED_PRECONDITION: this server offers no shared memory.
+   */
+  OpenSharedTransferIn(argument: _tpubuild_runtime_TransferInHeader, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  OpenSharedTransferIn(argument: _tpubuild_runtime_TransferInHeader, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  OpenSharedTransferIn(argument: _tpubuild_runtime_TransferInHeader, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  OpenSharedTransferIn(argument: _tpubuild_runtime_TransferInHeader, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  /**
+   * Shared memory (below): a tensor's bytes in a memfd of the server's, for a client on the same
+   * host. In: a region to write into (the header's sha256 may be empty: no digest on this route),
+   * then Finish makes the buffer of what was written. Out: a region holding the buffer's bytes,
+   * closed by the client once read. FAILED_PRECONDITION: this server offers no shared memory.
+   */
+  openSharedTransferIn(argument: _tpubuild_runtime_TransferInHeader, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  openSharedTransferIn(argument: _tpubuild_runtime_TransferInHeader, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  openSharedTransferIn(argument: _tpubuild_runtime_TransferInHeader, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  openSharedTransferIn(argument: _tpubuild_runtime_TransferInHeader, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
   
   /**
    * The data channel's control (see above): a ticket to send a tensor's bytes over it. The header
@@ -188,6 +230,15 @@ export interface RuntimeClient extends grpc.Client {
   release(argument: _tpubuild_runtime_ReleaseRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
   release(argument: _tpubuild_runtime_ReleaseRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
   release(argument: _tpubuild_runtime_ReleaseRequest, callback: grpc.requestCallback<_tpubuild_runtime_ReleaseResponse__Output>): grpc.ClientUnaryCall;
+  
+  SharedTransferOut(argument: _tpubuild_runtime_TransferOutRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  SharedTransferOut(argument: _tpubuild_runtime_TransferOutRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  SharedTransferOut(argument: _tpubuild_runtime_TransferOutRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  SharedTransferOut(argument: _tpubuild_runtime_TransferOutRequest, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  sharedTransferOut(argument: _tpubuild_runtime_TransferOutRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  sharedTransferOut(argument: _tpubuild_runtime_TransferOutRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  sharedTransferOut(argument: _tpubuild_runtime_TransferOutRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
+  sharedTransferOut(argument: _tpubuild_runtime_TransferOutRequest, callback: grpc.requestCallback<_tpubuild_runtime_SharedRegion__Output>): grpc.ClientUnaryCall;
   
   /**
    * Asks the server to stop serving and exit (after replying). Only a server started with
@@ -240,6 +291,8 @@ export interface RuntimeHandlers extends grpc.UntypedServiceImplementation {
    */
   CloseSession: grpc.handleUnaryCall<_tpubuild_runtime_CloseSessionRequest__Output, _tpubuild_runtime_CloseSessionResponse>;
   
+  CloseSharedRegion: grpc.handleUnaryCall<_tpubuild_runtime_SharedRegionName__Output, _tpubuild_runtime_CloseSharedRegionResponse>;
+  
   /**
    * Compiles an HloModuleProto, or loads it from the server's executable caches (memory, then disk).
    */
@@ -262,6 +315,8 @@ export interface RuntimeHandlers extends grpc.UntypedServiceImplementation {
   
   ExportExecutable: grpc.handleUnaryCall<_tpubuild_runtime_ExportExecutableRequest__Output, _tpubuild_runtime_ExecutableEntry>;
   
+  FinishSharedTransferIn: grpc.handleUnaryCall<_tpubuild_runtime_SharedRegionName__Output, _tpubuild_runtime_TransferInResponse>;
+  
   Health: grpc.handleUnaryCall<_tpubuild_runtime_HealthRequest__Output, _tpubuild_runtime_HealthResponse>;
   
   ImportExecutable: grpc.handleUnaryCall<_tpubuild_runtime_ExecutableEntry__Output, _tpubuild_runtime_ImportExecutableResponse>;
@@ -270,6 +325,14 @@ export interface RuntimeHandlers extends grpc.UntypedServiceImplementation {
    * A new session, with its own handles and quota (see the conventions above).
    */
   OpenSession: grpc.handleUnaryCall<_tpubuild_runtime_OpenSessionRequest__Output, _tpubuild_runtime_OpenSessionResponse>;
+  
+  /**
+   * Shared memory (below): a tensor's bytes in a memfd of the server's, for a client on the same
+   * host. In: a region to write into (the header's sha256 may be empty: no digest on this route),
+   * then Finish makes the buffer of what was written. Out: a region holding the buffer's bytes,
+   * closed by the client once read. FAILED_PRECONDITION: this server offers no shared memory.
+   */
+  OpenSharedTransferIn: grpc.handleUnaryCall<_tpubuild_runtime_TransferInHeader__Output, _tpubuild_runtime_SharedRegion>;
   
   /**
    * The data channel's control (see above): a ticket to send a tensor's bytes over it. The header
@@ -283,6 +346,8 @@ export interface RuntimeHandlers extends grpc.UntypedServiceImplementation {
   OpenTransferOut: grpc.handleUnaryCall<_tpubuild_runtime_TransferOutRequest__Output, _tpubuild_runtime_DataTicket>;
   
   Release: grpc.handleUnaryCall<_tpubuild_runtime_ReleaseRequest__Output, _tpubuild_runtime_ReleaseResponse>;
+  
+  SharedTransferOut: grpc.handleUnaryCall<_tpubuild_runtime_TransferOutRequest__Output, _tpubuild_runtime_SharedRegion>;
   
   /**
    * Asks the server to stop serving and exit (after replying). Only a server started with
@@ -304,17 +369,21 @@ export interface RuntimeHandlers extends grpc.UntypedServiceImplementation {
 
 export interface RuntimeDefinition extends grpc.ServiceDefinition {
   CloseSession: MethodDefinition<_tpubuild_runtime_CloseSessionRequest, _tpubuild_runtime_CloseSessionResponse, _tpubuild_runtime_CloseSessionRequest__Output, _tpubuild_runtime_CloseSessionResponse__Output>
+  CloseSharedRegion: MethodDefinition<_tpubuild_runtime_SharedRegionName, _tpubuild_runtime_CloseSharedRegionResponse, _tpubuild_runtime_SharedRegionName__Output, _tpubuild_runtime_CloseSharedRegionResponse__Output>
   Compile: MethodDefinition<_tpubuild_runtime_CompileRequest, _tpubuild_runtime_CompileResponse, _tpubuild_runtime_CompileRequest__Output, _tpubuild_runtime_CompileResponse__Output>
   DeviceInfo: MethodDefinition<_tpubuild_runtime_DeviceInfoRequest, _tpubuild_runtime_DeviceInfoResponse, _tpubuild_runtime_DeviceInfoRequest__Output, _tpubuild_runtime_DeviceInfoResponse__Output>
   ExecutableKey: MethodDefinition<_tpubuild_runtime_ExecutableKeyRequest, _tpubuild_runtime_ExecutableKeyResponse, _tpubuild_runtime_ExecutableKeyRequest__Output, _tpubuild_runtime_ExecutableKeyResponse__Output>
   Execute: MethodDefinition<_tpubuild_runtime_ExecuteRequest, _tpubuild_runtime_ExecuteResponse, _tpubuild_runtime_ExecuteRequest__Output, _tpubuild_runtime_ExecuteResponse__Output>
   ExportExecutable: MethodDefinition<_tpubuild_runtime_ExportExecutableRequest, _tpubuild_runtime_ExecutableEntry, _tpubuild_runtime_ExportExecutableRequest__Output, _tpubuild_runtime_ExecutableEntry__Output>
+  FinishSharedTransferIn: MethodDefinition<_tpubuild_runtime_SharedRegionName, _tpubuild_runtime_TransferInResponse, _tpubuild_runtime_SharedRegionName__Output, _tpubuild_runtime_TransferInResponse__Output>
   Health: MethodDefinition<_tpubuild_runtime_HealthRequest, _tpubuild_runtime_HealthResponse, _tpubuild_runtime_HealthRequest__Output, _tpubuild_runtime_HealthResponse__Output>
   ImportExecutable: MethodDefinition<_tpubuild_runtime_ExecutableEntry, _tpubuild_runtime_ImportExecutableResponse, _tpubuild_runtime_ExecutableEntry__Output, _tpubuild_runtime_ImportExecutableResponse__Output>
   OpenSession: MethodDefinition<_tpubuild_runtime_OpenSessionRequest, _tpubuild_runtime_OpenSessionResponse, _tpubuild_runtime_OpenSessionRequest__Output, _tpubuild_runtime_OpenSessionResponse__Output>
+  OpenSharedTransferIn: MethodDefinition<_tpubuild_runtime_TransferInHeader, _tpubuild_runtime_SharedRegion, _tpubuild_runtime_TransferInHeader__Output, _tpubuild_runtime_SharedRegion__Output>
   OpenTransferIn: MethodDefinition<_tpubuild_runtime_TransferInHeader, _tpubuild_runtime_DataTicket, _tpubuild_runtime_TransferInHeader__Output, _tpubuild_runtime_DataTicket__Output>
   OpenTransferOut: MethodDefinition<_tpubuild_runtime_TransferOutRequest, _tpubuild_runtime_DataTicket, _tpubuild_runtime_TransferOutRequest__Output, _tpubuild_runtime_DataTicket__Output>
   Release: MethodDefinition<_tpubuild_runtime_ReleaseRequest, _tpubuild_runtime_ReleaseResponse, _tpubuild_runtime_ReleaseRequest__Output, _tpubuild_runtime_ReleaseResponse__Output>
+  SharedTransferOut: MethodDefinition<_tpubuild_runtime_TransferOutRequest, _tpubuild_runtime_SharedRegion, _tpubuild_runtime_TransferOutRequest__Output, _tpubuild_runtime_SharedRegion__Output>
   Shutdown: MethodDefinition<_tpubuild_runtime_ShutdownRequest, _tpubuild_runtime_ShutdownResponse, _tpubuild_runtime_ShutdownRequest__Output, _tpubuild_runtime_ShutdownResponse__Output>
   TransferIn: MethodDefinition<_tpubuild_runtime_TransferInChunk, _tpubuild_runtime_TransferInResponse, _tpubuild_runtime_TransferInChunk__Output, _tpubuild_runtime_TransferInResponse__Output>
   TransferOut: MethodDefinition<_tpubuild_runtime_TransferOutRequest, _tpubuild_runtime_TransferOutChunk, _tpubuild_runtime_TransferOutRequest__Output, _tpubuild_runtime_TransferOutChunk__Output>

@@ -1,0 +1,8 @@
+// Original file: proto/runtime.proto
+
+
+export interface CloseSharedRegionResponse {
+}
+
+export interface CloseSharedRegionResponse__Output {
+}
