@@ -19,6 +19,7 @@
 // An entry that should run but fails (or is skipped because of a failure) loses its previous
 // outputs, so no output on disk is ever older than its sources.
 
+import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { ArgSpec, CompileOptions, CompilerPlugin, ExecutableTier, Signature, TargetPlugin, TargetSession, Tensor, TensorLayout, TypeTree } from "../plugins/api.js";
@@ -1533,7 +1534,8 @@ class InputError extends Error {
 }
 
 function tensorDigest(t: Tensor): string {
-  return sha256Hex(Buffer.concat([Buffer.from(`${t.eltype}[${t.size.join(",")}]`), t.data]));
+  // Hashed in place: a copy of the prefix and the data together cost a tensor's size in memory again.
+  return createHash("sha256").update(`${t.eltype}[${t.size.join(",")}]`).update(t.data).digest("hex");
 }
 
 function unique(xs: string[]): string[] {

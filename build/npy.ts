@@ -14,7 +14,7 @@
 // Big-endian ('>') files are byte-swapped on reading.
 
 import { randomBytes } from "node:crypto";
-import { rename, rm, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile, type FileHandle } from "node:fs/promises";
 import type { ElementType, Tensor } from "../plugins/api.js";
 import { openRegularFile } from "./workspace.js";
 import { ELEMENT_TYPES, ELTYPES } from "../compiler/eltypes.js";
@@ -203,15 +203,23 @@ export function elementCount(size: readonly number[]): number {
   return size.reduce((a, b) => a * b, 1);
 }
 
-/** The .npy bytes of a tensor: its column-major data unchanged, `fortran_order: True`, shape = Julia size. */
-export function encodeNpy(t: Tensor): Uint8Array {
+/**
+ * The .npy file of a tensor as its two parts: the header (`fortran_order: True`, shape = Julia size)
+ * and the column-major data unchanged (the tensor's own bytes, not a copy).
+ */
+export function npyParts(t: Tensor): [Uint8Array, Uint8Array] {
   const expected = elementCount(t.size) * ELEMENT_SIZE[t.eltype];
   if (t.data.length !== expected)
     throw new Error(`internal error: a ${t.eltype} tensor of size (${t.size.join(", ")}) needs ${expected} bytes, got ${t.data.length}`);
-  const header = encodeHeader(NPY_DESCR[t.eltype], true, t.size);
-  const out = new Uint8Array(header.length + t.data.length);
+  return [encodeHeader(NPY_DESCR[t.eltype], true, t.size), t.data];
+}
+
+/** The .npy bytes of a tensor in one array (a copy; large outputs are written from npyParts). */
+export function encodeNpy(t: Tensor): Uint8Array {
+  const [header, data] = npyParts(t);
+  const out = new Uint8Array(header.length + data.length);
   out.set(header, 0);
-  out.set(t.data, header.length);
+  out.set(data, header.length);
   return out;
 }
 
@@ -280,34 +288,62 @@ export function decodeNpy(bytes: Uint8Array, declared?: ElementType): NpyResult<
   return { ok: true, value: { eltype: t.eltype, size: [...shape], data } };
 }
 
+/** The header of an open .npy file of `size` bytes (read alone, not the data). */
+async function readHeaderOf(handle: FileHandle, size: number): Promise<NpyResult<NpyHeader>> {
+  const first = new Uint8Array(12);
+  const { bytesRead } = await handle.read(first, 0, 12, 0);
+  if (bytesRead < 10 || MAGIC.some((b, k) => first[k] !== b)) return { ok: false, message: "not a .npy file (no \\x93NUMPY magic string)" };
+  const major = first[6];
+  const headerEnd = 8 + (major === 1 ? 2 + (first[8]! | (first[9]! << 8)) : 4 + new DataView(first.buffer).getUint32(8, true));
+  const head = new Uint8Array(Math.min(headerEnd, size));
+  await handle.read(head, 0, head.length, 0);
+  return parseNpyHeader(head);
+}
+
 /** Reads only the header of a .npy file (no data), plus the file's size in bytes. Only a regular file is read (never a FIFO). */
 export async function readNpyHeader(path: string, shown = path): Promise<NpyResult<NpyHeader & { fileSize: number }>> {
   const opened = await openRegularFile(path, shown);
   if (!opened.ok) return { ok: false, message: opened.message, missing: opened.code === "not-found" };
   const { handle, size } = opened;
   try {
-    const first = new Uint8Array(12);
-    const { bytesRead } = await handle.read(first, 0, 12, 0);
-    if (bytesRead < 10 || MAGIC.some((b, k) => first[k] !== b)) return { ok: false, message: "not a .npy file (no \\x93NUMPY magic string)" };
-    const major = first[6];
-    const headerEnd = 8 + (major === 1 ? 2 + (first[8]! | (first[9]! << 8)) : 4 + new DataView(first.buffer).getUint32(8, true));
-    const head = new Uint8Array(Math.min(headerEnd, size));
-    await handle.read(head, 0, head.length, 0);
-    const h = parseNpyHeader(head);
+    const h = await readHeaderOf(handle, size);
     return h.ok ? { ok: true, value: { ...h.value, fileSize: size } } : h;
   } finally {
     await handle.close();
   }
 }
 
-/** Reads a .npy file into a Tensor (see decodeNpy). Only a regular file is read (never a FIFO). */
+/** Bytes per read of a .npy file's data: the file is never read whole into a second buffer. */
+const READ_SLICE_BYTES = 64 << 20;
+
+/**
+ * Reads a .npy file into a Tensor (as decodeNpy does). Only a regular file is read (never a FIFO).
+ * The data is read in slices straight into the tensor's array, so a Fortran-order file costs its
+ * size in memory once, at any size one array holds (reading the file whole stops at 2 GiB).
+ */
 export async function readNpy(path: string, declared?: ElementType, shown = path): Promise<NpyResult<Tensor>> {
   const opened = await openRegularFile(path, shown);
   if (!opened.ok) return { ok: false, message: opened.message, missing: opened.code === "not-found" };
-  const handle = opened.handle;
+  const { handle, size } = opened;
   try {
-    const bytes = new Uint8Array(await handle.readFile());
-    return decodeNpy(bytes, declared);
+    const h = await readHeaderOf(handle, size);
+    if (!h.ok) return h;
+    const { descr, shape, fortranOrder, dataOffset } = h.value;
+    const t = eltypeOfDescr(descr, declared);
+    if (!t) return { ok: false, message: `unsupported .npy dtype ${describeDescr(descr)}` };
+    const width = ELEMENT_SIZE[t.eltype];
+    const length = elementCount(shape) * width;
+    if (size < dataOffset + length)
+      return { ok: false, message: `truncated .npy file: shape ${formatNpyShape(shape)} of ${describeDescr(descr)} needs ${length} data bytes, found ${size - dataOffset}` };
+    let data: Uint8Array = new Uint8Array(length);
+    for (let offset = 0; offset < length; ) {
+      const n = (await handle.read(data, offset, Math.min(READ_SLICE_BYTES, length - offset), dataOffset + offset)).bytesRead;
+      if (n === 0) return { ok: false, message: `truncated .npy file: it ended after ${offset} of ${length} data bytes` };
+      offset += n;
+    }
+    if (t.bigEndian && width > 1) byteSwap(data, width);
+    if (!fortranOrder) data = cOrderToColumnMajor(data, shape, width);
+    return { ok: true, value: { eltype: t.eltype, size: [...shape], data } };
   } finally {
     await handle.close();
   }
@@ -317,7 +353,7 @@ export async function readNpy(path: string, declared?: ElementType, shown = path
 export async function writeNpy(path: string, t: Tensor): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
   try {
-    await writeFile(tmp, encodeNpy(t));
+    await writeFile(tmp, npyParts(t)); // the header, then the tensor's own bytes: no copy of them
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });

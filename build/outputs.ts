@@ -6,12 +6,13 @@
 // give byte-identical outputs. Outputs already on disk with exactly the new bytes are left alone:
 // their mtimes stay, so Make and other mtime-driven tools downstream see nothing new.
 
+import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Signature, Tensor, TypeTree } from "../plugins/api.js";
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from "./cache.js";
 import { sha256Hex } from "./hash.js";
-import { encodeNpy } from "./npy.js";
+import { npyParts } from "./npy.js";
 
 export interface RunRecord {
   entry: string;
@@ -45,16 +46,18 @@ export interface WrittenOutputs {
 
 export async function writeRunOutputs(outDir: string, record: RunRecord, signature: Signature, tensors: Tensor[]): Promise<WrittenOutputs> {
   const dir = join(outDir, record.entry);
-  const contents = new Map<string, Uint8Array | string>();
+  // A file's contents as parts written one after another: an .npy's header and its tensor's own
+  // bytes, never copied into one array (a 1 GiB result would cost 2 GiB).
+  const contents = new Map<string, (Uint8Array | string)[]>();
   const outputs: ResultJson["outputs"] = [];
   for (const [k, t] of tensors.entries()) {
     const file = `${k}.npy`;
-    contents.set(file, encodeNpy(t));
+    contents.set(file, npyParts(t));
     outputs.push({ index: k, file, path: signature.results[k]?.path ?? `result[${k}]`, eltype: t.eltype, size: t.size });
   }
   const result: ResultJson = { ...record, output: signature.output, outputs };
-  contents.set(RESULT_JSON, JSON.stringify(result, null, 2) + "\n");
-  const digests = Object.fromEntries([...contents].map(([name, data]) => [name, sha256Hex(data)]));
+  contents.set(RESULT_JSON, [JSON.stringify(result, null, 2) + "\n"]);
+  const digests = Object.fromEntries([...contents].map(([name, parts]) => [name, parts.reduce((h, part) => h.update(part), createHash("sha256")).digest("hex")]));
   const files = [...contents.keys()].filter((f) => f !== RESULT_JSON).map((f) => join(dir, f));
   if (await readVerifiedOutputs(dir, digests)) return { files, digests, rewritten: false };
   const staging = join(outDir, `.${record.entry}.tmp-${process.pid}-${Date.now()}`);
