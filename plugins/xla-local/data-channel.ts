@@ -70,6 +70,19 @@ function secureContextOf(tls: RuntimeTls): SecureContext {
 }
 
 /**
+ * The last TLS session each server (by address) gave this client's TLS settings: offered on the
+ * next data connection, it is resumed instead of a full handshake (no certificate to send, sign
+ * or verify), which was most of what TLS cost a tensor of a few MB.
+ */
+const tlsSessions = new WeakMap<RuntimeTls, Map<string, Buffer>>();
+
+function tlsSessionsOf(tls: RuntimeTls): Map<string, Buffer> {
+  let sessions = tlsSessions.get(tls);
+  if (!sessions) tlsSessions.set(tls, (sessions = new Map()));
+  return sessions;
+}
+
+/**
  * The buffer every data connection reads into. One is enough: net calls onread's callback right
  * after each read, before any other read, and the callback copies the bytes out. (A fresh 1 MiB
  * buffer per connection made V8 collect garbage about once per transfer, ~1 ms each.)
@@ -204,10 +217,12 @@ export class DataConnection {
       const reader = new ConnectionReader();
       const onread = { buffer: reader.readBuffer, callback: (n: number) => reader.received(n) };
       const tls = timeouts.tls;
+      const server = "port" in options ? `${options.host}:${options.port}` : String(options.path);
       const socket: Socket = tls
         ? // tls.connect takes net's onread too (Node's docs), though @types/node does not list it.
-          connectTls({ ...(options as { host: string; port: number }), onread, secureContext: secureContextOf(tls), servername: tls.serverName } as ConnectionOptions)
+          connectTls({ ...(options as { host: string; port: number }), onread, secureContext: secureContextOf(tls), servername: tls.serverName, session: tlsSessionsOf(tls).get(server) } as ConnectionOptions)
         : connect({ ...options, onread });
+      if (tls) socket.on("session", (session: Buffer) => tlsSessionsOf(tls).set(server, session));
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new DataChannelError("UNAVAILABLE", `no connection to the data channel within ${timeouts.connectTimeoutMs} ms`));
