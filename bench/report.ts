@@ -60,6 +60,8 @@ function sections(r: Results, plotted: boolean): string[] {
   const compileRatios = r.compile?.cases ?? [];
   const tcp = r.transfer?.rows.find((x) => x.transport === "tcp");
   const tcpMin = tcp ? Math.min(tcp.upGBps.median, tcp.downGBps.median) : undefined;
+  const shm = r.transfer?.rows.find((x) => x.transport === "shm");
+  const shmMin = shm ? Math.min(shm.upGBps.median, shm.downGBps.median) : undefined;
   out.push(
     `### Targets`,
     ``,
@@ -69,10 +71,11 @@ function sections(r: Results, plotted: boolean): string[] {
     `| VGG19 forward, Julia → HLO ≥ 10× faster than JAX's trace-and-lower, warm (in the benchmark process and in the daemon) | ${speedup && frontMs && jaxMs ? `${speedup.toFixed(1)}× in the benchmark process (${ms(frontMs)} ms, JAX ${ms(jaxMs)} ms${side ? ", alternating" : ""})${daemonSpeedup ? `, ${daemonSpeedup.toFixed(1)}× in the daemon (${ms(r.daemon!.forwardCompileMs.median)} ms${r.daemon!.jaxLowerMs ? `, JAX ${ms(r.daemon!.jaxLowerMs.median)} ms between its builds` : ""})` : ""}` : "—"} | ${verdict(speedup === undefined ? undefined : speedup >= 10 && (daemonSpeedup ?? 10) >= 10)} |`,
     `| VGG19, cold process start → artifacts on disk < 250 ms (init and forward, compile-only) | ${r.cold && coldTotal ? `${ms(coldTotal.median)} ms (\`tpu-build build\`${r.cold.snapshot ? ` from the startup snapshot; ${ms(r.cold.plain!.totalMs.median)} ms as a plain \`node bin/tpu-build.js\`` : ""}; ${ms(r.cold.forwardCompileMs.median)} ms of it the forward's compile)` : "—"} | ${verdict(coldTotal ? coldTotal.median < 250 : undefined)} |`,
     `| XLA compile of our modules ≤ JAX's (VGG19 forward, VGG19 with gradient, training step; CPU seconds, ratio of the medians) | ${compileRatios.length ? compileRatios.map((k) => `${short(k.name)} ${cpuRatio(k).toFixed(3)}`).join(", ") : "—"} | ${compileVerdict(compileRatios)} |`,
-    `| transfer ≥ 1 GB/s over loopback | ${tcp ? `to the server ${tcp.upGBps.median.toFixed(2)} GB/s, back ${tcp.downGBps.median.toFixed(2)} GB/s (TCP 127.0.0.1)` : "—"} | ${verdict(tcpMin === undefined ? undefined : tcpMin >= 1)} |`,
+    `| transfer on the same host ≥ 3 GB/s both ways (shared memory) | ${shm ? `to the server ${shm.upGBps.median.toFixed(2)} GB/s, back ${shm.downGBps.median.toFixed(2)} GB/s` : "—"} | ${verdict(shmMin === undefined ? undefined : shmMin >= 3)} |`,
+    `| transfer over a socket ≥ 1 GB/s both ways | ${tcp ? `to the server ${tcp.upGBps.median.toFixed(2)} GB/s, back ${tcp.downGBps.median.toFixed(2)} GB/s (TCP 127.0.0.1)` : "—"} | ${verdict(tcpMin === undefined ? undefined : tcpMin >= 1)} |`,
     ``,
   );
-  out.push(...targetNotes(r, { worst, speedup, daemonSpeedup, tcpMin }), ``);
+  out.push(...targetNotes(r, { worst, speedup, daemonSpeedup, tcpMin, shmMin }), ``);
 
   // ---- execution
   if (r.execution) {
@@ -178,15 +181,29 @@ function sections(r: Results, plotted: boolean): string[] {
       `### Transfer (measured ${r.transfer.at}, load ${r.transfer.load.toFixed(1)})`,
       ``,
       `VGG19's parameter set at 224×224 (${first.leaves} arrays, ${(first.bytes / 1e6).toFixed(0)} MB) sent to a runtime server with`,
-      `RuntimeClient.transferIn (one array after another, as a session uploads them) and back with transferOut, over`,
-      `the data channel (raw bytes on a socket beside gRPC's, one gRPC ticket per array); the bytes that come back are`,
-      `compared with those sent. GB/s = 10⁹ bytes/s; the first ${first.rounds ? `of ${first.rounds} rounds` : "round"} is discarded.`,
+      `RuntimeClient.transferIn (one array after another, as a session uploads them) and back with transferOut, by`,
+      `three routes, each to its own server: shared memory (memfds of the server's, what a local target uses), and the`,
+      `data channel (raw bytes on a socket beside gRPC's, one gRPC ticket per array) over a Unix socket and over TCP`,
+      `loopback (what a remote target uses). The ${first.leaves - (first.largeLeaves ?? first.leaves)} arrays of at most 64 KiB ride the gRPC connection on every route. The bytes that`,
+      `come back are compared with those sent. Rounds alternate between the routes, which goes first rotating.`,
+      `GB/s = 10⁹ bytes/s; median (min–max) of the rounds after a warm-up round; n in the table.`,
       ``,
-      `| transport | to the server, GB/s | back, GB/s |`,
+      `| route | to the server, GB/s | back, GB/s |`,
       `|---|---|---|`,
-      ...r.transfer.rows.map((x) => `| ${x.transport === "tcp" ? "TCP, 127.0.0.1" : "Unix socket (the default)"} | ${gb(x.upGBps)} | ${gb(x.downGBps)} |`),
+      ...r.transfer.rows.map((x) => `| ${TRANSFER_ROUTES[x.transport]} | ${gb(x.upGBps)} | ${gb(x.downGBps)} |`),
       ``,
     );
+    const m = r.transfer.cliMemory;
+    if (m) {
+      const over = (peak: number) => `${(peak / 2 ** 30).toFixed(2)} GiB, ${((peak - m.baselinePeakBytes) / m.inputBytes).toFixed(2)}× the input above the baseline`;
+      out.push(
+        `The CLI's peak memory (maximum RSS, \`tpu-build build --force\` of one entry, shared memory to its own server) with a`,
+        `${(m.inputBytes / 2 ** 30).toFixed(0)} GiB .npy input: ${over(m.totalPeakBytes)} for \`sum(x)\` (a scalar result); ${over(m.twicePeakBytes)} for`,
+        `\`x .* 2f0\` (a result as large as the input). The baseline, the same build with 16 elements, is ${(m.baselinePeakBytes / 2 ** 20).toFixed(0)} MiB.`,
+        `Target (issue 16.12): under 1.5× the largest tensor.`,
+        ``,
+      );
+    }
   }
 
   // ---- the paper
@@ -260,7 +277,7 @@ const cpuRatio = (k: CompileCase) => k.sides.ours!.cpu_s.median / k.sides.jax!.c
 const short = (name: string) => ({ mlp: "MLP", lenet: "LeNet", vgg19_b1: "VGG19 b1", vgg19_b8: "VGG19 b8", vgg19_grad_b1: "VGG19 fwd+bwd b1", attention: "attention", adam_step: "Adam step" })[name] ?? name;
 
 /** Per target: how a met one was met, or what an unmet one is short by, why, and the next step. */
-function targetNotes(r: Results, t: { worst: ExecutionCase | undefined; speedup: number | undefined; daemonSpeedup: number | undefined; tcpMin: number | undefined }): string[] {
+function targetNotes(r: Results, t: { worst: ExecutionCase | undefined; speedup: number | undefined; daemonSpeedup: number | undefined; tcpMin: number | undefined; shmMin: number | undefined }): string[] {
   const notes: string[] = [];
   if (t.worst && t.worst.ratio > 1.05) notes.push(`- **Execution**: ${short(t.worst.name)} is at ${t.worst.ratio.toFixed(3)}, above 1.05. ${EXECUTION_FINDING}`);
   else if (t.worst) notes.push(`- **Execution**: every model is within 5% of JAX (worst ${short(t.worst.name)}, ${t.worst.ratio.toFixed(3)}). ${EXECUTION_NOTE}`);
@@ -274,8 +291,9 @@ function targetNotes(r: Results, t: { worst: ExecutionCase | undefined; speedup:
   }
   else if (r.cold) notes.push(`- **Cold start**: ${ms(r.cold.cliTotalMs.median)} ms. ${COLD_MET}`);
   if (r.compile?.cases.length) notes.push(`- **XLA compile**: ${compileNote(r.compile)}`);
-  if (t.tcpMin !== undefined && t.tcpMin < 1) notes.push(`- **Transfer**: ${t.tcpMin.toFixed(2)} GB/s at the slower direction. ${TRANSFER_FINDING}`);
-  else if (t.tcpMin !== undefined) notes.push(`- **Transfer**: ${TRANSFER_MET}`);
+  const slower = [t.shmMin === undefined ? "" : `${t.shmMin.toFixed(2)} GB/s through shared memory (target 3)`, t.tcpMin === undefined ? "" : `${t.tcpMin.toFixed(2)} GB/s over TCP (target 1)`].filter(Boolean).join(", ");
+  if ((t.shmMin !== undefined && t.shmMin < 3) || (t.tcpMin !== undefined && t.tcpMin < 1)) notes.push(`- **Transfer**: at the slower direction, ${slower}. ${TRANSFER_FINDING}`);
+  else if (slower) notes.push(`- **Transfer**: ${slower} at the slower direction. ${TRANSFER_MET}`);
   return notes;
 }
 
@@ -322,15 +340,18 @@ const COLD_FINDING =
 const COLD_MET =
   "`npm run build` makes a V8 startup snapshot with the compiler and its library image evaluated (bin/tpu-build.js " +
   "starts Node from it), beside lazy loading, the bundled engine with its code cache and the static proto encoders.";
-const TRANSFER_FINDING =
-  "Tensors now go over a data channel beside gRPC (a socket next to the gRPC one, or a second port for TCP; gRPC " +
-  "hands out a one-time ticket per array and stays the fallback), several times the gRPC stream's rate. Download " +
-  "is limited by Node's receiving side: page faults filling each new receive buffer, the kernel's copy, and a gRPC " +
-  "round trip for each array's ticket. " +
-  "Next steps (plugins/xla-local): ask for the next array's ticket while the current one streams, and receive " +
-  "into reused buffers (or straight into the output file) instead of fresh ones.";
-const TRANSFER_MET = "Tensors go over a data channel beside gRPC (one-time tickets from gRPC; gRPC streaming stays the fallback).";
+const TRANSFER_ROUTES = { shm: "shared memory (a local target)", unix: "data channel, Unix socket", tcp: "data channel, TCP 127.0.0.1" } as const;
 
+const TRANSFER_FINDING =
+  "A local target's server now takes tensors through memfds of its own (one copy up: the client's write into the " +
+  "server's memory, which XLA then uses as the device buffer; two back: the server's copy into a memfd and the " +
+  "client's read), and a remote target's through the data channel (a ticket per array over gRPC, then a socket). " +
+  "What is left on both routes is fresh memory: each new tensor's pages are faulted in on first touch, on the server " +
+  "for a tensor coming in and in the client for one coming back, which on this VM (probes alone: fresh pages filled " +
+  "at a fraction of the speed of pages used before) costs more than the copies themselves. Next steps: write a result " +
+  "from its region straight into its output file instead of a fresh array, keep regions' pages for the next transfer, " +
+  "and on sockets ask for the next array's ticket while the current one streams.";
+const TRANSFER_MET = "A local target's tensors go through memfds of its server's; a remote target's over the data channel beside gRPC.";
 /** The compile-time comparison: per model, each side's wall and CPU seconds, and the variants of ours that isolate causes. */
 function compileSection(c: Results["compile"], label: (name: string) => string): string[] {
   const sec = (s: PySpread) => (s.median >= 1 ? `${s.median.toFixed(2)} s (${s.min.toFixed(2)}–${s.max.toFixed(2)})` : `${ms(s.median * 1e3)} ms (${ms(s.min * 1e3)}–${ms(s.max * 1e3)})`);

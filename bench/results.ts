@@ -90,5 +90,8 @@ export interface Results {
   execution: { at: string; load: Spread; jax: string; jaxlib: string; platform: string; platform_version: string; cases: ExecutionCase[] };
   compile: { at: string; load: Spread; reps: number; cases: CompileCase[] };
   runtime: Part & { rows: { name: string; compileMs: number; cachedLoadMs: number; cachedCompileRpcMs: number; firstRunMs: number; laterRunMs: Spread }[] };
-  transfer: Part & { rows: { transport: "tcp" | "unix"; bytes: number; leaves: number; rounds?: number; upGBps: Spread; downGBps: Spread }[] };
+  transfer: Part & { rows: { transport: "shm" | "tcp" | "unix"; bytes: number; leaves: number; rounds?: number; largeLeaves?: number; upGBps: Spread; downGBps: Spread }[];
+    /** The CLI's peak RSS building an entry with a 1 GiB input: its sum (a small result), and x .* 2 (a result as large). */
+    cliMemory?: { inputBytes: number; baselinePeakBytes: number; totalPeakBytes: number; twicePeakBytes: number };
+  };
 }

@@ -22,14 +22,14 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ArgSpec, CompileResult, LeafSignature, TypeTree } from "../plugins/api.js";
 import { compileEntry } from "../dist/compiler/compile.js";
 import { ensureDaemon, stopDaemon } from "../dist/daemon/client.js";
-import { RuntimeProcess, byteSize, type XlaShape } from "../dist/plugins/xla-local/index.js";
+import { RuntimeProcess, SMALL_TENSOR_BYTES, byteSize, type XlaShape } from "../dist/plugins/xla-local/index.js";
 import { renderReport } from "./report.js";
 import { type ColdWay, type Results, type Spread, spread } from "./results.js";
 
@@ -443,7 +443,7 @@ async function runtime(results: Results): Promise<void> {
   results.runtime = { at: stamp(), load: loadavg()[0]!, rows };
 }
 
-/** VGG19's 38 parameter arrays (224×224, 1000 classes) to the server and back, over TCP loopback and a Unix socket. */
+/** VGG19's 38 parameter arrays (224×224, 1000 classes) to the server and back: shared memory, a Unix socket, TCP loopback. */
 async function transfer(results: Results): Promise<void> {
   const leaves = JSON.parse(readFileSync(join(WORK, "modules", "vgg19_b1.leaves.json"), "utf8")) as [LeafSignature[], LeafSignature[]];
   const shapes: XlaShape[] = leaves[0].filter((l) => l.path.startsWith("arg1.")).map((l) => ({ elementType: "F32", dims: [...l.size].reverse() }));
@@ -454,35 +454,89 @@ async function transfer(results: Results): Promise<void> {
   });
   const total = data.reduce((n, d) => n + d.byteLength, 0);
   const rows: Results["transfer"]["rows"] = [];
-  for (const transport of ["tcp", "unix"] as const) {
-    const server = await RuntimeProcess.start({ transport });
-    try {
-      const up: number[] = [];
-      const down: number[] = [];
-      for (let rep = 0; rep < TRANSFER_ROUNDS; rep++) {
+  // Three routes, each on its own server; rounds alternate between them (and which goes first
+  // rotates), so a burst of load on this shared machine hits every route.
+  const routes = [
+    { transport: "shm" as const, options: { transport: "unix" as const } },
+    { transport: "unix" as const, options: { transport: "unix" as const, sharedMemory: false } },
+    { transport: "tcp" as const, options: { transport: "tcp" as const, sharedMemory: false } },
+  ];
+  const servers: RuntimeProcess[] = [];
+  try {
+    for (const r of routes) servers.push(await RuntimeProcess.start(r.options));
+    const up = routes.map(() => [] as number[]);
+    const down = routes.map(() => [] as number[]);
+    for (let rep = 0; rep < TRANSFER_ROUNDS; rep++) {
+      for (let k = 0; k < routes.length; k++) {
+        const i = (k + rep) % routes.length;
+        const client = servers[i]!.client;
         let t = performance.now();
         const handles: string[] = [];
-        for (let i = 0; i < shapes.length; i++) handles.push((await server.client.transferIn(shapes[i]!, data[i]!)).handle);
+        for (let a = 0; a < shapes.length; a++) handles.push((await client.transferIn(shapes[a]!, data[a]!)).handle);
         const upMs = performance.now() - t;
         t = performance.now();
         const back: Uint8Array[] = [];
-        for (const h of handles) back.push((await server.client.transferOut(h, { release: true })).data);
+        for (const [a, h] of handles.entries()) back.push((await client.transferOut(h, { release: true, totalBytes: data[a]!.byteLength })).data);
         const downMs = performance.now() - t;
-        if (!back.every((b, i) => Buffer.compare(b, data[i]!) === 0)) throw new Error("transfer: the bytes that came back differ");
+        if (!back.every((b, a) => Buffer.compare(b, data[a]!) === 0)) throw new Error("transfer: the bytes that came back differ");
         if (rep === 0) continue; // warm-up: the server's allocator, the channel's windows
-        up.push(total / 1e9 / (upMs / 1000));
-        down.push(total / 1e9 / (downMs / 1000));
+        up[i]!.push(total / 1e9 / (upMs / 1000));
+        down[i]!.push(total / 1e9 / (downMs / 1000));
       }
-      rows.push({ transport, bytes: total, leaves: shapes.length, rounds: TRANSFER_ROUNDS, upGBps: spread(up), downGBps: spread(down) });
-      // Sessions take the data channel when they can and stream over gRPC otherwise; say which was measured.
-      const route = server.client.route;
-      const via = route.counts.grpc === 0 ? `data channel ${route.dataAddress}` : `gRPC streaming for ${route.counts.grpc} transfers (${route.fallbackReason})`;
-      log(`transfer ${transport}: up ${spread(up).median.toFixed(2)} GB/s, down ${spread(down).median.toFixed(2)} GB/s, via ${via}`);
-    } finally {
-      await server.close();
     }
+    routes.forEach((r, i) => {
+      rows.push({ transport: r.transport, bytes: total, leaves: shapes.length, rounds: TRANSFER_ROUNDS, largeLeaves: data.filter((d) => d.byteLength > SMALL_TENSOR_BYTES).length, upGBps: spread(up[i]!), downGBps: spread(down[i]!) });
+      // Say which route was measured: a fallback would measure another. (Biases, small, ride the gRPC connection.)
+      const small = 2 * TRANSFER_ROUNDS * data.filter((d) => d.byteLength <= SMALL_TENSOR_BYTES).length;
+      const large = 2 * TRANSFER_ROUNDS * data.length - small;
+      const want = { sharedMemory: r.transport === "shm" ? large : 0, dataChannel: r.transport === "shm" ? 0 : large, grpc: small };
+      const route = servers[i]!.client.route;
+      if (JSON.stringify(route.counts) !== JSON.stringify(want)) throw new Error(`transfer ${r.transport}: transfers took other routes than measured (${JSON.stringify(route)})`);
+      log(`transfer ${r.transport}: up ${spread(up[i]!).median.toFixed(2)} GB/s, down ${spread(down[i]!).median.toFixed(2)} GB/s`);
+    });
+  } finally {
+    for (const server of servers) await server.close();
   }
-  results.transfer = { at: stamp(), load: loadavg()[0]!, rows };
+  results.transfer = { at: stamp(), load: loadavg()[0]!, rows, cliMemory: cliPeakMemory() };
+}
+
+/**
+ * The CLI's peak resident memory (`/usr/bin/time`'s maximum RSS) building entries with a 1 GiB
+ * .npy input, beside the input's size: `total(x) = sum(x)` (the input's path alone: read, hash,
+ * send) and `twice(x) = x .* 2f0` (a result as large as the input, brought back and written);
+ * the same build of a 16-element input is the baseline (Node, the engine, gRPC).
+ */
+function cliPeakMemory(): Results["transfer"]["cliMemory"] {
+  const dir = join(WORK, "memory");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const n = 1 << 28; // Float32: 1 GiB
+  const header = `{'descr': '<f4', 'fortran_order': True, 'shape': (${n},), }`;
+  const padded = header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11, " ") + "\n";
+  const fd = openSync(join(dir, "x.npy"), "w");
+  const head = Buffer.alloc(10 + padded.length);
+  head.write("\x93NUMPY", 0, "latin1");
+  head.writeUInt8(1, 6);
+  head.writeUInt16LE(padded.length, 8);
+  head.write(padded, 10, "latin1");
+  writeSync(fd, head);
+  const block = new Float32Array(1 << 22).fill(0.5); // written in 16 MiB blocks: this process holds no 1 GiB either
+  for (let k = 0; k < n; k += block.length) writeSync(fd, new Uint8Array(block.buffer));
+  closeSync(fd);
+  writeFileSync(join(dir, "m.jl"), "total(x) = sum(x)\ntwice(x) = x .* 2f0\n");
+  const arg = { eltype: "Float32", size: [n], value: { npy: "x.npy" } };
+  const tiny = { eltype: "Float32", size: [16], value: { fill: 0.5 } };
+  const entries = { total: { file: "m.jl", function: "total", args: [arg], run: true }, twice: { file: "m.jl", function: "twice", args: [arg], run: true }, baseline: { file: "m.jl", function: "total", args: [tiny], run: true } };
+  writeFileSync(join(dir, "tpu.config.json"), JSON.stringify({ entries }));
+  const peak = (entry: string) => {
+    const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, join(ROOT, "bin", "tpu-build.js"), "build", entry, "--force", "--no-daemon"], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "true" } });
+    if (r.status !== 0) throw new Error(`memory: tpu-build build ${entry} failed: ${r.stderr.slice(-2000)}`);
+    return Number(r.stderr.trim().split("\n").pop()) * 1024;
+  };
+  const result = { inputBytes: n * 4, baselinePeakBytes: peak("baseline"), totalPeakBytes: peak("total"), twicePeakBytes: peak("twice") };
+  rmSync(dir, { recursive: true, force: true });
+  log(`transfer: the CLI's peak memory with a 1 GiB input: ${(result.totalPeakBytes / 2 ** 30).toFixed(2)} GiB (sum), ${(result.twicePeakBytes / 2 ** 30).toFixed(2)} GiB (x .* 2), ${(result.baselinePeakBytes / 2 ** 30).toFixed(2)} GiB (16 elements)`);
+  return result;
 }
 
 // ---- the report
