@@ -275,17 +275,35 @@ export function cOrderToColumnMajor(src: Uint8Array, shape: readonly number[], w
 export function decodeNpy(bytes: Uint8Array, declared?: ElementType): NpyResult<Tensor> {
   const h = parseNpyHeader(bytes);
   if (!h.ok) return h;
-  const { descr, shape, fortranOrder, dataOffset } = h.value;
-  const t = eltypeOfDescr(descr, declared);
-  if (!t) return { ok: false, message: `unsupported .npy dtype ${describeDescr(descr)}` };
+  const layout = dataLayout(h.value, declared, bytes.length);
+  if (!layout.ok) return layout;
+  const { dataOffset } = h.value;
+  return { ok: true, value: tensorOf(h.value, layout.value, bytes.slice(dataOffset, dataOffset + layout.value.length)) };
+}
+
+interface DataLayout {
+  eltype: ElementType;
+  bigEndian: boolean;
+  width: number;
+  /** Bytes of data after the header. */
+  length: number;
+}
+
+/** What a header's data is, checked against the `fileSize` bytes there are (header included). */
+function dataLayout(h: NpyHeader, declared: ElementType | undefined, fileSize: number): NpyResult<DataLayout> {
+  const t = eltypeOfDescr(h.descr, declared);
+  if (!t) return { ok: false, message: `unsupported .npy dtype ${describeDescr(h.descr)}` };
   const width = ELEMENT_SIZE[t.eltype];
-  const length = elementCount(shape) * width;
-  if (bytes.length < dataOffset + length)
-    return { ok: false, message: `truncated .npy file: shape ${formatNpyShape(shape)} of ${describeDescr(descr)} needs ${length} data bytes, found ${bytes.length - dataOffset}` };
-  let data: Uint8Array = bytes.slice(dataOffset, dataOffset + length);
-  if (t.bigEndian && width > 1) byteSwap(data, width);
-  if (!fortranOrder) data = cOrderToColumnMajor(data, shape, width);
-  return { ok: true, value: { eltype: t.eltype, size: [...shape], data } };
+  const length = elementCount(h.shape) * width;
+  if (fileSize < h.dataOffset + length)
+    return { ok: false, message: `truncated .npy file: shape ${formatNpyShape(h.shape)} of ${describeDescr(h.descr)} needs ${length} data bytes, found ${fileSize - h.dataOffset}` };
+  return { ok: true, value: { ...t, width, length } };
+}
+
+/** The tensor of a file's data bytes (`data`, which becomes its own: swapped in place to little-endian, reordered if C order). */
+function tensorOf(h: NpyHeader, layout: DataLayout, data: Uint8Array): Tensor {
+  if (layout.bigEndian && layout.width > 1) byteSwap(data, layout.width);
+  return { eltype: layout.eltype, size: [...h.shape], data: h.fortranOrder ? data : cOrderToColumnMajor(data, h.shape, layout.width) };
 }
 
 /** The header of an open .npy file of `size` bytes (read alone, not the data). */
@@ -328,22 +346,16 @@ export async function readNpy(path: string, declared?: ElementType, shown = path
   try {
     const h = await readHeaderOf(handle, size);
     if (!h.ok) return h;
-    const { descr, shape, fortranOrder, dataOffset } = h.value;
-    const t = eltypeOfDescr(descr, declared);
-    if (!t) return { ok: false, message: `unsupported .npy dtype ${describeDescr(descr)}` };
-    const width = ELEMENT_SIZE[t.eltype];
-    const length = elementCount(shape) * width;
-    if (size < dataOffset + length)
-      return { ok: false, message: `truncated .npy file: shape ${formatNpyShape(shape)} of ${describeDescr(descr)} needs ${length} data bytes, found ${size - dataOffset}` };
-    let data: Uint8Array = new Uint8Array(length);
+    const layout = dataLayout(h.value, declared, size);
+    if (!layout.ok) return layout;
+    const { length } = layout.value;
+    const data = new Uint8Array(length);
     for (let offset = 0; offset < length; ) {
-      const n = (await handle.read(data, offset, Math.min(READ_SLICE_BYTES, length - offset), dataOffset + offset)).bytesRead;
+      const n = (await handle.read(data, offset, Math.min(READ_SLICE_BYTES, length - offset), h.value.dataOffset + offset)).bytesRead;
       if (n === 0) return { ok: false, message: `truncated .npy file: it ended after ${offset} of ${length} data bytes` };
       offset += n;
     }
-    if (t.bigEndian && width > 1) byteSwap(data, width);
-    if (!fortranOrder) data = cOrderToColumnMajor(data, shape, width);
-    return { ok: true, value: { eltype: t.eltype, size: [...shape], data } };
+    return { ok: true, value: tensorOf(h.value, layout.value, data) };
   } finally {
     await handle.close();
   }

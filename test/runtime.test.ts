@@ -12,6 +12,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { ArtifactRef, ElementType, LeafSignature, Signature, Tensor } from "../plugins/api.js";
 import { LocalTarget, RuntimeError, RuntimeProcess, runtimeLocation, type LocalSession } from "../plugins/xla-local/index.js";
+import { rejects } from "./support/rejects.js";
 
 const location = runtimeLocation();
 const work = mkdtempSync(join(tmpdir(), "tpu-build-runtime-test-"));
@@ -109,15 +110,6 @@ async function openSession(settings: Record<string, unknown> = {}): Promise<Loca
   const s = await target.open({ workspace: work, settings });
   sessions.push(s);
   return s;
-}
-
-async function rejects(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new assert.Assertion({ message: "expected a rejection", generated: false, operator: "rejects" });
 }
 
 test.before(() => {

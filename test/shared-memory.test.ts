@@ -14,6 +14,7 @@ import * as assert from "uvu/assert";
 import { RuntimeClient, RuntimeError, RuntimeProcess, SharedMemoryError, openRegion, runtimeLocation, type XlaShape } from "../plugins/xla-local/index.js";
 import { runPython } from "./support/jax.js";
 import { testWhenAvailable } from "./support/outputs.js";
+import { rejects } from "./support/rejects.js";
 
 const location = runtimeLocation();
 let server: RuntimeProcess;
@@ -36,15 +37,6 @@ function otherClient(options: ConstructorParameters<typeof RuntimeClient>[1] = {
 }
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
-
-async function rejects(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new assert.Assertion({ message: "expected a rejection", generated: false, operator: "rejects" });
-}
 
 /** The memfds named `name` that some process on this machine still holds. */
 function holders(name: string): string[] {

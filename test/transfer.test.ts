@@ -20,6 +20,7 @@ import {
   type RuntimeProcessOptions,
   type XlaShape,
 } from "../plugins/xla-local/index.js";
+import { rejects } from "./support/rejects.js";
 
 const processes: RuntimeProcess[] = [];
 const clients: RuntimeClient[] = [];
@@ -40,15 +41,6 @@ test.after(async () => {
   for (const c of clients) c.close();
   for (const p of processes) await p.close().catch(() => undefined);
 });
-
-async function rejects(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new assert.Assertion({ message: "expected a rejection", generated: false, operator: "rejects" });
-}
 
 /** Random bytes that are valid values of the element type (PRED: 0 or 1). */
 function tensorBytes(shape: XlaShape): Uint8Array {
