@@ -186,7 +186,8 @@ function sections(r: Results, plotted: boolean): string[] {
       `data channel (raw bytes on a socket beside gRPC's, one gRPC ticket per array) over a Unix socket and over TCP`,
       `loopback (what a remote target uses). The ${first.leaves - (first.largeLeaves ?? first.leaves)} arrays of at most 64 KiB ride the gRPC connection on every route. The bytes that`,
       `come back are compared with those sent. Rounds alternate between the routes, which goes first rotating.`,
-      `GB/s = 10⁹ bytes/s; median (min–max) of the rounds after a warm-up round; n in the table.`,
+      `GB/s = 10⁹ bytes/s; median (min–max) of the rounds after a warm-up round; n in the table.` +
+        (r.transfer.load > 2 ? ` This run's load (${r.transfer.load.toFixed(1)} on ${r.machine.cpus} cores) makes the figures follow CPU time rather than each route's cost: rerun \`BENCH_ONLY=transfer npm run bench\` on a quiet machine.` : ""),
       ``,
       `| route | to the server, GB/s | back, GB/s |`,
       `|---|---|---|`,
