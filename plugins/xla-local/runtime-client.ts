@@ -479,14 +479,7 @@ export class RuntimeClient {
    */
   private async dataChannel(): Promise<string | undefined> {
     if (this.route.fallbackReason !== undefined) return undefined;
-    this.dataAddress ??= this.health().then(
-      (h) => h.dataAddress,
-      (e) => {
-        this.dataAddress = undefined; // a server that cannot answer now may later
-        throw e;
-      },
-    );
-    const address = await this.dataAddress;
+    const address = await this.serverRoutes();
     if (!address) {
       this.route.fallbackReason ??= "the runtime server offers no data channel";
       return undefined;
@@ -495,18 +488,26 @@ export class RuntimeClient {
     return address;
   }
 
-  /** Whether tensors can take the server's shared memory (asks the server once). */
-  private async sharedMemory(): Promise<number | undefined> {
-    const pid = this.sharedMemoryPid;
-    if (pid === undefined || this.route.sharedMemoryFallbackReason !== undefined) return undefined;
+  /**
+   * The server's data address ("" when it has none), from its first Health reply, which also says
+   * whether the data channel speaks TLS and whether the server offers shared memory.
+   */
+  private serverRoutes(): Promise<string> {
     this.dataAddress ??= this.health().then(
       (h) => h.dataAddress,
       (e) => {
-        this.dataAddress = undefined;
+        this.dataAddress = undefined; // a server that cannot answer now may later
         throw e;
       },
     );
-    await this.dataAddress;
+    return this.dataAddress;
+  }
+
+  /** The pid of the server whose shared memory tensors can take, or undefined when they cannot. */
+  private async sharedMemory(): Promise<number | undefined> {
+    const pid = this.sharedMemoryPid;
+    if (pid === undefined || this.route.sharedMemoryFallbackReason !== undefined) return undefined;
+    await this.serverRoutes();
     if (!this.sharedMemoryOffered) {
       this.route.sharedMemoryFallbackReason = "the runtime server offers no shared memory";
       return undefined;
@@ -522,7 +523,10 @@ export class RuntimeClient {
     const region = await this.openSharedTransferIn(shape, options);
     try {
       const file = await this.openShared(region, pid, "write", data.byteLength);
-      if (!file) return undefined;
+      if (!file) {
+        await this.closeRegion(region); // frees what it reserved at once
+        return undefined;
+      }
       await writeRegion(file, data);
     } catch (e) {
       await this.closeRegion(region);
