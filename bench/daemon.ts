@@ -330,7 +330,7 @@ function render(r: DaemonBench): string[] {
   }
   if (noop) {
     out.push(
-      `- **No-op build.** ${noop.entries} entries over ${noop.sourceFiles} source files, all running, ${noop.entries - noop.sourceFiles} taking another entry's`,
+      `- **No-op build.** ${noop.entries} entries over ${noop.sourceFiles} source files, ${noop.running === noop.entries ? "all" : noop.running} running, ${noop.entries - noop.sourceFiles} taking another entry's`,
       "  result. A no-op build re-reads and re-hashes every source (content hashes are the truth), reuses",
       "  the include graphs and artifacts held under the same full key, and skips every run whose",
       "  fingerprint (module hash, target, input content digests, output dir) is unchanged and whose files",
