@@ -191,6 +191,8 @@ testWhenAvailable(test, ptyUnavailable())("on a terminal: live lines with phase 
     // --force: the runs would be up to date after the builds above, and only a run shows a live line for a while.
     const term = new PtySession([process.execPath, BIN, "build", "--force", ...CONFIG], { cols: 100, rows: 30, cwd: top, env: { ...ENV, ...env } });
     const ended = await term.ended;
+    // The helper keeps the terminal open until its stdin closes: left open, it would keep uvu alive.
+    await term.close();
     return { term, ended };
   };
   const plain = await runOn({ NO_COLOR: "1" });
