@@ -45,7 +45,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from jax import lax  # noqa: E402
 
-JULIA_DTYPES = {"Float32": np.float32, "Float64": np.float64, "Int32": np.int32, "Int64": np.int64}
+JULIA_DTYPES = {"Float32": np.float32, "Float64": np.float64, "Int32": np.int32, "Int64": np.int64, "UInt32": np.uint32, "UInt64": np.uint64}
 F32 = jnp.float32
 
 # ---------------------------------------------------------------------------------------------
