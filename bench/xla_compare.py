@@ -107,7 +107,8 @@ def logitcrossentropy(logits, y):
 
 
 def vgg19_loss_gradient(p, results):
-    params = {k: v for k, v in p.items() if k.startswith("arg1.")}
+    # Only the model's floating-point leaves are differentiated (Dropout's RNG state is UInt64).
+    params = {k: v for k, v in p.items() if k.startswith("arg1.") and jnp.issubdtype(v.dtype, jnp.floating)}
     loss, grads = jax.value_and_grad(lambda q: logitcrossentropy(vgg19_logits(q, p["arg2"]), p["arg3"]))(params)
     return [loss if r == "result.val" else grads["arg1." + r.split(".", 2)[2]] for r in results]
 
@@ -129,7 +130,8 @@ def attention(p):
 
 
 def adam_step(p, results):
-    params = {k: v for k, v in p.items() if k.startswith("arg1.")}
+    # Only the model's floating-point leaves are differentiated (Dropout's RNG state is UInt64).
+    params = {k: v for k, v in p.items() if k.startswith("arg1.") and jnp.issubdtype(v.dtype, jnp.floating)}
 
     def loss(q):
         h = jnp.tanh(dense(q, "arg1.layers[1]", p["arg2"]))
