@@ -53,3 +53,38 @@ export function watchedWorkspace(dir: string, files: number): string {
   writeFileSync(join(dir, "tpu.config.json"), JSON.stringify({ entries }));
   return join(dir, "lib", "p7", "f1.jl");
 }
+
+export interface WatchedMeasure {
+  /** From asking for the watch to the daemon's first watch-started, ms. */
+  startMs: number;
+  /** The daemon's status once idle (it collects garbage after a second idle), and after one edit. */
+  status: Awaited<ReturnType<DaemonConnection["status"]>>;
+  statusAfterEdit: Awaited<ReturnType<DaemonConnection["status"]>>;
+  /** From writing the edit to the build it caused finishing, ms, and the entries that build compiled. */
+  editMs: number;
+  rebuilt: string[];
+}
+
+/**
+ * Watches a generated workspace of `files` sources (watchedWorkspace) through its daemon, measures
+ * its memory once idle and one edit's rebuild. The caller stops the daemon and removes `dir`.
+ */
+export async function measureWatched(dir: string, files: number, idleMs: number): Promise<WatchedMeasure> {
+  const edited = watchedWorkspace(dir, files);
+  const t0 = performance.now();
+  const a = await attach(dir);
+  while (!a.events.some((e) => e.event === "watch-started")) await sleep(20);
+  const startMs = performance.now() - t0;
+  await sleep(idleMs);
+  const status = await a.connection.status();
+  const mark = a.events.length;
+  const e0 = performance.now();
+  writeFileSync(edited, `h7_1(x) = x .+ 100f0\n`);
+  while (!a.events.slice(mark).some((e) => e.event === "build-finished")) await sleep(5);
+  const editMs = performance.now() - e0;
+  const rebuilt = a.events.slice(mark).filter((e) => e.event === "compile-finished").map((e) => String(e.entry));
+  const statusAfterEdit = await a.connection.status();
+  a.cancel();
+  a.connection.close();
+  return { startMs, status, statusAfterEdit, editMs, rebuilt };
+}

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureDaemon, stopDaemon } from "../dist/daemon/client.js";
 import { build } from "../dist/build/engine.js";
-import { attach, quantile, sleep, watchedWorkspace } from "./daemon-workspaces.js";
+import { attach, measureWatched, quantile, sleep } from "./daemon-workspaces.js";
 import { writeSection } from "./sections.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -193,23 +193,8 @@ async function memory(r: DaemonBench): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "tpu-bench-10k-"));
   const files = 10_000;
   try {
-    const edited = watchedWorkspace(dir, files);
-    const t0 = performance.now();
-    const a = await attach(dir);
-    while (!a.events.some((e) => e.event === "watch-started")) await sleep(20);
-    const startMs = performance.now() - t0;
-    await sleep(2000);
-    const status = await a.connection.status();
     // One edit among them, to show the watch is live.
-    const mark = a.events.length;
-    const e0 = performance.now();
-    writeFileSync(edited, `h7_1(x) = x .+ 100f0\n`);
-    while (!a.events.slice(mark).some((e) => e.event === "build-finished")) await sleep(5);
-    const editMs = performance.now() - e0;
-    const rebuilt = a.events.slice(mark).filter((e) => e.event === "compile-finished").map((e) => e.entry as string);
-    const status2 = await a.connection.status();
-    a.cancel();
-    a.connection.close();
+    const { startMs, status, statusAfterEdit: status2, editMs, rebuilt } = await measureWatched(dir, files, 2000);
     const mib = (bytes: unknown) => Number(bytes) / 2 ** 20;
     r.memory = { at: stamp(), load: loadavg()[0]!, files, watched: status.sessions[0]?.watchedFiles ?? 0, rssMiB: mib(status.rssBytes), rssAfterEditMiB: mib(status2.rssBytes), startMs, editMs, rebuilt };
   } finally {

@@ -19,7 +19,7 @@ import { compileEntry } from "../dist/compiler/compile.js";
 import { ensureDaemon, stopDaemon } from "../dist/daemon/client.js";
 import { parseNpyHeader } from "../dist/build/npy.js";
 import { RuntimeProcess } from "../dist/plugins/xla-local/index.js";
-import { attach, sleep, watchedWorkspace } from "./daemon-workspaces.js";
+import { measureWatched, sleep } from "./daemon-workspaces.js";
 import { type Spread, spread } from "./results.js";
 import { writeSection } from "./sections.js";
 
@@ -162,22 +162,8 @@ async function watch(s: Scaling): Promise<void> {
   for (const files of [10_000, 100_000]) {
     const dir = mkdtempSync(join(tmpdir(), `tpu-bench-watch-${files}-`));
     try {
-      const edited = watchedWorkspace(dir, files);
-      const t0 = performance.now();
-      const a = await attach(dir);
-      while (!a.events.some((e) => e.event === "watch-started")) await sleep(20);
-      const startMs = performance.now() - t0;
       // The daemon collects garbage once idle for a second.
-      await sleep(2500);
-      const status = await a.connection.status();
-      const mark = a.events.length;
-      const e0 = performance.now();
-      writeFileSync(edited, `h7_1(x) = x .+ 100f0\n`);
-      while (!a.events.slice(mark).some((e) => e.event === "build-finished")) await sleep(5);
-      const editMs = performance.now() - e0;
-      const rebuilt = a.events.slice(mark).filter((e) => e.event === "compile-finished").map((e) => String(e.entry));
-      a.cancel();
-      a.connection.close();
+      const { startMs, status, editMs, rebuilt } = await measureWatched(dir, files, 2500);
       rows.push({ files, watched: status.sessions[0]?.watchedFiles ?? 0, rssMiB: Number(status.rssBytes) / MiB, startMs, editMs, rebuilt });
       log(`watch ${files}: ${(Number(status.rssBytes) / MiB).toFixed(0)} MiB, edit ${editMs.toFixed(0)} ms`);
     } finally {
