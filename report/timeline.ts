@@ -26,7 +26,6 @@ export class BuildTimeline {
   private finishedAt: number | undefined;
   /** Spans by entry, entries in the order they first appear. */
   readonly entries = new Map<string, Span[]>();
-  private readonly runStarts = new Map<string, number>();
 
   event(e: DaemonEvent): void {
     const at = Date.parse(e.at);
@@ -41,9 +40,6 @@ export class BuildTimeline {
       case "compile-failed":
       case "compile-cache-hit":
         return this.span(e.entry, { kind: "compile", at, durationMs: e.durationMs, failed: e.event === "compile-failed", cached: e.event === "compile-cache-hit" });
-      case "run-started":
-        this.runStarts.set(e.entry, at);
-        return;
       case "run-failed":
       case "run-cache-hit":
         return this.span(e.entry, { kind: "run", at, durationMs: e.durationMs, failed: e.event === "run-failed", cached: e.event === "run-cache-hit" });
@@ -52,7 +48,10 @@ export class BuildTimeline {
       case "run-finished": {
         this.span(e.entry, { kind: "run", at, durationMs: e.durationMs });
         if (!e.phases) return;
-        let start = this.runStarts.get(e.entry) ?? at - e.durationMs;
+        // The phases are laid out from the start of the run's own bar (run-finished's time less its
+        // duration), so they always lie inside it: run-started's time and the run's clock are read at
+        // different moments, and laid out from run-started a phase was once drawn outside its bar.
+        let start = at - e.durationMs;
         for (const kind of RUN_PHASES) {
           const durationMs = e.phases[kind];
           this.span(e.entry, { kind, at: start + durationMs, durationMs });
