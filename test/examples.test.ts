@@ -1,6 +1,6 @@
 // The repository's examples (tpu.config.json) build and run on the local target, and every run
 // matches a reference computed here in NumPy/JAX from the same weights (read back from the init
-// entries' outputs) and inputs: MLP, LeNet-5, VGG19, a ResNet basic block, causal self-attention,
+// entries' outputs) and inputs: MLP, LeNet-5, VGG19, a ResNet basic block, ResNet-18, causal self-attention,
 // an LSTM sequence classifier, a small GPT (its logits, and its loss and one Adam step against jax.grad).
 
 import { suite } from "uvu";
@@ -121,6 +121,30 @@ h = bn(conv(h, L[f"{main}[3].weight"], pad=1))
 s = bn(conv(x, L["result.layers[1].layers[2].layers[1].weight"], stride=2))
 problems.append(close("resnet_block", np.load(f"{OUT}/resnet_block/0.npy"), relu(h + s), 1e-4))
 
+# ResNet-18 (examples/resnet18.jl): stem, eight BasicBlocks, adaptive mean pooling, dense head;
+# BatchNorm in test mode with its running statistics, read from the init entry like the weights
+L = leaves("resnet18_init")
+def bn(p, x):
+    shape = (1, 1, -1, 1)
+    return (x - L[p + ".μ"].reshape(shape)) / np.sqrt(L[p + ".σ²"].reshape(shape) + 1e-5) * L[p + ".γ"].reshape(shape) + L[p + ".β"].reshape(shape)
+def maxpool(x, k, stride, pad):
+    y = lax.reduce_window(jnp.asarray(np.ascontiguousarray(x.T, dtype=np.float64)), -np.inf, lax.max, (1, 1, k, k), (1, 1, stride, stride), [(0, 0), (0, 0), (pad, pad), (pad, pad)])
+    return np.asarray(y).T
+h = relu(bn("result.layers[2]", conv(data("cifar"), L["result.layers[1].weight"], stride=2, pad=3)))
+h = maxpool(h, 3, 2, 1)
+i = 4
+while f"result.layers[{i}].conv1.weight" in L:
+    b = f"result.layers[{i}]"
+    stride = 2 if f"{b}.downsample.layers[1].weight" in L else 1  # here a shortcut is needed exactly where a stage halves the size
+    out = relu(bn(b + ".bn1", conv(h, L[b + ".conv1.weight"], stride=stride, pad=1)))
+    out = bn(b + ".bn2", conv(out, L[b + ".conv2.weight"], pad=1))
+    short = bn(b + ".downsample.layers[2]", conv(h, L[b + ".downsample.layers[1].weight"], stride=stride)) if b + ".downsample.layers[1].weight" in L else h
+    h = relu(out + short)
+    i += 1
+h = h.mean((0, 1))
+problems.append(close("resnet18 blocks", i - 4, 8, 0))
+problems.append(close("resnet18", np.load(f"{OUT}/resnet18/0.npy"), dense(L, f"result.layers[{i + 2}]", h), 1e-4))
+
 # Causal self-attention, 4 heads (LayerNorm as Flux's normalise: ε² = 1e-10)
 L = leaves("attention_init")
 x = data("tokens")
@@ -214,7 +238,7 @@ emit([p for p in problems if p])
 test("the repository's manifest builds and runs every example", async () => {
   const summary = await buildOnce();
   assert.is(summary.exitCode, 0, JSON.stringify(Object.values(summary.entries).filter((e) => e.status === "failed" || e.runFailed)));
-  for (const name of ["predict", "lenet", "vgg19", "resnet_block", "attention", "lstm", "gpt", "gpt_train"]) assert.ok(summary.entries[name]?.ran, `${name} did not run`);
+  for (const name of ["predict", "lenet", "vgg19", "resnet_block", "resnet18", "attention", "lstm", "gpt", "gpt_train"]) assert.ok(summary.entries[name]?.ran, `${name} did not run`);
 });
 
 test("every example matches its NumPy/JAX reference", async () => {

@@ -569,6 +569,29 @@ struct GlobalMaxPool end
 struct GlobalMeanPool end
 (g::GlobalMeanPool)(x) = meanpool(x, size(x)[1:end-2])
 
+# Flux's adaptive pools (src/layers/conv.jl): the window and stride that give `out` exactly.
+struct AdaptiveMaxPool{S, O}
+    out::NTuple{O, Int}
+    AdaptiveMaxPool(out::NTuple{O, Int}) where {O} = new{O + 2, O}(out)
+end
+struct AdaptiveMeanPool{S, O}
+    out::NTuple{O, Int}
+    AdaptiveMeanPool(out::NTuple{O, Int}) where {O} = new{O + 2, O}(out)
+end
+function _adaptive_window(x::AbstractArray, out)
+    insize = size(x)[1:end-2]
+    stride = insize .÷ out
+    return insize .- (out .- 1) .* stride, stride
+end
+function (a::AdaptiveMaxPool{S})(x::AbstractArray{T, S}) where {S, T}
+    k, stride = _adaptive_window(x, a.out)
+    return maxpool(x, k; pad = 0, stride = stride)
+end
+function (a::AdaptiveMeanPool{S})(x::AbstractArray{T, S}) where {S, T}
+    k, stride = _adaptive_window(x, a.out)
+    return meanpool(x, k; pad = 0, stride = stride)
+end
+
 # ---- Recurrent layers (Flux 0.15-0.16, src/layers/recurrent.jl) ---------------------------------
 # A cell maps (x, state) to (output, state); RNN, LSTM, GRU and Recurrence run one over the
 # sequence dimension (x is (in, len) or (in, len, batch)), unrolled at compile time.

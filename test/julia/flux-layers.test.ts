@@ -260,6 +260,23 @@ end`,
     ref: "(x1, 1000, 0.5, 1000, 0.5, True, True, 0.5)",
     rtol: 0.1,
   },
+  // Flux's adaptive pools: stride = in ÷ out, window = in - (out - 1) × stride (7×6 to 3×2: window 3×3, stride 2×3).
+  {
+    name: "AdaptiveMaxPool and AdaptiveMeanPool choose the window that gives the output size",
+    source: "using Flux\nf(x) = (AdaptiveMaxPool((3, 2))(x), AdaptiveMeanPool((3, 2))(x), AdaptiveMeanPool((1, 1))(x))",
+    args: [a(7, 6, 2, 2)],
+    setup: `def ref(x):
+    w = np.lib.stride_tricks.sliding_window_view(np.asarray(x), (3, 3), axis=(0, 1))[::2, ::3]
+    return w.max(axis=(-2, -1)), w.mean(axis=(-2, -1)), np.asarray(x).mean((0, 1), keepdims=True)`,
+    rtol: 1e-5,
+  },
+  {
+    name: "AdaptiveMeanPool on 1-d features",
+    source: "using Flux\nf(x) = AdaptiveMeanPool((2,))(x)",
+    args: [a(9, 3, 2)],
+    setup: "def ref(x):\n    return np.lib.stride_tricks.sliding_window_view(np.asarray(x), 5, axis=0)[::4].mean(-1)",
+    rtol: 1e-5,
+  },
   {
     name: "in, ∈ and ∉ over tuples, ranges, arrays and numbers",
     source: "f() = (2 in (1, 2), 3 in 1:2, 2 ∈ [1, 2], :a ∉ (:b,), 2.0 in (1, 2), 1 in 1, Symbol(\"a\", 1) === :a1)",
