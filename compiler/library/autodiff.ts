@@ -13,7 +13,7 @@ import type { Cotangent } from "../hlo/ops.js";
 import { NotDifferentiable, backward, replay } from "../autodiff/reverse.js";
 import { unrollLoops } from "../autodiff/unroll.js";
 import { isFloat, isInteger, showType } from "../semantics/types.js";
-import { juliaTypeOf } from "../semantics/describe.js";
+import { describeValue, juliaTypeOf } from "../semantics/describe.js";
 import { isFloatType } from "../hlo/ops.js";
 import type { PrimitiveType } from "../hlo/ir.js";
 import { primitiveInfo } from "../eltypes.js";
@@ -88,12 +88,40 @@ export function defineAutodiff(lib: IntrinsicLibrary): void {
     });
   });
 
+  // Zygote's gradient(f, ps::Params): the zero-argument f differentiated with respect to the
+  // arrays of ps wherever it reads them. Gives f's value and Zygote's Grads (made by the prelude's
+  // _grads from the gradients in ps's order): `nothing` where the result does not depend on a
+  // parameter, as Zygote's cache starts each parameter at nothing.
+  const implicitGradient = (name: string, args: CallArgs): { val: Value; grads: Value } | undefined => {
+    const ps = args.positional[1];
+    const order = ps?.kind === "struct" && ps.type.name === "Params" ? ps.fields[0] : undefined;
+    if (order?.kind !== "vector") return undefined;
+    lib.arity(args, name, 2);
+    const implicit = order.elements.map((p) => {
+      if (p.kind === "tensor" && !p.scalar && isFloat(p.eltype)) return p;
+      const what = p.kind === "tensor" && !p.scalar ? `an array of ${p.eltype}` : describeValue(p);
+      throw lib.fail("implicit-parameter", `${name}(f, ::Params): Params holds ${what}; only arrays of floats are differentiated with Params`, args.argSpans[1] ?? args.span, ["Zygote differentiates only reference types with Params; leave integer arrays and numbers out of Params (Flux.params(m) takes the trainable arrays)"]);
+    });
+    const t = traceWith(lib, name, { ...args, positional: args.positional.slice(0, 1), argSpans: args.argSpans.slice(0, 1) }, false, implicit);
+    const cts = cotangents(lib, t, scalarSeed(name, t, args), args.span, []);
+    const grads = implicit.map((p, i): Value => {
+      const g = cts[i];
+      return typeof g === "number" ? { kind: "tensor", id: g, eltype: p.eltype, size: p.size, scalar: false } : NOTHING;
+    });
+    const makeGrads = lib.interp.globals.lookup("_grads")!;
+    return { val: resultValue(t), grads: lib.interp.call(makeGrads, { positional: [ps!, tuple(grads)], keywords: new Map(), span: args.span, argSpans: [args.span, args.span] }, "_grads") };
+  };
+
   lib.define("gradient", (args) => {
+    const implicit = implicitGradient("gradient", args);
+    if (implicit) return implicit.grads;
     const t = traceForward(lib, "gradient", args);
     return tuple(pullBack(lib, t, scalarSeed("gradient", t, args), args.span, args.argSpans.slice(1)));
   });
 
   lib.define("withgradient", (args) => {
+    const implicit = implicitGradient("withgradient", args);
+    if (implicit) return { kind: "namedtuple", names: ["val", "grad"], elements: [implicit.val, implicit.grads] };
     const t = traceForward(lib, "withgradient", args);
     const grad = tuple(pullBack(lib, t, scalarSeed("withgradient", t, args), args.span, args.argSpans.slice(1)));
     return { kind: "namedtuple", names: ["val", "grad"], elements: [resultValue(t), grad] };
@@ -140,7 +168,13 @@ function traceForward(lib: IntrinsicLibrary, name: string, args: CallArgs): Trac
   }
 }
 
-function traceWith(lib: IntrinsicLibrary, name: string, args: CallArgs, integersAsReals: boolean): Traced {
+/**
+ * Traces `f(xs...)` (args.positional is f and xs). The arrays `implicit` (Zygote's Params) are
+ * differentiated too, wherever f reads them: while f is traced, each of those array objects holds
+ * a parameter of the scratch computation, so every name bound to it (a model's field, a captured
+ * variable) reads the parameter; they get their own values back when the trace ends.
+ */
+function traceWith(lib: IntrinsicLibrary, name: string, args: CallArgs, integersAsReals: boolean, implicit: Tensor[] = []): Traced {
   const { interp, arrays } = lib;
   const [f, ...xs] = args.positional;
   const outer = arrays.b;
@@ -168,6 +202,7 @@ function traceWith(lib: IntrinsicLibrary, name: string, args: CallArgs, integers
     return { ...t, id: p };
   };
   const lifted = xs.map((x) => treeMap(x, lift, liftable));
+  const implicitIds = implicit.map((p) => p.id);
   // Lifting copies the arguments' structs; what the function stores in a mutable one (a model's
   // BatchNorm statistics) is stored in the caller's original, as Zygote's caller would see it.
   const originals = new Map<StructValue, StructValue>();
@@ -176,6 +211,10 @@ function traceWith(lib: IntrinsicLibrary, name: string, args: CallArgs, integers
   let result: Value;
   const enclosing = interp.mutated;
   const mutated = new Set<MutableContainer>();
+  for (const p of implicit) {
+    p.id = param(outer.resolve(p.id));
+    wrt.push(p.id);
+  }
   arrays.b = inner;
   interp.mutated = mutated;
   try {
@@ -183,6 +222,7 @@ function traceWith(lib: IntrinsicLibrary, name: string, args: CallArgs, integers
   } finally {
     arrays.b = outer;
     interp.mutated = enclosing;
+    implicit.forEach((p, i) => (p.id = implicitIds[i]!));
   }
   const resultLeaves = tensorLeaves(result).map((t) => ({ ...t, id: inner.resolve(t.id) }));
   // What the function stored in known containers (a layer's running statistics, a generator's
@@ -231,8 +271,20 @@ function containerSlots(c: MutableContainer): { get: () => Value; set: (v: Value
   return [...c.entries.values()].map((entry) => ({ get: () => entry[1], set: (v) => (entry[1] = v) }));
 }
 
-/** The cotangents of the differentiated leaves, given one cotangent id per result leaf. */
+/** The structural gradients of the arguments, given one cotangent id per result leaf. */
 function pullBack(lib: IntrinsicLibrary, t: Traced, seeds: Cotangent[], span: CallArgs["span"], argSpans: CallArgs["argSpans"]): Value[] {
+  const cts = cotangents(lib, t, seeds, span, argSpans);
+  const grads = new Map(t.wrt.map((p, i) => [p, cts[i] ?? null]));
+  const gradient = (v: Value): Value => {
+    const g = v.kind === "tensor" ? grads.get(v.id) : undefined;
+    if (v.kind !== "tensor" || typeof g !== "number") return NOTHING;
+    return { kind: "tensor", id: g, eltype: v.eltype, size: v.size, scalar: v.scalar };
+  };
+  return t.lifted.map((v) => structuralMap(v, gradient));
+}
+
+/** The cotangents of the differentiated leaves (`t.wrt`, in order), given one cotangent id per result leaf. */
+function cotangents(lib: IntrinsicLibrary, t: Traced, seeds: Cotangent[], span: CallArgs["span"], argSpans: CallArgs["argSpans"]): Cotangent[] {
   const arrays = lib.arrays;
   let cts: Cotangent[];
   const converts = t.integerArrays.flatMap((a) => a.converts);
@@ -250,13 +302,7 @@ function pullBack(lib: IntrinsicLibrary, t: Traced, seeds: Cotangent[], span: Ca
     const x = t.lifted[a.position] as Tensor;
     throw lib.fail("integer-gradient", `cannot differentiate with respect to argument ${a.position + 1}, an integer array (${showType(juliaTypeOf(x))}): the result depends on its values, which Zygote would differentiate as real numbers`, argSpans[a.position] ?? span, ["pass it as floats (Float32.(x)) to get its gradient, or capture it in a closure (gradient(m -> loss(m, x), model)) if it is data"]);
   }
-  const grads = new Map(t.wrt.map((p, i) => [p, cts[i] ?? null]));
-  const gradient = (v: Value): Value => {
-    const g = v.kind === "tensor" ? grads.get(v.id) : undefined;
-    if (v.kind !== "tensor" || typeof g !== "number") return NOTHING;
-    return { kind: "tensor", id: g, eltype: v.eltype, size: v.size, scalar: v.scalar };
-  };
-  return t.lifted.map((v) => structuralMap(v, gradient));
+  return cts.slice(0, t.wrt.length);
 }
 
 /** The cotangent's leaves matched to the result's tensor leaves (`nothing` is a zero cotangent). */

@@ -34,7 +34,7 @@ export function defineBase(lib: IntrinsicLibrary): void {
   for (const [name, v] of constants) lib.set(name, v);
   lib.set("nothing", NOTHING);
 
-  const abstractTypes = ["Any", "Number", "Real", "AbstractFloat", "Integer", "Signed", "Unsigned", "AbstractArray", "DenseArray", "Array", "NamedTuple", "Function", "Symbol", "String", "AbstractString", "Nothing", "AbstractRange", "UnitRange", "StepRange", "Vararg", "Type", "DataType", "Dict", "AbstractDict", "Colon"];
+  const abstractTypes = ["Any", "Number", "Real", "AbstractFloat", "Integer", "Signed", "Unsigned", "AbstractArray", "DenseArray", "Array", "NamedTuple", "Function", "Symbol", "String", "AbstractString", "Nothing", "AbstractRange", "UnitRange", "StepRange", "Vararg", "Type", "DataType", "Dict", "IdDict", "AbstractDict", "Colon"];
   for (const t of [...ELEMENT_TYPES, ...abstractTypes]) lib.set(t, { kind: "type", type: datatype(t) });
   lib.set("Tuple", { kind: "type", type: ANY_TUPLE });
   // Int and UInt are the machine integers (64-bit, as on every platform tpu-build compiles for).

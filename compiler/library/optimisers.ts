@@ -5,7 +5,8 @@
 // Flux's in-place form read functionally: it returns the same pair and also rebinds the fields
 // of the model's and the state's struct values, so later uses of them see the update.
 
-import type { CallArgs, NamedTupleValue, StructValue, Tensor, Value, VectorValue } from "../semantics/values.js";
+import type { CallArgs, DictValue, NamedTupleValue, StructValue, Tensor, Value, VectorValue } from "../semantics/values.js";
+import { datatype } from "../semantics/types.js";
 import { NOTHING, tuple } from "../semantics/values.js";
 import { isFloat } from "../semantics/types.js";
 import { structuralMap, treeChildren, treeMap } from "../semantics/tree.js";
@@ -98,6 +99,18 @@ export function defineOptimisers(lib: IntrinsicLibrary): void {
     const [s, m] = walk(state, model, grad);
     return tuple([s, m]);
   };
+  // The state Flux.Optimise's mutable optimisers keep per parameter array (an IdDict), for the
+  // implicit update! of the prelude: one per optimiser value, so reusing `opt` carries Adam's
+  // moments from step to step, and a new `Adam()` starts afresh, as in Flux.
+  const implicitStates = new WeakMap<object, DictValue>();
+  lib.define("_implicit_state", (args) => {
+    lib.arity(args, "_implicit_state", 1);
+    const opt = args.positional[0]!;
+    let state = implicitStates.get(opt);
+    if (!state) implicitStates.set(opt, (state = { kind: "dict", identity: true, keyType: datatype("Any"), valueType: datatype("Any"), entries: new Map() }));
+    return state;
+  });
+
   lib.define("update", update("update", false));
   lib.define("update!", update("update!", true));
 }

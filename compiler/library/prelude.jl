@@ -1009,3 +1009,102 @@ function train!(loss, model, data, opt; cb = nothing)
     end
     return nothing
 end
+
+# ---- Implicit parameters (Zygote's Params and Grads, Flux.params, Flux.Optimise) -----------------
+# The style of Flux before 0.14's explicit one: `ps = Flux.params(model)`, `gs = gradient(() ->
+# loss(x, y), ps)` returning Grads indexed by the parameter arrays themselves (`gs[m.weight]`,
+# `nothing` for a parameter the loss does not depend on, as Zygote gives), then
+# `Flux.Optimise.update!(opt, ps, gs)` writing into the parameters. Arrays are keyed by identity
+# (IdDict), as Zygote keys them.
+
+# Zygote's Params (src/compiler/interface.jl): the arrays in order, each once.
+struct Params
+    order::Vector{Any}
+    params::IdDict{Any, Bool}
+end
+Params() = Params([], IdDict{Any, Bool}())
+Params(xs) = push!(Params(), xs...)
+function push!(ps::Params, x)
+    if !haskey(ps.params, x)
+        push!(ps.order, x)
+        ps.params[x] = true
+    end
+    return ps
+end
+function push!(ps::Params, xs...)
+    for x in xs
+        push!(ps, x)
+    end
+    return ps
+end
+in(x, ps::Params) = haskey(ps.params, x)
+length(ps::Params) = length(ps.order)
+getindex(ps::Params, i::Integer) = ps.order[i]
+iterate(ps::Params, i = 1) = i > length(ps.order) ? nothing : (ps.order[i], i + 1)
+
+# Zygote's Grads: a parameter's gradient is gs[p]; an array that is not a parameter is a KeyError.
+struct Grads
+    grads::IdDict{Any, Any}
+    params::Params
+end
+getindex(gs::Grads, x) = gs.grads[x]
+haskey(gs::Grads, x) = x in gs.params
+keys(gs::Grads) = gs.params
+length(gs::Grads) = length(gs.params)
+iterate(gs::Grads, i = 1) = i > length(gs.params) ? nothing : (gs[gs.params[i]], i + 1)
+
+# gradient(f, ps) and withgradient(f, ps) differentiate the zero-argument f with respect to the
+# arrays in ps, wherever f reads them (library/autodiff.ts), and make the Grads here.
+function _grads(ps::Params, grads::Tuple)
+    d = IdDict{Any, Any}()
+    for (p, g) in zip(ps.order, grads)
+        d[p] = g
+    end
+    return Grads(d, ps)
+end
+
+# Flux.params (src/functor.jl): every numeric array the model trains (its `trainable` children,
+# depth first), each once.
+function params(m...)
+    ps = Params()
+    _params!(ps, m)
+    return ps
+end
+_params!(ps::Params, x::AbstractArray{<:Number}) = push!(ps, x)
+function _params!(ps::Params, x)
+    for child in trainable(x)
+        _params!(ps, child)
+    end
+    return ps
+end
+
+# Flux.Optimise.update! (Flux 0.14, src/optimise/train.jl): each parameter with a gradient steps in
+# place, x .-= apply!(opt, x, x̄), with the optimiser's state for it. The old optimisers Descent,
+# Momentum, Nesterov, RMSProp and Adam step as the Optimisers.jl rules of the same names above
+# (the same updates, with hyperparameters taken in the parameter's type); the state of each
+# parameter is kept by the optimiser value, as Flux.Optimise's mutable optimisers keep theirs.
+function update!(opt::AbstractRule, ps::Params, gs::Grads)
+    state = _implicit_state(opt)
+    for x in ps
+        x̄ = gs[x]
+        isnothing(x̄) && continue
+        s, step = apply!(opt, haskey(state, x) ? state[x] : init(opt, x), x, x̄)
+        state[x] = s
+        x .-= step
+    end
+    return nothing
+end
+update!(opt::AbstractRule, ps::Params, gs::Union{Tuple, NamedTuple}) = error("can't mix implicit Params with explicit gradients: for the implicit style, update!(opt, ::Params, ::Grads) needs the gradient from gradient(() -> loss(...), ps)")
+
+# Flux.Optimise.train! (Flux 0.14): for each element of `data` (a tuple is splatted into the loss),
+# the gradient of loss(d...) with respect to ps and an update! of the parameters in place.
+# (Flux's check that the loss is finite would need a run-time error, which XLA has not.)
+function train!(loss, ps::Params, data, opt::AbstractRule; cb = nothing)
+    isnothing(cb) || error("train! does not support callback functions. For more control use a loop with `gradient` and `update!`.")
+    for d in data
+        d_splat = d isa Tuple ? d : (d,)
+        gs = gradient(() -> loss(d_splat...), ps)
+        update!(opt, ps, gs)
+    end
+    return nothing
+end

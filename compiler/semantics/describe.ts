@@ -39,7 +39,7 @@ export function juliaTypeOf(v: Value): JuliaType {
     case "vector":
       return datatype("Array", [v.eltype, 1]);
     case "dict":
-      return datatype("Dict", [v.keyType, v.valueType]);
+      return datatype(v.identity ? "IdDict" : "Dict", [v.keyType, v.valueType]);
   }
 }
 

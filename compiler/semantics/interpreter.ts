@@ -47,7 +47,7 @@ interface Frame {
 const UNROLL_THRESHOLD = 16;
 
 /** Library modules a program may `using`/`import`; their names all resolve in the prelude. */
-export const LIBRARY_MODULES = new Set(["Base", "Core", "Flux", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils", "Losses", "Iterators", "ChainRulesCore"]);
+export const LIBRARY_MODULES = new Set(["Base", "Core", "Flux", "Optimise", "NNlib", "Statistics", "LinearAlgebra", "Random", "Zygote", "Optimisers", "Functors", "MLUtils", "Losses", "Iterators", "ChainRulesCore"]);
 
 export class Interpreter {
   /** The library's global scope: intrinsics and the prelude (Base, NNlib, Flux...). */
@@ -688,8 +688,8 @@ export class Interpreter {
     if (callee.kind === "type") {
       const t = callee.type;
       if (t.kind === "datatype" && t.decl) return this.construct(t, args);
-      // `Dict(pairs...)`, `Dict{K,V}()`: compiler/library/dicts.ts.
-      if (t.kind === "datatype" && t.name === "Dict") return this.callNamed("Dict#new", [callee, ...args.positional], [args.span, ...args.argSpans], args.span, false);
+      // `Dict(pairs...)`, `Dict{K,V}()`, `IdDict(...)`: compiler/library/dicts.ts.
+      if (t.kind === "datatype" && (t.name === "Dict" || t.name === "IdDict")) return this.callNamed("Dict#new", [callee, ...args.positional], [args.span, ...args.argSpans], args.span, false);
       if (t.kind === "datatype" && t.name === "Symbol") return this.callNamed("Symbol#new", args.positional, args.argSpans, args.span, false);
       // `Vector{T}()`: an empty vector to grow.
       if (t.kind === "datatype" && t.name === "Array" && t.params[1] === 1 && typeof t.params[0] === "object" && t.params[0].kind !== "typevar" && args.positional.length === 0 && args.keywords.size === 0)

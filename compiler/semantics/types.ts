@@ -100,7 +100,7 @@ const SUPERTYPE: Record<string, string> = {
   AbstractRange: "AbstractArray", UnitRange: "AbstractRange", StepRange: "AbstractRange", StepRangeLen: "AbstractRange",
   Adjoint: "AbstractArray", Transpose: "AbstractArray",
   Tuple: "Any", NamedTuple: "Any", Function: "Any", Symbol: "Any", String: "AbstractString", AbstractString: "Any",
-  Nothing: "Any", DataType: "Type", Type: "Any", Colon: "Any", Module: "Any", AbstractDict: "Any", Dict: "AbstractDict",
+  Nothing: "Any", DataType: "Type", Type: "Any", Colon: "Any", Module: "Any", AbstractDict: "Any", Dict: "AbstractDict", IdDict: "AbstractDict",
 };
 
 const RANGE_TYPES = new Set(["UnitRange", "StepRange", "StepRangeLen"]);

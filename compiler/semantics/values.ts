@@ -112,6 +112,8 @@ export interface DictValue {
   kind: "dict";
   keyType: JuliaType;
   valueType: JuliaType;
+  /** An `IdDict`: keys are compared with `===` (arrays and mutable values by identity), not isequal. */
+  identity?: boolean;
   /** By the key's canonical text (isequal keys share it): the key and its value. */
   entries: Map<string, [Value, Value]>;
 }

@@ -263,6 +263,23 @@ end
     args: [v(3)],
     ref: "(np.tanh(np.tanh(x1) * 3) * 3, np.int64(6), True, np.int64(7), np.int64(1), np.int64(2), np.int64(5), np.int64(3))",
   },
+  {
+    name: "IdDict keys arrays by identity (equal arrays are different keys, a name bound to the same array the same key) and numbers by type and value",
+    source: `function f(x)
+    y = copy(x)
+    z = x
+    d = IdDict{Any, Any}()
+    d[x] = 1
+    d[y] = 2
+    d[1] = :int
+    d[1.0] = :float
+    s = get!(d, z, 3) .+ get(d, 2, 10)
+    return d[z] + d[y], s, length(d), haskey(d, x), haskey(d, x .+ 0), d[1] === :int
+end
+`,
+    args: [v(3)],
+    ref: "(np.int64(3), np.int64(11), np.int64(4), True, False, True)",
+  },
   // Base and Flux utilities that model files use
   {
     name: "type aliases, plain and parametric (const AA3{T} = AbstractArray{T, 3}), in signatures and applied",
