@@ -203,6 +203,7 @@ function traceWith(lib: IntrinsicLibrary, name: string, args: CallArgs, integers
   };
   const lifted = xs.map((x) => treeMap(x, lift, liftable));
   const implicitIds = implicit.map((p) => p.id);
+  const viewedBefore = implicit.map((p) => interp.hasViews(p));
   // Lifting copies the arguments' structs; what the function stores in a mutable one (a model's
   // BatchNorm statistics) is stored in the caller's original, as Zygote's caller would see it.
   const originals = new Map<StructValue, StructValue>();
@@ -230,6 +231,11 @@ function traceWith(lib: IntrinsicLibrary, name: string, args: CallArgs, integers
   // `@non_differentiable _track_stats!`), and the containers then hold the replayed values.
   const slots = [...mutated].flatMap(containerSlots);
   const written = slots.flatMap((s) => tensorLeaves(s.get()).filter((l) => inner.owns(l.id)));
+  // The views f made of an implicit parameter (a layer's reshape of its bias) live in the scratch
+  // computation and are gone with it, unless f left one behind (in its result or a container): only
+  // then may a later in-place update of the parameter (Flux.Optimise.update!) miss an alias.
+  if (![...tensorLeaves(result), ...written].some((l) => !implicit.includes(l) && interp.hasViews(l)))
+    implicit.forEach((p, i) => !viewedBefore[i] && interp.forgetViews(p));
   const root = inner.emit(ops.tuple, [...resultLeaves, ...written].map((t) => t.id), undefined);
   const forward = unrollLoops(inner.finish(root), outer.module);
   const values = replay(outer, forward, inputs);

@@ -1036,6 +1036,16 @@ export class Interpreter {
    */
   private sharesMemory = new WeakSet<Tensor>();
 
+  /** Whether `t` shares its memory with a view of it, or is one (a write into it is refused). */
+  hasViews(t: Tensor): boolean {
+    return this.sharesMemory.has(t);
+  }
+
+  /** Forgets that `t` shares its memory, when every view made of it is known to be gone. */
+  forgetViews(t: Tensor): void {
+    this.sharesMemory.delete(t);
+  }
+
   /**
    * Writes `value` into the traced array `target` in place (`x .= y`, `x .+= y`, `fill!`,
    * `copyto!`), converted to its element type and broadcast to its size: every name bound to that

@@ -140,6 +140,28 @@ def ref(W, b, x, y):
     return tuple(out)`,
   },
   {
+    name: "update! after a gradient through BatchNorm (whose forward pass reshapes γ and β) steps every parameter",
+    source: `
+using Flux
+function f(W, x)
+    m = Chain(Dense(W, false), BatchNorm(3, relu))
+    ps = Flux.params(m)
+    gs = gradient(() -> sum(abs2, m(x) .- 1), ps)
+    Flux.Optimise.update!(Descent(0.1), ps, gs)
+    return m[1].weight, m[2].γ, m[2].β, m[2].μ
+end`,
+    args: [A(3, 4), A(4, 6)],
+    setup: `
+def ref(W, x):
+    def loss(W, g, b):
+        h = W @ x
+        mu = h.mean(1, keepdims=True); var = h.var(1, keepdims=True)
+        return jnp.sum((jnp.maximum((h - mu) / jnp.sqrt(var + 1e-5) * g[:, None] + b[:, None], 0) - 1) ** 2)
+    p = (W, jnp.ones(3, jnp.float32), jnp.zeros(3, jnp.float32))
+    g = jax.grad(loss, argnums=(0, 1, 2))(*p)
+    return tuple(q - 0.1 * d for q, d in zip(p, g)) + (0.1 * (W @ x).mean(1),)`,
+  },
+  {
     name: "twenty Momentum steps in a loop over a known range",
     source: `
 using Flux
@@ -225,6 +247,14 @@ test("an integer array in Params is an error at the gradient call, not a silent 
   assert.is(d.code, "implicit-parameter");
   assert.match(text, "Params holds an array of Int64; only arrays of floats are differentiated with Params");
   assert.match(text, "m.jl:4:");
+});
+
+test("an in-place update of a parameter that a live view shares is an error, not an update the view misses", () => {
+  const src = "using Flux\nfunction f(W, x)\n    v = vec(W)\n    ps = Flux.params(W)\n    gs = gradient(() -> sum(W * x), ps)\n    Flux.Optimise.update!(Descent(0.1), ps, gs)\n    return v\nend\n";
+  const { d, text } = compileError(src, [f32(2, 3), f32(3)]);
+  assert.is(d.code, "unsupported-mutation");
+  assert.match(text, "shares its memory with a reshape, vec, view");
+  assert.match(text, "in f at m.jl:6:");
 });
 
 test("update! with an explicit gradient and implicit Params says they cannot be mixed", () => {
