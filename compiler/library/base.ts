@@ -562,7 +562,18 @@ export function defineBase(lib: IntrinsicLibrary): void {
     }
     if (x.kind === "range") {
       const xs = interp.rangeValues(x, args.span);
-      return num(x.type, xs[intIndex(idx[0]!, xs.length, args.argSpans[1] ?? args.span)]!);
+      const i = idx[0]!;
+      const span = args.argSpans[1] ?? args.span;
+      // A range indexed by a range of integers is a range, as in Julia ((1:5)[2:3] is 2:3,
+      // (1:2:9)[2:3] is 3:2:5): a unit range when both are, else a step range.
+      if (idx.length === 1 && i.kind === "range" && isInteger(i.type)) {
+        const is = interp.rangeValues(i, span);
+        if (is.length) [is[0]!, is[is.length - 1]!].forEach((k) => intIndex(num("Int64", k), xs.length, span));
+        const start = x.start + (i.start - 1) * x.step;
+        const step = x.step * i.step;
+        return { kind: "range", start, step, stop: start + (is.length - 1) * step, type: x.type, unit: x.unit && i.unit };
+      }
+      return num(x.type, xs[intIndex(i, xs.length, span)]!);
     }
     if (x.kind === "tensor" && !x.scalar) return indexTensor(x, idx, args);
     throw methodError("getindex", args);

@@ -192,6 +192,12 @@ end`,
     ref: "(x1 + np.arange(1, 4, dtype=np.float32), np.arange(1, 4) * 2, x1.astype(np.float64) * np.array([0.5, 1.0, 1.5]), True, False, np.int64((x1 > 0).sum()), True, False, np.int64(2), True, bool((x1 > 0).any()))",
   },
   {
+    name: "a range indexed by a range is a range: (1:5)[2:3] is 2:3, (1:2:9)[2:3] is 3:2:5, and it indexes arrays",
+    source: "f(x) = (collect((1:5)[2:3]), (1:5)[2:3] isa UnitRange, collect((1:2:9)[2:3]), (1:2:9)[2:3] == 3:2:5, collect((10:-1:1)[end-1:end]), collect((1:10)[1:3:7]), x[(1:5)[2:3]], length((1:5)[3:2]))",
+    args: [v(6)],
+    ref: "(np.array([2, 3]), True, np.array([3, 5]), True, np.array([2, 1]), np.array([1, 4, 7]), x1[1:3], np.int64(0))",
+  },
+  {
     name: "Flux.Losses, Dense(in, out, σ), Chain indexing with ranges and end, gpu/cpu and testmode!",
     source: "using Flux\nfunction f(x, y)\n    c = Chain(h -> relu.(h), h -> tanh.(h), h -> 2h)\n    d = Dense(3, 2, relu)\n    return Flux.Losses.mse(x, y), c[1:end-1](x), c[end](x), cpu(gpu(x)), testmode!(c)(x), size(d.weight), length(c[2:3])\nend",
     args: [v(3), v(3)],
