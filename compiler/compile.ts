@@ -21,7 +21,8 @@ import { LibraryImage } from "./library-image.js";
 import { ArrayLowering, xlaSharding } from "./semantics/arrays.js";
 import { describeValue } from "./semantics/describe.js";
 import { Interpreter } from "./semantics/interpreter.js";
-import type { StructType, Tensor, Value } from "./semantics/values.js";
+import type { FunctionValue, StructType, Tensor, Value } from "./semantics/values.js";
+import type { Scope } from "./semantics/scope.js";
 import { childKey, insideStruct, keyText, pathText, treeFlatten } from "./semantics/tree.js";
 import type { TreeDef, TreeKey } from "./semantics/tree.js";
 import { showType } from "./semantics/types.js";
@@ -159,7 +160,7 @@ function compileOnImage(request: CompileRequest, options: TargetOptions, module:
     if (e instanceof CompileError) return failure([e.diagnostic], userSources());
     // Outside any Julia expression (binding the arguments, the result): at the entry function.
     if (e instanceof BudgetExceeded) return failure([{ code: "compile-budget", severity: "error", message: e.message, span: entrySpan, notes: e.notes() }], userSources());
-    if (e instanceof ResultError) return failure([{ code: "unsupported-result", severity: "error", message: e.message, span: entrySpan }], userSources());
+    if (e instanceof ResultError) return failure([{ code: "unsupported-result", severity: "error", message: e.message, span: e.span ?? entrySpan, notes: e.notes }], userSources());
     if (e instanceof RangeError && interp.stackExhaustedAt)
       return failure(
         [{ code: "nesting-too-deep", severity: "error", message: "expressions or calls nested too deeply for the compiler: its stack ran out evaluating this", span: interp.stackExhaustedAt, notes: ["split the expression (a long sum into a loop or a sum over a tuple), or recurse less deeply"] }],
@@ -373,7 +374,55 @@ export function constFromJsonText(text: string): Value {
   return parse();
 }
 
-class ResultError extends Error {}
+class ResultError extends Error {
+  /** Where the value that cannot leave was made (a closure), when known; else the entry. */
+  constructor(message: string, readonly span?: Span, readonly notes?: string[]) {
+    super(message);
+  }
+}
+
+/**
+ * An anonymous function as Julia source for another entry: its text, inside a `let` that binds
+ * the local variables it captures to their known values (`let k = Int64(3)\n x -> x .* k\nend`).
+ * Its global names are the receiving program's. Undefined for a function that is not a closure.
+ */
+function closureSource(f: FunctionValue, path: string, interp: Interpreter): string | undefined {
+  const method = f.fn.methods.length === 1 ? f.fn.methods[0] : undefined;
+  const def = method?.def;
+  if (def?.kind !== "lambda" || !method!.scope) return undefined;
+  const text = interp.files.get(def.span.file)?.text.slice(def.span.start, def.span.end);
+  if (text === undefined) return undefined;
+  const own = new Set(def.params.map((p) => p.name));
+  const bindings: string[] = [];
+  for (const name of identifierNames(def)) {
+    if (own.has(name)) continue;
+    const value = capturedValue(method!.scope, name);
+    if (value === undefined) continue;
+    if (value.kind === "tensor")
+      throw new ResultError(`the result holds a closure at ${path} that captures \`${name}\`, a traced value (${describeValue(value)}); a closure passed between entries may capture only values known at compile time`, def.span, ["pass the array as a field of the model (a struct or a layer) instead, or as an argument of the next entry"]);
+    bindings.push(`${name} = ${knownSource(value, `${path} (its captured \`${name}\`)`, interp)}`);
+  }
+  return bindings.length ? `let ${bindings.join(", ")}\n${text}\nend` : `(${text})`;
+}
+
+/** The value of `name` in the local scopes around a closure; undefined for a global (or unbound) name. */
+function capturedValue(scope: Scope, name: string): Value | undefined {
+  for (let s: Scope | undefined = scope; s && s.kind !== "global"; s = s.parent) if (s.has(name)) return s.lookup(name);
+  return undefined;
+}
+
+/** Every identifier an AST mentions (a superset of a function's free variables). */
+function identifierNames(node: unknown, out = new Set<string>()): Set<string> {
+  if (!node || typeof node !== "object") return out;
+  if (Array.isArray(node)) {
+    for (const n of node) identifierNames(n, out);
+    return out;
+  }
+  const n = node as { kind?: string; name?: string };
+  if (n.kind === "ident" && n.name) out.add(n.name);
+  for (const [k, v] of Object.entries(node)) if (k !== "span" && v && typeof v === "object") identifierNames(v, out);
+  return out;
+}
 
 /** Julia source that evaluates to a known value in another entry's program. */
 function knownSource(v: Value, path: string, interp: Interpreter): string {
@@ -384,8 +433,10 @@ function knownSource(v: Value, path: string, interp: Interpreter): string {
       return `${v.type}(${Number.isNaN(v.value) ? "NaN" : v.value === Infinity ? "Inf" : v.value === -Infinity ? "-Inf" : String(v.value)})`;
     case "function": {
       const global = interp.main.lookup(v.fn.name);
-      if (global?.kind !== "function" || global.fn !== v.fn) throw new ResultError(`the result holds the function ${v.fn.name} at ${path}, which is not a global function; only named functions can be passed between entries`);
-      return v.fn.name;
+      if (global?.kind === "function" && global.fn === v.fn) return v.fn.name;
+      const closure = closureSource(v, path, interp);
+      if (closure === undefined) throw new ResultError(`the result holds the function ${v.fn.name} at ${path}, which is neither a global function nor an anonymous one; only those can be passed between entries`);
+      return closure;
     }
     case "tuple":
       return `(${v.elements.map((e, i) => knownSource(e, `${path}[${i + 1}]`, interp)).join(", ")}${v.elements.length === 1 ? "," : ""})`;

@@ -15,7 +15,7 @@ function basicblock(inplanes, planes, stride, init)
     return Chain(Parallel(+, main, shortcut), relu_all)
 end
 
-# A named function, so the block can pass from one entry to the next (a closure could not).
+# The activation after the skip connection (a closure, x -> relu.(x), would pass between entries too).
 relu_all(x) = relu.(x)
 
 init_block(seed, inplanes, planes, stride) = basicblock(inplanes, planes, stride, Flux.kaiming_normal(Xoshiro(seed)))
