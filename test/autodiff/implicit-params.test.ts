@@ -7,9 +7,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { ArgSpec } from "../../plugins/api.js";
-import { juliaCompiler } from "../../plugins/julia/index.js";
 import type { ConformanceCase } from "../support/conformance.js";
-import { GRADIENT_COMPARISON, runConformance } from "../support/conformance.js";
+import { GRADIENT_COMPARISON, conformanceTests, renderedCompileError } from "../support/conformance.js";
 
 const A = (...size: number[]) => ({ size });
 
@@ -212,30 +211,13 @@ def ref(W, b, x1, y1, x2, y2):
 ];
 
 const test = suite("implicit parameters");
-let outcomes: Map<string, { ok: boolean; message: string }>;
-test.before(async () => {
-  outcomes = await runConformance(cases, GRADIENT_COMPARISON);
-});
-for (const c of cases) {
-  test(c.name, () => {
-    const o = outcomes.get(c.name)!;
-    assert.ok(o.ok, o.message);
-  });
-}
+conformanceTests(test, cases, GRADIENT_COMPARISON);
 
 const f32 = (...size: number[]): ArgSpec => ({ kind: "runtime", type: { kind: "array", eltype: "Float32", size } });
 
-function compileError(source: string, args: ArgSpec[]) {
-  const read = (p: string) => (p === "m.jl" ? source : undefined);
-  const r = juliaCompiler.compile({ entry: "e", file: "m.jl", function: "f", args, readSource: read });
-  assert.ok(!r.ok, "expected a compile error");
-  if (r.ok) throw new Error("unreachable");
-  return { d: r.diagnostics[0]!, text: juliaCompiler.render(r.diagnostics[0]!, read) };
-}
-
 test("indexing Grads with an array that is not a parameter is a KeyError at the index", () => {
   const src = "using Flux\nfunction f(W, x)\n    gs = gradient(() -> sum(W * x), Flux.params(W))\n    return gs[x]\nend\n";
-  const { d, text } = compileError(src, [f32(2, 3), f32(3)]);
+  const { d, text } = renderedCompileError(src, [f32(2, 3), f32(3)]);
   assert.is(d.code, "key-error");
   assert.match(text, "KeyError: key");
   assert.match(text, "in f at m.jl:4:");
@@ -243,7 +225,7 @@ test("indexing Grads with an array that is not a parameter is a KeyError at the 
 
 test("an integer array in Params is an error at the gradient call, not a silent nothing", () => {
   const src = "using Flux\nfunction f(W, x)\n    k = round.(Int, W)\n    gs = gradient(() -> sum(W * x), Params([W, k]))\n    return gs[W]\nend\n";
-  const { d, text } = compileError(src, [f32(2, 3), f32(3)]);
+  const { d, text } = renderedCompileError(src, [f32(2, 3), f32(3)]);
   assert.is(d.code, "implicit-parameter");
   assert.match(text, "Params holds an array of Int64; only arrays of floats are differentiated with Params");
   assert.match(text, "m.jl:4:");
@@ -251,7 +233,7 @@ test("an integer array in Params is an error at the gradient call, not a silent 
 
 test("an in-place update of a parameter that a live view shares is an error, not an update the view misses", () => {
   const src = "using Flux\nfunction f(W, x)\n    v = vec(W)\n    ps = Flux.params(W)\n    gs = gradient(() -> sum(W * x), ps)\n    Flux.Optimise.update!(Descent(0.1), ps, gs)\n    return v\nend\n";
-  const { d, text } = compileError(src, [f32(2, 3), f32(3)]);
+  const { d, text } = renderedCompileError(src, [f32(2, 3), f32(3)]);
   assert.is(d.code, "unsupported-mutation");
   assert.match(text, "shares its memory with a reshape, vec, view");
   assert.match(text, "in f at m.jl:6:");
@@ -259,7 +241,7 @@ test("an in-place update of a parameter that a live view shares is an error, not
 
 test("update! with an explicit gradient and implicit Params says they cannot be mixed", () => {
   const src = "using Flux\nfunction f(W, x)\n    ps = Flux.params(W)\n    gs = gradient(W -> sum(W * x), W)\n    Flux.Optimise.update!(Descent(0.1), ps, gs)\n    return W\nend\n";
-  const { text } = compileError(src, [f32(2, 3), f32(3)]);
+  const { text } = renderedCompileError(src, [f32(2, 3), f32(3)]);
   assert.match(text, "can't mix implicit Params with explicit gradients");
   assert.match(text, "in f at m.jl:5:");
 });

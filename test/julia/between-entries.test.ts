@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ArgSpec } from "../../plugins/api.js";
-import { juliaCompiler } from "../../plugins/julia/index.js";
+import { renderedCompileError } from "../support/conformance.js";
 import { build } from "../../build/engine.js";
 import { runPython } from "../support/jax.js";
 
@@ -54,12 +54,8 @@ const f32 = (...size: number[]): ArgSpec => ({ kind: "runtime", type: { kind: "a
 
 test("a closure that captures a traced value cannot leave its entry, and the error says which variable", () => {
   const src = "using Flux\nfunction f(s)\n    return Chain(Dense(2 => 2), x -> x .* s)\nend\n";
-  const read = (p: string) => (p === "m.jl" ? src : undefined);
-  const r = juliaCompiler.compile({ entry: "e", file: "m.jl", function: "f", args: [f32(2)], readSource: read });
-  assert.ok(!r.ok);
-  if (r.ok) return;
-  const text = juliaCompiler.render(r.diagnostics[0]!, read);
-  assert.is(r.diagnostics[0]!.code, "unsupported-result");
+  const { d, text } = renderedCompileError(src, [f32(2)]);
+  assert.is(d.code, "unsupported-result");
   assert.match(text, "m.jl:3:33: error: the result holds a closure at result.layers[2] that captures `s`, a traced value");
   assert.match(text, "a closure passed between entries may capture only values known at compile time");
 });

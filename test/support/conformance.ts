@@ -12,6 +12,7 @@ import type { Test } from "uvu";
 import * as assert from "uvu/assert";
 import type { ArgSpec, ElementType } from "../../plugins/api.js";
 import { compileEntry } from "../../compiler/compile.js";
+import type { Diagnostic } from "../../compiler/diagnostics.js";
 import { juliaCompiler } from "../../plugins/julia/index.js";
 import { base64, runPython } from "./jax.js";
 
@@ -195,8 +196,8 @@ export function fixture(path: string): string {
 }
 
 /** One test per case, named by the case; all cases compile and run together, once. */
-export function conformanceTests(test: Test, cases: ConformanceCase[]): void {
-  const outcomes = runConformance(cases);
+export function conformanceTests(test: Test, cases: ConformanceCase[], comparison: Comparison = CLOSE): void {
+  const outcomes = runConformance(cases, comparison);
   for (const c of cases) {
     test(c.name, async () => {
       const o = (await outcomes).get(c.name);
@@ -204,6 +205,15 @@ export function conformanceTests(test: Test, cases: ConformanceCase[]): void {
       assert.ok(o!.ok, o!.message);
     });
   }
+}
+
+/** The first diagnostic of a program `m.jl` that must not compile (its entry `f`), and its rendering with the source line and call chain. */
+export function renderedCompileError(source: string, args: ArgSpec[]): { d: Diagnostic; text: string } {
+  const read = (p: string) => (p === "m.jl" ? source : undefined);
+  const r = juliaCompiler.compile({ entry: "e", file: "m.jl", function: "f", args, readSource: read });
+  assert.ok(!r.ok, "expected a compile error");
+  if (r.ok) throw new Error("unreachable");
+  return { d: r.diagnostics[0]!, text: juliaCompiler.render(r.diagnostics[0]!, read) };
 }
 
 /** The diagnostics of a program that must not compile (`f` over Float32 arrays of `sizes`), as "code: message notes". */
