@@ -8,7 +8,9 @@ so each byte is copied once by the kernel on each side and by nothing else.
 
 Each tensor's SHA-256 travels with it: the ticket of a transfer in carries the client's, checked
 after the last byte and before anything reaches the device; a transfer out's acceptance carries the
-server's. Under TLS (`tls` given: the gRPC endpoint's certificate) every connection is wrapped in
+server's. A ticket with `digest_after` has the SHA-256 follow the bytes instead (32 bytes), so that
+the sender hashes while it sends: the server hashes a transfer out on a second thread while this
+one sends, and every transfer in as its bytes arrive. Under TLS (`tls` given: the gRPC endpoint's certificate) every connection is wrapped in
 it before the token is read (TlsConnection).
 
 What can go wrong, and what happens:
@@ -44,6 +46,7 @@ TOKEN_BYTES = 32
 # magic, token, byte count (uint64 little-endian)
 PREAMBLE = struct.Struct("<4s32sQ")
 REPLY_LENGTH = struct.Struct("<I")
+DIGEST_BYTES = 32  # a SHA-256
 # The longest a reply frame may be (a BufferInfo or an error message): guards the client's reader.
 MAX_REPLY_BYTES = 1 << 20
 # Bytes per recv_into/send call: large enough that per-call costs vanish, small enough that an idle
@@ -68,6 +71,8 @@ class Ticket:
     # The session the ticket was issued to (its handles and quota); "in": the bytes' SHA-256.
     session: object = None
     sha256: bytes = b""
+    # The SHA-256 follows the bytes on the connection (in: from the client; out: from the server).
+    digest_after: bool = False
 
 
 class TlsConnection:
@@ -211,6 +216,8 @@ class DataChannel:
         # Connections are served by reused threads: starting a thread per transfer costs more than a
         # small tensor's bytes. A connection beyond max_workers waits for one to finish.
         self.workers = futures.ThreadPoolExecutor(max_workers=max_connections, thread_name_prefix="data-conn")
+        # Transfers out with digest_after hash here while their connection's thread sends.
+        self.hashers = futures.ThreadPoolExecutor(max_workers=max_connections, thread_name_prefix="data-hash")
         threading.Thread(target=self._accept_loop, name="data-accept", daemon=True).start()
         threading.Thread(target=self._expire_loop, name="data-expire", daemon=True).start()
 
@@ -353,13 +360,22 @@ class DataChannel:
         conn.sendall(frame(pb.DataChannelReply()))
         view = byte_view(array)
         total = ticket.total_bytes
+        # Hashed as the bytes arrive (hashlib lets go of the GIL), while the client goes on sending
+        # into the socket: checking the digest then costs no time after the last byte.
+        digest = hashlib.sha256()
         received = 0
         while received < total:
             n = conn.recv_into(view[received:], min(total - received, IO_SLICE))
             if n == 0:
                 raise TransferFailed("DATA_LOSS", f"the connection closed after {received} of {total} bytes")
+            digest.update(view[received : received + n])
             received += n
-        if not hmac.compare_digest(hashlib.sha256(view).digest(), ticket.sha256):
+        expected = ticket.sha256
+        if ticket.digest_after:
+            expected = self._recv_exact(conn, DIGEST_BYTES)
+            if expected is None:
+                raise TransferFailed("DATA_LOSS", f"the connection closed after all {total} bytes, before their SHA-256; nothing was kept")
+        if not hmac.compare_digest(digest.digest(), expected):
             raise TransferFailed("DATA_LOSS", f"the {total} bytes received do not have the SHA-256 the ticket announced; nothing was kept")
         info = self.endpoint.finish_in(ticket, array)
         conn.sendall(frame(pb.DataChannelReply(buffer=info)))
@@ -369,10 +385,16 @@ class DataChannel:
         view = byte_view(array)
         if len(view) != ticket.total_bytes:
             raise TransferFailed("INTERNAL", f"the buffer has {len(view)} bytes, its ticket says {ticket.total_bytes}")
-        conn.sendall(frame(pb.DataChannelReply(buffer=info, sha256=hashlib.sha256(view).digest())))
+        if ticket.digest_after:
+            hashing = self.hashers.submit(lambda: hashlib.sha256(view).digest())  # lets go of the GIL
+            conn.sendall(frame(pb.DataChannelReply(buffer=info)))
+        else:
+            conn.sendall(frame(pb.DataChannelReply(buffer=info, sha256=hashlib.sha256(view).digest())))
         sent = 0
         while sent < len(view):
             sent += conn.send(view[sent : sent + IO_SLICE])
+        if ticket.digest_after:
+            conn.sendall(hashing.result())
         self.endpoint.finish_out(ticket)
 
     @staticmethod
@@ -412,6 +434,7 @@ class DataChannel:
         except OSError:
             pass
         self.workers.shutdown(wait=False, cancel_futures=True)
+        self.hashers.shutdown(wait=False, cancel_futures=True)
         if self.unix_path:
             try:
                 os.unlink(self.unix_path)

@@ -62,11 +62,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "_generated"))
 
-# 0.6.0: shared memory (memfds) for a client on the same host. 0.5.0: blocks of a sharded tensor
+# 0.7.0: the data channel takes a tensor's digest after its bytes (digest_after). 0.6.0: shared
+# memory (memfds) for a client on the same host. 0.5.0: blocks of a sharded tensor
 # (Placement.global_dims), a session's transfer counters in Health. 0.4.0: SPMD programs over
 # several devices, sharded transfers. 0.3.0: sessions, tokens, TLS,
 # per-tensor digests, memory checks. 0.2.0: the data channel.
-SERVER_VERSION = "0.6.0"
+SERVER_VERSION = "0.7.0"
 MAX_CHUNK = 4 << 20
 # Compile requests carry whole modules, which may embed large constants; tensors stream or take the
 # data channel.
@@ -99,6 +100,7 @@ if (
     or "global_dims" not in pb.Placement.DESCRIPTOR.fields_by_name
     or "executing" not in pb.HealthResponse.DESCRIPTOR.fields_by_name
     or "shared_memory" not in pb.HealthResponse.DESCRIPTOR.fields_by_name
+    or "digest_after" not in pb.TransferOutRequest.DESCRIPTOR.fields_by_name
 ):
     print("tpu-build runtime: the generated stubs in runtime/_generated are older than proto/runtime.proto: run `npm install` (or `node runtime/install.mjs`) to regenerate them", file=sys.stderr)
     sys.exit(3)
@@ -280,6 +282,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             moved_bytes=session.moved_bytes if session else 0,
             executing=self.executing,
             shared_memory=self.shared_memory is not None,
+            digest_after=True,
         )
 
     def DeviceInfo(self, request, context, session: Session | None):
@@ -471,6 +474,7 @@ class RuntimeService(pb_grpc.RuntimeServicer):
         self.sessions.check_room(session, expected, f"TransferIn of {shape}")
         array = self.backend.host_array(shape)
         view = byte_view(array)
+        digest = hashlib.sha256()  # of the chunks as they arrive
         received = 0
         for chunk in request_iterator:
             if chunk.WhichOneof("part") != "data":
@@ -481,10 +485,11 @@ class RuntimeService(pb_grpc.RuntimeServicer):
             if received + n > expected:
                 raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferIn: more than the announced {expected} bytes")
             view[received : received + n] = chunk.data
+            digest.update(chunk.data)
             received += n
         if received != expected:
             raise RequestError(grpc.StatusCode.INVALID_ARGUMENT, f"TransferIn: received {received} of {expected} bytes for {shape}")
-        if not hmac.compare_digest(hashlib.sha256(view).digest(), header.sha256):
+        if not hmac.compare_digest(digest.digest(), header.sha256):
             raise RequestError(grpc.StatusCode.DATA_LOSS, f"TransferIn: the {expected} bytes received do not have the SHA-256 the header announced; nothing was kept")
         info = self._keep(session, self._to_device(array, where, "TransferIn"))
         with self.sessions.lock:
@@ -493,15 +498,15 @@ class RuntimeService(pb_grpc.RuntimeServicer):
 
     def OpenTransferIn(self, header, context, session: Session):
         channel = self._data_channel("OpenTransferIn")
-        shape, where = self._check_transfer_in(header, "OpenTransferIn")
+        shape, where = self._check_transfer_in(header, "OpenTransferIn", digest=not header.digest_after)
         self.sessions.reserve(session, shape.byte_size(), f"OpenTransferIn of {shape}")
-        ticket = channel.issue("in", shape.byte_size(), shape=shape, device=where, session=session, sha256=bytes(header.sha256))
+        ticket = channel.issue("in", shape.byte_size(), shape=shape, device=where, session=session, sha256=bytes(header.sha256), digest_after=header.digest_after)
         return self._ticket(ticket, pb.BufferInfo(shape=shape_to_pb(shape), total_bytes=shape.byte_size()))
 
     def OpenTransferOut(self, request, context, session: Session):
         channel = self._data_channel("OpenTransferOut")
         info = self._buffer_info(request.buffer, self.sessions.buffer(session, request.buffer))
-        ticket = channel.issue("out", info.total_bytes, buffer=request.buffer, release=request.release, session=session)
+        ticket = channel.issue("out", info.total_bytes, buffer=request.buffer, release=request.release, session=session, digest_after=request.digest_after)
         return self._ticket(ticket, info)
 
     # --- shared memory (runtime/shared_memory.py) ------------------------------------------------

@@ -82,7 +82,7 @@ test("runtime pack writes a wheel that installs into a fresh virtualenv and serv
     try {
       const info = await client.deviceInfo();
       assert.is(info.devices.length, 3);
-      assert.is(info.serverVersion, "0.6.0");
+      assert.is(info.serverVersion, "0.7.0");
     } finally {
       client.close();
     }

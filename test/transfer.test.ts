@@ -84,7 +84,7 @@ for (const transport of ["unix", "tcp"] as const) {
     const p = await startServer({ transport });
     const h = await p.client.health();
     assert.match(h.dataAddress, transport === "unix" ? /^unix:\/.*\.data\.sock$/ : /^127\.0\.0\.1:\d+$/);
-    assert.is(h.serverVersion, "0.6.0");
+    assert.is(h.serverVersion, "0.7.0");
     await roundTrips(p.client, SHAPES);
     assert.equal(p.client.route.counts, { sharedMemory: 0, dataChannel: 2 * SHAPES.length, grpc: 0 }, p.client.route.fallbackReason);
     const after = await p.client.health();
@@ -312,6 +312,50 @@ test("bytes that do not match their digest are refused on both routes and nothin
   const h = await p.client.health();
   assert.is(h.liveBuffers, 0);
   assert.is(h.sessionBytes, 0);
+});
+
+/** Speaks the data channel by hand: the preamble for `token` and `count` bytes, then `parts` and a half-close; what the server answered. */
+function exchangeByHand(address: string, token: Uint8Array, count: number, parts: Uint8Array[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect(address.slice("unix:".length));
+    const answer: Buffer[] = [];
+    s.on("data", (d) => answer.push(d));
+    s.on("end", () => resolve(Buffer.concat(answer).toString("latin1")));
+    s.on("error", reject);
+    const preamble = Buffer.alloc(44);
+    preamble.write("TPBD", 0, "latin1");
+    preamble.set(token, 4);
+    preamble.writeBigUInt64LE(BigInt(count), 36);
+    s.write(preamble);
+    for (const part of parts) s.write(part);
+    s.end();
+  });
+}
+
+test("with the digest after the bytes, a wrong or missing one is refused and nothing is kept; out, it follows the bytes", async () => {
+  const p = await startServer();
+  const client = p.client;
+  const h = await client.health();
+  assert.ok(h.digestAfter);
+  const shape: XlaShape = { elementType: "F32", dims: [1000] };
+  const data = tensorBytes(shape);
+  const wrong = await client.openTransferIn(shape, new Uint8Array(0), { digestAfter: true });
+  assert.match(await exchangeByHand(h.dataAddress, wrong.token, data.byteLength, [data, tensorDigest(tensorBytes(shape))]), /DATA_LOSS.*do not have the SHA-256/s);
+  const missing = await client.openTransferIn(shape, new Uint8Array(0), { digestAfter: true });
+  assert.match(await exchangeByHand(h.dataAddress, missing.token, data.byteLength, [data]), /DATA_LOSS.*before their SHA-256/s);
+  const after = await client.health();
+  assert.is(after.liveBuffers, 0);
+  assert.is(after.sessionBytes, 0);
+  assert.is(after.pendingTransfers, 0);
+  // The right digest after the bytes makes the buffer; out, the server's follows the bytes.
+  const right = await client.openTransferIn(shape, new Uint8Array(0), { digestAfter: true });
+  const made = await (await client.connectDataChannel(h.dataAddress)).send(right.token, data, { digestAfter: true });
+  const out = await client.openTransferOut(made.buffer, { release: true, digestAfter: true });
+  const back = await (await client.connectDataChannel(h.dataAddress)).receive(out.token, data.byteLength, { digestAfter: true });
+  assert.ok(sameBytes(back.data, data));
+  assert.equal([...back.sha256], [...tensorDigest(data)]);
+  assert.equal([...back.digest], [...tensorDigest(data)]);
+  await eventually("the buffer is released after its last byte and digest", async () => (await client.health()).liveBuffers === 0);
 });
 
 test.run();

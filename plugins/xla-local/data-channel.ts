@@ -2,9 +2,12 @@
 // gRPC (proto/runtime.proto describes the exchange; runtime/data_channel.py is the server side).
 //
 // gRPC issues the ticket; here a connection presents its token and moves the bytes. Outgoing
-// tensors are written from the caller's memory (no copy in Node), incoming ones land in one
-// preallocated array, so the kernel's copies are the only per-byte work.
+// tensors are written from the caller's memory (no copy in Node); incoming ones are read straight
+// into one preallocated array. Either way the bytes are hashed as they go: with a ticket whose
+// SHA-256 follows the bytes (`digestAfter`), hashing overlaps the other side's work instead of
+// coming before the first byte or after the last.
 
+import { createHash, type Hash } from "node:crypto";
 import { connect, type NetConnectOpts, type Socket } from "node:net";
 import { connect as connectTls, createSecureContext, type ConnectionOptions, type SecureContext } from "node:tls";
 import protobuf from "protobufjs";
@@ -19,8 +22,15 @@ export const TOKEN_BYTES = 32;
 const PREAMBLE_BYTES = DATA_CHANNEL_MAGIC.length + TOKEN_BYTES + 8;
 /** Reply frames are a BufferInfo or an error message; anything longer is not our server. */
 const MAX_REPLY_BYTES = 1 << 20;
-/** Outgoing bytes are handed to the socket in slices this large, each after the previous drained. */
-const WRITE_SLICE_BYTES = 16 << 20;
+/**
+ * Outgoing bytes are handed to the socket in slices this large, each after the previous drained;
+ * a slice is hashed while the kernel's buffer passes it on to the server.
+ */
+const WRITE_SLICE_BYTES = 4 << 20;
+/** A SHA-256, as it follows a tensor's bytes on a `digestAfter` connection. */
+const DIGEST_BYTES = 32;
+/** Incoming bytes are hashed once this many have arrived (a TLS read is one 16 KiB record: one update per record would cost more than the hashing). */
+const HASH_STEP_BYTES = 1 << 20;
 
 /** A failed exchange: `code` is the gRPC status name the server gave, or UNAVAILABLE / DATA_LOSS for a broken connection. */
 export class DataChannelError extends Error {
@@ -89,24 +99,50 @@ function tlsSessionsOf(tls: RuntimeTls): Map<string, Buffer> {
  */
 let sharedReadBuffer: Buffer | undefined;
 
+/** A target array being filled: bytes [0, offset) have arrived, [0, hashed) went into `hash`. */
+interface Sink {
+  target: Uint8Array;
+  offset: number;
+  hash: Hash;
+  hashed: number;
+}
+
 /**
  * Bytes as they arrive, read either as exact-length pieces (reply frames) or into a target array.
- * The socket reads into a reused buffer (net's `onread`), from which a tensor's bytes are copied
- * once, into the target: no allocation per read and no stream machinery, which otherwise cost Node
- * more than the bytes themselves.
+ * No allocation per read and no stream machinery (net's `onread`), which otherwise cost Node more
+ * than the bytes themselves: while a target is being filled and nothing else is pending, the socket
+ * reads straight into the target's unfilled part (nextBuffer); otherwise into a reused buffer,
+ * from which the bytes are copied.
  */
 class ConnectionReader {
   readonly readBuffer = (sharedReadBuffer ??= Buffer.allocUnsafe(1 << 20));
   private readonly chunks: Buffer[] = [];
   private buffered = 0;
-  private sink: { target: Uint8Array; offset: number } | undefined;
+  private sink: Sink | undefined;
   private wake: (() => void) | undefined;
   private failure: DataChannelError | undefined;
   private ended = false;
 
-  /** net's `onread.callback`: `n` bytes were read into readBuffer. */
-  received(n: number): boolean {
+  /**
+   * net's `onread.buffer`, asked after every read for where the next one goes: the unfilled part of
+   * the target (never more, so nothing past the tensor lands in it), or readBuffer.
+   */
+  nextBuffer(): Uint8Array {
     const sink = this.sink;
+    if (sink && this.buffered === 0 && sink.offset < sink.target.byteLength) return sink.target.subarray(sink.offset);
+    return this.readBuffer;
+  }
+
+  /** net's `onread.callback`: `n` bytes were read into `buffer` (readBuffer, or what nextBuffer gave). */
+  received(n: number, buffer: Uint8Array): boolean {
+    const sink = this.sink;
+    if (buffer !== this.readBuffer) {
+      // Straight into the target: nextBuffer gave its unfilled part while this sink was filling.
+      sink!.offset += n;
+      this.hashArrived(sink!);
+      this.notify();
+      return true;
+    }
     let k = 0;
     if (sink && this.buffered === 0) {
       k = Math.min(n, sink.target.byteLength - sink.offset);
@@ -114,10 +150,18 @@ class ConnectionReader {
       // 16 KiB record, tens of thousands per large tensor).
       this.readBuffer.copy(sink.target, sink.offset, 0, k);
       sink.offset += k;
+      this.hashArrived(sink);
     }
     if (k < n) this.push(Buffer.from(this.readBuffer.subarray(k, n))); // a copy: readBuffer is reused
     this.notify();
     return true;
+  }
+
+  /** Hashes what arrived since the last step, once a step's worth has (or all of it has). */
+  private hashArrived(sink: Sink): void {
+    if (sink.offset - sink.hashed < HASH_STEP_BYTES && sink.offset < sink.target.byteLength) return;
+    sink.hash.update(sink.target.subarray(sink.hashed, sink.offset));
+    sink.hashed = sink.offset;
   }
 
   attach(socket: Socket): void {
@@ -175,6 +219,12 @@ class ConnectionReader {
     return all.subarray(0, n);
   }
 
+  /** The next `n` bytes. */
+  async bytes(n: number, when: string): Promise<Buffer> {
+    await this.until(() => this.buffered >= n, () => `${when}, after ${this.buffered} of ${n} bytes`);
+    return Buffer.from(this.take(n)); // its own bytes: take's may share a read with what follows
+  }
+
   /** The next reply frame; a reply carrying an error becomes a DataChannelError. */
   async reply(when: string): Promise<DataChannelReply__Output> {
     await this.until(() => this.buffered >= 4, () => `${when}, before the server's reply`);
@@ -186,17 +236,19 @@ class ConnectionReader {
     return reply;
   }
 
-  /** Fills `target` with the next bytes (those already read, then the socket's straight into it). */
-  async readInto(target: Uint8Array): Promise<void> {
+  /** Fills `target` with the next bytes (those already read, then the socket's); their SHA-256. */
+  async readInto(target: Uint8Array): Promise<Buffer> {
     const head = this.buffered > 0 ? this.take(Math.min(this.buffered, target.byteLength)) : undefined;
     if (head) target.set(head, 0);
-    const sink = { target, offset: head?.byteLength ?? 0 };
+    const sink: Sink = { target, offset: head?.byteLength ?? 0, hash: createHash("sha256"), hashed: 0 };
+    this.hashArrived(sink);
     this.sink = sink;
     try {
       await this.until(() => sink.offset === target.byteLength, () => `after ${sink.offset} of ${target.byteLength} bytes`);
     } finally {
       this.sink = undefined;
     }
+    return sink.hash.digest();
   }
 }
 
@@ -215,7 +267,7 @@ export class DataConnection {
   static open(options: NetConnectOpts, timeouts: { connectTimeoutMs: number; idleTimeoutMs: number; tls?: RuntimeTls }): Promise<DataConnection> {
     return new Promise((resolve, reject) => {
       const reader = new ConnectionReader();
-      const onread = { buffer: reader.readBuffer, callback: (n: number) => reader.received(n) };
+      const onread = { buffer: () => reader.nextBuffer(), callback: (n: number, buffer: Uint8Array) => reader.received(n, buffer) };
       const tls = timeouts.tls;
       const server = "port" in options ? `${options.host}:${options.port}` : String(options.path);
       const socket: Socket = tls
@@ -255,12 +307,15 @@ export class DataConnection {
     this.socket.write(preamble);
   }
 
-  private async write(data: Uint8Array): Promise<void> {
+  /** Writes `data`, each slice going into `hash` (when given) while the socket sends it. */
+  private async write(data: Uint8Array, hash?: Hash): Promise<void> {
     for (let offset = 0; offset < data.byteLength; offset += WRITE_SLICE_BYTES) {
       if (this.reader.broken) throw this.reader.broken;
       if (this.socket.destroyed) throw new DataChannelError("DATA_LOSS", `the data connection closed after ${offset} of ${data.byteLength} bytes were handed to it`);
       const slice = Buffer.from(data.buffer, data.byteOffset + offset, Math.min(WRITE_SLICE_BYTES, data.byteLength - offset));
-      if (!this.socket.write(slice)) {
+      const flushed = this.socket.write(slice);
+      hash?.update(slice);
+      if (!flushed) {
         await new Promise<void>((resolve) => {
           const done = () => {
             this.socket.off("drain", done).off("close", done);
@@ -272,12 +327,17 @@ export class DataConnection {
     }
   }
 
-  /** Sends a tensor's bytes under `token`; resolves with the device buffer the server made of them. */
-  async send(token: Uint8Array, data: Uint8Array): Promise<BufferInfo__Output> {
+  /**
+   * Sends a tensor's bytes under `token`, followed by their SHA-256 when the ticket is `digestAfter`;
+   * resolves with the device buffer the server made of them.
+   */
+  async send(token: Uint8Array, data: Uint8Array, options: { digestAfter?: boolean } = {}): Promise<BufferInfo__Output> {
     try {
       this.present(token, data.byteLength);
       await this.reader.reply("after the token");
-      await this.write(data);
+      const hash = options.digestAfter ? createHash("sha256") : undefined;
+      await this.write(data, hash);
+      if (hash) this.socket.write(hash.digest());
       const done = await this.reader.reply(`after all ${data.byteLength} bytes were sent`);
       if (!done.buffer) throw new DataChannelError("INTERNAL", "the server's reply has no buffer");
       return done.buffer;
@@ -286,16 +346,21 @@ export class DataConnection {
     }
   }
 
-  /** Receives `totalBytes` under `token` into a new array, with the SHA-256 the server announced for them. */
-  async receive(token: Uint8Array, totalBytes: number): Promise<{ buffer: BufferInfo__Output; data: Uint8Array; sha256: Uint8Array }> {
+  /**
+   * Receives `totalBytes` under `token` into a new array, with the SHA-256 the server announced for
+   * them (`sha256`: in its acceptance, or after the bytes when the ticket is `digestAfter`) and
+   * theirs as received (`digest`), for the caller to compare.
+   */
+  async receive(token: Uint8Array, totalBytes: number, options: { digestAfter?: boolean } = {}): Promise<{ buffer: BufferInfo__Output; data: Uint8Array; sha256: Uint8Array; digest: Buffer }> {
     try {
       this.present(token, totalBytes);
       const accepted = await this.reader.reply("after the token");
       if (!accepted.buffer) throw new DataChannelError("INTERNAL", "the server's reply has no buffer");
       if (accepted.buffer.totalBytes !== totalBytes) throw new DataChannelError("INTERNAL", `the server announced ${accepted.buffer.totalBytes} bytes, the ticket ${totalBytes}`);
       const data = new Uint8Array(totalBytes);
-      await this.reader.readInto(data);
-      return { buffer: accepted.buffer, data, sha256: accepted.sha256 };
+      const digest = await this.reader.readInto(data);
+      const sha256 = options.digestAfter ? await this.reader.bytes(DIGEST_BYTES, `after all ${totalBytes} bytes, before their SHA-256`) : accepted.sha256;
+      return { buffer: accepted.buffer, data, sha256, digest };
     } finally {
       this.socket.destroy();
     }

@@ -142,6 +142,8 @@ export interface RuntimeHealth {
   dataTls: boolean;
   /** The server offers shared memory (a local target's child). */
   sharedMemory: boolean;
+  /** The data channel takes a tensor's SHA-256 after its bytes (servers from 0.7.0). */
+  digestAfter: boolean;
   /** This client's session's resident device bytes, and its limit (0: none). */
   sessionBytes: number;
   maxSessionBytes: number;
@@ -275,9 +277,10 @@ export interface TransferRoute {
 /** The connect timeout of the data channel; it only guards against a host that drops packets. */
 const DATA_CONNECT_TIMEOUT_MS = 10_000;
 
-function checkDigest(data: Uint8Array, expected: Uint8Array): void {
+/** Checks the SHA-256 of `byteCount` bytes received (`actual`, hashed as they arrived) against the server's. */
+function checkDigest(actual: Uint8Array, expected: Uint8Array, byteCount: number): void {
   if (expected.byteLength !== 32) throw new RuntimeError("TransferOut", "DATA_LOSS", "the server sent no SHA-256 for the tensor; it was not used");
-  if (!sameDigest(tensorDigest(data), expected)) throw new RuntimeError("TransferOut", "DATA_LOSS", `the ${data.byteLength} bytes received do not have the SHA-256 the server announced; they were not used`);
+  if (!sameDigest(actual, expected)) throw new RuntimeError("TransferOut", "DATA_LOSS", `the ${byteCount} bytes received do not have the SHA-256 the server announced; they were not used`);
 }
 
 function sharedMemoryFailure(rpc: string, e: unknown): RuntimeError {
@@ -308,6 +311,8 @@ export class RuntimeClient {
   private dataAddress: Promise<string> | undefined;
   /** The server offers shared memory (from its first Health reply). */
   private sharedMemoryOffered = false;
+  /** The server's data channel takes digests after the bytes (from its first Health reply). */
+  private digestAfter = false;
   private readonly sharedMemoryPid: number | undefined;
   private readonly smallTensorBytes: number;
   readonly route: TransferRoute = { counts: { sharedMemory: 0, dataChannel: 0, grpc: 0 } };
@@ -393,6 +398,7 @@ export class RuntimeClient {
     this.dataAddress ??= Promise.resolve(r.dataAddress);
     this.dataTls = r.dataTls;
     this.sharedMemoryOffered = r.sharedMemory;
+    this.digestAfter = r.digestAfter;
     return {
       serving: r.serving,
       serverVersion: r.serverVersion,
@@ -404,6 +410,7 @@ export class RuntimeClient {
       pendingTransfers: r.pendingTransfers,
       dataTls: r.dataTls,
       sharedMemory: r.sharedMemory,
+      digestAfter: r.digestAfter,
       sessionBytes: r.sessionBytes,
       maxSessionBytes: r.maxSessionBytes,
       receivedBytes: r.receivedBytes,
@@ -622,15 +629,19 @@ export class RuntimeClient {
     return undefined;
   }
 
-  /** Asks for a ticket to send a tensor of `shape` whose bytes have digest `sha256` over the data channel (tests use it directly). */
-  openTransferIn(shape: XlaShape, sha256: Uint8Array, options: TransferInOptions = {}): Promise<DataTicket__Output> {
-    const header = transferInHeader(shape, byteSize(shape), Buffer.from(sha256), options);
+  /**
+   * Asks for a ticket to send a tensor of `shape` whose bytes have digest `sha256` over the data
+   * channel, or (`digestAfter`, sha256 empty) whose digest follows them (tests use it directly).
+   */
+  openTransferIn(shape: XlaShape, sha256: Uint8Array, options: TransferInOptions & { digestAfter?: boolean } = {}): Promise<DataTicket__Output> {
+    const header = { ...transferInHeader(shape, byteSize(shape), Buffer.from(sha256), options), digestAfter: options.digestAfter ?? false };
     return this.unary<DataTicket__Output>("OpenTransferIn", (m, o, cb) => this.client.openTransferIn(header, m, o, cb));
   }
 
-  /** Asks for a ticket to receive a buffer's bytes over the data channel (tests use it directly). */
-  openTransferOut(buffer: string, options: { release?: boolean } = {}): Promise<DataTicket__Output> {
-    return this.unary<DataTicket__Output>("OpenTransferOut", (m, o, cb) => this.client.openTransferOut({ buffer, release: options.release ?? false }, m, o, cb));
+  /** Asks for a ticket to receive a buffer's bytes over the data channel, their digest after them with `digestAfter` (tests use it directly). */
+  openTransferOut(buffer: string, options: { release?: boolean; digestAfter?: boolean } = {}): Promise<DataTicket__Output> {
+    const request = { buffer, release: options.release ?? false, digestAfter: options.digestAfter ?? false };
+    return this.unary<DataTicket__Output>("OpenTransferOut", (m, o, cb) => this.client.openTransferOut(request, m, o, cb));
   }
 
   /** Asks for a shared-memory region to write a tensor of `shape` into (tests use it directly; finishSharedTransferIn makes the buffer). */
@@ -666,14 +677,15 @@ export class RuntimeClient {
         if (sent) return sent;
       }
     }
-    const sha256 = tensorDigest(data);
     const address = small ? undefined : await this.dataChannel();
     if (address !== undefined) {
-      const header = transferInHeader(shape, expected, sha256, options);
+      // A server that takes the digest after the bytes gets it so: hashed while they are sent.
+      const digestAfter = this.digestAfter;
+      const header = digestAfter ? { ...transferInHeader(shape, expected, Buffer.alloc(0), options), digestAfter } : transferInHeader(shape, expected, tensorDigest(data), options);
       const opened = await this.openData(address, "OpenTransferIn", (m, o, cb) => this.client.openTransferIn(header, m, o, cb));
       if (opened) {
         try {
-          const info = await opened.connection.send(opened.ticket.token, data);
+          const info = await opened.connection.send(opened.ticket.token, data, { digestAfter });
           this.route.counts.dataChannel++;
           return deviceBuffer(info);
         } catch (e) {
@@ -682,7 +694,7 @@ export class RuntimeClient {
       }
     }
     this.route.counts.grpc++;
-    return this.streamIn(shape, data, sha256, options);
+    return this.streamIn(shape, data, tensorDigest(data), options);
   }
 
   /** TransferIn over gRPC: the header, then chunks of at most MAX_CHUNK_BYTES. */
@@ -736,16 +748,17 @@ export class RuntimeClient {
     }
     const address = small ? undefined : await this.dataChannel();
     if (address !== undefined) {
-      const request = { buffer, release: options.release ?? false };
+      const digestAfter = this.digestAfter;
+      const request = { buffer, release: options.release ?? false, digestAfter };
       const opened = await this.openData(address, "OpenTransferOut", (m, o, cb) => this.client.openTransferOut(request, m, o, cb));
       if (opened) {
         let received;
         try {
-          received = await opened.connection.receive(opened.ticket.token, opened.ticket.buffer?.totalBytes ?? 0);
+          received = await opened.connection.receive(opened.ticket.token, opened.ticket.buffer?.totalBytes ?? 0, { digestAfter });
         } catch (e) {
           throw dataChannelFailure("TransferOut", address, e);
         }
-        checkDigest(received.data, received.sha256);
+        checkDigest(received.digest, received.sha256, received.data.byteLength);
         this.route.counts.dataChannel++;
         return { buffer: deviceBuffer(received.buffer), data: received.data };
       }
@@ -763,6 +776,7 @@ export class RuntimeClient {
       let info: DeviceBuffer | undefined;
       let sha256: Uint8Array = new Uint8Array(0);
       let data: Uint8Array | undefined;
+      const hash = createHash("sha256"); // of the chunks as they arrive
       let offset = 0;
       let failed = false;
       const fail = (e: Error) => {
@@ -782,6 +796,7 @@ export class RuntimeClient {
         const piece = chunk.data;
         if (offset + piece.byteLength > data!.byteLength) return fail(new RuntimeError("TransferOut", "INTERNAL", `more than the announced ${data!.byteLength} bytes`));
         data!.set(piece, offset);
+        hash.update(piece);
         offset += piece.byteLength;
       });
       call.on("error", (e: grpc.ServiceError) => fail(runtimeError("TransferOut", e)));
@@ -790,7 +805,7 @@ export class RuntimeClient {
         if (!info || !data) return fail(new RuntimeError("TransferOut", "INTERNAL", "the stream ended without data"));
         if (offset !== data.byteLength) return fail(new RuntimeError("TransferOut", "INTERNAL", `received ${offset} of ${data.byteLength} bytes`));
         try {
-          checkDigest(data, sha256);
+          checkDigest(hash.digest(), sha256, data.byteLength);
         } catch (e) {
           return fail(e as Error);
         }

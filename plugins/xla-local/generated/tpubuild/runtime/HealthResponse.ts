@@ -50,6 +50,11 @@ export interface HealthResponse {
    * The server offers shared memory (started with --shared-memory: a local target's child).
    */
   'sharedMemory'?: (boolean);
+  /**
+   * The data channel takes a tensor's SHA-256 after its bytes (TransferInHeader.digest_after,
+   * TransferOutRequest.digest_after); servers from 0.7.0.
+   */
+  'digestAfter'?: (boolean);
 }
 
 export interface HealthResponse__Output {
@@ -100,4 +105,9 @@ export interface HealthResponse__Output {
    * The server offers shared memory (started with --shared-memory: a local target's child).
    */
   'sharedMemory': (boolean);
+  /**
+   * The data channel takes a tensor's SHA-256 after its bytes (TransferInHeader.digest_after,
+   * TransferOutRequest.digest_after); servers from 0.7.0.
+   */
+  'digestAfter': (boolean);
 }

@@ -24,6 +24,11 @@ export interface TransferInHeader {
    * need (Placement.global_dims); the server cuts it.
    */
   'placement'?: (_tpubuild_runtime_Placement | null);
+  /**
+   * OpenTransferIn only: sha256 is empty and the SHA-256 follows the bytes on the data connection
+   * (see the data channel above).
+   */
+  'digestAfter'?: (boolean);
 }
 
 export interface TransferInHeader__Output {
@@ -46,4 +51,9 @@ export interface TransferInHeader__Output {
    * need (Placement.global_dims); the server cuts it.
    */
   'placement': (_tpubuild_runtime_Placement__Output | null);
+  /**
+   * OpenTransferIn only: sha256 is empty and the SHA-256 follows the bytes on the data connection
+   * (see the data channel above).
+   */
+  'digestAfter': (boolean);
 }

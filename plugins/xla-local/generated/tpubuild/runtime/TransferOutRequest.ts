@@ -11,6 +11,11 @@ export interface TransferOutRequest {
    * Release the buffer once it has been sent.
    */
   'release'?: (boolean);
+  /**
+   * OpenTransferOut only: the SHA-256 follows the bytes on the data connection instead of coming
+   * in the first reply frame (see the data channel above).
+   */
+  'digestAfter'?: (boolean);
 }
 
 export interface TransferOutRequest__Output {
@@ -23,4 +28,9 @@ export interface TransferOutRequest__Output {
    * Release the buffer once it has been sent.
    */
   'release': (boolean);
+  /**
+   * OpenTransferOut only: the SHA-256 follows the bytes on the data connection instead of coming
+   * in the first reply frame (see the data channel above).
+   */
+  'digestAfter': (boolean);
 }
