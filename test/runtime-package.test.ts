@@ -46,7 +46,7 @@ test("runtime pack writes a wheel that installs into a fresh virtualenv and serv
   const out = join(work, "wheels");
   const packed = tpuBuild("runtime", "pack", "--out", out);
   assert.is(packed.status, 0, packed.stderr);
-  const wheel = readdirSync(out).find((n) => /^tpu_build_runtime-0\.6\.0-py3-none-any\.whl$/.test(n));
+  const wheel = readdirSync(out).find((n) => /^tpu_build_runtime-0\.7\.0-py3-none-any\.whl$/.test(n));
   assert.ok(wheel, `no wheel in ${readdirSync(out).join(", ")}`);
 
   // A fresh virtualenv that reuses runtime/.venv's site-packages for the dependencies (no network).
