@@ -1,5 +1,5 @@
 // Part of the build (after tsc and preparse-prelude): the Node API (dist/index.js: the build engine
-// and everything it loads for a compile, the compiler, protobufjs) as one CommonJS script, with a V8 code cache, for cold starts.
+// and everything it loads for a compile, the compiler) as one CommonJS script, with a V8 code cache, for cold starts.
 //
 // A cold `tpu-build build` spent ~100-150 ms loading ~90 modules (resolving, reading and compiling
 // each: our ESM files and protobufjs' CommonJS ones) and more compiling the compiler's functions

@@ -1,9 +1,11 @@
-// HloModule (ir.ts, plain data) -> HloModuleProto bytes, through protobufjs and our own
-// proto/hlo.proto (XLA's field names and numbers): encoding uses the static encoders generated from
-// it (generated/hlo-proto.ts), decoding (tests, tools) loads it by reflection when first asked.
-// The bytes are a pure function of the module:
-// protobufjs writes fields in field-number order and we add no maps, timestamps or random ids, so
-// the same module always gives the same bytes (the cache key and early cutoff rely on that).
+// HloModule (ir.ts, plain data) -> HloModuleProto bytes, in the wire format of our own
+// proto/hlo.proto (XLA's field names and numbers). Encoding writes the bytes directly from the
+// instructions (wire.ts: no message objects in between); decoding (tests, tools) loads
+// proto/hlo.proto into protobufjs by reflection when first asked.
+// The bytes are a pure function of the module: fields go in field-number order and we add no maps,
+// timestamps or random ids, so the same module always gives the same bytes (the cache key and
+// early cutoff rely on that). They are the bytes protobufjs writes for the same fields
+// (test/hlo-encode.test.ts compares the two on every kind of attribute and on the examples).
 //
 // Everything XLA needs to load a module without a client-side builder is filled in here: every
 // instruction's shape carries a layout (row-major, minor_to_major = [rank-1 .. 0]), literal shapes
@@ -14,15 +16,16 @@ import { join } from "node:path";
 import { createRequire } from "node:module";
 import type protobuf from "protobufjs";
 import { findPackageRoot } from "../../package-root.js";
-import { xla } from "./generated/hlo-proto.js";
-import type { HloComputation, HloInstruction, HloModule, HloSharding, InstructionAttributes, Literal, Shape, SourceMetadata } from "./ir.js";
+import type { ConvolutionDimensionNumbers, DotDimensionNumbers, GatherDimensionNumbers, HloComputation, HloInstruction, HloModule, HloSharding, Literal, ScatterDimensionNumbers, Shape, SourceMetadata, WindowDimension } from "./ir.js";
 import { PRIMITIVE_TYPE_NUMBER, elementCount } from "./ir.js";
+import { WireWriter } from "./wire.js";
 
 // ---- loading proto/hlo.proto ----------------------------------------------------------------
 
 let cachedModuleType: protobuf.Type | undefined;
 
-function hloModuleProtoType(): protobuf.Type {
+/** HloModuleProto as protobufjs reads proto/hlo.proto (for decoding, and tests' reference encoding). */
+export function hloModuleProtoType(): protobuf.Type {
   if (!cachedModuleType) {
     // protobufjs' full build (its .proto parser) loads only here, off the compile path.
     const reflection = createRequire(import.meta.url)("protobufjs") as typeof protobuf;
@@ -32,7 +35,11 @@ function hloModuleProtoType(): protobuf.Type {
   return cachedModuleType;
 }
 
-// ---- HloModule -> HloModuleProto (as a plain object in protobufjs' camelCase form) --------------
+// ---- HloModule -> HloModuleProto bytes ---------------------------------------------------------
+
+// Field numbers of proto/hlo.proto (XLA's). Each message's fields are written in field-number
+// order, as protobufjs and XLA's own serializer write them; a field is left out only when our IR
+// has nothing for it (absent scalars, empty repeated fields), never because it holds a default.
 
 /** Row-major: the last dimension varies fastest. */
 export function defaultMinorToMajor(rank: number): number[] {
@@ -41,28 +48,49 @@ export function defaultMinorToMajor(rank: number): number[] {
   return order;
 }
 
-function shapeProto(shape: Shape): object {
+/** ShapeProto: element_type 2, dimensions 3, tuple_shapes 4, layout 5 (LayoutProto: minor_to_major 1). */
+function writeShape(w: WireWriter, shape: Shape): void {
   switch (shape.kind) {
-    case "array":
-      return { elementType: PRIMITIVE_TYPE_NUMBER[shape.element], dimensions: shape.dims, layout: { minorToMajor: defaultMinorToMajor(shape.dims.length) } };
+    case "array": {
+      w.int32(2, PRIMITIVE_TYPE_NUMBER[shape.element]);
+      w.packedInt64(3, shape.dims);
+      const layout = w.begin(5);
+      const rank = shape.dims.length;
+      if (rank > 0) {
+        const minorToMajor = w.begin(1);
+        for (let d = rank - 1; d >= 0; d--) w.int64Value(d);
+        w.end(minorToMajor);
+      }
+      w.end(layout);
+      return;
+    }
     case "tuple":
-      return { elementType: PRIMITIVE_TYPE_NUMBER.tuple, tupleShapes: shape.elements.map(shapeProto) };
+      w.int32(2, PRIMITIVE_TYPE_NUMBER.tuple);
+      for (const e of shape.elements) message(w, 4, e, writeShape);
+      return;
     case "token":
-      return { elementType: PRIMITIVE_TYPE_NUMBER.token };
+      w.int32(2, PRIMITIVE_TYPE_NUMBER.token);
+      return;
   }
 }
 
-function metadataProto(m: SourceMetadata): object {
-  return { opType: m.opType, opName: m.opName, sourceFile: m.sourceFile, sourceLine: m.sourceLine };
+/** `value` as the nested message `field`. */
+function message<T>(w: WireWriter, field: number, value: T, write: (w: WireWriter, value: T) => void): void {
+  const start = w.begin(field);
+  write(w, value);
+  w.end(start);
 }
 
-/** 64-bit integers go to protobufjs as decimal strings, so values beyond 2^53 stay exact. */
-function int64Strings(values: Literal["values"]): string[] {
-  return (values as (number | bigint | boolean)[]).map((v) => (typeof v === "bigint" ? v.toString() : BigInt(Math.trunc(Number(v))).toString()));
+/** OpMetadata: op_type 1, op_name 2, source_file 3, source_line 4. */
+function writeMetadata(w: WireWriter, m: SourceMetadata): void {
+  if (m.opType != null) w.string(1, m.opType);
+  if (m.opName != null) w.string(2, m.opName);
+  if (m.sourceFile != null) w.string(3, m.sourceFile);
+  if (m.sourceLine != null) w.int32(4, m.sourceLine);
 }
 
-function numbers(values: Literal["values"]): number[] {
-  return (values as (number | bigint | boolean)[]).map((v) => Number(v));
+function numbers(values: readonly (number | bigint | boolean)[]): number[] {
+  return values.map((v) => Number(v));
 }
 
 function littleEndianBytes(values: number[], bytesPerElement: number, write: (view: DataView, offset: number, v: number) => void): Uint8Array {
@@ -72,27 +100,41 @@ function littleEndianBytes(values: number[], bytesPerElement: number, write: (vi
   return out;
 }
 
-function literalProto(literal: Literal): object {
+/** A packed repeated field of `values`, each written by `write`; nothing when there are none. */
+function packed<T>(w: WireWriter, field: number, values: readonly T[], write: (value: T) => void): void {
+  if (values.length === 0) return;
+  const start = w.begin(field);
+  for (const v of values) write(v);
+  w.end(start);
+}
+
+/**
+ * LiteralProto: shape 1, then the values' field: preds 2, u8s 3, s32s 4, s64s 5, u32s 6, u64s 7,
+ * f32s 8, f64s 9, f16s 11, bf16s 13, s8s 15, u16s 16, s16s 17. 8- and 16-bit values are bytes
+ * (16-bit ones little-endian); 64-bit integers are written from exact values (bigints).
+ */
+function writeLiteral(w: WireWriter, literal: Literal): void {
   const n = elementCount(literal.shape);
   if (literal.values.length !== n) {
     throw new Error(`internal: literal of shape ${literal.shape.element}[${literal.shape.dims.join(",")}] has ${literal.values.length} values, expected ${n}`);
   }
-  const shape = shapeProto(literal.shape);
-  const v = literal.values;
+  message(w, 1, literal.shape, writeShape);
+  const v = literal.values as (number | bigint | boolean)[];
+  const exact = (x: number | bigint | boolean) => w.int64BigValue(typeof x === "bigint" ? x : BigInt(Math.trunc(Number(x))));
   switch (literal.shape.element) {
-    case "pred": return { shape, preds: (v as unknown[]).map((x) => Boolean(x)) };
-    case "s8": return { shape, s8s: new Uint8Array(Int8Array.from(numbers(v)).buffer) };
-    case "u8": return { shape, u8s: Uint8Array.from(numbers(v)) };
-    case "s16": return { shape, s16s: littleEndianBytes(numbers(v), 2, (d, o, x) => d.setInt16(o, x, true)) };
-    case "u16": return { shape, u16s: littleEndianBytes(numbers(v), 2, (d, o, x) => d.setUint16(o, x, true)) };
-    case "s32": return { shape, s32s: numbers(v) };
-    case "u32": return { shape, u32s: numbers(v) };
-    case "s64": return { shape, s64s: int64Strings(v) };
-    case "u64": return { shape, u64s: int64Strings(v) };
-    case "f16": return { shape, f16s: littleEndianBytes(numbers(v), 2, (d, o, x) => d.setUint16(o, f16Bits(x), true)) };
-    case "bf16": return { shape, bf16s: littleEndianBytes(numbers(v), 2, (d, o, x) => d.setUint16(o, bf16Bits(x), true)) };
-    case "f32": return { shape, f32s: numbers(v) };
-    case "f64": return { shape, f64s: numbers(v) };
+    case "pred": return packed(w, 2, v, (x) => w.boolValue(Boolean(x)));
+    case "s8": return w.bytes(15, new Uint8Array(Int8Array.from(numbers(v)).buffer));
+    case "u8": return w.bytes(3, Uint8Array.from(numbers(v)));
+    case "s16": return w.bytes(17, littleEndianBytes(numbers(v), 2, (d, o, x) => d.setInt16(o, x, true)));
+    case "u16": return w.bytes(16, littleEndianBytes(numbers(v), 2, (d, o, x) => d.setUint16(o, x, true)));
+    case "s32": return packed(w, 4, numbers(v), (x) => w.int32Value(x));
+    case "u32": return packed(w, 6, numbers(v), (x) => w.uint32Value(x));
+    case "s64": return packed(w, 5, v, exact);
+    case "u64": return packed(w, 7, v, exact);
+    case "f16": return w.bytes(11, littleEndianBytes(numbers(v), 2, (d, o, x) => d.setUint16(o, f16Bits(x), true)));
+    case "bf16": return w.bytes(13, littleEndianBytes(numbers(v), 2, (d, o, x) => d.setUint16(o, bf16Bits(x), true)));
+    case "f32": return packed(w, 8, numbers(v), (x) => w.floatValue(x));
+    case "f64": return packed(w, 9, numbers(v), (x) => w.doubleValue(x));
   }
 }
 
@@ -113,63 +155,133 @@ export function calledComputationIdsInProtoOrder(instr: HloInstruction): number[
 /** OpSharding.Type numbers (xla_data.proto). */
 const OP_SHARDING_TYPE = { replicated: 0, tuple: 2, tiled: 3 } as const;
 
-function shardingProto(s: HloSharding): object {
+/** OpSharding: type 1, tile_assignment_dimensions 3, tile_assignment_devices 4, tuple_shardings 5, replicate_on_last_tile_dim 6. */
+function writeSharding(w: WireWriter, s: HloSharding): void {
+  w.int32(1, OP_SHARDING_TYPE[s.kind]);
   switch (s.kind) {
     case "replicated":
-      return { type: OP_SHARDING_TYPE.replicated };
+      return;
     case "tuple":
-      return { type: OP_SHARDING_TYPE.tuple, tupleShardings: s.elements.map(shardingProto) };
+      for (const e of s.elements) message(w, 5, e, writeSharding);
+      return;
     case "tiled":
-      return { type: OP_SHARDING_TYPE.tiled, tileAssignmentDimensions: s.tileAssignmentDimensions, tileAssignmentDevices: s.tileAssignmentDevices, replicateOnLastTileDim: s.replicateOnLastTileDim };
+      w.packedInt64(3, s.tileAssignmentDimensions);
+      w.packedInt64(4, s.tileAssignmentDevices);
+      w.bool(6, s.replicateOnLastTileDim);
+      return;
   }
 }
 
-function attributeFields(a: InstructionAttributes): Record<string, unknown> {
-  const f: Record<string, unknown> = {};
-  if (a.parameterNumber !== undefined) f.parameterNumber = a.parameterNumber;
-  if (a.literal !== undefined) f.literal = literalProto(a.literal);
-  if (a.tupleIndex !== undefined) f.tupleIndex = a.tupleIndex;
-  if (a.dimensions !== undefined) f.dimensions = a.dimensions;
-  if (a.comparisonDirection !== undefined) f.comparisonDirection = a.comparisonDirection;
-  if (a.comparisonType !== undefined) f.comparisonType = a.comparisonType;
-  if (a.dotDimensionNumbers !== undefined) f.dotDimensionNumbers = { ...a.dotDimensionNumbers };
-  if (a.operandPrecision !== undefined) f.precisionConfig = { operandPrecision: a.operandPrecision };
-  if (a.sliceDimensions !== undefined) f.sliceDimensions = a.sliceDimensions.map((s) => ({ start: s.start, limit: s.limit, stride: s.stride }));
-  if (a.dynamicSliceSizes !== undefined) f.dynamicSliceSizes = a.dynamicSliceSizes;
-  if (a.paddingConfig !== undefined) f.paddingConfig = { dimensions: a.paddingConfig.map((p) => ({ edgePaddingLow: p.edgePaddingLow, edgePaddingHigh: p.edgePaddingHigh, interiorPadding: p.interiorPadding })) };
-  if (a.window !== undefined) f.window = { dimensions: a.window.map((w) => ({ ...w })) };
-  if (a.convolutionDimensionNumbers !== undefined) f.convolutionDimensionNumbers = { ...a.convolutionDimensionNumbers };
-  if (a.featureGroupCount !== undefined) f.featureGroupCount = a.featureGroupCount;
-  if (a.batchGroupCount !== undefined) f.batchGroupCount = a.batchGroupCount;
-  if (a.gatherDimensionNumbers !== undefined) f.gatherDimensionNumbers = { ...a.gatherDimensionNumbers };
-  if (a.gatherSliceSizes !== undefined) f.gatherSliceSizes = a.gatherSliceSizes;
-  if (a.scatterDimensionNumbers !== undefined) f.scatterDimensionNumbers = { ...a.scatterDimensionNumbers };
-  if (a.indicesAreSorted !== undefined) f.indicesAreSorted = a.indicesAreSorted;
-  if (a.uniqueIndices !== undefined) f.uniqueIndices = a.uniqueIndices;
-  if (a.distribution !== undefined) f.distribution = a.distribution;
-  if (a.rngAlgorithm !== undefined) f.rngAlgorithm = a.rngAlgorithm;
-  if (a.isStable !== undefined) f.isStable = a.isStable;
-  if (a.sharding !== undefined) f.sharding = shardingProto(a.sharding);
-  if (a.customCallTarget !== undefined) {
-    f.customCallTarget = a.customCallTarget;
-    // API_VERSION_ORIGINAL: what XlaBuilder and the HLO text parser assume when none is given;
-    // left unset, a proto-loaded custom call would differ from its own text.
-    f.customCallApiVersion = 1;
-  }
-  return f;
+/** WindowDimension: size 1, stride 2, padding_low 3, padding_high 4, window_dilation 5, base_dilation 6, window_reversal 7. */
+function writeWindowDimension(w: WireWriter, d: WindowDimension): void {
+  if (d.size != null) w.int64(1, d.size);
+  if (d.stride != null) w.int64(2, d.stride);
+  if (d.paddingLow != null) w.int64(3, d.paddingLow);
+  if (d.paddingHigh != null) w.int64(4, d.paddingHigh);
+  if (d.windowDilation != null) w.int64(5, d.windowDilation);
+  if (d.baseDilation != null) w.int64(6, d.baseDilation);
+  if (d.windowReversal != null) w.bool(7, d.windowReversal);
 }
 
-function instructionProto(instr: HloInstruction): object {
-  return {
-    id: instr.id,
-    name: instr.name,
-    opcode: instr.opcode,
-    shape: shapeProto(instr.shape),
-    operandIds: instr.operands,
-    calledComputationIds: calledComputationIdsInProtoOrder(instr),
-    ...(instr.metadata ? { metadata: metadataProto(instr.metadata) } : {}),
-    ...attributeFields(instr.attributes),
-  };
+/**
+ * ConvolutionDimensionNumbers, in field-number order: kernel_input_feature_dimension 3,
+ * kernel_output_feature_dimension 4, kernel_spatial_dimensions 6, input_batch_dimension 7,
+ * input_feature_dimension 8, output_batch_dimension 9, output_feature_dimension 10,
+ * input_spatial_dimensions 11, output_spatial_dimensions 12.
+ */
+function writeConvolutionDimensionNumbers(w: WireWriter, c: ConvolutionDimensionNumbers): void {
+  w.int64(3, c.kernelInputFeatureDimension);
+  w.int64(4, c.kernelOutputFeatureDimension);
+  w.packedInt64(6, c.kernelSpatialDimensions);
+  w.int64(7, c.inputBatchDimension);
+  w.int64(8, c.inputFeatureDimension);
+  w.int64(9, c.outputBatchDimension);
+  w.int64(10, c.outputFeatureDimension);
+  w.packedInt64(11, c.inputSpatialDimensions);
+  w.packedInt64(12, c.outputSpatialDimensions);
+}
+
+/** DotDimensionNumbers: lhs_contracting 1, rhs_contracting 2, lhs_batch 3, rhs_batch 4. */
+function writeDotDimensionNumbers(w: WireWriter, d: DotDimensionNumbers): void {
+  w.packedInt64(1, d.lhsContractingDimensions);
+  w.packedInt64(2, d.rhsContractingDimensions);
+  w.packedInt64(3, d.lhsBatchDimensions);
+  w.packedInt64(4, d.rhsBatchDimensions);
+}
+
+/** GatherDimensionNumbers: offset_dims 1, collapsed_slice_dims 2, start_index_map 3, index_vector_dim 4. */
+function writeGatherDimensionNumbers(w: WireWriter, g: GatherDimensionNumbers): void {
+  w.packedInt64(1, g.offsetDims);
+  w.packedInt64(2, g.collapsedSliceDims);
+  w.packedInt64(3, g.startIndexMap);
+  w.int64(4, g.indexVectorDim);
+}
+
+/** ScatterDimensionNumbers: update_window_dims 1, inserted_window_dims 2, scatter_dims_to_operand_dims 3, index_vector_dim 4. */
+function writeScatterDimensionNumbers(w: WireWriter, s: ScatterDimensionNumbers): void {
+  w.packedInt64(1, s.updateWindowDims);
+  w.packedInt64(2, s.insertedWindowDims);
+  w.packedInt64(3, s.scatterDimsToOperandDims);
+  w.int64(4, s.indexVectorDim);
+}
+
+/** HloInstructionProto, its fields in field-number order (proto/hlo.proto has each number). */
+function writeInstruction(w: WireWriter, instr: HloInstruction): void {
+  const a = instr.attributes;
+  w.string(1, instr.name);
+  w.string(2, instr.opcode);
+  message(w, 3, instr.shape, writeShape);
+  if (instr.metadata) message(w, 7, instr.metadata, writeMetadata);
+  if (a.literal !== undefined) message(w, 8, a.literal, writeLiteral);
+  if (a.parameterNumber !== undefined) w.int64(9, a.parameterNumber);
+  if (a.tupleIndex !== undefined) w.int64(13, a.tupleIndex);
+  if (a.dimensions !== undefined) w.packedInt64(14, a.dimensions);
+  if (a.window !== undefined) {
+    const window = w.begin(15);
+    for (const d of a.window) message(w, 1, d, writeWindowDimension);
+    w.end(window);
+  }
+  if (a.convolutionDimensionNumbers !== undefined) message(w, 16, a.convolutionDimensionNumbers, writeConvolutionDimensionNumbers);
+  if (a.sliceDimensions !== undefined)
+    for (const s of a.sliceDimensions)
+      message(w, 17, s, () => {
+        w.int64(1, s.start);
+        w.int64(2, s.limit);
+        w.int64(3, s.stride);
+      });
+  if (a.dynamicSliceSizes !== undefined) w.packedInt64(20, a.dynamicSliceSizes);
+  if (a.paddingConfig !== undefined) {
+    const padding = w.begin(21);
+    for (const p of a.paddingConfig)
+      message(w, 1, p, () => {
+        w.int64(1, p.edgePaddingLow);
+        w.int64(2, p.edgePaddingHigh);
+        w.int64(3, p.interiorPadding);
+      });
+    w.end(padding);
+  }
+  if (a.distribution !== undefined) w.int32(23, a.distribution);
+  if (a.customCallTarget !== undefined) w.string(28, a.customCallTarget);
+  if (a.dotDimensionNumbers !== undefined) message(w, 30, a.dotDimensionNumbers, writeDotDimensionNumbers);
+  if (a.gatherDimensionNumbers !== undefined) message(w, 33, a.gatherDimensionNumbers, writeGatherDimensionNumbers);
+  if (a.gatherSliceSizes !== undefined) w.packedInt64(34, a.gatherSliceSizes);
+  w.int64(35, instr.id);
+  w.packedInt64(36, instr.operands);
+  w.packedInt64(38, calledComputationIdsInProtoOrder(instr));
+  if (a.sharding !== undefined) message(w, 40, a.sharding, writeSharding);
+  if (a.scatterDimensionNumbers !== undefined) message(w, 48, a.scatterDimensionNumbers, writeScatterDimensionNumbers);
+  if (a.featureGroupCount !== undefined) w.int64(50, a.featureGroupCount);
+  if (a.operandPrecision !== undefined) message(w, 51, a.operandPrecision, (_, precisions) => packed(w, 1, precisions, (p) => w.int32Value(p)));
+  if (a.batchGroupCount !== undefined) w.int64(58, a.batchGroupCount);
+  if (a.isStable !== undefined) w.bool(60, a.isStable);
+  if (a.comparisonDirection !== undefined) w.string(63, a.comparisonDirection);
+  if (a.indicesAreSorted !== undefined) w.bool(67, a.indicesAreSorted);
+  if (a.uniqueIndices !== undefined) w.bool(69, a.uniqueIndices);
+  if (a.rngAlgorithm !== undefined) w.int32(70, a.rngAlgorithm);
+  if (a.comparisonType !== undefined) w.string(72, a.comparisonType);
+  // custom_call_api_version: API_VERSION_ORIGINAL, what XlaBuilder and the HLO text parser assume
+  // when none is given; left unset, a proto-loaded custom call would differ from its own text.
+  if (a.customCallTarget !== undefined) w.int32(77, 1);
 }
 
 /** A computation's signature: its parameters by parameter_number, and the root's shape. */
@@ -188,23 +300,21 @@ export function computationRoot(computation: HloComputation): HloInstruction {
   return root;
 }
 
-function programShapeProto(computation: HloComputation): object {
+/** ProgramShapeProto: parameters 1, result 2, parameter_names 3. */
+function writeProgramShape(w: WireWriter, computation: HloComputation): void {
   const params = computationParameters(computation);
-  return {
-    parameters: params.map((p) => shapeProto(p.shape)),
-    result: shapeProto(computationRoot(computation).shape),
-    parameterNames: params.map((p) => p.name),
-  };
+  for (const p of params) message(w, 1, p.shape, writeShape);
+  message(w, 2, computationRoot(computation).shape, writeShape);
+  for (const p of params) w.string(3, p.name);
 }
 
-function computationProto(computation: HloComputation): object {
-  return {
-    id: computation.id,
-    name: computation.name,
-    instructions: computation.instructions.map(instructionProto),
-    programShape: programShapeProto(computation),
-    rootId: computation.rootId,
-  };
+/** HloComputationProto: name 1, instructions 2, program_shape 4, id 5, root_id 6. */
+function writeComputation(w: WireWriter, computation: HloComputation): void {
+  w.string(1, computation.name);
+  for (const instr of computation.instructions) message(w, 2, instr, writeInstruction);
+  message(w, 4, computation, writeProgramShape);
+  w.int64(5, computation.id);
+  w.int64(6, computation.rootId);
 }
 
 export function entryComputation(module: HloModule): HloComputation {
@@ -213,27 +323,22 @@ export function entryComputation(module: HloModule): HloComputation {
   return entry;
 }
 
-function moduleProto(module: HloModule): object {
-  const entry = entryComputation(module);
-  return {
-    name: module.name,
-    entryComputationName: entry.name,
-    entryComputationId: entry.id,
-    computations: module.computations.map(computationProto),
-    hostProgramShape: programShapeProto(entry),
-  };
-}
+/** One writer per process, kept between modules: its buffer has grown to a module's size once. */
+let moduleWriter: WireWriter | undefined;
 
-/** What encoding needs of the generated module (it is generated JavaScript, unchecked). */
-interface StaticEncoders {
-  HloModuleProto: { encode(message: object): { finish(): Uint8Array } };
-}
-
-/** The module as HloModuleProto wire bytes; the same module always gives the same bytes. */
+/**
+ * The module as HloModuleProto wire bytes (name 1, entry_computation_name 2, computations 3,
+ * host_program_shape 4, entry_computation_id 6); the same module always gives the same bytes.
+ */
 export function encodeHloModule(module: HloModule): Uint8Array {
-  // protobufjs' static encoders (generated/hlo-proto.ts). The plain object already has their
-  // run-time types: numbers, decimal strings for 64-bit integers, Uint8Array bytes.
-  return (xla as unknown as StaticEncoders).HloModuleProto.encode(moduleProto(module)).finish();
+  const entry = entryComputation(module);
+  const w = (moduleWriter ??= new WireWriter());
+  w.string(1, module.name);
+  w.string(2, entry.name);
+  for (const c of module.computations) message(w, 3, c, writeComputation);
+  message(w, 4, entry, writeProgramShape);
+  w.int64(6, entry.id);
+  return w.finish();
 }
 
 // ---- HloModuleProto bytes -> plain objects (for tests and tools) ---------------------------------
