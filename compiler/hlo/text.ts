@@ -25,13 +25,20 @@ export function shapeText(shape: Shape, withLayout = true): string {
   switch (shape.kind) {
     case "array": {
       const dims = `${shape.element}[${shape.dims.join(",")}]`;
-      return withLayout && shape.dims.length > 0 ? `${dims}{${defaultMinorToMajor(shape.dims.length).join(",")}}` : dims;
+      return withLayout && shape.dims.length > 0 ? dims + layoutText(shape.dims.length) : dims;
     }
     case "tuple":
       return `(${shape.elements.map((e) => shapeText(e, withLayout)).join(", ")})`;
     case "token":
       return "token[]";
   }
+}
+
+/** The default layout's text by rank (`{1,0}` for rank 2), made once per rank. */
+const layoutTexts: string[] = [];
+
+function layoutText(rank: number): string {
+  return (layoutTexts[rank] ??= `{${defaultMinorToMajor(rank).join(",")}}`);
 }
 
 function programShapeText(computation: HloComputation, withLayout: boolean): string {
@@ -43,29 +50,48 @@ function programShapeText(computation: HloComputation, withLayout: boolean): str
 
 function printComputation(c: HloComputation, isEntry: boolean, computationNames: Map<number, string>): string {
   const params = computationParameters(c).map((p) => `${identifier(p.name)}: ${shapeText(p.shape, false)}`);
-  const header = `${isEntry ? "ENTRY " : ""}%${identifier(c.name)} (${params.join(", ")}) -> ${shapeText(computationRoot(c).shape, false)} {`;
-  const byId = new Map(c.instructions.map((i) => [i.id, i]));
-  const lines = c.instructions.map((i) => `  ${i.id === c.rootId ? "ROOT " : ""}${printInstruction(i, byId, computationNames)}`);
-  return [header, ...lines, "}"].join("\n");
+  let text = `${isEntry ? "ENTRY " : ""}%${identifier(c.name)} (${params.join(", ")}) -> ${shapeText(computationRoot(c).shape, false)} {`;
+  const byId = new Map<number, HloInstruction>();
+  // Each instruction's shape and name, and its `shape %name` as its users' operand lists show it,
+  // made once per instruction.
+  const shapes: string[] = [];
+  const names: string[] = [];
+  const operandTexts = new Map<number, string>();
+  for (const i of c.instructions) {
+    byId.set(i.id, i);
+    const shape = shapeText(i.shape);
+    const name = identifier(i.name);
+    shapes.push(shape);
+    names.push(name);
+    operandTexts.set(i.id, `${shape} %${name}`);
+  }
+  c.instructions.forEach((i, k) => {
+    text += `\n  ${i.id === c.rootId ? "ROOT " : ""}${printInstruction(i, shapes[k]!, names[k]!, byId, operandTexts, computationNames)}`;
+  });
+  return `${text}\n}`;
 }
 
-function printInstruction(instr: HloInstruction, byId: Map<number, HloInstruction>, computationNames: Map<number, string>): string {
-  const operands = instr.operands.map((id) => {
-    const o = byId.get(id);
-    if (!o) throw new Error(`internal: ${instr.name} uses instruction ${id}, which is not in its computation`);
-    return `${shapeText(o.shape)} %${identifier(o.name)}`;
-  });
+function printInstruction(instr: HloInstruction, shape: string, name: string, byId: Map<number, HloInstruction>, operandTexts: Map<number, string>, computationNames: Map<number, string>): string {
   const a = instr.attributes;
-  const inside =
-    instr.opcode === "parameter" ? String(a.parameterNumber ?? 0)
-    : instr.opcode === "constant" && a.literal ? literalText(a.literal)
-    : operands.join(", ");
-  const attrs = attributeTexts(instr, byId, computationNames);
+  let inside: string;
+  if (instr.opcode === "parameter") inside = String(a.parameterNumber ?? 0);
+  else if (instr.opcode === "constant" && a.literal) inside = literalText(a.literal);
+  else {
+    inside = "";
+    for (let k = 0; k < instr.operands.length; k++) {
+      const id = instr.operands[k]!;
+      const o = operandTexts.get(id);
+      if (o === undefined) throw new Error(`internal: ${instr.name} uses instruction ${id}, which is not in its computation`);
+      inside += k === 0 ? o : `, ${o}`;
+    }
+  }
+  let line = `%${name} = ${shape} ${instr.opcode}(${inside})`;
+  for (const t of attributeTexts(instr, byId, computationNames)) line += `, ${t}`;
   if (instr.metadata) {
     const m = metadataText(instr.metadata);
-    if (m) attrs.push(m);
+    if (m) line += `, ${m}`;
   }
-  return `%${identifier(instr.name)} = ${shapeText(instr.shape)} ${instr.opcode}(${inside})${attrs.map((t) => `, ${t}`).join("")}`;
+  return line;
 }
 
 const list = (xs: readonly number[]): string => `{${xs.join(",")}}`;
