@@ -22,7 +22,7 @@
 import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import type { ArgSpec, CompileOptions, CompilerPlugin, ExecutableTier, Signature, TargetPlugin, TargetSession, Tensor, TensorLayout, TypeTree } from "../plugins/api.js";
+import type { ArgSpec, CompileOptions, CompileRequest, CompilerPlugin, ExecutableTier, Signature, TargetPlugin, TargetSession, Tensor, TensorLayout, TypeTree } from "../plugins/api.js";
 import { meshSize, parameterLayout, showMesh } from "../plugins/api.js";
 import { compileOptionsOf } from "../plugins/compile-settings.js";
 import { builtinRegistry, DEFAULT_COMPILER } from "../plugins/builtin.js";
@@ -435,6 +435,9 @@ export class BuildEngine {
   private readonly uploading = new Set<Promise<void>>();
   /** The optimized compiles of the last build's fast-tier runs (true when every one succeeded). */
   private optimizing: Promise<boolean> = Promise.resolve(true);
+  private pendingBuilds = 0;
+  /** By entry: its last successful compile, to replay (persistent engines only). */
+  private readonly replayable = new Map<string, () => unknown>();
 
   constructor(readonly options: EngineOptions) {
     this.basePlugins = this.plugins = options.plugins ?? builtinRegistry();
@@ -532,9 +535,24 @@ export class BuildEngine {
 
   /** Builds once. Calls are serialized: a second call starts when the first has finished. */
   build(hooks: BuildHooks = {}): Promise<BuildSummary> {
-    const next = this.queue.then(() => this.buildNow(hooks));
+    this.pendingBuilds++;
+    const next = this.queue.then(() => this.buildNow(hooks)).finally(() => this.pendingBuilds--);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Whether a build is running or waiting to. */
+  get building(): boolean {
+    return this.pendingBuilds > 0;
+  }
+
+  /**
+   * The last successful compile of each entry, to run again (a persistent engine's): the daemon
+   * replays them while idle so that V8 optimizes the compiler before the next edit (daemon/warm-up.ts).
+   * The compiler is pure: a replay changes nothing but the process's warmth.
+   */
+  get replayableCompiles(): (() => unknown)[] {
+    return [...this.replayable.values()];
   }
 
   /**
@@ -921,8 +939,11 @@ export class BuildEngine {
     ctx.emit({ event: "compile-started", at: now(), entry: name, key });
     // The compile's own time, from compile-started: the cache lookups before it are not the compiler's.
     const compiling = performance.now();
-    const result = compiler.compile({ entry: name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}), ...(entry.resultShards ? { resultShards: entry.resultShards } : {}), readSource: sources.read, limits: entry.compileLimits, options, target: entry.run?.target ?? plan.manifest.defaultTarget });
+    const request: CompileRequest = { entry: name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}), ...(entry.resultShards ? { resultShards: entry.resultShards } : {}), readSource: sources.read, limits: entry.compileLimits, options, target: entry.run?.target ?? plan.manifest.defaultTarget };
+    const result = compiler.compile(request);
     const durationMs = round(performance.now() - compiling);
+    // Only the built-in compiler's: it is pure, a plugin's compiler may have effects.
+    if (result.ok && this.options.persistent && compiler.name === DEFAULT_COMPILER) this.replayable.set(name, () => compiler.compile(request));
     if (!result.ok) {
       ctx.compileFailed = true;
       ctx.counts.failed++;

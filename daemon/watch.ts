@@ -18,6 +18,7 @@ import type { BuildEvent, DaemonEvent } from "../build/events.js";
 import { EXIT, now } from "../build/events.js";
 import { displayPath, withDisplayBase } from "../build/display-path.js";
 import { SourceWatcher } from "./watcher.js";
+import { compilerWarmUp } from "./warm-up.js";
 
 export interface WatchSessionOptions extends EngineOptions {
   /** The entries this session keeps built (with those whose results they take); default: all. */
@@ -112,11 +113,17 @@ export class WatchSession {
    */
   async build(hooks: BuildHooks = {}, cwd = this.cwd): Promise<BuildSummary> {
     const summary = await withDisplayBase(cwd, () => this.engine.build(this.hooks(hooks)));
-    releaseMemory();
+    this.afterBuild();
     this.record(summary);
     this.watcher.broad = summary.exitCode === EXIT.invalidManifest;
     await this.watcher.setFiles(this.engine.watchedFiles());
     return summary;
+  }
+
+  /** Idle after a build: the garbage goes, and the compiler is warmed on the build's compiles (daemon/warm-up.ts). */
+  private afterBuild(): void {
+    releaseMemory();
+    compilerWarmUp.whileIdle(this.engine.replayableCompiles, () => this.engine.building || this.closed, releaseMemory);
   }
 
   /** Resolves when no build is running or due (the watcher may still hold a batch in its debounce). */
@@ -153,7 +160,7 @@ export class WatchSession {
         this.controller = controller;
         try {
           const summary = await withDisplayBase(this.cwd, () => this.engine.build(this.hooks({ signal: controller.signal, watch: true, tiered })));
-          releaseMemory();
+          this.afterBuild();
           this.record(summary);
           this.watcher.broad = summary.exitCode === EXIT.invalidManifest;
           await this.watcher.setFiles(this.engine.watchedFiles());
