@@ -5,7 +5,7 @@ import type { Plugin } from "../registry.js";
 import { compileEntry, COMPILER_NAME, COMPILER_VERSION, PRELUDE_PATH, PRELUDE_SOURCE, PRELUDE_VERSION } from "../../compiler/compile.js";
 import type { Diagnostic } from "../../compiler/diagnostics.js";
 import { SourceFile, renderDiagnostic } from "../../compiler/diagnostics.js";
-import { parseJulia } from "../../compiler/syntax/parser.js";
+import { parsedFile } from "../../compiler/syntax/parse-cache.js";
 import type { Node } from "../../compiler/syntax/ast.js";
 import { resolveInclude } from "../../compiler/semantics/interpreter.js";
 import { juliaCompilerDigest } from "./code-digest.js";
@@ -18,7 +18,8 @@ export function includeGraph(file: string, readSource: (path: string) => string 
     seen.push(path);
     const text = readSource(path);
     if (text === undefined) return;
-    const { file: parsed } = parseJulia(path, text);
+    // Through the process's parse cache: the compile that follows parses the same text.
+    const { file: parsed } = parsedFile(path, text).parsed;
     walk(parsed.body, (n) => {
       if (n.kind === "call" && n.callee.kind === "ident" && n.callee.name === "include" && n.args.length === 1) {
         const arg = n.args[0]!;
