@@ -89,6 +89,20 @@ function writeMetadata(w: WireWriter, m: SourceMetadata): void {
   if (m.sourceLine != null) w.int32(4, m.sourceLine);
 }
 
+/** Instructions emitted by one call share their metadata object, so each is encoded once (as text.ts prints it once). */
+const metadataMessages = new WeakMap<SourceMetadata, Uint8Array>();
+const metadataWriter = new WireWriter(256);
+
+function metadataMessage(m: SourceMetadata): Uint8Array {
+  let bytes = metadataMessages.get(m);
+  if (!bytes) {
+    writeMetadata(metadataWriter, m);
+    bytes = metadataWriter.finish();
+    metadataMessages.set(m, bytes);
+  }
+  return bytes;
+}
+
 function numbers(values: readonly (number | bigint | boolean)[]): number[] {
   return values.map((v) => Number(v));
 }
@@ -231,7 +245,8 @@ function writeInstruction(w: WireWriter, instr: HloInstruction): void {
   w.string(1, instr.name);
   w.string(2, instr.opcode);
   message(w, 3, instr.shape, writeShape);
-  if (instr.metadata) message(w, 7, instr.metadata, writeMetadata);
+  // A nested message is its bytes as a length-delimited field.
+  if (instr.metadata) w.bytes(7, metadataMessage(instr.metadata));
   if (a.literal !== undefined) message(w, 8, a.literal, writeLiteral);
   if (a.parameterNumber !== undefined) w.int64(9, a.parameterNumber);
   if (a.tupleIndex !== undefined) w.int64(13, a.tupleIndex);
