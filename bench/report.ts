@@ -320,15 +320,19 @@ const FRONTEND_FINDING =
   "of that function's table (copy on write), what it defines in the library is undone after it, and the dispatch " +
   "cache is kept across compiles (dispatch answers carry each struct type's identity, so one program's types never " +
   "answer for another's). With it, the check whether an object is callable is cached like dispatch, and the budget " +
-  "reads V8's heap figures instead of process.memoryUsage() (which read /proc). What is left, in a CPU profile " +
-  "of warm VGG19 compiles, largest first: interpreting the model (mostly the op rules' emission, then dispatch), " +
-  "encoding the proto (protobufjs' static encoders), printing the HLO text (JAX's side also prints its text), " +
-  "rebuilding the model struct from its signature. Next steps: an encoder that writes the module's " +
-  "bytes directly (no protobufjs message objects), and the text printed from the same walk.";
+  "reads V8's heap figures instead of process.memoryUsage() (which read /proc). The module's bytes are written " +
+  "directly from the instructions (compiler/hlo/wire.ts, no protobufjs message objects: the bytes protobufjs wrote, " +
+  "checked against it), the text printer makes each instruction's text once, and the watch daemon replays a build's " +
+  "compiles while idle (32 per process, daemon/warm-up.ts): V8 optimizes the compiler over the first few dozen " +
+  "compiles, which a daemon otherwise spent its first edits on. What is left, in a CPU profile of warm VGG19 " +
+  "compiles, largest first: interpreting the model (the op rules' emission, then dispatch), garbage collection, " +
+  "printing the HLO text (JAX's side also prints its text), encoding the module, rebuilding the model struct from " +
+  "its signature.";
 const FRONTEND_MET =
   "The prelude is evaluated once per process into a library image that compiles share (copy-on-write method " +
-  "tables, the dispatch cache kept across compiles; compiler/library-image.ts), beside the parsed-source, method-key " +
-  "and static-encoder work of earlier sessions.";
+  "tables, the dispatch cache kept across compiles; compiler/library-image.ts), beside the parsed-source and method-key " +
+  "work of earlier sessions, the module's bytes written directly (compiler/hlo/wire.ts) and the daemon's idle " +
+  "replays of a build's compiles (daemon/warm-up.ts).";
 const COLD_FINDING =
   "`npm run build` now also makes a V8 startup snapshot (scripts/build-snapshot.mjs, cli/snapshot.ts) holding the " +
   "compiler with its library image evaluated and VGG19 and the MLP compiled once (V8's code and the dispatch " +
