@@ -237,6 +237,27 @@ const ENTRIES: Record<string, Entry> = {
       "index vectors longer than start_index_map": { operands: [f32(5, 4), s32(3, 2)] },
     },
   },
+  "dynamic-slice": {
+    // A 2x3 window of a 5x4 matrix at traced starts.
+    ok: { operands: [f32(5, 4), s32(), s32()], params: { sizes: [2, 3] } },
+    bad: {
+      "float start indices": { operands: [f32(5, 4), f32(), f32()], params: { sizes: [2, 3] } },
+      "start indices of two types": { operands: [f32(5, 4), s32(), a("s64")], params: { sizes: [2, 3] } },
+      "too few start indices": { operands: [f32(5, 4), s32()], params: { sizes: [2, 3] } },
+      "a start index that is an array": { operands: [f32(5, 4), s32(1), s32()], params: { sizes: [2, 3] } },
+      "a window larger than the operand": { operands: [f32(5, 4), s32(), s32()], params: { sizes: [2, 5] } },
+    },
+  },
+  "dynamic-update-slice": {
+    // A 2x3 update written into a 5x4 matrix at traced starts.
+    ok: { operands: [f32(5, 4), f32(2, 3), s32(), s32()] },
+    bad: {
+      "an update larger than the operand": { operands: [f32(5, 4), f32(6, 3), s32(), s32()] },
+      "an update of another element type": { operands: [f32(5, 4), s32(2, 3), s32(), s32()] },
+      "an update of another rank": { operands: [f32(5, 4), f32(2), s32(), s32()] },
+      "float start indices": { operands: [f32(5, 4), f32(2, 3), f32(), f32()] },
+    },
+  },
   scatter: {
     // Three rows added into a 5x4 matrix at a vector of 3 indices.
     ok: { operands: [f32(5, 4), s32(3, 1), f32(3, 4)], params: scatterParams },

@@ -463,6 +463,58 @@ export const slice: OpRule<SliceParams> = defineOp({
   attributes: (p) => ({ sliceDimensions: p.start.map((s, i) => ({ start: s, limit: p.limit[i]!, stride: p.stride[i]! })) }),
 });
 
+/** The start indices of a dynamic slice or update: one integer scalar per dimension, all of one type. */
+function checkStartIndices(indices: Shape[], rank: number, opcode: string): void {
+  if (indices.length !== rank) throw new ShapeRuleError(`${opcode}: ${indices.length} start indices for an operand of rank ${rank}`);
+  const first = indices[0] ? asArray(indices[0], opcode) : undefined;
+  for (const s of indices) {
+    const a = asArray(s, opcode);
+    checkElement(a, "int", opcode);
+    if (a.dims.length !== 0 || a.element !== first!.element) throw new ShapeRuleError(`${opcode}: start index ${fmtShape(a)} must be a scalar ${first!.element}`);
+  }
+}
+
+/**
+ * XLA's dynamic-slice (operands: operand, then one scalar start index per dimension): a slice of
+ * `sizes` at traced starts. XLA clamps each start into [0, dim - size], never an error.
+ */
+export const dynamicSlice: OpRule<{ sizes: number[] }> = defineOp({
+  opcode: "dynamic-slice",
+  movesData: true,
+  pure: true,
+  vjp: dynamicSliceVjp,
+  shape(operands, p) {
+    const a = asArray(operands[0], "dynamic-slice");
+    checkStartIndices(operands.slice(1), a.dims.length, "dynamic-slice");
+    checkLength(p.sizes, a.dims.length, "dynamic-slice", "slice sizes");
+    p.sizes.forEach((s, i) => {
+      if (!Number.isInteger(s) || s < 0 || s > a.dims[i]!) throw new ShapeRuleError(`dynamic-slice: size ${s} out of bounds for dimension ${i} of ${fmtShape(a)}`);
+    });
+    return arrayShape(a.element, [...p.sizes]);
+  },
+  attributes: (p) => ({ dynamicSliceSizes: p.sizes }),
+});
+
+/**
+ * XLA's dynamic-update-slice (operands: operand, update, then one scalar start index per
+ * dimension): the operand with the update written at the starts, each clamped as dynamic-slice's.
+ */
+export const dynamicUpdateSlice: OpRule<void> = defineOp({
+  opcode: "dynamic-update-slice",
+  movesData: true,
+  pure: true,
+  vjp: dynamicUpdateSliceVjp,
+  shape(operands) {
+    const a = asArray(operands[0], "dynamic-update-slice");
+    const u = asArray(operands[1], "dynamic-update-slice");
+    if (u.element !== a.element || u.dims.length !== a.dims.length || u.dims.some((d, i) => d > a.dims[i]!))
+      throw new ShapeRuleError(`dynamic-update-slice: update ${fmtShape(u)} does not fit in ${fmtShape(a)}`);
+    checkStartIndices(operands.slice(2), a.dims.length, "dynamic-update-slice");
+    return a;
+  },
+  attributes: () => ({}),
+});
+
 export const concatenate: OpRule<{ dimension: number }> = defineOp({
   opcode: "concatenate",
   movesData: true,
@@ -1000,6 +1052,23 @@ function sliceVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
       high: sd.map((s, i) => os.dims[i]! - s.start - (out[i]! - 1) * s.stride - 1),
       interior: sd.map((s) => s.stride - 1),
     }),
+  ];
+}
+
+/** dynamic-slice's transpose: the cotangent written into zeros at the same (equally clamped) starts. */
+function dynamicSliceVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const [x, ...starts] = c.operands as [number, ...number[]];
+  return [c.emit(dynamicUpdateSlice, [fillShape(c, arrayOf(c, x), 0), ct as number, ...starts], undefined), ...starts.map(() => null)];
+}
+
+/** dynamic-update-slice's transpose: the operand's cotangent with the overwritten window zeroed; the update's is that window. */
+function dynamicUpdateSliceVjp(c: VjpContext, ct: Cotangent): Cotangent[] {
+  const [, u, ...starts] = c.operands as [number, number, ...number[]];
+  const us = arrayOf(c, u);
+  return [
+    c.emit(dynamicUpdateSlice, [ct as number, fillShape(c, us, 0), ...starts], undefined),
+    c.emit(dynamicSlice, [ct as number, ...starts], { sizes: us.dims }),
+    ...starts.map(() => null),
   ];
 }
 

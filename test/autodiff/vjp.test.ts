@@ -76,6 +76,9 @@ const EXAMPLES: Example[] = [
   conv("convolution (base dilation)", [2, 3, 4, 4], [2, 3, 3, 3], [w(3, { baseDilation: 2, paddingLow: 2, paddingHigh: 2 }), w(3, { baseDilation: 2, stride: 2 })]),
   { name: "gather", inputs: [{ dims: [5, 3] }], build: (b, [x]) => b.emit(ops.gather, [x!, b.constant(lit("s64", [4, 1], [0, 2, 0, 4]))], { offsetDims: [1], collapsedSliceDims: [0], startIndexMap: [0], indexVectorDim: 1, sliceSizes: [1, 3], indicesAreSorted: false }) },
   { name: "scatter (add)", inputs: [{ dims: [5, 3] }, { dims: [4, 3] }], build: (b, [x, u]) => b.emit(ops.scatter, [x!, b.constant(lit("s64", [4, 1], [0, 2, 0, 4])), u!], { dimensionNumbers: { updateWindowDims: [1], insertedWindowDims: [0], scatterDimsToOperandDims: [0], indexVectorDim: 1 }, updater: b.module.reducer(ops.add, "f64"), indicesAreSorted: false, uniqueIndices: false }) },
+  // Starts (3, 2) of a 2x3 window in 5x4: the second is clamped to 1, as XLA clamps.
+  { name: "dynamic-slice (one start clamped)", inputs: [{ dims: [5, 4] }], build: (b, [x]) => b.emit(ops.dynamicSlice, [x!, b.scalarConstant("s32", 3), b.scalarConstant("s32", 2)], { sizes: [2, 3] }) },
+  { name: "dynamic-update-slice (one start clamped)", inputs: [{ dims: [5, 4] }, { dims: [2, 3] }], build: (b, [x, u]) => b.emit(ops.dynamicUpdateSlice, [x!, u!, b.scalarConstant("s32", 3), b.scalarConstant("s32", 2)], undefined) },
   { name: "custom-call (a Sharding constraint, dropped on one device)", inputs: [{ dims: [3, 4] }], build: (b, [x]) => b.emit(ops.sin, [b.emit(ops.shardingConstraint, [x!], { sharding: { kind: "replicated" } })], undefined) },
   { name: "while (known trip count, unrolled)", inputs: [{ dims: [3] }, { dims: [3] }], build: (b, [x, y]) => countedLoop(b, x!, y!) },
 ];
