@@ -513,6 +513,62 @@ export function defineArrayFunctions(lib: IntrinsicLibrary): void {
     });
   }
 
+  // ---- writing into arrays: x[I...] = v -------------------------------------------------------------
+
+  /**
+   * `setindex!(x, v, I...)`: the window the indices select is written with one
+   * dynamic-update-slice (a known index is a constant start, a traced integer a traced one), into
+   * the array every name bound to x shares (Interpreter.writeInPlace). A known index out of bounds
+   * is Julia's BoundsError at compile time. A traced index cannot be checked: XLA clamps the window
+   * into the array, so the write lands at the nearest valid position where Julia would throw.
+   */
+  define("setindex!", (args) => {
+    const [x, v, ...idx] = args.positional;
+    if (!x || !isArray(x) || !v || !isScalarish(v) && !isArray(v)) throw methodError("setindex!", args);
+    const t = idx.length === 1 && x.size.length !== 1 ? arrays.reshape(x, [product(x.size)]) : x;
+    if (idx.length !== t.size.length) throw fail("unsupported-index", `writing into a ${t.size.length}-dimensional array with ${idx.length} indices is not supported`, args.span, ["give one index per dimension, or one linear index"]);
+    const starts: Tensor[] = [], window: number[] = [], reversed: number[] = [];
+    let selectsOne = true;
+    idx.forEach((ix, k) => {
+      const n = t.size[k]!;
+      const span = spanOf(args, k + 2);
+      const outOfBounds = (at: string) => fail("bounds-error", `BoundsError: attempt to access ${showSize(t.size)} array at index ${at}${idx.length > 1 ? ` in dimension ${k + 1}` : ""}`, span);
+      if (ix.kind === "colon") {
+        starts.push(arrays.constant("Int64", 0)); window.push(n); selectsOne = false;
+      } else if (ix.kind === "number" && isInteger(concrete(ix.type)) && ix.type !== "Bool") {
+        const i = toNumber(ix.value);
+        if (i < 1 || i > n) throw outOfBounds(`[${i}]`);
+        starts.push(arrays.constant("Int64", i - 1)); window.push(1);
+      } else if (ix.kind === "range" && isInteger(ix.type)) {
+        const xs = interp.rangeValues(ix, span);
+        selectsOne = false;
+        if (xs.length && Math.abs(ix.step) !== 1) throw fail("unsupported-index", `writing at the strided range ${ix.start}:${ix.step}:${ix.stop} is not supported yet (ranges of step 1 or -1, :, integers and traced integers are)`, span, ["write the elements one by one, or build the array with broadcasting"]);
+        const lo = xs.length ? Math.min(...xs) : 1, hi = xs.length ? Math.max(...xs) : 0;
+        if (xs.length && (lo < 1 || hi > n)) throw outOfBounds(`[${ix.start}:${ix.unit ? "" : `${ix.step}:`}${ix.stop}]`);
+        if (ix.step < 0 && xs.length > 1) reversed.push(k);
+        starts.push(arrays.constant("Int64", lo - 1)); window.push(xs.length);
+      } else if (ix.kind === "tensor" && ix.scalar && !ix.size.length && isInteger(ix.eltype) && ix.eltype !== "Bool") {
+        starts.push(arrays.elementwise(ops.subtract, [arrays.convert(ix, "Int64"), arrays.constant("Int64", 1)], true)); window.push(1);
+      } else if (ix.kind === "tensor" && isInteger(ix.eltype) && ix.eltype !== "Bool") {
+        throw fail("unsupported-index", "writing at an array of traced indices (a scatter) is not supported yet", span, ["write at one traced integer at a time, or use a one-hot mask: x = ifelse.(mask, v, x)"]);
+      } else throw fail("unsupported-index", `index ${describeValue(ix)} is not supported in an assignment (integers, ranges of step ±1, : and traced integers are)`, span);
+    });
+    const valueSpan = spanOf(args, 1);
+    const nonSingleton = (size: number[]) => size.filter((d) => d !== 1);
+    if (!isArray(v)) {
+      if (!selectsOne) throw fail("argument-error", "ArgumentError: indexed assignment with a single value to possibly many locations is not supported; perhaps use broadcasting `.=` instead?", valueSpan);
+    } else {
+      if (selectsOne) throw fail("no-method", `MethodError: cannot convert ${describeValue(v)} to an element of type ${x.eltype}`, valueSpan, ["write one element (x[i] = v[1]), or a one-element range (x[i:i] = v)"]);
+      if (nonSingleton(v.size).join() !== nonSingleton(window).join())
+        throw fail("dimension-mismatch", `DimensionMismatch: tried to assign an array of size ${showSize(v.size)} to a destination of size ${showSize(window)}`, valueSpan, ["use .= to broadcast into the destination"]);
+    }
+    if (product(window) === 0) return x;
+    const update = arrays.reverseDims(arrays.reshape(v.kind === "number" ? arrays.known(v, x.eltype) : arrays.convert(v, x.eltype), window), reversed);
+    const written = arrays.updateSlice(t, update, starts);
+    interp.writeInPlace(x, t === x ? written : arrays.reshape(written, x.size), args.span);
+    return x;
+  });
+
   // Views are values at compile time: view(x, I...) is x[I...].
   define("view", (args) => {
     const x = arrayArg(args, "view");

@@ -204,6 +204,8 @@ function traceWith(lib: IntrinsicLibrary, name: string, args: CallArgs, integers
   const lifted = xs.map((x) => treeMap(x, lift, liftable));
   const implicitIds = implicit.map((p) => p.id);
   const viewedBefore = implicit.map((p) => interp.hasViews(p));
+  // Implicit parameters are the function's arguments too: writing into one is Zygote's error.
+  const argumentArrays = new WeakSet([...lifted.flatMap(tensorLeaves), ...implicit]);
   // Lifting copies the arguments' structs; what the function stores in a mutable one (a model's
   // BatchNorm statistics) is stored in the caller's original, as Zygote's caller would see it.
   const originals = new Map<StructValue, StructValue>();
@@ -211,6 +213,7 @@ function traceWith(lib: IntrinsicLibrary, name: string, args: CallArgs, integers
   const before = new Map([...originals.keys()].map((c) => [c, [...c.fields]]));
   let result: Value;
   const enclosing = interp.mutated;
+  const enclosingTrace = interp.differentiating;
   const mutated = new Set<MutableContainer>();
   for (const p of implicit) {
     p.id = param(outer.resolve(p.id));
@@ -218,12 +221,14 @@ function traceWith(lib: IntrinsicLibrary, name: string, args: CallArgs, integers
   }
   arrays.b = inner;
   interp.mutated = mutated;
+  interp.differentiating = { firstId: inner.id, arguments: argumentArrays };
   try {
     result = interp.call(f!, { positional: lifted, keywords: new Map(), span: args.span, argSpans: args.argSpans.slice(1) }, "function");
   } finally {
     arrays.b = outer;
     interp.mutated = enclosing;
     implicit.forEach((p, i) => (p.id = implicitIds[i]!));
+    interp.differentiating = enclosingTrace;
   }
   const resultLeaves = tensorLeaves(result).map((t) => ({ ...t, id: inner.resolve(t.id) }));
   // What the function stored in known containers (a layer's running statistics, a generator's

@@ -113,7 +113,7 @@ export function defineVectors(lib: IntrinsicLibrary): void {
     interp.checkMutable(v, "setindex! on a vector", args.span);
     v.elements[knownIndex(v, args.positional[2], args.argSpans[2] ?? args.span)] = element(v, args.positional[1]!, args.argSpans[1] ?? args.span);
     return v;
-  });
+  }, "previous");
 
   define("getindex", (args, v) => {
     arity(args, "getindex", 2);

@@ -266,6 +266,15 @@ export class ArrayLowering {
   }
 
   /**
+   * `t` with `update` (of t's rank) written at the 0-based Julia-order `starts` (Int64 scalars, known or traced):
+   * one dynamic-update-slice. XLA clamps each start so the window fits inside `t`.
+   */
+  updateSlice(t: Tensor, update: Tensor, starts: Tensor[]): Tensor {
+    const id = this.b.emit(ops.dynamicUpdateSlice, [t.id, update.id, ...[...starts].reverse().map((s) => s.id)], undefined);
+    return this.tensor(id, t.eltype, t.size, false);
+  }
+
+  /**
    * Batched matrix product over the last Julia dimension: a (m, k, B) times b (k, n, B) is
    * (m, n, B). In XLA order a is [B, k, m] and b is [B, n, k]; dot(b, a) with batch dimension 0
    * gives [B, n, m], which is Julia's (m, n, B).

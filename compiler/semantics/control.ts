@@ -156,10 +156,19 @@ interface Carried {
   leaves: Tensor[];
 }
 
+/** A carried array the loop wrote in place (`y[t] = v`, `y .= ...`), and its value after the loop. */
+export interface InPlaceWrite {
+  name: string;
+  value: Tensor;
+}
+
 /**
- * Builds an HLO `while`. `carried` are the variables the body assigns that exist before the loop;
+ * Builds an HLO `while`. `carried` are the variables the body assigns that exist before the loop
+ * (an array written in place, `y[t] = v`, counts as assigned);
  * `cond` and `body` run with them bound to the loop state (in a fresh scope over `scope`).
- * After the loop, the variables hold the loop's results.
+ * After the loop, the variables the body rebinds hold the loop's results; the arrays it wrote in
+ * place are returned instead, for the caller to write into the arrays themselves (so that every
+ * name bound to one sees the write, as in Julia).
  */
 export function tracedWhile(
   interp: ControlContext,
@@ -169,7 +178,7 @@ export function tracedWhile(
   body: (state: Scope) => void,
   span: Span,
   condSpan: Span,
-): void {
+): InPlaceWrite[] {
   const arrays = interp.arrays;
   const outer = arrays.b;
   // Loop state: each carried variable's leaves as tensors (known numbers become traced).
@@ -191,9 +200,19 @@ export function tracedWhile(
   });
 
   const bd = state.computation("while_body");
+  const entering = carried.map((cv) => bd.state.lookup(cv.name)!);
+  const enteringIds = entering.map((v) => (v.kind === "tensor" ? v.id : undefined));
   const next = emittingInto(arrays, bd.builder, () => {
     body(bd.state);
     return carried.flatMap((cv) => matchTemplate(interp, cv.template, bd.state.lookup(cv.name)!, cv.name, span).map((t) => bd.builder.resolve(t.id)));
+  });
+  // Carried arrays the body wrote in place: still bound to the array the iteration began with.
+  const inPlace = carried.map((cv, i) => {
+    const v = entering[i]!;
+    if (v.kind !== "tensor" || v.id === enteringIds[i]) return false;
+    if (bd.state.lookup(cv.name) !== v)
+      throw interp.fail("traced-mutation", `\`${cv.name}\` is both written in place and rebound in this loop compiled to an XLA while: the array it named before the loop would see only some of the writes`, span, ["either write into it (`y[t] = v`) or rebind it (`y = ...`), not both"]);
+    return true;
   });
   // The body is finished first: captures it makes widen the condition's parameter too.
   const bodyComputation = state.finishBody(bd.builder, next);
@@ -205,10 +224,14 @@ export function tracedWhile(
   const init = outer.emit(ops.tuple, [...carried.flatMap((cv) => cv.leaves.map((t) => outer.resolve(t.id))), ...state.captures], undefined);
   const loop = outer.emit(ops.whileLoop, [init], { condition: condComputation.id, body: bodyComputation.id });
   let k = 0;
-  for (const cv of carried) {
+  const written: InPlaceWrite[] = [];
+  carried.forEach((cv, i) => {
     const leaves = cv.leaves.map((t) => ({ ...t, id: outer.emit(ops.getTupleElement, [loop], { index: k++ }) }));
-    scope.assign(cv.name, treeUnflatten(cv.def, leaves));
-  }
+    const value = treeUnflatten(cv.def, leaves);
+    if (inPlace[i]) written.push({ name: cv.name, value: value as Tensor });
+    else scope.assign(cv.name, value);
+  });
+  return written;
 }
 
 /**
@@ -252,10 +275,17 @@ class LoopState {
     };
     const state = new Scope("block", this.scope);
     let k = 0;
+    // One array carried under several names, or read under a name the loop does not assign, is
+    // one array in the loop too: a write through one name shows through the others.
+    const arrays = new Map<Value, Value>();
     for (const c of this.carried) {
       const leaves = c.leaves.map((t) => ({ ...t, id: builder.emit(ops.getTupleElement, [param], { index: k++ }) }));
-      state.define(c.name, treeUnflatten(c.def, leaves));
+      const before = this.scope.lookup(c.name)!;
+      const value = before.kind === "tensor" ? arrays.get(before) ?? treeUnflatten(c.def, leaves) : treeUnflatten(c.def, leaves);
+      if (before.kind === "tensor") arrays.set(before, value);
+      state.define(c.name, value);
     }
+    for (const [before, value] of arrays) for (const alias of this.scope.localNamesOf(before)) if (!state.has(alias)) state.define(alias, value);
     return { builder, state };
   }
 
@@ -319,6 +349,8 @@ export function assignedNames(body: A.Node): string[] {
   };
   const targets = (t: A.Node): void => {
     if (t.kind === "ident") add(t.name);
+    // `y[i] = v` writes into the array y names: a loop carries it like a rebound variable.
+    else if (t.kind === "index") targets(t.target);
     else if (t.kind === "tuple") t.elements.forEach(targets);
     else if (t.kind === "paren") targets(t.expr);
     else if (t.kind === "typeassert") targets(t.expr);

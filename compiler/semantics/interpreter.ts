@@ -14,6 +14,7 @@ import { ArrayLowering, DimensionMismatch } from "./arrays.js";
 import { Scope, undoWrites } from "./scope.js";
 import type { ArmOutcome } from "./control.js";
 import { assignedNames, tracedIf, tracedWhile } from "./control.js";
+import type { InPlaceWrite } from "./control.js";
 import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, MutableContainer, RangeValue, StructType, StructValue, Tensor, Value, VectorValue } from "./values.js";
 import { ELEMENT_TYPES } from "../eltypes.js";
 import { NOTHING, num, treeSize, tuple } from "./values.js";
@@ -123,6 +124,7 @@ export class Interpreter {
     this.nonDifferentiable = new Set();
     this.typeAliases = new Map();
     this.mutated = undefined;
+    this.differentiating = undefined;
     this.restores = [];
     const constants = new Set(this.globals.constants);
     this.globals.undoLog = [];
@@ -945,12 +947,17 @@ export class Interpreter {
    */
   private tracedDepth = 0;
 
-  inTraced<T>(f: () => T): T {
+  /** The traced regions being traced, innermost last: an `if` arm or an XLA while's body (see writeInPlace). */
+  private tracedRegions: ("if" | "while")[] = [];
+
+  inTraced<T>(region: "if" | "while", f: () => T): T {
     this.tracedDepth++;
+    this.tracedRegions.push(region);
     try {
       return f();
     } finally {
       this.tracedDepth--;
+      this.tracedRegions.pop();
     }
   }
 
@@ -961,6 +968,14 @@ export class Interpreter {
    * Set exactly while a gradient is traced (NNlib's within_gradient).
    */
   mutated: Set<MutableContainer> | undefined;
+
+  /**
+   * While a gradient is traced: what tells the arrays the function made (which it may write into:
+   * their writes are dynamic-update-slices, differentiated exactly) from those it was given or
+   * reads from outside (Zygote's "Mutating arrays is not supported"): every instruction of the
+   * trace has an id from `firstId` on, and `arguments` are its lifted arguments' arrays.
+   */
+  differentiating: { firstId: number; arguments: WeakSet<Tensor> } | undefined;
 
   /**
    * Called before a known container is mutated: fails under traced control flow (see
@@ -1016,6 +1031,19 @@ export class Interpreter {
   }
 
   private evalAssign(node: A.Assign, scope: Scope): Value {
+    if (node.dotted && node.target.kind === "index") {
+      // `x[I] .= v` and `x[I] .+= v`: Julia broadcasts into the view x[I]; here the window's new
+      // values are broadcast to its size, then written with setindex!.
+      const obj = this.eval(node.target.target, scope);
+      if (obj.kind === "tensor" && !obj.scalar) {
+        const current = this.evalIndex(node.target, scope);
+        const rhs = this.eval(node.value, scope);
+        const value = this.callNamed(node.op ?? "identity", node.op !== undefined ? [current, rhs] : [rhs], node.op !== undefined ? [node.target.span, node.value.span] : [node.value.span], node.span, true);
+        const into = current.kind === "tensor" && !current.scalar && (value.kind === "number" || value.kind === "tensor") ? this.atSpan(node.span, () => ({ ...this.arrays.broadcastTo(value.kind === "number" ? this.arrays.known(value) : value, current.size), scalar: false })) : value;
+        this.bind(node.target, into, scope, false);
+        return into;
+      }
+    }
     if (!node.dotted || node.target.kind === "index") {
       const value = node.op !== undefined ? this.callNamed(node.op, [this.eval(node.target, scope), this.eval(node.value, scope)], [node.target.span, node.value.span], node.span, node.dotted) : this.eval(node.value, scope);
       this.bind(node.target, value, scope, false);
@@ -1054,10 +1082,16 @@ export class Interpreter {
    * shares its memory with a view.
    */
   writeInPlace(target: Tensor, value: Value, span: Span): Tensor {
-    if (this.mutated !== undefined)
-      throw this.fail("mutation-in-gradient", "Mutating arrays is not supported in code being differentiated (Zygote's rule): this writes into an array in place", span, ["build a new array instead: `x = x .+ y` rather than `x .+= y`"]);
-    if (this.tracedDepth > 0)
-      throw this.fail("traced-mutation", "writing into an array in place inside a loop compiled to an XLA while or under a condition on traced values is not supported: which names see the write would depend on data", span, ["rebind instead (`x = x .* s`), or loop over a known range of at most 16 iterations (it is unrolled)"]);
+    const g = this.differentiating;
+    if (g && (target.id < g.firstId || g.arguments.has(target)))
+      throw this.fail("mutation-in-gradient", "Mutating arrays is not supported (Zygote's rule): this writes in place into an array the differentiated function did not create (an argument, or an array from outside it)", span, ["copy it first (`y = copy(x)`) and write into the copy, or build a new array: `x = x .+ y` rather than `x .+= y`"]);
+    // In an XLA while's body, the arrays it carries by name (`y[t] = v`, `y .= ...` make y carried)
+    // and those it makes are its own (see tracedWhile); an `if` arm on a traced condition has none.
+    const region = this.tracedRegions[this.tracedRegions.length - 1];
+    if (region === "if")
+      throw this.fail("traced-mutation", "writing into an array in place under a condition on traced values is not supported: which elements change would depend on data", span, ["select instead: `y = ifelse.(cond, new, y)`, or compute the new value and write it unconditionally"]);
+    if (region === "while" && !this.arrays.b.owns(target.id))
+      throw this.fail("traced-mutation", "writing in place, inside a loop compiled to an XLA while, into an array the loop does not carry by name (a struct's field, an element of a collection): the loop's state could not hold the write", span, ["bind the array to a variable before the loop and write through that name (`buf = m.buf; buf[t] = v`), or loop over a known range of at most 16 iterations (it is unrolled)"]);
     if (this.sharesMemory.has(target))
       throw this.fail("unsupported-mutation", `writing in place into an array that shares its memory with a reshape, vec, view, selectdim, transpose or adjoint (${describeValue(target)}) is not supported: the other would not see the write`, span, ["copy it first (`copy(x)`), or build a new array"]);
     if (value.kind !== "tensor" && value.kind !== "number") throw this.fail("type-error", `cannot write ${describeValue(value)} into an array`, span);
@@ -1101,7 +1135,6 @@ export class Interpreter {
       case "index": {
         // `x[i] = v` is `setindex!(x, v, i)`.
         const obj = this.eval(target.target, scope);
-        if (obj.kind === "tensor") throw this.fail("unsupported-assignment", "assigning into an element of a traced array is not supported yet (arrays are immutable at compile time; build a new array instead)", target.span);
         const indices = this.evalIndices(obj, target.indices, scope);
         this.callInScope("setindex!", scope, [obj, value, ...indices], [target.target.span, target.span, ...target.indices.map((i) => i.span)], target.span);
         return;
@@ -1415,7 +1448,7 @@ export class Interpreter {
         throw e;
       }
     };
-    const out = this.inTraced(() => tracedIf(this, cond, arm(thenArm), arm(elseArm), span, valueNeeded));
+    const out = this.inTraced("if", () => tracedIf(this, cond, arm(thenArm), arm(elseArm), span, valueNeeded));
     if (out.kind === "return") throw new ReturnSignal(out.value);
     return out.value;
   }
@@ -1478,7 +1511,7 @@ export class Interpreter {
     loopScope.define(counter, first);
     const positive = step.kind === "number" && Number(step.value) > 0;
     const carried = [counter, ...this.carriedNames(node.body, scope)];
-    this.inTraced(() => tracedWhile(
+    const written = this.inTraced("while", () => tracedWhile(
       this,
       loopScope,
       carried,
@@ -1492,6 +1525,12 @@ export class Interpreter {
       node.span,
       it.iter.span,
     ));
+    this.writeBack(written, loopScope, node.span);
+  }
+
+  /** The arrays a loop compiled to an XLA while wrote in place: their final values go into the arrays themselves, which every name bound to them sees. */
+  private writeBack(written: InPlaceWrite[], scope: Scope, span: Span): void {
+    for (const w of written) this.writeInPlace(scope.lookup(w.name) as Tensor, w.value, span);
   }
 
   /** The variables a loop body assigns that exist before the loop and hold values (not functions or types). */
@@ -1588,7 +1627,8 @@ export class Interpreter {
       const known = this.knownCondition(cond, node.cond.span);
       if (known === undefined) {
         if (n > 0) throw this.fail("traced-control-flow", "this loop's condition became traced after some iterations ran at compile time; make the loop variables traced before the loop", node.cond.span);
-        this.inTraced(() => tracedWhile(this, scope, this.carriedNames(node.body, scope), (state) => this.eval(node.cond, state), (state) => this.loopBody(node.body, new Scope("block", state), node.span), node.span, node.cond.span));
+        const written = this.inTraced("while", () => tracedWhile(this, scope, this.carriedNames(node.body, scope), (state) => this.eval(node.cond, state), (state) => this.loopBody(node.body, new Scope("block", state), node.span), node.span, node.cond.span));
+        this.writeBack(written, scope, node.span);
         return NOTHING;
       }
       if (!known) return NOTHING;

@@ -99,6 +99,16 @@ export class Scope {
     return s;
   }
 
+  /** The local variables visible from here that are bound to `value` itself (its aliases). */
+  localNamesOf(value: Value): string[] {
+    const names: string[] = [];
+    for (let s: Scope | undefined = this; s && s.kind !== "global"; s = s.parent) {
+      for (const [k, v] of s.vars) if (v === value && !names.includes(k)) names.push(k);
+      if (s.kind === "function") break;
+    }
+    return names;
+  }
+
   /** Every name visible from here (for "did you mean" suggestions). */
   visibleNames(): string[] {
     const names = new Set<string>();
