@@ -10,6 +10,9 @@ end
 
 # Base.Val: a value lifted into the type domain, for dispatch.
 struct Val{x} end
+# `Array{T}(undef, dims...)`: memory Julia leaves uninitialized is zeros here (Interpreter.call).
+struct UndefInitializer end
+const undef = UndefInitializer()
 Val(x) = Val{x}()
 
 # `end` in `a[i]` is lastindex(a), in `a[i, j]` lastindex(a, 2); a program's own types define them.
@@ -594,7 +597,7 @@ end
 
 # ---- Recurrent layers (Flux 0.15-0.16, src/layers/recurrent.jl) ---------------------------------
 # A cell maps (x, state) to (output, state); RNN, LSTM, GRU and Recurrence run one over the
-# sequence dimension (x is (in, len) or (in, len, batch)), unrolled at compile time.
+# sequence dimension (x is (in, len) or (in, len, batch)).
 
 # MLUtils.chunk: n pieces of size cld(size(x, dims), n) along dims.
 function chunk(x::AbstractArray, n::Integer; dims = ndims(x))
@@ -610,10 +613,18 @@ function stack(xs; dims = :)
     return cat(map(x -> reshape(x, sz[1:d-1]..., 1, sz[d:end]...), Tuple(xs))...; dims = d)
 end
 
+# The outputs are written into one (out, len, batch) array as the loop runs, so a long sequence is
+# an XLA while whose size does not grow with its length (a short one, 16 steps or fewer, unrolls).
 function scan(cell, x, state)
-    step((ys, st), t) = (out = cell(selectdim(x, 2, t), st); ((ys..., out[1]), out[2]))
-    ys, state = foldl(step, 1:size(x, 2); init = ((), state))
-    return stack(ys; dims = 2), state
+    y1, state = cell(selectdim(x, 2, 1), state)
+    n = size(y1, 1)
+    ys = similar(y1, n, size(x, 2), length(y1) ÷ n)
+    ys[:, 1, :] = reshape(y1, n, :)
+    for t in 2:size(x, 2)
+        y, state = cell(selectdim(x, 2, t), state)
+        ys[:, t, :] = reshape(y, n, :)
+    end
+    return reshape(ys, n, size(x, 2), size(y1)[2:end]...), state
 end
 
 struct Recurrence{S, M}

@@ -151,6 +151,8 @@ export function defineVectors(lib: IntrinsicLibrary): void {
       if (!v.elements.length) throw fail("bounds-error", `BoundsError: attempt to access ${describeValue(v)} at index [${name === "first" ? 1 : 0}]`, args.span);
       return name === "first" ? v.elements[0]! : v.elements[v.elements.length - 1]!;
     }, "previous");
+  end("first");
+  end("last");
   define("copy", (args, v) => ({ kind: "vector", eltype: v.eltype, elements: [...v.elements] }), "previous");
   define("collect", (args, v) => ({ kind: "vector", eltype: v.eltype, elements: [...v.elements] }), "previous");
 

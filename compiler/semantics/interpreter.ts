@@ -696,6 +696,17 @@ export class Interpreter {
       // `Vector{T}()`: an empty vector to grow.
       if (t.kind === "datatype" && t.name === "Array" && t.params[1] === 1 && typeof t.params[0] === "object" && t.params[0].kind !== "typevar" && args.positional.length === 0 && args.keywords.size === 0)
         return { kind: "vector", eltype: t.params[0], elements: [] };
+      // `Array{T}(undef, dims...)`, `Vector{T}(undef, n)`, `Matrix{T}(undef, m, n)`: uninitialized
+      // memory in Julia, zeros here (as similar's), then written element by element or by slices.
+      const first = args.positional[0];
+      if (t.kind === "datatype" && t.name === "Array" && first?.kind === "struct" && first.type.name === "UndefInitializer") {
+        const eltype = t.params[0];
+        if (typeof eltype !== "object" || eltype.kind === "typevar") throw this.fail("argument-error", `${showType(t)}(undef, dims...) needs the element type: write Array{Float32}(undef, dims...)`, args.span);
+        const dims = args.positional.length === 2 && args.positional[1]!.kind === "tuple" ? args.positional[1]!.elements : args.positional.slice(1);
+        const rank = t.params[1];
+        if (typeof rank === "number" && rank !== dims.length) throw this.fail("no-method", `MethodError: no method matching ${showType(t)}(::UndefInitializer, ${dims.map((d) => `::${showType(juliaTypeOf(d))}`).join(", ")}): ${dims.length} dimensions for a ${rank}-dimensional array`, args.span);
+        return this.callNamed("zeros", [{ kind: "type", type: eltype }, ...dims], [args.span, ...dims.map(() => args.span)], args.span, false);
+      }
       const converted = this.callNamed("convert", [callee, ...args.positional], args.argSpans, args.span, false);
       // `Array(x)`, `Vector{T}(x)` construct a new array, where convert may return x itself.
       return t.kind === "datatype" && t.name === "Array" && converted === args.positional[0] && converted.kind === "tensor" ? { ...converted } : converted;
