@@ -10,9 +10,6 @@ end
 
 # Base.Val: a value lifted into the type domain, for dispatch.
 struct Val{x} end
-# `Array{T}(undef, dims...)`: memory Julia leaves uninitialized is zeros here (Interpreter.call).
-struct UndefInitializer end
-const undef = UndefInitializer()
 Val(x) = Val{x}()
 
 # `end` in `a[i]` is lastindex(a), in `a[i, j]` lastindex(a, 2); a program's own types define them.
@@ -613,18 +610,10 @@ function stack(xs; dims = :)
     return cat(map(x -> reshape(x, sz[1:d-1]..., 1, sz[d:end]...), Tuple(xs))...; dims = d)
 end
 
-# The outputs are written into one (out, len, batch) array as the loop runs, so a long sequence is
-# an XLA while whose size does not grow with its length (a short one, 16 steps or fewer, unrolls).
 function scan(cell, x, state)
-    y1, state = cell(selectdim(x, 2, 1), state)
-    n = size(y1, 1)
-    ys = similar(y1, n, size(x, 2), length(y1) ÷ n)
-    ys[:, 1, :] = reshape(y1, n, :)
-    for t in 2:size(x, 2)
-        y, state = cell(selectdim(x, 2, t), state)
-        ys[:, t, :] = reshape(y, n, :)
-    end
-    return reshape(ys, n, size(x, 2), size(y1)[2:end]...), state
+    # Each step's output is written into one array as the loop runs (_scan, at the end of this
+    # file), so a long sequence is an XLA while whose size does not grow with its length.
+    return _scan(cell, x, state)
 end
 
 struct Recurrence{S, M}
@@ -1118,4 +1107,22 @@ function train!(loss, ps::Params, data, opt::AbstractRule; cb = nothing)
         update!(opt, ps, gs)
     end
     return nothing
+end
+
+# `Array{T}(undef, dims...)`: memory Julia leaves uninitialized is zeros here (Interpreter.call).
+struct UndefInitializer end
+const undef = UndefInitializer()
+
+# scan's loop: the first step fixes the outputs' size, each step writes its (out, batch) slice of
+# the (out, len, batch) result (a sequence of 16 steps or fewer unrolls).
+function _scan(cell, x, state)
+    y1, state = cell(selectdim(x, 2, 1), state)
+    n = size(y1, 1)
+    ys = similar(y1, n, size(x, 2), length(y1) ÷ n)
+    ys[:, 1, :] = reshape(y1, n, :)
+    for t in 2:size(x, 2)
+        y, state = cell(selectdim(x, 2, t), state)
+        ys[:, t, :] = reshape(y, n, :)
+    end
+    return reshape(ys, n, size(x, 2), size(y1)[2:end]...), state
 end

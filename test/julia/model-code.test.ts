@@ -377,10 +377,9 @@ const compileError = (source: string) => {
 };
 
 test("an in-place write that could not be exact is a located error: in differentiated code (as Zygote), under a traced condition, into an array a view shares", () => {
-  assert.match(compileError("f(x) = gradient(x -> (y = copy(x); y .+= 1; sum(y)), x)[1]\n"), "m.jl:1:36: error: Mutating arrays is not supported in code being differentiated");
-  assert.match(compileError("function f(x)\n    if sum(x) > 0\n        x .*= 2\n    end\n    return x\nend\n"), "m.jl:3:9: error: writing into an array in place inside a loop compiled to an XLA while or under a condition on traced values is not supported");
+  assert.match(compileError("f(x) = gradient(x -> (x .+= 1; sum(x)), x)[1]\n"), "m.jl:1:23: error: Mutating arrays is not supported");
+  assert.match(compileError("function f(x)\n    if sum(x) > 0\n        x .*= 2\n    end\n    return x\nend\n"), "m.jl:3:9: error: writing into an array in place under a condition on traced values is not supported");
   assert.match(compileError("function f(x)\n    r = reshape(x, 3, 1)\n    x .= 0\n    return r\nend\n"), "m.jl:3:5: error: writing in place into an array that shares its memory with a reshape");
-  assert.match(compileError("function f(x)\n    x[2] = 1\n    return x\nend\n"), "m.jl:2:5: error: assigning into an element of a traced array is not supported yet");
 });
 
 test.run();
