@@ -40,10 +40,9 @@ import { displayPath } from "./display-path.js";
 import { checkExpectations } from "./expect.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 import { demotedTensor, materializeValue } from "./inputs.js";
-import { decodeNpy } from "./npy.js";
 import type { ManifestDiagnostic, ManifestSections, ResolvedArg, ResolvedEntry, ResolvedManifest } from "./manifest.js";
 import { argSpecs, displayPathOf, entryPointer, forEachLimited, loadManifest, manifestDiagnosticAt, manifestSections, nearestName, quoted, renderManifestDiagnostic, reportedDiagnostics, targetKind, targetNames, targetSettings } from "./manifest.js";
-import { outputFileNames, readVerifiedOutputs, RESULT_JSON, writeRunOutputs } from "./outputs.js";
+import { outputFileNames, outputsStand, readOutputTensor, RESULT_JSON, writeRunOutputs } from "./outputs.js";
 import type { EntryRecord, RunFingerprintParts, RunSummary } from "./records.js";
 import { changedRunParts, readEntryRecord, runFingerprint, writeEntryRecord, writeRunSummary } from "./records.js";
 import type { BuildPlanReport, EntryPlan } from "./plan.js";
@@ -217,11 +216,25 @@ interface EntryState {
   run?: RunRecordState;
 }
 
-/** An input leaf of a run: a host tensor (or a resident one) and its content digest. */
+/**
+ * An input leaf of a run: a host tensor (or a resident one) and its content digest. A manifest
+ * value that can be made again (`again`: read its .npy anew, regenerate it) gives up its bytes once
+ * uploaded (`tensor` undefined), so a large input and a large result are not held at once; a retry
+ * on a new session makes it again and checks its digest.
+ */
 interface InputLeaf {
   digest: string;
-  tensor: Tensor;
+  tensor: Tensor | undefined;
+  again?: () => Promise<Tensor>;
   resident?: ResidentRef;
+}
+
+/** The leaf's tensor, made again when it gave its bytes up after an upload. */
+async function leafTensor(leaf: InputLeaf): Promise<Tensor> {
+  if (leaf.tensor) return leaf.tensor;
+  const tensor = await leaf.again!();
+  if (tensorDigest(tensor) !== leaf.digest) throw new Error("an input changed during the build (its content differs from when the run started); build again");
+  return tensor;
 }
 
 /**
@@ -868,7 +881,7 @@ export class BuildEngine {
     if ("problem" in inputs) return { status: "run", reasons: [inputs.problem] };
     const parts: RunFingerprintParts = { module: artifact.hash, target, settings: canonicalJson(plan.settingsOf(target)), ...this.targetPlugin(plan.manifest, target), outDir: plan.outDir, inputs: inputs.leaves };
     if (record.run.fingerprint !== runFingerprint(parts)) return { status: "run", reasons: unique(changedRunParts(record.run.parts, parts, (k) => inputs.labels[k]!)) };
-    if (!(await readVerifiedOutputs(join(plan.outDir, name), record.run.files))) return { status: "run", reasons: ["its output files changed or are missing"] };
+    if (!(await outputsStand(join(plan.outDir, name), record.run.files))) return { status: "run", reasons: ["its output files changed or are missing"] };
     return { status: "up-to-date", reasons: [] };
   }
 
@@ -1152,7 +1165,7 @@ export class BuildEngine {
     const st = this.entryState(name);
     const dir = join(plan.outDir, name);
     let previous = st.run;
-    if (!previous || !fingerprints.includes(previous.fingerprint) || previous.outDir !== plan.outDir || !(await readVerifiedOutputs(dir, previous.fileDigests))) {
+    if (!previous || !fingerprints.includes(previous.fingerprint) || previous.outDir !== plan.outDir || !(await outputsStand(dir, previous.fileDigests))) {
       previous = await this.recordedRun(plan, name, fingerprints, artifact);
       if (!previous) return false;
       await this.releaseRun(st.run);
@@ -1325,15 +1338,15 @@ export class BuildEngine {
     const recorded = (await this.record(plan, name)).run;
     if (!recorded || !fingerprints.includes(recorded.fingerprint) || recorded.parts.outDir !== plan.outDir) return undefined;
     const dir = join(plan.outDir, name);
-    const contents = await readVerifiedOutputs(dir, recorded.files);
-    if (!contents) return undefined;
     const names = outputFileNames(artifact.signature).filter((f) => f !== RESULT_JSON);
+    const { [RESULT_JSON]: resultJson, ...npyDigests } = recorded.files;
+    if (Object.keys(npyDigests).length !== names.length || !resultJson || !(await outputsStand(dir, { [RESULT_JSON]: resultJson }))) return undefined;
     const host: Tensor[] = [];
     for (const [k, file] of names.entries()) {
-      const bytes = contents.get(file);
-      const decoded = bytes && decodeNpy(bytes, artifact.signature.results[k]?.eltype);
-      if (!decoded?.ok) return undefined;
-      host.push(decoded.value);
+      const sha256 = npyDigests[file];
+      const tensor = sha256 === undefined ? undefined : await readOutputTensor(join(dir, file), artifact.signature.results[k]?.eltype, sha256);
+      if (!tensor) return undefined;
+      host.push(tensor);
     }
     if (host.length !== recorded.leaves.length) return undefined;
     return { fingerprint: recorded.fingerprint, outDir: plan.outDir, files: names.map((f) => join(dir, f)), fileDigests: recorded.files, digests: recorded.leaves, host };
@@ -1371,8 +1384,8 @@ export class BuildEngine {
     // The parameters say what the device holds: under "float64": "float32" a Float64 argument is rounded to Float32 here.
     return inputs.map((leaf, k) => {
       const eltype = signature.parameters[k]!.eltype;
-      if (leaf.tensor.eltype === eltype) return leaf;
-      const tensor = demotedTensor(leaf.tensor, eltype);
+      if (leaf.tensor!.eltype === eltype) return leaf;
+      const tensor = demotedTensor(leaf.tensor!, eltype);
       return { digest: tensorDigest(tensor), tensor };
     });
   }
@@ -1385,9 +1398,17 @@ export class BuildEngine {
     if (known) return known;
     const r = await materializeValue(arg.value, { eltype: arg.eltype, size: arg.size, entry: entry.name, index });
     if (!r.ok) throw new InputError(r.message, `error: ${entry.name}: ${r.message} (at ${arg.pointer}/value)`);
-    const leaf = { digest: tensorDigest(r.tensor), tensor: r.tensor };
-    if (spec !== undefined && this.options.persistent) this.generated.set(spec, leaf);
-    return leaf;
+    if (spec !== undefined && this.options.persistent) {
+      const kept = { digest: tensorDigest(r.tensor), tensor: r.tensor };
+      this.generated.set(spec, kept);
+      return kept;
+    }
+    const again = async () => {
+      const a = await materializeValue(arg.value!, { eltype: arg.eltype, size: arg.size, entry: entry.name, index });
+      if (!a.ok) throw new InputError(a.message, `error: ${entry.name}: ${a.message} (at ${arg.pointer}/value)`);
+      return a.tensor;
+    };
+    return { digest: tensorDigest(r.tensor), tensor: r.tensor, again };
   }
 
   private async session(target: string, settings: string, settingsObject: Record<string, unknown>, manifest: ResolvedManifest): Promise<OpenSession> {
@@ -1418,7 +1439,11 @@ export class BuildEngine {
   /** Runs on the device: inputs resident where the session keeps them, results kept resident for dependents. */
   private async execute(open: OpenSession, artifact: CachedArtifact, entry: ResolvedEntry, inputs: InputLeaf[], used: Set<ResidentRef>, tier: ExecutableTier, phases: RunPhases): Promise<{ host: Tensor[]; resident?: RunRecordState["resident"] }> {
     const session = open.session;
-    if (!residentCapable(session)) return { host: await timed(phases, "execute", () => session.run(artifact.hash, inputs.map((i) => i.tensor))) };
+    if (!residentCapable(session)) {
+      const tensors: Tensor[] = [];
+      for (const leaf of inputs) tensors.push(await leafTensor(leaf));
+      return { host: await timed(phases, "execute", () => session.run(artifact.hash, tensors)) };
+    }
     const fromRuns = new Map<string, ResidentRef>();
     for (const dep of entry.dependencies) {
       const run = this.state.get(dep)?.run;
@@ -1431,9 +1456,11 @@ export class BuildEngine {
       const key = layout ? `${input.digest}@${canonicalJson(layout)}` : input.digest;
       let r = fromRuns.get(input.digest) ?? open.inputs.get(key);
       if (!r) {
-        r = await timed(phases, "upload", () => session.upload(input.tensor, layout));
+        const tensor = await leafTensor(input);
+        r = await timed(phases, "upload", () => session.upload(tensor, layout));
         open.inputs.set(key, r);
       }
+      if (input.again) input.tensor = undefined; // resident: the bytes here can go
       used.add(r);
       args.push(r);
     }

@@ -6,13 +6,12 @@
 // give byte-identical outputs. Outputs already on disk with exactly the new bytes are left alone:
 // their mtimes stay, so Make and other mtime-driven tools downstream see nothing new.
 
-import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Signature, Tensor, TypeTree } from "../plugins/api.js";
+import type { ElementType, Signature, Tensor, TypeTree } from "../plugins/api.js";
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from "./cache.js";
-import { sha256Hex } from "./hash.js";
-import { npyParts } from "./npy.js";
+import { fileSha256Hex, partsSha256Hex } from "./hash.js";
+import { npyParts, readNpy } from "./npy.js";
 
 export interface RunRecord {
   entry: string;
@@ -57,9 +56,9 @@ export async function writeRunOutputs(outDir: string, record: RunRecord, signatu
   }
   const result: ResultJson = { ...record, output: signature.output, outputs };
   contents.set(RESULT_JSON, [JSON.stringify(result, null, 2) + "\n"]);
-  const digests = Object.fromEntries([...contents].map(([name, parts]) => [name, parts.reduce((h, part) => h.update(part), createHash("sha256")).digest("hex")]));
+  const digests = Object.fromEntries([...contents].map(([name, parts]) => [name, partsSha256Hex(parts)]));
   const files = [...contents.keys()].filter((f) => f !== RESULT_JSON).map((f) => join(dir, f));
-  if (await readVerifiedOutputs(dir, digests)) return { files, digests, rewritten: false };
+  if (await outputsStand(dir, digests)) return { files, digests, rewritten: false };
   const staging = join(outDir, `.${record.entry}.tmp-${process.pid}-${Date.now()}`);
   await rm(staging, { recursive: true, force: true });
   // Owner-only, like the cache (issue 16.13): the outputs are the user's data.
@@ -76,15 +75,24 @@ export async function writeRunOutputs(outDir: string, record: RunRecord, signatu
 }
 
 /**
- * The files of an entry's output directory when each still has the recorded SHA-256 (by name),
- * else undefined: a missing, changed or unreadable file means the outputs no longer stand.
+ * Whether every file of an entry's output directory still has the recorded SHA-256 (by name): a
+ * missing, changed or unreadable file means the outputs no longer stand. Each file is hashed in
+ * slices, never held whole.
  */
-export async function readVerifiedOutputs(dir: string, digests: Record<string, string>): Promise<Map<string, Buffer> | undefined> {
-  const read = new Map<string, Buffer>();
-  for (const [name, sha256] of Object.entries(digests)) {
-    const bytes = await readFile(join(dir, name)).catch(() => undefined);
-    if (!bytes || sha256Hex(bytes) !== sha256) return undefined;
-    read.set(name, bytes);
-  }
-  return read;
+export async function outputsStand(dir: string, digests: Record<string, string>): Promise<boolean> {
+  for (const [name, sha256] of Object.entries(digests)) if ((await fileSha256Hex(join(dir, name))) !== sha256) return false;
+  return true;
+}
+
+/**
+ * A result's .npy file read back as a tensor (read once, straight into the tensor), when the file
+ * is exactly what was written with SHA-256 `sha256`: its header and data encode back to those
+ * bytes and nothing follows them. Else undefined.
+ */
+export async function readOutputTensor(path: string, eltype: ElementType | undefined, sha256: string): Promise<Tensor | undefined> {
+  const read = await readNpy(path, eltype).catch(() => undefined);
+  if (!read?.ok) return undefined;
+  const parts = npyParts(read.value);
+  const size = await stat(path).then((s) => s.size, () => -1);
+  return size === parts[0].length + parts[1].length && partsSha256Hex(parts) === sha256 ? read.value : undefined;
 }
