@@ -38,7 +38,7 @@ import type { BuildEvent, EventDiagnostic, ExitCode } from "./events.js";
 import { EXIT, now } from "./events.js";
 import { displayPath } from "./display-path.js";
 import { checkExpectations } from "./expect.js";
-import { canonicalJson, sha256Hex } from "./hash.js";
+import { canonicalJson, sha256Hex, updateHash } from "./hash.js";
 import { demotedTensor, materializeValue } from "./inputs.js";
 import type { ManifestDiagnostic, ManifestSections, ResolvedArg, ResolvedEntry, ResolvedManifest } from "./manifest.js";
 import { argSpecs, displayPathOf, entryPointer, forEachLimited, loadManifest, manifestDiagnosticAt, manifestSections, nearestName, quoted, renderManifestDiagnostic, reportedDiagnostics, targetKind, targetNames, targetSettings } from "./manifest.js";
@@ -1583,7 +1583,7 @@ class InputError extends Error {
 
 function tensorDigest(t: Tensor): string {
   // Hashed in place: a copy of the prefix and the data together cost a tensor's size in memory again.
-  return createHash("sha256").update(`${t.eltype}[${t.size.join(",")}]`).update(t.data).digest("hex");
+  return updateHash(createHash("sha256").update(`${t.eltype}[${t.size.join(",")}]`), t.data).digest("hex");
 }
 
 function unique(xs: string[]): string[] {

@@ -1,40 +1,25 @@
 // Content hashes and the canonical JSON they are taken over.
 
-import { createHash } from "node:crypto";
-import { openRegularFile } from "./workspace.js";
+import { createHash, type Hash } from "node:crypto";
+
+/** Bytes per Hash.update call: Node refuses one over 2 GiB ("data is too long"), a tensor may be larger. */
+const UPDATE_SLICE_BYTES = 1 << 30;
+
+/** `hash` updated with `data` of any size (in slices of 1 GiB, views, no copies). */
+export function updateHash(hash: Hash, data: string | Uint8Array): Hash {
+  if (typeof data === "string") return hash.update(data);
+  for (let offset = 0; offset < data.byteLength; offset += UPDATE_SLICE_BYTES) hash.update(data.subarray(offset, offset + UPDATE_SLICE_BYTES));
+  return hash;
+}
 
 /** SHA-256 of bytes or of a string's UTF-8 encoding, as 64 lowercase hex digits. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
+  return updateHash(createHash("sha256"), data).digest("hex");
 }
 
 /** SHA-256 of data given in parts (a .npy's header and its tensor's bytes), without joining them. */
 export function partsSha256Hex(parts: readonly (string | Uint8Array)[]): string {
-  return parts.reduce((h, part) => h.update(part), createHash("sha256")).digest("hex");
-}
-
-/** Bytes per read when hashing a file: a file of any size is hashed without holding it. */
-const HASH_SLICE_BYTES = 8 << 20;
-
-/** SHA-256 of a regular file, read in slices; undefined when it is missing, not a regular file or unreadable. */
-export async function fileSha256Hex(path: string): Promise<string | undefined> {
-  const opened = await openRegularFile(path);
-  if (!opened.ok) return undefined;
-  const { handle } = opened;
-  try {
-    const hash = createHash("sha256");
-    const slice = new Uint8Array(HASH_SLICE_BYTES);
-    for (let position = 0; ; ) {
-      const { bytesRead } = await handle.read(slice, 0, slice.length, position);
-      if (bytesRead === 0) return hash.digest("hex");
-      hash.update(slice.subarray(0, bytesRead));
-      position += bytesRead;
-    }
-  } catch {
-    return undefined;
-  } finally {
-    await handle.close();
-  }
+  return parts.reduce((h, part) => updateHash(h, part), createHash("sha256")).digest("hex");
 }
 
 /**

@@ -6,12 +6,14 @@
 // give byte-identical outputs. Outputs already on disk with exactly the new bytes are left alone:
 // their mtimes stay, so Make and other mtime-driven tools downstream see nothing new.
 
+import { createHash } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ElementType, Signature, Tensor, TypeTree } from "../plugins/api.js";
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from "./cache.js";
-import { fileSha256Hex, partsSha256Hex } from "./hash.js";
+import { partsSha256Hex } from "./hash.js";
 import { npyParts, readNpy } from "./npy.js";
+import { openRegularFile } from "./workspace.js";
 
 export interface RunRecord {
   entry: string;
@@ -72,6 +74,30 @@ export async function writeRunOutputs(outDir: string, record: RunRecord, signatu
   await rename(staging, dir);
   await rm(old, { recursive: true, force: true });
   return { files, digests, rewritten: true };
+}
+
+/** Bytes per read when hashing a file: a file of any size is hashed without holding it. */
+const HASH_SLICE_BYTES = 8 << 20;
+
+/** SHA-256 of a regular file, read in slices; undefined when it is missing, not a regular file or unreadable. */
+export async function fileSha256Hex(path: string): Promise<string | undefined> {
+  const opened = await openRegularFile(path);
+  if (!opened.ok) return undefined;
+  const { handle } = opened;
+  try {
+    const hash = createHash("sha256");
+    const slice = new Uint8Array(HASH_SLICE_BYTES);
+    for (let position = 0; ; ) {
+      const { bytesRead } = await handle.read(slice, 0, slice.length, position);
+      if (bytesRead === 0) return hash.digest("hex");
+      hash.update(slice.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

@@ -42,6 +42,7 @@ import type { ShutdownResponse__Output } from "./generated/tpubuild/runtime/Shut
 import type { RuntimeClient as GeneratedClient } from "./generated/tpubuild/runtime/Runtime.js";
 import type { TransferInChunk } from "./generated/tpubuild/runtime/TransferInChunk.js";
 import type { TransferOutChunk__Output } from "./generated/tpubuild/runtime/TransferOutChunk.js";
+import { updateHash } from "../../build/hash.js";
 import type { SharedRegion__Output } from "./generated/tpubuild/runtime/SharedRegion.js";
 import type { TransferInResponse__Output } from "./generated/tpubuild/runtime/TransferInResponse.js";
 import { DataChannelError, DataConnection, dataConnectOptions } from "./data-channel.js";
@@ -95,7 +96,7 @@ function runtimeError(rpc: string, error: grpc.ServiceError | Error): RuntimeErr
 
 /** SHA-256 of a tensor's bytes, as the protocol carries it. */
 export function tensorDigest(data: Uint8Array): Buffer {
-  return createHash("sha256").update(data).digest();
+  return updateHash(createHash("sha256"), data).digest();
 }
 
 function sameDigest(a: Uint8Array, b: Uint8Array): boolean {

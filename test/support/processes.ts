@@ -38,3 +38,13 @@ export async function busyFor(pid: number, from: number, ticks: number, timeoutM
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** A process's peak resident set (VmHWM in /proc/<pid>/status), in bytes; undefined once it has exited. */
+export function peakResidentBytes(pid: number): number | undefined {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024; // none for a zombie
+  } catch {
+    return undefined;
+  }
+}
