@@ -9,7 +9,7 @@
 // so another runtime's executable is a miss). Run entry files: <k>.npy per result leaf, in order.
 
 import type { ArtifactFiles } from "../cache.js";
-import { decodeNpy, encodeNpy } from "../npy.js";
+import { decodeNpy, npyParts } from "../npy.js";
 import type { ExecutableStore, Signature, Tensor } from "../../plugins/api.js";
 import type { RemoteCacheConfig } from "./config.js";
 import { RemoteCache, type RemoteCacheReporter, type RemoteCacheStats } from "./remote-cache.js";
@@ -108,7 +108,8 @@ export function openRemoteLayer(config: RemoteCacheConfig, reporter: RemoteCache
       return { tensors, bytes: got.bytes };
     },
     putRun(fingerprint, entry, tensors) {
-      cache.put("run", fingerprint, entry, tensors.map((t, k) => ({ path: `${k}.npy`, data: encodeNpy(t) })));
+      // The header and the tensor's own bytes: a large result is not copied to be uploaded.
+      cache.put("run", fingerprint, entry, tensors.map((t, k) => ({ path: `${k}.npy`, data: npyParts(t) })));
     },
     async peekArtifact(key, entry) {
       const module = (await cache.lookup("artifact", key, entry))?.find((f) => f.path === ARTIFACT.module);

@@ -251,33 +251,47 @@ export class ReapiClient {
   readBlob(digest: Digest): Promise<Buffer | undefined> {
     return new Promise((resolve, reject) => {
       const call = this.byteStream.read({ resourceName: this.resourceName("blobs", digest.hash, String(digest.sizeBytes)), readOffset: 0, readLimit: 0 }, this.metadata(), this.deadline(digest.sizeBytes));
-      const chunks: Buffer[] = [];
-      call.on("data", (r: ReadResponse__Output) => chunks.push(r.data));
+      // Chunks are copied into one array of the announced size as they arrive: a large blob costs
+      // its size once, not its chunks and their concatenation. More bytes than announced cannot
+      // be the blob: nothing is returned then, which the caller's digest check refuses.
+      const blob = Buffer.allocUnsafe(digest.sizeBytes);
+      let received = 0;
+      call.on("data", (r: ReadResponse__Output) => {
+        if (received + r.data.length <= blob.length) blob.set(r.data, received);
+        received += r.data.length;
+      });
       call.on("error", (e: grpc.ServiceError) => (e.code === grpc.status.NOT_FOUND ? resolve(undefined) : reject(reapiError("ByteStream.Read", e))));
-      call.on("end", () => resolve(Buffer.concat(chunks)));
+      call.on("end", () => resolve(received > blob.length ? Buffer.alloc(0) : blob.subarray(0, received)));
     });
   }
 
-  /** Writes a blob through ByteStream, in chunks, with flow control. */
-  writeBlob(digest: Digest, data: Uint8Array): Promise<void> {
+  /** Writes a blob, given as parts that follow one another, through ByteStream in chunks (views of the parts), with flow control. */
+  writeBlob(digest: Digest, parts: readonly Uint8Array[]): Promise<void> {
+    const total = parts.reduce((n, p) => n + p.byteLength, 0);
     return new Promise((resolve, reject) => {
-      const call = this.byteStream.write(this.metadata(), this.deadline(data.length), (error, response) => {
+      const call = this.byteStream.write(this.metadata(), this.deadline(total), (error, response) => {
         if (error) return reject(reapiError("ByteStream.Write", error));
         const committed = Number(response?.committedSize ?? 0);
         // A server that already holds the blob may answer early with its full size.
-        if (committed !== data.length) return reject(new ReapiError("ByteStream.Write", "DATA_LOSS", `committed ${committed} of ${data.length} bytes`));
+        if (committed !== total) return reject(new ReapiError("ByteStream.Write", "DATA_LOSS", `committed ${committed} of ${total} bytes`));
         resolve();
       });
       const resourceName = this.resourceName("uploads", randomUUID(), "blobs", digest.hash, String(digest.sizeBytes));
-      let offset = 0;
+      let part = 0;
+      let within = 0; // offset inside parts[part]
+      let offset = 0; // offset in the blob
       const pump = () => {
-        while (offset < data.length || offset === 0) {
-          const end = Math.min(offset + STREAM_CHUNK_BYTES, data.length);
-          const request: WriteRequest = { writeOffset: offset, finishWrite: end === data.length, data: data.subarray(offset, end) };
+        for (;;) {
+          while (part < parts.length && within === parts[part]!.byteLength) (part++, (within = 0));
+          const current = parts[part];
+          const data = current ? current.subarray(within, within + STREAM_CHUNK_BYTES) : new Uint8Array(0);
+          const end = offset + data.byteLength;
+          const request: WriteRequest = { writeOffset: offset, finishWrite: end === total, data };
           if (offset === 0) request.resourceName = resourceName;
           const more = call.write(request);
+          within += data.byteLength;
           offset = end;
-          if (end === data.length) {
+          if (end === total) {
             call.end();
             return;
           }

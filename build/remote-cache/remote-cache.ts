@@ -24,6 +24,7 @@
 import { createHash } from "node:crypto";
 import { isAbsolute, join } from "node:path";
 import protobuf from "protobufjs";
+import { updateHash } from "../hash.js";
 import type { ActionResult, ActionResult__Output } from "./reapi-client.js";
 import { ReapiClient, reapiProtoDir, REAPI_PROTOS, type CacheCapabilities, type Digest, type ReapiEndpoint } from "./reapi-client.js";
 import { SIGNATURE_ALGORITHM, SIGNATURE_TYPE_URL, signEntry, verifyEntry } from "./signing.js";
@@ -85,8 +86,26 @@ function messageTypes(): NonNullable<typeof messages> {
   return messages;
 }
 
-export function digestOf(data: Uint8Array): Digest {
-  return { hash: createHash("sha256").update(data).digest("hex"), sizeBytes: data.length };
+/**
+ * A blob's bytes: one array, or parts that follow one another (a .npy's header and its tensor's
+ * own bytes), so that a large result is uploaded without a joined copy.
+ */
+export type BlobBytes = Uint8Array | readonly Uint8Array[];
+
+const partsOf = (data: BlobBytes): readonly Uint8Array[] => (data instanceof Uint8Array ? [data] : data);
+
+export function blobLength(data: BlobBytes): number {
+  return partsOf(data).reduce((n, p) => n + p.byteLength, 0);
+}
+
+/** The blob as one array (a copy only when it is in several parts: done for batched, small blobs). */
+export function joinedBlob(data: BlobBytes): Uint8Array {
+  return data instanceof Uint8Array ? data : data.length === 1 ? data[0]! : Buffer.concat(data);
+}
+
+export function digestOf(data: BlobBytes): Digest {
+  const parts = partsOf(data);
+  return { hash: parts.reduce((h, p) => updateHash(h, p), createHash("sha256")).digest("hex"), sizeBytes: blobLength(parts) };
 }
 
 /** The Action (and its Command) that names an entry, as bytes with their digests. */
@@ -278,7 +297,7 @@ export class RemoteCache {
   }
 
   /** Queues the upload of an entry; returns at once. A read-only layer, or one that is off, does nothing. */
-  put(kind: EntryKind, key: string, label: string, files: { path: string; data: Uint8Array }[]): void {
+  put(kind: EntryKind, key: string, label: string, files: { path: string; data: BlobBytes }[]): void {
     if (!this.options.write || this.off) return;
     this.uploads = this.uploads.then(() => this.upload(kind, key, label, files)).catch((e) => void this.fail(e));
   }
@@ -288,7 +307,7 @@ export class RemoteCache {
     return this.uploads;
   }
 
-  private async upload(kind: EntryKind, key: string, label: string, files: { path: string; data: Uint8Array }[]): Promise<void> {
+  private async upload(kind: EntryKind, key: string, label: string, files: { path: string; data: BlobBytes }[]): Promise<void> {
     if (this.off) return;
     const t0 = performance.now();
     const caps = await this.ready();
@@ -300,20 +319,20 @@ export class RemoteCache {
     }
     const { action, blobs: actionBlobs } = entryAction(kind, key);
     const outputs = files.map((f) => ({ path: f.path, digest: digestOf(f.data), data: f.data }));
-    const all = new Map<string, { digest: Digest; data: Uint8Array }>();
+    const all = new Map<string, { digest: Digest; data: BlobBytes }>();
     for (const b of [...outputs, ...actionBlobs]) all.set(b.digest.hash, b);
     const missing = new Set((await this.client.findMissingBlobs([...all.values()].map((b) => b.digest))).map((d) => d.hash));
     for (const hash of this.corrupt) if (all.has(hash)) missing.add(hash);
     const toSend = [...missing].flatMap((hash) => all.get(hash) ?? []);
-    const bytes = toSend.reduce((n, b) => n + b.data.length, 0);
-    const { streamed, batches } = planTransfers(toSend, (b) => b.data.length, this.batchLimit(caps));
+    const bytes = toSend.reduce((n, b) => n + b.digest.sizeBytes, 0);
+    const { streamed, batches } = planTransfers(toSend, (b) => b.digest.sizeBytes, this.batchLimit(caps));
     for (const blob of streamed) {
       this.stats.byteStreamWrites++;
-      await this.client.writeBlob(blob.digest, blob.data);
+      await this.client.writeBlob(blob.digest, partsOf(blob.data));
     }
     for (const batch of batches) {
       this.stats.batchUpdates++;
-      await this.client.batchUpdateBlobs(batch);
+      await this.client.batchUpdateBlobs(batch.map((b) => ({ digest: b.digest, data: joinedBlob(b.data) })));
     }
     for (const hash of missing) this.corrupt.delete(hash);
     const actionResult: ActionResult = {
