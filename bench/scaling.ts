@@ -9,7 +9,7 @@
 // Run with `npm run bench:scaling` (it builds dist/ first); BENCH_ONLY=depth,noop,watch,peak runs
 // some parts, the others keep their figures in bench/scaling.json. Uses the compiled dist/.
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -24,6 +24,7 @@ import { type Spread, spread } from "./results.js";
 import { writeSection } from "./sections.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const PYTHON = process.env.TPU_BUILD_PYTHON ?? join(ROOT, "runtime", ".venv", "bin", "python");
 const BIN = join(ROOT, "bin", "tpu-build.js");
 const RESULTS = join(ROOT, "bench", "scaling.json");
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -51,7 +52,7 @@ interface Scaling {
   depth?: Part & { warmups: number; rows: DepthRow[] };
   noop?: Part & { rows: { entries: number; running: number; sourceFiles: number; rpcMs: Spread; engineMs: Spread; firstBuildMs: number; rssMiB: number }[] };
   watch?: Part & { rows: { files: number; watched: number; rssMiB: number; startMs: number; editMs: number; rebuilt: string[] }[] };
-  peak?: Part & { batch: number; parameterBytes: number; inputBytes: number; resultBytes: number; cliPeakBytes: number; serverPeakBytes: number; serverBaselineBytes: number; xlaTemporaryBytes?: number; wallMs: number };
+  peak?: Part & { batch: number; parameterBytes: number; inputBytes: number; resultBytes: number; cliPeakBytes: number; serverPeakBytes: number; serverBaselineBytes: number; xlaTemporaryBytes?: number; direct?: { idleBytes: number; peakBytes: number }; wallMs: number };
 }
 
 // ---- depth: the front end against model depth
@@ -256,22 +257,29 @@ async function peak(s: Scaling): Promise<void> {
     const inputBytes = size.reduce((a, b) => a * b, 4);
     // What a runtime server holds before any tensor: Python, jax and XLA's CPU client, idle.
     const idle = await RuntimeProcess.start();
-    let xlaTemporaryBytes: number;
+    const record = JSON.parse(readFileSync(join(dir, ".tpu-build", "state", "forward.json"), "utf8")) as { compile: { key: string } };
+    const key = record.compile.key;
+    const module = join(dir, ".tpu-build", "cache", "artifacts", key.slice(0, 2), key, "module.hlo.pb");
     let serverBaseline: number;
+    let xlaTemporaryBytes: number;
     try {
       await sleep(1000);
       serverBaseline = memoryOf(idle.pid)?.rss ?? 0;
       // The memory XLA's executable itself needs while it runs (its buffers for activations), from
       // its compiled memory statistics: what is left of the device memory it asks for once its
       // arguments and results (the tensors above) are taken out.
-      const record = JSON.parse(readFileSync(join(dir, ".tpu-build", "state", "forward.json"), "utf8")) as { compile: { key: string } };
-      const key = record.compile.key;
-      const compiled = await idle.client.compile(readFileSync(join(dir, ".tpu-build", "cache", "artifacts", key.slice(0, 2), key, "module.hlo.pb")), key);
+      const compiled = await idle.client.compile(readFileSync(module), key);
       xlaTemporaryBytes = compiled.deviceMemoryBytes - parameterBytes - inputBytes - resultBytes;
     } finally {
       await idle.close();
     }
-    s.peak = { at: stamp(), load: loadavg()[0]!, batch: PEAK_BATCH, parameterBytes, inputBytes, resultBytes, cliPeakBytes: cliPeak, serverPeakBytes: serverPeak, serverBaselineBytes: serverBaseline, xlaTemporaryBytes, wallMs: performance.now() - t0 };
+    // The same forward pass run by PJRT in a bare process (no server, no transfers): what XLA
+    // itself peaks at, beside which the server's own share shows.
+    log("peak: the forward pass run directly by PJRT (bench/peak_direct.py)");
+    const run = spawnSync(PYTHON, [join(ROOT, "bench", "peak_direct.py"), module], { encoding: "utf8", env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" } });
+    if (run.status !== 0) throw new Error(`peak_direct.py exited ${run.status}: ${run.stderr}`);
+    const direct = JSON.parse(run.stdout) as { idleBytes: number; peakBytes: number };
+    s.peak = { at: stamp(), load: loadavg()[0]!, batch: PEAK_BATCH, parameterBytes, inputBytes, resultBytes, cliPeakBytes: cliPeak, serverPeakBytes: serverPeak, serverBaselineBytes: serverBaseline, xlaTemporaryBytes, direct, wallMs: performance.now() - t0 };
     log(`peak: CLI ${(cliPeak / MiB).toFixed(0)} MiB, server ${(serverPeak / MiB).toFixed(0)} MiB, tensors ${((parameterBytes + inputBytes + resultBytes) / MiB).toFixed(0)} MiB`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -398,6 +406,16 @@ function render(s: Scaling): string[] {
             `memory statistics: VGG19's activations; the first two convolutions' outputs alone, 224×224×64 per image, are ${mib(2 * 224 * 224 * 64 * p.batch * 4)}),`,
             `${ratio(p.xlaTemporaryBytes)}× the tensors, which no server holding them could go under. What the server holds beyond an idle`,
             `server and those temporaries is ${mib(p.serverPeakBytes - p.serverBaselineBytes - p.xlaTemporaryBytes)}: ${ratio(p.serverPeakBytes - p.serverBaselineBytes - p.xlaTemporaryBytes)}× the tensors (< 1.5: ${p.serverPeakBytes - p.serverBaselineBytes - p.xlaTemporaryBytes < 1.5 * tensors ? "**met**" : "**not met**"}).`,
+          ]),
+      ...(p.direct === undefined || p.xlaTemporaryBytes === undefined
+        ? []
+        : [
+            ``,
+            `Side by side, the same forward pass run by PJRT in a bare Python process (bench/peak_direct.py: the server's own`,
+            `compile and placement calls, no gRPC, no transfers) peaked at ${mib(p.direct.peakBytes)} (${mib(p.direct.idleBytes)} idle): the server's peak is`,
+            `${(p.serverPeakBytes / p.direct.peakBytes).toFixed(2)}× that, ${mib(p.serverPeakBytes - p.direct.peakBytes)} (${ratio(p.serverPeakBytes - p.direct.peakBytes)}× the tensors) more, of which ${mib(p.serverBaselineBytes - p.direct.idleBytes)} is an idle server's own (gRPC, threads).`,
+            `The rest of the process's peak is XLA's: its arguments, its temporaries and what its CPU runtime allocates while`,
+            `running (${mib(p.direct.peakBytes - p.direct.idleBytes - p.parameterBytes - p.inputBytes - p.xlaTemporaryBytes)} beyond the temporaries in the bare process).`,
           ]),
       ``,
       `The whole build took ${(p.wallMs / 1000).toFixed(0)} s.`,
