@@ -418,7 +418,7 @@ function render(s: Scaling): string[] {
             `running (${mib(p.direct.peakBytes - p.direct.idleBytes - p.parameterBytes - p.inputBytes - p.xlaTemporaryBytes)} beyond the temporaries in the bare process).`,
           ]),
       ``,
-      `The whole build took ${(p.wallMs / 1000).toFixed(0)} s.`,
+      `This part took ${(p.wallMs / 1000).toFixed(0)} s (the build, ${p.direct ? "the idle server's compile and the bare run" : "the idle server"}).`,
       ``,
     );
   }
