@@ -527,7 +527,7 @@ export function defineArrayFunctions(lib: IntrinsicLibrary): void {
     if (!x || !isArray(x) || !v || !isScalarish(v) && !isArray(v)) throw methodError("setindex!", args);
     const t = idx.length === 1 && x.size.length !== 1 ? arrays.reshape(x, [product(x.size)]) : x;
     if (idx.length !== t.size.length) throw fail("unsupported-index", `writing into a ${t.size.length}-dimensional array with ${idx.length} indices is not supported`, args.span, ["give one index per dimension, or one linear index"]);
-    const starts: Tensor[] = [], window: number[] = [], reversed: number[] = [];
+    const starts: Tensor[] = [], window: number[] = [], reversed: number[] = [], gaps: number[] = idx.map(() => 0);
     let selectsOne = true;
     idx.forEach((ix, k) => {
       const n = t.size[k]!;
@@ -542,16 +542,16 @@ export function defineArrayFunctions(lib: IntrinsicLibrary): void {
       } else if (ix.kind === "range" && isInteger(ix.type)) {
         const xs = interp.rangeValues(ix, span);
         selectsOne = false;
-        if (xs.length && Math.abs(ix.step) !== 1) throw fail("unsupported-index", `writing at the strided range ${ix.start}:${ix.step}:${ix.stop} is not supported yet (ranges of step 1 or -1, :, integers and traced integers are)`, span, ["write the elements one by one, or build the array with broadcasting"]);
         const lo = xs.length ? Math.min(...xs) : 1, hi = xs.length ? Math.max(...xs) : 0;
         if (xs.length && (lo < 1 || hi > n)) throw outOfBounds(`[${ix.start}:${ix.unit ? "" : `${ix.step}:`}${ix.stop}]`);
         if (ix.step < 0 && xs.length > 1) reversed.push(k);
+        if (xs.length > 1) gaps[k] = Math.abs(ix.step) - 1;
         starts.push(arrays.constant("Int64", lo - 1)); window.push(xs.length);
       } else if (ix.kind === "tensor" && ix.scalar && !ix.size.length && isInteger(ix.eltype) && ix.eltype !== "Bool") {
         starts.push(arrays.elementwise(ops.subtract, [arrays.convert(ix, "Int64"), arrays.constant("Int64", 1)], true)); window.push(1);
       } else if (ix.kind === "tensor" && isInteger(ix.eltype) && ix.eltype !== "Bool") {
         throw fail("unsupported-index", "writing at an array of traced indices (a scatter) is not supported yet", span, ["write at one traced integer at a time, or use a one-hot mask: x = ifelse.(mask, v, x)"]);
-      } else throw fail("unsupported-index", `index ${describeValue(ix)} is not supported in an assignment (integers, ranges of step ±1, : and traced integers are)`, span);
+      } else throw fail("unsupported-index", `index ${describeValue(ix)} is not supported in an assignment (integers, ranges, : and traced integers are)`, span);
     });
     const valueSpan = spanOf(args, 1);
     const nonSingleton = (size: number[]) => size.filter((d) => d !== 1);
@@ -563,7 +563,14 @@ export function defineArrayFunctions(lib: IntrinsicLibrary): void {
         throw fail("dimension-mismatch", `DimensionMismatch: tried to assign an array of size ${showSize(v.size)} to a destination of size ${showSize(window)}`, valueSpan, ["use .= to broadcast into the destination"]);
     }
     if (product(window) === 0) return x;
-    const update = arrays.reverseDims(arrays.reshape(v.kind === "number" ? arrays.known(v, x.eltype) : arrays.convert(v, x.eltype), window), reversed);
+    let update = arrays.reverseDims(arrays.reshape(v.kind === "number" ? arrays.known(v, x.eltype) : arrays.convert(v, x.eltype), window), reversed);
+    // A strided range (x[1:2:end] = v): the update spread out with gaps, written over the span it
+    // covers, the gaps keeping the array's own values.
+    if (gaps.some((g) => g > 0)) {
+      const spread = arrays.spread(update, gaps, arrays.constant(x.eltype, 0));
+      const mask = arrays.spread({ ...arrays.broadcastTo(arrays.constant("Bool", true), window), scalar: false }, gaps, arrays.constant("Bool", false));
+      update = arrays.select(mask, spread, arrays.dynamicSlice(t, starts, spread.size), false);
+    }
     const written = arrays.updateSlice(t, update, starts);
     interp.writeInPlace(x, t === x ? written : arrays.reshape(written, x.size), args.span);
     return x;

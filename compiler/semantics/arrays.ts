@@ -274,6 +274,18 @@ export class ArrayLowering {
     return this.tensor(id, t.eltype, t.size, false);
   }
 
+  /** The window of Julia size `size` at 0-based Julia-order `starts` (Int64 scalars): one dynamic-slice, clamped as XLA clamps. */
+  dynamicSlice(t: Tensor, starts: Tensor[], size: number[]): Tensor {
+    const id = this.b.emit(ops.dynamicSlice, [t.id, ...[...starts].reverse().map((s) => s.id)], { sizes: xlaDims(size) });
+    return this.tensor(id, t.eltype, size, false);
+  }
+
+  /** `t` with `gaps[k]` copies of the scalar `value` between neighbours along Julia dimension k (XLA's interior padding). */
+  spread(t: Tensor, gaps: number[], value: Tensor): Tensor {
+    const id = this.b.emit(ops.pad, [t.id, value.id], { low: gaps.map(() => 0), high: gaps.map(() => 0), interior: xlaDims(gaps) });
+    return this.tensor(id, t.eltype, t.size.map((d, k) => d + Math.max(0, d - 1) * gaps[k]!), false);
+  }
+
   /**
    * Batched matrix product over the last Julia dimension: a (m, k, B) times b (k, n, B) is
    * (m, n, B). In XLA order a is [B, k, m] and b is [B, n, k]; dot(b, a) with batch dimension 0

@@ -1,4 +1,4 @@
-// Arrays that change: writes into traced arrays (x[i] = v, x[:, j] = col, x[I] .= v, x[I] .+= v)
+// Arrays that change: writes into traced arrays (x[i] = v, x[:, j] = col, x[I] .= v, x[I] .+= v, strided ranges)
 // with Julia's aliasing, arrays made with similar, copy, zeros or Array{T}(undef, ...) and then
 // filled (in loops that unroll and in loops compiled to an XLA while), outputs collected with
 // push!, gradients through writes, and recurrent layers over long sequences as one XLA while.
@@ -121,6 +121,26 @@ end`,
 def ref(x):
     d = np.full((2, 3), 2, np.float32); d[0, 0] = x[0, 0]
     return d, np.array(x) * 3`,
+  },
+  {
+    name: "writes at strided ranges (x[1:2:5] = v, x[6:-2:2] = v, x[2:2:6, 2:3] .= 1) keep the elements between, and differentiate",
+    source: `function f(x, v)
+    y = copy(x)
+    y[1:2:5] = v
+    w = copy(x)
+    w[6:-2:2] = v
+    z = zeros(Float32, 6, 4)
+    z[2:2:6, 2:3] .= 1
+    g = gradient(v -> (u = zeros(Float32, 6); u[2:2:6] = v .^ 2; sum(u .* x)), v)[1]
+    return y, w, z, g
+end`,
+    args: [a(6), a(3)],
+    setup: `
+def ref(x, v):
+    y = np.array(x).copy(); y[0:5:2] = v
+    w = np.array(x).copy(); w[5:0:-2] = v
+    z = np.zeros((6, 4), np.float32); z[1:6:2, 1:3] = 1
+    return y, w, z, 2 * np.array(v) * np.array(x)[1:6:2]`,
   },
   // ---- arrays made, then filled --------------------------------------------------------------
   {
@@ -297,8 +317,7 @@ test("assignments Julia rejects: one value to many places, a size mismatch, an a
   assert.match(compileErrorText("f(x) = (y = copy(x); y[1] = x; y)", [[3]]), /MethodError: cannot convert/);
 });
 
-test("writes not supported yet say what is: a strided range, an array of traced indices", () => {
-  assert.match(compileErrorText("f(x) = (y = copy(x); y[1:2:5] = x[1:3]; y)", [[6]]), /unsupported-index: writing at the strided range 1:2:5 is not supported yet/);
+test("a write at an array of traced indices (a scatter) is not supported yet, and says so", () => {
   assert.match(compileErrorText("f(x) = (y = copy(x); y[Int.(round.(abs.(x))) .+ 1] = x; y)", [[3]]), /unsupported-index: writing at an array of traced indices \(a scatter\) is not supported yet/);
 });
 
