@@ -176,6 +176,8 @@ end
 # Flux losses (src/losses/functions.jl), default aggregation `mean`.
 xlogy(x, y) = ifelse(iszero(x), zero(x * log(y)), x * log(y))
 iszero(x) = x == zero(x)
+isone(x) = x == one(x)
+inv(x::Number) = one(x) / x
 mse(ŷ, y; agg = mean) = agg(abs2.(ŷ .- y))
 mae(ŷ, y; agg = mean) = agg(abs.(ŷ .- y))
 crossentropy(ŷ, y; dims = 1, agg = mean, eps = eps(float(eltype(ŷ)))) = agg(.-sum(xlogy.(y, ŷ .+ eps); dims = dims))
@@ -267,6 +269,32 @@ Flux.@layer Dropout trainable=()
 # Flux passes p * active (dropout of p = 0 is the identity); here the mode is known, so inactive
 # layers draw nothing.
 (a::Dropout)(x) = _isactive(a, x) ? dropout(a.rng, x, a.p; dims = a.dims) : convert(AbstractArray{float(eltype(x))}, x)
+
+# Flux's AlphaDropout (Klambauer et al., for selu networks): a dropped element becomes selu's
+# negative saturation α′ and all are then scaled by A and shifted by B, keeping mean and variance.
+# Flux returns x for p = 0 and zeros for p = 1 before drawing; p may be traced (a float field is
+# differentiated, as Zygote differentiates it here), so those two cases are selected, not branched on.
+mutable struct AlphaDropout{F, R<:AbstractRNG}
+    p::F
+    active::Union{Bool, Nothing}
+    rng::R
+end
+AlphaDropout(p, active) = AlphaDropout(p, active, default_rng())
+function AlphaDropout(p; rng = default_rng(), active::Union{Bool, Nothing} = nothing)
+    0 ≤ p ≤ 1 || error("ArgumentError: AlphaDropout expects 0 ≤ p ≤ 1, got p = $p")
+    return AlphaDropout(p, active, rng)
+end
+Flux.@layer AlphaDropout trainable=()
+function (a::AlphaDropout)(x::AbstractArray{T}) where {T}
+    _isactive(a, x) || return x
+    p = a.p
+    α′ = T(-1.7580993408473766)  # selu(-Inf) == -λα
+    A = T(inv(sqrt((1 - p) * (1 + p * α′^2))))
+    B = T(-A * α′ * p)
+    noise = rand(a.rng, T, size(x)...)
+    y = A .* ifelse.(noise .> p, x, α′) .+ B
+    return ifelse.(iszero(p), x, ifelse.(isone(p), sign.(x) .* T(0), y))
+end
 
 struct Embedding{W<:AbstractMatrix}
     weight::W
@@ -462,7 +490,37 @@ function (gn::GroupNorm)(x::AbstractArray)
 end
 
 hasaffine(l::Union{BatchNorm, InstanceNorm, LayerNorm, GroupNorm}) = l.affine
-testmode!(m::Union{Dropout, BatchNorm, InstanceNorm, GroupNorm}, mode = true) = (m.active = isnothing(_tidy_active(mode)) ? nothing : !mode; m)
+
+# Flux's WeightNorm (Salimans & Kingma): the layer's field `which` is used as g .* v ./ ‖v‖, the norm
+# taken over `dims` (-1: the last dimension, as Flux's default), g trained beside the layer.
+# (Flux also refuses an all-zero field, which gives NaN; its values are not known at compile time.)
+struct WeightNorm{L, G, D}
+    layer::L
+    g::G
+    which::Symbol
+    dims::D
+end
+Flux.@layer WeightNorm
+function WeightNorm(layer::L, which::Symbol = :weight; dims = -1) where {L}
+    which in fieldnames(L) || error("ArgumentError: `$L` does not have field `:$which`.")
+    x = getfield(layer, which)
+    if dims == -1
+        dims = ndims(x)
+    end
+    g = sqrt.(sum(abs2, x; dims = dims) .+ eps(eltype(x)))
+    return WeightNorm(layer, g, which, dims)
+end
+(w::WeightNorm)(x) = reparametrize(w)(x)
+function reparametrize(wn::WeightNorm)
+    ϵ = eps(eltype(wn.g))
+    v = getfield(wn.layer, wn.which)
+    n2 = sum(abs2, v; dims = wn.dims)
+    w = @. wn.g * v / sqrt(n2 + ϵ)
+    return _with_field(wn.layer, wn.which, w)
+end
+# The struct x with its field `name` replaced by v (Functors.functor's reconstruction).
+_with_field(x, name::Symbol, v) = typeof(x)(map(f -> f === name ? v : getfield(x, f), fieldnames(typeof(x)))...)
+testmode!(m::Union{Dropout, AlphaDropout, BatchNorm, InstanceNorm, GroupNorm}, mode = true) = (m.active = isnothing(_tidy_active(mode)) ? nothing : !mode; m)
 
 # Convolutional layers. Flux's Conv is a true convolution (NNlib's flipped=false); CrossCor is not.
 struct SamePad end

@@ -260,6 +260,45 @@ end`,
     ref: "(x1, 1000, 0.5, 1000, 0.5, True, True, 0.5)",
     rtol: 0.1,
   },
+  {
+    name: "AlphaDropout is the identity in test mode; trained, a fraction p of the elements become A·α′ + B and the rest A·x + B (Flux's constants); p = 0 keeps x and p = 1 gives zeros",
+    source: `using Flux
+function f(x)
+    d = AlphaDropout(0.2)
+    y0 = d(x)
+    trainmode!(d)
+    y = d(x)
+    α′ = -1.7580993408473766f0
+    A = Float32(1 / sqrt(0.8 * (1 + 0.2 * α′^2)))
+    B = -A * α′ * 0.2f0
+    dropped = abs.(y .- (A * α′ + B)) .< 1f-5
+    kept = abs.(y .- (A .* x .+ B)) .< 1f-5
+    return y0, count(dropped .| kept), count(dropped) / 4000, AlphaDropout(0.0; active = true)(x), AlphaDropout(1.0; active = true)(x), testmode!(d)(x)
+end`,
+    args: [a(4000)],
+    ref: "(x1, 4000, 0.2, x1, np.zeros_like(x1), x1)",
+    rtol: 0.1,
+  },
+  {
+    name: "WeightNorm computes the layer with g .* v ./ ‖v‖ over dims (the last by default, as Flux), g starting at ‖v‖; gradients reach g and v",
+    source: `using Flux
+function f(W, b, x, c, xc)
+    d = WeightNorm(Dense(W, b, tanh))
+    wc = WeightNorm(Conv(c, false), :weight; dims = (1, 2))
+    g = gradient(m -> sum(m(x)), d)[1]
+    return d(x), d.g, wc(xc) .- Conv(c, false)(xc), size(wc.g) == (1, 1, 5), g.g, g.layer.weight
+end`,
+    args: [a(3, 4), a(3), a(4, 2), a(3, 2, 5), a(7, 2, 1)],
+    setup: `def ref(W, b, x, c, xc):
+    eps = np.finfo(np.float32).eps
+    def loss(g, v):
+        w = g * v / jnp.sqrt(jnp.sum(v ** 2, axis=1, keepdims=True) + eps)
+        return jnp.sum(jnp.tanh(w @ x + b[:, None]))
+    g0 = jnp.sqrt(jnp.sum(W ** 2, axis=1, keepdims=True) + eps)
+    gg, gv = jax.grad(loss, argnums=(0, 1))(g0, W)
+    return jnp.tanh(W @ x + b[:, None]), g0, np.zeros((5, 5, 1), np.float32), True, gg, gv`,
+    rtol: 1e-4,
+  },
   // Flux's adaptive pools: stride = in ÷ out, window = in - (out - 1) × stride (7×6 to 3×2: window 3×3, stride 2×3).
   {
     name: "AdaptiveMaxPool and AdaptiveMeanPool choose the window that gives the output size",
@@ -305,6 +344,13 @@ test("a norm layer given the wrong number of channels is a located DimensionMism
 test("GroupNorm with groups that do not divide the channels, and testmode! with a mode that is not a Bool, nothing or :auto, are errors", () => {
   assert.match(compileError("using Flux\nf(x) = GroupNorm(6, 4)(x)\n", [f32(2, 6, 1)]), "The number of groups (4) must divide the number of channels (6)");
   assert.match(compileError("using Flux\nf(x) = testmode!(Dropout(0.1), :yes)(x)\n", [f32(2)]), "ArgumentError: active = yes is not accepted, must be true/false/nothing or :auto");
+});
+
+test("WeightNorm of a field the layer lacks and AlphaDropout with p outside [0, 1] are errors at the call", () => {
+  const weightNorm = compileError("using Flux\nf(x) = WeightNorm(Dense(2 => 2), :kernel)(x)\n", [f32(2)]);
+  assert.match(weightNorm, "does not have field `:kernel`");
+  assert.match(weightNorm, "in f at m.jl:2:8");
+  assert.match(compileError("using Flux\nf(x) = AlphaDropout(1.5)(x)\n", [f32(2)]), "ArgumentError: AlphaDropout expects 0 ≤ p ≤ 1, got p = 1.5");
 });
 
 test.run();
