@@ -1155,14 +1155,18 @@ end
 update!(opt::AbstractRule, ps::Params, gs::Union{Tuple, NamedTuple}) = error("can't mix implicit Params with explicit gradients: for the implicit style, update!(opt, ::Params, ::Grads) needs the gradient from gradient(() -> loss(...), ps)")
 
 # Flux.Optimise.train! (Flux 0.14): for each element of `data` (a tuple is splatted into the loss),
-# the gradient of loss(d...) with respect to ps and an update! of the parameters in place.
-# (Flux's check that the loss is finite would need a run-time error, which XLA has not.)
-function train!(loss, ps::Params, data, opt::AbstractRule; cb = nothing)
-    isnothing(cb) || error("train! does not support callback functions. For more control use a loop with `gradient` and `update!`.")
+# the gradient of loss(d...) with respect to ps, an update! of the parameters in place, then the
+# callback(s) `cb`. (Flux's check that the loss is finite would need a run-time error, which XLA
+# has not; Flux.stop() and skip() would need try/catch.)
+function train!(loss, ps::Params, data, opt::AbstractRule; cb = () -> ())
+    callbacks = cb isa Union{Tuple, AbstractVector} ? cb : (cb,)
     for d in data
         d_splat = d isa Tuple ? d : (d,)
         gs = gradient(() -> loss(d_splat...), ps)
         update!(opt, ps, gs)
+        for c in callbacks
+            c()
+        end
     end
     return nothing
 end
@@ -1184,3 +1188,7 @@ function _scan(cell, x, state)
     end
     return reshape(ys, n, size(x, 2), size(y1)[2:end]...), state
 end
+
+# The optimisers' names before Flux 0.13 (Flux's @deprecate_binding ADAM Adam and others).
+const ADAM = Adam
+const ADAMW = AdamW

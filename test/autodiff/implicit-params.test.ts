@@ -185,14 +185,14 @@ def ref(W, x):
     return W`,
   },
   {
-    name: "the implicit Flux.train!(loss, ps, data, opt) takes one Adam step per batch",
+    name: "the implicit Flux.train!(loss, ps, data, opt) takes one Adam step per batch (ADAM, the old name) and runs the callback",
     source: `
 using Flux
 function f(W, b, x1, y1, x2, y2)
     m = Dense(W, b, tanh)
     loss(x, y) = Flux.mse(m(x), y)
-    opt = Adam(0.01)
-    Flux.train!(loss, Flux.params(m), [(x1, y1), (x2, y2)], opt)
+    opt = ADAM(0.01)
+    Flux.train!(loss, Flux.params(m), [(x1, y1), (x2, y2)], opt; cb = () -> println("step"))
     Flux.train!(loss, Flux.params(m), [(x1, y1)], opt)
     return m.weight, m.bias
 end`,
