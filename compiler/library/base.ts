@@ -34,13 +34,13 @@ export function defineBase(lib: IntrinsicLibrary): void {
   for (const [name, v] of constants) lib.set(name, v);
   lib.set("nothing", NOTHING);
 
-  const abstractTypes = ["Any", "Number", "Real", "AbstractFloat", "Integer", "Signed", "Unsigned", "AbstractArray", "DenseArray", "Array", "NamedTuple", "Function", "Symbol", "String", "AbstractString", "Nothing", "AbstractRange", "UnitRange", "StepRange", "Vararg", "Type", "DataType", "Dict", "IdDict", "AbstractDict", "Colon"];
+  const abstractTypes = ["Any", "Number", "Real", "AbstractFloat", "Integer", "Signed", "Unsigned", "AbstractArray", "DenseArray", "Array", "NamedTuple", "Function", "Symbol", "String", "AbstractString", "Char", "AbstractChar", "Nothing", "AbstractRange", "UnitRange", "StepRange", "Vararg", "Type", "DataType", "Dict", "IdDict", "AbstractDict", "Colon"];
   for (const t of [...ELEMENT_TYPES, ...abstractTypes]) lib.set(t, { kind: "type", type: datatype(t) });
   lib.set("Tuple", { kind: "type", type: ANY_TUPLE });
   // Int and UInt are the machine integers (64-bit, as on every platform tpu-build compiles for).
   lib.set("Int", { kind: "type", type: datatype("Int64") });
   lib.set("UInt", { kind: "type", type: datatype("UInt64") });
-  for (const alias of ["Vector", "Matrix", "AbstractVector", "AbstractMatrix", "VecOrMat", "AbstractVecOrMat", "NTuple"]) lib.set(alias, { kind: "type", type: expandAlias(alias, [])! });
+  for (const alias of ["Vector", "Matrix", "AbstractVector", "AbstractMatrix", "VecOrMat", "AbstractVecOrMat", "NTuple", "Dims"]) lib.set(alias, { kind: "type", type: expandAlias(alias, [])! });
   // Flux.Losses is a module of Flux; all library names live in one scope.
   for (const m of LIBRARY_MODULES) lib.set(m, { kind: "module", name: m });
 
@@ -192,7 +192,7 @@ export function defineBase(lib: IntrinsicLibrary): void {
     if (name === "*" || (name === "/" && isScalarish(b))) {
       // Array times scalar (either side) and array divided by scalar scale every element.
       const arr = (isScalarish(a) ? b : a) as Tensor;
-      if (arr.kind === "tensor") {
+      if (arr.kind === "tensor" && (isScalarish(a) || isScalarish(b))) {
         const r = scalarArith(name, isScalarish(a) ? a : { ...arr, scalar: true }, isScalarish(b) ? b : { ...arr, scalar: true }, args.span) as Tensor;
         return { ...r, scalar: false, rowVector: arr.rowVector };
       }
@@ -584,7 +584,7 @@ export function defineBase(lib: IntrinsicLibrary): void {
     let t = x;
     if (idx.length === 1 && x.size.length > 1) t = arrays.reshape(x, [x.size.reduce((a, b) => a * b, 1)]);
     if (idx.length !== t.size.length) throw fail("unsupported-index", `indexing a ${t.size.length}-dimensional array with ${idx.length} indices is not supported yet`, args.span);
-    const start: number[] = [], limit: number[] = [], stride: number[] = [], keep: number[] = [];
+    const start: number[] = [], limit: number[] = [], stride: number[] = [], keep: number[] = [], reversed: number[] = [];
     idx.forEach((ix, k) => {
       const n = t.size[k]!;
       const span = args.argSpans[k + 1] ?? args.span;
@@ -595,8 +595,9 @@ export function defineBase(lib: IntrinsicLibrary): void {
         if (!xs.length) throw fail("unsupported-index", "an empty range index is not supported", span);
         const lo = Math.min(...xs), hi = Math.max(...xs);
         if (lo < 1 || hi > n) throw fail("bounds-error", `BoundsError: attempt to access ${showSize(t.size)} array at index [${ix.start}:${ix.unit ? "" : `${ix.step}:`}${ix.stop}] in dimension ${k + 1}`, span);
-        if (ix.step < 0) throw fail("unsupported-index", "reversed ranges as indices are not supported yet", span);
-        start.push(xs[0]! - 1); limit.push(xs[xs.length - 1]!); stride.push(ix.step); keep.push(xs.length);
+        // A reversed range (`end:-1:1`) takes the same elements as its ascending twin, then reverses them.
+        if (ix.step < 0) reversed.push(k);
+        start.push(lo - 1); limit.push(hi); stride.push(Math.abs(ix.step)); keep.push(xs.length);
       } else if (ix.kind === "number" && isInteger(concrete(ix.type))) {
         const i = toNumber(ix.value);
         if (i < 1 || i > n) throw fail("bounds-error", `BoundsError: attempt to access ${showSize(t.size)} array at index ${i} in dimension ${k + 1}`, span);
@@ -605,7 +606,8 @@ export function defineBase(lib: IntrinsicLibrary): void {
     });
     // Slice parameters are per XLA dimension: reverse the Julia order.
     const id = arrays.b.emit(ops.slice, [t.id], { start: [...start].reverse(), limit: [...limit].reverse(), stride: [...stride].reverse() });
-    const sliced = arrays.tensor(id, t.eltype, idx.map((_, k) => Math.ceil((limit[k]! - start[k]!) / stride[k]!)), false);
+    const strided = arrays.tensor(id, t.eltype, idx.map((_, k) => Math.ceil((limit[k]! - start[k]!) / stride[k]!)), false);
+    const sliced = reversed.length ? arrays.reverseDims(strided, reversed) : strided;
     if (keep.length === idx.length) return sliced;
     const r = arrays.reshape(sliced, keep);
     return keep.length === 0 ? { ...r, scalar: true } : r;
@@ -617,6 +619,12 @@ export function defineBase(lib: IntrinsicLibrary): void {
     if ((x.kind === "tuple" || x.kind === "namedtuple") && x.elements.length) return x.elements[0]!;
     if (x.kind === "range") return num(x.type, x.start);
     throw methodError("first", args);
+  });
+  define("step", (args) => {
+    arity(args, "step", 1);
+    const x = args.positional[0]!;
+    if (x.kind === "range") return num(x.unit ? x.type : isInteger(x.type) ? x.type : "Float64", x.step);
+    throw methodError("step", args);
   });
   define("last", (args) => {
     const x = args.positional[0]!;

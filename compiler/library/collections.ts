@@ -6,7 +6,7 @@
 import type { Span } from "../diagnostics.js";
 import { commonType, describeValue, printValue } from "../semantics/describe.js";
 import type { CallArgs, Value } from "../semantics/values.js";
-import { NOTHING, num, tuple } from "../semantics/values.js";
+import { NOTHING, charsOf, num, tuple } from "../semantics/values.js";
 import type { IntrinsicLibrary } from "./intrinsics.js";
 import { toNumber } from "./numbers.js";
 
@@ -17,7 +17,10 @@ export function defineCollections(lib: IntrinsicLibrary): void {
   const elementsOf = (v: Value, span: Span): Value[] | undefined => {
     if (v.kind === "tuple" || v.kind === "namedtuple" || v.kind === "vector") return v.elements;
     if (v.kind === "range") return interp.rangeValues(v, span).map((x) => num(v.type, x));
-    return undefined;
+    // A 1-d array of known length: its elements, each a traced number (enumerate, zip over an array).
+    if (v.kind === "tensor" && !v.scalar && v.size.length === 1)
+      return Array.from({ length: v.size[0]! }, (_, k) => interp.callNamed("getindex", [v, num("Int64", k + 1)], [span, span], span, false));
+    return charsOf(v);
   };
 
   const call = (f: Value, positional: Value[], args: CallArgs, name: string): Value =>
@@ -51,7 +54,7 @@ export function defineCollections(lib: IntrinsicLibrary): void {
     const x = args.positional[0]!;
     if (x.kind === "tensor" && !x.scalar) return num("Bool", x.size.some((d) => d === 0));
     return num("Bool", tupleArg(args, "isempty").length === 0);
-  });
+  }, "(built in)", true);
 
   define("ntuple", (args) => {
     arity(args, "ntuple", 2);
@@ -121,20 +124,20 @@ export function defineCollections(lib: IntrinsicLibrary): void {
         return keep.value as boolean;
       }),
     );
-  });
+  }, "(built in)", true);
 
 
   define("enumerate", (args) => {
     arity(args, "enumerate", 1);
     return tuple(tupleArg(args, "enumerate").map((x, i) => tuple([num("Int64", i + 1), x])));
-  });
+  }, "(built in)", true);
 
   define("zip", (args) => {
     const lists = args.positional.map((c) => elementsOf(c, args.span));
     if (lists.some((l) => !l)) throw methodError("zip", args);
     const n = Math.min(...lists.map((l) => l!.length));
     return tuple(Array.from({ length: n }, (_, i) => tuple(lists.map((l) => l![i]!))));
-  });
+  }, "(built in)", true);
 
   /** collect of numbers is an array (a constant when they are known); of anything else, a tuple. */
   define("collect", (args) => {
@@ -147,16 +150,53 @@ export function defineCollections(lib: IntrinsicLibrary): void {
     return tuple(xs);
   });
 
+  // sort and unique of known collections (numbers, Chars, Strings, Symbols): a Vector, as Base's.
+  // Numbers order by value, Chars by code point, Strings and Symbols by their code points.
+  const sortKey = (v: Value, span: Span): number | string => {
+    if (v.kind === "number") return toNumber(v.value);
+    if (v.kind === "string") return v.char ? v.value.codePointAt(0)! : v.value;
+    if (v.kind === "symbol") return v.name;
+    throw fail("unsupported-argument", `sorting ${describeValue(v)} is not supported: only numbers, Chars, Strings and Symbols known at compile time`, span);
+  };
+  const order = (a: number | string, b: number | string) => (a < b ? -1 : a > b ? 1 : 0);
+  define("sort", (args) => {
+    arity(args, "sort", 1);
+    lib.keywords(args, "sort", ["rev", "by"]);
+    const x = args.positional[0]!;
+    if (x.kind === "tensor") throw fail("unsupported-argument", "sort of a traced array is not supported yet", args.span, ["sort a collection known at compile time"]);
+    const xs = tupleArg(args, "sort");
+    if (x.kind === "tuple") throw methodError("sort", args);
+    const by = args.keywords.get("by");
+    const keyed = xs.map((v) => ({ v, k: sortKey(by ? call(by, [v], args, "by") : v, args.span) }));
+    const rev = args.keywords.get("rev");
+    const sign = rev?.kind === "number" && rev.value === true ? -1 : 1;
+    // Array.prototype.sort is stable, as Julia's default for vectors of non-numbers.
+    const sorted = keyed.sort((a, b) => sign * order(a.k, b.k)).map((e) => e.v);
+    return { kind: "vector", eltype: commonType(sorted), elements: sorted };
+  }, "(built in, base/sort.jl)", true);
+  lib.overload("unique", (args) => {
+    arity(args, "unique", 1);
+    const x = args.positional[0]!;
+    const xs = elementsOf(x, args.span);
+    if (!xs || x.kind === "namedtuple") return undefined;
+    const seen = new Set<string>();
+    const kept = xs.filter((v) => {
+      const key = JSON.stringify([v.kind, v.kind === "number" ? toNumber(v.value) : sortKey(v, args.span)]);
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+    return { kind: "vector", eltype: commonType(kept), elements: kept };
+  }, "(built in, base/set.jl)");
+
   define("keys", (args) => {
     arity(args, "keys", 1);
     const x = args.positional[0]!;
     if (x.kind === "namedtuple") return tuple(x.names.map((n) => ({ kind: "symbol", name: n })));
     return tuple(tupleArg(args, "keys").map((_, i) => num("Int64", i + 1)));
-  });
+  }, "(built in)", true);
   define("values", (args) => {
     arity(args, "values", 1);
     return tuple(tupleArg(args, "values"));
-  });
+  }, "(built in)", true);
   define("haskey", (args) => {
     arity(args, "haskey", 2);
     const [x, k] = args.positional as [Value, Value];

@@ -138,6 +138,19 @@ export function defineDicts(lib: IntrinsicLibrary): void {
     d.entries.delete(keyOf(d, args.positional[1]!, args.argSpans[1] ?? args.span));
     return d;
   });
+  overload("pop!", (args, d) => {
+    arity(args, "pop!", 2, 3);
+    interp.checkMutable(d, "pop! on a Dict", args.span);
+    const span = args.argSpans[1] ?? args.span;
+    const key = keyOf(args.positional[1]!, span);
+    const found = d.entries.get(key);
+    if (!found) {
+      if (args.positional[2] !== undefined) return args.positional[2];
+      throw missingKey(args.positional[1]!, span);
+    }
+    d.entries.delete(key);
+    return found[1];
+  });
   overload("keys", (args, d) => ({ kind: "vector", eltype: d.keyType, elements: [...d.entries.values()].map((e) => e[0]) }));
   overload("values", (args, d) => ({ kind: "vector", eltype: d.valueType, elements: [...d.entries.values()].map((e) => e[1]) }));
   overload("length", (args, d) => num("Int64", d.entries.size));

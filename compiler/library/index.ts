@@ -14,6 +14,7 @@ import { defineOptimisers } from "./optimisers.js";
 import { defineSharding } from "./sharding.js";
 import { defineVectors } from "./vectors.js";
 import { defineDicts } from "./dicts.js";
+import { defineStrings } from "./strings.js";
 
 export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   const lib = new IntrinsicLibrary(interp);
@@ -27,5 +28,6 @@ export function juliaLibrary(interp: Interpreter): Map<string, Value> {
   defineSharding(lib);
   defineVectors(lib);
   defineDicts(lib);
+  defineStrings(lib);
   return lib.entries;
 }

@@ -30,10 +30,13 @@ export class IntrinsicLibrary {
 
   fail = (code: string, message: string, span: Span, notes?: string[]) => this.interp.fail(code, message, span, notes);
 
-  /** Declares an intrinsic under one or several names (aliases such as `σ` and `sigmoid`). */
-  define = (names: string | string[], impl: Intrinsic, description = "(built in)"): void => {
+  /**
+   * Declares an intrinsic under one or several names (aliases such as `σ` and `sigmoid`). With
+   * `takesVectors` it sees a Vector of known numbers as the vector it is, not as an array.
+   */
+  define = (names: string | string[], impl: Intrinsic, description = "(built in)", takesVectors = false): void => {
     for (const name of typeof names === "string" ? [names] : names) {
-      this.entries.set(name, { kind: "function", fn: { name, methods: [{ intrinsic: impl, description }] } });
+      this.entries.set(name, { kind: "function", fn: { name, methods: [{ intrinsic: impl, description, takesVectors }] } });
     }
   };
 

@@ -18,15 +18,15 @@ lastindex(a::AbstractArray, d::Integer) = size(a, d)
 
 # Base.all / any / count: over arrays of Bools they are reductions (sums of the Bools); over known
 # collections, folds that also work when the elements are traced Bools. Empty: all is true, any false.
-all(x::AbstractArray{Bool}) = sum(.!x) == 0
-any(x::AbstractArray{Bool}) = sum(x) > 0
-count(x::AbstractArray{Bool}) = sum(x)
-all(x::AbstractArray) = error("TypeError: non-boolean ($(eltype(x))) used in boolean context")
-any(x::AbstractArray) = all(x)
-count(x::AbstractArray) = all(x)
-all(f, x::AbstractArray) = all(f.(x))
-any(f, x::AbstractArray) = any(f.(x))
-count(f, x::AbstractArray) = count(f.(x))
+all(x::AbstractArray{Bool}; dims = :) = dims isa Colon ? sum(.!x) == 0 : sum(.!x; dims) .== 0
+any(x::AbstractArray{Bool}; dims = :) = dims isa Colon ? sum(x) > 0 : sum(x; dims) .> 0
+count(x::AbstractArray{Bool}; dims = :) = dims isa Colon ? sum(x) : sum(x; dims)
+all(x::AbstractArray; dims = :) = error("TypeError: non-boolean ($(eltype(x))) used in boolean context")
+any(x::AbstractArray; dims = :) = all(x)
+count(x::AbstractArray; dims = :) = all(x)
+all(f, x::AbstractArray; dims = :) = all(f.(x); dims)
+any(f, x::AbstractArray; dims = :) = any(f.(x); dims)
+count(f, x::AbstractArray; dims = :) = count(f.(x); dims)
 all(itr) = all(identity, itr)
 any(itr) = any(identity, itr)
 count(itr) = count(identity, itr)
@@ -212,7 +212,7 @@ struct Chain{T<:Union{Tuple, NamedTuple, AbstractVector}}
     layers::T
 end
 Chain(xs...) = Chain(xs)
-Chain(; kw...) = Chain(values(kw))
+Chain(; kw...) = haskey(kw, :layers) ? error("ArgumentError: a Chain cannot have a named layer called `layers`") : Chain(kw)
 applychain(::Tuple{}, x) = x
 applychain(fs::Tuple, x) = applychain(tail(fs), first(fs)(x))
 (c::Chain)(x) = applychain(Tuple(c.layers), x)
@@ -1192,3 +1192,142 @@ end
 # The optimisers' names before Flux 0.13 (Flux's @deprecate_binding ADAM Adam and others).
 const ADAM = Adam
 const ADAMW = AdamW
+
+# ---- More of Base, NNlib and Flux that model files use (issue 12) ------------------------------
+# Kept at the end of the file: the source lines above are in the modules' metadata.
+
+# Base.Fix2 as closures: `==(3)`, `>(0)`, `in(xs)` are functions of one argument.
+==(x) = y -> y == x
+!=(x) = y -> y != x
+>(x) = y -> y > x
+<(x) = y -> y < x
+>=(x) = y -> y >= x
+<=(x) = y -> y <= x
+in(xs) = y -> in(y, xs)
+
+trunc(x::Integer) = x
+trunc(x::Real) = ifelse(x < 0, ceil(x), floor(x))
+trunc(::Type{T}, x) where {T} = T(trunc(x))
+
+# Base.isnan/isinf/isfinite as base/float.jl defines them.
+isnan(x::AbstractFloat) = x != x
+isnan(x::Real) = false
+isinf(x::AbstractFloat) = abs(x) == Inf
+isinf(x::Real) = false
+isfinite(x::AbstractFloat) = !isnan(x - x)
+isfinite(x::Real) = true
+
+function binomial(n::Integer, k::Integer)
+    (k < 0 || k > n) && return 0
+    return foldl((acc, i) -> div(acc * (n - k + i), i), 1:k; init = 1)
+end
+
+# Base.range and LinRange (base/range.jl): `stop` and `length` make a Float64 range of evenly spaced values.
+range(start; length = nothing, stop = nothing, step = nothing) = _range(start, step, stop, length)
+range(start, stop; length = nothing, step = nothing) = _range(start, step, stop, length)
+_range(a, ::Nothing, ::Nothing, ::Nothing) = error("ArgumentError: At least one of `length` or `stop` must be specified")
+_range(a, step, ::Nothing, ::Nothing) = error("ArgumentError: At least one of `length` or `stop` must be specified")
+_range(a, step, stop, ::Nothing) = a:step:stop
+_range(a, ::Nothing, stop, ::Nothing) = a:stop
+_range(a, ::Nothing, ::Nothing, len::Integer) = a:a+len-1
+_range(a, step, ::Nothing, len::Integer) = a:step:a+step*(len-1)
+_range(a, ::Nothing, stop, len::Integer) = len == 1 ? (float(a):1.0:float(a)) : (float(a):(float(stop) - float(a)) / (len - 1):float(stop))
+_range(a, step, stop, len::Integer) = error("ArgumentError: Too many arguments specified; try passing only one of `stop` or `length`")
+LinRange(start, stop, len::Integer) = _range(start, nothing, stop, len)
+
+eachindex(x) = keys(x)
+eachindex(x::AbstractArray) = 1:length(x)
+keys(x::AbstractArray) = 1:length(x)
+
+# findfirst/findlast over known collections: the index of the first (last) element where f holds, or nothing.
+function findfirst(f::Function, itr)
+    for (i, x) in enumerate(itr)
+        f(x) && return i
+    end
+    return nothing
+end
+function findlast(f::Function, itr)
+    t = Tuple(itr)
+    for i in length(t):-1:1
+        f(t[i]) && return i
+    end
+    return nothing
+end
+
+pairs(x::AbstractArray) = map(i -> i => x[i], Tuple(keys(x)))
+
+xlogx(x) = ifelse(iszero(x), zero(x * log(x)), x * log(x))
+epseltype(x) = eps(float(eltype(x)))
+ofeltype(x, y) = convert(float(eltype(x)), y)
+msle(ŷ, y; agg = mean, ϵ = epseltype(ŷ)) = agg((log.((ŷ .+ ϵ) ./ (y .+ ϵ))) .^ 2)
+function huber_loss(ŷ, y; agg = mean, δ = ofeltype(ŷ, 1))
+    abs_error = abs.(ŷ .- y)
+    temp = ignore_derivatives(abs_error .< δ)
+    x = ofeltype(ŷ, 0.5)
+    return agg(((abs_error .^ 2) .* temp) .* x .+ δ * (abs_error .- x * δ) .* (1 .- temp))
+end
+function label_smoothing(y, α::Number; dims::Int = 1)
+    0 < α < 1 || error("ArgumentError: α must be between 0 and 1")
+    dims == 0 && return y .* (1 - α) .+ α / 2
+    dims == 1 && return y .* (1 - α) .+ α / size(y, 1)
+    error("ArgumentError: `dims` should be either 0 or 1")
+end
+function kldivergence(ŷ, y; dims = 1, agg = mean, ϵ = epseltype(ŷ))
+    entropy = agg(sum(xlogx.(y); dims = dims))
+    cross_entropy = crossentropy(ŷ, y; dims = dims, agg = agg, eps = ϵ)
+    return entropy + cross_entropy
+end
+poisson_loss(ŷ, y; agg = mean) = agg(ŷ .- xlogy.(y, ŷ))
+hinge_loss(ŷ, y; agg = mean) = agg(max.(0, 1 .- ŷ .* y))
+squared_hinge_loss(ŷ, y; agg = mean) = agg((max.(0, 1 .- ŷ .* y)) .^ 2)
+dice_coeff_loss(ŷ, y; smooth = ofeltype(ŷ, 1.0)) = 1 - (2 * sum(y .* ŷ) + smooth) / (sum(y .^ 2) + sum(ŷ .^ 2) + smooth)
+function tversky_loss(ŷ, y; β = ofeltype(ŷ, 0.7))
+    num = sum(y .* ŷ) + 1
+    den = sum(y .* ŷ + β * (1 .- y) .* ŷ + (1 - β) * y .* (1 .- ŷ)) + 1
+    return 1 - num / den
+end
+
+# Chain(enc = ..., dec = ...) keeps its layers' names in a NamedTuple, as Flux's values(kw) does.
+getindex(c::Chain, s::Symbol) = c.layers[s]
+
+onehot(label, classes) = collect(classes) .== label
+
+# NNlib.upsample_nearest and Flux's Upsample (src/layers/upsample.jl): each pixel repeated `scale` times.
+upsample_nearest(x, scale::NTuple{N, Integer}) where {N} = repeat(x; inner = (scale..., ntuple(_ -> 1, ndims(x) - N)...))
+function upsample_nearest(x; size)
+    scale = size .÷ Base.size(x)[1:length(size)]
+    all(scale .* Base.size(x)[1:length(size)] .== size) || error("ArgumentError: upsample_nearest: the new size $size is not an integer multiple of the input's")
+    return upsample_nearest(x, scale)
+end
+struct Upsample{mode, S, T}
+    scale::S
+    size::T
+end
+function Upsample(mode::Symbol = :nearest; scale = nothing, size = nothing)
+    mode in (:nearest, :bilinear, :trilinear) || error("ArgumentError: mode=:$mode is not supported")
+    (isnothing(scale) == isnothing(size)) && error("ArgumentError: Either scale or size should be specified (but not both).")
+    return Upsample{mode, typeof(scale), typeof(size)}(scale, size)
+end
+Upsample(scale, mode::Symbol = :nearest) = Upsample(mode; scale)
+function (m::Upsample{:nearest})(x)
+    isnothing(m.size) || return upsample_nearest(x; size = m.size)
+    return upsample_nearest(x, m.scale isa Integer ? ntuple(_ -> m.scale, ndims(x) - 2) : m.scale)
+end
+(m::Upsample)(x) = error("Upsample with bilinear or trilinear interpolation is not supported yet; use :nearest")
+
+# NNlib.pixel_shuffle and Flux's PixelShuffle: channels r^d*c become an r-times larger image of c channels.
+function pixel_shuffle(x, r::Integer)
+    d = ndims(x) - 2
+    sizein = size(x)[1:d]
+    cin, n = size(x, d + 1), size(x, d + 2)
+    cin % r^d == 0 || error("ArgumentError: expected channels divisible by $(r^d), got $cin")
+    cout = cin ÷ r^d
+    x = reshape(x, sizein..., ntuple(_ -> r, d)..., cout, n)
+    perm = foldl((acc, i) -> (acc..., d + i, i), 1:d; init = ())
+    x = permutedims(x, (perm..., 2d + 1, 2d + 2))
+    return reshape(x, map(s -> s * r, sizein)..., cout, n)
+end
+struct PixelShuffle
+    factor::Int
+end
+(m::PixelShuffle)(x) = pixel_shuffle(x, m.factor)

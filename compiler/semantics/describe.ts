@@ -27,7 +27,7 @@ export function juliaTypeOf(v: Value): JuliaType {
     case "symbol":
       return datatype("Symbol");
     case "string":
-      return datatype("String");
+      return datatype(v.char ? "Char" : "String");
     case "nothing":
       return datatype("Nothing");
     case "colon":
@@ -116,7 +116,7 @@ export function describeValue(v: Value): string {
     case "symbol":
       return `:${v.name}`;
     case "string":
-      return `the string ${JSON.stringify(v.value)}`;
+      return v.char ? `the Char '${v.value}'` : `the string ${JSON.stringify(v.value)}`;
     case "nothing":
       return "nothing";
     case "colon":

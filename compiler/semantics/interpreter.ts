@@ -17,7 +17,7 @@ import { assignedNames, tracedIf, tracedWhile } from "./control.js";
 import type { InPlaceWrite } from "./control.js";
 import type { CallArgs, FunctionValue, GenericFunction, KnownNumber, Method, MutableContainer, RangeValue, StructType, StructValue, Tensor, Value, VectorValue } from "./values.js";
 import { ELEMENT_TYPES } from "../eltypes.js";
-import { NOTHING, num, treeSize, tuple } from "./values.js";
+import { NOTHING, char, charsOf, num, treeSize, tuple } from "./values.js";
 import { commonType, describeValue, juliaTypeOf, printValue } from "./describe.js";
 import { Dispatcher, allParams, isVararg, signatureMoreSpecific, sourceText } from "./dispatch.js";
 import type { MethodMatch } from "./dispatch.js";
@@ -334,7 +334,7 @@ export class Interpreter {
       case "string":
         return { kind: "string", value: node.parts.map((p) => (typeof p === "string" ? p : printValue(this.eval(p, scope)))).join("") };
       case "char":
-        return { kind: "string", value: node.value };
+        return char(node.value);
       case "symbol":
         return { kind: "symbol", name: node.name };
       case "ident":
@@ -514,6 +514,8 @@ export class Interpreter {
   private splat(v: Value, span: Span): Value[] {
     if (v.kind === "tuple" || v.kind === "namedtuple" || v.kind === "vector") return v.elements;
     if (v.kind === "range") return this.rangeValues(v, span).map((x) => num(v.type, x));
+    const chars = charsOf(v);
+    if (chars) return chars;
     throw this.fail("unsupported-splat", `cannot splat ${describeValue(v)}: only tuples and known ranges can be splatted`, span);
   }
 
@@ -739,7 +741,7 @@ export class Interpreter {
       this.locate(args.span, fn.name);
       this.lowering = args;
       const actual = method.takesVectors ? args : this.vectorsAsArrays(args);
-      const result = this.atSpan(args.span, () => method.intrinsic!(actual));
+      const result = this.atSpan(args.span, () => this.callIntrinsic(method.intrinsic!, actual));
       const x = actual.positional[0];
       if (VIEWS.has(fn.name) && x?.kind === "tensor" && result.kind === "tensor") {
         this.sharesMemory.add(x);
@@ -748,6 +750,23 @@ export class Interpreter {
       return result;
     }
     return this.invoke(fn, method, bindings, args);
+  }
+
+  /**
+   * A range is an AbstractVector: a library function with no method of its own for ranges (its
+   * MethodError at this call) takes the array of the range's values, as Julia's generic
+   * AbstractArray methods do.
+   */
+  private callIntrinsic(intrinsic: (args: CallArgs) => Value, args: CallArgs): Value {
+    try {
+      return intrinsic(args);
+    } catch (e) {
+      const at = e instanceof CompileError ? e.diagnostic.span : undefined;
+      if (!at || (e as CompileError).diagnostic.code !== "no-method" || ![args.span, ...args.argSpans].some((s) => s.start === at.start && s.file === at.file)) throw e;
+      if (!args.positional.some((a) => a.kind === "range")) throw e;
+      this.lowering = args;
+      return intrinsic({ ...args, positional: args.positional.map((a) => (a.kind === "range" ? this.rangeAsArray(a) : a)) });
+    }
   }
 
   private invoke(fn: GenericFunction, method: Method, bindings: Bindings, args: CallArgs): Value {
@@ -873,7 +892,8 @@ export class Interpreter {
       const withArrays = args.positional.some((a) => a.kind === "tensor");
       args = { ...args, positional: args.positional.map((a) => (a.kind !== "range" ? a : withArrays ? this.rangeAsArray(a) : { kind: "vector", eltype: datatype(concrete(a.type)), elements: this.rangeValues(a, args.span).map((x) => num(a.type, x)) })) };
     }
-    if (args.positional.some((a) => a.kind === "tuple" || a.kind === "vector") && !args.positional.some((a) => a.kind === "tensor")) return this.broadcastTuples(callee, args, name);
+    // Tuples with numbers (known or traced) broadcast to a tuple; only arrays make an array.
+    if (args.positional.some((a) => a.kind === "tuple" || a.kind === "vector") && !args.positional.some((a) => a.kind === "tensor" && !a.scalar)) return this.broadcastTuples(callee, args, name);
     let size: number[] = [];
     let anyArray = false;
     for (const [i, a] of args.positional.entries()) {
@@ -1140,7 +1160,7 @@ export class Interpreter {
         this.checkMutable(obj, `setting the field ${target.name} of a ${obj.type.name}`, target.span);
         const i = obj.type.fieldNames.indexOf(target.name);
         if (i < 0) throw this.fail("no-field", `type ${obj.type.name} has no field ${target.name}`, target.nameSpan);
-        obj.fields[i] = value;
+        obj.fields[i] = this.fieldValue(obj, i, value, target.span);
         return;
       }
       case "index": {
@@ -1420,6 +1440,17 @@ export class Interpreter {
     return this.held({ kind: "struct", type: s, params, fields }, `a ${s.name}`, args.span);
   }
 
+  /** `setfield!`: converts the value to the field's declared type, with the struct's parameters bound, as Julia does. */
+  private fieldValue(obj: StructValue, i: number, value: Value, span: Span): Value {
+    const annotation = obj.type.fieldTypes[i];
+    if (!annotation) return value;
+    const scope = new Scope("block", obj.type.scope);
+    obj.type.typeParams.forEach((p, k) => scope.define(this.typeVar(p, obj.type.scope).name, typeParamValue(obj.params[k]!)));
+    const ft = this.evalType(annotation, scope);
+    if (isSubtype(juliaTypeOf(value), ft) || hasTypeVars(ft)) return value;
+    return this.callNamed("convert", [{ kind: "type", type: ft }, value], [span, span], span, false);
+  }
+
   private methodErrorFor(fn: GenericFunction, args: CallArgs): CompileError {
     return this.dispatcher.methodError(fn, args.positional.map(juliaTypeOf), args.span);
   }
@@ -1594,7 +1625,7 @@ export class Interpreter {
     this.budget.known(elements, what);
   }
 
-  private iterate(v: Value, span: Span): Value[] {
+  iterate(v: Value, span: Span): Value[] {
     if (v.kind === "range") {
       // Charged before the range is made an array: `for i in 1:10^9` must not allocate first.
       this.at = span;
@@ -1604,6 +1635,8 @@ export class Interpreter {
     if (v.kind === "tuple" || v.kind === "namedtuple") return v.elements;
     // A loop over a vector sees the elements it had when the loop started.
     if (v.kind === "vector") return [...v.elements];
+    const chars = charsOf(v);
+    if (chars) return chars;
     // A Dict iterates as its `k => v` pairs.
     if (v.kind === "dict") return [...v.entries.values()].map(([k, x]) => this.call(this.globals.lookup("Pair")!, { positional: [k, x], keywords: new Map(), span, argSpans: [span, span] }, "Pair"));
     if (v.kind === "tensor") throw this.fail("traced-control-flow", "iterating over the elements of a traced array is not supported; use broadcasting or reductions", span);
@@ -1722,6 +1755,14 @@ export class Interpreter {
       case "@error":
       case "@printf":
         return NOTHING;
+      case "@view": {
+        // `@view x[i, j]` is `view(x, i, j)`: a view shares x's memory (writes through it are tracked).
+        const e = node.args[0];
+        if (e?.kind !== "index") throw this.fail("unsupported-macro", "@view applies to an indexing expression x[...]", node.span);
+        const obj = this.eval(e.target, scope);
+        const indices = this.evalIndices(obj, e.indices, scope);
+        return this.callInScope("view", scope, [obj, ...indices], [e.target.span, ...e.indices.map((i) => i.span)], e.span);
+      }
       case "@inbounds":
       case "@views":
       case "@fastmath":
@@ -1739,7 +1780,7 @@ export class Interpreter {
         return NOTHING;
       }
       default:
-        throw this.fail("unsupported-macro", `the macro ${node.name} is not supported`, node.span, ["supported: @., @assert, @inbounds, @views, @kwdef, @layer, @functor, @non_differentiable, @show, @info"]);
+        throw this.fail("unsupported-macro", `the macro ${node.name} is not supported`, node.span, ["supported: @., @assert, @inbounds, @view, @views, @kwdef, @layer, @functor, @non_differentiable, @show, @info"]);
     }
   }
 }

@@ -99,7 +99,7 @@ const SUPERTYPE: Record<string, string> = {
   AbstractArray: "Any", DenseArray: "AbstractArray", Array: "DenseArray",
   AbstractRange: "AbstractArray", UnitRange: "AbstractRange", StepRange: "AbstractRange", StepRangeLen: "AbstractRange",
   Adjoint: "AbstractArray", Transpose: "AbstractArray",
-  Tuple: "Any", NamedTuple: "Any", Function: "Any", Symbol: "Any", String: "AbstractString", AbstractString: "Any",
+  Tuple: "Any", NamedTuple: "Any", Function: "Any", Symbol: "Any", String: "AbstractString", AbstractString: "Any", Char: "AbstractChar", AbstractChar: "Any",
   Nothing: "Any", DataType: "Type", Type: "Any", Colon: "Any", Module: "Any", AbstractDict: "Any", Dict: "AbstractDict", IdDict: "AbstractDict",
 };
 
@@ -130,6 +130,8 @@ export function expandAlias(name: string, params: TypeParam[]): JuliaType | unde
     case "AbstractVecOrMat": return { kind: "union", types: [datatype("AbstractArray", [params[0] ?? tv("T"), 1]), datatype("AbstractArray", [params[0] ?? tv("T"), 2])] };
     // NTuple{N,T} is Tuple{Vararg{T,N}}.
     case "NTuple": return datatype("Tuple", [datatype("Vararg", [params[1] ?? tv("T"), params[0] ?? tv("N")])]);
+    // Base.Dims{N} is NTuple{N,Int}: sizes.
+    case "Dims": return datatype("Tuple", [datatype("Vararg", [datatype("Int64"), params[0] ?? tv("N")])]);
     default: return undefined;
   }
 }
@@ -141,6 +143,11 @@ export function showType(t: TypeParam): string {
   const only = t.params[0];
   if (t.name === "Tuple" && t.params.length === 0) return "Tuple{}";
   if (t.name === "Tuple" && t.params.length === 1 && typeof only === "object" && only.kind === "datatype" && only.name === "Vararg" && only.params.length === 1 && showType(only.params[0]!) === "Any") return "Tuple";
+  // Julia prints NTuple{2, Int64} as Tuple{Int64, Int64}, and as NTuple{4, Int64} from 4 elements on.
+  if (t.name === "Tuple" && t.params.length === 1 && typeof only === "object" && only.kind === "datatype" && only.name === "Vararg" && typeof only.params[1] === "number") {
+    const [el, n] = only.params as [TypeParam, number];
+    return n > 3 ? `NTuple{${n}, ${showType(el)}}` : `Tuple{${new Array<string>(n).fill(showType(el)).join(", ")}}`;
+  }
   if (t.name === "Array" && t.params.length === 2) {
     const [el, n] = t.params;
     if (n === 1) return `Vector{${showType(el!)}}`;
@@ -210,6 +217,18 @@ export function isSubtype(a: JuliaType, b: JuliaType, bindings: Bindings = new M
 /** Tuple parameters are covariant; a trailing `Vararg{T,N}` matches the remaining elements (binding N). */
 function tupleMatches(a: TypeParam[], b: TypeParam[], bindings: Bindings): boolean {
   const last = b[b.length - 1];
+  // `a` itself a signature's tuple with a trailing Vararg (comparing methods' specificity):
+  // `Vararg{T,2}` is two Ts; one of unknown length is within `b` only where b's is as open.
+  const aLast = a[a.length - 1];
+  if (aLast !== undefined && typeof aLast === "object" && aLast.kind === "datatype" && aLast.name === "Vararg") {
+    const [ael, an] = aLast.params;
+    const el = ael ?? datatype("Any");
+    if (typeof an === "number") return tupleMatches([...a.slice(0, -1), ...new Array<TypeParam>(an).fill(el)], b, bindings);
+    if (last === undefined || typeof last !== "object" || last.kind !== "datatype" || last.name !== "Vararg" || a.length !== b.length) return false;
+    const [bel, bn] = last.params;
+    if (bn !== undefined && !(typeof bn === "object" && bn.kind === "typevar")) return false;
+    return a.slice(0, -1).every((p, i) => paramMatches(p, b[i]!, bindings, true)) && (bel === undefined || paramMatches(el, bel, bindings, true));
+  }
   if (last !== undefined && typeof last === "object" && last.kind === "datatype" && last.name === "Vararg") {
     const fixed = b.length - 1;
     if (a.length < fixed) return false;

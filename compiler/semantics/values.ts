@@ -20,7 +20,7 @@ export type Value =
   | VectorValue
   | DictValue
   | { kind: "symbol"; name: string }
-  | { kind: "string"; value: string }
+  | StringValue
   | { kind: "nothing" }
   | { kind: "colon" }
   | { kind: "module"; name: string };
@@ -120,6 +120,20 @@ export interface DictValue {
 
 /** The values a program can change in place at compile time (`m.f = v`, `push!`, `d[k] = v`). */
 export type MutableContainer = StructValue | VectorValue | DictValue;
+
+/** A known String, or a Char (`char`: one character, Julia's `'a'`). */
+export interface StringValue {
+  kind: "string";
+  value: string;
+  char?: boolean;
+}
+
+export const char = (c: string): StringValue => ({ kind: "string", value: c, char: true });
+
+/** The characters of a String, as the Chars iterating it gives; undefined for anything else. */
+export function charsOf(v: Value): StringValue[] | undefined {
+  return v.kind === "string" && !v.char ? [...v.value].map(char) : undefined;
+}
 
 /** A known `start:step:stop` range of integers or floats. */
 export interface RangeValue {
