@@ -142,7 +142,7 @@ export function defineDicts(lib: IntrinsicLibrary): void {
     arity(args, "pop!", 2, 3);
     interp.checkMutable(d, "pop! on a Dict", args.span);
     const span = args.argSpans[1] ?? args.span;
-    const key = keyOf(args.positional[1]!, span);
+    const key = keyOf(d, args.positional[1]!, span);
     const found = d.entries.get(key);
     if (!found) {
       if (args.positional[2] !== undefined) return args.positional[2];
