@@ -41,10 +41,11 @@ import { checkExpectations } from "./expect.js";
 import { canonicalJson, sha256Hex, updateHash } from "./hash.js";
 import { demotedTensor, materializeValue } from "./inputs.js";
 import type { ManifestDiagnostic, ManifestSections, ResolvedArg, ResolvedEntry, ResolvedManifest } from "./manifest.js";
-import { argSpecs, displayPathOf, entryPointer, forEachLimited, loadManifest, manifestDiagnosticAt, manifestSections, nearestName, quoted, renderManifestDiagnostic, reportedDiagnostics, targetKind, targetNames, targetSettings } from "./manifest.js";
+import { argSpecs, displayPathOf, entryPointer, loadManifest, manifestDiagnosticAt, manifestSections, nearestName, quoted, renderManifestDiagnostic, reportedDiagnostics, targetKind, targetNames, targetSettings } from "./manifest.js";
 import { outputFileNames, outputsStand, readOutputTensor, RESULT_JSON, writeRunOutputs } from "./outputs.js";
 import type { EntryRecord, RunFingerprintParts, RunSummary } from "./records.js";
-import { changedRunParts, readEntryRecord, runFingerprint, writeEntryRecord, writeRunSummary } from "./records.js";
+import { FileMemo } from "./file-stamps.js";
+import { changedRunParts, EntryRecords, runFingerprint, writeRunSummary } from "./records.js";
 import type { BuildPlanReport, EntryPlan } from "./plan.js";
 import type { EntryInspection, InspectedEntry } from "./inspect.js";
 import { keyPartsView, moduleCensus } from "./inspect.js";
@@ -385,8 +386,6 @@ interface BuildPlan {
   mustRun: Set<string>;
   /** Every run reruns, up to date or not (`--force`). */
   force: boolean;
-  /** The entries' records on disk (build/records.ts), read once per build as needed. */
-  records: Map<string, EntryRecord>;
   /** A target's settings for this build (a watch build's `watch.targets` over `targets`). */
   settingsOf(target: string): Record<string, unknown>;
   /** The remote cache, when one is configured and its secrets could be read. */
@@ -438,6 +437,10 @@ export class BuildEngine {
   private graph: ResolvedManifest | undefined;
   private readonly state = new Map<string, EntryState>();
   /** Include graphs by entry file, valid while every listed file has the recorded digest. */
+  /** The SHA-256 of output files this engine verified, by their stamps then. */
+  private readonly outputDigests = new FileMemo<string>();
+  /** The entries' records on disk, as this engine last read or wrote them. */
+  private records: EntryRecords | undefined;
   private readonly includeGraphs = new Map<string, { sources: string[]; digests: (string | null)[] }>();
   /** Generated manifest values (random, fill, scalars) by their full specification. */
   private readonly generated = new Map<string, InputLeaf>();
@@ -716,7 +719,6 @@ export class BuildEngine {
       selected: selection.selected,
       mustRun: entriesToRun(manifest, selection.selected),
       force: ctx.force,
-      records: new Map(),
       settingsOf: (target) => targetSettings(manifest, target, watch),
       tiered: ctx.tiered && manifest.watchTiered,
     };
@@ -790,7 +792,7 @@ export class BuildEngine {
   private async planEntry(plan: BuildPlan, name: string, reader: SourceReader, planned: Map<string, PlannedEntry>): Promise<PlannedEntry> {
     const { manifest } = plan;
     const entry = manifest.entries[name]!;
-    const record = await this.record(plan, name);
+    const record = this.record(plan, name);
     const report: EntryPlan = {
       entry: name,
       function: entry.function,
@@ -881,7 +883,7 @@ export class BuildEngine {
     if ("problem" in inputs) return { status: "run", reasons: [inputs.problem] };
     const parts: RunFingerprintParts = { module: artifact.hash, target, settings: canonicalJson(plan.settingsOf(target)), ...this.targetPlugin(plan.manifest, target), outDir: plan.outDir, inputs: inputs.leaves };
     if (record.run.fingerprint !== runFingerprint(parts)) return { status: "run", reasons: unique(changedRunParts(record.run.parts, parts, (k) => inputs.labels[k]!)) };
-    if (!(await outputsStand(join(plan.outDir, name), record.run.files))) return { status: "run", reasons: ["its output files changed or are missing"] };
+    if (!(await outputsStand(join(plan.outDir, name), record.run.files, this.outputDigests))) return { status: "run", reasons: ["its output files changed or are missing"] };
     return { status: "up-to-date", reasons: [] };
   }
 
@@ -899,9 +901,6 @@ export class BuildEngine {
   /** Every entry, in dependency order (an entry's argument types may come from another's result). */
   private async compilePhase(ctx: BuildContext, plan: BuildPlan): Promise<void> {
     const sources = new SourceReader(plan.manifest.dir);
-    // Each entry's compile (and run) consults its record on disk: read them all up front, several at
-    // a time, not one await after another (a no-op build of 1,000 entries mostly waited on them).
-    await forEachLimited([...plan.selected], 32, async (name) => void (await this.record(plan, name)));
     for (const name of plan.manifest.order) {
       if (!plan.selected.has(name)) continue;
       ctx.checkpoint();
@@ -939,7 +938,7 @@ export class BuildEngine {
       ctx.artifacts.set(name, cached);
       st.key = key;
       st.artifact = cached;
-      await this.recordCompile(plan, name, parts, cached);
+      await this.recordCompile(plan, name, () => parts, cached);
       ctx.counts.cached++;
       const durationMs = round(performance.now() - t0);
       ctx.entries[name] = { entry: name, status: "cached", key, hash: cached.hash, compileMs: durationMs };
@@ -978,7 +977,7 @@ export class BuildEngine {
     st.key = key;
     st.artifact = artifact;
     st.sources = unique([...sourcePaths, ...result.sources]);
-    await this.recordCompile(plan, name, parts, artifact);
+    await this.recordCompile(plan, name, () => parts, artifact);
     ctx.counts.compiled++;
     ctx.entries[name] = { entry: name, status: "compiled", key, hash: artifact.hash, compileMs: durationMs };
     ctx.emit({ event: "compile-finished", at: now(), entry: name, key, hash: artifact.hash, durationMs, instructions: result.stats.instructions, computations: result.stats.computations });
@@ -1165,7 +1164,7 @@ export class BuildEngine {
     const st = this.entryState(name);
     const dir = join(plan.outDir, name);
     let previous = st.run;
-    if (!previous || !fingerprints.includes(previous.fingerprint) || previous.outDir !== plan.outDir || !(await outputsStand(dir, previous.fileDigests))) {
+    if (!previous || !fingerprints.includes(previous.fingerprint) || previous.outDir !== plan.outDir || !(await outputsStand(dir, previous.fileDigests, this.outputDigests))) {
       previous = await this.recordedRun(plan, name, fingerprints, artifact);
       if (!previous) return false;
       await this.releaseRun(st.run);
@@ -1300,47 +1299,50 @@ export class BuildEngine {
     return { args, sourcePaths, options, parts };
   }
 
-  /** The entry's record on disk, read once per build. */
-  private async record(plan: BuildPlan, name: string): Promise<EntryRecord> {
-    let r = plan.records.get(name);
-    if (!r) {
-      r = await readEntryRecord(plan.manifest.dir, name);
-      plan.records.set(name, r);
-    }
-    return r;
+  /** The entry's record on disk (read again only when another process replaced it). */
+  private record(plan: BuildPlan, name: string): EntryRecord {
+    return this.recordsOf(plan).read(name);
+  }
+
+  private writeRecord(plan: BuildPlan, record: EntryRecord): Promise<void> {
+    return this.recordsOf(plan).write(record);
+  }
+
+  private recordsOf(plan: BuildPlan): EntryRecords {
+    if (this.records?.workspace !== plan.manifest.dir) this.records = new EntryRecords(plan.manifest.dir);
+    return this.records;
   }
 
   /** Records the entry's compile (key parts, module, the files a run writes) when it differs from the record. */
-  private async recordCompile(plan: BuildPlan, name: string, parts: CacheKeyParts, artifact: CachedArtifact): Promise<void> {
-    const record = await this.record(plan, name);
-    const compile = { key: artifact.key, hash: artifact.hash, parts: keyPartDigests(parts), outputs: outputFileNames(artifact.signature) };
-    if (canonicalJson(record.compile ?? null) === canonicalJson(compile)) return;
-    record.compile = compile;
-    await writeEntryRecord(plan.manifest.dir, record);
+  private async recordCompile(plan: BuildPlan, name: string, parts: () => CacheKeyParts, artifact: CachedArtifact): Promise<void> {
+    const record = this.record(plan, name);
+    const outputs = outputFileNames(artifact.signature);
+    const known = record.compile;
+    // The key is a hash of the parts: the same key, the same part digests.
+    if (known && known.key === artifact.key && known.hash === artifact.hash && known.outputs.length === outputs.length && known.outputs.every((f, k) => f === outputs[k])) return;
+    await this.writeRecord(plan, { ...record, compile: { key: artifact.key, hash: artifact.hash, parts: keyPartDigests(parts()), outputs } });
   }
 
   /** Records the executable an entry's module was loaded as (`plan` asks the remote cache for it). */
   private async recordExecutable(plan: BuildPlan, name: string, executable: NonNullable<EntryRecord["executable"]>): Promise<void> {
-    const record = await this.record(plan, name);
+    const record = this.record(plan, name);
     if (canonicalJson(record.executable ?? null) === canonicalJson(executable)) return;
-    record.executable = executable;
-    await writeEntryRecord(plan.manifest.dir, record);
+    await this.writeRecord(plan, { ...record, executable });
   }
 
   private async recordRun(plan: BuildPlan, name: string, parts: RunFingerprintParts, run: RunRecordState): Promise<void> {
-    const record = await this.record(plan, name);
-    record.run = { fingerprint: run.fingerprint, parts, files: run.fileDigests, leaves: run.digests };
-    await writeEntryRecord(plan.manifest.dir, record);
+    const record = this.record(plan, name);
+    await this.writeRecord(plan, { ...record, run: { fingerprint: run.fingerprint, parts, files: run.fileDigests, leaves: run.digests } });
   }
 
   /** The run recorded on disk, when it had this fingerprint and its files still hold what it wrote (then read back for dependents). */
   private async recordedRun(plan: BuildPlan, name: string, fingerprints: (string | undefined)[], artifact: CachedArtifact): Promise<RunRecordState | undefined> {
-    const recorded = (await this.record(plan, name)).run;
+    const recorded = this.record(plan, name).run;
     if (!recorded || !fingerprints.includes(recorded.fingerprint) || recorded.parts.outDir !== plan.outDir) return undefined;
     const dir = join(plan.outDir, name);
     const names = outputFileNames(artifact.signature).filter((f) => f !== RESULT_JSON);
     const { [RESULT_JSON]: resultJson, ...npyDigests } = recorded.files;
-    if (Object.keys(npyDigests).length !== names.length || !resultJson || !(await outputsStand(dir, { [RESULT_JSON]: resultJson }))) return undefined;
+    if (Object.keys(npyDigests).length !== names.length || !resultJson || !(await outputsStand(dir, { [RESULT_JSON]: resultJson }, this.outputDigests))) return undefined;
     const host: Tensor[] = [];
     for (const [k, file] of names.entries()) {
       const sha256 = npyDigests[file];
@@ -1496,11 +1498,10 @@ export class BuildEngine {
       if (!plan || run.outDir === plan.outDir) await rm(join(run.outDir, name), { recursive: true, force: true });
     }
     if (!plan) return;
-    const record = await this.record(plan, name);
-    if (!record.run) return;
-    const recordedDir = record.run.parts.outDir;
-    delete record.run;
-    await writeEntryRecord(plan.manifest.dir, record);
+    const { run: recordedRun, ...record } = this.record(plan, name);
+    if (!recordedRun) return;
+    const recordedDir = recordedRun.parts.outDir;
+    await this.writeRecord(plan, record);
     if (recordedDir === plan.outDir) await rm(join(plan.outDir, name), { recursive: true, force: true });
   }
 

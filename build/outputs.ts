@@ -11,6 +11,7 @@ import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ElementType, Signature, Tensor, TypeTree } from "../plugins/api.js";
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from "./cache.js";
+import { fileStamp, type FileMemo } from "./file-stamps.js";
 import { partsSha256Hex } from "./hash.js";
 import { npyParts, readNpy } from "./npy.js";
 import { openRegularFile } from "./workspace.js";
@@ -103,10 +104,18 @@ export async function fileSha256Hex(path: string): Promise<string | undefined> {
 /**
  * Whether every file of an entry's output directory still has the recorded SHA-256 (by name): a
  * missing, changed or unreadable file means the outputs no longer stand. Each file is hashed in
- * slices, never held whole.
+ * slices, never held whole. With `known` (a warm engine's), a file whose stamp is the one its digest
+ * was remembered with is not read again (build/file-stamps.ts).
  */
-export async function outputsStand(dir: string, digests: Record<string, string>): Promise<boolean> {
-  for (const [name, sha256] of Object.entries(digests)) if ((await fileSha256Hex(join(dir, name))) !== sha256) return false;
+export async function outputsStand(dir: string, digests: Record<string, string>, known?: FileMemo<string>): Promise<boolean> {
+  for (const [name, sha256] of Object.entries(digests)) {
+    const path = join(dir, name);
+    // Taken before the file is read: a change in between leaves a stamp the next build does not know.
+    const stamp = known && fileStamp(path);
+    if (stamp !== undefined && known!.get(path, stamp) === sha256) continue;
+    if ((await fileSha256Hex(path)) !== sha256) return false;
+    known?.set(path, stamp, sha256);
+  }
   return true;
 }
 

@@ -5,13 +5,16 @@
 //   file. Any process, not only a warm daemon, skips a run whose fingerprint matches and whose files
 //   still hold those bytes; `tpu-build plan` compares the parts to say why an entry would rebuild.
 //   A record is a hint checked against content, never trusted alone: a wrong or stale one only
-//   costs a run.
+//   costs a run. A warm engine remembers each record with its file's stamp (EntryRecords), so a
+//   build reads only the records that changed since it last saw them.
 // - `runs/<time>-<pid>.json`, one summary per build with its timings (Turborepo's run summary), so
 //   the outputs themselves can be byte-identical from build to build.
 
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE, type KeyPartDigests } from "./cache.js";
+import { fileStamp, FileMemo } from "./file-stamps.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 
 /** What a run's fingerprint is taken over: equal parts, equal results (runs are pure). */
@@ -77,26 +80,69 @@ export interface EntryRecord {
 const stateDir = (workspace: string) => join(workspace, ".tpu-build", "state");
 const runsDir = (workspace: string) => join(workspace, ".tpu-build", "runs");
 
-/** The recorded state of an entry, or an empty record when there is none (or it is unreadable). */
-export async function readEntryRecord(workspace: string, entry: string): Promise<EntryRecord> {
-  try {
-    const r = JSON.parse(await readFile(join(stateDir(workspace), `${entry}.json`), "utf8")) as EntryRecord;
-    if (r.format === 1 && r.entry === entry) return r;
-  } catch {
-    // absent or unreadable: as if never built
+/**
+ * The entries' records of one workspace. A record is read again only when its file's stamp is not
+ * the one it had when this process last read or wrote it (another process's build replaced it, say).
+ * Records handed out are never changed: write() a new one. Writes of one entry's record happen in
+ * the order they were asked for, and read() answers the last one asked for at once.
+ */
+export class EntryRecords {
+  private readonly memo = new FileMemo<EntryRecord>();
+  /** Per entry, the last record asked to be written, until its write (and those before it) ends. */
+  private readonly writing = new Map<string, { record: EntryRecord; written: Promise<void> }>();
+
+  constructor(readonly workspace: string) {}
+
+  /** The recorded state of an entry, or an empty record when there is none (or it is unreadable). */
+  read(entry: string): EntryRecord {
+    const pending = this.writing.get(entry);
+    if (pending) return pending.record;
+    const path = recordPath(this.workspace, entry);
+    const stamp = fileStamp(path);
+    const known = this.memo.get(path, stamp);
+    if (known) return known;
+    let record: EntryRecord = { format: 1, entry };
+    try {
+      const r = JSON.parse(readFileSync(path, "utf8")) as EntryRecord;
+      if (r.format === 1 && r.entry === entry) record = r;
+    } catch {
+      // absent or unreadable: as if never built
+    }
+    this.memo.set(path, stamp, record);
+    return record;
   }
-  return { format: 1, entry };
+
+  /** Replaces an entry's record atomically (concurrent processes: the last writer wins, each record whole). */
+  async write(record: EntryRecord): Promise<void> {
+    const path = recordPath(this.workspace, record.entry);
+    const before = this.writing.get(record.entry)?.written.catch(() => {});
+    const written = (async () => {
+      await before;
+      await this.replace(path, record);
+    })();
+    const mine = { record, written };
+    this.writing.set(record.entry, mine);
+    this.memo.delete(path);
+    try {
+      await mine.written;
+    } finally {
+      if (this.writing.get(record.entry) === mine) this.writing.delete(record.entry);
+    }
+  }
+
+  private async replace(path: string, record: EntryRecord): Promise<void> {
+    const dir = stateDir(this.workspace);
+    // Owner-only, like the cache and the outputs they describe.
+    await mkdir(dir, { recursive: true, mode: OWNER_ONLY_DIR });
+    const tmp = join(dir, `.${record.entry}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: OWNER_ONLY_FILE });
+    await rename(tmp, path);
+    // Builds write records only by a rename (a new inode), so one written now is told apart from the next.
+    this.memo.set(path, fileStamp(path), record, { replacedWhole: true });
+  }
 }
 
-/** Replaces an entry's record atomically (concurrent builds: the last writer wins, each record whole). */
-export async function writeEntryRecord(workspace: string, record: EntryRecord): Promise<void> {
-  const dir = stateDir(workspace);
-  // Owner-only, like the cache and the outputs they describe.
-  await mkdir(dir, { recursive: true, mode: OWNER_ONLY_DIR });
-  const tmp = join(dir, `.${record.entry}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: OWNER_ONLY_FILE });
-  await rename(tmp, join(dir, `${record.entry}.json`));
-}
+const recordPath = (workspace: string, entry: string) => join(stateDir(workspace), `${entry}.json`);
 
 /** One build's summary: what each entry did and how long it took. */
 export interface RunSummary {
