@@ -41,7 +41,7 @@ import { checkExpectations } from "./expect.js";
 import { canonicalJson, sha256Hex, updateHash } from "./hash.js";
 import { demotedTensor, materializeValue } from "./inputs.js";
 import type { ManifestDiagnostic, ManifestSections, ResolvedArg, ResolvedEntry, ResolvedManifest } from "./manifest.js";
-import { argSpecs, displayPathOf, entryPointer, loadManifest, manifestDiagnosticAt, manifestSections, nearestName, quoted, renderManifestDiagnostic, reportedDiagnostics, targetKind, targetNames, targetSettings } from "./manifest.js";
+import { argSpecs, displayPathOf, entryPointer, ManifestLoader, manifestDiagnosticAt, manifestSections, nearestName, quoted, renderManifestDiagnostic, reportedDiagnostics, targetKind, targetNames, targetSettings } from "./manifest.js";
 import { outputFileNames, outputsStand, readOutputTensor, RESULT_JSON, writeRunOutputs } from "./outputs.js";
 import type { EntryRecord, RunFingerprintParts, RunSummary } from "./records.js";
 import { FileMemo } from "./file-stamps.js";
@@ -437,6 +437,8 @@ export class BuildEngine {
   private graph: ResolvedManifest | undefined;
   private readonly state = new Map<string, EntryState>();
   /** Include graphs by entry file, valid while every listed file has the recorded digest. */
+  /** The manifest, parsed and checked again only when a file it consulted changed. */
+  private readonly manifests = new ManifestLoader();
   /** The SHA-256 of output files this engine verified, by their stamps then. */
   private readonly outputDigests = new FileMemo<string>();
   /** The entries' records on disk, as this engine last read or wrote them. */
@@ -679,7 +681,7 @@ export class BuildEngine {
 
   /** The manifest loaded and checked (its plugins registered), and the entries selected; the graph and sessions are left as they were (a plan stops here). */
   private async checkedPlan(ctx: BuildContext): Promise<{ plan: BuildPlan; remoteConfig: RemoteCacheSettings } | undefined> {
-    const loaded = await loadManifest(this.options.config, this.options.profile !== undefined ? { profile: this.options.profile } : {});
+    const loaded = await this.manifests.load(this.options.config, this.options.profile !== undefined ? { profile: this.options.profile } : {});
     if (!loaded.ok) {
       // The sections that passed the schema are checked too: every problem in one pass.
       const checked = loaded.sections && !loaded.diagnostics.some((d) => d.code === "too-many-errors") ? await this.checkSections(loaded.sections) : { located: [], unlocated: [] };

@@ -23,7 +23,8 @@ export function fileStamp(path: string): FileStamp | undefined {
   return s && `${s.dev}:${s.ino}:${s.size}:${s.mode}:${s.mtimeNs}:${s.ctimeNs}`;
 }
 
-const changedAtMs = (stamp: FileStamp) => Number(BigInt(stamp.slice(stamp.lastIndexOf(":") + 1)) / 1_000_000n);
+/** When the file whose stamp this is last changed (its ctime), in ms since the epoch. */
+export const changedAtMs = (stamp: FileStamp) => Number(BigInt(stamp.slice(stamp.lastIndexOf(":") + 1)) / 1_000_000n);
 
 /** What was derived from files (a record, a digest), each kept with the stamp the file had when it was read. */
 export class FileMemo<T> {

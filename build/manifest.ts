@@ -11,10 +11,12 @@
 // in sync by a test): compiling the schema at start-up cost every cold build ~60-100 ms.
 
 import type { ErrorObject, ValidateFunction } from "ajv";
+import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { editDistance, renderDiagnostic, SourceFile, type Diagnostic } from "../compiler/diagnostics.js";
 import type { ArgSpec, ElementType, MeshSpec, ShardSpec, Signature, TypeTree } from "../plugins/api.js";
+import { changedAtMs, fileStamp, RACY_MS, type FileStamp } from "./file-stamps.js";
 import { canonicalJson } from "./hash.js";
 import type { CompileLimits, Entry, Expectation, RemoteCache, TpuConfig } from "../schema/manifest.js";
 import * as generatedValidators from "../schema/manifest-validate.js";
@@ -604,6 +606,67 @@ export async function loadManifest(path: string, options: ManifestOptions = {}):
     return { ok: false, path: abs, diagnostics: [{ code: "manifest-not-found", message, pointer: "", file: abs, line: 1, col: 1, start: 0, end: 0 }] };
   }
   return resolveManifest(abs, text, options);
+}
+
+/**
+ * Loads a manifest as loadManifest does, for a warm engine: while the manifest's files hold the
+ * same text and every other file the last load consulted (sources, .npy values and references) has
+ * the same stamp (build/file-stamps.ts), the last valid result stands, unparsed and unchecked again.
+ */
+export class ManifestLoader {
+  private last: { profile: string | undefined; texts: Map<string, string>; stamps: Map<string, FileStamp>; manifest: ResolvedManifest } | undefined;
+
+  async load(path: string, options: ManifestOptions = {}): Promise<ManifestLoadResult> {
+    const last = this.last;
+    if (last && last.profile === options.profile && this.unchanged(last.texts, last.stamps)) return { ok: true, manifest: last.manifest };
+    this.last = undefined;
+    const readAt = Date.now();
+    const loaded = await loadManifest(path, options);
+    if (!loaded.ok) return loaded;
+    const manifest = loaded.manifest;
+    const texts = new Map<string, string>();
+    for (const f of manifest.files) {
+      const text = f === manifest.path ? manifest.text : readText(f);
+      if (text === undefined) return loaded;
+      texts.set(f, text);
+    }
+    // Stamps taken after the load stand for what it read only when nothing changed the files since
+    // before it started (their ctime is older, by the timestamps' granularity and more).
+    const stamps = new Map<string, FileStamp>();
+    for (const f of consultedFiles(manifest)) {
+      const stamp = fileStamp(f);
+      if (stamp === undefined || changedAtMs(stamp) > readAt - RACY_MS) return loaded;
+      stamps.set(f, stamp);
+    }
+    this.last = { profile: options.profile, texts, stamps, manifest };
+    return loaded;
+  }
+
+  private unchanged(texts: Map<string, string>, stamps: Map<string, FileStamp>): boolean {
+    for (const [f, text] of texts) if (readText(f) !== text) return false;
+    for (const [f, stamp] of stamps) if (fileStamp(f) !== stamp) return false;
+    return true;
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** The files besides its own that resolving a manifest looked at: sources, .npy values and expectations' references. */
+function consultedFiles(manifest: ResolvedManifest): Set<string> {
+  const files = new Set<string>();
+  for (const name of manifest.order) {
+    const e = manifest.entries[name]!;
+    files.add(e.filePath);
+    for (const a of e.args) if (a.kind === "array" && a.value?.kind === "npy") files.add(a.value.path);
+    for (const x of e.expect) if (x.npy) files.add(x.npy.path);
+  }
+  return files;
 }
 
 /** Validates and resolves manifest text (`path` locates relative paths and names the file in messages). */
