@@ -44,13 +44,13 @@ import type { ManifestDiagnostic, ManifestSections, ResolvedArg, ResolvedEntry, 
 import { argSpecs, displayPathOf, entryPointer, ManifestLoader, manifestDiagnosticAt, manifestSections, nearestName, quoted, renderManifestDiagnostic, reportedDiagnostics, targetKind, targetNames, targetSettings } from "./manifest.js";
 import { outputFileNames, outputsStand, readOutputTensor, RESULT_JSON, writeRunOutputs } from "./outputs.js";
 import type { EntryRecord, RunFingerprintParts, RunSummary } from "./records.js";
-import { FileMemo } from "./file-stamps.js";
+import { fileStamp, FileMemo } from "./file-stamps.js";
 import { changedRunParts, EntryRecords, runFingerprint, writeRunSummary } from "./records.js";
 import type { BuildPlanReport, EntryPlan } from "./plan.js";
 import type { EntryInspection, InspectedEntry } from "./inspect.js";
 import { keyPartsView, moduleCensus } from "./inspect.js";
 import { selectEntries } from "./selection.js";
-import { readWorkspaceSource } from "./workspace.js";
+import { readWorkspaceSource, workspaceSourcePath } from "./workspace.js";
 import { targetDiagnostics } from "./target-settings.js";
 import { remoteCacheConfig } from "./remote-cache/config.js";
 import type { RemoteLayer } from "./remote-cache/layer.js";
@@ -212,6 +212,8 @@ interface RunRecordState {
 interface EntryState {
   key?: string;
   artifact?: CachedArtifact;
+  /** What `key` was last taken over, by identity (BuildEngine.entryKey). */
+  keyedFrom?: { entry: ResolvedEntry; compiler: CompilerPlugin; options: string; sources: string[]; inputs: CachedArtifact[]; key: string };
   /** Sources the entry reached on its last build (watched by the daemon). */
   sources: string[];
   run?: RunRecordState;
@@ -241,17 +243,26 @@ async function leafTensor(leaf: InputLeaf): Promise<Tensor> {
 /**
  * Source files read during one build: each file once, its content hash with it. Only regular files
  * inside the workspace are read (build/workspace.ts); why another was refused is kept for the error.
+ * With `known` (a warm engine's), a file whose stamp is the one its digest was remembered with is
+ * not read for its digest (build/file-stamps.ts); the compiler still reads what it compiles.
  */
 class SourceReader {
   private readonly texts = new Map<string, string | undefined>();
+  /** Where each file read really is (symlinks resolved). */
+  private readonly realPaths = new Map<string, string>();
+  private readonly digests = new Map<string, string | null>();
   private readonly refusals = new Map<string, string>();
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly known?: FileMemo<string>,
+  ) {}
 
   read = (path: string): string | undefined => {
     if (this.texts.has(path)) return this.texts.get(path);
     const r = readWorkspaceSource(this.root, path);
     if (!r.ok && r.code !== "not-found") this.refusals.set(path, r.message);
     const text = r.ok ? r.text : undefined;
+    if (r.ok) this.realPaths.set(path, r.path);
     this.texts.set(path, text);
     return text;
   };
@@ -263,9 +274,21 @@ class SourceReader {
     return why === undefined ? d : { ...d, message: `cannot include "${path}": ${why}` };
   }
 
+  /** SHA-256 of the file's text; null when it cannot be read. */
   digest(path: string): string | null {
-    const text = this.read(path);
-    return text === undefined ? null : sha256Hex(text);
+    let digest = this.digests.get(path);
+    if (digest !== undefined) return digest;
+    const located = this.known && !this.texts.has(path) ? workspaceSourcePath(this.root, path) : undefined;
+    // Taken before the file is read: a change in between leaves a stamp the next build does not know.
+    const stamp = located?.ok ? fileStamp(located.path) : undefined;
+    digest = located?.ok ? this.known!.get(located.path, stamp) : undefined;
+    if (digest === undefined) {
+      const text = this.read(path);
+      digest = text === undefined ? null : sha256Hex(text);
+      if (located?.ok && digest !== null && this.realPaths.get(path) === located.path) this.known!.set(located.path, stamp, digest);
+    }
+    this.digests.set(path, digest);
+    return digest;
   }
 }
 
@@ -392,6 +415,8 @@ interface BuildPlan {
   remote?: RemoteLayer;
   /** The size cap of the local caches (`cache.maxSize`, TPU_BUILD_CACHE_MAX), enforced at the build's end. */
   cacheMaxBytes?: number;
+  /** What each target tells the compiler, and its canonical JSON, as this build asked its plugin. */
+  compileOptions: Map<string, { options: CompileOptions; json: string }>;
   /** Runs may use fast-compiled executables (a tiered watch build of a manifest that allows it). */
   tiered: boolean;
 }
@@ -439,6 +464,8 @@ export class BuildEngine {
   /** Include graphs by entry file, valid while every listed file has the recorded digest. */
   /** The manifest, parsed and checked again only when a file it consulted changed. */
   private readonly manifests = new ManifestLoader();
+  /** The SHA-256 of sources this engine read, by their stamps then. */
+  private readonly sourceDigests = new FileMemo<string>();
   /** The SHA-256 of output files this engine verified, by their stamps then. */
   private readonly outputDigests = new FileMemo<string>();
   /** The entries' records on disk, as this engine last read or wrote them. */
@@ -722,6 +749,7 @@ export class BuildEngine {
       mustRun: entriesToRun(manifest, selection.selected),
       force: ctx.force,
       settingsOf: (target) => targetSettings(manifest, target, watch),
+      compileOptions: new Map(),
       tiered: ctx.tiered && manifest.watchTiered,
     };
     if (cap.maxBytes !== undefined) plan.cacheMaxBytes = cap.maxBytes;
@@ -902,7 +930,7 @@ export class BuildEngine {
 
   /** Every entry, in dependency order (an entry's argument types may come from another's result). */
   private async compilePhase(ctx: BuildContext, plan: BuildPlan): Promise<void> {
-    const sources = new SourceReader(plan.manifest.dir);
+    const sources = new SourceReader(plan.manifest.dir, this.sourceDigests);
     for (const name of plan.manifest.order) {
       if (!plan.selected.has(name)) continue;
       ctx.checkpoint();
@@ -922,9 +950,8 @@ export class BuildEngine {
       ctx.log(`skip     ${name} (its input ${blocked} did not compile)`);
       return;
     }
-    const { args, sourcePaths, options, parts } = this.keyParts(plan, entry, (dep) => ctx.artifacts.get(dep)!.signature, sources);
+    const { key, sourcePaths, parts } = this.entryKey(plan, st, entry, (dep) => ctx.artifacts.get(dep)!, sources);
     st.sources = sourcePaths;
-    const key = cacheKey(parts);
     const t0 = performance.now();
     // Local first, then remote (kept locally once fetched), then the compiler.
     let cached = st.key === key && st.artifact ? st.artifact : await plan.store.get(key);
@@ -940,7 +967,7 @@ export class BuildEngine {
       ctx.artifacts.set(name, cached);
       st.key = key;
       st.artifact = cached;
-      await this.recordCompile(plan, name, () => parts, cached);
+      await this.recordCompile(plan, name, () => parts().parts, cached);
       ctx.counts.cached++;
       const durationMs = round(performance.now() - t0);
       ctx.entries[name] = { entry: name, status: "cached", key, hash: cached.hash, compileMs: durationMs };
@@ -953,6 +980,7 @@ export class BuildEngine {
     ctx.emit({ event: "compile-started", at: now(), entry: name, key });
     // The compile's own time, from compile-started: the cache lookups before it are not the compiler's.
     const compiling = performance.now();
+    const { args, options } = parts();
     const request: CompileRequest = { entry: name, file: entry.file, function: entry.function, args, ...(entry.mesh ? { mesh: entry.mesh } : {}), ...(entry.resultShards ? { resultShards: entry.resultShards } : {}), readSource: sources.read, limits: entry.compileLimits, options, target: entry.run?.target ?? plan.manifest.defaultTarget };
     const result = compiler.compile(request);
     const durationMs = round(performance.now() - compiling);
@@ -979,7 +1007,7 @@ export class BuildEngine {
     st.key = key;
     st.artifact = artifact;
     st.sources = unique([...sourcePaths, ...result.sources]);
-    await this.recordCompile(plan, name, () => parts, artifact);
+    await this.recordCompile(plan, name, () => parts().parts, artifact);
     ctx.counts.compiled++;
     ctx.entries[name] = { entry: name, status: "compiled", key, hash: artifact.hash, compileMs: durationMs };
     ctx.emit({ event: "compile-finished", at: now(), entry: name, key, hash: artifact.hash, durationMs, instructions: result.stats.instructions, computations: result.stats.computations });
@@ -990,10 +1018,15 @@ export class BuildEngine {
    * What an entry is compiled for: the platform and compile settings of the target it runs on (the
    * default target when it does not run itself), as that target's plugin reads them.
    */
-  private compileOptions(plan: BuildPlan, entry: ResolvedEntry): CompileOptions {
+  private compileOptions(plan: BuildPlan, entry: ResolvedEntry): { options: CompileOptions; json: string } {
     const target = entry.run?.target ?? plan.manifest.defaultTarget;
-    const plugin = this.plugins.target(targetKind(plan.manifest, target));
-    return plugin?.compileOptions?.(plan.settingsOf(target)) ?? compileOptionsOf(undefined, {});
+    let known = plan.compileOptions.get(target);
+    if (!known) {
+      const plugin = this.plugins.target(targetKind(plan.manifest, target));
+      const options = plugin?.compileOptions?.(plan.settingsOf(target)) ?? compileOptionsOf(undefined, {});
+      plan.compileOptions.set(target, (known = { options, json: canonicalJson(options) }));
+    }
+    return known;
   }
 
   /**
@@ -1285,12 +1318,32 @@ export class BuildEngine {
     return sources;
   }
 
+  /**
+   * An entry's cache key, with its sources and (on demand) what the key is taken over. A warm engine
+   * takes the key over again only when something it is taken over may have changed: it keeps what
+   * the entry's last key came from (the resolved entry, the compiler, the options, the modules of
+   * the entries it takes results from, and the include graph, which stands only while every file
+   * in it has the same digest) and reuses the key while each of these is the same.
+   */
+  private entryKey(plan: BuildPlan, st: EntryState, entry: ResolvedEntry, artifactOf: (entry: string) => CachedArtifact, sources: SourceReader): { key: string; sourcePaths: string[]; parts: () => ReturnType<BuildEngine["keyParts"]> } {
+    const sourcePaths = this.sourcesOf(entry.file, sources);
+    const options = this.compileOptions(plan, entry).json;
+    const inputs = entry.dependencies.map(artifactOf);
+    let full: ReturnType<BuildEngine["keyParts"]> | undefined;
+    const parts = () => (full ??= this.keyParts(plan, entry, (dep) => artifactOf(dep).signature, sources));
+    const last = st.keyedFrom;
+    if (last && last.entry === entry && last.compiler === this.compiler && last.options === options && last.sources === sourcePaths && last.inputs.length === inputs.length && last.inputs.every((a, k) => a === inputs[k])) return { key: last.key, sourcePaths, parts };
+    const key = cacheKey(parts().parts);
+    st.keyedFrom = { entry, compiler: this.compiler, options, sources: sourcePaths, inputs, key };
+    return { key, sourcePaths, parts };
+  }
+
   /** What an entry's cache key is taken over; `outputOf` gives the results of an entry it takes (`from`): their types and how they are kept. */
   private keyParts(plan: BuildPlan, entry: ResolvedEntry, outputOf: (entry: string) => Pick<Signature, "output" | "results" | "mesh">, sources: SourceReader): { args: ArgSpec[]; sourcePaths: string[]; options: CompileOptions; parts: CacheKeyParts } {
     const compiler = this.compiler;
     const args = withConstText(entry, argSpecs(entry, outputOf));
     const sourcePaths = this.sourcesOf(entry.file, sources);
-    const options = this.compileOptions(plan, entry);
+    const { options } = this.compileOptions(plan, entry);
     const parts: CacheKeyParts = {
       compiler: { name: compiler.name, version: compiler.version, codeDigest: compiler.codeDigest },
       prelude: compiler.preludeVersion ?? "",

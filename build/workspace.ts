@@ -82,23 +82,34 @@ function outsideMessage(shown: string, real: string, root: string): string {
 }
 
 /**
- * Reads a source of the workspace `root` (`path` relative to it), synchronously: the text, or why
- * it may not be read. The compiler's `readSource` is synchronous.
+ * Where a source of the workspace `root` (`path` relative to it) really is, symlinks resolved, if
+ * that is inside the workspace; synchronously. Whether it is a regular file is not checked.
  */
-export function readWorkspaceSource(root: string, path: string): { ok: true; text: string } | ({ ok: false } & FileRefusal) {
+export function workspaceSourcePath(root: string, path: string): { ok: true; path: string } | ({ ok: false } & FileRefusal) {
   let real: string;
   let realRoot: string;
   try {
-    real = realpathSync(join(root, path));
+    real = realpathSync.native(join(root, path));
   } catch (e) {
     return { ok: false, ...refusalOf(e, path) };
   }
   try {
-    realRoot = realpathSync(root);
+    realRoot = realpathSync.native(root);
   } catch {
     realRoot = root;
   }
   if (!isInside(realRoot, real)) return { ok: false, code: "outside-workspace", message: outsideMessage(path, real, realRoot) };
+  return { ok: true, path: real };
+}
+
+/**
+ * Reads a source of the workspace `root` (`path` relative to it), synchronously: the text, or why
+ * it may not be read, and where it really is. The compiler's `readSource` is synchronous.
+ */
+export function readWorkspaceSource(root: string, path: string): { ok: true; text: string; path: string } | ({ ok: false } & FileRefusal) {
+  const located = workspaceSourcePath(root, path);
+  if (!located.ok) return located;
+  const real = located.path;
   let fd: number;
   try {
     fd = openSync(real, OPEN_FLAGS);
@@ -108,7 +119,7 @@ export function readWorkspaceSource(root: string, path: string): { ok: true; tex
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return { ok: false, ...notRegular(path, kindOf(stat)) };
-    return { ok: true, text: readFileSync(fd, "utf8") };
+    return { ok: true, text: readFileSync(fd, "utf8"), path: real };
   } finally {
     closeSync(fd);
   }
