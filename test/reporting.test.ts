@@ -160,7 +160,9 @@ test("not on a terminal: the build's lines only, no escape codes and no summary 
 
 test("a closed pipe ends the command quietly", () => {
   const r = spawnSync("bash", ["-c", `set -o pipefail; "${process.execPath}" "${BIN}" build --config ws/tpu.config.json --json | head -c 1 >/dev/null; echo "status \${PIPESTATUS[0]}" >&2`], { cwd: top, encoding: "utf8", env: ENV, timeout: 240_000 });
-  assert.not.match(r.stderr, /EPIPE|Error|at /, r.stderr);
+  // No EPIPE and no stack trace. The broken entry's compile error may be on stderr (still open):
+  // whether the build gets that far before the closed pipe is noticed is a race.
+  assert.not.match(r.stderr, /EPIPE|^\w*Error: |^\s+at .*:\d+:\d+\)?$/m, r.stderr);
   assert.match(r.stderr, /status [03]\n/);
 });
 
