@@ -50,7 +50,7 @@ import type { BuildPlanReport, EntryPlan } from "./plan.js";
 import type { EntryInspection, InspectedEntry } from "./inspect.js";
 import { keyPartsView, moduleCensus } from "./inspect.js";
 import { selectEntries } from "./selection.js";
-import { readWorkspaceSource, workspaceSourcePath } from "./workspace.js";
+import { readWorkspaceSource } from "./workspace.js";
 import { targetDiagnostics } from "./target-settings.js";
 import { remoteCacheConfig } from "./remote-cache/config.js";
 import type { RemoteLayer } from "./remote-cache/layer.js";
@@ -248,8 +248,6 @@ async function leafTensor(leaf: InputLeaf): Promise<Tensor> {
  */
 class SourceReader {
   private readonly texts = new Map<string, string | undefined>();
-  /** Where each file read really is (symlinks resolved). */
-  private readonly realPaths = new Map<string, string>();
   private readonly digests = new Map<string, string | null>();
   private readonly refusals = new Map<string, string>();
   constructor(
@@ -262,7 +260,6 @@ class SourceReader {
     const r = readWorkspaceSource(this.root, path);
     if (!r.ok && r.code !== "not-found") this.refusals.set(path, r.message);
     const text = r.ok ? r.text : undefined;
-    if (r.ok) this.realPaths.set(path, r.path);
     this.texts.set(path, text);
     return text;
   };
@@ -278,14 +275,16 @@ class SourceReader {
   digest(path: string): string | null {
     let digest = this.digests.get(path);
     if (digest !== undefined) return digest;
-    const located = this.known && !this.texts.has(path) ? workspaceSourcePath(this.root, path) : undefined;
+    // By the path as written (symlinks followed): a stamp names a file by its device and inode, so
+    // an equal one is the very file read last time, which was checked to be in the workspace then.
     // Taken before the file is read: a change in between leaves a stamp the next build does not know.
-    const stamp = located?.ok ? fileStamp(located.path) : undefined;
-    digest = located?.ok ? this.known!.get(located.path, stamp) : undefined;
+    const at = join(this.root, path);
+    const stamp = this.known && !this.texts.has(path) ? fileStamp(at) : undefined;
+    digest = this.known?.get(at, stamp);
     if (digest === undefined) {
       const text = this.read(path);
       digest = text === undefined ? null : sha256Hex(text);
-      if (located?.ok && digest !== null && this.realPaths.get(path) === located.path) this.known!.set(located.path, stamp, digest);
+      if (digest !== null) this.known?.set(at, stamp, digest);
     }
     this.digests.set(path, digest);
     return digest;

@@ -85,7 +85,7 @@ function outsideMessage(shown: string, real: string, root: string): string {
  * Where a source of the workspace `root` (`path` relative to it) really is, symlinks resolved, if
  * that is inside the workspace; synchronously. Whether it is a regular file is not checked.
  */
-export function workspaceSourcePath(root: string, path: string): { ok: true; path: string } | ({ ok: false } & FileRefusal) {
+function workspaceSourcePath(root: string, path: string): { ok: true; path: string } | ({ ok: false } & FileRefusal) {
   let real: string;
   let realRoot: string;
   try {
@@ -104,9 +104,9 @@ export function workspaceSourcePath(root: string, path: string): { ok: true; pat
 
 /**
  * Reads a source of the workspace `root` (`path` relative to it), synchronously: the text, or why
- * it may not be read, and where it really is. The compiler's `readSource` is synchronous.
+ * it may not be read. The compiler's `readSource` is synchronous.
  */
-export function readWorkspaceSource(root: string, path: string): { ok: true; text: string; path: string } | ({ ok: false } & FileRefusal) {
+export function readWorkspaceSource(root: string, path: string): { ok: true; text: string } | ({ ok: false } & FileRefusal) {
   const located = workspaceSourcePath(root, path);
   if (!located.ok) return located;
   const real = located.path;
@@ -119,7 +119,7 @@ export function readWorkspaceSource(root: string, path: string): { ok: true; tex
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return { ok: false, ...notRegular(path, kindOf(stat)) };
-    return { ok: true, text: readFileSync(fd, "utf8"), path: real };
+    return { ok: true, text: readFileSync(fd, "utf8") };
   } finally {
     closeSync(fd);
   }

@@ -1,20 +1,22 @@
 // Which files changed, as hints (DESIGN.md §5.4-5.6): the engine decides what to rebuild from
 // content hashes, so a spurious event costs a no-op build and a coalesced one loses nothing.
 //
-// chokidar watches the *directories* of the files of interest, one level deep, and events are
-// filtered by path. Watching directories rather than files is what makes editors' atomic saves
-// (write a temporary file, rename it over the original), deletes, re-creations and renames look
-// like what they are. chokidar also gives every entry it reports in a watched directory an inotify
-// watch of its own, so the other entries there are ignored: a source beside ten thousand data files
-// costs two watches, not ten thousand (inotify's limit is per user, and ENOSPC when it is reached).
+// The *directories* of the files of interest are watched, one level deep, and events are filtered
+// by path. Watching directories rather than files is what makes editors' atomic saves (write a
+// temporary file, rename it over the original), deletes, re-creations and renames look like what
+// they are. A directory's watch (fs.watch: one inotify watch) reports writes to the files in it
+// too, so a file of interest costs no watch and no memory of its own beyond its path: ten thousand
+// sources in a hundred directories are a hundred watches (inotify's limit is per user, and ENOSPC
+// when it is reached). chokidar, which gave every file it reported a watch (and kept its Stats) of
+// its own, is used only to poll.
 //
 // Events are debounced: a build starts after `quietMs` without events, or `maxWaitMs` after the
 // first one, whichever comes first. On a watcher error every file is reported changed and the
 // watcher is rebuilt; ENOSPC (the inotify limit) gets the sysctl fix and a polling watcher.
 
 import { FSWatcher, watch } from "chokidar";
-import { existsSync } from "node:fs";
-import { basename, dirname, sep } from "node:path";
+import { existsSync, statSync, watch as watchDirectory, type FSWatcher as DirectoryWatch } from "node:fs";
+import { basename, dirname, join, sep } from "node:path";
 
 export interface WatcherOptions {
   /** Called with the paths of interest that saw events (empty: "anything may have changed"). */
@@ -39,7 +41,14 @@ const SKIPPED = new Set([".git", "node_modules", ".tpu-build"]);
 export class SourceWatcher {
   private files = new Set<string>();
   private dirs = new Set<string>();
+  /** Directories between a watched directory and files of interest whose own directory does not exist yet. */
+  private waypoints = new Set<string>();
+  /** The directory watches (inotify), with the inode each watch follows. */
+  private readonly watches = new Map<string, { watch: DirectoryWatch; ino: number }>();
+  /** The polling watcher (chokidar), instead of `watches`. */
   private watcher: FSWatcher | undefined;
+  /** Directory watches were set up once (later additions are followed by a catch-up batch). */
+  private watching = false;
   private ready: Promise<void> = Promise.resolve();
   private pending = new Set<string>();
   private firstAt = 0;
@@ -70,30 +79,89 @@ export class SourceWatcher {
     if (this.closed) return;
     this.files = new Set(files);
     const dirs = new Set<string>();
-    for (const f of this.files) dirs.add(watchableDir(dirname(f)));
-    const added = [...dirs].filter((d) => !this.dirs.has(d));
+    const waypoints = new Set<string>();
+    const watchable = new Map<string, string>();
+    for (const f of this.files) {
+      const dir = dirname(f);
+      let watched = watchable.get(dir);
+      if (watched === undefined) watchable.set(dir, (watched = watchableDir(dir)));
+      dirs.add(watched);
+      for (let d = dir; d !== watched && d.startsWith(watched + sep); d = dirname(d)) waypoints.add(d);
+    }
+    const added = [...dirs].filter((d) => !this.dirs.has(d) || (!this.polling && !this.watches.has(d)));
     const removed = [...this.dirs].filter((d) => !dirs.has(d));
     this.dirs = dirs;
-    if (!this.watcher) {
-      this.start();
-      await this.ready;
+    this.waypoints = waypoints;
+    if (this.polling) {
+      if (!this.watcher) {
+        this.startPolling();
+        await this.ready;
+        return;
+      }
+      if (removed.length) this.watcher.unwatch(removed);
+      if (added.length) {
+        this.watcher.add(added);
+        // chokidar has no per-add ready event; its scans of a few directories take milliseconds.
+        await new Promise((r) => setTimeout(r, 50));
+        this.note(undefined);
+      }
       return;
     }
-    if (removed.length) this.watcher.unwatch(removed);
-    if (added.length) {
-      this.watcher.add(added);
-      // chokidar has no per-add ready event; its scans of a few directories take milliseconds.
-      await new Promise((r) => setTimeout(r, 50));
-      this.note(undefined);
+    const first = !this.watching;
+    this.watching = true;
+    for (const d of removed) this.unwatchDirectory(d);
+    for (const d of added) {
+      const failed = this.watchDirectory(d);
+      if (failed) return this.fail(failed);
     }
+    // A change made while a new directory was not yet watched would otherwise be lost.
+    if (added.length && !first) this.note(undefined);
   }
 
-  private start(): void {
+  /** Watches one directory (undefined), or the error that refused it (ENOSPC, say). */
+  private watchDirectory(dir: string): NodeJS.ErrnoException | undefined {
+    let ino: number;
+    let w: DirectoryWatch;
+    try {
+      ino = statSync(dir).ino;
+      w = watchDirectory(dir, { persistent: true }, (event, name) => this.directoryEvent(dir, event, name));
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      // Gone since it was found: the next build's watched set finds its nearest existing parent.
+      if (err.code === "ENOENT" || err.code === "ENOTDIR") return void this.note(undefined);
+      return err;
+    }
+    w.on("error", (e) => void this.fail(e as NodeJS.ErrnoException));
+    this.watches.set(dir, { watch: w, ino });
+    return undefined;
+  }
+
+  private unwatchDirectory(dir: string): void {
+    this.watches.get(dir)?.watch.close();
+    this.watches.delete(dir);
+  }
+
+  private directoryEvent(dir: string, event: string, name: string | Buffer | null): void {
+    if (this.closed) return;
+    // The directory itself deleted, moved or replaced: its watch no longer sees what is at its path.
+    if (event === "rename" && this.watches.has(dir) && statSync(dir, { throwIfNoEntry: false })?.ino !== this.watches.get(dir)!.ino) {
+      this.unwatchDirectory(dir);
+      this.dirs.delete(dir);
+      return this.note(undefined);
+    }
+    if (name === null) return this.note(undefined);
+    const path = join(dir, name.toString());
+    if (this.files.has(path)) return this.note(path);
+    // A directory on the way to a file of interest appeared (its watch follows after the next build).
+    if (this.waypoints.has(path) || (this.broad && !SKIPPED.has(name.toString()))) this.note(undefined);
+  }
+
+  private startPolling(): void {
     const watcher = watch([...this.dirs], {
       depth: 0,
       ignoreInitial: true,
       persistent: true,
-      usePolling: this.polling,
+      usePolling: true,
       interval: 100,
       binaryInterval: 300,
       atomic: false,
@@ -103,7 +171,7 @@ export class SourceWatcher {
     this.ready = new Promise((resolve) => watcher.once("ready", () => resolve()));
     watcher.on("all", (event, path) => {
       // A new directory on the way to a file of interest (its watch follows after the next build).
-      if (event === "addDir" && [...this.files].some((f) => f.startsWith(path + sep))) this.note(undefined);
+      if (event === "addDir" && this.waypoints.has(path)) this.note(undefined);
       else this.note(path);
     });
     watcher.on("error", (e) => void this.fail(e as NodeJS.ErrnoException));
@@ -116,9 +184,7 @@ export class SourceWatcher {
   private ignores(path: string): boolean {
     if (this.dirs.has(path) || this.files.has(path)) return false;
     if (SKIPPED.has(basename(path))) return true;
-    if (this.broad) return false;
-    for (const f of this.files) if (f.startsWith(path + sep)) return false;
-    return true;
+    return !this.broad && !this.waypoints.has(path);
   }
 
   private note(path: string | undefined): void {
@@ -153,10 +219,21 @@ export class SourceWatcher {
     this.options.onError?.(message, enospc ? INOTIFY_FIX : undefined, this.polling);
     const old = this.watcher;
     this.watcher = undefined;
+    for (const d of [...this.watches.keys()]) this.unwatchDirectory(d);
     await old?.close().catch(() => {});
     if (this.closed) return;
-    this.start();
-    await this.ready;
+    // A directory that cannot be watched again right after a failure is polled, with the rest.
+    if (!this.polling)
+      for (const d of this.dirs) {
+        if (!this.watchDirectory(d)) continue;
+        for (const w of [...this.watches.keys()]) this.unwatchDirectory(w);
+        this.polling = true;
+        break;
+      }
+    if (this.polling) {
+      this.startPolling();
+      await this.ready;
+    }
     this.note(undefined);
   }
 
@@ -168,6 +245,7 @@ export class SourceWatcher {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    for (const d of [...this.watches.keys()]) this.unwatchDirectory(d);
     await this.watcher?.close().catch(() => {});
     this.watcher = undefined;
   }
