@@ -316,20 +316,21 @@ function render(r: DaemonBench): string[] {
   if (noop) {
     out.push(
       `- **No-op build.** ${noop.entries} entries over ${noop.sourceFiles} source files, ${noop.running === noop.entries ? "all" : noop.running} running, ${noop.entries - noop.sourceFiles} taking another entry's`,
-      "  result. A no-op build re-reads and re-hashes every source (content hashes are the truth), reuses",
-      "  the include graphs and artifacts held under the same full key, and skips every run whose",
-      "  fingerprint (module hash, target, input content digests, output dir) is unchanged and whose files",
-      "  exist. The daemon sends what one turn of its event loop produces as one stream message, checks",
-      "  each manifest source file once and concurrently, and collects garbage when it goes idle rather",
-      `  than after every build. The first build in the daemon took ${ms(noop.firstBuildMs)} ms (compiles cached from the in-process`,
+      "  result. A no-op build stats each source, record and output file, and reads and hashes only those",
+      "  whose stamp (device, inode, size, mode, mtime and ctime in ns; build/file-stamps.ts) changed; it",
+      "  keeps the manifest, the include graphs, the cache keys and the artifacts while what they were",
+      "  taken over is the same, and skips every run whose fingerprint (module hash, target, input content",
+      "  digests, output dir) is unchanged and whose files still hold what it wrote. The daemon sends what",
+      "  one turn of its event loop produces as one stream message, and collects garbage when it goes idle",
+      `  rather than after every build. The first build in the daemon took ${ms(noop.firstBuildMs)} ms (compiles cached from the in-process`,
       `  builds); the whole process's p50 exceeds the RPC's by ${ms(p50(noop.cliMs) - p50(noop.rpcMs))} ms: Node's start and loading the daemon client and gRPC.`,
     );
   }
   if (mem) {
     out.push(
       "- **Memory.** RSS of the daemon process (`daemon status`), the runtime server excluded (compile-only",
-      "  entries start none). The daemon holds one chokidar watcher on 100 directories (one inotify watch",
-      "  each; entries of a watched directory that are not sources are ignored, so they take no watch),",
+      "  entries start none). The daemon holds one fs.watch on each of the 100 directories (one inotify",
+      "  watch each, and none per file: a directory's watch reports writes to the files in it),",
       `  the include graphs of 100 entries and their artifacts. Starting, compiling the 100 entries and watching took`,
       `  ${(mem.startMs / 1000).toFixed(1)} s; an edit to one of the ${mem.files.toLocaleString("en-US")} files rebuilt ${mem.rebuilt.length ? `[${mem.rebuilt.join(", ")}]` : "nothing"} in ${ms(mem.editMs)} ms (debounce included).`,
     );

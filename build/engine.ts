@@ -5,12 +5,17 @@
 // `build()` is the one-shot use (the CLI without a daemon): a fresh BuildEngine, one build, close.
 // The daemon keeps a BuildEngine alive between builds; what it keeps warm never decides a result
 // by itself (DESIGN.md §5.4, §5.7):
-//   - sources are read again on every build and the full cache key is recomputed from their
-//     contents; the include graph of a file is reused only while every file it lists has the same
-//     content hash; an artifact held in memory is reused only under the same full key;
+//   - a source is read and hashed again whenever its stamp (build/file-stamps.ts: device, inode,
+//     size, mode, mtime and ctime, never a modification time alone) is not the one its digest was
+//     taken under; the include graph of a file is reused only while every file it lists has the
+//     same digest, an entry's cache key only while everything it is taken over is the same
+//     (entryKey), and an artifact held in memory only under the same full key; the manifest is
+//     parsed and checked again when its text or a file it names changes (ManifestLoader), a
+//     record read again when its file's stamp changed (EntryRecords);
 //   - a run is skipped only when its fingerprint (module hash, target and settings, the content
 //     hash of every input leaf, the output directory) equals the last successful run's and its
-//     output files still hold the bytes it wrote (their SHA-256s). The last run is the one in
+//     output files still hold the bytes it wrote (their SHA-256s, taken again when a file's stamp
+//     changed). The last run is the one in
 //     memory or, in a fresh process, the one recorded on disk (build/records.ts), so a run is up
 //     to date across processes too. An upstream entry whose new outputs are byte-identical leaves
 //     its dependents' fingerprints unchanged (early cutoff at both the module and the output level);
