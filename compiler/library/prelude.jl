@@ -1331,3 +1331,22 @@ struct PixelShuffle
     factor::Int
 end
 (m::PixelShuffle)(x) = pixel_shuffle(x, m.factor)
+
+# Flux.@autosize (src/outputsize.jl; the macro is Interpreter.evalAutosize): the size an `_` stands
+# for, the second-last dimension of the layer's input (Flux's channel dimension), the first for
+# Dense and LayerNorm; and the lazy layer, built by its first call from that input.
+autosizefor(::Any, x::AbstractArray) = size(x, max(1, ndims(x) - 1))
+autosizefor(::Type{<:Dense}, x::AbstractArray) = size(x, 1)
+autosizefor(::Type{<:LayerNorm}, x::AbstractArray) = size(x, 1)
+mutable struct _AutosizeLazyLayer
+    make
+    layer
+end
+function (l::_AutosizeLazyLayer)(x::AbstractArray, ys::AbstractArray...)
+    l.layer === nothing || return l.layer(x, ys...)
+    made = l.make(x)
+    y = made(x, ys...)
+    l.layer = made
+    return y
+end
+_autosize_size(sizes, k) = haskey(sizes, k) ? sizes[k] : error("@autosize: this layer never ran on the input of the given size, so its `_` has no size (is it reached from the model's call?)")

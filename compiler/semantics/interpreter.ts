@@ -1721,6 +1721,29 @@ export class Interpreter {
     }
   }
 
+  /**
+   * Flux.@autosize (src/outputsize.jl): `@autosize (dims...) Chain(Dense(_ => 2), BatchNorm(_))`.
+   * Each call with a `_` among its own arguments (Flux's "underscore depth" 2) is a site. Flux makes
+   * each site a LazyLayer, built on its first call from `autosizefor(T, x)` (the input's channel
+   * dimension; the first for Dense and LayerNorm), runs outputsize, then strips the wrappers. Here
+   * the lazy model records each site's size as outputsize runs it, and the model is then built
+   * again with each site's `_` replaced by its size, so it holds the layers' own types and no
+   * wrapper. outputsize traces on zeros: nothing of that run stays in the module.
+   */
+  private evalAutosize(node: A.MacroCall, scope: Scope): Value {
+    const [sizeNode, model] = node.args;
+    if (node.args.length !== 2 || sizeNode!.kind !== "tuple")
+      throw this.fail("unsupported-macro", "@autosize's first argument must be a tuple, the size of the input", (sizeNode ?? node).span);
+    if (!["call", "binary", "unary", "pair", "comparison"].includes(model!.kind)) throw this.fail("unsupported-macro", "@autosize's second argument must be something like Chain(layers...)", model!.span);
+    const inner = new Scope("block", scope);
+    inner.define(AUTOSIZE_SIZES, this.callInScope("Dict", scope, [], [], node.span));
+    const sites = autosizeSites(model!, (span) => this.fail("unsupported-macro", "@autosize doesn't expect an underscore here: it must be an argument of a layer's constructor", span));
+    const lazy = this.eval(sites.lazy, inner);
+    const inputSize = this.eval(sizeNode!, scope);
+    this.callInScope("outputsize", inner, [lazy, inputSize], [model!.span, sizeNode!.span], node.span);
+    return this.eval(sites.sized, inner);
+  }
+
   private evalMacro(node: A.MacroCall, scope: Scope): Value {
     switch (node.name) {
       case "@.":
@@ -1763,6 +1786,8 @@ export class Interpreter {
         const indices = this.evalIndices(obj, e.indices, scope);
         return this.callInScope("view", scope, [obj, ...indices], [e.target.span, ...e.indices.map((i) => i.span)], e.span);
       }
+      case "@autosize":
+        return this.evalAutosize(node, scope);
       case "@inbounds":
       case "@views":
       case "@fastmath":
@@ -1780,9 +1805,103 @@ export class Interpreter {
         return NOTHING;
       }
       default:
-        throw this.fail("unsupported-macro", `the macro ${node.name} is not supported`, node.span, ["supported: @., @assert, @inbounds, @view, @views, @kwdef, @layer, @functor, @non_differentiable, @show, @info"]);
+        throw this.fail("unsupported-macro", `the macro ${node.name} is not supported`, node.span, ["supported: @., @assert, @autosize, @inbounds, @view, @views, @kwdef, @layer, @functor, @non_differentiable, @show, @info"]);
     }
   }
+}
+
+// ---- Flux.@autosize's rewriting (Interpreter.evalAutosize) ---------------------------------------
+
+/** The dictionary of each site's size while an @autosize runs (not a name a program can write). */
+const AUTOSIZE_SIZES = "#autosize_sizes";
+/** The lazy layer's input inside its builder. */
+const AUTOSIZE_INPUT = "#autosize_input";
+/** Kinds that are calls in Julia's Expr (call, kw, ->, block heads): they count in the depth. */
+const CALL_LIKE = new Set(["call", "binary", "unary", "comparison", "pair", "lambda", "block"]);
+
+/** The child nodes of a node, in source order (keyword values are one level deeper, as Julia's :kw). */
+function childNodes(n: A.Node): { node: A.Node; kw: boolean }[] {
+  const out: { node: A.Node; kw: boolean }[] = [];
+  const visit = (v: unknown, kw: boolean): void => {
+    if (!v || typeof v !== "object") return;
+    if (Array.isArray(v)) return v.forEach((x) => visit(x, kw));
+    if ("kind" in v) out.push({ node: v as A.Node, kw });
+    else for (const [k, x] of Object.entries(v)) if (!k.endsWith("pan")) visit(x, kw);
+  };
+  for (const [k, v] of Object.entries(n)) {
+    if (k.endsWith("pan")) continue;
+    if (k === "kwargs") (v as A.Keyword[]).forEach((kw) => visit(kw.value, true));
+    else visit(v, false);
+  }
+  return out;
+}
+
+/** Flux's _underscoredepth: 1 for `_` (or `_ => …`), then one more per enclosing call. */
+function underscoreDepth(n: A.Node): number {
+  if (n.kind === "ident") return n.name === "_" ? 1 : 0;
+  if (n.kind === "paren") return underscoreDepth((n as { expr: A.Node }).expr);
+  if (!CALL_LIKE.has(n.kind)) return 0;
+  if (n.kind === "pair" && n.left.kind === "ident" && n.left.name === "_") return 1;
+  let m = 0;
+  for (const c of childNodes(n)) {
+    const d = underscoreDepth(c.node);
+    m = Math.max(m, c.kw && d > 0 ? d + 1 : d);
+  }
+  return m === 0 ? 0 : m + 1;
+}
+
+/** A copy of `n` with each child node replaced by `f(child)`. */
+function mapChildren(n: A.Node, f: (c: A.Node) => A.Node): A.Node {
+  const map = (v: unknown): unknown => {
+    if (!v || typeof v !== "object") return v;
+    if (Array.isArray(v)) return v.map(map);
+    if ("kind" in v) return f(v as A.Node);
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k.endsWith("pan") ? x : map(x)]));
+  };
+  return Object.fromEntries(Object.entries(n).map(([k, v]) => [k, k.endsWith("pan") ? v : map(v)])) as unknown as A.Node;
+}
+
+/** `n` with every `_` replaced by `by`. */
+function replaceUnderscore(n: A.Node, by: A.Node): A.Node {
+  if (n.kind === "ident" && n.name === "_") return by;
+  return mapChildren(n, (c) => replaceUnderscore(c, by));
+}
+
+/**
+ * The @autosize model twice: `lazy`, where site k is a lazy layer whose builder records
+ * `autosizefor(T, x)` as size k and builds the layer with it; `sized`, where site k's `_` is size k.
+ */
+function autosizeSites(model: A.Node, misplaced: (span: Span) => Error): { lazy: A.Node; sized: A.Node } {
+  let k = 0;
+  const rewrite = (n: A.Node): { lazy: A.Node; sized: A.Node } => {
+    const d = underscoreDepth(n);
+    if (d === 0) return { lazy: n, sized: n };
+    if (d === 1) throw misplaced(n.span);
+    if (d > 2) {
+      const rewritten = new Map<A.Node, { lazy: A.Node; sized: A.Node }>();
+      const lazy = mapChildren(n, (c) => {
+        const r = rewrite(c);
+        rewritten.set(c, r);
+        return r.lazy;
+      });
+      return { lazy, sized: mapChildren(n, (c) => rewritten.get(c)!.sized) };
+    }
+    const span = n.span;
+    const id = (name: string): A.Node => ({ kind: "ident", name, span });
+    const site: A.Node = { kind: "number", text: String(++k), value: k, type: "Int64", span };
+    const size: A.Node = { kind: "index", target: id(AUTOSIZE_SIZES), indices: [site], span };
+    const call = (callee: string, args: A.Node[]): A.Node => ({ kind: "call", callee: id(callee), args, kwargs: [], dotted: false, span });
+    // Flux passes the constructor's type (or Type for a site that is not a call) to autosizefor.
+    const layerType = n.kind === "call" ? n.callee : ({ kind: "nothing", span } as A.Node);
+    const build: A.Node = {
+      kind: "block",
+      span,
+      stmts: [{ kind: "assign", target: size, value: call("autosizefor", [layerType, id(AUTOSIZE_INPUT)]), dotted: false, span }, replaceUnderscore(n, size)],
+    };
+    const maker: A.Node = { kind: "lambda", params: [{ name: AUTOSIZE_INPUT, span }], kwparams: [], body: build, span };
+    return { lazy: call("_AutosizeLazyLayer", [maker, { kind: "nothing", span }]), sized: replaceUnderscore(n, call("_autosize_size", [id(AUTOSIZE_SIZES), site])) };
+  };
+  return rewrite(model);
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
