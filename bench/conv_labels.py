@@ -28,8 +28,8 @@ assert "bf10_oi10->bf10" in text
 swapped = text.replace("bf10_oi10->bf10", "bf01_oi01->bf01")
 to_proto = lambda t: xc.hlo.hlo_module_from_text(t).as_serialized_hlo_module_proto()  # noqa: E731
 variants = {
-    "ours": backend.compile(backend.lower(open(case["module"], "rb").read()), 0),
-    "ours, labels swapped": backend.compile(backend.lower(to_proto(swapped)), 0),
+    "ours": backend.compile(backend.lower(open(case["module"], "rb").read()), (0,)),
+    "ours, labels swapped": backend.compile(backend.lower(to_proto(swapped)), (0,)),
     "jax": X.jax.jit(lambda *flat: X.MODELS[case["model"]](dict(zip(paths, flat)), results), keep_unused=True).lower(*device).compile().runtime_executable(),
 }
 want = [X.np.asarray(o) for o in variants["jax"].execute(device)]

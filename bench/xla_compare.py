@@ -238,7 +238,7 @@ def run_case(backend, case, dump_dir):
     t0 = time.perf_counter()
     lowered = backend.lower(module)
     t1 = time.perf_counter()
-    ours = backend.compile(lowered, 0)
+    ours = backend.compile(lowered, (0,))
     t2 = time.perf_counter()
     out["ours_hlo_to_mlir_s"] = t1 - t0
     out["ours_xla_compile_s"] = t2 - t1
